@@ -33,7 +33,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await core.accounts.ensureFirstAdmin(options.env, logger);
     if (options.config) {
       const plan = await core.sync.apply(options.config, { dryRun: false });
-      logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]!);
+      logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]);
     }
     const http = await buildHttpServer({
       logger,

@@ -10,7 +10,10 @@ export class AccountsRepository {
   }
 
   async countUsers(): Promise<number> {
-    const { n } = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const { n } = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(n);
   }
 
@@ -23,10 +26,21 @@ export class AccountsRepository {
     return id;
   }
 
-  async insertToken(token: { userId: number | null; name: string; prefix: string; hash: string; scope: TokenScope; expiresAt: number | null }, now: number): Promise<number> {
+  async insertToken(
+    token: { userId: number | null; name: string; prefix: string; hash: string; scope: TokenScope; expiresAt: number | null },
+    now: number,
+  ): Promise<number> {
     const { id } = await this.db
       .insertInto('api_tokens')
-      .values({ user_id: token.userId, name: token.name, prefix: token.prefix, token_hash: token.hash, scope: token.scope, expires_at: token.expiresAt, created_at: now })
+      .values({
+        user_id: token.userId,
+        name: token.name,
+        prefix: token.prefix,
+        token_hash: token.hash,
+        scope: token.scope,
+        expires_at: token.expiresAt,
+        created_at: now,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return id;

@@ -72,7 +72,14 @@ export class AccountsService {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = this.clock.now();
     const id = await this.repo.insertToken(
-      { userId, name: input.name, prefix: token.slice(0, 12), hash: hashToken(token), scope: input.scope, expiresAt: input.expiresInMs ? now + input.expiresInMs : null },
+      {
+        userId,
+        name: input.name,
+        prefix: token.slice(0, 12),
+        hash: hashToken(token),
+        scope: input.scope,
+        expiresAt: input.expiresInMs ? now + input.expiresInMs : null,
+      },
       now,
     );
     return { id, token };

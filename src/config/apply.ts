@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalJson } from '../lib/json.js';
-import { channelSchema, channelSecretFields, type ChannelType } from '../notify/channel.schema.js';
+import { channelSchema, channelSecretFields } from '../notify/channel.schema.js';
 import type { ChannelCodec } from '../notify/channel-codec.js';
 import { ChannelsRepository, type ChannelWrite } from '../notify/channels.repository.js';
-import { monitorSchema, monitorSecretFields, type MonitorType } from '../monitoring/monitor.schema.js';
+import { monitorSchema, monitorSecretFields } from '../monitoring/monitor.schema.js';
 import { siteSchema } from '../sites/site.schema.js';
 import { SitesRepository, type MonitorWrite, type SiteWrite } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
@@ -88,9 +88,18 @@ export class ConfigSync {
     const unmanaged: string[] = [];
     const adopted: string[] = [];
     /** Records an update, or an adoption when only the owner changes; says whether anything is to be written. */
-    const compare = (kind: ObjectKind, key: string, before: Written, after: Written, beforeSpec: unknown, afterSpec: unknown, changes: () => string[]): boolean => {
+    const compare = (
+      kind: ObjectKind,
+      key: string,
+      before: Written,
+      after: Written,
+      beforeSpec: unknown,
+      afterSpec: unknown,
+      changes: () => string[],
+    ): boolean => {
       if (this.same(before, after, beforeSpec, afterSpec)) return false;
-      if (before.managedBy !== after.managedBy && this.same({ ...before, managedBy: after.managedBy }, after, beforeSpec, afterSpec)) adopted.push(`${kind} "${key}"`);
+      if (before.managedBy !== after.managedBy && this.same({ ...before, managedBy: after.managedBy }, after, beforeSpec, afterSpec))
+        adopted.push(`${kind} "${key}"`);
       else items.push({ action: 'update', kind, key, changes: changes() });
       return true;
     };
@@ -103,14 +112,16 @@ export class ConfigSync {
       wanted.add(spec.name);
       const write = this.channels.toWrite(spec, 'config', refsUnder(envRefs, `channels.${i}.`));
       const current = byName.get(spec.name);
-      const isSecret = channelSecretFields[spec.type as ChannelType];
+      const isSecret = channelSecretFields[spec.type];
       if (!current) {
         items.push({ action: 'create', kind: 'channel', key: spec.name, changes: [] });
         if (!dryRun) await channelRepo.insert(write, now);
         continue;
       }
       const before = this.channels.toWrite(current.spec, current.managedBy, current.envRefs);
-      const changed = compare('channel', spec.name, before, write, current.spec, spec, () => this.changes(channelSchema, current.spec, spec, before, write, isSecret));
+      const changed = compare('channel', spec.name, before, write, current.spec, spec, () =>
+        this.changes(channelSchema, current.spec, spec, before, write, isSecret),
+      );
       if (changed && !dryRun) await channelRepo.update(current.id, write, now);
     }
 
@@ -147,7 +158,9 @@ export class ConfigSync {
         if (!dryRun) siteId = await siteRepo.insertSite(write, now);
       } else {
         const before = this.sites.siteToWrite(current.spec, current.managedBy, current.envRefs);
-        const changed = compare('site', siteSpec.name, before, write, current.spec, siteSpec, () => this.changes(siteSchema, current.spec, siteSpec, before, write, () => false));
+        const changed = compare('site', siteSpec.name, before, write, current.spec, siteSpec, () =>
+          this.changes(siteSchema, current.spec, siteSpec, before, write, () => false),
+        );
         if (changed && !dryRun) await siteRepo.updateSite(current.id, write, now);
       }
       for (const [j, spec] of monitors.entries()) {
@@ -161,8 +174,10 @@ export class ConfigSync {
         }
         const currentMonitor = this.sites.monitorFromRow(row);
         const before = this.sites.monitorToWrite(row.site_id, currentMonitor.spec, currentMonitor.managedBy, currentMonitor.envRefs);
-        const isSecret = monitorSecretFields[spec.type as MonitorType];
-        const changed = compare('monitor', key, before, mWrite, currentMonitor.spec, spec, () => this.changes(monitorSchema, currentMonitor.spec, spec, before, mWrite, isSecret));
+        const isSecret = monitorSecretFields[spec.type];
+        const changed = compare('monitor', key, before, mWrite, currentMonitor.spec, spec, () =>
+          this.changes(monitorSchema, currentMonitor.spec, spec, before, mWrite, isSecret),
+        );
         if (changed && !dryRun) await siteRepo.updateMonitor(row.id, { ...mWrite, siteId: row.site_id }, now);
       }
     }
@@ -175,8 +190,15 @@ export class ConfigSync {
     return view(before, beforeSpec) === view(after, afterSpec);
   }
 
-  private changes(schema: z.ZodType, beforeSpec: unknown, afterSpec: unknown, before: Written, after: Written, isSecret: (path: readonly string[]) => boolean): string[] {
-    const changes = describeChanges(z.encode(schema, beforeSpec as never), z.encode(schema, afterSpec as never), isSecret);
+  private changes(
+    schema: z.ZodType,
+    beforeSpec: unknown,
+    afterSpec: unknown,
+    before: Written,
+    after: Written,
+    isSecret: (path: readonly string[]) => boolean,
+  ): string[] {
+    const changes = describeChanges(z.encode(schema, beforeSpec), z.encode(schema, afterSpec), isSecret);
     if (before.managedBy !== after.managedBy) changes.push('made in the API: now managed by the config file');
     if (before.envRefs !== after.envRefs) changes.push('environment variable references changed');
     return changes;
@@ -197,9 +219,15 @@ export function formatPlan(plan: Plan, dryRun: boolean): string {
     : 'No changes: the database matches the config file.';
   const some = (list: string[]) => `${list.slice(0, 5).join(', ')}${list.length > 5 ? ', …' : ''}`;
   const tail = [];
-  if (plan.adopted.length) tail.push(`  ${plan.adopted.length} object(s) made in the API match the file and ${dryRun ? 'would be' : 'are'} managed by it from now on: ${some(plan.adopted)}`);
+  if (plan.adopted.length)
+    tail.push(
+      `  ${plan.adopted.length} object(s) made in the API match the file and ${dryRun ? 'would be' : 'are'} managed by it from now on: ${some(plan.adopted)}`,
+    );
   if (plan.unmanaged.length) {
-    tail.push(`  ${plan.unmanaged.length} object(s) made in the API are not in the file and were kept: ${some(plan.unmanaged)}`, '  (run "upkeep export" to bring them into the file)');
+    tail.push(
+      `  ${plan.unmanaged.length} object(s) made in the API are not in the file and were kept: ${some(plan.unmanaged)}`,
+      '  (run "upkeep export" to bring them into the file)',
+    );
   }
   return [head, ...lines, ...tail].join('\n');
 }

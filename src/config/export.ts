@@ -4,10 +4,10 @@ import { z } from 'zod';
 import type { Database } from '../db/types.js';
 import { canonicalJson } from '../lib/json.js';
 import { splitSecrets } from '../lib/secrets.js';
-import { channelSchemas, channelSecretFields, type ChannelType } from '../notify/channel.schema.js';
+import { channelSchemas, channelSecretFields } from '../notify/channel.schema.js';
 import type { ChannelCodec } from '../notify/channel-codec.js';
 import { ChannelsRepository } from '../notify/channels.repository.js';
-import { monitorSchemas, monitorSecretFields, type MonitorType } from '../monitoring/monitor.schema.js';
+import { monitorSchemas, monitorSecretFields } from '../monitoring/monitor.schema.js';
 import { siteSchema } from '../sites/site.schema.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
@@ -38,7 +38,7 @@ function withoutDefaults(schema: z.ZodType, written: Record<string, unknown>): R
 
 function setAt(obj: Record<string, unknown>, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
-  let node = obj as Record<string, unknown>;
+  let node = obj;
   for (const key of keys.slice(0, -1)) {
     if (!node[key] || typeof node[key] !== 'object') return;
     node = node[key] as Record<string, unknown>;
@@ -46,14 +46,24 @@ function setAt(obj: Record<string, unknown>, dotted: string, value: unknown): vo
   node[keys.at(-1)!] = value;
 }
 
-const variableName = (...parts: string[]) => `UPKEEP_SECRET_${parts.join('_').toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '')}`;
+const variableName = (...parts: string[]) =>
+  `UPKEEP_SECRET_${parts
+    .join('_')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')}`;
 
 /**
  * Writes the database back out as upkeep.yaml, so objects made in the API are never trapped.
  * Values that came from `${VAR}` are written as `${VAR}` again; other secrets become `${UPKEEP_SECRET_…}`
  * references (listed in the result) unless `includeSecrets` asks for them in clear.
  */
-export async function exportConfig(db: Kysely<Database>, sites: SiteCodec, channels: ChannelCodec, options: { includeSecrets: boolean }): Promise<ExportResult> {
+export async function exportConfig(
+  db: Kysely<Database>,
+  sites: SiteCodec,
+  channels: ChannelCodec,
+  options: { includeSecrets: boolean },
+): Promise<ExportResult> {
   const siteRepo = new SitesRepository(db);
   const secretVariables: ExportResult['secretVariables'] = [];
 
@@ -64,7 +74,7 @@ export async function exportConfig(db: Kysely<Database>, sites: SiteCodec, chann
     isSecret: (path: readonly string[]) => boolean,
     owner: string[],
   ): Record<string, unknown> => {
-    const written = withoutDefaults(schema, z.encode(schema, spec as never) as Record<string, unknown>);
+    const written = withoutDefaults(schema, z.encode(schema, spec) as Record<string, unknown>);
     for (const [path, template] of Object.entries(envRefs)) setAt(written, path, template);
     if (!options.includeSecrets) {
       const { secrets } = splitSecrets(written, isSecret);
@@ -85,7 +95,7 @@ export async function exportConfig(db: Kysely<Database>, sites: SiteCodec, chann
       .filter((m) => m.site_id === row.id)
       .map((m) => {
         const monitor = sites.monitorFromRow(m);
-        const type = monitor.spec.type as MonitorType;
+        const type = monitor.spec.type;
         return prepare(monitorSchemas[type], monitor.spec, monitor.envRefs, monitorSecretFields[type], [site.spec.name, monitor.spec.name]);
       });
     const written = prepare(siteSchema, site.spec, site.envRefs, () => false, [site.spec.name]);
@@ -93,7 +103,7 @@ export async function exportConfig(db: Kysely<Database>, sites: SiteCodec, chann
   });
   const exportedChannels = (await new ChannelsRepository(db).all()).map((row) => {
     const channel = channels.fromRow(row);
-    const type = channel.spec.type as ChannelType;
+    const type = channel.spec.type;
     return prepare(channelSchemas[type], channel.spec, channel.envRefs, channelSecretFields[type], [channel.spec.name]);
   });
 

@@ -9,7 +9,6 @@ export const expected =
   (issue: { input?: unknown }): string | undefined =>
     issue.input === undefined ? undefined : `expected ${what}, got ${describeValue(issue.input)}`;
 
-
 /** Field types shared by every part of the config and the API, each with a message that says what was expected. */
 
 export const objectName = (what: string) =>
@@ -26,16 +25,17 @@ export const tag = z
 
 export const tags = z.array(tag).max(50, 'at most 50 tags').default([]);
 
-export const httpUrl = z
-  .string({ error: expected('an http(s) URL') })
-  .refine((s) => {
+export const httpUrl = z.string({ error: expected('an http(s) URL') }).refine(
+  (s) => {
     try {
       const u = new URL(s);
       return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
     } catch {
       return false;
     }
-  }, { error: expected('an http(s) URL like "https://example.com/"') });
+  },
+  { error: expected('an http(s) URL like "https://example.com/"') },
+);
 
 export const hostName = z
   .string({ error: expected('a host name or IP address') })
@@ -50,23 +50,29 @@ export const port = z
   .min(1, 'a port is between 1 and 65535')
   .max(65535, 'a port is between 1 and 65535');
 
-export const timezone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, { error: expected('an IANA time zone like "Europe/Stockholm"') });
+export const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: expected('an IANA time zone like "Europe/Stockholm"') },
+);
 
-export const cronExpression = z.string().refine((expr) => {
-  try {
-    new Cron(expr, { paused: true });
-    return true;
-  } catch {
-    return false;
-  }
-}, { error: expected('a cron expression like "0 3 * * *"') });
+export const cronExpression = z.string().refine(
+  (expr) => {
+    try {
+      new Cron(expr, { paused: true });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: expected('a cron expression like "0 3 * * *"') },
+);
 
 export const markdown = z.string().max(100_000, 'at most 100,000 characters');
 

@@ -117,7 +117,11 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new AppError('invalid_config', code === 'ENOENT' ? `config file ${file} does not exist` : `cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
+    throw new AppError(
+      'invalid_config',
+      code === 'ENOENT' ? `config file ${file} does not exist` : `cannot read config file ${file}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return parseConfig(text, file, env);
 }

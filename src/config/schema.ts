@@ -45,7 +45,8 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const channelNames = new Set<string>();
     config.channels.forEach((channel, i) => {
-      if (channelNames.has(channel.name)) ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `another channel is already named "${channel.name}"` });
+      if (channelNames.has(channel.name))
+        ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `another channel is already named "${channel.name}"` });
       channelNames.add(channel.name);
     });
     const checkRefs = (refs: readonly string[] | undefined, path: (string | number)[]) => {
@@ -61,7 +62,11 @@ export const configSchema = z
       const monitorNames = new Set<string>();
       site.monitors.forEach((monitor, j) => {
         if (monitorNames.has(monitor.name)) {
-          ctx.addIssue({ code: 'custom', path: ['sites', i, 'monitors', j, 'name'], message: `site "${site.name}" already has a monitor named "${monitor.name}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sites', i, 'monitors', j, 'name'],
+            message: `site "${site.name}" already has a monitor named "${monitor.name}"`,
+          });
         }
         monitorNames.add(monitor.name);
         checkRefs(monitor.notify, ['sites', i, 'monitors', j]);

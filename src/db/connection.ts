@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { AppError } from '../lib/errors.js';
+import { AppError, describeError } from '../lib/errors.js';
 import { migrationsFor, type Dialect } from './migrations/index.js';
 import type { Database } from './types.js';
 
@@ -99,7 +99,7 @@ async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<string[]
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new AppError('unavailable', `database migration ${failed} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+    throw new AppError('unavailable', `database migration ${failed} failed: ${describeError(error)}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

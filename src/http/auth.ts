@@ -6,19 +6,19 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
-  interface FastifyContextConfig {
-    /** Routes under /api/v1 that answer without credentials (the API description). */
-    public?: boolean;
-  }
 }
+
+/** The documented routes under /api/v1 that answer without credentials: the API's own description. */
+const publicPaths = ['/api/v1/openapi.json', '/api/v1/docs'];
 
 const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Nothing under /api/v1 answers without credentials, apart from routes marked `config: { public: true }`. */
+/** Nothing under /api/v1 answers without credentials (not even a 404), apart from `publicPaths`. */
 export function registerApiAuth(app: FastifyInstance, accounts: AccountsService): void {
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (!req.url.startsWith('/api/v1/') && req.url !== '/api/v1') return;
-    if (req.routeOptions.config.public) return;
+    const path = req.url.split('?')[0]!;
+    if (path !== '/api/v1' && !path.startsWith('/api/v1/')) return;
+    if (publicPaths.some((p) => path === p || path.startsWith(`${p}/`))) return;
     const header = req.headers.authorization;
     if (!header) throw new AppError('unauthorized', 'credentials required: send "Authorization: Bearer <token>" (make one with "upkeep token create")');
     const match = /^Bearer\s+(\S+)$/i.exec(header);

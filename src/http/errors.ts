@@ -22,7 +22,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 500) {
       req.log.error({ err }, 'request failed');
-      return reply.status(500).send({ error: { code: 'internal', message: `internal error; quote request id ${req.id} when reporting it`, details: [], requestId: req.id } });
+      return reply
+        .status(500)
+        .send({ error: { code: 'internal', message: `internal error; quote request id ${req.id} when reporting it`, details: [], requestId: req.id } });
     }
     // Fastify's own client errors (bad JSON, unsupported media type, body too large, rate limit) are safe to show.
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');

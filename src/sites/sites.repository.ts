@@ -101,7 +101,11 @@ export class SitesRepository {
 
   private async writeSiteTags(siteId: number, tags: readonly string[]): Promise<void> {
     const unique = [...new Set(tags)];
-    if (unique.length) await this.db.insertInto('site_tags').values(unique.map((tag) => ({ site_id: siteId, tag }))).execute();
+    if (unique.length)
+      await this.db
+        .insertInto('site_tags')
+        .values(unique.map((tag) => ({ site_id: siteId, tag })))
+        .execute();
   }
 
   private monitorsQuery() {
@@ -174,7 +178,11 @@ export class SitesRepository {
 
   private async writeMonitorTags(monitorId: number, tags: readonly string[]): Promise<void> {
     const unique = [...new Set(tags)];
-    if (unique.length) await this.db.insertInto('monitor_tags').values(unique.map((tag) => ({ monitor_id: monitorId, tag }))).execute();
+    if (unique.length)
+      await this.db
+        .insertInto('monitor_tags')
+        .values(unique.map((tag) => ({ monitor_id: monitorId, tag })))
+        .execute();
   }
 }
 

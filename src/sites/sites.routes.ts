@@ -51,43 +51,93 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService): void {
   const monitor = { tags: ['monitors'], security: [{ bearer: [] }] };
   const id = jsonSchema(idParams);
 
-  app.get('/sites', { schema: { ...site, summary: 'List sites', querystring: jsonSchema(siteQuery), response: { 200: jsonSchema(pageOf(siteOut)), ...errors } } }, async (req) => {
-    const q = parseInput(siteQuery, req.query);
-    const page = await sites.listSites({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q });
-    return { data: page.items.map(showSite), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
-  });
-  app.post('/sites', { schema: { ...site, summary: 'Create a site', body: jsonSchema(siteSchema), response: { 201: jsonSchema(siteOut), ...errors } } }, async (req, reply) =>
-    reply.status(201).send(showSite(await sites.createSite(req.body))),
+  app.get(
+    '/sites',
+    { schema: { ...site, summary: 'List sites', querystring: jsonSchema(siteQuery), response: { 200: jsonSchema(pageOf(siteOut)), ...errors } } },
+    async (req) => {
+      const q = parseInput(siteQuery, req.query);
+      const page = await sites.listSites({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q });
+      return { data: page.items.map(showSite), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
+    },
   );
-  app.get('/sites/:id', { schema: { ...site, summary: 'Get a site', params: id, response: { 200: jsonSchema(siteOut), ...errors } } }, async (req) => showSite(await sites.getSite(parseId(req))));
-  app.put('/sites/:id', { schema: { ...site, summary: 'Replace a site', params: id, body: jsonSchema(siteSchema), response: { 200: jsonSchema(siteOut), ...errors } } }, async (req) =>
-    showSite(await sites.updateSite(parseId(req), req.body, 'replace')),
+  app.post(
+    '/sites',
+    { schema: { ...site, summary: 'Create a site', body: jsonSchema(siteSchema), response: { 201: jsonSchema(siteOut), ...errors } } },
+    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body))),
   );
-  app.patch('/sites/:id', { schema: { ...site, summary: 'Change some fields of a site', params: id, body: patchBody, response: { 200: jsonSchema(siteOut), ...errors } } }, async (req) =>
-    showSite(await sites.updateSite(parseId(req), req.body, 'merge')),
+  app.get('/sites/:id', { schema: { ...site, summary: 'Get a site', params: id, response: { 200: jsonSchema(siteOut), ...errors } } }, async (req) =>
+    showSite(await sites.getSite(parseId(req))),
   );
-  app.delete('/sites/:id', { schema: { ...site, summary: 'Delete a site and its monitors', params: id, response: { 204: { type: 'null' }, ...errors } } }, async (req, reply) => {
-    await sites.deleteSite(parseId(req));
-    return reply.status(204).send();
-  });
+  app.put(
+    '/sites/:id',
+    { schema: { ...site, summary: 'Replace a site', params: id, body: jsonSchema(siteSchema), response: { 200: jsonSchema(siteOut), ...errors } } },
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace')),
+  );
+  app.patch(
+    '/sites/:id',
+    { schema: { ...site, summary: 'Change some fields of a site', params: id, body: patchBody, response: { 200: jsonSchema(siteOut), ...errors } } },
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge')),
+  );
+  app.delete(
+    '/sites/:id',
+    { schema: { ...site, summary: 'Delete a site and its monitors', params: id, response: { 204: { type: 'null' }, ...errors } } },
+    async (req, reply) => {
+      await sites.deleteSite(parseId(req));
+      return reply.status(204).send();
+    },
+  );
 
-  app.get('/monitors', { schema: { ...monitor, summary: 'List monitors', querystring: jsonSchema(monitorQuery), response: { 200: jsonSchema(pageOf(monitorOut)), ...errors } } }, async (req) => {
-    const q = parseInput(monitorQuery, req.query);
-    const page = await sites.listMonitors({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q, type: q.type, siteId: q.siteId });
-    return { data: page.items.map(showMonitor), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
-  });
-  app.post('/sites/:id/monitors', { schema: { ...monitor, summary: 'Add a monitor to a site', params: id, body: jsonSchema(monitorSchema), response: { 201: jsonSchema(monitorOut), ...errors } } }, async (req, reply) =>
-    reply.status(201).send(showMonitor(await sites.createMonitor(parseId(req), req.body))),
+  app.get(
+    '/monitors',
+    { schema: { ...monitor, summary: 'List monitors', querystring: jsonSchema(monitorQuery), response: { 200: jsonSchema(pageOf(monitorOut)), ...errors } } },
+    async (req) => {
+      const q = parseInput(monitorQuery, req.query);
+      const page = await sites.listMonitors({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q, type: q.type, siteId: q.siteId });
+      return { data: page.items.map(showMonitor), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
+    },
   );
-  app.get('/monitors/:id', { schema: { ...monitor, summary: 'Get a monitor', params: id, response: { 200: jsonSchema(monitorOut), ...errors } } }, async (req) => showMonitor(await sites.getMonitor(parseId(req))));
-  app.put('/monitors/:id', { schema: { ...monitor, summary: 'Replace a monitor (secrets written as ******** are kept)', params: id, body: jsonSchema(monitorSchema), response: { 200: jsonSchema(monitorOut), ...errors } } }, async (req) =>
-    showMonitor(await sites.updateMonitor(parseId(req), req.body, 'replace')),
+  app.post(
+    '/sites/:id/monitors',
+    {
+      schema: {
+        ...monitor,
+        summary: 'Add a monitor to a site',
+        params: id,
+        body: jsonSchema(monitorSchema),
+        response: { 201: jsonSchema(monitorOut), ...errors },
+      },
+    },
+    async (req, reply) => reply.status(201).send(showMonitor(await sites.createMonitor(parseId(req), req.body))),
   );
-  app.patch('/monitors/:id', { schema: { ...monitor, summary: 'Change some fields of a monitor', params: id, body: patchBody, response: { 200: jsonSchema(monitorOut), ...errors } } }, async (req) =>
-    showMonitor(await sites.updateMonitor(parseId(req), req.body, 'merge')),
+  app.get(
+    '/monitors/:id',
+    { schema: { ...monitor, summary: 'Get a monitor', params: id, response: { 200: jsonSchema(monitorOut), ...errors } } },
+    async (req) => showMonitor(await sites.getMonitor(parseId(req))),
   );
-  app.delete('/monitors/:id', { schema: { ...monitor, summary: 'Delete a monitor', params: id, response: { 204: { type: 'null' }, ...errors } } }, async (req, reply) => {
-    await sites.deleteMonitor(parseId(req));
-    return reply.status(204).send();
-  });
+  app.put(
+    '/monitors/:id',
+    {
+      schema: {
+        ...monitor,
+        summary: 'Replace a monitor (secrets written as ******** are kept)',
+        params: id,
+        body: jsonSchema(monitorSchema),
+        response: { 200: jsonSchema(monitorOut), ...errors },
+      },
+    },
+    async (req) => showMonitor(await sites.updateMonitor(parseId(req), req.body, 'replace')),
+  );
+  app.patch(
+    '/monitors/:id',
+    { schema: { ...monitor, summary: 'Change some fields of a monitor', params: id, body: patchBody, response: { 200: jsonSchema(monitorOut), ...errors } } },
+    async (req) => showMonitor(await sites.updateMonitor(parseId(req), req.body, 'merge')),
+  );
+  app.delete(
+    '/monitors/:id',
+    { schema: { ...monitor, summary: 'Delete a monitor', params: id, response: { 204: { type: 'null' }, ...errors } } },
+    async (req, reply) => {
+      await sites.deleteMonitor(parseId(req));
+      return reply.status(204).send();
+    },
+  );
 }

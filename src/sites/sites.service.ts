@@ -5,7 +5,7 @@ import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalJson, mergePatch } from '../lib/json.js';
 import { mergeSecrets, REDACTED, splitSecrets, type SecretBox } from '../lib/secrets.js';
-import { monitorSchema, monitorSecretFields, type MonitorSpec, type MonitorType } from '../monitoring/monitor.schema.js';
+import { monitorSchema, monitorSecretFields, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { parseInput } from '../config/validate.js';
 import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteFilter, type SiteWrite } from './sites.repository.js';
 import { siteSchema, type SiteSpec } from './site.schema.js';
@@ -93,15 +93,15 @@ export class SiteCodec {
 
 /** The written form of a monitor (durations as "60s"), with secrets shown as `********`. */
 export function encodeMonitor(spec: MonitorSpec, redact = true): Record<string, unknown> {
-  const { plain, secrets } = splitSecrets(spec, (path) => monitorSecretFields[spec.type as MonitorType](path));
+  const { plain, secrets } = splitSecrets(spec, (path) => monitorSecretFields[spec.type](path));
   const shown = redact ? mergeSecrets(plain, Object.fromEntries(Object.keys(secrets).map((k) => [k, REDACTED]))) : spec;
-  return z.encode(monitorSchema, shown as MonitorSpec) as Record<string, unknown>;
+  return z.encode(monitorSchema, shown);
 }
 
 /** Where a secret is written back as `********`, the stored secret stays. */
 function keepRedactedSecrets(input: unknown, current: MonitorSpec): unknown {
-  const { secrets } = splitSecrets(current, (path) => monitorSecretFields[current.type as MonitorType](path));
-  const { plain, secrets: given } = splitSecrets(input as object, (path) => monitorSecretFields[current.type as MonitorType](path));
+  const { secrets } = splitSecrets(current, (path) => monitorSecretFields[current.type](path));
+  const { plain, secrets: given } = splitSecrets(input as object, (path) => monitorSecretFields[current.type](path));
   const kept = Object.fromEntries(Object.entries(given).map(([path, value]) => [path, value === REDACTED ? (secrets[path] ?? '') : value]));
   return mergeSecrets(plain, kept);
 }
@@ -137,7 +137,11 @@ export class SitesService {
 
   async listSites(filter: SiteFilter): Promise<Page<Site>> {
     const { rows, total } = await this.repo.listSites(filter);
-    return pageOf(rows.map((r) => this.codec.siteFromRow(r)), total, filter.limit);
+    return pageOf(
+      rows.map((r) => this.codec.siteFromRow(r)),
+      total,
+      filter.limit,
+    );
   }
 
   async getSite(id: number): Promise<Site> {
@@ -180,7 +184,11 @@ export class SitesService {
 
   async listMonitors(filter: MonitorFilter): Promise<Page<Monitor>> {
     const { rows, total } = await this.repo.listMonitors(filter);
-    return pageOf(rows.map((r) => this.codec.monitorFromRow(r)), total, filter.limit);
+    return pageOf(
+      rows.map((r) => this.codec.monitorFromRow(r)),
+      total,
+      filter.limit,
+    );
   }
 
   async getMonitor(id: number): Promise<Monitor> {

@@ -115,7 +115,10 @@ describe.each(dialects)('storage contract on $dialect', ({ dialect, skip }) => {
 
   it('refuses API changes to objects the config file owns', async () => {
     const site = (await core.sites.listSites({ limit: 10, search: 'Example shop' })).items[0]!;
-    await expect(core.sites.updateSite(site.id, { description: 'x' }, 'merge')).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('upkeep apply') });
+    await expect(core.sites.updateSite(site.id, { description: 'x' }, 'merge')).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('upkeep apply'),
+    });
     await expect(core.sites.deleteSite(site.id)).rejects.toMatchObject({ code: 'conflict' });
   });
 
@@ -132,6 +135,9 @@ describe.each(dialects)('storage contract on $dialect', ({ dialect, skip }) => {
   it('keeps user emails unique, case-insensitively', async () => {
     await core.accounts.createUser({ email: 'Owner@Example.com', password: 'correct horse battery', role: 'owner' });
     await expect(core.accounts.createUser({ email: 'owner@example.com', password: 'correct horse battery' })).rejects.toMatchObject({ code: 'conflict' });
-    await expect(core.accounts.createUser({ email: 'short@example.com', password: 'short' })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('12 characters') });
+    await expect(core.accounts.createUser({ email: 'short@example.com', password: 'short' })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('12 characters'),
+    });
   });
 });

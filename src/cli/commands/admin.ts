@@ -50,11 +50,19 @@ export function register(program: Command): void {
     .option('-u, --user <email>', 'the user the token acts for')
     .option('-e, --expires <duration>', 'lifetime, e.g. 90d (default: never expires)', parseDurationOption)
     .addOption(dataDirOption())
-    .addHelpText('after', '\nExamples:\n  $ upkeep token create --name grafana\n  $ upkeep token create --name deploy --scope write --expires 90d\n  $ curl -H "Authorization: Bearer $TOKEN" localhost:3000/api/v1/sites')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ upkeep token create --name grafana\n  $ upkeep token create --name deploy --scope write --expires 90d\n  $ curl -H "Authorization: Bearer $TOKEN" localhost:3000/api/v1/sites',
+    )
     .action(
       action(async (opts: { name: string; scope: TokenScope; user?: string; expires?: number; dataDir: string }) => {
         const created = await withCore(opts.dataDir, (core) =>
-          core.accounts.createToken({ name: opts.name, scope: opts.scope, ...(opts.user ? { userEmail: opts.user } : {}), ...(opts.expires ? { expiresInMs: opts.expires } : {}) }),
+          core.accounts.createToken({
+            name: opts.name,
+            scope: opts.scope,
+            ...(opts.user ? { userEmail: opts.user } : {}),
+            ...(opts.expires ? { expiresInMs: opts.expires } : {}),
+          }),
         );
         process.stderr.write(`token ${created.id} "${opts.name}" (${opts.scope}) created; it is shown only now:\n`);
         process.stdout.write(`${created.token}\n`);
@@ -94,7 +102,10 @@ export function register(program: Command): void {
     .requiredOption('--email <email>', 'the login email')
     .addOption(new Option('--role <role>', 'what the user may do').choices(roles).default('admin'))
     .addOption(dataDirOption())
-    .addHelpText('after', '\nExamples:\n  $ upkeep user create --email ops@example.com --role owner\n  $ echo "$PASSWORD" | upkeep user create --email viewer@example.com --role viewer')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ upkeep user create --email ops@example.com --role owner\n  $ echo "$PASSWORD" | upkeep user create --email viewer@example.com --role viewer',
+    )
     .action(
       action(async (opts: { email: string; role: Role; dataDir: string }) => {
         const password = await readPassword(`password for ${opts.email} (at least 12 characters): `);

@@ -28,7 +28,10 @@ export function register(program: Command): void {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG)
     .option('-d, --data-dir <dir>', 'data directory (SQLite); UPKEEP_DATABASE_URL selects PostgreSQL', DEFAULT_DATA_DIR)
     .option('--dry-run', 'show the plan without writing anything')
-    .addHelpText('after', '\nObjects made in the API are kept unless the file names them.\n\nExamples:\n  $ upkeep apply --dry-run\n  $ upkeep apply --config sites/acme.yaml')
+    .addHelpText(
+      'after',
+      '\nObjects made in the API are kept unless the file names them.\n\nExamples:\n  $ upkeep apply --dry-run\n  $ upkeep apply --config sites/acme.yaml',
+    )
     .action(
       action(async (opts: { config: string; dataDir: string; dryRun?: boolean }) => {
         const loaded = (await readConfigOption(opts.config, readEnvironment(), true))!;
@@ -61,7 +64,10 @@ export function register(program: Command): void {
     .command('schema')
     .description('Print the JSON Schema of upkeep.yaml, for editor completion (e.g. the YAML extension of VS Code).')
     .option('-o, --output <file>', 'write to a file instead of standard output')
-    .addHelpText('after', '\nExamples:\n  $ upkeep schema --output upkeep.schema.json\n  then start upkeep.yaml with: # yaml-language-server: $schema=./upkeep.schema.json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ upkeep schema --output upkeep.schema.json\n  then start upkeep.yaml with: # yaml-language-server: $schema=./upkeep.schema.json',
+    )
     .action(
       action(async (opts: { output?: string }) => {
         const schema = { ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }), title: 'upkeep.yaml' };

@@ -18,9 +18,7 @@ export const jsonAssertion = z
   })
   .strict();
 
-export const headerAssertion = z
-  .object({ name: z.string().min(1), op: comparison.default('exists'), value: z.string().optional() })
-  .strict();
+export const headerAssertion = z.object({ name: z.string().min(1), op: comparison.default('exists'), value: z.string().optional() }).strict();
 
 const validRegex = z.string().refine((s) => {
   try {
@@ -56,7 +54,10 @@ export const httpFields = {
     .strict()
     .optional(),
   degradedAfter: duration({ min: 1 }).optional(),
-  tls: z.object({ verify: z.boolean().default(true) }).strict().optional(),
+  tls: z
+    .object({ verify: z.boolean().default(true) })
+    .strict()
+    .optional(),
   ipFamily: z.enum(['auto', 'ipv4', 'ipv6']).default('auto'),
 };
 

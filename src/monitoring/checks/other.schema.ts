@@ -20,7 +20,10 @@ export const dnsFields = {
   /** Values that must all be among the answers (e.g. IP addresses, or "10 mx.example.com" for MX). */
   expected: z.array(z.string().min(1)).optional(),
   /** A resolver to ask instead of the system's, e.g. "1.1.1.1" or "127.0.0.1:5353". */
-  resolver: z.string().regex(/^[0-9a-f.:[\]]+$/i, 'expected a resolver address like "1.1.1.1" or "[2606:4700::1111]:53"').optional(),
+  resolver: z
+    .string()
+    .regex(/^[0-9a-f.:[\]]+$/i, 'expected a resolver address like "1.1.1.1" or "[2606:4700::1111]:53"')
+    .optional(),
 };
 
 export const tlsFields = {
