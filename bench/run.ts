@@ -24,6 +24,7 @@ for (const file of files) {
   process.stdout.write(`\n${mod.title}\n`);
   const figures = await mod.run();
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
-  for (const [key, value] of Object.entries(figures)) process.stdout.write(`  ${key.padEnd(width)}  ${typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : value}\n`);
+  for (const [key, value] of Object.entries(figures))
+    process.stdout.write(`  ${key.padEnd(width)}  ${typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : value}\n`);
   writeFileSync(`${dir}/results/${file.replace('.bench.ts', '.json')}`, JSON.stringify({ title: mod.title, at: new Date().toISOString(), figures }, null, 2));
 }
