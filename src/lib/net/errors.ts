@@ -99,15 +99,19 @@ export function toNetError(err: unknown, target: string): NetError {
     case 'ECONNRESET':
     case 'EPIPE':
     case 'UND_ERR_SOCKET':
+    case 'UND_ERR_DESTROYED':
+    case 'UND_ERR_CLOSED':
       return new NetError('reset', `connection to ${target} was closed before the exchange was complete`, opts);
     case 'ETIMEDOUT':
       return new NetError('timeout', `connection to ${target} timed out in the operating system`, opts);
     case 'UND_ERR_HEADERS_OVERFLOW':
     case 'HPE_HEADER_OVERFLOW':
-      return new NetError('headers_too_large', `response headers from ${target} are larger than allowed`, opts);
+      return new NetError('headers_too_large', `response headers from ${target} exceed the size limit`, opts);
   }
-  if (code.startsWith('HPE_') || code.startsWith('UND_ERR_')) {
-    return new NetError('protocol_error', `${target} did not answer with valid HTTP/1.1 (${detail})`, opts);
+  if ((err as Error | null)?.name === 'HTTPParserError' || code.startsWith('HPE_') || code.startsWith('UND_ERR_')) {
+    // undici says "Response does not match the HTTP/1.1 protocol (Invalid character in chunk size)".
+    const reason = /\((.+)\)$/.exec(detail)?.[1] ?? detail;
+    return new NetError('protocol_error', `${target} did not answer with valid HTTP/1.1: ${reason}`, opts);
   }
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_')) {
     return new NetError('tls_protocol', `TLS handshake with ${target} failed (${detail})`, opts);

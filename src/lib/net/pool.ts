@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { Client } from 'undici';
 import type { GuardedConnection } from './connect.js';
 import { NetError } from './errors.js';
@@ -47,13 +47,17 @@ export class ConnectionPool {
   }
 
   adopt(key: string, connection: GuardedConnection, origin: string, maxHeaderBytes: number): PooledConnection {
-    let socket: Duplex | null = connection.socket;
+    let socket: Socket | null = connection.socket;
     const client = new Client(origin, {
+      // undici calls this from inside its dispatch loop and ignores a synchronous answer (its loop is
+      // still running), so the answer comes a microtask later, as a real connector's would.
       connect: (_opts, callback) => {
         const handed = socket;
         socket = null;
-        if (handed && !handed.destroyed) callback(null, handed as never);
-        else callback(new NetError('reset', `keep-alive connection to ${origin} was closed`), null);
+        queueMicrotask(() => {
+          if (handed && !handed.destroyed) callback(null, handed);
+          else callback(new NetError('reset', `keep-alive connection to ${origin} was closed`), null);
+        });
       },
       pipelining: 1,
       maxHeaderSize: maxHeaderBytes,
@@ -71,7 +75,9 @@ export class ConnectionPool {
 
   /** Returns a connection after a complete response; it is kept only while alive and under the cap. */
   release(pooled: PooledConnection): void {
-    if (!pooled.alive || this.#idleCount >= this.maxIdle) return this.discard(pooled);
+    // After "connection: close" undici has already destroyed the socket, before 'disconnect' is emitted.
+    const closing = pooled.connection.socket.destroyed;
+    if (closing || !pooled.alive || this.#idleCount >= this.maxIdle) return this.discard(pooled);
     const list = this.#idle.get(pooled.key);
     if (list) list.push(pooled);
     else this.#idle.set(pooled.key, [pooled]);
