@@ -101,7 +101,10 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
     const local = localhostAddresses(host, family);
     if (local) return local;
     if (family !== 'auto') {
-      const records = await query(host, family === 4 ? 'A' : 'AAAA');
+      const type = family === 4 ? 'A' : 'AAAA';
+      const records = await query(host, type);
+      // A CNAME pointing nowhere gives an empty answer rather than ENODATA.
+      if (records.length === 0) throw new NetError('dns_nodata', `${host} exists but has no ${type} records`);
       return records.map((r) => r.address);
     }
     const [v4, v6] = await Promise.allSettled([query(host, 'A'), query(host, 'AAAA')]);
