@@ -27,6 +27,7 @@ export interface Core {
   env: Environment;
   accounts: AccountsService;
   sites: SitesService;
+  siteCodec: SiteCodec;
   sync: ConfigSync;
   exportConfig(options: { includeSecrets: boolean }): ReturnType<typeof exportConfig>;
   close(): Promise<void>;
@@ -53,6 +54,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     env: options.env,
     accounts: new AccountsService(storage.db, clock),
     sites: new SitesService(storage.db, siteCodec, clock),
+    siteCodec,
     sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock),
     exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, opts),
     close: () => storage.close(),

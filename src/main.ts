@@ -4,6 +4,9 @@ import { formatPlan } from './config/apply.js';
 import type { Environment } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
 import { buildHttpServer } from './http/server.js';
+import { configSchema } from './config/schema.js';
+import type { MonitoringEngine } from './monitoring/engine.js';
+import { createMonitoring } from './monitoring/index.js';
 import type { Logger } from './lib/logger.js';
 
 export interface ServerOptions {
@@ -14,10 +17,13 @@ export interface ServerOptions {
   config: LoadedConfig | undefined;
   port: number;
   host: string;
+  /** `--allow-private`: overrides network.allowPrivateTargets of the config. */
+  allowPrivate?: boolean;
 }
 
 export interface RunningServer {
   core: Core;
+  engine: MonitoringEngine;
   http: FastifyInstance;
   url: string;
   /** Stops taking work, lets running writes finish, closes the database. */
@@ -35,10 +41,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const plan = await core.sync.apply(options.config, { dryRun: false });
       logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]);
     }
+    const config = options.config?.config ?? configSchema.parse({});
+    const { engine, registry } = createMonitoring(core, config, options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate });
+    await engine.start();
     const http = await buildHttpServer({
       logger,
+      clock: core.clock,
       accounts: core.accounts,
       sites: core.sites,
+      engine,
+      metrics: { registry, public: config.metrics.public },
       version,
       ready: async () => {
         const startup = started ? 'done' : 'running';
@@ -55,10 +67,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger.info({ url, database: core.storage.location, version }, `Upkeep is running at ${url}`);
     return {
       core,
+      engine,
       http,
       url,
       close: async () => {
+        // Stop taking requests, then stop scheduling and write what is buffered, then close the database.
         await http.close();
+        await engine.stop();
         await core.close();
       },
     };

@@ -17,6 +17,8 @@ const networkSchema = z
   .object({
     /** Allow checks of loopback, private and link-local addresses (cloud metadata addresses stay refused). */
     allowPrivateTargets: z.boolean().default(false),
+    /** DNS servers to resolve with instead of the system's, e.g. ["1.1.1.1", "10.0.0.2:53"]. */
+    resolvers: z.array(z.string().regex(/^[0-9a-f.:[\]]+$/i, 'expected a resolver address like "1.1.1.1" or "[::1]:53"')).optional(),
   })
   .strict();
 

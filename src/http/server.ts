@@ -7,13 +7,22 @@ import type { AccountsService } from '../accounts/accounts.service.js';
 import type { Logger } from '../lib/logger.js';
 import type { SitesService } from '../sites/sites.service.js';
 import { sitesRoutes } from '../sites/sites.routes.js';
+import type { Registry } from 'prom-client';
+import type { Clock } from '../lib/clock.js';
+import type { MonitoringEngine } from '../monitoring/engine.js';
+import { monitoringRoutes } from '../monitoring/monitoring.routes.js';
+import { pingRoutes } from '../monitoring/ping.routes.js';
+import { AppError } from '../lib/errors.js';
 import { registerApiAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 
 export interface HttpDeps {
   logger: Logger;
+  clock: Clock;
   accounts: AccountsService;
   sites: SitesService;
+  engine: MonitoringEngine;
+  metrics: { registry: Registry; public: boolean };
   /** Whether the process can serve: the database answers and start-up has finished. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   version: string;
@@ -55,6 +64,17 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks });
   });
 
+  pingRoutes(app, deps.engine);
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    // Prometheus scrapes with a token unless the config makes the metrics public (metrics: { public: true }).
+    if (!deps.metrics.public) {
+      const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      if (!token) throw new AppError('unauthorized', 'metrics need "Authorization: Bearer <token>", or metrics: { public: true } in the config');
+      await deps.accounts.authenticateToken(token);
+    }
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
   await app.register(
     async (api) => {
       await api.register(swagger, {
@@ -67,12 +87,13 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
               'Sites, monitors and everything Upkeep keeps. Authenticate with `Authorization: Bearer <token>` (make one with `upkeep token create`).',
           },
           components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-          tags: [{ name: 'sites' }, { name: 'monitors' }],
+          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }],
         },
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
       sitesRoutes(api, deps.sites);
+      monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
     },
     { prefix: '/api/v1' },
   );

@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { testHttp } from '../support/http.js';
+import { testServer, type TestServer } from '../support/http.js';
 
 let db: TestDatabase;
 let core: Core;
 let app: FastifyInstance;
+let server: TestServer;
 let write: string;
 let read: string;
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -15,12 +16,13 @@ const as = (token: string) => ({ authorization: `Bearer ${token}` });
 beforeAll(async () => {
   db = await createTestDatabase('sqlite');
   core = await openTestCore(db);
-  app = await testHttp(core);
+  server = await testServer(core);
+  app = server.app;
   write = (await core.accounts.createToken({ name: 'w', scope: 'write' })).token;
   read = (await core.accounts.createToken({ name: 'r', scope: 'read' })).token;
 });
 afterAll(async () => {
-  await app?.close();
+  await server?.close();
   await core?.close();
   await db?.cleanup();
 });

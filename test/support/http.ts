@@ -1,8 +1,40 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../src/app.js';
+import { configSchema, type ConfigInput } from '../../src/config/schema.js';
 import { buildHttpServer } from '../../src/http/server.js';
+import type { MonitoringEngine } from '../../src/monitoring/engine.js';
+import { createMonitoring } from '../../src/monitoring/index.js';
 
-/** The HTTP server over a test core, answering `inject` calls without a socket. */
-export function testHttp(core: Core): Promise<FastifyInstance> {
-  return buildHttpServer({ logger: core.logger, accounts: core.accounts, sites: core.sites, version: 'test', ready: async () => ({ ok: true, checks: {} }) });
+export interface TestServer {
+  app: FastifyInstance;
+  engine: MonitoringEngine;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP server and a running monitoring engine over a test core; `inject` calls need no socket.
+ * Private targets are allowed: every test target is on loopback.
+ */
+export async function testServer(core: Core, config: ConfigInput = {}): Promise<TestServer> {
+  const parsed = configSchema.parse({ ...config, network: { allowPrivateTargets: true, ...config.network } });
+  const { engine, registry } = createMonitoring(core, parsed);
+  await engine.start();
+  const app = await buildHttpServer({
+    logger: core.logger,
+    clock: core.clock,
+    accounts: core.accounts,
+    sites: core.sites,
+    engine,
+    metrics: { registry, public: parsed.metrics.public },
+    version: 'test',
+    ready: async () => ({ ok: true, checks: {} }),
+  });
+  return {
+    app,
+    engine,
+    close: async () => {
+      await app.close();
+      await engine.stop();
+    },
+  };
 }

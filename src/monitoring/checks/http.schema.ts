@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 import { httpUrl } from '../../config/fields.js';
@@ -20,14 +21,14 @@ export const jsonAssertion = z
 
 export const headerAssertion = z.object({ name: z.string().min(1), op: comparison.default('exists'), value: z.string().optional() }).strict();
 
-const validRegex = z.string().refine((s) => {
+/** RE2 syntax (no look-around or back-references), which is what makes matching linear-time. */
+const validRegex = z.string().superRefine((s, ctx) => {
   try {
-    new RegExp(s, 'u');
-    return true;
-  } catch {
-    return false;
+    RE2JS.compile(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `expected a regular expression in RE2 syntax: ${(err as Error).message}` });
   }
-}, 'expected a valid regular expression');
+});
 
 export const httpFields = {
   url: httpUrl,

@@ -1,0 +1,28 @@
+import { isNetError, type NetPolicy, type Resolver } from '../../lib/net/index.js';
+import { describeError } from '../../lib/errors.js';
+import type { MonitorSpec, MonitorType } from '../monitor.schema.js';
+import type { CheckResult } from '../result.js';
+
+/** What a check gets besides its monitor's definition. */
+export interface CheckContext {
+  policy: NetPolicy;
+  resolver: Resolver;
+  signal: AbortSignal;
+}
+
+export type ProbeType = Exclude<MonitorType, 'heartbeat'>;
+export type SpecOf<K extends MonitorType> = Extract<MonitorSpec, { type: K }>;
+
+/** A check type: runs one check and returns its result; a failing target is a result, never a throw. */
+export interface CheckType<K extends ProbeType> {
+  run(spec: SpecOf<K>, ctx: CheckContext): Promise<CheckResult>;
+}
+
+/** A transport failure as a result: the guarded client's message, and its kind as evidence. */
+export function failureResult(err: unknown, startedAt: number): CheckResult {
+  const durationMs = performance.now() - startedAt;
+  if (isNetError(err)) return { status: 'down', message: err.message, durationMs, detail: { error: err.kind } };
+  return { status: 'down', message: `the check failed: ${describeError(err)}`, durationMs };
+}
+
+export const ms = (n: number) => `${Math.round(n)} ms`;

@@ -1,0 +1,62 @@
+import { createResolver, type DnsRecordsByType, type Resolver } from '../../lib/net/index.js';
+import { failureResult, ms, type CheckType } from './check.js';
+
+const resolvers = new Map<string, Resolver>();
+
+/** A resolver for a monitor's own `resolver` address, kept for reuse. */
+function resolverFor(address: string): Resolver {
+  let r = resolvers.get(address);
+  if (!r) resolvers.set(address, (r = createResolver({ servers: [address], timeoutMs: 2_000, tries: 2 })));
+  return r;
+}
+
+const trimDot = (name: string) => name.replace(/\.$/, '').toLowerCase();
+
+/** DNS answers written the way people write them in `expected`. */
+function asText<T extends keyof DnsRecordsByType>(type: T, records: DnsRecordsByType[T]): string[] {
+  const r = records as DnsRecordsByType[keyof DnsRecordsByType];
+  switch (type) {
+    case 'A':
+    case 'AAAA':
+      return (r as DnsRecordsByType['A']).map((a) => a.address);
+    case 'MX':
+      return (r as DnsRecordsByType['MX']).map((m) => `${m.priority} ${trimDot(m.exchange)}`);
+    case 'CAA':
+      return (r as DnsRecordsByType['CAA']).map(({ critical, ...tags }) => {
+        const [tag, value] = Object.entries(tags)[0] ?? ['', ''];
+        return `${critical} ${tag} "${String(value)}"`;
+      });
+    case 'SOA': {
+      const soa = r as DnsRecordsByType['SOA'];
+      return [`${trimDot(soa.nsname)} ${trimDot(soa.hostmaster)} ${soa.serial}`];
+    }
+    case 'TXT':
+      return r as string[];
+    default:
+      return (r as string[]).map(trimDot);
+  }
+}
+
+const normalize = (v: string) => v.trim().replace(/\.$/, '').toLowerCase();
+
+/** Resolves a record type and checks that every expected value is among the answers. */
+export const dnsCheck: CheckType<'dns'> = {
+  async run(spec, ctx) {
+    const started = performance.now();
+    let answers: string[];
+    try {
+      const resolver = spec.resolver ? resolverFor(spec.resolver) : ctx.resolver;
+      answers = asText(spec.recordType, await resolver.resolveRecords(spec.host, spec.recordType));
+    } catch (err) {
+      return failureResult(err, started);
+    }
+    const durationMs = performance.now() - started;
+    const detail = { answers };
+    const got = new Set(answers.map(normalize));
+    const missing = (spec.expected ?? []).filter((v) => !got.has(normalize(v)));
+    if (missing.length) {
+      return { status: 'down', message: `${spec.recordType} ${spec.host} lacks ${missing.map((m) => JSON.stringify(m)).join(', ')} (answers: ${answers.join(', ') || 'none'})`, durationMs, detail };
+    }
+    return { status: 'up', message: `${spec.recordType} ${spec.host}: ${answers.slice(0, 5).join(', ')}${answers.length > 5 ? ', …' : ''} in ${ms(durationMs)}`, durationMs, detail };
+  },
+};

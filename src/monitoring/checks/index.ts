@@ -1,0 +1,38 @@
+import { createResolver, type Resolver } from '../../lib/net/index.js';
+import type { CheckJob, Dispatcher } from '../dispatcher.js';
+import type { CheckResult } from '../result.js';
+import type { CheckContext, CheckType, ProbeType, SpecOf } from './check.js';
+import { dnsCheck } from './dns.js';
+import { domainCheck } from './domain.js';
+import { httpCheck } from './http.js';
+import { tcpCheck } from './tcp.js';
+import { tlsCheck } from './tls.js';
+
+/** Every check type Upkeep runs itself; a new monitor type without a check is a compile error. */
+export const checkTypes: { [K in ProbeType]: CheckType<K> } = {
+  http: httpCheck,
+  tcp: tcpCheck,
+  dns: dnsCheck,
+  tls: tlsCheck,
+  domain: domainCheck,
+};
+
+/** Runs one check of any type with the given context. */
+export function runCheck(spec: SpecOf<ProbeType>, ctx: CheckContext): Promise<CheckResult> {
+  return (checkTypes[spec.type] as CheckType<typeof spec.type>).run(spec as never, ctx);
+}
+
+/** Runs checks in this process. */
+export class LocalDispatcher implements Dispatcher {
+  private readonly resolver: Resolver;
+
+  constructor(options: { resolvers?: readonly string[] | undefined } = {}) {
+    this.resolver = createResolver({ ...(options.resolvers?.length ? { servers: [...options.resolvers] } : {}), timeoutMs: 2_500, tries: 2 });
+  }
+
+  async run(job: CheckJob): Promise<CheckResult> {
+    const spec = job.monitor.spec;
+    if (spec.type === 'heartbeat') return { status: 'down', message: 'a heartbeat is not run; it is pinged' };
+    return runCheck(spec, { policy: { allowPrivate: job.allowPrivate }, resolver: this.resolver, signal: job.signal });
+  }
+}

@@ -1,0 +1,24 @@
+import type { Core } from '../app.js';
+import type { Config } from '../config/schema.js';
+import { LocalDispatcher } from './checks/index.js';
+import { MonitoringEngine } from './engine.js';
+import { createMetrics } from './metrics.js';
+import { ResultStore } from './results.service.js';
+
+/** Builds the monitoring engine over an open core, with its result store and metrics. */
+export function createMonitoring(core: Core, config: Config, overrides: { allowPrivate?: boolean } = {}) {
+  const metrics = createMetrics();
+  const log = core.logger.child({ component: 'monitoring' });
+  const results = new ResultStore(core.storage.db, core.clock, log, { keepRawMs: config.results.keepRaw });
+  const engine = new MonitoringEngine(
+    { db: core.storage.db, codec: core.siteCodec, results, dispatcher: new LocalDispatcher({ resolvers: config.network.resolvers }), clock: core.clock, log, metrics: metrics.engine },
+    { allowPrivateTargets: overrides.allowPrivate ?? config.network.allowPrivateTargets },
+  );
+  metrics.watch({
+    each: (fn) => {
+      for (const [id, rt] of engine.states()) fn({ id, name: rt.monitor.spec.name, site: rt.monitor.siteName, type: rt.monitor.spec.type, status: rt.state.status });
+    },
+    resultsWritten: () => results.written,
+  });
+  return { engine, registry: metrics.registry };
+}
