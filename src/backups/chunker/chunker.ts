@@ -111,7 +111,7 @@ export class Chunker {
 }
 
 /** Splits a byte stream into chunks; each yielded buffer is one blob's plaintext. */
-export async function* chunkStream(source: AsyncIterable<Uint8Array>, pol: Pol): AsyncGenerator<Buffer> {
+export async function* chunkStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, pol: Pol): AsyncGenerator<Buffer> {
   const chunker = new Chunker(pol);
   let pieces: Uint8Array[] = [];
   for await (const buf of source) {
