@@ -40,10 +40,10 @@ export const mysqlSource = {
   open: async (c) => ({
     kind: 'stream',
     filename: `${c.database}.sql`,
+    rowCounts: await mysqlRowCounts(c),
     stream: commandOutput(['mysqldump', '--single-transaction', '--routines', '--triggers', ...connection(c), c.database], secretEnv(c)),
     close: async () => {},
   }),
-  rowCounts: (c) => mysqlRowCounts(c),
   async scratch(c) {
     const name = `upkeep_drill_${randomBytes(6).toString('hex')}`;
     await query(c, `CREATE DATABASE \`${name}\``, '');

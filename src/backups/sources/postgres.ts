@@ -56,10 +56,10 @@ export const postgresSource = {
   open: async (c) => ({
     kind: 'stream',
     filename: `${c.database}.sql`,
+    rowCounts: await postgresRowCounts(c),
     stream: commandOutput(['pg_dump', '--no-owner', '--no-privileges', ...connection(c)], secretEnv(c)),
     close: async () => {},
   }),
-  rowCounts: (c) => postgresRowCounts(c),
   async scratch(c) {
     const name = `upkeep_drill_${randomBytes(6).toString('hex')}`;
     await withClient(c, 'postgres', (client) => client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`));

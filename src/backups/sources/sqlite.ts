@@ -39,9 +39,9 @@ export const sqliteSource = {
       db.close();
     }
     const filename = `${config.path.split('/').pop() ?? 'database'}`;
-    return { kind: 'stream', filename, stream: createReadStream(copy, { highWaterMark: 1024 * 1024 }), close: () => rm(copy, { force: true }) };
+    const rowCounts = sqliteRowCounts(copy);
+    return { kind: 'stream', filename, rowCounts, stream: createReadStream(copy, { highWaterMark: 1024 * 1024 }), close: () => rm(copy, { force: true }) };
   },
-  rowCounts: async (config) => sqliteRowCounts(config.path),
   async scratch() {
     const path = scratchFile();
     return {
