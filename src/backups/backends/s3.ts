@@ -59,12 +59,19 @@ export class S3Backend implements Backend {
     );
   }
 
+  private async size(handle: FileHandle): Promise<number> {
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle) }));
+    return head.ContentLength ?? 0;
+  }
+
   async save(handle: FileHandle, data: Buffer): Promise<void> {
     await new Upload({ client: this.client, params: { Bucket: this.config.bucket, Key: this.key(handle), Body: data }, partSize, queueSize: 2 }).done();
   }
 
   async load(handle: FileHandle, offset = 0, length?: number): Promise<Buffer> {
-    const range = offset < 0 ? `bytes=${offset}` : length === undefined ? (offset > 0 ? `bytes=${offset}-` : undefined) : `bytes=${offset}-${offset + length - 1}`;
+    // Suffix ranges (`bytes=-N`) are answered wrongly by some S3 servers, so a tail read asks for the size first.
+    const start = offset < 0 ? Math.max(0, (await this.size(handle)) + offset) : offset;
+    const range = length === undefined ? (start > 0 ? `bytes=${start}-` : undefined) : `bytes=${start}-${start + length - 1}`;
     const answer = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle), ...(range ? { Range: range } : {}) })).catch((err: unknown) =>
       Promise.reject(isNotFound(err) ? new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err }) : err),
     );

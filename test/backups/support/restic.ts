@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { hasCommand } from './tools.js';
 
 export const resticReady = hasCommand('restic', ['version']);
@@ -13,4 +13,17 @@ export function restic(repo: string, password: string, args: string[], extraEnv:
   });
   if (run.status !== 0) throw new Error(`restic ${args.join(' ')} failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
   return run.stdout;
+}
+
+/** The same, without blocking the event loop: needed when the server restic talks to runs in this process. */
+export function resticAsync(repo: string, password: string, args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('restic', ['-r', repo, '--no-cache', ...args], { env: { ...process.env, RESTIC_PASSWORD: password, ...extraEnv } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`restic ${args.join(' ')} failed (${String(code)}):\n${out}\n${err}`))));
+  });
 }
