@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default', './test/support/summary-reporter.ts'],
+    // CI lists every test by name, so its log shows which suites ran (SQLite and PostgreSQL alike).
+    reporters: [process.env.CI ? 'verbose' : 'default', './test/support/summary-reporter.ts'],
   },
 });

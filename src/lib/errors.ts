@@ -6,15 +6,7 @@
  * @example throw new AppError('not_found', `site ${id} does not exist`)
  */
 export type ErrorCode =
-  | 'invalid_input'
-  | 'invalid_config'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'rate_limited'
-  | 'unavailable'
-  | 'internal';
+  'invalid_input' | 'invalid_config' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'unavailable' | 'internal';
 
 export interface ErrorDetail {
   /** Where the problem is: a field path like `sites[0].monitors[1].interval`, or `file:line:column path`. */

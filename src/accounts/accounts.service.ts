@@ -1,0 +1,119 @@
+import { createHash, randomBytes } from 'node:crypto';
+import argon2 from 'argon2';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database, Role, TokenScope } from '../db/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Environment } from '../config/env.js';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { parseInput } from '../config/validate.js';
+import { AccountsRepository } from './accounts.repository.js';
+
+export const roles = ['owner', 'admin', 'editor', 'viewer'] as const satisfies readonly Role[];
+
+const newUserSchema = z.object({
+  email: z.email().transform((e) => e.toLowerCase()),
+  password: z.string().min(12, 'a password is at least 12 characters').max(1_000),
+  role: z.enum(roles).default('admin'),
+});
+
+/** Who is calling: the token's scope decides whether it may write. */
+export interface Principal {
+  kind: 'token';
+  tokenId: number;
+  userId: number | null;
+  scope: TokenScope;
+}
+
+const TOKEN_PREFIX = 'upk_';
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Users and API tokens. Full sessions and 2FA arrive with the dashboard. */
+export class AccountsService {
+  private readonly repo: AccountsRepository;
+  /** Tokens' last use is written at most once a minute per token, so reads do not turn into writes. */
+  private readonly touched = new Map<number, number>();
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {
+    this.repo = new AccountsRepository(db);
+  }
+
+  async createUser(input: { email: string; password: string; role?: Role }): Promise<{ id: number; email: string; role: Role }> {
+    const user = parseInput(newUserSchema, input);
+    if (await this.repo.getUserByEmail(user.email)) throw new AppError('conflict', `a user with the email ${user.email} already exists`);
+    const passwordHash = await argon2.hash(user.password, { type: argon2.argon2id });
+    const id = await this.repo.insertUser({ email: user.email, passwordHash, role: user.role }, this.clock.now());
+    return { id, email: user.email, role: user.role };
+  }
+
+  /** On first start, makes the owner account from UPKEEP_ADMIN_EMAIL and UPKEEP_ADMIN_PASSWORD when no user exists yet. */
+  async ensureFirstAdmin({ adminEmail: email, adminPassword: password }: Environment, log: Logger): Promise<void> {
+    if ((await this.repo.countUsers()) > 0) return;
+    if (!email || !password) {
+      log.warn('no user exists yet: set UPKEEP_ADMIN_EMAIL and UPKEEP_ADMIN_PASSWORD, or run "upkeep user create"');
+      return;
+    }
+    const user = await this.createUser({ email, password, role: 'owner' });
+    log.info({ email: user.email }, 'created the first owner account from UPKEEP_ADMIN_EMAIL');
+  }
+
+  /** Makes an API token; the token itself is returned once and only its hash is kept. */
+  async createToken(input: { name: string; scope: TokenScope; userEmail?: string; expiresInMs?: number }): Promise<{ id: number; token: string }> {
+    let userId: number | null = null;
+    if (input.userEmail) {
+      const user = await this.repo.getUserByEmail(input.userEmail.toLowerCase());
+      if (!user) throw new AppError('not_found', `no user has the email ${input.userEmail}`);
+      userId = user.id;
+    }
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const now = this.clock.now();
+    const id = await this.repo.insertToken(
+      {
+        userId,
+        name: input.name,
+        prefix: token.slice(0, 12),
+        hash: hashToken(token),
+        scope: input.scope,
+        expiresAt: input.expiresInMs ? now + input.expiresInMs : null,
+      },
+      now,
+    );
+    return { id, token };
+  }
+
+  /** The principal behind a bearer token, or an `unauthorized` error that says why. */
+  async authenticateToken(token: string): Promise<Principal> {
+    if (!token.startsWith(TOKEN_PREFIX)) throw new AppError('unauthorized', 'the bearer token is not an Upkeep API token');
+    const row = await this.repo.getTokenByHash(hashToken(token));
+    const now = this.clock.now();
+    if (!row) throw new AppError('unauthorized', 'the API token is not known');
+    if (row.revoked_at !== null) throw new AppError('unauthorized', 'the API token was revoked');
+    if (row.expires_at !== null && row.expires_at <= now) throw new AppError('unauthorized', 'the API token has expired');
+    if (now - (this.touched.get(row.id) ?? 0) > 60_000) {
+      this.touched.set(row.id, now);
+      await this.repo.touchToken(row.id, now);
+    }
+    return { kind: 'token', tokenId: row.id, userId: row.user_id, scope: row.scope };
+  }
+
+  async listTokens() {
+    return (await this.repo.listTokens()).map((t) => ({
+      id: t.id,
+      name: t.name,
+      prefix: t.prefix,
+      scope: t.scope,
+      createdAt: t.created_at,
+      lastUsedAt: t.last_used_at,
+      expiresAt: t.expires_at,
+      revokedAt: t.revoked_at,
+    }));
+  }
+
+  async revokeToken(id: number): Promise<void> {
+    if (!(await this.repo.revokeToken(id, this.clock.now()))) throw new AppError('not_found', `token ${id} does not exist or is already revoked`);
+  }
+}

@@ -1,0 +1,60 @@
+import { createRequire } from 'node:module';
+import { AccountsService } from './accounts/accounts.service.js';
+import { ConfigSync } from './config/apply.js';
+import type { Environment } from './config/env.js';
+import { exportConfig } from './config/export.js';
+import { openStorage, type Storage } from './db/connection.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import type { Logger } from './lib/logger.js';
+import { loadSecretBox } from './lib/secrets.js';
+import { ChannelCodec } from './notify/channel-codec.js';
+import { SiteCodec, SitesService } from './sites/sites.service.js';
+
+export const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+export interface CoreOptions {
+  dataDir: string;
+  env: Environment;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** The services every command and the server share, over one open database. */
+export interface Core {
+  storage: Storage;
+  clock: Clock;
+  logger: Logger;
+  env: Environment;
+  accounts: AccountsService;
+  sites: SitesService;
+  sync: ConfigSync;
+  exportConfig(options: { includeSecrets: boolean }): ReturnType<typeof exportConfig>;
+  close(): Promise<void>;
+}
+
+/** Opens the database (running pending migrations) and builds the services on it. */
+export async function openCore(options: CoreOptions): Promise<Core> {
+  const clock = options.clock ?? systemClock;
+  const storage = openStorage({ url: options.env.databaseUrl, dataDir: options.dataDir, synchronous: options.env.sqliteSynchronous });
+  try {
+    const applied = await storage.migrate();
+    if (applied.length) options.logger.info({ migrations: applied, database: storage.location }, 'database migrated');
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const box = loadSecretBox(options.dataDir, options.env.vars);
+  const siteCodec = new SiteCodec(box);
+  const channelCodec = new ChannelCodec(box);
+  return {
+    storage,
+    clock,
+    logger: options.logger,
+    env: options.env,
+    accounts: new AccountsService(storage.db, clock),
+    sites: new SitesService(storage.db, siteCodec, clock),
+    sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock),
+    exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, opts),
+    close: () => storage.close(),
+  };
+}

@@ -1,0 +1,35 @@
+import { Command } from 'commander';
+import { version } from '../app.js';
+import { register as registerAdmin } from './commands/admin.js';
+import { register as registerConfig } from './commands/config.js';
+import { register as registerStart } from './commands/start.js';
+import { report } from './run.js';
+
+const program = new Command()
+  .name('upkeep')
+  .description('Keeps websites fast, secure, compliant, backed up and honest with their users.')
+  .version(version)
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Environment:
+  UPKEEP_DATABASE_URL      postgres://… to use PostgreSQL instead of SQLite in the data directory
+  UPKEEP_ADMIN_EMAIL       first owner account, made at the first start…
+  UPKEEP_ADMIN_PASSWORD    …with this password
+  UPKEEP_SECRET_KEY        key that encrypts secrets at rest (default: made once in <data-dir>/secret.key)
+  UPKEEP_LOG_LEVEL         debug, info (default), warn, error
+  UPKEEP_LOG_FORMAT        pretty (default on a terminal) or json
+
+Exit codes: 0 done, 1 the operation failed, 2 the input or config is wrong.`,
+  );
+program.exitOverride((err) => {
+  // commander's own usage errors (unknown option, missing argument) are input errors: exit 2.
+  process.exit(err.exitCode === 0 ? 0 : 2);
+});
+
+for (const register of [registerStart, registerConfig, registerAdmin]) register(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.exitCode = report(err);
+});

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { AppError, describeError } from '../lib/errors.js';
+import { migrationsFor, type Dialect } from './migrations/index.js';
+import type { Database } from './types.js';
+
+export type { Dialect };
+
+export interface DatabaseOptions {
+  /** `postgres://…` selects PostgreSQL; otherwise SQLite in `<dataDir>/upkeep.db`. */
+  url?: string | undefined;
+  dataDir: string;
+  /** SQLite's durability: NORMAL (default) survives a process crash; FULL also survives power loss. */
+  synchronous?: 'normal' | 'full';
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+export interface Storage {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where the data lives, for log lines: a file path, or the PostgreSQL URL without its password. */
+  location: string;
+  migrate(): Promise<string[]>;
+  /** Runs the database's own consistency check; the list is empty when all is well. */
+  integrityCheck(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+// pg returns 64-bit integers as strings by default; our int8 columns are millisecond timestamps, safe as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function openStorage(options: DatabaseOptions): Storage {
+  const url = options.url?.trim();
+  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.poolSize ?? 10);
+  if (url) throw new AppError('invalid_config', `UPKEEP_DATABASE_URL must start with postgres:// (or be unset for SQLite), got "${redactUrl(url)}"`);
+  return openSqlite(options.dataDir, options.synchronous ?? 'normal');
+}
+
+function openSqlite(dataDir: string, synchronous: 'normal' | 'full'): Storage {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'upkeep.db');
+  let raw: SQLite.Database;
+  try {
+    raw = new SQLite(file);
+  } catch (err) {
+    throw new AppError('unavailable', `cannot open the SQLite database ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  raw.pragma('journal_mode = WAL');
+  raw.pragma(`synchronous = ${synchronous.toUpperCase()}`);
+  raw.pragma('foreign_keys = ON');
+  raw.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    location: file,
+    migrate: () => migrate(db, 'sqlite'),
+    integrityCheck: async () => {
+      const rows = raw.pragma('integrity_check') as { integrity_check: string }[];
+      const fk = raw.pragma('foreign_key_check') as unknown[];
+      const problems = rows.map((r) => r.integrity_check).filter((r) => r !== 'ok');
+      return fk.length ? [...problems, `${fk.length} rows violate foreign keys`] : problems;
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function openPostgres(url: string, poolSize: number): Storage {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client that loses its server must not crash the process; the next query reports the failure.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    location: redactUrl(url),
+    migrate: () => migrate(db, 'postgres'),
+    // PostgreSQL keeps its own invariants (constraints, WAL); what we can check cheaply is that it answers.
+    integrityCheck: async () => {
+      await sql`select 1`.execute(db);
+      return [];
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
+  const migrations = migrationsFor(dialect);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'upkeep_migrations',
+    migrationLockTableName: 'upkeep_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new AppError('unavailable', `database migration ${failed} failed: ${describeError(error)}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** A database URL fit for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

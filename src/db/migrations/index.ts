@@ -1,0 +1,30 @@
+import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
+import * as foundation from './0001-foundation.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** What a migration needs to know to write the same schema on both databases. */
+export interface MigrationContext {
+  dialect: Dialect;
+  /** The type of an auto-incrementing integer key... */
+  id: 'integer' | 'serial';
+  /** ...and its constraints: a key that is never reused, so a deleted monitor's id never points at a new one. */
+  key: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder;
+  /** A 64-bit integer column (timestamps in milliseconds). */
+  bigint: 'integer' | 'bigint';
+}
+
+type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
+
+/** Every migration, in order. Names sort in the order they run; never rename or edit one that has shipped. */
+const steps: Record<string, Step> = {
+  '0001-foundation': foundation,
+};
+
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  const ctx: MigrationContext =
+    dialect === 'sqlite'
+      ? { dialect, id: 'integer', key: (c) => c.primaryKey().autoIncrement(), bigint: 'integer' }
+      : { dialect, id: 'serial', key: (c) => c.primaryKey(), bigint: 'bigint' };
+  return Object.fromEntries(Object.entries(steps).map(([name, step]) => [name, { up: (db: Kysely<unknown>) => step.up(db, ctx) }]));
+}

@@ -1,0 +1,95 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { AppError } from './errors.js';
+
+/** What the API answers in place of a secret; writing it back means "keep the secret as it is". */
+export const REDACTED = '********';
+
+/**
+ * Seals secrets at rest with AES-256-GCM under the instance key. The key comes from
+ * `UPKEEP_SECRET_KEY` (32 bytes, base64) or is made once in `<data-dir>/secret.key` (mode 0600).
+ * Every instance sharing one PostgreSQL database needs the same key.
+ */
+export class SecretBox {
+  private readonly key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== 32) throw new AppError('invalid_config', 'the secret key must be 32 bytes (base64 of 32 random bytes)');
+    this.key = key;
+  }
+
+  seal(value: unknown): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+    return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), body.toString('base64')].join(':');
+  }
+
+  open<T>(sealed: string): T {
+    const [version, iv, tag, body] = sealed.split(':');
+    if (version !== 'v1' || !iv || !tag || body === undefined) throw new AppError('internal', 'a stored secret has an unknown format');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64'));
+      const plain = Buffer.concat([decipher.update(Buffer.from(body, 'base64')), decipher.final()]);
+      return JSON.parse(plain.toString('utf8')) as T;
+    } catch (err) {
+      throw new AppError('internal', 'a stored secret cannot be opened: is UPKEEP_SECRET_KEY (or data/secret.key) the one it was sealed with?', { cause: err });
+    }
+  }
+}
+
+export function loadSecretBox(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
+  const fromEnv = env.UPKEEP_SECRET_KEY?.trim();
+  if (fromEnv) return new SecretBox(Buffer.from(fromEnv, 'base64'));
+  const file = join(dataDir, 'secret.key');
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * Takes the secret strings out of an object: `isSecret` is asked for every string's path.
+ * Returns the object without them and the secrets by dotted path (`auth.password`).
+ */
+export function splitSecrets<T extends object>(value: T, isSecret: (path: readonly string[]) => boolean): { plain: T; secrets: Record<string, string> } {
+  const secrets: Record<string, string> = {};
+  const walk = (node: Json, path: string[]): Json | undefined => {
+    if (typeof node === 'string') {
+      if (!isSecret(path)) return node;
+      secrets[path.join('.')] = node;
+      return undefined;
+    }
+    if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, String(i)]) ?? null);
+    if (node && typeof node === 'object') {
+      const out: Record<string, Json> = {};
+      for (const [k, v] of Object.entries(node)) {
+        const kept = walk(v, [...path, k]);
+        if (kept !== undefined) out[k] = kept;
+      }
+      return out;
+    }
+    return node;
+  };
+  return { plain: walk(value as unknown as Json, []) as unknown as T, secrets };
+}
+
+/** Puts secrets (by dotted path) back into an object; `replacement` shows them redacted instead. */
+export function mergeSecrets<T extends object>(plain: T, secrets: Record<string, string>, replacement?: string): T {
+  const out = structuredClone(plain) as Record<string, unknown>;
+  for (const [path, secret] of Object.entries(secrets)) {
+    const keys = path.split('.');
+    let node: Record<string, unknown> = out;
+    for (const key of keys.slice(0, -1)) {
+      node[key] ??= {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[keys.at(-1)!] = replacement ?? secret;
+  }
+  return out as T;
+}

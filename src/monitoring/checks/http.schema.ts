@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { duration } from '../../config/duration.js';
+import { httpUrl } from '../../config/fields.js';
+
+const statusCode = z.union([
+  z.number().int().min(100).max(599),
+  z.string().regex(/^[1-5]xx$|^[1-5]\d\d-[1-5]\d\d$/, 'a status is a code like 200, a class like "2xx" or a range like "200-299"'),
+]);
+
+const comparison = z.enum(['equals', 'notEquals', 'contains', 'notContains', 'matches', 'lessThan', 'greaterThan', 'exists', 'notExists']);
+
+export const jsonAssertion = z
+  .object({
+    /** A path into the JSON body: `status`, `data.items[0].state`, `$.checks.db`. */
+    path: z.string().min(1),
+    op: comparison.default('equals'),
+    value: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+  })
+  .strict();
+
+export const headerAssertion = z.object({ name: z.string().min(1), op: comparison.default('exists'), value: z.string().optional() }).strict();
+
+const validRegex = z.string().refine((s) => {
+  try {
+    new RegExp(s, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected a valid regular expression');
+
+export const httpFields = {
+  url: httpUrl,
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
+  headers: z.record(z.string().min(1), z.string()).optional(),
+  body: z.string().max(1_000_000).optional(),
+  auth: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('basic'), username: z.string(), password: z.string() }).strict(),
+      z.object({ type: z.literal('bearer'), token: z.string().min(1) }).strict(),
+    ])
+    .optional(),
+  followRedirects: z.boolean().default(true),
+  maxRedirects: z.number().int().min(0).max(20).default(5),
+  expect: z
+    .object({
+      status: z.array(statusCode).min(1).optional(),
+      contains: z.string().min(1).optional(),
+      notContains: z.string().min(1).optional(),
+      regex: validRegex.optional(),
+      json: z.array(jsonAssertion).optional(),
+      headers: z.array(headerAssertion).optional(),
+    })
+    .strict()
+    .optional(),
+  degradedAfter: duration({ min: 1 }).optional(),
+  tls: z
+    .object({ verify: z.boolean().default(true) })
+    .strict()
+    .optional(),
+  ipFamily: z.enum(['auto', 'ipv4', 'ipv6']).default('auto'),
+};
+
+const sensitiveHeader = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token)$|token|secret|key/i;
+
+/** Credentials and credential-like headers are secrets: encrypted at rest, never answered by the API. */
+export function isHttpSecret(path: readonly string[]): boolean {
+  if (path[0] === 'auth') return path[1] === 'password' || path[1] === 'token';
+  return path[0] === 'headers' && path.length === 2 && sensitiveHeader.test(path[1] ?? '');
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+import { channelRefs, markdown, objectName, tags } from '../config/fields.js';
+import { httpFields, isHttpSecret } from './checks/http.schema.js';
+import { dnsFields, domainFields, heartbeatFields, tcpFields, tlsFields } from './checks/other.schema.js';
+
+/** Fields every monitor has, whatever its type. */
+const baseFields = {
+  name: objectName('monitor'),
+  description: z.string().max(2_000).optional(),
+  paused: z.boolean().default(false),
+  tags,
+  notify: channelRefs,
+  /** Markdown, or a link to the runbook; linked in every alert about this monitor. */
+  runbook: markdown.optional(),
+};
+
+/** Fields of monitors that Upkeep runs itself on an interval (all but heartbeats). */
+function probingFields(defaultInterval: string) {
+  return {
+    interval: duration({ min: 1_000 }).prefault(defaultInterval),
+    timeout: duration({ min: 100, max: 300_000 }).prefault('10s'),
+    /** The quicker interval used while a failure is being confirmed. */
+    retryInterval: duration({ min: 1_000 }).optional(),
+    /** Consecutive failures before the monitor is down. */
+    downAfter: z.number().int().min(1).max(100).default(2),
+    /** Consecutive successes before a down monitor is up again. */
+    upAfter: z.number().int().min(1).max(100).default(1),
+    allowPrivateTargets: z.boolean().optional(),
+  };
+}
+
+function monitorOf<const K extends string, S extends z.ZodRawShape>(type: K, fields: S, defaultInterval = '60s') {
+  return z.object({ type: z.literal(type), ...baseFields, ...probingFields(defaultInterval), ...fields }).strict();
+}
+
+const heartbeatMonitor = z
+  .object({ type: z.literal('heartbeat'), ...baseFields, ...heartbeatFields })
+  .strict()
+  .superRefine((m, ctx) => {
+    if ((m.period === undefined) === (m.schedule === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['period'], message: 'a heartbeat needs either "period" or "schedule" (cron), not both and not neither' });
+    }
+  });
+
+export const monitorSchemas = {
+  http: monitorOf('http', httpFields),
+  tcp: monitorOf('tcp', tcpFields),
+  dns: monitorOf('dns', dnsFields),
+  tls: monitorOf('tls', tlsFields, '1h'),
+  domain: monitorOf('domain', domainFields, '12h'),
+  heartbeat: heartbeatMonitor,
+};
+
+export type MonitorType = keyof typeof monitorSchemas;
+export const monitorTypes = Object.keys(monitorSchemas) as MonitorType[];
+
+/** A monitor as written in upkeep.yaml and in API bodies. */
+export const monitorSchema = z.discriminatedUnion('type', [
+  monitorSchemas.http,
+  monitorSchemas.tcp,
+  monitorSchemas.dns,
+  monitorSchemas.tls,
+  monitorSchemas.domain,
+  monitorSchemas.heartbeat,
+]);
+
+export type MonitorInput = z.input<typeof monitorSchema>;
+export type MonitorSpec = z.output<typeof monitorSchema>;
+
+const noSecrets = (): boolean => false;
+
+/** Which fields of each monitor type hold secrets (paths relative to the monitor). */
+export const monitorSecretFields = {
+  http: isHttpSecret,
+  tcp: noSecrets,
+  dns: noSecrets,
+  tls: noSecrets,
+  domain: noSecrets,
+  heartbeat: noSecrets,
+} satisfies Record<MonitorType, (path: readonly string[]) => boolean>;

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { channelRefs, httpUrl, markdown, objectName, tags } from '../config/fields.js';
+import { monitorSchema } from '../monitoring/monitor.schema.js';
+
+/** A site's own fields, as written in upkeep.yaml and in API bodies (its monitors are managed apart in the API). */
+export const siteFields = {
+  name: objectName('site'),
+  url: httpUrl.optional(),
+  description: z.string().max(2_000).optional(),
+  tags,
+  notify: channelRefs,
+  /** Markdown, or a link to the runbook; linked in every alert about this site. */
+  runbook: markdown.optional(),
+};
+
+export const siteSchema = z.object(siteFields).strict();
+export type SiteInput = z.input<typeof siteSchema>;
+export type SiteSpec = z.output<typeof siteSchema>;
+
+/** A site with its monitors, as the config file holds it. */
+export const siteWithMonitorsSchema = z.object({ ...siteFields, monitors: z.array(monitorSchema).default([]) }).strict();

@@ -1,0 +1,143 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { parseInput } from '../config/validate.js';
+import { toIso } from '../lib/clock.js';
+import { errorBody, idParams, jsonSchema, pageOf, pageQuery, parseId } from '../http/schema.js';
+import { monitorSchema, monitorTypes } from '../monitoring/monitor.schema.js';
+import { siteSchema } from './site.schema.js';
+import { encodeMonitor, type Monitor, type Site, type SitesService } from './sites.service.js';
+
+const meta = z.object({
+  id: z.number().int(),
+  managedBy: z.enum(['config', 'api']).describe('"config": defined in upkeep.yaml and changed there; "api": made in the API or dashboard'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const siteOut = siteSchema.extend(meta.shape);
+const monitorOut = monitorSchema.and(meta.extend({ siteId: z.number().int(), site: z.string() }));
+
+const siteQuery = pageQuery.extend({ tag: z.string().optional(), q: z.string().optional() });
+const monitorQuery = pageQuery.extend({
+  tag: z.string().optional(),
+  q: z.string().optional(),
+  type: z.enum(monitorTypes).optional(),
+  siteId: z.coerce.number().int().positive().optional(),
+});
+
+const showSite = (site: Site) => ({
+  id: site.id,
+  ...(z.encode(siteSchema, site.spec) as object),
+  managedBy: site.managedBy,
+  createdAt: toIso(site.createdAt),
+  updatedAt: toIso(site.updatedAt),
+});
+
+const showMonitor = (monitor: Monitor) => ({
+  id: monitor.id,
+  siteId: monitor.siteId,
+  site: monitor.siteName,
+  ...encodeMonitor(monitor.spec),
+  managedBy: monitor.managedBy,
+  createdAt: toIso(monitor.createdAt),
+  updatedAt: toIso(monitor.updatedAt),
+});
+
+const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody), 409: jsonSchema(errorBody) };
+const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396): fields given replace, null removes.' };
+
+/** Sites and monitors: thin routes, every rule lives in SitesService. */
+export function sitesRoutes(app: FastifyInstance, sites: SitesService): void {
+  const site = { tags: ['sites'], security: [{ bearer: [] }] };
+  const monitor = { tags: ['monitors'], security: [{ bearer: [] }] };
+  const id = jsonSchema(idParams);
+
+  app.get(
+    '/sites',
+    { schema: { ...site, summary: 'List sites', querystring: jsonSchema(siteQuery), response: { 200: jsonSchema(pageOf(siteOut)), ...errors } } },
+    async (req) => {
+      const q = parseInput(siteQuery, req.query);
+      const page = await sites.listSites({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q });
+      return { data: page.items.map(showSite), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
+    },
+  );
+  app.post(
+    '/sites',
+    { schema: { ...site, summary: 'Create a site', body: jsonSchema(siteSchema), response: { 201: jsonSchema(siteOut), ...errors } } },
+    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body))),
+  );
+  app.get('/sites/:id', { schema: { ...site, summary: 'Get a site', params: id, response: { 200: jsonSchema(siteOut), ...errors } } }, async (req) =>
+    showSite(await sites.getSite(parseId(req))),
+  );
+  app.put(
+    '/sites/:id',
+    { schema: { ...site, summary: 'Replace a site', params: id, body: jsonSchema(siteSchema), response: { 200: jsonSchema(siteOut), ...errors } } },
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace')),
+  );
+  app.patch(
+    '/sites/:id',
+    { schema: { ...site, summary: 'Change some fields of a site', params: id, body: patchBody, response: { 200: jsonSchema(siteOut), ...errors } } },
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge')),
+  );
+  app.delete(
+    '/sites/:id',
+    { schema: { ...site, summary: 'Delete a site and its monitors', params: id, response: { 204: { type: 'null' }, ...errors } } },
+    async (req, reply) => {
+      await sites.deleteSite(parseId(req));
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/monitors',
+    { schema: { ...monitor, summary: 'List monitors', querystring: jsonSchema(monitorQuery), response: { 200: jsonSchema(pageOf(monitorOut)), ...errors } } },
+    async (req) => {
+      const q = parseInput(monitorQuery, req.query);
+      const page = await sites.listMonitors({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q, type: q.type, siteId: q.siteId });
+      return { data: page.items.map(showMonitor), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
+    },
+  );
+  app.post(
+    '/sites/:id/monitors',
+    {
+      schema: {
+        ...monitor,
+        summary: 'Add a monitor to a site',
+        params: id,
+        body: jsonSchema(monitorSchema),
+        response: { 201: jsonSchema(monitorOut), ...errors },
+      },
+    },
+    async (req, reply) => reply.status(201).send(showMonitor(await sites.createMonitor(parseId(req), req.body))),
+  );
+  app.get(
+    '/monitors/:id',
+    { schema: { ...monitor, summary: 'Get a monitor', params: id, response: { 200: jsonSchema(monitorOut), ...errors } } },
+    async (req) => showMonitor(await sites.getMonitor(parseId(req))),
+  );
+  app.put(
+    '/monitors/:id',
+    {
+      schema: {
+        ...monitor,
+        summary: 'Replace a monitor (secrets written as ******** are kept)',
+        params: id,
+        body: jsonSchema(monitorSchema),
+        response: { 200: jsonSchema(monitorOut), ...errors },
+      },
+    },
+    async (req) => showMonitor(await sites.updateMonitor(parseId(req), req.body, 'replace')),
+  );
+  app.patch(
+    '/monitors/:id',
+    { schema: { ...monitor, summary: 'Change some fields of a monitor', params: id, body: patchBody, response: { 200: jsonSchema(monitorOut), ...errors } } },
+    async (req) => showMonitor(await sites.updateMonitor(parseId(req), req.body, 'merge')),
+  );
+  app.delete(
+    '/monitors/:id',
+    { schema: { ...monitor, summary: 'Delete a monitor', params: id, response: { 204: { type: 'null' }, ...errors } } },
+    async (req, reply) => {
+      await sites.deleteMonitor(parseId(req));
+      return reply.status(204).send();
+    },
+  );
+}

@@ -1,0 +1,233 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database, ManagedBy, SiteRow } from '../db/types.js';
+import { AppError } from '../lib/errors.js';
+import type { Clock } from '../lib/clock.js';
+import { canonicalJson, mergePatch } from '../lib/json.js';
+import { mergeSecrets, REDACTED, splitSecrets, type SecretBox } from '../lib/secrets.js';
+import { monitorSchema, monitorSecretFields, type MonitorSpec } from '../monitoring/monitor.schema.js';
+import { parseInput } from '../config/validate.js';
+import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteFilter, type SiteWrite } from './sites.repository.js';
+import { siteSchema, type SiteSpec } from './site.schema.js';
+
+export interface Site {
+  id: number;
+  spec: SiteSpec;
+  managedBy: ManagedBy;
+  /** `${VAR}` templates the spec was written with, by field path. */
+  envRefs: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Monitor {
+  id: number;
+  siteId: number;
+  siteName: string;
+  /** The whole definition, secrets included: for the engine, never for API answers. */
+  spec: MonitorSpec;
+  managedBy: ManagedBy;
+  envRefs: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  nextCursor: string | null;
+}
+
+/** Turns stored rows into domain objects and back; shared by the API use cases and `upkeep apply`. */
+export class SiteCodec {
+  constructor(private readonly box: SecretBox) {}
+
+  siteFromRow(row: SiteRow): Site {
+    return {
+      id: row.id,
+      spec: { ...(JSON.parse(row.spec) as Omit<SiteSpec, 'name'>), name: row.name },
+      managedBy: row.managed_by,
+      envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  siteToWrite(spec: SiteSpec, managedBy: ManagedBy, envRefs: Record<string, string>): SiteWrite {
+    const { name, ...rest } = spec;
+    return { name, spec: canonicalJson(rest), envRefs: Object.keys(envRefs).length ? canonicalJson(envRefs) : null, managedBy, tags: spec.tags };
+  }
+
+  monitorFromRow(row: MonitorWithSite): Monitor {
+    const plain = JSON.parse(row.spec) as Record<string, unknown>;
+    const secrets = row.secrets ? this.box.open<Record<string, string>>(row.secrets) : {};
+    return {
+      id: row.id,
+      siteId: row.site_id,
+      siteName: row.site_name,
+      spec: { ...mergeSecrets(plain, secrets), name: row.name, type: row.type, paused: row.paused === 1 } as MonitorSpec,
+      managedBy: row.managed_by,
+      envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  monitorToWrite(siteId: number, spec: MonitorSpec, managedBy: ManagedBy, envRefs: Record<string, string>): MonitorWrite {
+    const { name, type, paused, ...rest } = spec;
+    const { plain, secrets } = splitSecrets(rest, monitorSecretFields[type]);
+    return {
+      siteId,
+      name,
+      type,
+      paused,
+      intervalMs: 'interval' in spec ? spec.interval : null,
+      spec: canonicalJson(plain),
+      secrets: Object.keys(secrets).length ? this.box.seal(secrets) : null,
+      envRefs: Object.keys(envRefs).length ? canonicalJson(envRefs) : null,
+      managedBy,
+      tags: spec.tags,
+    };
+  }
+}
+
+/** The written form of a monitor (durations as "60s"), with secrets shown as `********`. */
+export function encodeMonitor(spec: MonitorSpec, redact = true): Record<string, unknown> {
+  const { plain, secrets } = splitSecrets(spec, (path) => monitorSecretFields[spec.type](path));
+  const shown = redact ? mergeSecrets(plain, Object.fromEntries(Object.keys(secrets).map((k) => [k, REDACTED]))) : spec;
+  return z.encode(monitorSchema, shown);
+}
+
+/** Where a secret is written back as `********`, the stored secret stays. */
+function keepRedactedSecrets(input: unknown, current: MonitorSpec): unknown {
+  const { secrets } = splitSecrets(current, (path) => monitorSecretFields[current.type](path));
+  const { plain, secrets: given } = splitSecrets(input as object, (path) => monitorSecretFields[current.type](path));
+  const kept = Object.fromEntries(Object.entries(given).map(([path, value]) => [path, value === REDACTED ? (secrets[path] ?? '') : value]));
+  return mergeSecrets(plain, kept);
+}
+
+/** Keeps only the `${VAR}` references whose field still holds the same value. */
+function keepEnvRefs(envRefs: Record<string, string>, before: object, after: object): Record<string, string> {
+  const valueAt = (obj: object, path: string) => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], obj);
+  return Object.fromEntries(Object.entries(envRefs).filter(([path]) => valueAt(before, path) === valueAt(after, path)));
+}
+
+const managedByFile = (what: string) =>
+  new AppError('conflict', `${what} is defined in the config file; change it there and run "upkeep apply" (or remove it from the file to manage it here)`, {
+    details: [{ path: 'managedBy', message: 'config' }],
+  });
+
+const pageOf = <T extends { id: number }>(items: T[], total: number, limit: number): Page<T> => ({
+  items,
+  total,
+  nextCursor: items.length === limit ? String(items.at(-1)!.id) : null,
+});
+
+/** Use cases on sites and their monitors, for the API. */
+export class SitesService {
+  private readonly repo: SitesRepository;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly codec: SiteCodec,
+    private readonly clock: Clock,
+  ) {
+    this.repo = new SitesRepository(db);
+  }
+
+  async listSites(filter: SiteFilter): Promise<Page<Site>> {
+    const { rows, total } = await this.repo.listSites(filter);
+    return pageOf(
+      rows.map((r) => this.codec.siteFromRow(r)),
+      total,
+      filter.limit,
+    );
+  }
+
+  async getSite(id: number): Promise<Site> {
+    const row = await this.repo.getSite(id);
+    if (!row) throw new AppError('not_found', `site ${id} does not exist`);
+    return this.codec.siteFromRow(row);
+  }
+
+  async createSite(input: unknown): Promise<Site> {
+    const spec = parseInput(siteSchema, input);
+    return this.db.transaction().execute(async (trx) => {
+      const repo = new SitesRepository(trx);
+      if (await repo.getSiteByName(spec.name)) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
+      const id = await repo.insertSite(this.codec.siteToWrite(spec, 'api', {}), this.clock.now());
+      return this.codec.siteFromRow((await repo.getSite(id))!);
+    });
+  }
+
+  /** Replaces a site's fields (PUT), or merges a JSON merge patch into them (PATCH). */
+  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge'): Promise<Site> {
+    return this.db.transaction().execute(async (trx) => {
+      const repo = new SitesRepository(trx);
+      const row = await repo.getSite(id);
+      if (!row) throw new AppError('not_found', `site ${id} does not exist`);
+      const current = this.codec.siteFromRow(row);
+      if (current.managedBy === 'config') throw managedByFile(`site "${current.spec.name}"`);
+      const spec = parseInput(siteSchema, mode === 'merge' ? mergePatch(z.encode(siteSchema, current.spec), input) : input);
+      const other = await repo.getSiteByName(spec.name);
+      if (other && other.id !== id) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
+      await repo.updateSite(id, this.codec.siteToWrite(spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
+      return this.codec.siteFromRow((await repo.getSite(id))!);
+    });
+  }
+
+  async deleteSite(id: number): Promise<void> {
+    const site = await this.getSite(id);
+    if (site.managedBy === 'config') throw managedByFile(`site "${site.spec.name}"`);
+    await this.repo.deleteSite(id);
+  }
+
+  async listMonitors(filter: MonitorFilter): Promise<Page<Monitor>> {
+    const { rows, total } = await this.repo.listMonitors(filter);
+    return pageOf(
+      rows.map((r) => this.codec.monitorFromRow(r)),
+      total,
+      filter.limit,
+    );
+  }
+
+  async getMonitor(id: number): Promise<Monitor> {
+    const row = await this.repo.getMonitor(id);
+    if (!row) throw new AppError('not_found', `monitor ${id} does not exist`);
+    return this.codec.monitorFromRow(row);
+  }
+
+  async createMonitor(siteId: number, input: unknown): Promise<Monitor> {
+    const spec = parseInput(monitorSchema, input);
+    return this.db.transaction().execute(async (trx) => {
+      const repo = new SitesRepository(trx);
+      const site = await repo.getSite(siteId);
+      if (!site) throw new AppError('not_found', `site ${siteId} does not exist`);
+      if (await repo.getMonitorByName(siteId, spec.name)) throw new AppError('conflict', `site "${site.name}" already has a monitor named "${spec.name}"`);
+      const id = await repo.insertMonitor(this.codec.monitorToWrite(siteId, spec, 'api', {}), this.clock.now());
+      return this.codec.monitorFromRow((await repo.getMonitor(id))!);
+    });
+  }
+
+  async updateMonitor(id: number, input: unknown, mode: 'replace' | 'merge'): Promise<Monitor> {
+    return this.db.transaction().execute(async (trx) => {
+      const repo = new SitesRepository(trx);
+      const row = await repo.getMonitor(id);
+      if (!row) throw new AppError('not_found', `monitor ${id} does not exist`);
+      const current = this.codec.monitorFromRow(row);
+      if (current.managedBy === 'config') throw managedByFile(`monitor "${current.siteName}/${current.spec.name}"`);
+      const written = mode === 'merge' ? mergePatch(encodeMonitor(current.spec), input) : input;
+      const spec = parseInput(monitorSchema, keepRedactedSecrets(written, current.spec));
+      const other = await repo.getMonitorByName(current.siteId, spec.name);
+      if (other && other.id !== id) throw new AppError('conflict', `site "${current.siteName}" already has a monitor named "${spec.name}"`);
+      await repo.updateMonitor(id, this.codec.monitorToWrite(current.siteId, spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
+      return this.codec.monitorFromRow((await repo.getMonitor(id))!);
+    });
+  }
+
+  async deleteMonitor(id: number): Promise<void> {
+    const monitor = await this.getMonitor(id);
+    if (monitor.managedBy === 'config') throw managedByFile(`monitor "${monitor.siteName}/${monitor.spec.name}"`);
+    await this.repo.deleteMonitor(id);
+  }
+}

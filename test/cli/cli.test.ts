@@ -1,0 +1,89 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/databases.js';
+
+const secret = { UPKEEP_WEBHOOK_SECRET: 'a-secret-of-enough-length' };
+const dir = tempDir();
+afterAll(() => dir.cleanup());
+
+describe('upkeep CLI', () => {
+  it('validates the bundled example', async () => {
+    const res = await runCli(['validate', '--config', 'examples/upkeep.yaml'], { env: secret });
+    expect(res.stdout).toContain('examples/upkeep.yaml is valid: 1 site(s), 3 monitor(s), 1 channel(s)');
+    expect(res.code).toBe(0);
+  });
+
+  it('points at file, line, column and field of a bad value, and exits 2', async () => {
+    const bad = join(dir.path, 'upkeep.yaml');
+    writeFileSync(bad, readFileSync('examples/upkeep.yaml', 'utf8').replace('interval: 60s', 'interval: fast'));
+    const res = await runCli(['validate', '--config', bad], { env: secret });
+    expect(res.stderr).toContain(`${bad}:9:19 sites[0].monitors[0].interval: expected a duration like "30s" or "5m", got "fast"`);
+    expect(res.code).toBe(2);
+  });
+
+  it('names the variable a ${VAR} reference needs', async () => {
+    const res = await runCli(['validate', '--config', 'examples/upkeep.yaml']);
+    expect(res.stderr).toContain('examples/upkeep.yaml:27:13 channels[0].secret: environment variable UPKEEP_WEBHOOK_SECRET is not set');
+    expect(res.code).toBe(2);
+  });
+
+  it('says so when the config file is missing', async () => {
+    const res = await runCli(['validate', '--config', join(dir.path, 'nope.yaml')]);
+    expect(res.stderr).toMatch(/config file .*nope\.yaml does not exist/);
+    expect(res.code).toBe(2);
+  });
+
+  it('applies, re-applies with no changes, exports, and applies the export with no changes', async () => {
+    const data = join(dir.path, 'data');
+    const first = await runCli(['apply', '--config', 'examples/upkeep.yaml', '--data-dir', data], { env: secret });
+    expect(first.stdout).toContain('Applied: 5 to create, 0 to update, 0 to delete');
+    const dry = await runCli(['apply', '--dry-run', '--config', 'examples/upkeep.yaml', '--data-dir', data], { env: secret });
+    expect(dry.stdout).toContain('No changes');
+    const exported = await runCli(['export', '--data-dir', data, '--output', join(dir.path, 'export.yaml')]);
+    expect(exported.code).toBe(0);
+    const again = await runCli(['apply', '--config', join(dir.path, 'export.yaml'), '--data-dir', data], { env: secret });
+    expect(again.stdout).toContain('No changes');
+  });
+
+  it('prints a JSON Schema that editors can use', async () => {
+    const res = await runCli(['schema']);
+    const schema = JSON.parse(res.stdout);
+    expect(schema.$schema).toContain('json-schema.org');
+    expect(
+      schema.properties.sites.items.properties.monitors.items.oneOf.map((o: { properties: { type: { const: string } } }) => o.properties.type.const),
+    ).toEqual(['http', 'tcp', 'dns', 'tls', 'domain', 'heartbeat']);
+  });
+
+  it('makes a token once, lists it without the secret part, and revokes it', async () => {
+    const data = join(dir.path, 'tokens');
+    const made = await runCli(['token', 'create', '--name', 'ci', '--scope', 'write', '--data-dir', data]);
+    const token = made.stdout.trim();
+    expect(token).toMatch(/^upk_[\w-]{40,}$/);
+    const list = await runCli(['token', 'list', '--data-dir', data]);
+    expect(list.stdout).toContain('write\tci\tactive');
+    expect(list.stdout).not.toContain(token);
+    expect((await runCli(['token', 'revoke', '1', '--data-dir', data])).stdout).toContain('token 1 revoked');
+    const bad = await runCli(['token', 'create', '--name', 'x', '--scope', 'admin', '--data-dir', data]);
+    expect(bad.stderr).toContain('Allowed choices are read, write');
+    expect(bad.code).toBe(2);
+  });
+
+  it('creates a user with the password from standard input', async () => {
+    const data = join(dir.path, 'users');
+    const res = await runCli(['user', 'create', '--email', 'Ops@Example.com', '--role', 'owner', '--data-dir', data], { input: 'a long enough password\n' });
+    expect(res.stdout).toContain('user ops@example.com (owner) created');
+    const short = await runCli(['user', 'create', '--email', 'x@example.com', '--data-dir', data], { input: 'short\n' });
+    expect(short.stderr).toContain('password: a password is at least 12 characters');
+    expect(short.code).toBe(2);
+  });
+
+  it('has help with examples on every command', async () => {
+    for (const cmd of [['start'], ['validate'], ['apply'], ['export'], ['schema'], ['migrate'], ['token', 'create'], ['user', 'create']]) {
+      const res = await runCli([...cmd, '--help']);
+      expect(res.stdout, cmd.join(' ')).toContain('Examples:');
+      expect(res.code).toBe(0);
+    }
+  });
+});
