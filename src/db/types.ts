@@ -38,6 +38,7 @@ export interface MonitorsTable {
   managed_by: ManagedBy;
   created_at: Millis;
   updated_at: Millis;
+  ping_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MonitorTagsTable {
@@ -85,6 +86,84 @@ export interface ApiTokensTable {
   revoked_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
+/** 0 up, 1 degraded, 2 down: small integers, as these rows are the most numerous. */
+export type ResultStatusCode = 0 | 1 | 2;
+
+export interface CheckResultsTable {
+  monitor_id: number;
+  /** When the check started (ms); unique per monitor. */
+  at: Millis;
+  status: ResultStatusCode;
+  duration_ms: number | null;
+  dns_ms: number | null;
+  connect_ms: number | null;
+  tls_ms: number | null;
+  ttfb_ms: number | null;
+  transfer_ms: number | null;
+  status_code: number | null;
+  /** Null for an ordinary success: the message is then derived ("200 OK in 84 ms"). */
+  message: string | null;
+  /** JSON: bytes, final URL, certificate expiry, assertion outcomes, ping body… */
+  detail: string | null;
+}
+
+export interface ResultRollupsTable {
+  monitor_id: number;
+  /** 60000 (minute), 3600000 (hour) or 86400000 (day). */
+  bucket_ms: number;
+  start: Millis;
+  up: number;
+  degraded: number;
+  down: number;
+  latency_count: number;
+  latency_sum: number;
+  latency_min: number | null;
+  latency_max: number | null;
+  /** Latency histogram in log buckets, "index:count,…" (see monitoring/sketch.ts). */
+  sketch: string;
+  phase_count: number;
+  /** JSON array of summed phase timings: dns, connect, tls, ttfb, transfer. */
+  phase_sums: string;
+}
+
+export interface RollupWatermarksTable {
+  bucket_ms: number;
+  /** Every bucket that starts before this time is rolled up. */
+  done_until: Millis;
+}
+
+export interface MonitorStateTable {
+  monitor_id: number;
+  /** What is shown: health, or paused / maintenance over it. */
+  status: string;
+  /** What the checks say: pending, up, degraded or down. */
+  health: string;
+  since: Millis;
+  /** How many of the latest outcomes in a row are the same as the last one. */
+  streak: number;
+  /** Recent outcomes, oldest first, one letter each (u up, g degraded, d down) — the window flapping is measured over. */
+  history: string;
+  flapping: number;
+  slow: number;
+  last_check_at: Millis | null;
+  last_message: string | null;
+  /** JSON for type-specific state (heartbeat: last ping, open runs). */
+  extra: string | null;
+  updated_at: Millis;
+}
+
+export interface MonitorEventsTable {
+  id: Generated<number>;
+  monitor_id: number;
+  at: Millis;
+  kind: string;
+  from_status: string | null;
+  to_status: string | null;
+  message: string;
+  /** JSON: the results that caused the event. */
+  evidence: string | null;
+}
+
 export interface Database {
   sites: SitesTable;
   site_tags: SiteTagsTable;
@@ -93,6 +172,11 @@ export interface Database {
   channels: ChannelsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  check_results: CheckResultsTable;
+  result_rollups: ResultRollupsTable;
+  rollup_watermarks: RollupWatermarksTable;
+  monitor_state: MonitorStateTable;
+  monitor_events: MonitorEventsTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;

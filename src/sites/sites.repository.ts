@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database, ManagedBy, MonitorRow, SiteRow } from '../db/types.js';
 
@@ -154,7 +155,7 @@ export class SitesRepository {
   async insertMonitor(monitor: MonitorWrite, now: number): Promise<number> {
     const { id } = await this.db
       .insertInto('monitors')
-      .values({ ...monitorColumns(monitor), created_at: now, updated_at: now })
+      .values({ ...monitorColumns(monitor), ping_key: randomBytes(16).toString('base64url'), created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
     await this.writeMonitorTags(id, monitor.tags);

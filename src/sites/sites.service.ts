@@ -28,6 +28,8 @@ export interface Monitor {
   spec: MonitorSpec;
   managedBy: ManagedBy;
   envRefs: Record<string, string>;
+  /** The secret part of a heartbeat's ping URL (every monitor gets one, so a type change keeps it). */
+  pingKey: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -68,6 +70,7 @@ export class SiteCodec {
       spec: { ...mergeSecrets(plain, secrets), name: row.name, type: row.type, paused: row.paused === 1 } as MonitorSpec,
       managedBy: row.managed_by,
       envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},
+      pingKey: row.ping_key,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };

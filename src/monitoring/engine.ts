@@ -1,0 +1,304 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import type { Clock } from '../lib/clock.js';
+import { AppError, describeError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { SitesRepository } from '../sites/sites.repository.js';
+import type { Monitor, SiteCodec } from '../sites/sites.service.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { EngineMetrics } from './metrics.js';
+import { applyPing, deadline, missedResult, type HeartbeatMemory, type PingKind } from './heartbeat.js';
+import type { MonitorSpec } from './monitor.schema.js';
+import type { CheckResult, RecordedResult } from './result.js';
+import type { ResultStore } from './results.service.js';
+import { Scheduler } from './scheduler.js';
+import { stateFromRow, stateToRow } from './state-store.js';
+import { applyConditions, applyResult, initialState, isConfirming, type Conditions, type MonitorState, type StateEvent } from './state-machine.js';
+
+interface Runtime {
+  monitor: Monitor;
+  state: MonitorState;
+  memory: HeartbeatMemory;
+  /** The latest results, newest last: evidence for events. */
+  recent: RecordedResult[];
+  /** Result times are unique and increasing per monitor. */
+  lastAt: number;
+  /** The heartbeat deadline already reported as missed. */
+  missedDue?: number;
+}
+
+export interface EngineDeps {
+  db: Kysely<Database>;
+  codec: SiteCodec;
+  results: ResultStore;
+  dispatcher: Dispatcher;
+  clock: Clock;
+  log: Logger;
+  metrics?: EngineMetrics | undefined;
+}
+
+export interface EngineOptions {
+  allowPrivateTargets: boolean;
+  concurrency?: number;
+  perHost?: number;
+  /** How often the database is asked whether monitors changed (another process may have applied a config). */
+  pollChangesMs?: number;
+  rollupEveryMs?: number;
+  expireEveryMs?: number;
+}
+
+/** Whether a monitor is inside a maintenance window now (provided by the incidents capability). */
+export type MaintenanceOracle = (monitor: Monitor, now: number) => boolean;
+
+const RECENT = 10;
+const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
+
+function hostOf(spec: MonitorSpec): string {
+  switch (spec.type) {
+    case 'http':
+      return new URL(spec.url).hostname;
+    case 'domain':
+      return spec.domain;
+    case 'heartbeat':
+      return '';
+    default:
+      return spec.host;
+  }
+}
+
+/** The retry interval while a failure is being confirmed: as configured, else the interval up to 20 s. */
+export const retryIntervalOf = (spec: Extract<MonitorSpec, { interval: number }>) => spec.retryInterval ?? Math.min(spec.interval, 20_000);
+
+/**
+ * The monitoring engine: keeps every monitor's runtime (spec, state, recent evidence), schedules
+ * probes through the scheduler and the dispatcher, takes heartbeat pings, feeds every result to the
+ * state machine and hands results, states and events to the result store in batches. Monitors
+ * changed in the API or by `upkeep apply` in another process are picked up by polling.
+ */
+export class MonitoringEngine {
+  private readonly runtimes = new Map<number, Runtime>();
+  private readonly byPingKey = new Map<string, number>();
+  private readonly scheduler: Scheduler;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly controller = new AbortController();
+  private signature = '';
+  private maintenance: MaintenanceOracle = () => false;
+  private reloading: Promise<void> = Promise.resolve();
+
+  private readonly db: Kysely<Database>;
+  private readonly codec: SiteCodec;
+  readonly results: ResultStore;
+  private readonly dispatcher: Dispatcher;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly metrics: EngineMetrics | undefined;
+
+  constructor(deps: EngineDeps, private readonly options: EngineOptions) {
+    ({ db: this.db, codec: this.codec, results: this.results, dispatcher: this.dispatcher, clock: this.clock, log: this.log, metrics: this.metrics } = deps);
+    this.scheduler = new Scheduler({
+      concurrency: options.concurrency ?? 512,
+      perHost: options.perHost ?? 8,
+      clock: this.clock,
+      run: (id, due) => this.runCheck(id, due),
+      onLateness: (ms) => this.metrics?.lateness(ms / 1000),
+    });
+  }
+
+  get schedule(): Scheduler {
+    return this.scheduler;
+  }
+
+  setMaintenanceOracle(oracle: MaintenanceOracle): void {
+    this.maintenance = oracle;
+  }
+
+  async start(): Promise<void> {
+    await this.results.start();
+    const states = new Map((await this.results.repository.allStates()).map((r) => [r.monitor_id, stateFromRow(r)]));
+    await this.reload(states);
+    this.scheduler.start();
+    const every = (ms: number, fn: () => Promise<unknown> | void, what: string) => {
+      const timer = setInterval(() => {
+        Promise.resolve(fn()).catch((err: unknown) => this.log.error({ err }, `${what} failed`));
+      }, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.options.pollChangesMs ?? 2_000, () => this.pollChanges(), 'looking for monitor changes');
+    every(1_000, () => this.sweep(), 'checking heartbeats and maintenance');
+    every(this.options.rollupEveryMs ?? 15_000, () => this.results.rollUp(), 'rolling up results');
+    every(this.options.expireEveryMs ?? 3_600_000, () => this.results.expire(), 'expiring old results');
+    this.log.info({ monitors: this.runtimes.size, scheduled: this.scheduler.size }, 'monitoring started');
+  }
+
+  /** Stops scheduling, lets running checks finish, writes what is buffered. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.scheduler.stop();
+    this.controller.abort();
+    await this.results.stop();
+  }
+
+  /** Picks up monitors changed elsewhere; cheap when nothing changed. */
+  async pollChanges(): Promise<void> {
+    const row = await this.db
+      .selectFrom('monitors')
+      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
+      .executeTakeFirstOrThrow();
+    const signature = `${row.n}:${row.latest}`;
+    if (signature !== this.signature) await this.reload();
+  }
+
+  /** Re-reads every monitor; unchanged ones keep their runtime, changed ones are rescheduled. */
+  reload(states?: Map<number, { state: MonitorState; memory: HeartbeatMemory }>): Promise<void> {
+    this.reloading = this.reloading.then(async () => {
+      const rows = await new SitesRepository(this.db).allMonitors();
+      const seen = new Set<number>();
+      let latest = 0;
+      for (const row of rows) {
+        seen.add(row.id);
+        latest = Math.max(latest, row.updated_at);
+        const current = this.runtimes.get(row.id);
+        if (current && current.monitor.updatedAt === row.updated_at && current.monitor.siteName === row.site_name) continue;
+        this.install(this.codec.monitorFromRow(row), current, states?.get(row.id));
+      }
+      for (const id of [...this.runtimes.keys()]) if (!seen.has(id)) this.uninstall(id);
+      this.signature = `${rows.length}:${rows.length ? latest : null}`;
+    });
+    return this.reloading;
+  }
+
+  private install(monitor: Monitor, current: Runtime | undefined, stored: { state: MonitorState; memory: HeartbeatMemory } | undefined): void {
+    const now = this.clock.now();
+    const rt: Runtime = current
+      ? { ...current, monitor }
+      : { monitor, state: stored?.state ?? initialState(now), memory: stored?.memory ?? {}, recent: [], lastAt: stored?.state.lastCheckAt ?? 0 };
+    this.runtimes.set(monitor.id, rt);
+    if (current?.monitor.pingKey && current.monitor.pingKey !== monitor.pingKey) this.byPingKey.delete(current.monitor.pingKey);
+    if (monitor.pingKey) this.byPingKey.set(monitor.pingKey, monitor.id);
+    const spec = monitor.spec;
+    if (spec.type === 'heartbeat' || spec.paused) this.scheduler.remove(monitor.id);
+    else {
+      const before = current?.monitor.spec;
+      const same = before && before.type !== 'heartbeat' && !before.paused && before.interval === spec.interval && hostOf(before) === hostOf(spec);
+      if (!same || !this.scheduler.has(monitor.id)) this.scheduler.upsert(monitor.id, spec.interval, hostOf(spec));
+    }
+    this.settle(rt, now);
+  }
+
+  private uninstall(id: number): void {
+    const rt = this.runtimes.get(id);
+    if (rt?.monitor.pingKey) this.byPingKey.delete(rt.monitor.pingKey);
+    this.runtimes.delete(id);
+    this.scheduler.remove(id);
+  }
+
+  private conditions(rt: Runtime, now: number): Conditions {
+    return { paused: rt.monitor.spec.paused, maintenance: this.maintenance(rt.monitor, now) };
+  }
+
+  /** Shows paused / maintenance / slow changes that happen without a result. */
+  private settle(rt: Runtime, now: number): void {
+    const { state, events } = applyConditions(rt.state, this.conditions(rt, now), now, rt.recent);
+    if (events.length) this.commit(rt, state, events);
+  }
+
+  private commit(rt: Runtime, state: MonitorState, events: readonly StateEvent[], result?: RecordedResult): void {
+    rt.state = state;
+    const row = stateToRow(rt.monitor.id, state, rt.memory, this.clock.now());
+    if (result) this.results.record(result, row, events);
+    else this.results.recordState(row, events);
+  }
+
+  private record(rt: Runtime, result: CheckResult, at: number): void {
+    const recorded: RecordedResult = { ...result, monitorId: rt.monitor.id, at: Math.max(at, rt.lastAt + 1) };
+    rt.lastAt = recorded.at;
+    rt.recent.push(recorded);
+    if (rt.recent.length > RECENT) rt.recent.shift();
+    const spec = rt.monitor.spec;
+    if (spec.type !== 'heartbeat') this.metrics?.checkFinished(spec.type, result.status, (result.durationMs ?? 0) / 1000);
+    const thresholds = spec.type === 'heartbeat' ? heartbeatThresholds : spec;
+    const { state, events } = applyResult(rt.state, recorded, thresholds, this.conditions(rt, recorded.at), rt.recent);
+    this.commit(rt, state, events, recorded);
+  }
+
+  private async runCheck(monitorId: number, scheduledAt: number): Promise<void> {
+    const rt = this.runtimes.get(monitorId);
+    if (!rt || rt.monitor.spec.type === 'heartbeat') return;
+    const spec = rt.monitor.spec;
+    const started = this.clock.now();
+    // The check keeps its own deadline; this one only stops a check that ignores it.
+    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(spec.timeout + 1_000)]);
+    let result: CheckResult;
+    try {
+      const allowPrivate = spec.allowPrivateTargets ?? this.options.allowPrivateTargets;
+      result = await this.dispatcher.run({ monitor: rt.monitor, allowPrivate, signal });
+    } catch (err) {
+      result = { status: 'down', message: `the check could not run: ${describeError(err)}` };
+    }
+    // The monitor may have been changed (its runtime replaced, state carried over) or removed meanwhile.
+    const live = this.runtimes.get(monitorId);
+    if (!live) return;
+    this.record(live, result, Math.max(started, scheduledAt));
+    if (isConfirming(live.state)) this.scheduler.runAt(monitorId, this.clock.now() + retryIntervalOf(spec));
+  }
+
+  /** Runs a monitor's check now, outside its schedule (the API's "check now"). */
+  checkNow(monitorId: number): void {
+    const rt = this.runtimes.get(monitorId);
+    if (!rt) throw new AppError('not_found', `monitor ${monitorId} does not exist`);
+    if (rt.monitor.spec.type === 'heartbeat') throw new AppError('invalid_input', 'a heartbeat is checked by its pings; it cannot be run');
+    if (rt.monitor.spec.paused) throw new AppError('conflict', 'the monitor is paused; resume it first');
+    this.scheduler.runAt(monitorId, this.clock.now());
+  }
+
+  /** A heartbeat ping. Returns false for an unknown key. */
+  ping(key: string, kind: PingKind, extra: { runId?: string | undefined; body?: string | undefined }): boolean {
+    const id = this.byPingKey.get(key);
+    const rt = id === undefined ? undefined : this.runtimes.get(id);
+    if (!rt || rt.monitor.spec.type !== 'heartbeat') return false;
+    const now = this.clock.now();
+    const { memory, result } = applyPing(rt.monitor.spec, rt.memory, { kind, at: now, ...extra });
+    rt.memory = memory;
+    delete rt.missedDue;
+    if (result && !rt.monitor.spec.paused) this.record(rt, result, now);
+    else this.commit(rt, rt.state, []);
+    return true;
+  }
+
+  /** Every second: heartbeats whose deadline passed, and maintenance windows that began or ended. */
+  private sweep(): void {
+    const now = this.clock.now();
+    for (const rt of this.runtimes.values()) {
+      const spec = rt.monitor.spec;
+      if (spec.type === 'heartbeat' && !spec.paused) {
+        const due = deadline(spec, rt.memory);
+        if (due !== undefined && now > due && rt.missedDue !== due) {
+          rt.missedDue = due;
+          this.record(rt, missedResult(spec, rt.memory, due), now);
+          continue;
+        }
+      }
+      this.settle(rt, now);
+    }
+  }
+
+  /** Sets or clears the "slower than usual" note of a monitor (from the baseline). */
+  setSlow(monitorId: number, slow: string | null): void {
+    const rt = this.runtimes.get(monitorId);
+    if (!rt || rt.state.slow === slow) return;
+    const now = this.clock.now();
+    const { state, events } = applyConditions(rt.state, this.conditions(rt, now), now, rt.recent, slow);
+    this.commit(rt, state, events);
+  }
+
+  /** The live state of one monitor, or of all. */
+  stateOf(monitorId: number): { state: MonitorState; recent: readonly RecordedResult[] } | undefined {
+    const rt = this.runtimes.get(monitorId);
+    return rt && { state: rt.state, recent: rt.recent };
+  }
+
+  states(): IterableIterator<[number, Runtime]> {
+    return this.runtimes.entries();
+  }
+}

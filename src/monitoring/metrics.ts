@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Outcome } from './result.js';
+
+export interface EngineMetrics {
+  checkFinished(type: string, outcome: Outcome, seconds: number): void;
+  lateness(seconds: number): void;
+}
+
+/** The monitors' live state as the metrics need it; read at scrape time. */
+export interface MonitorStates {
+  each(fn: (m: { id: number; name: string; site: string; type: string; status: string }) => void): void;
+  resultsWritten(): number;
+}
+
+/** Prometheus metrics of this process, in their own registry (served at /metrics). */
+export function createMetrics(): { registry: Registry; engine: EngineMetrics; watch(states: MonitorStates): void } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'upkeep_process_' });
+  const checks = new Counter({ name: 'upkeep_checks_total', help: 'Checks run, by monitor type and result.', labelNames: ['type', 'result'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'upkeep_check_duration_seconds',
+    help: 'How long checks took, by monitor type.',
+    labelNames: ['type'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const lateness = new Histogram({
+    name: 'upkeep_scheduler_lateness_seconds',
+    help: 'How late checks started after their scheduled time.',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    engine: {
+      checkFinished: (type, outcome, seconds) => {
+        checks.inc({ type, result: outcome });
+        duration.observe({ type }, seconds);
+      },
+      lateness: (seconds) => lateness.observe(seconds),
+    },
+    watch(states) {
+      new Gauge({
+        name: 'upkeep_monitor_up',
+        help: 'Whether each monitor is up (1: up or degraded, 0: down; pending, paused and maintenance are left out).',
+        labelNames: ['monitor_id', 'monitor', 'site', 'type'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          states.each((m) => {
+            if (m.status === 'up' || m.status === 'degraded' || m.status === 'down') {
+              this.set({ monitor_id: String(m.id), monitor: m.name, site: m.site, type: m.type }, m.status === 'down' ? 0 : 1);
+            }
+          });
+        },
+      });
+      new Gauge({
+        name: 'upkeep_monitors',
+        help: 'Monitors by shown status.',
+        labelNames: ['status'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          const counts = new Map<string, number>();
+          states.each((m) => counts.set(m.status, (counts.get(m.status) ?? 0) + 1));
+          for (const [status, n] of counts) this.set({ status }, n);
+        },
+      });
+      new Counter({
+        name: 'upkeep_results_written_total',
+        help: 'Check results written to the database.',
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(states.resultsWritten());
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { duration } from '../config/duration.js';
+import { parseInput } from '../config/validate.js';
+import type { CheckResultsTable } from '../db/types.js';
+import { errorBody, jsonSchema, parseId } from '../http/schema.js';
+import { toIso, type Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import type { SitesService } from '../sites/sites.service.js';
+import type { MonitoringEngine } from './engine.js';
+import { outcomeOf } from './result.js';
+import { defaultMessage } from './results.service.js';
+
+const windowQuery = z.object({
+  window: duration({ min: 60_000, max: 400 * 86_400_000 }).prefault('24h'),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+const resultsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100), cursor: z.coerce.number().int().optional() });
+const eventsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.coerce.number().int().optional(),
+  kind: z.enum(['status', 'flapping_started', 'flapping_stopped']).optional(),
+});
+const overviewQuery = windowQuery.extend({ limit: z.coerce.number().int().min(1).max(5_000).default(500), cursor: z.coerce.number().int().min(0).default(0) });
+
+const showResult = (r: CheckResultsTable) => ({
+  at: toIso(r.at),
+  status: outcomeOf[r.status],
+  durationMs: r.duration_ms,
+  timings: r.ttfb_ms === null ? null : { dns: r.dns_ms, connect: r.connect_ms, tls: r.tls_ms, ttfb: r.ttfb_ms, transfer: r.transfer_ms },
+  statusCode: r.status_code,
+  message: r.message ?? defaultMessage({ statusCode: r.status_code ?? undefined, durationMs: r.duration_ms ?? undefined }),
+  detail: r.detail ? (JSON.parse(r.detail) as unknown) : null,
+});
+
+const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody) };
+
+/** What the engine knows: live status, results, uptime and latency over windows, events. */
+export function monitoringRoutes(app: FastifyInstance, deps: { engine: MonitoringEngine; sites: SitesService; clock: Clock }): void {
+  const { engine, sites, clock } = deps;
+  const tags = { tags: ['monitoring'], security: [{ bearer: [] }] };
+  const repo = engine.results.repository;
+  const existing = async (id: number) => (await sites.getMonitor(id), id);
+
+  app.get('/monitors/:id/status', { schema: { ...tags, summary: 'Live status of a monitor, with its latest results', response: errors } }, async (req) => {
+    const id = await existing(parseId(req));
+    const live = engine.stateOf(id);
+    if (!live) throw new AppError('not_found', `monitor ${id} is not loaded yet; try again in a few seconds`);
+    const { state, recent } = live;
+    return {
+      status: state.status,
+      health: state.health,
+      since: toIso(state.since),
+      flapping: state.flapping,
+      slow: state.slow,
+      lastCheckAt: state.lastCheckAt === null ? null : toIso(state.lastCheckAt),
+      lastMessage: state.lastMessage,
+      recent: recent.map((r) => ({ at: toIso(r.at), status: r.status, message: r.message, durationMs: r.durationMs ?? null, statusCode: r.statusCode ?? null })),
+    };
+  });
+
+  app.get('/monitors/:id/results', { schema: { ...tags, summary: 'Raw results, newest first (cursor: the previous page’s nextCursor)', querystring: jsonSchema(resultsQuery), response: errors } }, async (req) => {
+    const id = await existing(parseId(req));
+    const q = parseInput(resultsQuery, req.query);
+    const rows = await repo.listResults(id, q.cursor ?? Number.MAX_SAFE_INTEGER, q.limit);
+    return { data: rows.map(showResult), page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.at) : null } };
+  });
+
+  app.get('/monitors/:id/summary', { schema: { ...tags, summary: 'Uptime, latency percentiles and phases over a window (24h, 7d, 30d, 90d, 365d or any duration)', querystring: jsonSchema(windowQuery), response: errors } }, async (req) => {
+    const id = await existing(parseId(req));
+    const q = parseInput(windowQuery, req.query);
+    const to = q.to ? Date.parse(q.to) : clock.now();
+    return { from: toIso(to - q.window), to: toIso(to), ...(await engine.results.summary(id, to - q.window, to)) };
+  });
+
+  app.post('/monitors/:id/check', { schema: { ...tags, summary: 'Run a monitor’s check now', response: { 202: { type: 'object' }, ...errors } } }, async (req, reply) => {
+    const id = await existing(parseId(req));
+    engine.checkNow(id);
+    return reply.status(202).send({ accepted: true });
+  });
+
+  const listEvents = async (monitorId: number | undefined, query: unknown) => {
+    const q = parseInput(eventsQuery, query);
+    const rows = await repo.listEvents({ monitorId, before: q.cursor ?? Number.MAX_SAFE_INTEGER, limit: q.limit, kinds: q.kind ? [q.kind] : undefined });
+    return {
+      data: rows.map((e) => ({
+        id: e.id,
+        at: toIso(e.at),
+        kind: e.kind,
+        monitorId: e.monitor_id,
+        monitor: e.monitor_name,
+        site: e.site_name,
+        siteId: e.site_id,
+        from: e.from_status,
+        to: e.to_status,
+        message: e.message,
+        evidence: e.evidence ? (JSON.parse(e.evidence) as unknown) : [],
+      })),
+      page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.id) : null },
+    };
+  };
+  app.get('/monitors/:id/events', { schema: { ...tags, summary: 'State changes of a monitor with their evidence, newest first', querystring: jsonSchema(eventsQuery), response: errors } }, async (req) =>
+    listEvents(await existing(parseId(req)), req.query),
+  );
+  app.get('/events', { schema: { ...tags, summary: 'State changes of every monitor, newest first', querystring: jsonSchema(eventsQuery), response: errors } }, async (req) =>
+    listEvents(undefined, req.query),
+  );
+
+  app.get('/overview', { schema: { ...tags, summary: 'Status, uptime and average latency of every monitor over a window, by monitor id', querystring: jsonSchema(overviewQuery), response: errors } }, async (req) => {
+    const q = parseInput(overviewQuery, req.query);
+    const to = q.to ? Date.parse(q.to) : clock.now();
+    const figures = await engine.results.overview(to - q.window, to);
+    const rows = [...engine.states()]
+      .filter(([id]) => id > q.cursor)
+      .sort(([a], [b]) => a - b)
+      .slice(0, q.limit)
+      .map(([id, rt]) => ({
+        monitorId: id,
+        name: rt.monitor.spec.name,
+        site: rt.monitor.siteName,
+        type: rt.monitor.spec.type,
+        status: rt.state.status,
+        since: toIso(rt.state.since),
+        ...(figures.get(id) ?? { checks: 0, uptime: null, avgLatency: null }),
+      }));
+    return { from: toIso(to - q.window), to: toIso(to), data: rows, page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.monitorId) : null } };
+  });
+}

@@ -1,0 +1,205 @@
+import { sql, type Kysely } from 'kysely';
+import type { CheckResultsTable, Database, MonitorEventsTable, MonitorStateTable, ResultRollupsTable } from '../db/types.js';
+
+type NewEvent = Omit<MonitorEventsTable, 'id'>;
+const CHUNK = 400;
+
+function chunks<T>(rows: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+/** The only place that knows how results, rollups, monitor state and events are stored. */
+export class ResultsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertResults(rows: readonly CheckResultsTable[]): Promise<void> {
+    for (const part of chunks(rows)) await this.db.insertInto('check_results').values(part).onConflict((oc) => oc.doNothing()).execute();
+  }
+
+  async upsertStates(rows: readonly MonitorStateTable[]): Promise<void> {
+    for (const part of chunks(rows)) {
+      await this.db
+        .insertInto('monitor_state')
+        .values(part)
+        .onConflict((oc) =>
+          oc.column('monitor_id').doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            health: eb.ref('excluded.health'),
+            since: eb.ref('excluded.since'),
+            streak: eb.ref('excluded.streak'),
+            history: eb.ref('excluded.history'),
+            flapping: eb.ref('excluded.flapping'),
+            slow: eb.ref('excluded.slow'),
+            last_check_at: eb.ref('excluded.last_check_at'),
+            last_message: eb.ref('excluded.last_message'),
+            extra: eb.ref('excluded.extra'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async insertEvents(rows: readonly NewEvent[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const part of chunks(rows)) ids.push(...(await this.db.insertInto('monitor_events').values(part).returning('id').execute()).map((r) => r.id));
+    return ids;
+  }
+
+  allStates(): Promise<MonitorStateTable[]> {
+    return this.db.selectFrom('monitor_state').selectAll().execute();
+  }
+
+  /** Results in [from, to), ordered by monitor and time, for rolling up. */
+  resultsBetween(from: number, to: number): Promise<Pick<CheckResultsTable, 'monitor_id' | 'at' | 'status' | 'duration_ms' | 'dns_ms' | 'connect_ms' | 'tls_ms' | 'ttfb_ms' | 'transfer_ms'>[]> {
+    return this.db
+      .selectFrom('check_results')
+      .select(['monitor_id', 'at', 'status', 'duration_ms', 'dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'])
+      .where('at', '>=', from)
+      .where('at', '<', to)
+      .execute();
+  }
+
+  monitorResultsBetween(monitorId: number, from: number, to: number) {
+    return this.db
+      .selectFrom('check_results')
+      .select(['monitor_id', 'at', 'status', 'duration_ms', 'dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'])
+      .where('monitor_id', '=', monitorId)
+      .where('at', '>=', from)
+      .where('at', '<', to)
+      .execute();
+  }
+
+  /** Newest first, before `before` (a cursor), for the API. */
+  listResults(monitorId: number, before: number, limit: number): Promise<CheckResultsTable[]> {
+    return this.db.selectFrom('check_results').selectAll().where('monitor_id', '=', monitorId).where('at', '<', before).orderBy('at', 'desc').limit(limit).execute();
+  }
+
+  async upsertRollups(rows: readonly ResultRollupsTable[]): Promise<void> {
+    for (const part of chunks(rows, 200)) {
+      await this.db
+        .insertInto('result_rollups')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['monitor_id', 'bucket_ms', 'start']).doUpdateSet((eb) => ({
+            up: eb.ref('excluded.up'),
+            degraded: eb.ref('excluded.degraded'),
+            down: eb.ref('excluded.down'),
+            latency_count: eb.ref('excluded.latency_count'),
+            latency_sum: eb.ref('excluded.latency_sum'),
+            latency_min: eb.ref('excluded.latency_min'),
+            latency_max: eb.ref('excluded.latency_max'),
+            sketch: eb.ref('excluded.sketch'),
+            phase_count: eb.ref('excluded.phase_count'),
+            phase_sums: eb.ref('excluded.phase_sums'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** Rollups of one size whose buckets start in [from, to), for one monitor or all. */
+  rollups(bucketMs: number, from: number, to: number, monitorId?: number): Promise<ResultRollupsTable[]> {
+    return this.db
+      .selectFrom('result_rollups')
+      .selectAll()
+      .where('bucket_ms', '=', bucketMs)
+      .where('start', '>=', from)
+      .where('start', '<', to)
+      .$if(monitorId !== undefined, (q) => q.where('monitor_id', '=', monitorId!))
+      .execute();
+  }
+
+  /** Counts and latency sums per monitor over buckets of one size starting in [from, to): the overview of every monitor. */
+  rollupTotals(bucketMs: number, from: number, to: number) {
+    return this.db
+      .selectFrom('result_rollups')
+      .select((eb) => [
+        'monitor_id',
+        eb.fn.sum<number | string>('up').as('up'),
+        eb.fn.sum<number | string>('degraded').as('degraded'),
+        eb.fn.sum<number | string>('down').as('down'),
+        eb.fn.sum<number | string>('latency_count').as('latency_count'),
+        eb.fn.sum<number | string>('latency_sum').as('latency_sum'),
+      ])
+      .where('bucket_ms', '=', bucketMs)
+      .where('start', '>=', from)
+      .where('start', '<', to)
+      .groupBy('monitor_id')
+      .execute();
+  }
+
+  async watermarks(): Promise<Map<number, number>> {
+    const rows = await this.db.selectFrom('rollup_watermarks').selectAll().execute();
+    return new Map(rows.map((r) => [r.bucket_ms, r.done_until]));
+  }
+
+  async setWatermark(bucketMs: number, doneUntil: number): Promise<void> {
+    await this.db
+      .insertInto('rollup_watermarks')
+      .values({ bucket_ms: bucketMs, done_until: doneUntil })
+      .onConflict((oc) => oc.column('bucket_ms').doUpdateSet({ done_until: doneUntil }))
+      .execute();
+  }
+
+  /** Deletes up to `limit` raw results older than `cutoff` (oldest first); small batches keep writers moving. */
+  async deleteResultsBefore(cutoff: number, limit: number): Promise<number> {
+    const nth = await this.db.selectFrom('check_results').select('at').where('at', '<', cutoff).orderBy('at').offset(limit).limit(1).executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('check_results')
+      // Ties at the nth time go too, so a batch always makes progress.
+      .where('at', nth ? '<=' : '<', nth?.at ?? cutoff)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async deleteRollupsBefore(bucketMs: number, cutoff: number): Promise<number> {
+    const r = await this.db.deleteFrom('result_rollups').where('bucket_ms', '=', bucketMs).where('start', '<', cutoff).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  listEvents(filter: { monitorId?: number | undefined; before: number; limit: number; kinds?: readonly string[] | undefined }) {
+    return this.db
+      .selectFrom('monitor_events')
+      .innerJoin('monitors', 'monitors.id', 'monitor_events.monitor_id')
+      .innerJoin('sites', 'sites.id', 'monitors.site_id')
+      .selectAll('monitor_events')
+      .select(['monitors.name as monitor_name', 'sites.name as site_name', 'sites.id as site_id'])
+      .where('monitor_events.id', '<', filter.before)
+      .$if(filter.monitorId !== undefined, (q) => q.where('monitor_events.monitor_id', '=', filter.monitorId!))
+      .$if(Boolean(filter.kinds?.length), (q) => q.where('monitor_events.kind', 'in', filter.kinds!))
+      .orderBy('monitor_events.id', 'desc')
+      .limit(filter.limit)
+      .execute();
+  }
+
+  /** The newest result time per monitor, so a restart keeps each monitor's result times increasing. */
+  async latestResultTimes(): Promise<Map<number, number>> {
+    const rows = await this.db
+      .selectFrom('monitor_state')
+      .select(['monitor_id', 'last_check_at'])
+      .where('last_check_at', 'is not', null)
+      .execute();
+    return new Map(rows.map((r) => [r.monitor_id, r.last_check_at!]));
+  }
+
+  /** For `/metrics` and the dashboard: monitors per shown status. */
+  countByStatus() {
+    return this.db
+      .selectFrom('monitor_state')
+      .select((eb) => ['status', eb.fn.countAll<number | string>().as('n')])
+      .groupBy('status')
+      .execute();
+  }
+
+  /** Runs `fn` in one transaction over a repository bound to it. */
+  transaction<T>(fn: (repo: ResultsRepository, trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new ResultsRepository(trx), trx));
+  }
+
+  async analyze(): Promise<void> {
+    await sql`analyze`.execute(this.db);
+  }
+}

@@ -1,0 +1,260 @@
+import type { Kysely } from 'kysely';
+import type { CheckResultsTable, Database, MonitorStateTable } from '../db/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { outcomeCode, type RecordedResult } from './result.js';
+import { ResultsRepository } from './results.repository.js';
+import { decompose, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals } from './rollups.js';
+import type { StateEvent } from './state-machine.js';
+
+/** An event as stored, with the monitor it belongs to. */
+export interface StoredEvent extends StateEvent {
+  id: number;
+  monitorId: number;
+}
+
+/**
+ * Runs inside the transaction that stores events, so whatever it writes (incidents, outbox rows)
+ * commits or rolls back with them.
+ */
+export type EventHook = (trx: Kysely<Database>, events: readonly StoredEvent[]) => Promise<void>;
+
+export interface Summary {
+  checks: number;
+  up: number;
+  degraded: number;
+  down: number;
+  /** Share of checks that were up or degraded, in percent; null without checks. */
+  uptime: number | null;
+  latency: { avg: number | null; min: number | null; max: number | null; p50: number | null; p95: number | null; p99: number | null };
+  /** Average phase timings in ms (HTTP checks). */
+  phases: { dns: number; connect: number; tls: number; ttfb: number; transfer: number } | null;
+}
+
+export interface ResultStoreOptions {
+  /** Results, states and events are written together at most this often. */
+  flushEveryMs?: number;
+  /** How long after a minute ends its results are rolled up (covers checks still running). */
+  rollupGraceMs?: number;
+  keepRawMs: number;
+}
+
+function toRow(r: RecordedResult): CheckResultsTable {
+  const derived = r.status === 'up' && r.message === defaultMessage(r);
+  return {
+    monitor_id: r.monitorId,
+    at: r.at,
+    status: outcomeCode[r.status],
+    duration_ms: r.durationMs === undefined ? null : Math.round(r.durationMs),
+    dns_ms: r.timings?.dns === undefined ? null : Math.round(r.timings.dns),
+    connect_ms: r.timings?.connect === undefined ? null : Math.round(r.timings.connect),
+    tls_ms: r.timings?.tls === undefined ? null : Math.round(r.timings.tls),
+    ttfb_ms: r.timings?.ttfb === undefined ? null : Math.round(r.timings.ttfb),
+    transfer_ms: r.timings?.transfer === undefined ? null : Math.round(r.timings.transfer),
+    status_code: r.statusCode ?? null,
+    message: derived ? null : r.message,
+    detail: r.detail && Object.keys(r.detail).length ? JSON.stringify(r.detail) : null,
+  };
+}
+
+/** The message of an ordinary success, which is not stored but rebuilt when read. */
+export function defaultMessage(r: { statusCode?: number | undefined; durationMs?: number | undefined }): string {
+  const took = r.durationMs === undefined ? '' : ` in ${Math.round(r.durationMs)} ms`;
+  return r.statusCode ? `HTTP ${r.statusCode}${took}` : `up${took}`;
+}
+
+function summarize(t: Totals): Summary {
+  const q = (p: number) => t.sketch.quantile(p) ?? null;
+  const avg = (i: number) => (t.phaseCount ? Math.round(t.phaseSums[i]! / t.phaseCount) : 0);
+  return {
+    checks: t.checks,
+    up: t.up,
+    degraded: t.degraded,
+    down: t.down,
+    uptime: t.checks ? (100 * (t.up + t.degraded)) / t.checks : null,
+    latency: { avg: t.latencyCount ? Math.round(t.latencySum / t.latencyCount) : null, min: t.latencyMin, max: t.latencyMax, p50: q(0.5), p95: q(0.95), p99: q(0.99) },
+    phases: t.phaseCount ? { dns: avg(0), connect: avg(1), tls: avg(2), ttfb: avg(3), transfer: avg(4) } : null,
+  };
+}
+
+/**
+ * Where results go: buffered and written in batches together with monitor state and events (one
+ * transaction, with the event hooks), rolled up per minute, hour and day from the raw rows (so
+ * rollups are always a function of what was stored, and a crash loses at most one batch), and
+ * expired by age. Queries read whole rollups where they can and raw rows only at the edges.
+ */
+export class ResultStore {
+  private results: RecordedResult[] = [];
+  private states = new Map<number, MonitorStateTable>();
+  private events: { monitorId: number; event: StateEvent }[] = [];
+  private readonly hooks: EventHook[] = [];
+  private readonly listeners: ((events: readonly StoredEvent[], results: readonly RecordedResult[]) => void)[] = [];
+  private readonly repo: ResultsRepository;
+  private doneUntil = new Map<number, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly flushEveryMs: number;
+  private readonly graceMs: number;
+  /** Results written since start, for the benchmark and /metrics. */
+  written = 0;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: ResultStoreOptions,
+  ) {
+    this.repo = new ResultsRepository(db);
+    this.flushEveryMs = options.flushEveryMs ?? 1_000;
+    this.graceMs = options.rollupGraceMs ?? 70_000;
+  }
+
+  /** Adds a hook that runs inside the transaction storing events (incidents, notification outbox). */
+  onEventsStored(hook: EventHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** Listens for what was committed (live updates, metrics). */
+  onCommitted(listener: (events: readonly StoredEvent[], results: readonly RecordedResult[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    this.doneUntil = await this.repo.watermarks();
+    this.timer = setInterval(() => void this.flush(), this.flushEveryMs);
+    this.timer.unref();
+  }
+
+  record(result: RecordedResult, state: MonitorStateTable | undefined, events: readonly StateEvent[]): void {
+    this.results.push(result);
+    if (state) this.states.set(state.monitor_id, state);
+    for (const event of events) this.events.push({ monitorId: result.monitorId, event });
+  }
+
+  /** State and events without a result (pause, maintenance, baseline, a missed heartbeat). */
+  recordState(state: MonitorStateTable, events: readonly StateEvent[]): void {
+    this.states.set(state.monitor_id, state);
+    for (const event of events) this.events.push({ monitorId: state.monitor_id, event });
+  }
+
+  /** Writes everything buffered in one transaction; calls are serialized. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeBatch()).catch((err: unknown) => this.log.error({ err }, 'writing results failed; will retry'));
+    return this.flushing;
+  }
+
+  private async writeBatch(): Promise<void> {
+    if (!this.results.length && !this.states.size && !this.events.length) return;
+    const results = this.results;
+    const states = [...this.states.values()];
+    const events = this.events;
+    this.results = [];
+    this.states = new Map();
+    this.events = [];
+    try {
+      const stored = await this.repo.transaction(async (repo, trx) => {
+        await repo.insertResults(results.map(toRow));
+        await repo.upsertStates(states);
+        const ids = await repo.insertEvents(
+          events.map(({ monitorId, event }) => ({
+            monitor_id: monitorId,
+            at: event.at,
+            kind: event.kind,
+            from_status: event.from,
+            to_status: event.to,
+            message: event.message,
+            evidence: event.evidence.length ? JSON.stringify(event.evidence) : null,
+          })),
+        );
+        const storedEvents = events.map(({ monitorId, event }, i) => ({ ...event, id: ids[i]!, monitorId }));
+        for (const hook of this.hooks) await hook(trx, storedEvents);
+        return storedEvents;
+      });
+      this.written += results.length;
+      for (const listener of this.listeners) listener(stored, results);
+    } catch (err) {
+      // Put the batch back in front so nothing is lost; newer states win.
+      this.results = [...results, ...this.results];
+      for (const s of states) if (!this.states.has(s.monitor_id)) this.states.set(s.monitor_id, s);
+      this.events = [...events, ...this.events];
+      throw err;
+    }
+  }
+
+  /** Rolls up every whole minute, hour and day that has ended (minutes after a grace for running checks). */
+  async rollUp(): Promise<void> {
+    const now = this.clock.now();
+    let sourceUntil = now - this.graceMs;
+    let finer: number = MINUTE;
+    for (const size of LEVELS) {
+      const target = sourceUntil - (sourceUntil % size);
+      // A new database starts rolling up where its results start: now.
+      let done = this.doneUntil.get(size) ?? target;
+      while (done < target) {
+        // At most a day of minutes (or a month of hours/days) per transaction.
+        const end = Math.min(target, done + (size === MINUTE ? 3_600_000 : size * 31 * 24));
+        const from = done;
+        await this.repo.transaction(async (repo) => {
+          const rows = size === MINUTE ? rollUpResults(await repo.resultsBetween(from, end), size) : rollUpRollups(await repo.rollups(finer, from, end), size);
+          await repo.upsertRollups(rows);
+          await repo.setWatermark(size, end);
+        });
+        done = end;
+        this.doneUntil.set(size, end);
+      }
+      sourceUntil = done;
+      finer = size;
+    }
+  }
+
+  /** Deletes raw results older than `keepRawMs`, in batches of 5,000 rows. */
+  async expire(): Promise<number> {
+    const cutoff = this.clock.now() - this.options.keepRawMs;
+    let total = 0;
+    for (let n = -1; n !== 0; total += n) n = await this.repo.deleteResultsBefore(cutoff, 5_000);
+    return total;
+  }
+
+  /** Uptime, latency percentiles and phases of one monitor over [from, to). */
+  async summary(monitorId: number, from: number, to: number): Promise<Summary> {
+    const totals = new Totals();
+    for (const seg of decompose(from, to, this.doneUntil)) {
+      if (seg.bucketMs === 0) for (const row of await this.repo.monitorResultsBetween(monitorId, seg.from, seg.to)) totals.addResult(row);
+      else for (const row of await this.repo.rollups(seg.bucketMs, seg.from, seg.to, monitorId)) totals.addRollup(row);
+    }
+    for (const r of this.results) if (r.monitorId === monitorId && r.at >= from && r.at < to) totals.addResult(toRow(r));
+    return summarize(totals);
+  }
+
+  /** Uptime and average latency of every monitor over [from, to), from rollups (up to the last rolled-up minute). */
+  async overview(from: number, to: number): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
+    const acc = new Map<number, { up: number; degraded: number; down: number; n: number; sum: number }>();
+    for (const seg of decompose(from, to, this.doneUntil)) {
+      if (seg.bucketMs === 0) continue;
+      for (const row of await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to)) {
+        const a = acc.get(row.monitor_id) ?? { up: 0, degraded: 0, down: 0, n: 0, sum: 0 };
+        a.up += Number(row.up);
+        a.degraded += Number(row.degraded);
+        a.down += Number(row.down);
+        a.n += Number(row.latency_count);
+        a.sum += Number(row.latency_sum);
+        acc.set(row.monitor_id, a);
+      }
+    }
+    const out = new Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>();
+    for (const [id, a] of acc) {
+      const checks = a.up + a.degraded + a.down;
+      out.set(id, { checks, uptime: checks ? (100 * (a.up + a.degraded)) / checks : null, avgLatency: a.n ? Math.round(a.sum / a.n) : null });
+    }
+    return out;
+  }
+
+  get repository(): ResultsRepository {
+    return this.repo;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

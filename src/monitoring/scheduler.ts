@@ -1,0 +1,216 @@
+import type { Clock } from '../lib/clock.js';
+import { LatencySketch } from './sketch.js';
+
+/** Runs one monitor's check; resolves when the check and its bookkeeping are done. */
+export type RunCheck = (monitorId: number, scheduledAt: number) => Promise<void>;
+
+interface Entry {
+  monitorId: number;
+  dueAt: number;
+  version: number;
+}
+
+interface Slot {
+  intervalMs: number;
+  /** Checks of one host share a concurrency limit, so one slow site cannot hold every slot. */
+  host: string;
+  version: number;
+  running: boolean;
+}
+
+export interface SchedulerOptions {
+  /** Checks running at once, across all monitors. */
+  concurrency: number;
+  /** Checks running at once against one host. */
+  perHost: number;
+  clock: Clock;
+  run: RunCheck;
+  onLateness?: (ms: number) => void;
+}
+
+/** The phase of a monitor inside its interval: spread by the golden ratio, stable across restarts. */
+export function phaseOf(monitorId: number, intervalMs: number): number {
+  return Math.floor(((monitorId * 0.6180339887498949) % 1) * intervalMs);
+}
+
+/**
+ * When each monitor runs. One timer over a min-heap of due times; cadence is kept from the
+ * schedule, not from when checks finish, so intervals do not drift; first runs are spread over
+ * each interval; a monitor whose check is still running skips a slot instead of piling up;
+ * concurrency is bounded globally and per host, and waiting checks are started round-robin
+ * across hosts. Lateness (start − due) is measured for every start.
+ */
+export class Scheduler {
+  private heap: Entry[] = [];
+  private readonly slots = new Map<number, Slot>();
+  private readonly waiting = new Map<string, Entry[]>();
+  private readonly perHostRunning = new Map<string, number>();
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private stopped = true;
+  private idle: (() => void) | undefined;
+  readonly lateness = new LatencySketch();
+  started = 0;
+  skipped = 0;
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.arm();
+  }
+
+  /** Adds or changes a monitor; it runs at its phase within the interval from now. */
+  upsert(monitorId: number, intervalMs: number, host: string): void {
+    const existing = this.slots.get(monitorId);
+    const slot: Slot = { intervalMs, host, version: (existing?.version ?? 0) + 1, running: existing?.running ?? false };
+    this.slots.set(monitorId, slot);
+    const now = this.options.clock.now();
+    const phase = phaseOf(monitorId, intervalMs);
+    const dueAt = now - (now % intervalMs) + phase;
+    this.push({ monitorId, dueAt: dueAt < now ? dueAt + intervalMs : dueAt, version: slot.version });
+  }
+
+  remove(monitorId: number): void {
+    this.slots.delete(monitorId);
+  }
+
+  has(monitorId: number): boolean {
+    return this.slots.has(monitorId);
+  }
+
+  /** Runs a monitor at `at` instead of its next slot (a quicker retry, or "check now"); its cadence resumes after. */
+  runAt(monitorId: number, at: number): void {
+    const slot = this.slots.get(monitorId);
+    if (!slot) return;
+    slot.version++;
+    this.push({ monitorId, dueAt: at, version: slot.version });
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Stops starting checks and waits for the running ones. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    if (this.running > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+  }
+
+  private push(entry: Entry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]!.dueAt <= entry.dueAt) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = entry;
+    if (entry.dueAt < this.timerAt) this.arm();
+  }
+
+  private pop(): Entry | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      let min = last.dueAt;
+      if (l < heap.length && heap[l]!.dueAt < min) [m, min] = [l, heap[l]!.dueAt];
+      if (r < heap.length && heap[r]!.dueAt < min) m = r;
+      if (m === i) break;
+      heap[i] = heap[m]!;
+      i = m;
+    }
+    heap[i] = last;
+    return top;
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const next = this.heap[0];
+    this.timerAt = next ? next.dueAt : Infinity;
+    if (!next) return;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, next.dueAt - this.options.clock.now()));
+  }
+
+  private tick(): void {
+    const now = this.options.clock.now();
+    while (this.heap.length && this.heap[0]!.dueAt <= now) {
+      const entry = this.pop()!;
+      const slot = this.slots.get(entry.monitorId);
+      if (!slot || slot.version !== entry.version) continue;
+      // The next slot is booked now, from the schedule, so the cadence never drifts; a process that
+      // fell behind by whole intervals skips them instead of bursting.
+      let next = entry.dueAt + slot.intervalMs;
+      if (next <= now) next += Math.ceil((now - next + 1) / slot.intervalMs) * slot.intervalMs;
+      this.push({ monitorId: entry.monitorId, dueAt: next, version: slot.version });
+      if (slot.running) {
+        this.skipped++;
+        continue;
+      }
+      this.enqueue(entry, slot);
+    }
+    this.drain();
+    this.arm();
+  }
+
+  private enqueue(entry: Entry, slot: Slot): void {
+    let queue = this.waiting.get(slot.host);
+    if (!queue) this.waiting.set(slot.host, (queue = []));
+    queue.push(entry);
+  }
+
+  /** Starts waiting checks while there is room, taking one per host in turn. */
+  private drain(): void {
+    while (this.running < this.options.concurrency && this.waiting.size && !this.stopped) {
+      let startedAny = false;
+      for (const [host, queue] of this.waiting) {
+        if (this.running >= this.options.concurrency) break;
+        if ((this.perHostRunning.get(host) ?? 0) >= this.options.perHost) continue;
+        const entry = queue.shift()!;
+        if (queue.length === 0) this.waiting.delete(host);
+        const slot = this.slots.get(entry.monitorId);
+        if (!slot || slot.running) continue;
+        this.begin(entry, slot);
+        startedAny = true;
+      }
+      if (!startedAny) break;
+    }
+  }
+
+  private begin(entry: Entry, slot: Slot): void {
+    const late = Math.max(0, this.options.clock.now() - entry.dueAt);
+    this.lateness.add(late);
+    this.options.onLateness?.(late);
+    this.started++;
+    slot.running = true;
+    this.running++;
+    this.perHostRunning.set(slot.host, (this.perHostRunning.get(slot.host) ?? 0) + 1);
+    void this.options
+      .run(entry.monitorId, entry.dueAt)
+      .catch(() => {})
+      .finally(() => {
+        slot.running = false;
+        this.running--;
+        const n = (this.perHostRunning.get(slot.host) ?? 1) - 1;
+        if (n) this.perHostRunning.set(slot.host, n);
+        else this.perHostRunning.delete(slot.host);
+        if (this.running === 0 && this.stopped) this.idle?.();
+        this.drain();
+      });
+  }
+}
