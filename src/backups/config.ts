@@ -2,7 +2,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { backendConfigSchema } from './backends/registry.js';
 import { durationField } from './duration.js';
-import type { RetentionPolicy } from './retention.js';
+import { retentionSchema, type RetentionPolicy } from './retention.js';
 import { sourceConfigSchema } from './sources/registry.js';
 
 const cron = z.string().refine(
@@ -29,16 +29,10 @@ const repositorySchema = z
   .strict()
   .refine((r) => (r.password === undefined) !== (r.passwordFile === undefined), { message: 'a repository needs exactly one of "password" or "passwordFile"' });
 
-const retentionConfig = z
-  .object({
-    keepLast: z.number().int().min(0).optional(),
-    keepHourly: z.number().int().min(0).optional(),
-    keepDaily: z.number().int().min(0).optional(),
-    keepWeekly: z.number().int().min(0).optional(),
-    keepMonthly: z.number().int().min(0).optional(),
-    keepYearly: z.number().int().min(0).optional(),
+const retentionConfig = retentionSchema
+  .omit({ keepWithinMs: true })
+  .extend({
     keepWithin: durationField.optional(),
-    keepTags: z.array(z.string()).optional(),
     /** Also delete the data forgotten snapshots leave behind (restic's `forget --prune`). */
     prune: z.boolean().default(true),
   })
