@@ -1,0 +1,100 @@
+import { compress } from 'zstd-napi';
+import { AppError } from '../../lib/errors.js';
+import { cryptoOverhead, open, seal, sha256Hex, type MasterKey } from '../crypto.js';
+import { compressionLevel, type BlobType } from './format.js';
+
+export interface PackedBlob {
+  id: string;
+  type: BlobType;
+  offset: number;
+  /** Length of the encrypted blob inside the pack. */
+  length: number;
+  /** Plaintext length, present only when the blob is stored compressed. */
+  uncompressedLength?: number;
+}
+
+const entrySize = 1 + 4 + 32;
+const compressedEntrySize = entrySize + 4;
+/** restic 0.14's default pack size; bigger packs mean fewer files and fewer requests to the backend. */
+export const targetPackSize = 16 * 1024 * 1024;
+
+/**
+ * Collects encrypted blobs of one type into a pack: `blob… || sealed header || header length (u32 LE)`.
+ * Blobs are compressed only when that makes them smaller, as the format lets plain and compressed mix.
+ */
+export class PackWriter {
+  readonly blobs: PackedBlob[] = [];
+  private readonly parts: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly key: MasterKey,
+    private readonly compression: boolean,
+  ) {}
+
+  get byteLength(): number {
+    return this.size;
+  }
+
+  add(type: BlobType, id: string, plaintext: Buffer): PackedBlob {
+    let payload = plaintext;
+    let uncompressedLength: number | undefined;
+    if (this.compression) {
+      const packed = compress(plaintext, { compressionLevel });
+      if (packed.length < plaintext.length) {
+        payload = packed;
+        uncompressedLength = plaintext.length;
+      }
+    }
+    const sealed = seal(this.key, payload);
+    const blob: PackedBlob = { id, type, offset: this.size, length: sealed.length, ...(uncompressedLength === undefined ? {} : { uncompressedLength }) };
+    this.parts.push(sealed);
+    this.blobs.push(blob);
+    this.size += sealed.length;
+    return blob;
+  }
+
+  /** The finished pack file and its storage id. */
+  finish(): { id: string; bytes: Buffer } {
+    const header = Buffer.alloc(this.blobs.reduce((n, b) => n + (b.uncompressedLength === undefined ? entrySize : compressedEntrySize), 0));
+    let at = 0;
+    for (const blob of this.blobs) {
+      const compressed = blob.uncompressedLength !== undefined;
+      at = header.writeUInt8((blob.type === 'tree' ? 1 : 0) | (compressed ? 2 : 0), at);
+      at = header.writeUInt32LE(blob.length, at);
+      if (compressed) at = header.writeUInt32LE(blob.uncompressedLength!, at);
+      at += Buffer.from(blob.id, 'hex').copy(header, at);
+    }
+    const sealedHeader = seal(this.key, header);
+    const trailer = Buffer.alloc(4);
+    trailer.writeUInt32LE(sealedHeader.length);
+    const bytes = Buffer.concat([...this.parts, sealedHeader, trailer]);
+    return { id: sha256Hex(bytes), bytes };
+  }
+}
+
+/** Reads a pack's blob list from its sealed header (`tail` = the last bytes of the pack, header included). */
+export function parsePackHeader(key: MasterKey, tail: Buffer, packSize: number): PackedBlob[] {
+  const headerLength = tail.readUInt32LE(tail.length - 4);
+  if (headerLength + 4 > tail.length || headerLength < cryptoOverhead) throw new AppError('invalid_input', 'pack header length is out of range');
+  const header = open(key, tail.subarray(tail.length - 4 - headerLength, tail.length - 4));
+  const blobs: PackedBlob[] = [];
+  let offset = 0;
+  for (let at = 0; at < header.length; ) {
+    const kind = header.readUInt8(at);
+    if (kind > 3) throw new AppError('invalid_input', `unknown blob type ${kind} in pack header`);
+    const length = header.readUInt32LE(at + 1);
+    const compressed = (kind & 2) !== 0;
+    const uncompressedLength = compressed ? header.readUInt32LE(at + 5) : undefined;
+    const idAt = at + (compressed ? 9 : 5);
+    const id = header.subarray(idAt, idAt + 32).toString('hex');
+    blobs.push({ id, type: kind & 1 ? 'tree' : 'data', offset, length, ...(uncompressedLength === undefined ? {} : { uncompressedLength }) });
+    offset += length;
+    at = idAt + 32;
+  }
+  if (offset + headerLength + 4 !== packSize) throw new AppError('invalid_input', 'pack header does not describe the whole pack');
+  return blobs;
+}
+
+/** The longest header we read in one go when only a pack's tail is fetched. */
+export const packTailGuess = 16 * 1024;
