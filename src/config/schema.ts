@@ -18,6 +18,8 @@ const networkSchema = z
     /** Allow checks of loopback, private and link-local addresses (cloud metadata addresses stay refused). */
     allowPrivateTargets: z.boolean().default(false),
     /** DNS servers to resolve with instead of the system's, e.g. ["1.1.1.1", "10.0.0.2:53"]. */
+    /** PEM files of certificate authorities to trust besides the bundled ones (a private CA). */
+    caFiles: z.array(z.string().min(1)).optional(),
     resolvers: z.array(z.string().regex(/^[0-9a-f.:[\]]+$/i, 'expected a resolver address like "1.1.1.1" or "[::1]:53"')).optional(),
   })
   .strict();

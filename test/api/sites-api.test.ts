@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { testServer, type TestServer } from '../support/http.js';
+import { testServer, type TestApp } from '../support/http.js';
 
 let db: TestDatabase;
 let core: Core;
 let app: FastifyInstance;
-let server: TestServer;
+let server: TestApp;
 let write: string;
 let read: string;
 const as = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -5,7 +5,7 @@ import { buildHttpServer } from '../../src/http/server.js';
 import type { MonitoringEngine } from '../../src/monitoring/engine.js';
 import { createMonitoring } from '../../src/monitoring/index.js';
 
-export interface TestServer {
+export interface TestApp {
   app: FastifyInstance;
   engine: MonitoringEngine;
   close(): Promise<void>;
@@ -15,7 +15,7 @@ export interface TestServer {
  * The HTTP server and a running monitoring engine over a test core; `inject` calls need no socket.
  * Private targets are allowed: every test target is on loopback.
  */
-export async function testServer(core: Core, config: ConfigInput = {}): Promise<TestServer> {
+export async function testServer(core: Core, config: ConfigInput = {}): Promise<TestApp> {
   const parsed = configSchema.parse({ ...config, network: { allowPrivateTargets: true, ...config.network } });
   const { engine, registry } = createMonitoring(core, parsed);
   await engine.start();

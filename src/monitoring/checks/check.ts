@@ -8,6 +8,8 @@ export interface CheckContext {
   policy: NetPolicy;
   resolver: Resolver;
   signal: AbortSignal;
+  /** Certificate authorities trusted besides the bundled ones (network.caFiles): a company's private CA. */
+  ca?: readonly string[];
 }
 
 export type ProbeType = Exclude<MonitorType, 'heartbeat'>;

@@ -1,4 +1,4 @@
-import { createResolver, type DnsRecordsByType, type Resolver } from '../../lib/net/index.js';
+import { createResolver, Deadline, refusalFor, type DnsRecordsByType, type Resolver } from '../../lib/net/index.js';
 import { failureResult, ms, type CheckType } from './check.js';
 
 const resolvers = new Map<string, Resolver>();
@@ -8,6 +8,11 @@ function resolverFor(address: string): Resolver {
   let r = resolvers.get(address);
   if (!r) resolvers.set(address, (r = createResolver({ servers: [address], timeoutMs: 2_000, tries: 2 })));
   return r;
+}
+
+/** The address in "1.1.1.1", "1.1.1.1:53", "[2606:4700::1111]:53" or "2606:4700::1111". */
+function resolverIp(address: string): string {
+  return /^\[([^\]]+)\](?::\d+)?$/.exec(address)?.[1] ?? /^([\d.]+)(?::\d+)?$/.exec(address)?.[1] ?? address;
 }
 
 const trimDot = (name: string) => name.replace(/\.$/, '').toLowerCase();
@@ -44,11 +49,18 @@ export const dnsCheck: CheckType<'dns'> = {
   async run(spec, ctx) {
     const started = performance.now();
     let answers: string[];
+    const deadline = new Deadline(spec.timeout, ctx.signal);
+    deadline.phase = `resolving ${spec.recordType} ${spec.host}`;
     try {
+      // A chosen resolver is a network target like any other: the same address rules apply.
+      const refused = spec.resolver ? refusalFor(resolverIp(spec.resolver), `the resolver ${spec.resolver}`, ctx.policy) : null;
+      if (refused) throw refused;
       const resolver = spec.resolver ? resolverFor(spec.resolver) : ctx.resolver;
-      answers = asText(spec.recordType, await resolver.resolveRecords(spec.host, spec.recordType));
+      answers = asText(spec.recordType, await deadline.race(resolver.resolveRecords(spec.host, spec.recordType)));
     } catch (err) {
       return failureResult(err, started);
+    } finally {
+      deadline.dispose();
     }
     const durationMs = performance.now() - started;
     const detail = { answers };

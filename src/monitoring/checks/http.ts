@@ -24,7 +24,7 @@ export const httpCheck: CheckType<'http'> = {
         deadlineMs: spec.timeout,
         maxRedirects: spec.followRedirects ? spec.maxRedirects : 0,
         maxBodyBytes: MAX_BODY,
-        tls: { verify: spec.tls?.verify ?? true },
+        tls: { verify: spec.tls?.verify ?? true, ...(ctx.ca ? { ca: ctx.ca } : {}) },
         family: spec.ipFamily === 'ipv4' ? 4 : spec.ipFamily === 'ipv6' ? 6 : 'auto',
         signal: ctx.signal,
       });

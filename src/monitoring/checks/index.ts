@@ -26,13 +26,13 @@ export function runCheck(spec: SpecOf<ProbeType>, ctx: CheckContext): Promise<Ch
 export class LocalDispatcher implements Dispatcher {
   private readonly resolver: Resolver;
 
-  constructor(options: { resolvers?: readonly string[] | undefined } = {}) {
+  constructor(private readonly options: { resolvers?: readonly string[] | undefined; ca?: readonly string[] | undefined } = {}) {
     this.resolver = createResolver({ ...(options.resolvers?.length ? { servers: [...options.resolvers] } : {}), timeoutMs: 2_500, tries: 2 });
   }
 
   async run(job: CheckJob): Promise<CheckResult> {
     const spec = job.monitor.spec;
     if (spec.type === 'heartbeat') return { status: 'down', message: 'a heartbeat is not run; it is pinged' };
-    return runCheck(spec, { policy: { allowPrivate: job.allowPrivate }, resolver: this.resolver, signal: job.signal });
+    return runCheck(spec, { policy: { allowPrivate: job.allowPrivate }, resolver: this.resolver, signal: job.signal, ...(this.options.ca ? { ca: this.options.ca } : {}) });
   }
 }

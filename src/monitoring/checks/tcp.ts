@@ -34,7 +34,7 @@ export const tcpCheck: CheckType<'tcp'> = {
     const deadlineAt = Date.now() + spec.timeout;
     let conn;
     try {
-      conn = await connectGuarded(spec.host, spec.port, { policy: ctx.policy, resolver: ctx.resolver, deadlineMs: spec.timeout, signal: ctx.signal, ...(spec.tls ? { tls: {} } : {}) });
+      conn = await connectGuarded(spec.host, spec.port, { policy: ctx.policy, resolver: ctx.resolver, deadlineMs: spec.timeout, signal: ctx.signal, ...(spec.tls ? { tls: ctx.ca ? { ca: ctx.ca } : {} } : {}) });
     } catch (err) {
       return failureResult(err, started);
     }

@@ -11,7 +11,8 @@ const reasons: Record<string, string> = {
   CERT_NOT_YET_VALID: 'the certificate is not valid yet',
   DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
   SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in a self-signed certificate that is not trusted',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the chain is incomplete (an intermediate certificate is missing)',
+  // OpenSSL cannot tell these two apart: the issuer is neither sent nor among the trusted roots.
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the certificate is issued by an untrusted authority, or the server does not send its intermediate certificate',
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the certificate is issued by an untrusted authority',
   ERR_TLS_CERT_ALTNAME_INVALID: 'the certificate does not match the host name',
 };
@@ -23,7 +24,7 @@ export const tlsCheck: CheckType<'tls'> = {
     const servername = spec.servername ?? spec.host;
     let conn;
     try {
-      conn = await connectGuarded(spec.host, spec.port, { policy: ctx.policy, resolver: ctx.resolver, deadlineMs: spec.timeout, signal: ctx.signal, tls: { servername, verify: false } });
+      conn = await connectGuarded(spec.host, spec.port, { policy: ctx.policy, resolver: ctx.resolver, deadlineMs: spec.timeout, signal: ctx.signal, tls: { servername, verify: false, ...(ctx.ca ? { ca: ctx.ca } : {}) } });
     } catch (err) {
       return failureResult(err, started);
     }
