@@ -37,6 +37,7 @@ const showMonitor = (monitor: Monitor) => ({
   siteId: monitor.siteId,
   site: monitor.siteName,
   ...encodeMonitor(monitor.spec),
+  ...(monitor.spec.type === 'heartbeat' && monitor.pingKey ? { pingUrl: `/ping/${monitor.pingKey}` } : {}),
   managedBy: monitor.managedBy,
   createdAt: toIso(monitor.createdAt),
   updatedAt: toIso(monitor.updatedAt),
