@@ -5,6 +5,7 @@ import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { Monitor, SiteCodec } from '../sites/sites.service.js';
+import { BaselineJob } from './baseline.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EngineMetrics } from './metrics.js';
 import { applyPing, deadline, missedResult, type HeartbeatMemory, type PingKind } from './heartbeat.js';
@@ -45,6 +46,7 @@ export interface EngineOptions {
   pollChangesMs?: number;
   rollupEveryMs?: number;
   expireEveryMs?: number;
+  baselineEveryMs?: number;
 }
 
 /** Whether a monitor is inside a maintenance window now (provided by the incidents capability). */
@@ -128,6 +130,8 @@ export class MonitoringEngine {
     every(1_000, () => this.sweep(), 'checking heartbeats and maintenance');
     every(this.options.rollupEveryMs ?? 15_000, () => this.results.rollUp(), 'rolling up results');
     every(this.options.expireEveryMs ?? 3_600_000, () => this.results.expire(), 'expiring old results');
+    const baseline = new BaselineJob(this.results.repository, this.clock, (id, slow) => this.setSlow(id, slow), (id) => Boolean(this.runtimes.get(id)?.state.slow));
+    every(this.options.baselineEveryMs ?? 300_000, () => baseline.run(), 'comparing latency with the baseline');
     this.log.info({ monitors: this.runtimes.size, scheduled: this.scheduler.size }, 'monitoring started');
   }
 
@@ -286,7 +290,8 @@ export class MonitoringEngine {
   /** Sets or clears the "slower than usual" note of a monitor (from the baseline). */
   setSlow(monitorId: number, slow: string | null): void {
     const rt = this.runtimes.get(monitorId);
-    if (!rt || rt.state.slow === slow) return;
+    // A heartbeat's duration is the job's own business, not a sign of a slow site.
+    if (!rt || rt.monitor.spec.type === 'heartbeat' || rt.state.slow === slow) return;
     const now = this.clock.now();
     const { state, events } = applyConditions(rt.state, this.conditions(rt, now), now, rt.recent, slow);
     this.commit(rt, state, events);

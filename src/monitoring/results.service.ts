@@ -121,6 +121,14 @@ export class ResultStore {
 
   async start(): Promise<void> {
     this.doneUntil = await this.repo.watermarks();
+    // A new database rolls up from its first start on: nothing before it can exist.
+    const now = this.clock.now();
+    for (const size of LEVELS) {
+      if (this.doneUntil.has(size)) continue;
+      const from = now - (now % size);
+      await this.repo.setWatermark(size, from);
+      this.doneUntil.set(size, from);
+    }
     this.timer = setInterval(() => void this.flush(), this.flushEveryMs);
     this.timer.unref();
   }
@@ -188,7 +196,6 @@ export class ResultStore {
     let finer: number = MINUTE;
     for (const size of LEVELS) {
       const target = sourceUntil - (sourceUntil % size);
-      // A new database starts rolling up where its results start: now.
       let done = this.doneUntil.get(size) ?? target;
       while (done < target) {
         // At most a day of minutes (or a month of hours/days) per transaction.
