@@ -31,7 +31,7 @@
  *   else throw err;
  * }
  */
-export { connectGuarded } from './connect.js';
+export { connectGuarded, upgradeToTls } from './connect.js';
 export type { ConnectGuardedOptions, ConnectTimings, GuardedConnection } from './connect.js';
 export { NetError, isNetError } from './errors.js';
 export type { NetErrorKind } from './errors.js';
