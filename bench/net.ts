@@ -57,12 +57,12 @@ async function bombs(count: number): Promise<void> {
   const baseline = process.memoryUsage.rss();
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: count }, () => httpRequest(`http://127.0.0.1:${peer.bomb}/`, { ...base, deadlineMs: 5000 })),
-  );
+  const outcomes = await Promise.allSettled(Array.from({ length: count }, () => httpRequest(`http://127.0.0.1:${peer.bomb}/`, { ...base, deadlineMs: 5000 })));
   clearInterval(sampler);
   const refused = outcomes.filter((o) => o.status === 'rejected' && (o.reason as { kind?: string }).kind === 'decompression_limit').length;
-  console.log(`${`${count} gzip bombs at once (1 GiB each)`.padEnd(40)} ${refused}/${count} refused  peak RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB`);
+  console.log(
+    `${`${count} gzip bombs at once (1 GiB each)`.padEnd(40)} ${refused}/${count} refused  peak RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB`,
+  );
 }
 
 console.log(`node ${process.version}, ${concurrency} concurrent requests, ${seconds} s per scenario\n`);

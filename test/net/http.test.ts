@@ -196,7 +196,13 @@ describe('redirects', () => {
   });
 
   it('turns a POST into a GET on 303 and keeps it on 307', async () => {
-    const seeOther = await httpRequest(server.url('/see-other'), { policy, deadlineMs, method: 'POST', body: 'x=1', headers: { 'content-type': 'text/plain' } });
+    const seeOther = await httpRequest(server.url('/see-other'), {
+      policy,
+      deadlineMs,
+      method: 'POST',
+      body: 'x=1',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(JSON.parse(seeOther.body.toString())).toMatchObject({ method: 'GET', body: '' });
     const temporary = await httpRequest(server.url('/temporary'), { policy, deadlineMs, method: 'POST', body: 'x=1' });
     expect(JSON.parse(temporary.body.toString())).toMatchObject({ method: 'POST', body: 'x=1' });

@@ -38,7 +38,7 @@ describe('https', () => {
     expect(tls?.cipher).toMatch(/^TLS_/);
     expect(tls?.authorizationError).toBeUndefined();
     const cert = tls?.certificate;
-    expect(cert).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=Upkeep Test CA', keyBits: 256 });
+    expect(cert).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=Upkeep Test CA', keyBits: 256, keyType: 'EC' });
     expect(cert?.san).toContain('DNS:localhost');
     expect(cert?.daysLeft).toBeGreaterThanOrEqual(364);
     expect(cert?.daysLeft).toBeLessThanOrEqual(366);

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Deadline } from './deadline.js';
 import { BodyDecoder, codingOf } from './decode.js';
-import { NetError, toNetError } from './errors.js';
+import { toNetError, type NetError } from './errors.js';
 
 export interface CollectedResponse {
   status: number;

@@ -63,12 +63,13 @@ export async function resolveTarget(
   const started = performance.now();
   const resolved = await deadline.race((opts.resolver ?? defaultResolver()).resolve(host.name, opts.family ?? 'auto'));
   const dnsMs = performance.now() - started;
+  const addresses: string[] = [];
   let firstRefusal: NetError | null = null;
-  const addresses = resolved.filter((ip) => {
+  for (const ip of resolved) {
     const refusal = refusalFor(ip, host.name, opts.policy);
-    firstRefusal ??= refusal;
-    return refusal === null;
-  });
+    if (refusal === null) addresses.push(ip);
+    else firstRefusal ??= refusal;
+  }
   if (firstRefusal && addresses.length === 0) throw firstRefusal;
   return { host, addresses, dnsMs };
 }
@@ -78,12 +79,7 @@ export async function resolveTarget(
  * and missing routes move on to the next address; a silent address holds the deadline, as it would
  * for a user's browser.
  */
-export async function connectResolved(
-  target: ResolvedTarget,
-  port: number,
-  tls: TlsOptions | undefined,
-  deadline: Deadline,
-): Promise<GuardedConnection> {
+export async function connectResolved(target: ResolvedTarget, port: number, tls: TlsOptions | undefined, deadline: Deadline): Promise<GuardedConnection> {
   let lastError: unknown;
   for (const ip of target.addresses) {
     const label = describeTarget(target.host.name, ip, port);
