@@ -61,7 +61,7 @@ async function bombs(count: number): Promise<void> {
   clearInterval(sampler);
   const refused = outcomes.filter((o) => o.status === 'rejected' && (o.reason as { kind?: string }).kind === 'decompression_limit').length;
   console.log(
-    `${`${count} gzip bombs at once (1 GiB each)`.padEnd(40)} ${refused}/${count} refused  peak RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB`,
+    `${(count === 1 ? 'one gzip bomb (1 GiB)' : `${count} gzip bombs at once (1 GiB each)`).padEnd(40)} ${refused}/${count} refused  peak RSS growth ${((peak - baseline) / MiB).toFixed(1)} MiB`,
   );
 }
 
