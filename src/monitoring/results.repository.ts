@@ -83,7 +83,7 @@ export class ResultsRepository {
         .insertInto('result_rollups')
         .values(part)
         .onConflict((oc) =>
-          oc.columns(['monitor_id', 'bucket_ms', 'start']).doUpdateSet((eb) => ({
+          oc.columns(['bucket_ms', 'start', 'monitor_id']).doUpdateSet((eb) => ({
             up: eb.ref('excluded.up'),
             degraded: eb.ref('excluded.degraded'),
             down: eb.ref('excluded.down'),

@@ -75,6 +75,11 @@ export function flapPercent(history: string): number {
   return (100 * sum) / transitions;
 }
 
+/** What a monitor would show under these conditions; cheap, so callers can skip work when nothing changes. */
+export function shownStatus(state: Pick<MonitorState, 'health' | 'slow'>, c: Conditions): Status {
+  return shown(state.health, state.slow, c);
+}
+
 function shown(health: Health, slow: string | null, c: Conditions): Status {
   if (c.paused) return 'paused';
   if (c.maintenance) return 'maintenance';
