@@ -21,6 +21,7 @@ const SIZES = (process.env.UPKEEP_BENCH_ENGINE_SIZES ?? '10000,50000').split(','
 export const title = `Monitoring engine on SQLite: ${SIZES.map((n) => n.toLocaleString('en-US')).join(' and ')} HTTP monitors at 60 s against 16 loopback hosts, measured over ${WINDOW_S} s`;
 
 type Figures = Record<string, string | number>;
+const fileSize = (path: string) => (statSync(path, { throwIfNoEntry: false })?.size ?? 0) / 1024 / 1024;
 
 async function addMonitors(core: Core, n: number, port: number): Promise<void> {
   await core.storage.db.transaction().execute(async (trx) => {
@@ -29,7 +30,13 @@ async function addMonitors(core: Core, n: number, port: number): Promise<void> {
     let siteId = 0;
     for (let i = 0; i < n; i++) {
       if (i % 100 === 0) siteId = await repo.insertSite(core.siteCodec.siteToWrite({ name: `Site ${i / 100}`, tags: [] }, 'api', {}), now);
-      const spec = monitorSchema.parse({ name: `Page ${i}`, type: 'http', url: `http://127.0.0.${1 + (i % 16)}:${port}/p${i}`, interval: '60s', expect: { contains: 'Add to cart' } });
+      const spec = monitorSchema.parse({
+        name: `Page ${i}`,
+        type: 'http',
+        url: `http://127.0.0.${1 + (i % 16)}:${port}/p${i}`,
+        interval: '60s',
+        expect: { contains: 'Add to cart' },
+      });
       await repo.insertMonitor(core.siteCodec.monitorToWrite(siteId, spec, 'api', {}), now);
     }
   });
@@ -44,7 +51,15 @@ async function scale(n: number, port: number, keep: boolean): Promise<{ figures:
   const lateness = new LatencySketch();
   const results = new ResultStore(core.storage.db, core.clock, silentLogger(), { keepRawMs: 30 * DAY });
   const engine = new MonitoringEngine(
-    { db: core.storage.db, codec: core.siteCodec, results, dispatcher: new LocalDispatcher(), clock: core.clock, log: silentLogger(), metrics: { checkFinished: () => {}, lateness: (s) => lateness.add(s * 1000) } },
+    {
+      db: core.storage.db,
+      codec: core.siteCodec,
+      results,
+      dispatcher: new LocalDispatcher(),
+      clock: core.clock,
+      log: silentLogger(),
+      metrics: { checkFinished: () => {}, lateness: (s) => lateness.add(s * 1000) },
+    },
     { allowPrivateTargets: true },
   );
   let peakRss = 0;
@@ -60,7 +75,13 @@ async function scale(n: number, port: number, keep: boolean): Promise<{ figures:
   clearInterval(sampler);
   await engine.stop();
   const expected = (n * WINDOW_S) / 60;
-  const up = (await core.storage.db.selectFrom('monitor_state').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'up').executeTakeFirstOrThrow()).n;
+  const up = (
+    await core.storage.db
+      .selectFrom('monitor_state')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'up')
+      .executeTakeFirstOrThrow()
+  ).n;
   const label = n.toLocaleString('en-US');
   const figures: Figures = {
     [`${label}: set-up (monitors/s)`]: Math.round(n / setupS),
@@ -72,7 +93,7 @@ async function scale(n: number, port: number, keep: boolean): Promise<{ figures:
     [`${label}: CPU (% of one core)`]: Number(((100 * (used.user + used.system)) / 1e6 / wall).toFixed(1)),
     [`${label}: peak RSS (MiB)`]: Math.round(peakRss / 1024 / 1024),
     [`${label}: results written/s`]: Number((written / wall).toFixed(1)),
-    [`${label}: database size (MiB)`]: Number((statSync(join(dir.path, 'upkeep.db')).size / 1024 / 1024 + statSync(join(dir.path, 'upkeep.db-wal'), { throwIfNoEntry: false })?.size! / 1024 / 1024 || 0).toFixed(1)),
+    [`${label}: database size (MiB)`]: Number((fileSize(join(dir.path, 'upkeep.db')) + fileSize(join(dir.path, 'upkeep.db-wal'))).toFixed(1)),
   };
   if (!keep) {
     await core.close();
@@ -89,10 +110,27 @@ async function queries(core: Core, n: number): Promise<Figures> {
   const today = now - (now % DAY);
   const row = (monitorId: number, bucketMs: number, start: number, count: number): ResultRollupsTable => {
     const t = new Totals();
-    for (let i = 0; i < Math.min(count, 60); i++) t.addResult({ monitor_id: monitorId, at: start, status: i === 0 && start % (7 * DAY) === 0 ? 2 : 0, duration_ms: 40 + ((start / bucketMs + i * 7) % 90), dns_ms: 1, connect_ms: 2, tls_ms: 0, ttfb_ms: 30, transfer_ms: 1 });
+    for (let i = 0; i < Math.min(count, 60); i++)
+      t.addResult({
+        monitor_id: monitorId,
+        at: start,
+        status: i === 0 && start % (7 * DAY) === 0 ? 2 : 0,
+        duration_ms: 40 + ((start / bucketMs + i * 7) % 90),
+        dns_ms: 1,
+        connect_ms: 2,
+        tls_ms: 0,
+        ttfb_ms: 30,
+        transfer_ms: 1,
+      });
     const r = t.toRow(monitorId, bucketMs, start);
     const scale = count / Math.min(count, 60);
-    return { ...r, up: Math.round(r.up * scale), down: r.down, latency_count: Math.round(r.latency_count * scale), latency_sum: Math.round(r.latency_sum * scale) };
+    return {
+      ...r,
+      up: Math.round(r.up * scale),
+      down: r.down,
+      latency_count: Math.round(r.latency_count * scale),
+      latency_sum: Math.round(r.latency_sum * scale),
+    };
   };
   const t0 = performance.now();
   const batch: ResultRollupsTable[] = [];

@@ -30,7 +30,9 @@ export interface RunContext {
 
 export async function readPassword(config: RepositoryConfig): Promise<string> {
   if (config.password !== undefined) return config.password;
-  const text = await readFile(config.passwordFile!, 'utf8').catch((err: unknown) => Promise.reject(new AppError('invalid_config', `cannot read the password file ${config.passwordFile!}`, { cause: err })));
+  const text = await readFile(config.passwordFile!, 'utf8').catch((err: unknown) =>
+    Promise.reject(new AppError('invalid_config', `cannot read the password file ${config.passwordFile!}`, { cause: err })),
+  );
   const password = text.split('\n')[0] ?? '';
   if (password === '') throw new AppError('invalid_config', `the password file ${config.passwordFile!} is empty`);
   return password;
@@ -95,7 +97,9 @@ export function runBackup(job: BackupJobConfig, repoConfig: RepositoryConfig, ct
         await input.close();
       }
       tracker.finish();
-      const forget = job.retention ? await forgetSnapshots(repo, job.retention.policy, job.retention.prune, ctx.log, jobTag(job.name)) : { removed: [], prune: undefined };
+      const forget = job.retention
+        ? await forgetSnapshots(repo, job.retention.policy, job.retention.prune, ctx.log, jobTag(job.name))
+        : { removed: [], prune: undefined };
       const stats = { ...result.stats, snapshotId: result.snapshotId, forgotten: forget.removed.length, prune: forget.prune };
       return { message: `snapshot ${result.snapshotId.slice(0, 8)}: ${result.stats.bytesRead} bytes read, ${result.stats.bytesAdded} added`, stats };
     } finally {
@@ -105,7 +109,13 @@ export function runBackup(job: BackupJobConfig, repoConfig: RepositoryConfig, ct
 }
 
 /** restic's `forget` (optionally `--prune`) under an exclusive lock; `tag` limits it to one job's snapshots. */
-export async function forgetSnapshots(repo: Repository, policy: RetentionPolicy, alsoPrune: boolean, log: Logger, tag?: string): Promise<{ groups: ForgetGroup[]; removed: string[]; prune: PruneStats | undefined }> {
+export async function forgetSnapshots(
+  repo: Repository,
+  policy: RetentionPolicy,
+  alsoPrune: boolean,
+  log: Logger,
+  tag?: string,
+): Promise<{ groups: ForgetGroup[]; removed: string[]; prune: PruneStats | undefined }> {
   return withLock(repo, true, async () => {
     const snapshots = (await listSnapshots(repo)).filter((s) => tag === undefined || s.tags?.includes(tag));
     const groups = applyRetention(snapshots, policy);

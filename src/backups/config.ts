@@ -16,7 +16,9 @@ const cron = z.string().refine(
   },
   { message: 'expected a cron expression like "0 3 * * *"' },
 );
-const timezone = z.string().refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', { message: 'expected an IANA time zone like "Europe/Berlin"' });
+const timezone = z
+  .string()
+  .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', { message: 'expected an IANA time zone like "Europe/Berlin"' });
 
 const repositorySchema = z
   .object({
@@ -37,7 +39,10 @@ const retentionConfig = retentionSchema
     prune: z.boolean().default(true),
   })
   .strict()
-  .transform(({ keepWithin, prune, ...rest }) => ({ policy: { ...rest, ...(keepWithin === undefined ? {} : { keepWithinMs: keepWithin }) } as RetentionPolicy, prune }));
+  .transform(({ keepWithin, prune, ...rest }) => ({
+    policy: { ...rest, ...(keepWithin === undefined ? {} : { keepWithinMs: keepWithin }) } as RetentionPolicy,
+    prune,
+  }));
 
 const jobSchema = z
   .object({
@@ -94,7 +99,12 @@ export const backupsConfigSchema = z
   .superRefine((config, ctx) => {
     const names = new Set<string>();
     for (const [i, job] of config.jobs.entries()) {
-      if (!(job.repository in config.repositories)) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'repository'], message: `no repository named ${JSON.stringify(job.repository)} under backups.repositories` });
+      if (!(job.repository in config.repositories))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jobs', i, 'repository'],
+          message: `no repository named ${JSON.stringify(job.repository)} under backups.repositories`,
+        });
       if (names.has(job.name)) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'name'], message: `job name ${JSON.stringify(job.name)} is used twice` });
       names.add(job.name);
     }

@@ -98,7 +98,10 @@ export class MonitoringEngine {
   private readonly metrics: EngineMetrics | undefined;
   private readonly optimize: () => Promise<void>;
 
-  constructor(deps: EngineDeps, private readonly options: EngineOptions) {
+  constructor(
+    deps: EngineDeps,
+    private readonly options: EngineOptions,
+  ) {
     ({ db: this.db, codec: this.codec, results: this.results, dispatcher: this.dispatcher, clock: this.clock, log: this.log, metrics: this.metrics } = deps);
     this.optimize = deps.optimize ?? (async () => {});
     this.scheduler = new Scheduler({
@@ -134,7 +137,12 @@ export class MonitoringEngine {
     every(1_000, () => this.sweep(), 'checking heartbeats and maintenance');
     every(this.options.rollupEveryMs ?? 15_000, () => this.results.rollUp(), 'rolling up results');
     every(this.options.expireEveryMs ?? 3_600_000, () => this.results.expire().then(() => this.optimize()), 'expiring old results');
-    const baseline = new BaselineJob(this.results.repository, this.clock, (id, slow) => this.setSlow(id, slow), (id) => Boolean(this.runtimes.get(id)?.state.slow));
+    const baseline = new BaselineJob(
+      this.results.repository,
+      this.clock,
+      (id, slow) => this.setSlow(id, slow),
+      (id) => Boolean(this.runtimes.get(id)?.state.slow),
+    );
     every(this.options.baselineEveryMs ?? 300_000, () => baseline.run(), 'comparing latency with the baseline');
     this.log.info({ monitors: this.runtimes.size, scheduled: this.scheduler.size }, 'monitoring started');
   }

@@ -72,7 +72,14 @@ function summarize(t: Totals): Summary {
     degraded: t.degraded,
     down: t.down,
     uptime: t.checks ? (100 * (t.up + t.degraded)) / t.checks : null,
-    latency: { avg: t.latencyCount ? Math.round(t.latencySum / t.latencyCount) : null, min: t.latencyMin, max: t.latencyMax, p50: q(0.5), p95: q(0.95), p99: q(0.99) },
+    latency: {
+      avg: t.latencyCount ? Math.round(t.latencySum / t.latencyCount) : null,
+      min: t.latencyMin,
+      max: t.latencyMax,
+      p50: q(0.5),
+      p95: q(0.95),
+      p99: q(0.99),
+    },
     phases: t.phaseCount ? { dns: avg(0), connect: avg(1), tls: avg(2), ttfb: avg(3), transfer: avg(4) } : null,
   };
 }

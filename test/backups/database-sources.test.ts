@@ -64,28 +64,36 @@ describe('command source', () => {
 });
 
 const pgReady = hasCommand('pg_dump') && hasCommand('psql') && (await postgresReachable());
-describeWhen(pgReady, `PostgreSQL on ${pgSettings.host}:${pgSettings.port} with role ${pgSettings.user} (apt-get install -y postgresql; pg_ctlcluster 15 main start)`, 'PostgreSQL source', () => {
-  const database = `upkeep_src_${randomBytes(4).toString('hex')}`;
-  beforeAll(async () => {
-    await pgQuery('postgres', `CREATE DATABASE ${database}`);
-    await pgQuery(database, "CREATE TABLE sites (id serial PRIMARY KEY, url text); CREATE TABLE checks (id serial PRIMARY KEY, site int REFERENCES sites, ok boolean); INSERT INTO sites (url) SELECT 'https://s' || g || '.example' FROM generate_series(1, 40) g; INSERT INTO checks (site, ok) SELECT 1 + g % 40, g % 3 = 0 FROM generate_series(1, 1234) g");
-  });
-  afterAll(async () => pgQuery('postgres', `DROP DATABASE IF EXISTS ${database}`));
+describeWhen(
+  pgReady,
+  `PostgreSQL on ${pgSettings.host}:${pgSettings.port} with role ${pgSettings.user} (apt-get install -y postgresql; pg_ctlcluster 15 main start)`,
+  'PostgreSQL source',
+  () => {
+    const database = `upkeep_src_${randomBytes(4).toString('hex')}`;
+    beforeAll(async () => {
+      await pgQuery('postgres', `CREATE DATABASE ${database}`);
+      await pgQuery(
+        database,
+        "CREATE TABLE sites (id serial PRIMARY KEY, url text); CREATE TABLE checks (id serial PRIMARY KEY, site int REFERENCES sites, ok boolean); INSERT INTO sites (url) SELECT 'https://s' || g || '.example' FROM generate_series(1, 40) g; INSERT INTO checks (site, ok) SELECT 1 + g % 40, g % 3 = 0 FROM generate_series(1, 1234) g",
+      );
+    });
+    afterAll(async () => pgQuery('postgres', `DROP DATABASE IF EXISTS ${database}`));
 
-  it('streams pg_dump into the repository and a drill restores it into a scratch database with the same row counts', async () => {
-    const config = configFor(join(work, 'repo-pg'), { kind: 'postgres', ...pgSettings, database });
-    const job = config.jobs[0]!;
-    const backup = await runBackup(job, config.repositories.main!, { log });
-    expect(backup.ok, backup.message).toBe(true);
-    await pgQuery(database, 'DELETE FROM checks WHERE id < 100');
-    const drill = await runDrill(job, config.repositories.main!, { log });
-    expect(drill.ok, drill.message).toBe(true);
-    expect(drill.stats?.rowCounts).toEqual({ 'public.checks': 1234, 'public.sites': 40 });
-  });
+    it('streams pg_dump into the repository and a drill restores it into a scratch database with the same row counts', async () => {
+      const config = configFor(join(work, 'repo-pg'), { kind: 'postgres', ...pgSettings, database });
+      const job = config.jobs[0]!;
+      const backup = await runBackup(job, config.repositories.main!, { log });
+      expect(backup.ok, backup.message).toBe(true);
+      await pgQuery(database, 'DELETE FROM checks WHERE id < 100');
+      const drill = await runDrill(job, config.repositories.main!, { log });
+      expect(drill.ok, drill.message).toBe(true);
+      expect(drill.stats?.rowCounts).toEqual({ 'public.checks': 1234, 'public.sites': 40 });
+    });
 
-  it('fails the snapshot when pg_dump fails', async () => {
-    const config = configFor(join(work, 'repo-pg-bad'), { kind: 'postgres', ...pgSettings, database: 'no_such_database' });
-    const result = await runBackup(config.jobs[0]!, config.repositories.main!, { log });
-    expect(result.ok).toBe(false);
-  });
-});
+    it('fails the snapshot when pg_dump fails', async () => {
+      const config = configFor(join(work, 'repo-pg-bad'), { kind: 'postgres', ...pgSettings, database: 'no_such_database' });
+      const result = await runBackup(config.jobs[0]!, config.repositories.main!, { log });
+      expect(result.ok).toBe(false);
+    });
+  },
+);

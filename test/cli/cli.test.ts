@@ -94,7 +94,13 @@ describe('upkeep CLI', () => {
       expect(up.stdout).toMatch(/ttfb +\d+ ms/);
       expect(up.code).toBe(0);
       const json = await runCli(['check', url, '--allow-private', '--contains', 'Checkout', '--json']);
-      expect(JSON.parse(json.stdout)).toMatchObject({ status: 'down', message: expect.stringContaining('keyword "Checkout" not found'), statusCode: 200, timings: { total: expect.any(Number) }, tls: null });
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        status: 'down',
+        message: expect.stringContaining('keyword "Checkout" not found'),
+        statusCode: 200,
+        timings: { total: expect.any(Number) },
+        tls: null,
+      });
       expect(json.code).toBe(1);
       const bad = await runCli(['check', 'not a target']);
       expect(bad.stderr).toContain('expected a URL like https://example.com/ or host:port');

@@ -9,11 +9,28 @@ import { openTestCore } from '../support/core.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 
 /** A clock the test moves. */
-const clock = { t: Date.parse('2026-06-01T00:00:00Z'), now() { return this.t; } };
+const clock = {
+  t: Date.parse('2026-06-01T00:00:00Z'),
+  now() {
+    return this.t;
+  },
+};
 
 function rollupOf(monitorId: number, bucketMs: number, start: number, latencies: number[], down = 0): ResultRollupsTable {
   const totals = new Totals();
-  latencies.forEach((ms, i) => totals.addResult({ monitor_id: monitorId, at: start + i, status: i < down ? 2 : 0, duration_ms: ms, dns_ms: null, connect_ms: null, tls_ms: null, ttfb_ms: null, transfer_ms: null }));
+  latencies.forEach((ms, i) =>
+    totals.addResult({
+      monitor_id: monitorId,
+      at: start + i,
+      status: i < down ? 2 : 0,
+      duration_ms: ms,
+      dns_ms: null,
+      connect_ms: null,
+      tls_ms: null,
+      ttfb_ms: null,
+      transfer_ms: null,
+    }),
+  );
   return totals.toRow(monitorId, bucketMs, start);
 }
 
@@ -69,7 +86,16 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
   it('answers a year of uptime from a year of rollups', async () => {
     const year = Date.parse('2025-01-01T00:00:00Z');
     const rows: ResultRollupsTable[] = [];
-    for (let d = 0; d < 365; d++) rows.push(rollupOf(monitorId + 1000, DAY, year + d * DAY, Array.from({ length: 1440 }, (_, i) => 50 + (i % 50)), d === 100 ? 144 : 0));
+    for (let d = 0; d < 365; d++)
+      rows.push(
+        rollupOf(
+          monitorId + 1000,
+          DAY,
+          year + d * DAY,
+          Array.from({ length: 1440 }, (_, i) => 50 + (i % 50)),
+          d === 100 ? 144 : 0,
+        ),
+      );
     await store.repository.upsertRollups(rows);
     const watermarks = await store.repository.watermarks();
     expect(watermarks.get(DAY)).toBeGreaterThan(year + 365 * DAY);
@@ -93,11 +119,23 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
     const id = monitorId + 2000;
     const now = Date.parse('2026-09-10T12:00:00Z');
     clock.t = now;
-    const hours = Array.from({ length: 48 }, (_, h) => rollupOf(id, HOUR, now - (h + 1) * HOUR, Array.from({ length: 60 }, (_, i) => 190 + (i % 21))));
+    const hours = Array.from({ length: 48 }, (_, h) =>
+      rollupOf(
+        id,
+        HOUR,
+        now - (h + 1) * HOUR,
+        Array.from({ length: 60 }, (_, i) => 190 + (i % 21)),
+      ),
+    );
     const minutes = Array.from({ length: 15 }, (_, m) => rollupOf(id, MINUTE, now - (m + 1) * MINUTE, [820, 830, 840, 835]));
     await store.repository.upsertRollups([...hours, ...minutes]);
     const notes = new Map<number, string | null>();
-    const job = new BaselineJob(store.repository, clock, (m, slow) => notes.set(m, slow), (m) => Boolean(notes.get(m)));
+    const job = new BaselineJob(
+      store.repository,
+      clock,
+      (m, slow) => notes.set(m, slow),
+      (m) => Boolean(notes.get(m)),
+    );
     await job.run();
     expect(notes.get(id)).toMatch(/^p95 8\d\d ms, usually 2\d\d ms$/);
     await store.repository.upsertRollups(Array.from({ length: 15 }, (_, m) => rollupOf(id, MINUTE, now - (m + 1) * MINUTE, [200, 205, 210, 198])));

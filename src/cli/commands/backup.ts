@@ -26,7 +26,10 @@ function repositoryConfig(opts: RepoOptions): RepositoryConfig {
 }
 
 function progressBar(): { tracker: ProgressTracker; stop(): void } {
-  const bar = new SingleBar({ format: '{bar} {percentage}% | {value}/{total} MiB | {files} files | {rate} MiB/s | ETA {eta_formatted}', stream: process.stderr });
+  const bar = new SingleBar({
+    format: '{bar} {percentage}% | {value}/{total} MiB | {files} files | {rate} MiB/s | ETA {eta_formatted}',
+    stream: process.stderr,
+  });
   let started = false;
   const tracker = new ProgressTracker((p) => {
     const mib = (n: number): number => Math.round(n / 1048576);
@@ -41,7 +44,8 @@ function progressBar(): { tracker: ProgressTracker; stop(): void } {
 /** `upkeep backup run|list|restore|verify|forget` on a restic-format repository in a local folder. */
 export function register(program: Command): void {
   const backup = program.command('backup').description('Back up, list, restore, verify and thin out restic-format repositories.');
-  const repoOption = (cmd: Command): Command => cmd.requiredOption('-r, --repo <dir>', 'repository folder').option('--password-file <file>', 'read the password from this file');
+  const repoOption = (cmd: Command): Command =>
+    cmd.requiredOption('-r, --repo <dir>', 'repository folder').option('--password-file <file>', 'read the password from this file');
   const log = silentLogger();
 
   repoOption(backup.command('run').description('Back up paths (the repository is created on first use).').argument('<paths...>'))
@@ -52,14 +56,17 @@ export function register(program: Command): void {
         const { tracker, stop } = progressBar();
         const result = await snapshotPaths(repo, paths, { log, progress: tracker, tags: opts.tag ?? [] }).finally(stop);
         const p = tracker.finish();
-        process.stdout.write(`snapshot ${result.snapshotId.slice(0, 8)} saved: ${result.stats.filesNew} new, ${result.stats.filesChanged} changed, ${result.stats.filesUnmodified} unmodified files; ${result.stats.bytesAdded} bytes added; ${(p.bytesPerSecond / 1048576).toFixed(1)} MiB/s\n`);
+        process.stdout.write(
+          `snapshot ${result.snapshotId.slice(0, 8)} saved: ${result.stats.filesNew} new, ${result.stats.filesChanged} changed, ${result.stats.filesUnmodified} unmodified files; ${result.stats.bytesAdded} bytes added; ${(p.bytesPerSecond / 1048576).toFixed(1)} MiB/s\n`,
+        );
       }),
     );
 
   repoOption(backup.command('list').description('List snapshots, oldest first.')).action(
     action(async (opts: RepoOptions) => {
       const repo = await openRepository(repositoryConfig(opts), false);
-      for (const s of await listSnapshots(repo)) process.stdout.write(`${s.id.slice(0, 8)}  ${s.time}  ${s.hostname ?? ''}  ${s.paths.join(' ')}${s.tags ? `  [${s.tags.join(',')}]` : ''}\n`);
+      for (const s of await listSnapshots(repo))
+        process.stdout.write(`${s.id.slice(0, 8)}  ${s.time}  ${s.hostname ?? ''}  ${s.paths.join(' ')}${s.tags ? `  [${s.tags.join(',')}]` : ''}\n`);
     }),
   );
 
@@ -70,7 +77,9 @@ export function register(program: Command): void {
       action(async (ref: string, opts: RepoOptions & { target: string; include?: string }) => {
         const repo = await openRepository(repositoryConfig(opts), false);
         const snapshot = await findSnapshot(repo, ref);
-        const stats = await withLock(repo, false, () => restoreTree(repo, snapshot.tree, opts.target, { log, ...(opts.include ? { include: opts.include } : {}) }));
+        const stats = await withLock(repo, false, () =>
+          restoreTree(repo, snapshot.tree, opts.target, { log, ...(opts.include ? { include: opts.include } : {}) }),
+        );
         process.stdout.write(`restored ${stats.files} files, ${stats.dirs} folders, ${stats.symlinks} links (${stats.bytes} bytes) to ${opts.target}\n`);
         for (const refused of stats.refused) process.stderr.write(`refused ${refused}\n`);
         return stats.refused.length > 0 ? 1 : 0;
@@ -85,7 +94,9 @@ export function register(program: Command): void {
         const repo = await openRepository(repositoryConfig(opts), false);
         const report = await withLock(repo, false, () => verifyRepository(repo, { readDataFraction: opts.readData ? 1 : Number(opts.readDataPercent) / 100 }));
         for (const error of report.errors) process.stderr.write(`${error}\n`);
-        process.stdout.write(`${report.ok ? 'no errors were found' : `${report.errors.length} errors`}: ${report.snapshots} snapshots, ${report.packs} packs, ${report.packsRead} read in full\n`);
+        process.stdout.write(
+          `${report.ok ? 'no errors were found' : `${report.errors.length} errors`}: ${report.snapshots} snapshots, ${report.packs} packs, ${report.packsRead} read in full\n`,
+        );
         return report.ok ? 0 : 1;
       }),
     );
@@ -99,11 +110,23 @@ export function register(program: Command): void {
     .option('--keep-yearly <n>', 'keep one per year for n years', Number)
     .option('--prune', 'also delete the data no snapshot needs')
     .action(
-      action(async (opts: RepoOptions & { keepLast?: number; keepHourly?: number; keepDaily?: number; keepWeekly?: number; keepMonthly?: number; keepYearly?: number; prune?: boolean }) => {
-        const repo = await openRepository(repositoryConfig(opts), false);
-        const { prune: wantPrune, repo: _repo, passwordFile: _file, ...policy } = opts;
-        const result = await forgetSnapshots(repo, policy, Boolean(wantPrune), log);
-        process.stdout.write(`removed ${result.removed.length} snapshots${result.prune ? `, freed ${result.prune.bytesFreed} bytes` : ''}\n`);
-      }),
+      action(
+        async (
+          opts: RepoOptions & {
+            keepLast?: number;
+            keepHourly?: number;
+            keepDaily?: number;
+            keepWeekly?: number;
+            keepMonthly?: number;
+            keepYearly?: number;
+            prune?: boolean;
+          },
+        ) => {
+          const repo = await openRepository(repositoryConfig(opts), false);
+          const { prune: wantPrune, repo: _repo, passwordFile: _file, ...policy } = opts;
+          const result = await forgetSnapshots(repo, policy, Boolean(wantPrune), log);
+          process.stdout.write(`removed ${result.removed.length} snapshots${result.prune ? `, freed ${result.prune.bytesFreed} bytes` : ''}\n`);
+        },
+      ),
     );
 }

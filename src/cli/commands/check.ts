@@ -76,7 +76,9 @@ export function register(program: Command): void {
         });
         if (opts.json) {
           const d = result.detail ?? {};
-          const timings = Object.fromEntries(Object.entries({ ...result.timings, total: result.durationMs }).map(([k, v]) => [k, v === undefined ? null : Math.round(v * 10) / 10]));
+          const timings = Object.fromEntries(
+            Object.entries({ ...result.timings, total: result.durationMs }).map(([k, v]) => [k, v === undefined ? null : Math.round(v * 10) / 10]),
+          );
           const output = { status: result.status, message: result.message, statusCode: result.statusCode ?? null, timings, tls: d.tls ?? null, detail: d };
           process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
         } else process.stdout.write(forPeople(target, result));
