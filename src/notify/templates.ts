@@ -14,7 +14,7 @@ export interface Template {
 }
 
 /** Per-event overrides from a channel's config; a missing title or body falls back to the default. */
-export type TemplateOverrides = Partial<Record<TemplateKey, Partial<Template>>>;
+export type TemplateOverrides = { [K in TemplateKey]?: { title?: string | undefined; body?: string | undefined } | undefined };
 
 /** `incident.opened` → `opened`; `test` stays `test`. */
 export const templateKeyOf = (event: NotificationEvent): TemplateKey => event.replace(/^incident\./, '') as TemplateKey;
@@ -180,6 +180,7 @@ export function renderTemplate(template: string, payload: NotificationPayload, f
 /** The title and body for an event, with the channel's overrides, rendered for `format`. */
 export function renderMessage(payload: NotificationPayload, format: TextFormat, overrides: TemplateOverrides = {}): Template {
   const key = templateKeyOf(payload.event);
-  const chosen = { ...defaultTemplates[key], ...overrides[key] };
-  return { title: renderTemplate(chosen.title, payload, format).trim(), body: renderTemplate(chosen.body, payload, format).trim() };
+  const title = overrides[key]?.title ?? defaultTemplates[key].title;
+  const body = overrides[key]?.body ?? defaultTemplates[key].body;
+  return { title: renderTemplate(title, payload, format).trim(), body: renderTemplate(body, payload, format).trim() };
 }
