@@ -104,7 +104,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
-      incidentsRoutes(api, { incidents: deps.incidents.service, calendar: deps.incidents.calendar, db: deps.db, clock: deps.clock });
+      incidentsRoutes(api, { incidents: deps.incidents.service, maintenance: deps.incidents.maintenance, calendar: deps.incidents.calendar, db: deps.db, clock: deps.clock });
     },
     { prefix: '/api/v1' },
   );

@@ -39,7 +39,7 @@ maintenance:
   await core.sync.apply(loaded, { dryRun: false });
   const server = await testRuntime(core, loaded.config, { baseDelayMs: 100 });
   try {
-    const [[, rt]] = [...server.engine.states()] as [[number, { state: { status: string; health: string } }]];
+    const rt = [...server.engine.states()][0]![1];
     await until('three checks', () => rt.state.health === 'down' && rt, 6_000);
     await sleep(1_500);
     return { status: rt.state.status, messages: hook.messages.length, incidents: (await server.incidents.service.list({ limit: 5 })).length };
