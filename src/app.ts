@@ -9,6 +9,7 @@ import type { Logger } from './lib/logger.js';
 import { loadSecretBox, type SecretBox } from './lib/secrets.js';
 import { ChannelCodec } from './notify/channel-codec.js';
 import { SiteCodec, SitesService } from './sites/sites.service.js';
+import { StatusPageCodec } from './status-pages/status-pages.service.js';
 
 export const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -29,6 +30,7 @@ export interface Core {
   sites: SitesService;
   siteCodec: SiteCodec;
   channelCodec: ChannelCodec;
+  statusPageCodec: StatusPageCodec;
   secrets: SecretBox;
   sync: ConfigSync;
   exportConfig(options: { includeSecrets: boolean }): ReturnType<typeof exportConfig>;
@@ -49,6 +51,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const box = loadSecretBox(options.dataDir, options.env.vars);
   const siteCodec = new SiteCodec(box);
   const channelCodec = new ChannelCodec(box);
+  const statusPageCodec = new StatusPageCodec(box);
   return {
     storage,
     clock,
@@ -58,9 +61,10 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     sites: new SitesService(storage.db, siteCodec, clock),
     siteCodec,
     channelCodec,
+    statusPageCodec,
     secrets: box,
-    sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock),
-    exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, opts),
+    sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock, statusPageCodec),
+    exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, statusPageCodec, opts),
     close: () => storage.close(),
   };
 }

@@ -13,10 +13,13 @@ import { monitorSchema, monitorSecretFields } from '../monitoring/monitor.schema
 import { siteSchema } from '../sites/site.schema.js';
 import { SitesRepository, type MonitorWrite, type SiteWrite } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
+import { syncStatusPages } from '../status-pages/config-section.js';
+import { messageTemplateSchema } from '../status-pages/status-page.schema.js';
+import type { StatusPageCodec } from '../status-pages/status-pages.service.js';
 import type { LoadedConfig } from './load.js';
 
 export type PlanAction = 'create' | 'update' | 'delete';
-export type ObjectKind = 'site' | 'monitor' | 'channel' | ConfigObjectKind;
+export type ObjectKind = 'site' | 'monitor' | 'channel' | 'status-page' | ConfigObjectKind;
 
 /** The small named objects of the config, each with its section and schema. */
 export const configObjectSections = {
@@ -24,6 +27,7 @@ export const configObjectSections = {
   contact: { section: 'contacts', schema: contactSchema },
   rotation: { section: 'rotations', schema: rotationSchema },
   maintenance: { section: 'maintenance', schema: maintenanceSchema },
+  'message-template': { section: 'messageTemplates', schema: messageTemplateSchema },
 } as const satisfies Record<ConfigObjectKind, { section: keyof Config; schema: z.ZodType }>;
 
 export interface PlanItem {
@@ -74,7 +78,9 @@ function describeChanges(before: unknown, after: unknown, isSecret: (path: reado
 
 type Written = SiteWrite | MonitorWrite | ChannelWrite;
 /** What decides ownership besides the definition. */
-type Owned = Pick<Written, 'managedBy' | 'envRefs'>;
+export type Owned = Pick<Written, 'managedBy' | 'envRefs'>;
+/** Records an update, or an adoption when only the owner changes; says whether anything is to be written. */
+export type SyncCompare = (kind: ObjectKind, key: string, before: Owned, after: Owned, beforeSpec: unknown, afterSpec: unknown, changes: () => string[]) => boolean;
 
 /**
  * Syncs upkeep.yaml into the database by stable keys (site name, site/monitor name, channel name),
@@ -87,6 +93,7 @@ export class ConfigSync {
     private readonly sites: SiteCodec,
     private readonly channels: ChannelCodec,
     private readonly clock: Clock,
+    private readonly statusPages: StatusPageCodec,
   ) {}
 
   async apply(loaded: LoadedConfig, options: { dryRun: boolean }): Promise<Plan> {
@@ -139,6 +146,15 @@ export class ConfigSync {
     }
 
     await this.syncConfigObjects(trx, config, now, dryRun, items, unmanaged, compare);
+    await syncStatusPages(trx, config, this.statusPages, {
+      now,
+      dryRun,
+      items,
+      unmanaged,
+      compare,
+      describe: (...args) => this.changes(...args),
+      refsUnder: (prefix) => refsUnder(envRefs, prefix),
+    });
 
     const siteRows = await siteRepo.allSites();
     const monitorRows = await siteRepo.allMonitors();

@@ -13,6 +13,8 @@ import { monitorSchemas, monitorSecretFields } from '../monitoring/monitor.schem
 import { siteSchema } from '../sites/site.schema.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
+import { exportStatusPages } from '../status-pages/config-section.js';
+import type { StatusPageCodec } from '../status-pages/status-pages.service.js';
 
 export interface ExportResult {
   yaml: string;
@@ -64,6 +66,7 @@ export async function exportConfig(
   db: Kysely<Database>,
   sites: SiteCodec,
   channels: ChannelCodec,
+  statusPages: StatusPageCodec,
   options: { includeSecrets: boolean },
 ): Promise<ExportResult> {
   const siteRepo = new SitesRepository(db);
@@ -117,6 +120,8 @@ export async function exportConfig(
     const list = objects.filter((o) => o.kind === kind).map((o) => withoutDefaults(schema, z.encode(schema, JSON.parse(o.spec) as never) as Record<string, unknown>));
     if (list.length) body[section] = list;
   }
+  const pages = await exportStatusPages(db, statusPages, prepare);
+  if (pages.length) body.statusPages = pages;
   const doc = new Document(body);
   doc.commentBefore = ' Exported by `upkeep export`. Apply with `upkeep apply --config <this file>`.';
   return { yaml: doc.toString({ lineWidth: 0 }), secretVariables };

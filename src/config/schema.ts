@@ -5,6 +5,7 @@ import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
 import { port } from './fields.js';
 import { checkReferences } from './references.js';
+import { checkStatusPageReferences, emailSettingsSchema, messageTemplateSchema, statusPageSchema } from '../status-pages/status-page.schema.js';
 
 const serverSchema = z
   .object({
@@ -51,9 +52,14 @@ export const configSchema = z
     contacts: z.array(contactSchema).default([]),
     rotations: z.array(rotationSchema).default([]),
     maintenance: z.array(maintenanceSchema).default([]),
+    // Status pages (issue 5): public pages, the messages reused in their updates, the sender of subscriber mail.
+    statusPages: z.array(statusPageSchema).default([]),
+    messageTemplates: z.array(messageTemplateSchema).default([]),
+    email: emailSettingsSchema.optional(),
   })
   .strict()
-  .superRefine(checkReferences);
+  .superRefine(checkReferences)
+  .superRefine(checkStatusPageReferences);
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -234,7 +234,7 @@ export interface UsedLinksTable {
   expires_at: Millis;
 }
 
-export type ConfigObjectKind = 'escalation' | 'contact' | 'rotation' | 'maintenance';
+export type ConfigObjectKind = 'escalation' | 'contact' | 'rotation' | 'maintenance' | 'message-template';
 
 export interface ConfigObjectsTable {
   id: Generated<number>;

@@ -41,23 +41,26 @@ const webhook = channel('webhook', {
   headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"'), z.string()).optional(),
 });
 
+/** An SMTP server: of email channels, and of the instance's own sender (`email:`, for status-page subscribers). */
+export const smtpSchema = z
+  .object({
+    host: hostName,
+    port: port.default(587),
+    /** "starttls" upgrades a plain connection (port 587), "tls" connects over TLS (port 465), "none" sends in the clear (local relays only). */
+    security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+  })
+  .strict()
+  .refine((smtp) => (smtp.username === undefined) === (smtp.password === undefined), {
+    message: 'give both smtp.username and smtp.password, or neither',
+  });
+
 const email = channel('email', {
   ...templated,
   to: z.array(z.email()).min(1, 'an email channel needs at least one address in "to"'),
   from: z.email(),
-  smtp: z
-    .object({
-      host: hostName,
-      port: port.default(587),
-      /** "starttls" upgrades a plain connection (port 587), "tls" connects over TLS (port 465), "none" sends in the clear (local relays only). */
-      security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
-      username: z.string().optional(),
-      password: z.string().optional(),
-    })
-    .strict()
-    .refine((smtp) => (smtp.username === undefined) === (smtp.password === undefined), {
-      message: 'give both smtp.username and smtp.password, or neither',
-    }),
+  smtp: smtpSchema,
 });
 
 const slack = channel('slack', { ...templated, url: httpUrl.describe('the incoming webhook URL (a secret)') });

@@ -2,6 +2,7 @@ import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as monitoring from './0002-monitoring.js';
 import * as incidents from './0003-incidents.js';
+import * as statusPages from './0200-status-pages.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -23,6 +24,8 @@ const steps: Record<string, Step> = {
   '0001-foundation': foundation,
   '0002-monitoring': monitoring,
   '0003-incidents': incidents,
+  // Issue 5 (status pages) numbers its migrations from 0200 so they never collide with the main line's.
+  '0200-status-pages': statusPages,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

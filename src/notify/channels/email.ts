@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
-import { createTransport } from 'nodemailer';
+import { createTransport, type SendMailOptions } from 'nodemailer';
 import type { Socket } from 'node:net';
-import type { Delivery } from '../notification.js';
+import type { NetPolicy } from '../../lib/net/index.js';
+import type { SpecOf } from '../channel.schema.js';
+import type { Delivery, DeliveryContext } from '../notification.js';
 import { failure, policyFor } from './http.js';
 import type { ChannelPlugin } from './plugin.js';
 import { openSmtpSocket, SmtpReplyError } from './smtp-socket.js';
@@ -26,60 +28,81 @@ function smtpFailure(err: unknown): Delivery {
 }
 
 /** The domain of the sender, for Message-IDs that stay the same across retries. */
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
+export const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
+
+/** The SMTP server of an email channel or of the instance's own sender (`email.smtp`). */
+export type SmtpSettings = SpecOf<'email'>['smtp'];
 
 /**
- * SMTP through nodemailer, on a socket from the guarded client (see smtp-socket.ts). The message
+ * Sends one message through nodemailer on a socket from the guarded client (see smtp-socket.ts),
+ * within one deadline; a failure is a Delivery. Email channels and status-page subscriber mail
+ * both send this way.
+ */
+export async function sendMail(smtp: SmtpSettings, mail: SendMailOptions, ctx: DeliveryContext, policy: NetPolicy): Promise<Delivery> {
+  const clientName = hostname();
+  let socket: Socket | undefined;
+  const transport = createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    name: clientName,
+    // Our socket is already TLS for "tls" and "starttls" (upgraded by the guarded client); "none" stays in the clear.
+    secure: smtp.security !== 'none',
+    ignoreTLS: smtp.security === 'none',
+    ...(smtp.username !== undefined ? { auth: { user: smtp.username, pass: smtp.password ?? '' } } : {}),
+    connectionTimeout: ctx.deadlineMs,
+    greetingTimeout: ctx.deadlineMs,
+    socketTimeout: ctx.deadlineMs,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    getSocket: (_options, callback) => {
+      openSmtpSocket({
+        host: smtp.host,
+        port: smtp.port,
+        security: smtp.security,
+        clientName,
+        policy,
+        resolver: ctx.resolver,
+        deadlineMs: ctx.deadlineMs,
+        signal: ctx.signal,
+        ca: ctx.ca,
+      }).then(
+        (conn) => {
+          socket = conn.socket;
+          callback(null, { connection: conn.socket, secured: smtp.security !== 'none' });
+        },
+        (err: Error) => callback(err),
+      );
+    },
+  });
+  // One clock for the whole send, as for HTTP channels: past it (or on cancel) the socket is cut.
+  const stop = () => socket?.destroy();
+  const timer = setTimeout(stop, ctx.deadlineMs);
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  try {
+    const info = await transport.sendMail(mail);
+    return { ok: true, detail: info.response };
+  } catch (err) {
+    return smtpFailure(err);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', stop);
+    transport.close();
+  }
+}
+
+/**
+ * SMTP through nodemailer, on a socket from the guarded client (see `sendMail`). The message
  * has a plain-text and an HTML part; its Message-ID comes from the notificationId, and every
  * message of one incident refers to one id made from its dedupKey, so mail clients thread them.
  */
 export const emailChannel: ChannelPlugin<'email'> = {
   format: 'html',
-  async send(spec, message, payload, ctx) {
-    const { smtp } = spec;
-    const clientName = hostname();
-    let socket: Socket | undefined;
-    const transport = createTransport({
-      host: smtp.host,
-      port: smtp.port,
-      name: clientName,
-      // Our socket is already TLS for "tls" and "starttls" (upgraded by the guarded client); "none" stays in the clear.
-      secure: smtp.security !== 'none',
-      ignoreTLS: smtp.security === 'none',
-      ...(smtp.username !== undefined ? { auth: { user: smtp.username, pass: smtp.password ?? '' } } : {}),
-      connectionTimeout: ctx.deadlineMs,
-      greetingTimeout: ctx.deadlineMs,
-      socketTimeout: ctx.deadlineMs,
-      disableFileAccess: true,
-      disableUrlAccess: true,
-      getSocket: (_options, callback) => {
-        openSmtpSocket({
-          host: smtp.host,
-          port: smtp.port,
-          security: smtp.security,
-          clientName,
-          policy: policyFor(spec, ctx),
-          resolver: ctx.resolver,
-          deadlineMs: ctx.deadlineMs,
-          signal: ctx.signal,
-          ca: ctx.ca,
-        }).then(
-          (conn) => {
-            socket = conn.socket;
-            callback(null, { connection: conn.socket, secured: smtp.security !== 'none' });
-          },
-          (err: Error) => callback(err),
-        );
-      },
-    });
-    // One clock for the whole send, as for HTTP channels: past it (or on cancel) the socket is cut.
-    const stop = () => socket?.destroy();
-    const timer = setTimeout(stop, ctx.deadlineMs);
-    ctx.signal.addEventListener('abort', stop, { once: true });
+  send(spec, message, payload, ctx) {
     const domain = domainOf(spec.from);
     const thread = `<${payload.dedupKey}@${domain}>`;
-    try {
-      const info = await transport.sendMail({
+    return sendMail(
+      spec.smtp,
+      {
         from: spec.from,
         to: spec.to,
         subject: message.text.title,
@@ -88,14 +111,9 @@ export const emailChannel: ChannelPlugin<'email'> = {
         messageId: `<${payload.notificationId}@${domain}>`,
         ...(payload.event === 'test' ? {} : { inReplyTo: thread, references: [thread] }),
         headers: { 'X-Upkeep-Event': payload.event, 'X-Upkeep-Notification-Id': payload.notificationId },
-      });
-      return { ok: true, detail: info.response };
-    } catch (err) {
-      return smtpFailure(err);
-    } finally {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', stop);
-      transport.close();
-    }
+      },
+      ctx,
+      policyFor(spec, ctx),
+    );
   },
 };

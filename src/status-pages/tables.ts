@@ -1,0 +1,79 @@
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { Database, ManagedBy, Millis } from '../db/types.js';
+
+/**
+ * The tables of migration 0200, kept beside the capability instead of in db/types.ts: the rest of
+ * the code never reads them, and `db.withTables` adds them to a handle where they are needed.
+ */
+export interface StatusPagesTable {
+  id: Generated<number>;
+  slug: string;
+  spec: string;
+  secrets: string | null;
+  env_refs: string | null;
+  managed_by: ManagedBy;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export type UpdateStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
+
+export interface IncidentUpdatesTable {
+  id: Generated<number>;
+  incident_id: number;
+  status: UpdateStatus;
+  body: string;
+  author: string;
+  pages: string | null;
+  at: Millis;
+}
+
+export type SubscriberKind = 'email' | 'webhook';
+
+export interface StatusSubscribersTable {
+  id: Generated<number>;
+  page_id: number;
+  kind: SubscriberKind;
+  address: string;
+  secret: string | null;
+  components: string | null;
+  nonce: string;
+  confirmed_at: Millis | null;
+  created_at: Millis;
+}
+
+export type MessageKind = 'confirm' | 'incident' | 'maintenance';
+
+export interface StatusMessagesTable {
+  id: string;
+  subscriber_id: number;
+  kind: MessageKind;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis;
+  last_error: string | null;
+  created_at: Millis;
+  delivered_at: Millis | null;
+}
+
+export interface StatusAnnouncementsTable {
+  page_id: number;
+  window_name: string;
+  occurrence_start: Millis;
+  kind: 'announce' | 'reminder';
+}
+
+// A type, not an interface: withTables needs the index signature that only type aliases carry.
+export type StatusTables = {
+  status_pages: StatusPagesTable;
+  incident_updates: IncidentUpdatesTable;
+  status_subscribers: StatusSubscribersTable;
+  status_messages: StatusMessagesTable;
+  status_announcements: StatusAnnouncementsTable;
+};
+
+export type StatusDb = Kysely<Database & StatusTables>;
+
+/** The shared handle with the status-page tables added to its type. */
+export const withStatusTables = (db: Kysely<Database>): StatusDb => db.withTables<StatusTables>();
