@@ -7,10 +7,12 @@ import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
 import { deliver } from './notify/deliver.js';
 import type { SenderOptions } from './notify/outbox.js';
+import { createStatusPages, type StatusPages } from './status-pages/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
   incidents: Incidents;
+  statusPages: StatusPages;
   http: FastifyInstance;
   /** Starts the engine and the incident workers (the HTTP server is built but not listening). */
   start(): Promise<void>;
@@ -34,6 +36,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
   const { engine, registry } = createMonitoring(core, config, { allowPrivate });
   const incidents = createIncidents(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, deliver, options.sender);
+  const statusPages = createStatusPages(core, config, engine, incidents);
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -42,6 +45,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     sites: core.sites,
     engine,
     incidents,
+    statusPages,
     metrics: { registry, public: config.metrics.public },
     publicUrl: config.server.publicUrl,
     version,
@@ -50,13 +54,16 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   return {
     engine,
     incidents,
+    statusPages,
     http,
     async start() {
       await engine.start();
       await incidents.start();
+      await statusPages.start();
     },
     async stop() {
       await http.close();
+      await statusPages.stop();
       await engine.stop();
       await incidents.stop();
     },

@@ -18,6 +18,7 @@ import { AppError } from '../lib/errors.js';
 import type { Incidents } from '../incidents/index.js';
 import { ackRoutes } from '../incidents/ack.routes.js';
 import { incidentsRoutes } from '../incidents/incidents.routes.js';
+import type { StatusPages } from '../status-pages/index.js';
 import { registerApiAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 
@@ -29,6 +30,8 @@ export interface HttpDeps {
   sites: SitesService;
   engine: MonitoringEngine;
   incidents: Incidents;
+  /** Public status pages (their own routes outside /api/v1) and their management API. */
+  statusPages?: StatusPages;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -51,6 +54,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     // One line per request only when debugging: at scale they would drown everything else.
     logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled('debug') }),
     return503OnClosing: true,
+    // A status page's custom domain is served from its /status/<slug> routes.
+    ...(deps.statusPages ? { rewriteUrl: (req: { headers: { host?: string | undefined }; url?: string | undefined }) => deps.statusPages!.rewriteUrl(req.headers.host, req.url ?? '/') } : {}),
   });
   // zod validates inside the handlers; route schemas only describe the API.
   app.setValidatorCompiler(() => (value: unknown) => ({ value }));
@@ -75,6 +80,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   pingRoutes(app, deps.engine);
   await app.register(async (scope) => ackRoutes(scope, deps.incidents.service));
+  await deps.statusPages?.publicRoutes(app);
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     // Prometheus scrapes with a token unless the config makes the metrics public (metrics: { public: true }).
     if (!deps.metrics.public) {
@@ -105,6 +111,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
       incidentsRoutes(api, { incidents: deps.incidents.service, maintenance: deps.incidents.maintenance, calendar: deps.incidents.calendar, db: deps.db, clock: deps.clock });
+      deps.statusPages?.apiRoutes(api);
     },
     { prefix: '/api/v1' },
   );

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import type { Core } from '../app.js';
+import type { Config } from '../config/schema.js';
+import type { Incidents } from '../incidents/index.js';
+import type { MonitoringEngine } from '../monitoring/engine.js';
+import { Attempts, PageAccess } from './access.js';
+import { PublicPages } from './pages.js';
+import { publicRoutes } from './public.routes.js';
+import { DailyUptime } from './uptime.js';
+
+export interface StatusPages {
+  pages: PublicPages;
+  /** Public routes (pages, feeds, badges, subscriptions): no token needed. */
+  publicRoutes(app: FastifyInstance): Promise<void>;
+  /** Management routes, registered under /api/v1 (bearer token). */
+  apiRoutes(api: FastifyInstance): void;
+  /** Custom domains: a request to a page's domain is served from its /status/<slug> routes. */
+  rewriteUrl(host: string | undefined, url: string): string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Paths that stay what they are on a custom domain. */
+const GLOBAL = /^\/(status|badge)\//;
+
+/**
+ * Status pages over the running engine and incidents: the public pages with their cache, the
+ * management API, subscriptions and their sender, the maintenance announcer.
+ */
+export function createStatusPages(core: Core, config: Config, engine: MonitoringEngine, incidents: Incidents): StatusPages {
+  const log = core.logger.child({ component: 'status-pages' });
+  const now = () => core.clock.now();
+  const pages = new PublicPages(
+    core.storage.db,
+    core.statusPageCodec,
+    {
+      db: core.storage.db,
+      status: (id) => engine.stateOf(id)?.state.status,
+      uptime: new DailyUptime((id, from, to) => engine.results.summary(id, from, to)),
+      upcoming: (from, to) => incidents.calendar.upcoming(from, to),
+      now,
+    },
+    log,
+  );
+  const access = new PageAccess(core.secrets.derive('status page sessions'), now);
+  const attempts = new Attempts(10, now);
+  engine.results.onCommitted((events) => {
+    if (events.length) pages.invalidate();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    pages,
+    async publicRoutes(app) {
+      await app.register(async (scope) => {
+        // Forms post url-encoded bodies; only these routes read them.
+        scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
+          done(null, Object.fromEntries(new URLSearchParams(body as string))),
+        );
+        publicRoutes(scope, { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined });
+      });
+    },
+    apiRoutes() {},
+    rewriteUrl(host, url) {
+      const slug = pages.slugForHost(host);
+      if (!slug || GLOBAL.test(url)) return url;
+      const [path, query] = [url.split('?')[0]!, url.includes('?') ? url.slice(url.indexOf('?')) : ''];
+      return `/status/${slug}${path === '/' ? '' : path}${query}`;
+    },
+    async start() {
+      await pages.refresh(true);
+      timer = setInterval(() => pages.refresh().catch((err: unknown) => log.error({ err }, 'reading status pages failed')), 1_000);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import type { Logger } from '../lib/logger.js';
+import { SitesRepository } from '../sites/sites.repository.js';
+import { isPrivate } from './access.js';
+import { buildPageModel, resolveComponents, type ModelSources, type PageModel } from './model.js';
+import type { StatusPage, StatusPageCodec } from './status-pages.service.js';
+import { StatusPagesRepository } from './status-pages.repository.js';
+import { withStatusTables } from './tables.js';
+
+export interface Artifact {
+  body: string;
+  type: string;
+  etag: string;
+}
+
+interface Entry {
+  generation: number;
+  at: number;
+  model: Promise<PageModel>;
+  artifacts: Map<string, Artifact>;
+}
+
+/** Different Host headers make different feed links; past this many variants a page's artifacts are made per request. */
+const MAX_ARTIFACTS = 64;
+
+/**
+ * The pages as the public sees them, rendered once and served from memory until something they
+ * show changes: any engine event, or a change in the database's pages, incidents, updates,
+ * maintenance windows, sites or monitors (a cheap signature, polled every second, also catches
+ * changes made by another process). Even unchanged, a page is rebuilt after `ttlMs` so today's
+ * uptime and "updated" time move on.
+ */
+export class PublicPages {
+  private pages = new Map<string, StatusPage>();
+  private domains = new Map<string, string>();
+  private publicMonitors = new Set<number>();
+  private generation = 0;
+  private signature = '';
+  private refreshing: Promise<void> | undefined;
+  private readonly cache = new Map<string, Entry>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly codec: StatusPageCodec,
+    private readonly sources: ModelSources,
+    private readonly log: Logger,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  /** Something a page shows may have changed: the next request renders again. */
+  invalidate(): void {
+    this.generation++;
+  }
+
+  /** Re-reads the pages when the database's signature moved; concurrent calls share one run. */
+  refresh(force = false): Promise<void> {
+    this.refreshing ??= this.load(force).finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async load(force: boolean): Promise<void> {
+    const repo = new StatusPagesRepository(withStatusTables(this.db));
+    const signature = await repo.signature();
+    if (!force && signature === this.signature) return;
+    this.signature = signature;
+    const pages = (await repo.all()).map((r) => this.codec.fromRow(r));
+    const monitors = await new SitesRepository(this.db).allMonitors();
+    this.pages = new Map(pages.map((p) => [p.spec.slug, p]));
+    this.domains = new Map(pages.flatMap((p) => (p.spec.domains ?? []).map((d) => [d.toLowerCase(), p.spec.slug] as const)));
+    this.publicMonitors = new Set(pages.filter((p) => !isPrivate(p.spec)).flatMap((p) => resolveComponents(p.spec, monitors).flat()));
+    for (const slug of this.cache.keys()) if (!this.pages.has(slug)) this.cache.delete(slug);
+    this.invalidate();
+  }
+
+  page(slug: string): StatusPage | undefined {
+    return this.pages.get(slug);
+  }
+
+  all(): StatusPage[] {
+    return [...this.pages.values()];
+  }
+
+  /** The page a custom domain serves (the Host header, without its port). */
+  slugForHost(host: string | undefined): string | undefined {
+    if (!host || !this.domains.size) return undefined;
+    return this.domains.get(host.replace(/:\d+$/, '').toLowerCase());
+  }
+
+  /** Whether a monitor is shown on a page without access rules; badges answer only for those. */
+  isPublicMonitor(id: number): boolean {
+    return this.publicMonitors.has(id);
+  }
+
+  private entry(page: StatusPage): Entry {
+    const now = this.sources.now();
+    const current = this.cache.get(page.spec.slug);
+    if (current && current.generation === this.generation && now - current.at < this.ttlMs) return current;
+    const model = buildPageModel(page.id, page.spec, this.sources);
+    const entry: Entry = { generation: this.generation, at: now, model, artifacts: new Map() };
+    // A failed build is not kept: the next request tries again.
+    model.catch((err: unknown) => {
+      this.log.error({ err, page: page.spec.slug }, 'building a status page failed');
+      if (this.cache.get(page.spec.slug) === entry) this.cache.delete(page.spec.slug);
+    });
+    this.cache.set(page.spec.slug, entry);
+    return entry;
+  }
+
+  model(page: StatusPage): Promise<PageModel> {
+    return this.entry(page).model;
+  }
+
+  /** One rendering of a page (HTML, CSS, JSON, a feed…), made once per change and kept with its ETag. */
+  async artifact(page: StatusPage, key: string, make: (model: PageModel) => { body: string; type: string }): Promise<Artifact> {
+    const entry = this.entry(page);
+    const known = entry.artifacts.get(key);
+    if (known) return known;
+    const { body, type } = make(await entry.model);
+    const artifact = { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+    if (entry.artifacts.size < MAX_ARTIFACTS) entry.artifacts.set(key, artifact);
+    return artifact;
+  }
+}

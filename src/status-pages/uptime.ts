@@ -1,0 +1,63 @@
+import { wallClock, zonedToUtc } from '../lib/time.js';
+
+const DAY = 86_400_000;
+
+/** Counts of checks over one day of one monitor. */
+export interface DayCounts {
+  checks: number;
+  up: number;
+  degraded: number;
+  down: number;
+}
+
+export type SummaryFn = (monitorId: number, from: number, to: number) => Promise<DayCounts>;
+
+/** The starts (UTC instants) of the last `days` local days in `timezone`, oldest first, the last one being today. */
+export function localDays(now: number, days: number, timezone: string): number[] {
+  const todayWall = wallClock(now, timezone);
+  const midnight = todayWall - (todayWall % DAY);
+  return Array.from({ length: days + 1 }, (_, i) => zonedToUtc(midnight - (days - i) * DAY, timezone));
+}
+
+/**
+ * Per-day check counts of monitors, for the 90-day bars. A day that ended long enough ago (its
+ * results are rolled up and nothing more can arrive) is read once and kept; only recent days are
+ * read again, so a page re-rendered every few seconds costs a few queries per monitor.
+ */
+export class DailyUptime {
+  private readonly settled = new Map<string, DayCounts>();
+
+  constructor(
+    private readonly summary: SummaryFn,
+    /** How long after a day ends its counts can still change (late results, rollup grace). */
+    private readonly settleMs = 2 * 3_600_000,
+  ) {}
+
+  /** Counts for each day of `starts` (day i spans starts[i] to starts[i + 1]; the last runs to `now`). */
+  async days(monitorId: number, starts: readonly number[], now: number): Promise<DayCounts[]> {
+    const out: DayCounts[] = [];
+    for (let i = 0; i < starts.length; i++) {
+      const from = starts[i]!;
+      const to = starts[i + 1] ?? now;
+      const key = `${monitorId}:${from}:${to}`;
+      const known = this.settled.get(key);
+      if (known) {
+        out.push(known);
+        continue;
+      }
+      const counts = await this.summary(monitorId, from, to);
+      const settled = { checks: counts.checks, up: counts.up, degraded: counts.degraded, down: counts.down };
+      if (to + this.settleMs < now) this.settled.set(key, settled);
+      out.push(settled);
+    }
+    return out;
+  }
+
+  /** Drops what is kept for monitors no longer shown, and days that fell out of every window. */
+  prune(keep: (monitorId: number, dayStart: number) => boolean): void {
+    for (const key of this.settled.keys()) {
+      const [id, from] = key.split(':').map(Number) as [number, number];
+      if (!keep(id, from)) this.settled.delete(key);
+    }
+  }
+}
