@@ -43,7 +43,7 @@ export function publicUpdates(incident: IncidentModel, tr: Translator): PublicUp
 }
 
 /** HTML escaping for text and quoted attributes; Mustache's default also escapes "/", "=" and "`", which only adds bytes here. */
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escape = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const render = (template: string, view: object) => Mustache.render(template, view, {}, { escape });
 
 export const uptimeOf = (counts: DayCounts): number | null => (counts.checks ? (100 * (counts.up + counts.degraded)) / counts.checks : null);

@@ -3,13 +3,25 @@ import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { Incidents } from '../incidents/index.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
+import { ConfigObjectsService } from '../incidents/config-objects.service.js';
+import { deliveryContexts } from '../notify/deliver.js';
 import { Attempts, PageAccess } from './access.js';
+import { statusPagesApiRoutes } from './api.routes.js';
 import { PublicPages } from './pages.js';
 import { publicRoutes } from './public.routes.js';
+import { defaultSubscriptionSender, SubscriptionSender, type SubscriptionSenderOptions } from './sender.js';
+import { messageTemplateSchema, type StatusPageSpec } from './status-page.schema.js';
+import { StatusPagesService } from './status-pages.service.js';
+import { subscribeRoutes } from './subscribe.routes.js';
+import { Subscriptions } from './subscriptions.js';
+import { withStatusTables } from './tables.js';
+import { IncidentUpdates } from './updates.service.js';
 import { DailyUptime } from './uptime.js';
 
 export interface StatusPages {
   pages: PublicPages;
+  updates: IncidentUpdates;
+  sender: SubscriptionSender;
   /** Public routes (pages, feeds, badges, subscriptions): no token needed. */
   publicRoutes(app: FastifyInstance): Promise<void>;
   /** Management routes, registered under /api/v1 (bearer token). */
@@ -27,7 +39,7 @@ const GLOBAL = /^\/(status|badge)\//;
  * Status pages over the running engine and incidents: the public pages with their cache, the
  * management API, subscriptions and their sender, the maintenance announcer.
  */
-export function createStatusPages(core: Core, config: Config, engine: MonitoringEngine, incidents: Incidents): StatusPages {
+export function createStatusPages(core: Core, config: Config, engine: MonitoringEngine, incidents: Incidents, senderOptions: Partial<SubscriptionSenderOptions> = {}): StatusPages {
   const log = core.logger.child({ component: 'status-pages' });
   const now = () => core.clock.now();
   const pages = new PublicPages(
@@ -44,22 +56,40 @@ export function createStatusPages(core: Core, config: Config, engine: Monitoring
   );
   const access = new PageAccess(core.secrets.derive('status page sessions'), now);
   const attempts = new Attempts(10, now);
+  const contexts = deliveryContexts({ allowPrivate: config.network.allowPrivateTargets, resolvers: config.network.resolvers, deadlineMs: 20_000 });
+  const sender = new SubscriptionSender(core.storage.db, config.email, core.secrets, () => contexts(), core.clock, log, { ...defaultSubscriptionSender, ...senderOptions });
+  const subscriptions = new Subscriptions(core.storage.db, core.secrets, core.clock, () => sender.wake());
+  const pageUrl = (spec: StatusPageSpec) => pageUrlOf(spec, config);
+  const updates = new IncidentUpdates({ db: core.storage.db, incidents: incidents.service, pages, subscriptions, pageUrl, clock: core.clock, wake: () => sender.wake() });
+  const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined };
   engine.results.onCommitted((events) => {
     if (events.length) pages.invalidate();
   });
   let timer: NodeJS.Timeout | undefined;
   return {
     pages,
+    updates,
+    sender,
     async publicRoutes(app) {
       await app.register(async (scope) => {
         // Forms post url-encoded bodies; only these routes read them.
         scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
           done(null, Object.fromEntries(new URLSearchParams(body as string))),
         );
-        publicRoutes(scope, { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined });
+        publicRoutes(scope, publicDeps);
+        subscribeRoutes(scope, { ...publicDeps, subscriptions });
       });
     },
-    apiRoutes() {},
+    apiRoutes(api) {
+      statusPagesApiRoutes(api, {
+        service: new StatusPagesService(core.storage.db, core.statusPageCodec, core.clock),
+        updates,
+        templates: new ConfigObjectsService(core.storage.db, core.clock, 'message-template', messageTemplateSchema, 'message template'),
+        subscriptions,
+        db: withStatusTables(core.storage.db),
+        changed: () => pages.refresh(),
+      });
+    },
     rewriteUrl(host, url) {
       const slug = pages.slugForHost(host);
       if (!slug || GLOBAL.test(url)) return url;
@@ -70,9 +100,18 @@ export function createStatusPages(core: Core, config: Config, engine: Monitoring
       await pages.refresh(true);
       timer = setInterval(() => pages.refresh().catch((err: unknown) => log.error({ err }, 'reading status pages failed')), 1_000);
       timer.unref();
+      sender.start();
     },
     async stop() {
       clearInterval(timer);
+      await sender.stop();
     },
   };
+}
+
+/** A page's address for links in messages: server.publicUrl, else its first custom domain, else this server's own address. */
+export function pageUrlOf(spec: StatusPageSpec, config: Pick<Config, 'server'>): string {
+  if (config.server.publicUrl) return `${config.server.publicUrl.replace(/\/+$/, '')}/status/${spec.slug}`;
+  if (spec.domains?.length) return `https://${spec.domains[0]}/`;
+  return `http://${config.server.host}:${config.server.port}/status/${spec.slug}`;
 }

@@ -14,7 +14,7 @@ export type Indicator = 'none' | 'minor' | 'major' | 'critical' | 'maintenance';
 export const HISTORY_DAYS = 90;
 /** Past incidents listed on the page (feeds carry more). */
 export const PAST_DAYS = 14;
-const MAINTENANCE_AHEAD = 30 * 86_400_000;
+export const MAINTENANCE_AHEAD = 30 * 86_400_000;
 
 export interface ComponentModel {
   name: string;
@@ -102,6 +102,24 @@ function indicatorOf(components: readonly ComponentModel[]): Indicator {
   return 'none';
 }
 
+/** The page's monitors an incident touches: through its monitors when monitors opened it, through its site when a person did. */
+export function touchedMonitors(
+  incident: { id: number; origin: 'auto' | 'manual'; site_id: number },
+  links: readonly { incident_id: number; monitor_id: number }[],
+  monitors: readonly MonitorWithSite[],
+  pageMonitors: ReadonlySet<number>,
+): number[] {
+  return incident.origin === 'auto'
+    ? links.filter((l) => l.incident_id === incident.id && pageMonitors.has(l.monitor_id)).map((l) => l.monitor_id)
+    : monitors.filter((m) => m.site_id === incident.site_id && pageMonitors.has(m.id)).map((m) => m.id);
+}
+
+/** The names of the components that stand for any of `monitorIds`. */
+export function componentsOf(spec: StatusPageSpec, byComponent: readonly number[][], monitorIds: Iterable<number>): string[] {
+  const set = new Set(monitorIds);
+  return spec.components.filter((_, i) => byComponent[i]!.some((m) => set.has(m))).map((c) => c.name);
+}
+
 const impactOf = (severity: string): IncidentModel['impact'] => (severity === 'critical' ? 'critical' : severity === 'minor' ? 'minor' : 'major');
 
 /**
@@ -129,10 +147,6 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
   }
 
   const pageMonitors = new Set(byComponent.flat());
-  const componentsOf = (monitorIds: Iterable<number>) => {
-    const set = new Set(monitorIds);
-    return spec.components.filter((_, i) => byComponent[i]!.some((m) => set.has(m))).map((c) => c.name);
-  };
   const siteIds = [...new Set(monitors.filter((m) => pageMonitors.has(m.id)).map((m) => m.site_id))];
   const repo = new StatusPagesRepository(withStatusTables(sources.db));
   const incidents = await repo.incidentsOf(siteIds, now - HISTORY_DAYS * 86_400_000);
@@ -142,10 +156,7 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
   const shown: IncidentModel[] = [];
   for (const incident of incidents) {
     const own = updates.filter((u) => u.incident_id === incident.id).map((u) => ({ id: u.id, status: u.status, body: u.body, at: u.at }));
-    const touched =
-      incident.origin === 'auto'
-        ? links.filter((l) => l.incident_id === incident.id && pageMonitors.has(l.monitor_id)).map((l) => l.monitor_id)
-        : monitors.filter((m) => m.site_id === incident.site_id && pageMonitors.has(m.id)).map((m) => m.id);
+    const touched = touchedMonitors(incident, links, monitors, pageMonitors);
     if (!touched.length || (!own.length && !spec.automaticIncidents)) continue;
     const resolved = incident.resolved_at !== null;
     shown.push({
@@ -156,27 +167,12 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
       startedAt: incident.opened_at,
       resolvedAt: incident.resolved_at,
       updatedAt: Math.max(incident.opened_at, incident.resolved_at ?? 0, own[0]?.at ?? 0),
-      components: componentsOf(touched),
+      components: componentsOf(spec, byComponent, touched),
       updates: own,
     });
   }
 
-  const covered = monitors.filter((m) => pageMonitors.has(m.id));
-  const maintenance = sources
-    .upcoming(now, now + MAINTENANCE_AHEAD)
-    .map((w) => {
-      const hit = covered.filter((m) => covers(w.spec, { site: m.site_name, key: `${m.site_name}/${m.name}`, tags: [...tagsOf(m.spec), ...tagsOf(m.site_spec)] }));
-      return { w, hit };
-    })
-    .filter(({ hit }) => hit.length > 0)
-    .map(({ w, hit }) => ({
-      name: w.name,
-      description: w.spec.description ?? null,
-      start: w.occurrence.start,
-      end: w.occurrence.end,
-      active: w.occurrence.start <= now,
-      components: componentsOf(hit.map((m) => m.id)),
-    }));
+  const maintenance = maintenanceOf(spec, byComponent, monitors, sources.upcoming(now, now + MAINTENANCE_AHEAD), now);
 
   return {
     id,
@@ -188,6 +184,24 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
     past: shown.filter((i) => i.resolvedAt !== null),
     maintenance,
   };
+}
+
+/** The maintenance windows (occurrences) that cover any of the page's monitors. */
+export function maintenanceOf(
+  spec: StatusPageSpec,
+  byComponent: readonly number[][],
+  monitors: readonly MonitorWithSite[],
+  windows: readonly { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[],
+  now: number,
+): MaintenanceModel[] {
+  const shown = new Set(byComponent.flat());
+  const covered = monitors.filter((m) => shown.has(m.id));
+  return windows.flatMap((w) => {
+    const hit = covered.filter((m) => covers(w.spec, { site: m.site_name, key: `${m.site_name}/${m.name}`, tags: [...tagsOf(m.spec), ...tagsOf(m.site_spec)] }));
+    if (!hit.length) return [];
+    const { start, end } = w.occurrence;
+    return [{ name: w.name, description: w.spec.description ?? null, start, end, active: start <= now, components: componentsOf(spec, byComponent, hit.map((m) => m.id)) }];
+  });
 }
 
 const tagsOf = (json: string): string[] => (JSON.parse(json) as { tags?: string[] }).tags ?? [];

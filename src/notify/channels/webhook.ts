@@ -7,13 +7,14 @@ import type { ChannelPlugin } from './plugin.js';
 export type WebhookBody = NotificationPayload & { sentAt: string };
 
 /**
- * The signed request of the generic webhook (contract in docs/notifications.md). `sentAt` is in
+ * The signed request of the generic webhook (contract in docs/notifications.md), also used for
+ * status-page webhook subscribers with their own payloads. `sentAt` is in
  * the signed body and equals `X-Upkeep-Timestamp`, so a receiver can refuse old replays.
  */
-export function webhookRequest(payload: NotificationPayload, secret: string, now: Date = new Date()) {
+export function webhookRequest<P extends { event: string; notificationId: string } = NotificationPayload>(payload: P, secret: string, now: Date = new Date()) {
   // Whole seconds, so the ISO time and the Unix timestamp header are exactly the same instant.
   const seconds = Math.floor(now.getTime() / 1000);
-  const body = JSON.stringify({ ...payload, sentAt: new Date(seconds * 1000).toISOString() } satisfies WebhookBody);
+  const body = JSON.stringify({ ...payload, sentAt: new Date(seconds * 1000).toISOString() } satisfies P & { sentAt: string });
   const signature = createHmac('sha256', secret).update(body).digest('hex');
   return {
     body,

@@ -1,0 +1,54 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../lib/errors.js';
+import { renderMessage, translatorOf, type MessagePage } from './html.js';
+import { pageCsp, resolvePage, type PageRequest, type PublicDeps } from './public.routes.js';
+import type { Subscriptions } from './subscriptions.js';
+
+/**
+ * Subscribing by email: the form posts here, the confirmation link opens a page with a button
+ * (so mail scanners that open links confirm nothing), and every message carries a one-click
+ * unsubscribe link (RFC 8058: a POST with "List-Unsubscribe=One-Click" unsubscribes at once).
+ */
+export function subscribeRoutes(app: FastifyInstance, deps: PublicDeps & { subscriptions: Subscriptions }): void {
+  const hide = { schema: { hide: true } };
+  const page = (reply: FastifyReply, at: PageRequest, status: number, content: MessagePage) =>
+    reply
+      .status(status)
+      .header('content-security-policy', pageCsp(at.page))
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(renderMessage(at.page.spec, `${at.base}/page.css`, content));
+  const tokenOf = (req: FastifyRequest) => (req.query as { token?: unknown }).token ?? (req.body as { token?: unknown } | undefined)?.token;
+
+  app.post('/status/:slug/subscribe', hide, async (req, reply) => {
+    if (!deps.canSubscribe) throw new AppError('not_found', 'this server sends no email: add an "email:" section to its config');
+    const at = resolvePage(req, deps, 'strict');
+    const tr = translatorOf(at.page.spec);
+    if (!deps.attempts.allow(`subscribe ${req.ip}`)) throw new AppError('rate_limited', 'too many subscriptions from this address; try again in a minute');
+    await deps.subscriptions.subscribe(at.page, req.body ?? {}, at.url);
+    return page(reply, at, 200, { heading: tr.t('subscribe'), message: tr.t('checkInbox'), back: { href: at.base || '/', label: tr.t('back') } });
+  });
+
+  for (const purpose of ['confirm', 'unsubscribe'] as const) {
+    const heading = purpose === 'confirm' ? 'confirmTitle' : 'unsubscribeTitle';
+    app.get(`/status/:slug/${purpose}`, hide, async (req, reply) => {
+      const at = resolvePage(req, deps, 'token');
+      const tr = translatorOf(at.page.spec);
+      const token = tokenOf(req);
+      if (!(await deps.subscriptions.fromToken(at.page, purpose, token))) return page(reply, at, 404, { heading: tr.t(heading), message: tr.t('invalidLink') });
+      return page(reply, at, 200, {
+        heading: tr.t(heading),
+        form: { action: `${at.base}/${purpose}`, button: tr.t(purpose === 'confirm' ? 'confirmButton' : 'unsubscribeButton'), fields: [{ name: 'token', value: String(token) }] },
+      });
+    });
+    app.post(`/status/:slug/${purpose}`, hide, async (req, reply) => {
+      const at = resolvePage(req, deps, 'token');
+      const tr = translatorOf(at.page.spec);
+      const sub = await deps.subscriptions.fromToken(at.page, purpose, tokenOf(req));
+      if (!sub) return page(reply, at, 404, { heading: tr.t(heading), message: tr.t('invalidLink') });
+      if (purpose === 'confirm') await deps.subscriptions.confirm(sub);
+      else await deps.subscriptions.unsubscribe(sub);
+      return page(reply, at, 200, { heading: tr.t(heading), message: tr.t(purpose === 'confirm' ? 'confirmed' : 'unsubscribed'), back: { href: at.base || '/', label: tr.t('back') } });
+    });
+  }
+}
