@@ -5,11 +5,13 @@ import type { Incidents } from '../../src/incidents/index.js';
 import type { MonitoringEngine } from '../../src/monitoring/engine.js';
 import type { SenderOptions } from '../../src/notify/outbox.js';
 import { createRuntime } from '../../src/runtime.js';
+import type { StatusPages } from '../../src/status-pages/index.js';
 
 export interface TestApp {
   app: FastifyInstance;
   engine: MonitoringEngine;
   incidents: Incidents;
+  statusPages: StatusPages;
   close(): Promise<void>;
 }
 
@@ -25,5 +27,5 @@ export function testServer(core: Core, config: ConfigInput = {}): Promise<TestAp
 export async function testRuntime(core: Core, config: Config, sender: Partial<SenderOptions> = {}): Promise<TestApp> {
   const runtime = await createRuntime(core, { ...config, network: { ...config.network, allowPrivateTargets: true } }, { sender });
   await runtime.start();
-  return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, close: () => runtime.stop() };
+  return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, statusPages: runtime.statusPages, close: () => runtime.stop() };
 }
