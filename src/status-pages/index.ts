@@ -7,6 +7,7 @@ import { ConfigObjectsService } from '../incidents/config-objects.service.js';
 import { deliveryContexts } from '../notify/deliver.js';
 import { Attempts, PageAccess } from './access.js';
 import { statusPagesApiRoutes } from './api.routes.js';
+import { badgeRoutes } from './badges.js';
 import { PublicPages } from './pages.js';
 import { publicRoutes } from './public.routes.js';
 import { defaultSubscriptionSender, SubscriptionSender, type SubscriptionSenderOptions } from './sender.js';
@@ -78,6 +79,12 @@ export function createStatusPages(core: Core, config: Config, engine: Monitoring
         );
         publicRoutes(scope, publicDeps);
         subscribeRoutes(scope, { ...publicDeps, subscriptions });
+        badgeRoutes(scope, {
+          isPublic: (id) => pages.isPublicMonitor(id),
+          status: (id) => engine.stateOf(id)?.state.status,
+          summary: (id, from, to) => engine.results.summary(id, from, to),
+          now,
+        });
       });
     },
     apiRoutes(api) {
