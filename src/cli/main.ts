@@ -4,6 +4,7 @@ import { register as registerAdmin } from './commands/admin.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerStart } from './commands/start.js';
+import { register as registerStatus } from './commands/status.js';
 import { report } from './run.js';
 
 const program = new Command()
@@ -29,7 +30,7 @@ program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
 
-for (const register of [registerStart, registerConfig, registerCheck, registerAdmin]) register(program);
+for (const register of [registerStart, registerConfig, registerCheck, registerAdmin, registerStatus]) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = report(err);
