@@ -10,15 +10,23 @@ import { seedHistory } from '../test/support/status-history.js';
 
 export const title = 'Status pages: a 20-component page with 90 days of history, cached, under a loopback load generator (autocannon)';
 
-const load = (url: string, headers: Record<string, string> = {}) =>
-  autocannon({ url, connections: 32, duration: 8, headers });
+const load = (url: string, headers: Record<string, string> = {}) => autocannon({ url, connections: 32, duration: 8, headers });
 
 export async function run(): Promise<Record<string, number>> {
   const dir = tempDir();
   const core = await openCore({ dataDir: dir.path, env: readEnvironment({}, false), logger: silentLogger() });
   const file = {
-    sites: Array.from({ length: 20 }, (_, i) => ({ name: `Site ${i}`, monitors: [{ name: 'Home', type: 'http', url: `http://127.0.0.1:9/${i}`, interval: '24h', paused: true }] })),
-    statusPages: [{ slug: 'bench', title: 'Bench status', components: Array.from({ length: 20 }, (_, i) => ({ name: `Component number ${i + 1}`, monitors: [`Site ${i}/Home`] })) }],
+    sites: Array.from({ length: 20 }, (_, i) => ({
+      name: `Site ${i}`,
+      monitors: [{ name: 'Home', type: 'http', url: `http://127.0.0.1:9/${i}`, interval: '24h', paused: true }],
+    })),
+    statusPages: [
+      {
+        slug: 'bench',
+        title: 'Bench status',
+        components: Array.from({ length: 20 }, (_, i) => ({ name: `Component number ${i + 1}`, monitors: [`Site ${i}/Home`] })),
+      },
+    ],
   };
   const loaded = parseConfig(stringify(file), 'bench.yaml', {});
   await core.sync.apply(loaded, { dryRun: false });

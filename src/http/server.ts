@@ -55,7 +55,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled('debug') }),
     return503OnClosing: true,
     // A status page's custom domain is served from its /status/<slug> routes.
-    ...(deps.statusPages ? { rewriteUrl: (req: { headers: { host?: string | undefined }; url?: string | undefined }) => deps.statusPages!.rewriteUrl(req.headers.host, req.url ?? '/') } : {}),
+    ...(deps.statusPages
+      ? {
+          rewriteUrl: (req: { headers: { host?: string | undefined }; url?: string | undefined }) =>
+            deps.statusPages!.rewriteUrl(req.headers.host, req.url ?? '/'),
+        }
+      : {}),
   });
   // zod validates inside the handlers; route schemas only describe the API.
   app.setValidatorCompiler(() => (value: unknown) => ({ value }));
@@ -110,7 +115,13 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
-      incidentsRoutes(api, { incidents: deps.incidents.service, maintenance: deps.incidents.maintenance, calendar: deps.incidents.calendar, db: deps.db, clock: deps.clock });
+      incidentsRoutes(api, {
+        incidents: deps.incidents.service,
+        maintenance: deps.incidents.maintenance,
+        calendar: deps.incidents.calendar,
+        db: deps.db,
+        clock: deps.clock,
+      });
       deps.statusPages?.apiRoutes(api);
     },
     { prefix: '/api/v1' },

@@ -25,7 +25,15 @@ export interface ApiDeps {
 }
 
 const showPage = (p: StatusPage) => ({ id: p.id, ...encodePage(p.spec), managedBy: p.managedBy, createdAt: toIso(p.createdAt), updatedAt: toIso(p.updatedAt) });
-const showUpdate = (u: IncidentUpdateRow) => ({ id: u.id, incidentId: u.incident_id, status: u.status, body: u.body, author: u.author, pages: u.pages ? (JSON.parse(u.pages) as string[]) : null, at: toIso(u.at) });
+const showUpdate = (u: IncidentUpdateRow) => ({
+  id: u.id,
+  incidentId: u.incident_id,
+  status: u.status,
+  body: u.body,
+  author: u.author,
+  pages: u.pages ? (JSON.parse(u.pages) as string[]) : null,
+  at: toIso(u.at),
+});
 const showSubscriber = (s: SubscriberRow) => ({
   id: s.id,
   type: s.kind,
@@ -49,13 +57,21 @@ export function statusPagesApiRoutes(app: FastifyInstance, deps: ApiDeps): void 
     return value;
   };
 
-  app.get('/status-pages', { schema: { ...pages, summary: 'List status pages', response: errors } }, async () => ({ data: (await deps.service.list()).map(showPage) }));
-  app.post('/status-pages', { schema: { ...pages, summary: 'Create a status page', body: jsonSchema(statusPageSchema), response: { 201: { type: 'object' }, ...errors } } }, async (req, reply) =>
-    reply.status(201).send(showPage(await after(await deps.service.create(req.body)))),
+  app.get('/status-pages', { schema: { ...pages, summary: 'List status pages', response: errors } }, async () => ({
+    data: (await deps.service.list()).map(showPage),
+  }));
+  app.post(
+    '/status-pages',
+    { schema: { ...pages, summary: 'Create a status page', body: jsonSchema(statusPageSchema), response: { 201: { type: 'object' }, ...errors } } },
+    async (req, reply) => reply.status(201).send(showPage(await after(await deps.service.create(req.body)))),
   );
-  app.get('/status-pages/:id', { schema: { ...pages, summary: 'A status page (its password shown as ********)', response: errors } }, async (req) => showPage(await deps.service.get(parseId(req))));
-  app.put('/status-pages/:id', { schema: { ...pages, summary: 'Replace a status page (a password written as ******** is kept)', body: jsonSchema(statusPageSchema), response: errors } }, async (req) =>
-    showPage(await after(await deps.service.update(parseId(req), req.body, 'replace'))),
+  app.get('/status-pages/:id', { schema: { ...pages, summary: 'A status page (its password shown as ********)', response: errors } }, async (req) =>
+    showPage(await deps.service.get(parseId(req))),
+  );
+  app.put(
+    '/status-pages/:id',
+    { schema: { ...pages, summary: 'Replace a status page (a password written as ******** is kept)', body: jsonSchema(statusPageSchema), response: errors } },
+    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'replace'))),
   );
   app.patch('/status-pages/:id', { schema: { ...pages, summary: 'Change some fields of a status page', body: patchBody, response: errors } }, async (req) =>
     showPage(await after(await deps.service.update(parseId(req), req.body, 'merge'))),
@@ -69,25 +85,49 @@ export function statusPagesApiRoutes(app: FastifyInstance, deps: ApiDeps): void 
     const page = await deps.service.get(parseId(req));
     return { data: (await new StatusPagesRepository(deps.db).subscribers(page.id, false)).map(showSubscriber) };
   });
-  app.post('/status-pages/:id/subscribers', { schema: { ...pages, summary: 'Add a webhook subscriber (signed like the webhook channel)', body: jsonSchema(webhookSubscriberSchema), response: { 201: { type: 'object' }, ...errors } } }, async (req, reply) =>
-    reply.status(201).send(showSubscriber(await deps.subscriptions.addWebhook(await deps.service.get(parseId(req)), req.body))),
+  app.post(
+    '/status-pages/:id/subscribers',
+    {
+      schema: {
+        ...pages,
+        summary: 'Add a webhook subscriber (signed like the webhook channel)',
+        body: jsonSchema(webhookSubscriberSchema),
+        response: { 201: { type: 'object' }, ...errors },
+      },
+    },
+    async (req, reply) => reply.status(201).send(showSubscriber(await deps.subscriptions.addWebhook(await deps.service.get(parseId(req)), req.body))),
   );
-  app.delete('/status-pages/:id/subscribers/:subscriberId', { schema: { ...pages, summary: 'Remove a subscriber', response: noContent } }, async (req, reply) => {
-    const { id, subscriberId } = parseInput(subscriberParams, req.params);
-    const repo = new StatusPagesRepository(deps.db);
-    const sub = await repo.subscriber(subscriberId);
-    if (!sub || sub.page_id !== id) throw new AppError('not_found', `status page ${id} has no subscriber ${subscriberId}`);
-    await repo.deleteSubscriber(subscriberId);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/status-pages/:id/subscribers/:subscriberId',
+    { schema: { ...pages, summary: 'Remove a subscriber', response: noContent } },
+    async (req, reply) => {
+      const { id, subscriberId } = parseInput(subscriberParams, req.params);
+      const repo = new StatusPagesRepository(deps.db);
+      const sub = await repo.subscriber(subscriberId);
+      if (!sub || sub.page_id !== id) throw new AppError('not_found', `status page ${id} has no subscriber ${subscriberId}`);
+      await repo.deleteSubscriber(subscriberId);
+      return reply.status(204).send();
+    },
+  );
 
   const incidents = { tags: ['incidents'], security: [{ bearer: [] }] };
-  app.get('/incidents/:id/updates', { schema: { ...incidents, summary: 'Public status updates of an incident, newest first', response: errors } }, async (req) => ({
-    data: (await deps.updates.list(parseId(req))).map(showUpdate),
-  }));
+  app.get(
+    '/incidents/:id/updates',
+    { schema: { ...incidents, summary: 'Public status updates of an incident, newest first', response: errors } },
+    async (req) => ({
+      data: (await deps.updates.list(parseId(req))).map(showUpdate),
+    }),
+  );
   app.post(
     '/incidents/:id/updates',
-    { schema: { ...incidents, summary: 'Post a public status update (Markdown); subscribers are told; "resolved" resolves the incident', body: jsonSchema(incidentUpdateSchema), response: { 201: { type: 'object' }, ...errors } } },
+    {
+      schema: {
+        ...incidents,
+        summary: 'Post a public status update (Markdown); subscribers are told; "resolved" resolves the incident',
+        body: jsonSchema(incidentUpdateSchema),
+        response: { 201: { type: 'object' }, ...errors },
+      },
+    },
     async (req, reply) => {
       const { update, notified } = await deps.updates.post(parseId(req), req.body, actorOf(req));
       return reply.status(201).send({ ...showUpdate(update), notified });
@@ -96,12 +136,20 @@ export function statusPagesApiRoutes(app: FastifyInstance, deps: ApiDeps): void 
 
   const templates = { tags: ['status pages'], security: [{ bearer: [] }] };
   const body = jsonSchema(messageTemplateSchema);
-  app.get('/message-templates', { schema: { ...templates, summary: 'Reusable messages for incident updates', response: errors } }, async () => ({ data: (await deps.templates.list()).map(showTemplate) }));
-  app.post('/message-templates', { schema: { ...templates, summary: 'Add a message template', body, response: { 201: { type: 'object' }, ...errors } } }, async (req, reply) =>
-    reply.status(201).send(showTemplate(await deps.templates.create(req.body))),
+  app.get('/message-templates', { schema: { ...templates, summary: 'Reusable messages for incident updates', response: errors } }, async () => ({
+    data: (await deps.templates.list()).map(showTemplate),
+  }));
+  app.post(
+    '/message-templates',
+    { schema: { ...templates, summary: 'Add a message template', body, response: { 201: { type: 'object' }, ...errors } } },
+    async (req, reply) => reply.status(201).send(showTemplate(await deps.templates.create(req.body))),
   );
-  app.get('/message-templates/:id', { schema: { ...templates, summary: 'A message template', response: errors } }, async (req) => showTemplate(await deps.templates.get(parseId(req))));
-  app.put('/message-templates/:id', { schema: { ...templates, summary: 'Replace a message template', body, response: errors } }, async (req) => showTemplate(await deps.templates.replace(parseId(req), req.body)));
+  app.get('/message-templates/:id', { schema: { ...templates, summary: 'A message template', response: errors } }, async (req) =>
+    showTemplate(await deps.templates.get(parseId(req))),
+  );
+  app.put('/message-templates/:id', { schema: { ...templates, summary: 'Replace a message template', body, response: errors } }, async (req) =>
+    showTemplate(await deps.templates.replace(parseId(req), req.body)),
+  );
   app.delete('/message-templates/:id', { schema: { ...templates, summary: 'Delete a message template', response: noContent } }, async (req, reply) => {
     await deps.templates.delete(parseId(req));
     return reply.status(204).send();

@@ -13,7 +13,8 @@ export interface Badge {
 }
 
 /** Verdana 11px, roughly: wide enough for the text, as shields.io sizes its badges. */
-const textWidth = (text: string) => Math.round([...text].reduce((w, c) => w + (/[il.,:;|' ]/.test(c) ? 3.5 : /[mwMW%@]/.test(c) ? 9.5 : /[A-Z0-9]/.test(c) ? 7.5 : 6.5), 0));
+const textWidth = (text: string) =>
+  Math.round([...text].reduce((w, c) => w + (/[il.,:;|' ]/.test(c) ? 3.5 : /[mwMW%@]/.test(c) ? 9.5 : /[A-Z0-9]/.test(c) ? 7.5 : 6.5), 0));
 
 /** A flat badge in the style of shields.io, with its text as <title> and aria-label for screen readers. */
 export function badgeSvg({ label, message, color }: Badge): string {
@@ -43,7 +44,10 @@ export interface BadgeSources {
   now(): number;
 }
 
-const params = z.object({ id: z.coerce.number().int().positive(), file: z.string().regex(/^(status|uptime|response)\.(svg|json)$/, 'expected status, uptime or response, .svg or .json') });
+const params = z.object({
+  id: z.coerce.number().int().positive(),
+  file: z.string().regex(/^(status|uptime|response)\.(svg|json)$/, 'expected status, uptime or response, .svg or .json'),
+});
 const query = z.object({ period: duration({ min: 3_600_000, max: 90 * 86_400_000 }).optional(), label: z.string().max(40).optional() });
 
 /** What a badge says: the live status, uptime over a period (30 days unless asked), or average response time (24 hours). */

@@ -14,7 +14,14 @@ export interface SectionSync {
   unmanaged: string[];
   compare: SyncCompare;
   /** The lines of an update, as for every other object. */
-  describe: (schema: typeof statusPageSchema, before: unknown, after: unknown, beforeOwned: Owned, afterOwned: Owned, isSecret: (path: readonly string[]) => boolean) => string[];
+  describe: (
+    schema: typeof statusPageSchema,
+    before: unknown,
+    after: unknown,
+    beforeOwned: Owned,
+    afterOwned: Owned,
+    isSecret: (path: readonly string[]) => boolean,
+  ) => string[];
   /** The `${VAR}` references written under a dotted prefix. */
   refsUnder: (prefix: string) => Record<string, string>;
 }
@@ -55,7 +62,13 @@ export async function syncStatusPages(trx: Kysely<Database>, config: Config, cod
 export async function exportStatusPages(
   db: Kysely<Database>,
   codec: StatusPageCodec,
-  prepare: (schema: typeof statusPageSchema, spec: object, envRefs: Record<string, string>, isSecret: (path: readonly string[]) => boolean, owner: string[]) => Record<string, unknown>,
+  prepare: (
+    schema: typeof statusPageSchema,
+    spec: object,
+    envRefs: Record<string, string>,
+    isSecret: (path: readonly string[]) => boolean,
+    owner: string[],
+  ) => Record<string, unknown>,
 ): Promise<Record<string, unknown>[]> {
   const rows = await new StatusPagesRepository(withStatusTables(db)).all();
   return rows.map((row) => {

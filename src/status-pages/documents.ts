@@ -1,6 +1,6 @@
 import { Feed } from 'feed';
 import ical from 'ical-generator';
-import { incidentTitle, publicUpdates, translatorOf, uptimeOf } from './html.js';
+import { incidentTitle, publicUpdates, totalOf, translatorOf, uptimeOf } from './html.js';
 import type { IncidentModel, MaintenanceModel, PageModel } from './model.js';
 import { plainText, renderMarkdown } from './sanitize.js';
 
@@ -61,7 +61,6 @@ export function summaryJson(model: PageModel, pageUrl: string) {
     page: { id: model.spec.slug, name: model.spec.title, url: pageUrl, time_zone: model.spec.timezone, updated_at: iso(model.generatedAt) },
     status: { indicator: model.indicator, description: tr.t(key) },
     components: model.components.map((c, position) => {
-      const totals = c.days.reduce((a, d) => ({ checks: a.checks + d.counts.checks, up: a.up + d.counts.up, degraded: a.degraded + d.counts.degraded, down: a.down + d.counts.down }), { checks: 0, up: 0, degraded: 0, down: 0 });
       return {
         id: componentId(model.spec.slug, c.name),
         name: c.name,
@@ -73,7 +72,7 @@ export function summaryJson(model: PageModel, pageUrl: string) {
         group_id: null,
         only_show_if_degraded: false,
         page_id: model.spec.slug,
-        uptime_90d: uptimeOf(totals),
+        uptime_90d: uptimeOf(totalOf(c.days)),
       };
     }),
     incidents: model.active.map((i) => incidentJson(model, i)),
@@ -124,14 +123,19 @@ export function feedOf(model: PageModel, pageUrl: string, feedUrls: { rss: strin
 /** Scheduled maintenance of a page as iCalendar, so people can put it in their calendars (times in UTC). */
 export function maintenanceCalendar(model: PageModel, pageUrl: string, host: string): string {
   const tr = translatorOf(model.spec);
-  const calendar = ical({ name: `${model.spec.title}: ${tr.t('scheduledMaintenance')}`, prodId: { company: 'Upkeep', product: 'status-pages', language: model.spec.language.toUpperCase() } });
+  const calendar = ical({
+    name: `${model.spec.title}: ${tr.t('scheduledMaintenance')}`,
+    prodId: { company: 'Upkeep', product: 'status-pages', language: model.spec.language.toUpperCase() },
+  });
   for (const m of model.maintenance) {
     calendar.createEvent({
       id: `${model.spec.slug}-${Buffer.from(m.name).toString('base64url')}-${m.start}@${host}`,
       start: new Date(m.start),
       end: new Date(m.end),
       summary: `${tr.t('scheduledMaintenance')}: ${m.name}`,
-      description: [m.description ? plainText(m.description) : null, m.components.length ? `${tr.t('affects')}: ${m.components.join(', ')}` : null].filter(Boolean).join('\n'),
+      description: [m.description ? plainText(m.description) : null, m.components.length ? `${tr.t('affects')}: ${m.components.join(', ')}` : null]
+        .filter(Boolean)
+        .join('\n'),
       url: pageUrl,
     });
   }

@@ -8,7 +8,9 @@ export function embedJson(model: PageModel, pageUrl: string) {
     page: { title: model.spec.title, url: pageUrl, lang: model.spec.language },
     items: [
       ...model.active.map((i) => ({ kind: 'incident', impact: i.impact, text: `${incidentTitle(i, tr)}: ${tr.t(i.status)}` })),
-      ...model.maintenance.filter((m) => m.active).map((m) => ({ kind: 'maintenance', impact: 'maintenance', text: `${tr.t('indicatorMaintenance')}: ${m.name}` })),
+      ...model.maintenance
+        .filter((m) => m.active)
+        .map((m) => ({ kind: 'maintenance', impact: 'maintenance', text: `${tr.t('indicatorMaintenance')}: ${m.name}` })),
     ],
   };
 }

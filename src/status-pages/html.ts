@@ -7,7 +7,7 @@ import { renderMarkdown } from './sanitize.js';
 import type { StatusPageSpec } from './status-page.schema.js';
 import type { UpdateStatus } from './tables.js';
 import { messageTemplate, pageTemplate } from './templates.js';
-import type { DayCounts } from './uptime.js';
+import { addCounts, noCounts, type DayCounts } from './uptime.js';
 
 /** Where a rendering of a page points: its own files on this server, or beside it in a static copy. */
 export interface PageLinks {
@@ -57,8 +57,8 @@ function dayClass(uptime: number | null): string | undefined {
   return 'x';
 }
 
-const sum = (days: readonly { counts: DayCounts }[]) =>
-  days.reduce((a, { counts: c }) => ({ checks: a.checks + c.checks, up: a.up + c.up, degraded: a.degraded + c.degraded, down: a.down + c.down }), { checks: 0, up: 0, degraded: 0, down: 0 });
+/** A component's counts over all its days. */
+export const totalOf = (days: readonly { counts: DayCounts }[]) => days.reduce((a, d) => addCounts(a, d.counts), noCounts);
 
 function incidentView(incident: IncidentModel, tr: Translator) {
   return {
@@ -66,7 +66,12 @@ function incidentView(incident: IncidentModel, tr: Translator) {
     impact: incident.impact,
     affects: incident.components.join(', '),
     affectsLabel: tr.t('affects'),
-    updates: publicUpdates(incident, tr).map((u) => ({ status: tr.t(u.status), html: renderMarkdown(u.body), time: tr.dateTime(u.at), iso: new Date(u.at).toISOString() })),
+    updates: publicUpdates(incident, tr).map((u) => ({
+      status: tr.t(u.status),
+      html: renderMarkdown(u.body),
+      time: tr.dateTime(u.at),
+      iso: new Date(u.at).toISOString(),
+    })),
   };
 }
 
@@ -85,7 +90,16 @@ export function renderPage(model: PageModel, links: PageLinks): string {
     description: spec.description ? renderMarkdown(spec.description) : null,
     indicator: model.indicator,
     indicatorText: tr.t(`indicator${(model.indicator[0]!.toUpperCase() + model.indicator.slice(1)) as 'None'}`),
-    t: { activeIncidents: tr.t('activeIncidents'), scheduledMaintenance: tr.t('scheduledMaintenance'), components: tr.t('components'), pastIncidents: tr.t('pastIncidents'), subscribe: tr.t('subscribe'), email: tr.t('email'), subscribeButton: tr.t('subscribeButton'), calendar: tr.t('calendar') },
+    t: {
+      activeIncidents: tr.t('activeIncidents'),
+      scheduledMaintenance: tr.t('scheduledMaintenance'),
+      components: tr.t('components'),
+      pastIncidents: tr.t('pastIncidents'),
+      subscribe: tr.t('subscribe'),
+      email: tr.t('email'),
+      subscribeButton: tr.t('subscribeButton'),
+      calendar: tr.t('calendar'),
+    },
     hasActive: model.active.length > 0,
     active: model.active.map((i) => incidentView(i, tr)),
     hasMaintenance: model.maintenance.length > 0,
@@ -99,7 +113,7 @@ export function renderPage(model: PageModel, links: PageLinks): string {
       description: m.description ? renderMarkdown(m.description) : null,
     })),
     components: model.components.map((c) => {
-      const total = uptimeOf(sum(c.days));
+      const total = uptimeOf(totalOf(c.days));
       return {
         name: c.name,
         description: c.description,

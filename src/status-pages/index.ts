@@ -40,7 +40,13 @@ const GLOBAL = /^\/(status|badge)\//;
  * Status pages over the running engine and incidents: the public pages with their cache, the
  * management API, subscriptions and their sender, the maintenance announcer.
  */
-export function createStatusPages(core: Core, config: Config, engine: MonitoringEngine, incidents: Incidents, senderOptions: Partial<SubscriptionSenderOptions> = {}): StatusPages {
+export function createStatusPages(
+  core: Core,
+  config: Config,
+  engine: MonitoringEngine,
+  incidents: Incidents,
+  senderOptions: Partial<SubscriptionSenderOptions> = {},
+): StatusPages {
   const log = core.logger.child({ component: 'status-pages' });
   const now = () => core.clock.now();
   const pages = new PublicPages(
@@ -58,10 +64,21 @@ export function createStatusPages(core: Core, config: Config, engine: Monitoring
   const access = new PageAccess(core.secrets.derive('status page sessions'), now);
   const attempts = new Attempts(10, now);
   const contexts = deliveryContexts({ allowPrivate: config.network.allowPrivateTargets, resolvers: config.network.resolvers, deadlineMs: 20_000 });
-  const sender = new SubscriptionSender(core.storage.db, config.email, core.secrets, () => contexts(), core.clock, log, { ...defaultSubscriptionSender, ...senderOptions });
+  const sender = new SubscriptionSender(core.storage.db, config.email, core.secrets, () => contexts(), core.clock, log, {
+    ...defaultSubscriptionSender,
+    ...senderOptions,
+  });
   const subscriptions = new Subscriptions(core.storage.db, core.secrets, core.clock, () => sender.wake());
   const pageUrl = (spec: StatusPageSpec) => pageUrlOf(spec, config);
-  const updates = new IncidentUpdates({ db: core.storage.db, incidents: incidents.service, pages, subscriptions, pageUrl, clock: core.clock, wake: () => sender.wake() });
+  const updates = new IncidentUpdates({
+    db: core.storage.db,
+    incidents: incidents.service,
+    pages,
+    subscriptions,
+    pageUrl,
+    clock: core.clock,
+    wake: () => sender.wake(),
+  });
   const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined };
   engine.results.onCommitted((events) => {
     if (events.length) pages.invalidate();
@@ -105,7 +122,9 @@ export function createStatusPages(core: Core, config: Config, engine: Monitoring
     },
     async start() {
       await pages.refresh(true);
-      timer = setInterval(() => pages.refresh().catch((err: unknown) => log.error({ err }, 'reading status pages failed')), 1_000);
+      timer = setInterval(() => {
+        pages.refresh().catch((err: unknown) => log.error({ err }, 'reading status pages failed'));
+      }, 1_000);
       timer.unref();
       sender.start();
     },

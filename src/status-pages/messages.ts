@@ -65,13 +65,24 @@ export function incidentMessage(spec: StatusPageSpec, sub: SubscriberRow, news: 
     to: sub.address,
     subject: tr.t('incidentSubject', { page: spec.title, title, status }),
     text: `${title}\n\n${status} — ${when}\n${plainText(news.update.body)}\n\n${tr.t('affects')}: ${news.incident.components.join(', ')}\n${links.page}\n\n${tr.t('unsubscribeLine')} ${links.unsubscribe}\n`,
-    html: mailPage(title, `<p><strong>${escape(status)}</strong> — ${escape(when)}</p>${renderMarkdown(news.update.body)}<p>${escape(tr.t('affects'))}: ${escape(news.incident.components.join(', '))}</p>`, links, tr),
+    html: mailPage(
+      title,
+      `<p><strong>${escape(status)}</strong> — ${escape(when)}</p>${renderMarkdown(news.update.body)}<p>${escape(tr.t('affects'))}: ${escape(news.incident.components.join(', '))}</p>`,
+      links,
+      tr,
+    ),
     headers: unsubscribeHeaders(links),
   };
 }
 
 /** What a subscriber is sent ahead of scheduled maintenance: the announcement, then a reminder. */
-export function maintenanceMessage(spec: StatusPageSpec, sub: SubscriberRow, m: MaintenanceModel, kind: 'announce' | 'reminder', links: MessageLinks): Outgoing {
+export function maintenanceMessage(
+  spec: StatusPageSpec,
+  sub: SubscriberRow,
+  m: MaintenanceModel,
+  kind: 'announce' | 'reminder',
+  links: MessageLinks,
+): Outgoing {
   const tr = translatorOf(spec);
   const when = `${tr.dateTime(m.start)} – ${tr.dateTime(m.end)}`;
   if (sub.kind === 'webhook') {
@@ -82,7 +93,13 @@ export function maintenanceMessage(spec: StatusPageSpec, sub: SubscriberRow, m: 
         event: kind === 'announce' ? 'status.maintenance.scheduled' : 'status.maintenance.reminder',
         notificationId: randomUUID(),
         page: { slug: spec.slug, title: spec.title, url: links.page },
-        maintenance: { name: m.name, description: m.description, start: new Date(m.start).toISOString(), end: new Date(m.end).toISOString(), components: m.components },
+        maintenance: {
+          name: m.name,
+          description: m.description,
+          start: new Date(m.start).toISOString(),
+          end: new Date(m.end).toISOString(),
+          components: m.components,
+        },
       },
     };
   }
@@ -93,8 +110,12 @@ export function maintenanceMessage(spec: StatusPageSpec, sub: SubscriberRow, m: 
     to: sub.address,
     subject,
     text: `${m.name}\n\n${tr.t('when')}: ${when}\n${tr.t('affects')}: ${m.components.join(', ')}\n${plainText(description)}\n\n${links.page}\n\n${tr.t('unsubscribeLine')} ${links.unsubscribe}\n`,
-    html: mailPage(m.name, `<p>${escape(tr.t('when'))}: ${escape(when)}</p><p>${escape(tr.t('affects'))}: ${escape(m.components.join(', '))}</p>${renderMarkdown(description)}`, links, tr),
+    html: mailPage(
+      m.name,
+      `<p>${escape(tr.t('when'))}: ${escape(when)}</p><p>${escape(tr.t('affects'))}: ${escape(m.components.join(', '))}</p>${renderMarkdown(description)}`,
+      links,
+      tr,
+    ),
     headers: unsubscribeHeaders(links),
   };
 }
-

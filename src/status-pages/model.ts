@@ -6,7 +6,7 @@ import { SitesRepository, type MonitorWithSite } from '../sites/sites.repository
 import type { StatusPageSpec } from './status-page.schema.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
 import { withStatusTables, type UpdateStatus } from './tables.js';
-import { localDays, type DailyUptime, type DayCounts } from './uptime.js';
+import { addCounts, localDays, noCounts, type DailyUptime, type DayCounts } from './uptime.js';
 
 export type ComponentStatus = 'operational' | 'degraded_performance' | 'partial_outage' | 'major_outage' | 'under_maintenance';
 export type Indicator = 'none' | 'minor' | 'major' | 'critical' | 'maintenance';
@@ -79,7 +79,9 @@ export interface ModelSources {
 /** Which monitors each component stands for: its "Site/Monitor" names, or every monitor of its site. */
 export function resolveComponents(spec: StatusPageSpec, monitors: readonly MonitorWithSite[]): number[][] {
   return spec.components.map((c) =>
-    c.site !== undefined ? monitors.filter((m) => m.site_name === c.site).map((m) => m.id) : monitors.filter((m) => c.monitors!.includes(`${m.site_name}/${m.name}`)).map((m) => m.id),
+    c.site !== undefined
+      ? monitors.filter((m) => m.site_name === c.site).map((m) => m.id)
+      : monitors.filter((m) => c.monitors!.includes(`${m.site_name}/${m.name}`)).map((m) => m.id),
   );
 }
 
@@ -138,10 +140,7 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
     const perMonitor = await Promise.all(ids.map((m) => sources.uptime.days(m, starts, now)));
     const days = starts.map((start, d) => ({
       start,
-      counts: perMonitor.reduce((sum, list) => {
-        const day = list[d]!;
-        return { checks: sum.checks + day.checks, up: sum.up + day.up, degraded: sum.degraded + day.degraded, down: sum.down + day.down };
-      }, { checks: 0, up: 0, degraded: 0, down: 0 } as DayCounts),
+      counts: perMonitor.reduce((sum, list) => addCounts(sum, list[d]!), noCounts),
     }));
     components.push({ name: c.name, description: c.description ?? null, status: componentStatus(ids.map((m) => sources.status(m))), monitorIds: ids, days });
   }
@@ -197,10 +196,25 @@ export function maintenanceOf(
   const shown = new Set(byComponent.flat());
   const covered = monitors.filter((m) => shown.has(m.id));
   return windows.flatMap((w) => {
-    const hit = covered.filter((m) => covers(w.spec, { site: m.site_name, key: `${m.site_name}/${m.name}`, tags: [...tagsOf(m.spec), ...tagsOf(m.site_spec)] }));
+    const hit = covered.filter((m) =>
+      covers(w.spec, { site: m.site_name, key: `${m.site_name}/${m.name}`, tags: [...tagsOf(m.spec), ...tagsOf(m.site_spec)] }),
+    );
     if (!hit.length) return [];
     const { start, end } = w.occurrence;
-    return [{ name: w.name, description: w.spec.description ?? null, start, end, active: start <= now, components: componentsOf(spec, byComponent, hit.map((m) => m.id)) }];
+    return [
+      {
+        name: w.name,
+        description: w.spec.description ?? null,
+        start,
+        end,
+        active: start <= now,
+        components: componentsOf(
+          spec,
+          byComponent,
+          hit.map((m) => m.id),
+        ),
+      },
+    ];
   });
 }
 

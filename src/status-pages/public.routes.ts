@@ -42,7 +42,14 @@ export function pageCsp(page: StatusPage): string {
 }
 
 export function linksOf(base: string, canSubscribe: boolean): PageLinks {
-  return { css: `${base}/page.css`, rss: `${base}/rss`, atom: `${base}/atom`, ics: `${base}/maintenance.ics`, json: `${base}/summary.json`, subscribe: canSubscribe ? `${base}/subscribe` : null };
+  return {
+    css: `${base}/page.css`,
+    rss: `${base}/rss`,
+    atom: `${base}/atom`,
+    ics: `${base}/maintenance.ics`,
+    json: `${base}/summary.json`,
+    subscribe: canSubscribe ? `${base}/subscribe` : null,
+  };
 }
 
 /**
@@ -50,13 +57,19 @@ export function linksOf(base: string, canSubscribe: boolean): PageLinks {
  * prompt; `strict`: only with access (feeds, JSON); `token`: the request carries a subscriber's
  * signed link, which is proof enough (one-click unsubscribe comes from a mail client, without a cookie).
  */
-export function resolvePage(req: FastifyRequest, deps: Pick<PublicDeps, 'pages' | 'access' | 'publicUrl'>, mode: 'prompt' | 'strict' | 'token'): PageRequest & { prompt: boolean } {
+export function resolvePage(
+  req: FastifyRequest,
+  deps: Pick<PublicDeps, 'pages' | 'access' | 'publicUrl'>,
+  mode: 'prompt' | 'strict' | 'token',
+): PageRequest & { prompt: boolean } {
   const { slug } = parseInput(slugParams, req.params);
   const page = deps.pages.page(slug);
   const check = () => (page ? deps.access.check(page.spec, { ip: req.ip, cookies: req.headers.cookie, authorization: req.headers.authorization }) : 'hidden');
   const access = mode === 'token' && page ? 'granted' : check();
   if (!page || access === 'hidden' || (access === 'password' && mode !== 'prompt')) {
-    throw access === 'password' ? new AppError('unauthorized', 'this status page is private: log in on the page, or send its password as HTTP Basic auth') : new AppError('not_found', 'no status page here');
+    throw access === 'password'
+      ? new AppError('unauthorized', 'this status page is private: log in on the page, or send its password as HTTP Basic auth')
+      : new AppError('not_found', 'no status page here');
   }
   const viaDomain = !req.originalUrl.startsWith('/status/');
   const requestOrigin = `${req.protocol}://${req.host}`;
@@ -66,7 +79,13 @@ export function resolvePage(req: FastifyRequest, deps: Pick<PublicDeps, 'pages' 
 }
 
 /** Sends an artifact with its ETag (304 when the client has it); private pages are never cached by others. */
-export function sendArtifact(req: FastifyRequest, reply: FastifyReply, page: StatusPage, artifact: { body: string; type: string; etag: string }, shared = false) {
+export function sendArtifact(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  page: StatusPage,
+  artifact: { body: string; type: string; etag: string },
+  shared = false,
+) {
   const priv = isPrivate(page.spec);
   reply.header('cache-control', priv ? 'private, no-store' : 'public, max-age=15');
   if (priv) reply.header('vary', 'cookie, authorization');
@@ -80,10 +99,17 @@ export function sendArtifact(req: FastifyRequest, reply: FastifyReply, page: Sta
 /** The public side of status pages: the page, its stylesheet, JSON, feeds, calendar, embed, and the password prompt. */
 export function publicRoutes(app: FastifyInstance, deps: PublicDeps): void {
   const hide = { schema: { hide: true } };
-  const serve = (kind: string, make: (model: PageModel, at: PageRequest) => { body: string; type: string }, shared = false) =>
+  const serve =
+    (kind: string, make: (model: PageModel, at: PageRequest) => { body: string; type: string }, shared = false) =>
     async (req: FastifyRequest, reply: FastifyReply) => {
       const at = resolvePage(req, deps, kind === 'html' ? 'prompt' : 'strict');
-      if (at.prompt) return reply.status(401).type('text/html; charset=utf-8').header('content-security-policy', pageCsp(at.page)).header('cache-control', 'no-store').send(passwordPage(at, undefined));
+      if (at.prompt)
+        return reply
+          .status(401)
+          .type('text/html; charset=utf-8')
+          .header('content-security-policy', pageCsp(at.page))
+          .header('cache-control', 'no-store')
+          .send(passwordPage(at, undefined));
       const artifact = await deps.pages.artifact(at.page, `${kind} ${at.url}`, (model) => make(model, at));
       return sendArtifact(req, reply, at.page, artifact, shared);
     };
@@ -96,33 +122,73 @@ export function publicRoutes(app: FastifyInstance, deps: PublicDeps): void {
     });
   };
 
-  app.get('/status/:slug', hide, serve('html', (model, at) => ({ body: renderPage(model, linksOf(at.base, deps.canSubscribe)), type: 'text/html; charset=utf-8' })));
+  app.get(
+    '/status/:slug',
+    hide,
+    serve('html', (model, at) => ({ body: renderPage(model, linksOf(at.base, deps.canSubscribe)), type: 'text/html; charset=utf-8' })),
+  );
   // The stylesheet is needed by the password prompt too, and holds nothing private.
   app.get('/status/:slug/page.css', hide, async (req, reply) => {
     const at = resolvePage(req, deps, 'prompt');
-    return sendArtifact(req, reply, at.page, await deps.pages.artifact(at.page, 'css', () => ({ body: stylesheetOf(at.page.spec), type: 'text/css; charset=utf-8' })));
+    return sendArtifact(
+      req,
+      reply,
+      at.page,
+      await deps.pages.artifact(at.page, 'css', () => ({ body: stylesheetOf(at.page.spec), type: 'text/css; charset=utf-8' })),
+    );
   });
-  app.get('/status/:slug/summary.json', hide, serve('json', (model, at) => ({ body: JSON.stringify(summaryJson(model, at.url)), type: 'application/json; charset=utf-8' }), true));
+  app.get(
+    '/status/:slug/summary.json',
+    hide,
+    serve('json', (model, at) => ({ body: JSON.stringify(summaryJson(model, at.url)), type: 'application/json; charset=utf-8' }), true),
+  );
   const feedUrls = (at: PageRequest) => ({ rss: `${at.origin}${at.base}/rss`, atom: `${at.origin}${at.base}/atom` });
-  app.get('/status/:slug/rss', hide, serve('rss', (model, at) => ({ body: feedOf(model, at.url, feedUrls(at)).rss2(), type: 'application/rss+xml; charset=utf-8' })));
-  app.get('/status/:slug/atom', hide, serve('atom', (model, at) => ({ body: feedOf(model, at.url, feedUrls(at)).atom1(), type: 'application/atom+xml; charset=utf-8' })));
-  app.get('/status/:slug/maintenance.ics', hide, serve('ics', (model, at) => ({ body: maintenanceCalendar(model, at.url, new URL(at.origin).hostname), type: 'text/calendar; charset=utf-8' })));
-  app.get('/status/:slug/embed.json', hide, serve('embed', (model, at) => ({ body: JSON.stringify(embedJson(model, at.url)), type: 'application/json; charset=utf-8' }), true));
+  app.get(
+    '/status/:slug/rss',
+    hide,
+    serve('rss', (model, at) => ({ body: feedOf(model, at.url, feedUrls(at)).rss2(), type: 'application/rss+xml; charset=utf-8' })),
+  );
+  app.get(
+    '/status/:slug/atom',
+    hide,
+    serve('atom', (model, at) => ({ body: feedOf(model, at.url, feedUrls(at)).atom1(), type: 'application/atom+xml; charset=utf-8' })),
+  );
+  app.get(
+    '/status/:slug/maintenance.ics',
+    hide,
+    serve('ics', (model, at) => ({ body: maintenanceCalendar(model, at.url, new URL(at.origin).hostname), type: 'text/calendar; charset=utf-8' })),
+  );
+  app.get(
+    '/status/:slug/embed.json',
+    hide,
+    serve('embed', (model, at) => ({ body: JSON.stringify(embedJson(model, at.url)), type: 'application/json; charset=utf-8' }), true),
+  );
   app.get('/status/:slug/embed.js', hide, async (req, reply) => {
     const at = resolvePage(req, deps, 'strict');
     if (isPrivate(at.page.spec)) throw new AppError('not_found', 'no status page here');
-    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').header('cross-origin-resource-policy', 'cross-origin').send(EMBED_SCRIPT);
+    return reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .send(EMBED_SCRIPT);
   });
 
   app.post('/status/:slug/login', hide, async (req, reply) => {
     const at = resolvePage(req, deps, 'prompt');
     const tr = translatorOf(at.page.spec);
     reply.header('content-security-policy', pageCsp(at.page)).header('cache-control', 'no-store');
-    if (!deps.attempts.allow(`login ${req.ip}`)) return reply.status(429).header('retry-after', '60').type('text/html; charset=utf-8').send(passwordPage(at, tr.t('wrongPassword')));
+    if (!deps.attempts.allow(`login ${req.ip}`))
+      return reply
+        .status(429)
+        .header('retry-after', '60')
+        .type('text/html; charset=utf-8')
+        .send(passwordPage(at, tr.t('wrongPassword')));
     const { password } = parseInput(loginBody, req.body ?? {});
-    if (!deps.access.verify(at.page.spec, password)) return reply.status(401).type('text/html; charset=utf-8').send(passwordPage(at, tr.t('wrongPassword')));
-    return reply
-      .header('set-cookie', deps.access.sessionCookie(at.page.spec, at.base || '/', req.protocol === 'https'))
-      .redirect(at.base || '/', 303);
+    if (!deps.access.verify(at.page.spec, password))
+      return reply
+        .status(401)
+        .type('text/html; charset=utf-8')
+        .send(passwordPage(at, tr.t('wrongPassword')));
+    return reply.header('set-cookie', deps.access.sessionCookie(at.page.spec, at.base || '/', req.protocol === 'https')).redirect(at.base || '/', 303);
   });
 }

@@ -94,9 +94,11 @@ export class SubscriptionSender {
         .where('next_attempt_at', '<=', now)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) continue;
-      const outcome = await this.deliver(JSON.parse(row.payload) as Outgoing, row.id, row.secret).catch(
-        (err: unknown): Delivery => ({ ok: false, retryable: true, message: describeError(err) }),
-      );
+      const outcome = await this.deliver(JSON.parse(row.payload) as Outgoing, row.id, row.secret).catch((err: unknown): Delivery => ({
+        ok: false,
+        retryable: true,
+        message: describeError(err),
+      }));
       const at = this.clock.now();
       const attempts = row.attempts + 1;
       const done = outcome.ok || !outcome.retryable || attempts >= this.options.maxAttempts;

@@ -39,7 +39,9 @@ export async function exportStatic(core: Core, slug: string, dir: string, url: s
   try {
     const states = new Map((await results.repository.allStates()).map((s) => [s.monitor_id, s.status]));
     const calendar = new MaintenanceCalendar();
-    calendar.set((await new ConfigObjectsRepository(core.storage.db).all('maintenance')).map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })));
+    calendar.set(
+      (await new ConfigObjectsRepository(core.storage.db).all('maintenance')).map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })),
+    );
     const model = await buildPageModel(page.id, page.spec, {
       db: core.storage.db,
       status: (id) => states.get(id),

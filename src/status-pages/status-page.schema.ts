@@ -35,7 +35,10 @@ export const componentSchema = z
   .object({
     name: label('component name', 120),
     description: z.string().max(500).optional(),
-    monitors: z.array(z.string().regex(/^[^/]+\/[^/]+$/, 'expected "Site name/Monitor name"')).min(1).optional(),
+    monitors: z
+      .array(z.string().regex(/^[^/]+\/[^/]+$/, 'expected "Site name/Monitor name"'))
+      .min(1)
+      .optional(),
     site: z.string().min(1).optional(),
   })
   .strict()
@@ -74,7 +77,10 @@ export const statusPageSchema = z
     /** Incidents opened by monitors show on the page at once; with false only incidents with a written update do. */
     automaticIncidents: z.boolean().default(true),
     /** How long ahead subscribers hear of scheduled maintenance, and when they are reminded. */
-    maintenanceNotice: z.object({ announce: duration({ min: 0 }).prefault('3d'), remind: duration({ min: 0 }).prefault('1h') }).strict().prefault({}),
+    maintenanceNotice: z
+      .object({ announce: duration({ min: 0 }).prefault('3d'), remind: duration({ min: 0 }).prefault('1h') })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((page, ctx) => {
@@ -144,9 +150,15 @@ export function checkStatusPageReferences(
       domains.set(d.toLowerCase(), page.slug);
     });
     page.components.forEach((c, j) => {
-      if (c.site !== undefined && !sites.has(c.site)) ctx.addIssue({ code: 'custom', path: ['statusPages', i, 'components', j, 'site'], message: `no site is named "${c.site}"` });
+      if (c.site !== undefined && !sites.has(c.site))
+        ctx.addIssue({ code: 'custom', path: ['statusPages', i, 'components', j, 'site'], message: `no site is named "${c.site}"` });
       c.monitors?.forEach((ref, k) => {
-        if (!monitors.has(ref)) ctx.addIssue({ code: 'custom', path: ['statusPages', i, 'components', j, 'monitors', k], message: `no monitor is named "${ref}" (write "Site name/Monitor name")` });
+        if (!monitors.has(ref))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['statusPages', i, 'components', j, 'monitors', k],
+            message: `no monitor is named "${ref}" (write "Site name/Monitor name")`,
+          });
       });
     });
   });

@@ -84,10 +84,19 @@ export class StatusPagesRepository {
   /** A cheap fingerprint of everything a page shows that is not in the engine's memory. */
   async signature(): Promise<string> {
     const count = (table: 'status_pages' | 'incidents' | 'incident_updates' | 'config_objects' | 'sites' | 'monitors') =>
-      this.db.selectFrom(table).select((eb) => [eb.fn.countAll<number | string>().as('n')]).executeTakeFirstOrThrow();
+      this.db
+        .selectFrom(table)
+        .select((eb) => [eb.fn.countAll<number | string>().as('n')])
+        .executeTakeFirstOrThrow();
     const latest = (table: 'status_pages' | 'incidents' | 'config_objects' | 'sites' | 'monitors') =>
-      this.db.selectFrom(table).select((eb) => [eb.fn.max('updated_at').as('at')]).executeTakeFirstOrThrow();
-    const updates = await this.db.selectFrom('incident_updates').select((eb) => [eb.fn.max('id').as('id')]).executeTakeFirstOrThrow();
+      this.db
+        .selectFrom(table)
+        .select((eb) => [eb.fn.max('updated_at').as('at')])
+        .executeTakeFirstOrThrow();
+    const updates = await this.db
+      .selectFrom('incident_updates')
+      .select((eb) => [eb.fn.max('id').as('id')])
+      .executeTakeFirstOrThrow();
     const parts = await Promise.all([
       ...(['status_pages', 'incidents', 'incident_updates', 'config_objects', 'sites', 'monitors'] as const).map(async (t) => String((await count(t)).n)),
       ...(['status_pages', 'incidents', 'config_objects', 'sites', 'monitors'] as const).map(async (t) => String((await latest(t)).at)),
@@ -100,7 +109,13 @@ export class StatusPagesRepository {
   }
 
   subscriberByAddress(pageId: number, kind: SubscriberRow['kind'], address: string): Promise<SubscriberRow | undefined> {
-    return this.db.selectFrom('status_subscribers').selectAll().where('page_id', '=', pageId).where('kind', '=', kind).where('address', '=', address).executeTakeFirst();
+    return this.db
+      .selectFrom('status_subscribers')
+      .selectAll()
+      .where('page_id', '=', pageId)
+      .where('kind', '=', kind)
+      .where('address', '=', address)
+      .executeTakeFirst();
   }
 
   subscribers(pageId: number, confirmedOnly: boolean): Promise<SubscriberRow[]> {

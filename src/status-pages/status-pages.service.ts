@@ -58,9 +58,13 @@ export function encodePage(spec: StatusPageSpec): Record<string, unknown> {
 }
 
 const managedByFile = (slug: string) =>
-  new AppError('conflict', `status page "${slug}" is defined in the config file; change it there and run "upkeep apply" (or remove it from the file to manage it here)`, {
-    details: [{ path: 'managedBy', message: 'config' }],
-  });
+  new AppError(
+    'conflict',
+    `status page "${slug}" is defined in the config file; change it there and run "upkeep apply" (or remove it from the file to manage it here)`,
+    {
+      details: [{ path: 'managedBy', message: 'config' }],
+    },
+  );
 
 /** Status pages made in the API (those of upkeep.yaml are changed there). */
 export class StatusPagesService {

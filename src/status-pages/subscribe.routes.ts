@@ -38,7 +38,11 @@ export function subscribeRoutes(app: FastifyInstance, deps: PublicDeps & { subsc
       if (!(await deps.subscriptions.fromToken(at.page, purpose, token))) return page(reply, at, 404, { heading: tr.t(heading), message: tr.t('invalidLink') });
       return page(reply, at, 200, {
         heading: tr.t(heading),
-        form: { action: `${at.base}/${purpose}`, button: tr.t(purpose === 'confirm' ? 'confirmButton' : 'unsubscribeButton'), fields: [{ name: 'token', value: String(token) }] },
+        form: {
+          action: `${at.base}/${purpose}`,
+          button: tr.t(purpose === 'confirm' ? 'confirmButton' : 'unsubscribeButton'),
+          fields: [{ name: 'token', value: String(token) }],
+        },
       });
     });
     app.post(`/status/:slug/${purpose}`, hide, async (req, reply) => {
@@ -48,7 +52,11 @@ export function subscribeRoutes(app: FastifyInstance, deps: PublicDeps & { subsc
       if (!sub) return page(reply, at, 404, { heading: tr.t(heading), message: tr.t('invalidLink') });
       if (purpose === 'confirm') await deps.subscriptions.confirm(sub);
       else await deps.subscriptions.unsubscribe(sub);
-      return page(reply, at, 200, { heading: tr.t(heading), message: tr.t(purpose === 'confirm' ? 'confirmed' : 'unsubscribed'), back: { href: at.base || '/', label: tr.t('back') } });
+      return page(reply, at, 200, {
+        heading: tr.t(heading),
+        message: tr.t(purpose === 'confirm' ? 'confirmed' : 'unsubscribed'),
+        back: { href: at.base || '/', label: tr.t('back') },
+      });
     });
   }
 }

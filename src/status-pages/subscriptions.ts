@@ -41,7 +41,17 @@ export function wants(sub: SubscriberRow, components: readonly string[]): boolea
 export async function enqueue(db: StatusDb, subscriberId: number, kind: MessageKind, outgoing: Outgoing, now: number): Promise<void> {
   await db
     .insertInto('status_messages')
-    .values({ id: randomUUID(), subscriber_id: subscriberId, kind, payload: JSON.stringify(outgoing), status: 'pending', next_attempt_at: now, last_error: null, created_at: now, delivered_at: null })
+    .values({
+      id: randomUUID(),
+      subscriber_id: subscriberId,
+      kind,
+      payload: JSON.stringify(outgoing),
+      status: 'pending',
+      next_attempt_at: now,
+      last_error: null,
+      created_at: now,
+      delivered_at: null,
+    })
     .execute();
 }
 
@@ -69,7 +79,11 @@ export class Subscriptions {
 
   links(sub: Pick<SubscriberRow, 'id' | 'nonce'>, pageUrl: string) {
     const base = pageUrl.replace(/\/+$/, '');
-    return { page: pageUrl, unsubscribe: `${base}/unsubscribe?token=${this.token('unsubscribe', sub)}`, confirm: `${base}/confirm?token=${this.token('confirm', sub)}` };
+    return {
+      page: pageUrl,
+      unsubscribe: `${base}/unsubscribe?token=${this.token('unsubscribe', sub)}`,
+      confirm: `${base}/confirm?token=${this.token('confirm', sub)}`,
+    };
   }
 
   /** The subscriber a link is for, if the link is genuine and still valid for this page. */
@@ -97,7 +111,9 @@ export class Subscriptions {
       const nonce = randomBytes(12).toString('base64url');
       const existing = await repo.subscriberByAddress(page.id, 'email', address);
       if (existing?.confirmed_at) return;
-      const id = existing?.id ?? (await repo.addSubscriber({ page_id: page.id, kind: 'email', address, secret: null, components: stored, nonce, confirmed_at: null, created_at: now }));
+      const id =
+        existing?.id ??
+        (await repo.addSubscriber({ page_id: page.id, kind: 'email', address, secret: null, components: stored, nonce, confirmed_at: null, created_at: now }));
       if (existing) await repo.renewSubscriber(id, nonce, stored);
       await enqueue(db, id, 'confirm', confirmationMail(page.spec, address, this.links({ id, nonce }, pageUrl).confirm, pageUrl), now);
     });

@@ -50,7 +50,8 @@ export class IncidentUpdates {
       template = JSON.parse(row.spec) as MessageTemplateSpec;
     }
     const status = spec.status ?? template?.status;
-    if (!status) throw new AppError('invalid_input', 'status: say what the update means: investigating, identified, monitoring or resolved (or use a template that does)');
+    if (!status)
+      throw new AppError('invalid_input', 'status: say what the update means: investigating, identified, monitoring or resolved (or use a template that does)');
     const body = spec.body ?? template!.body;
     const unknownPage = spec.pages?.find((slug) => !this.deps.pages.page(slug));
     if (unknownPage !== undefined) throw new AppError('invalid_input', `pages: no status page has the slug "${unknownPage}"`);

@@ -10,6 +10,14 @@ export interface DayCounts {
   down: number;
 }
 
+export const noCounts: DayCounts = { checks: 0, up: 0, degraded: 0, down: 0 };
+export const addCounts = (a: DayCounts, b: DayCounts): DayCounts => ({
+  checks: a.checks + b.checks,
+  up: a.up + b.up,
+  degraded: a.degraded + b.degraded,
+  down: a.down + b.down,
+});
+
 export type SummaryFn = (monitorId: number, from: number, to: number) => Promise<DayCounts>;
 
 /** The starts (UTC instants) of the last `days` local days in `timezone`, oldest first, the last one being today. */

@@ -13,7 +13,8 @@ import { testRuntime, type TestApp } from '../support/http.js';
 import { until } from '../support/receivers.js';
 import { seedHistory } from '../support/status-history.js';
 
-const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="40" height="40" rx="8" fill="#0a7d3e"/><text x="48" y="28" font-family="sans-serif" font-size="22" font-weight="700" fill="#1f2328">Acme</text></svg>';
+const LOGO =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40" viewBox="0 0 120 40"><rect width="40" height="40" rx="8" fill="#0a7d3e"/><text x="48" y="28" font-family="sans-serif" font-size="22" font-weight="700" fill="#1f2328">Acme</text></svg>';
 const hour = 3_600_000;
 
 describe.skipIf(chromiumSkipReason)('a status page in Debian Chromium', () => {
@@ -34,7 +35,8 @@ describe.skipIf(chromiumSkipReason)('a status page in Debian Chromium', () => {
     core = await openTestCore(db);
     const start = new Date(Date.now() + 26 * hour);
     start.setUTCMinutes(0, 0, 0);
-    const monitor = (name: string, path: string) => `      - { name: ${name}, type: http, url: "${target.url(path)}", interval: 1s, retryInterval: 1s, timeout: 1s }`;
+    const monitor = (name: string, path: string) =>
+      `      - { name: ${name}, type: http, url: "${target.url(path)}", interval: 1s, retryInterval: 1s, timeout: 1s }`;
     const loaded = config(`
 incidents: { groupWait: 0s }
 sites:
@@ -67,7 +69,13 @@ statusPages:
     await core.sync.apply(loaded, { dryRun: false });
     const monitors = (await core.sites.listMonitors({ limit: 10 })).items;
     // A few bad days in the last 90: a long outage 40 days ago, short ones here and there.
-    await seedHistory(core.storage.db, monitors.map((m) => m.id), 89, Date.now(), (id, ago) => (ago === 40 ? 40 : ago === 12 && id % 2 ? 4 : ago % 23 === 0 ? 1 : 0));
+    await seedHistory(
+      core.storage.db,
+      monitors.map((m) => m.id),
+      89,
+      Date.now(),
+      (id, ago) => (ago === 40 ? 40 : ago === 12 && id % 2 ? 4 : ago % 23 === 0 ? 1 : 0),
+    );
     server = await testRuntime(core, loaded.config);
     url = `${await server.app.listen({ port: 0, host: '127.0.0.1' })}/status/acme`;
     const incident = await until('the checkout incident', async () => (await server.incidents.service.list({ limit: 5 }))[0], 15_000);
@@ -76,7 +84,10 @@ statusPages:
       method: 'POST',
       url: `/api/v1/incidents/${incident.id}/updates`,
       headers: { authorization: `Bearer ${token}` },
-      payload: { status: 'identified', body: 'Payments fail at the **card provider**. We are switching to the backup provider; orders placed so far are safe.' },
+      payload: {
+        status: 'identified',
+        body: 'Payments fail at the **card provider**. We are switching to the backup provider; orders placed so far are safe.',
+      },
     });
     expect(posted.statusCode).toBe(201);
     browser = await launchChromium();
@@ -107,10 +118,19 @@ statusPages:
     const bars = page.locator('ol.bars');
     expect(await bars.count()).toBe(4);
     expect(await bars.first().locator('li').count()).toBe(90);
-    const outageDay = bars.first().locator('li').nth(89 - 40);
+    const outageDay = bars
+      .first()
+      .locator('li')
+      .nth(89 - 40);
     expect(await outageDay.getAttribute('class')).toBe('x');
     expect(await outageDay.getAttribute('title')).toMatch(/^[A-Z][a-z]{2} \d{1,2}: 86\.11 %$/);
-    expect(await bars.first().locator('li').nth(89 - 41).getAttribute('title')).toMatch(/: 100\.00 %$/);
+    expect(
+      await bars
+        .first()
+        .locator('li')
+        .nth(89 - 41)
+        .getAttribute('title'),
+    ).toMatch(/: 100\.00 %$/);
     expect(await page.locator('.range').first().textContent()).toMatch(/90 days ago.*% uptime.*Today/);
     expect(await page.locator('header img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
 

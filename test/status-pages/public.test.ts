@@ -58,7 +58,11 @@ statusPages:
   auth = { authorization: `Bearer ${(await core.accounts.createToken({ name: 't', scope: 'write' })).token}` };
   // The private monitor fails: an incident opened by monitors that must stay off the public page.
   await until('the incident of the hidden monitor', async () => (await server.incidents.service.list({ limit: 5 }))[0], 15_000);
-  await until('the public page to see the engine', async () => (await get('/status/acme/summary.json')).json<{ components: { status: string }[] }>().components[0]?.status === 'operational', 10_000);
+  await until(
+    'the public page to see the engine',
+    async () => (await get('/status/acme/summary.json')).json<{ components: { status: string }[] }>().components[0]?.status === 'operational',
+    10_000,
+  );
 });
 afterAll(async () => {
   await server?.close();
@@ -105,7 +109,12 @@ describe('what the public can see', () => {
 
   it('the password opens a private page (form and cookie, or HTTP Basic auth for feed readers); wrong ones are refused and limited', async () => {
     const form = (password: string) =>
-      server.app.inject({ method: 'POST', url: '/status/internal/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ password }).toString() });
+      server.app.inject({
+        method: 'POST',
+        url: '/status/internal/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ password }).toString(),
+      });
     expect((await form('not it')).statusCode).toBe(401);
     const ok = await form(PASSWORD);
     expect(ok.statusCode).toBe(303);
@@ -127,11 +136,18 @@ describe('what the public can see', () => {
     const svg = await get(`/badge/${ids.Home}/status.svg`);
     expect(svg.headers['content-type']).toMatch(/^image\/svg\+xml/);
     expect(svg.body).toMatch(/^<svg[^>]+role="img" aria-label="status: up"/);
-    expect((await get(`/badge/${ids.Home}/uptime.json?period=24h`)).json()).toMatchObject({ schemaVersion: 1, label: 'uptime', message: '100.00%', color: '2da44e' });
+    expect((await get(`/badge/${ids.Home}/uptime.json?period=24h`)).json()).toMatchObject({
+      schemaVersion: 1,
+      label: 'uptime',
+      message: '100.00%',
+      color: '2da44e',
+    });
     expect((await get(`/badge/${ids.Home}/response.json`)).json<{ message: string }>().message).toMatch(/^\d+ ms$/);
     expect((await get(`/badge/${ids.Home}/status.json?label=<b>shop</b>`)).json()).toMatchObject({ label: '<b>shop</b>' });
     expect((await get(`/badge/${ids.Home}/status.svg?label=<b>shop</b>`)).body).toContain('&lt;b&gt;shop&lt;/b&gt;');
-    expect((await get(`/badge/${ids.Home}/uptime.svg?period=soon`)).json()).toMatchObject({ error: { code: 'invalid_input', message: expect.stringMatching(/^period: expected a duration/) as unknown } });
+    expect((await get(`/badge/${ids.Home}/uptime.svg?period=soon`)).json()).toMatchObject({
+      error: { code: 'invalid_input', message: expect.stringMatching(/^period: expected a duration/) as unknown },
+    });
   });
 
   it('a custom domain serves its page at "/" by the Host header', async () => {
@@ -139,7 +155,9 @@ describe('what the public can see', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<title>Acme status</title>');
     expect(page.body).toContain('href="/page.css"');
-    expect((await server.app.inject({ url: '/summary.json', headers: { host: 'status.acme.test' } })).json()).toMatchObject({ page: { url: 'http://status.acme.test/' } });
+    expect((await server.app.inject({ url: '/summary.json', headers: { host: 'status.acme.test' } })).json()).toMatchObject({
+      page: { url: 'http://status.acme.test/' },
+    });
     expect((await server.app.inject({ url: '/api/v1/sites', headers: { host: 'status.acme.test', ...auth } })).statusCode).toBe(404);
   });
 });
@@ -147,8 +165,15 @@ describe('what the public can see', () => {
 describe('feeds and the calendar, read by real parsers', () => {
   it('RSS and Atom carry incidents with their updates; iCalendar carries the maintenance; JSON has the Statuspage shape', async () => {
     const siteId = (await core.sites.listSites({ limit: 1 })).items[0]!.id;
-    const incident = (await server.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: auth, payload: { siteId, title: 'Betalningar fungerar inte' } })).json<{ id: number }>();
-    await server.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/updates`, headers: auth, payload: { status: 'monitoring', body: 'En *rättning* är ute.', pages: ['acme'] } });
+    const incident = (
+      await server.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: auth, payload: { siteId, title: 'Betalningar fungerar inte' } })
+    ).json<{ id: number }>();
+    await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/incidents/${incident.id}/updates`,
+      headers: auth,
+      payload: { status: 'monitoring', body: 'En *rättning* är ute.', pages: ['acme'] },
+    });
     const parser = new RssParser();
     const rss = await parser.parseString((await get('/status/acme/rss')).body);
     expect(rss.title).toBe('Acme status');
@@ -181,7 +206,11 @@ describe('feeds and the calendar, read by real parsers', () => {
     expect((await get('/status/acme', { 'if-none-match': String(first.headers.etag) })).statusCode).toBe(304);
     const siteId = (await core.sites.listSites({ limit: 1 })).items[0]!.id;
     await server.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: auth, payload: { siteId, title: 'Nytt fel' } });
-    const changed = await until('the page to show the new incident', async () => ((await get('/status/acme')).body.includes('Nytt fel') ? true : undefined), 5_000);
+    const changed = await until(
+      'the page to show the new incident',
+      async () => ((await get('/status/acme')).body.includes('Nytt fel') ? true : undefined),
+      5_000,
+    );
     expect(changed).toBe(true);
   });
 });

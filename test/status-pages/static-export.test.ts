@@ -32,17 +32,24 @@ afterAll(async () => {
 
 describe('upkeep status export', () => {
   it('writes a self-contained copy: relative links, the CSP in a meta tag, JSON and feeds that parse', async () => {
-    const result = await runCli(['status', 'export', 'acme', out.path, '--data-dir', db.dataDir, '--url', 'https://status.acme.test/'], { env: { UPKEEP_WEBHOOK_SECRET: 'x' } });
+    const result = await runCli(['status', 'export', 'acme', out.path, '--data-dir', db.dataDir, '--url', 'https://status.acme.test/'], {
+      env: { UPKEEP_WEBHOOK_SECRET: 'x' },
+    });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/wrote 7 files \(\d+\.\d kB\) to /);
     expect(readdirSync(out.path).sort()).toEqual(['atom.xml', 'embed.json', 'index.html', 'maintenance.ics', 'page.css', 'rss.xml', 'summary.json']);
     const html = readFileSync(join(out.path, 'index.html'), 'utf8');
     expect(html).toContain('<link rel="stylesheet" href="page.css">');
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;self&#39;; img-src &#39;self&#39; data: https://cdn.acme.test;`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;self&#39;; img-src &#39;self&#39; data: https://cdn.acme.test;`,
+    );
     expect(html).not.toContain('<form');
     expect(html).toContain('Patch day');
-    expect(JSON.parse(readFileSync(join(out.path, 'summary.json'), 'utf8'))).toMatchObject({ page: { url: 'https://status.acme.test/' }, scheduled_maintenances: [{ name: 'Patch day' }] });
+    expect(JSON.parse(readFileSync(join(out.path, 'summary.json'), 'utf8'))).toMatchObject({
+      page: { url: 'https://status.acme.test/' },
+      scheduled_maintenances: [{ name: 'Patch day' }],
+    });
     const feed = await new RssParser().parseString(readFileSync(join(out.path, 'rss.xml'), 'utf8'));
     expect(feed.items.map((i) => i.title)).toEqual(['Scheduled maintenance: Patch day']);
     expect(readdirSync(out.path).some((f) => f.endsWith('.tmp'))).toBe(false);

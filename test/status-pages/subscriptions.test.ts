@@ -59,7 +59,11 @@ afterAll(async () => {
   await target?.close();
 });
 
-const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+const form = (body: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(body).toString(),
+});
 const linkIn = (text: string, path: string) => new RegExp(`(http://[^\\s"<>]+/status/acme/${path}\\?token=[\\w.-]+)`).exec(text)?.[1];
 /** Links in messages name server.publicUrl (here the default address); the test server listens elsewhere. */
 const local = (link: string | undefined) => (link ? `${base}${new URL(link).pathname}${new URL(link).search}` : undefined);
@@ -112,7 +116,12 @@ describe('email subscriptions against a real SMTP server', () => {
     expect(await gone.text()).toContain('You are unsubscribed');
     expect((await fetch(unsubscribeUrl!, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(404);
 
-    const again = await server.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.json<{ id: number }>().id}/updates`, headers: auth, payload: { template: 'Fixed' } });
+    const again = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/incidents/${incident.json<{ id: number }>().id}/updates`,
+      headers: auth,
+      payload: { template: 'Fixed' },
+    });
     expect(again.json()).toMatchObject({ status: 'resolved', notified: 0, body: 'A fix is in place and **everything works** again.' });
     expect((await core.storage.db.selectFrom('incidents').select('status').executeTakeFirstOrThrow()).status).toBe('resolved');
     await new Promise((r) => setTimeout(r, 1_500));
@@ -125,12 +134,21 @@ describe('email subscriptions against a real SMTP server', () => {
     expect((await add({ type: 'webhook', url: hook.url, secret: SECRET, components: ['Web shop'] })).statusCode).toBe(201);
     expect((await add({ type: 'webhook', url: `${hook.url}/search`, secret: SECRET, components: ['Search'] })).statusCode).toBe(201);
     expect((await add({ type: 'webhook', url: `${hook.url}/blog`, secret: SECRET, components: ['Blog'] })).statusCode).toBe(201);
-    expect((await add({ type: 'webhook', url: hook.url, secret: 'short' })).json()).toMatchObject({ error: { message: 'secret: a webhook secret is at least 16 characters' } });
+    expect((await add({ type: 'webhook', url: hook.url, secret: 'short' })).json()).toMatchObject({
+      error: { message: 'secret: a webhook secret is at least 16 characters' },
+    });
 
     const siteId = (await core.sites.listSites({ limit: 10 })).items.find((s) => s.spec.name === 'Shop')!.id;
-    const incident = (await server.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: auth, payload: { siteId, title: 'Slow pages' } })).json<{ id: number }>();
+    const incident = (await server.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: auth, payload: { siteId, title: 'Slow pages' } })).json<{
+      id: number;
+    }>();
     // A manual incident touches every component of its site; this update is for the page "acme".
-    const posted = await server.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/updates`, headers: auth, payload: { status: 'investigating', body: 'Looking into it.', pages: ['acme'] } });
+    const posted = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/incidents/${incident.id}/updates`,
+      headers: auth,
+      payload: { status: 'investigating', body: 'Looking into it.', pages: ['acme'] },
+    });
     expect(posted.json()).toMatchObject({ notified: 2 });
     const messages = await until('both webhooks', () => (hook.messages.length >= 2 ? hook.messages : undefined), 10_000);
     expect(messages.every((m) => m.signed)).toBe(true);
@@ -138,7 +156,16 @@ describe('email subscriptions against a real SMTP server', () => {
     expect(messages[0]!.body).toMatchObject({ page: { slug: 'acme' }, update: { status: 'investigating', body: 'Looking into it.' } });
     await new Promise((r) => setTimeout(r, 1_500));
     expect(hook.messages.map((m) => m.headers['x-upkeep-event'])).toHaveLength(2);
-    expect((await server.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/updates`, headers: auth, payload: { status: 'monitoring', body: 'x', pages: ['nope'] } })).json()).toMatchObject({
+    expect(
+      (
+        await server.app.inject({
+          method: 'POST',
+          url: `/api/v1/incidents/${incident.id}/updates`,
+          headers: auth,
+          payload: { status: 'monitoring', body: 'x', pages: ['nope'] },
+        })
+      ).json(),
+    ).toMatchObject({
       error: { message: 'pages: no status page has the slug "nope"' },
     });
   });

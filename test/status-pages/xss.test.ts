@@ -12,7 +12,11 @@ import { testRuntime, type TestApp } from '../support/http.js';
 
 /** Names of sites, monitors and maintenance windows cannot hold "/" (it separates them in references). */
 const asName = (i: number, p: string) => `${i} ${p.replaceAll('/', '∕')}`.slice(0, 120);
-const tags = new Set('html head meta title link body header div img h1 main p section h2 h3 h4 h5 h6 article strong em del code pre blockquote hr br time ul ol li span footer a form input button label table thead tbody tr th td'.split(' '));
+const tags = new Set(
+  'html head meta title link body header div img h1 main p section h2 h3 h4 h5 h6 article strong em del code pre blockquote hr br time ul ol li span footer a form input button label table thead tbody tr th td'.split(
+    ' ',
+  ),
+);
 
 /** Everything in the page that could run, load or navigate: elements we never write, handlers, script URLs, inline styles, images other than the logo. */
 function dangers(logo: string): string[] {
@@ -22,8 +26,10 @@ function dangers(logo: string): string[] {
     const tag = el.tagName.toLowerCase();
     if (!allowed.has(tag)) found.push(`<${tag}>`);
     for (const attr of Array.from(el.attributes)) {
-      if (/^on/i.test(attr.name) || attr.name === 'style' || attr.name === 'srcdoc' || attr.name === 'formaction' || attr.name === 'autofocus') found.push(`${tag}[${attr.name}]`);
-      if (/^(href|src|action|data|xlink:href)$/i.test(attr.name) && /^\s*(javascript|data|vbscript):/i.test(attr.value)) found.push(`${tag}[${attr.name}=${attr.value}]`);
+      if (/^on/i.test(attr.name) || attr.name === 'style' || attr.name === 'srcdoc' || attr.name === 'formaction' || attr.name === 'autofocus')
+        found.push(`${tag}[${attr.name}]`);
+      if (/^(href|src|action|data|xlink:href)$/i.test(attr.name) && /^\s*(javascript|data|vbscript):/i.test(attr.value))
+        found.push(`${tag}[${attr.name}=${attr.value}]`);
     }
     if (tag === 'img' && el.getAttribute('src') !== logo) found.push(`img[src=${el.getAttribute('src')}]`);
     if (tag === 'meta' && !el.hasAttribute('charset') && el.getAttribute('name') !== 'viewport') found.push('meta');
@@ -47,7 +53,10 @@ describe.skipIf(chromiumSkipReason)(`${xssPayloads.length} XSS payloads in every
     target = await startHttpServer((req, res) => {
       const i = /^\/customer\/(\d+)$/.exec(req.url ?? '')?.[1];
       // A customer's own site with the status banner snippet on it.
-      if (i) return res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>shop</title><p>Welcome</p><script src="${base}/status/xss-${i}/embed.js" async></script>`);
+      if (i)
+        return res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(`<!doctype html><title>shop</title><p>Welcome</p><script src="${base}/status/xss-${i}/embed.js" async></script>`);
       return res.end('ok');
     });
     db = await createTestDatabase('sqlite');
@@ -55,7 +64,13 @@ describe.skipIf(chromiumSkipReason)(`${xssPayloads.length} XSS payloads in every
     const tomorrow = Date.now() + 86_400_000;
     const file = {
       sites: xssPayloads.map((p, i) => ({ name: asName(i, p), monitors: [{ name: asName(i, p), type: 'http', url: target.url(`/m${i}`), interval: '1h' }] })),
-      maintenance: xssPayloads.map((p, i) => ({ name: asName(i, p), description: p, sites: [asName(i, p)], start: new Date(tomorrow).toISOString(), end: new Date(tomorrow + 3_600_000).toISOString() })),
+      maintenance: xssPayloads.map((p, i) => ({
+        name: asName(i, p),
+        description: p,
+        sites: [asName(i, p)],
+        start: new Date(tomorrow).toISOString(),
+        end: new Date(tomorrow + 3_600_000).toISOString(),
+      })),
       statusPages: xssPayloads.map((p, i) => ({
         slug: `xss-${i}`,
         title: p,
@@ -77,7 +92,12 @@ describe.skipIf(chromiumSkipReason)(`${xssPayloads.length} XSS payloads in every
     for (const [i, p] of xssPayloads.entries()) {
       const siteId = sites.find((s) => s.spec.name === asName(i, p))!.id;
       const opened = await server.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: auth, payload: { siteId, title: p.slice(0, 200) } });
-      const update = await server.app.inject({ method: 'POST', url: `/api/v1/incidents/${opened.json<{ id: number }>().id}/updates`, headers: auth, payload: { status: 'identified', body: p } });
+      const update = await server.app.inject({
+        method: 'POST',
+        url: `/api/v1/incidents/${opened.json<{ id: number }>().id}/updates`,
+        headers: auth,
+        payload: { status: 'identified', body: p },
+      });
       expect(update.statusCode).toBe(201);
     }
     await server.statusPages.pages.refresh(true);

@@ -8,7 +8,13 @@ import { DAY, HOUR, rollUpResults, type RawRow } from '../../src/monitoring/roll
  * (hour and day rollups from one check every 5 minutes), so pages show 90-day bars without
  * waiting 90 days. `downChecks(monitorId, daysAgo)` says how many of a day's 288 checks failed.
  */
-export async function seedHistory(db: Kysely<Database>, monitorIds: readonly number[], days: number, now: number, downChecks: (monitorId: number, daysAgo: number) => number): Promise<void> {
+export async function seedHistory(
+  db: Kysely<Database>,
+  monitorIds: readonly number[],
+  days: number,
+  now: number,
+  downChecks: (monitorId: number, daysAgo: number) => number,
+): Promise<void> {
   const today = now - (now % DAY);
   const repo = new ResultsRepository(db);
   for (const monitorId of monitorIds) {
@@ -19,7 +25,17 @@ export async function seedHistory(db: Kysely<Database>, monitorIds: readonly num
       for (let i = 0; i < 288; i++) {
         const ok = i >= down;
         const ms = 80 + ((monitorId * 7 + i * 13) % 60);
-        rows.push({ monitor_id: monitorId, at: start + i * 300_000 + 1_000, status: ok ? 0 : 2, duration_ms: ms, dns_ms: 2, connect_ms: 5, tls_ms: 10, ttfb_ms: ms - 20, transfer_ms: 3 });
+        rows.push({
+          monitor_id: monitorId,
+          at: start + i * 300_000 + 1_000,
+          status: ok ? 0 : 2,
+          duration_ms: ms,
+          dns_ms: 2,
+          connect_ms: 5,
+          tls_ms: 10,
+          ttfb_ms: ms - 20,
+          transfer_ms: 3,
+        });
       }
     }
     await repo.upsertRollups([...rollUpResults(rows, HOUR), ...rollUpResults(rows, DAY)]);

@@ -14,7 +14,10 @@ export function register(program: Command): void {
     .option('-d, --data-dir <dir>', 'data directory (SQLite); UPKEEP_DATABASE_URL selects PostgreSQL', DEFAULT_DATA_DIR)
     .option('--url <url>', 'where the copy will be served, for absolute links in feeds and JSON')
     .option('--every <duration>', 'keep running and refresh the copy this often, e.g. 1m', parseDurationOption)
-    .addHelpText('after', '\nExamples:\n  $ upkeep status export acme ./public/status\n  $ upkeep status export acme /var/www/status --url https://status.acme.com --every 1m')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ upkeep status export acme ./public/status\n  $ upkeep status export acme /var/www/status --url https://status.acme.com --every 1m',
+    )
     .action(
       action(async (slug: string, dir: string, opts: { dataDir: string; url?: string; every?: number }) => {
         const once = async () => {
