@@ -6,6 +6,7 @@ import type { MonitoringEngine } from '../monitoring/engine.js';
 import { ConfigObjectsService } from '../incidents/config-objects.service.js';
 import { deliveryContexts } from '../notify/deliver.js';
 import { Attempts, PageAccess } from './access.js';
+import { MaintenanceAnnouncer } from './announcer.js';
 import { statusPagesApiRoutes } from './api.routes.js';
 import { badgeRoutes } from './badges.js';
 import { PublicPages } from './pages.js';
@@ -23,6 +24,7 @@ export interface StatusPages {
   pages: PublicPages;
   updates: IncidentUpdates;
   sender: SubscriptionSender;
+  announcer: MaintenanceAnnouncer;
   /** Public routes (pages, feeds, badges, subscriptions): no token needed. */
   publicRoutes(app: FastifyInstance): Promise<void>;
   /** Management routes, registered under /api/v1 (bearer token). */
@@ -79,15 +81,26 @@ export function createStatusPages(
     clock: core.clock,
     wake: () => sender.wake(),
   });
+  const announcer = new MaintenanceAnnouncer({
+    db: core.storage.db,
+    pages,
+    upcoming: (from, to) => incidents.calendar.upcoming(from, to),
+    subscriptions,
+    pageUrl,
+    clock: core.clock,
+    wake: () => sender.wake(),
+  });
   const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined };
   engine.results.onCommitted((events) => {
     if (events.length) pages.invalidate();
   });
   let timer: NodeJS.Timeout | undefined;
+  let announcing: NodeJS.Timeout | undefined;
   return {
     pages,
     updates,
     sender,
+    announcer,
     async publicRoutes(app) {
       await app.register(async (scope) => {
         // Forms post url-encoded bodies; only these routes read them.
@@ -126,10 +139,17 @@ export function createStatusPages(
         pages.refresh().catch((err: unknown) => log.error({ err }, 'reading status pages failed'));
       }, 1_000);
       timer.unref();
+      const announce = () => {
+        announcer.tick().catch((err: unknown) => log.error({ err }, 'announcing maintenance failed'));
+      };
+      announcing = setInterval(announce, 60_000);
+      announcing.unref();
+      announce();
       sender.start();
     },
     async stop() {
       clearInterval(timer);
+      clearInterval(announcing);
       await sender.stop();
     },
   };

@@ -169,4 +169,28 @@ describe('email subscriptions against a real SMTP server', () => {
       error: { message: 'pages: no status page has the slug "nope"' },
     });
   });
+
+  it('announces scheduled maintenance to subscribers ahead of time, then reminds them, each once', async () => {
+    const before = hook.messages.length;
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const window = (name: string, startsIn: number) => ({ name, start: at(startsIn), end: at(startsIn + 3_600_000), monitors: ['Shop/Home'] });
+    expect((await server.app.inject({ method: 'POST', url: '/api/v1/maintenance', headers: auth, payload: window('Far', 2 * 86_400_000) })).statusCode).toBe(
+      201,
+    );
+    expect((await server.app.inject({ method: 'POST', url: '/api/v1/maintenance', headers: auth, payload: window('Soon', 30 * 60_000) })).statusCode).toBe(201);
+    const events = await until(
+      'the announcement and the reminder',
+      async () => {
+        await server.statusPages.announcer.tick();
+        const mine = hook.messages.slice(before).map((m) => `${m.body.event} ${(m.body as { maintenance?: { name: string } }).maintenance?.name}`);
+        return mine.length >= 2 ? mine : undefined;
+      },
+      10_000,
+    );
+    // Only the "Web shop" subscriber hears of it: the maintenance covers its component alone.
+    expect(events.sort()).toEqual(['status.maintenance.reminder Soon', 'status.maintenance.scheduled Far']);
+    await server.statusPages.announcer.tick();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(hook.messages.length - before).toBe(2);
+  });
 });

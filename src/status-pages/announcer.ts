@@ -1,0 +1,68 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
+import type { MaintenanceSpec } from '../incidents/incidents.schema.js';
+import type { Occurrence } from '../incidents/maintenance.js';
+import type { Clock } from '../lib/clock.js';
+import { SitesRepository } from '../sites/sites.repository.js';
+import { maintenanceMessage } from './messages.js';
+import { maintenanceOf, resolveComponents } from './model.js';
+import type { PublicPages } from './pages.js';
+import type { StatusPageSpec } from './status-page.schema.js';
+import { StatusPagesRepository } from './status-pages.repository.js';
+import { enqueue, wants, type Subscriptions } from './subscriptions.js';
+import { withStatusTables } from './tables.js';
+
+export interface AnnouncerDeps {
+  db: Kysely<Database>;
+  pages: PublicPages;
+  upcoming: (from: number, to: number) => { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[];
+  subscriptions: Subscriptions;
+  pageUrl: (spec: StatusPageSpec) => string;
+  clock: Clock;
+  wake: () => void;
+}
+
+/**
+ * Tells subscribers of scheduled maintenance ahead of time: an announcement once an occurrence is
+ * within the page's `maintenanceNotice.announce`, a reminder once it is within `remind`. Each is
+ * recorded per page and occurrence in the transaction that queues the messages, so neither is
+ * sent twice, across restarts too; an occurrence first seen inside the reminder time gets only the
+ * reminder.
+ */
+export class MaintenanceAnnouncer {
+  constructor(private readonly deps: AnnouncerDeps) {}
+
+  async tick(): Promise<void> {
+    const { db, clock } = this.deps;
+    const now = clock.now();
+    const monitors = await new SitesRepository(db).allMonitors();
+    let queued = false;
+    for (const page of this.deps.pages.all()) {
+      const { announce, remind } = page.spec.maintenanceNotice;
+      const byComponent = resolveComponents(page.spec, monitors);
+      const coming = maintenanceOf(page.spec, byComponent, monitors, this.deps.upcoming(now, now + announce), now).filter((m) => m.start > now);
+      for (const m of coming) {
+        const kind = m.start - now <= remind ? 'reminder' : 'announce';
+        queued =
+          (await db.transaction().execute(async (trx) => {
+            const tables = withStatusTables(trx);
+            const repo = new StatusPagesRepository(tables);
+            if (!(await repo.announce(page.id, m.name, m.start, kind))) return false;
+            if (kind === 'reminder') await repo.announce(page.id, m.name, m.start, 'announce');
+            for (const sub of await repo.subscribers(page.id, true)) {
+              if (!wants(sub, m.components)) continue;
+              await enqueue(
+                tables,
+                sub.id,
+                'maintenance',
+                maintenanceMessage(page.spec, sub, m, kind, this.deps.subscriptions.links(sub, this.deps.pageUrl(page.spec))),
+                now,
+              );
+            }
+            return true;
+          })) || queued;
+      }
+    }
+    if (queued) this.deps.wake();
+  }
+}
