@@ -214,3 +214,53 @@ describe('feeds and the calendar, read by real parsers', () => {
     expect(changed).toBe(true);
   });
 });
+
+describe('the management API', () => {
+  it('refuses pages of the config file with 409, never returns a password, and manages pages made in the API', async () => {
+    const list = (await server.app.inject({ url: '/api/v1/status-pages', headers: auth })).json<{
+      data: { id: number; slug: string; access?: { password: string } }[];
+    }>().data;
+    const internal = list.find((p) => p.slug === 'internal')!;
+    expect(internal.access!.password).toBe('********');
+    expect(JSON.stringify(list)).not.toContain(PASSWORD);
+    const refused = await server.app.inject({ method: 'PATCH', url: `/api/v1/status-pages/${internal.id}`, headers: auth, payload: { title: 'x' } });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({
+      error: { message: expect.stringContaining('defined in the config file; change it there and run "upkeep apply"') as unknown },
+    });
+
+    const page = { slug: 'client-b', title: 'Client B', access: { password: 'client b secret' }, components: [{ name: 'Shop', site: 'Shop' }] };
+    const created = await server.app.inject({ method: 'POST', url: '/api/v1/status-pages', headers: auth, payload: page });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ slug: 'client-b', managedBy: 'api', access: { password: '********' } });
+    const id = created.json<{ id: number }>().id;
+    const patched = await server.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/status-pages/${id}`,
+      headers: auth,
+      payload: { title: 'Client B status', access: { password: '********' } },
+    });
+    expect(patched.json()).toMatchObject({ title: 'Client B status' });
+    const basic = `Basic ${Buffer.from('x:client b secret').toString('base64')}`;
+    expect((await get('/status/client-b/summary.json', { authorization: basic })).json()).toMatchObject({ page: { name: 'Client B status' } });
+    const clash = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/status-pages',
+      headers: auth,
+      payload: { ...page, components: [{ name: 'X', monitors: ['Shop/Nope'] }] },
+    });
+    expect(clash.json()).toMatchObject({ error: { code: 'conflict', message: 'a status page with the slug "client-b" already exists' } });
+    const bad = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/status-pages',
+      headers: auth,
+      payload: { ...page, slug: 'c', components: [{ name: 'X', monitors: ['Shop/Nope'] }] },
+    });
+    expect(bad.json()).toMatchObject({
+      error: { code: 'invalid_input', message: 'components[0].monitors: no monitor is named "Shop/Nope" (write "Site name/Monitor name")' },
+    });
+    expect((await server.app.inject({ method: 'DELETE', url: `/api/v1/status-pages/${id}`, headers: auth })).statusCode).toBe(204);
+    expect((await get('/status/client-b')).statusCode).toBe(404);
+    expect((await server.app.inject({ url: '/api/v1/status-pages' })).statusCode).toBe(401);
+  });
+});
