@@ -64,9 +64,62 @@ export interface UsersTable {
   id: Generated<number>;
   email: string;
   password_hash: string;
+  /** The global role; with team memberships, owner and admin stay global and the rest is per team. */
   role: Role;
   created_at: Millis;
   updated_at: Millis;
+  name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Sealed TOTP secret; null while two-factor login is off. */
+  totp_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The last time step whose code was accepted: a code works once. */
+  totp_last_step: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON list of SHA-256 hashes of unused recovery codes. */
+  recovery_codes: ColumnType<string | null, string | null | undefined, string | null>;
+  failed_logins: ColumnType<number | null, number | null | undefined, number | null>;
+  locked_until: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  password_changed_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  disabled: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie's token. */
+  id: string;
+  user_id: number;
+  csrf: string;
+  created_at: Millis;
+  last_seen_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  /** JSON: { tags: [...], sites: [...] } — the sites the team sees. */
+  spec: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface MembershipsTable {
+  user_id: number;
+  team_id: number;
+  role: Role;
+}
+
+export interface ActivityTable {
+  id: Generated<number>;
+  at: Millis;
+  /** Who, as people read it: "alice@shop.test", "API token #3 (ci)", "upkeep apply". */
+  actor: string;
+  user_id: number | null;
+  action: string;
+  /** What it was done to: "site 3", "monitor 12", "user 2". */
+  object: string | null;
+  summary: string;
+  ip: string | null;
 }
 
 export type TokenScope = 'read' | 'write';
@@ -266,6 +319,10 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   used_links: UsedLinksTable;
   config_objects: ConfigObjectsTable;
+  sessions: SessionsTable;
+  teams: TeamsTable;
+  memberships: MembershipsTable;
+  activity: ActivityTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;
