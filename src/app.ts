@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { loadSecretBox } from './lib/secrets.js';
 import { ChannelCodec } from './notify/channel-codec.js';
+import { ChannelsService } from './notify/channels.service.js';
 import { SiteCodec, SitesService } from './sites/sites.service.js';
 
 export const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -29,6 +30,8 @@ export interface Core {
   sites: SitesService;
   siteCodec: SiteCodec;
   sync: ConfigSync;
+  /** Notification channels (the API's use cases; sending is notify/deliver.ts). */
+  channels: ChannelsService;
   exportConfig(options: { includeSecrets: boolean }): ReturnType<typeof exportConfig>;
   close(): Promise<void>;
 }
@@ -56,6 +59,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     sites: new SitesService(storage.db, siteCodec, clock),
     siteCodec,
     sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock),
+    channels: new ChannelsService(storage.db, channelCodec, clock),
     exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, opts),
     close: () => storage.close(),
   };

@@ -50,6 +50,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       accounts: core.accounts,
       sites: core.sites,
       engine,
+      channels: core.channels,
+      delivery: { allowPrivate: options.allowPrivate ?? config.network.allowPrivateTargets, resolvers: config.network.resolvers },
       metrics: { registry, public: config.metrics.public },
       publicUrl: config.server.publicUrl,
       version,

@@ -13,6 +13,9 @@ import type { MonitoringEngine } from '../monitoring/engine.js';
 import { monitoringRoutes } from '../monitoring/monitoring.routes.js';
 import { pingRoutes } from '../monitoring/ping.routes.js';
 import { AppError } from '../lib/errors.js';
+import type { ChannelsService } from '../notify/channels.service.js';
+import { channelsRoutes } from '../notify/channels.routes.js';
+import { deliveryContexts, type DeliverySettings } from '../notify/deliver.js';
 import { registerApiAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 
@@ -22,6 +25,9 @@ export interface HttpDeps {
   accounts: AccountsService;
   sites: SitesService;
   engine: MonitoringEngine;
+  channels: ChannelsService;
+  /** How test sends reach the network (network.allowPrivateTargets, resolvers, caFiles). */
+  delivery: DeliverySettings;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -89,13 +95,14 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
               'Sites, monitors and everything Upkeep keeps. Authenticate with `Authorization: Bearer <token>` (make one with `upkeep token create`).',
           },
           components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }],
+          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }, { name: 'channels' }],
         },
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
+      channelsRoutes(api, deps.channels, deliveryContexts(deps.delivery));
     },
     { prefix: '/api/v1' },
   );

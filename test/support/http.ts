@@ -25,6 +25,8 @@ export async function testServer(core: Core, config: ConfigInput = {}): Promise<
     accounts: core.accounts,
     sites: core.sites,
     engine,
+    channels: core.channels,
+    delivery: { allowPrivate: parsed.network.allowPrivateTargets, deadlineMs: 5000 },
     metrics: { registry, public: parsed.metrics.public },
     version: 'test',
     ready: async () => ({ ok: true, checks: {} }),
