@@ -17,7 +17,8 @@ import { samplePayload } from './sample.js';
 
 /** The written form of a channel (durations as "60s"), with secrets shown as `********`. */
 export function encodeChannel(spec: ChannelSpec): Record<string, unknown> {
-  return z.encode(channelSchema, redactSecrets(spec, channelSecretFields[spec.type])) as Record<string, unknown>;
+  // Encoded first: a redacted URL (a Slack webhook) would no longer pass the schema.
+  return redactSecrets(z.encode(channelSchema, spec) as Record<string, unknown>, channelSecretFields[spec.type]);
 }
 
 const nullable = z.string().nullable();
