@@ -44,7 +44,14 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
 
   app.get(
     '/channels',
-    { schema: { ...tag, summary: 'List notification channels', querystring: jsonSchema(channelQuery), response: { 200: jsonSchema(pageOf(channelOut)), ...errors } } },
+    {
+      schema: {
+        ...tag,
+        summary: 'List notification channels',
+        querystring: jsonSchema(channelQuery),
+        response: { 200: jsonSchema(pageOf(channelOut)), ...errors },
+      },
+    },
     async (req) => {
       const q = parseInput(channelQuery, req.query);
       const page = await channels.list({ limit: q.limit, afterId: q.cursor, type: q.type, search: q.q });

@@ -45,7 +45,10 @@ const previewData = z
       })
       .partial()
       .strict(),
-    site: z.object({ id: z.number().int(), name: z.string(), url: nullable, tags: z.array(z.string()) }).partial().strict(),
+    site: z
+      .object({ id: z.number().int(), name: z.string(), url: nullable, tags: z.array(z.string()) })
+      .partial()
+      .strict(),
     monitors: z.array(
       z.object({ id: z.number().int(), name: z.string(), type: z.string(), status: z.string(), message: z.string(), since: z.string() }).strict(),
     ),
@@ -165,7 +168,10 @@ export class ChannelsService {
       ...(await sites.allMonitors()).filter((m) => named(m.spec)).map((m) => `monitor "${m.site_name}/${m.name}"`),
     ];
     if (users.length) {
-      throw new AppError('conflict', `cannot ${action} channel "${name}": ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''} notify it; change them first`);
+      throw new AppError(
+        'conflict',
+        `cannot ${action} channel "${name}": ${users.slice(0, 5).join(', ')}${users.length > 5 ? ', …' : ''} notify it; change them first`,
+      );
     }
   }
 }

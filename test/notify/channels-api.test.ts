@@ -47,7 +47,7 @@ describe('the channels API', () => {
     id = res.body.id;
     expect((await call('GET', `/channels/${id}`)).body.url).toBe('********');
     const list = await call('GET', '/channels?type=slack');
-    expect(list.body.data.map((c: any) => c.name)).toEqual(['ops-slack']);
+    expect(list.body.data.map((c: { name: string }) => c.name)).toEqual(['ops-slack']);
     const raw = await core.storage.db.selectFrom('channels').selectAll().execute();
     expect(JSON.stringify(raw)).not.toContain(SLACK_SECRET);
   });
@@ -80,7 +80,12 @@ describe('the channels API', () => {
     expect(last.url).toBe(`/services/${SLACK_SECRET}`);
     expect(last.json().blocks[0].text.text).toBe('Hello from Example shop');
     mock.answer(() => ({ status: 410, body: 'channel_is_archived' }));
-    expect((await call('POST', `/channels/${id}/test`)).body).toEqual({ ok: false, retryable: false, status: 410, message: 'slack answered 410: channel_is_archived' });
+    expect((await call('POST', `/channels/${id}/test`)).body).toEqual({
+      ok: false,
+      retryable: false,
+      status: 410,
+      message: 'slack answered 410: channel_is_archived',
+    });
     expect((await call('POST', '/channels/9999/test')).status).toBe(404);
   });
 
@@ -133,6 +138,8 @@ describe('the channels API', () => {
 
   it('is described in the OpenAPI document', async () => {
     const doc = (await app.inject('/api/v1/openapi.json')).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/channels', '/api/v1/channels/{id}', '/api/v1/channels/{id}/test', '/api/v1/templates/preview']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/channels', '/api/v1/channels/{id}', '/api/v1/channels/{id}/test', '/api/v1/templates/preview']),
+    );
   });
 });

@@ -26,18 +26,25 @@ afterEach(async () => {
 /** A real SMTP server on loopback that keeps every message it accepts. */
 async function smtp(options: SMTPServerOptions): Promise<{ port: number; mail: Received[] }> {
   const mail: Received[] = [];
-  server = new SMTPServer({
+  const created = new SMTPServer({
     key: certs.valid.key,
     cert: certs.valid.cert,
     logger: false,
     onAuth: (auth, _session, callback) =>
-      auth.username === 'upkeep' && auth.password === 'smtp-password' ? callback(null, { user: auth.username }) : callback(new Error('Invalid username or password')),
+      auth.username === 'upkeep' && auth.password === 'smtp-password'
+        ? callback(null, { user: auth.username })
+        : callback(new Error('Invalid username or password')),
     onData: (stream, session: SMTPServerSession, callback) => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         mail.push({
-          session: { secure: session.secure, user: session.user, from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, to: session.envelope.rcptTo.map((r) => r.address) },
+          session: {
+            secure: session.secure,
+            user: session.user,
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+            to: session.envelope.rcptTo.map((r) => r.address),
+          },
           raw: Buffer.concat(chunks).toString('utf8'),
         });
         callback();
@@ -45,8 +52,9 @@ async function smtp(options: SMTPServerOptions): Promise<{ port: number; mail: R
     },
     ...options,
   });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  return { port: (server!.server.address() as AddressInfo).port, mail };
+  server = created;
+  await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+  return { port: (created.server.address() as AddressInfo).port, mail };
 }
 
 const channel = (port: number, security: 'starttls' | 'tls' | 'none', auth = true) =>

@@ -83,7 +83,9 @@ describe('data is inert in every format', () => {
     // Even with a function smuggled into the data, the view holds only plain values.
     (payload.incident as Record<string, unknown>).title = () => 'lambda ran';
     expect(renderTemplate('[{{incident.title}}]', payload as never, 'plain')).toBe('[]');
-    expect(renderTemplate('[{{constructor}}{{__proto__}}{{#incident}}{{constructor}}{{/incident}}{{site.tags.constructor}}]', payload as never, 'plain')).toBe('[]');
+    expect(renderTemplate('[{{constructor}}{{__proto__}}{{#incident}}{{constructor}}{{/incident}}{{site.tags.constructor}}]', payload as never, 'plain')).toBe(
+      '[]',
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -124,7 +126,9 @@ describe('default templates and previews', () => {
     const preview = renderPreview(channel, 'incident.opened', samplePayload('incident.opened'));
     expect(preview).toMatchObject({ format: 'markdown', title: 'DOWN Example shop' });
     expect(preview.body).toContain('Severity: critical');
-    expect(renderPreview(channel, 'incident.opened', samplePayload('incident.opened'), { opened: { body: '{{#monitors}}{{name}};{{/monitors}}' } })).toMatchObject({
+    expect(
+      renderPreview(channel, 'incident.opened', samplePayload('incident.opened'), { opened: { body: '{{#monitors}}{{name}};{{/monitors}}' } }),
+    ).toMatchObject({
       title: '🔴 Example shop is down',
       body: 'Home page;Checkout API;',
     });

@@ -59,7 +59,11 @@ describe('the generic webhook', () => {
   });
 
   it('never lets the channel headers replace the signature, the event or the content type', async () => {
-    await deliver(webhook({ headers: { 'X-Upkeep-Signature': 'sha256=forged', 'x-upkeep-event': 'forged', 'Content-Type': 'text/plain' } }), samplePayload('test'), testContext());
+    await deliver(
+      webhook({ headers: { 'X-Upkeep-Signature': 'sha256=forged', 'x-upkeep-event': 'forged', 'Content-Type': 'text/plain' } }),
+      samplePayload('test'),
+      testContext(),
+    );
     const req = mock.requests[0]!;
     expect(req.headers['x-upkeep-event']).toBe('test');
     expect(req.headers['content-type']).toBe('application/json');
@@ -117,7 +121,11 @@ describe('delivery results', () => {
     const silent = createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const started = Date.now();
-    const delivery = await deliver(webhook({ url: `http://127.0.0.1:${(silent.address() as { port: number }).port}/` }), samplePayload('test'), testContext({ deadlineMs: 300 }));
+    const delivery = await deliver(
+      webhook({ url: `http://127.0.0.1:${(silent.address() as { port: number }).port}/` }),
+      samplePayload('test'),
+      testContext({ deadlineMs: 300 }),
+    );
     expect(delivery).toMatchObject({ ok: false, retryable: true });
     expect(Date.now() - started).toBeLessThan(3000);
     silent.close();
