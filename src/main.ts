@@ -1,12 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { openCore, version, type Core } from './app.js';
 import { formatPlan } from './config/apply.js';
 import type { Environment } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
-import { buildHttpServer } from './http/server.js';
 import { configSchema } from './config/schema.js';
-import type { MonitoringEngine } from './monitoring/engine.js';
-import { createMonitoring } from './monitoring/index.js';
+import { createRuntime, type Runtime } from './runtime.js';
 import type { Logger } from './lib/logger.js';
 
 export interface ServerOptions {
@@ -23,8 +20,7 @@ export interface ServerOptions {
 
 export interface RunningServer {
   core: Core;
-  engine: MonitoringEngine;
-  http: FastifyInstance;
+  runtime: Runtime;
   url: string;
   /** Stops taking work, lets running writes finish, closes the database. */
   close(): Promise<void>;
@@ -35,6 +31,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { logger } = options;
   const core = await openCore({ dataDir: options.dataDir, env: options.env, logger });
   let started = false;
+  const ready = async () => {
+    const startup = started ? 'done' : 'running';
+    try {
+      await core.storage.db.selectFrom('sites').select('id').limit(1).execute();
+    } catch (err) {
+      return { ok: false, checks: { database: (err as Error).message, startup } };
+    }
+    return { ok: started, checks: { database: 'ok', startup } };
+  };
   try {
     await core.accounts.ensureFirstAdmin(options.env, logger);
     if (options.config) {
@@ -42,41 +47,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]);
     }
     const config = options.config?.config ?? configSchema.parse({});
-    const { engine, registry } = createMonitoring(core, config, options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate });
-    await engine.start();
-    const http = await buildHttpServer({
-      logger,
-      clock: core.clock,
-      accounts: core.accounts,
-      sites: core.sites,
-      engine,
-      channels: core.channels,
-      delivery: { allowPrivate: options.allowPrivate ?? config.network.allowPrivateTargets, resolvers: config.network.resolvers },
-      metrics: { registry, public: config.metrics.public },
-      publicUrl: config.server.publicUrl,
-      version,
-      ready: async () => {
-        const startup = started ? 'done' : 'running';
-        try {
-          await core.storage.db.selectFrom('sites').select('id').limit(1).execute();
-        } catch (err) {
-          return { ok: false, checks: { database: (err as Error).message, startup } };
-        }
-        return { ok: started, checks: { database: 'ok', startup } };
-      },
-    });
-    const url = await http.listen({ port: options.port, host: options.host });
+    const runtime = await createRuntime(core, config, { ...(options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate }), ready });
+    await runtime.start();
+    const url = await runtime.http.listen({ port: options.port, host: options.host });
     started = true;
     logger.info({ url, database: core.storage.location, version }, `Upkeep is running at ${url}`);
     return {
       core,
-      engine,
-      http,
+      runtime,
       url,
       close: async () => {
-        // Stop taking requests, then stop scheduling and write what is buffered, then close the database.
-        await http.close();
-        await engine.stop();
+        await runtime.stop();
         await core.close();
       },
     };

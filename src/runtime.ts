@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import { version, type Core } from './app.js';
+import type { Config } from './config/schema.js';
+import { buildHttpServer } from './http/server.js';
+import { createIncidents, type Incidents } from './incidents/index.js';
+import type { MonitoringEngine } from './monitoring/engine.js';
+import { createMonitoring } from './monitoring/index.js';
+import { deliver } from './notify/deliver.js';
+import type { SenderOptions } from './notify/outbox.js';
+
+export interface Runtime {
+  engine: MonitoringEngine;
+  incidents: Incidents;
+  http: FastifyInstance;
+  /** Starts the engine and the incident workers (the HTTP server is built but not listening). */
+  start(): Promise<void>;
+  /** Stops the HTTP server, then scheduling (writing what is buffered), then the notification sender. */
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  allowPrivate?: boolean;
+  /** Whether the process can serve, for /readyz. */
+  ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** Faster retries and leases for tests. */
+  sender?: Partial<SenderOptions>;
+}
+
+/**
+ * Everything that runs over an open core: the monitoring engine, incidents with their outbox sender,
+ * and the HTTP server. Shared by `upkeep start` and the tests, so both run the same wiring.
+ */
+export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
+  const { engine, registry } = createMonitoring(core, config, { allowPrivate });
+  const incidents = createIncidents(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, deliver, options.sender);
+  const http = await buildHttpServer({
+    logger: core.logger,
+    db: core.storage.db,
+    clock: core.clock,
+    accounts: core.accounts,
+    sites: core.sites,
+    engine,
+    incidents,
+    channels: core.channels,
+    delivery: { allowPrivate, resolvers: config.network.resolvers },
+    metrics: { registry, public: config.metrics.public },
+    publicUrl: config.server.publicUrl,
+    version,
+    ready: options.ready ?? (async () => ({ ok: true, checks: {} })),
+  });
+  return {
+    engine,
+    incidents,
+    http,
+    async start() {
+      await engine.start();
+      await incidents.start();
+    },
+    async stop() {
+      await http.close();
+      await engine.stop();
+      await incidents.stop();
+    },
+  };
+}
