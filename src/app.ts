@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { loadSecretBox, type SecretBox } from './lib/secrets.js';
 import { ChannelCodec } from './notify/channel-codec.js';
+import { ChannelsService } from './notify/channels.service.js';
 import { SiteCodec, SitesService } from './sites/sites.service.js';
 
 export const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -31,6 +32,8 @@ export interface Core {
   channelCodec: ChannelCodec;
   secrets: SecretBox;
   sync: ConfigSync;
+  /** Notification channels (the API's use cases; sending is notify/deliver.ts). */
+  channels: ChannelsService;
   exportConfig(options: { includeSecrets: boolean }): ReturnType<typeof exportConfig>;
   close(): Promise<void>;
 }
@@ -60,6 +63,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     channelCodec,
     secrets: box,
     sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock),
+    channels: new ChannelsService(storage.db, channelCodec, clock),
     exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, opts),
     close: () => storage.close(),
   };

@@ -42,6 +42,8 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     sites: core.sites,
     engine,
     incidents,
+    channels: core.channels,
+    delivery: { allowPrivate, resolvers: config.network.resolvers },
     metrics: { registry, public: config.metrics.public },
     publicUrl: config.server.publicUrl,
     version,

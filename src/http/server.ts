@@ -18,6 +18,9 @@ import { AppError } from '../lib/errors.js';
 import type { Incidents } from '../incidents/index.js';
 import { ackRoutes } from '../incidents/ack.routes.js';
 import { incidentsRoutes } from '../incidents/incidents.routes.js';
+import type { ChannelsService } from '../notify/channels.service.js';
+import { channelsRoutes } from '../notify/channels.routes.js';
+import { deliveryContexts, type DeliverySettings } from '../notify/deliver.js';
 import { registerApiAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 
@@ -29,6 +32,9 @@ export interface HttpDeps {
   sites: SitesService;
   engine: MonitoringEngine;
   incidents: Incidents;
+  channels: ChannelsService;
+  /** How test sends reach the network (network.allowPrivateTargets, resolvers, caFiles). */
+  delivery: DeliverySettings;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -97,14 +103,21 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
               'Sites, monitors and everything Upkeep keeps. Authenticate with `Authorization: Bearer <token>` (make one with `upkeep token create`).',
           },
           components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }, { name: 'incidents' }, { name: 'maintenance' }],
+          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }, { name: 'incidents' }, { name: 'maintenance' }, { name: 'channels' }],
         },
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
-      incidentsRoutes(api, { incidents: deps.incidents.service, maintenance: deps.incidents.maintenance, calendar: deps.incidents.calendar, db: deps.db, clock: deps.clock });
+      incidentsRoutes(api, {
+        incidents: deps.incidents.service,
+        maintenance: deps.incidents.maintenance,
+        calendar: deps.incidents.calendar,
+        db: deps.db,
+        clock: deps.clock,
+      });
+      channelsRoutes(api, deps.channels, deliveryContexts(deps.delivery));
     },
     { prefix: '/api/v1' },
   );

@@ -13,12 +13,18 @@ const template = z
   });
 const templatePair = z.object({ title: template.optional(), body: template.optional() }).strict();
 /** Per-event title and body overrides: `templates: { opened: { title, body }, resolved: { body } }`. */
-const templates = z
-  .object(Object.fromEntries(templateKeys.map((key) => [key, templatePair.optional()])) as Record<(typeof templateKeys)[number], z.ZodOptional<typeof templatePair>>)
+export const templatesSchema = z
+  .object(
+    Object.fromEntries(templateKeys.map((key) => [key, templatePair.optional()])) as Record<(typeof templateKeys)[number], z.ZodOptional<typeof templatePair>>,
+  )
   .strict()
   .optional();
 
-const secretText = (what: string) => z.string({ error: expected(what) }).trim().min(1, `${what} cannot be empty`);
+const secretText = (what: string) =>
+  z
+    .string({ error: expected(what) })
+    .trim()
+    .min(1, `${what} cannot be empty`);
 
 const base = {
   name: objectName('channel'),
@@ -26,7 +32,7 @@ const base = {
   allowPrivateTargets: z.boolean().optional(),
 };
 /** Channels whose messages are rendered from templates (all but the generic webhook, which sends the payload itself). */
-const templated = { ...base, templates };
+const templated = { ...base, templates: templatesSchema };
 const channel = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z
     .object({ type: z.literal(type), ...shape })
