@@ -5,7 +5,8 @@ import { buildHttpServer } from './http/server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
 import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
-import { deliver } from './notify/deliver.js';
+import { deliver, deliveryContexts } from './notify/deliver.js';
+import { readCaFiles } from './config/ca-files.js';
 import type { SenderOptions } from './notify/outbox.js';
 
 export interface Runtime {
@@ -32,8 +33,10 @@ export interface RuntimeOptions {
  */
 export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
-  const { engine, registry } = createMonitoring(core, config, { allowPrivate });
-  const incidents = createIncidents(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, deliver, options.sender);
+  const ca = readCaFiles(config.network.caFiles);
+  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca });
+  const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
+  const incidents = createIncidents(core, config, engine, { deliver, contexts }, options.sender);
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -43,7 +46,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     engine,
     incidents,
     channels: core.channels,
-    delivery: { allowPrivate, resolvers: config.network.resolvers },
+    delivery: contexts,
     metrics: { registry, public: config.metrics.public },
     publicUrl: config.server.publicUrl,
     version,

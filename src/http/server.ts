@@ -20,7 +20,7 @@ import { ackRoutes } from '../incidents/ack.routes.js';
 import { incidentsRoutes } from '../incidents/incidents.routes.js';
 import type { ChannelsService } from '../notify/channels.service.js';
 import { channelsRoutes } from '../notify/channels.routes.js';
-import { deliveryContexts, type DeliverySettings } from '../notify/deliver.js';
+import type { DeliveryContext } from '../notify/notification.js';
 import { registerApiAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 
@@ -34,7 +34,8 @@ export interface HttpDeps {
   incidents: Incidents;
   channels: ChannelsService;
   /** How test sends reach the network (network.allowPrivateTargets, resolvers, caFiles). */
-  delivery: DeliverySettings;
+  /** Delivery contexts for "send test" (the network settings of the instance). */
+  delivery: (signal?: AbortSignal) => DeliveryContext;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -117,7 +118,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         db: deps.db,
         clock: deps.clock,
       });
-      channelsRoutes(api, deps.channels, deliveryContexts(deps.delivery));
+      channelsRoutes(api, deps.channels, deps.delivery);
     },
     { prefix: '/api/v1' },
   );

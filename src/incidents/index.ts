@@ -1,7 +1,7 @@
 import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
-import { createResolver } from '../lib/net/index.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
+import type { DeliveryContext } from '../notify/notification.js';
 import { defaultSenderOptions, OutboxSender, type DeliverFn, type SenderOptions } from '../notify/outbox.js';
 import { AckLinks } from './ack-links.js';
 import { ConfigObjectsRepository } from './config-objects.repository.js';
@@ -26,7 +26,13 @@ export interface Incidents {
  * are written in the transaction that stores the engine's events, the sender wakes after each, and
  * maintenance windows decide which monitors show "maintenance".
  */
-export function createIncidents(core: Core, config: Config, engine: MonitoringEngine, deliver: DeliverFn, sender: Partial<SenderOptions> = {}): Incidents {
+export function createIncidents(
+  core: Core,
+  config: Config,
+  engine: MonitoringEngine,
+  delivery: { deliver: DeliverFn; contexts: (signal: AbortSignal) => DeliveryContext },
+  sender: Partial<SenderOptions> = {},
+): Incidents {
   const log = core.logger.child({ component: 'incidents' });
   const links = new AckLinks(core.secrets.derive('acknowledge links'));
   const notifier = new Notifier(core.siteCodec, links, core.clock, {
@@ -35,10 +41,9 @@ export function createIncidents(core: Core, config: Config, engine: MonitoringEn
     groupWaitMs: config.incidents.groupWait,
   });
   const service = new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log);
-  const outbox = new OutboxSender(core.storage.db, core.channelCodec, deliver, createResolver({ ...(config.network.resolvers?.length ? { servers: config.network.resolvers } : {}) }), core.clock, log, {
+  const outbox = new OutboxSender(core.storage.db, core.channelCodec, delivery.deliver, delivery.contexts, core.clock, log, {
     ...defaultSenderOptions,
     releaseLeasesOnStart: core.storage.dialect === 'sqlite',
-    allowPrivateTargets: config.network.allowPrivateTargets,
     ...sender,
   });
   const calendar = new MaintenanceCalendar();
