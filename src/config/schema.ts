@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditsConfigSchema, checkAuditSiteNames } from '../audits/config.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
@@ -40,6 +41,7 @@ export const configSchema = z
     metrics: metricsSchema.prefault({}),
     sites: z.array(siteWithMonitorsSchema).default([]),
     channels: z.array(channelSchema).default([]),
+    audits: auditsConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -72,6 +74,7 @@ export const configSchema = z
         checkRefs(monitor.notify, ['sites', i, 'monitors', j]);
       });
     });
+    checkAuditSiteNames(config.audits, siteNames, (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   });
 
 export type ConfigInput = z.input<typeof configSchema>;

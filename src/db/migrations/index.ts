@@ -1,5 +1,6 @@
 import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
+import * as audits from './0100-audits.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -19,6 +20,7 @@ type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
 /** Every migration, in order. Names sort in the order they run; never rename or edit one that has shipped. */
 const steps: Record<string, Step> = {
   '0001-foundation': foundation,
+  '0100-audits': audits,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
