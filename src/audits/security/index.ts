@@ -5,6 +5,7 @@ import { isHttpResult } from '../net.js';
 import { emptyResult, type CategoryResult, type Finding } from '../types.js';
 import { disclosure } from './disclosure.js';
 import { exposedFiles } from './exposed-files.js';
+import { isSessionCookie, type JarCookie } from './observatory/content.js';
 import { gradeHeaders, observatoryFindings } from './observatory/index.js';
 import { hstsTest } from './observatory/headers.js';
 import { detect, loadRepository, vulnerableLibraries, type DetectedLibrary, type RetireIndex } from './retire.js';
@@ -23,7 +24,7 @@ export async function securityAudit(ctx: AuditContext): Promise<CategoryResult> 
   const headers = gradeHeaders(got.observatory);
   result.scores.security = headers.score;
   result.grades.security = headers.grade;
-  result.findings.push(...observatoryFindings(headers));
+  result.findings.push(...observatoryFindings(headers), ...sessionCookieFindings(got.observatory.jar, got.pageUrl));
 
   ctx.step('security', 'probing for exposed files');
   result.findings.push(...(await exposedFiles(ctx.net, new URL('/', got.pageUrl))));
@@ -76,6 +77,27 @@ async function scriptLibraries(ctx: AuditContext, repo: RetireIndex, sources: st
     return isHttpResult(res) && res.status === 200 ? detect(repo, url, res.body) : [];
   });
   return found.flat();
+}
+
+/**
+ * One finding per session cookie that lacks a protective flag, naming the flags: the Observatory's
+ * cookie test reports only the worst problem of all cookies together.
+ */
+export function sessionCookieFindings(jar: readonly JarCookie[], page: URL): Finding[] {
+  return jar.flatMap((c) => {
+    if (!isSessionCookie(c.name)) return [];
+    const missing = [!c.httpOnly && 'HttpOnly', !c.secure && 'Secure', !c.sameSite && 'SameSite'].filter((m): m is string => Boolean(m));
+    if (missing.length === 0) return [];
+    const finding: Finding = {
+      id: `security.cookie-flags:${c.name}`,
+      category: 'security',
+      severity: missing.includes('HttpOnly') || (missing.includes('Secure') && page.protocol === 'https:') ? 'high' : 'medium',
+      title: `Session cookie ${c.name} is missing ${missing.join(', ')}`,
+      evidence: `Set-Cookie from ${c.setBy}: ${c.name}=…; ${[c.httpOnly && 'HttpOnly', c.secure && 'Secure', c.sameSite && `SameSite=${c.sameSite}`].filter(Boolean).join('; ') || 'no flags'}`,
+      fix: `Set the cookie with ${missing.map((m) => (m === 'SameSite' ? 'SameSite=Lax' : m)).join('; ')} (PHP: session.cookie_httponly, session.cookie_secure, session.cookie_samesite).`,
+    };
+    return [finding];
+  });
 }
 
 /** Resources an HTTPS page loads over plain HTTP: browsers block active ones and warn about the rest. */

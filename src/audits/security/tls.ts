@@ -134,7 +134,8 @@ function certificateFacts(peer: DetailedPeerCertificate): CertificateFacts {
     fingerprint256: peer.fingerprint256,
     keyType,
     keyBits,
-    selfSigned: x509.checkIssued(x509) && x509.verify(x509.publicKey),
+    // Compared by name, not checkIssued: a self-signed leaf lacks the CA key usage that check wants.
+    selfSigned: x509.subject === x509.issuer && x509.verify(x509.publicKey),
   };
 }
 
