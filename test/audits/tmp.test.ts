@@ -1,26 +1,14 @@
 import { it } from 'vitest';
-import { withBrowser } from '../../src/audits/browser/chromium.js';
-import { createAuditNet } from '../../src/audits/net.js';
-import { defaultAuditsConfig } from '../../src/audits/config.js';
-import { startDefectiveSite } from '../fixtures/audit-sites/defective.js';
+import { openTestCore } from '../support/core.js';
+import { createTestDatabase } from '../support/databases.js';
 import { startCleanSite } from '../fixtures/audit-sites/clean.js';
+import { startDefectiveSite } from '../fixtures/audit-sites/defective.js';
 it('x', async () => {
-  const d = await startDefectiveSite(); const c = await startCleanSite();
-  for (const [url, resolve, ca, allow] of [[d.url, d.resolve, [d.ca], true], [c.url, {}, [c.ca], true], [d.url, d.resolve, [], false]] as const) {
-    const net = createAuditNet({ allowPrivate: allow, resolve: { ...resolve }, ca: [...ca] });
-    const ctx = { url: new URL(url), net, config: defaultAuditsConfig(), ports: {}, resolve, step: () => undefined };
-    const t = performance.now();
-    await withBrowser(ctx, async (browser, proxy) => {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      const reqs: string[] = [];
-      page.on('requestfinished', (r) => reqs.push(r.url()));
-      page.on('requestfailed', (r) => reqs.push('FAILED ' + r.url() + ' ' + r.failure()?.errorText));
-      try { const resp = await page.goto(url, { waitUntil: 'load', timeout: 15000 }); console.log('status', resp?.status()); } catch (e) { console.log('goto error', (e as Error).message.slice(0, 200)); }
-      await page.waitForTimeout(1000);
-      console.log(reqs, await context.cookies(), proxy.refused);
-    });
-    console.log('ms', performance.now() - t);
-  }
-  await d.close(); await c.close();
-}, 60000);
+  const db = await createTestDatabase('sqlite'); const core = await openTestCore(db); const clean = await startCleanSite(); const d = await startDefectiveSite();
+  const t = performance.now();
+  const b = await core.audits.runAudit(d.url, { only: ['privacy', 'accessibility'], allowPrivate: true, resolve: d.resolve, ca: [d.ca] });
+  console.log(performance.now() - t, b.errors, b.scores, b.facts.thirdParties, b.findings.map(f => `${f.severity} ${f.id} | ${f.title} | ${f.evidence.slice(0,140)}`).join('\n'));
+  const a = await core.audits.runAudit(clean.url, { only: ['privacy', 'accessibility'], allowPrivate: true, ca: [clean.ca] });
+  console.log(a.errors, a.scores, a.findings.map(f => `${f.severity} ${f.id} | ${f.title} | ${f.evidence.slice(0,140)}`).join('\n'));
+  await clean.close(); await d.close(); await core.close();
+}, 120000);
