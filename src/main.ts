@@ -32,6 +32,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     await core.accounts.ensureFirstAdmin(options.env, logger);
     if (options.config) {
+      core.audits.useConfig(options.config.config.audits, options.config.config.network.allowPrivateTargets);
       const plan = await core.sync.apply(options.config, { dryRun: false });
       logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]);
     }
@@ -39,6 +40,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       accounts: core.accounts,
       sites: core.sites,
+      audits: core.audits,
       version,
       ready: async () => {
         const startup = started ? 'done' : 'running';

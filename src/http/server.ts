@@ -4,6 +4,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import type { AuditService } from '../audits/audit.service.js';
+import { auditsRoutes } from '../audits/audits.routes.js';
 import type { Logger } from '../lib/logger.js';
 import type { SitesService } from '../sites/sites.service.js';
 import { sitesRoutes } from '../sites/sites.routes.js';
@@ -14,6 +16,8 @@ export interface HttpDeps {
   logger: Logger;
   accounts: AccountsService;
   sites: SitesService;
+  /** Audit history routes; left out by servers that do not serve audits. */
+  audits?: AuditService;
   /** Whether the process can serve: the database answers and start-up has finished. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   version: string;
@@ -67,12 +71,13 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
               'Sites, monitors and everything Upkeep keeps. Authenticate with `Authorization: Bearer <token>` (make one with `upkeep token create`).',
           },
           components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-          tags: [{ name: 'sites' }, { name: 'monitors' }],
+          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'audits' }],
         },
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
       sitesRoutes(api, deps.sites);
+      if (deps.audits) auditsRoutes(api, deps.audits);
     },
     { prefix: '/api/v1' },
   );

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { AppError } from '../../lib/errors.js';
 import { isHtml, parseHtml, resolveUrl } from '../html.js';
 import { firstHeader, isHttpResult, type AuditNet } from '../net.js';
 
@@ -128,6 +129,7 @@ export async function crawl(net: AuditNet, start: URL, limits: CrawlLimits, prog
       return;
     }
     const res = await check(net, url, 'GET');
+    if (res.error && depth === 0 && url === normalise(start)) throw new AppError('unavailable', `cannot reach ${url}: ${res.error}`);
     const entry = links.get(url) ?? { url, status: null, redirects: [], internal: true, linkedFrom: [] };
     Object.assign(entry, { status: res.status, redirects: res.redirects }, res.error ? { error: res.error } : {});
     links.set(url, entry);

@@ -1,4 +1,4 @@
-import { getEntity } from 'third-party-web';
+import thirdPartyWeb from 'third-party-web';
 import { getDomain } from 'tldts';
 import type { ThirdParty } from '../types.js';
 
@@ -33,7 +33,7 @@ export function thirdParties(requests: readonly { url: string }[], page: URL): T
     const domain = siteOf(host);
     let entry = byDomain.get(domain);
     if (!entry) {
-      const entity = getEntity(url);
+      const entity = thirdPartyWeb.getEntity(url);
       entry = { domain, categories: entity ? [...entity.categories] : ['unknown'], requests: 0, hosts: new Set() };
       if (entity) entry.entity = entity.name;
       byDomain.set(domain, entry);

@@ -1,3 +1,4 @@
+import { AppError } from '../../lib/errors.js';
 import type { HttpResult } from '../../lib/net/index.js';
 import { isHtml, parseHtml, type PageDoc } from '../html.js';
 import { firstHeader, headerValues, isHttpResult, type AuditNet } from '../net.js';
@@ -81,8 +82,10 @@ export async function retrieve(net: AuditNet, target: URL, ports: { http?: numbe
   const https = 'error' in httpsVisit ? null : httpsVisit;
   const http = 'error' in httpVisit ? null : httpVisit;
   const auto = https ?? http;
-  if (!auto)
-    throw new Error(`the site cannot be reached: ${'error' in httpVisit ? httpVisit.error : ''}; over HTTPS: ${'error' in httpsVisit ? httpsVisit.error : ''}`);
+  if (!auto) {
+    const reasons = [...new Set([httpsVisit, httpVisit].map((v) => ('error' in v ? v.error : '')))];
+    throw new AppError('unavailable', `cannot reach the site over HTTPS or HTTP: ${reasons.join('; ')}`);
+  }
   const pageUrl = auto.route.at(-1)!;
   const robots = await net.tryFetch(new URL('/robots.txt', pageUrl).href, { maxRedirects: 0, insecure: true, maxBodyBytes: 64 * 1024 });
   if (isHttpResult(robots)) for (const raw of headerValues(robots, 'set-cookie')) jar.add(raw, pageUrl);

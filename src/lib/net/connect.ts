@@ -78,12 +78,7 @@ export async function resolveTarget(
  * and missing routes move on to the next address; a silent address holds the deadline, as it would
  * for a user's browser.
  */
-export async function connectResolved(
-  target: ResolvedTarget,
-  port: number,
-  tls: TlsOptions | undefined,
-  deadline: Deadline,
-): Promise<GuardedConnection> {
+export async function connectResolved(target: ResolvedTarget, port: number, tls: TlsOptions | undefined, deadline: Deadline): Promise<GuardedConnection> {
   let lastError: unknown;
   for (const ip of target.addresses) {
     const label = describeTarget(target.host.name, ip, port);

@@ -105,10 +105,7 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
       return records.map((r) => r.address);
     }
     const [v4, v6] = await Promise.allSettled([query(host, 'A'), query(host, 'AAAA')]);
-    const addresses = [
-      ...(v4.status === 'fulfilled' ? v4.value : []),
-      ...(v6.status === 'fulfilled' ? v6.value : []),
-    ].map((r) => r.address);
+    const addresses = [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])].map((r) => r.address);
     if (addresses.length > 0) return addresses;
     // Both failed: a server failure or timeout says more than "no AAAA records", NXDOMAIN more still.
     const errors = [v4, v6].flatMap((r) => (r.status === 'rejected' ? [r.reason as NetError] : []));

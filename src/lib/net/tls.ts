@@ -108,10 +108,7 @@ export function tlsRefusal(info: TlsInfo, host: string): NetError {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
       return new NetError('tls_self_signed', `certificate of ${host} is self-signed (${cert.subject})`);
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return new NetError(
-        'tls_hostname',
-        `certificate of ${host} is for ${cert.san.join(', ') || cert.subject}, not ${host}`,
-      );
+      return new NetError('tls_hostname', `certificate of ${host} is for ${cert.san.join(', ') || cert.subject}, not ${host}`);
     default:
       return new NetError('tls_untrusted', `certificate of ${host} is not trusted (${code}; issuer ${cert.issuer})`);
   }
