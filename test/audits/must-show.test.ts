@@ -61,7 +61,9 @@ describe.skipIf(chromiumSkip)('audit of the fixture sites, security to links', (
     expect(JSON.parse(byName['privacy-requests.json']!.content).map((r: { url: string }) => new URL(r.url).hostname)).toEqual(
       expect.arrayContaining(['fonts.googleapis.com', 'fonts.gstatic.com', 'www.google-analytics.com']),
     );
-    expect(JSON.parse(byName['privacy-cookies.json']!.content).cookies.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining(['PHPSESSID', '_ga']));
+    expect(JSON.parse(byName['privacy-cookies.json']!.content).cookies.map((c: { name: string }) => c.name)).toEqual(
+      expect.arrayContaining(['PHPSESSID', '_ga']),
+    );
     expect(Buffer.from(byName['screenshot.png']!.content, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
   it('gives the clean site an A-range security grade and no findings at all', () => {
