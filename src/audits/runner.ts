@@ -1,19 +1,18 @@
 import { describeError } from '../lib/errors.js';
-import { accessibilityAudit } from './accessibility/index.js';
 import type { AuditContext } from './context.js';
-import { linksAudit } from './links/index.js';
-import { performanceAudit } from './performance/index.js';
-import { privacyAudit } from './privacy/index.js';
-import { securityAudit } from './security/index.js';
 import { auditCategories, severities, type AuditCategory, type CategoryResult, type Finding, type ProgressEvent } from './types.js';
 
-/** Every category's behaviour, in one map: a category without a runner is a compile error. */
+/**
+ * Every category's behaviour, in one map: a category without a runner is a compile error. Loaded on
+ * first use: Lighthouse and Playwright take over a second to import, which every other command and
+ * the server's start would otherwise pay.
+ */
 export const runners = {
-  security: securityAudit,
-  performance: performanceAudit,
-  privacy: privacyAudit,
-  accessibility: accessibilityAudit,
-  links: linksAudit,
+  security: async (ctx) => (await import('./security/index.js')).securityAudit(ctx),
+  performance: async (ctx) => (await import('./performance/index.js')).performanceAudit(ctx),
+  privacy: async (ctx) => (await import('./privacy/index.js')).privacyAudit(ctx),
+  accessibility: async (ctx) => (await import('./accessibility/index.js')).accessibilityAudit(ctx),
+  links: async (ctx) => (await import('./links/index.js')).linksAudit(ctx),
 } satisfies Record<AuditCategory, (ctx: AuditContext) => Promise<CategoryResult>>;
 
 /** Which category each score belongs to, so a score drop is attributed to the category that measured it. */
