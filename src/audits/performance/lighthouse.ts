@@ -1,11 +1,14 @@
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Result } from 'lighthouse';
-import { computeMedianRun } from 'lighthouse/core/lib/median-run.js';
+import { computeMedianRun as untypedMedianRun } from 'lighthouse/core/lib/median-run.js';
 import { AppError } from '../../lib/errors.js';
 import { BASE_FLAGS, proxiedFlags, requireChromium } from '../browser/chromium.js';
 import { startGuardedProxy } from '../browser/proxy.js';
 import type { AuditContext } from '../context.js';
 import type { PerformanceFacts } from '../types.js';
+
+// Its declaration names Lighthouse's global LH namespace, which the package's public types do not carry.
+const computeMedianRun = untypedMedianRun as (runs: Result[]) => Result;
 
 export type FormFactor = 'mobile' | 'desktop';
 
