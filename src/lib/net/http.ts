@@ -59,6 +59,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding'];
 const HTTP_ALPN = ['http/1.1'];
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const pool = new ConnectionPool();
 
 /** Closes idle keep-alive connections: on shutdown, so the process can exit at once. */
@@ -149,10 +150,11 @@ async function exchange(req: HopRequest, opts: HttpRequestOptions, deadline: Dea
       pool.discard(pooled);
       const cause = (err as { cause?: { code?: string } }).cause;
       if (cause?.code === 'UND_ERR_INVALID_ARG') throw new AppError('invalid_input', `invalid HTTP request: ${(cause as Error).message}`);
-      // A keep-alive connection the server closed just before we sent: one retry on a fresh one,
-      // as browsers do. A failure after the response started is the server's answer, not staleness.
+      // A keep-alive connection the server closed just before we sent: one retry on a fresh one for
+      // idempotent methods (RFC 9110 9.2.2). A failure after the response started is the server's
+      // answer, not staleness.
       const stale = pooled.reused && !collector.started && err instanceof NetError && err.kind === 'reset';
-      if (attempt === 0 && stale) continue;
+      if (attempt === 0 && stale && IDEMPOTENT.has(req.method)) continue;
       throw err;
     }
   }

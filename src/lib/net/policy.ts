@@ -24,7 +24,7 @@ export interface NetPolicy {
 export type AddressClass = 'public' | 'private' | 'unroutable' | 'metadata';
 export interface Classification {
   class: AddressClass;
-  /** ipaddr.js range name or our own label, for messages: "loopback", "private", "cloud metadata". */
+  /** Which range, in words for messages: "loopback", "private", "IPv4-mapped loopback", "cloud metadata". */
   range: string;
 }
 
@@ -42,6 +42,17 @@ const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog']);
 // it does not name there "unicast", which must not read as public.
 const IETF_RESERVED_V6 = ipaddr.IPv6.parseCIDR('::/8');
 const LOOPBACK_V4 = ipaddr.IPv4.parseCIDR('127.0.0.0/8');
+// ipaddr.js names ranges for programmers; messages are read by users.
+const LABELS: Record<string, string> = {
+  ipv4Mapped: 'IPv4-mapped',
+  rfc6145: 'IPv4-translated',
+  rfc6052: 'NAT64',
+  linkLocal: 'link-local',
+  uniqueLocal: 'unique local',
+  carrierGradeNat: 'carrier-grade NAT',
+  deprecatedSiteLocal: 'site-local',
+};
+const label = (range: string): string => LABELS[range] ?? range;
 const RANK: Record<AddressClass, number> = { public: 0, private: 1, unroutable: 2, metadata: 3 };
 
 function stricter(a: Classification, b: Classification): Classification {
@@ -57,7 +68,7 @@ function classifyV4(addr: IPv4): Classification {
   const range = addr.range();
   if (range === 'unicast') return { class: 'public', range };
   if (range === 'unspecified' || range === 'broadcast' || range === 'multicast') return { class: 'unroutable', range };
-  return { class: 'private', range };
+  return { class: 'private', range: label(range) };
 }
 
 function classifyV6(addr: IPv6): Classification {
@@ -71,7 +82,7 @@ function classifyV6(addr: IPv6): Classification {
     case 'rfc6145':
     case 'rfc6052': {
       const inner = classifyV4(v4FromParts(p[6] ?? 0, p[7] ?? 0));
-      return { class: inner.class, range: `${range} ${inner.range}` };
+      return { class: inner.class, range: `${label(range)} ${inner.range}` };
     }
     case '6to4':
       return stricter({ class: 'private', range }, classifyV4(v4FromParts(p[1] ?? 0, p[2] ?? 0)));
@@ -81,7 +92,7 @@ function classifyV6(addr: IPv6): Classification {
     case 'multicast':
       return { class: 'unroutable', range };
     default:
-      return { class: 'private', range };
+      return { class: 'private', range: label(range) };
   }
 }
 

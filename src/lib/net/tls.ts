@@ -37,6 +37,8 @@ export interface CertificateInfo {
   /** Subject alternative names as OpenSSL prints them: "DNS:example.com", "IP Address:127.0.0.1". */
   san: string[];
   keyBits?: number;
+  /** "EC" keys are judged by curve size (256 bits is strong), "RSA" keys by modulus (2048 bits and up). */
+  keyType: 'RSA' | 'EC';
   fingerprint256: string;
 }
 
@@ -68,6 +70,7 @@ function describeCertificate(cert: PeerCertificate): CertificateInfo {
     validTo: validTo.toISOString(),
     daysLeft: Math.floor((validTo.getTime() - Date.now()) / DAY_MS),
     san: cert.subjectaltname ? cert.subjectaltname.split(', ') : [],
+    keyType: (cert as { asn1Curve?: string }).asn1Curve ? 'EC' : 'RSA',
     fingerprint256: cert.fingerprint256,
   };
   const bits = (cert as { bits?: number }).bits;
@@ -120,8 +123,14 @@ const contexts = new Map<string, SecureContext>();
 const MAX_CONTEXTS = 64;
 
 function contextKey(opts: TlsOptions): { key: string; extra: readonly (string | Buffer)[] } {
-  const extra = opts.ca === undefined ? [] : Array.isArray(opts.ca) ? opts.ca : [opts.ca as string | Buffer];
-  const caHash = extra.length === 0 ? '' : extra.reduce((h, pem) => h.update(pem), createHash('sha256')).digest('hex');
+  const ca = opts.ca;
+  const extra: readonly (string | Buffer)[] = ca === undefined ? [] : typeof ca === 'string' || Buffer.isBuffer(ca) ? [ca] : ca;
+  let caHash = '';
+  if (extra.length > 0) {
+    const hash = createHash('sha256');
+    for (const pem of extra) hash.update(pem);
+    caHash = hash.digest('hex');
+  }
   return { key: `${opts.minVersion ?? ''}|${opts.maxVersion ?? ''}|${caHash}`, extra };
 }
 
