@@ -28,7 +28,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; margin: 8px 0 
 th, td { border: 1px solid var(--line); padding: 6px 8px; text-align: left; }
 td.good { color: var(--good); font-weight: 600; } td.needs-improvement { color: var(--fair); font-weight: 600; } td.poor { color: var(--poor); font-weight: 600; }
 .ok { color: var(--good); font-weight: 600; } .error { color: var(--poor); }
-figure { margin: 16px 0; } figure img { max-width: 100%; border: 1px solid var(--line); border-radius: 8px; }
+figure { margin: 16px 0; } figure img { width: 100%; max-height: 360px; object-fit: cover; object-position: top; border: 1px solid var(--line); border-radius: 8px; }
 figcaption { color: var(--muted); font-size: 13px; }
 footer { padding: 32px 24px; }
 `;
