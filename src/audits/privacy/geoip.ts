@@ -1,22 +1,23 @@
-import maxmind, { type CountryResponse } from 'maxmind';
+import maxmind, { type CountryResponse, type Reader } from 'maxmind';
 import { AppError } from '../../lib/errors.js';
 import { isNetError } from '../../lib/net/index.js';
 import type { AuditContext } from '../context.js';
 import type { ThirdParty } from '../types.js';
 
 /**
- * Adds the country of each third party's host, from a MaxMind DB file (GeoLite2-Country or -City,
- * or any database in that format) named in audits.privacy.geoipDatabase. Names are resolved by the
- * audit's resolver, so --resolve overrides hold here too.
+ * Opens the MaxMind DB file (GeoLite2-Country or -City, or any database in that format) named in
+ * audits.privacy.geoipDatabase: before the page is loaded, so a wrong path fails at once.
  */
-export async function locate(ctx: AuditContext, parties: ThirdParty[], hosts: Map<string, string>): Promise<void> {
-  const file = ctx.config.privacy.geoipDatabase!;
-  let reader;
+export async function openGeoip(file: string): Promise<Reader<CountryResponse>> {
   try {
-    reader = await maxmind.open<CountryResponse>(file);
+    return await maxmind.open<CountryResponse>(file);
   } catch (err) {
     throw new AppError('invalid_config', `audits.privacy.geoipDatabase: cannot read ${file} as a MaxMind database (${(err as Error).message})`, { cause: err });
   }
+}
+
+/** Adds the country of each third party's host; names are resolved by the audit's resolver, so --resolve holds here too. */
+export async function locate(ctx: AuditContext, reader: Reader<CountryResponse>, parties: ThirdParty[], hosts: Map<string, string>): Promise<void> {
   for (const party of parties) {
     const host = hosts.get(party.domain);
     if (!host) continue;

@@ -1,7 +1,7 @@
 import { withBrowser } from '../browser/chromium.js';
 import type { AuditContext } from '../context.js';
 import { emptyResult, type CategoryResult, type Finding, type Severity, type ThirdParty } from '../types.js';
-import { locate } from './geoip.js';
+import { locate, openGeoip } from './geoip.js';
 import { scanPage, type PageEvidence } from './page-scan.js';
 import { hostsOf, isThirdParty, isTrackingCookie, siteOf, thirdParties, TRACKING } from './third-parties.js';
 
@@ -30,11 +30,12 @@ export const scoreFromFindings = (findings: readonly Finding[]) => Math.max(0, 1
  * forms that post over plain HTTP, the referrer policy, the privacy link and a consent banner.
  */
 export async function privacyAudit(ctx: AuditContext): Promise<CategoryResult> {
+  const geoip = ctx.config.privacy.geoipDatabase ? await openGeoip(ctx.config.privacy.geoipDatabase) : undefined;
   ctx.step('privacy', 'loading the page in a fresh browser profile, without consenting');
   const evidence = await withBrowser(ctx, (browser) => scanPage(browser, ctx.url.href, ctx.config.privacy.settle));
   const page = new URL(evidence.finalUrl);
   const parties = thirdParties(evidence.requests, page);
-  if (ctx.config.privacy.geoipDatabase) await locate(ctx, parties, hostsOf(evidence.requests, page));
+  if (geoip) await locate(ctx, geoip, parties, hostsOf(evidence.requests, page));
   const findings = analyse(evidence, page, parties);
   const result = emptyResult();
   result.findings = findings;
