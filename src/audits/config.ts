@@ -21,7 +21,7 @@ const schedulesSchema = z
 const defaultSchedules: Record<AuditCategory, string> = { security: '1d', privacy: '1d', performance: '7d', accessibility: '7d', links: '7d' };
 
 /** Lighthouse's resource-summary types. */
-export const resourceTypes = z.enum(['script', 'stylesheet', 'image', 'font', 'document', 'media', 'other', 'third-party', 'total']);
+const resourceTypes = z.enum(['script', 'stylesheet', 'image', 'font', 'document', 'media', 'other', 'third-party', 'total']);
 const kilobytes = z.number({ error: expected('a size in kB') }).positive('a size is more than 0 kB');
 
 /** Lighthouse CI-style assertions; each one broken becomes a finding. */

@@ -30,7 +30,7 @@ export interface AuditNet {
 }
 
 /** A resolver that answers the overridden names itself and asks the system for the rest; every answer is still judged by the policy. */
-export function overridingResolver(overrides: Record<string, string>, base: Resolver = createResolver({ timeoutMs: 3_000, tries: 2 })): Resolver {
+function overridingResolver(overrides: Record<string, string>, base: Resolver = createResolver({ timeoutMs: 3_000, tries: 2 })): Resolver {
   const table = new Map(Object.entries(overrides).map(([host, ip]) => [host.toLowerCase(), ip]));
   return {
     resolve: async (host, family) => {

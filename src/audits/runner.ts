@@ -7,7 +7,7 @@ import { auditCategories, severities, type AuditCategory, type CategoryResult, t
  * first use: Lighthouse and Playwright take over a second to import, which every other command and
  * the server's start would otherwise pay.
  */
-export const runners = {
+const runners = {
   security: async (ctx) => (await import('./security/index.js')).securityAudit(ctx),
   performance: async (ctx) => (await import('./performance/index.js')).performanceAudit(ctx),
   privacy: async (ctx) => (await import('./privacy/index.js')).privacyAudit(ctx),

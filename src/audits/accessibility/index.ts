@@ -6,7 +6,7 @@ import type { AuditContext } from '../context.js';
 import { emptyResult, type CategoryResult, type Finding, type Severity } from '../types.js';
 
 /** axe-core's tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA. */
-export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 
 interface AxeNode {
   target: unknown[];
@@ -41,7 +41,7 @@ const weightOf = (rule: AxeRule) => LIGHTHOUSE_WEIGHTS.get(rule.id) ?? IMPACT_WE
  * Lighthouse's way of scoring: every rule that applies to the page counts with its weight, fully if
  * it passes and not at all if any element fails it; the score is the weighted share that passed.
  */
-export function weightedScore(results: AxeResults): number {
+function weightedScore(results: AxeResults): number {
   const failed = new Set(results.violations.map((r) => r.id));
   const applicable = new Map([...results.passes, ...results.violations].map((r) => [r.id, r]));
   let total = 0;
@@ -53,7 +53,7 @@ export function weightedScore(results: AxeResults): number {
   return total === 0 ? 100 : Math.round((passed / total) * 100);
 }
 
-export function axeFindings(results: AxeResults): Finding[] {
+function axeFindings(results: AxeResults): Finding[] {
   return results.violations.map((rule) => {
     const nodes = rule.nodes.slice(0, 5).map((n) => `${n.target.map(String).join(' ')}: ${n.html.slice(0, 160)}`);
     return {

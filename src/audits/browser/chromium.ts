@@ -38,14 +38,9 @@ function spkiHash(pem: string): string {
   return createHash('sha256').update(der).digest('base64');
 }
 
-/** The reason Chromium cannot run here, or undefined when it can. */
-export function chromiumMissing(path: string): string | undefined {
-  return existsSync(path) ? undefined : `Chromium was not found at ${path}; install Debian's package (apt-get install chromium) or set audits.chromium`;
-}
-
 export function requireChromium(path: string): void {
-  const missing = chromiumMissing(path);
-  if (missing) throw new AppError('unavailable', missing);
+  if (!existsSync(path))
+    throw new AppError('unavailable', `Chromium was not found at ${path}; install Debian's package (apt-get install chromium) or set audits.chromium`);
 }
 
 /**

@@ -6,7 +6,7 @@ const from = (pages: readonly string[]) =>
   pages.length ? `, linked from ${pages.slice(0, 5).join(', ')}${pages.length > 5 ? ` and ${pages.length - 5} more` : ''}` : '';
 
 /** Findings from a crawl: broken links, redirect chains, links that leave HTTPS. */
-export function linkFindings(report: CrawlReport): Finding[] {
+function linkFindings(report: CrawlReport): Finding[] {
   const out: Finding[] = [];
   for (const link of report.checked) {
     const broken = link.error !== undefined || (link.status !== null && link.status >= 400);

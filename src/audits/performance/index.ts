@@ -14,7 +14,7 @@ const LABELS: Record<string, string> = {
 const show = (metric: string, value: number) => (metric === 'cumulative-layout-shift' ? value.toFixed(3) : `${Math.round(value)} ms`);
 
 /** Lighthouse CI-style assertions: every budget broken is a finding. */
-export function budgetFindings(facts: PerformanceFacts, budgets: PerformanceBudgets, formFactor: FormFactor): Finding[] {
+function budgetFindings(facts: PerformanceFacts, budgets: PerformanceBudgets, formFactor: FormFactor): Finding[] {
   const out: Finding[] = [];
   const id = (what: string) => `performance.budget:${what}:${formFactor}`;
   const fix = 'Bring the page back within its budget (audits.performance.budgets in upkeep.yaml), or raise the budget if the change was intended.';
@@ -70,7 +70,7 @@ export function budgetFindings(facts: PerformanceFacts, budgets: PerformanceBudg
 }
 
 /** Core Web Vitals outside "good", and Lighthouse's biggest opportunities. */
-export function vitalFindings(outcome: LighthouseOutcome, formFactor: FormFactor): Finding[] {
+function vitalFindings(outcome: LighthouseOutcome, formFactor: FormFactor): Finding[] {
   const out: Finding[] = [];
   for (const [metric, verdict] of Object.entries(outcome.facts.vitals)) {
     if (verdict === 'good') continue;

@@ -13,14 +13,7 @@ const computeMedianRun = untypedMedianRun as (runs: Result[]) => Result;
 export type FormFactor = 'mobile' | 'desktop';
 
 /** The lab metrics kept from a run, Lighthouse's audit ids, in milliseconds (CLS unitless). */
-export const METRICS = [
-  'first-contentful-paint',
-  'largest-contentful-paint',
-  'total-blocking-time',
-  'cumulative-layout-shift',
-  'speed-index',
-  'interactive',
-] as const;
+const METRICS = ['first-contentful-paint', 'largest-contentful-paint', 'total-blocking-time', 'cumulative-layout-shift', 'speed-index', 'interactive'] as const;
 
 /**
  * Core Web Vitals bands (web.dev thresholds). INP needs a real visitor, so the lab stands in with
@@ -46,7 +39,7 @@ export interface LighthouseOutcome {
 }
 
 /** Reads what we keep from one Lighthouse result. */
-export function summarise(lhr: Result, runs: number): LighthouseOutcome {
+function summarise(lhr: Result, runs: number): LighthouseOutcome {
   const metrics: Record<string, number> = {};
   const vitals: PerformanceFacts['vitals'] = {};
   for (const id of METRICS) {

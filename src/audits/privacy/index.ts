@@ -22,7 +22,7 @@ const finding = (id: string, severity: Severity, title: string, evidence: string
 });
 
 /** A score from findings: 100 less a fixed penalty per finding by severity. */
-export const scoreFromFindings = (findings: readonly Finding[]) => Math.max(0, 100 - findings.reduce((sum, f) => sum + PENALTY[f.severity], 0));
+const scoreFromFindings = (findings: readonly Finding[]) => Math.max(0, 100 - findings.reduce((sum, f) => sum + PENALTY[f.severity], 0));
 
 /**
  * Opens the page in a fresh Chromium profile without interacting (so nothing has been consented to)
@@ -53,7 +53,7 @@ export async function privacyAudit(ctx: AuditContext): Promise<CategoryResult> {
   return result;
 }
 
-export function analyse(evidence: PageEvidence, page: URL, parties: readonly ThirdParty[]): Finding[] {
+function analyse(evidence: PageEvidence, page: URL, parties: readonly ThirdParty[]): Finding[] {
   const out: Finding[] = [];
   const site = siteOf(page.hostname);
   const before = 'on first load, before any consent';

@@ -3,7 +3,7 @@ import { auditCategories, severities, type Artifact, type AuditCategory, type Fi
 import { REPORT_CSS } from './style.js';
 
 /** Escapes text for HTML: every value in the report comes from the audited site and is untrusted. */
-export const esc = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const CATEGORY_NAMES: Record<AuditCategory, string> = {
   security: 'Security',

@@ -39,7 +39,7 @@ const sqlDump = (path: string): Probe => ({
   confirm: (body, type) => notHtml(body, type) && SQL_DUMP.test(text(body)),
 });
 
-export const PROBES: Probe[] = [
+const PROBES: Probe[] = [
   {
     path: '/.git/config',
     severity: 'high',

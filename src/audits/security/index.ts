@@ -8,6 +8,7 @@ import { exposedFiles } from './exposed-files.js';
 import { isSessionCookie, type JarCookie } from './observatory/content.js';
 import { gradeHeaders, observatoryFindings } from './observatory/index.js';
 import { hstsTest } from './observatory/headers.js';
+import { OBSERVATORY_ALGORITHM_VERSION } from './observatory/score.js';
 import { detect, loadRepository, vulnerableLibraries, type DetectedLibrary, type RetireIndex } from './retire.js';
 import { counterpart, retrieve } from './retrieve.js';
 import { gradeTls, tlsFindings } from './tls-grade.js';
@@ -56,7 +57,14 @@ export async function securityAudit(ctx: AuditContext): Promise<CategoryResult> 
     name: 'security-headers.json',
     contentType: 'application/json',
     content: JSON.stringify(
-      { url: got.pageUrl.href, score: headers.score, grade: headers.grade, tests: headers.tests, headers: got.observatory.auto.headers },
+      {
+        url: got.pageUrl.href,
+        algorithmVersion: OBSERVATORY_ALGORITHM_VERSION,
+        score: headers.score,
+        grade: headers.grade,
+        tests: headers.tests,
+        headers: got.observatory.auto.headers,
+      },
       null,
       2,
     ),
@@ -83,7 +91,7 @@ async function scriptLibraries(ctx: AuditContext, repo: RetireIndex, sources: st
  * One finding per session cookie that lacks a protective flag, naming the flags: the Observatory's
  * cookie test reports only the worst problem of all cookies together.
  */
-export function sessionCookieFindings(jar: readonly JarCookie[], page: URL): Finding[] {
+function sessionCookieFindings(jar: readonly JarCookie[], page: URL): Finding[] {
   return jar.flatMap((c) => {
     if (!isSessionCookie(c.name)) return [];
     const missing = [!c.httpOnly && 'HttpOnly', !c.secure && 'Secure', !c.sameSite && 'SameSite'].filter((m): m is string => Boolean(m));
@@ -101,7 +109,7 @@ export function sessionCookieFindings(jar: readonly JarCookie[], page: URL): Fin
 }
 
 /** Resources an HTTPS page loads over plain HTTP: browsers block active ones and warn about the rest. */
-export function mixedContent(resources: readonly { url: string; tag: string }[], page: URL): Finding[] {
+function mixedContent(resources: readonly { url: string; tag: string }[], page: URL): Finding[] {
   const insecure = resources.filter((r) => resolveUrl(r.url, page.href)?.protocol === 'http:');
   const active = insecure.filter((r) => ACTIVE_TAGS.has(r.tag));
   const passive = insecure.filter((r) => !ACTIVE_TAGS.has(r.tag));

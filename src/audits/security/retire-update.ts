@@ -6,11 +6,11 @@ import { isHttpResult, type AuditNet } from '../net.js';
 import { repositorySchema, UPDATED_FILE } from './retire.js';
 
 /** npm's metadata for the newest release of the package that ships retire.js's repository. */
-export const DEFAULT_SOURCE = 'https://registry.npmjs.org/@salesforce%2fcode-analyzer-retirejs-engine/latest';
+const DEFAULT_SOURCE = 'https://registry.npmjs.org/@salesforce%2fcode-analyzer-retirejs-engine/latest';
 const FILE_IN_PACKAGE = 'package/vulnerabilities/RetireJsVulns.json';
 
 /** Reads one file out of a (gzipped) tar archive: 512-byte headers, name at 0, size in octal at 124, prefix at 345. */
-export function fileFromTarball(tgz: Buffer, wanted: string): Buffer | undefined {
+function fileFromTarball(tgz: Buffer, wanted: string): Buffer | undefined {
   const tar = gunzipSync(tgz, { maxOutputLength: 200 * 1024 * 1024 });
   for (let at = 0; at + 512 <= tar.length;) {
     const header = tar.subarray(at, at + 512);

@@ -6,7 +6,7 @@ import { CookieJar } from './observatory/content.js';
 import type { ObservatoryInput, ObservedResponse } from './observatory/index.js';
 
 /** The origin sent in the CORS preflight: a name that can never be a real site, so reflecting it proves reflection. */
-export const CORS_PROBE_ORIGIN = 'https://audit.upkeep.invalid';
+const CORS_PROBE_ORIGIN = 'https://audit.upkeep.invalid';
 const MAX_HOPS = 10;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 

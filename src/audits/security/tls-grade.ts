@@ -19,7 +19,7 @@ const PROTOCOL_SCORE: Record<string, number> = { TLSv1: 90, 'TLSv1.1': 95, 'TLSv
 const DAY = 86_400_000;
 
 /** Effective strength of a cipher suite in bits, from its OpenSSL name. */
-export function cipherBits(cipher: string): number {
+function cipherBits(cipher: string): number {
   if (/NULL/i.test(cipher)) return 0;
   if (/EXP/i.test(cipher)) return 40;
   if (/(^|-)DES-CBC-|(^|-)DES-CBC$/i.test(cipher)) return 56;

@@ -17,7 +17,7 @@ export interface JarCookie {
 }
 
 /** Parses one Set-Cookie header; null when it has no name=value (browsers drop those). */
-export function parseSetCookie(raw: string, url: URL, now = Date.now()): (JarCookie & { expired: boolean }) | null {
+function parseSetCookie(raw: string, url: URL, now = Date.now()): (JarCookie & { expired: boolean }) | null {
   const [pair = '', ...attrs] = raw.split(';');
   const eq = pair.indexOf('=');
   if (eq < 0) return null;
@@ -53,7 +53,7 @@ export function parseSetCookie(raw: string, url: URL, now = Date.now()): (JarCoo
 }
 
 /** A SameSite attribute with no value or a value browsers do not know. */
-export function hasInvalidSameSite(raw: string): boolean {
+function hasInvalidSameSite(raw: string): boolean {
   return raw.split(';').some((part) => {
     const [key, value] = part.trim().split('=');
     if (key?.trim().toLowerCase() !== 'samesite') return false;

@@ -5,7 +5,7 @@
 
 export type CspMap = Map<string, Set<string>>;
 
-export class CspInvalid extends Error {}
+class CspInvalid extends Error {}
 
 const REPORT_DIRECTIVES = new Set(['report-uri', 'report-to']);
 const META_FORBIDDEN = ['frame-ancestors', 'report-uri', 'sandbox'];
@@ -13,14 +13,14 @@ const META_FORBIDDEN = ['frame-ancestors', 'report-uri', 'sandbox'];
 const MIN_POLICY_LENGTH = 6;
 const collate = new Intl.Collator('en').compare;
 
-export const DANGEROUSLY_BROAD = new Set(['ftp:', 'http:', 'https:', '*', 'http://*', 'http://*.*', 'https://*', 'https://*.*']);
+const DANGEROUSLY_BROAD = new Set(['ftp:', 'http:', 'https:', '*', 'http://*', 'http://*.*', 'https://*', 'https://*.*']);
 const UNSAFE_INLINE = new Set(["'unsafe-inline'", 'data:']);
 const BROAD_OR_INLINE = new Set([...DANGEROUSLY_BROAD, ...UNSAFE_INLINE]);
 const PASSIVE = ['img-src', 'media-src'];
 const NONCE_OR_HASH = ["'sha256-", "'sha384-", "'sha512-", "'nonce-"];
 
 /** Header values may each hold several policies, separated by commas (RFC 9110 list syntax). */
-export const splitPolicies = (values: readonly string[]): string[] => values.flatMap((v) => v.split(',').map((s) => s.trim()));
+const splitPolicies = (values: readonly string[]): string[] => values.flatMap((v) => v.split(',').map((s) => s.trim()));
 
 interface Source {
   source: string;

@@ -113,7 +113,7 @@ export function resourcePolicyTest(auto: ObservedResponse | null, metaValues: re
 }
 
 /** The token of a Structured Field item ("same-origin; report-to=x" → "same-origin"), or null when it is no token. */
-export function structuredToken(value: string): string | null {
+function structuredToken(value: string): string | null {
   const item = value.split(';', 1)[0]!.trim();
   return /^[a-z*][a-z0-9_\-.:%*/!#$&'+^`|~]*$/i.test(item) ? item : null;
 }
