@@ -54,7 +54,7 @@ export async function run(): Promise<Record<string, number | string>> {
     });
     try {
       const config = auditsConfigSchema.parse({ links: { maxPages: pages, maxDepth: 20, concurrency: 4, sitemapSample: 0 } });
-      const ctx = { url: new URL(site.url('/p/0')), net: createAuditNet({ allowPrivate: true }), config, ports: {}, resolve: {}, step: () => undefined };
+      const ctx = { url: new URL(site.url('/p/0')), net: createAuditNet({ allowPrivate: true }), config, ports: {}, step: () => undefined };
       const [, crawlMs] = await timed(() => linksAudit(ctx));
       figures['links crawl URLs/s (300 pages, 4 at a time)'] = rate(pages, crawlMs);
     } finally {

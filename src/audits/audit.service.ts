@@ -99,7 +99,6 @@ export class AuditService {
         net,
         config: this.config,
         ports: opts.ports ?? {},
-        resolve: opts.resolve ?? {},
         dataDir: this.options.dataDir,
         step: (category, message) => opts.onProgress?.({ type: 'step', category, message }),
       },

@@ -9,8 +9,6 @@ export interface AuditContext {
   config: AuditsConfig;
   /** Where the site answers the other scheme when the audited URL has a non-default port. */
   ports: { http?: number | undefined; https?: number | undefined };
-  /** Host → address overrides, also applied to Chromium's traffic. */
-  resolve: Record<string, string>;
   /** The data directory: an updated retire.js repository lives there. */
   dataDir?: string | undefined;
   step(category: AuditCategory, message: string): void;

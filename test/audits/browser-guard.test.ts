@@ -23,7 +23,7 @@ describe.skipIf(chromiumSkip)('Chromium behind the guarded proxy', () => {
     net: createAuditNet({ allowPrivate }),
     config: defaultAuditsConfig(),
     ports: {},
-    resolve: {},
+
     step: () => undefined,
   });
 

@@ -43,7 +43,7 @@ afterAll(async () => {
 
 function run(limits: Record<string, unknown>) {
   const config = auditsConfigSchema.parse({ links: limits });
-  return linksAudit({ url: new URL(site.url('/')), net: createAuditNet({ allowPrivate: true }), config, ports: {}, resolve: {}, step: () => undefined });
+  return linksAudit({ url: new URL(site.url('/')), net: createAuditNet({ allowPrivate: true }), config, ports: {}, step: () => undefined });
 }
 
 describe('the links audit', () => {
