@@ -55,7 +55,12 @@ interface Handshake {
   ocsp: boolean;
 }
 
-async function handshake(net: AuditNet, host: string, port: number, version: SecureVersion, ciphers = ALL_CIPHERS): Promise<Handshake | null> {
+/**
+ * One handshake. Only `trusted` ones name the extra CAs: a context with its own CA list is built per
+ * connection (all system roots parsed again, tens of milliseconds), so the probes that only ask
+ * "would you accept this?" use the shared default store.
+ */
+async function handshake(net: AuditNet, host: string, port: number, version: SecureVersion, ciphers = ALL_CIPHERS, trusted = false): Promise<Handshake | null> {
   let conn;
   try {
     conn = await connectGuarded(host, port, { policy: net.policy, resolver: net.resolver, deadlineMs: 8_000 });
@@ -75,7 +80,7 @@ async function handshake(net: AuditNet, host: string, port: number, version: Sec
       ciphers,
       rejectUnauthorized: false,
       requestOCSP: true,
-      ca: [...rootCertificates, ...net.ca],
+      ...(trusted && net.ca.length ? { ca: [...rootCertificates, ...net.ca] } : {}),
     };
     const socket = tlsConnect(options);
     const timer = setTimeout(() => finish(null), 8_000);
@@ -163,7 +168,9 @@ export async function scanTls(net: AuditNet, host: string, port: number): Promis
     if (hs) results.set(version, hs);
   }
   const protocols = VERSIONS.filter((v) => results.has(v));
-  const best = results.get(protocols.at(-1)!);
+  const newest = protocols.at(-1);
+  // The trust verdict comes from one more handshake with the configured CAs.
+  const best = newest ? ((await handshake(net, host, port, newest, ALL_CIPHERS, true)) ?? results.get(newest)) : undefined;
   if (!best) return null;
   const budget = { left: MAX_CIPHER_PROBES };
   const ciphers: TlsScan['ciphers'] = [];
