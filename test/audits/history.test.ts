@@ -119,6 +119,8 @@ describe.each(dialects)('audit history and regressions on $dialect', ({ dialect,
       });
       expect((await app.inject({ url: `/api/v1/sites/${siteId}/audits?limit=0`, headers })).statusCode).toBe(400);
       expect((await app.inject({ url: '/api/v1/sites/999999/audits', headers })).statusCode).toBe(404);
+      const paths = Object.keys((await app.inject('/api/v1/openapi.json')).json().paths);
+      expect(paths).toEqual(expect.arrayContaining(['/api/v1/sites/{id}/audits', '/api/v1/audits/{id}', '/api/v1/audits/{id}/report']));
     } finally {
       await app.close();
     }
