@@ -28,11 +28,11 @@ describe.skipIf(chromiumSkip)('Chromium behind the guarded proxy', () => {
   });
 
   const load = (ctx: AuditContext) =>
-    withBrowser(ctx, async (browser, proxy) => {
-      const page = await browser.newPage();
+    withBrowser(ctx, async ({ proxy, newContext }) => {
+      const page = await (await newContext()).newPage();
       const response = await page.goto(ctx.url.href, { waitUntil: 'load' });
       await page.waitForTimeout(300);
-      return { status: response?.status(), refused: proxy.refused.map((r) => r.target), text: await page.textContent('body') };
+      return { status: response?.status(), refused: proxy.refused.map((r) => r.target), forwarded: [...proxy.forwarded], text: await page.textContent('body') };
     });
 
   it('refuses loopback pages unless private targets are allowed', async () => {
@@ -46,5 +46,7 @@ describe.skipIf(chromiumSkip)('Chromium behind the guarded proxy', () => {
     const loaded = await load(context(true));
     expect(loaded.text).toBe('hi');
     expect(loaded.refused).toEqual(expect.arrayContaining(['http://169.254.169.254/latest/meta-data/', 'http://metadata.google.internal/computeMetadata/v1/']));
+    // Only what the page asked for left through the proxy: none of Chromium's own calls to Google.
+    expect(loaded.forwarded.sort()).toEqual([`127.0.0.1:${site.port}`, '169.254.169.254:80', 'metadata.google.internal:80']);
   });
 });

@@ -9,6 +9,8 @@ import { startHttpServer, type TestServer } from '../fixtures/servers.js';
 
 let site: DefectiveSite;
 let data: ReturnType<typeof tempDir>;
+/** The fixture's third-party names point at loopback: no test query leaves the machine. */
+const resolveArgs = () => Object.entries(site.resolve).flatMap(([host, ip]) => ['--resolve', `${host}:${ip}`]);
 beforeAll(async () => {
   site = await startDefectiveSite();
   data = tempDir();
@@ -21,7 +23,7 @@ afterAll(async () => {
 describe('upkeep audit', () => {
   it('prints { url, startedAt, scores, grades, findings } with --json and writes --html', async () => {
     const html = join(data.path, 'report.html');
-    const res = await runCli(['audit', site.url, '--only', 'security,links', '--json', '--html', html, '--allow-private', '-d', data.path]);
+    const res = await runCli(['audit', site.url, '--only', 'security,links', '--json', '--html', html, '--allow-private', '-d', data.path, ...resolveArgs()]);
     expect(res.code, res.stderr).toBe(0);
     const out = JSON.parse(res.stdout);
     expect(Object.keys(out)).toEqual(['url', 'startedAt', 'scores', 'grades', 'findings']);
@@ -38,14 +40,14 @@ describe('upkeep audit', () => {
   });
 
   it('says what got worse since the previous audit, and fails on request', async () => {
-    const res = await runCli(['audit', site.url, '--only', 'security', '--allow-private', '--fail-on', 'critical', '-d', data.path]);
+    const res = await runCli(['audit', site.url, '--only', 'security', '--allow-private', '--fail-on', 'critical', '-d', data.path, ...resolveArgs()]);
     expect(res.code).toBe(1);
     expect(res.stdout).toContain('[critical] Environment file with secrets is public (/.env)');
     expect(res.stdout).not.toContain('Since the previous audit');
   });
 
   it('refuses loopback without --allow-private and says how to allow it', async () => {
-    const res = await runCli(['audit', site.url, '--only', 'security', '-d', data.path]);
+    const res = await runCli(['audit', site.url, '--only', 'security', '-d', data.path, ...resolveArgs()]);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/could not run: .*--allow-private/);
   });
@@ -110,7 +112,7 @@ describe('upkeep audit-vulns', () => {
       const res = await runCli(['audit-vulns', '--from', `${registry.origin}/latest`, '--allow-private', '-d', dir.path]);
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdout).toBe(`1 libraries from ${registry.origin}/engine.tgz saved to ${join(dir.path, 'retirejs-vulns.json')}\n`);
-      const audit = await runCli(['audit', site.url, '--only', 'security', '--json', '--allow-private', '-d', dir.path]);
+      const audit = await runCli(['audit', site.url, '--only', 'security', '--json', '--allow-private', '-d', dir.path, ...resolveArgs()]);
       const jquery = JSON.parse(audit.stdout).findings.find((f: { id: string }) => f.id === 'security.vulnerable-js:jquery@1.8.3');
       expect(jquery.evidence).toContain('everything is vulnerable');
     } finally {

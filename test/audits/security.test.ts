@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { openTestCore } from '../support/core.js';
+import { testCertificates } from '../fixtures/certs.js';
+import { startHttpServer } from '../fixtures/servers.js';
 import { startCleanSite, type CleanSite } from '../fixtures/audit-sites/clean.js';
 import { SOFT_404_DECOYS, startDefectiveSite, type DefectiveSite } from '../fixtures/audit-sites/defective.js';
 
@@ -25,7 +27,7 @@ describe('security audit of a site with known defects', () => {
   let ids: string[];
   let audit: Awaited<ReturnType<Core['audits']['runAudit']>>;
   beforeAll(async () => {
-    audit = await core.audits.runAudit(defective.url, { only: ['security'], allowPrivate: true });
+    audit = await core.audits.runAudit(defective.url, { only: ['security'], allowPrivate: true, resolve: defective.resolve, ca: [defective.ca] });
     ids = audit.findings.map((f) => f.id);
   });
 
@@ -91,9 +93,34 @@ describe('security audit of a clean site', () => {
   });
 });
 
+describe('mixed content', () => {
+  it('reports scripts and images an HTTPS page loads over plain HTTP, active ones as high', async () => {
+    const certs = await testCertificates();
+    const page = await startHttpServer(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<script src="http://cdn.example.net/lib.js"></script><img src="http://img.example.net/a.png" alt="a"><img src="/ok.png" alt="ok">');
+      },
+      { tls: certs.valid },
+    );
+    try {
+      // The page's foreign hosts point at loopback, where nothing answers: no query leaves the machine.
+      const resolve = { 'cdn.example.net': '127.0.0.1', 'img.example.net': '127.0.0.1' };
+      const audit = await core.audits.runAudit(`https://localhost:${page.port}/`, { only: ['security'], allowPrivate: true, ca: [certs.ca.cert], resolve });
+      const mixed = audit.findings.filter((f) => f.id.startsWith('security.mixed-content'));
+      expect(mixed.map((f) => [f.id, f.severity, f.evidence])).toEqual([
+        ['security.mixed-content.active', 'high', '<script> http://cdn.example.net/lib.js'],
+        ['security.mixed-content.passive', 'low', '<img> http://img.example.net/a.png'],
+      ]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('the network policy', () => {
   it('refuses a loopback site unless private targets are allowed, and says how to allow them', async () => {
-    const audit = await core.audits.runAudit(defective.url, { only: ['security'] });
+    const audit = await core.audits.runAudit(defective.url, { only: ['security'], resolve: defective.resolve });
     expect(audit.status).toBe('failed');
     expect(audit.errors.security).toMatch(/blocked.*--allow-private/);
   });

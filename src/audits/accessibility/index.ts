@@ -70,9 +70,9 @@ function axeFindings(results: AxeResults): Finding[] {
 /** Runs axe-core (WCAG 2.2 A and AA) in Chromium on the loaded page and scores it the way Lighthouse does. */
 export async function accessibilityAudit(ctx: AuditContext): Promise<CategoryResult> {
   ctx.step('accessibility', 'running axe-core in Chromium');
-  const results = await withBrowser(ctx, async (browser) => {
+  const results = await withBrowser(ctx, async (session) => {
     // axe is injected as an inline script, which a good CSP forbids; the audit must still run there.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+    const context = await session.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
     try {
       const page = await context.newPage();
       await page.goto(ctx.url.href, { waitUntil: 'load', timeout: 30_000 });

@@ -1,9 +1,9 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import { AppError } from '../../lib/errors.js';
 import type { AuditContext } from '../context.js';
-import { startGuardedProxy, type GuardedProxy } from './proxy.js';
+import { hostPortOf, startGuardedProxy, type GuardedProxy } from './proxy.js';
 
 /** Flags for Debian's Chromium in a server: no sandbox (root in containers), nothing phoning home. */
 export const BASE_FLAGS = [
@@ -43,13 +43,45 @@ export function requireChromium(path: string): void {
     throw new AppError('unavailable', `Chromium was not found at ${path}; install Debian's package (apt-get install chromium) or set audits.chromium`);
 }
 
+/** Chromium's own services, which it calls whatever flags it gets; never the audited page's content. */
+const BROWSER_SERVICES = new Set([
+  'update.googleapis.com:443',
+  'update.googleapis.com:80',
+  'clients1.google.com:80',
+  'clients2.google.com:80',
+  'clients2.google.com:443',
+  'accounts.google.com:443',
+  'optimizationguide-pa.googleapis.com:443',
+  'content-autofill.googleapis.com:443',
+  'safebrowsing.googleapis.com:443',
+  'safebrowsingohttpgateway.googleapis.com:443',
+  'redirector.gvt1.com:443',
+  'edgedl.me.gvt1.com:443',
+  'dl.google.com:443',
+]);
+
+/** For Lighthouse, which drives Chromium without Playwright: everything but Chromium's own services. */
+export const notBrowserServices = (hostPort: string) => !BROWSER_SERVICES.has(hostPort);
+
+export interface BrowserSession {
+  browser: Browser;
+  proxy: GuardedProxy;
+  /**
+   * A fresh context (an empty profile) whose pages' requests are announced to the proxy before they
+   * leave: the proxy forwards only those, so nothing Chromium sends for itself gets out, and a site
+   * that uses accounts.google.com is still seen doing so.
+   */
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+}
+
 /**
  * Runs `fn` with a Chromium whose traffic goes through the guarded proxy, and always closes both.
- * Each call starts a new browser; callers make a new context per page for a fresh profile.
+ * Each call starts a new browser.
  */
-export async function withBrowser<T>(ctx: AuditContext, fn: (browser: Browser, proxy: GuardedProxy) => Promise<T>): Promise<T> {
+export async function withBrowser<T>(ctx: AuditContext, fn: (session: BrowserSession) => Promise<T>): Promise<T> {
   requireChromium(ctx.config.chromium);
-  const proxy = await startGuardedProxy(ctx.net);
+  const announced = new Set<string>();
+  const proxy = await startGuardedProxy(ctx.net, (hostPort) => announced.has(hostPort));
   try {
     const browser = await chromium.launch({
       executablePath: ctx.config.chromium,
@@ -57,8 +89,21 @@ export async function withBrowser<T>(ctx: AuditContext, fn: (browser: Browser, p
       args: [...BASE_FLAGS, ...proxiedFlags(proxy.port, ctx.net.ca)],
       timeout: 30_000,
     });
+    const newContext = async (options?: BrowserContextOptions) => {
+      const context = await browser.newContext(options);
+      await context.route('**/*', (route) => {
+        const url = new URL(route.request().url());
+        if (url.protocol === 'http:' || url.protocol === 'https:') announced.add(hostPortOf(url));
+        return route.continue();
+      });
+      await context.routeWebSocket(/.*/, (ws) => {
+        announced.add(hostPortOf(new URL(ws.url())));
+        ws.connectToServer();
+      });
+      return context;
+    };
     try {
-      return await fn(browser, proxy);
+      return await fn({ browser, proxy, newContext });
     } finally {
       await browser.close();
     }

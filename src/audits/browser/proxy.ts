@@ -14,6 +14,8 @@ export interface GuardedProxy {
   port: number;
   /** Requests and tunnels the policy refused, with the reason. */
   refused: { target: string; reason: string }[];
+  /** Every host:port the proxy let through to the guarded client. */
+  forwarded: Set<string>;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,9 @@ const HOP_BY_HOP = new Set([
 const DECODED = new Set(['content-encoding', 'content-length']);
 const MAX_BODY = 32 * 1024 * 1024;
 
+/** "host:port" as a CONNECT request names it, for a URL, the default port written out. */
+export const hostPortOf = (url: URL) => `${url.hostname}:${url.port || (url.protocol === 'https:' || url.protocol === 'wss:' ? '443' : '80')}`;
+
 function forwardHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers))
@@ -46,8 +51,19 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return chunks.length ? Buffer.concat(chunks) : undefined;
 }
 
-export async function startGuardedProxy(net: AuditNet): Promise<GuardedProxy> {
+/**
+ * `admit` decides which host:port pairs may be forwarded at all, before the policy is asked: Chromium
+ * talks to Google's services on its own (component updates, account checks, time) whatever flags it
+ * is given, and none of that is the audited page's traffic.
+ */
+export async function startGuardedProxy(net: AuditNet, admit: (hostPort: string) => boolean): Promise<GuardedProxy> {
   const refused: GuardedProxy['refused'] = [];
+  const forwarded = new Set<string>();
+  const admitted = (hostPort: string) => {
+    if (!admit(hostPort)) return false;
+    forwarded.add(hostPort);
+    return true;
+  };
   const sockets = new Set<Socket>();
   const refuse = (target: string, err: unknown) => {
     const reason = isNetError(err) ? err.message : String(err);
@@ -59,6 +75,7 @@ export async function startGuardedProxy(net: AuditNet): Promise<GuardedProxy> {
     const target = req.url ?? '';
     try {
       if (!/^http:\/\//i.test(target)) throw new Error(`only http:// URLs are proxied, got ${target.slice(0, 100)}`);
+      if (!admitted(hostPortOf(new URL(target)))) return void res.writeHead(403).end();
       const body = await readBody(req);
       const result = await httpRequest(target, {
         method: req.method ?? 'GET',
@@ -87,6 +104,7 @@ export async function startGuardedProxy(net: AuditNet): Promise<GuardedProxy> {
     client.on('error', () => undefined);
     const at = target.lastIndexOf(':');
     const host = target.slice(0, at).replace(/^\[|\]$/g, '');
+    if (!admitted(target)) return void client.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
     try {
       const upstream = await connectGuarded(host, Number(target.slice(at + 1)), { policy: net.policy, resolver: net.resolver, deadlineMs: 15_000 });
       upstream.socket.on('error', () => client.destroy());
@@ -111,6 +129,7 @@ export async function startGuardedProxy(net: AuditNet): Promise<GuardedProxy> {
   return {
     port: (server.address() as AddressInfo).port,
     refused,
+    forwarded,
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

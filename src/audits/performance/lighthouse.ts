@@ -2,7 +2,7 @@ import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Result } from 'lighthouse';
 import { computeMedianRun as untypedMedianRun } from 'lighthouse/core/lib/median-run.js';
 import { AppError } from '../../lib/errors.js';
-import { BASE_FLAGS, proxiedFlags, requireChromium } from '../browser/chromium.js';
+import { BASE_FLAGS, notBrowserServices, proxiedFlags, requireChromium } from '../browser/chromium.js';
 import { startGuardedProxy } from '../browser/proxy.js';
 import type { AuditContext } from '../context.js';
 import type { PerformanceFacts } from '../types.js';
@@ -72,7 +72,7 @@ function summarise(lhr: Result, runs: number): LighthouseOutcome {
  */
 export async function runLighthouse(ctx: AuditContext, formFactors: readonly FormFactor[], runs: number): Promise<Record<FormFactor, LighthouseOutcome>> {
   requireChromium(ctx.config.chromium);
-  const proxy = await startGuardedProxy(ctx.net);
+  const proxy = await startGuardedProxy(ctx.net, notBrowserServices);
   const chrome = await chromeLauncher.launch({
     chromePath: ctx.config.chromium,
     chromeFlags: [...BASE_FLAGS, ...proxiedFlags(proxy.port, ctx.net.ca)],

@@ -32,7 +32,7 @@ const scoreFromFindings = (findings: readonly Finding[]) => Math.max(0, 100 - fi
 export async function privacyAudit(ctx: AuditContext): Promise<CategoryResult> {
   const geoip = ctx.config.privacy.geoipDatabase ? await openGeoip(ctx.config.privacy.geoipDatabase) : undefined;
   ctx.step('privacy', 'loading the page in a fresh browser profile, without consenting');
-  const evidence = await withBrowser(ctx, (browser) => scanPage(browser, ctx.url.href, ctx.config.privacy.settle));
+  const evidence = await withBrowser(ctx, (session) => scanPage(session, ctx.url.href, ctx.config.privacy.settle));
   const page = new URL(evidence.finalUrl);
   const parties = thirdParties(evidence.requests, page);
   if (geoip) await locate(ctx, geoip, parties, hostsOf(evidence.requests, page));

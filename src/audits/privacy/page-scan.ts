@@ -1,4 +1,5 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import type { BrowserSession } from '../browser/chromium.js';
 
 /**
  * What a page does when it is opened in a fresh profile and left alone: no click, no scroll, so
@@ -58,8 +59,8 @@ async function storageKeys(page: Page): Promise<{ local: string[]; session: stri
 }
 
 /** Opens `url` in a new, empty browser context and records everything it does in `settleMs` after load. */
-export async function scanPage(browser: Browser, url: string, settleMs: number): Promise<PageEvidence> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+export async function scanPage(session: BrowserSession, url: string, settleMs: number): Promise<PageEvidence> {
+  const context = await session.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' });
   try {
     const page = await context.newPage();
     const requests: PageEvidence['requests'] = [];
