@@ -28,8 +28,9 @@ describe.skipIf(chromiumSkip)('Chromium behind the guarded proxy', () => {
   });
 
   const load = (ctx: AuditContext) =>
-    withBrowser(ctx, async ({ proxy, newContext }) => {
-      const page = await (await newContext()).newPage();
+    withBrowser(ctx, async (session) => {
+      const { proxy } = session;
+      const page = await (await session.newContext()).newPage();
       const response = await page.goto(ctx.url.href, { waitUntil: 'load' });
       await page.waitForTimeout(300);
       return { status: response?.status(), refused: proxy.refused.map((r) => r.target), forwarded: [...proxy.forwarded], text: await page.textContent('body') };
