@@ -1,5 +1,6 @@
 import { createServer, type Server, type TlsOptions } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import { generate } from 'selfsigned';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAuditNet } from '../../src/audits/net.js';
 import { gradeTls, tlsFindings } from '../../src/audits/security/tls-grade.js';
@@ -12,8 +13,9 @@ afterAll(async () => {
 });
 
 /** A TLS endpoint on loopback with the given options; it completes handshakes and hangs up. */
-async function endpoint(options: TlsOptions): Promise<number> {
+async function endpoint(options: TlsOptions, setup: (server: Server) => void = () => undefined): Promise<number> {
   const server = createServer(options, (socket) => socket.end());
+  setup(server);
   server.on('tlsClientError', () => undefined);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -76,6 +78,31 @@ describe('TLS audit on loopback servers', () => {
     expect(result.protocols).toEqual(['TLSv1', 'TLSv1.1']);
     expect(ids).toEqual(expect.arrayContaining(['security.tls.old-protocols', 'security.tls.no-modern-protocol']));
     expect(grade.grade).toBe('C');
+  });
+
+  it('finds a short RSA key and caps the grade', async () => {
+    // Self-signed: the test CA signs with an EC key, which selfsigned cannot pair with an RSA leaf.
+    const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+      keyType: 'rsa',
+      keySize: 1024,
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }],
+    });
+    const { result, ids, grade } = await scan({ key: pems.private, cert: pems.cert, ciphers: 'DEFAULT@SECLEVEL=0' });
+    expect(result.certificate).toMatchObject({ keyType: 'rsa', keyBits: 1024 });
+    expect(ids).toContain('security.tls.weak-key');
+    expect(grade.ignoringTrust).toBe('B');
+  });
+
+  it('notices whether the server staples an OCSP response', async () => {
+    const certs = await testCertificates();
+    const stapling = await scan({ ...certs.valid });
+    expect(stapling.result.ocspStapled).toBe(false);
+    const port = await endpoint(certs.valid, (server) =>
+      server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, done: (err: null, res: Buffer) => void) => done(null, Buffer.from('stapled'))),
+    );
+    const stapled = await scanTls(createAuditNet({ allowPrivate: true, ca: [certs.ca.cert] }), 'localhost', port);
+    expect(stapled?.ocspStapled).toBe(true);
   });
 
   it('refuses loopback without allowPrivate, before any handshake', async () => {
