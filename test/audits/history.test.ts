@@ -4,9 +4,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
-import { buildHttpServer } from '../../src/http/server.js';
 import { testCertificates, type KeyAndCert } from '../fixtures/certs.js';
 import { openTestCore } from '../support/core.js';
+import { testHttp } from '../support/http.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 
 /** A second certificate for localhost from the test CA: the site "renews" mid-test. */
@@ -84,14 +84,7 @@ describe.each(dialects)('audit history and regressions on $dialect', ({ dialect,
   });
 
   it.skipIf(skip)('serves the history over the API, token required', async () => {
-    const app = await buildHttpServer({
-      logger: core.logger,
-      accounts: core.accounts,
-      sites: core.sites,
-      audits: core.audits,
-      version: 'test',
-      ready: async () => ({ ok: true, checks: {} }),
-    });
+    const app = await testHttp(core);
     try {
       const token = (await core.accounts.createToken({ name: 'r', scope: 'read' })).token;
       const headers = { authorization: `Bearer ${token}` };
