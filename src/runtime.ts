@@ -37,6 +37,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca });
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
   const incidents = createIncidents(core, config, engine, { deliver, contexts }, options.sender);
+  core.audits.useConfig(config.audits, allowPrivate);
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -46,6 +47,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     engine,
     incidents,
     channels: core.channels,
+    audits: core.audits,
     delivery: contexts,
     metrics: { registry, public: config.metrics.public },
     publicUrl: config.server.publicUrl,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contactSchema, escalationSchema, incidentSettingsSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
+import { auditsConfigSchema, checkAuditSiteNames } from '../audits/config.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
@@ -51,9 +52,13 @@ export const configSchema = z
     contacts: z.array(contactSchema).default([]),
     rotations: z.array(rotationSchema).default([]),
     maintenance: z.array(maintenanceSchema).default([]),
+    audits: auditsConfigSchema.prefault({}),
   })
   .strict()
-  .superRefine(checkReferences);
+  .superRefine((config, ctx) => {
+    checkReferences(config, ctx);
+    checkAuditSiteNames(config.audits, new Set(config.sites.map((s) => s.name)), (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -299,7 +299,52 @@ export interface ConfigObjectsTable {
   updated_at: Millis;
 }
 
+// --- audits (src/audits) ---
+
+export interface AuditsTable {
+  id: Generated<number>;
+  site_id: number | null;
+  url: string;
+  /** The categories this run covered, comma-separated: schedules differ per category. */
+  categories: string;
+  /** running, done (every category ran), partial (some failed), failed. */
+  status: string;
+  started_at: Millis;
+  finished_at: Millis | null;
+  /** JSON objects: scores and grades by name, facts kept for comparison, errors by category. */
+  scores: string;
+  grades: string;
+  facts: string;
+  errors: string;
+}
+
+export interface AuditFindingsTable {
+  id: Generated<number>;
+  audit_id: number;
+  /** The finding's stable id, e.g. "security.exposed-file:/.env". */
+  finding_id: string;
+  category: string;
+  severity: string;
+  title: string;
+  evidence: string;
+  fix: string;
+}
+
+export interface AuditArtifactsTable {
+  id: Generated<number>;
+  audit_id: number;
+  name: string;
+  content_type: string;
+  /** Text, or base64 for binary content. */
+  content: string;
+}
+
+// --- end of audits ---
+
 export interface Database {
+  audits: AuditsTable;
+  audit_findings: AuditFindingsTable;
+  audit_artifacts: AuditArtifactsTable;
   sites: SitesTable;
   site_tags: SiteTagsTable;
   monitors: MonitorsTable;
