@@ -7,6 +7,7 @@ import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
 import { deliver, deliveryContexts } from './notify/deliver.js';
 import { readCaFiles } from './config/ca-files.js';
+import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
 
 export interface Runtime {
@@ -38,6 +39,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
   const incidents = createIncidents(core, config, engine, { deliver, contexts }, options.sender);
   core.audits.useConfig(config.audits, allowPrivate);
+  const audits = new AuditScheduler(core.storage.db, core.audits, (audit, regressions) => incidents.auditOutcome(audit, regressions), core.clock, core.logger.child({ component: 'audits' }));
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -61,9 +63,11 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     async start() {
       await engine.start();
       await incidents.start();
+      audits.start();
     },
     async stop() {
       await http.close();
+      await audits.stop();
       await engine.stop();
       await incidents.stop();
     },

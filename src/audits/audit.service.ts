@@ -82,6 +82,11 @@ export class AuditService {
     this.allowPrivateTargets = allowPrivateTargets;
   }
 
+  /** When each site's latest audit of each category started, by "siteId:category". */
+  lastStarts(): Promise<Map<string, number>> {
+    return this.repo.lastStarts();
+  }
+
   /** The `audits:` settings in force: schedules for the engine, limits for the runs. */
   settings(): AuditsConfig {
     return this.config;

@@ -118,6 +118,24 @@ export class AuditsRepository {
     return { rows, total: Number(count.n) };
   }
 
+  /** When each site's latest audit of each category started: what the scheduler counts from. */
+  async lastStarts(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('audits')
+      .select((eb) => ['site_id', 'categories', eb.fn.max('started_at').as('started_at')])
+      .where('site_id', 'is not', null)
+      .groupBy(['site_id', 'categories'])
+      .execute();
+    const out = new Map<string, number>();
+    for (const row of rows) {
+      for (const category of row.categories.split(',')) {
+        const key = `${row.site_id}:${category}`;
+        out.set(key, Math.max(out.get(key) ?? 0, Number(row.started_at)));
+      }
+    }
+    return out;
+  }
+
   /**
    * The latest finished audit of the same site (or URL, for one-off audits) before `before` that
    * covered `category`: what a new audit of that category is compared with.

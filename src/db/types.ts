@@ -223,7 +223,8 @@ export interface IncidentsTable {
   title: string;
   severity: string;
   status: string;
-  origin: 'auto' | 'manual';
+  /** auto: opened by monitors; audit: by an audit's regressions; manual: by a person. */
+  origin: 'auto' | 'manual' | 'audit';
   summary: string;
   owner: string | null;
   opened_at: Millis;
@@ -236,6 +237,7 @@ export interface IncidentsTable {
   next_escalation_at: Millis | null;
   next_reminder_at: Millis | null;
   postmortem: string | null;
+  source: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Millis;
 }
 

@@ -5,6 +5,8 @@ import type { DeliveryContext } from '../notify/notification.js';
 import { defaultSenderOptions, OutboxSender, type DeliverFn, type SenderOptions } from '../notify/outbox.js';
 import { AckLinks } from './ack-links.js';
 import { ConfigObjectsRepository } from './config-objects.repository.js';
+import type { Regression, StoredAudit } from '../audits/audit.service.js';
+import { applyAuditOutcome } from './from-audits.js';
 import { applyMonitorEvents } from './from-events.js';
 import type { MaintenanceSpec } from './incidents.schema.js';
 import { IncidentsService } from './incidents.service.js';
@@ -17,6 +19,8 @@ export interface Incidents {
   maintenance: MaintenanceService;
   calendar: MaintenanceCalendar;
   sender: OutboxSender;
+  /** Raises (or resolves) the site's audit incident from a finished audit and its regressions. */
+  auditOutcome(audit: StoredAudit, regressions: readonly Regression[]): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,6 +70,10 @@ export function createIncidents(
     maintenance: new MaintenanceService(core.storage.db, core.clock),
     calendar,
     sender: outbox,
+    async auditOutcome(audit, regressions) {
+      await applyAuditOutcome(core.storage.db, { clock: core.clock, codec: core.siteCodec, notifier }, audit, regressions);
+      outbox.wake();
+    },
     async start() {
       await loadWindows();
       await outbox.start();
