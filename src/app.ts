@@ -1,5 +1,8 @@
 import { createRequire } from 'node:module';
 import { AccountsService } from './accounts/accounts.service.js';
+import { ActivityLog } from './accounts/activity.js';
+import { AuthService } from './accounts/auth.service.js';
+import { UsersService } from './accounts/users.service.js';
 import { AuditService } from './audits/audit.service.js';
 import { ConfigSync } from './config/apply.js';
 import type { Environment } from './config/env.js';
@@ -28,6 +31,9 @@ export interface Core {
   logger: Logger;
   env: Environment;
   accounts: AccountsService;
+  auth: AuthService;
+  users: UsersService;
+  activity: ActivityLog;
   sites: SitesService;
   siteCodec: SiteCodec;
   channelCodec: ChannelCodec;
@@ -53,6 +59,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   }
   const box = loadSecretBox(options.dataDir, options.env.vars);
   const siteCodec = new SiteCodec(box);
+  const accounts = new AccountsService(storage.db, clock);
+  const auth = new AuthService(storage.db, accounts, box, clock);
   const channelCodec = new ChannelCodec(box);
   const sites = new SitesService(storage.db, siteCodec, clock);
   return {
@@ -60,7 +68,10 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     clock,
     logger: options.logger,
     env: options.env,
-    accounts: new AccountsService(storage.db, clock),
+    accounts,
+    auth,
+    users: new UsersService(storage.db, accounts, auth, clock),
+    activity: new ActivityLog(storage.db, clock, options.logger),
     sites,
     siteCodec,
     channelCodec,

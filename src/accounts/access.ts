@@ -101,3 +101,9 @@ export class Access {
 }
 
 export const roleRank = rank;
+
+/** The site a site or monitor belongs to, as access sees it. */
+export const siteRefOf = {
+  site: (site: { id: number; spec: { name: string; tags: readonly string[] } }): SiteRef => ({ id: site.id, name: site.spec.name, tags: site.spec.tags }),
+  monitor: (m: { siteId: number; siteName: string; siteTags: readonly string[] }): SiteRef => ({ id: m.siteId, name: m.siteName, tags: m.siteTags }),
+};

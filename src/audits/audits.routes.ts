@@ -1,4 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { siteRefOf } from '../accounts/access.js';
+import { accessOf } from '../http/auth.js';
+import type { SitesService } from '../sites/sites.service.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { errorBody, idParams, jsonSchema, parseId } from '../http/schema.js';
@@ -37,9 +40,19 @@ const listOut = z.object({ data: z.array(auditOut), page: z.object({ total: z.nu
 const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody) };
 
 /** Audit history: thin routes over AuditService. */
-export function auditsRoutes(app: FastifyInstance, audits: AuditService): void {
+export function auditsRoutes(app: FastifyInstance, audits: AuditService, sites: SitesService): void {
   const tags = { tags: ['audits'], security: [{ bearer: [] }] };
   const id = jsonSchema(idParams);
+  const canSee = async (req: FastifyRequest, siteId: number | null) => {
+    if (siteId === null) accessOf(req).requireGlobal('read');
+    else accessOf(req).require(siteRefOf.site(await sites.getSite(siteId)), 'read');
+  };
+  /** An audit the caller may see: of a site in reach (one-off audits of any URL: instance-wide users only). */
+  const auditFor = async (req: FastifyRequest) => {
+    const audit = await audits.getAudit(parseId(req));
+    await canSee(req, audit.siteId);
+    return audit;
+  };
 
   app.get(
     '/sites/:id/audits',
@@ -54,6 +67,7 @@ export function auditsRoutes(app: FastifyInstance, audits: AuditService): void {
     },
     async (req) => {
       const q = parseInput(listQuery, req.query);
+      await canSee(req, parseId(req));
       const page = await audits.listAudits(parseId(req), { limit: q.limit, before: q.cursor });
       return { data: page.items, page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
     },
@@ -61,14 +75,14 @@ export function auditsRoutes(app: FastifyInstance, audits: AuditService): void {
   app.get(
     '/audits/:id',
     { schema: { ...tags, summary: 'An audit with its scores, grades and findings', params: id, response: { 200: jsonSchema(auditOut), ...errors } } },
-    async (req) => audits.getAudit(parseId(req)),
+    async (req) => auditFor(req),
   );
   app.get(
     '/audits/:id/report',
     { schema: { ...tags, summary: 'The audit as an HTML report for the site owner', params: id, response: { 200: { type: 'string' }, ...errors } } },
     async (req, reply) => {
-      const auditId = parseId(req);
-      const html = renderHtmlReport(await audits.getAudit(auditId), await audits.artifacts(auditId));
+      const audit = await auditFor(req);
+      const html = renderHtmlReport(audit, await audits.artifacts(audit.id));
       // The report embeds its own styles and an image; nothing else may load in it.
       return reply
         .type('text/html; charset=utf-8')

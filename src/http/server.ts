@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -6,6 +7,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import type { ActivityLog } from '../accounts/activity.js';
+import { accountRoutes } from '../accounts/accounts.routes.js';
+import { defaultSessionSettings, type AuthService } from '../accounts/auth.service.js';
+import type { UsersService } from '../accounts/users.service.js';
 import type { AuditService } from '../audits/audit.service.js';
 import { auditsRoutes } from '../audits/audits.routes.js';
 import type { Logger } from '../lib/logger.js';
@@ -23,7 +28,10 @@ import { incidentsRoutes } from '../incidents/incidents.routes.js';
 import type { ChannelsService } from '../notify/channels.service.js';
 import { channelsRoutes } from '../notify/channels.routes.js';
 import type { DeliveryContext } from '../notify/notification.js';
-import { registerApiAuth } from './auth.js';
+import { z } from 'zod';
+import { Access } from '../accounts/access.js';
+import { parseInput } from '../config/validate.js';
+import { accessOf, registerApiAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 
 export interface HttpDeps {
@@ -31,6 +39,9 @@ export interface HttpDeps {
   db: Kysely<Database>;
   clock: Clock;
   accounts: AccountsService;
+  auth: AuthService;
+  users: UsersService;
+  activity: ActivityLog;
   sites: SitesService;
   engine: MonitoringEngine;
   incidents: Incidents;
@@ -68,7 +79,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     reply.header('x-request-id', req.id);
   });
   registerErrorHandling(app);
-  registerApiAuth(app, deps.accounts);
+  await app.register(cookie);
+  registerApiAuth(app, { accounts: deps.accounts, auth: deps.auth, db: deps.db });
+  deps.activity.register(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -89,7 +102,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     if (!deps.metrics.public) {
       const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token) throw new AppError('unauthorized', 'metrics need "Authorization: Bearer <token>", or metrics: { public: true } in the config');
-      await deps.accounts.authenticateToken(token);
+      // The metrics name every monitor: they are for instance-wide accounts only.
+      new Access(await deps.accounts.authenticateToken(token), deps.db).requireGlobal('read');
     }
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
@@ -111,17 +125,34 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
+      accountRoutes(api, {
+        accounts: deps.accounts,
+        auth: deps.auth,
+        users: deps.users,
+        activity: deps.activity,
+        sessions: defaultSessionSettings,
+        secureCookies: deps.publicUrl?.startsWith('https:') ?? false,
+      });
+      api.post('/setup', { schema: { tags: ['session'], summary: 'First run: make the owner account with the setup token printed at start' } }, async (req, reply) => {
+        const body = parseInput(z.object({ token: z.string(), email: z.string(), password: z.string() }).strict(), req.body);
+        return reply.status(201).send(await deps.accounts.setup(body));
+      });
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
       incidentsRoutes(api, {
         incidents: deps.incidents.service,
         maintenance: deps.incidents.maintenance,
         calendar: deps.incidents.calendar,
+        sites: deps.sites,
         db: deps.db,
         clock: deps.clock,
       });
-      channelsRoutes(api, deps.channels, deps.delivery);
-      auditsRoutes(api, deps.audits);
+      // Channels belong to the whole instance: people limited to their team's sites neither see nor change them.
+      await api.register(async (scope) => {
+        scope.addHook('preHandler', async (req) => accessOf(req).requireGlobal(req.method === 'GET' ? 'read' : 'write'));
+        channelsRoutes(scope, deps.channels, deps.delivery);
+      });
+      auditsRoutes(api, deps.audits, deps.sites);
     },
     { prefix: '/api/v1' },
   );

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { siteRefOf, type SiteRef } from '../accounts/access.js';
 import type { Database, ManagedBy, SiteRow } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -147,8 +148,10 @@ export class SitesService {
     return this.codec.siteFromRow(row);
   }
 
-  async createSite(input: unknown): Promise<Site> {
+  /** `authorize` sees the new site before it is written (a team member may only make sites in reach). */
+  async createSite(input: unknown, authorize: (site: SiteRef) => void = () => {}): Promise<Site> {
     const spec = parseInput(siteSchema, input);
+    authorize({ id: 0, name: spec.name, tags: spec.tags });
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       if (await repo.getSiteByName(spec.name)) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
@@ -158,14 +161,16 @@ export class SitesService {
   }
 
   /** Replaces a site's fields (PUT), or merges a JSON merge patch into them (PATCH). */
-  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge'): Promise<Site> {
+  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge', authorize: (site: SiteRef) => void = () => {}): Promise<Site> {
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       const row = await repo.getSite(id);
       if (!row) throw new AppError('not_found', `site ${id} does not exist`);
       const current = this.codec.siteFromRow(row);
       if (current.managedBy === 'config') throw managedByFile(`site "${current.spec.name}"`);
+      authorize(siteRefOf.site(current));
       const spec = parseInput(siteSchema, mode === 'merge' ? mergePatch(z.encode(siteSchema, current.spec), input) : input);
+      authorize({ id, name: spec.name, tags: spec.tags });
       const other = await repo.getSiteByName(spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
       await repo.updateSite(id, this.codec.siteToWrite(spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());

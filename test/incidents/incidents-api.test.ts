@@ -49,7 +49,7 @@ describe('the incidents API', () => {
     expect((await app.inject({ method: 'PATCH', url: `/api/v1/incidents/${id}`, headers: auth, payload: { postmortem } })).json().postmortem).toEqual(postmortem);
     const details = (await app.inject({ url: `/api/v1/incidents/${id}`, headers: auth })).json();
     expect(details.timeline.map((t: { kind: string }) => t.kind)).toEqual(['opened', 'assigned', 'severity', 'note', 'acknowledged', 'resolved', 'postmortem']);
-    expect(details.timeline[3]).toMatchObject({ message: 'CDN provider confirms a regional issue', author: expect.stringMatching(/^API token #\d+$/) });
+    expect(details.timeline[3]).toMatchObject({ message: 'CDN provider confirms a regional issue', author: expect.stringMatching(/^API token #\d+ \(t\)$/) });
     expect((await app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/acknowledge`, headers: auth })).statusCode).toBe(409);
   });
 
