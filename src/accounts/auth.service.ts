@@ -64,9 +64,10 @@ export class AuthService {
     this.dummyHash ??= argon2.hash(randomBytes(16).toString('hex'), { type: argon2.argon2id });
     const passwordOk = await argon2.verify(user?.password_hash ?? (await this.dummyHash), password).catch(() => false);
     if (!user || !passwordOk || user.disabled) {
-      const worst = keys.map((k) => this.throttle.fail(k, now)).reduce((a, b) => (a.waitMs > b.waitMs ? a : b));
-      if (user && worst.failures >= 10 && worst.failures % 10 === 0) {
-        await this.log(user.id, user.email, 'login.locked', `${worst.failures} failed logins in a row; logins wait ${Math.ceil(worst.waitMs / 1000)} s`, meta.ip);
+      const [forEmail] = keys.map((k) => this.throttle.fail(k, now));
+      // The moment an account starts to be throttled is worth a line in the activity log (the lockout notice).
+      if (user && forEmail && forEmail.waitMs > 0 && forEmail.failures === this.throttle.free + 1) {
+        await this.log(user.id, user.email, 'login.locked', `${forEmail.failures} failed logins in a row (last from ${meta.ip}); further tries must wait, doubling each time`, meta.ip);
       }
       throw new AppError('unauthorized', user?.disabled ? 'this account is disabled' : 'the email or the password is wrong');
     }

@@ -6,7 +6,7 @@ export class LoginThrottle {
   private readonly entries = new Map<string, { failures: number; until: number }>();
 
   constructor(
-    private readonly free = 5,
+    readonly free = 5,
     private readonly maxMs = 15 * 60_000,
   ) {}
 
