@@ -88,6 +88,12 @@ export class Access {
     if (need === 'write') this.requireWriter(this.principal.role);
   }
 
+  /** Whether the principal may change anything at all (an editor somewhere, with a write token). */
+  requireSomeWrite(): void {
+    const best = Math.max(rank[this.global ? this.principal.role : 'viewer'], ...this.principal.teams.map((t) => rank[t.role]));
+    this.requireWriter(Object.entries(rank).find(([, r]) => r === best)![0] as Role);
+  }
+
   /** Users, teams, the activity log: admins and owners. */
   requireAdmin(): void {
     if (!this.isAdmin) throw new AppError('forbidden', 'only admins and owners may do this');

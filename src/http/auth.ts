@@ -24,6 +24,9 @@ const publicRoutes: [method: string, path: string][] = [
 ];
 const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Routes about the caller's own account: open to every logged-in caller, whatever their role. */
+const ownAccount = ['/api/v1/session', '/api/v1/account/', '/api/v1/tokens'];
+
 /** The access of an authenticated request (routes under /api/v1 always have one). */
 export function accessOf(req: FastifyRequest): Access {
   if (!req.access) throw new AppError('unauthorized', 'credentials required');
@@ -58,5 +61,7 @@ export function registerApiAuth(app: FastifyInstance, deps: { accounts: Accounts
       throw new AppError('unauthorized', 'credentials required: log in, or send "Authorization: Bearer <token>" (make one with "upkeep token create")');
     }
     req.access = new Access(req.principal, deps.db);
+    // Whoever may change nothing anywhere is refused every change at once, before the body is even read.
+    if (!readOnlyMethods.has(req.method) && !ownAccount.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) req.access.requireSomeWrite();
   });
 }

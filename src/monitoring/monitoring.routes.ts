@@ -164,8 +164,9 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
       const q = parseInput(overviewQuery, req.query);
       const to = q.to ? Date.parse(q.to) : clock.now();
       const figures = await engine.results.overview(to - q.window, to);
+      const visible = await accessOf(req).visibleSites();
       const rows = [...engine.states()]
-        .filter(([id]) => id > q.cursor)
+        .filter(([id, rt]) => id > q.cursor && (visible === 'all' || visible.has(rt.monitor.siteId)))
         .sort(([a], [b]) => a - b)
         .slice(0, q.limit)
         .map(([id, rt]) => ({

@@ -167,8 +167,8 @@ export class SitesService {
       const row = await repo.getSite(id);
       if (!row) throw new AppError('not_found', `site ${id} does not exist`);
       const current = this.codec.siteFromRow(row);
-      if (current.managedBy === 'config') throw managedByFile(`site "${current.spec.name}"`);
       authorize(siteRefOf.site(current));
+      if (current.managedBy === 'config') throw managedByFile(`site "${current.spec.name}"`);
       const spec = parseInput(siteSchema, mode === 'merge' ? mergePatch(z.encode(siteSchema, current.spec), input) : input);
       authorize({ id, name: spec.name, tags: spec.tags });
       const other = await repo.getSiteByName(spec.name);
