@@ -54,7 +54,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger.info({ url, database: core.storage.location, version }, `Upkeep is running at ${url}`);
     if (setupToken) {
       const base = config.server.publicUrl?.replace(/\/$/, '') ?? url;
-      logger.warn({ setupUrl: `${base}/setup#${setupToken}` }, `no account exists yet: open ${base}/setup#${setupToken} to make the owner account (or set UPKEEP_ADMIN_EMAIL and UPKEEP_ADMIN_PASSWORD)`);
+      logger.warn(
+        { setupUrl: `${base}/setup#${setupToken}` },
+        `no account exists yet: open ${base}/setup#${setupToken} to make the owner account (or set UPKEEP_ADMIN_EMAIL and UPKEEP_ADMIN_PASSWORD)`,
+      );
     }
     return {
       core,

@@ -6,6 +6,7 @@ import { createIncidents, type Incidents } from './incidents/index.js';
 import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
 import { deliver, deliveryContexts } from './notify/deliver.js';
+import { LiveHub } from './http/live.js';
 import { readCaFiles } from './config/ca-files.js';
 import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
@@ -39,7 +40,32 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
   const incidents = createIncidents(core, config, engine, { deliver, contexts }, options.sender);
   core.audits.useConfig(config.audits, allowPrivate);
-  const audits = new AuditScheduler(core.storage.db, core.audits, (audit, regressions) => incidents.auditOutcome(audit, regressions), core.clock, core.logger.child({ component: 'audits' }));
+  const audits = new AuditScheduler(
+    core.storage.db,
+    core.audits,
+    (audit, regressions) => incidents.auditOutcome(audit, regressions),
+    core.clock,
+    core.logger.child({ component: 'audits' }),
+  );
+  const live = new LiveHub();
+  engine.results.onCommitted((events) => {
+    const sites = new Set<number>();
+    for (const e of events) {
+      const monitor = engine.monitorOf(e.monitorId);
+      if (!monitor || e.kind !== 'status') continue;
+      sites.add(monitor.siteId);
+      live.publish({
+        type: 'monitor',
+        siteId: monitor.siteId,
+        data: { monitorId: e.monitorId, siteId: monitor.siteId, from: e.from, to: e.to, message: e.message, at: new Date(e.at).toISOString() },
+      });
+    }
+    // Status changes may have opened, grown or resolved incidents of these sites.
+    for (const siteId of sites) live.publish({ type: 'incident', siteId, data: { siteId } });
+  });
+  incidents.service.onChanged((incident) =>
+    live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
+  );
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -53,6 +79,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     incidents,
     channels: core.channels,
     audits: core.audits,
+    live,
     delivery: contexts,
     metrics: { registry, public: config.metrics.public },
     publicUrl: config.server.publicUrl,
@@ -69,6 +96,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       audits.start();
     },
     async stop() {
+      live.closeAll();
       await http.close();
       await audits.stop();
       await engine.stop();

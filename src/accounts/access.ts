@@ -71,7 +71,10 @@ export class Access {
       .selectFrom('sites')
       .select(['id', 'name', 'spec'])
       .execute()
-      .then((rows) => new Set(rows.filter((r) => this.roleOn({ id: r.id, name: r.name, tags: (JSON.parse(r.spec) as { tags?: string[] }).tags ?? [] })).map((r) => r.id)));
+      .then(
+        (rows) =>
+          new Set(rows.filter((r) => this.roleOn({ id: r.id, name: r.name, tags: (JSON.parse(r.spec) as { tags?: string[] }).tags ?? [] })).map((r) => r.id)),
+      );
     return this.visible;
   }
 

@@ -36,7 +36,11 @@ export class AccountsRepository {
 
   async setMemberships(userId: number, rows: readonly { teamId: number; role: Role }[]): Promise<void> {
     await this.db.deleteFrom('memberships').where('user_id', '=', userId).execute();
-    if (rows.length) await this.db.insertInto('memberships').values(rows.map((r) => ({ user_id: userId, team_id: r.teamId, role: r.role }))).execute();
+    if (rows.length)
+      await this.db
+        .insertInto('memberships')
+        .values(rows.map((r) => ({ user_id: userId, team_id: r.teamId, role: r.role })))
+        .execute();
   }
 
   teams() {

@@ -19,7 +19,6 @@ const newUserSchema = z.object({
   role: z.enum(roles).default('admin'),
 });
 
-
 const TOKEN_PREFIX = 'upk_';
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -63,14 +62,21 @@ export class AccountsService {
   /** Makes the first owner with the one-time setup token printed at first start. */
   async setup(input: { token?: unknown; email: string; password: string }): Promise<{ id: number; email: string; role: Role }> {
     if ((await this.repo.countUsers()) > 0) throw new AppError('conflict', 'setup is done: an account exists already; log in');
-    if (!this.setupToken || input.token !== this.setupToken) throw new AppError('forbidden', 'the setup token is wrong; use the link printed when Upkeep started');
+    if (!this.setupToken || input.token !== this.setupToken)
+      throw new AppError('forbidden', 'the setup token is wrong; use the link printed when Upkeep started');
     const user = await this.createUser({ email: input.email, password: input.password, role: 'owner' });
     this.setupToken = undefined;
     return user;
   }
 
   /** Makes an API token; the token itself is returned once and only its hash is kept. */
-  async createToken(input: { name: string; scope: TokenScope; userEmail?: string; userId?: number; expiresInMs?: number }): Promise<{ id: number; token: string }> {
+  async createToken(input: {
+    name: string;
+    scope: TokenScope;
+    userEmail?: string;
+    userId?: number;
+    expiresInMs?: number;
+  }): Promise<{ id: number; token: string }> {
     let userId: number | null = input.userId ?? null;
     if (input.userEmail) {
       const user = await this.repo.getUserByEmail(input.userEmail.toLowerCase());

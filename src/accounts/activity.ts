@@ -21,12 +21,21 @@ export class ActivityLog {
   ) {}
 
   async list(filter: { limit: number; beforeId?: number | undefined }) {
-    return (await new SessionsRepository(this.db).activity(filter)).map((r) => ({ id: r.id, at: toIso(r.at), actor: r.actor, userId: r.user_id, action: r.action, object: r.object, summary: r.summary, ip: r.ip }));
+    return (await new SessionsRepository(this.db).activity(filter)).map((r) => ({
+      id: r.id,
+      at: toIso(r.at),
+      actor: r.actor,
+      userId: r.user_id,
+      action: r.action,
+      object: r.object,
+      summary: r.summary,
+      ip: r.ip,
+    }));
   }
 
   async export(format: 'csv' | 'jsonl'): Promise<string> {
     const rows = [];
-    for (let before: number | undefined; ; ) {
+    for (let before: number | undefined; ;) {
       const page = await this.list({ limit: 1_000, beforeId: before });
       rows.push(...page);
       if (page.length < 1_000) break;

@@ -23,7 +23,9 @@ export interface SessionSettings {
 
 export const defaultSessionSettings: SessionSettings = { idleMs: 12 * 3_600_000, maxAgeMs: 7 * 86_400_000 };
 
-const loginSchema = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1_000), totp: z.string().trim().max(32).optional() }).strict();
+const loginSchema = z
+  .object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1_000), totp: z.string().trim().max(32).optional() })
+  .strict();
 const passwordSchema = z.string().min(12, 'a password is at least 12 characters').max(1_000);
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -57,7 +59,10 @@ export class AuthService {
     const now = this.clock.now();
     const keys = [`email:${email.toLowerCase()}`, `ip:${meta.ip}`];
     const wait = Math.max(...keys.map((k) => this.throttle.wait(k, now)));
-    if (wait > 0) throw new AppError('rate_limited', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, { details: [{ path: 'retryAfter', message: String(Math.ceil(wait / 1000)) }] });
+    if (wait > 0)
+      throw new AppError('rate_limited', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, {
+        details: [{ path: 'retryAfter', message: String(Math.ceil(wait / 1000)) }],
+      });
 
     const repo = new AccountsRepository(this.db);
     const user = await repo.getUserByEmail(email.toLowerCase());
@@ -67,7 +72,13 @@ export class AuthService {
       const [forEmail] = keys.map((k) => this.throttle.fail(k, now));
       // The moment an account starts to be throttled is worth a line in the activity log (the lockout notice).
       if (user && forEmail && forEmail.waitMs > 0 && forEmail.failures === this.throttle.free + 1) {
-        await this.log(user.id, user.email, 'login.locked', `${forEmail.failures} failed logins in a row (last from ${meta.ip}); further tries must wait, doubling each time`, meta.ip);
+        await this.log(
+          user.id,
+          user.email,
+          'login.locked',
+          `${forEmail.failures} failed logins in a row (last from ${meta.ip}); further tries must wait, doubling each time`,
+          meta.ip,
+        );
       }
       throw new AppError('unauthorized', user?.disabled ? 'this account is disabled' : 'the email or the password is wrong');
     }
@@ -79,7 +90,10 @@ export class AuthService {
   }
 
   private async checkSecondFactor(user: UserRow, code: string | undefined, keys: string[], meta: LoginMeta): Promise<void> {
-    if (!code) throw new AppError('unauthorized', 'a code from your authenticator app (or a recovery code) is required', { details: [{ path: 'totp', message: 'required' }] });
+    if (!code)
+      throw new AppError('unauthorized', 'a code from your authenticator app (or a recovery code) is required', {
+        details: [{ path: 'totp', message: 'required' }],
+      });
     const now = this.clock.now();
     const repo = new AccountsRepository(this.db);
     if (/^[a-z0-9]{5}-[a-z0-9]{5}$/i.test(code)) {
@@ -129,7 +143,8 @@ export class AuthService {
     const session = await repo.get(id);
     const now = this.clock.now();
     if (!session || session.revoked_at !== null) throw new AppError('unauthorized', 'the session has ended; log in again');
-    if (session.expires_at <= now || session.last_seen_at + this.settings.idleMs <= now) throw new AppError('unauthorized', 'the session expired; log in again');
+    if (session.expires_at <= now || session.last_seen_at + this.settings.idleMs <= now)
+      throw new AppError('unauthorized', 'the session expired; log in again');
     const user = await new AccountsRepository(this.db).getUser(session.user_id);
     if (!user || user.disabled) throw new AppError('unauthorized', 'the account can no longer log in');
     if (now - session.last_seen_at > 60_000) await repo.touch(id, now);
@@ -156,7 +171,8 @@ export class AuthService {
     const newPassword = parseInput(passwordSchema, next);
     const repo = new AccountsRepository(this.db);
     const user = await repo.getUser(userId);
-    if (!user || !(await argon2.verify(user.password_hash, current))) throw new AppError('invalid_input', 'the current password is wrong', { details: [{ path: 'currentPassword', message: 'wrong' }] });
+    if (!user || !(await argon2.verify(user.password_hash, current)))
+      throw new AppError('invalid_input', 'the current password is wrong', { details: [{ path: 'currentPassword', message: 'wrong' }] });
     await this.setPassword(user, newPassword);
     await this.log(user.id, user.email, 'password.changed', 'changed the password; every session ended', meta.ip);
     return this.openSession(user.id, meta);
@@ -193,9 +209,13 @@ export class AuthService {
     if (!pending || pending.until < now) throw new AppError('invalid_input', 'start two-factor setup first (it is valid for 15 minutes)');
     const user = (await new AccountsRepository(this.db).getUser(userId))!;
     const delta = this.totpOf(pending.secret, user.email).validate({ token: code.replace(/\s/g, ''), timestamp: now, window: 1 });
-    if (delta === null) throw new AppError('invalid_input', 'the code does not match; check the time on your device', { details: [{ path: 'code', message: 'invalid' }] });
+    if (delta === null)
+      throw new AppError('invalid_input', 'the code does not match; check the time on your device', { details: [{ path: 'code', message: 'invalid' }] });
     const codes = Array.from({ length: 10 }, () => {
-      const raw = randomBytes(10).toString('hex').replace(/[^a-z0-9]/g, '').slice(0, 10);
+      const raw = randomBytes(10)
+        .toString('hex')
+        .replace(/[^a-z0-9]/g, '')
+        .slice(0, 10);
       return `${raw.slice(0, 5)}-${raw.slice(5, 10)}`;
     });
     await new AccountsRepository(this.db).updateUser(userId, {
@@ -212,12 +232,21 @@ export class AuthService {
   async disableTotp(userId: number, password: string, ip: string): Promise<void> {
     const repo = new AccountsRepository(this.db);
     const user = (await repo.getUser(userId))!;
-    if (!(await argon2.verify(user.password_hash, password))) throw new AppError('invalid_input', 'the password is wrong', { details: [{ path: 'password', message: 'wrong' }] });
+    if (!(await argon2.verify(user.password_hash, password)))
+      throw new AppError('invalid_input', 'the password is wrong', { details: [{ path: 'password', message: 'wrong' }] });
     await repo.updateUser(userId, { totp_secret: null, totp_last_step: null, recovery_codes: null, updated_at: this.clock.now() });
     await this.log(userId, user.email, 'totp.disabled', 'turned two-factor login off', ip);
   }
 
   private async log(userId: number | null, actor: string, action: string, summary: string, ip: string | null): Promise<void> {
-    await new SessionsRepository(this.db).log({ at: this.clock.now(), actor, user_id: userId, action, object: userId === null ? null : `user ${userId}`, summary, ip });
+    await new SessionsRepository(this.db).log({
+      at: this.clock.now(),
+      actor,
+      user_id: userId,
+      action,
+      object: userId === null ? null : `user ${userId}`,
+      summary,
+      ip,
+    });
   }
 }

@@ -30,7 +30,14 @@ export class SessionsRepository {
   }
 
   active(userId: number, now: number): Promise<SessionRow[]> {
-    return this.db.selectFrom('sessions').selectAll().where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now).orderBy('last_seen_at', 'desc').execute();
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('last_seen_at', 'desc')
+      .execute();
   }
 
   async deleteExpired(before: number): Promise<void> {

@@ -12,10 +12,22 @@ import type { AuthService } from './auth.service.js';
 
 const membership = z.object({ team: z.string().min(1), role: z.enum(roles) }).strict();
 const createSchema = z
-  .object({ email: z.email(), password: z.string(), name: z.string().max(200).optional(), role: z.enum(roles).default('viewer'), teams: z.array(membership).default([]) })
+  .object({
+    email: z.email(),
+    password: z.string(),
+    name: z.string().max(200).optional(),
+    role: z.enum(roles).default('viewer'),
+    teams: z.array(membership).default([]),
+  })
   .strict();
 const changeSchema = z
-  .object({ name: z.string().max(200).nullable().optional(), role: z.enum(roles).optional(), disabled: z.boolean().optional(), password: z.string().optional(), teams: z.array(membership).optional() })
+  .object({
+    name: z.string().max(200).nullable().optional(),
+    role: z.enum(roles).optional(),
+    disabled: z.boolean().optional(),
+    password: z.string().optional(),
+    teams: z.array(membership).optional(),
+  })
   .strict();
 const teamSchema = z.object({ tags: z.array(z.string().min(1)).default([]), sites: z.array(z.string().min(1)).default([]) }).strict();
 
@@ -45,7 +57,16 @@ export class UsersService {
 
   async view(user: UserRow): Promise<UserView> {
     const teams = (await this.repo().memberships(user.id)).map((m) => ({ team: m.name, role: m.role }));
-    return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: Boolean(user.disabled), twoFactor: user.totp_secret !== null, teams, createdAt: user.created_at };
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      disabled: Boolean(user.disabled),
+      twoFactor: user.totp_secret !== null,
+      teams,
+      createdAt: user.created_at,
+    };
   }
 
   async list(): Promise<UserView[]> {
@@ -67,7 +88,8 @@ export class UsersService {
     return Promise.all(
       list.map(async (m) => {
         const team = await this.repo().getTeamByName(m.team);
-        if (!team) throw new AppError('invalid_input', `no team is named "${m.team}"`, { details: [{ path: 'teams', message: `no team is named "${m.team}"` }] });
+        if (!team)
+          throw new AppError('invalid_input', `no team is named "${m.team}"`, { details: [{ path: 'teams', message: `no team is named "${m.team}"` }] });
         return { teamId: team.id, role: m.role };
       }),
     );

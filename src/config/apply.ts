@@ -101,15 +101,7 @@ export class ConfigSync {
     const unmanaged: string[] = [];
     const adopted: string[] = [];
     /** Records an update, or an adoption when only the owner changes; says whether anything is to be written. */
-    const compare = (
-      kind: ObjectKind,
-      key: string,
-      before: Owned,
-      after: Owned,
-      beforeSpec: unknown,
-      afterSpec: unknown,
-      changes: () => string[],
-    ): boolean => {
+    const compare = (kind: ObjectKind, key: string, before: Owned, after: Owned, beforeSpec: unknown, afterSpec: unknown, changes: () => string[]): boolean => {
       if (this.same(before, after, beforeSpec, afterSpec)) return false;
       if (before.managedBy !== after.managedBy && this.same({ ...before, managedBy: after.managedBy }, after, beforeSpec, afterSpec))
         adopted.push(`${kind} "${key}"`);

@@ -114,7 +114,9 @@ export async function exportConfig(
   if (exportedChannels.length) body.channels = exportedChannels;
   const objects = await new ConfigObjectsRepository(db).all();
   for (const [kind, { section, schema }] of Object.entries(configObjectSections)) {
-    const list = objects.filter((o) => o.kind === kind).map((o) => withoutDefaults(schema, z.encode(schema, JSON.parse(o.spec) as never) as Record<string, unknown>));
+    const list = objects
+      .filter((o) => o.kind === kind)
+      .map((o) => withoutDefaults(schema, z.encode(schema, JSON.parse(o.spec) as never) as Record<string, unknown>));
     if (list.length) body[section] = list;
   }
   const doc = new Document(body);

@@ -12,7 +12,11 @@ interface Referencing {
   rotations: (Named & { contacts: string[] })[];
   escalation: (Named & { steps: { notify: string[] }[] })[];
   maintenance: (Named & { sites?: string[] | undefined; monitors?: string[] | undefined })[];
-  sites: (Named & { notify?: string[] | undefined; escalation?: string | undefined; monitors: (Named & { notify?: string[] | undefined; dependsOn?: string[] | undefined })[] })[];
+  sites: (Named & {
+    notify?: string[] | undefined;
+    escalation?: string | undefined;
+    monitors: (Named & { notify?: string[] | undefined; dependsOn?: string[] | undefined })[];
+  })[];
 }
 
 /**
@@ -44,7 +48,9 @@ export function checkReferences(config: Referencing, ctx: z.core.$RefinementCtx)
   config.contacts.forEach((c, i) => refs(c.channels, ['contacts', i, 'channels'], (n) => channels.has(n), 'channel'));
   config.rotations.forEach((r, i) => refs(r.contacts, ['rotations', i, 'contacts'], (n) => contacts.has(n), 'contact'));
   config.escalation.forEach((p, i) =>
-    p.steps.forEach((step, j) => refs(step.notify, ['escalation', i, 'steps', j, 'notify'], (n) => channels.has(n) || contacts.has(n) || rotations.has(n), 'channel, contact or rotation')),
+    p.steps.forEach((step, j) =>
+      refs(step.notify, ['escalation', i, 'steps', j, 'notify'], (n) => channels.has(n) || contacts.has(n) || rotations.has(n), 'channel, contact or rotation'),
+    ),
   );
   const monitorKeys = new Set<string>();
   config.sites.forEach((site, i) => {

@@ -62,6 +62,7 @@ export function registerApiAuth(app: FastifyInstance, deps: { accounts: Accounts
     }
     req.access = new Access(req.principal, deps.db);
     // Whoever may change nothing anywhere is refused every change at once, before the body is even read.
-    if (!readOnlyMethods.has(req.method) && !ownAccount.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`))) req.access.requireSomeWrite();
+    if (!readOnlyMethods.has(req.method) && !ownAccount.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`)))
+      req.access.requireSomeWrite();
   });
 }

@@ -32,6 +32,7 @@ import { z } from 'zod';
 import { Access } from '../accounts/access.js';
 import { parseInput } from '../config/validate.js';
 import { accessOf, registerApiAuth } from './auth.js';
+import { liveRoutes, type LiveHub } from './live.js';
 import { registerErrorHandling } from './errors.js';
 
 export interface HttpDeps {
@@ -52,6 +53,7 @@ export interface HttpDeps {
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
   audits: AuditService;
+  live: LiveHub;
   /** Whether the process can serve: the database answers and start-up has finished. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   version: string;
@@ -120,7 +122,21 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
               'Sites, monitors and everything Upkeep keeps. Authenticate with `Authorization: Bearer <token>` (make one with `upkeep token create`).',
           },
           components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }, { name: 'incidents' }, { name: 'maintenance' }, { name: 'channels' }, { name: 'audits' }],
+          tags: [
+            { name: 'sites' },
+            { name: 'monitors' },
+            { name: 'monitoring' },
+            { name: 'incidents' },
+            { name: 'maintenance' },
+            { name: 'channels' },
+            { name: 'audits' },
+            { name: 'live' },
+            { name: 'session' },
+            { name: 'account' },
+            { name: 'tokens' },
+            { name: 'users' },
+            { name: 'activity' },
+          ],
         },
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
@@ -133,10 +149,14 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         sessions: defaultSessionSettings,
         secureCookies: deps.publicUrl?.startsWith('https:') ?? false,
       });
-      api.post('/setup', { schema: { tags: ['session'], summary: 'First run: make the owner account with the setup token printed at start' } }, async (req, reply) => {
-        const body = parseInput(z.object({ token: z.string(), email: z.string(), password: z.string() }).strict(), req.body);
-        return reply.status(201).send(await deps.accounts.setup(body));
-      });
+      api.post(
+        '/setup',
+        { schema: { tags: ['session'], summary: 'First run: make the owner account with the setup token printed at start' } },
+        async (req, reply) => {
+          const body = parseInput(z.object({ token: z.string(), email: z.string(), password: z.string() }).strict(), req.body);
+          return reply.status(201).send(await deps.accounts.setup(body));
+        },
+      );
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
       incidentsRoutes(api, {
@@ -153,6 +173,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         channelsRoutes(scope, deps.channels, deps.delivery);
       });
       auditsRoutes(api, deps.audits, deps.sites);
+      liveRoutes(api, deps.live);
     },
     { prefix: '/api/v1' },
   );

@@ -45,7 +45,12 @@ const rank: Record<Severity, number> = { minor: 1, major: 2, critical: 3 };
  * site's open audit incident once a later audit of the same categories no longer shows what opened
  * it. Runs in one transaction, writing the outbox like every other incident change.
  */
-export async function applyAuditOutcome(db: Kysely<Database>, ctx: { clock: Clock; codec: SiteCodec; notifier: Notifier }, audit: StoredAudit, regressions: readonly Regression[]): Promise<void> {
+export async function applyAuditOutcome(
+  db: Kysely<Database>,
+  ctx: { clock: Clock; codec: SiteCodec; notifier: Notifier },
+  audit: StoredAudit,
+  regressions: readonly Regression[],
+): Promise<void> {
   if (audit.siteId === null) return;
   const siteId = audit.siteId;
   await db.transaction().execute(async (trx) => {

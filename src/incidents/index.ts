@@ -60,9 +60,17 @@ export function createIncidents(
     calendar.set((await objects.all('maintenance')).map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })));
   };
 
-  engine.results.onEventsStored((trx, events) => applyMonitorEvents(trx, events, { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => config.incidents.resolveAfter }));
+  engine.results.onEventsStored((trx, events) =>
+    applyMonitorEvents(trx, events, { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => config.incidents.resolveAfter }),
+  );
   engine.results.onCommitted(() => outbox.wake());
-  engine.setMaintenanceOracle((monitor, now) => calendar.windowFor({ site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] }, now) !== undefined);
+  engine.setMaintenanceOracle(
+    (monitor, now) =>
+      calendar.windowFor(
+        { site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] },
+        now,
+      ) !== undefined,
+  );
 
   let timer: NodeJS.Timeout | undefined;
   return {

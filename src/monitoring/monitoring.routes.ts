@@ -121,7 +121,13 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
   const listEvents = async (req: FastifyRequest, monitorId: number | undefined) => {
     const q = parseInput(eventsQuery, req.query);
     const visible = await accessOf(req).visibleSites();
-    const rows = await repo.listEvents({ monitorId, before: q.cursor ?? Number.MAX_SAFE_INTEGER, limit: q.limit, kinds: q.kind ? [q.kind] : undefined, siteIds: visible === 'all' ? undefined : visible });
+    const rows = await repo.listEvents({
+      monitorId,
+      before: q.cursor ?? Number.MAX_SAFE_INTEGER,
+      limit: q.limit,
+      kinds: q.kind ? [q.kind] : undefined,
+      siteIds: visible === 'all' ? undefined : visible,
+    });
     return {
       data: rows.map((e) => ({
         id: e.id,

@@ -175,7 +175,13 @@ export class ResultsRepository {
     return Number(r.numDeletedRows);
   }
 
-  listEvents(filter: { monitorId?: number | undefined; before: number; limit: number; kinds?: readonly string[] | undefined; siteIds?: ReadonlySet<number> | undefined }) {
+  listEvents(filter: {
+    monitorId?: number | undefined;
+    before: number;
+    limit: number;
+    kinds?: readonly string[] | undefined;
+    siteIds?: ReadonlySet<number> | undefined;
+  }) {
     return this.db
       .selectFrom('monitor_events')
       .innerJoin('monitors', 'monitors.id', 'monitor_events.monitor_id')

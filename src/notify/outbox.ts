@@ -147,7 +147,11 @@ export class OutboxSender {
     try {
       const ctx = this.contexts(AbortSignal.timeout(this.options.deadlineMs + 1_000));
       const allowPrivate = spec.allowPrivateTargets ?? ctx.policy.allowPrivate;
-      outcome = await this.deliver(spec, JSON.parse(row.payload) as NotificationPayload, { ...ctx, policy: { ...ctx.policy, allowPrivate }, deadlineMs: this.options.deadlineMs });
+      outcome = await this.deliver(spec, JSON.parse(row.payload) as NotificationPayload, {
+        ...ctx,
+        policy: { ...ctx.policy, allowPrivate },
+        deadlineMs: this.options.deadlineMs,
+      });
     } catch (err) {
       outcome = { ok: false, retryable: true, message: `the channel failed unexpectedly: ${describeError(err)}` };
     }

@@ -111,7 +111,15 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
     { schema: { ...monitor, summary: 'List monitors', querystring: jsonSchema(monitorQuery), response: { 200: jsonSchema(pageOf(monitorOut)), ...errors } } },
     async (req) => {
       const q = parseInput(monitorQuery, req.query);
-      const page = await sites.listMonitors({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q, type: q.type, siteId: q.siteId, siteIds: await reach(req) });
+      const page = await sites.listMonitors({
+        limit: q.limit,
+        afterId: q.cursor,
+        tag: q.tag,
+        search: q.q,
+        type: q.type,
+        siteId: q.siteId,
+        siteIds: await reach(req),
+      });
       return { data: page.items.map(showMonitor), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
     },
   );

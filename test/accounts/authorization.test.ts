@@ -24,7 +24,19 @@ let clientA: string;
 /** Routes anyone may call without credentials: the API description, logging in, first-run setup. */
 const publicRoutes = ['GET /openapi.json', 'POST /session', 'POST /setup'];
 /** Routes about the caller's own account, open to every logged-in caller whatever their role. */
-const ownRoutes = ['GET /session', 'DELETE /session', 'GET /session/all', 'DELETE /session/all/{sessionId}', 'POST /account/password', 'POST /account/totp', 'POST /account/totp/confirm', 'POST /account/totp/disable', 'GET /tokens', 'POST /tokens', 'DELETE /tokens/{id}'];
+const ownRoutes = [
+  'GET /session',
+  'DELETE /session',
+  'GET /session/all',
+  'DELETE /session/all/{sessionId}',
+  'POST /account/password',
+  'POST /account/totp',
+  'POST /account/totp/confirm',
+  'POST /account/totp/disable',
+  'GET /tokens',
+  'POST /tokens',
+  'DELETE /tokens/{id}',
+];
 
 /** The path with B's objects (or the instance's) in place of its parameters. */
 function concrete(path: string): string {
@@ -59,14 +71,30 @@ maintenance:
   owner = (await core.accounts.createToken({ name: 'o', scope: 'write', userId: ownerUser.id })).token;
   await app.inject({ method: 'PUT', url: '/api/v1/teams/Client A', headers: as(owner), payload: { tags: ['client-a'] } });
   await app.inject({ method: 'PUT', url: '/api/v1/teams/Client B', headers: as(owner), payload: { tags: ['client-b'] } });
-  const v = (await app.inject({ method: 'POST', url: '/api/v1/users', headers: as(owner), payload: { email: 'viewer@agency.test', password: 'viewer password 123', role: 'viewer' } })).json();
-  const a = (await app.inject({ method: 'POST', url: '/api/v1/users', headers: as(owner), payload: { email: 'a@client-a.test', password: 'client password 123', role: 'viewer', teams: [{ team: 'Client A', role: 'editor' }] } })).json();
+  const v = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: as(owner),
+      payload: { email: 'viewer@agency.test', password: 'viewer password 123', role: 'viewer' },
+    })
+  ).json();
+  const a = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: as(owner),
+      payload: { email: 'a@client-a.test', password: 'client password 123', role: 'viewer', teams: [{ team: 'Client A', role: 'editor' }] },
+    })
+  ).json();
   viewer = (await core.accounts.createToken({ name: 'v', scope: 'write', userId: v.id })).token;
   clientA = (await core.accounts.createToken({ name: 'a', scope: 'write', userId: a.id })).token;
 
   const siteB = (await core.sites.listSites({ limit: 10, search: 'Site B' })).items[0]!;
   const monitorB = (await core.sites.listMonitors({ limit: 10, siteId: siteB.id })).items[0]!;
-  const incident = (await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: as(owner), payload: { siteId: siteB.id, title: 'B is down' } })).json();
+  const incident = (
+    await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: as(owner), payload: { siteId: siteB.id, title: 'B is down' } })
+  ).json();
   const audit = await core.audits.runAudit(siteB.id, { only: ['security'], allowPrivate: true });
   Object.assign(ids, {
     sites: siteB.id,
@@ -80,7 +108,9 @@ maintenance:
     tokens: 1,
   });
   const doc = (await app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
-  routes = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path: path.replace(/^\/api\/v1/, '') })));
+  routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path: path.replace(/^\/api\/v1/, '') })),
+  );
 }, 60_000);
 afterAll(async () => {
   await server?.close();
@@ -90,7 +120,12 @@ afterAll(async () => {
 
 const call = (r: { method: string; path: string }, headers: Record<string, string> = {}) => {
   const body = r.method !== 'GET' && r.method !== 'DELETE';
-  return app.inject({ method: r.method as 'GET', url: `/api/v1${concrete(r.path)}`, headers: body ? { ...headers, 'content-type': 'application/json' } : headers, ...(body ? { payload: '{}' } : {}) });
+  return app.inject({
+    method: r.method as 'GET',
+    url: `/api/v1${concrete(r.path)}`,
+    headers: body ? { ...headers, 'content-type': 'application/json' } : headers,
+    ...(body ? { payload: '{}' } : {}),
+  });
 };
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 

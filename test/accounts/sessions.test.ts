@@ -42,7 +42,9 @@ describe('sessions', () => {
     const withoutCsrf = await app.inject({ method: 'POST', url: '/api/v1/sites', headers: { cookie }, payload: { name: 'No CSRF' } });
     expect(withoutCsrf.statusCode).toBe(403);
     expect(withoutCsrf.json().error.message).toContain('X-CSRF-Token');
-    expect((await app.inject({ method: 'POST', url: '/api/v1/sites', headers: { cookie, 'x-csrf-token': csrf }, payload: { name: 'With CSRF' } })).statusCode).toBe(201);
+    expect(
+      (await app.inject({ method: 'POST', url: '/api/v1/sites', headers: { cookie, 'x-csrf-token': csrf }, payload: { name: 'With CSRF' } })).statusCode,
+    ).toBe(201);
   });
 
   it('a new session at every login; a session is dead after logout', async () => {

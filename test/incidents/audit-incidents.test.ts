@@ -12,7 +12,8 @@ let exposed = false;
 let site: TestServer;
 beforeAll(async () => {
   site = await startHttpServer((req, res) => {
-    if (req.url === '/.env' && exposed) return res.writeHead(200, { 'content-type': 'text/plain' }).end('APP_KEY=base64:abc\nDB_PASSWORD=hunter2\nDB_HOST=127.0.0.1\n');
+    if (req.url === '/.env' && exposed)
+      return res.writeHead(200, { 'content-type': 'text/plain' }).end('APP_KEY=base64:abc\nDB_PASSWORD=hunter2\nDB_HOST=127.0.0.1\n');
     if (req.url === '/') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Shop</title><h1>Shop</h1>');
     return res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not found</h1>');
   });
@@ -22,10 +23,16 @@ afterAll(() => site.close());
 describe('scheduled audits', () => {
   it('run on their schedule; a new critical finding opens an incident that resolves once fixed', async () => {
     const hook = await webhookReceiver(SECRET);
-    const clock = { offset: 0, now() { return Date.now() + this.offset; } };
+    const clock = {
+      offset: 0,
+      now() {
+        return Date.now() + this.offset;
+      },
+    };
     const db = await createTestDatabase('sqlite');
     const core = await openTestCore(db, clock);
-    const loaded = config(`
+    const loaded = config(
+      `
 incidents: { groupWait: 0s }
 audits:
   schedules: { security: 1h, privacy: off, performance: off, accessibility: off, links: off }
@@ -34,7 +41,9 @@ sites:
     url: ${site.url('/')}
 channels:
   - { name: hook, type: webhook, url: "${hook.url}", secret: ${SECRET} }
-`, {});
+`,
+      {},
+    );
     await core.sync.apply(loaded, { dryRun: false });
     const server = await testRuntime(core, loaded.config);
     const scheduler = new AuditScheduler(core.storage.db, core.audits, (a, r) => server.incidents.auditOutcome(a, r), clock, silentLogger());
