@@ -107,7 +107,7 @@ maintenance:
     teams: (await core.users.teams()).find((t) => t.name === 'Client B')!.id,
     tokens: 1,
   });
-  const doc = (await app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await app.inject('/api/v1/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>();
   routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path: path.replace(/^\/api\/v1/, '') })),
   );
