@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { openCore, version, type Core } from './app.js';
+import { createBackupScheduler } from './backups/index.js';
+import type { BackupScheduler } from './backups/scheduler.js';
 import { formatPlan } from './config/apply.js';
 import type { Environment } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
@@ -24,13 +26,15 @@ export interface ServerOptions {
 export interface RunningServer {
   core: Core;
   engine: MonitoringEngine;
+  /** Runs the config's backup jobs, drills and checks; undefined without a `backups:` section. */
+  backups: BackupScheduler | undefined;
   http: FastifyInstance;
   url: string;
   /** Stops taking work, lets running writes finish, closes the database. */
   close(): Promise<void>;
 }
 
-/** The composition root of the long-running process: database → services → config → HTTP. */
+/** The composition root of the long-running process: database → services → config → engine and backups → HTTP. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const core = await openCore({ dataDir: options.dataDir, env: options.env, logger });
@@ -63,16 +67,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     });
     const url = await http.listen({ port: options.port, host: options.host });
+    // Started last: nothing above can fail after a backup has begun.
+    const backups = config.backups && createBackupScheduler(core, config.backups, engine);
+    backups?.start();
     started = true;
     logger.info({ url, database: core.storage.location, version }, `Upkeep is running at ${url}`);
     return {
       core,
       engine,
+      backups,
       http,
       url,
       close: async () => {
-        // Stop taking requests, then stop scheduling and write what is buffered, then close the database.
+        // Stop taking requests, then stop scheduling (backups report to the engine, so first) and write what is buffered, then close the database.
         await http.close();
+        await backups?.stop();
         await engine.stop();
         await core.close();
       },

@@ -95,7 +95,8 @@ export function runBackup(job: BackupJobConfig, repoConfig: RepositoryConfig, ct
         await input.close();
       }
       tracker.finish();
-      const forget = job.retention ? await forgetSnapshots(repo, job.retention.policy, job.retention.prune, ctx.log, jobTag(job.name)) : { removed: [], prune: undefined };
+      const { prune: alsoPrune = false, ...policy } = job.retention ?? {};
+      const forget = job.retention ? await forgetSnapshots(repo, policy, alsoPrune, ctx.log, jobTag(job.name)) : { removed: [], prune: undefined };
       const stats = { ...result.stats, snapshotId: result.snapshotId, forgotten: forget.removed.length, prune: forget.prune };
       return { message: `snapshot ${result.snapshotId.slice(0, 8)}: ${result.stats.bytesRead} bytes read, ${result.stats.bytesAdded} added`, stats };
     } finally {

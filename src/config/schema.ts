@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { backupsConfigSchema } from '../backups/config.js';
+import { backupReferenceIssues } from '../backups/heartbeats.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
@@ -34,7 +36,7 @@ const resultsSchema = z
 const metricsSchema = z.object({ public: z.boolean().default(false) }).strict();
 
 /**
- * The whole of upkeep.yaml. Later capabilities add their sections here (statusPages, audits, backups).
+ * The whole of upkeep.yaml. Later capabilities add their sections here (statusPages, audits).
  */
 export const configSchema = z
   .object({
@@ -44,6 +46,7 @@ export const configSchema = z
     metrics: metricsSchema.prefault({}),
     sites: z.array(siteWithMonitorsSchema).default([]),
     channels: z.array(channelSchema).default([]),
+    backups: backupsConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -76,6 +79,7 @@ export const configSchema = z
         checkRefs(monitor.notify, ['sites', i, 'monitors', j]);
       });
     });
+    for (const issue of backupReferenceIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
