@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AppError, describeError } from '../lib/errors.js';
+import { AppError, describeError, isAppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ArchiveStats } from './archive/archiver.js';
 import { openBackend } from './backends/registry.js';
@@ -38,10 +38,16 @@ export async function readPassword(config: RepositoryConfig): Promise<string> {
 
 /** Opens a repository, creating it on first use when `create` is set. */
 export async function openRepository(config: RepositoryConfig, create: boolean): Promise<Repository> {
-  const backend = openBackend(config.backend);
   const password = await readPassword(config);
-  if (create && !(await backend.exists({ type: 'config', name: '' }))) return Repository.init(backend, password);
-  return Repository.open(backend, password);
+  const backend = openBackend(config.backend);
+  try {
+    if (create && !(await backend.exists({ type: 'config', name: '' }))) return await Repository.init(backend, password);
+    return await Repository.open(backend, password);
+  } catch (err) {
+    await backend.close().catch(() => undefined);
+    if (isAppError(err)) throw err;
+    throw new AppError('unavailable', `cannot open repository ${backend.location}: ${describeError(err)}`, { cause: err });
+  }
 }
 
 /** Turns any outcome into a result; the scheduler never has to catch. */
