@@ -75,7 +75,7 @@ const drillsSchema = z
  * @example
  * backups:
  *   repositories:
- *     main: { backend: { kind: local, path: /var/backups/upkeep }, password: ${UPKEEP_BACKUP_PASSWORD} }
+ *     main: { backend: { kind: local, path: /var/backups/upkeep }, password: '${UPKEEP_BACKUP_PASSWORD}' }
  *   jobs:
  *     - { name: www, site: Example shop, repository: main, source: { kind: dir, paths: [/var/www] }, schedule: "0 3 * * *" }
  */

@@ -64,17 +64,20 @@ const percent = (text: string): number => {
   return n;
 };
 
+/** Repeated options add up (`--tag a --tag b`); variadic ones would swallow the paths that follow. */
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 const short = (id: string): string => id.slice(0, 8);
 
 /** Backs up paths into a repository named on the command line. */
-async function runPaths(paths: string[], opts: RepoOptions & { tag?: string[] }): Promise<number> {
+async function runPaths(paths: string[], opts: RepoOptions & { tag: string[] }): Promise<number> {
   for (const path of paths) {
     await stat(path).catch(() => Promise.reject(new AppError('invalid_input', `cannot back up ${path}: it does not exist or cannot be read`)));
   }
   return withRepository(opts, true, async (repo) => {
     const progress = cliProgress('backup');
     const tracker = new ProgressTracker(progress.listener);
-    const result = await snapshotPaths(repo, paths, { log, progress: tracker, tags: opts.tag ?? [] }).finally(() => progress.stop());
+    const result = await snapshotPaths(repo, paths, { log, progress: tracker, tags: opts.tag }).finally(() => progress.stop());
     const done = tracker.finish();
     const s = result.stats;
     process.stdout.write(
@@ -87,11 +90,11 @@ async function runPaths(paths: string[], opts: RepoOptions & { tag?: string[] })
 }
 
 /** Runs the backup jobs of the config file now, one after the other. */
-async function runJobs(opts: { config?: string; job?: string[] }): Promise<number> {
-  const loaded = (await readConfigOption(opts.config ?? DEFAULT_CONFIG, readEnvironment(), true))!;
+async function runJobs(opts: { config: string; job: string[] }): Promise<number> {
+  const loaded = (await readConfigOption(opts.config, readEnvironment(), true))!;
   const backups = loaded.config.backups;
-  const jobs = (backups?.jobs ?? []).filter((j) => opts.job === undefined || opts.job.includes(j.name));
-  for (const name of opts.job ?? []) {
+  const jobs = (backups?.jobs ?? []).filter((j) => opts.job.length === 0 || opts.job.includes(j.name));
+  for (const name of opts.job) {
     if (!jobs.some((j) => j.name === name)) throw new AppError('invalid_input', `${loaded.file} has no backup job named ${JSON.stringify(name)}`);
   }
   if (!backups || jobs.length === 0) throw new AppError('invalid_input', `${loaded.file} has no backup jobs; give --repo and paths to back up`);
@@ -128,12 +131,12 @@ The password comes from UPKEEP_BACKUP_PASSWORD or --password-file.`,
 
   repoOptions(backup.command('run').description('Back up paths into a repository (made on first use), or run the backup jobs of the config file.'), false)
     .argument('[paths...]', 'files and folders to back up (with --repo)')
-    .option('--tag <tag...>', 'tags for the snapshot')
+    .option('--tag <tag>', 'a tag for the snapshot (repeat for more)', collect, [])
     .option('-c, --config <file>', 'config file whose backup jobs to run (without --repo)', DEFAULT_CONFIG)
-    .option('--job <name...>', 'run only these jobs of the config file')
+    .option('--job <name>', 'run only this job of the config file (repeat for more)', collect, [])
     .addHelpText('after', '\nExamples:\n  $ upkeep backup run --repo /var/backups/www /var/www\n  $ upkeep backup run --job www')
     .action(
-      action(async (paths: string[], opts: RepoOptions & { tag?: string[]; config?: string; job?: string[] }) => {
+      action(async (paths: string[], opts: RepoOptions & { tag: string[]; config: string; job: string[] }) => {
         if (opts.repo === undefined && paths.length > 0) throw new AppError('invalid_input', 'name the repository to back up into with --repo');
         if (opts.repo !== undefined && paths.length === 0) throw new AppError('invalid_input', 'name the files and folders to back up after the options');
         return opts.repo === undefined ? runJobs(opts) : runPaths(paths, opts);
