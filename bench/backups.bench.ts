@@ -25,7 +25,11 @@ export async function run(): Promise<Record<string, string | number>> {
   await mkdir(data);
   const words = 'upkeep backs up websites and proves that they restore '.repeat(20);
   for (let i = 0; i < 6; i++) await writeFile(join(data, `random-${i}.bin`), randomBytes(8 * 1024 * 1024));
-  for (let i = 0; i < 6; i++) await writeFile(join(data, `text-${i}.log`), Buffer.from(`${words}${i}\n`.repeat(Math.ceil((8 * 1024 * 1024) / words.length))).subarray(0, 8 * 1024 * 1024));
+  for (let i = 0; i < 6; i++)
+    await writeFile(
+      join(data, `text-${i}.log`),
+      Buffer.from(`${words}${i}\n`.repeat(Math.ceil((8 * 1024 * 1024) / words.length))).subarray(0, 8 * 1024 * 1024),
+    );
   const bytes = await duSize(data);
   const password = 'bench';
   try {
@@ -34,7 +38,11 @@ export async function run(): Promise<Record<string, string | number>> {
     let started = performance.now();
     await snapshotPaths(repo, [data], { log: silentLogger() });
     const upkeepSeconds = (performance.now() - started) / 1000;
-    const figures: Record<string, string | number> = { 'data MiB': bytes / 1048576, 'upkeep MB/s': bytes / 1e6 / upkeepSeconds, 'upkeep repo MiB': (await duSize(ours)) / 1048576 };
+    const figures: Record<string, string | number> = {
+      'data MiB': bytes / 1048576,
+      'upkeep MB/s': bytes / 1e6 / upkeepSeconds,
+      'upkeep repo MiB': (await duSize(ours)) / 1048576,
+    };
     const theirs = join(work, 'restic');
     const env = { ...process.env, RESTIC_PASSWORD: password };
     if (spawnSync('restic', ['-r', theirs, 'init'], { env }).status === 0) {

@@ -55,6 +55,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       sites: core.sites,
       engine,
       metrics: { registry, public: config.metrics.public },
+      publicUrl: config.server.publicUrl,
       version,
       ready: async () => {
         const startup = started ? 'done' : 'running';

@@ -43,7 +43,8 @@ export async function verifyRestoredTree(repo: Repository, treeId: string, dir: 
     for await (const chunk of createReadStream(path)) {
       pending = Buffer.concat([pending, chunk as Buffer]);
       while (index < lengths.length && pending.length >= lengths[index]!) {
-        if (sha256Hex(pending.subarray(0, lengths[index]!)) !== node.content![index]) throw new AppError('internal', `restored ${path} differs from the snapshot at piece ${index}`);
+        if (sha256Hex(pending.subarray(0, lengths[index]!)) !== node.content![index])
+          throw new AppError('internal', `restored ${path} differs from the snapshot at piece ${index}`);
         pending = pending.subarray(lengths[index]!);
         index += 1;
       }
@@ -82,11 +83,17 @@ export function runDrill(job: BackupJobConfig, repoConfig: RepositoryConfig, ctx
           await target.dispose();
         }
         if (JSON.stringify(sorted(rowCounts)) !== JSON.stringify(sorted(expected))) {
-          throw new AppError('internal', `row counts differ after loading the dump: expected ${JSON.stringify(sorted(expected))}, got ${JSON.stringify(sorted(rowCounts))}`);
+          throw new AppError(
+            'internal',
+            `row counts differ after loading the dump: expected ${JSON.stringify(sorted(expected))}, got ${JSON.stringify(sorted(rowCounts))}`,
+          );
         }
       }
       const stats: DrillStats = { snapshotId: snapshot.id, filesVerified: verified.files, bytesVerified: verified.bytes, rowCounts };
-      return { message: `restored snapshot ${snapshot.id.slice(0, 8)}: ${verified.files} files verified${rowCounts ? `, ${Object.keys(rowCounts).length} tables match` : ''}`, stats };
+      return {
+        message: `restored snapshot ${snapshot.id.slice(0, 8)}: ${verified.files} files verified${rowCounts ? `, ${Object.keys(rowCounts).length} tables match` : ''}`,
+        stats,
+      };
     } finally {
       await rm(scratch, { recursive: true, force: true });
       await repo.backend.close();

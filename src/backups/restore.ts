@@ -67,7 +67,15 @@ async function assertRealDir(path: string): Promise<void> {
   if (!st.isDirectory()) throw new AppError('forbidden', `refusing to restore into ${path}: it is not a plain folder`);
 }
 
-async function restoreDir(repo: Repository, treeId: string, dir: string, shown: string, include: string[], stats: RestoreStats, options: RestoreOptions): Promise<void> {
+async function restoreDir(
+  repo: Repository,
+  treeId: string,
+  dir: string,
+  shown: string,
+  include: string[],
+  stats: RestoreStats,
+  options: RestoreOptions,
+): Promise<void> {
   const tree = decodeTree(await repo.loadBlob(treeId));
   const seen = new Set<string>();
   const [wanted, ...rest] = include;

@@ -42,10 +42,17 @@ export async function openSftp(config: SftpConnectionConfig): Promise<SftpSessio
       username: config.username,
       ...(config.password === undefined ? {} : { password: config.password }),
       ...(privateKey === undefined ? {} : { privateKey }),
-      ...(config.hostKeySha256 === undefined ? {} : { hostVerifier: (key: Buffer) => createHash('sha256').update(key).digest('base64').replace(/=+$/, '') === config.hostKeySha256!.replace(/^SHA256:/, '').replace(/=+$/, '') }),
+      ...(config.hostKeySha256 === undefined
+        ? {}
+        : {
+            hostVerifier: (key: Buffer) =>
+              createHash('sha256').update(key).digest('base64').replace(/=+$/, '') === config.hostKeySha256!.replace(/^SHA256:/, '').replace(/=+$/, ''),
+          }),
       readyTimeout: 15_000,
     })
-    .catch((err: unknown) => Promise.reject(new AppError('unavailable', `cannot open SFTP to ${config.username}@${config.host}:${config.port}: ${String(err)}`, { cause: err })));
+    .catch((err: unknown) =>
+      Promise.reject(new AppError('unavailable', `cannot open SFTP to ${config.username}@${config.host}:${config.port}: ${String(err)}`, { cause: err })),
+    );
   return {
     lstat: promisify(raw.lstat.bind(raw)),
     stat: promisify(raw.stat.bind(raw)),

@@ -36,7 +36,19 @@ export async function snapshotPaths(repo: Repository, paths: string[], options: 
 /** Backs up one stream (a dump, a command's output) as the single file `name` of a new snapshot. */
 export async function snapshotStream(repo: Repository, name: string, stream: AsyncIterable<Uint8Array>, options: SnapshotOptions): Promise<SnapshotResult> {
   const now = BigInt(Date.now()) * 1_000_000n;
-  const st: EntryStat = { kind: 'file', mode: 0o100600, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, size: 0, mtimeNs: now, atimeNs: now, ctimeNs: now, ino: 0, dev: 0, nlink: 1 };
+  const st: EntryStat = {
+    kind: 'file',
+    mode: 0o100600,
+    uid: process.getuid?.() ?? 0,
+    gid: process.getgid?.() ?? 0,
+    size: 0,
+    mtimeNs: now,
+    atimeNs: now,
+    ctimeNs: now,
+    ino: 0,
+    dev: 0,
+    nlink: 1,
+  };
   return writeSnapshot(repo, [`/${name}`], options, (archiver) => archiver.archiveStream(name, stream, st), localFs);
 }
 

@@ -46,7 +46,11 @@ export async function verifyRepository(repo: Repository, options: VerifyOptions)
     errors.push(`snapshots: ${String(err)}`);
     return [];
   });
-  await checkTrees(repo, snapshots.map((s) => s.tree), errors);
+  await checkTrees(
+    repo,
+    snapshots.map((s) => s.tree),
+    errors,
+  );
   const candidates = [...packs.keys()].filter((id) => stored.has(id));
   const chosen = options.readDataFraction >= 1 ? candidates : candidates.filter(() => randomInt(1_000_000) < options.readDataFraction * 1_000_000);
   let bytesRead = 0;
@@ -98,4 +102,3 @@ async function checkTrees(repo: Repository, roots: string[], errors: string[]): 
     }
   }
 }
-

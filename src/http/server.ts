@@ -23,6 +23,8 @@ export interface HttpDeps {
   sites: SitesService;
   engine: MonitoringEngine;
   metrics: { registry: Registry; public: boolean };
+  /** server.publicUrl: where people reach this server (absolute links in answers). */
+  publicUrl?: string | undefined;
   /** Whether the process can serve: the database answers and start-up has finished. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   version: string;
@@ -92,7 +94,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
-      sitesRoutes(api, deps.sites);
+      sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
     },
     { prefix: '/api/v1' },

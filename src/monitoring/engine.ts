@@ -5,6 +5,7 @@ import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { Monitor, SiteCodec } from '../sites/sites.service.js';
+import { BaselineJob } from './baseline.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EngineMetrics } from './metrics.js';
 import { applyPing, deadline, missedResult, type HeartbeatMemory, type PingKind } from './heartbeat.js';
@@ -13,7 +14,7 @@ import type { CheckResult, RecordedResult } from './result.js';
 import type { ResultStore } from './results.service.js';
 import { Scheduler } from './scheduler.js';
 import { stateFromRow, stateToRow } from './state-store.js';
-import { applyConditions, applyResult, initialState, isConfirming, type Conditions, type MonitorState, type StateEvent } from './state-machine.js';
+import { applyConditions, applyResult, initialState, isConfirming, shownStatus, type Conditions, type MonitorState, type StateEvent } from './state-machine.js';
 
 interface Runtime {
   monitor: Monitor;
@@ -35,6 +36,8 @@ export interface EngineDeps {
   clock: Clock;
   log: Logger;
   metrics?: EngineMetrics | undefined;
+  /** Keeps the database's planner statistics fresh (run after hourly expiry). */
+  optimize?: () => Promise<void>;
 }
 
 export interface EngineOptions {
@@ -45,6 +48,7 @@ export interface EngineOptions {
   pollChangesMs?: number;
   rollupEveryMs?: number;
   expireEveryMs?: number;
+  baselineEveryMs?: number;
 }
 
 /** Whether a monitor is inside a maintenance window now (provided by the incidents capability). */
@@ -92,9 +96,14 @@ export class MonitoringEngine {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly metrics: EngineMetrics | undefined;
+  private readonly optimize: () => Promise<void>;
 
-  constructor(deps: EngineDeps, private readonly options: EngineOptions) {
+  constructor(
+    deps: EngineDeps,
+    private readonly options: EngineOptions,
+  ) {
     ({ db: this.db, codec: this.codec, results: this.results, dispatcher: this.dispatcher, clock: this.clock, log: this.log, metrics: this.metrics } = deps);
+    this.optimize = deps.optimize ?? (async () => {});
     this.scheduler = new Scheduler({
       concurrency: options.concurrency ?? 512,
       perHost: options.perHost ?? 8,
@@ -127,7 +136,14 @@ export class MonitoringEngine {
     every(this.options.pollChangesMs ?? 2_000, () => this.pollChanges(), 'looking for monitor changes');
     every(1_000, () => this.sweep(), 'checking heartbeats and maintenance');
     every(this.options.rollupEveryMs ?? 15_000, () => this.results.rollUp(), 'rolling up results');
-    every(this.options.expireEveryMs ?? 3_600_000, () => this.results.expire(), 'expiring old results');
+    every(this.options.expireEveryMs ?? 3_600_000, () => this.results.expire().then(() => this.optimize()), 'expiring old results');
+    const baseline = new BaselineJob(
+      this.results.repository,
+      this.clock,
+      (id, slow) => this.setSlow(id, slow),
+      (id) => Boolean(this.runtimes.get(id)?.state.slow),
+    );
+    every(this.options.baselineEveryMs ?? 300_000, () => baseline.run(), 'comparing latency with the baseline');
     this.log.info({ monitors: this.runtimes.size, scheduled: this.scheduler.size }, 'monitoring started');
   }
 
@@ -199,7 +215,10 @@ export class MonitoringEngine {
 
   /** Shows paused / maintenance / slow changes that happen without a result. */
   private settle(rt: Runtime, now: number): void {
-    const { state, events } = applyConditions(rt.state, this.conditions(rt, now), now, rt.recent);
+    const conditions = this.conditions(rt, now);
+    // Runs every second for every monitor: leave at once when nothing would change.
+    if (shownStatus(rt.state, conditions) === rt.state.status) return;
+    const { state, events } = applyConditions(rt.state, conditions, now, rt.recent);
     if (events.length) this.commit(rt, state, events);
   }
 
@@ -286,7 +305,8 @@ export class MonitoringEngine {
   /** Sets or clears the "slower than usual" note of a monitor (from the baseline). */
   setSlow(monitorId: number, slow: string | null): void {
     const rt = this.runtimes.get(monitorId);
-    if (!rt || rt.state.slow === slow) return;
+    // A heartbeat's duration is the job's own business, not a sign of a slow site.
+    if (!rt || rt.monitor.spec.type === 'heartbeat' || rt.state.slow === slow) return;
     const now = this.clock.now();
     const { state, events } = applyConditions(rt.state, this.conditions(rt, now), now, rt.recent, slow);
     this.commit(rt, state, events);

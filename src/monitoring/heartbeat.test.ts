@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { monitorSchema, type MonitorSpec } from './monitor.schema.js';
 import { applyPing, deadline, missedResult } from './heartbeat.js';
 
-const heartbeat = (fields: Record<string, unknown>) => monitorSchema.parse({ name: 'job', type: 'heartbeat', ...fields }) as Extract<MonitorSpec, { type: 'heartbeat' }>;
+const heartbeat = (fields: Record<string, unknown>) =>
+  monitorSchema.parse({ name: 'job', type: 'heartbeat', ...fields }) as Extract<MonitorSpec, { type: 'heartbeat' }>;
 
 describe('heartbeats', () => {
   it('expects the next ping one period plus grace after the last', () => {

@@ -31,7 +31,15 @@ export function deadline(spec: HeartbeatSpec, memory: HeartbeatMemory): number |
 }
 
 function formatTime(ms: number, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' })
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  })
     .format(new Date(ms))
     .replace(/ at /, ', ');
 }
@@ -75,5 +83,9 @@ export function applyPing(
 /** The result for a heartbeat whose deadline passed without a ping. */
 export function missedResult(spec: HeartbeatSpec, memory: HeartbeatMemory, due: number): CheckResult {
   const last = memory.lastPingAt === undefined ? 'never' : formatTime(memory.lastPingAt, spec.timezone);
-  return { status: 'down', message: `no ping since ${last} (expected by ${formatTime(due, spec.timezone)})`, detail: { lastPingAt: memory.lastPingAt ?? null, due } };
+  return {
+    status: 'down',
+    message: `no ping since ${last} (expected by ${formatTime(due, spec.timezone)})`,
+    detail: { lastPingAt: memory.lastPingAt ?? null, due },
+  };
 }

@@ -20,12 +20,22 @@ export function createMonitoring(core: Core, config: Config, overrides: { allowP
   });
   const results = new ResultStore(core.storage.db, core.clock, log, { keepRawMs: config.results.keepRaw });
   const engine = new MonitoringEngine(
-    { db: core.storage.db, codec: core.siteCodec, results, dispatcher: new LocalDispatcher({ resolvers: config.network.resolvers, ca }), clock: core.clock, log, metrics: metrics.engine },
+    {
+      db: core.storage.db,
+      codec: core.siteCodec,
+      results,
+      dispatcher: new LocalDispatcher({ resolvers: config.network.resolvers, ca }),
+      clock: core.clock,
+      log,
+      metrics: metrics.engine,
+      optimize: () => core.storage.optimize(),
+    },
     { allowPrivateTargets: overrides.allowPrivate ?? config.network.allowPrivateTargets },
   );
   metrics.watch({
     each: (fn) => {
-      for (const [id, rt] of engine.states()) fn({ id, name: rt.monitor.spec.name, site: rt.monitor.siteName, type: rt.monitor.spec.type, status: rt.state.status });
+      for (const [id, rt] of engine.states())
+        fn({ id, name: rt.monitor.spec.name, site: rt.monitor.siteName, type: rt.monitor.spec.type, status: rt.state.status });
     },
     resultsWritten: () => results.written,
   });

@@ -16,7 +16,12 @@ export interface MonitorStates {
 export function createMetrics(): { registry: Registry; engine: EngineMetrics; watch(states: MonitorStates): void } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'upkeep_process_' });
-  const checks = new Counter({ name: 'upkeep_checks_total', help: 'Checks run, by monitor type and result.', labelNames: ['type', 'result'], registers: [registry] });
+  const checks = new Counter({
+    name: 'upkeep_checks_total',
+    help: 'Checks run, by monitor type and result.',
+    labelNames: ['type', 'result'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'upkeep_check_duration_seconds',
     help: 'How long checks took, by monitor type.',

@@ -55,29 +55,61 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
       slow: state.slow,
       lastCheckAt: state.lastCheckAt === null ? null : toIso(state.lastCheckAt),
       lastMessage: state.lastMessage,
-      recent: recent.map((r) => ({ at: toIso(r.at), status: r.status, message: r.message, durationMs: r.durationMs ?? null, statusCode: r.statusCode ?? null })),
+      recent: recent.map((r) => ({
+        at: toIso(r.at),
+        status: r.status,
+        message: r.message,
+        durationMs: r.durationMs ?? null,
+        statusCode: r.statusCode ?? null,
+      })),
     };
   });
 
-  app.get('/monitors/:id/results', { schema: { ...tags, summary: 'Raw results, newest first (cursor: the previous page’s nextCursor)', querystring: jsonSchema(resultsQuery), response: errors } }, async (req) => {
-    const id = await existing(parseId(req));
-    const q = parseInput(resultsQuery, req.query);
-    const rows = await repo.listResults(id, q.cursor ?? Number.MAX_SAFE_INTEGER, q.limit);
-    return { data: rows.map(showResult), page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.at) : null } };
-  });
+  app.get(
+    '/monitors/:id/results',
+    {
+      schema: {
+        ...tags,
+        summary: 'Raw results, newest first (cursor: the previous page’s nextCursor)',
+        querystring: jsonSchema(resultsQuery),
+        response: errors,
+      },
+    },
+    async (req) => {
+      const id = await existing(parseId(req));
+      const q = parseInput(resultsQuery, req.query);
+      const rows = await repo.listResults(id, q.cursor ?? Number.MAX_SAFE_INTEGER, q.limit);
+      return { data: rows.map(showResult), page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.at) : null } };
+    },
+  );
 
-  app.get('/monitors/:id/summary', { schema: { ...tags, summary: 'Uptime, latency percentiles and phases over a window (24h, 7d, 30d, 90d, 365d or any duration)', querystring: jsonSchema(windowQuery), response: errors } }, async (req) => {
-    const id = await existing(parseId(req));
-    const q = parseInput(windowQuery, req.query);
-    const to = q.to ? Date.parse(q.to) : clock.now();
-    return { from: toIso(to - q.window), to: toIso(to), ...(await engine.results.summary(id, to - q.window, to)) };
-  });
+  app.get(
+    '/monitors/:id/summary',
+    {
+      schema: {
+        ...tags,
+        summary: 'Uptime, latency percentiles and phases over a window (24h, 7d, 30d, 90d, 365d or any duration)',
+        querystring: jsonSchema(windowQuery),
+        response: errors,
+      },
+    },
+    async (req) => {
+      const id = await existing(parseId(req));
+      const q = parseInput(windowQuery, req.query);
+      const to = q.to ? Date.parse(q.to) : clock.now();
+      return { from: toIso(to - q.window), to: toIso(to), ...(await engine.results.summary(id, to - q.window, to)) };
+    },
+  );
 
-  app.post('/monitors/:id/check', { schema: { ...tags, summary: 'Run a monitor’s check now', response: { 202: { type: 'object' }, ...errors } } }, async (req, reply) => {
-    const id = await existing(parseId(req));
-    engine.checkNow(id);
-    return reply.status(202).send({ accepted: true });
-  });
+  app.post(
+    '/monitors/:id/check',
+    { schema: { ...tags, summary: 'Run a monitor’s check now', response: { 202: { type: 'object' }, ...errors } } },
+    async (req, reply) => {
+      const id = await existing(parseId(req));
+      engine.checkNow(id);
+      return reply.status(202).send({ accepted: true });
+    },
+  );
 
   const listEvents = async (monitorId: number | undefined, query: unknown) => {
     const q = parseInput(eventsQuery, query);
@@ -99,30 +131,50 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
       page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.id) : null },
     };
   };
-  app.get('/monitors/:id/events', { schema: { ...tags, summary: 'State changes of a monitor with their evidence, newest first', querystring: jsonSchema(eventsQuery), response: errors } }, async (req) =>
-    listEvents(await existing(parseId(req)), req.query),
+  app.get(
+    '/monitors/:id/events',
+    { schema: { ...tags, summary: 'State changes of a monitor with their evidence, newest first', querystring: jsonSchema(eventsQuery), response: errors } },
+    async (req) => listEvents(await existing(parseId(req)), req.query),
   );
-  app.get('/events', { schema: { ...tags, summary: 'State changes of every monitor, newest first', querystring: jsonSchema(eventsQuery), response: errors } }, async (req) =>
-    listEvents(undefined, req.query),
+  app.get(
+    '/events',
+    { schema: { ...tags, summary: 'State changes of every monitor, newest first', querystring: jsonSchema(eventsQuery), response: errors } },
+    async (req) => listEvents(undefined, req.query),
   );
 
-  app.get('/overview', { schema: { ...tags, summary: 'Status, uptime and average latency of every monitor over a window, by monitor id', querystring: jsonSchema(overviewQuery), response: errors } }, async (req) => {
-    const q = parseInput(overviewQuery, req.query);
-    const to = q.to ? Date.parse(q.to) : clock.now();
-    const figures = await engine.results.overview(to - q.window, to);
-    const rows = [...engine.states()]
-      .filter(([id]) => id > q.cursor)
-      .sort(([a], [b]) => a - b)
-      .slice(0, q.limit)
-      .map(([id, rt]) => ({
-        monitorId: id,
-        name: rt.monitor.spec.name,
-        site: rt.monitor.siteName,
-        type: rt.monitor.spec.type,
-        status: rt.state.status,
-        since: toIso(rt.state.since),
-        ...(figures.get(id) ?? { checks: 0, uptime: null, avgLatency: null }),
-      }));
-    return { from: toIso(to - q.window), to: toIso(to), data: rows, page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.monitorId) : null } };
-  });
+  app.get(
+    '/overview',
+    {
+      schema: {
+        ...tags,
+        summary: 'Status, uptime and average latency of every monitor over a window, by monitor id',
+        querystring: jsonSchema(overviewQuery),
+        response: errors,
+      },
+    },
+    async (req) => {
+      const q = parseInput(overviewQuery, req.query);
+      const to = q.to ? Date.parse(q.to) : clock.now();
+      const figures = await engine.results.overview(to - q.window, to);
+      const rows = [...engine.states()]
+        .filter(([id]) => id > q.cursor)
+        .sort(([a], [b]) => a - b)
+        .slice(0, q.limit)
+        .map(([id, rt]) => ({
+          monitorId: id,
+          name: rt.monitor.spec.name,
+          site: rt.monitor.siteName,
+          type: rt.monitor.spec.type,
+          status: rt.state.status,
+          since: toIso(rt.state.since),
+          ...(figures.get(id) ?? { checks: 0, uptime: null, avgLatency: null }),
+        }));
+      return {
+        from: toIso(to - q.window),
+        to: toIso(to),
+        data: rows,
+        page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.monitorId) : null },
+      };
+    },
+  );
 }

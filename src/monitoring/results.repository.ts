@@ -15,7 +15,12 @@ export class ResultsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insertResults(rows: readonly CheckResultsTable[]): Promise<void> {
-    for (const part of chunks(rows)) await this.db.insertInto('check_results').values(part).onConflict((oc) => oc.doNothing()).execute();
+    for (const part of chunks(rows))
+      await this.db
+        .insertInto('check_results')
+        .values(part)
+        .onConflict((oc) => oc.doNothing())
+        .execute();
   }
 
   async upsertStates(rows: readonly MonitorStateTable[]): Promise<void> {
@@ -53,7 +58,10 @@ export class ResultsRepository {
   }
 
   /** Results in [from, to), ordered by monitor and time, for rolling up. */
-  resultsBetween(from: number, to: number): Promise<Pick<CheckResultsTable, 'monitor_id' | 'at' | 'status' | 'duration_ms' | 'dns_ms' | 'connect_ms' | 'tls_ms' | 'ttfb_ms' | 'transfer_ms'>[]> {
+  resultsBetween(
+    from: number,
+    to: number,
+  ): Promise<Pick<CheckResultsTable, 'monitor_id' | 'at' | 'status' | 'duration_ms' | 'dns_ms' | 'connect_ms' | 'tls_ms' | 'ttfb_ms' | 'transfer_ms'>[]> {
     return this.db
       .selectFrom('check_results')
       .select(['monitor_id', 'at', 'status', 'duration_ms', 'dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'])
@@ -74,7 +82,14 @@ export class ResultsRepository {
 
   /** Newest first, before `before` (a cursor), for the API. */
   listResults(monitorId: number, before: number, limit: number): Promise<CheckResultsTable[]> {
-    return this.db.selectFrom('check_results').selectAll().where('monitor_id', '=', monitorId).where('at', '<', before).orderBy('at', 'desc').limit(limit).execute();
+    return this.db
+      .selectFrom('check_results')
+      .selectAll()
+      .where('monitor_id', '=', monitorId)
+      .where('at', '<', before)
+      .orderBy('at', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   async upsertRollups(rows: readonly ResultRollupsTable[]): Promise<void> {
@@ -83,7 +98,7 @@ export class ResultsRepository {
         .insertInto('result_rollups')
         .values(part)
         .onConflict((oc) =>
-          oc.columns(['monitor_id', 'bucket_ms', 'start']).doUpdateSet((eb) => ({
+          oc.columns(['bucket_ms', 'start', 'monitor_id']).doUpdateSet((eb) => ({
             up: eb.ref('excluded.up'),
             degraded: eb.ref('excluded.degraded'),
             down: eb.ref('excluded.down'),
@@ -177,11 +192,7 @@ export class ResultsRepository {
 
   /** The newest result time per monitor, so a restart keeps each monitor's result times increasing. */
   async latestResultTimes(): Promise<Map<number, number>> {
-    const rows = await this.db
-      .selectFrom('monitor_state')
-      .select(['monitor_id', 'last_check_at'])
-      .where('last_check_at', 'is not', null)
-      .execute();
+    const rows = await this.db.selectFrom('monitor_state').select(['monitor_id', 'last_check_at']).where('last_check_at', 'is not', null).execute();
     return new Map(rows.map((r) => [r.monitor_id, r.last_check_at!]));
   }
 

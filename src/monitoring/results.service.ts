@@ -72,7 +72,14 @@ function summarize(t: Totals): Summary {
     degraded: t.degraded,
     down: t.down,
     uptime: t.checks ? (100 * (t.up + t.degraded)) / t.checks : null,
-    latency: { avg: t.latencyCount ? Math.round(t.latencySum / t.latencyCount) : null, min: t.latencyMin, max: t.latencyMax, p50: q(0.5), p95: q(0.95), p99: q(0.99) },
+    latency: {
+      avg: t.latencyCount ? Math.round(t.latencySum / t.latencyCount) : null,
+      min: t.latencyMin,
+      max: t.latencyMax,
+      p50: q(0.5),
+      p95: q(0.95),
+      p99: q(0.99),
+    },
     phases: t.phaseCount ? { dns: avg(0), connect: avg(1), tls: avg(2), ttfb: avg(3), transfer: avg(4) } : null,
   };
 }
@@ -121,6 +128,14 @@ export class ResultStore {
 
   async start(): Promise<void> {
     this.doneUntil = await this.repo.watermarks();
+    // A new database rolls up from its first start on: nothing before it can exist.
+    const now = this.clock.now();
+    for (const size of LEVELS) {
+      if (this.doneUntil.has(size)) continue;
+      const from = now - (now % size);
+      await this.repo.setWatermark(size, from);
+      this.doneUntil.set(size, from);
+    }
     this.timer = setInterval(() => void this.flush(), this.flushEveryMs);
     this.timer.unref();
   }
@@ -188,7 +203,6 @@ export class ResultStore {
     let finer: number = MINUTE;
     for (const size of LEVELS) {
       const target = sourceUntil - (sourceUntil % size);
-      // A new database starts rolling up where its results start: now.
       let done = this.doneUntil.get(size) ?? target;
       while (done < target) {
         // At most a day of minutes (or a month of hours/days) per transaction.

@@ -76,7 +76,12 @@ export class Totals {
 }
 
 /** Groups items into Totals by monitor and bucket start. */
-function group<T>(items: readonly T[], bucketMs: number, key: (item: T) => [monitorId: number, at: number], add: (totals: Totals, item: T) => void): ResultRollupsTable[] {
+function group<T>(
+  items: readonly T[],
+  bucketMs: number,
+  key: (item: T) => [monitorId: number, at: number],
+  add: (totals: Totals, item: T) => void,
+): ResultRollupsTable[] {
   const byKey = new Map<string, { monitorId: number; start: number; totals: Totals }>();
   for (const item of items) {
     const [monitorId, at] = key(item);
@@ -90,10 +95,20 @@ function group<T>(items: readonly T[], bucketMs: number, key: (item: T) => [moni
 }
 
 export const rollUpResults = (rows: readonly RawRow[], bucketMs: number) =>
-  group(rows, bucketMs, (r) => [r.monitor_id, r.at], (t, r) => t.addResult(r));
+  group(
+    rows,
+    bucketMs,
+    (r) => [r.monitor_id, r.at],
+    (t, r) => t.addResult(r),
+  );
 
 export const rollUpRollups = (rows: readonly ResultRollupsTable[], bucketMs: number) =>
-  group(rows, bucketMs, (r) => [r.monitor_id, r.start], (t, r) => t.addRollup(r));
+  group(
+    rows,
+    bucketMs,
+    (r) => [r.monitor_id, r.start],
+    (t, r) => t.addRollup(r),
+  );
 
 export interface Segment {
   /** A rollup size, or 0 for raw results. */

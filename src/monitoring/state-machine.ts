@@ -75,6 +75,11 @@ export function flapPercent(history: string): number {
   return (100 * sum) / transitions;
 }
 
+/** What a monitor would show under these conditions; cheap, so callers can skip work when nothing changes. */
+export function shownStatus(state: Pick<MonitorState, 'health' | 'slow'>, c: Conditions): Status {
+  return shown(state.health, state.slow, c);
+}
+
 function shown(health: Health, slow: string | null, c: Conditions): Status {
   if (c.paused) return 'paused';
   if (c.maintenance) return 'maintenance';
@@ -108,7 +113,13 @@ function settle(state: MonitorState, c: Conditions, at: number, events: StateEve
  * Feeds one result in. `recent` holds this monitor's latest results (this one last), kept by the
  * caller as evidence for events.
  */
-export function applyResult(state: MonitorState, result: RecordedResult, t: Thresholds, c: Conditions, recent: RecordedResult[]): { state: MonitorState; events: StateEvent[] } {
+export function applyResult(
+  state: MonitorState,
+  result: RecordedResult,
+  t: Thresholds,
+  c: Conditions,
+  recent: RecordedResult[],
+): { state: MonitorState; events: StateEvent[] } {
   const events: StateEvent[] = [];
   const last = state.history.at(-1);
   const streak = last === letter[result.status] ? state.streak + 1 : 1;
@@ -118,10 +129,24 @@ export function applyResult(state: MonitorState, result: RecordedResult, t: Thre
   const pct = flapPercent(history);
   if (!state.flapping && history.length === FLAP_WINDOW && pct >= FLAP_START) {
     next.flapping = true;
-    events.push({ kind: 'flapping_started', at: result.at, from: null, to: null, message: `flapping: ${Math.round(pct)} % of recent checks changed state`, evidence: [] });
+    events.push({
+      kind: 'flapping_started',
+      at: result.at,
+      from: null,
+      to: null,
+      message: `flapping: ${Math.round(pct)} % of recent checks changed state`,
+      evidence: [],
+    });
   } else if (state.flapping && pct <= FLAP_STOP) {
     next.flapping = false;
-    events.push({ kind: 'flapping_stopped', at: result.at, from: null, to: null, message: `stable again: ${Math.round(pct)} % of recent checks changed state`, evidence: [] });
+    events.push({
+      kind: 'flapping_stopped',
+      at: result.at,
+      from: null,
+      to: null,
+      message: `stable again: ${Math.round(pct)} % of recent checks changed state`,
+      evidence: [],
+    });
   }
 
   const needed = result.status === 'up' || (result.status === 'degraded' && state.health === 'down') ? t.upAfter : t.downAfter;
@@ -133,7 +158,13 @@ export function applyResult(state: MonitorState, result: RecordedResult, t: Thre
 }
 
 /** Applies a change of conditions (paused, maintenance) or of the slow flag without a new result. */
-export function applyConditions(state: MonitorState, c: Conditions, at: number, recent: RecordedResult[], slow: string | null = state.slow): { state: MonitorState; events: StateEvent[] } {
+export function applyConditions(
+  state: MonitorState,
+  c: Conditions,
+  at: number,
+  recent: RecordedResult[],
+  slow: string | null = state.slow,
+): { state: MonitorState; events: StateEvent[] } {
   const events: StateEvent[] = [];
   const next = settle({ ...state, slow }, c, at, events, recent.slice(-1));
   return { state: next, events };

@@ -32,12 +32,13 @@ const showSite = (site: Site) => ({
   updatedAt: toIso(site.updatedAt),
 });
 
-const showMonitor = (monitor: Monitor) => ({
+/** `server.publicUrl` makes ping URLs absolute; without it they are paths on this server. */
+const monitorView = (publicUrl: string | undefined) => (monitor: Monitor) => ({
   id: monitor.id,
   siteId: monitor.siteId,
   site: monitor.siteName,
   ...encodeMonitor(monitor.spec),
-  ...(monitor.spec.type === 'heartbeat' && monitor.pingKey ? { pingUrl: `/ping/${monitor.pingKey}` } : {}),
+  ...(monitor.spec.type === 'heartbeat' && monitor.pingKey ? { pingUrl: `${publicUrl?.replace(/\/$/, '') ?? ''}/ping/${monitor.pingKey}` } : {}),
   managedBy: monitor.managedBy,
   createdAt: toIso(monitor.createdAt),
   updatedAt: toIso(monitor.updatedAt),
@@ -47,7 +48,8 @@ const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: js
 const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396): fields given replace, null removes.' };
 
 /** Sites and monitors: thin routes, every rule lives in SitesService. */
-export function sitesRoutes(app: FastifyInstance, sites: SitesService): void {
+export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl?: string): void {
+  const showMonitor = monitorView(publicUrl);
   const site = { tags: ['sites'], security: [{ bearer: [] }] };
   const monitor = { tags: ['monitors'], security: [{ bearer: [] }] };
   const id = jsonSchema(idParams);

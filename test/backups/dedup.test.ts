@@ -14,7 +14,8 @@ const repoSize = async (path: string): Promise<number> => {
   for (const type of ['data', 'index', 'snapshots'] as const) for (const f of await repo.backend.list(type)) total += f.size;
   return total;
 };
-const dataBlobs = async (path: string): Promise<Set<string>> => new Set([...(await openRepo(path)).index.all()].filter((b) => b.type === 'data').map((b) => b.id));
+const dataBlobs = async (path: string): Promise<Set<string>> =>
+  new Set([...(await openRepo(path)).index.all()].filter((b) => b.type === 'data').map((b) => b.id));
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'upkeep-dedup-'));

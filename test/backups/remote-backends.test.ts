@@ -55,7 +55,16 @@ describeWhen(resticReady, resticNeeds, 'S3 backend (s3rver on loopback, read bac
   afterAll(async () => server.close());
 
   it('writes a repository restic checks and restores, using multipart uploads for packs', async () => {
-    const backend = new S3Backend({ kind: 's3', endpoint, region: 'us-east-1', bucket: 'backups', prefix: 'site', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
+    const backend = new S3Backend({
+      kind: 's3',
+      endpoint,
+      region: 'us-east-1',
+      bucket: 'backups',
+      prefix: 'site',
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
+      forcePathStyle: true,
+    });
     await roundTrip(backend, `s3:${endpoint}/backups/site`, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   });
 });
@@ -79,7 +88,18 @@ describeWhen(sshReady, 'sshd (apt-get install -y openssh-server) and restic', 'S
       });
     });
     await mkdir('/run/sshd', { recursive: true });
-    const config = [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PasswordAuthentication no', 'PermitRootLogin prohibit-password', 'StrictModes no', 'UsePAM no', `PidFile ${join(dir, 'pid')}`, 'Subsystem sftp internal-sftp'].join('\n');
+    const config = [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no',
+      'UsePAM no',
+      `PidFile ${join(dir, 'pid')}`,
+      'Subsystem sftp internal-sftp',
+    ].join('\n');
     await writeFile(join(dir, 'sshd_config'), `${config}\n`);
     sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 500));

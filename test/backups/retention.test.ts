@@ -17,9 +17,21 @@ afterAll(async () => rm(work, { recursive: true, force: true }));
 
 /** Snapshot times spread over two years, several per day on some days, as a scheduler would leave them. */
 const times = [
-  '2023-03-14 09:00:00', '2023-11-02 23:30:00', '2024-01-01 00:15:00', '2024-01-28 12:00:00', '2024-02-05 08:00:00',
-  '2024-02-05 20:00:00', '2024-02-06 08:00:00', '2024-02-10 08:00:00', '2024-02-11 08:00:00', '2024-02-12 07:59:00',
-  '2024-02-12 08:01:00', '2024-02-12 08:45:00', '2024-02-12 09:05:00', '2024-02-13 01:00:00', '2024-02-13 01:30:00',
+  '2023-03-14 09:00:00',
+  '2023-11-02 23:30:00',
+  '2024-01-01 00:15:00',
+  '2024-01-28 12:00:00',
+  '2024-02-05 08:00:00',
+  '2024-02-05 20:00:00',
+  '2024-02-06 08:00:00',
+  '2024-02-10 08:00:00',
+  '2024-02-11 08:00:00',
+  '2024-02-12 07:59:00',
+  '2024-02-12 08:01:00',
+  '2024-02-12 08:45:00',
+  '2024-02-12 09:05:00',
+  '2024-02-13 01:00:00',
+  '2024-02-13 01:30:00',
 ];
 
 const policies: [RetentionPolicy, string[]][] = [
@@ -43,7 +55,9 @@ describeWhen(resticReady, resticNeeds, 'retention matches restic forget', () => 
   it.each(policies)('keeps the same snapshots as restic for %j', async (policy, flags) => {
     const groups = JSON.parse(restic(path, password, ['forget', '--dry-run', '--json', ...flags])) as { keep: { id: string }[] | null }[];
     const expected = groups.flatMap((g) => (g.keep ?? []).map((s) => s.id)).sort();
-    const ours = applyRetention(await listSnapshots(await openRepo(path)), policy).flatMap((g) => g.keep.map((k) => k.snapshot.id)).sort();
+    const ours = applyRetention(await listSnapshots(await openRepo(path)), policy)
+      .flatMap((g) => g.keep.map((k) => k.snapshot.id))
+      .sort();
     expect(ours).toEqual(expected);
     expect(ours.length).toBeLessThan(times.length);
   });

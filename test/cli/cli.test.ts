@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -79,8 +81,37 @@ describe('upkeep CLI', () => {
     expect(short.code).toBe(2);
   });
 
+  it('checks a URL once: a table for people, JSON for scripts, exit 1 when down', async () => {
+    const target = createServer((_req, res) => res.end('<h1>Add to cart</h1>'));
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;
+    try {
+      const refused = await runCli(['check', url]);
+      expect(refused.stdout).toMatch(/^DOWN {2}http:\/\/127\.0\.0\.1:\d+\/\n {2}result {7}refused 127\.0\.0\.1: loopback addresses are blocked/);
+      expect(refused.code).toBe(1);
+      const up = await runCli(['check', url, '--allow-private', '--contains', 'Add to cart']);
+      expect(up.stdout).toMatch(/^UP {2}http/);
+      expect(up.stdout).toMatch(/ttfb +\d+ ms/);
+      expect(up.code).toBe(0);
+      const json = await runCli(['check', url, '--allow-private', '--contains', 'Checkout', '--json']);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        status: 'down',
+        message: expect.stringContaining('keyword "Checkout" not found'),
+        statusCode: 200,
+        timings: { total: expect.any(Number) },
+        tls: null,
+      });
+      expect(json.code).toBe(1);
+      const bad = await runCli(['check', 'not a target']);
+      expect(bad.stderr).toContain('expected a URL like https://example.com/ or host:port');
+      expect(bad.code).toBe(2);
+    } finally {
+      target.close();
+    }
+  });
+
   it('has help with examples on every command', async () => {
-    for (const cmd of [['start'], ['validate'], ['apply'], ['export'], ['schema'], ['migrate'], ['token', 'create'], ['user', 'create']]) {
+    for (const cmd of [['start'], ['check', 'x'], ['validate'], ['apply'], ['export'], ['schema'], ['migrate'], ['token', 'create'], ['user', 'create']]) {
       const res = await runCli([...cmd, '--help']);
       expect(res.stdout, cmd.join(' ')).toContain('Examples:');
       expect(res.code).toBe(0);

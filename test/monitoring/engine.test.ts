@@ -50,7 +50,7 @@ const addMonitor = async (payload: Record<string, unknown>) => {
   const res = await app.inject({ method: 'POST', url: `/api/v1/sites/${siteId}/monitors`, headers: as(), payload });
   expect(res.statusCode, res.body).toBe(201);
   await server.engine.pollChanges();
-  return res.json() as { id: number; pingKey?: string };
+  return res.json<{ id: number }>();
 };
 
 describe('the engine', () => {
@@ -58,7 +58,15 @@ describe('the engine', () => {
     const interval = 2_000;
     const retry = 1_000;
     const timeout = 1_000;
-    const { id } = await addMonitor({ name: 'Home', type: 'http', url: target.url('/'), interval: '2s', retryInterval: '1s', timeout: '1s', expect: { contains: 'Add to cart' } });
+    const { id } = await addMonitor({
+      name: 'Home',
+      type: 'http',
+      url: target.url('/'),
+      interval: '2s',
+      retryInterval: '1s',
+      timeout: '1s',
+      expect: { contains: 'Add to cart' },
+    });
     await until('the monitor to be up', () => server.engine.stateOf(id)?.state.status === 'up', 5_000);
 
     broken = true;
@@ -78,7 +86,12 @@ describe('the engine', () => {
     expect(events.filter((e) => e.monitorId === id).map((e) => `${e.from}→${e.to}`)).toEqual(['pending→up', 'up→down', 'down→up']);
 
     const results = (await app.inject({ url: `/api/v1/monitors/${id}/results?limit=3`, headers: as() })).json();
-    expect(results.data[0]).toMatchObject({ status: 'up', statusCode: 200, timings: { ttfb: expect.any(Number) }, message: expect.stringMatching(/^HTTP 200 in \d+ ms$/) });
+    expect(results.data[0]).toMatchObject({
+      status: 'up',
+      statusCode: 200,
+      timings: { ttfb: expect.any(Number) },
+      message: expect.stringMatching(/^HTTP 200 in \d+ ms$/),
+    });
     const summary = (await app.inject({ url: `/api/v1/monitors/${id}/summary?window=1h`, headers: as() })).json();
     expect(summary).toMatchObject({ checks: expect.any(Number), down: expect.any(Number), uptime: expect.any(Number), latency: { p95: expect.any(Number) } });
     expect(summary.down).toBeGreaterThanOrEqual(2);

@@ -20,7 +20,10 @@ let dns: LoopbackDns;
 let certs: TestCertificates;
 let resolver: Resolver;
 beforeAll(async () => {
-  [dns, certs] = await Promise.all([startDnsServer({ 'servfail.upkeep.test': 'servfail', 'silent.upkeep.test': 'drop', 'ok.upkeep.test': { A: ['127.0.0.1'] } }), testCertificates()]);
+  [dns, certs] = await Promise.all([
+    startDnsServer({ 'servfail.upkeep.test': 'servfail', 'silent.upkeep.test': 'drop', 'ok.upkeep.test': { A: ['127.0.0.1'] } }),
+    testCertificates(),
+  ]);
   resolver = createResolver({ servers: [dns.server], timeoutMs: 300, tries: 2 });
   await brotliOfZeros();
 });
@@ -29,13 +32,21 @@ afterAll(() => dns.close());
 
 const spec = <T extends ProbeType>(fields: Record<string, unknown>) => monitorSchema.parse({ name: 'm', timeout: '1s', ...fields }) as SpecOf<T>;
 
-async function check(fields: Record<string, unknown>, options: { policy?: NetPolicy; ca?: string[] } = {}): Promise<{ result: CheckResult; elapsed: number; growth: number }> {
+async function check(
+  fields: Record<string, unknown>,
+  options: { policy?: NetPolicy; ca?: string[] } = {},
+): Promise<{ result: CheckResult; elapsed: number; growth: number }> {
   const baseline = process.memoryUsage.rss();
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
   const started = performance.now();
   try {
-    const result = await runCheck(spec(fields), { policy: options.policy ?? allow, resolver, signal: new AbortController().signal, ...(options.ca ? { ca: options.ca } : {}) });
+    const result = await runCheck(spec(fields), {
+      policy: options.policy ?? allow,
+      resolver,
+      signal: new AbortController().signal,
+      ...(options.ca ? { ca: options.ca } : {}),
+    });
     return { result, elapsed: performance.now() - started, growth: peak - baseline };
   } finally {
     clearInterval(sampler);
@@ -78,7 +89,10 @@ describe('HTTP checks against hostile targets', () => {
   });
 
   it('a non-HTTP service (SSH)', async () => {
-    expectDown(await withRaw(hostile.nonHttp, (server) => check({ type: 'http', url: server.url('/') }), { speakFirst: true }), /did not answer with valid HTTP\/1\.1/);
+    expectDown(
+      await withRaw(hostile.nonHttp, (server) => check({ type: 'http', url: server.url('/') }), { speakFirst: true }),
+      /did not answer with valid HTTP\/1\.1/,
+    );
   });
 
   it('an endless body: read up to 1 MiB, then judged on what was read', async () => {
@@ -91,16 +105,25 @@ describe('HTTP checks against hostile targets', () => {
   it('redirects to the cloud metadata address and to loopback are refused', async () => {
     // 127.0.0.2 stands in for a public site here; everything else on loopback stays private.
     const publicish: NetPolicy = { allowPrivate: false, testOnlyPublicRanges: ['127.0.0.2/32'] };
-    const metadata = await withRaw(redirectTo('http://169.254.169.254/latest/meta-data/'), (server) => check({ type: 'http', url: server.url('/') }, { policy: publicish }), { host: '127.0.0.2' });
+    const metadata = await withRaw(
+      redirectTo('http://169.254.169.254/latest/meta-data/'),
+      (server) => check({ type: 'http', url: server.url('/') }, { policy: publicish }),
+      { host: '127.0.0.2' },
+    );
     expectDown(metadata, /169\.254\.169\.254.*cloud metadata/);
-    const loopback = await withRaw(redirectTo('http://127.0.0.1:9/'), (server) => check({ type: 'http', url: server.url('/') }, { policy: publicish }), { host: '127.0.0.2' });
+    const loopback = await withRaw(redirectTo('http://127.0.0.1:9/'), (server) => check({ type: 'http', url: server.url('/') }, { policy: publicish }), {
+      host: '127.0.0.2',
+    });
     expectDown(loopback, /127\.0\.0\.1.*loopback/);
   });
 
   it('a missing keyword and a 5xx status', async () => {
     const site = await startHttpServer((req, res) => (req.url === '/broken' ? res.writeHead(503).end('maintenance') : res.end('<h1>Welcome</h1>')));
     try {
-      expectDown(await check({ type: 'http', url: site.url('/'), expect: { contains: 'Add to cart' } }), /^keyword "Add to cart" not found \(HTTP 200 in \d+ ms\)$/);
+      expectDown(
+        await check({ type: 'http', url: site.url('/'), expect: { contains: 'Add to cart' } }),
+        /^keyword "Add to cart" not found \(HTTP 200 in \d+ ms\)$/,
+      );
       expectDown(await check({ type: 'http', url: site.url('/broken') }), /^status 503 is not accepted \(expected 200-299\) \(HTTP 503 in \d+ ms\)$/);
       expect((await check({ type: 'http', url: site.url('/'), expect: { contains: 'Welcome' } })).result.status).toBe('up');
     } finally {
@@ -154,6 +177,9 @@ describe('DNS failures', () => {
 
   it('a DNS check is up when every expected value is answered, and says what is missing', async () => {
     expect((await check({ type: 'dns', host: 'ok.upkeep.test', resolver: dns.server, expected: ['127.0.0.1'] })).result.status).toBe('up');
-    expectDown(await check({ type: 'dns', host: 'ok.upkeep.test', resolver: dns.server, expected: ['10.0.0.1'] }), /^A ok\.upkeep\.test lacks "10\.0\.0\.1" \(answers: 127\.0\.0\.1\)$/);
+    expectDown(
+      await check({ type: 'dns', host: 'ok.upkeep.test', resolver: dns.server, expected: ['10.0.0.1'] }),
+      /^A ok\.upkeep\.test lacks "10\.0\.0\.1" \(answers: 127\.0\.0\.1\)$/,
+    );
   });
 });

@@ -56,7 +56,7 @@ describe('hostile peers', () => {
     ['broken chunked encoding', 'protocol_error', hostile.brokenChunked, /did not answer with valid HTTP\/1\.1: Invalid character in chunk size$/],
     ['a redirect loop', 'too_many_redirects', hostile.redirectLoop, /^redirect loop: http:\/\/127\.0\.0\.1:\d+\/ → .*\/a → .*\/b → .*\/a$/],
     ['a gzip bomb', 'decompression_limit', hostile.gzipBomb, /expands past the 10485760-byte limit when decompressed/],
-    ['a brotli bomb', 'decompression_limit', hostile.brotliBomb, /expands past the 10485760-byte limit when decompressed \(\d+ bytes received\)$/],
+    ['a brotli bomb', 'decompression_limit', hostile.brotliBomb, /expands past the 10485760-byte limit when decompressed$/],
   ] as const)('%s ends as %s within the deadline', async (_name, kind, handler, message) => {
     const { error, elapsed, growth } = await against(handler);
     expect(error).toMatchObject({ kind, message: expect.stringMatching(message) });

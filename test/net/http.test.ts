@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,9 @@ import { startHttpServer, startRawServer, type TestServer } from '../fixtures/se
 const policy = { allowPrivate: true };
 const deadlineMs = 5000;
 const text = 'The quick brown fox jumps over the lazy dog. '.repeat(200);
+// Hex of random bytes compresses to about half: well past the size decoded in one call.
+const largeText = randomBytes(256 * 1024).toString('hex');
+const largeGzip = gzipSync(largeText);
 
 async function readBody(req: IncomingMessage): Promise<string> {
   let body = '';
@@ -30,6 +34,8 @@ async function app(req: IncomingMessage, res: ServerResponse): Promise<void> {
       return send(200, { 'content-encoding': 'deflate' }, deflateSync(text));
     case '/deflate-raw':
       return send(200, { 'content-encoding': 'deflate' }, deflateRawSync(text));
+    case '/gzip-large':
+      return send(200, { 'content-encoding': 'gzip' }, largeGzip);
     case '/br':
       return send(200, { 'content-encoding': 'br' }, brotliCompressSync(text));
     case '/big':
@@ -120,6 +126,19 @@ describe('httpRequest', () => {
     expect(res.bytesReceived).toBeLessThan(text.length / 10);
   });
 
+  it('decodes a large compressed body as a stream', async () => {
+    const res = await httpRequest(server.url('/gzip-large'), { policy, deadlineMs });
+    expect(res.bytesReceived).toBe(largeGzip.length);
+    expect(res.body.toString()).toBe(largeText);
+  });
+
+  it.each([30_000, 100_000])('decodes what arrived of a compressed body cut at %i bytes', async (maxBodyBytes) => {
+    const res = await httpRequest(server.url('/gzip-large'), { policy, deadlineMs, maxBodyBytes });
+    expect(res.bodyTruncated).toBe(true);
+    expect(res.body.length).toBeGreaterThan(maxBodyBytes);
+    expect(largeText.startsWith(res.body.toString())).toBe(true);
+  });
+
   it('stops reading at maxBodyBytes and says the body was truncated', async () => {
     const res = await httpRequest(server.url('/big'), { policy, deadlineMs, maxBodyBytes: 100_000 });
     expect(res.bodyTruncated).toBe(true);
@@ -177,7 +196,13 @@ describe('redirects', () => {
   });
 
   it('turns a POST into a GET on 303 and keeps it on 307', async () => {
-    const seeOther = await httpRequest(server.url('/see-other'), { policy, deadlineMs, method: 'POST', body: 'x=1', headers: { 'content-type': 'text/plain' } });
+    const seeOther = await httpRequest(server.url('/see-other'), {
+      policy,
+      deadlineMs,
+      method: 'POST',
+      body: 'x=1',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(JSON.parse(seeOther.body.toString())).toMatchObject({ method: 'GET', body: '' });
     const temporary = await httpRequest(server.url('/temporary'), { policy, deadlineMs, method: 'POST', body: 'x=1' });
     expect(JSON.parse(temporary.body.toString())).toMatchObject({ method: 'POST', body: 'x=1' });

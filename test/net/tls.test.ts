@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeIdleConnections, connectGuarded, httpRequest, type HttpRequestOptions } from '../../src/lib/net/index.js';
+import { createInterface } from 'node:readline';
+import { TLSSocket } from 'node:tls';
+import { closeIdleConnections, connectGuarded, httpRequest, upgradeToTls, type HttpRequestOptions } from '../../src/lib/net/index.js';
 import { testCertificates, type TestCertificates } from '../fixtures/certs.js';
-import { startHttpServer, type TestServer } from '../fixtures/servers.js';
+import { startHttpServer, startRawServer, type TestServer } from '../fixtures/servers.js';
 
 const policy = { allowPrivate: true };
 const deadlineMs = 3000;
@@ -36,7 +38,7 @@ describe('https', () => {
     expect(tls?.cipher).toMatch(/^TLS_/);
     expect(tls?.authorizationError).toBeUndefined();
     const cert = tls?.certificate;
-    expect(cert).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=Upkeep Test CA', keyBits: 256 });
+    expect(cert).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=Upkeep Test CA', keyBits: 256, keyType: 'EC' });
     expect(cert?.san).toContain('DNS:localhost');
     expect(cert?.daysLeft).toBeGreaterThanOrEqual(364);
     expect(cert?.daysLeft).toBeLessThanOrEqual(366);
@@ -107,5 +109,50 @@ describe('connectGuarded with TLS', () => {
     await expect(connectGuarded('localhost', servers.oldTls.port, { policy, deadlineMs, tls })).rejects.toMatchObject({
       kind: 'tls_protocol',
     });
+  });
+});
+
+describe('upgradeToTls', () => {
+  it('switches a clear connection to verified TLS after a STARTTLS exchange', async () => {
+    // A mail server in miniature: banner, then TLS once the client says STARTTLS.
+    const smtp = await startRawServer(
+      (socket) => {
+        socket.write('220 mail.upkeep.test ready\r\n');
+        socket.once('data', () => {
+          socket.write('220 go ahead\r\n', () => {
+            const secure = new TLSSocket(socket, { isServer: true, ...certs.valid });
+            secure.on('error', () => undefined);
+            secure.on('data', () => secure.end('250 secure hello\r\n'));
+          });
+        });
+      },
+      { speakFirst: true },
+    );
+    try {
+      const plain = await connectGuarded('localhost', smtp.port, { policy, deadlineMs });
+      const lines = createInterface({ input: plain.socket });
+      const next = (): Promise<string> => new Promise((resolve) => lines.once('line', resolve));
+      expect(await next()).toBe('220 mail.upkeep.test ready');
+      plain.socket.write('STARTTLS\r\n');
+      expect(await next()).toBe('220 go ahead');
+      lines.close();
+      const secure = await upgradeToTls(plain, 'localhost', { deadlineMs, tls: { ca: certs.ca.cert } });
+      expect(secure.tls?.authorized).toBe(true);
+      expect(secure.timings.tls).toBeGreaterThan(0);
+      secure.socket.write('EHLO upkeep\r\n');
+      let reply = '';
+      for await (const chunk of secure.socket) reply += String(chunk);
+      expect(reply).toBe('250 secure hello\r\n');
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('refuses the upgrade when the certificate is for another name', async () => {
+    const plain = await connectGuarded('localhost', servers.wrongHost.port, { policy, deadlineMs });
+    await expect(upgradeToTls(plain, 'localhost', { deadlineMs, tls: { ca: certs.ca.cert } })).rejects.toMatchObject({
+      kind: 'tls_hostname',
+    });
+    expect(plain.socket.destroyed).toBe(true);
   });
 });

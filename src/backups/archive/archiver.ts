@@ -106,7 +106,13 @@ export class Archiver {
 
   private async file(path: string, name: string, st: EntryStat, previous: NodeJson | undefined): Promise<NodeJson> {
     const node = nodeFromStat(name, st, 'file');
-    if (previous?.type === 'file' && previous.size === st.size && previous.mtime === node.mtime && previous.inode === st.ino && previous.content?.every((id) => this.repo.hasBlob(id))) {
+    if (
+      previous?.type === 'file' &&
+      previous.size === st.size &&
+      previous.mtime === node.mtime &&
+      previous.inode === st.ino &&
+      previous.content?.every((id) => this.repo.hasBlob(id))
+    ) {
       this.stats.filesUnmodified += 1;
       this.progress?.addBytes(st.size);
       this.progress?.fileDone();

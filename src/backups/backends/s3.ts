@@ -72,9 +72,11 @@ export class S3Backend implements Backend {
     // Suffix ranges (`bytes=-N`) are answered wrongly by some S3 servers, so a tail read asks for the size first.
     const start = offset < 0 ? Math.max(0, (await this.size(handle)) + offset) : offset;
     const range = length === undefined ? (start > 0 ? `bytes=${start}-` : undefined) : `bytes=${start}-${start + length - 1}`;
-    const answer = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle), ...(range ? { Range: range } : {}) })).catch((err: unknown) =>
-      Promise.reject(isNotFound(err) ? new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err }) : err),
-    );
+    const answer = await this.client
+      .send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle), ...(range ? { Range: range } : {}) }))
+      .catch((err: unknown) =>
+        Promise.reject(isNotFound(err) ? new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err }) : err),
+      );
     return Buffer.from(await answer.Body!.transformToByteArray());
   }
 
@@ -83,7 +85,9 @@ export class S3Backend implements Backend {
     const folder = this.prefix ? `${this.prefix}/${type}/` : `${type}/`;
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: folder, ...(token ? { ContinuationToken: token } : {}) }));
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: folder, ...(token ? { ContinuationToken: token } : {}) }),
+      );
       for (const item of page.Contents ?? []) {
         const name = item.Key?.split('/').pop() ?? '';
         if (isStorageName(name)) out.push({ name, size: item.Size ?? 0 });

@@ -51,5 +51,8 @@ export async function openMasterKey(backend: Backend, password: string): Promise
     const json = JSON.parse(plain.toString('utf8')) as MasterKeyJson;
     return { encrypt: Buffer.from(json.encrypt, 'base64'), macK: Buffer.from(json.mac.k, 'base64'), macR: Buffer.from(json.mac.r, 'base64') };
   }
-  throw new AppError('unauthorized', keys.length === 0 ? `no key files in repository ${backend.location}` : `wrong password for repository ${backend.location}`);
+  throw new AppError(
+    'unauthorized',
+    keys.length === 0 ? `no key files in repository ${backend.location}` : `wrong password for repository ${backend.location}`,
+  );
 }

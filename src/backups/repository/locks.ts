@@ -33,7 +33,15 @@ export interface HeldLock {
 export async function lockRepository(repo: Repository, exclusive: boolean): Promise<HeldLock> {
   await assertNoConflict(repo, exclusive, undefined);
   const write = (): Promise<string> =>
-    repo.saveUnpacked('locks', { time: new Date().toISOString(), exclusive, hostname: hostname(), username: userInfo().username, pid: process.pid, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 } satisfies LockJson);
+    repo.saveUnpacked('locks', {
+      time: new Date().toISOString(),
+      exclusive,
+      hostname: hostname(),
+      username: userInfo().username,
+      pid: process.pid,
+      uid: process.getuid?.() ?? 0,
+      gid: process.getgid?.() ?? 0,
+    } satisfies LockJson);
   let id = await write();
   // A lock written by someone else at the same moment is only visible after our own write.
   await assertNoConflict(repo, exclusive, id).catch(async (err: unknown) => {
@@ -41,11 +49,14 @@ export async function lockRepository(repo: Repository, exclusive: boolean): Prom
     throw err;
   });
   const timer = setInterval(() => {
-    void write().then(async (fresh) => {
-      const old = id;
-      id = fresh;
-      await repo.backend.remove({ type: 'locks', name: old });
-    }, () => undefined);
+    void write().then(
+      async (fresh) => {
+        const old = id;
+        id = fresh;
+        await repo.backend.remove({ type: 'locks', name: old });
+      },
+      () => undefined,
+    );
   }, refreshEveryMs);
   timer.unref();
   return {

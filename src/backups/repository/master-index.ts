@@ -58,7 +58,13 @@ export function indexJson(packs: ReadonlyMap<string, readonly PackedBlob[]>, sup
     ...(supersedes.length > 0 ? { supersedes: [...supersedes] } : {}),
     packs: [...packs].map(([id, blobs]) => ({
       id,
-      blobs: blobs.map((b) => ({ id: b.id, type: b.type, offset: b.offset, length: b.length, ...(b.uncompressedLength === undefined ? {} : { uncompressed_length: b.uncompressedLength }) })),
+      blobs: blobs.map((b) => ({
+        id: b.id,
+        type: b.type,
+        offset: b.offset,
+        length: b.length,
+        ...(b.uncompressedLength === undefined ? {} : { uncompressed_length: b.uncompressedLength }),
+      })),
     })),
   };
 }

@@ -80,7 +80,7 @@ export function parsePackHeader(key: MasterKey, tail: Buffer, packSize: number):
   const header = open(key, tail.subarray(tail.length - 4 - headerLength, tail.length - 4));
   const blobs: PackedBlob[] = [];
   let offset = 0;
-  for (let at = 0; at < header.length; ) {
+  for (let at = 0; at < header.length;) {
     const kind = header.readUInt8(at);
     if (kind > 3) throw new AppError('invalid_input', `unknown blob type ${kind} in pack header`);
     const length = header.readUInt32LE(at + 1);

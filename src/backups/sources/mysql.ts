@@ -27,7 +27,11 @@ async function query(c: MysqlConfig, sql: string, database = c.database): Promis
 }
 
 export async function mysqlRowCounts(c: MysqlConfig, database = c.database): Promise<Record<string, number>> {
-  const tables = (await query(c, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1", database)).split('\n').filter(Boolean);
+  const tables = (
+    await query(c, "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1", database)
+  )
+    .split('\n')
+    .filter(Boolean);
   const counts: Record<string, number> = {};
   for (const t of tables) counts[t] = Number((await query(c, `SELECT COUNT(*) FROM \`${t.replaceAll('`', '``')}\``, database)).trim());
   return counts;

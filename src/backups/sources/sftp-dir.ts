@@ -3,7 +3,9 @@ import { entryKindOf, type SourceFs } from '../archive/source-fs.js';
 import { openSftp, sftpConnectionFields } from '../sftp-connection.js';
 import type { SourceType } from './types.js';
 
-export const sftpDirSourceSchema = z.object({ kind: z.literal('sftp-dir'), ...sftpConnectionFields, paths: z.array(z.string().startsWith('/')).min(1) }).strict();
+export const sftpDirSourceSchema = z
+  .object({ kind: z.literal('sftp-dir'), ...sftpConnectionFields, paths: z.array(z.string().startsWith('/')).min(1) })
+  .strict();
 
 /** SFTP reports times in whole seconds and has no inode, so unchanged-file detection relies on size and mtime. */
 const seconds = (s: number): bigint => BigInt(s) * 1_000_000_000n;
@@ -17,7 +19,19 @@ export const sftpDirSource = {
     const fs: SourceFs = {
       async lstat(path) {
         const st = await session.lstat(path);
-        return { kind: entryKindOf(st.mode), mode: st.mode, uid: st.uid, gid: st.gid, size: st.size, mtimeNs: seconds(st.mtime), atimeNs: seconds(st.atime), ctimeNs: seconds(st.mtime), ino: 0, dev: 0, nlink: 1 };
+        return {
+          kind: entryKindOf(st.mode),
+          mode: st.mode,
+          uid: st.uid,
+          gid: st.gid,
+          size: st.size,
+          mtimeNs: seconds(st.mtime),
+          atimeNs: seconds(st.atime),
+          ctimeNs: seconds(st.mtime),
+          ino: 0,
+          dev: 0,
+          nlink: 1,
+        };
       },
       readdir: (path) => session.readdir(path),
       readlink: (path) => session.readlink(path),

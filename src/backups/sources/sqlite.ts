@@ -17,7 +17,15 @@ export function sqliteRowCounts(path: string): Record<string, number> {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-    return Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT COUNT(*) FROM "${t.replaceAll('"', '""')}"`).pluck().get() as number]));
+    return Object.fromEntries(
+      tables.map((t) => [
+        t,
+        db
+          .prepare(`SELECT COUNT(*) FROM "${t.replaceAll('"', '""')}"`)
+          .pluck()
+          .get() as number,
+      ]),
+    );
   } finally {
     db.close();
   }

@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Transform } from 'node:stream';
-import { constants, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import type { Dispatcher } from 'undici';
 import type { Deadline } from './deadline.js';
-import { NetError, toNetError } from './errors.js';
+import { BodyDecoder, codingOf } from './decode.js';
+import { toNetError, type NetError } from './errors.js';
 
 export interface CollectedResponse {
   status: number;
@@ -28,29 +27,14 @@ export interface CollectOptions {
 
 // Enough to drain a typical redirect page and keep the connection; a bigger one costs the connection.
 const DISCARD_LIMIT = 64 * 1024;
-// Truncated bodies end mid-stream; a sync flush at the end decodes what arrived instead of failing,
-// the same leniency browsers show.
-const GZIP_OPTIONS = { finishFlush: constants.Z_SYNC_FLUSH };
-const BROTLI_OPTIONS = { finishFlush: constants.BROTLI_OPERATION_FLUSH };
-
-/** A decoder for the one content-coding we asked for, or null to keep the bytes as they came. */
-function decoderFor(encoding: string | string[] | undefined, firstByte: number): Transform | null {
-  const coding = (Array.isArray(encoding) ? encoding.join(',') : (encoding ?? '')).trim().toLowerCase();
-  if (coding === 'gzip' || coding === 'x-gzip') return createGunzip(GZIP_OPTIONS);
-  if (coding === 'br') return createBrotliDecompress(BROTLI_OPTIONS);
-  // "deflate" should be zlib-wrapped (RFC 9110) but some servers send raw deflate; a zlib header
-  // always has compression method 8 in its low nibble.
-  if (coding === 'deflate') return (firstByte & 0x0f) === 8 ? createInflate(GZIP_OPTIONS) : createInflateRaw(GZIP_OPTIONS);
-  return null;
-}
 
 const STOP_READING = new Error('body cap reached');
 
 /**
  * An undici dispatch handler that reads one response under the caps: at most `maxBodyBytes` off
  * the wire (then it stops reading and marks the body truncated), at most `maxDecompressedBytes`
- * out of the decoder (beyond that the response is refused as a decompression bomb). Decoding is
- * streamed chunk by chunk, so memory never holds more than the caps however big the bomb.
+ * out of the decoder (beyond that the response is refused as a decompression bomb). A discarded
+ * body (a redirect's) is counted and dropped.
  */
 export class ResponseCollector implements Dispatcher.DispatchHandler {
   readonly done: Promise<CollectedResponse>;
@@ -66,11 +50,9 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   #discard = false;
   #limit: number;
   #wire = 0;
-  #decoded = 0;
   #truncated = false;
-  #chunks: Buffer[] = [];
-  #decoder: Transform | null | undefined;
-  #draining = false;
+  #decoder: BodyDecoder | null = null;
+  #paused = false;
   readonly #opts: CollectOptions;
   readonly #onAbort = (): void => this.#fail(this.#opts.deadline.signal.reason as NetError);
 
@@ -99,6 +81,10 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
     this.#headersAt = performance.now();
     this.#discard = this.#opts.discardBody(status, headers);
     if (this.#discard) this.#limit = Math.min(this.#limit, DISCARD_LIMIT);
+    else {
+      const coding = codingOf(headers['content-encoding']);
+      this.#decoder = new BodyDecoder(coding, this.#opts.maxDecompressedBytes, this.#opts.label, (err) => this.#fail(err));
+    }
     this.#opts.deadline.phase = `reading the response body from ${this.#opts.label}`;
   }
 
@@ -106,7 +92,7 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
     if (this.#settled) return;
     this.#wire += chunk.length;
     const over = this.#wire - this.#limit;
-    if (!this.#discard) this.#consume(over > 0 ? chunk.subarray(0, chunk.length - over) : chunk, controller);
+    this.#consume(over > 0 ? chunk.subarray(0, chunk.length - over) : chunk, controller);
     if (over > 0) {
       this.#truncated = true;
       controller.abort(STOP_READING);
@@ -123,55 +109,29 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   #consume(chunk: Buffer, controller: Dispatcher.DispatchController): void {
-    if (chunk.length === 0) return;
-    if (this.#decoder === undefined) this.#decoder = this.#startDecoder(chunk[0] ?? 0);
-    if (this.#decoder === null) {
-      this.#chunks.push(chunk);
-      return;
-    }
-    if (!this.#decoder.write(chunk) && !this.#draining) {
-      this.#draining = true;
+    if (chunk.length === 0 || !this.#decoder) return;
+    const flowing = this.#decoder.write(chunk, () => {
+      this.#paused = false;
+      controller.resume();
+    });
+    if (!flowing && !this.#paused) {
+      this.#paused = true;
       controller.pause();
-      this.#decoder.once('drain', () => {
-        this.#draining = false;
-        controller.resume();
-      });
     }
-  }
-
-  #startDecoder(firstByte: number): Transform | null {
-    const encoding = this.#headers['content-encoding'];
-    const decoder = decoderFor(encoding, firstByte);
-    if (!decoder) return null;
-    const max = this.#opts.maxDecompressedBytes;
-    decoder.on('data', (out: Buffer) => {
-      this.#decoded += out.length;
-      if (this.#decoded <= max) this.#chunks.push(out);
-      else {
-        const msg = `response body from ${this.#opts.label} expands past the ${max}-byte limit when decompressed (${this.#wire} bytes received)`;
-        this.#fail(new NetError('decompression_limit', msg));
-      }
-    });
-    decoder.on('error', (err: Error) => {
-      const msg = `response body from ${this.#opts.label} is not valid ${String(encoding)} (${err.message})`;
-      this.#fail(new NetError('protocol_error', msg, { cause: err }));
-    });
-    decoder.on('end', () => this.#succeed());
-    return decoder;
   }
 
   #endBody(): void {
-    if (this.#decoder) this.#decoder.end();
-    else this.#succeed();
+    if (this.#decoder) this.#decoder.end((body) => this.#succeed(body));
+    else this.#succeed(Buffer.alloc(0));
   }
 
-  #succeed(): void {
+  #succeed(body: Buffer): void {
     if (this.#settled) return;
     this.#cleanup();
     this.#resolve({
       status: this.#status,
       headers: this.#headers,
-      body: this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : Buffer.concat(this.#chunks),
+      body,
       bodyTruncated: this.#truncated,
       bytesReceived: this.#wire,
       headersAt: this.#headersAt,
@@ -184,7 +144,6 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
     this.#cleanup();
     this.#controller?.abort(err);
     this.#decoder?.destroy();
-    this.#chunks = [];
     this.#reject(err);
   }
 

@@ -63,12 +63,13 @@ export async function resolveTarget(
   const started = performance.now();
   const resolved = await deadline.race((opts.resolver ?? defaultResolver()).resolve(host.name, opts.family ?? 'auto'));
   const dnsMs = performance.now() - started;
+  const addresses: string[] = [];
   let firstRefusal: NetError | null = null;
-  const addresses = resolved.filter((ip) => {
+  for (const ip of resolved) {
     const refusal = refusalFor(ip, host.name, opts.policy);
-    firstRefusal ??= refusal;
-    return refusal === null;
-  });
+    if (refusal === null) addresses.push(ip);
+    else firstRefusal ??= refusal;
+  }
   if (firstRefusal && addresses.length === 0) throw firstRefusal;
   return { host, addresses, dnsMs };
 }
@@ -78,12 +79,7 @@ export async function resolveTarget(
  * and missing routes move on to the next address; a silent address holds the deadline, as it would
  * for a user's browser.
  */
-export async function connectResolved(
-  target: ResolvedTarget,
-  port: number,
-  tls: TlsOptions | undefined,
-  deadline: Deadline,
-): Promise<GuardedConnection> {
+export async function connectResolved(target: ResolvedTarget, port: number, tls: TlsOptions | undefined, deadline: Deadline): Promise<GuardedConnection> {
   let lastError: unknown;
   for (const ip of target.addresses) {
     const label = describeTarget(target.host.name, ip, port);
@@ -129,6 +125,34 @@ export async function connectGuarded(host: string, port: number, opts: ConnectGu
   try {
     const target = await resolveTarget(host, opts, deadline);
     return await connectResolved(target, port, opts.tls, deadline);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+/**
+ * Upgrades a connection from connectGuarded to TLS in place, for protocols that start in clear
+ * and switch (SMTP STARTTLS, IMAP, FTP). Same verification and certificate report as `tls` on
+ * connectGuarded; `host` is the name the certificate must match.
+ *
+ * @example
+ * const plain = await connectGuarded('mail.example.com', 25, { policy, deadlineMs: 10_000 });
+ * // … read the banner, send EHLO and STARTTLS, read "220" …
+ * const secure = await upgradeToTls(plain, 'mail.example.com', { deadlineMs: 10_000 });
+ */
+export async function upgradeToTls(
+  connection: GuardedConnection,
+  host: string,
+  opts: { deadlineMs: number; signal?: AbortSignal; tls?: TlsOptions },
+): Promise<GuardedConnection> {
+  const deadline = new Deadline(opts.deadlineMs, opts.signal);
+  try {
+    const parsed = parseHost(host);
+    const label = describeTarget(parsed.name, connection.remoteAddress, connection.remotePort);
+    const started = performance.now();
+    const secured = await startTls(connection.socket, parsed, label, opts.tls ?? {}, deadline);
+    const timings = { ...connection.timings, tls: performance.now() - started };
+    return { ...connection, socket: secured.socket, timings, tls: secured.info };
   } finally {
     deadline.dispose();
   }

@@ -45,20 +45,12 @@ export class Deadline {
   race<T>(work: Promise<T>): Promise<T> {
     const signal = this.signal;
     if (signal.aborted) return Promise.reject(signal.reason as Error);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason as Error);
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => reject(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
-      work.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(err as Error);
-        },
-      );
     });
+    return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
   }
 
   dispose(): void {

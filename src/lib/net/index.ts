@@ -15,6 +15,15 @@
  *   body and header sizes are capped.
  * - Failures are {@link NetError}s with a machine `kind` and a human `message`; an HTTP status,
  *   5xx included, is a result, not an error.
+ * - Keep-alive connections are keyed by the exact address (and TLS trust settings) they were opened
+ *   with, and lent only after the request's own fresh resolution and check chose that address.
+ *
+ * What each entry point is for:
+ * - {@link httpRequest}: every HTTP(S) request (http check, webhooks, audits).
+ * - {@link connectGuarded}: a TCP or TLS socket for the tcp and tls checks, SMTP and the like;
+ *   {@link upgradeToTls} switches such a socket to TLS after STARTTLS.
+ * - {@link createResolver}: the resolver to pass in (servers, timeout, tries) and, through
+ *   `resolveRecords`, the records the dns check reads.
  *
  * docs/network-safety.md explains the rules and each error kind for users.
  *
@@ -31,7 +40,7 @@
  *   else throw err;
  * }
  */
-export { connectGuarded } from './connect.js';
+export { connectGuarded, upgradeToTls } from './connect.js';
 export type { ConnectGuardedOptions, ConnectTimings, GuardedConnection } from './connect.js';
 export { NetError, isNetError } from './errors.js';
 export type { NetErrorKind } from './errors.js';

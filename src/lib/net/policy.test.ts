@@ -56,12 +56,9 @@ describe('classifyAddress', () => {
     expect(classifyAddress('127.0.0.2').class).toBe('private');
   });
 
-  it.each(['10.0.0.0/8', '169.254.169.254/32', '0.0.0.0/0', '::/0', 'fe80::/10', 'nonsense'])(
-    'refuses to treat %s as public even for tests',
-    (range) => {
-      expect(() => classifyAddress('127.0.0.1', { allowPrivate: false, testOnlyPublicRanges: [range] })).toThrow(/loopback ranges only/);
-    },
-  );
+  it.each(['10.0.0.0/8', '169.254.169.254/32', '0.0.0.0/0', '::/0', 'fe80::/10', 'nonsense'])('refuses to treat %s as public even for tests', (range) => {
+    expect(() => classifyAddress('127.0.0.1', { allowPrivate: false, testOnlyPublicRanges: [range] })).toThrow(/loopback ranges only/);
+  });
 });
 
 describe('refusalFor', () => {

@@ -107,9 +107,7 @@ function testRanges(policy: NetPolicy): Cidr[] {
       const range = ipaddr.isValidCIDR(cidr) ? ipaddr.parseCIDR(cidr) : undefined;
       const ok =
         range !== undefined &&
-        (range[0].kind() === 'ipv4'
-          ? range[1] >= 8 && (range[0] as IPv4).match(LOOPBACK_V4)
-          : range[1] === 128 && (range[0] as IPv6).range() === 'loopback');
+        (range[0].kind() === 'ipv4' ? range[1] >= 8 && (range[0] as IPv4).match(LOOPBACK_V4) : range[1] === 128 && (range[0] as IPv6).range() === 'loopback');
       if (!ok) throw new AppError('invalid_input', `testOnlyPublicRanges accepts loopback ranges only, not ${cidr}`);
       return range;
     });
@@ -181,7 +179,5 @@ export function parseHost(raw: string): ParsedHost {
 
 /** Names that must never be resolved at all, whatever they resolve to. */
 export function refusalForName(name: string): NetError | null {
-  return METADATA_NAMES.has(name)
-    ? new NetError('blocked_address', `refused ${name}: cloud metadata names are always blocked`)
-    : null;
+  return METADATA_NAMES.has(name) ? new NetError('blocked_address', `refused ${name}: cloud metadata names are always blocked`) : null;
 }

@@ -97,27 +97,25 @@ export function createResolver(opts: ResolverOptions = {}): Resolver {
     }
   }
 
+  async function addresses(host: string, family: 4 | 6): Promise<string[]> {
+    return family === 4 ? cares.resolve4(host) : cares.resolve6(host);
+  }
+
   async function resolve(host: string, family: AddressFamily): Promise<string[]> {
     const local = localhostAddresses(host, family);
     if (local) return local;
-    if (family !== 'auto') {
-      const type = family === 4 ? 'A' : 'AAAA';
-      const records = await query(host, type);
-      // A CNAME pointing nowhere gives an empty answer rather than ENODATA.
-      if (records.length === 0) throw new NetError('dns_nodata', `${host} exists but has no ${type} records`);
-      return records.map((r) => r.address);
-    }
-    const [v4, v6] = await Promise.allSettled([query(host, 'A'), query(host, 'AAAA')]);
-    const addresses = [
-      ...(v4.status === 'fulfilled' ? v4.value : []),
-      ...(v6.status === 'fulfilled' ? v6.value : []),
-    ].map((r) => r.address);
-    if (addresses.length > 0) return addresses;
-    // Both failed: a server failure or timeout says more than "no AAAA records", NXDOMAIN more still.
-    const errors = [v4, v6].flatMap((r) => (r.status === 'rejected' ? [r.reason as NetError] : []));
-    const worst = (kind: string): NetError | undefined => errors.find((e) => e.kind === kind);
-    const nodata = new NetError('dns_nodata', `${host} exists but has no A or AAAA records`);
-    return Promise.reject(worst('dns_nxdomain') ?? worst('dns_servfail') ?? worst('dns_timeout') ?? nodata);
+    // Settled rather than thrown: a name without AAAA records is the common case, and turning
+    // each into an error object would cost more than the lookup.
+    const answers = await Promise.allSettled(family === 'auto' ? [addresses(host, 4), addresses(host, 6)] : [addresses(host, family)]);
+    const found = answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
+    if (found.length > 0) return found;
+    const what = family === 'auto' ? 'A or AAAA' : family === 4 ? 'A' : 'AAAA';
+    const errors = answers.flatMap((a) => (a.status === 'rejected' ? [dnsError(a.reason, host, what)] : []));
+    // Both failed: NXDOMAIN says most, then a server failure or timeout, then "no such records".
+    // An empty answer (a CNAME leading nowhere) is "no such records" too.
+    const first = (kind: string): NetError | undefined => errors.find((e) => e.kind === kind);
+    const nodata = new NetError('dns_nodata', `${host} exists but has no ${what} records`);
+    throw first('dns_nxdomain') ?? first('dns_servfail') ?? first('dns_timeout') ?? nodata;
   }
 
   return { resolve, resolveRecords: query };

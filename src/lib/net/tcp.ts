@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Deadline } from './deadline.js';
-import { NetError, toNetError } from './errors.js';
+import { toNetError, type NetError } from './errors.js';
 
 /**
  * Kept on every socket we hand out: an error emitted in the gap before the new owner (undici, a

@@ -111,10 +111,7 @@ export function tlsRefusal(info: TlsInfo, host: string): NetError {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
       return new NetError('tls_self_signed', `certificate of ${host} is self-signed (${cert.subject})`);
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return new NetError(
-        'tls_hostname',
-        `certificate of ${host} is for ${cert.san.join(', ') || cert.subject}, not ${host}`,
-      );
+      return new NetError('tls_hostname', `certificate of ${host} is for ${cert.san.join(', ') || cert.subject}, not ${host}`);
     default:
       return new NetError('tls_untrusted', `certificate of ${host} is not trusted (${code}; issuer ${cert.issuer})`);
   }
@@ -126,8 +123,14 @@ const contexts = new Map<string, SecureContext>();
 const MAX_CONTEXTS = 64;
 
 function contextKey(opts: TlsOptions): { key: string; extra: readonly (string | Buffer)[] } {
-  const extra = opts.ca === undefined ? [] : Array.isArray(opts.ca) ? opts.ca : [opts.ca as string | Buffer];
-  const caHash = extra.length === 0 ? '' : extra.reduce((h, pem) => h.update(pem), createHash('sha256')).digest('hex');
+  const ca = opts.ca;
+  const extra: readonly (string | Buffer)[] = ca === undefined ? [] : typeof ca === 'string' || Buffer.isBuffer(ca) ? [ca] : ca;
+  let caHash = '';
+  if (extra.length > 0) {
+    const hash = createHash('sha256');
+    for (const pem of extra) hash.update(pem);
+    caHash = hash.digest('hex');
+  }
   return { key: `${opts.minVersion ?? ''}|${opts.maxVersion ?? ''}|${caHash}`, extra };
 }
 

@@ -39,22 +39,30 @@ const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === 
 
 /** Compares; returns undefined when it holds, else what was found, for the message. */
 export function compare(found: boolean, actual: unknown, op: Comparison, expected: unknown): string | undefined {
-  const text = typeof actual === 'string' ? actual : JSON.stringify(actual) ?? '';
+  const text = typeof actual === 'string' ? actual : (JSON.stringify(actual) ?? '');
   switch (op) {
     case 'exists':
       return found ? undefined : 'is missing';
     case 'notExists':
       return found ? `exists (${show(actual)})` : undefined;
     case 'equals':
-      return found && (actual === expected || String(actual) === String(expected)) ? undefined : `is ${found ? show(actual) : 'missing'}, expected ${show(expected)}`;
+      return found && (actual === expected || String(actual) === String(expected))
+        ? undefined
+        : `is ${found ? show(actual) : 'missing'}, expected ${show(expected)}`;
     case 'notEquals':
       return found && String(actual) === String(expected) ? `is ${show(actual)}` : undefined;
     case 'contains':
-      return found && (Array.isArray(actual) ? actual.some((x) => String(x) === String(expected)) : text.includes(String(expected))) ? undefined : `is ${found ? show(actual) : 'missing'}, expected it to contain ${show(expected)}`;
+      return found && (Array.isArray(actual) ? actual.some((x) => String(x) === String(expected)) : text.includes(String(expected)))
+        ? undefined
+        : `is ${found ? show(actual) : 'missing'}, expected it to contain ${show(expected)}`;
     case 'notContains':
-      return found && (Array.isArray(actual) ? actual.some((x) => String(x) === String(expected)) : text.includes(String(expected))) ? `contains ${show(expected)}` : undefined;
+      return found && (Array.isArray(actual) ? actual.some((x) => String(x) === String(expected)) : text.includes(String(expected)))
+        ? `contains ${show(expected)}`
+        : undefined;
     case 'matches':
-      return found && compileRegex(String(expected)).matcher(text).find() ? undefined : `is ${found ? show(actual) : 'missing'}, expected it to match /${String(expected)}/`;
+      return found && compileRegex(String(expected)).matcher(text).find()
+        ? undefined
+        : `is ${found ? show(actual) : 'missing'}, expected it to match /${String(expected)}/`;
     case 'lessThan':
     case 'greaterThan': {
       const n = Number(actual);

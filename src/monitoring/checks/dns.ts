@@ -18,8 +18,7 @@ function resolverIp(address: string): string {
 const trimDot = (name: string) => name.replace(/\.$/, '').toLowerCase();
 
 /** DNS answers written the way people write them in `expected`. */
-function asText<T extends keyof DnsRecordsByType>(type: T, records: DnsRecordsByType[T]): string[] {
-  const r = records as DnsRecordsByType[keyof DnsRecordsByType];
+function asText(type: keyof DnsRecordsByType, r: DnsRecordsByType[keyof DnsRecordsByType]): string[] {
   switch (type) {
     case 'A':
     case 'AAAA':
@@ -67,8 +66,18 @@ export const dnsCheck: CheckType<'dns'> = {
     const got = new Set(answers.map(normalize));
     const missing = (spec.expected ?? []).filter((v) => !got.has(normalize(v)));
     if (missing.length) {
-      return { status: 'down', message: `${spec.recordType} ${spec.host} lacks ${missing.map((m) => JSON.stringify(m)).join(', ')} (answers: ${answers.join(', ') || 'none'})`, durationMs, detail };
+      return {
+        status: 'down',
+        message: `${spec.recordType} ${spec.host} lacks ${missing.map((m) => JSON.stringify(m)).join(', ')} (answers: ${answers.join(', ') || 'none'})`,
+        durationMs,
+        detail,
+      };
     }
-    return { status: 'up', message: `${spec.recordType} ${spec.host}: ${answers.slice(0, 5).join(', ')}${answers.length > 5 ? ', …' : ''} in ${ms(durationMs)}`, durationMs, detail };
+    return {
+      status: 'up',
+      message: `${spec.recordType} ${spec.host}: ${answers.slice(0, 5).join(', ')}${answers.length > 5 ? ', …' : ''} in ${ms(durationMs)}`,
+      durationMs,
+      detail,
+    };
   },
 };

@@ -6,7 +6,11 @@ const BOOTSTRAP = 'https://data.iana.org/rdap/dns.json';
 const BOOTSTRAP_TTL = 86_400_000;
 let bootstrap: { at: number; services: [string[], string[]][] } | undefined;
 
-async function getJson(url: string, ctx: { policy: NetPolicy; resolver: Resolver; signal: AbortSignal }, deadlineMs: number): Promise<{ status: number; json: unknown }> {
+async function getJson(
+  url: string,
+  ctx: { policy: NetPolicy; resolver: Resolver; signal: AbortSignal },
+  deadlineMs: number,
+): Promise<{ status: number; json: unknown }> {
   const res = await httpRequest(url, {
     headers: { accept: 'application/rdap+json, application/json' },
     policy: ctx.policy,
@@ -63,7 +67,12 @@ export const domainCheck: CheckType<'domain'> = {
     if (Number.isNaN(expiresAt)) return { status: 'up', message: `${domain} is registered; its registry publishes no expiry date`, durationMs };
     const daysLeft = Math.floor((expiresAt - Date.now()) / 86_400_000);
     const on = new Date(expiresAt).toISOString().slice(0, 10);
-    const result = (status: CheckResult['status'], message: string): CheckResult => ({ status, message, durationMs, detail: { expiresAt: new Date(expiresAt).toISOString(), daysLeft } });
+    const result = (status: CheckResult['status'], message: string): CheckResult => ({
+      status,
+      message,
+      durationMs,
+      detail: { expiresAt: new Date(expiresAt).toISOString(), daysLeft },
+    });
     if (daysLeft < 0) return result('down', `${domain} expired on ${on}`);
     if (daysLeft <= spec.criticalDays) return result('down', `${domain} expires in ${daysLeft} day(s), on ${on}`);
     if (daysLeft <= spec.warnDays) return result('degraded', `${domain} expires in ${daysLeft} days, on ${on}`);

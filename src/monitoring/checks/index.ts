@@ -19,7 +19,9 @@ export const checkTypes: { [K in ProbeType]: CheckType<K> } = {
 
 /** Runs one check of any type with the given context. */
 export function runCheck(spec: SpecOf<ProbeType>, ctx: CheckContext): Promise<CheckResult> {
-  return (checkTypes[spec.type] as CheckType<typeof spec.type>).run(spec as never, ctx);
+  // The registry's key and the spec's type always agree; TypeScript cannot correlate the two unions.
+  const check = checkTypes[spec.type] as CheckType<ProbeType>;
+  return check.run(spec, ctx);
 }
 
 /** Runs checks in this process. */
@@ -33,6 +35,11 @@ export class LocalDispatcher implements Dispatcher {
   async run(job: CheckJob): Promise<CheckResult> {
     const spec = job.monitor.spec;
     if (spec.type === 'heartbeat') return { status: 'down', message: 'a heartbeat is not run; it is pinged' };
-    return runCheck(spec, { policy: { allowPrivate: job.allowPrivate }, resolver: this.resolver, signal: job.signal, ...(this.options.ca ? { ca: this.options.ca } : {}) });
+    return runCheck(spec, {
+      policy: { allowPrivate: job.allowPrivate },
+      resolver: this.resolver,
+      signal: job.signal,
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
+    });
   }
 }

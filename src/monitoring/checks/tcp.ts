@@ -34,7 +34,13 @@ export const tcpCheck: CheckType<'tcp'> = {
     const deadlineAt = Date.now() + spec.timeout;
     let conn;
     try {
-      conn = await connectGuarded(spec.host, spec.port, { policy: ctx.policy, resolver: ctx.resolver, deadlineMs: spec.timeout, signal: ctx.signal, ...(spec.tls ? { tls: ctx.ca ? { ca: ctx.ca } : {} } : {}) });
+      conn = await connectGuarded(spec.host, spec.port, {
+        policy: ctx.policy,
+        resolver: ctx.resolver,
+        deadlineMs: spec.timeout,
+        signal: ctx.signal,
+        ...(spec.tls ? { tls: ctx.ca ? { ca: ctx.ca } : {} } : {}),
+      });
     } catch (err) {
       return failureResult(err, started);
     }
@@ -44,11 +50,17 @@ export const tcpCheck: CheckType<'tcp'> = {
     try {
       if (spec.send !== undefined) socket.write(spec.send);
       if (spec.expect === undefined) {
-        return { status: 'up', message: `connected to ${where} in ${ms(performance.now() - started)}`, durationMs: performance.now() - started, timings: connected };
+        return {
+          status: 'up',
+          message: `connected to ${where} in ${ms(performance.now() - started)}`,
+          durationMs: performance.now() - started,
+          timings: connected,
+        };
       }
       const answer = await readUntil(socket, spec.expect, deadlineAt, ctx.signal);
       const durationMs = performance.now() - started;
-      if (answer.found) return { status: 'up', message: `${where} answered ${JSON.stringify(spec.expect)} in ${ms(durationMs)}`, durationMs, timings: connected };
+      if (answer.found)
+        return { status: 'up', message: `${where} answered ${JSON.stringify(spec.expect)} in ${ms(durationMs)}`, durationMs, timings: connected };
       return {
         status: 'down',
         message: `${where} did not answer ${JSON.stringify(spec.expect)}: ${answer.reason}`,

@@ -24,7 +24,13 @@ export const tlsCheck: CheckType<'tls'> = {
     const servername = spec.servername ?? spec.host;
     let conn;
     try {
-      conn = await connectGuarded(spec.host, spec.port, { policy: ctx.policy, resolver: ctx.resolver, deadlineMs: spec.timeout, signal: ctx.signal, tls: { servername, verify: false, ...(ctx.ca ? { ca: ctx.ca } : {}) } });
+      conn = await connectGuarded(spec.host, spec.port, {
+        policy: ctx.policy,
+        resolver: ctx.resolver,
+        deadlineMs: spec.timeout,
+        signal: ctx.signal,
+        tls: { servername, verify: false, ...(ctx.ca ? { ca: ctx.ca } : {}) },
+      });
     } catch (err) {
       return failureResult(err, started);
     }
@@ -52,7 +58,8 @@ export const tlsCheck: CheckType<'tls'> = {
       const code = tls.authorizationError ?? 'UNKNOWN';
       return down(`${reasons[code] ?? `the certificate is not trusted (${code})`}${code === 'CERT_HAS_EXPIRED' ? ` on ${expiry}` : ''}`);
     }
-    if ((protocolRank[tls.protocol] ?? 0) < protocolRank[spec.minProtocol]!) return down(`the server negotiated ${tls.protocol}, older than ${spec.minProtocol}`);
+    if ((protocolRank[tls.protocol] ?? 0) < protocolRank[spec.minProtocol]!)
+      return down(`the server negotiated ${tls.protocol}, older than ${spec.minProtocol}`);
     const minBits = cert.keyType === 'EC' ? EC_MIN_BITS : spec.minKeyBits;
     if (cert.keyBits !== undefined && cert.keyBits < minBits) return down(`the ${cert.keyType} key has ${cert.keyBits} bits, fewer than ${minBits}`);
     if (cert.daysLeft <= spec.criticalDays) return down(`the certificate expires in ${cert.daysLeft} day(s), on ${expiry}`);

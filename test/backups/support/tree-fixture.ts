@@ -31,7 +31,10 @@ export async function manifest(root: string, prefix = ''): Promise<Record<string
     else if (st.isDirectory()) {
       out[rel] = `dir ${perm}`;
       Object.assign(out, await manifest(root, rel));
-    } else out[rel] = `file ${perm} ${st.size} ${createHash('sha256').update(await readFile(join(root, rel))).digest('hex')}`;
+    } else
+      out[rel] = `file ${perm} ${st.size} ${createHash('sha256')
+        .update(await readFile(join(root, rel)))
+        .digest('hex')}`;
   }
   return out;
 }

@@ -1,0 +1,108 @@
+import type { ResultRollupsTable } from '../db/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { ResultsRepository } from './results.repository.js';
+import { DAY, HOUR, MINUTE, Totals } from './rollups.js';
+import { LatencySketch } from './sketch.js';
+
+/** A monitor's usual latency: the median of hourly p95s and their spread (MAD scaled to a standard deviation). */
+export interface Baseline {
+  median: number;
+  spread: number;
+  samples: number;
+}
+
+const MAD_SCALE = 1.4826;
+
+export function robustBaseline(samples: readonly number[]): Baseline | undefined {
+  if (samples.length < 6) return undefined;
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  };
+  const m = median([...samples]);
+  return { median: m, spread: MAD_SCALE * median(samples.map((x) => Math.abs(x - m))), samples: samples.length };
+}
+
+/**
+ * Whether a recent p95 is "slower than usual": well above the usual by the spread (6σ robustly),
+ * by half again and by 50 ms at least, so that quiet, fast sites do not alarm on noise. Once slow,
+ * it stays slow until the p95 is back under a lower bar (hysteresis).
+ */
+export function isSlow(p95: number, b: Baseline, wasSlow: boolean): boolean {
+  const bar = wasSlow ? Math.max(b.median + 3 * b.spread, 1.25 * b.median, b.median + 25) : Math.max(b.median + 6 * b.spread, 1.5 * b.median, b.median + 50);
+  return p95 > bar;
+}
+
+export const describeSlow = (p95: number, b: Baseline) => `p95 ${Math.round(p95)} ms, usually ${Math.round(b.median)} ms`;
+
+const WEEK = 7 * DAY;
+const RECENT_WINDOW = 15 * MINUTE;
+const MIN_RECENT_CHECKS = 5;
+
+/**
+ * Keeps each monitor's baseline (hourly p95s at the same hour of the week over four weeks, or of
+ * the last two days while there is less history) and compares the last 15 minutes' p95 with it.
+ */
+export class BaselineJob {
+  private baselines = new Map<number, Baseline>();
+  private computedForHour = -1;
+
+  constructor(
+    private readonly repo: ResultsRepository,
+    private readonly clock: Clock,
+    private readonly setSlow: (monitorId: number, slow: string | null) => void,
+    private readonly isSlowNow: (monitorId: number) => boolean,
+  ) {}
+
+  /** Hourly p95 samples per monitor from the given ranges of hour rollups. */
+  private async hourlyP95s(ranges: [number, number][]): Promise<Map<number, number[]>> {
+    const out = new Map<number, number[]>();
+    for (const [from, to] of ranges) {
+      for (const row of await this.repo.rollups(HOUR, from, to)) {
+        const p95 = LatencySketch.parse(row.sketch).quantile(0.95);
+        if (p95 === undefined) continue;
+        const list = out.get(row.monitor_id) ?? [];
+        list.push(p95);
+        out.set(row.monitor_id, list);
+      }
+    }
+    return out;
+  }
+
+  async refreshBaselines(): Promise<void> {
+    const now = this.clock.now();
+    const hour = now - (now % HOUR);
+    if (hour === this.computedForHour) return;
+    const weekly = await this.hourlyP95s([1, 2, 3, 4].map((w) => [hour - w * WEEK - HOUR, hour - w * WEEK + 2 * HOUR]));
+    const recent = await this.hourlyP95s([[hour - 2 * DAY, hour]]);
+    const next = new Map<number, Baseline>();
+    for (const id of new Set([...weekly.keys(), ...recent.keys()])) {
+      const b = robustBaseline(weekly.get(id) ?? []) ?? robustBaseline(recent.get(id) ?? []);
+      if (b) next.set(id, b);
+    }
+    this.baselines = next;
+    this.computedForHour = hour;
+  }
+
+  /** Compares every monitor with a baseline against its last 15 minutes. */
+  async run(): Promise<void> {
+    await this.refreshBaselines();
+    const now = this.clock.now();
+    const end = now - (now % MINUTE);
+    const byMonitor = new Map<number, ResultRollupsTable[]>();
+    for (const row of await this.repo.rollups(MINUTE, end - RECENT_WINDOW, end)) {
+      const list = byMonitor.get(row.monitor_id) ?? [];
+      list.push(row);
+      byMonitor.set(row.monitor_id, list);
+    }
+    for (const [id, baseline] of this.baselines) {
+      const totals = new Totals();
+      for (const row of byMonitor.get(id) ?? []) totals.addRollup(row);
+      const p95 = totals.sketch.quantile(0.95);
+      if (p95 === undefined || totals.latencyCount < MIN_RECENT_CHECKS) continue;
+      const slow = isSlow(p95, baseline, this.isSlowNow(id));
+      this.setSlow(id, slow ? describeSlow(p95, baseline) : null);
+    }
+  }
+}
