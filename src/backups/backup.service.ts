@@ -30,7 +30,9 @@ export interface RunContext {
 
 export async function readPassword(config: RepositoryConfig): Promise<string> {
   if (config.password !== undefined) return config.password;
-  const text = await readFile(config.passwordFile!, 'utf8').catch((err: unknown) => Promise.reject(new AppError('invalid_config', `cannot read the password file ${config.passwordFile!}`, { cause: err })));
+  const text = await readFile(config.passwordFile!, 'utf8').catch((err: unknown) =>
+    Promise.reject(new AppError('invalid_config', `cannot read the password file ${config.passwordFile!}`, { cause: err })),
+  );
   const password = text.split('\n')[0] ?? '';
   if (password === '') throw new AppError('invalid_config', `the password file ${config.passwordFile!} is empty`);
   return password;
@@ -112,7 +114,13 @@ export function runBackup(job: BackupJobConfig, repoConfig: RepositoryConfig, ct
 }
 
 /** restic's `forget` (optionally `--prune`) under an exclusive lock; `tag` limits it to one job's snapshots. */
-export async function forgetSnapshots(repo: Repository, policy: RetentionPolicy, alsoPrune: boolean, log: Logger, tag?: string): Promise<{ groups: ForgetGroup[]; removed: string[]; prune: PruneStats | undefined }> {
+export async function forgetSnapshots(
+  repo: Repository,
+  policy: RetentionPolicy,
+  alsoPrune: boolean,
+  log: Logger,
+  tag?: string,
+): Promise<{ groups: ForgetGroup[]; removed: string[]; prune: PruneStats | undefined }> {
   return withLock(repo, true, async () => {
     const snapshots = (await listSnapshots(repo)).filter((s) => tag === undefined || s.tags?.includes(tag));
     const groups = applyRetention(snapshots, policy);

@@ -91,7 +91,11 @@ export const backupsConfigSchema = z
     const names = new Set<string>();
     for (const [i, job] of config.jobs.entries()) {
       if (!(job.repository in config.repositories))
-        ctx.addIssue({ code: 'custom', path: ['jobs', i, 'repository'], message: `no repository named ${JSON.stringify(job.repository)} under backups.repositories` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['jobs', i, 'repository'],
+          message: `no repository named ${JSON.stringify(job.repository)} under backups.repositories`,
+        });
       if (names.has(job.name)) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'name'], message: `another job is already named ${JSON.stringify(job.name)}` });
       names.add(job.name);
     }

@@ -49,7 +49,8 @@ export function backupMonitors(backups: BackupsConfig | undefined): { site: stri
   const out: { site: string; spec: MonitorSpec }[] = [];
   for (const job of backups.jobs) {
     out.push({ site: job.site, spec: heartbeat(backupMonitorName(job.name), `Backup job "${job.name}" of upkeep.yaml (backups.jobs)`, job) });
-    if (job.drill) out.push({ site: job.site, spec: heartbeat(drillMonitorName(job.name), `Restore drill of backup job "${job.name}" (backups.drills)`, backups.drills) });
+    if (job.drill)
+      out.push({ site: job.site, spec: heartbeat(drillMonitorName(job.name), `Restore drill of backup job "${job.name}" (backups.drills)`, backups.drills) });
   }
   for (const [repository, sites] of sitesByRepository(backups)) {
     const check = heartbeat(checkMonitorName(repository), `Integrity check of backup repository "${repository}" (backups.verify)`, backups.verify);
@@ -80,12 +81,18 @@ export function backupReferenceIssues(config: Pick<Config, 'backups' | 'sites'>)
   for (const [i, job] of config.backups.jobs.entries()) {
     const monitors = sites.get(job.site);
     if (!monitors) {
-      issues.push({ path: ['backups', 'jobs', i, 'site'], message: `no site is named ${JSON.stringify(job.site)} (a backup job reports to a site's heartbeat monitors)` });
+      issues.push({
+        path: ['backups', 'jobs', i, 'site'],
+        message: `no site is named ${JSON.stringify(job.site)} (a backup job reports to a site's heartbeat monitors)`,
+      });
       continue;
     }
     for (const name of [backupMonitorName(job.name), drillMonitorName(job.name), checkMonitorName(job.repository)]) {
       if (monitors.has(name))
-        issues.push({ path: ['backups', 'jobs', i, 'name'], message: `site "${job.site}" already has a monitor named "${name}", which this job makes; rename one of them` });
+        issues.push({
+          path: ['backups', 'jobs', i, 'name'],
+          message: `site "${job.site}" already has a monitor named "${name}", which this job makes; rename one of them`,
+        });
     }
   }
   return issues;

@@ -96,7 +96,9 @@ async function restoreDir(
     const path = join(dir, node.name);
     if (node.type === 'dir') {
       if (!node.subtree) throw new AppError('invalid_input', `folder ${label} has no subtree`);
-      await mkdir(path).catch((err: unknown) => ((err as NodeJS.ErrnoException).code === 'EEXIST' ? undefined : Promise.reject(err)));
+      await mkdir(path).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      });
       await assertRealDir(path);
       await restoreDir(repo, node.subtree, path, label, rest, stats, options);
       await applyMetadata(path, node, false);

@@ -16,8 +16,7 @@ export const sftpConnectionFields = {
   /** SHA-256 of the server's host key (base64, as `ssh-keygen -lf` prints it without the prefix); checked when set. */
   hostKeySha256: z.string().optional(),
 };
-const connectionSchema = z.object(sftpConnectionFields);
-export type SftpConnectionConfig = z.infer<typeof connectionSchema>;
+export type SftpConnectionConfig = z.output<z.ZodObject<typeof sftpConnectionFields>>;
 
 /** The promise form of the SFTP calls Upkeep needs, on one open session. */
 export interface SftpSession {

@@ -78,8 +78,18 @@ describeWhen(resticReady, resticNeeds, 'upkeep backup (the real CLI, judged by r
       [['backup', 'list', '--repo', join(work, 'nothing-here')], env, 1, `upkeep: no repository at ${join(work, 'nothing-here')}\n`],
       [['backup', 'restore', '--repo', repo(), 'deadbeef', '--target', join(work, 'x')], env, 1, 'upkeep: no snapshot deadbeef\n'],
       [['backup', 'list', '--repo', repo()], {}, 2, 'upkeep: set UPKEEP_BACKUP_PASSWORD or pass --password-file: the repository password is needed\n'],
-      [['backup', 'run', '--repo', repo(), join(work, 'missing')], env, 2, `upkeep: cannot back up ${join(work, 'missing')}: it does not exist or cannot be read\n`],
-      [['backup', 'list', '--repo', 'rest:http://127.0.0.1:8000/'], env, 2, `upkeep: cannot use repository "rest:http://127.0.0.1:8000/": restic's "rest:" backend is not supported; use a folder, s3: or sftp:\n`],
+      [
+        ['backup', 'run', '--repo', repo(), join(work, 'missing')],
+        env,
+        2,
+        `upkeep: cannot back up ${join(work, 'missing')}: it does not exist or cannot be read\n`,
+      ],
+      [
+        ['backup', 'list', '--repo', 'rest:http://127.0.0.1:8000/'],
+        env,
+        2,
+        `upkeep: cannot use repository "rest:http://127.0.0.1:8000/": restic's "rest:" backend is not supported; use a folder, s3: or sftp:\n`,
+      ],
       [['backup', 'forget', '--repo', repo()], env, 2, 'upkeep: name at least one --keep-… rule; without one nothing would be removed\n'],
     ];
     for (const [args, vars, code, stderr] of cases) {
@@ -109,7 +119,13 @@ describeWhen(resticReady, resticNeeds, 'upkeep backup (the real CLI, judged by r
   }, 30_000);
 
   it('backs up to and restores from an s3: location in restic syntax', async () => {
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(work, 's3'), configureBuckets: [{ name: 'backups', configs: [] }] }) as {
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: join(work, 's3'),
+      configureBuckets: [{ name: 'backups', configs: [] }],
+    }) as {
       run(): Promise<{ port: number }>;
       close(): Promise<void>;
     };

@@ -68,7 +68,7 @@ describeWhen(postgresReady, postgresNeeds, 'PostgreSQL source', () => {
   beforeAll(async () => {
     db = await postgresSourceDatabase();
     await db.sql(
-      "CREATE TABLE sites (id serial PRIMARY KEY, url text); CREATE TABLE checks (id serial PRIMARY KEY, site int REFERENCES sites, ok boolean); " +
+      'CREATE TABLE sites (id serial PRIMARY KEY, url text); CREATE TABLE checks (id serial PRIMARY KEY, site int REFERENCES sites, ok boolean); ' +
         "INSERT INTO sites (url) SELECT 'https://s' || g || '.example' FROM generate_series(1, 40) g; " +
         'INSERT INTO checks (site, ok) SELECT 1 + g % 40, g % 3 = 0 FROM generate_series(1, 1234) g',
     );

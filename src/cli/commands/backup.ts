@@ -149,7 +149,8 @@ The password comes from UPKEEP_BACKUP_PASSWORD or --password-file.`,
       action(async (opts: RepoOptions) =>
         withRepository(opts, false, async (repo) => {
           const snapshots = await listSnapshots(repo);
-          for (const s of snapshots) process.stdout.write(`${short(s.id)}  ${s.time}  ${s.hostname ?? ''}  ${s.paths.join(' ')}${s.tags ? `  [${s.tags.join(', ')}]` : ''}\n`);
+          for (const s of snapshots)
+            process.stdout.write(`${short(s.id)}  ${s.time}  ${s.hostname ?? ''}  ${s.paths.join(' ')}${s.tags ? `  [${s.tags.join(', ')}]` : ''}\n`);
           process.stdout.write(`${snapshots.length} snapshot${snapshots.length === 1 ? '' : 's'}\n`);
         }),
       ),
@@ -159,7 +160,10 @@ The password comes from UPKEEP_BACKUP_PASSWORD or --password-file.`,
     .argument('<snapshot>', "snapshot id, its first characters, or 'latest'")
     .requiredOption('-t, --target <dir>', 'folder to restore into')
     .option('--include <path>', 'restore only this path of the snapshot')
-    .addHelpText('after', '\nExamples:\n  $ upkeep backup restore --repo /var/backups/www latest --target /tmp/restore\n  $ upkeep backup restore -r s3:https://s3.example.com/backups 1a2b3c4d -t /srv --include /var/www/uploads')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ upkeep backup restore --repo /var/backups/www latest --target /tmp/restore\n  $ upkeep backup restore -r s3:https://s3.example.com/backups 1a2b3c4d -t /srv --include /var/www/uploads',
+    )
     .action(
       action(async (ref: string, opts: RepoOptions & { target: string; include?: string }) =>
         withRepository(opts, false, async (repo) => {
@@ -169,8 +173,12 @@ The password comes from UPKEEP_BACKUP_PASSWORD or --password-file.`,
           const size = await restoreSize(repo, snapshot.tree, opts.include);
           tracker.addTotal(size.files, size.bytes);
           const include = opts.include ? { include: opts.include } : {};
-          const stats = await withLock(repo, false, () => restoreTree(repo, snapshot.tree, opts.target, { log, progress: tracker, ...include })).finally(() => progress.stop());
-          process.stdout.write(`restored snapshot ${short(snapshot.id)}: ${stats.files} files, ${stats.dirs} folders, ${stats.symlinks} links (${formatBytes(stats.bytes)}) to ${opts.target}\n`);
+          const stats = await withLock(repo, false, () => restoreTree(repo, snapshot.tree, opts.target, { log, progress: tracker, ...include })).finally(() =>
+            progress.stop(),
+          );
+          process.stdout.write(
+            `restored snapshot ${short(snapshot.id)}: ${stats.files} files, ${stats.dirs} folders, ${stats.symlinks} links (${formatBytes(stats.bytes)}) to ${opts.target}\n`,
+          );
           for (const refused of stats.refused) process.stderr.write(`refused ${refused}\n`);
           return stats.refused.length > 0 ? 1 : 0;
         }),

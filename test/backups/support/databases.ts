@@ -15,7 +15,13 @@ export interface DatabaseSettings {
 
 function settingsOf(url: string, defaultPort: number): DatabaseSettings {
   const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port || defaultPort), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) };
+  return {
+    host: u.hostname,
+    port: Number(u.port || defaultPort),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1),
+  };
 }
 
 export const postgresReady = postgresUrl !== undefined && hasCommand('pg_dump') && hasCommand('psql');
