@@ -11,6 +11,7 @@ import { testServer, type TestApp } from '../support/http.js';
 import { password } from './support/repo.js';
 import { restic, resticNeeds, resticReady } from './support/restic.js';
 import { describeWhen } from './support/tools.js';
+import { until } from '../support/wait.js';
 
 let db: TestDatabase;
 let core: Core;
@@ -18,17 +19,6 @@ let server: TestApp;
 let scheduler: BackupScheduler;
 let repoPath: string;
 const events: StoredEvent[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const monitorId = async (name: string): Promise<number> => {
   const { items } = await core.sites.listMonitors({ limit: 100 });

@@ -6,6 +6,7 @@ import { startHttpServer, type TestServer } from '../fixtures/servers.js';
 import { openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testServer, type TestApp } from '../support/http.js';
+import { sleep, until } from '../support/wait.js';
 
 let db: TestDatabase;
 let core: Core;
@@ -17,17 +18,6 @@ let broken = false;
 let siteId: number;
 const events: StoredEvent[] = [];
 const as = () => ({ authorization: `Bearer ${token}` });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 beforeAll(async () => {
   target = await startHttpServer((_req, res) => (broken ? res.writeHead(503).end('down for repairs') : res.end('<h1>Add to cart</h1>')));
