@@ -153,5 +153,5 @@ describeWhen(resticReady, resticNeeds, 'upkeep backup (the real CLI, judged by r
     const schema = JSON.parse((await runCli(['schema'])).stdout);
     expect(Object.keys(schema.properties.backups.properties)).toEqual(['repositories', 'jobs', 'verify', 'drills']);
     expect(schema.properties.backups.properties.jobs.items.required).toEqual(['name', 'site', 'repository', 'source', 'schedule']);
-  }, 30_000);
+  }, 60_000);
 });
