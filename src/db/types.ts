@@ -164,6 +164,88 @@ export interface MonitorEventsTable {
   evidence: string | null;
 }
 
+export interface IncidentsTable {
+  id: Generated<number>;
+  site_id: number;
+  title: string;
+  severity: string;
+  status: string;
+  origin: 'auto' | 'manual';
+  summary: string;
+  owner: string | null;
+  opened_at: Millis;
+  acknowledged_at: Millis | null;
+  acknowledged_by: string | null;
+  resolved_at: Millis | null;
+  resolve_at: Millis | null;
+  escalation_policy: string | null;
+  escalation_step: ColumnType<number, number | undefined, number>;
+  next_escalation_at: Millis | null;
+  next_reminder_at: Millis | null;
+  postmortem: string | null;
+  updated_at: Millis;
+}
+
+export interface IncidentMonitorsTable {
+  incident_id: number;
+  monitor_id: number;
+  status: string;
+  message: string;
+  since: Millis;
+}
+
+export interface IncidentTimelineTable {
+  id: Generated<number>;
+  incident_id: number;
+  at: Millis;
+  kind: string;
+  message: string;
+  author: string | null;
+}
+
+export interface NotificationsTable {
+  /** A UUID: the Idempotency-Key receivers see on every attempt. */
+  id: string;
+  incident_id: number | null;
+  channel_id: number | null;
+  channel_name: string;
+  event: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed' | 'cancelled';
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Millis;
+  last_error: string | null;
+  created_at: Millis;
+  delivered_at: Millis | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  notification_id: string;
+  at: Millis;
+  ok: number;
+  status_code: number | null;
+  message: string | null;
+  duration_ms: number;
+}
+
+export interface UsedLinksTable {
+  nonce: string;
+  expires_at: Millis;
+}
+
+export type ConfigObjectKind = 'escalation' | 'contact' | 'rotation' | 'maintenance';
+
+export interface ConfigObjectsTable {
+  id: Generated<number>;
+  kind: ConfigObjectKind;
+  name: string;
+  spec: string;
+  managed_by: ManagedBy;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
 export interface Database {
   sites: SitesTable;
   site_tags: SiteTagsTable;
@@ -177,6 +259,13 @@ export interface Database {
   rollup_watermarks: RollupWatermarksTable;
   monitor_state: MonitorStateTable;
   monitor_events: MonitorEventsTable;
+  incidents: IncidentsTable;
+  incident_monitors: IncidentMonitorsTable;
+  incident_timeline: IncidentTimelineTable;
+  notifications: NotificationsTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  used_links: UsedLinksTable;
+  config_objects: ConfigObjectsTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;

@@ -54,7 +54,7 @@ export interface EngineOptions {
 /** Whether a monitor is inside a maintenance window now (provided by the incidents capability). */
 export type MaintenanceOracle = (monitor: Monitor, now: number) => boolean;
 
-const RECENT = 10;
+const RECENT = 6;
 const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
 
 function hostOf(spec: MonitorSpec): string {

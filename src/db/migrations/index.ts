@@ -1,6 +1,7 @@
 import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as monitoring from './0002-monitoring.js';
+import * as incidents from './0003-incidents.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -21,6 +22,7 @@ type Step = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
 const steps: Record<string, Step> = {
   '0001-foundation': foundation,
   '0002-monitoring': monitoring,
+  '0003-incidents': incidents,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

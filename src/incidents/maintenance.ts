@@ -1,0 +1,98 @@
+import { Cron } from 'croner';
+import rrule from 'rrule';
+import { wallClock, zonedToUtc } from '../lib/time.js';
+import type { MaintenanceSpec } from './incidents.schema.js';
+
+export interface Occurrence {
+  start: number;
+  end: number;
+}
+
+const DAY = 86_400_000;
+/** RRULE occurrences are generated on the wall clock (floating), from this origin, then placed in the window's time zone. */
+const FLOATING_ORIGIN = Date.UTC(2000, 0, 1);
+
+function rruleOf(text: string): rrule.RRule {
+  const options = rrule.RRule.parseString(text.replace(/^RRULE:/i, ''));
+  return new rrule.RRule({ ...options, dtstart: options.dtstart ?? new Date(FLOATING_ORIGIN) });
+}
+
+/** Every occurrence of a window that overlaps [from, to), in time order. */
+export function occurrences(spec: MaintenanceSpec, from: number, to: number): Occurrence[] {
+  if (spec.start && spec.end) {
+    const start = Date.parse(spec.start);
+    const end = Date.parse(spec.end);
+    return start < to && end > from ? [{ start, end }] : [];
+  }
+  const length = spec.duration!;
+  const out: Occurrence[] = [];
+  if (spec.cron) {
+    const cron = new Cron(spec.cron, { timezone: spec.timezone, paused: true });
+    for (let next = cron.nextRun(new Date(from - length - 1)); next && next.getTime() < to; next = cron.nextRun(next)) {
+      const start = next.getTime();
+      if (start + length > from) out.push({ start, end: start + length });
+      if (out.length > 10_000) break;
+    }
+    return out;
+  }
+  // Generated a day wider on each side: wall clocks differ from UTC by up to 14 hours.
+  const rule = rruleOf(spec.rrule!);
+  for (const wall of rule.between(new Date(wallClock(from - length, spec.timezone) - DAY), new Date(wallClock(to, spec.timezone) + DAY), true)) {
+    const start = zonedToUtc(wall.getTime(), spec.timezone);
+    if (start < to && start + length > from) out.push({ start, end: start + length });
+  }
+  return out;
+}
+
+/** The occurrence of a window that covers `at`, if any. */
+export function activeAt(spec: MaintenanceSpec, at: number): Occurrence | undefined {
+  return occurrences(spec, at, at + 1).find((o) => o.start <= at && at < o.end);
+}
+
+/** What a window is matched against: a monitor's site, its "Site/Monitor" key, and its and its site's tags. */
+export interface Covered {
+  site: string;
+  key: string;
+  tags: readonly string[];
+}
+
+export function covers(spec: MaintenanceSpec, target: Covered): boolean {
+  return Boolean(spec.sites?.includes(target.site) || spec.monitors?.includes(target.key) || spec.tags?.some((t) => target.tags.includes(t)));
+}
+
+/**
+ * The windows in force. Asked for every monitor every second, so the active windows are worked out
+ * once per second and each question is then a few set lookups.
+ */
+export class MaintenanceCalendar {
+  private windows: { name: string; spec: MaintenanceSpec }[] = [];
+  private activeSecond = -1;
+  private active: { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[] = [];
+
+  set(windows: { name: string; spec: MaintenanceSpec }[]): void {
+    this.windows = windows;
+    this.activeSecond = -1;
+  }
+
+  activeWindows(at: number): { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[] {
+    const second = Math.floor(at / 1000);
+    if (second !== this.activeSecond) {
+      this.active = this.windows.flatMap((w) => {
+        const occurrence = activeAt(w.spec, at);
+        return occurrence ? [{ ...w, occurrence }] : [];
+      });
+      this.activeSecond = second;
+    }
+    return this.active;
+  }
+
+  /** The window covering a monitor at `at`, if any. */
+  windowFor(target: Covered, at: number): string | undefined {
+    return this.activeWindows(at).find((w) => covers(w.spec, target))?.name;
+  }
+
+  /** Occurrences of every window between `from` and `to`, soonest first (for the API and status pages). */
+  upcoming(from: number, to: number): { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[] {
+    return this.windows.flatMap((w) => occurrences(w.spec, from, to).map((occurrence) => ({ ...w, occurrence }))).sort((a, b) => a.occurrence.start - b.occurrence.start);
+  }
+}

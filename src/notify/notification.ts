@@ -1,0 +1,56 @@
+import type { NetPolicy, Resolver } from '../lib/net/index.js';
+
+/** What a notification is about. */
+export const notificationEvents = ['incident.opened', 'incident.updated', 'incident.acknowledged', 'incident.resolved', 'incident.reminder', 'test'] as const;
+export type NotificationEvent = (typeof notificationEvents)[number];
+
+export type Severity = 'critical' | 'major' | 'minor';
+export type IncidentStatus = 'open' | 'acknowledged' | 'resolved';
+
+/**
+ * Everything a channel needs to tell people about an incident; also, exactly, the JSON body of the
+ * generic webhook (documented in docs/notifications.md). Times are ISO 8601.
+ */
+export interface NotificationPayload {
+  event: NotificationEvent;
+  /** When the change happened (not when this message is sent: retries keep it). */
+  occurredAt: string;
+  /** Stable for one incident across all its messages (PagerDuty dedup_key, Opsgenie alias): "upkeep-incident-42". */
+  dedupKey: string;
+  /** Stable for one message across its delivery attempts: receivers drop repeats by it. */
+  notificationId: string;
+  incident: {
+    id: number;
+    title: string;
+    severity: Severity;
+    status: IncidentStatus;
+    openedAt: string;
+    acknowledgedAt: string | null;
+    resolvedAt: string | null;
+    /** One line: what is wrong now, or what was. */
+    summary: string;
+    owner: string | null;
+    /** The incident in the dashboard, when server.publicUrl is set. */
+    url: string | null;
+    /** A signed, expiring, single-use link that acknowledges without a login; null when not applicable. */
+    acknowledgeUrl: string | null;
+    /** A link to the runbook, or its Markdown. */
+    runbook: string | null;
+  };
+  site: { id: number; name: string; url: string | null; tags: string[] };
+  monitors: { id: number; name: string; type: string; status: string; message: string; since: string }[];
+}
+
+/** What a send attempt came to. A failure says whether trying again can help, and when. */
+export type Delivery =
+  | { ok: true; status?: number; detail?: string }
+  | { ok: false; retryable: boolean; retryAfterMs?: number; status?: number; message: string };
+
+/** What a channel gets besides its config and the message: the guarded network client's settings. */
+export interface DeliveryContext {
+  policy: NetPolicy;
+  resolver: Resolver;
+  signal: AbortSignal;
+  /** A message must be sent within this long, all of it (connect, TLS, body). */
+  deadlineMs: number;
+}
