@@ -74,7 +74,10 @@ export function withBackupMonitors(config: Config): Config {
 }
 
 /** Problems a `backups:` section has with the rest of the file: jobs naming sites that are not there, monitor names taken. */
-export function backupReferenceIssues(config: Pick<Config, 'backups' | 'sites'>): { path: (string | number)[]; message: string }[] {
+export function backupReferenceIssues(config: {
+  backups?: BackupsConfig | undefined;
+  sites: { name: string; monitors: { name: string }[] }[];
+}): { path: (string | number)[]; message: string }[] {
   if (!config.backups) return [];
   const issues: { path: (string | number)[]; message: string }[] = [];
   const sites = new Map(config.sites.map((s) => [s.name, new Set(s.monitors.map((m) => m.name))]));

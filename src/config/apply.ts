@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { withBackupMonitors } from '../backups/heartbeats.js';
-import type { Database } from '../db/types.js';
+import type { ConfigObjectKind, Database } from '../db/types.js';
+import { ConfigObjectsRepository } from '../incidents/config-objects.repository.js';
+import { contactSchema, escalationSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
+import type { Config } from './schema.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalJson } from '../lib/json.js';
 import { channelSchema, channelSecretFields } from '../notify/channel.schema.js';
@@ -14,7 +17,15 @@ import type { SiteCodec } from '../sites/sites.service.js';
 import type { LoadedConfig } from './load.js';
 
 export type PlanAction = 'create' | 'update' | 'delete';
-export type ObjectKind = 'site' | 'monitor' | 'channel';
+export type ObjectKind = 'site' | 'monitor' | 'channel' | ConfigObjectKind;
+
+/** The small named objects of the config, each with its section and schema. */
+export const configObjectSections = {
+  escalation: { section: 'escalation', schema: escalationSchema },
+  contact: { section: 'contacts', schema: contactSchema },
+  rotation: { section: 'rotations', schema: rotationSchema },
+  maintenance: { section: 'maintenance', schema: maintenanceSchema },
+} as const satisfies Record<ConfigObjectKind, { section: keyof Config; schema: z.ZodType }>;
 
 export interface PlanItem {
   action: PlanAction;
@@ -63,6 +74,8 @@ function describeChanges(before: unknown, after: unknown, isSecret: (path: reado
 }
 
 type Written = SiteWrite | MonitorWrite | ChannelWrite;
+/** What decides ownership besides the definition. */
+type Owned = Pick<Written, 'managedBy' | 'envRefs'>;
 
 /**
  * Syncs upkeep.yaml into the database by stable keys (site name, site/monitor name, channel name),
@@ -92,15 +105,7 @@ export class ConfigSync {
     const unmanaged: string[] = [];
     const adopted: string[] = [];
     /** Records an update, or an adoption when only the owner changes; says whether anything is to be written. */
-    const compare = (
-      kind: ObjectKind,
-      key: string,
-      before: Written,
-      after: Written,
-      beforeSpec: unknown,
-      afterSpec: unknown,
-      changes: () => string[],
-    ): boolean => {
+    const compare = (kind: ObjectKind, key: string, before: Owned, after: Owned, beforeSpec: unknown, afterSpec: unknown, changes: () => string[]): boolean => {
       if (this.same(before, after, beforeSpec, afterSpec)) return false;
       if (before.managedBy !== after.managedBy && this.same({ ...before, managedBy: after.managedBy }, after, beforeSpec, afterSpec))
         adopted.push(`${kind} "${key}"`);
@@ -128,6 +133,8 @@ export class ConfigSync {
       );
       if (changed && !dryRun) await channelRepo.update(current.id, write, now);
     }
+
+    await this.syncConfigObjects(trx, config, now, dryRun, items, unmanaged, compare);
 
     const siteRows = await siteRepo.allSites();
     const monitorRows = await siteRepo.allMonitors();
@@ -188,9 +195,50 @@ export class ConfigSync {
     return { items, unmanaged, adopted };
   }
 
+  /** Escalation policies, contacts, rotations and maintenance windows: by kind and name, no secrets. */
+  private async syncConfigObjects(
+    trx: Kysely<Database>,
+    config: Config,
+    now: number,
+    dryRun: boolean,
+    items: PlanItem[],
+    unmanaged: string[],
+    compare: (kind: ObjectKind, key: string, before: Owned, after: Owned, beforeSpec: unknown, afterSpec: unknown, changes: () => string[]) => boolean,
+  ): Promise<void> {
+    const repo = new ConfigObjectsRepository(trx);
+    const rows = await repo.all();
+    for (const [kind, { section, schema }] of Object.entries(configObjectSections) as [ConfigObjectKind, (typeof configObjectSections)[ConfigObjectKind]][]) {
+      const wanted = config[section] as { name: string }[];
+      const existing = new Map(rows.filter((r) => r.kind === kind).map((r) => [r.name, r]));
+      for (const spec of wanted) {
+        const row = existing.get(spec.name);
+        existing.delete(spec.name);
+        const text = canonicalJson(spec);
+        if (!row) {
+          items.push({ action: 'create', kind, key: spec.name, changes: [] });
+          if (!dryRun) await repo.insert(kind, spec.name, text, 'config', now);
+          continue;
+        }
+        const before = JSON.parse(row.spec) as unknown;
+        const changed = compare(kind, spec.name, { managedBy: row.managed_by, envRefs: null }, { managedBy: 'config', envRefs: null }, before, spec, () =>
+          describeChanges(z.encode(schema, before as never), z.encode(schema, spec as never), () => false),
+        );
+        if (changed && !dryRun) await repo.update(row.id, spec.name, text, 'config', now);
+      }
+      for (const row of existing.values()) {
+        if (row.managed_by !== 'config') {
+          unmanaged.push(`${kind} "${row.name}"`);
+          continue;
+        }
+        items.push({ action: 'delete', kind, key: row.name, changes: [] });
+        if (!dryRun) await repo.delete(row.id);
+      }
+    }
+  }
+
   /** Equal when the definition (secrets included), the `${VAR}` references and the owner are all unchanged. */
-  private same(before: Written, after: Written, beforeSpec: unknown, afterSpec: unknown): boolean {
-    const view = (w: Written, spec: unknown) => canonicalJson({ spec, envRefs: w.envRefs, managedBy: w.managedBy });
+  private same(before: Owned, after: Owned, beforeSpec: unknown, afterSpec: unknown): boolean {
+    const view = (w: Owned, spec: unknown) => canonicalJson({ spec, envRefs: w.envRefs, managedBy: w.managedBy });
     return view(before, beforeSpec) === view(after, afterSpec);
   }
 
@@ -198,8 +246,8 @@ export class ConfigSync {
     schema: z.ZodType,
     beforeSpec: unknown,
     afterSpec: unknown,
-    before: Written,
-    after: Written,
+    before: Owned,
+    after: Owned,
     isSecret: (path: readonly string[]) => boolean,
   ): string[] {
     const changes = describeChanges(z.encode(schema, beforeSpec), z.encode(schema, afterSpec), isSecret);

@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import { Document } from 'yaml';
 import { z } from 'zod';
 import type { Database } from '../db/types.js';
+import { ConfigObjectsRepository } from '../incidents/config-objects.repository.js';
+import { configObjectSections } from './apply.js';
 import { canonicalJson } from '../lib/json.js';
 import { splitSecrets } from '../lib/secrets.js';
 import { channelSchemas, channelSecretFields } from '../notify/channel.schema.js';
@@ -110,6 +112,13 @@ export async function exportConfig(
   const body: Record<string, unknown> = {};
   if (exportedSites.length) body.sites = exportedSites;
   if (exportedChannels.length) body.channels = exportedChannels;
+  const objects = await new ConfigObjectsRepository(db).all();
+  for (const [kind, { section, schema }] of Object.entries(configObjectSections)) {
+    const list = objects
+      .filter((o) => o.kind === kind)
+      .map((o) => withoutDefaults(schema, z.encode(schema, JSON.parse(o.spec) as never) as Record<string, unknown>));
+    if (list.length) body[section] = list;
+  }
   const doc = new Document(body);
   doc.commentBefore = ' Exported by `upkeep export`. Apply with `upkeep apply --config <this file>`.';
   return { yaml: doc.toString({ lineWidth: 0 }), secretVariables };

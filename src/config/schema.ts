@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { backupsConfigSchema } from '../backups/config.js';
-import { backupReferenceIssues } from '../backups/heartbeats.js';
+import { contactSchema, escalationSchema, incidentSettingsSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
 import { port } from './fields.js';
+import { checkReferences } from './references.js';
 
 const serverSchema = z
   .object({
@@ -46,41 +47,15 @@ export const configSchema = z
     metrics: metricsSchema.prefault({}),
     sites: z.array(siteWithMonitorsSchema).default([]),
     channels: z.array(channelSchema).default([]),
+    incidents: incidentSettingsSchema.prefault({}),
+    escalation: z.array(escalationSchema).default([]),
+    contacts: z.array(contactSchema).default([]),
+    rotations: z.array(rotationSchema).default([]),
+    maintenance: z.array(maintenanceSchema).default([]),
     backups: backupsConfigSchema.optional(),
   })
   .strict()
-  .superRefine((config, ctx) => {
-    const channelNames = new Set<string>();
-    config.channels.forEach((channel, i) => {
-      if (channelNames.has(channel.name))
-        ctx.addIssue({ code: 'custom', path: ['channels', i, 'name'], message: `another channel is already named "${channel.name}"` });
-      channelNames.add(channel.name);
-    });
-    const checkRefs = (refs: readonly string[] | undefined, path: (string | number)[]) => {
-      refs?.forEach((ref, k) => {
-        if (!channelNames.has(ref)) ctx.addIssue({ code: 'custom', path: [...path, 'notify', k], message: `no channel is named "${ref}"` });
-      });
-    };
-    const siteNames = new Set<string>();
-    config.sites.forEach((site, i) => {
-      if (siteNames.has(site.name)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'name'], message: `another site is already named "${site.name}"` });
-      siteNames.add(site.name);
-      checkRefs(site.notify, ['sites', i]);
-      const monitorNames = new Set<string>();
-      site.monitors.forEach((monitor, j) => {
-        if (monitorNames.has(monitor.name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sites', i, 'monitors', j, 'name'],
-            message: `site "${site.name}" already has a monitor named "${monitor.name}"`,
-          });
-        }
-        monitorNames.add(monitor.name);
-        checkRefs(monitor.notify, ['sites', i, 'monitors', j]);
-      });
-    });
-    for (const issue of backupReferenceIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
-  });
+  .superRefine(checkReferences);
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -61,7 +61,7 @@ const validRrule = z.string().superRefine((text, ctx) => {
     const options = rrule.RRule.parseString(text.replace(/^RRULE:/i, ''));
     // The parser leaves unknown values undefined instead of refusing them.
     if (options.freq === undefined) fail('FREQ is missing or unknown');
-    else if (Object.values(options).some((v) => v === undefined || (Array.isArray(v) && v.includes(undefined)))) fail('a value is not understood');
+    else if (Object.values(options).some((v: unknown) => v === undefined || (Array.isArray(v) && v.includes(undefined)))) fail('a value is not understood');
   } catch (err) {
     fail((err as Error).message);
   }

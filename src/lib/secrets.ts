@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppError } from './errors.js';
@@ -17,6 +17,11 @@ export class SecretBox {
   constructor(key: Buffer) {
     if (key.length !== 32) throw new AppError('invalid_config', 'the secret key must be 32 bytes (base64 of 32 random bytes)');
     this.key = key;
+  }
+
+  /** A key for another purpose (signing links, …), derived so that the instance key itself never leaves this class. */
+  derive(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), `upkeep ${purpose}`, 32));
   }
 
   seal(value: unknown): string {

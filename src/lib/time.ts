@@ -12,7 +12,7 @@ function formatter(timezone: string): Intl.DateTimeFormat {
 /** The wall-clock time in `timezone` at instant `at`, as milliseconds of a UTC date with those fields. */
 export function wallClock(at: number, timezone: string): number {
   const parts = Object.fromEntries(formatter(timezone).formatToParts(new Date(at)).map((p) => [p.type, Number(p.value)]));
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) + (at % 1000);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second) + (at % 1000);
 }
 
 /**

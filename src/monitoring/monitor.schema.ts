@@ -13,6 +13,10 @@ const baseFields = {
   notify: channelRefs,
   /** Markdown, or a link to the runbook; linked in every alert about this monitor. */
   runbook: markdown.optional(),
+  /** How bad it is when this monitor fails (default: down is major, degraded is minor). */
+  severity: z.enum(['critical', 'major', 'minor']).optional(),
+  /** Monitors of the same site this one depends on: while one of them is down, this one's failure alerts nobody. */
+  dependsOn: z.array(z.string().min(1)).optional(),
 };
 
 /** Fields of monitors that Upkeep runs itself on an interval (all but heartbeats). */

@@ -11,6 +11,8 @@ export const siteFields = {
   notify: channelRefs,
   /** Markdown, or a link to the runbook; linked in every alert about this site. */
   runbook: markdown.optional(),
+  /** The escalation policy for this site's incidents (default: every channel is told at once). */
+  escalation: z.string().min(1).optional(),
 };
 
 export const siteSchema = z.object(siteFields).strict();

@@ -113,6 +113,35 @@ describe.each(dialects)('storage contract on $dialect', ({ dialect, skip }) => {
     expect((await core.sites.getSite(apiSite.id)).spec.name).toBe('Made in the API');
   });
 
+  it('syncs escalation policies, contacts, rotations and maintenance windows, and exports them back', async () => {
+    const yaml = `${example}contacts:
+  - name: Alice
+    channels: [ops-webhook]
+    quietHours: { from: "22:00", to: "07:00", timezone: Europe/Stockholm }
+rotations:
+  - { name: Primary, contacts: [Alice], every: 1w, startsAt: "2026-01-05T09:00:00+01:00" }
+escalation:
+  - name: Default
+    steps:
+      - notify: [Primary]
+      - { after: 10m, notify: [ops-webhook] }
+maintenance:
+  - { name: Sunday patching, cron: "0 2 * * 0", duration: 1h, timezone: Europe/Stockholm, sites: [Example shop] }
+`;
+    const plan = await core.sync.apply(config(yaml), { dryRun: false });
+    expect(plan.items.filter((i) => ['escalation', 'contact', 'rotation', 'maintenance'].includes(i.kind)).map((i) => `${i.action} ${i.kind} ${i.key}`)).toEqual([
+      'create escalation Default',
+      'create contact Alice',
+      'create rotation Primary',
+      'create maintenance Sunday patching',
+    ]);
+    const exported = await core.exportConfig({ includeSecrets: false });
+    expect(exported.yaml).toContain('Sunday patching');
+    expect((await core.sync.apply(config(exported.yaml), { dryRun: true })).items).toEqual([]);
+    const changed = await core.sync.apply(config(yaml.replace('after: 10m', 'after: 15m')), { dryRun: true });
+    expect(changed.items).toEqual([{ action: 'update', kind: 'escalation', key: 'Default', changes: ['steps.1.after: "10m" → "15m"'] }]);
+  });
+
   it('refuses API changes to objects the config file owns', async () => {
     const site = (await core.sites.listSites({ limit: 10, search: 'Example shop' })).items[0]!;
     await expect(core.sites.updateSite(site.id, { description: 'x' }, 'merge')).rejects.toMatchObject({
