@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { password } from './support/repo.js';
 import { restic, resticAsync, resticNeeds, resticReady } from './support/restic.js';
+import { sshNeeds, sshReady, startSshd, type Sshd } from './support/sshd.js';
 import { describeWhen } from './support/tools.js';
 import { makeTrickyTree, manifest } from './support/tree-fixture.js';
 
@@ -153,5 +154,30 @@ describeWhen(resticReady, resticNeeds, 'upkeep backup (the real CLI, judged by r
     const schema = JSON.parse((await runCli(['schema'])).stdout);
     expect(Object.keys(schema.properties.backups.properties)).toEqual(['repositories', 'jobs', 'verify', 'drills']);
     expect(schema.properties.backups.properties.jobs.items.required).toEqual(['name', 'site', 'repository', 'source', 'schedule']);
+  }, 60_000);
+});
+
+describeWhen(sshReady, sshNeeds, 'upkeep backup over sftp: (the real CLI, sshd on loopback, judged by restic)', () => {
+  let sshd: Sshd;
+  beforeAll(async () => {
+    sshd = await startSshd(join(work, 'ssh'));
+  });
+  afterAll(() => sshd?.stop());
+
+  it('backs up to and restores from an sftp: location with a pinned host key, and refuses a host key that differs', async () => {
+    const path = join(work, 'sftp-repo');
+    const location = `sftp://${sshd.user}@127.0.0.1:${sshd.port}/${path}`;
+    const ssh = ['--ssh-key', sshd.key, '--ssh-host-key', sshd.hostKeySha256];
+    const ran = await runCli(['backup', 'run', '--repo', location, ...ssh, source], { env });
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(await resticAsync(`sftp:${sshd.user}@127.0.0.1:${path}`, password, [...sshd.resticArgs, 'check', '--read-data'])).toContain('no errors were found');
+    const target = join(work, 'restored-from-sftp');
+    expect((await runCli(['backup', 'restore', '--repo', location, ...ssh, 'latest', '--target', target], { env })).code).toBe(0);
+    expect(await manifest(join(target, source))).toEqual(await manifest(source));
+
+    const impostor = await runCli(['backup', 'list', '--repo', location, '--ssh-key', sshd.key, '--ssh-host-key', `SHA256:${'A'.repeat(43)}`], { env });
+    expect(impostor.stderr).toMatch(/^upkeep: cannot open SFTP to .*@127\.0\.0\.1:\d+: .*\n$/);
+    expect(impostor.code).toBe(1);
   }, 60_000);
 });
