@@ -6,7 +6,7 @@ import { exportConfig } from './config/export.js';
 import { openStorage, type Storage } from './db/connection.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
-import { loadSecretBox } from './lib/secrets.js';
+import { loadSecretBox, type SecretBox } from './lib/secrets.js';
 import { ChannelCodec } from './notify/channel-codec.js';
 import { SiteCodec, SitesService } from './sites/sites.service.js';
 
@@ -28,6 +28,8 @@ export interface Core {
   accounts: AccountsService;
   sites: SitesService;
   siteCodec: SiteCodec;
+  channelCodec: ChannelCodec;
+  secrets: SecretBox;
   sync: ConfigSync;
   exportConfig(options: { includeSecrets: boolean }): ReturnType<typeof exportConfig>;
   close(): Promise<void>;
@@ -55,6 +57,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     accounts: new AccountsService(storage.db, clock),
     sites: new SitesService(storage.db, siteCodec, clock),
     siteCodec,
+    channelCodec,
+    secrets: box,
     sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock),
     exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, opts),
     close: () => storage.close(),

@@ -15,6 +15,8 @@ export const incidentSettingsSchema = z
     resolveAfter: duration({ min: 0 }).prefault('2m'),
     /** How long an acknowledge link in a message works. */
     acknowledgeLinkTtl: duration({ min: 60_000 }).prefault('24h'),
+    /** How long a new message waits for more news of the same incident to fold in, so monitors failing together make one message. */
+    groupWait: duration({ min: 0, max: 300_000 }).prefault('10s'),
   })
   .strict();
 

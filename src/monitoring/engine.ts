@@ -18,6 +18,8 @@ import { applyConditions, applyResult, initialState, isConfirming, shownStatus, 
 
 interface Runtime {
   monitor: Monitor;
+  /** The site's stored definition, to notice when the site changes. */
+  siteSpec: string;
   state: MonitorState;
   memory: HeartbeatMemory;
   /** The latest results, newest last: evidence for events. */
@@ -161,13 +163,14 @@ export class MonitoringEngine {
       .selectFrom('monitors')
       .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
       .executeTakeFirstOrThrow();
-    const signature = `${row.n}:${row.latest}`;
-    if (signature !== this.signature) await this.reload();
+    const sites = await this.db.selectFrom('sites').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirstOrThrow();
+    if (`${row.n}:${row.latest}:${sites.latest}` !== this.signature) await this.reload();
   }
 
   /** Re-reads every monitor; unchanged ones keep their runtime, changed ones are rescheduled. */
   reload(states?: Map<number, { state: MonitorState; memory: HeartbeatMemory }>): Promise<void> {
     this.reloading = this.reloading.then(async () => {
+      const siteLatest = await this.db.selectFrom('sites').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirstOrThrow();
       const rows = await new SitesRepository(this.db).allMonitors();
       const seen = new Set<number>();
       let latest = 0;
@@ -175,20 +178,22 @@ export class MonitoringEngine {
         seen.add(row.id);
         latest = Math.max(latest, row.updated_at);
         const current = this.runtimes.get(row.id);
-        if (current && current.monitor.updatedAt === row.updated_at && current.monitor.siteName === row.site_name) continue;
-        this.install(this.codec.monitorFromRow(row), current, states?.get(row.id));
+        const monitor = current && current.monitor.updatedAt === row.updated_at ? undefined : this.codec.monitorFromRow(row);
+        // A change of the site (its name, its tags) matters too: maintenance windows match on them.
+        if (!monitor && current!.monitor.siteName === row.site_name && row.site_spec === current!.siteSpec) continue;
+        this.install(monitor ?? this.codec.monitorFromRow(row), current, states?.get(row.id), row.site_spec);
       }
       for (const id of [...this.runtimes.keys()]) if (!seen.has(id)) this.uninstall(id);
-      this.signature = `${rows.length}:${rows.length ? latest : null}`;
+      this.signature = `${rows.length}:${rows.length ? latest : null}:${siteLatest.latest}`;
     });
     return this.reloading;
   }
 
-  private install(monitor: Monitor, current: Runtime | undefined, stored: { state: MonitorState; memory: HeartbeatMemory } | undefined): void {
+  private install(monitor: Monitor, current: Runtime | undefined, stored: { state: MonitorState; memory: HeartbeatMemory } | undefined, siteSpec: string): void {
     const now = this.clock.now();
     const rt: Runtime = current
-      ? { ...current, monitor }
-      : { monitor, state: stored?.state ?? initialState(now), memory: stored?.memory ?? {}, recent: [], lastAt: stored?.state.lastCheckAt ?? 0 };
+      ? { ...current, monitor, siteSpec }
+      : { monitor, siteSpec, state: stored?.state ?? initialState(now), memory: stored?.memory ?? {}, recent: [], lastAt: stored?.state.lastCheckAt ?? 0 };
     this.runtimes.set(monitor.id, rt);
     if (current?.monitor.pingKey && current.monitor.pingKey !== monitor.pingKey) this.byPingKey.delete(current.monitor.pingKey);
     if (monitor.pingKey) this.byPingKey.set(monitor.pingKey, monitor.id);

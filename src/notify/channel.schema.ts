@@ -1,48 +1,178 @@
 import { z } from 'zod';
-import { httpUrl, hostName, objectName, port } from '../config/fields.js';
+import { duration } from '../config/duration.js';
+import { expected, hostName, httpUrl, objectName, port } from '../config/fields.js';
+import { templateKeys } from './default-templates.js';
+import { templateProblem } from './templates.js';
 
-const baseFields = { name: objectName('channel') };
+const template = z
+  .string()
+  .max(10_000, 'a template is at most 10,000 characters')
+  .superRefine((text, ctx) => {
+    const problem = templateProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const templatePair = z.object({ title: template.optional(), body: template.optional() }).strict();
+/** Per-event title and body overrides: `templates: { opened: { title, body }, resolved: { body } }`. */
+const templates = z
+  .object(Object.fromEntries(templateKeys.map((key) => [key, templatePair.optional()])) as Record<(typeof templateKeys)[number], z.ZodOptional<typeof templatePair>>)
+  .strict()
+  .optional();
 
-const webhook = z
-  .object({
-    type: z.literal('webhook'),
-    ...baseFields,
-    url: httpUrl,
-    /** Signs every body: `X-Upkeep-Signature: sha256=<hex HMAC-SHA256>`. */
-    secret: z.string().min(16, 'a webhook secret is at least 16 characters'),
-    headers: z.record(z.string().min(1), z.string()).optional(),
-  })
-  .strict();
+const secretText = (what: string) => z.string({ error: expected(what) }).trim().min(1, `${what} cannot be empty`);
 
-const email = z
-  .object({
-    type: z.literal('email'),
-    ...baseFields,
-    to: z.array(z.email()).min(1),
-    from: z.email(),
-    smtp: z
-      .object({
-        host: hostName,
-        port: port.default(587),
-        /** "starttls" upgrades a plain connection (port 587), "tls" connects over TLS (port 465), "none" sends in the clear (local relays only). */
-        security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
-        username: z.string().optional(),
-        password: z.string().optional(),
-      })
-      .strict(),
-  })
-  .strict();
+const base = {
+  name: objectName('channel'),
+  /** Lets this channel reach loopback and private addresses: a Gotify, ntfy or Matrix server on the LAN. */
+  allowPrivateTargets: z.boolean().optional(),
+};
+/** Channels whose messages are rendered from templates (all but the generic webhook, which sends the payload itself). */
+const templated = { ...base, templates };
+const channel = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z
+    .object({ type: z.literal(type), ...shape })
+    .strict()
+    .describe(`a ${type} channel`);
 
-export const channelSchemas = { webhook, email };
+const webhook = channel('webhook', {
+  ...base,
+  url: httpUrl,
+  /** Signs every body: `X-Upkeep-Signature: sha256=<hex HMAC-SHA256>`. */
+  secret: z.string().min(16, 'a webhook secret is at least 16 characters'),
+  headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name is letters, digits and "-"'), z.string()).optional(),
+});
+
+const email = channel('email', {
+  ...templated,
+  to: z.array(z.email()).min(1, 'an email channel needs at least one address in "to"'),
+  from: z.email(),
+  smtp: z
+    .object({
+      host: hostName,
+      port: port.default(587),
+      /** "starttls" upgrades a plain connection (port 587), "tls" connects over TLS (port 465), "none" sends in the clear (local relays only). */
+      security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .strict()
+    .refine((smtp) => (smtp.username === undefined) === (smtp.password === undefined), {
+      message: 'give both smtp.username and smtp.password, or neither',
+    }),
+});
+
+const slack = channel('slack', { ...templated, url: httpUrl.describe('the incoming webhook URL (a secret)') });
+const discord = channel('discord', { ...templated, url: httpUrl.describe('the webhook URL (a secret)'), username: z.string().max(80).optional() });
+const mattermost = channel('mattermost', {
+  ...templated,
+  url: httpUrl.describe('the incoming webhook URL (a secret)'),
+  channel: z.string().optional(),
+  username: z.string().optional(),
+});
+const teams = channel('teams', {
+  ...templated,
+  url: httpUrl.describe('the Workflows (Power Automate) or incoming webhook URL (a secret)'),
+  /** "adaptive": an Adaptive Card for Workflows webhooks; "messagecard": the legacy Office 365 connector card. */
+  format: z.enum(['adaptive', 'messagecard']).default('adaptive'),
+});
+
+const telegram = channel('telegram', {
+  ...templated,
+  botToken: z.string().regex(/^\d+:[\w-]+$/, 'expected a bot token like "123456:ABC-DEF…" (from @BotFather)'),
+  chatId: z.string().regex(/^(-?\d+|@\w{4,})$/, 'expected a chat id like "-1001234567890" or a channel like "@my_channel"'),
+  /** A forum topic of the chat. */
+  messageThreadId: z.number().int().positive().optional(),
+  apiUrl: httpUrl.default('https://api.telegram.org'),
+});
+
+const matrix = channel('matrix', {
+  ...templated,
+  homeserver: httpUrl,
+  accessToken: secretText('an access token'),
+  roomId: z.string().regex(/^![^:\s]+:\S+$/, 'expected a room id like "!abcdef:example.org" (Room settings → Advanced)'),
+});
+
+const ntfy = channel('ntfy', {
+  ...templated,
+  server: httpUrl.default('https://ntfy.sh'),
+  topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'a topic is 1–64 letters, digits, "-" or "_"'),
+  /** An access token (tk_…) for protected topics. */
+  token: secretText('a token').optional(),
+});
+
+const gotify = channel('gotify', { ...templated, server: httpUrl, token: secretText('an application token') });
+
+const pushover = channel('pushover', {
+  ...templated,
+  userKey: z.string().regex(/^[A-Za-z0-9]{30}$/, 'a Pushover user or group key is 30 letters and digits'),
+  appToken: z.string().regex(/^[A-Za-z0-9]{30}$/, 'a Pushover application token is 30 letters and digits'),
+  device: z.string().optional(),
+  sound: z.string().optional(),
+  /** Critical incidents are sent as emergencies, repeated every `retry` until acknowledged or `expire` passes. */
+  emergency: z
+    .object({ retry: duration({ min: 30_000, max: 10_800_000 }).prefault('60s'), expire: duration({ min: 30_000, max: 10_800_000 }).prefault('1h') })
+    .strict()
+    .prefault({}),
+  apiUrl: httpUrl.default('https://api.pushover.net'),
+});
+
+const pagerduty = channel('pagerduty', {
+  ...templated,
+  routingKey: z.string().regex(/^[A-Za-z0-9]{32}$/, 'a PagerDuty integration (routing) key is 32 letters and digits'),
+  apiUrl: httpUrl.default('https://events.pagerduty.com'),
+});
+
+const opsgenie = channel('opsgenie', {
+  ...templated,
+  apiKey: secretText('an API key'),
+  region: z.enum(['us', 'eu']).default('us'),
+  /** Replaces the region's endpoint (https://api.opsgenie.com, https://api.eu.opsgenie.com). */
+  apiUrl: httpUrl.optional(),
+});
+
+export const channelSchemas = { webhook, email, slack, discord, teams, telegram, matrix, mattermost, ntfy, gotify, pushover, pagerduty, opsgenie };
 export type ChannelType = keyof typeof channelSchemas;
 export const channelTypes = Object.keys(channelSchemas) as ChannelType[];
 
-export const channelSchema = z.discriminatedUnion('type', [webhook, email]);
+export const channelSchema = z.discriminatedUnion('type', [
+  webhook,
+  email,
+  slack,
+  discord,
+  teams,
+  telegram,
+  matrix,
+  mattermost,
+  ntfy,
+  gotify,
+  pushover,
+  pagerduty,
+  opsgenie,
+]);
 export type ChannelInput = z.input<typeof channelSchema>;
 export type ChannelSpec = z.output<typeof channelSchema>;
+export type SpecOf<K extends ChannelType> = Extract<ChannelSpec, { type: K }>;
 
-/** Which fields of each channel type hold secrets (paths relative to the channel). */
+const field =
+  (...names: string[]) =>
+  (path: readonly string[]) =>
+    path.length === 1 && names.includes(path[0]!);
+
+/**
+ * Which fields of each channel type hold secrets (paths relative to the channel). A webhook URL of
+ * Slack, Discord, Teams or Mattermost is a secret: whoever has it can post to the channel.
+ */
 export const channelSecretFields = {
   webhook: (path) => path[0] === 'secret' || (path[0] === 'headers' && path.length === 2),
   email: (path) => path[0] === 'smtp' && path[1] === 'password',
+  slack: field('url'),
+  discord: field('url'),
+  teams: field('url'),
+  mattermost: field('url'),
+  telegram: field('botToken'),
+  matrix: field('accessToken'),
+  ntfy: field('token'),
+  gotify: field('token'),
+  pushover: field('userKey', 'appToken'),
+  pagerduty: field('routingKey'),
+  opsgenie: field('apiKey'),
 } satisfies Record<ChannelType, (path: readonly string[]) => boolean>;

@@ -53,4 +53,6 @@ export interface DeliveryContext {
   signal: AbortSignal;
   /** A message must be sent within this long, all of it (connect, TLS, body). */
   deadlineMs: number;
+  /** Certificate authorities trusted besides the bundled ones (network.caFiles): a self-hosted server behind a private CA. */
+  ca?: readonly string[];
 }

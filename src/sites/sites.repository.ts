@@ -37,7 +37,7 @@ export interface MonitorWrite extends SiteWrite {
   secrets: string | null;
 }
 
-export type MonitorWithSite = MonitorRow & { site_name: string };
+export type MonitorWithSite = MonitorRow & { site_name: string; site_spec: string };
 
 /** `column` contains `text`, ignoring case, with LIKE's wildcards in `text` taken literally (same SQL on both databases). */
 const nameContains = (column: string, text: string) =>
@@ -110,7 +110,7 @@ export class SitesRepository {
   }
 
   private monitorsQuery() {
-    return this.db.selectFrom('monitors').innerJoin('sites', 'sites.id', 'monitors.site_id').selectAll('monitors').select('sites.name as site_name');
+    return this.db.selectFrom('monitors').innerJoin('sites', 'sites.id', 'monitors.site_id').selectAll('monitors').select(['sites.name as site_name', 'sites.spec as site_spec']);
   }
 
   async listMonitors(filter: MonitorFilter): Promise<{ rows: MonitorWithSite[]; total: number }> {
@@ -130,7 +130,7 @@ export class SitesRepository {
     const [rows, count] = await Promise.all([
       query
         .selectAll('monitors')
-        .select('sites.name as site_name')
+        .select(['sites.name as site_name', 'sites.spec as site_spec'])
         .$if(filter.afterId !== undefined, (q) => q.where('monitors.id', '>', filter.afterId!))
         .orderBy('monitors.id')
         .limit(filter.limit)

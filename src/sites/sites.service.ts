@@ -24,6 +24,8 @@ export interface Monitor {
   id: number;
   siteId: number;
   siteName: string;
+  /** The site's tags (a monitor is found by its own tags and its site's). */
+  siteTags: string[];
   /** The whole definition, secrets included: for the engine, never for API answers. */
   spec: MonitorSpec;
   managedBy: ManagedBy;
@@ -67,6 +69,7 @@ export class SiteCodec {
       id: row.id,
       siteId: row.site_id,
       siteName: row.site_name,
+      siteTags: (JSON.parse(row.site_spec) as { tags?: string[] }).tags ?? [],
       spec: { ...mergeSecrets(plain, secrets), name: row.name, type: row.type, paused: row.paused === 1 } as MonitorSpec,
       managedBy: row.managed_by,
       envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},

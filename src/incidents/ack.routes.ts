@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isAppError } from '../lib/errors.js';
+import type { IncidentsService } from './incidents.service.js';
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
+  return reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .type('text/html; charset=utf-8')
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)} · Upkeep</title>` +
+        `<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button{font:inherit;padding:.6rem 1.2rem}</style></head>` +
+        `<body><h1>${escape(title)}</h1>${body}</body></html>`,
+    );
+}
+
+/**
+ * Acknowledge links from messages, no login needed. Opening the link only shows a button: link
+ * scanners in mail systems open links, and must not acknowledge anything by doing so.
+ */
+export function ackRoutes(app: FastifyInstance, incidents: IncidentsService): void {
+  app.get('/ack/:token', { schema: { hide: true } }, async (req, reply) => {
+    const { token } = req.params as { token: string };
+    const action = `/ack/${escape(encodeURIComponent(token))}`;
+    return page(reply, 200, 'Acknowledge this incident?', `<p>Acknowledging stops the escalation and tells everyone who was told so far.</p><form method="post" action="${action}"><button type="submit">Acknowledge</button></form>`);
+  });
+  // The button posts an empty form; its body says nothing the link does not.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1_024 }, (_req, _body, done) => done(null, {}));
+  app.post('/ack/:token', { schema: { hide: true } }, async (req, reply) => {
+    const { token } = req.params as { token: string };
+    try {
+      const incident = await incidents.acknowledgeByLink(token);
+      return page(reply, 200, 'Acknowledged', `<p>Incident #${incident.id} “${escape(incident.title)}” is acknowledged. Thank you.</p>`);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      return page(reply, err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400, 'This link does not work', `<p>${escape(err.message)}</p>`);
+    }
+  });
+}

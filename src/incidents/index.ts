@@ -1,0 +1,74 @@
+import type { Core } from '../app.js';
+import type { Config } from '../config/schema.js';
+import { createResolver } from '../lib/net/index.js';
+import type { MonitoringEngine } from '../monitoring/engine.js';
+import { defaultSenderOptions, OutboxSender, type DeliverFn, type SenderOptions } from '../notify/outbox.js';
+import { AckLinks } from './ack-links.js';
+import { ConfigObjectsRepository } from './config-objects.repository.js';
+import { applyMonitorEvents } from './from-events.js';
+import type { MaintenanceSpec } from './incidents.schema.js';
+import { IncidentsService } from './incidents.service.js';
+import { MaintenanceCalendar } from './maintenance.js';
+import { Notifier } from './notifier.js';
+
+export interface Incidents {
+  service: IncidentsService;
+  calendar: MaintenanceCalendar;
+  sender: OutboxSender;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Incidents, maintenance windows and the notification outbox, attached to the engine: incidents
+ * are written in the transaction that stores the engine's events, the sender wakes after each, and
+ * maintenance windows decide which monitors show "maintenance".
+ */
+export function createIncidents(core: Core, config: Config, engine: MonitoringEngine, deliver: DeliverFn, sender: Partial<SenderOptions> = {}): Incidents {
+  const log = core.logger.child({ component: 'incidents' });
+  const links = new AckLinks(core.secrets.derive('acknowledge links'));
+  const notifier = new Notifier(core.siteCodec, links, core.clock, {
+    publicUrl: config.server.publicUrl,
+    ackLinkTtlMs: config.incidents.acknowledgeLinkTtl,
+    groupWaitMs: config.incidents.groupWait,
+  });
+  const service = new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log);
+  const outbox = new OutboxSender(core.storage.db, core.channelCodec, deliver, createResolver({ ...(config.network.resolvers?.length ? { servers: config.network.resolvers } : {}) }), core.clock, log, {
+    ...defaultSenderOptions,
+    releaseLeasesOnStart: core.storage.dialect === 'sqlite',
+    allowPrivateTargets: config.network.allowPrivateTargets,
+    ...sender,
+  });
+  const calendar = new MaintenanceCalendar();
+  const objects = new ConfigObjectsRepository(core.storage.db);
+  let signature = '';
+  const loadWindows = async () => {
+    const now = await objects.signature();
+    if (now === signature) return;
+    signature = now;
+    calendar.set((await objects.all('maintenance')).map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })));
+  };
+
+  engine.results.onEventsStored((trx, events) => applyMonitorEvents(trx, events, { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => config.incidents.resolveAfter }));
+  engine.results.onCommitted(() => outbox.wake());
+  engine.setMaintenanceOracle((monitor, now) => calendar.windowFor({ site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] }, now) !== undefined);
+
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    service,
+    calendar,
+    sender: outbox,
+    async start() {
+      await loadWindows();
+      await outbox.start();
+      timer = setInterval(() => {
+        Promise.all([loadWindows(), service.tick().then(() => outbox.wake())]).catch((err: unknown) => log.error({ err }, 'incident housekeeping failed'));
+      }, 1_000);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await outbox.stop();
+    },
+  };
+}
