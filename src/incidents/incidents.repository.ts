@@ -87,7 +87,11 @@ export class IncidentsRepository {
 
   /** Records an acknowledge link's nonce; false when it was used before. */
   async useLink(nonce: string, expiresAt: number): Promise<boolean> {
-    const result = await this.db.insertInto('used_links').values({ nonce, expires_at: expiresAt }).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto('used_links')
+      .values({ nonce, expires_at: expiresAt })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 

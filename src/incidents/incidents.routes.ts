@@ -50,7 +50,10 @@ export const showIncident = (i: IncidentRow) => ({
 const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody), 409: jsonSchema(errorBody) };
 
 /** Incidents, their delivery log, and maintenance windows to come. */
-export function incidentsRoutes(app: FastifyInstance, deps: { incidents: IncidentsService; calendar: MaintenanceCalendar; db: Kysely<Database>; clock: Clock }): void {
+export function incidentsRoutes(
+  app: FastifyInstance,
+  deps: { incidents: IncidentsService; calendar: MaintenanceCalendar; db: Kysely<Database>; clock: Clock },
+): void {
   const { incidents } = deps;
   const tags = { tags: ['incidents'], security: [{ bearer: [] }] };
 
@@ -59,8 +62,10 @@ export function incidentsRoutes(app: FastifyInstance, deps: { incidents: Inciden
     const rows = await incidents.list({ status: q.status, siteId: q.siteId, limit: q.limit, beforeId: q.cursor });
     return { data: rows.map(showIncident), page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.id) : null } };
   });
-  app.post('/incidents', { schema: { ...tags, summary: 'Open an incident by hand', body: { type: 'object' }, response: { 201: { type: 'object' }, ...errors } } }, async (req, reply) =>
-    reply.status(201).send(showIncident(await incidents.open(req.body, actorOf(req)))),
+  app.post(
+    '/incidents',
+    { schema: { ...tags, summary: 'Open an incident by hand', body: { type: 'object' }, response: { 201: { type: 'object' }, ...errors } } },
+    async (req, reply) => reply.status(201).send(showIncident(await incidents.open(req.body, actorOf(req)))),
   );
   app.get('/incidents/:id', { schema: { ...tags, summary: 'An incident with its monitors and timeline', response: errors } }, async (req) => {
     const { incident, monitors, timeline } = await incidents.details(parseId(req));
@@ -70,48 +75,76 @@ export function incidentsRoutes(app: FastifyInstance, deps: { incidents: Inciden
       timeline: timeline.map((t) => ({ at: toIso(t.at), kind: t.kind, message: t.message, author: t.author })),
     };
   });
-  app.patch('/incidents/:id', { schema: { ...tags, summary: 'Assign, change severity, write the postmortem (impact, rootCause, followUps)', body: { type: 'object' }, response: errors } }, async (req) =>
-    showIncident(await incidents.change(parseId(req), req.body, actorOf(req))),
+  app.patch(
+    '/incidents/:id',
+    {
+      schema: { ...tags, summary: 'Assign, change severity, write the postmortem (impact, rootCause, followUps)', body: { type: 'object' }, response: errors },
+    },
+    async (req) => showIncident(await incidents.change(parseId(req), req.body, actorOf(req))),
   );
   app.post('/incidents/:id/acknowledge', { schema: { ...tags, summary: 'Acknowledge: stops escalation', response: errors } }, async (req) =>
     showIncident(await incidents.acknowledge(parseId(req), actorOf(req))),
   );
-  app.post('/incidents/:id/resolve', { schema: { ...tags, summary: 'Resolve', response: errors } }, async (req) => showIncident(await incidents.resolve(parseId(req), actorOf(req))));
-  app.post('/incidents/:id/notes', { schema: { ...tags, summary: 'Add a note to the timeline', body: { type: 'object' }, response: { 204: { type: 'null' }, ...errors } } }, async (req, reply) => {
-    await incidents.note(parseId(req), req.body, actorOf(req));
-    return reply.status(204).send();
-  });
-  app.get('/incidents/:id/notifications', { schema: { ...tags, summary: 'Every message sent about an incident, with each delivery attempt', response: errors } }, async (req) => {
-    const id = (await incidents.get(parseId(req))).id;
-    const outbox = new OutboxRepository(deps.db);
-    const rows = await outbox.forIncident(id);
-    const attempts = await outbox.attempts(rows.map((r) => r.id));
-    return {
-      data: rows.map((r) => ({
-        id: r.id,
-        channel: r.channel_name,
-        event: r.event,
-        status: r.status,
-        createdAt: toIso(r.created_at),
-        deliveredAt: iso(r.delivered_at),
-        nextAttemptAt: r.status === 'pending' ? toIso(r.next_attempt_at) : null,
-        lastError: r.last_error,
-        attempts: attempts.filter((a) => a.notification_id === r.id).map((a) => ({ at: toIso(a.at), ok: a.ok === 1, statusCode: a.status_code, message: a.message, durationMs: a.duration_ms })),
-      })),
-    };
-  });
-  app.get('/maintenance/upcoming', { schema: { tags: ['maintenance'], security: [{ bearer: [] }], summary: 'Maintenance windows in force or coming, soonest first', querystring: jsonSchema(upcomingQuery), response: errors } }, async (req) => {
-    const q = parseInput(upcomingQuery, req.query);
-    const now = deps.clock.now();
-    return {
-      data: deps.calendar.upcoming(now, now + q.window).map((w) => ({
-        name: w.name,
-        description: w.spec.description ?? null,
-        start: toIso(w.occurrence.start),
-        end: toIso(w.occurrence.end),
-        active: w.occurrence.start <= now,
-        covers: { sites: w.spec.sites ?? [], monitors: w.spec.monitors ?? [], tags: w.spec.tags ?? [] },
-      })),
-    };
-  });
+  app.post('/incidents/:id/resolve', { schema: { ...tags, summary: 'Resolve', response: errors } }, async (req) =>
+    showIncident(await incidents.resolve(parseId(req), actorOf(req))),
+  );
+  app.post(
+    '/incidents/:id/notes',
+    { schema: { ...tags, summary: 'Add a note to the timeline', body: { type: 'object' }, response: { 204: { type: 'null' }, ...errors } } },
+    async (req, reply) => {
+      await incidents.note(parseId(req), req.body, actorOf(req));
+      return reply.status(204).send();
+    },
+  );
+  app.get(
+    '/incidents/:id/notifications',
+    { schema: { ...tags, summary: 'Every message sent about an incident, with each delivery attempt', response: errors } },
+    async (req) => {
+      const id = (await incidents.get(parseId(req))).id;
+      const outbox = new OutboxRepository(deps.db);
+      const rows = await outbox.forIncident(id);
+      const attempts = await outbox.attempts(rows.map((r) => r.id));
+      return {
+        data: rows.map((r) => ({
+          id: r.id,
+          channel: r.channel_name,
+          event: r.event,
+          status: r.status,
+          createdAt: toIso(r.created_at),
+          deliveredAt: iso(r.delivered_at),
+          nextAttemptAt: r.status === 'pending' ? toIso(r.next_attempt_at) : null,
+          lastError: r.last_error,
+          attempts: attempts
+            .filter((a) => a.notification_id === r.id)
+            .map((a) => ({ at: toIso(a.at), ok: a.ok === 1, statusCode: a.status_code, message: a.message, durationMs: a.duration_ms })),
+        })),
+      };
+    },
+  );
+  app.get(
+    '/maintenance/upcoming',
+    {
+      schema: {
+        tags: ['maintenance'],
+        security: [{ bearer: [] }],
+        summary: 'Maintenance windows in force or coming, soonest first',
+        querystring: jsonSchema(upcomingQuery),
+        response: errors,
+      },
+    },
+    async (req) => {
+      const q = parseInput(upcomingQuery, req.query);
+      const now = deps.clock.now();
+      return {
+        data: deps.calendar.upcoming(now, now + q.window).map((w) => ({
+          name: w.name,
+          description: w.spec.description ?? null,
+          start: toIso(w.occurrence.start),
+          end: toIso(w.occurrence.end),
+          active: w.occurrence.start <= now,
+          covers: { sites: w.spec.sites ?? [], monitors: w.spec.monitors ?? [], tags: w.spec.tags ?? [] },
+        })),
+      };
+    },
+  );
 }

@@ -33,12 +33,20 @@ export function createIncidents(core: Core, config: Config, engine: MonitoringEn
     groupWaitMs: config.incidents.groupWait,
   });
   const service = new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log);
-  const outbox = new OutboxSender(core.storage.db, core.channelCodec, deliver, createResolver({ ...(config.network.resolvers?.length ? { servers: config.network.resolvers } : {}) }), core.clock, log, {
-    ...defaultSenderOptions,
-    releaseLeasesOnStart: core.storage.dialect === 'sqlite',
-    allowPrivateTargets: config.network.allowPrivateTargets,
-    ...sender,
-  });
+  const outbox = new OutboxSender(
+    core.storage.db,
+    core.channelCodec,
+    deliver,
+    createResolver({ ...(config.network.resolvers?.length ? { servers: config.network.resolvers } : {}) }),
+    core.clock,
+    log,
+    {
+      ...defaultSenderOptions,
+      releaseLeasesOnStart: core.storage.dialect === 'sqlite',
+      allowPrivateTargets: config.network.allowPrivateTargets,
+      ...sender,
+    },
+  );
   const calendar = new MaintenanceCalendar();
   const objects = new ConfigObjectsRepository(core.storage.db);
   let signature = '';
@@ -49,9 +57,17 @@ export function createIncidents(core: Core, config: Config, engine: MonitoringEn
     calendar.set((await objects.all('maintenance')).map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })));
   };
 
-  engine.results.onEventsStored((trx, events) => applyMonitorEvents(trx, events, { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => config.incidents.resolveAfter }));
+  engine.results.onEventsStored((trx, events) =>
+    applyMonitorEvents(trx, events, { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => config.incidents.resolveAfter }),
+  );
   engine.results.onCommitted(() => outbox.wake());
-  engine.setMaintenanceOracle((monitor, now) => calendar.windowFor({ site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] }, now) !== undefined);
+  engine.setMaintenanceOracle(
+    (monitor, now) =>
+      calendar.windowFor(
+        { site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] },
+        now,
+      ) !== undefined,
+  );
 
   let timer: NodeJS.Timeout | undefined;
   return {

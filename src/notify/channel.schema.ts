@@ -14,11 +14,17 @@ const template = z
 const templatePair = z.object({ title: template.optional(), body: template.optional() }).strict();
 /** Per-event title and body overrides: `templates: { opened: { title, body }, resolved: { body } }`. */
 const templates = z
-  .object(Object.fromEntries(templateKeys.map((key) => [key, templatePair.optional()])) as Record<(typeof templateKeys)[number], z.ZodOptional<typeof templatePair>>)
+  .object(
+    Object.fromEntries(templateKeys.map((key) => [key, templatePair.optional()])) as Record<(typeof templateKeys)[number], z.ZodOptional<typeof templatePair>>,
+  )
   .strict()
   .optional();
 
-const secretText = (what: string) => z.string({ error: expected(what) }).trim().min(1, `${what} cannot be empty`);
+const secretText = (what: string) =>
+  z
+    .string({ error: expected(what) })
+    .trim()
+    .min(1, `${what} cannot be empty`);
 
 const base = {
   name: objectName('channel'),

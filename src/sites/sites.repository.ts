@@ -110,7 +110,11 @@ export class SitesRepository {
   }
 
   private monitorsQuery() {
-    return this.db.selectFrom('monitors').innerJoin('sites', 'sites.id', 'monitors.site_id').selectAll('monitors').select(['sites.name as site_name', 'sites.spec as site_spec']);
+    return this.db
+      .selectFrom('monitors')
+      .innerJoin('sites', 'sites.id', 'monitors.site_id')
+      .selectAll('monitors')
+      .select(['sites.name as site_name', 'sites.spec as site_spec']);
   }
 
   async listMonitors(filter: MonitorFilter): Promise<{ rows: MonitorWithSite[]; total: number }> {

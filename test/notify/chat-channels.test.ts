@@ -93,7 +93,9 @@ describe('teams', () => {
     expect(body).toMatchObject({ '@type': 'MessageCard', '@context': 'https://schema.org/extensions', themeColor: '2DA44E' });
     expect(body.title).toBe('✅ Resolved: Example shop is down');
     // Resolved: no acknowledge button any more.
-    expect(body.potentialAction).toEqual([{ '@type': 'OpenUri', name: 'Open incident', targets: [{ os: 'default', uri: 'https://upkeep.example.com/incidents/42' }] }]);
+    expect(body.potentialAction).toEqual([
+      { '@type': 'OpenUri', name: 'Open incident', targets: [{ os: 'default', uri: 'https://upkeep.example.com/incidents/42' }] },
+    ]);
   });
 });
 
