@@ -108,9 +108,8 @@ backups:
   it('turns the monitor down when runs stop arriving, by schedule + grace', async () => {
     const backup = await monitorId('Backup: www');
     await scheduler.stop();
-    const stoppedAt = Date.now();
+    expect(server.engine.stateOf(backup)?.state.status).toBe('up');
     await until('the missed run to turn it down', () => server.engine.stateOf(backup)?.state.status === 'down', 10_000);
-    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(2_000);
     expect(server.engine.stateOf(backup)!.state.lastMessage).toMatch(/^no ping since .* \(expected by .*\)$/);
     expect(restic(repoPath, password, ['check'])).toContain('no errors were found');
   }, 15_000);
