@@ -1,14 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { openCore, version, type Core } from './app.js';
-import { createBackupScheduler } from './backups/index.js';
-import type { BackupScheduler } from './backups/scheduler.js';
 import { formatPlan } from './config/apply.js';
 import type { Environment } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
-import { buildHttpServer } from './http/server.js';
 import { configSchema } from './config/schema.js';
-import type { MonitoringEngine } from './monitoring/engine.js';
-import { createMonitoring } from './monitoring/index.js';
+import { createRuntime, type Runtime } from './runtime.js';
 import type { Logger } from './lib/logger.js';
 
 export interface ServerOptions {
@@ -25,20 +20,26 @@ export interface ServerOptions {
 
 export interface RunningServer {
   core: Core;
-  engine: MonitoringEngine;
-  /** Runs the config's backup jobs, drills and checks; undefined without a `backups:` section. */
-  backups: BackupScheduler | undefined;
-  http: FastifyInstance;
+  runtime: Runtime;
   url: string;
   /** Stops taking work, lets running writes finish, closes the database. */
   close(): Promise<void>;
 }
 
-/** The composition root of the long-running process: database → services → config → engine and backups → HTTP. */
+/** The composition root of the long-running process: database → services → config → HTTP. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
   const core = await openCore({ dataDir: options.dataDir, env: options.env, logger });
   let started = false;
+  const ready = async () => {
+    const startup = started ? 'done' : 'running';
+    try {
+      await core.storage.db.selectFrom('sites').select('id').limit(1).execute();
+    } catch (err) {
+      return { ok: false, checks: { database: (err as Error).message, startup } };
+    }
+    return { ok: started, checks: { database: 'ok', startup } };
+  };
   try {
     await core.accounts.ensureFirstAdmin(options.env, logger);
     if (options.config) {
@@ -46,44 +47,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]);
     }
     const config = options.config?.config ?? configSchema.parse({});
-    const { engine, registry } = createMonitoring(core, config, options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate });
-    await engine.start();
-    const http = await buildHttpServer({
-      logger,
-      clock: core.clock,
-      accounts: core.accounts,
-      sites: core.sites,
-      engine,
-      metrics: { registry, public: config.metrics.public },
-      publicUrl: config.server.publicUrl,
-      version,
-      ready: async () => {
-        const startup = started ? 'done' : 'running';
-        try {
-          await core.storage.db.selectFrom('sites').select('id').limit(1).execute();
-        } catch (err) {
-          return { ok: false, checks: { database: (err as Error).message, startup } };
-        }
-        return { ok: started, checks: { database: 'ok', startup } };
-      },
-    });
-    const url = await http.listen({ port: options.port, host: options.host });
-    // Started last: nothing above can fail after a backup has begun.
-    const backups = config.backups && createBackupScheduler(core, config.backups, engine);
-    backups?.start();
+    const runtime = await createRuntime(core, config, { ...(options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate }), ready });
+    await runtime.start();
+    const url = await runtime.http.listen({ port: options.port, host: options.host });
     started = true;
     logger.info({ url, database: core.storage.location, version }, `Upkeep is running at ${url}`);
     return {
       core,
-      engine,
-      backups,
-      http,
+      runtime,
       url,
       close: async () => {
-        // Stop taking requests, then stop scheduling (backups report to the engine, so first) and write what is buffered, then close the database.
-        await http.close();
-        await backups?.stop();
-        await engine.stop();
+        await runtime.stop();
         await core.close();
       },
     };

@@ -88,7 +88,8 @@ export class BackupScheduler {
   }
 
   private every(when: { schedule: string; timezone: string }, task: Task): void {
-    this.crons.push(new Cron(when.schedule, { timezone: when.timezone }, () => this.enqueue(task)));
+    // Unreferenced: the schedules alone must not keep a process alive that is otherwise done.
+    this.crons.push(new Cron(when.schedule, { timezone: when.timezone, unref: true }, () => this.enqueue(task)));
   }
 
   private enqueue(task: Task): void {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { Logger } from '../lib/logger.js';
@@ -13,15 +15,20 @@ import type { MonitoringEngine } from '../monitoring/engine.js';
 import { monitoringRoutes } from '../monitoring/monitoring.routes.js';
 import { pingRoutes } from '../monitoring/ping.routes.js';
 import { AppError } from '../lib/errors.js';
+import type { Incidents } from '../incidents/index.js';
+import { ackRoutes } from '../incidents/ack.routes.js';
+import { incidentsRoutes } from '../incidents/incidents.routes.js';
 import { registerApiAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 
 export interface HttpDeps {
   logger: Logger;
+  db: Kysely<Database>;
   clock: Clock;
   accounts: AccountsService;
   sites: SitesService;
   engine: MonitoringEngine;
+  incidents: Incidents;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -67,6 +74,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   });
 
   pingRoutes(app, deps.engine);
+  await app.register(async (scope) => ackRoutes(scope, deps.incidents.service));
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     // Prometheus scrapes with a token unless the config makes the metrics public (metrics: { public: true }).
     if (!deps.metrics.public) {
@@ -89,13 +97,20 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
               'Sites, monitors and everything Upkeep keeps. Authenticate with `Authorization: Bearer <token>` (make one with `upkeep token create`).',
           },
           components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }],
+          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }, { name: 'incidents' }, { name: 'maintenance' }],
         },
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
+      incidentsRoutes(api, {
+        incidents: deps.incidents.service,
+        maintenance: deps.incidents.maintenance,
+        calendar: deps.incidents.calendar,
+        db: deps.db,
+        clock: deps.clock,
+      });
     },
     { prefix: '/api/v1' },
   );

@@ -10,6 +10,8 @@ import type { Database } from '../db/types.js';
 import type { IncidentRow } from './incidents.repository.js';
 import type { IncidentsService } from './incidents.service.js';
 import type { MaintenanceCalendar } from './maintenance.js';
+import { maintenanceSchema } from './incidents.schema.js';
+import type { MaintenanceService, MaintenanceWindow } from './maintenance.service.js';
 
 const listQuery = z.object({
   status: z.enum(['open', 'resolved']).optional(),
@@ -52,9 +54,9 @@ const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: js
 /** Incidents, their delivery log, and maintenance windows to come. */
 export function incidentsRoutes(
   app: FastifyInstance,
-  deps: { incidents: IncidentsService; calendar: MaintenanceCalendar; db: Kysely<Database>; clock: Clock },
+  deps: { incidents: IncidentsService; maintenance: MaintenanceService; calendar: MaintenanceCalendar; db: Kysely<Database>; clock: Clock },
 ): void {
-  const { incidents } = deps;
+  const { incidents, maintenance } = deps;
   const tags = { tags: ['incidents'], security: [{ bearer: [] }] };
 
   app.get('/incidents', { schema: { ...tags, summary: 'List incidents, newest first', querystring: jsonSchema(listQuery), response: errors } }, async (req) => {
@@ -119,6 +121,31 @@ export function incidentsRoutes(
             .map((a) => ({ at: toIso(a.at), ok: a.ok === 1, statusCode: a.status_code, message: a.message, durationMs: a.duration_ms })),
         })),
       };
+    },
+  );
+  const windowTags = { tags: ['maintenance'], security: [{ bearer: [] }] };
+  const showWindow = (w: MaintenanceWindow) => ({ id: w.id, ...(z.encode(maintenanceSchema, w.spec) as object), managedBy: w.managedBy });
+  const body = jsonSchema(maintenanceSchema);
+  app.get('/maintenance', { schema: { ...windowTags, summary: 'List maintenance windows', response: errors } }, async () => ({
+    data: (await maintenance.list()).map(showWindow),
+  }));
+  app.post(
+    '/maintenance',
+    { schema: { ...windowTags, summary: 'Add a maintenance window', body, response: { 201: { type: 'object' }, ...errors } } },
+    async (req, reply) => reply.status(201).send(showWindow(await maintenance.create(req.body))),
+  );
+  app.get('/maintenance/:id', { schema: { ...windowTags, summary: 'A maintenance window', response: errors } }, async (req) =>
+    showWindow(await maintenance.get(parseId(req))),
+  );
+  app.put('/maintenance/:id', { schema: { ...windowTags, summary: 'Replace a maintenance window', body, response: errors } }, async (req) =>
+    showWindow(await maintenance.replace(parseId(req), req.body)),
+  );
+  app.delete(
+    '/maintenance/:id',
+    { schema: { ...windowTags, summary: 'Delete a maintenance window', response: { 204: { type: 'null' }, ...errors } } },
+    async (req, reply) => {
+      await maintenance.delete(parseId(req));
+      return reply.status(204).send();
     },
   );
   app.get(

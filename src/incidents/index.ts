@@ -9,10 +9,12 @@ import { applyMonitorEvents } from './from-events.js';
 import type { MaintenanceSpec } from './incidents.schema.js';
 import { IncidentsService } from './incidents.service.js';
 import { MaintenanceCalendar } from './maintenance.js';
+import { MaintenanceService } from './maintenance.service.js';
 import { Notifier } from './notifier.js';
 
 export interface Incidents {
   service: IncidentsService;
+  maintenance: MaintenanceService;
   calendar: MaintenanceCalendar;
   sender: OutboxSender;
   start(): Promise<void>;
@@ -72,6 +74,7 @@ export function createIncidents(core: Core, config: Config, engine: MonitoringEn
   let timer: NodeJS.Timeout | undefined;
   return {
     service,
+    maintenance: new MaintenanceService(core.storage.db, core.clock),
     calendar,
     sender: outbox,
     async start() {

@@ -11,7 +11,7 @@ import { testServer, type TestApp } from '../support/http.js';
 import { password } from './support/repo.js';
 import { restic, resticNeeds, resticReady } from './support/restic.js';
 import { describeWhen } from './support/tools.js';
-import { until } from '../support/wait.js';
+import { until } from '../support/receivers.js';
 
 let db: TestDatabase;
 let core: Core;

@@ -6,7 +6,7 @@ import { startHttpServer, type TestServer } from '../fixtures/servers.js';
 import { openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testServer, type TestApp } from '../support/http.js';
-import { sleep, until } from '../support/wait.js';
+import { sleep, until } from '../support/receivers.js';
 
 let db: TestDatabase;
 let core: Core;

@@ -1,40 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../src/app.js';
-import { configSchema, type ConfigInput } from '../../src/config/schema.js';
-import { buildHttpServer } from '../../src/http/server.js';
+import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
+import type { Incidents } from '../../src/incidents/index.js';
 import type { MonitoringEngine } from '../../src/monitoring/engine.js';
-import { createMonitoring } from '../../src/monitoring/index.js';
+import type { SenderOptions } from '../../src/notify/outbox.js';
+import { createRuntime } from '../../src/runtime.js';
 
 export interface TestApp {
   app: FastifyInstance;
   engine: MonitoringEngine;
+  incidents: Incidents;
   close(): Promise<void>;
 }
 
 /**
- * The HTTP server and a running monitoring engine over a test core; `inject` calls need no socket.
- * Private targets are allowed: every test target is on loopback.
+ * The whole runtime (engine, incidents, HTTP server) over a test core, started; `inject` calls need
+ * no socket. Private targets are allowed: every test target is on loopback.
  */
-export async function testServer(core: Core, config: ConfigInput = {}): Promise<TestApp> {
-  const parsed = configSchema.parse({ ...config, network: { allowPrivateTargets: true, ...config.network } });
-  const { engine, registry } = createMonitoring(core, parsed);
-  await engine.start();
-  const app = await buildHttpServer({
-    logger: core.logger,
-    clock: core.clock,
-    accounts: core.accounts,
-    sites: core.sites,
-    engine,
-    metrics: { registry, public: parsed.metrics.public },
-    version: 'test',
-    ready: async () => ({ ok: true, checks: {} }),
-  });
-  return {
-    app,
-    engine,
-    close: async () => {
-      await app.close();
-      await engine.stop();
-    },
-  };
+export function testServer(core: Core, config: ConfigInput = {}): Promise<TestApp> {
+  return testRuntime(core, configSchema.parse(config));
+}
+
+/** The same from a parsed config (as a loaded upkeep.yaml gives it), with quicker notification retries if asked. */
+export async function testRuntime(core: Core, config: Config, sender: Partial<SenderOptions> = {}): Promise<TestApp> {
+  const runtime = await createRuntime(core, { ...config, network: { ...config.network, allowPrivateTargets: true } }, { sender });
+  await runtime.start();
+  return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, close: () => runtime.stop() };
 }

@@ -12,6 +12,7 @@ export function register(program: Command): void {
     .option('-p, --port <n>', 'port to listen on (default: server.port of the config, else 3000)', parsePort)
     .option('--host <address>', 'address to listen on (default: server.host of the config, else 127.0.0.1)')
     .option('-d, --data-dir <dir>', 'where the SQLite database and the secret key live', DEFAULT_DATA_DIR)
+    .option('--allow-private', 'allow checks and channels to reach loopback and private addresses (network.allowPrivateTargets)')
     .addHelpText(
       'after',
       `
@@ -21,7 +22,7 @@ Examples:
   $ UPKEEP_DATABASE_URL=postgres://upkeep@db/upkeep upkeep start   # PostgreSQL instead of SQLite`,
     )
     .action(
-      action(async (opts: { config?: string; port?: number; host?: string; dataDir: string }) => {
+      action(async (opts: { config?: string; port?: number; host?: string; dataDir: string; allowPrivate?: boolean }) => {
         const env = readEnvironment();
         const config = await readConfigOption(opts.config, env, opts.config !== undefined);
         const logger = createLogger({ level: env.logLevel, pretty: env.logFormat === 'pretty' });
@@ -32,6 +33,7 @@ Examples:
           config,
           port: opts.port ?? config?.config.server.port ?? 3000,
           host: opts.host ?? config?.config.server.host ?? '127.0.0.1',
+          ...(opts.allowPrivate ? { allowPrivate: true } : {}),
         });
         closeOnSignals(server, logger);
         // The server keeps the process alive; the exit code is set when it stops.
