@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { AccountsService } from './accounts/accounts.service.js';
+import { AuditService } from './audits/audit.service.js';
 import { ConfigSync } from './config/apply.js';
 import type { Environment } from './config/env.js';
 import { exportConfig } from './config/export.js';
@@ -8,6 +9,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { loadSecretBox, type SecretBox } from './lib/secrets.js';
 import { ChannelCodec } from './notify/channel-codec.js';
+import { ChannelsService } from './notify/channels.service.js';
 import { SiteCodec, SitesService } from './sites/sites.service.js';
 
 export const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -30,7 +32,10 @@ export interface Core {
   siteCodec: SiteCodec;
   channelCodec: ChannelCodec;
   secrets: SecretBox;
+  audits: AuditService;
   sync: ConfigSync;
+  /** Notification channels (the API's use cases; sending is notify/deliver.ts). */
+  channels: ChannelsService;
   exportConfig(options: { includeSecrets: boolean }): ReturnType<typeof exportConfig>;
   close(): Promise<void>;
 }
@@ -49,17 +54,20 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const box = loadSecretBox(options.dataDir, options.env.vars);
   const siteCodec = new SiteCodec(box);
   const channelCodec = new ChannelCodec(box);
+  const sites = new SitesService(storage.db, siteCodec, clock);
   return {
     storage,
     clock,
     logger: options.logger,
     env: options.env,
     accounts: new AccountsService(storage.db, clock),
-    sites: new SitesService(storage.db, siteCodec, clock),
+    sites,
     siteCodec,
     channelCodec,
     secrets: box,
+    audits: new AuditService(storage.db, sites, clock, { dataDir: options.dataDir }),
     sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock),
+    channels: new ChannelsService(storage.db, channelCodec, clock),
     exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, opts),
     close: () => storage.close(),
   };

@@ -7,7 +7,9 @@ import { buildHttpServer } from './http/server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
 import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
-import { deliver } from './notify/deliver.js';
+import { deliver, deliveryContexts } from './notify/deliver.js';
+import { readCaFiles } from './config/ca-files.js';
+import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
 
 export interface Runtime {
@@ -16,9 +18,9 @@ export interface Runtime {
   /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
   backups: BackupScheduler | undefined;
   http: FastifyInstance;
-  /** Starts the engine, the incident workers and the backup schedules (the HTTP server is built but not listening). */
+  /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
-  /** Stops the HTTP server, then the backup schedules (they report to the engine), then scheduling (writing what is buffered), then the notification sender. */
+  /** Stops the HTTP server, then audits and backups (they report to the engine), then scheduling (writing what is buffered), then the notification sender. */
   stop(): Promise<void>;
 }
 
@@ -36,8 +38,18 @@ export interface RuntimeOptions {
  */
 export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
-  const { engine, registry } = createMonitoring(core, config, { allowPrivate });
-  const incidents = createIncidents(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, deliver, options.sender);
+  const ca = readCaFiles(config.network.caFiles);
+  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca });
+  const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
+  const incidents = createIncidents(core, config, engine, { deliver, contexts }, options.sender);
+  core.audits.useConfig(config.audits, allowPrivate);
+  const audits = new AuditScheduler(
+    core.storage.db,
+    core.audits,
+    (audit, regressions) => incidents.auditOutcome(audit, regressions),
+    core.clock,
+    core.logger.child({ component: 'audits' }),
+  );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const http = await buildHttpServer({
     logger: core.logger,
@@ -47,6 +59,9 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     sites: core.sites,
     engine,
     incidents,
+    channels: core.channels,
+    audits: core.audits,
+    delivery: contexts,
     metrics: { registry, public: config.metrics.public },
     publicUrl: config.server.publicUrl,
     version,
@@ -60,10 +75,12 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     async start() {
       await engine.start();
       await incidents.start();
+      audits.start();
       backups?.start();
     },
     async stop() {
       await http.close();
+      await audits.stop();
       await backups?.stop();
       await engine.stop();
       await incidents.stop();

@@ -3,6 +3,7 @@ import { version } from '../app.js';
 import { register as registerAdmin } from './commands/admin.js';
 import { register as registerBackup } from './commands/backup.js';
 import { register as registerCheck } from './commands/check.js';
+import { register as registerAudit } from './commands/audit.js';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerStart } from './commands/start.js';
 import { report } from './run.js';
@@ -31,7 +32,7 @@ program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
 
-for (const register of [registerStart, registerConfig, registerCheck, registerBackup, registerAdmin]) register(program);
+for (const register of [registerStart, registerConfig, registerCheck, registerBackup, registerAdmin, registerAudit]) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = report(err);

@@ -6,6 +6,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import type { AuditService } from '../audits/audit.service.js';
+import { auditsRoutes } from '../audits/audits.routes.js';
 import type { Logger } from '../lib/logger.js';
 import type { SitesService } from '../sites/sites.service.js';
 import { sitesRoutes } from '../sites/sites.routes.js';
@@ -18,6 +20,9 @@ import { AppError } from '../lib/errors.js';
 import type { Incidents } from '../incidents/index.js';
 import { ackRoutes } from '../incidents/ack.routes.js';
 import { incidentsRoutes } from '../incidents/incidents.routes.js';
+import type { ChannelsService } from '../notify/channels.service.js';
+import { channelsRoutes } from '../notify/channels.routes.js';
+import type { DeliveryContext } from '../notify/notification.js';
 import { registerApiAuth } from './auth.js';
 import { registerErrorHandling } from './errors.js';
 
@@ -29,9 +34,13 @@ export interface HttpDeps {
   sites: SitesService;
   engine: MonitoringEngine;
   incidents: Incidents;
+  channels: ChannelsService;
+  /** Delivery contexts for "send test" (the network settings of the instance). */
+  delivery: (signal?: AbortSignal) => DeliveryContext;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
+  audits: AuditService;
   /** Whether the process can serve: the database answers and start-up has finished. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   version: string;
@@ -97,7 +106,15 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
               'Sites, monitors and everything Upkeep keeps. Authenticate with `Authorization: Bearer <token>` (make one with `upkeep token create`).',
           },
           components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }, { name: 'incidents' }, { name: 'maintenance' }],
+          tags: [
+            { name: 'sites' },
+            { name: 'monitors' },
+            { name: 'monitoring' },
+            { name: 'incidents' },
+            { name: 'maintenance' },
+            { name: 'channels' },
+            { name: 'audits' },
+          ],
         },
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
@@ -111,6 +128,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         db: deps.db,
         clock: deps.clock,
       });
+      channelsRoutes(api, deps.channels, deps.delivery);
+      auditsRoutes(api, deps.audits);
     },
     { prefix: '/api/v1' },
   );

@@ -4,7 +4,7 @@ import type { Database, ManagedBy, SiteRow } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalJson, mergePatch } from '../lib/json.js';
-import { mergeSecrets, REDACTED, splitSecrets, type SecretBox } from '../lib/secrets.js';
+import { keepRedactedSecrets, mergeSecrets, redactSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
 import { monitorSchema, monitorSecretFields, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { parseInput } from '../config/validate.js';
 import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteFilter, type SiteWrite } from './sites.repository.js';
@@ -99,31 +99,22 @@ export class SiteCodec {
 
 /** The written form of a monitor (durations as "60s"), with secrets shown as `********`. */
 export function encodeMonitor(spec: MonitorSpec, redact = true): Record<string, unknown> {
-  const { plain, secrets } = splitSecrets(spec, (path) => monitorSecretFields[spec.type](path));
-  const shown = redact ? mergeSecrets(plain, Object.fromEntries(Object.keys(secrets).map((k) => [k, REDACTED]))) : spec;
+  const shown = redact ? redactSecrets(spec, monitorSecretFields[spec.type]) : spec;
   return z.encode(monitorSchema, shown);
 }
 
-/** Where a secret is written back as `********`, the stored secret stays. */
-function keepRedactedSecrets(input: unknown, current: MonitorSpec): unknown {
-  const { secrets } = splitSecrets(current, (path) => monitorSecretFields[current.type](path));
-  const { plain, secrets: given } = splitSecrets(input as object, (path) => monitorSecretFields[current.type](path));
-  const kept = Object.fromEntries(Object.entries(given).map(([path, value]) => [path, value === REDACTED ? (secrets[path] ?? '') : value]));
-  return mergeSecrets(plain, kept);
-}
-
 /** Keeps only the `${VAR}` references whose field still holds the same value. */
-function keepEnvRefs(envRefs: Record<string, string>, before: object, after: object): Record<string, string> {
+export function keepEnvRefs(envRefs: Record<string, string>, before: object, after: object): Record<string, string> {
   const valueAt = (obj: object, path: string) => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], obj);
   return Object.fromEntries(Object.entries(envRefs).filter(([path]) => valueAt(before, path) === valueAt(after, path)));
 }
 
-const managedByFile = (what: string) =>
+export const managedByFile = (what: string) =>
   new AppError('conflict', `${what} is defined in the config file; change it there and run "upkeep apply" (or remove it from the file to manage it here)`, {
     details: [{ path: 'managedBy', message: 'config' }],
   });
 
-const pageOf = <T extends { id: number }>(items: T[], total: number, limit: number): Page<T> => ({
+export const pageOf = <T extends { id: number }>(items: T[], total: number, limit: number): Page<T> => ({
   items,
   total,
   nextCursor: items.length === limit ? String(items.at(-1)!.id) : null,
@@ -223,7 +214,7 @@ export class SitesService {
       const current = this.codec.monitorFromRow(row);
       if (current.managedBy === 'config') throw managedByFile(`monitor "${current.siteName}/${current.spec.name}"`);
       const written = mode === 'merge' ? mergePatch(encodeMonitor(current.spec), input) : input;
-      const spec = parseInput(monitorSchema, keepRedactedSecrets(written, current.spec));
+      const spec = parseInput(monitorSchema, keepRedactedSecrets(written, current.spec, monitorSecretFields[current.spec.type]));
       const other = await repo.getMonitorByName(current.siteId, spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `site "${current.siteName}" already has a monitor named "${spec.name}"`);
       await repo.updateMonitor(id, this.codec.monitorToWrite(current.siteId, spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
