@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { version, type Core } from './app.js';
+import { createBackupScheduler } from './backups/index.js';
+import type { BackupScheduler } from './backups/scheduler.js';
 import type { Config } from './config/schema.js';
 import { buildHttpServer } from './http/server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
@@ -14,10 +16,12 @@ import type { SenderOptions } from './notify/outbox.js';
 export interface Runtime {
   engine: MonitoringEngine;
   incidents: Incidents;
+  /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
+  backups: BackupScheduler | undefined;
   http: FastifyInstance;
-  /** Starts the engine and the incident workers (the HTTP server is built but not listening). */
+  /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
-  /** Stops the HTTP server, then scheduling (writing what is buffered), then the notification sender. */
+  /** Stops the HTTP server, then audits and backups (they report to the engine), then scheduling (writing what is buffered), then the notification sender. */
   stop(): Promise<void>;
 }
 
@@ -66,6 +70,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   incidents.service.onChanged((incident) =>
     live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
   );
+  const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -89,16 +94,19 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   return {
     engine,
     incidents,
+    backups,
     http,
     async start() {
       await engine.start();
       await incidents.start();
       audits.start();
+      backups?.start();
     },
     async stop() {
       live.closeAll();
       await http.close();
       await audits.stop();
+      await backups?.stop();
       await engine.stop();
       await incidents.stop();
     },
