@@ -1,5 +1,9 @@
 import { createRequire } from 'node:module';
 import { AccountsService } from './accounts/accounts.service.js';
+import { ActivityLog } from './accounts/activity.js';
+import { AuthService } from './accounts/auth.service.js';
+import { UsersService } from './accounts/users.service.js';
+import { AuditService } from './audits/audit.service.js';
 import { ConfigSync } from './config/apply.js';
 import type { Environment } from './config/env.js';
 import { exportConfig } from './config/export.js';
@@ -8,6 +12,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { loadSecretBox, type SecretBox } from './lib/secrets.js';
 import { ChannelCodec } from './notify/channel-codec.js';
+import { ChannelsService } from './notify/channels.service.js';
 import { SiteCodec, SitesService } from './sites/sites.service.js';
 import { StatusPageCodec } from './status-pages/status-pages.service.js';
 
@@ -27,12 +32,18 @@ export interface Core {
   logger: Logger;
   env: Environment;
   accounts: AccountsService;
+  auth: AuthService;
+  users: UsersService;
+  activity: ActivityLog;
   sites: SitesService;
   siteCodec: SiteCodec;
   channelCodec: ChannelCodec;
   statusPageCodec: StatusPageCodec;
   secrets: SecretBox;
+  audits: AuditService;
   sync: ConfigSync;
+  /** Notification channels (the API's use cases; sending is notify/deliver.ts). */
+  channels: ChannelsService;
   exportConfig(options: { includeSecrets: boolean }): ReturnType<typeof exportConfig>;
   close(): Promise<void>;
 }
@@ -50,20 +61,28 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   }
   const box = loadSecretBox(options.dataDir, options.env.vars);
   const siteCodec = new SiteCodec(box);
+  const accounts = new AccountsService(storage.db, clock);
+  const auth = new AuthService(storage.db, accounts, box, clock);
   const channelCodec = new ChannelCodec(box);
   const statusPageCodec = new StatusPageCodec(box);
+  const sites = new SitesService(storage.db, siteCodec, clock);
   return {
     storage,
     clock,
     logger: options.logger,
     env: options.env,
-    accounts: new AccountsService(storage.db, clock),
-    sites: new SitesService(storage.db, siteCodec, clock),
+    accounts,
+    auth,
+    users: new UsersService(storage.db, accounts, auth, clock),
+    activity: new ActivityLog(storage.db, clock, options.logger),
+    sites,
     siteCodec,
     channelCodec,
     statusPageCodec,
     secrets: box,
+    audits: new AuditService(storage.db, sites, clock, { dataDir: options.dataDir }),
     sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock, statusPageCodec),
+    channels: new ChannelsService(storage.db, channelCodec, clock),
     exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, statusPageCodec, opts),
     close: () => storage.close(),
   };

@@ -41,7 +41,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return { ok: started, checks: { database: 'ok', startup } };
   };
   try {
-    await core.accounts.ensureFirstAdmin(options.env, logger);
+    const setupToken = await core.accounts.ensureFirstAdmin(options.env, logger);
     if (options.config) {
       const plan = await core.sync.apply(options.config, { dryRun: false });
       logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]);
@@ -52,6 +52,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = await runtime.http.listen({ port: options.port, host: options.host });
     started = true;
     logger.info({ url, database: core.storage.location, version }, `Upkeep is running at ${url}`);
+    if (setupToken) {
+      const base = config.server.publicUrl?.replace(/\/$/, '') ?? url;
+      logger.warn(
+        { setupUrl: `${base}/setup#${setupToken}` },
+        `no account exists yet: open ${base}/setup#${setupToken} to make the owner account (or set UPKEEP_ADMIN_EMAIL and UPKEEP_ADMIN_PASSWORD)`,
+      );
+    }
     return {
       core,
       runtime,

@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { version, type Core } from './app.js';
+import { createBackupScheduler } from './backups/index.js';
+import type { BackupScheduler } from './backups/scheduler.js';
 import type { Config } from './config/schema.js';
 import { buildHttpServer } from './http/server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
 import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
-import { deliver } from './notify/deliver.js';
+import { deliver, deliveryContexts } from './notify/deliver.js';
+import { LiveHub } from './http/live.js';
+import { readCaFiles } from './config/ca-files.js';
+import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
 
@@ -13,10 +18,12 @@ export interface Runtime {
   engine: MonitoringEngine;
   incidents: Incidents;
   statusPages: StatusPages;
+  /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
+  backups: BackupScheduler | undefined;
   http: FastifyInstance;
-  /** Starts the engine and the incident workers (the HTTP server is built but not listening). */
+  /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
-  /** Stops the HTTP server, then scheduling (writing what is buffered), then the notification sender. */
+  /** Stops the HTTP server, then audits and backups (they report to the engine), then scheduling (writing what is buffered), then the notification sender. */
   stop(): Promise<void>;
 }
 
@@ -34,18 +41,55 @@ export interface RuntimeOptions {
  */
 export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
-  const { engine, registry } = createMonitoring(core, config, { allowPrivate });
-  const incidents = createIncidents(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, deliver, options.sender);
-  const statusPages = createStatusPages(core, config, engine, incidents);
+  const ca = readCaFiles(config.network.caFiles);
+  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca });
+  const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
+  const incidents = createIncidents(core, config, engine, { deliver, contexts }, options.sender);
+  core.audits.useConfig(config.audits, allowPrivate);
+  const audits = new AuditScheduler(
+    core.storage.db,
+    core.audits,
+    (audit, regressions) => incidents.auditOutcome(audit, regressions),
+    core.clock,
+    core.logger.child({ component: 'audits' }),
+  );
+  const live = new LiveHub();
+  engine.results.onCommitted((events) => {
+    const sites = new Set<number>();
+    for (const e of events) {
+      const monitor = engine.monitorOf(e.monitorId);
+      if (!monitor || e.kind !== 'status') continue;
+      sites.add(monitor.siteId);
+      live.publish({
+        type: 'monitor',
+        siteId: monitor.siteId,
+        data: { monitorId: e.monitorId, siteId: monitor.siteId, from: e.from, to: e.to, message: e.message, at: new Date(e.at).toISOString() },
+      });
+    }
+    // Status changes may have opened, grown or resolved incidents of these sites.
+    for (const siteId of sites) live.publish({ type: 'incident', siteId, data: { siteId } });
+  });
+  incidents.service.onChanged((incident) =>
+    live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
+  );
+  const backups = config.backups && createBackupScheduler(core, config.backups, engine);
+  const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, contexts);
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
     clock: core.clock,
     accounts: core.accounts,
+    auth: core.auth,
+    users: core.users,
+    activity: core.activity,
     sites: core.sites,
     engine,
     incidents,
     statusPages,
+    channels: core.channels,
+    audits: core.audits,
+    live,
+    delivery: contexts,
     metrics: { registry, public: config.metrics.public },
     publicUrl: config.server.publicUrl,
     version,
@@ -55,15 +99,21 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     engine,
     incidents,
     statusPages,
+    backups,
     http,
     async start() {
       await engine.start();
       await incidents.start();
+      audits.start();
+      backups?.start();
       await statusPages.start();
     },
     async stop() {
+      live.closeAll();
       await http.close();
       await statusPages.stop();
+      await audits.stop();
+      await backups?.stop();
       await engine.stop();
       await incidents.stop();
     },

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { ApiTokenRow, Database, Role, TokenScope, UserRow } from '../db/types.js';
+import type { Kysely, Updateable } from 'kysely';
+import type { ApiTokenRow, Database, MembershipsTable, Role, TokenScope, UserRow, UsersTable } from '../db/types.js';
 
 /** The only place that knows how users and API tokens are stored. */
 export class AccountsRepository {
@@ -7,6 +7,61 @@ export class AccountsRepository {
 
   getUserByEmail(email: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  }
+
+  getUser(id: number): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listUsers(): Promise<UserRow[]> {
+    return this.db.selectFrom('users').selectAll().orderBy('id').execute();
+  }
+
+  async updateUser(id: number, changes: Updateable<UsersTable>): Promise<void> {
+    await this.db.updateTable('users').set(changes).where('id', '=', id).execute();
+  }
+
+  async deleteUser(id: number): Promise<boolean> {
+    return Number((await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst()).numDeletedRows) === 1;
+  }
+
+  memberships(userId: number): Promise<(MembershipsTable & { spec: string; name: string })[]> {
+    return this.db
+      .selectFrom('memberships')
+      .innerJoin('teams', 'teams.id', 'memberships.team_id')
+      .select(['memberships.user_id', 'memberships.team_id', 'memberships.role', 'teams.spec', 'teams.name'])
+      .where('memberships.user_id', '=', userId)
+      .execute();
+  }
+
+  async setMemberships(userId: number, rows: readonly { teamId: number; role: Role }[]): Promise<void> {
+    await this.db.deleteFrom('memberships').where('user_id', '=', userId).execute();
+    if (rows.length)
+      await this.db
+        .insertInto('memberships')
+        .values(rows.map((r) => ({ user_id: userId, team_id: r.teamId, role: r.role })))
+        .execute();
+  }
+
+  teams() {
+    return this.db.selectFrom('teams').selectAll().orderBy('id').execute();
+  }
+
+  getTeamByName(name: string) {
+    return this.db.selectFrom('teams').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  async upsertTeam(name: string, spec: string, now: number): Promise<number> {
+    const existing = await this.getTeamByName(name);
+    if (existing) {
+      await this.db.updateTable('teams').set({ spec, updated_at: now }).where('id', '=', existing.id).execute();
+      return existing.id;
+    }
+    return (await this.db.insertInto('teams').values({ name, spec, created_at: now, updated_at: now }).returning('id').executeTakeFirstOrThrow()).id;
+  }
+
+  async deleteTeam(id: number): Promise<boolean> {
+    return Number((await this.db.deleteFrom('teams').where('id', '=', id).executeTakeFirst()).numDeletedRows) === 1;
   }
 
   async countUsers(): Promise<number> {
@@ -54,8 +109,17 @@ export class AccountsRepository {
     await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
   }
 
-  listTokens(): Promise<ApiTokenRow[]> {
-    return this.db.selectFrom('api_tokens').selectAll().orderBy('id').execute();
+  listTokens(userId?: number): Promise<ApiTokenRow[]> {
+    return this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .$if(userId !== undefined, (q) => q.where('user_id', '=', userId!))
+      .orderBy('id')
+      .execute();
+  }
+
+  getToken(id: number): Promise<ApiTokenRow | undefined> {
+    return this.db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async revokeToken(id: number, now: number): Promise<boolean> {

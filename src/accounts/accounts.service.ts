@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Database, Role, TokenScope } from '../db/types.js';
+import type { Database, Role, TokenScope, UserRow } from '../db/types.js';
+import type { Principal } from './access.js';
 import type { Clock } from '../lib/clock.js';
 import type { Environment } from '../config/env.js';
 import { AppError } from '../lib/errors.js';
@@ -18,14 +19,6 @@ const newUserSchema = z.object({
   role: z.enum(roles).default('admin'),
 });
 
-/** Who is calling: the token's scope decides whether it may write. */
-export interface Principal {
-  kind: 'token';
-  tokenId: number;
-  userId: number | null;
-  scope: TokenScope;
-}
-
 const TOKEN_PREFIX = 'upk_';
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -34,6 +27,7 @@ export class AccountsService {
   private readonly repo: AccountsRepository;
   /** Tokens' last use is written at most once a minute per token, so reads do not turn into writes. */
   private readonly touched = new Map<number, number>();
+  private setupToken: string | undefined;
 
   constructor(
     db: Kysely<Database>,
@@ -50,20 +44,40 @@ export class AccountsService {
     return { id, email: user.email, role: user.role };
   }
 
-  /** On first start, makes the owner account from UPKEEP_ADMIN_EMAIL and UPKEEP_ADMIN_PASSWORD when no user exists yet. */
-  async ensureFirstAdmin({ adminEmail: email, adminPassword: password }: Environment, log: Logger): Promise<void> {
-    if ((await this.repo.countUsers()) > 0) return;
+  /**
+   * On first start, makes the owner account from UPKEEP_ADMIN_EMAIL and UPKEEP_ADMIN_PASSWORD when no
+   * user exists yet; without them, answers a one-time setup token for the setup page.
+   */
+  async ensureFirstAdmin({ adminEmail: email, adminPassword: password }: Environment, log: Logger): Promise<string | undefined> {
+    if ((await this.repo.countUsers()) > 0) return undefined;
     if (!email || !password) {
-      log.warn('no user exists yet: set UPKEEP_ADMIN_EMAIL and UPKEEP_ADMIN_PASSWORD, or run "upkeep user create"');
-      return;
+      this.setupToken = randomBytes(18).toString('base64url');
+      return this.setupToken;
     }
     const user = await this.createUser({ email, password, role: 'owner' });
     log.info({ email: user.email }, 'created the first owner account from UPKEEP_ADMIN_EMAIL');
+    return undefined;
+  }
+
+  /** Makes the first owner with the one-time setup token printed at first start. */
+  async setup(input: { token?: unknown; email: string; password: string }): Promise<{ id: number; email: string; role: Role }> {
+    if ((await this.repo.countUsers()) > 0) throw new AppError('conflict', 'setup is done: an account exists already; log in');
+    if (!this.setupToken || input.token !== this.setupToken)
+      throw new AppError('forbidden', 'the setup token is wrong; use the link printed when Upkeep started');
+    const user = await this.createUser({ email: input.email, password: input.password, role: 'owner' });
+    this.setupToken = undefined;
+    return user;
   }
 
   /** Makes an API token; the token itself is returned once and only its hash is kept. */
-  async createToken(input: { name: string; scope: TokenScope; userEmail?: string; expiresInMs?: number }): Promise<{ id: number; token: string }> {
-    let userId: number | null = null;
+  async createToken(input: {
+    name: string;
+    scope: TokenScope;
+    userEmail?: string;
+    userId?: number;
+    expiresInMs?: number;
+  }): Promise<{ id: number; token: string }> {
+    let userId: number | null = input.userId ?? null;
     if (input.userEmail) {
       const user = await this.repo.getUserByEmail(input.userEmail.toLowerCase());
       if (!user) throw new AppError('not_found', `no user has the email ${input.userEmail}`);
@@ -97,12 +111,28 @@ export class AccountsService {
       this.touched.set(row.id, now);
       await this.repo.touchToken(row.id, now);
     }
-    return { kind: 'token', tokenId: row.id, userId: row.user_id, scope: row.scope };
+    const label = `API token #${row.id} (${row.name})`;
+    // A token made on the command line without --user acts for the operator who made it: an admin.
+    if (row.user_id === null) return { kind: 'token', tokenId: row.id, userId: null, label, role: 'admin', teams: [], scope: row.scope };
+    const user = await this.repo.getUser(row.user_id);
+    if (!user || user.disabled) throw new AppError('unauthorized', 'the API token belongs to a user who can no longer log in');
+    return { ...(await this.principalOf(user, 'token')), tokenId: row.id, label: `${user.email} (API token #${row.id})`, scope: row.scope };
   }
 
-  async listTokens() {
-    return (await this.repo.listTokens()).map((t) => ({
+  /** A user's principal: their global role and their teams' reach. */
+  async principalOf(user: UserRow, kind: Principal['kind']): Promise<Principal> {
+    const teams = (await this.repo.memberships(user.id)).map((m) => {
+      const spec = JSON.parse(m.spec) as { tags?: string[]; sites?: string[] };
+      return { teamId: m.team_id, role: m.role, tags: spec.tags ?? [], sites: spec.sites ?? [] };
+    });
+    return { kind, userId: user.id, label: user.email, role: user.role, teams, scope: 'write' };
+  }
+
+  /** Tokens of one user, or of everyone. */
+  async listTokens(userId?: number) {
+    return (await this.repo.listTokens(userId)).map((t) => ({
       id: t.id,
+      userId: t.user_id,
       name: t.name,
       prefix: t.prefix,
       scope: t.scope,
@@ -113,7 +143,9 @@ export class AccountsService {
     }));
   }
 
-  async revokeToken(id: number): Promise<void> {
+  /** Revokes a token; `ownerId` limits it to that user's tokens (admins pass none). */
+  async revokeToken(id: number, ownerId?: number): Promise<void> {
+    if (ownerId !== undefined && (await this.repo.getToken(id))?.user_id !== ownerId) throw new AppError('not_found', `token ${id} does not exist`);
     if (!(await this.repo.revokeToken(id, this.clock.now()))) throw new AppError('not_found', `token ${id} does not exist or is already revoked`);
   }
 }

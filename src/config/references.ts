@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { BackupsConfig } from '../backups/config.js';
+import { backupReferenceIssues } from '../backups/heartbeats.js';
 
 type Path = (string | number)[];
 interface Named {
@@ -12,7 +14,12 @@ interface Referencing {
   rotations: (Named & { contacts: string[] })[];
   escalation: (Named & { steps: { notify: string[] }[] })[];
   maintenance: (Named & { sites?: string[] | undefined; monitors?: string[] | undefined })[];
-  sites: (Named & { notify?: string[] | undefined; escalation?: string | undefined; monitors: (Named & { notify?: string[] | undefined; dependsOn?: string[] | undefined })[] })[];
+  sites: (Named & {
+    notify?: string[] | undefined;
+    escalation?: string | undefined;
+    monitors: (Named & { notify?: string[] | undefined; dependsOn?: string[] | undefined })[];
+  })[];
+  backups?: BackupsConfig | undefined;
 }
 
 /**
@@ -44,7 +51,9 @@ export function checkReferences(config: Referencing, ctx: z.core.$RefinementCtx)
   config.contacts.forEach((c, i) => refs(c.channels, ['contacts', i, 'channels'], (n) => channels.has(n), 'channel'));
   config.rotations.forEach((r, i) => refs(r.contacts, ['rotations', i, 'contacts'], (n) => contacts.has(n), 'contact'));
   config.escalation.forEach((p, i) =>
-    p.steps.forEach((step, j) => refs(step.notify, ['escalation', i, 'steps', j, 'notify'], (n) => channels.has(n) || contacts.has(n) || rotations.has(n), 'channel, contact or rotation')),
+    p.steps.forEach((step, j) =>
+      refs(step.notify, ['escalation', i, 'steps', j, 'notify'], (n) => channels.has(n) || contacts.has(n) || rotations.has(n), 'channel, contact or rotation'),
+    ),
   );
   const monitorKeys = new Set<string>();
   config.sites.forEach((site, i) => {
@@ -61,4 +70,5 @@ export function checkReferences(config: Referencing, ctx: z.core.$RefinementCtx)
     refs(w.sites, ['maintenance', i, 'sites'], (n) => sites.has(n), 'site');
     refs(w.monitors, ['maintenance', i, 'monitors'], (n) => monitorKeys.has(n), 'monitor', ' (write "Site name/Monitor name")');
   });
+  for (const { path, message } of backupReferenceIssues(config)) issue(path, message);
 }

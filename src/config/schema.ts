@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { backupsConfigSchema } from '../backups/config.js';
 import { contactSchema, escalationSchema, incidentSettingsSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
+import { auditsConfigSchema, checkAuditSiteNames } from '../audits/config.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
@@ -37,7 +39,7 @@ const resultsSchema = z
 const metricsSchema = z.object({ public: z.boolean().default(false) }).strict();
 
 /**
- * The whole of upkeep.yaml. Later capabilities add their sections here (statusPages, audits, backups).
+ * The whole of upkeep.yaml. Later capabilities add their sections here (statusPages).
  */
 export const configSchema = z
   .object({
@@ -52,13 +54,18 @@ export const configSchema = z
     contacts: z.array(contactSchema).default([]),
     rotations: z.array(rotationSchema).default([]),
     maintenance: z.array(maintenanceSchema).default([]),
+    audits: auditsConfigSchema.prefault({}),
+    backups: backupsConfigSchema.optional(),
     // Status pages (issue 5): public pages, the messages reused in their updates, the sender of subscriber mail.
     statusPages: z.array(statusPageSchema).default([]),
     messageTemplates: z.array(messageTemplateSchema).default([]),
     email: emailSettingsSchema.optional(),
   })
   .strict()
-  .superRefine(checkReferences)
+  .superRefine((config, ctx) => {
+    checkReferences(config, ctx);
+    checkAuditSiteNames(config.audits, new Set(config.sites.map((s) => s.name)), (path, message) => ctx.addIssue({ code: 'custom', path, message }));
+  })
   .superRefine(checkStatusPageReferences);
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -64,9 +64,62 @@ export interface UsersTable {
   id: Generated<number>;
   email: string;
   password_hash: string;
+  /** The global role; with team memberships, owner and admin stay global and the rest is per team. */
   role: Role;
   created_at: Millis;
   updated_at: Millis;
+  name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Sealed TOTP secret; null while two-factor login is off. */
+  totp_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The last time step whose code was accepted: a code works once. */
+  totp_last_step: ColumnType<number | null, number | null | undefined, number | null>;
+  /** JSON list of SHA-256 hashes of unused recovery codes. */
+  recovery_codes: ColumnType<string | null, string | null | undefined, string | null>;
+  failed_logins: ColumnType<number | null, number | null | undefined, number | null>;
+  locked_until: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  password_changed_at: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
+  disabled: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the cookie's token. */
+  id: string;
+  user_id: number;
+  csrf: string;
+  created_at: Millis;
+  last_seen_at: Millis;
+  expires_at: Millis;
+  revoked_at: Millis | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface TeamsTable {
+  id: Generated<number>;
+  name: string;
+  /** JSON: { tags: [...], sites: [...] } — the sites the team sees. */
+  spec: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface MembershipsTable {
+  user_id: number;
+  team_id: number;
+  role: Role;
+}
+
+export interface ActivityTable {
+  id: Generated<number>;
+  at: Millis;
+  /** Who, as people read it: "alice@shop.test", "API token #3 (ci)", "upkeep apply". */
+  actor: string;
+  user_id: number | null;
+  action: string;
+  /** What it was done to: "site 3", "monitor 12", "user 2". */
+  object: string | null;
+  summary: string;
+  ip: string | null;
 }
 
 export type TokenScope = 'read' | 'write';
@@ -170,7 +223,8 @@ export interface IncidentsTable {
   title: string;
   severity: string;
   status: string;
-  origin: 'auto' | 'manual';
+  /** auto: opened by monitors; audit: by an audit's regressions; manual: by a person. */
+  origin: 'auto' | 'manual' | 'audit';
   summary: string;
   owner: string | null;
   opened_at: Millis;
@@ -183,6 +237,7 @@ export interface IncidentsTable {
   next_escalation_at: Millis | null;
   next_reminder_at: Millis | null;
   postmortem: string | null;
+  source: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Millis;
 }
 
@@ -246,7 +301,52 @@ export interface ConfigObjectsTable {
   updated_at: Millis;
 }
 
+// --- audits (src/audits) ---
+
+export interface AuditsTable {
+  id: Generated<number>;
+  site_id: number | null;
+  url: string;
+  /** The categories this run covered, comma-separated: schedules differ per category. */
+  categories: string;
+  /** running, done (every category ran), partial (some failed), failed. */
+  status: string;
+  started_at: Millis;
+  finished_at: Millis | null;
+  /** JSON objects: scores and grades by name, facts kept for comparison, errors by category. */
+  scores: string;
+  grades: string;
+  facts: string;
+  errors: string;
+}
+
+export interface AuditFindingsTable {
+  id: Generated<number>;
+  audit_id: number;
+  /** The finding's stable id, e.g. "security.exposed-file:/.env". */
+  finding_id: string;
+  category: string;
+  severity: string;
+  title: string;
+  evidence: string;
+  fix: string;
+}
+
+export interface AuditArtifactsTable {
+  id: Generated<number>;
+  audit_id: number;
+  name: string;
+  content_type: string;
+  /** Text, or base64 for binary content. */
+  content: string;
+}
+
+// --- end of audits ---
+
 export interface Database {
+  audits: AuditsTable;
+  audit_findings: AuditFindingsTable;
+  audit_artifacts: AuditArtifactsTable;
   sites: SitesTable;
   site_tags: SiteTagsTable;
   monitors: MonitorsTable;
@@ -266,6 +366,10 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   used_links: UsedLinksTable;
   config_objects: ConfigObjectsTable;
+  sessions: SessionsTable;
+  teams: TeamsTable;
+  memberships: MembershipsTable;
+  activity: ActivityTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;

@@ -1,31 +1,68 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AccountsService, Principal } from '../accounts/accounts.service.js';
+import type { Kysely } from 'kysely';
+import { Access, type Principal } from '../accounts/access.js';
+import type { AccountsService } from '../accounts/accounts.service.js';
+import type { AuthService } from '../accounts/auth.service.js';
+import type { Database } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    access?: Access;
   }
 }
 
-/** The documented routes under /api/v1 that answer without credentials: the API's own description. */
-const publicPaths = ['/api/v1/openapi.json', '/api/v1/docs'];
+export const SESSION_COOKIE = 'upkeep_session';
 
+/** The documented routes under /api/v1 that answer without credentials: the API's description, logging in, first-run setup. */
+const publicRoutes: [method: string, path: string][] = [
+  ['GET', '/api/v1/openapi.json'],
+  ['GET', '/api/v1/docs'],
+  ['POST', '/api/v1/session'],
+  ['POST', '/api/v1/setup'],
+];
 const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Nothing under /api/v1 answers without credentials (not even a 404), apart from `publicPaths`. */
-export function registerApiAuth(app: FastifyInstance, accounts: AccountsService): void {
+/** Routes about the caller's own account: open to every logged-in caller, whatever their role. */
+const ownAccount = ['/api/v1/session', '/api/v1/account/', '/api/v1/tokens'];
+
+/** The access of an authenticated request (routes under /api/v1 always have one). */
+export function accessOf(req: FastifyRequest): Access {
+  if (!req.access) throw new AppError('unauthorized', 'credentials required');
+  return req.access;
+}
+
+/**
+ * Nothing under /api/v1 answers without credentials (not even a 404), apart from `publicRoutes`.
+ * Credentials are an API token (`Authorization: Bearer …`) or the session cookie; with the cookie,
+ * every request that changes something must also send the session's CSRF token in `X-CSRF-Token`.
+ */
+export function registerApiAuth(app: FastifyInstance, deps: { accounts: AccountsService; auth: AuthService; db: Kysely<Database> }): void {
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const path = req.url.split('?')[0]!;
     if (path !== '/api/v1' && !path.startsWith('/api/v1/')) return;
-    if (publicPaths.some((p) => path === p || path.startsWith(`${p}/`))) return;
+    if (publicRoutes.some(([m, p]) => (req.method === m || (m === 'GET' && req.method === 'HEAD')) && (path === p || path.startsWith(`${p}/`)))) return;
     const header = req.headers.authorization;
-    if (!header) throw new AppError('unauthorized', 'credentials required: send "Authorization: Bearer <token>" (make one with "upkeep token create")');
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new AppError('unauthorized', 'the Authorization header must be "Bearer <token>"');
-    req.principal = await accounts.authenticateToken(match[1]!);
-    if (req.principal.scope === 'read' && !readOnlyMethods.has(req.method)) {
-      throw new AppError('forbidden', 'this API token may only read; make a token with --scope write to change things');
+    const cookie = req.cookies[SESSION_COOKIE];
+    if (header) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match) throw new AppError('unauthorized', 'the Authorization header must be "Bearer <token>"');
+      req.principal = await deps.accounts.authenticateToken(match[1]!);
+      if (req.principal.scope === 'read' && !readOnlyMethods.has(req.method)) {
+        throw new AppError('forbidden', 'this API token may only read; make a token with scope write to change things');
+      }
+    } else if (cookie) {
+      req.principal = await deps.auth.authenticateSession(cookie);
+      if (!readOnlyMethods.has(req.method) && req.headers['x-csrf-token'] !== req.principal.session!.csrf) {
+        throw new AppError('forbidden', 'missing or wrong X-CSRF-Token header (it comes with the session: GET /api/v1/session)');
+      }
+    } else {
+      throw new AppError('unauthorized', 'credentials required: log in, or send "Authorization: Bearer <token>" (make one with "upkeep token create")');
     }
+    req.access = new Access(req.principal, deps.db);
+    // Whoever may change nothing anywhere is refused every change at once, before the body is even read.
+    if (!readOnlyMethods.has(req.method) && !ownAccount.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`)))
+      req.access.requireSomeWrite();
   });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -6,6 +7,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AccountsService } from '../accounts/accounts.service.js';
+import type { ActivityLog } from '../accounts/activity.js';
+import { accountRoutes } from '../accounts/accounts.routes.js';
+import { defaultSessionSettings, type AuthService } from '../accounts/auth.service.js';
+import type { UsersService } from '../accounts/users.service.js';
+import type { AuditService } from '../audits/audit.service.js';
+import { auditsRoutes } from '../audits/audits.routes.js';
 import type { Logger } from '../lib/logger.js';
 import type { SitesService } from '../sites/sites.service.js';
 import { sitesRoutes } from '../sites/sites.routes.js';
@@ -18,8 +25,15 @@ import { AppError } from '../lib/errors.js';
 import type { Incidents } from '../incidents/index.js';
 import { ackRoutes } from '../incidents/ack.routes.js';
 import { incidentsRoutes } from '../incidents/incidents.routes.js';
+import type { ChannelsService } from '../notify/channels.service.js';
+import { channelsRoutes } from '../notify/channels.routes.js';
+import type { DeliveryContext } from '../notify/notification.js';
+import { z } from 'zod';
+import { Access } from '../accounts/access.js';
+import { parseInput } from '../config/validate.js';
 import type { StatusPages } from '../status-pages/index.js';
-import { registerApiAuth } from './auth.js';
+import { accessOf, registerApiAuth } from './auth.js';
+import { liveRoutes, type LiveHub } from './live.js';
 import { registerErrorHandling } from './errors.js';
 
 export interface HttpDeps {
@@ -27,14 +41,22 @@ export interface HttpDeps {
   db: Kysely<Database>;
   clock: Clock;
   accounts: AccountsService;
+  auth: AuthService;
+  users: UsersService;
+  activity: ActivityLog;
   sites: SitesService;
   engine: MonitoringEngine;
   incidents: Incidents;
+  channels: ChannelsService;
+  /** Delivery contexts for "send test" (the network settings of the instance). */
+  delivery: (signal?: AbortSignal) => DeliveryContext;
   /** Public status pages (their own routes outside /api/v1) and their management API. */
   statusPages?: StatusPages;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
+  audits: AuditService;
+  live: LiveHub;
   /** Whether the process can serve: the database answers and start-up has finished. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   version: string;
@@ -69,7 +91,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     reply.header('x-request-id', req.id);
   });
   registerErrorHandling(app);
-  registerApiAuth(app, deps.accounts);
+  await app.register(cookie);
+  registerApiAuth(app, { accounts: deps.accounts, auth: deps.auth, db: deps.db });
+  deps.activity.register(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -91,7 +115,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     if (!deps.metrics.public) {
       const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token) throw new AppError('unauthorized', 'metrics need "Authorization: Bearer <token>", or metrics: { public: true } in the config');
-      await deps.accounts.authenticateToken(token);
+      // The metrics name every monitor: they are for instance-wide accounts only.
+      new Access(await deps.accounts.authenticateToken(token), deps.db).requireGlobal('read');
     }
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
@@ -108,21 +133,59 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
               'Sites, monitors and everything Upkeep keeps. Authenticate with `Authorization: Bearer <token>` (make one with `upkeep token create`).',
           },
           components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-          tags: [{ name: 'sites' }, { name: 'monitors' }, { name: 'monitoring' }, { name: 'incidents' }, { name: 'maintenance' }],
+          tags: [
+            { name: 'sites' },
+            { name: 'monitors' },
+            { name: 'monitoring' },
+            { name: 'incidents' },
+            { name: 'maintenance' },
+            { name: 'channels' },
+            { name: 'audits' },
+            { name: 'live' },
+            { name: 'session' },
+            { name: 'account' },
+            { name: 'tokens' },
+            { name: 'users' },
+            { name: 'activity' },
+          ],
         },
       });
       await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
+      accountRoutes(api, {
+        accounts: deps.accounts,
+        auth: deps.auth,
+        users: deps.users,
+        activity: deps.activity,
+        sessions: defaultSessionSettings,
+        secureCookies: deps.publicUrl?.startsWith('https:') ?? false,
+      });
+      api.post(
+        '/setup',
+        { schema: { tags: ['session'], summary: 'First run: make the owner account with the setup token printed at start' } },
+        async (req, reply) => {
+          const body = parseInput(z.object({ token: z.string(), email: z.string(), password: z.string() }).strict(), req.body);
+          return reply.status(201).send(await deps.accounts.setup(body));
+        },
+      );
       sitesRoutes(api, deps.sites, deps.publicUrl);
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
       incidentsRoutes(api, {
         incidents: deps.incidents.service,
         maintenance: deps.incidents.maintenance,
         calendar: deps.incidents.calendar,
+        sites: deps.sites,
         db: deps.db,
         clock: deps.clock,
       });
-      deps.statusPages?.apiRoutes(api);
+      // Channels belong to the whole instance: people limited to their team's sites neither see nor change them.
+      await api.register(async (scope) => {
+        scope.addHook('preHandler', async (req) => accessOf(req).requireGlobal(req.method === 'GET' ? 'read' : 'write'));
+        channelsRoutes(scope, deps.channels, deps.delivery);
+      });
+      auditsRoutes(api, deps.audits, deps.sites);
+      liveRoutes(api, deps.live);
+      await deps.statusPages?.apiRoutes(api);
     },
     { prefix: '/api/v1' },
   );

@@ -25,7 +25,12 @@ export function ackRoutes(app: FastifyInstance, incidents: IncidentsService): vo
   app.get('/ack/:token', { schema: { hide: true } }, async (req, reply) => {
     const { token } = req.params as { token: string };
     const action = `/ack/${escape(encodeURIComponent(token))}`;
-    return page(reply, 200, 'Acknowledge this incident?', `<p>Acknowledging stops the escalation and tells everyone who was told so far.</p><form method="post" action="${action}"><button type="submit">Acknowledge</button></form>`);
+    return page(
+      reply,
+      200,
+      'Acknowledge this incident?',
+      `<p>Acknowledging stops the escalation and tells everyone who was told so far.</p><form method="post" action="${action}"><button type="submit">Acknowledge</button></form>`,
+    );
   });
   // The button posts an empty form; its body says nothing the link does not.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1_024 }, (_req, _body, done) => done(null, {}));

@@ -42,7 +42,13 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
     const name = monitor.spec.name;
 
     if (event.kind === 'flapping_started') {
-      if (incident) await incidents.addTimeline(incident.id, event.at, 'flapping', `${name} is flapping; its ups and downs are noted here without messages until it settles`);
+      if (incident)
+        await incidents.addTimeline(
+          incident.id,
+          event.at,
+          'flapping',
+          `${name} is flapping; its ups and downs are noted here without messages until it settles`,
+        );
       continue;
     }
     const to = event.to ?? 'pending';
@@ -77,7 +83,12 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
       await incidents.upsertMonitor({ incident_id: incident.id, monitor_id: monitor.id, status: to, message: event.message, since: event.at });
       const downDependency = monitor.spec.dependsOn?.find((dep) => members.some((m) => isFailing(m.status) && monitors.get(m.monitor_id)?.spec.name === dep));
       const quiet = downDependency ? `depends on ${downDependency}, which is down` : flapping.has(monitor.id) ? 'flapping' : undefined;
-      await incidents.addTimeline(incident.id, event.at, quiet ? 'suppressed' : 'failing', `${name} is ${to}: ${event.message}${quiet ? ` (no message: ${quiet})` : ''}`);
+      await incidents.addTimeline(
+        incident.id,
+        event.at,
+        quiet ? 'suppressed' : 'failing',
+        `${name} is ${to}: ${event.message}${quiet ? ` (no message: ${quiet})` : ''}`,
+      );
       const raised = worse(incident.severity as never, severity);
       await incidents.update(incident.id, {
         severity: raised,
@@ -85,7 +96,8 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
         summary: await summarize(trx, { ...incident, summary: event.message }),
         updated_at: ctx.clock.now(),
       });
-      if (incident.resolve_at !== null) await incidents.addTimeline(incident.id, event.at, 'reopened', `${name} failed again before the incident could resolve`);
+      if (incident.resolve_at !== null)
+        await incidents.addTimeline(incident.id, event.at, 'reopened', `${name} failed again before the incident could resolve`);
       if (!quiet && (!known || !isFailing(known.status) || raised !== incident.severity)) {
         const updated = (await incidents.get(incident.id))!;
         const recipients = [...(await ctx.notifier.notified(trx, incident.id)), ...firstRecipients(dir, site, monitor, raised, ctx.clock.now())];
@@ -102,7 +114,11 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
     await incidents.addTimeline(incident.id, event.at, 'recovered', `${name} is ${to}${to === 'up' ? ' again' : ''}`);
     const stillFailing = members.some((m) => m.monitor_id !== monitor.id && isFailing(m.status));
     if (!stillFailing && incident.origin === 'auto') {
-      await incidents.update(incident.id, { resolve_at: event.at + ctx.resolveAfterMs(), summary: await summarize(trx, incident), updated_at: ctx.clock.now() });
+      await incidents.update(incident.id, {
+        resolve_at: event.at + ctx.resolveAfterMs(),
+        summary: await summarize(trx, incident),
+        updated_at: ctx.clock.now(),
+      });
     }
   }
 }

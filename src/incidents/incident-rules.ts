@@ -26,7 +26,11 @@ export function firstRecipients(dir: Directory, site: Site, monitor: Monitor | u
 }
 
 /** When the next escalation step and the next reminder fall due for a new incident. */
-export function escalationTimes(dir: Directory, site: Site, openedAt: number): { next_escalation_at: number | null; next_reminder_at: number | null; escalation_policy: string | null } {
+export function escalationTimes(
+  dir: Directory,
+  site: Site,
+  openedAt: number,
+): { next_escalation_at: number | null; next_reminder_at: number | null; escalation_policy: string | null } {
   const policy = site.spec.escalation ? dir.policies.get(site.spec.escalation) : undefined;
   if (!policy) return { next_escalation_at: null, next_reminder_at: null, escalation_policy: null };
   const next = policy.steps[1];

@@ -8,6 +8,8 @@ export type TimelineRow = Selectable<IncidentTimelineTable>;
 export interface IncidentFilter {
   status?: 'open' | 'resolved' | undefined;
   siteId?: number | undefined;
+  /** Only incidents of these sites (a team member's reach). */
+  siteIds?: ReadonlySet<number> | undefined;
   limit: number;
   /** Incidents with a lower id than this (the previous page's cursor). */
   beforeId?: number | undefined;
@@ -40,6 +42,7 @@ export class IncidentsRepository {
       .$if(filter.status === 'open', (q) => q.where('status', '!=', 'resolved'))
       .$if(filter.status === 'resolved', (q) => q.where('status', '=', 'resolved'))
       .$if(filter.siteId !== undefined, (q) => q.where('site_id', '=', filter.siteId!))
+      .$if(filter.siteIds !== undefined, (q) => q.where('site_id', 'in', [...filter.siteIds!, -1]))
       .$if(filter.beforeId !== undefined, (q) => q.where('id', '<', filter.beforeId!))
       .orderBy('id', 'desc')
       .limit(filter.limit)
@@ -87,7 +90,11 @@ export class IncidentsRepository {
 
   /** Records an acknowledge link's nonce; false when it was used before. */
   async useLink(nonce: string, expiresAt: number): Promise<boolean> {
-    const result = await this.db.insertInto('used_links').values({ nonce, expires_at: expiresAt }).onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto('used_links')
+      .values({ nonce, expires_at: expiresAt })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 

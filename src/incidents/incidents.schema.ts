@@ -50,9 +50,7 @@ export const rotationSchema = z
 export const escalationSchema = z
   .object({
     name: objectName('escalation policy'),
-    steps: z
-      .array(z.object({ after: duration({ min: 0 }).prefault('0s'), notify: z.array(z.string().min(1)).min(1) }).strict())
-      .min(1),
+    steps: z.array(z.object({ after: duration({ min: 0 }).prefault('0s'), notify: z.array(z.string().min(1)).min(1) }).strict()).min(1),
     remindEvery: duration({ min: 60_000 }).optional(),
   })
   .strict();
@@ -92,10 +90,13 @@ export const maintenanceSchema = z
   .superRefine((w, ctx) => {
     const forms = [w.start !== undefined || w.end !== undefined, w.cron !== undefined, w.rrule !== undefined].filter(Boolean).length;
     if (forms !== 1) ctx.addIssue({ code: 'custom', path: [], message: 'a maintenance window needs exactly one of: start and end, cron, or rrule' });
-    if ((w.start === undefined) !== (w.end === undefined)) ctx.addIssue({ code: 'custom', path: ['end'], message: 'a one-off window needs both start and end' });
+    if ((w.start === undefined) !== (w.end === undefined))
+      ctx.addIssue({ code: 'custom', path: ['end'], message: 'a one-off window needs both start and end' });
     if (w.start && w.end && Date.parse(w.end) <= Date.parse(w.start)) ctx.addIssue({ code: 'custom', path: ['end'], message: 'end must be after start' });
-    if ((w.cron || w.rrule) && w.duration === undefined) ctx.addIssue({ code: 'custom', path: ['duration'], message: 'a recurring window needs a duration, e.g. "1h"' });
-    if (!w.sites?.length && !w.monitors?.length && !w.tags?.length) ctx.addIssue({ code: 'custom', path: [], message: 'a maintenance window needs sites, monitors or tags to cover' });
+    if ((w.cron || w.rrule) && w.duration === undefined)
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'a recurring window needs a duration, e.g. "1h"' });
+    if (!w.sites?.length && !w.monitors?.length && !w.tags?.length)
+      ctx.addIssue({ code: 'custom', path: [], message: 'a maintenance window needs sites, monitors or tags to cover' });
   });
 
 export type MaintenanceSpec = z.output<typeof maintenanceSchema>;

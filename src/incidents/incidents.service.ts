@@ -15,12 +15,26 @@ import { IncidentsRepository, type IncidentFilter, type IncidentRow } from './in
 import type { Notifier } from './notifier.js';
 import { Directory } from './routing.js';
 
-const manualSchema = z.object({ siteId: z.number().int().positive(), title: z.string().trim().min(1).max(200), severity: severity.default('major'), message: z.string().max(10_000).default('') }).strict();
+const manualSchema = z
+  .object({
+    siteId: z.number().int().positive(),
+    title: z.string().trim().min(1).max(200),
+    severity: severity.default('major'),
+    message: z.string().max(10_000).default(''),
+  })
+  .strict();
 const changeSchema = z
   .object({
     owner: z.string().max(200).nullable().optional(),
     severity: severity.optional(),
-    postmortem: z.object({ impact: z.string().max(20_000).optional(), rootCause: z.string().max(20_000).optional(), followUps: z.array(z.string().max(2_000)).max(100).optional() }).strict().optional(),
+    postmortem: z
+      .object({
+        impact: z.string().max(20_000).optional(),
+        rootCause: z.string().max(20_000).optional(),
+        followUps: z.array(z.string().max(2_000)).max(100).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 const noteSchema = z.object({ message: z.string().trim().min(1).max(10_000) }).strict();
@@ -29,6 +43,8 @@ export type IncidentChange = z.input<typeof changeSchema>;
 
 /** Incidents as people handle them: open by hand, acknowledge, assign, resolve, write up; and what falls due. */
 export class IncidentsService {
+  private readonly listeners: ((incident: IncidentRow) => void)[] = [];
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly codec: SiteCodec,
@@ -37,6 +53,16 @@ export class IncidentsService {
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
+
+  /** Hears of every change made through this service, after it is committed (live updates). */
+  onChanged(listener: (incident: IncidentRow) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(incident: IncidentRow): IncidentRow {
+    for (const listener of this.listeners) listener(incident);
+    return incident;
+  }
 
   list(filter: IncidentFilter): Promise<IncidentRow[]> {
     return new IncidentsRepository(this.db).list(filter);
@@ -56,7 +82,7 @@ export class IncidentsService {
 
   async open(input: unknown, author: string): Promise<IncidentRow> {
     const spec = parseInput(manualSchema, input);
-    return this.db.transaction().execute(async (trx) => {
+    const opened = await this.db.transaction().execute(async (trx) => {
       const siteRow = await new SitesRepository(trx).getSite(spec.siteId);
       if (!siteRow) throw new AppError('not_found', `site ${spec.siteId} does not exist`);
       const site = this.codec.siteFromRow(siteRow);
@@ -85,6 +111,7 @@ export class IncidentsService {
       await this.notifier.send(trx, incident, 'incident.opened', firstRecipients(dir, site, undefined, spec.severity, now), { fold: false });
       return incident;
     });
+    return this.changed(opened);
   }
 
   /** Stops escalation and tells everyone told so far. */
@@ -120,18 +147,27 @@ export class IncidentsService {
     const incident = await this.get(id);
     const now = this.clock.now();
     const repo = new IncidentsRepository(this.db);
-    const postmortem = change.postmortem ? JSON.stringify({ ...(incident.postmortem ? (JSON.parse(incident.postmortem) as object) : {}), ...change.postmortem }) : incident.postmortem;
-    await repo.update(id, { ...(change.owner !== undefined ? { owner: change.owner } : {}), ...(change.severity ? { severity: change.severity } : {}), postmortem, updated_at: now });
+    const postmortem = change.postmortem
+      ? JSON.stringify({ ...(incident.postmortem ? (JSON.parse(incident.postmortem) as object) : {}), ...change.postmortem })
+      : incident.postmortem;
+    await repo.update(id, {
+      ...(change.owner !== undefined ? { owner: change.owner } : {}),
+      ...(change.severity ? { severity: change.severity } : {}),
+      postmortem,
+      updated_at: now,
+    });
     if (change.owner !== undefined) await repo.addTimeline(id, now, 'assigned', change.owner ? `assigned to ${change.owner}` : 'unassigned', by);
-    if (change.severity && change.severity !== incident.severity) await repo.addTimeline(id, now, 'severity', `severity ${incident.severity} → ${change.severity}`, by);
+    if (change.severity && change.severity !== incident.severity)
+      await repo.addTimeline(id, now, 'severity', `severity ${incident.severity} → ${change.severity}`, by);
     if (change.postmortem) await repo.addTimeline(id, now, 'postmortem', 'postmortem updated', by);
-    return this.get(id);
+    return this.changed(await this.get(id));
   }
 
   async note(id: number, input: unknown, by: string): Promise<void> {
     const { message } = parseInput(noteSchema, input);
     await this.get(id);
     await new IncidentsRepository(this.db).addTimeline(id, this.clock.now(), 'note', message, by);
+    this.changed(await this.get(id));
   }
 
   private async transition(
@@ -139,14 +175,16 @@ export class IncidentsService {
     event: NotificationEvent,
     change: (repo: IncidentsRepository, incident: IncidentRow, now: number) => Promise<boolean>,
   ): Promise<IncidentRow> {
-    return this.db.transaction().execute(async (trx) => {
+    const after = await this.db.transaction().execute(async (trx) => {
       const repo = new IncidentsRepository(trx);
       const incident = await repo.get(id);
       if (!incident) throw new AppError('not_found', `incident ${id} does not exist`);
       const now = this.clock.now();
-      if (await change(repo, incident, now)) await this.notifier.send(trx, (await repo.get(id))!, event, await this.notifier.notified(trx, id), { fold: false });
+      if (await change(repo, incident, now))
+        await this.notifier.send(trx, (await repo.get(id))!, event, await this.notifier.notified(trx, id), { fold: false });
       return (await repo.get(id))!;
     });
+    return this.changed(after);
   }
 
   /** What has fallen due: incidents whose monitors stayed up through the cool-down, escalation steps, reminders. */
@@ -168,7 +206,9 @@ export class IncidentsService {
           await repo.update(incident.id, { escalation_step: step, next_escalation_at: next ? incident.opened_at + next.after : null, updated_at: now });
           const targets = policy?.steps[step]?.notify ?? [];
           await repo.addTimeline(incident.id, now, 'escalated', `not acknowledged: escalated to step ${step + 1} (${targets.join(', ')})`);
-          await this.notifier.send(trx, (await repo.get(incident.id))!, 'incident.opened', dir.resolve(targets, now, incident.severity === 'critical'), { fold: false });
+          await this.notifier.send(trx, (await repo.get(incident.id))!, 'incident.opened', dir.resolve(targets, now, incident.severity === 'critical'), {
+            fold: false,
+          });
         }
         if (incident.next_reminder_at !== null && incident.next_reminder_at <= now) {
           await repo.update(incident.id, { next_reminder_at: policy?.remindEvery ? now + policy.remindEvery : null, updated_at: now });
@@ -176,6 +216,8 @@ export class IncidentsService {
         }
       });
     }
-    await new IncidentsRepository(this.db).forgetExpiredLinks(now).catch((err: unknown) => this.log.warn({ err }, 'could not forget expired acknowledge links'));
+    await new IncidentsRepository(this.db)
+      .forgetExpiredLinks(now)
+      .catch((err: unknown) => this.log.warn({ err }, 'could not forget expired acknowledge links'));
   }
 }

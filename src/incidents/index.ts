@@ -1,10 +1,12 @@
 import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
-import { createResolver } from '../lib/net/index.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
+import type { DeliveryContext } from '../notify/notification.js';
 import { defaultSenderOptions, OutboxSender, type DeliverFn, type SenderOptions } from '../notify/outbox.js';
 import { AckLinks } from './ack-links.js';
 import { ConfigObjectsRepository } from './config-objects.repository.js';
+import type { Regression, StoredAudit } from '../audits/audit.service.js';
+import { applyAuditOutcome } from './from-audits.js';
 import { applyMonitorEvents } from './from-events.js';
 import type { MaintenanceSpec } from './incidents.schema.js';
 import { IncidentsService } from './incidents.service.js';
@@ -17,6 +19,8 @@ export interface Incidents {
   maintenance: MaintenanceService;
   calendar: MaintenanceCalendar;
   sender: OutboxSender;
+  /** Raises (or resolves) the site's audit incident from a finished audit and its regressions. */
+  auditOutcome(audit: StoredAudit, regressions: readonly Regression[]): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -26,7 +30,13 @@ export interface Incidents {
  * are written in the transaction that stores the engine's events, the sender wakes after each, and
  * maintenance windows decide which monitors show "maintenance".
  */
-export function createIncidents(core: Core, config: Config, engine: MonitoringEngine, deliver: DeliverFn, sender: Partial<SenderOptions> = {}): Incidents {
+export function createIncidents(
+  core: Core,
+  config: Config,
+  engine: MonitoringEngine,
+  delivery: { deliver: DeliverFn; contexts: (signal: AbortSignal) => DeliveryContext },
+  sender: Partial<SenderOptions> = {},
+): Incidents {
   const log = core.logger.child({ component: 'incidents' });
   const links = new AckLinks(core.secrets.derive('acknowledge links'));
   const notifier = new Notifier(core.siteCodec, links, core.clock, {
@@ -35,10 +45,9 @@ export function createIncidents(core: Core, config: Config, engine: MonitoringEn
     groupWaitMs: config.incidents.groupWait,
   });
   const service = new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log);
-  const outbox = new OutboxSender(core.storage.db, core.channelCodec, deliver, createResolver({ ...(config.network.resolvers?.length ? { servers: config.network.resolvers } : {}) }), core.clock, log, {
+  const outbox = new OutboxSender(core.storage.db, core.channelCodec, delivery.deliver, delivery.contexts, core.clock, log, {
     ...defaultSenderOptions,
     releaseLeasesOnStart: core.storage.dialect === 'sqlite',
-    allowPrivateTargets: config.network.allowPrivateTargets,
     ...sender,
   });
   const calendar = new MaintenanceCalendar();
@@ -51,9 +60,17 @@ export function createIncidents(core: Core, config: Config, engine: MonitoringEn
     calendar.set((await objects.all('maintenance')).map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })));
   };
 
-  engine.results.onEventsStored((trx, events) => applyMonitorEvents(trx, events, { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => config.incidents.resolveAfter }));
+  engine.results.onEventsStored((trx, events) =>
+    applyMonitorEvents(trx, events, { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => config.incidents.resolveAfter }),
+  );
   engine.results.onCommitted(() => outbox.wake());
-  engine.setMaintenanceOracle((monitor, now) => calendar.windowFor({ site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] }, now) !== undefined);
+  engine.setMaintenanceOracle(
+    (monitor, now) =>
+      calendar.windowFor(
+        { site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] },
+        now,
+      ) !== undefined,
+  );
 
   let timer: NodeJS.Timeout | undefined;
   return {
@@ -61,6 +78,10 @@ export function createIncidents(core: Core, config: Config, engine: MonitoringEn
     maintenance: new MaintenanceService(core.storage.db, core.clock),
     calendar,
     sender: outbox,
+    async auditOutcome(audit, regressions) {
+      await applyAuditOutcome(core.storage.db, { clock: core.clock, codec: core.siteCodec, notifier }, audit, regressions);
+      outbox.wake();
+    },
     async start() {
       await loadWindows();
       await outbox.start();

@@ -93,6 +93,8 @@ export class MaintenanceCalendar {
 
   /** Occurrences of every window between `from` and `to`, soonest first (for the API and status pages). */
   upcoming(from: number, to: number): { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[] {
-    return this.windows.flatMap((w) => occurrences(w.spec, from, to).map((occurrence) => ({ ...w, occurrence }))).sort((a, b) => a.occurrence.start - b.occurrence.start);
+    return this.windows
+      .flatMap((w) => occurrences(w.spec, from, to).map((occurrence) => ({ ...w, occurrence })))
+      .sort((a, b) => a.occurrence.start - b.occurrence.start);
   }
 }

@@ -61,7 +61,8 @@ export class Notifier {
         summary: incident.summary,
         owner: incident.owner,
         url: base ? `${base}/incidents/${incident.id}` : null,
-        acknowledgeUrl: base && open && incident.status === 'open' ? `${base}/ack/${this.links.sign(incident.id, this.clock.now() + this.settings.ackLinkTtlMs)}` : null,
+        acknowledgeUrl:
+          base && open && incident.status === 'open' ? `${base}/ack/${this.links.sign(incident.id, this.clock.now() + this.settings.ackLinkTtlMs)}` : null,
         runbook,
       },
       site: { id: site.id, name: site.spec.name, url: site.spec.url ?? null, tags: site.spec.tags },
@@ -74,7 +75,13 @@ export class Notifier {
    * has not gone out yet (so monitors failing together make one message), and new messages wait
    * `groupWaitMs` for more news.
    */
-  async send(trx: Kysely<Database>, incident: IncidentRow, event: NotificationEvent, recipients: readonly Recipient[], options: { fold: boolean }): Promise<void> {
+  async send(
+    trx: Kysely<Database>,
+    incident: IncidentRow,
+    event: NotificationEvent,
+    recipients: readonly Recipient[],
+    options: { fold: boolean },
+  ): Promise<void> {
     if (!recipients.length) return;
     const now = this.clock.now();
     const outbox = new OutboxRepository(trx);

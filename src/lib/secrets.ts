@@ -98,3 +98,18 @@ export function mergeSecrets<T extends object>(plain: T, secrets: Record<string,
   }
   return out as T;
 }
+
+/** A copy of an object with every secret string shown as `********` (for API answers). */
+export function redactSecrets<T extends object>(value: T, isSecret: (path: readonly string[]) => boolean): T {
+  const { plain, secrets } = splitSecrets(value, isSecret);
+  return mergeSecrets(plain, secrets, REDACTED);
+}
+
+/** Where a client writes `********` back for a secret, the stored secret stays; other values replace it. */
+export function keepRedactedSecrets(input: unknown, current: object, isSecret: (path: readonly string[]) => boolean): unknown {
+  if (!input || typeof input !== 'object') return input;
+  const { secrets } = splitSecrets(current, isSecret);
+  const { plain, secrets: given } = splitSecrets(input, isSecret);
+  const kept = Object.fromEntries(Object.entries(given).map(([path, value]) => [path, value === REDACTED ? (secrets[path] ?? '') : value]));
+  return mergeSecrets(plain, kept);
+}

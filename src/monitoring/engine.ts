@@ -163,14 +163,20 @@ export class MonitoringEngine {
       .selectFrom('monitors')
       .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
       .executeTakeFirstOrThrow();
-    const sites = await this.db.selectFrom('sites').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirstOrThrow();
+    const sites = await this.db
+      .selectFrom('sites')
+      .select((eb) => eb.fn.max('updated_at').as('latest'))
+      .executeTakeFirstOrThrow();
     if (`${row.n}:${row.latest}:${sites.latest}` !== this.signature) await this.reload();
   }
 
   /** Re-reads every monitor; unchanged ones keep their runtime, changed ones are rescheduled. */
   reload(states?: Map<number, { state: MonitorState; memory: HeartbeatMemory }>): Promise<void> {
     this.reloading = this.reloading.then(async () => {
-      const siteLatest = await this.db.selectFrom('sites').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirstOrThrow();
+      const siteLatest = await this.db
+        .selectFrom('sites')
+        .select((eb) => eb.fn.max('updated_at').as('latest'))
+        .executeTakeFirstOrThrow();
       const rows = await new SitesRepository(this.db).allMonitors();
       const seen = new Set<number>();
       let latest = 0;
@@ -189,7 +195,12 @@ export class MonitoringEngine {
     return this.reloading;
   }
 
-  private install(monitor: Monitor, current: Runtime | undefined, stored: { state: MonitorState; memory: HeartbeatMemory } | undefined, siteSpec: string): void {
+  private install(
+    monitor: Monitor,
+    current: Runtime | undefined,
+    stored: { state: MonitorState; memory: HeartbeatMemory } | undefined,
+    siteSpec: string,
+  ): void {
     const now = this.clock.now();
     const rt: Runtime = current
       ? { ...current, monitor, siteSpec }
@@ -315,6 +326,11 @@ export class MonitoringEngine {
     const now = this.clock.now();
     const { state, events } = applyConditions(rt.state, this.conditions(rt, now), now, rt.recent, slow);
     this.commit(rt, state, events);
+  }
+
+  /** The monitor behind a runtime (its site, for live updates and access). */
+  monitorOf(monitorId: number): Monitor | undefined {
+    return this.runtimes.get(monitorId)?.monitor;
   }
 
   /** The live state of one monitor, or of all. */

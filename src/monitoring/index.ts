@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { Core } from '../app.js';
-import { AppError } from '../lib/errors.js';
 import type { Config } from '../config/schema.js';
 import { LocalDispatcher } from './checks/index.js';
 import { MonitoringEngine } from './engine.js';
@@ -8,23 +6,16 @@ import { createMetrics } from './metrics.js';
 import { ResultStore } from './results.service.js';
 
 /** Builds the monitoring engine over an open core, with its result store and metrics. */
-export function createMonitoring(core: Core, config: Config, overrides: { allowPrivate?: boolean } = {}) {
+export function createMonitoring(core: Core, config: Config, overrides: { allowPrivate?: boolean; ca?: readonly string[] | undefined } = {}) {
   const metrics = createMetrics();
   const log = core.logger.child({ component: 'monitoring' });
-  const ca = config.network.caFiles?.map((file) => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new AppError('invalid_config', `network.caFiles: cannot read ${file}: ${(err as Error).message}`, { cause: err });
-    }
-  });
   const results = new ResultStore(core.storage.db, core.clock, log, { keepRawMs: config.results.keepRaw });
   const engine = new MonitoringEngine(
     {
       db: core.storage.db,
       codec: core.siteCodec,
       results,
-      dispatcher: new LocalDispatcher({ resolvers: config.network.resolvers, ca }),
+      dispatcher: new LocalDispatcher({ resolvers: config.network.resolvers, ca: overrides.ca }),
       clock: core.clock,
       log,
       metrics: metrics.engine,

@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { siteRefOf } from '../accounts/access.js';
+import { accessOf } from '../http/auth.js';
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
@@ -40,10 +42,15 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
   const { engine, sites, clock } = deps;
   const tags = { tags: ['monitoring'], security: [{ bearer: [] }] };
   const repo = engine.results.repository;
-  const existing = async (id: number) => (await sites.getMonitor(id), id);
+  /** The monitor of the request, if the caller may see it (and change it, for `write`). */
+  const monitorIn = async (req: FastifyRequest, need: 'read' | 'write' = 'read') => {
+    const monitor = await sites.getMonitor(parseId(req));
+    accessOf(req).require(siteRefOf.monitor(monitor), need);
+    return monitor.id;
+  };
 
   app.get('/monitors/:id/status', { schema: { ...tags, summary: 'Live status of a monitor, with its latest results', response: errors } }, async (req) => {
-    const id = await existing(parseId(req));
+    const id = await monitorIn(req);
     const live = engine.stateOf(id);
     if (!live) throw new AppError('not_found', `monitor ${id} is not loaded yet; try again in a few seconds`);
     const { state, recent } = live;
@@ -76,7 +83,7 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
       },
     },
     async (req) => {
-      const id = await existing(parseId(req));
+      const id = await monitorIn(req);
       const q = parseInput(resultsQuery, req.query);
       const rows = await repo.listResults(id, q.cursor ?? Number.MAX_SAFE_INTEGER, q.limit);
       return { data: rows.map(showResult), page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.at) : null } };
@@ -94,7 +101,7 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
       },
     },
     async (req) => {
-      const id = await existing(parseId(req));
+      const id = await monitorIn(req);
       const q = parseInput(windowQuery, req.query);
       const to = q.to ? Date.parse(q.to) : clock.now();
       return { from: toIso(to - q.window), to: toIso(to), ...(await engine.results.summary(id, to - q.window, to)) };
@@ -105,15 +112,22 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
     '/monitors/:id/check',
     { schema: { ...tags, summary: 'Run a monitor’s check now', response: { 202: { type: 'object' }, ...errors } } },
     async (req, reply) => {
-      const id = await existing(parseId(req));
+      const id = await monitorIn(req, 'write');
       engine.checkNow(id);
       return reply.status(202).send({ accepted: true });
     },
   );
 
-  const listEvents = async (monitorId: number | undefined, query: unknown) => {
-    const q = parseInput(eventsQuery, query);
-    const rows = await repo.listEvents({ monitorId, before: q.cursor ?? Number.MAX_SAFE_INTEGER, limit: q.limit, kinds: q.kind ? [q.kind] : undefined });
+  const listEvents = async (req: FastifyRequest, monitorId: number | undefined) => {
+    const q = parseInput(eventsQuery, req.query);
+    const visible = await accessOf(req).visibleSites();
+    const rows = await repo.listEvents({
+      monitorId,
+      before: q.cursor ?? Number.MAX_SAFE_INTEGER,
+      limit: q.limit,
+      kinds: q.kind ? [q.kind] : undefined,
+      siteIds: visible === 'all' ? undefined : visible,
+    });
     return {
       data: rows.map((e) => ({
         id: e.id,
@@ -134,12 +148,12 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
   app.get(
     '/monitors/:id/events',
     { schema: { ...tags, summary: 'State changes of a monitor with their evidence, newest first', querystring: jsonSchema(eventsQuery), response: errors } },
-    async (req) => listEvents(await existing(parseId(req)), req.query),
+    async (req) => listEvents(req, await monitorIn(req)),
   );
   app.get(
     '/events',
     { schema: { ...tags, summary: 'State changes of every monitor, newest first', querystring: jsonSchema(eventsQuery), response: errors } },
-    async (req) => listEvents(undefined, req.query),
+    async (req) => listEvents(req, undefined),
   );
 
   app.get(
@@ -156,8 +170,9 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
       const q = parseInput(overviewQuery, req.query);
       const to = q.to ? Date.parse(q.to) : clock.now();
       const figures = await engine.results.overview(to - q.window, to);
+      const visible = await accessOf(req).visibleSites();
       const rows = [...engine.states()]
-        .filter(([id]) => id > q.cursor)
+        .filter(([id, rt]) => id > q.cursor && (visible === 'all' || visible.has(rt.monitor.siteId)))
         .sort(([a], [b]) => a - b)
         .slice(0, q.limit)
         .map(([id, rt]) => ({

@@ -175,7 +175,13 @@ export class ResultsRepository {
     return Number(r.numDeletedRows);
   }
 
-  listEvents(filter: { monitorId?: number | undefined; before: number; limit: number; kinds?: readonly string[] | undefined }) {
+  listEvents(filter: {
+    monitorId?: number | undefined;
+    before: number;
+    limit: number;
+    kinds?: readonly string[] | undefined;
+    siteIds?: ReadonlySet<number> | undefined;
+  }) {
     return this.db
       .selectFrom('monitor_events')
       .innerJoin('monitors', 'monitors.id', 'monitor_events.monitor_id')
@@ -185,6 +191,7 @@ export class ResultsRepository {
       .where('monitor_events.id', '<', filter.before)
       .$if(filter.monitorId !== undefined, (q) => q.where('monitor_events.monitor_id', '=', filter.monitorId!))
       .$if(Boolean(filter.kinds?.length), (q) => q.where('monitor_events.kind', 'in', filter.kinds!))
+      .$if(filter.siteIds !== undefined, (q) => q.where('sites.id', 'in', [...filter.siteIds!, -1]))
       .orderBy('monitor_events.id', 'desc')
       .limit(filter.limit)
       .execute();

@@ -13,7 +13,7 @@ const template = z
   });
 const templatePair = z.object({ title: template.optional(), body: template.optional() }).strict();
 /** Per-event title and body overrides: `templates: { opened: { title, body }, resolved: { body } }`. */
-const templates = z
+export const templatesSchema = z
   .object(
     Object.fromEntries(templateKeys.map((key) => [key, templatePair.optional()])) as Record<(typeof templateKeys)[number], z.ZodOptional<typeof templatePair>>,
   )
@@ -32,7 +32,7 @@ const base = {
   allowPrivateTargets: z.boolean().optional(),
 };
 /** Channels whose messages are rendered from templates (all but the generic webhook, which sends the payload itself). */
-const templated = { ...base, templates };
+const templated = { ...base, templates: templatesSchema };
 const channel = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z
     .object({ type: z.literal(type), ...shape })

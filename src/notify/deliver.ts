@@ -39,19 +39,23 @@ export interface Preview {
   body: string;
 }
 
+/** What a kind of channel would send for this payload with these templates, without sending. */
+export function previewFor(type: ChannelType, payload: NotificationPayload, overrides: TemplateOverrides = {}): Preview {
+  const format = pluginOf(type).format;
+  if (format === null) {
+    const { body } = webhookRequest(payload, 'preview');
+    return { format: 'json', title: payload.event, body: JSON.stringify(JSON.parse(body), null, 2) };
+  }
+  const { title, body } = renderMessage(payload, format, overrides);
+  return { format, title, body };
+}
+
 /**
  * What a channel would send for an event, without sending: the rendered title and body (the
- * webhook's JSON body for webhooks). `overrides` replaces the channel's own templates, for editors.
+ * webhook's JSON body for webhooks). `overrides` replace the channel's own templates of an event, for editors.
  */
-export function renderPreview(spec: ChannelSpec, event: NotificationEvent, payload: NotificationPayload, overrides?: TemplateOverrides): Preview {
-  const plugin = pluginOf(spec.type);
-  const data = { ...payload, event };
-  if (plugin.format === null) {
-    const { body } = webhookRequest(data, 'preview');
-    return { format: 'json', title: event, body: JSON.stringify(JSON.parse(body), null, 2) };
-  }
-  const message = messageFor(spec, data, plugin.format, { ...overridesOf(spec), ...overrides });
-  return { format: plugin.format, title: message.title, body: message.body };
+export function renderPreview(spec: ChannelSpec, event: NotificationEvent, payload: NotificationPayload, overrides: TemplateOverrides = {}): Preview {
+  return previewFor(spec.type, { ...payload, event }, { ...overridesOf(spec), ...overrides });
 }
 
 export interface DeliverySettings {

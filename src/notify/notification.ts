@@ -43,8 +43,7 @@ export interface NotificationPayload {
 
 /** What a send attempt came to. A failure says whether trying again can help, and when. */
 export type Delivery =
-  | { ok: true; status?: number; detail?: string }
-  | { ok: false; retryable: boolean; retryAfterMs?: number; status?: number; message: string };
+  { ok: true; status?: number; detail?: string } | { ok: false; retryable: boolean; retryAfterMs?: number; status?: number; message: string };
 
 /** What a channel gets besides its config and the message: the guarded network client's settings. */
 export interface DeliveryContext {

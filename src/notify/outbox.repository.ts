@@ -9,17 +9,32 @@ export class OutboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(rows: readonly Insertable<NotificationsTable>[]): Promise<void> {
-    if (rows.length) await this.db.insertInto('notifications').values([...rows]).execute();
+    if (rows.length)
+      await this.db
+        .insertInto('notifications')
+        .values([...rows])
+        .execute();
   }
 
   /** Pending messages whose time has come, oldest first. */
   due(now: number, limit: number): Promise<NotificationRow[]> {
-    return this.db.selectFrom('notifications').selectAll().where('status', '=', 'pending').where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit).execute();
+    return this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .execute();
   }
 
   /** The next time anything is due, to sleep until then. */
   async nextDue(): Promise<number | undefined> {
-    const row = await this.db.selectFrom('notifications').select((eb) => eb.fn.min('next_attempt_at').as('at')).where('status', '=', 'pending').executeTakeFirst();
+    const row = await this.db
+      .selectFrom('notifications')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
     return row?.at ?? undefined;
   }
 
@@ -28,13 +43,25 @@ export class OutboxRepository {
    * instances may share a PostgreSQL database). A sender that dies lets the lease run out.
    */
   async claim(id: string, dueBy: number, leaseUntil: number): Promise<boolean> {
-    const r = await this.db.updateTable('notifications').set({ next_attempt_at: leaseUntil }).where('id', '=', id).where('status', '=', 'pending').where('next_attempt_at', '<=', dueBy).executeTakeFirst();
+    const r = await this.db
+      .updateTable('notifications')
+      .set({ next_attempt_at: leaseUntil })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', dueBy)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
   /** At start of a single-process instance, leases held by the previous run are void. */
   async releaseLeases(now: number, leasedAfter: number): Promise<void> {
-    await this.db.updateTable('notifications').set({ next_attempt_at: now }).where('status', '=', 'pending').where('next_attempt_at', '>', now).where('next_attempt_at', '<=', leasedAfter).execute();
+    await this.db
+      .updateTable('notifications')
+      .set({ next_attempt_at: now })
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '>', now)
+      .where('next_attempt_at', '<=', leasedAfter)
+      .execute();
   }
 
   async finish(id: string, changes: Updateable<NotificationsTable>): Promise<void> {
@@ -51,12 +78,23 @@ export class OutboxRepository {
 
   attempts(notificationIds: readonly string[]): Promise<AttemptRow[]> {
     if (!notificationIds.length) return Promise.resolve([]);
-    return this.db.selectFrom('delivery_attempts').selectAll().where('notification_id', 'in', [...notificationIds]).orderBy('at').execute();
+    return this.db
+      .selectFrom('delivery_attempts')
+      .selectAll()
+      .where('notification_id', 'in', [...notificationIds])
+      .orderBy('at')
+      .execute();
   }
 
   /** Channels that have heard of an incident: they hear how it goes on. */
   async channelsNotified(incidentId: number): Promise<number[]> {
-    const rows = await this.db.selectFrom('notifications').select('channel_id').distinct().where('incident_id', '=', incidentId).where('channel_id', 'is not', null).execute();
+    const rows = await this.db
+      .selectFrom('notifications')
+      .select('channel_id')
+      .distinct()
+      .where('incident_id', '=', incidentId)
+      .where('channel_id', 'is not', null)
+      .execute();
     return rows.map((r) => r.channel_id!);
   }
 

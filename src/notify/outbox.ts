@@ -3,7 +3,6 @@ import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Resolver } from '../lib/net/index.js';
 import type { ChannelSpec } from './channel.schema.js';
 import type { ChannelCodec } from './channel-codec.js';
 import { ChannelsRepository } from './channels.repository.js';
@@ -27,10 +26,9 @@ export interface SenderOptions {
   burst: number;
   /** At start, forget leases held by a previous run of this process (true for SQLite: one process). */
   releaseLeasesOnStart: boolean;
-  allowPrivateTargets: boolean;
 }
 
-export const defaultSenderOptions: Omit<SenderOptions, 'releaseLeasesOnStart' | 'allowPrivateTargets'> = {
+export const defaultSenderOptions: Omit<SenderOptions, 'releaseLeasesOnStart'> = {
   baseDelayMs: 5_000,
   maxDelayMs: 3_600_000,
   maxAttempts: 20,
@@ -61,7 +59,7 @@ export class OutboxSender {
     private readonly db: Kysely<Database>,
     private readonly codec: ChannelCodec,
     private readonly deliver: DeliverFn,
-    private readonly resolver: Resolver,
+    private readonly contexts: (signal: AbortSignal) => DeliveryContext,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: SenderOptions,
@@ -147,11 +145,11 @@ export class OutboxSender {
     const started = performance.now();
     let outcome: Delivery;
     try {
-      const allowPrivate = (spec as { allowPrivateTargets?: boolean }).allowPrivateTargets ?? this.options.allowPrivateTargets;
+      const ctx = this.contexts(AbortSignal.timeout(this.options.deadlineMs + 1_000));
+      const allowPrivate = spec.allowPrivateTargets ?? ctx.policy.allowPrivate;
       outcome = await this.deliver(spec, JSON.parse(row.payload) as NotificationPayload, {
-        policy: { allowPrivate },
-        resolver: this.resolver,
-        signal: AbortSignal.timeout(this.options.deadlineMs + 1_000),
+        ...ctx,
+        policy: { ...ctx.policy, allowPrivate },
         deadlineMs: this.options.deadlineMs,
       });
     } catch (err) {

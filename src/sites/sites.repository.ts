@@ -9,6 +9,8 @@ export interface PageQuery {
 }
 
 export interface SiteFilter extends PageQuery {
+  /** Only these sites (a team member's reach); undefined for all. */
+  siteIds?: ReadonlySet<number> | undefined;
   tag?: string | undefined;
   /** A case-insensitive part of the name. */
   search?: string | undefined;
@@ -16,6 +18,8 @@ export interface SiteFilter extends PageQuery {
 
 export interface MonitorFilter extends PageQuery {
   siteId?: number | undefined;
+  /** Only monitors of these sites (a team member's reach); undefined for all. */
+  siteIds?: ReadonlySet<number> | undefined;
   tag?: string | undefined;
   type?: string | undefined;
   search?: string | undefined;
@@ -49,6 +53,7 @@ export class SitesRepository {
 
   async listSites(filter: SiteFilter): Promise<{ rows: SiteRow[]; total: number }> {
     let query = this.db.selectFrom('sites');
+    if (filter.siteIds) query = query.where('id', 'in', [...filter.siteIds, -1]);
     if (filter.tag) query = query.where('id', 'in', this.db.selectFrom('site_tags').select('site_id').where('tag', '=', filter.tag));
     if (filter.search) query = query.where(nameContains('name', filter.search));
     const [rows, count] = await Promise.all([
@@ -110,12 +115,17 @@ export class SitesRepository {
   }
 
   private monitorsQuery() {
-    return this.db.selectFrom('monitors').innerJoin('sites', 'sites.id', 'monitors.site_id').selectAll('monitors').select(['sites.name as site_name', 'sites.spec as site_spec']);
+    return this.db
+      .selectFrom('monitors')
+      .innerJoin('sites', 'sites.id', 'monitors.site_id')
+      .selectAll('monitors')
+      .select(['sites.name as site_name', 'sites.spec as site_spec']);
   }
 
   async listMonitors(filter: MonitorFilter): Promise<{ rows: MonitorWithSite[]; total: number }> {
     let query = this.db.selectFrom('monitors').innerJoin('sites', 'sites.id', 'monitors.site_id');
     if (filter.siteId !== undefined) query = query.where('monitors.site_id', '=', filter.siteId);
+    if (filter.siteIds) query = query.where('monitors.site_id', 'in', [...filter.siteIds, -1]);
     if (filter.type) query = query.where('monitors.type', '=', filter.type);
     if (filter.search) query = query.where(nameContains('monitors.name', filter.search));
     if (filter.tag) {

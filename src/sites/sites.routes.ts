@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { siteRefOf } from '../accounts/access.js';
+import { accessOf } from '../http/auth.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { toIso } from '../lib/clock.js';
@@ -53,39 +55,53 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
   const site = { tags: ['sites'], security: [{ bearer: [] }] };
   const monitor = { tags: ['monitors'], security: [{ bearer: [] }] };
   const id = jsonSchema(idParams);
+  const reach = async (req: FastifyRequest) => {
+    const visible = await accessOf(req).visibleSites();
+    return visible === 'all' ? undefined : visible;
+  };
+  const siteFor = async (req: FastifyRequest, need: 'read' | 'write') => {
+    const found = await sites.getSite(parseId(req));
+    accessOf(req).require(siteRefOf.site(found), need);
+    return found;
+  };
+  const monitorFor = async (req: FastifyRequest, need: 'read' | 'write') => {
+    const found = await sites.getMonitor(parseId(req));
+    accessOf(req).require(siteRefOf.monitor(found), need);
+    return found;
+  };
 
   app.get(
     '/sites',
     { schema: { ...site, summary: 'List sites', querystring: jsonSchema(siteQuery), response: { 200: jsonSchema(pageOf(siteOut)), ...errors } } },
     async (req) => {
       const q = parseInput(siteQuery, req.query);
-      const page = await sites.listSites({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q });
+      const page = await sites.listSites({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q, siteIds: await reach(req) });
       return { data: page.items.map(showSite), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
     },
   );
   app.post(
     '/sites',
     { schema: { ...site, summary: 'Create a site', body: jsonSchema(siteSchema), response: { 201: jsonSchema(siteOut), ...errors } } },
-    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body))),
+    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, (s) => accessOf(req).require(s, 'write')))),
   );
   app.get('/sites/:id', { schema: { ...site, summary: 'Get a site', params: id, response: { 200: jsonSchema(siteOut), ...errors } } }, async (req) =>
-    showSite(await sites.getSite(parseId(req))),
+    showSite(await siteFor(req, 'read')),
   );
   app.put(
     '/sites/:id',
     { schema: { ...site, summary: 'Replace a site', params: id, body: jsonSchema(siteSchema), response: { 200: jsonSchema(siteOut), ...errors } } },
-    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace')),
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace', (s) => accessOf(req).require(s, 'write'))),
   );
   app.patch(
     '/sites/:id',
     { schema: { ...site, summary: 'Change some fields of a site', params: id, body: patchBody, response: { 200: jsonSchema(siteOut), ...errors } } },
-    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge')),
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge', (s) => accessOf(req).require(s, 'write'))),
   );
   app.delete(
     '/sites/:id',
     { schema: { ...site, summary: 'Delete a site and its monitors', params: id, response: { 204: { type: 'null' }, ...errors } } },
     async (req, reply) => {
-      await sites.deleteSite(parseId(req));
+      await sites.deleteSite((await siteFor(req, 'write')).id);
       return reply.status(204).send();
     },
   );
@@ -95,7 +111,15 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
     { schema: { ...monitor, summary: 'List monitors', querystring: jsonSchema(monitorQuery), response: { 200: jsonSchema(pageOf(monitorOut)), ...errors } } },
     async (req) => {
       const q = parseInput(monitorQuery, req.query);
-      const page = await sites.listMonitors({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q, type: q.type, siteId: q.siteId });
+      const page = await sites.listMonitors({
+        limit: q.limit,
+        afterId: q.cursor,
+        tag: q.tag,
+        search: q.q,
+        type: q.type,
+        siteId: q.siteId,
+        siteIds: await reach(req),
+      });
       return { data: page.items.map(showMonitor), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
     },
   );
@@ -110,12 +134,12 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
         response: { 201: jsonSchema(monitorOut), ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(showMonitor(await sites.createMonitor(parseId(req), req.body))),
+    async (req, reply) => reply.status(201).send(showMonitor(await sites.createMonitor((await siteFor(req, 'write')).id, req.body))),
   );
   app.get(
     '/monitors/:id',
     { schema: { ...monitor, summary: 'Get a monitor', params: id, response: { 200: jsonSchema(monitorOut), ...errors } } },
-    async (req) => showMonitor(await sites.getMonitor(parseId(req))),
+    async (req) => showMonitor(await monitorFor(req, 'read')),
   );
   app.put(
     '/monitors/:id',
@@ -128,18 +152,18 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
         response: { 200: jsonSchema(monitorOut), ...errors },
       },
     },
-    async (req) => showMonitor(await sites.updateMonitor(parseId(req), req.body, 'replace')),
+    async (req) => showMonitor(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'replace')),
   );
   app.patch(
     '/monitors/:id',
     { schema: { ...monitor, summary: 'Change some fields of a monitor', params: id, body: patchBody, response: { 200: jsonSchema(monitorOut), ...errors } } },
-    async (req) => showMonitor(await sites.updateMonitor(parseId(req), req.body, 'merge')),
+    async (req) => showMonitor(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'merge')),
   );
   app.delete(
     '/monitors/:id',
     { schema: { ...monitor, summary: 'Delete a monitor', params: id, response: { 204: { type: 'null' }, ...errors } } },
     async (req, reply) => {
-      await sites.deleteMonitor(parseId(req));
+      await sites.deleteMonitor((await monitorFor(req, 'write')).id);
       return reply.status(204).send();
     },
   );

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { siteRefOf, type SiteRef } from '../accounts/access.js';
 import type { Database, ManagedBy, SiteRow } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalJson, mergePatch } from '../lib/json.js';
-import { mergeSecrets, REDACTED, splitSecrets, type SecretBox } from '../lib/secrets.js';
+import { keepRedactedSecrets, mergeSecrets, redactSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
 import { monitorSchema, monitorSecretFields, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { parseInput } from '../config/validate.js';
 import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteFilter, type SiteWrite } from './sites.repository.js';
@@ -99,31 +100,22 @@ export class SiteCodec {
 
 /** The written form of a monitor (durations as "60s"), with secrets shown as `********`. */
 export function encodeMonitor(spec: MonitorSpec, redact = true): Record<string, unknown> {
-  const { plain, secrets } = splitSecrets(spec, (path) => monitorSecretFields[spec.type](path));
-  const shown = redact ? mergeSecrets(plain, Object.fromEntries(Object.keys(secrets).map((k) => [k, REDACTED]))) : spec;
+  const shown = redact ? redactSecrets(spec, monitorSecretFields[spec.type]) : spec;
   return z.encode(monitorSchema, shown);
 }
 
-/** Where a secret is written back as `********`, the stored secret stays. */
-function keepRedactedSecrets(input: unknown, current: MonitorSpec): unknown {
-  const { secrets } = splitSecrets(current, (path) => monitorSecretFields[current.type](path));
-  const { plain, secrets: given } = splitSecrets(input as object, (path) => monitorSecretFields[current.type](path));
-  const kept = Object.fromEntries(Object.entries(given).map(([path, value]) => [path, value === REDACTED ? (secrets[path] ?? '') : value]));
-  return mergeSecrets(plain, kept);
-}
-
 /** Keeps only the `${VAR}` references whose field still holds the same value. */
-function keepEnvRefs(envRefs: Record<string, string>, before: object, after: object): Record<string, string> {
+export function keepEnvRefs(envRefs: Record<string, string>, before: object, after: object): Record<string, string> {
   const valueAt = (obj: object, path: string) => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], obj);
   return Object.fromEntries(Object.entries(envRefs).filter(([path]) => valueAt(before, path) === valueAt(after, path)));
 }
 
-const managedByFile = (what: string) =>
+export const managedByFile = (what: string) =>
   new AppError('conflict', `${what} is defined in the config file; change it there and run "upkeep apply" (or remove it from the file to manage it here)`, {
     details: [{ path: 'managedBy', message: 'config' }],
   });
 
-const pageOf = <T extends { id: number }>(items: T[], total: number, limit: number): Page<T> => ({
+export const pageOf = <T extends { id: number }>(items: T[], total: number, limit: number): Page<T> => ({
   items,
   total,
   nextCursor: items.length === limit ? String(items.at(-1)!.id) : null,
@@ -156,8 +148,10 @@ export class SitesService {
     return this.codec.siteFromRow(row);
   }
 
-  async createSite(input: unknown): Promise<Site> {
+  /** `authorize` sees the new site before it is written (a team member may only make sites in reach). */
+  async createSite(input: unknown, authorize: (site: SiteRef) => void = () => {}): Promise<Site> {
     const spec = parseInput(siteSchema, input);
+    authorize({ id: 0, name: spec.name, tags: spec.tags });
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       if (await repo.getSiteByName(spec.name)) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
@@ -167,14 +161,16 @@ export class SitesService {
   }
 
   /** Replaces a site's fields (PUT), or merges a JSON merge patch into them (PATCH). */
-  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge'): Promise<Site> {
+  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge', authorize: (site: SiteRef) => void = () => {}): Promise<Site> {
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       const row = await repo.getSite(id);
       if (!row) throw new AppError('not_found', `site ${id} does not exist`);
       const current = this.codec.siteFromRow(row);
+      authorize(siteRefOf.site(current));
       if (current.managedBy === 'config') throw managedByFile(`site "${current.spec.name}"`);
       const spec = parseInput(siteSchema, mode === 'merge' ? mergePatch(z.encode(siteSchema, current.spec), input) : input);
+      authorize({ id, name: spec.name, tags: spec.tags });
       const other = await repo.getSiteByName(spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
       await repo.updateSite(id, this.codec.siteToWrite(spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
@@ -223,7 +219,7 @@ export class SitesService {
       const current = this.codec.monitorFromRow(row);
       if (current.managedBy === 'config') throw managedByFile(`monitor "${current.siteName}/${current.spec.name}"`);
       const written = mode === 'merge' ? mergePatch(encodeMonitor(current.spec), input) : input;
-      const spec = parseInput(monitorSchema, keepRedactedSecrets(written, current.spec));
+      const spec = parseInput(monitorSchema, keepRedactedSecrets(written, current.spec, monitorSecretFields[current.spec.type]));
       const other = await repo.getMonitorByName(current.siteId, spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `site "${current.siteName}" already has a monitor named "${spec.name}"`);
       await repo.updateMonitor(id, this.codec.monitorToWrite(current.siteId, spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());

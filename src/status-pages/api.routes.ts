@@ -1,6 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
+import { siteRefOf } from '../accounts/access.js';
+import { accessOf } from '../http/auth.js';
 import { errorBody, jsonSchema, parseId } from '../http/schema.js';
 import type { ConfigObject, ConfigObjectsService } from '../incidents/config-objects.service.js';
 import { actorOf } from '../incidents/incidents.routes.js';
@@ -13,6 +15,8 @@ import { StatusPagesRepository } from './status-pages.repository.js';
 import { webhookSubscriberSchema, type Subscriptions } from './subscriptions.js';
 import type { StatusDb } from './tables.js';
 import type { IncidentUpdates } from './updates.service.js';
+import type { IncidentsService } from '../incidents/incidents.service.js';
+import type { SitesService } from '../sites/sites.service.js';
 
 export interface ApiDeps {
   service: StatusPagesService;
@@ -20,6 +24,8 @@ export interface ApiDeps {
   templates: ConfigObjectsService<MessageTemplateSpec>;
   subscriptions: Subscriptions;
   db: StatusDb;
+  incidents: IncidentsService;
+  sites: SitesService;
   /** After a change: the public pages read it at once instead of within the second. */
   changed: () => Promise<void>;
 }
@@ -48,8 +54,20 @@ const subscriberParams = z.object({ id: z.coerce.number().int().positive(), subs
 const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody), 409: jsonSchema(errorBody) };
 const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396): fields given replace, null removes.' };
 
-/** Status pages, their subscribers, message templates and incident updates in the API: thin routes over the services. */
-export function statusPagesApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
+/**
+ * Status pages, their subscribers, message templates and incident updates in the API: thin routes
+ * over the services. Pages and templates belong to the whole instance (like channels); an
+ * incident's updates need access to its site, as the incident itself does.
+ */
+export async function statusPagesApiRoutes(api: FastifyInstance, deps: ApiDeps): Promise<void> {
+  await api.register(async (scope) => {
+    scope.addHook('preHandler', async (req) => accessOf(req).requireGlobal(req.method === 'GET' ? 'read' : 'write'));
+    instanceRoutes(scope, deps);
+  });
+  incidentUpdateRoutes(api, deps);
+}
+
+function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const pages = { tags: ['status pages'], security: [{ bearer: [] }] };
   const noContent = { 204: { type: 'null' }, ...errors };
   const after = async <T>(value: T) => {
@@ -110,30 +128,6 @@ export function statusPagesApiRoutes(app: FastifyInstance, deps: ApiDeps): void 
     },
   );
 
-  const incidents = { tags: ['incidents'], security: [{ bearer: [] }] };
-  app.get(
-    '/incidents/:id/updates',
-    { schema: { ...incidents, summary: 'Public status updates of an incident, newest first', response: errors } },
-    async (req) => ({
-      data: (await deps.updates.list(parseId(req))).map(showUpdate),
-    }),
-  );
-  app.post(
-    '/incidents/:id/updates',
-    {
-      schema: {
-        ...incidents,
-        summary: 'Post a public status update (Markdown); subscribers are told; "resolved" resolves the incident',
-        body: jsonSchema(incidentUpdateSchema),
-        response: { 201: { type: 'object' }, ...errors },
-      },
-    },
-    async (req, reply) => {
-      const { update, notified } = await deps.updates.post(parseId(req), req.body, actorOf(req));
-      return reply.status(201).send({ ...showUpdate(update), notified });
-    },
-  );
-
   const templates = { tags: ['status pages'], security: [{ bearer: [] }] };
   const body = jsonSchema(messageTemplateSchema);
   app.get('/message-templates', { schema: { ...templates, summary: 'Reusable messages for incident updates', response: errors } }, async () => ({
@@ -154,4 +148,34 @@ export function statusPagesApiRoutes(app: FastifyInstance, deps: ApiDeps): void 
     await deps.templates.delete(parseId(req));
     return reply.status(204).send();
   });
+}
+
+function incidentUpdateRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  /** The incident of the request, if the caller may see its site (and change things there, for `write`). */
+  const incidentFor = async (req: FastifyRequest, need: 'read' | 'write') => {
+    const incident = await deps.incidents.get(parseId(req));
+    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(incident.site_id)), need);
+    return incident.id;
+  };
+  const incidents = { tags: ['incidents'], security: [{ bearer: [] }] };
+  app.get(
+    '/incidents/:id/updates',
+    { schema: { ...incidents, summary: 'Public status updates of an incident, newest first', response: errors } },
+    async (req) => ({ data: (await deps.updates.list(await incidentFor(req, 'read'))).map(showUpdate) }),
+  );
+  app.post(
+    '/incidents/:id/updates',
+    {
+      schema: {
+        ...incidents,
+        summary: 'Post a public status update (Markdown); subscribers are told; "resolved" resolves the incident',
+        body: jsonSchema(incidentUpdateSchema),
+        response: { 201: { type: 'object' }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { update, notified } = await deps.updates.post(await incidentFor(req, 'write'), req.body, actorOf(req));
+      return reply.status(201).send({ ...showUpdate(update), notified });
+    },
+  );
 }

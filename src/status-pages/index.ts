@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Incidents } from '../incidents/index.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
 import { ConfigObjectsService } from '../incidents/config-objects.service.js';
-import { deliveryContexts } from '../notify/deliver.js';
+import type { DeliveryContext } from '../notify/notification.js';
 import { Attempts, PageAccess } from './access.js';
 import { MaintenanceAnnouncer } from './announcer.js';
 import { statusPagesApiRoutes } from './api.routes.js';
@@ -28,7 +28,7 @@ export interface StatusPages {
   /** Public routes (pages, feeds, badges, subscriptions): no token needed. */
   publicRoutes(app: FastifyInstance): Promise<void>;
   /** Management routes, registered under /api/v1 (bearer token). */
-  apiRoutes(api: FastifyInstance): void;
+  apiRoutes(api: FastifyInstance): Promise<void>;
   /** Custom domains: a request to a page's domain is served from its /status/<slug> routes. */
   rewriteUrl(host: string | undefined, url: string): string;
   start(): Promise<void>;
@@ -47,6 +47,8 @@ export function createStatusPages(
   config: Config,
   engine: MonitoringEngine,
   incidents: Incidents,
+  /** The instance's delivery contexts (network settings, resolver, CA files), shared with the incident outbox. */
+  contexts: (signal?: AbortSignal) => DeliveryContext,
   senderOptions: Partial<SubscriptionSenderOptions> = {},
 ): StatusPages {
   const log = core.logger.child({ component: 'status-pages' });
@@ -65,7 +67,6 @@ export function createStatusPages(
   );
   const access = new PageAccess(core.secrets.derive('status page sessions'), now);
   const attempts = new Attempts(10, now);
-  const contexts = deliveryContexts({ allowPrivate: config.network.allowPrivateTargets, resolvers: config.network.resolvers, deadlineMs: 20_000 });
   const sender = new SubscriptionSender(core.storage.db, config.email, core.secrets, () => contexts(), core.clock, log, {
     ...defaultSubscriptionSender,
     ...senderOptions,
@@ -91,6 +92,7 @@ export function createStatusPages(
     wake: () => sender.wake(),
   });
   const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined };
+  incidents.service.onChanged(() => pages.invalidate());
   engine.results.onCommitted((events) => {
     if (events.length) pages.invalidate();
   });
@@ -117,13 +119,15 @@ export function createStatusPages(
         });
       });
     },
-    apiRoutes(api) {
-      statusPagesApiRoutes(api, {
+    async apiRoutes(api) {
+      await statusPagesApiRoutes(api, {
         service: new StatusPagesService(core.storage.db, core.statusPageCodec, core.clock),
         updates,
         templates: new ConfigObjectsService(core.storage.db, core.clock, 'message-template', messageTemplateSchema, 'message template'),
         subscriptions,
         db: withStatusTables(core.storage.db),
+        incidents: incidents.service,
+        sites: core.sites,
         changed: () => pages.refresh(),
       });
     },

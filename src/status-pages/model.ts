@@ -104,9 +104,9 @@ function indicatorOf(components: readonly ComponentModel[]): Indicator {
   return 'none';
 }
 
-/** The page's monitors an incident touches: through its monitors when monitors opened it, through its site when a person did. */
+/** The page's monitors an incident touches: through its monitors when monitors opened it, through its site otherwise (a person, an audit). */
 export function touchedMonitors(
-  incident: { id: number; origin: 'auto' | 'manual'; site_id: number },
+  incident: { id: number; origin: string; site_id: number },
   links: readonly { incident_id: number; monitor_id: number }[],
   monitors: readonly MonitorWithSite[],
   pageMonitors: ReadonlySet<number>,
@@ -156,11 +156,12 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
   for (const incident of incidents) {
     const own = updates.filter((u) => u.incident_id === incident.id).map((u) => ({ id: u.id, status: u.status, body: u.body, at: u.at }));
     const touched = touchedMonitors(incident, links, monitors, pageMonitors);
-    if (!touched.length || (!own.length && !spec.automaticIncidents)) continue;
+    // Findings of audits are internal until someone writes to the public about them.
+    if (!touched.length || (!own.length && (!spec.automaticIncidents || incident.origin === 'audit'))) continue;
     const resolved = incident.resolved_at !== null;
     shown.push({
       id: incident.id,
-      title: incident.origin === 'manual' ? incident.title : null,
+      title: incident.origin === 'auto' ? null : incident.title,
       impact: impactOf(incident.severity),
       status: resolved ? 'resolved' : (own[0]?.status ?? 'investigating'),
       startedAt: incident.opened_at,

@@ -73,7 +73,7 @@ export class IncidentUpdates {
           if (!components.length) continue;
           const model: IncidentModel = {
             id: incidentId,
-            title: incident.origin === 'manual' ? incident.title : null,
+            title: incident.origin === 'auto' ? null : incident.title,
             impact: incident.severity === 'critical' ? 'critical' : incident.severity === 'minor' ? 'minor' : 'major',
             status,
             startedAt: incident.opened_at,

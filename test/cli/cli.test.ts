@@ -10,7 +10,8 @@ const secret = { UPKEEP_WEBHOOK_SECRET: 'a-secret-of-enough-length' };
 const dir = tempDir();
 afterAll(() => dir.cleanup());
 
-describe('upkeep CLI', () => {
+// Each test starts the real CLI several times; on a loaded 2-core machine one start can take seconds.
+describe('upkeep CLI', { timeout: 120_000 }, () => {
   it('validates the bundled example', async () => {
     const res = await runCli(['validate', '--config', 'examples/upkeep.yaml'], { env: secret });
     expect(res.stdout).toContain('examples/upkeep.yaml is valid: 1 site(s), 3 monitor(s), 1 channel(s)');
@@ -111,10 +112,11 @@ describe('upkeep CLI', () => {
   });
 
   it('has help with examples on every command', async () => {
-    for (const cmd of [['start'], ['check', 'x'], ['validate'], ['apply'], ['export'], ['schema'], ['migrate'], ['token', 'create'], ['user', 'create']]) {
-      const res = await runCli([...cmd, '--help']);
-      expect(res.stdout, cmd.join(' ')).toContain('Examples:');
+    const commands = [['start'], ['check', 'x'], ['validate'], ['apply'], ['export'], ['schema'], ['migrate'], ['token', 'create'], ['user', 'create']];
+    const answers = await Promise.all(commands.map((cmd) => runCli([...cmd, '--help'])));
+    answers.forEach((res, i) => {
+      expect(res.stdout, commands[i]!.join(' ')).toContain('Examples:');
       expect(res.code).toBe(0);
-    }
+    });
   });
 });

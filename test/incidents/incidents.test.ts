@@ -36,7 +36,8 @@ async function scenario(yaml: string) {
   };
 }
 
-const monitor = (name: string, path: string) => `      - { name: ${name}, type: http, url: "${target.url(path)}", interval: 1s, retryInterval: 1s, timeout: 1s }\n`;
+const monitor = (name: string, path: string) =>
+  `      - { name: ${name}, type: http, url: "${target.url(path)}", interval: 1s, retryInterval: 1s, timeout: 1s }\n`;
 
 describe('incidents end to end', () => {
   it('a target breaks: one incident, an email and a signed webhook; it recovers: recovery messages and a resolved incident with durations', async () => {
@@ -61,7 +62,11 @@ channels:
       expect(opened.signed).toBe(true);
       expect(Math.abs(Number(opened.headers['x-upkeep-timestamp']) * 1000 - Date.parse(opened.body.sentAt as string))).toBeLessThan(1_000);
       expect(opened.headers['idempotency-key']).toBe(opened.body.notificationId);
-      expect(opened.body).toMatchObject({ dedupKey: `upkeep-incident-${opened.body.incident.id}`, incident: { title: 'Home is down', status: 'open', runbook: 'https://wiki.test/shop-down' }, site: { name: 'Shop' } });
+      expect(opened.body).toMatchObject({
+        dedupKey: `upkeep-incident-${opened.body.incident.id}`,
+        incident: { title: 'Home is down', status: 'open', runbook: 'https://wiki.test/shop-down' },
+        site: { name: 'Shop' },
+      });
       expect(opened.body.incident.acknowledgeUrl).toMatch(/^http:\/\/upkeep\.test\/ack\/[\w.-]{30,70}$/);
       const mail = await until('the email', () => smtp.mails[0], 10_000);
       expect(mail.to).toEqual(['ops@shop.test']);
@@ -78,7 +83,12 @@ channels:
       const [incident] = await s.incidents();
       expect(incident).toMatchObject({ status: 'resolved' });
       expect(incident!.resolved_at! - incident!.opened_at).toBeGreaterThanOrEqual(2_000);
-      const details = (await s.server.app.inject({ url: `/api/v1/incidents/${incident!.id}`, headers: { authorization: `Bearer ${(await s.core.accounts.createToken({ name: 't', scope: 'read' })).token}` } })).json();
+      const details = (
+        await s.server.app.inject({
+          url: `/api/v1/incidents/${incident!.id}`,
+          headers: { authorization: `Bearer ${(await s.core.accounts.createToken({ name: 't', scope: 'read' })).token}` },
+        })
+      ).json();
       expect(details.durations.toResolve).toBeGreaterThanOrEqual(2);
       expect(details.timeline.map((t: { kind: string }) => t.kind)).toEqual(['opened', 'recovered', 'resolved']);
     } finally {
@@ -106,10 +116,14 @@ channels:
       broken.add('/together-1');
       broken.add('/together-2');
       await until('both channels to hear', () => a.messages.length && b.messages.length, 15_000);
-      await until('both monitors in the incident', async () => {
-        const [incident] = await s.incidents();
-        return incident && (await s.server.incidents.service.details(incident.id)).monitors.length === 2;
-      }, 5_000);
+      await until(
+        'both monitors in the incident',
+        async () => {
+          const [incident] = await s.incidents();
+          return incident && (await s.server.incidents.service.details(incident.id)).monitors.length === 2;
+        },
+        5_000,
+      );
       await new Promise((r) => setTimeout(r, 2_500));
       expect((await s.incidents()).length).toBe(1);
       for (const hook of [a, b]) {
@@ -151,9 +165,19 @@ channels:
       expect(gaps[1]!).toBeGreaterThan(gaps[0]!);
       expect(gaps[2]!).toBeGreaterThan(gaps[1]!);
       const incident = (await s.incidents())[0]!;
-      const log = (await s.server.app.inject({ url: `/api/v1/incidents/${incident.id}/notifications`, headers: { authorization: `Bearer ${(await s.core.accounts.createToken({ name: 't', scope: 'read' })).token}` } })).json();
+      const log = (
+        await s.server.app.inject({
+          url: `/api/v1/incidents/${incident.id}/notifications`,
+          headers: { authorization: `Bearer ${(await s.core.accounts.createToken({ name: 't', scope: 'read' })).token}` },
+        })
+      ).json();
       expect(log.data[0]).toMatchObject({ channel: 'hook', status: 'delivered' });
-      expect(log.data[0].attempts.map((a: { ok: boolean; statusCode: number }) => `${a.ok}:${a.statusCode}`)).toEqual(['false:503', 'false:503', 'false:503', 'true:200']);
+      expect(log.data[0].attempts.map((a: { ok: boolean; statusCode: number }) => `${a.ok}:${a.statusCode}`)).toEqual([
+        'false:503',
+        'false:503',
+        'false:503',
+        'true:200',
+      ]);
     } finally {
       broken.delete('/retry');
       await s.close();
@@ -195,7 +219,11 @@ channels:
 
       // Another site's incident, acknowledged from the link in its first message before step 2 is due.
       broken.add('/escalate-3');
-      const other = await until('the second incident', () => first.messages.find((m) => m.body.event === 'incident.opened' && m.body.incident.id !== opened.body.incident.id), 10_000);
+      const other = await until(
+        'the second incident',
+        () => first.messages.find((m) => m.body.event === 'incident.opened' && m.body.incident.id !== opened.body.incident.id),
+        10_000,
+      );
       const path = new URL(other.body.incident.acknowledgeUrl!).pathname;
       const page = await s.server.app.inject(path);
       expect(page.statusCode).toBe(200);
@@ -208,17 +236,30 @@ channels:
       const reused = await s.server.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
       expect(reused.statusCode).toBe(409);
       expect(reused.body).toContain('was used already');
-      const forged = await s.server.app.inject({ method: 'POST', url: `${path.slice(0, -3)}abc`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+      const forged = await s.server.app.inject({
+        method: 'POST',
+        url: `${path.slice(0, -3)}abc`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: '',
+      });
       expect(forged.statusCode).toBe(400);
       expect(forged.body).toContain('not genuine');
       const expiredToken = new AckLinks(s.core.secrets.derive('acknowledge links')).sign(other.body.incident.id, Date.now() - 1);
-      const expired = await s.server.app.inject({ method: 'POST', url: `/ack/${expiredToken}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' });
+      const expired = await s.server.app.inject({
+        method: 'POST',
+        url: `/ack/${expiredToken}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: '',
+      });
       expect(expired.statusCode).toBe(400);
       expect(expired.body).toContain('has expired');
       await new Promise((r) => setTimeout(r, 4_000));
       // Step 2 never came for the acknowledged incident; those told so far heard of the acknowledgement.
       expect(second.messages.filter((m) => m.body.incident.id === other.body.incident.id)).toEqual([]);
-      expect(first.messages.filter((m) => m.body.incident.id === other.body.incident.id).map((m) => m.body.event)).toEqual(['incident.opened', 'incident.acknowledged']);
+      expect(first.messages.filter((m) => m.body.incident.id === other.body.incident.id).map((m) => m.body.event)).toEqual([
+        'incident.opened',
+        'incident.acknowledged',
+      ]);
     } finally {
       broken.delete('/escalate');
       broken.delete('/escalate-3');

@@ -57,9 +57,13 @@ describe('a weekly maintenance window, Sunday 02:00–03:00 Europe/Stockholm', (
     ['after the spring change (02:30 CEST)', '2026-04-05T00:30:00Z'],
     ['before the autumn change (02:30 CEST)', '2026-10-18T00:30:00Z'],
     ['after the autumn change (02:30 CET)', '2026-11-01T01:30:00Z'],
-  ])('suppresses alerts %s', async (_when, at) => {
-    expect(await runAt(at)).toEqual({ status: 'maintenance', messages: 0, incidents: 0 });
-  }, 20_000);
+  ])(
+    'suppresses alerts %s',
+    async (_when, at) => {
+      expect(await runAt(at)).toEqual({ status: 'maintenance', messages: 0, incidents: 0 });
+    },
+    20_000,
+  );
 
   it('alerts an hour later, when the window is over (03:30 CEST)', async () => {
     const outcome = await runAt('2026-04-05T01:30:00Z');

@@ -36,7 +36,7 @@ describe('slack', () => {
     // A mention or link in data cannot become one: Slack reads only <…> as markup.
     expect(body.blocks[1].text.text).toContain('&lt;!channel&gt;');
     expect(body.blocks[1].text.text).not.toContain('<!channel>');
-    expect(body.blocks[2].elements.map((e: any) => [e.text.text, e.url])).toEqual([
+    expect(body.blocks[2].elements.map((e: { text: { text: string }; url: string }) => [e.text.text, e.url])).toEqual([
       ['Acknowledge', 'https://upkeep.example.com/ack/6f1c2e9a'],
       ['Open incident', 'https://upkeep.example.com/incidents/42'],
     ]);
@@ -83,7 +83,7 @@ describe('teams', () => {
     expect(attachment.contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(attachment.content).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
     expect(attachment.content.body[0]).toMatchObject({ type: 'TextBlock', text: '🔴 Example shop is down', weight: 'Bolder', color: 'Attention' });
-    expect(attachment.content.body.map((b: any) => b.text)).toContain('Site: Example shop (https://shop.example.com)');
+    expect(attachment.content.body.map((b: { text: string }) => b.text)).toContain('Site: Example shop (https://shop.example.com)');
     expect(attachment.content.actions).toContainEqual({ type: 'Action.OpenUrl', title: 'Acknowledge', url: 'https://upkeep.example.com/ack/6f1c2e9a' });
   });
 
@@ -93,7 +93,9 @@ describe('teams', () => {
     expect(body).toMatchObject({ '@type': 'MessageCard', '@context': 'https://schema.org/extensions', themeColor: '2DA44E' });
     expect(body.title).toBe('✅ Resolved: Example shop is down');
     // Resolved: no acknowledge button any more.
-    expect(body.potentialAction).toEqual([{ '@type': 'OpenUri', name: 'Open incident', targets: [{ os: 'default', uri: 'https://upkeep.example.com/incidents/42' }] }]);
+    expect(body.potentialAction).toEqual([
+      { '@type': 'OpenUri', name: 'Open incident', targets: [{ os: 'default', uri: 'https://upkeep.example.com/incidents/42' }] },
+    ]);
   });
 });
 

@@ -120,7 +120,14 @@ describe('pagerduty', () => {
       routing_key: ROUTING,
       event_action: 'trigger',
       dedup_key: 'upkeep-incident-42',
-      payload: { summary: '🔴 Example shop is down', source: 'shop.example.com', severity: 'error', group: 'Example shop', component: 'Home page', class: 'http' },
+      payload: {
+        summary: '🔴 Example shop is down',
+        source: 'shop.example.com',
+        severity: 'error',
+        group: 'Example shop',
+        component: 'Home page',
+        class: 'http',
+      },
       client: 'Upkeep',
       client_url: 'https://upkeep.example.com/incidents/42',
     });
@@ -147,7 +154,11 @@ describe('pagerduty', () => {
       retryable: false,
       message: 'pagerduty answered 400: Event object is invalid: Length of summary is too long',
     });
-    mock.answer(() => ({ status: 429, headers: { 'retry-after': '30' }, body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly.' } }));
+    mock.answer(() => ({
+      status: 429,
+      headers: { 'retry-after': '30' },
+      body: { status: 'throttle event', message: 'Requests for this service are arriving too quickly.' },
+    }));
     expect(await deliver(channel(), payload('incident.opened'), testContext())).toMatchObject({ retryable: true, retryAfterMs: 30_000, status: 429 });
   });
 });

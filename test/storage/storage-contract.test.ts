@@ -129,12 +129,9 @@ maintenance:
   - { name: Sunday patching, cron: "0 2 * * 0", duration: 1h, timezone: Europe/Stockholm, sites: [Example shop] }
 `;
     const plan = await core.sync.apply(config(yaml), { dryRun: false });
-    expect(plan.items.filter((i) => ['escalation', 'contact', 'rotation', 'maintenance'].includes(i.kind)).map((i) => `${i.action} ${i.kind} ${i.key}`)).toEqual([
-      'create escalation Default',
-      'create contact Alice',
-      'create rotation Primary',
-      'create maintenance Sunday patching',
-    ]);
+    expect(
+      plan.items.filter((i) => ['escalation', 'contact', 'rotation', 'maintenance'].includes(i.kind)).map((i) => `${i.action} ${i.kind} ${i.key}`),
+    ).toEqual(['create escalation Default', 'create contact Alice', 'create rotation Primary', 'create maintenance Sunday patching']);
     const exported = await core.exportConfig({ includeSecrets: false });
     expect(exported.yaml).toContain('Sunday patching');
     expect((await core.sync.apply(config(exported.yaml), { dryRun: true })).items).toEqual([]);

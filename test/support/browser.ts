@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { BASE_FLAGS } from '../../src/audits/browser/chromium.js';
 
 /** Debian's Chromium, never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -20,7 +21,7 @@ if (chromiumSkipReason && process.env.CI) throw new Error(`CI is set but ${CHROM
 if (chromiumSkipReason) console.warn(chromiumSkipReason);
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumFlags });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: BASE_FLAGS });
 }
 
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;

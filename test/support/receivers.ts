@@ -6,7 +6,12 @@ import { SMTPServer } from 'smtp-server';
 export interface WebhookMessage {
   at: number;
   headers: IncomingMessage['headers'];
-  body: Record<string, unknown> & { event: string; notificationId: string; dedupKey: string; incident: { id: number; status: string; title: string; acknowledgeUrl: string | null } };
+  body: Record<string, unknown> & {
+    event: string;
+    notificationId: string;
+    dedupKey: string;
+    incident: { id: number; status: string; title: string; acknowledgeUrl: string | null };
+  };
   /** Whether X-Upkeep-Signature is the HMAC-SHA256 of the raw body with the secret. */
   signed: boolean;
 }
@@ -24,7 +29,12 @@ export async function webhookReceiver(secret: string, respond: (n: number, res: 
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const expected = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-      messages.push({ at: Date.now(), headers: req.headers, body: JSON.parse(raw) as WebhookMessage['body'], signed: req.headers['x-upkeep-signature'] === expected });
+      messages.push({
+        at: Date.now(),
+        headers: req.headers,
+        body: JSON.parse(raw) as WebhookMessage['body'],
+        signed: req.headers['x-upkeep-signature'] === expected,
+      });
       if (respond(n++, res) === true) return;
       res.writeHead(200).end('ok');
     });
@@ -53,7 +63,11 @@ export async function smtpReceiver() {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
         callback();
       });
     },

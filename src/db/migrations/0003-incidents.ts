@@ -25,6 +25,8 @@ export async function up(db: Kysely<unknown>, { id, key, bigint }: MigrationCont
     .addColumn('next_reminder_at', bigint)
     /** JSON: impact, rootCause, followUps. */
     .addColumn('postmortem', 'text')
+    /** JSON: what opened an incident other than monitors, e.g. { audit, findings } for an audit's regressions. */
+    .addColumn('source', 'text')
     .addColumn('updated_at', bigint, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('incidents_site_status').on('incidents').columns(['site_id', 'status']).execute();

@@ -51,7 +51,8 @@ export function providerError(res: HttpResult): string {
       const value = json[key];
       if (typeof value === 'string') parts.push(value);
       else if (Array.isArray(value)) parts.push(value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('; '));
-      else if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string') parts.push((value as { message: string }).message);
+      else if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string')
+        parts.push((value as { message: string }).message);
     }
     if (parts.length) return [...new Set(parts)].join(': ').slice(0, 500);
   }

@@ -1,0 +1,118 @@
+import type { Kysely } from 'kysely';
+import type { Database, Role, TokenScope } from '../db/types.js';
+import { AppError } from '../lib/errors.js';
+
+const rank: Record<Role, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
+
+/** A team's reach: sites carrying one of its tags, or named. */
+export interface TeamScope {
+  teamId: number;
+  role: Role;
+  tags: string[];
+  sites: string[];
+}
+
+/** Who is calling, resolved from a session cookie or an API token. */
+export interface Principal {
+  kind: 'session' | 'token';
+  userId: number | null;
+  /** For the activity log and timelines: "alice@shop.test", "API token #3 (ci)". */
+  label: string;
+  /** The global role. Owners and admins see everything; others see everything only without teams. */
+  role: Role;
+  teams: TeamScope[];
+  /** A read token may only read, whatever its user may do. */
+  scope: TokenScope;
+  tokenId?: number;
+  session?: { id: string; csrf: string };
+}
+
+export interface SiteRef {
+  id: number;
+  name: string;
+  tags: readonly string[];
+}
+
+/**
+ * What a principal may do. Global principals (owners, admins, and users without teams) act on
+ * every site with their role; team members act only on their teams' sites, with their role in the
+ * team. Objects out of reach answer 404, so their existence is not confirmed.
+ */
+export class Access {
+  private visible: Promise<Set<number> | 'all'> | undefined;
+
+  constructor(
+    readonly principal: Principal,
+    private readonly db: Kysely<Database>,
+  ) {}
+
+  get global(): boolean {
+    return rank[this.principal.role] >= rank.admin || this.principal.teams.length === 0;
+  }
+
+  get isAdmin(): boolean {
+    return rank[this.principal.role] >= rank.admin;
+  }
+
+  /** The role on one site, or null when it is out of reach. */
+  roleOn(site: SiteRef): Role | null {
+    if (this.global) return this.principal.role;
+    let best: Role | null = null;
+    for (const t of this.principal.teams) {
+      if (t.sites.includes(site.name) || t.tags.some((tag) => site.tags.includes(tag))) best = !best || rank[t.role] > rank[best] ? t.role : best;
+    }
+    return best;
+  }
+
+  /** The ids of the sites in reach ('all' for global principals), for filtering lists. */
+  visibleSites(): Promise<Set<number> | 'all'> {
+    if (this.global) return Promise.resolve('all');
+    this.visible ??= this.db
+      .selectFrom('sites')
+      .select(['id', 'name', 'spec'])
+      .execute()
+      .then(
+        (rows) =>
+          new Set(rows.filter((r) => this.roleOn({ id: r.id, name: r.name, tags: (JSON.parse(r.spec) as { tags?: string[] }).tags ?? [] })).map((r) => r.id)),
+      );
+    return this.visible;
+  }
+
+  /** Throws 404 when the site is out of reach, 403 when it may be read but not changed. */
+  require(site: SiteRef, need: 'read' | 'write'): void {
+    const role = this.roleOn(site);
+    if (!role) throw new AppError('not_found', `site ${site.id} does not exist`);
+    if (need === 'write') this.requireWriter(role);
+  }
+
+  /** Instance-wide objects (channels, maintenance, escalation): global principals only; writing needs editor. */
+  requireGlobal(need: 'read' | 'write'): void {
+    if (!this.global) throw new AppError('forbidden', 'this belongs to the whole instance; your account is limited to your team’s sites');
+    if (need === 'write') this.requireWriter(this.principal.role);
+  }
+
+  /** Whether the principal may change anything at all (an editor somewhere, with a write token). */
+  requireSomeWrite(): void {
+    const best = Math.max(rank[this.global ? this.principal.role : 'viewer'], ...this.principal.teams.map((t) => rank[t.role]));
+    this.requireWriter(Object.entries(rank).find(([, r]) => r === best)![0] as Role);
+  }
+
+  /** Users, teams, the activity log: admins and owners. */
+  requireAdmin(): void {
+    if (!this.isAdmin) throw new AppError('forbidden', 'only admins and owners may do this');
+    if (this.principal.scope === 'read') throw new AppError('forbidden', 'this API token may only read');
+  }
+
+  private requireWriter(role: Role): void {
+    if (this.principal.scope === 'read') throw new AppError('forbidden', 'this API token may only read; make a token with scope write to change things');
+    if (rank[role] < rank.editor) throw new AppError('forbidden', 'viewers may look but not change things');
+  }
+}
+
+export const roleRank = rank;
+
+/** The site a site or monitor belongs to, as access sees it. */
+export const siteRefOf = {
+  site: (site: { id: number; spec: { name: string; tags: readonly string[] } }): SiteRef => ({ id: site.id, name: site.spec.name, tags: site.spec.tags }),
+  monitor: (m: { siteId: number; siteName: string; siteTags: readonly string[] }): SiteRef => ({ id: m.siteId, name: m.siteName, tags: m.siteTags }),
+};
