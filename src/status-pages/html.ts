@@ -99,6 +99,7 @@ export function renderPage(model: PageModel, links: PageLinks): string {
       email: tr.t('email'),
       subscribeButton: tr.t('subscribeButton'),
       calendar: tr.t('calendar'),
+      someComponents: tr.t('someComponents'),
     },
     hasActive: model.active.length > 0,
     active: model.active.map((i) => incidentView(i, tr)),

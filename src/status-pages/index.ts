@@ -106,9 +106,15 @@ export function createStatusPages(
     async publicRoutes(app) {
       await app.register(async (scope) => {
         // Forms post url-encoded bodies; only these routes read them.
-        scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) =>
-          done(null, Object.fromEntries(new URLSearchParams(body as string))),
-        );
+        scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_req, body, done) => {
+          // A field sent more than once (checked components) becomes a list.
+          const form: Record<string, string | string[]> = {};
+          for (const [key, value] of new URLSearchParams(body as string)) {
+            const seen = form[key];
+            form[key] = seen === undefined ? value : [seen, value].flat();
+          }
+          done(null, form);
+        });
         publicRoutes(scope, publicDeps);
         subscribeRoutes(scope, { ...publicDeps, subscriptions });
         badgeRoutes(scope, {

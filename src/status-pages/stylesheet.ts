@@ -23,6 +23,7 @@ ol.bars li:hover{opacity:.7}ol.bars .n{background:#d0d7de}ol.bars .m{background:
 article{border-left:4px solid var(--line);padding-left:1rem;margin:0 0 1.25rem}article.k-minor{border-color:#d4a72c}article.k-major{border-color:#f97316}article.k-critical{border-color:#d92d20}article.k-maintenance{border-color:var(--maint)}
 article h3{font-size:1.05rem}.u{margin:.5rem 0 0}.u>strong{margin-right:.5rem}.u p{margin:.25rem 0}time{color:var(--muted);font-size:.85rem}
 form.sub{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}label{display:block;font-size:.9rem;font-weight:600}input{font:inherit;padding:.45rem .6rem;border:1px solid #6e7781;border-radius:6px;min-width:16rem}
+details{flex-basis:100%}summary{cursor:pointer}label.pick{font-weight:400;display:flex;gap:.5rem;align-items:center}label.pick input{min-width:0}
 button{font:inherit;font-weight:600;padding:.45rem 1rem;border:0;border-radius:6px;background:#1f2328;color:#fff;cursor:pointer}
 footer{color:var(--muted);font-size:.85rem;padding:2rem 0}footer a{margin-right:1rem}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}`;
 

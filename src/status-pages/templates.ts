@@ -17,7 +17,7 @@ export const pageTemplate = `${head}<link rel="alternate" type="application/rss+
 {{#components}}<li><div class="row"><h3>{{name}}</h3><span class="st s-{{status}}">{{statusText}}</span></div>{{#description}}<p class="muted">{{description}}</p>{{/description}}<ol class="bars" aria-hidden="true">{{#days}}<li{{#c}} class={{c}}{{/c}} title="{{t}}">{{/days}}</ol><p class="range"><span>{{from}}</span><span>{{uptime}}</span><span>{{to}}</span></p></li>
 {{/components}}</ul></section>
 <section aria-labelledby="h-past"><h2 id="h-past">{{t.pastIncidents}}</h2>{{#past}}${incident}{{/past}}{{^past}}<p class="muted">{{noPast}}</p>{{/past}}</section>
-{{#subscribe}}<section aria-labelledby="h-sub" class="card"><h2 id="h-sub">{{t.subscribe}}</h2><form class="sub" method="post" action="{{subscribe}}"><div><label for="email">{{t.email}}</label><input id="email" name="email" type="email" required autocomplete="email"></div><button type="submit">{{t.subscribeButton}}</button></form></section>{{/subscribe}}
+{{#subscribe}}<section aria-labelledby="h-sub" class="card"><h2 id="h-sub">{{t.subscribe}}</h2><form class="sub" method="post" action="{{subscribe}}"><div><label for="email">{{t.email}}</label><input id="email" name="email" type="email" required autocomplete="email"></div><button type="submit">{{t.subscribeButton}}</button><details><summary>{{t.someComponents}}</summary>{{#components}}<label class="pick"><input type="checkbox" name="components" value="{{name}}"> {{name}}</label>{{/components}}</details></form></section>{{/subscribe}}
 </main><footer class="w"><p>{{updated}}</p><p><a href="{{links.rss}}">RSS</a><a href="{{links.atom}}">Atom</a><a href="{{links.ics}}">{{t.calendar}}</a><a href="{{links.json}}">JSON</a></p></footer></body></html>
 `;
 

@@ -70,6 +70,27 @@ const local = (link: string | undefined) => (link ? `${base}${new URL(link).path
 
 describe('email subscriptions against a real SMTP server', () => {
   it('subscribe → confirm → an incident update arrives by email → one-click unsubscribe → no more mail', async () => {
+    const page = await (await fetch(`${base}/status/acme`)).text();
+    expect(page).toContain('<input type="checkbox" name="components" value="Search"> Search');
+    const picky = new URLSearchParams([
+      ['email', 'picky@example.test'],
+      ['components', 'Search'],
+      ['components', 'Blog'],
+    ]);
+    expect(
+      (
+        await fetch(`${base}/status/acme/subscribe`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: picky.toString(),
+        })
+      ).status,
+    ).toBe(200);
+    const subscribers = (await server.app.inject({ url: '/api/v1/status-pages/1/subscribers', headers: auth })).json<{ data: object[] }>().data;
+    expect(subscribers).toMatchObject([{ type: 'email', address: 'picky@example.test', components: ['Search', 'Blog'], confirmed: false }]);
+    await until('the first confirmation email', () => smtp.mails[0], 10_000);
+    smtp.mails.length = 0;
+
     const subscribed = await fetch(`${base}/status/acme/subscribe`, form({ email: 'Reader@Example.test' }));
     expect(subscribed.status).toBe(200);
     expect(await subscribed.text()).toContain('Check your inbox');
