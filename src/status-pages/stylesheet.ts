@@ -11,7 +11,7 @@ const BASE = `:root{--brand:#0969da;--bg:#f6f7f9;--fg:#1f2328;--muted:#57606a;--
 a{color:#0550ae}a:focus,button:focus,input:focus{outline:3px solid var(--brand);outline-offset:2px}
 .w{max-width:52rem;margin:0 auto;padding:1rem}header.top{border-top:6px solid var(--brand);background:var(--card);border-bottom:1px solid var(--line)}
 header.top .w{display:flex;align-items:center;gap:1rem}header img{max-height:48px;max-width:12rem}h1{font-size:1.5rem;margin:.5rem 0}
-h2{font-size:1.2rem;margin:2rem 0 .75rem}h3{font-size:1rem;margin:0}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;margin:0 0 1rem}
+h2{font-size:1.2rem;margin:2rem 0 .75rem}.card>h2{margin-top:0}h3{font-size:1rem;margin:0}.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1rem;margin:0 0 1rem}
 .banner{border-radius:8px;padding:1rem 1.25rem;color:#fff;font-weight:600;font-size:1.15rem;margin:1.5rem 0}.i-none{background:var(--ok)}.i-minor{background:var(--minor)}
 .i-major{background:var(--partial)}.i-critical{background:var(--major)}.i-maintenance{background:var(--maint)}
 ul.cs{list-style:none;margin:0;padding:0 1rem}ul.cs>li{padding:.75rem 0;border-top:1px solid var(--line)}ul.cs>li:first-child{border-top:0}

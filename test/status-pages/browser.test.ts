@@ -39,6 +39,8 @@ describe.skipIf(chromiumSkipReason)('a status page in Debian Chromium', () => {
       `      - { name: ${name}, type: http, url: "${target.url(path)}", interval: 1s, retryInterval: 1s, timeout: 1s }`;
     const loaded = config(`
 incidents: { groupWait: 0s }
+# Shows the subscription form (nobody subscribes here, so nothing is sent).
+email: { from: status@acme.test, smtp: { host: 127.0.0.1, port: 9, security: none } }
 sites:
   - name: Shop
     monitors:
@@ -150,7 +152,8 @@ statusPages:
     const response = await page.goto(url);
     expect(response!.headers()['content-security-policy']).not.toMatch(/script-src/);
     expect(await page.locator('script').count()).toBe(0);
-    expect(await page.locator('h2').allTextContents()).toEqual(['Current incidents', 'Scheduled maintenance', 'Components', 'Past incidents']);
+    expect(await page.locator('h2').allTextContents()).toEqual(['Current incidents', 'Scheduled maintenance', 'Components', 'Past incidents', 'Get updates by email']);
+    expect(await page.locator('form input[name="components"]').count()).toBe(4);
     await context.close();
   });
 });
