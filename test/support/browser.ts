@@ -5,15 +5,6 @@ import { BASE_FLAGS } from '../../src/audits/browser/chromium.js';
 
 /** Debian's Chromium, never a downloaded browser. */
 export const CHROMIUM = '/usr/bin/chromium';
-export const chromiumFlags = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** Without Chromium the browser suites are skipped, and say so; with CI set its absence is a failure (.ci/run installs it). */
 export const chromiumSkipReason = existsSync(CHROMIUM) ? undefined : `browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`;
