@@ -34,8 +34,7 @@ export function badgeSvg({ label, message, color }: Badge): string {
 
 const statusColors: Record<string, string> = { up: '2da44e', degraded: 'd4a72c', down: 'd92d20', maintenance: '1d4ed8', paused: '8c959f', pending: '8c959f' };
 
-export const badgeKinds = ['status', 'uptime', 'response'] as const;
-type BadgeKind = (typeof badgeKinds)[number];
+type BadgeKind = 'status' | 'uptime' | 'response';
 
 export interface BadgeSources {
   isPublic(monitorId: number): boolean;

@@ -92,8 +92,6 @@ export const statusPageSchema = z
   });
 
 export type StatusPageSpec = z.output<typeof statusPageSchema>;
-export type StatusPageInput = z.input<typeof statusPageSchema>;
-export type ComponentSpec = z.output<typeof componentSchema>;
 
 /** The password is the one secret of a page: sealed at rest, `********` in answers, a variable in exports. */
 export const statusPageSecretFields = (path: readonly string[]) => path.length === 2 && path[0] === 'access' && path[1] === 'password';
