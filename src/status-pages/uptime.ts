@@ -34,6 +34,7 @@ export function localDays(now: number, days: number, timezone: string): number[]
  */
 export class DailyUptime {
   private readonly settled = new Map<string, DayCounts>();
+  private pruned = 0;
 
   constructor(
     private readonly summary: SummaryFn,
@@ -43,6 +44,7 @@ export class DailyUptime {
 
   /** Counts for each day of `starts` (day i spans starts[i] to starts[i + 1]; the last runs to `now`). */
   async days(monitorId: number, starts: readonly number[], now: number): Promise<DayCounts[]> {
+    this.forgetOld(now);
     const out: DayCounts[] = [];
     for (let i = 0; i < starts.length; i++) {
       const from = starts[i]!;
@@ -61,11 +63,10 @@ export class DailyUptime {
     return out;
   }
 
-  /** Drops what is kept for monitors no longer shown, and days that fell out of every window. */
-  prune(keep: (monitorId: number, dayStart: number) => boolean): void {
-    for (const key of this.settled.keys()) {
-      const [id, from] = key.split(':').map(Number) as [number, number];
-      if (!keep(id, from)) this.settled.delete(key);
-    }
+  /** Once a day, forgets days older than any page shows (92 days covers every time zone). */
+  private forgetOld(now: number): void {
+    if (now - this.pruned < DAY) return;
+    this.pruned = now;
+    for (const key of this.settled.keys()) if (Number(key.split(':')[1]) < now - 92 * DAY) this.settled.delete(key);
   }
 }
