@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../lib/errors.js';
+import { AppError, isAppError } from '../lib/errors.js';
 import { renderMessage, translatorOf, type MessagePage } from './html.js';
 import { pageCsp, resolvePage, type PageRequest, type PublicDeps } from './public.routes.js';
 import type { Subscriptions } from './subscriptions.js';
@@ -25,7 +25,14 @@ export function subscribeRoutes(app: FastifyInstance, deps: PublicDeps & { subsc
     const at = resolvePage(req, deps, 'strict');
     const tr = translatorOf(at.page.spec);
     if (!deps.attempts.allow(`subscribe ${req.ip}`)) throw new AppError('rate_limited', 'too many subscriptions from this address; try again in a minute');
-    await deps.subscriptions.subscribe(at.page, req.body ?? {}, at.url);
+    try {
+      await deps.subscriptions.subscribe(at.page, req.body ?? {}, at.url);
+    } catch (err) {
+      // A mistyped address is shown on a page like the others, not as JSON to someone using a form.
+      if (isAppError(err) && err.code === 'invalid_input')
+        return page(reply, at, 400, { heading: tr.t('subscribe'), message: err.message, back: { href: at.base || '/', label: tr.t('back') } });
+      throw err;
+    }
     return page(reply, at, 200, { heading: tr.t('subscribe'), message: tr.t('checkInbox'), back: { href: at.base || '/', label: tr.t('back') } });
   });
 

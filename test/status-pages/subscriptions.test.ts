@@ -93,6 +93,9 @@ messageTemplates:
       await until('the first confirmation email', () => smtp.mails[0], 10_000);
       smtp.mails.length = 0;
 
+      const typo = await fetch(`${base}/status/acme/subscribe`, form({ email: 'reader at example' }));
+      expect(typo.status).toBe(400);
+      expect(await typo.text()).toContain('<p role="status">email: expected an email address like &quot;name@example.com&quot;</p>');
       const subscribed = await fetch(`${base}/status/acme/subscribe`, form({ email: 'Reader@Example.test' }));
       expect(subscribed.status).toBe(200);
       expect(await subscribed.text()).toContain('Check your inbox');
