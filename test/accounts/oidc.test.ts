@@ -80,7 +80,10 @@ async function signInAtProvider(start: string, login: string): Promise<string> {
     if (!action) throw new Error(`the provider showed no form: ${html.slice(0, 300)}`);
     const hidden = [...html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map((m): [string, string] => [m[1]!, m[2]!]);
     const fields = new URLSearchParams(hidden);
-    if (/name="login"/.test(html)) (fields.set('login', login), fields.set('password', 'anything'));
+    if (/name="login"/.test(html)) {
+      fields.set('login', login);
+      fields.set('password', 'anything');
+    }
     [url, method, body] = [new URL(action, url).href, 'POST', fields.toString()];
   }
   throw new Error('too many hops at the provider');
