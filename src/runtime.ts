@@ -9,6 +9,9 @@ import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
 import { deliver, deliveryContexts } from './notify/deliver.js';
 import { LiveHub } from './http/live.js';
+import { OidcLogin } from './accounts/oidc.js';
+import { AppError } from './lib/errors.js';
+import { createResolver, type Resolver } from './lib/net/index.js';
 import { readCaFiles } from './config/ca-files.js';
 import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
@@ -39,6 +42,16 @@ export interface RuntimeOptions {
  * Everything that runs over an open core: the monitoring engine, incidents with their outbox sender,
  * and the HTTP server. Shared by `upkeep start` and the tests, so both run the same wiring.
  */
+/** Single sign-on, when configured; it needs server.publicUrl for the provider to send people back to. */
+function oidcLogin(core: Core, config: Config, net: { resolver: Resolver; allowPrivate: boolean; ca: readonly string[] | undefined }): OidcLogin | undefined {
+  const spec = config.accounts.oidc;
+  if (!spec) return undefined;
+  if (!config.server.publicUrl)
+    throw new AppError('invalid_config', 'accounts.oidc needs server.publicUrl: the provider sends people back to <publicUrl>/api/v1/session/oidc/callback');
+  const redirect = `${config.server.publicUrl.replace(/\/$/, '')}/api/v1/session/oidc/callback`;
+  return new OidcLogin(spec, redirect, core.storage.db, core.accounts, core.auth, net);
+}
+
 export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
   const ca = readCaFiles(config.network.caFiles);
@@ -53,6 +66,13 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     core.clock,
     core.logger.child({ component: 'audits' }),
   );
+  const sessions = { idleMs: config.accounts.sessionIdle, maxAgeMs: config.accounts.sessionMaxAge };
+  core.auth.useSettings(sessions);
+  const oidc = oidcLogin(core, config, {
+    resolver: createResolver({ ...(config.network.resolvers?.length ? { servers: config.network.resolvers } : {}) }),
+    allowPrivate,
+    ca,
+  });
   const live = new LiveHub();
   engine.results.onCommitted((events) => {
     const sites = new Set<number>();
@@ -82,6 +102,9 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     auth: core.auth,
     users: core.users,
     activity: core.activity,
+    sessions,
+    oidc,
+    cookieSecret: core.secrets.derive('cookies'),
     sites: core.sites,
     engine,
     incidents,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { backupsConfigSchema } from '../backups/config.js';
 import { contactSchema, escalationSchema, incidentSettingsSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
+import { accountsConfigSchema } from '../accounts/accounts.schema.js';
 import { auditsConfigSchema, checkAuditSiteNames } from '../audits/config.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
@@ -55,6 +56,7 @@ export const configSchema = z
     rotations: z.array(rotationSchema).default([]),
     maintenance: z.array(maintenanceSchema).default([]),
     audits: auditsConfigSchema.prefault({}),
+    accounts: accountsConfigSchema.prefault({}),
     backups: backupsConfigSchema.optional(),
     // Status pages (issue 5): public pages, the messages reused in their updates, the sender of subscriber mail.
     statusPages: z.array(statusPageSchema).default([]),

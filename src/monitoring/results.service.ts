@@ -240,12 +240,12 @@ export class ResultStore {
     return summarize(totals);
   }
 
-  /** Uptime and average latency of every monitor over [from, to), from rollups (up to the last rolled-up minute). */
+  /** Uptime and average latency of every monitor over [from, to): whole rollups, and raw rows for the part not rolled up yet. */
   async overview(from: number, to: number): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
     const acc = new Map<number, { up: number; degraded: number; down: number; n: number; sum: number }>();
     for (const seg of decompose(from, to, this.doneUntil)) {
-      if (seg.bucketMs === 0) continue;
-      for (const row of await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to)) {
+      const rows = seg.bucketMs === 0 ? await this.repo.rawTotals(seg.from, seg.to) : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to);
+      for (const row of rows) {
         const a = acc.get(row.monitor_id) ?? { up: 0, degraded: 0, down: 0, n: 0, sum: 0 };
         a.up += Number(row.up);
         a.degraded += Number(row.degraded);

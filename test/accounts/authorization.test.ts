@@ -22,7 +22,7 @@ let viewer: string;
 let clientA: string;
 
 /** Routes anyone may call without credentials: the API description, logging in, first-run setup. */
-const publicRoutes = ['GET /openapi.json', 'POST /session', 'POST /setup'];
+const publicRoutes = ['GET /openapi.json', 'POST /session', 'POST /setup', 'GET /session/providers', 'GET /session/oidc', 'GET /session/oidc/callback'];
 /** Routes about the caller's own account, open to every logged-in caller whatever their role. */
 const ownRoutes = [
   'GET /session',
