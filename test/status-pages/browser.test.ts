@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -134,7 +133,7 @@ statusPages:
         .getAttribute('title'),
     ).toMatch(/: 100\.00 %$/);
     expect(await page.locator('.range').first().textContent()).toMatch(/90 days ago.*% uptime.*Today/);
-    expect(await page.locator('header img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    expect(await page.locator('header img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
 
     const serious = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious).toEqual([]);
@@ -152,7 +151,13 @@ statusPages:
     const response = await page.goto(url);
     expect(response!.headers()['content-security-policy']).not.toMatch(/script-src/);
     expect(await page.locator('script').count()).toBe(0);
-    expect(await page.locator('h2').allTextContents()).toEqual(['Current incidents', 'Scheduled maintenance', 'Components', 'Past incidents', 'Get updates by email']);
+    expect(await page.locator('h2').allTextContents()).toEqual([
+      'Current incidents',
+      'Scheduled maintenance',
+      'Components',
+      'Past incidents',
+      'Get updates by email',
+    ]);
     expect(await page.locator('form input[name="components"]').count()).toBe(4);
     await context.close();
   });
