@@ -106,6 +106,9 @@ async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<string[]
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'upkeep_migrations',
     migrationLockTableName: 'upkeep_migrations_lock',
+    // Capabilities number their migrations in their own ranges (0001…, 0100 audits, 0200 status pages), so a
+    // new foundation migration sorts before ones a database already ran; each still runs exactly once.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
