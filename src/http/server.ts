@@ -34,6 +34,9 @@ import { parseInput } from '../config/validate.js';
 import { accessOf, registerApiAuth } from './auth.js';
 import { liveRoutes, type LiveHub } from './live.js';
 import { registerErrorHandling } from './errors.js';
+import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
+import { PortfolioService } from '../dashboard/portfolio.service.js';
+import { dashboardStatic } from '../dashboard/static.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -131,6 +134,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'channels' },
             { name: 'audits' },
             { name: 'live' },
+            { name: 'dashboard' },
             { name: 'session' },
             { name: 'account' },
             { name: 'tokens' },
@@ -174,8 +178,15 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       });
       auditsRoutes(api, deps.audits, deps.sites);
       liveRoutes(api, deps.live);
+      dashboardRoutes(api, {
+        portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
+        engine: deps.engine,
+        sites: deps.sites,
+        clock: deps.clock,
+      });
     },
     { prefix: '/api/v1' },
   );
+  await dashboardStatic(app);
   return app;
 }

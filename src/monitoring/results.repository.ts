@@ -127,8 +127,8 @@ export class ResultsRepository {
       .execute();
   }
 
-  /** Counts and latency sums per monitor over buckets of one size starting in [from, to): the overview of every monitor. */
-  rollupTotals(bucketMs: number, from: number, to: number) {
+  /** Counts and latency sums per monitor over buckets of one size starting in [from, to): the overview of every monitor (or of some). */
+  rollupTotals(bucketMs: number, from: number, to: number, monitorIds?: readonly number[]) {
     return this.db
       .selectFrom('result_rollups')
       .select((eb) => [
@@ -142,6 +142,7 @@ export class ResultsRepository {
       .where('bucket_ms', '=', bucketMs)
       .where('start', '>=', from)
       .where('start', '<', to)
+      .$if(monitorIds !== undefined, (q) => q.where('monitor_id', 'in', [...monitorIds!, -1]))
       .groupBy('monitor_id')
       .execute();
   }

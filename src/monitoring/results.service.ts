@@ -240,12 +240,16 @@ export class ResultStore {
     return summarize(totals);
   }
 
-  /** Uptime and average latency of every monitor over [from, to), from rollups (up to the last rolled-up minute). */
-  async overview(from: number, to: number): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
+  /** Uptime and average latency of every monitor (or of `monitorIds`) over [from, to), from rollups (up to the last rolled-up minute). */
+  async overview(
+    from: number,
+    to: number,
+    monitorIds?: readonly number[],
+  ): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
     const acc = new Map<number, { up: number; degraded: number; down: number; n: number; sum: number }>();
     for (const seg of decompose(from, to, this.doneUntil)) {
       if (seg.bucketMs === 0) continue;
-      for (const row of await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to)) {
+      for (const row of await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds)) {
         const a = acc.get(row.monitor_id) ?? { up: 0, degraded: 0, down: 0, n: 0, sum: 0 };
         a.up += Number(row.up);
         a.degraded += Number(row.degraded);
@@ -261,6 +265,16 @@ export class ResultStore {
       out.set(id, { checks, uptime: checks ? (100 * (a.up + a.degraded)) / checks : null, avgLatency: a.n ? Math.round(a.sum / a.n) : null });
     }
     return out;
+  }
+
+  /** How far each rollup size is complete (bucket size → time): series read whole rollups before it, raw results after. */
+  get watermarks(): ReadonlyMap<number, number> {
+    return this.doneUntil;
+  }
+
+  /** Results waiting for the next batch write, so a chart can include the last second. */
+  get pending(): readonly RecordedResult[] {
+    return this.results;
   }
 
   get repository(): ResultsRepository {
