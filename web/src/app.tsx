@@ -55,19 +55,25 @@ export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [bootError, setBootError] = useState<ApiError | null>(null);
 
-  const refresh = useCallback(async () => {
-    try {
-      const session = await api<Session>('/session');
-      setCsrfToken(session.csrfToken);
-      setUser(session.user);
-      setBootError(null);
-    } catch (err) {
-      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setUser(null);
-      else setBootError(err as ApiError);
-    }
-  }, []);
+  const refresh = useCallback(
+    () =>
+      api<Session>('/session').then(
+        (session) => {
+          setCsrfToken(session.csrfToken);
+          setUser(session.user);
+          setBootError(null);
+        },
+        (err: unknown) => {
+          if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setUser(null);
+          else setBootError(err as ApiError);
+        },
+      ),
+    [],
+  );
 
-  useEffect(() => void refresh(), [refresh]);
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
   useEffect(() => onUnauthorized(() => setUser(null)), []);
   useEffect(() => {
     if (user) startLive();

@@ -1,28 +1,25 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { ApiError } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
   error: ApiError | undefined;
-  loading: boolean;
   /** Loads again, keeping what is shown until the new answer is there. */
   reload: () => void;
 }
 
 /** Loads with `load` whenever `deps` change; the newest call wins, older answers are dropped. */
 export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: true });
+  const [state, setState] = useState<{ data?: T; error?: ApiError }>({});
   const [tick, setTick] = useState(0);
-  const loadRef = useRef(load);
-  loadRef.current = load;
+  const run = useEffectEvent(load);
   useEffect(() => {
     const abort = new AbortController();
-    setState((s) => ({ ...s, loading: true }));
-    loadRef.current(abort.signal).then(
-      (data) => abort.signal.aborted || setState({ data, loading: false }),
+    run(abort.signal).then(
+      (data) => abort.signal.aborted || setState({ data }),
       (err: unknown) => {
         if (abort.signal.aborted) return;
-        setState((s) => ({ ...s, error: err instanceof ApiError ? err : new ApiError(0, 'client', (err as Error).message), loading: false }));
+        setState((s) => ({ ...s, error: err instanceof ApiError ? err : new ApiError(0, 'client', (err as Error).message) }));
       },
     );
     return () => abort.abort();
@@ -30,18 +27,21 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: read
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  return { data: state.data, error: state.error, reload };
 }
 
-/** Calls `fn` at most once per `ms`, after the last call (live events come in bursts). */
+/** Calls `fn` once, `ms` after the last of a burst of calls (live events come in bursts). */
 export function useDebounced(fn: () => void, ms: number): () => void {
   const timer = useRef<number | undefined>(undefined);
-  const ref = useRef(fn);
-  ref.current = fn;
+  // The newest `fn`, kept for the timer (an effect event cannot be called from a timer set outside an effect).
+  const latest = useRef(fn);
+  useEffect(() => {
+    latest.current = fn;
+  });
   useEffect(() => () => window.clearTimeout(timer.current), []);
   return useCallback(() => {
     window.clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => ref.current(), ms);
+    timer.current = window.setTimeout(() => latest.current(), ms);
   }, [ms]);
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useState } from 'react';
 
 /** A monitor changed status. */
 export interface MonitorEvent {
@@ -50,10 +50,9 @@ export function stopLive(): void {
 
 /** Calls `handler` for every live event while the component is shown. */
 export function useLive(handler: Listener): void {
-  const ref = useRef(handler);
-  ref.current = handler;
+  const onEvent = useEffectEvent(handler);
   useEffect(() => {
-    const l: Listener = (e) => ref.current(e);
+    const l: Listener = (e) => onEvent(e);
     listeners.add(l);
     return () => void listeners.delete(l);
   }, []);

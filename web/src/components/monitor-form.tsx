@@ -57,7 +57,12 @@ function set(o: Record<string, unknown>, path: string, value: unknown): void {
   else at[keys.at(-1)!] = value;
   if (keys.length > 1 && Object.keys(at).length === 0) delete o[keys[0]!];
 }
-const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') : v === undefined || v === null ? '' : String(v));
+function show(v: unknown): string {
+  if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return v === undefined || v === null ? '' : JSON.stringify(v);
+}
 
 /** Makes or changes a monitor. A monitor from upkeep.yaml is not saved: its YAML is offered instead. */
 export function MonitorForm({

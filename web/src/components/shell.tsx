@@ -44,7 +44,6 @@ export function Shell({ children }: { children: ReactNode }) {
   const [help, setHelp] = useState(false);
   const [menu, setMenu] = useState(false);
   useShortcuts(() => setHelp((h) => !h));
-  useEffect(() => setMenu(false), [path]);
 
   const nav: [string, string, boolean][] = [
     ['/', 'Overview', true],
@@ -80,7 +79,7 @@ export function Shell({ children }: { children: ReactNode }) {
           {nav
             .filter(([, , shown]) => shown)
             .map(([to, label]) => (
-              <Link key={to} to={to} aria-current={current(to) ? 'page' : undefined}>
+              <Link key={to} to={to} aria-current={current(to) ? 'page' : undefined} onClick={() => setMenu(false)}>
                 {label}
               </Link>
             ))}

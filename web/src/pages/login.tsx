@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import type { Session } from '../session';
@@ -7,17 +7,14 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (session: Session) => vo
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [totp, setTotp] = useState('');
-  const [needTotp, setNeedTotp] = useState(false);
   const { busy, error, submit, fieldError } = useSubmit();
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const session = await submit(() => api<Session>('/session', { method: 'POST', body: { email, password, ...(totp ? { totp } : {}) } }));
     if (session) onLoggedIn(session);
   };
-  // The server names the two-factor code when it wants one; the field appears then and stays.
-  useEffect(() => {
-    if (error?.details.some((d) => d.path === 'totp')) setNeedTotp(true);
-  }, [error]);
+  // The server names the two-factor code when it wants one; the field appears then (and stays while it holds a code).
+  const needTotp = Boolean(totp) || Boolean(error?.details.some((d) => d.path === 'totp'));
   return (
     <main id="main" className="auth">
       <form onSubmit={(e) => void onSubmit(e)} className="card" aria-label="Log in">

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError, type Page } from '../api';
+import { api, type ApiError, type Page } from '../api';
 import { ResponseChart, UptimeBars, type SeriesBucket } from '../components/charts';
 import { MonitorForm, type MonitorObject } from '../components/monitor-form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';

@@ -76,16 +76,15 @@ export function PortfolioPage() {
   const narrow = useNarrow();
 
   const load = useCallback(
-    async (limit: number, signal?: AbortSignal) => {
-      try {
-        const got = await api<PortfolioAnswer>(`/portfolio${qs({ q, show, limit })}`, signal ? { signal } : {});
-        setAnswer(got);
-        setSites(got.data);
-        setError(null);
-      } catch (err) {
-        if ((err as Error).name !== 'AbortError') setError(err as Error);
-      }
-    },
+    (limit: number, signal?: AbortSignal) =>
+      api<PortfolioAnswer>(`/portfolio${qs({ q, show, limit })}`, signal ? { signal } : {}).then(
+        (got) => {
+          setAnswer(got);
+          setSites(got.data);
+          setError(null);
+        },
+        (err: Error) => err.name !== 'AbortError' && setError(err),
+      ),
     [q, show],
   );
 
@@ -133,7 +132,7 @@ export function PortfolioPage() {
           {(['up', 'degraded', 'down', 'pending', 'paused', 'maintenance'] as const).map((s) =>
             totals.monitors[s] ? (
               <Status key={s} value={s}>
-                {totals.monitors[s]!.toLocaleString()} {s}
+                {totals.monitors[s].toLocaleString()} {s}
               </Status>
             ) : null,
           )}
