@@ -23,6 +23,7 @@ export async function dashboardStatic(app: FastifyInstance, root = webRoot): Pro
       wildcard: false,
       index: false,
       serve: true,
+      cacheControl: false,
       setHeaders: (res, path) => {
         res.setHeader('cache-control', path.includes(`${join(root, 'assets')}/`) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },

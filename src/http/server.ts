@@ -90,7 +90,14 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        // Over plain HTTP (a LAN address, no TLS in front) the dashboard's own scripts must not be fetched as https://.
+        upgradeInsecureRequests: deps.publicUrl?.startsWith('https:') ? [] : null,
+      },
     },
   });
 

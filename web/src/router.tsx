@@ -25,12 +25,13 @@ export function useLocation(): { path: string; query: URLSearchParams; hash: str
 
 /** Matches "/sites/:id" against a path; answers the parameters, or null. */
 export function match(pattern: string, path: string): Record<string, string> | null {
-  const p = pattern.split('/');
-  const s = path.replace(/\/$/, '').split('/');
-  if (p.length !== s.length && !(path === '/' && pattern === '/')) return null;
+  const parts = (x: string) => (x.replace(/\/+$/, '') || '/').split('/');
+  const p = parts(pattern);
+  const s = parts(path);
+  if (p.length !== s.length) return null;
   const params: Record<string, string> = {};
   for (let i = 0; i < p.length; i++) {
-    if (p[i]!.startsWith(':')) params[p[i]!.slice(1)] = decodeURIComponent(s[i] ?? '');
+    if (p[i]!.startsWith(':')) params[p[i]!.slice(1)] = decodeURIComponent(s[i]!);
     else if (p[i] !== s[i]) return null;
   }
   return params;

@@ -132,7 +132,7 @@ export function MonitorPage({ id }: { id: number }) {
         ) : status.error ? (
           <span className="muted">{status.error.message}</span>
         ) : (
-          <Loading />
+          <span className="muted">Loading…</span>
         )}
       </p>
       <ErrorNote error={actionError} />
