@@ -71,7 +71,7 @@ export function dashboardRoutes(
     {
       schema: {
         ...tags,
-        summary: 'Uptime, latency and phase averages per bucket over a window (10 min buckets for 24h, hours for 7d, 6 h for 30d, days beyond)',
+        summary: 'Uptime, latency and phase averages per bucket over a window (minutes for 1h, 10 min for 24h, hours for 7d, 6 h for 30d, days beyond)',
         querystring: jsonSchema(seriesQuery),
         response: errors,
       },

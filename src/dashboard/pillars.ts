@@ -45,7 +45,7 @@ export function uptimePillar(monitors: readonly SiteMonitor[]): Pillar {
   if (degraded) return { state: 'warning', summary: `${degraded} of ${monitors.length} degraded${ratio}` };
   if (!active.length) return { state: 'unknown', summary: `${monitors.length} paused` };
   const up = count('up');
-  if (!up) return { state: 'unknown', summary: `waiting for the first checks${ratio}` };
+  if (!up) return { state: 'unknown', summary: `no checks yet${ratio}` };
   return { state: 'good', summary: `${up} of ${monitors.length} up${ratio}` };
 }
 
@@ -65,7 +65,7 @@ export function speedPillar(monitors: readonly SiteMonitor[], audit: LatestAudit
   const score = audit ? (parse(audit.scores).performance as number | undefined) : undefined;
   if (!http.length && score === undefined) return notSetUp('no HTTP monitor or performance audit');
   const parts = [n ? `avg ${Math.round(sum / n)} ms (24h)` : null, score === undefined ? null : `Lighthouse ${score}`].filter(Boolean);
-  if (!parts.length) return { state: 'unknown', summary: 'waiting for the first checks' };
+  if (!parts.length) return { state: 'unknown', summary: 'no checks yet' };
   const slow = http.some((m) => m.state.slow);
   const state =
     score !== undefined ? (score >= 90 ? 'good' : score >= 50 ? 'warning' : 'bad') : sum / n < 800 && !slow ? 'good' : sum / n < 2_000 ? 'warning' : 'bad';
@@ -75,7 +75,7 @@ export function speedPillar(monitors: readonly SiteMonitor[], audit: LatestAudit
 const gradeState = (grade: string): Pillar['state'] => (/^A/.test(grade) ? 'good' : /^[BC]/.test(grade) ? 'warning' : 'bad');
 
 export function securityPillar(hasUrl: boolean, audit: LatestAudit | undefined): Pillar {
-  if (!audit) return hasUrl ? { state: 'unknown', summary: 'waiting for the first security audit' } : notSetUp('the site has no URL to audit');
+  if (!audit) return hasUrl ? { state: 'unknown', summary: 'no audit yet' } : notSetUp('the site has no URL to audit');
   const grades = parse(audit.grades) as Record<string, string>;
   const scores = parse(audit.scores) as Record<string, number>;
   const shown = [
@@ -89,7 +89,7 @@ export function securityPillar(hasUrl: boolean, audit: LatestAudit | undefined):
 }
 
 export function privacyPillar(hasUrl: boolean, audit: LatestAudit | undefined): Pillar {
-  if (!audit) return hasUrl ? { state: 'unknown', summary: 'waiting for the first privacy audit' } : notSetUp('the site has no URL to audit');
+  if (!audit) return hasUrl ? { state: 'unknown', summary: 'no audit yet' } : notSetUp('the site has no URL to audit');
   const score = parse(audit.scores).privacy as number | undefined;
   if (score === undefined) return { state: 'unknown', summary: 'the last privacy audit could not score the site' };
   return { state: score >= 90 ? 'good' : score >= 50 ? 'warning' : 'bad', summary: `privacy score ${score}` };
@@ -103,7 +103,7 @@ export function backupsPillar(backups: readonly SiteMonitor[], now: number): Pil
   const down = backups.filter((b) => b.state.status === 'down');
   if (down.length) return { state: 'bad', summary: `${down.length} of ${backups.length} missed or failed` };
   const last = Math.max(...backups.map((b) => b.state.lastCheckAt ?? 0));
-  if (!last) return { state: 'unknown', summary: 'waiting for the first backup ping' };
+  if (!last) return { state: 'unknown', summary: 'no ping yet' };
   return { state: 'good', summary: `${backups.length} ok · last ping ${ago(now - last)}` };
 }
 

@@ -22,6 +22,7 @@ export interface SeriesBucket {
  * one rollup size, so every stored rollup falls into exactly one bucket.
  */
 export function bucketFor(windowMs: number): number {
+  if (windowMs <= 3_600_000) return MINUTE;
   if (windowMs <= DAY) return 10 * MINUTE;
   if (windowMs <= 7 * DAY) return HOUR;
   if (windowMs <= 31 * DAY) return 6 * HOUR;

@@ -5,7 +5,11 @@ import { projectRoot, startServerProcess, type ServerProcess } from '../support/
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { browserSkip, ensureWebBuilt, launchChromium, startShop } from './support.js';
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(projectRoot, `docs/${name}.png`), fullPage: true });
+async function shot(page: Page, name: string): Promise<void> {
+  // From the top, so the sticky header is where a person sees it.
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: join(projectRoot, `docs/${name}.png`), fullPage: true });
+}
 
 /**
  * The whole journey in Debian's Chromium against the real server process: first start (the printed
@@ -66,7 +70,7 @@ describe.skipIf(browserSkip)('the dashboard, from the first start to a resolved 
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
   });
 
-  it('adds a site and an HTTP monitor, which goes up with a chart', async () => {
+  it('adds a site and an HTTP monitor, which goes up with a chart', { timeout: 90_000 }, async () => {
     await page.getByRole('link', { name: 'Add a site' }).click();
     await page.getByLabel('Name').fill('Shop');
     await page.getByLabel('URL').fill(shop.url);
@@ -91,6 +95,9 @@ describe.skipIf(browserSkip)('the dashboard, from the first start to a resolved 
     await expect.poll(() => page.locator('.u-legend').textContent(), { timeout: 20_000 }).toContain('Waiting (TTFB)');
     await expect.poll(() => page.locator('.uptime-bars .bar-up').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.locator('.results li').count(), { timeout: 20_000 }).toBeGreaterThan(1);
+    // The last hour in minutes: a new monitor's first results make a line, not a dot.
+    await page.getByRole('button', { name: '1 hour' }).click();
+    await expect.poll(() => page.locator('.uptime-bars .bar').count()).toBeGreaterThanOrEqual(60);
     await shot(page, 'dashboard-monitor');
 
     await nav(page, 'Overview').click();

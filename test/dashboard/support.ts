@@ -40,7 +40,10 @@ export function ensureWebBuilt(): void {
   const index = join(projectRoot, 'web/dist/index.html');
   const sources = Math.max(newest(join(projectRoot, 'web/src')), statSync(join(projectRoot, 'web/index.html')).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(projectRoot, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: projectRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(projectRoot, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+  });
 }
 
 /** A web page on loopback that a test can break and mend: 200 with "Add to cart", or 500. */

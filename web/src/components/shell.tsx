@@ -52,7 +52,7 @@ export function Shell({ children }: { children: ReactNode }) {
     ['/maintenance', 'Maintenance', isGlobal(user)],
     ['/channels', 'Channels', isGlobal(user)],
     ['/status-pages', 'Status pages', isGlobal(user)],
-    ['/tokens', 'API tokens', true],
+    ['/tokens', 'Tokens', true],
     ['/users', 'Users', isAdmin(user)],
     ['/settings', 'Settings', true],
   ];
@@ -88,8 +88,8 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className={`live ${live ? 'on' : 'off'}`} title={live ? 'Live updates are on' : 'Reconnecting to live updates…'}>
             {live ? 'Live' : 'Offline'}
           </span>
-          <button type="button" onClick={cycleTheme} title="Theme: system, dark or light">
-            Theme: {theme}
+          <button type="button" onClick={cycleTheme} title="Theme: follow the system, dark or light" aria-label={`Theme: ${theme}`}>
+            {theme === 'system' ? 'Auto' : theme === 'dark' ? 'Dark' : 'Light'}
           </button>
           <span className="who" title={`Role: ${user.role}`}>
             {user.name ?? user.email}

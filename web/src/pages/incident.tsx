@@ -79,7 +79,6 @@ export function IncidentPage({ id }: { id: number }) {
       </p>
       <ErrorNote error={actionError} />
       {i.summary ? <p>{i.summary}</p> : null}
-      {editable ? <Handling incident={i} onChanged={incident.reload} /> : null}
       <div className="grid-2">
         <section>
           <h2>Timeline</h2>
@@ -115,6 +114,7 @@ export function IncidentPage({ id }: { id: number }) {
           </ul>
         </section>
       </div>
+      {editable ? <Handling incident={i} onChanged={incident.reload} /> : null}
     </main>
   );
 }

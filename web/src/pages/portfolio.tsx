@@ -44,7 +44,7 @@ const pillarTitles: Record<PillarName, string> = {
 export function PillarLine({ name, pillar, siteId }: { name: PillarName; pillar: Pillar; siteId: number }) {
   const word = { good: 'good', warning: 'warning', bad: 'bad', unknown: 'unknown', not_set_up: 'not set up' }[pillar.state];
   return (
-    <div className={`pillar pillar-${pillar.state}`} data-pillar={name}>
+    <div className={`pillar pillar-${pillar.state}`} data-pillar={name} title={`${pillarTitles[name]}: ${pillar.summary}`}>
       <span className="pillar-name">{pillarTitles[name]}</span>
       <span className="dot" aria-hidden="true" />
       <span className="sr-only">{word}: </span>
