@@ -20,7 +20,14 @@ const get = async (url: string) => {
   expect(res.statusCode, `${url}: ${res.body.slice(0, 300)}`).toBe(200);
   return res.json();
 };
-const siteIn = async (name: string, query = '') => ((await get(`/portfolio?limit=500${query}`)).data as { name: string }[]).find((s) => s.name === name) as any;
+interface PortfolioRow {
+  name: string;
+  managedBy: string;
+  pillars: Record<string, { state: string; summary: string }>;
+  incident: object | null;
+}
+const siteIn = async (name: string, query = ''): Promise<PortfolioRow> =>
+  ((await get(`/portfolio?limit=500${query}`)).data as PortfolioRow[]).find((s) => s.name === name)!;
 
 beforeAll(async () => {
   ensureWebBuilt();
@@ -126,7 +133,13 @@ describe('GET /api/v1/portfolio/monitors and /monitors/:id/series', () => {
   it('searches monitors by their name or their site’s, filters by status, and pages by id', async () => {
     const all = await get('/portfolio/monitors?q=shop');
     expect(all.data.map((m: { name: string }) => m.name)).toEqual(['Home', 'Backup: nightly']);
-    expect(all.data[0]).toMatchObject({ site: 'Shop', type: 'http', managedBy: 'config', status: expect.stringMatching(/^(up|down)$/), lastCheckAt: expect.any(String) });
+    expect(all.data[0]).toMatchObject({
+      site: 'Shop',
+      type: 'http',
+      managedBy: 'config',
+      status: expect.stringMatching(/^(up|down)$/),
+      lastCheckAt: expect.any(String),
+    });
     const page = await get('/portfolio/monitors?limit=1');
     expect(page.page).toMatchObject({ total: 2, nextCursor: String(page.data[0].id) });
     expect((await get(`/portfolio/monitors?cursor=${page.page.nextCursor}`)).data).toHaveLength(1);

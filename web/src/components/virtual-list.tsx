@@ -44,13 +44,14 @@ export function VirtualList<T>({
     if (onNearEnd && last >= items.length - overscan && items.length > 0) onNearEnd();
   }, [last, items.length, onNearEnd]);
 
+  const focusRow = (index: number): boolean => {
+    const row = box.current?.querySelector<HTMLElement>(`[data-row="${index}"] a, [data-row="${index}"] button`);
+    row?.focus();
+    return Boolean(row);
+  };
+
   useEffect(() => {
-    if (pendingFocus.current === null) return;
-    const row = box.current?.querySelector<HTMLElement>(`[data-row="${pendingFocus.current}"] a, [data-row="${pendingFocus.current}"] button`);
-    if (row) {
-      row.focus();
-      pendingFocus.current = null;
-    }
+    if (pendingFocus.current !== null && focusRow(pendingFocus.current)) pendingFocus.current = null;
   });
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -64,8 +65,11 @@ export function VirtualList<T>({
     const top = target * rowHeight;
     if (top < el.scrollTop) el.scrollTop = top;
     else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
-    pendingFocus.current = target;
-    setScrollTop(el.scrollTop);
+    // A row in view takes the focus now; one scrolled into view takes it once it is drawn.
+    if (!focusRow(target)) {
+      pendingFocus.current = target;
+      setScrollTop(el.scrollTop);
+    }
   };
 
   return (
