@@ -23,7 +23,7 @@ const get = async (url: string) => {
 interface PortfolioRow {
   name: string;
   managedBy: string;
-  pillars: Record<string, { state: string; summary: string }>;
+  pillars: Record<'uptime' | 'speed' | 'security' | 'privacy' | 'updates' | 'backups', { state: string; summary: string }>;
   incident: object | null;
 }
 const siteIn = async (name: string, query = ''): Promise<PortfolioRow> =>
@@ -81,7 +81,8 @@ afterAll(async () => {
 describe('GET /api/v1/portfolio', () => {
   it('says "not set up" for each empty pillar of a bare site', async () => {
     const bare = await siteIn('Bare');
-    for (const pillar of ['uptime', 'speed', 'security', 'privacy', 'updates', 'backups']) expect(bare.pillars[pillar].state, pillar).toBe('not_set_up');
+    for (const pillar of ['uptime', 'speed', 'security', 'privacy', 'updates', 'backups'] as const)
+      expect(bare.pillars[pillar].state, pillar).toBe('not_set_up');
     expect(bare.pillars.security.summary).toBe('the site has no URL to audit');
     expect(bare.managedBy).toBe('config');
   });
