@@ -83,7 +83,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function timeToRender(page: Page, url: string, selector: string): Promise<number> {
   await page.goto(url, { waitUntil: 'commit' });
   await page.waitForSelector(selector, { timeout: 30_000 });
-  return (await page.evaluate('performance.now()')) as number;
+  return await page.evaluate<number>('performance.now()');
 }
 
 export async function run(): Promise<Record<string, string | number>> {
@@ -117,10 +117,10 @@ export async function run(): Promise<Record<string, string | number>> {
     const searches: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const wanted = `Page ${MONITORS - 1 - i * 13}`;
-      const started = (await page.evaluate('performance.now()')) as number;
+      const started = await page.evaluate<number>('performance.now()');
       await page.getByRole('searchbox').fill(wanted);
       await page.waitForSelector(`[data-monitor="${wanted}"]`);
-      searches.push(((await page.evaluate('performance.now()')) as number) - started);
+      searches.push((await page.evaluate<number>('performance.now()')) - started);
     }
     const api: number[] = [];
     for (let i = 0; i < RUNS; i++) {
