@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { version, type Core } from './app.js';
+import { createBackupScheduler } from './backups/index.js';
+import type { BackupScheduler } from './backups/scheduler.js';
 import type { Config } from './config/schema.js';
 import { buildHttpServer } from './http/server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
@@ -7,6 +9,9 @@ import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
 import { deliver, deliveryContexts } from './notify/deliver.js';
 import { LiveHub } from './http/live.js';
+import { OidcLogin } from './accounts/oidc.js';
+import { AppError } from './lib/errors.js';
+import { createResolver, type Resolver } from './lib/net/index.js';
 import { readCaFiles } from './config/ca-files.js';
 import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
@@ -14,10 +19,12 @@ import type { SenderOptions } from './notify/outbox.js';
 export interface Runtime {
   engine: MonitoringEngine;
   incidents: Incidents;
+  /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
+  backups: BackupScheduler | undefined;
   http: FastifyInstance;
-  /** Starts the engine and the incident workers (the HTTP server is built but not listening). */
+  /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
-  /** Stops the HTTP server, then scheduling (writing what is buffered), then the notification sender. */
+  /** Stops the HTTP server, then audits and backups (they report to the engine), then scheduling (writing what is buffered), then the notification sender. */
   stop(): Promise<void>;
 }
 
@@ -33,6 +40,16 @@ export interface RuntimeOptions {
  * Everything that runs over an open core: the monitoring engine, incidents with their outbox sender,
  * and the HTTP server. Shared by `upkeep start` and the tests, so both run the same wiring.
  */
+/** Single sign-on, when configured; it needs server.publicUrl for the provider to send people back to. */
+function oidcLogin(core: Core, config: Config, net: { resolver: Resolver; allowPrivate: boolean; ca: readonly string[] | undefined }): OidcLogin | undefined {
+  const spec = config.accounts.oidc;
+  if (!spec) return undefined;
+  if (!config.server.publicUrl)
+    throw new AppError('invalid_config', 'accounts.oidc needs server.publicUrl: the provider sends people back to <publicUrl>/api/v1/session/oidc/callback');
+  const redirect = `${config.server.publicUrl.replace(/\/$/, '')}/api/v1/session/oidc/callback`;
+  return new OidcLogin(spec, redirect, core.storage.db, core.accounts, core.auth, net);
+}
+
 export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
   const ca = readCaFiles(config.network.caFiles);
@@ -47,6 +64,13 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     core.clock,
     core.logger.child({ component: 'audits' }),
   );
+  const sessions = { idleMs: config.accounts.sessionIdle, maxAgeMs: config.accounts.sessionMaxAge };
+  core.auth.useSettings(sessions);
+  const oidc = oidcLogin(core, config, {
+    resolver: createResolver({ ...(config.network.resolvers?.length ? { servers: config.network.resolvers } : {}) }),
+    allowPrivate,
+    ca,
+  });
   const live = new LiveHub();
   engine.results.onCommitted((events) => {
     const sites = new Set<number>();
@@ -66,6 +90,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   incidents.service.onChanged((incident) =>
     live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
   );
+  const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -74,6 +99,9 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     auth: core.auth,
     users: core.users,
     activity: core.activity,
+    sessions,
+    oidc,
+    cookieSecret: core.secrets.derive('cookies'),
     sites: core.sites,
     engine,
     incidents,
@@ -89,16 +117,19 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   return {
     engine,
     incidents,
+    backups,
     http,
     async start() {
       await engine.start();
       await incidents.start();
       audits.start();
+      backups?.start();
     },
     async stop() {
       live.closeAll();
       await http.close();
       await audits.stop();
+      await backups?.stop();
       await engine.stop();
       await incidents.stop();
     },

@@ -9,6 +9,7 @@ import { AppError } from '../lib/errors.js';
 import type { AccountsService } from './accounts.service.js';
 import type { AuthService, SessionSettings } from './auth.service.js';
 import type { ActivityLog } from './activity.js';
+import type { FlowState, OidcLogin } from './oidc.js';
 import type { UsersService } from './users.service.js';
 
 const errors = {
@@ -26,6 +27,8 @@ const passwordChange = z.object({ currentPassword: z.string(), newPassword: z.st
 const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.coerce.number().int().positive().optional() });
 
 export interface AccountRouteDeps {
+  /** Single sign-on, when accounts.oidc is configured. */
+  oidc: OidcLogin | undefined;
   accounts: AccountsService;
   auth: AuthService;
   users: UsersService;
@@ -33,7 +36,11 @@ export interface AccountRouteDeps {
   sessions: SessionSettings;
   /** Secure cookies when Upkeep is reached over HTTPS. */
   secureCookies: boolean;
+  /** server.publicUrl (the base of the single sign-on callback). */
+  publicUrl: string | undefined;
 }
+
+const OIDC_COOKIE = 'upkeep_oidc';
 
 const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] });
 
@@ -74,6 +81,47 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
         if (err instanceof AppError && err.code === 'rate_limited')
           reply.header('retry-after', err.details.find((d) => d.path === 'retryAfter')?.message ?? '60');
         throw err;
+      }
+    },
+  );
+  app.get(
+    '/session/providers',
+    { schema: { tags: ['session'], summary: 'How one may log in: with a password, and with single sign-on if configured' } },
+    async () => ({
+      password: true,
+      oidc: deps.oidc ? { label: deps.oidc.label, start: '/api/v1/session/oidc' } : null,
+    }),
+  );
+  app.get('/session/oidc', { schema: { tags: ['session'], summary: 'Single sign-on: sends the browser to the provider' } }, async (_req, reply) => {
+    if (!deps.oidc) throw new AppError('not_found', 'single sign-on is not configured (accounts.oidc)');
+    const { url, flow } = await deps.oidc.start();
+    reply.setCookie(OIDC_COOKIE, JSON.stringify(flow), {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: deps.secureCookies,
+      path: '/api/v1/session/oidc',
+      maxAge: 600,
+      signed: true,
+    });
+    return reply.redirect(url, 302);
+  });
+  app.get(
+    '/session/oidc/callback',
+    { schema: { tags: ['session'], summary: 'Single sign-on: where the provider sends the browser back' } },
+    async (req, reply) => {
+      if (!deps.oidc) throw new AppError('not_found', 'single sign-on is not configured (accounts.oidc)');
+      const raw = req.cookies[OIDC_COOKIE];
+      const unsigned = raw ? req.unsignCookie(raw) : undefined;
+      reply.clearCookie(OIDC_COOKIE, { path: '/api/v1/session/oidc' });
+      try {
+        if (!unsigned?.valid || !unsigned.value) throw new AppError('unauthorized', 'the sign-on attempt expired or did not start here; try again');
+        const flow = JSON.parse(unsigned.value) as FlowState;
+        const { token } = await deps.oidc.finish(new URL(req.url, deps.publicUrl), flow, meta(req));
+        setCookie(reply, token);
+        return reply.redirect('/', 302);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        return reply.redirect(`/login?error=${encodeURIComponent(err.message)}`, 302);
       }
     },
   );

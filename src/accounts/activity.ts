@@ -5,8 +5,8 @@ import { toIso, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { SessionsRepository } from './sessions.repository.js';
 
-const csvCell = (v: unknown) => {
-  const text = v === null || v === undefined ? '' : String(v);
+const csvCell = (v: string | number | null) => {
+  const text = v === null ? '' : String(v);
   // A leading = + - @ would be a formula in a spreadsheet: quoted with a ' in front, it stays text.
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;

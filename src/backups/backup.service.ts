@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { AppError, describeError } from '../lib/errors.js';
+import { AppError, describeError, isAppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ArchiveStats } from './archive/archiver.js';
 import { openBackend } from './backends/registry.js';
@@ -40,10 +40,16 @@ export async function readPassword(config: RepositoryConfig): Promise<string> {
 
 /** Opens a repository, creating it on first use when `create` is set. */
 export async function openRepository(config: RepositoryConfig, create: boolean): Promise<Repository> {
-  const backend = openBackend(config.backend);
   const password = await readPassword(config);
-  if (create && !(await backend.exists({ type: 'config', name: '' }))) return Repository.init(backend, password);
-  return Repository.open(backend, password);
+  const backend = openBackend(config.backend);
+  try {
+    if (create && !(await backend.exists({ type: 'config', name: '' }))) return await Repository.init(backend, password);
+    return await Repository.open(backend, password);
+  } catch (err) {
+    await backend.close().catch(() => undefined);
+    if (isAppError(err)) throw err;
+    throw new AppError('unavailable', `cannot open repository ${backend.location}: ${describeError(err)}`, { cause: err });
+  }
 }
 
 /** Turns any outcome into a result; the scheduler never has to catch. */
@@ -97,9 +103,8 @@ export function runBackup(job: BackupJobConfig, repoConfig: RepositoryConfig, ct
         await input.close();
       }
       tracker.finish();
-      const forget = job.retention
-        ? await forgetSnapshots(repo, job.retention.policy, job.retention.prune, ctx.log, jobTag(job.name))
-        : { removed: [], prune: undefined };
+      const { prune: alsoPrune = false, ...policy } = job.retention ?? {};
+      const forget = job.retention ? await forgetSnapshots(repo, policy, alsoPrune, ctx.log, jobTag(job.name)) : { removed: [], prune: undefined };
       const stats = { ...result.stats, snapshotId: result.snapshotId, forgotten: forget.removed.length, prune: forget.prune };
       return { message: `snapshot ${result.snapshotId.slice(0, 8)}: ${result.stats.bytesRead} bytes read, ${result.stats.bytesAdded} added`, stats };
     } finally {

@@ -1,24 +1,16 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
+import { duration } from '../config/duration.js';
+import { cronExpression, timezone } from '../config/fields.js';
 import { backendConfigSchema } from './backends/registry.js';
-import { durationField } from './duration.js';
-import { retentionSchema, type RetentionPolicy } from './retention.js';
+import { retentionSchema } from './retention.js';
 import { sourceConfigSchema } from './sources/registry.js';
 
-const cron = z.string().refine(
-  (expr) => {
-    try {
-      new Cron(expr, { paused: true }).stop();
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a cron expression like "0 3 * * *"' },
-);
-const timezone = z
-  .string()
-  .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', { message: 'expected an IANA time zone like "Europe/Berlin"' });
+/** Job and repository names end up in monitor names, snapshot tags and scratch folder names. */
+const simpleName = (what: string) =>
+  z
+    .string()
+    .max(60, `a ${what} name is at most 60 characters`)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, `a ${what} name is lower-case letters, digits and dashes, like "www" or "shop-db"`);
 
 const repositorySchema = z
   .object({
@@ -31,66 +23,65 @@ const repositorySchema = z
   .strict()
   .refine((r) => (r.password === undefined) !== (r.passwordFile === undefined), { message: 'a repository needs exactly one of "password" or "passwordFile"' });
 
-const retentionConfig = retentionSchema
-  .omit({ keepWithinMs: true })
-  .extend({
-    keepWithin: durationField.optional(),
-    /** Also delete the data forgotten snapshots leave behind (restic's `forget --prune`). */
-    prune: z.boolean().default(true),
-  })
-  .strict()
-  .transform(({ keepWithin, prune, ...rest }) => ({
-    policy: { ...rest, ...(keepWithin === undefined ? {} : { keepWithinMs: keepWithin }) } as RetentionPolicy,
-    prune,
-  }));
+const retentionConfig = retentionSchema.extend({
+  /** Also delete the data forgotten snapshots leave behind (restic's `forget --prune`). */
+  prune: z.boolean().default(true),
+});
 
 const jobSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    name: simpleName('job'),
+    /** The site (under `sites:`) whose heartbeat monitors "Backup: <name>" and "Restore drill: <name>" report this job. */
+    site: z.string().min(1),
     repository: z.string().min(1),
     source: sourceConfigSchema,
-    schedule: cron,
-    timezone: timezone.optional(),
-    /** How late a run may be before the job counts as down (heartbeat semantics). */
-    grace: durationField.default(3_600_000),
+    schedule: cronExpression,
+    timezone: timezone.default('UTC'),
+    /** How late a run may finish before its heartbeat monitor is down. */
+    grace: duration().prefault('1h'),
     retention: retentionConfig.optional(),
-    tags: z.array(z.string()).default([]),
+    tags: z.array(z.string().min(1)).default([]),
+    /** Restore drills for this job, on `backups.drills.schedule`; `false` turns them off. */
+    drill: z.boolean().default(true),
   })
   .strict();
 
 const verifySchema = z
   .object({
-    schedule: cron.default('0 4 * * *'),
-    timezone: timezone.optional(),
+    schedule: cronExpression.default('0 4 * * *'),
+    timezone: timezone.default('UTC'),
+    grace: duration().prefault('2h'),
     /** Percent of pack files read in full on each scheduled run. */
     readDataPercent: z.number().min(0).max(100).default(10),
     /** When every byte is read and authenticated; monthly by default. */
-    fullReadSchedule: cron.default('0 5 1 * *'),
+    fullReadSchedule: cronExpression.default('0 5 1 * *'),
   })
   .strict();
 
 const drillsSchema = z
   .object({
-    schedule: cron.default('0 6 * * 0'),
-    timezone: timezone.optional(),
+    schedule: cronExpression.default('0 6 * * 0'),
+    timezone: timezone.default('UTC'),
+    grace: duration().prefault('2h'),
     /** Where drills restore to; emptied after each drill. */
     scratchDir: z.string().min(1).optional(),
   })
   .strict();
 
 /**
- * The `backups:` section of upkeep.yaml; the root schema takes it as `backups: backupsConfigSchema.optional()`.
+ * The `backups:` section of upkeep.yaml. Which site each job names is checked by the root schema,
+ * which knows the sites.
  *
  * @example
  * backups:
  *   repositories:
- *     main: { backend: { kind: local, path: /var/backups/upkeep }, password: ${UPKEEP_BACKUP_PASSWORD} }
+ *     main: { backend: { kind: local, path: /var/backups/upkeep }, password: '${UPKEEP_BACKUP_PASSWORD}' }
  *   jobs:
- *     - { name: www, repository: main, source: { kind: dir, paths: [/var/www] }, schedule: "0 3 * * *", retention: { keepDaily: 7 } }
+ *     - { name: www, site: Example shop, repository: main, source: { kind: dir, paths: [/var/www] }, schedule: "0 3 * * *" }
  */
 export const backupsConfigSchema = z
   .object({
-    repositories: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/), repositorySchema),
+    repositories: z.record(simpleName('repository'), repositorySchema),
     jobs: z.array(jobSchema).default([]),
     verify: verifySchema.prefault({}),
     drills: drillsSchema.prefault({}),
@@ -105,11 +96,11 @@ export const backupsConfigSchema = z
           path: ['jobs', i, 'repository'],
           message: `no repository named ${JSON.stringify(job.repository)} under backups.repositories`,
         });
-      if (names.has(job.name)) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'name'], message: `job name ${JSON.stringify(job.name)} is used twice` });
+      if (names.has(job.name)) ctx.addIssue({ code: 'custom', path: ['jobs', i, 'name'], message: `another job is already named ${JSON.stringify(job.name)}` });
       names.add(job.name);
     }
   });
 
-export type BackupsConfig = z.infer<typeof backupsConfigSchema>;
+export type BackupsConfig = z.output<typeof backupsConfigSchema>;
 export type BackupJobConfig = BackupsConfig['jobs'][number];
-export type RepositoryConfig = z.infer<typeof repositorySchema>;
+export type RepositoryConfig = z.output<typeof repositorySchema>;

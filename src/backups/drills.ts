@@ -43,9 +43,9 @@ export async function verifyRestoredTree(repo: Repository, treeId: string, dir: 
     for await (const chunk of createReadStream(path)) {
       pending = Buffer.concat([pending, chunk as Buffer]);
       while (index < lengths.length && pending.length >= lengths[index]!) {
-        if (sha256Hex(pending.subarray(0, lengths[index]!)) !== node.content![index])
+        if (sha256Hex(pending.subarray(0, lengths[index])) !== node.content![index])
           throw new AppError('internal', `restored ${path} differs from the snapshot at piece ${index}`);
-        pending = pending.subarray(lengths[index]!);
+        pending = pending.subarray(lengths[index]);
         index += 1;
       }
     }

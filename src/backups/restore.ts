@@ -45,6 +45,23 @@ export async function restoreTree(repo: Repository, treeId: string, target: stri
   return stats;
 }
 
+/** Files and bytes a restore of `include` (or everything) will write, for its progress: reads the trees, not the data. */
+export async function restoreSize(repo: Repository, treeId: string, include?: string): Promise<{ files: number; bytes: number }> {
+  const total = { files: 0, bytes: 0 };
+  const walk = async (id: string, [wanted, ...rest]: string[]): Promise<void> => {
+    for (const node of decodeTree(await repo.loadBlob(id)).nodes) {
+      if (wanted !== undefined && node.name !== wanted) continue;
+      if (node.type === 'dir' && node.subtree) await walk(node.subtree, rest);
+      else if (node.type === 'file' && rest.length === 0) {
+        total.files += 1;
+        total.bytes += node.size ?? 0;
+      }
+    }
+  };
+  await walk(treeId, include?.split('/').filter(Boolean) ?? []);
+  return total;
+}
+
 async function assertRealDir(path: string): Promise<void> {
   const st = await lstat(path);
   if (!st.isDirectory()) throw new AppError('forbidden', `refusing to restore into ${path}: it is not a plain folder`);
@@ -79,7 +96,9 @@ async function restoreDir(
     const path = join(dir, node.name);
     if (node.type === 'dir') {
       if (!node.subtree) throw new AppError('invalid_input', `folder ${label} has no subtree`);
-      await mkdir(path).catch((err: unknown) => ((err as NodeJS.ErrnoException).code === 'EEXIST' ? undefined : Promise.reject(err)));
+      await mkdir(path).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      });
       await assertRealDir(path);
       await restoreDir(repo, node.subtree, path, label, rest, stats, options);
       await applyMetadata(path, node, false);

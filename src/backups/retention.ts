@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../config/duration.js';
 import type { Snapshot } from './repository/snapshots.js';
 
 /** restic's `forget` policy; counts are how many buckets (hours, days, …) keep their newest snapshot. */
@@ -10,12 +11,12 @@ export const retentionSchema = z
     keepWeekly: z.number().int().min(0).optional(),
     keepMonthly: z.number().int().min(0).optional(),
     keepYearly: z.number().int().min(0).optional(),
-    /** Milliseconds: keep everything this much younger than the group's newest snapshot. */
-    keepWithinMs: z.number().int().min(0).optional(),
+    /** Written `"3d"`, held in milliseconds: keep everything this much younger than the group's newest snapshot. */
+    keepWithin: duration().optional(),
     keepTags: z.array(z.string()).optional(),
   })
   .strict();
-export type RetentionPolicy = z.infer<typeof retentionSchema>;
+export type RetentionPolicy = z.output<typeof retentionSchema>;
 
 export interface ForgetGroup {
   host: string;
@@ -85,7 +86,7 @@ function decideGroup(members: Snapshot[], policy: RetentionPolicy): ForgetGroup 
     const time = new Date(snapshot.time);
     const reasons: string[] = [];
     if (policy.keepTags?.some((tag) => snapshot.tags?.includes(tag))) reasons.push('tag');
-    if (policy.keepWithinMs !== undefined && newest - time.getTime() <= policy.keepWithinMs) reasons.push('within');
+    if (policy.keepWithin !== undefined && newest - time.getTime() <= policy.keepWithin) reasons.push('within');
     for (const rule of rules) {
       if (rule.left <= 0) continue;
       const bucket = rule.bucket(time);

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import SftpClient from 'ssh2-sftp-client';
 import type { SFTPWrapper, Stats } from 'ssh2';
 import { z } from 'zod';
-import { AppError } from '../lib/errors.js';
+import { AppError, describeError } from '../lib/errors.js';
 
 export const sftpConnectionFields = {
   host: z.string().min(1),
@@ -16,8 +16,7 @@ export const sftpConnectionFields = {
   /** SHA-256 of the server's host key (base64, as `ssh-keygen -lf` prints it without the prefix); checked when set. */
   hostKeySha256: z.string().optional(),
 };
-const connectionSchema = z.object(sftpConnectionFields);
-export type SftpConnectionConfig = z.infer<typeof connectionSchema>;
+export type SftpConnectionConfig = z.output<z.ZodObject<typeof sftpConnectionFields>>;
 
 /** The promise form of the SFTP calls Upkeep needs, on one open session. */
 export interface SftpSession {
@@ -51,7 +50,9 @@ export async function openSftp(config: SftpConnectionConfig): Promise<SftpSessio
       readyTimeout: 15_000,
     })
     .catch((err: unknown) =>
-      Promise.reject(new AppError('unavailable', `cannot open SFTP to ${config.username}@${config.host}:${config.port}: ${String(err)}`, { cause: err })),
+      Promise.reject(
+        new AppError('unavailable', `cannot open SFTP to ${config.username}@${config.host}:${config.port}: ${describeError(err)}`, { cause: err }),
+      ),
     );
   return {
     lstat: promisify(raw.lstat.bind(raw)),

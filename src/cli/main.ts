@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { version } from '../app.js';
 import { register as registerAdmin } from './commands/admin.js';
+import { register as registerBackup } from './commands/backup.js';
 import { register as registerCheck } from './commands/check.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerConfig } from './commands/config.js';
@@ -20,6 +21,7 @@ Environment:
   UPKEEP_ADMIN_EMAIL       first owner account, made at the first start…
   UPKEEP_ADMIN_PASSWORD    …with this password
   UPKEEP_SECRET_KEY        key that encrypts secrets at rest (default: made once in <data-dir>/secret.key)
+  UPKEEP_BACKUP_PASSWORD   password of the repository named with "upkeep backup --repo"
   UPKEEP_LOG_LEVEL         debug, info (default), warn, error
   UPKEEP_LOG_FORMAT        pretty (default on a terminal) or json
 
@@ -30,7 +32,7 @@ program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
 
-for (const register of [registerStart, registerConfig, registerCheck, registerAdmin, registerAudit]) register(program);
+for (const register of [registerStart, registerConfig, registerCheck, registerBackup, registerAdmin, registerAudit]) register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = report(err);

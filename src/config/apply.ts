@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { withBackupMonitors } from '../backups/heartbeats.js';
 import type { ConfigObjectKind, Database } from '../db/types.js';
 import { ConfigObjectsRepository } from '../incidents/config-objects.repository.js';
 import { contactSchema, escalationSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
@@ -93,7 +94,10 @@ export class ConfigSync {
     return this.db.transaction().execute((trx) => this.sync(trx, loaded, options.dryRun));
   }
 
-  private async sync(trx: Kysely<Database>, { config, envRefs }: LoadedConfig, dryRun: boolean): Promise<Plan> {
+  private async sync(trx: Kysely<Database>, loaded: LoadedConfig, dryRun: boolean): Promise<Plan> {
+    // Backup jobs bring their own heartbeat monitors; from here on they are monitors like any other.
+    const config = withBackupMonitors(loaded.config);
+    const { envRefs } = loaded;
     const siteRepo = new SitesRepository(trx);
     const channelRepo = new ChannelsRepository(trx);
     const now = this.clock.now();

@@ -9,6 +9,8 @@ export interface Environment {
   sqliteSynchronous: 'normal' | 'full';
   adminEmail: string | undefined;
   adminPassword: string | undefined;
+  /** The password of backup repositories named on the command line (`upkeep backup … --repo`). */
+  backupPassword: string | undefined;
   logLevel: string;
   /** `pretty` for people, `json` for log collectors; by default pretty on a terminal. */
   logFormat: 'pretty' | 'json';
@@ -23,6 +25,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, isTty = Bo
     sqliteSynchronous: env.UPKEEP_SQLITE_SYNCHRONOUS?.toLowerCase() === 'full' ? 'full' : 'normal',
     adminEmail: env.UPKEEP_ADMIN_EMAIL || undefined,
     adminPassword: env.UPKEEP_ADMIN_PASSWORD || undefined,
+    backupPassword: env.UPKEEP_BACKUP_PASSWORD || undefined,
     logLevel: env.UPKEEP_LOG_LEVEL || 'info',
     logFormat: format === 'json' || format === 'pretty' ? format : isTty ? 'pretty' : 'json',
     vars: env,

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { BackupsConfig } from '../backups/config.js';
+import { backupReferenceIssues } from '../backups/heartbeats.js';
 
 type Path = (string | number)[];
 interface Named {
@@ -17,6 +19,7 @@ interface Referencing {
     escalation?: string | undefined;
     monitors: (Named & { notify?: string[] | undefined; dependsOn?: string[] | undefined })[];
   })[];
+  backups?: BackupsConfig | undefined;
 }
 
 /**
@@ -67,4 +70,5 @@ export function checkReferences(config: Referencing, ctx: z.core.$RefinementCtx)
     refs(w.sites, ['maintenance', i, 'sites'], (n) => sites.has(n), 'site');
     refs(w.monitors, ['maintenance', i, 'monitors'], (n) => monitorKeys.has(n), 'monitor', ' (write "Site name/Monitor name")');
   });
+  for (const { path, message } of backupReferenceIssues(config)) issue(path, message);
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { backupsConfigSchema } from '../backups/config.js';
 import { contactSchema, escalationSchema, incidentSettingsSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
+import { accountsConfigSchema } from '../accounts/accounts.schema.js';
 import { auditsConfigSchema, checkAuditSiteNames } from '../audits/config.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
@@ -37,7 +39,7 @@ const resultsSchema = z
 const metricsSchema = z.object({ public: z.boolean().default(false) }).strict();
 
 /**
- * The whole of upkeep.yaml. Later capabilities add their sections here (statusPages, audits, backups).
+ * The whole of upkeep.yaml. Later capabilities add their sections here (statusPages).
  */
 export const configSchema = z
   .object({
@@ -53,6 +55,8 @@ export const configSchema = z
     rotations: z.array(rotationSchema).default([]),
     maintenance: z.array(maintenanceSchema).default([]),
     audits: auditsConfigSchema.prefault({}),
+    accounts: accountsConfigSchema.prefault({}),
+    backups: backupsConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

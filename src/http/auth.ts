@@ -20,6 +20,8 @@ const publicRoutes: [method: string, path: string][] = [
   ['GET', '/api/v1/openapi.json'],
   ['GET', '/api/v1/docs'],
   ['POST', '/api/v1/session'],
+  ['GET', '/api/v1/session/providers'],
+  ['GET', '/api/v1/session/oidc'],
   ['POST', '/api/v1/setup'],
 ];
 const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -9,7 +9,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { ActivityLog } from '../accounts/activity.js';
 import { accountRoutes } from '../accounts/accounts.routes.js';
-import { defaultSessionSettings, type AuthService } from '../accounts/auth.service.js';
+import type { AuthService, SessionSettings } from '../accounts/auth.service.js';
+import type { OidcLogin } from '../accounts/oidc.js';
 import type { UsersService } from '../accounts/users.service.js';
 import type { AuditService } from '../audits/audit.service.js';
 import { auditsRoutes } from '../audits/audits.routes.js';
@@ -46,6 +47,9 @@ export interface HttpDeps {
   auth: AuthService;
   users: UsersService;
   activity: ActivityLog;
+  sessions: SessionSettings;
+  oidc: OidcLogin | undefined;
+  cookieSecret: Buffer;
   sites: SitesService;
   engine: MonitoringEngine;
   incidents: Incidents;
@@ -84,7 +88,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     reply.header('x-request-id', req.id);
   });
   registerErrorHandling(app);
-  await app.register(cookie);
+  // Signed cookies (the single sign-on flow) use a key derived from the instance key.
+  await app.register(cookie, { secret: deps.cookieSecret.toString('hex') });
   registerApiAuth(app, { accounts: deps.accounts, auth: deps.auth, db: deps.db });
   deps.activity.register(app);
 
@@ -157,8 +162,10 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         auth: deps.auth,
         users: deps.users,
         activity: deps.activity,
-        sessions: defaultSessionSettings,
+        sessions: deps.sessions,
         secureCookies: deps.publicUrl?.startsWith('https:') ?? false,
+        publicUrl: deps.publicUrl,
+        oidc: deps.oidc,
       });
       api.post(
         '/setup',

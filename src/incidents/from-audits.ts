@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Severity } from '../notify/notification.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
-import { escalationTimes, firstRecipients } from './incident-rules.js';
+import { firstRecipients, newIncident } from './incident-rules.js';
 import { IncidentsRepository } from './incidents.repository.js';
 import type { Notifier } from './notifier.js';
 import { Directory } from './routing.js';
@@ -80,24 +80,10 @@ export async function applyAuditOutcome(
       findings: rated.flatMap((x) => (x.r.type === 'new_finding' ? [x.r.finding.id] : [])),
       categories: [...new Set(rated.map((x) => x.r.category))],
     };
-    const id = await incidents.insert({
-      site_id: siteId,
-      title: `Audit: ${lines[0]!}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ''}`,
-      severity,
-      status: 'open',
-      origin: 'audit',
-      summary: lines.join('; '),
-      owner: null,
-      opened_at: now,
-      acknowledged_at: null,
-      acknowledged_by: null,
-      resolved_at: null,
-      resolve_at: null,
-      ...escalationTimes(dir, site, now),
-      postmortem: null,
-      source: JSON.stringify(source),
-      updated_at: now,
-    });
+    const title = `Audit: ${lines[0]!}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ''}`;
+    const id = await incidents.insert(
+      newIncident(dir, site, { title, severity, origin: 'audit', summary: lines.join('; '), openedAt: now, now, source: JSON.stringify(source) }),
+    );
     for (const line of lines) await incidents.addTimeline(id, now, 'opened', `audit #${audit.id}: ${line}`);
     await ctx.notifier.send(trx, (await incidents.get(id))!, 'incident.opened', firstRecipients(dir, site, undefined, severity, now), { fold: false });
   });

@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import type { StoredEvent } from '../monitoring/results.service.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { Monitor, SiteCodec } from '../sites/sites.service.js';
-import { escalationTimes, firstRecipients, isFailing, severityOf, summarize, worse } from './incident-rules.js';
+import { firstRecipients, isFailing, newIncident, severityOf, summarize, worse } from './incident-rules.js';
 import { IncidentsRepository } from './incidents.repository.js';
 import type { Notifier } from './notifier.js';
 import { Directory } from './routing.js';
@@ -55,23 +55,9 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
     if (isFailing(to)) {
       const severity = severityOf(monitor, to);
       if (!incident) {
-        const id = await incidents.insert({
-          site_id: site.id,
-          title: `${name} is ${to}`,
-          severity,
-          status: 'open',
-          origin: 'auto',
-          summary: event.message,
-          owner: null,
-          opened_at: event.at,
-          acknowledged_at: null,
-          acknowledged_by: null,
-          resolved_at: null,
-          resolve_at: null,
-          ...escalationTimes(dir, site, event.at),
-          postmortem: null,
-          updated_at: ctx.clock.now(),
-        });
+        const id = await incidents.insert(
+          newIncident(dir, site, { title: `${name} is ${to}`, severity, origin: 'auto', summary: event.message, openedAt: event.at, now: ctx.clock.now() }),
+        );
         await incidents.upsertMonitor({ incident_id: id, monitor_id: monitor.id, status: to, message: event.message, since: event.at });
         await incidents.addTimeline(id, event.at, 'opened', `${name} is ${to}: ${event.message}`);
         incident = (await incidents.get(id))!;

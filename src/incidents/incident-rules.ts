@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, IncidentsTable } from '../db/types.js';
 import type { Severity } from '../notify/notification.js';
 import type { Monitor, Site } from '../sites/sites.service.js';
 import type { IncidentRow } from './incidents.repository.js';
@@ -38,6 +38,32 @@ export function escalationTimes(
     escalation_policy: site.spec.escalation!,
     next_escalation_at: next ? openedAt + next.after : null,
     next_reminder_at: policy.remindEvery ? openedAt + policy.remindEvery : null,
+  };
+}
+
+/** A new open incident's row: what differs between monitors, audits and people opening one, the rest as defaults. */
+export function newIncident(
+  dir: Directory,
+  site: Site,
+  fields: { title: string; severity: Severity; origin: IncidentRow['origin']; summary: string; openedAt: number; now: number; source?: string },
+): Insertable<IncidentsTable> {
+  return {
+    site_id: site.id,
+    title: fields.title,
+    severity: fields.severity,
+    status: 'open',
+    origin: fields.origin,
+    summary: fields.summary,
+    owner: null,
+    opened_at: fields.openedAt,
+    acknowledged_at: null,
+    acknowledged_by: null,
+    resolved_at: null,
+    resolve_at: null,
+    ...escalationTimes(dir, site, fields.openedAt),
+    postmortem: null,
+    source: fields.source ?? null,
+    updated_at: fields.now,
   };
 }
 

@@ -9,7 +9,7 @@ import type { NotificationEvent } from '../notify/notification.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
 import type { AckLinks } from './ack-links.js';
-import { escalationTimes, firstRecipients } from './incident-rules.js';
+import { firstRecipients, newIncident } from './incident-rules.js';
 import { severity } from './incidents.schema.js';
 import { IncidentsRepository, type IncidentFilter, type IncidentRow } from './incidents.repository.js';
 import type { Notifier } from './notifier.js';
@@ -89,23 +89,9 @@ export class IncidentsService {
       const now = this.clock.now();
       const dir = await Directory.load(trx);
       const repo = new IncidentsRepository(trx);
-      const id = await repo.insert({
-        site_id: site.id,
-        title: spec.title,
-        severity: spec.severity,
-        status: 'open',
-        origin: 'manual',
-        summary: spec.message || spec.title,
-        owner: null,
-        opened_at: now,
-        acknowledged_at: null,
-        acknowledged_by: null,
-        resolved_at: null,
-        resolve_at: null,
-        ...escalationTimes(dir, site, now),
-        postmortem: null,
-        updated_at: now,
-      });
+      const id = await repo.insert(
+        newIncident(dir, site, { title: spec.title, severity: spec.severity, origin: 'manual', summary: spec.message || spec.title, openedAt: now, now }),
+      );
       await repo.addTimeline(id, now, 'opened', spec.message || 'opened by hand', author);
       const incident = (await repo.get(id))!;
       await this.notifier.send(trx, incident, 'incident.opened', firstRecipients(dir, site, undefined, spec.severity, now), { fold: false });

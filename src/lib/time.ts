@@ -25,7 +25,7 @@ export function wallClock(at: number, timezone: string): number {
       .formatToParts(new Date(at))
       .map((p) => [p.type, Number(p.value)]),
   );
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) + (at % 1000);
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute, parts.second) + (at % 1000);
 }
 
 /**

@@ -147,6 +147,25 @@ export class ResultsRepository {
       .execute();
   }
 
+  /** Counts and latency sums per monitor over raw results in [from, to): the part of the overview not rolled up yet. */
+  rawTotals(from: number, to: number, monitorIds?: readonly number[]) {
+    return this.db
+      .selectFrom('check_results')
+      .select((eb) => [
+        'monitor_id',
+        eb.fn.sum<number | string>(eb.case().when('status', '=', 0).then(1).else(0).end()).as('up'),
+        eb.fn.sum<number | string>(eb.case().when('status', '=', 1).then(1).else(0).end()).as('degraded'),
+        eb.fn.sum<number | string>(eb.case().when('status', '=', 2).then(1).else(0).end()).as('down'),
+        eb.fn.count<number | string>('duration_ms').as('latency_count'),
+        eb.fn.sum<number | string>('duration_ms').as('latency_sum'),
+      ])
+      .where('at', '>=', from)
+      .where('at', '<', to)
+      .$if(monitorIds !== undefined, (q) => q.where('monitor_id', 'in', [...monitorIds!, -1]))
+      .groupBy('monitor_id')
+      .execute();
+  }
+
   async watermarks(): Promise<Map<number, number>> {
     const rows = await this.db.selectFrom('rollup_watermarks').selectAll().execute();
     return new Map(rows.map((r) => [r.bucket_ms, r.done_until]));

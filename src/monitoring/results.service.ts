@@ -240,7 +240,10 @@ export class ResultStore {
     return summarize(totals);
   }
 
-  /** Uptime and average latency of every monitor (or of `monitorIds`) over [from, to), from rollups (up to the last rolled-up minute). */
+  /**
+   * Uptime and average latency of every monitor (or of `monitorIds`) over [from, to): whole rollups,
+   * and raw rows for the part not rolled up yet.
+   */
   async overview(
     from: number,
     to: number,
@@ -248,8 +251,9 @@ export class ResultStore {
   ): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
     const acc = new Map<number, { up: number; degraded: number; down: number; n: number; sum: number }>();
     for (const seg of decompose(from, to, this.doneUntil)) {
-      if (seg.bucketMs === 0) continue;
-      for (const row of await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds)) {
+      const rows =
+        seg.bucketMs === 0 ? await this.repo.rawTotals(seg.from, seg.to, monitorIds) : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds);
+      for (const row of rows) {
         const a = acc.get(row.monitor_id) ?? { up: 0, degraded: 0, down: 0, n: 0, sum: 0 };
         a.up += Number(row.up);
         a.degraded += Number(row.degraded);

@@ -28,7 +28,9 @@ export interface SchedulerOptions {
   onLateness?: (ms: number) => void;
 }
 
-/** The phase of a monitor inside its interval: spread by the golden ratio, stable across restarts. */
+const FIRST_RUN_SPREAD_MS = 5 * 60_000;
+
+/** Where in a window a monitor's first run falls: spread by the golden ratio, the same for a monitor at every start. */
 export function phaseOf(monitorId: number, intervalMs: number): number {
   return Math.floor(((monitorId * 0.6180339887498949) % 1) * intervalMs);
 }
@@ -61,15 +63,17 @@ export class Scheduler {
     this.arm();
   }
 
-  /** Adds or changes a monitor; it runs at its phase within the interval from now. */
+  /**
+   * Adds or changes a monitor. Its first run comes at its phase within the interval, or within five
+   * minutes for longer intervals (a new TLS or domain monitor should not wait hours for its first
+   * result); the cadence follows from there.
+   */
   upsert(monitorId: number, intervalMs: number, host: string): void {
     const existing = this.slots.get(monitorId);
     const slot: Slot = { intervalMs, host, version: (existing?.version ?? 0) + 1, running: existing?.running ?? false };
     this.slots.set(monitorId, slot);
-    const now = this.options.clock.now();
-    const phase = phaseOf(monitorId, intervalMs);
-    const dueAt = now - (now % intervalMs) + phase;
-    this.push({ monitorId, dueAt: dueAt < now ? dueAt + intervalMs : dueAt, version: slot.version });
+    const spread = Math.min(intervalMs, FIRST_RUN_SPREAD_MS);
+    this.push({ monitorId, dueAt: this.options.clock.now() + phaseOf(monitorId, spread), version: slot.version });
   }
 
   remove(monitorId: number): void {

@@ -22,7 +22,7 @@ let viewer: string;
 let clientA: string;
 
 /** Routes anyone may call without credentials: the API description, logging in, first-run setup. */
-const publicRoutes = ['GET /openapi.json', 'POST /session', 'POST /setup'];
+const publicRoutes = ['GET /openapi.json', 'POST /session', 'POST /setup', 'GET /session/providers', 'GET /session/oidc', 'GET /session/oidc/callback'];
 /** Routes about the caller's own account, open to every logged-in caller whatever their role. */
 const ownRoutes = [
   'GET /session',
@@ -107,7 +107,7 @@ maintenance:
     teams: (await core.users.teams()).find((t) => t.name === 'Client B')!.id,
     tokens: 1,
   });
-  const doc = (await app.inject('/api/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await app.inject('/api/v1/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>();
   routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.keys(methods).map((m) => ({ method: m.toUpperCase(), path: path.replace(/^\/api\/v1/, '') })),
   );

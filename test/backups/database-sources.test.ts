@@ -9,8 +9,8 @@ import { runBackup } from '../../src/backups/backup.service.js';
 import { runDrill } from '../../src/backups/drills.js';
 import { listSnapshots } from '../../src/backups/repository/snapshots.js';
 import { log, openRepo, password } from './support/repo.js';
-import { pgQuery, pgSettings, postgresReachable } from './support/postgres.js';
-import { hasCommand } from './support/tools.js';
+import { mysqlNeeds, mysqlReady, mysqlSourceDatabase, postgresNeeds, postgresReady, postgresSourceDatabase } from './support/databases.js';
+import { restic } from './support/restic.js';
 import { describeWhen } from './support/tools.js';
 
 let work: string;
@@ -22,7 +22,7 @@ afterAll(async () => rm(work, { recursive: true, force: true }));
 const configFor = (repoPath: string, source: unknown) =>
   backupsConfigSchema.parse({
     repositories: { main: { backend: { kind: 'local', path: repoPath }, password } },
-    jobs: [{ name: 'db', repository: 'main', source, schedule: '0 3 * * *' }],
+    jobs: [{ name: 'db', site: 'Shop', repository: 'main', source, schedule: '0 3 * * *' }],
   });
 
 describe('SQLite source', () => {
@@ -63,37 +63,68 @@ describe('command source', () => {
   });
 });
 
-const pgReady = hasCommand('pg_dump') && hasCommand('psql') && (await postgresReachable());
-describeWhen(
-  pgReady,
-  `PostgreSQL on ${pgSettings.host}:${pgSettings.port} with role ${pgSettings.user} (apt-get install -y postgresql; pg_ctlcluster 15 main start)`,
-  'PostgreSQL source',
-  () => {
-    const database = `upkeep_src_${randomBytes(4).toString('hex')}`;
-    beforeAll(async () => {
-      await pgQuery('postgres', `CREATE DATABASE ${database}`);
-      await pgQuery(
-        database,
-        "CREATE TABLE sites (id serial PRIMARY KEY, url text); CREATE TABLE checks (id serial PRIMARY KEY, site int REFERENCES sites, ok boolean); INSERT INTO sites (url) SELECT 'https://s' || g || '.example' FROM generate_series(1, 40) g; INSERT INTO checks (site, ok) SELECT 1 + g % 40, g % 3 = 0 FROM generate_series(1, 1234) g",
-      );
-    });
-    afterAll(async () => pgQuery('postgres', `DROP DATABASE IF EXISTS ${database}`));
+describeWhen(postgresReady, postgresNeeds, 'PostgreSQL source', () => {
+  let db: Awaited<ReturnType<typeof postgresSourceDatabase>>;
+  beforeAll(async () => {
+    db = await postgresSourceDatabase();
+    await db.sql(
+      'CREATE TABLE sites (id serial PRIMARY KEY, url text); CREATE TABLE checks (id serial PRIMARY KEY, site int REFERENCES sites, ok boolean); ' +
+        "INSERT INTO sites (url) SELECT 'https://s' || g || '.example' FROM generate_series(1, 40) g; " +
+        'INSERT INTO checks (site, ok) SELECT 1 + g % 40, g % 3 = 0 FROM generate_series(1, 1234) g',
+    );
+  });
+  afterAll(async () => db?.drop());
 
-    it('streams pg_dump into the repository and a drill restores it into a scratch database with the same row counts', async () => {
-      const config = configFor(join(work, 'repo-pg'), { kind: 'postgres', ...pgSettings, database });
-      const job = config.jobs[0]!;
-      const backup = await runBackup(job, config.repositories.main!, { log });
-      expect(backup.ok, backup.message).toBe(true);
-      await pgQuery(database, 'DELETE FROM checks WHERE id < 100');
-      const drill = await runDrill(job, config.repositories.main!, { log });
-      expect(drill.ok, drill.message).toBe(true);
-      expect(drill.stats?.rowCounts).toEqual({ 'public.checks': 1234, 'public.sites': 40 });
-    });
+  it('streams pg_dump into the repository and a drill restores it into a scratch database with the same row counts', async () => {
+    const config = configFor(join(work, 'repo-pg'), { kind: 'postgres', ...db.settings });
+    const job = config.jobs[0]!;
+    const backup = await runBackup(job, config.repositories.main!, { log });
+    expect(backup.ok, backup.message).toBe(true);
+    await db.sql('DELETE FROM checks WHERE id < 100');
+    const drill = await runDrill(job, config.repositories.main!, { log });
+    expect(drill.ok, drill.message).toBe(true);
+    expect(drill.stats?.rowCounts).toEqual({ 'public.checks': 1234, 'public.sites': 40 });
+  });
 
-    it('fails the snapshot when pg_dump fails', async () => {
-      const config = configFor(join(work, 'repo-pg-bad'), { kind: 'postgres', ...pgSettings, database: 'no_such_database' });
-      const result = await runBackup(config.jobs[0]!, config.repositories.main!, { log });
-      expect(result.ok).toBe(false);
-    });
-  },
-);
+  it('fails the snapshot when pg_dump fails', async () => {
+    const config = configFor(join(work, 'repo-pg-bad'), { kind: 'postgres', ...db.settings, database: 'no_such_database' });
+    const result = await runBackup(config.jobs[0]!, config.repositories.main!, { log });
+    expect(result.ok).toBe(false);
+  });
+});
+
+describeWhen(mysqlReady, mysqlNeeds, 'MySQL/MariaDB source', () => {
+  let db: ReturnType<typeof mysqlSourceDatabase>;
+  beforeAll(() => {
+    db = mysqlSourceDatabase();
+    db.sql(
+      'CREATE TABLE sites (id INT AUTO_INCREMENT PRIMARY KEY, url VARCHAR(200)) ENGINE=InnoDB; ' +
+        'CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, site INT, total DECIMAL(10,2), FOREIGN KEY (site) REFERENCES sites(id)) ENGINE=InnoDB; ' +
+        "INSERT INTO sites (url) SELECT CONCAT('https://s', seq, '.example') FROM seq_1_to_25; " +
+        'INSERT INTO orders (site, total) SELECT 1 + seq % 25, seq / 7 FROM seq_1_to_777',
+    );
+  });
+  afterAll(() => db?.drop());
+
+  it('streams mysqldump into the repository, restic checks it, and a drill loads it into a scratch database with the same row counts', async () => {
+    const repoPath = join(work, 'repo-mysql');
+    const config = configFor(repoPath, { kind: 'mysql', ...db.settings });
+    const job = config.jobs[0]!;
+    const backup = await runBackup(job, config.repositories.main!, { log });
+    expect(backup.ok, backup.message).toBe(true);
+    expect(restic(repoPath, password, ['check', '--read-data'])).toContain('no errors were found');
+    const dump = restic(repoPath, password, ['dump', 'latest', `/${db.settings.database}.sql`]);
+    expect(dump).toContain('CREATE TABLE `orders`');
+    db.sql('DELETE FROM orders WHERE id < 100');
+    const drill = await runDrill(job, config.repositories.main!, { log });
+    expect(drill.ok, drill.message).toBe(true);
+    expect(drill.stats?.rowCounts).toEqual({ orders: 777, sites: 25 });
+  });
+
+  it('fails the snapshot when mysqldump fails', async () => {
+    const config = configFor(join(work, 'repo-mysql-bad'), { kind: 'mysql', ...db.settings, database: 'no_such_database' });
+    const result = await runBackup(config.jobs[0]!, config.repositories.main!, { log });
+    expect(result.ok).toBe(false);
+    expect(result.message).toMatch(/^backup db failed: /);
+  });
+});

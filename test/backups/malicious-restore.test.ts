@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Repository } from '../../src/backups/repository/repository.js';
-import { encodeTree, type NodeJson } from '../../src/backups/repository/tree.js';
+import { type NodeJson } from '../../src/backups/repository/tree.js';
 import { restoreTree } from '../../src/backups/restore.js';
 import { initRepo, log } from './support/repo.js';
 

@@ -1,6 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error s3rver ships no type declarations; the test uses only run() and close().
@@ -15,7 +13,8 @@ import { restoreTree } from '../../src/backups/restore.js';
 import { snapshotPaths } from '../../src/backups/snapshot-writer.js';
 import { log, password } from './support/repo.js';
 import { resticAsync, resticNeeds, resticReady } from './support/restic.js';
-import { describeWhen, hasCommand } from './support/tools.js';
+import { sshNeeds, sshReady, startSshd, type Sshd } from './support/sshd.js';
+import { describeWhen } from './support/tools.js';
 import { makeTrickyTree, manifest } from './support/tree-fixture.js';
 
 let work: string;
@@ -69,50 +68,16 @@ describeWhen(resticReady, resticNeeds, 'S3 backend (s3rver on loopback, read bac
   });
 });
 
-const sshReady = resticReady && spawnSync('test', ['-x', '/usr/sbin/sshd']).status === 0 && hasCommand('ssh', ['-V']);
-describeWhen(sshReady, 'sshd (apt-get install -y openssh-server) and restic', 'SFTP backend (sshd on loopback, read back by restic)', () => {
-  let sshd: ChildProcess;
-  let port: number;
-  let key: string;
+describeWhen(sshReady, sshNeeds, 'SFTP backend (sshd on loopback, read back by restic)', () => {
+  let sshd: Sshd;
   beforeAll(async () => {
-    const dir = join(work, 'ssh');
-    await mkdir(dir, { recursive: true });
-    await chmod(work, 0o755);
-    key = join(dir, 'client');
-    for (const file of ['host', 'client']) spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, file)]);
-    spawnSync('cp', [`${key}.pub`, join(dir, 'authorized_keys')]);
-    port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as { port: number };
-        probe.close(() => resolve(free));
-      });
-    });
-    await mkdir('/run/sshd', { recursive: true });
-    const config = [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(dir, 'host')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'PasswordAuthentication no',
-      'PermitRootLogin prohibit-password',
-      'StrictModes no',
-      'UsePAM no',
-      `PidFile ${join(dir, 'pid')}`,
-      'Subsystem sftp internal-sftp',
-    ].join('\n');
-    await writeFile(join(dir, 'sshd_config'), `${config}\n`);
-    sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 500));
+    sshd = await startSshd(join(work, 'ssh'));
   });
-  afterAll(() => {
-    sshd.kill('SIGTERM');
-  });
+  afterAll(() => sshd?.stop());
 
   it('writes a repository restic checks and restores over its own sftp backend', async () => {
-    const user = process.env.USER ?? 'root';
     const path = join(work, 'sftp-repo');
-    const backend = new SftpBackend({ kind: 'sftp', host: '127.0.0.1', port, username: user, privateKeyPath: key, path });
-    const command = `ssh -i ${key} -p ${port} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null ${user}@127.0.0.1 -s sftp`;
-    await roundTrip(backend, `sftp:${user}@127.0.0.1:${path}`, {}, ['-o', `sftp.command=${command}`]);
+    const backend = new SftpBackend({ kind: 'sftp', host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKeyPath: sshd.key, path });
+    await roundTrip(backend, `sftp:${sshd.user}@127.0.0.1:${path}`, {}, sshd.resticArgs);
   });
 });

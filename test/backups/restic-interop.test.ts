@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -24,6 +25,8 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'upkeep-interop-'));
   source = join(work, 'source');
   await makeTrickyTree(source);
+  // Over restic's 8 MiB largest chunk, so it is cut at least once whatever the random content (a 3 MiB file has no cut about one time in ten).
+  await writeFile(join(source, 'chunked.bin'), randomBytes(12 * 1024 * 1024));
 });
 afterAll(async () => rm(work, { recursive: true, force: true }));
 
@@ -57,9 +60,9 @@ describeWhen(resticReady, resticNeeds, 'Upkeep reads what restic writes', () => 
 
     let tree = decodeTree(await repo.loadBlob(snapshots[0]!.tree));
     for (const part of source.split('/').filter(Boolean)) tree = decodeTree(await repo.loadBlob(tree.nodes.find((n) => n.name === part)!.subtree!));
-    const big = tree.nodes.find((n) => n.name === 'big.bin')!;
+    const big = tree.nodes.find((n) => n.name === 'chunked.bin')!;
     const ours: string[] = [];
-    for await (const chunk of chunkStream([await readFile(join(source, 'big.bin'))], repo.polynomial)) ours.push(sha256Hex(chunk));
+    for await (const chunk of chunkStream([await readFile(join(source, 'chunked.bin'))], repo.polynomial)) ours.push(sha256Hex(chunk));
     expect(big.content!.length).toBeGreaterThan(1);
     expect(ours).toEqual(big.content);
   });

@@ -39,7 +39,7 @@ const policies: [RetentionPolicy, string[]][] = [
   [{ keepHourly: 4 }, ['--keep-hourly', '4']],
   [{ keepDaily: 5, keepWeekly: 3 }, ['--keep-daily', '5', '--keep-weekly', '3']],
   [{ keepMonthly: 4, keepYearly: 3 }, ['--keep-monthly', '4', '--keep-yearly', '3']],
-  [{ keepWithinMs: 3 * 86_400_000, keepLast: 1 }, ['--keep-within', '3d', '--keep-last', '1']],
+  [{ keepWithin: 3 * 86_400_000, keepLast: 1 }, ['--keep-within', '3d', '--keep-last', '1']],
 ];
 
 describeWhen(resticReady, resticNeeds, 'retention matches restic forget', () => {

@@ -83,6 +83,16 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
     expect((await store.summary(monitorId, start, clock.t)).checks).toBe(whole.checks);
   });
 
+  it('counts results not rolled up yet in the overview of every monitor', async () => {
+    const id = monitorId + 3000;
+    const at = clock.t;
+    for (let i = 0; i < 5; i++)
+      store.record({ monitorId: id, at: at + i * 1_000, status: i === 4 ? 'down' : 'up', message: 'x', durationMs: 100 }, undefined, []);
+    await store.flush();
+    const overview = await store.overview(at - 3_600_000, at + 10_000);
+    expect(overview.get(id)).toEqual({ checks: 5, uptime: 80, avgLatency: 100 });
+  });
+
   it('answers a year of uptime from a year of rollups', async () => {
     const year = Date.parse('2025-01-01T00:00:00Z');
     const rows: ResultRollupsTable[] = [];

@@ -33,7 +33,10 @@ export class LocalBackend implements Backend {
   async exists(handle: FileHandle): Promise<boolean> {
     return stat(join(this.root, relativePath(handle))).then(
       () => true,
-      (err: unknown) => (isMissing(err) ? false : Promise.reject(err)),
+      (err: unknown) => {
+        if (isMissing(err)) return false;
+        throw err;
+      },
     );
   }
 
@@ -54,7 +57,9 @@ export class LocalBackend implements Backend {
   }
 
   async load(handle: FileHandle, offset = 0, length?: number): Promise<Buffer> {
-    const file = await open(join(this.root, relativePath(handle)), 'r').catch((err: unknown) => Promise.reject(isMissing(err) ? notFound(handle, err) : err));
+    const file = await open(join(this.root, relativePath(handle)), 'r').catch((err: unknown) => {
+      throw isMissing(err) ? notFound(handle, err) : err;
+    });
     try {
       const size = (await file.stat()).size;
       const start = offset < 0 ? Math.max(0, size + offset) : offset;
@@ -93,5 +98,8 @@ export class LocalBackend implements Backend {
 }
 
 async function readdirOrEmpty(folder: string): Promise<string[]> {
-  return readdir(folder).catch((err: unknown) => (isMissing(err) ? [] : Promise.reject(err)));
+  return readdir(folder).catch((err: unknown) => {
+    if (isMissing(err)) return [];
+    throw err;
+  });
 }

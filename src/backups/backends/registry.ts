@@ -20,5 +20,5 @@ export const backendTypes = {
 } satisfies { [K in BackendKind]: BackendType<K> };
 
 export function openBackend(config: BackendConfig): Backend {
-  return (backendTypes[config.kind] as BackendType<BackendKind>).open(config as never);
+  return (backendTypes[config.kind] as BackendType<BackendKind>).open(config);
 }

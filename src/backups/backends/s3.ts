@@ -55,7 +55,10 @@ export class S3Backend implements Backend {
   async exists(handle: FileHandle): Promise<boolean> {
     return this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle) })).then(
       () => true,
-      (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
+      (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      },
     );
   }
 
@@ -74,9 +77,9 @@ export class S3Backend implements Backend {
     const range = length === undefined ? (start > 0 ? `bytes=${start}-` : undefined) : `bytes=${start}-${start + length - 1}`;
     const answer = await this.client
       .send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle), ...(range ? { Range: range } : {}) }))
-      .catch((err: unknown) =>
-        Promise.reject(isNotFound(err) ? new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err }) : err),
-      );
+      .catch((err: unknown) => {
+        throw isNotFound(err) ? new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err }) : err;
+      });
     return Buffer.from(await answer.Body!.transformToByteArray());
   }
 

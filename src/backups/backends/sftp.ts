@@ -37,7 +37,10 @@ export class SftpBackend implements Backend {
     const s = await this.connect();
     return s.stat(this.path(handle)).then(
       () => true,
-      (err: unknown) => (isSftpMissing(err) ? false : Promise.reject(err)),
+      (err: unknown) => {
+        if (isSftpMissing(err)) return false;
+        throw err;
+      },
     );
   }
 
@@ -58,7 +61,11 @@ export class SftpBackend implements Backend {
     const path = this.path(handle);
     let start = offset;
     if (offset < 0) {
-      const size = (await s.stat(path).catch((err: unknown) => Promise.reject(missing(handle, err)))).size;
+      const size = (
+        await s.stat(path).catch((err: unknown) => {
+          throw missing(handle, err);
+        })
+      ).size;
       start = Math.max(0, size + offset);
     }
     const parts: Buffer[] = [];
@@ -86,7 +93,9 @@ export class SftpBackend implements Backend {
 
   async remove(handle: FileHandle): Promise<void> {
     const s = await this.connect();
-    await s.unlink(this.path(handle)).catch((err: unknown) => (isSftpMissing(err) ? undefined : Promise.reject(err)));
+    await s.unlink(this.path(handle)).catch((err: unknown) => {
+      if (!isSftpMissing(err)) throw err;
+    });
   }
 
   async close(): Promise<void> {
@@ -95,6 +104,7 @@ export class SftpBackend implements Backend {
   }
 }
 
-function missing(handle: FileHandle, err: unknown): unknown {
-  return isSftpMissing(err) ? new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err }) : err;
+function missing(handle: FileHandle, err: unknown): Error {
+  if (isSftpMissing(err)) return new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err });
+  return err instanceof Error ? err : new Error(String(err));
 }

@@ -1,4 +1,4 @@
-import type { BlobType, IndexJson } from './format.js';
+import type { IndexJson } from './format.js';
 import type { PackedBlob } from './pack.js';
 
 export interface BlobLocation extends PackedBlob {
@@ -49,7 +49,7 @@ export class MasterIndex {
 }
 
 function fromJson(blob: IndexJson['packs'][number]['blobs'][number]): PackedBlob {
-  const base = { id: blob.id, type: blob.type as BlobType, offset: blob.offset, length: blob.length };
+  const base = { id: blob.id, type: blob.type, offset: blob.offset, length: blob.length };
   return blob.uncompressed_length === undefined ? base : { ...base, uncompressedLength: blob.uncompressed_length };
 }
 

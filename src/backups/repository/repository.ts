@@ -28,7 +28,7 @@ export class Repository {
   private readonly pending = new Set<string>();
   private readonly unindexed = new Map<string, PackedBlob[]>();
   private readonly uploads = new Set<Promise<void>>();
-  private uploadError: unknown;
+  private uploadError: Error | undefined;
 
   private constructor(
     readonly backend: Backend,
@@ -110,7 +110,7 @@ export class Repository {
         if (this.unindexed.size >= packsPerIndexFile) await this.writeIndex();
       },
       (err: unknown) => {
-        this.uploadError = err;
+        this.uploadError = err instanceof Error ? err : new Error(String(err));
       },
     );
     const tracked = upload.finally(() => this.uploads.delete(tracked));

@@ -16,9 +16,10 @@ export function register(program: Command): void {
     .action(
       action(async (opts: { config: string }) => {
         const loaded = (await readConfigOption(opts.config, readEnvironment(), true))!;
-        const { sites, channels } = loaded.config;
+        const { sites, channels, backups } = loaded.config;
         const monitors = sites.reduce((n, s) => n + s.monitors.length, 0);
-        process.stdout.write(`${loaded.file} is valid: ${sites.length} site(s), ${monitors} monitor(s), ${channels.length} channel(s)\n`);
+        const jobs = backups ? `, ${backups.jobs.length} backup job(s)` : '';
+        process.stdout.write(`${loaded.file} is valid: ${sites.length} site(s), ${monitors} monitor(s), ${channels.length} channel(s)${jobs}\n`);
       }),
     );
 

@@ -45,6 +45,7 @@ export type { ConnectGuardedOptions, ConnectTimings, GuardedConnection } from '.
 export { NetError, isNetError } from './errors.js';
 export type { NetErrorKind } from './errors.js';
 export { closeIdleConnections, httpRequest } from './http.js';
+export { guardedFetch } from './fetch.js';
 export type { HttpRequestOptions, HttpResult, HttpTimings } from './http.js';
 export { Deadline } from './deadline.js';
 export { classifyAddress, refusalFor } from './policy.js';

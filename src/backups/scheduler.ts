@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { Cron } from 'croner';
+import type { Logger } from '../lib/logger.js';
+import type { PingKind } from '../monitoring/heartbeat.js';
+import { runBackup, runVerify, type RunResult } from './backup.service.js';
+import type { BackupsConfig } from './config.js';
+import { runDrill } from './drills.js';
+import { backupMonitorName, checkMonitorName, drillMonitorName, sitesByRepository, type HeartbeatRef } from './heartbeats.js';
+
+export interface BackupSchedulerDeps {
+  config: BackupsConfig;
+  /** The monitoring engine's heartbeat intake. */
+  engine: { ping(key: string, kind: PingKind, extra: { runId?: string; body?: string }): boolean };
+  /** The ping key of a heartbeat monitor, looked up at each run: `upkeep apply` may have made it anew. */
+  pingKeyOf(ref: HeartbeatRef): Promise<string | undefined>;
+  log: Logger;
+}
+
+interface Task {
+  /** Unique per scheduled thing; a task still queued or running is not queued again. */
+  id: string;
+  repository: string;
+  reportTo: HeartbeatRef[];
+  run(log: Logger): Promise<RunResult<unknown>>;
+}
+
+/**
+ * Runs backup jobs, restore drills and repository checks on their cron schedules and reports each run
+ * to its heartbeat monitor: `start`, then `success` or `fail` with the run's message. A failed run turns
+ * the monitor down at once; a run that never happens turns it down when its deadline passes. Runs on
+ * one repository go one after another, as they would contend for its lock.
+ *
+ * @example const scheduler = new BackupScheduler({ config: config.backups, engine, pingKeyOf, log }); scheduler.start()
+ */
+export class BackupScheduler {
+  private readonly crons: Cron[] = [];
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly busy = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly deps: BackupSchedulerDeps) {}
+
+  start(): void {
+    const { config } = this.deps;
+    for (const job of config.jobs) {
+      const repository = config.repositories[job.repository]!;
+      this.every(job, {
+        id: `backup ${job.name}`,
+        repository: job.repository,
+        reportTo: [{ site: job.site, monitor: backupMonitorName(job.name) }],
+        run: (log) => runBackup(job, repository, { log }),
+      });
+      if (!job.drill) continue;
+      const scratch = config.drills.scratchDir === undefined ? {} : { scratchDir: config.drills.scratchDir };
+      this.every(config.drills, {
+        id: `drill ${job.name}`,
+        repository: job.repository,
+        reportTo: [{ site: job.site, monitor: drillMonitorName(job.name) }],
+        run: (log) => runDrill(job, repository, { log, ...scratch }),
+      });
+    }
+    const sites = sitesByRepository(config);
+    for (const [name, repository] of Object.entries(config.repositories)) {
+      const reportTo = (sites.get(name) ?? []).map((site) => ({ site, monitor: checkMonitorName(name) }));
+      const { verify } = config;
+      this.every(verify, { id: `check ${name}`, repository: name, reportTo, run: (log) => runVerify(repository, verify.readDataPercent / 100, { log }) });
+      this.every(
+        { schedule: verify.fullReadSchedule, timezone: verify.timezone },
+        { id: `full check ${name}`, repository: name, reportTo, run: (log) => runVerify(repository, 1, { log }) },
+      );
+    }
+    this.deps.log.info({ jobs: config.jobs.length, schedules: this.crons.length }, 'backup schedules started');
+  }
+
+  /**
+   * Stops scheduling and waits up to `waitMs` for runs in progress. A run cut short by the process
+   * ending leaves a repository restic's rules still accept (packs without a snapshot, a stale lock),
+   * and its heartbeat turns down when the finish never arrives.
+   */
+  async stop(waitMs = 5_000): Promise<void> {
+    this.stopped = true;
+    for (const cron of this.crons) cron.stop();
+    const idle = Promise.all(this.queues.values());
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    await Promise.race([idle, waited]);
+    clearTimeout(timer);
+  }
+
+  private every(when: { schedule: string; timezone: string }, task: Task): void {
+    // Unreferenced: the schedules alone must not keep a process alive that is otherwise done.
+    this.crons.push(new Cron(when.schedule, { timezone: when.timezone, unref: true }, () => this.enqueue(task)));
+  }
+
+  private enqueue(task: Task): void {
+    if (this.stopped) return;
+    if (this.busy.has(task.id)) {
+      this.deps.log.warn({ task: task.id }, 'the previous run is still queued or running; this one is skipped');
+      return;
+    }
+    this.busy.add(task.id);
+    const previous = this.queues.get(task.repository) ?? Promise.resolve();
+    const next = previous.then(() => this.runTask(task)).finally(() => this.busy.delete(task.id));
+    this.queues.set(task.repository, next);
+  }
+
+  /** Never rejects: the queue of a repository must survive any one run. */
+  private async runTask(task: Task): Promise<void> {
+    if (this.stopped) return;
+    const log = this.deps.log.child({ task: task.id });
+    const runId = randomUUID();
+    try {
+      await this.report(task, 'start', runId);
+      const result = await task.run(log);
+      log.info({ ok: result.ok, durationMs: result.durationMs }, result.message);
+      await this.report(task, result.ok ? 'success' : 'fail', runId, result.message);
+    } catch (err) {
+      log.error({ err }, 'could not report the run to its heartbeat');
+    }
+  }
+
+  private async report(task: Task, kind: PingKind, runId: string, body?: string): Promise<void> {
+    if (this.stopped) return;
+    for (const ref of task.reportTo) {
+      const key = await this.deps.pingKeyOf(ref);
+      const taken = key !== undefined && this.deps.engine.ping(key, kind, { runId, ...(body === undefined ? {} : { body }) });
+      if (!taken) this.deps.log.warn({ task: task.id, ...ref }, 'the heartbeat monitor of this run is missing; run "upkeep apply" to make it');
+    }
+  }
+}
