@@ -20,8 +20,11 @@ export interface SiteMonitor {
   figures: { checks: number; uptime: number | null; avgLatency: number | null } | undefined;
 }
 
-/** Heartbeat monitors named "Backup: …" report on backups, not on uptime. */
-export const isBackup = (m: Monitor) => m.spec.type === 'heartbeat' && /^backup\s*:/i.test(m.spec.name);
+/**
+ * Heartbeats named "Backup: …" (and the "Restore drill: …" and "Repository check: …" that backup
+ * jobs of upkeep.yaml make, src/backups/heartbeats.ts) report on backups, not on uptime.
+ */
+export const isBackup = (m: Monitor) => m.spec.type === 'heartbeat' && /^(backup|restore drill|repository check)\s*:/i.test(m.spec.name);
 
 const percent = (v: number) => `${v >= 99.995 ? '100' : v.toFixed(2)} %`;
 const notSetUp = (summary: string): Pillar => ({ state: 'not_set_up', summary });

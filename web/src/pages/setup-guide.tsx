@@ -39,7 +39,7 @@ export function SetupGuide({
     },
     backups: {
       title: 'Backups',
-      body: 'Backups report through a heartbeat monitor named "Backup: …": the backup job pings its URL when it succeeds (or /fail when it fails), and a missed ping raises an incident.',
+      body: 'Backups report through heartbeat monitors named "Backup: …". Backup jobs in upkeep.yaml (the backups section, docs/backups.md) make theirs by themselves; a backup run elsewhere pings the URL of one added here when it succeeds (or /fail when it fails), and a missed ping raises an incident.',
       action: { label: 'Add a backup heartbeat', preset: { name: 'Backup: nightly', type: 'heartbeat' } },
     },
   };
