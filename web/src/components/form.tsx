@@ -1,6 +1,5 @@
-import { useId, useState, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { ApiError } from '../api';
-import { ErrorNote } from './ui';
 
 /** A labelled field with the server's message about it beside it. */
 export function Field({
@@ -32,10 +31,6 @@ export function Field({
     </div>
   );
 }
-
-export const Input = (props: InputHTMLAttributes<HTMLInputElement>) => <input {...props} />;
-export const Select = (props: SelectHTMLAttributes<HTMLSelectElement>) => <select {...props} />;
-export const TextArea = (props: TextareaHTMLAttributes<HTMLTextAreaElement>) => <textarea {...props} />;
 
 /**
  * A form's sending state: `submit` runs the call, keeps the API's error, and spreads its field
@@ -81,5 +76,3 @@ export function FormError({ error, shown }: { error: ApiError | null; shown: rea
     </div>
   );
 }
-
-export { ErrorNote };

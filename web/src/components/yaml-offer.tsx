@@ -8,10 +8,10 @@ export function fileForm(object: Record<string, unknown>): Record<string, unknow
 }
 
 /** Where an object lives in upkeep.yaml: the section, and for a monitor its site. */
-export type FilePlace = { section: 'sites' | 'channels' | 'maintenance' } | { section: 'monitors'; site: string };
+type FilePlace = { section: 'sites' | 'channels' | 'maintenance' } | { section: 'monitors'; site: string };
 
 /** The YAML of an object placed where it goes in upkeep.yaml (yaml is loaded only when this is shown). */
-export function useYaml(object: Record<string, unknown>, place: FilePlace): string | null {
+function useYaml(object: Record<string, unknown>, place: FilePlace): string | null {
   const [text, setText] = useState<string | null>(null);
   const json = JSON.stringify(object);
   useEffect(() => {

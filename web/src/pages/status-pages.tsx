@@ -14,7 +14,7 @@ export function StatusPagesPage() {
         </p>
         <p>
           Write them in the file and run <code>upkeep apply</code>; <code>upkeep validate</code> checks the file and points at any mistake by line and field.
-          The README and <code>docs/</code> in the Upkeep repository describe the file.
+          The README and <code>docs/</code> in the Upkeep repository describe the file; the API is described at <a href="/api/v1/docs">/api/v1/docs</a>.
         </p>
       </div>
     </main>
