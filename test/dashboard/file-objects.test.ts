@@ -91,7 +91,7 @@ channels:
     await page.close();
   });
 
-  it('offers the YAML of a monitor of the file under its site, and of a channel', async () => {
+  it('offers the YAML of a monitor of the file under its site, and of a channel', { timeout: 60_000 }, async () => {
     const page = await login('owner@agency.test', 'owner password 123');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Monitors' }).click();
     await page.getByRole('link', { name: 'Home' }).click();

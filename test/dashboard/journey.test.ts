@@ -45,7 +45,7 @@ describe.skipIf(browserSkip)('the dashboard, from the first start to a resolved 
     await db?.cleanup();
   });
 
-  it('makes the owner through the printed setup link, then logs out and in', async () => {
+  it('makes the owner through the printed setup link, then logs out and in', { timeout: 60_000 }, async () => {
     await expect.poll(() => /"setupUrl":"([^"]+)"/.exec(server.output())?.[1], { timeout: 10_000 }).toBeTruthy();
     const setupUrl = /"setupUrl":"([^"]+)"/.exec(server.output())![1]!;
     await page.goto(setupUrl);
@@ -108,7 +108,7 @@ describe.skipIf(browserSkip)('the dashboard, from the first start to a resolved 
     await shot(page, 'dashboard-overview');
   });
 
-  it('shows the incident live when the target breaks, then acknowledges and resolves it', async () => {
+  it('shows the incident live when the target breaks, then acknowledges and resolves it', { timeout: 90_000 }, async () => {
     await nav(page, 'Incidents').click();
     await page.getByText('No open incidents').waitFor();
     // Marks this document: a reload or a navigation would lose the mark.
