@@ -1,3 +1,4 @@
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -14,6 +15,11 @@ export default tseslint.config(
       // Fastify handlers and interface implementations are async by contract even when they do not await.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // The dashboard (web/, its own tsconfig with the DOM and JSX): React's rules of hooks on top.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    extends: [reactHooks.configs.flat.recommended],
   },
   {
     // Tests read JSON answers whose shape is what they assert; typing each one adds nothing.

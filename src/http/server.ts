@@ -36,6 +36,9 @@ import type { StatusPages } from '../status-pages/index.js';
 import { accessOf, registerApiAuth } from './auth.js';
 import { liveRoutes, type LiveHub } from './live.js';
 import { registerErrorHandling } from './errors.js';
+import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
+import { PortfolioService } from '../dashboard/portfolio.service.js';
+import { dashboardStatic } from '../dashboard/static.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -102,7 +105,14 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'"],
+        // Over plain HTTP (a LAN address, no TLS in front) the dashboard's own scripts must not be fetched as https://.
+        upgradeInsecureRequests: deps.publicUrl?.startsWith('https:') ? [] : null,
+      },
     },
   });
 
@@ -147,6 +157,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'channels' },
             { name: 'audits' },
             { name: 'live' },
+            { name: 'dashboard' },
             { name: 'session' },
             { name: 'account' },
             { name: 'tokens' },
@@ -193,8 +204,15 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       auditsRoutes(api, deps.audits, deps.sites);
       liveRoutes(api, deps.live);
       await deps.statusPages?.apiRoutes(api);
+      dashboardRoutes(api, {
+        portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
+        engine: deps.engine,
+        sites: deps.sites,
+        clock: deps.clock,
+      });
     },
     { prefix: '/api/v1' },
   );
+  await dashboardStatic(app);
   return app;
 }

@@ -127,8 +127,8 @@ export class ResultsRepository {
       .execute();
   }
 
-  /** Counts and latency sums per monitor over buckets of one size starting in [from, to): the overview of every monitor. */
-  rollupTotals(bucketMs: number, from: number, to: number) {
+  /** Counts and latency sums per monitor over buckets of one size starting in [from, to): the overview of every monitor (or of some). */
+  rollupTotals(bucketMs: number, from: number, to: number, monitorIds?: readonly number[]) {
     return this.db
       .selectFrom('result_rollups')
       .select((eb) => [
@@ -142,12 +142,13 @@ export class ResultsRepository {
       .where('bucket_ms', '=', bucketMs)
       .where('start', '>=', from)
       .where('start', '<', to)
+      .$if(monitorIds !== undefined, (q) => q.where('monitor_id', 'in', [...monitorIds!, -1]))
       .groupBy('monitor_id')
       .execute();
   }
 
   /** Counts and latency sums per monitor over raw results in [from, to): the part of the overview not rolled up yet. */
-  rawTotals(from: number, to: number) {
+  rawTotals(from: number, to: number, monitorIds?: readonly number[]) {
     return this.db
       .selectFrom('check_results')
       .select((eb) => [
@@ -160,6 +161,7 @@ export class ResultsRepository {
       ])
       .where('at', '>=', from)
       .where('at', '<', to)
+      .$if(monitorIds !== undefined, (q) => q.where('monitor_id', 'in', [...monitorIds!, -1]))
       .groupBy('monitor_id')
       .execute();
   }

@@ -240,11 +240,19 @@ export class ResultStore {
     return summarize(totals);
   }
 
-  /** Uptime and average latency of every monitor over [from, to): whole rollups, and raw rows for the part not rolled up yet. */
-  async overview(from: number, to: number): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
+  /**
+   * Uptime and average latency of every monitor (or of `monitorIds`) over [from, to): whole rollups,
+   * and raw rows for the part not rolled up yet.
+   */
+  async overview(
+    from: number,
+    to: number,
+    monitorIds?: readonly number[],
+  ): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
     const acc = new Map<number, { up: number; degraded: number; down: number; n: number; sum: number }>();
     for (const seg of decompose(from, to, this.doneUntil)) {
-      const rows = seg.bucketMs === 0 ? await this.repo.rawTotals(seg.from, seg.to) : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to);
+      const rows =
+        seg.bucketMs === 0 ? await this.repo.rawTotals(seg.from, seg.to, monitorIds) : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds);
       for (const row of rows) {
         const a = acc.get(row.monitor_id) ?? { up: 0, degraded: 0, down: 0, n: 0, sum: 0 };
         a.up += Number(row.up);
@@ -261,6 +269,16 @@ export class ResultStore {
       out.set(id, { checks, uptime: checks ? (100 * (a.up + a.degraded)) / checks : null, avgLatency: a.n ? Math.round(a.sum / a.n) : null });
     }
     return out;
+  }
+
+  /** How far each rollup size is complete (bucket size → time): series read whole rollups before it, raw results after. */
+  get watermarks(): ReadonlyMap<number, number> {
+    return this.doneUntil;
+  }
+
+  /** Results waiting for the next batch write, so a chart can include the last second. */
+  get pending(): readonly RecordedResult[] {
+    return this.results;
   }
 
   get repository(): ResultsRepository {

@@ -155,7 +155,7 @@ describe('authorization over every route of the API', () => {
   });
 
   it('lists show a client of team A only A’s things', async () => {
-    const lists = ['/sites', '/monitors', '/incidents', '/events', '/overview'];
+    const lists = ['/sites', '/monitors', '/incidents', '/events', '/overview', '/portfolio', '/portfolio/monitors'];
     for (const path of lists) {
       const res = await app.inject({ url: `/api/v1${path}`, headers: as(clientA) });
       expect(res.statusCode, path).toBe(200);

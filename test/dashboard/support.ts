@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { projectRoot } from '../support/cli.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+/** Why the browser suites cannot run here, if they cannot; under CI=1 that is a failure, not a skip. */
+export const browserSkip = existsSync(CHROMIUM) ? undefined : `dashboard browser suites skipped: ${CHROMIUM} is missing (apt-get install chromium)`;
+if (browserSkip && process.env.CI) throw new Error(`CI=1 but ${CHROMIUM} is missing: the dashboard suites must run in CI (apt-get install chromium)`);
+if (browserSkip) process.stderr.write(`${browserSkip}\n`);
+
+/** Debian's Chromium with the flags for a headless server that calls nobody. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+const newest = (dir: string): number =>
+  Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
+
+/**
+ * The suites drive the built app (web/dist) as the server serves it. `npm ci` builds it; after an
+ * edit under web/ the build here is older than its sources, and is made again so no suite tests a stale app.
+ */
+export function ensureWebBuilt(): void {
+  const index = join(projectRoot, 'web/dist/index.html');
+  const sources = Math.max(newest(join(projectRoot, 'web/src')), statSync(join(projectRoot, 'web/index.html')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync(process.execPath, [join(projectRoot, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+  });
+}
+
+/** A web page on loopback that a test can break and mend: 200 with "Add to cart", or 500. */
+export async function startShop(): Promise<{ url: string; setHealthy(ok: boolean): void; close(): Promise<void> }> {
+  let healthy = true;
+  const server: Server = createServer((_req, res) => {
+    if (healthy) res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Shop</h1><button>Add to cart</button>');
+    else res.writeHead(500, { 'content-type': 'text/plain' }).end('database connection refused');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    setHealthy: (ok) => (healthy = ok),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

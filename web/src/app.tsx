@@ -1,0 +1,110 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { api, ApiError, onUnauthorized, setCsrfToken } from './api';
+import { Shell } from './components/shell';
+import { ErrorNote, Loading } from './components/ui';
+import { startLive, stopLive } from './live';
+import { ChannelsPage } from './pages/channels';
+import { IncidentPage } from './pages/incident';
+import { IncidentsPage } from './pages/incidents';
+import { LoginPage } from './pages/login';
+import { MaintenancePage } from './pages/maintenance';
+import { MonitorPage } from './pages/monitor';
+import { MonitorsPage } from './pages/monitors';
+import { PortfolioPage } from './pages/portfolio';
+import { SettingsPage } from './pages/settings';
+import { SetupPage } from './pages/setup';
+import { NewSitePage, SitePage } from './pages/site';
+import { StatusPagesPage } from './pages/status-pages';
+import { TokensPage } from './pages/tokens';
+import { UsersPage } from './pages/users';
+import { match, navigate, useLocation } from './router';
+import { SessionContext, type Session, type User } from './session';
+
+const routes: [string, (p: Record<string, string>) => ReactNode][] = [
+  ['/', () => <PortfolioPage />],
+  ['/monitors', () => <MonitorsPage />],
+  ['/monitors/:id', (p) => <MonitorPage id={Number(p.id)} />],
+  ['/sites/new', () => <NewSitePage />],
+  ['/sites/:id', (p) => <SitePage id={Number(p.id)} />],
+  ['/incidents', () => <IncidentsPage />],
+  ['/incidents/:id', (p) => <IncidentPage id={Number(p.id)} />],
+  ['/maintenance', () => <MaintenancePage />],
+  ['/channels', () => <ChannelsPage />],
+  ['/status-pages', () => <StatusPagesPage />],
+  ['/tokens', () => <TokensPage />],
+  ['/users', () => <UsersPage />],
+  ['/settings', () => <SettingsPage />],
+];
+
+function Routed({ path }: { path: string }) {
+  for (const [pattern, render] of routes) {
+    const params = match(pattern, path);
+    if (params) return <>{render(params)}</>;
+  }
+  return (
+    <main id="main" className="content">
+      <h1>Not found</h1>
+      <p>There is no page at {path}.</p>
+    </main>
+  );
+}
+
+/** Finds out who is logged in; shows setup, login or the dashboard. */
+export function App() {
+  const { path } = useLocation();
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [bootError, setBootError] = useState<ApiError | null>(null);
+
+  const refresh = useCallback(
+    () =>
+      api<Session>('/session').then(
+        (session) => {
+          setCsrfToken(session.csrfToken);
+          setUser(session.user);
+          setBootError(null);
+        },
+        (err: unknown) => {
+          if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setUser(null);
+          else setBootError(err as ApiError);
+        },
+      ),
+    [],
+  );
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+  useEffect(() => onUnauthorized(() => setUser(null)), []);
+  useEffect(() => {
+    if (user) startLive();
+    else stopLive();
+  }, [user]);
+
+  const logout = useCallback(async () => {
+    await api('/session', { method: 'DELETE' }).catch(() => undefined);
+    setCsrfToken(null);
+    setUser(null);
+    navigate('/login');
+  }, []);
+
+  if (bootError) return <ErrorNote error={bootError} title="The dashboard could not start" />;
+  if (user === undefined) return <Loading />;
+  if (path === '/setup') return <SetupPage onDone={() => void refresh().then(() => navigate('/'))} />;
+  if (!user)
+    return (
+      <LoginPage
+        onLoggedIn={(session) => {
+          setCsrfToken(session.csrfToken);
+          setUser(session.user);
+          if (path === '/login') navigate('/', { replace: true });
+        }}
+      />
+    );
+  return (
+    <SessionContext.Provider value={{ user, refresh, logout }}>
+      <Shell>
+        <Routed path={path === '/login' ? '/' : path} />
+      </Shell>
+    </SessionContext.Provider>
+  );
+}

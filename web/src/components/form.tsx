@@ -1,0 +1,78 @@
+import { useId, useState, type ReactNode } from 'react';
+import { ApiError } from '../api';
+
+/** A labelled field with the server's message about it beside it. */
+export function Field({
+  label,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string }) => ReactNode;
+}) {
+  const id = useId();
+  const described = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
+  return (
+    <div className={`field${error ? ' invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': Boolean(error), ...(described ? { 'aria-describedby': described } : {}) })}
+      {error ? (
+        <p className="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : hint ? (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * A form's sending state: `submit` runs the call, keeps the API's error, and spreads its field
+ * messages by path so each field shows its own ("url: expected an http(s) URL").
+ */
+export function useSubmit() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const submit = async <T,>(call: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await call();
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, 'client', (err as Error).message));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fields = error?.fields ?? {};
+  /** The message for a field, or for anything under it ("expect" shows "expect.status"). */
+  const fieldError = (path: string) => fields[path] ?? Object.entries(fields).find(([p]) => p.startsWith(`${path}.`) || p.startsWith(`${path}[`))?.[1];
+  return { busy, error, setError, submit, fieldError };
+}
+
+/** The form-level error: the message, and any detail that names a field no input shows. */
+export function FormError({ error, shown }: { error: ApiError | null; shown: readonly string[] }) {
+  if (!error) return null;
+  const orphan = error.details.filter((d) => d.path && !shown.some((s) => d.path === s || d.path!.startsWith(`${s}.`) || d.path!.startsWith(`${s}[`)));
+  return (
+    <div className="error" role="alert">
+      {error.message}
+      {orphan.length ? (
+        <ul>
+          {orphan.map((d, i) => (
+            <li key={i}>
+              <code>{d.path}</code>: {d.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

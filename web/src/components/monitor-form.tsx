@@ -1,0 +1,177 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../api';
+import { Field, FormError, useSubmit } from './form';
+import { fileForm, YamlOffer } from './yaml-offer';
+
+export interface MonitorObject {
+  id: number;
+  siteId: number;
+  site: string;
+  name: string;
+  type: string;
+  managedBy: string;
+  [field: string]: unknown;
+}
+
+const types = ['http', 'tcp', 'dns', 'tls', 'domain', 'heartbeat'] as const;
+type Type = (typeof types)[number];
+
+/** The fields each type shows as inputs; every other field is kept as it was (or written in "More fields"). */
+const typeFields: Record<Type, { key: string; label: string; hint?: string; number?: boolean }[]> = {
+  http: [
+    { key: 'url', label: 'URL', hint: 'The page to fetch, e.g. https://shop.example.com/' },
+    { key: 'expect.contains', label: 'Page must contain', hint: 'Optional: a word or phrase the page always has.' },
+    { key: 'expect.status', label: 'Expected status codes', hint: 'Optional, comma-separated, e.g. 200, 204. Default: any 2xx.' },
+  ],
+  tcp: [
+    { key: 'host', label: 'Host' },
+    { key: 'port', label: 'Port', number: true },
+  ],
+  dns: [
+    { key: 'host', label: 'Name to resolve' },
+    { key: 'recordType', label: 'Record type', hint: 'A, AAAA, CNAME, MX, TXT, NS, CAA or SOA' },
+  ],
+  tls: [
+    { key: 'host', label: 'Host' },
+    { key: 'warnDays', label: 'Warn days before expiry', number: true },
+  ],
+  domain: [
+    { key: 'domain', label: 'Domain' },
+    { key: 'warnDays', label: 'Warn days before expiry', number: true },
+  ],
+  heartbeat: [
+    { key: 'period', label: 'Expect a ping every', hint: 'A duration like 1h or 1d; or leave empty and give a cron schedule.' },
+    { key: 'schedule', label: 'Or on a cron schedule', hint: "e.g. 0 3 * * * — a backup's nightly run" },
+    { key: 'timezone', label: 'Time zone of the schedule' },
+    { key: 'grace', label: 'Grace', hint: 'How late a ping may be, e.g. 30m' },
+  ],
+};
+
+const get = (o: Record<string, unknown>, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], o);
+function set(o: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let at = o;
+  for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+  if (value === undefined) delete at[keys.at(-1)!];
+  else at[keys.at(-1)!] = value;
+  if (keys.length > 1 && Object.keys(at).length === 0) delete o[keys[0]!];
+}
+function show(v: unknown): string {
+  if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return v === undefined || v === null ? '' : JSON.stringify(v);
+}
+
+/** Makes or changes a monitor. A monitor from upkeep.yaml is not saved: its YAML is offered instead. */
+export function MonitorForm({
+  siteId,
+  siteName,
+  monitor,
+  preset,
+  onSaved,
+  onCancel,
+}: {
+  siteId: number;
+  siteName: string;
+  monitor?: MonitorObject;
+  preset?: { name?: string; type?: Type };
+  onSaved: (m: MonitorObject) => void;
+  onCancel?: () => void;
+}) {
+  const [type, setType] = useState<Type>((monitor?.type as Type | undefined) ?? preset?.type ?? 'http');
+  const [values, setValues] = useState<Record<string, string>>(() => {
+    const base: Record<string, string> = {
+      name: monitor?.name ?? preset?.name ?? '',
+      interval: show(monitor?.interval ?? '60s'),
+      timeout: show(monitor?.timeout ?? '10s'),
+    };
+    for (const t of types) for (const f of typeFields[t]) base[f.key] = monitor ? show(get(monitor, f.key)) : '';
+    return base;
+  });
+  const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
+  const { busy, error, submit, fieldError } = useSubmit();
+  const value = (key: string) => values[key] ?? '';
+  const change = (key: string, v: string) => setValues((s) => ({ ...s, [key]: v }));
+
+  const body = () => {
+    const out: Record<string, unknown> = monitor && monitor.type === type ? fileForm(monitor) : {};
+    out.name = value('name').trim();
+    out.type = type;
+    if (type !== 'heartbeat') {
+      out.interval = value('interval').trim() || undefined;
+      out.timeout = value('timeout').trim() || undefined;
+    }
+    for (const f of typeFields[type]) {
+      const raw = value(f.key).trim();
+      let v: unknown = raw || undefined;
+      if (raw && f.number) v = Number(raw);
+      if (raw && f.key === 'expect.status') v = raw.split(',').map((s) => Number(s.trim()));
+      set(out, f.key, v);
+    }
+    for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+    return out;
+  };
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (monitor?.managedBy === 'config') return setOffer(body());
+    const saved = await submit(() =>
+      monitor
+        ? api<MonitorObject>(`/monitors/${monitor.id}`, { method: 'PUT', body: body() })
+        : api<MonitorObject>(`/sites/${siteId}/monitors`, { method: 'POST', body: body() }),
+    );
+    if (saved) onSaved(saved);
+  };
+  const shown = ['name', 'type', 'interval', 'timeout', ...typeFields[type].map((f) => f.key)];
+  return (
+    <form onSubmit={(e) => void onSubmit(e)} className="form" aria-label={monitor ? 'Edit monitor' : 'New monitor'}>
+      <div className="grid-2">
+        <Field label="Name" error={fieldError('name')}>
+          {(p) => <input {...p} value={value('name')} onChange={(e) => change('name', e.target.value)} required />}
+        </Field>
+        <Field label="Type" error={fieldError('type')}>
+          {(p) => (
+            <select {...p} value={type} onChange={(e) => setType(e.target.value as Type)} disabled={Boolean(monitor)}>
+              {types.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {typeFields[type].map((f) => (
+          <Field key={f.key} label={f.label} error={fieldError(f.key)} hint={f.hint}>
+            {(p) => <input {...p} inputMode={f.number ? 'numeric' : undefined} value={value(f.key)} onChange={(e) => change(f.key, e.target.value)} />}
+          </Field>
+        ))}
+        {type !== 'heartbeat' ? (
+          <>
+            <Field label="Check every" error={fieldError('interval')} hint="A duration like 30s, 5m or 1h.">
+              {(p) => <input {...p} value={value('interval')} onChange={(e) => change('interval', e.target.value)} />}
+            </Field>
+            <Field label="Time-out" error={fieldError('timeout')}>
+              {(p) => <input {...p} value={value('timeout')} onChange={(e) => change('timeout', e.target.value)} />}
+            </Field>
+          </>
+        ) : null}
+      </div>
+      <p className="hint">
+        Every other field of {siteName}’s monitor (headers, assertions, retries, notify…) is kept as it is; see docs/monitoring.md for all of them.
+      </p>
+      <FormError error={error} shown={shown} />
+      {offer ? <YamlOffer object={offer} place={{ section: 'monitors', site: siteName }} what="monitor" /> : null}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {monitor?.managedBy === 'config' ? 'Show the YAML' : monitor ? 'Save monitor' : 'Add monitor'}
+        </button>
+        {onCancel ? (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}

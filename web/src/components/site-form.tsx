@@ -1,0 +1,73 @@
+import { useState, type FormEvent } from 'react';
+import { api } from '../api';
+import { Field, FormError, useSubmit } from './form';
+import { fileForm, YamlOffer } from './yaml-offer';
+
+export interface SiteObject {
+  id: number;
+  name: string;
+  url?: string;
+  description?: string;
+  tags: string[];
+  managedBy: string;
+  [field: string]: unknown;
+}
+
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+
+/** Makes or changes a site. A site from upkeep.yaml is not saved: its YAML is offered instead. */
+export function SiteForm({ site, onSaved, onCancel }: { site?: SiteObject; onSaved: (site: SiteObject) => void; onCancel?: () => void }) {
+  const [name, setName] = useState(site?.name ?? '');
+  const [url, setUrl] = useState(site?.url ?? '');
+  const [description, setDescription] = useState(site?.description ?? '');
+  const [tags, setTags] = useState((site?.tags ?? []).join(', '));
+  const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
+  const { busy, error, submit, fieldError } = useSubmit();
+
+  const body = () => {
+    const rest = site ? fileForm(site) : {};
+    delete rest.url;
+    delete rest.description;
+    return { ...rest, name: name.trim(), ...(url.trim() ? { url: url.trim() } : {}), ...(description.trim() ? { description } : {}), tags: list(tags) };
+  };
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (site?.managedBy === 'config') return setOffer(body());
+    const saved = await submit(() =>
+      site ? api<SiteObject>(`/sites/${site.id}`, { method: 'PUT', body: body() }) : api<SiteObject>('/sites', { method: 'POST', body: body() }),
+    );
+    if (saved) onSaved(saved);
+  };
+  return (
+    <form onSubmit={(e) => void onSubmit(e)} className="form" aria-label={site ? 'Edit site' : 'New site'}>
+      <Field label="Name" error={fieldError('name')}>
+        {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
+      </Field>
+      <Field label="URL" error={fieldError('url')} hint="The home page: audits and the speed pillar use it.">
+        {(p) => <input {...p} type="text" inputMode="url" placeholder="https://shop.example.com" value={url} onChange={(e) => setUrl(e.target.value)} />}
+      </Field>
+      <Field label="Tags" error={fieldError('tags')} hint="Comma-separated, e.g. client-acme, ecommerce. Teams see sites by tag.">
+        {(p) => <input {...p} value={tags} onChange={(e) => setTags(e.target.value)} />}
+      </Field>
+      <Field label="Description" error={fieldError('description')}>
+        {(p) => <textarea {...p} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
+      </Field>
+      <FormError error={error} shown={['name', 'url', 'tags', 'description']} />
+      {offer ? <YamlOffer object={offer} place={{ section: 'sites' }} what="site" /> : null}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {site?.managedBy === 'config' ? 'Show the YAML' : site ? 'Save site' : 'Add site'}
+        </button>
+        {onCancel ? (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+    </form>
+  );
+}

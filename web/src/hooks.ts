@@ -1,0 +1,56 @@
+import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
+import { ApiError } from './api';
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  /** Loads again, keeping what is shown until the new answer is there. */
+  reload: () => void;
+}
+
+/** Loads with `load` whenever `deps` change; the newest call wins, older answers are dropped. */
+export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data?: T; error?: ApiError }>({});
+  const [tick, setTick] = useState(0);
+  const run = useEffectEvent(load);
+  useEffect(() => {
+    const abort = new AbortController();
+    run(abort.signal).then(
+      (data) => abort.signal.aborted || setState({ data }),
+      (err: unknown) => {
+        if (abort.signal.aborted) return;
+        setState((s) => ({ ...s, error: err instanceof ApiError ? err : new ApiError(0, 'client', (err as Error).message) }));
+      },
+    );
+    return () => abort.abort();
+    // The caller's deps decide when to load again; `tick` is a reload.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { data: state.data, error: state.error, reload };
+}
+
+/** Calls `fn` once, `ms` after the last of a burst of calls (live events come in bursts). */
+export function useDebounced(fn: () => void, ms: number): () => void {
+  const timer = useRef<number | undefined>(undefined);
+  // The newest `fn`, kept for the timer (an effect event cannot be called from a timer set outside an effect).
+  const latest = useRef(fn);
+  useEffect(() => {
+    latest.current = fn;
+  });
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  return useCallback(() => {
+    window.clearTimeout(timer.current);
+    timer.current = window.setTimeout(() => latest.current(), ms);
+  }, [ms]);
+}
+
+/** A value that follows `value` after it has stopped changing for `ms` (search boxes). */
+export function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const t = window.setTimeout(() => setSettled(value), ms);
+    return () => window.clearTimeout(t);
+  }, [value, ms]);
+  return settled;
+}

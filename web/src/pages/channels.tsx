@@ -1,0 +1,179 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, type Page } from '../api';
+import { Field, FormError, useSubmit } from '../components/form';
+import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
+import { fileForm, YamlOffer } from '../components/yaml-offer';
+import { useLoad } from '../hooks';
+import { canEdit, useSession } from '../session';
+
+interface Channel {
+  id: number;
+  name: string;
+  type: string;
+  managedBy: string;
+  [field: string]: unknown;
+}
+interface Delivery {
+  ok: boolean;
+  status?: number;
+  message?: string;
+  detail?: string;
+}
+
+const types = ['webhook', 'email', 'slack', 'discord', 'teams', 'mattermost', 'telegram', 'matrix', 'ntfy', 'gotify', 'pushover', 'pagerduty', 'opsgenie'];
+
+/** Notification channels: each can be tried at once with "Send test", whose outcome is shown as the provider said it. */
+export function ChannelsPage() {
+  const { user } = useSession();
+  const channels = useLoad((signal) => api<Page<Channel>>('/channels?limit=500', { signal }), []);
+  const [editing, setEditing] = useState<Channel | 'new' | null>(null);
+  const [tests, setTests] = useState<Record<number, Delivery | 'sending' | { error: string }>>({});
+  const test = async (c: Channel) => {
+    setTests((t) => ({ ...t, [c.id]: 'sending' }));
+    try {
+      const got = await api<Delivery>(`/channels/${c.id}/test`, { method: 'POST' });
+      setTests((t) => ({ ...t, [c.id]: got }));
+    } catch (err) {
+      setTests((t) => ({ ...t, [c.id]: { error: (err as Error).message } }));
+    }
+  };
+  return (
+    <main id="main" className="content">
+      <PageTitle
+        actions={
+          canEdit(user) ? (
+            <button type="button" className="primary" onClick={() => setEditing('new')}>
+              Add a channel
+            </button>
+          ) : null
+        }
+      >
+        Notification channels
+      </PageTitle>
+      <ErrorNote error={channels.error} />
+      {editing ? (
+        <ChannelForm
+          key={editing === 'new' ? 'new' : editing.id}
+          channel={editing === 'new' ? undefined : editing}
+          onDone={() => {
+            setEditing(null);
+            channels.reload();
+          }}
+        />
+      ) : null}
+      {!channels.data ? <Loading what="channels" /> : null}
+      {channels.data && !channels.data.data.length ? <p className="empty">No channels: incidents are recorded but nobody is told.</p> : null}
+      <ul className="plain rows">
+        {channels.data?.data.map((c) => {
+          const t = tests[c.id];
+          return (
+            <li key={c.id} data-channel={c.name}>
+              <strong>{c.name}</strong> <span className="badge">{c.type}</span> <FromFile managedBy={c.managedBy} />{' '}
+              {canEdit(user) ? (
+                <>
+                  <button type="button" onClick={() => void test(c)} disabled={t === 'sending'}>
+                    {t === 'sending' ? 'Sending…' : 'Send test'}
+                  </button>
+                  <button type="button" onClick={() => setEditing(c)}>
+                    Edit
+                  </button>
+                  {c.managedBy === 'config' ? null : (
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() => confirm(`Delete the channel ${c.name}?`) && void api(`/channels/${c.id}`, { method: 'DELETE' }).then(channels.reload)}
+                    >
+                      Delete
+                    </button>
+                  )}
+                </>
+              ) : null}
+              {t && t !== 'sending' ? (
+                <p className="small" role="status">
+                  {'error' in t ? (
+                    <Status value="down">{t.error}</Status>
+                  ) : t.ok ? (
+                    <Status value="up">delivered{t.status ? ` (${t.status})` : ''}</Status>
+                  ) : (
+                    <Status value="down">
+                      not delivered{t.status ? ` (${t.status})` : ''}: {t.message ?? t.detail ?? 'the provider refused it'}
+                    </Status>
+                  )}
+                </p>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+    </main>
+  );
+}
+
+/** Name and type as inputs; the type's own fields as YAML (thirteen kinds of channel differ too much for one form). */
+function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone: () => void }) {
+  const [name, setName] = useState(channel?.name ?? '');
+  const [type, setType] = useState(channel?.type ?? 'webhook');
+  const [fields, setFields] = useState('');
+  const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
+  const [parseError, setParseError] = useState<string | null>(null);
+  const { busy, error, submit, fieldError } = useSubmit();
+  useEffect(() => {
+    const rest = channel ? fileForm(channel) : { url: 'https://', secret: '' };
+    delete rest.name;
+    delete rest.type;
+    void import('yaml').then(({ stringify }) => setFields(stringify(rest)));
+  }, [channel]);
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    const { parse } = await import('yaml');
+    let parsed: unknown;
+    try {
+      parsed = fields.trim() ? parse(fields) : {};
+    } catch (err) {
+      return setParseError(`The fields are not valid YAML: ${(err as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return setParseError('The fields must be YAML keys and values, like "url: https://…".');
+    setParseError(null);
+    const body = { name: name.trim(), type, ...(parsed as Record<string, unknown>) };
+    if (channel?.managedBy === 'config') return setOffer(body);
+    const ok = await submit(() => (channel ? api(`/channels/${channel.id}`, { method: 'PUT', body }) : api('/channels', { method: 'POST', body })));
+    if (ok !== undefined) onDone();
+  };
+  const other = error?.details.filter((d) => d.path && d.path !== 'name' && d.path !== 'type') ?? [];
+  return (
+    <form className="form card" onSubmit={(e) => void onSubmit(e)} aria-label="Channel">
+      <div className="grid-2">
+        <Field label="Name" error={fieldError('name')}>
+          {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required />}
+        </Field>
+        <Field label="Type" error={fieldError('type')}>
+          {(p) => (
+            <select {...p} value={type} onChange={(e) => setType(e.target.value)} disabled={Boolean(channel)}>
+              {types.map((t) => (
+                <option key={t}>{t}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+      <Field
+        label="Fields (YAML)"
+        error={parseError ?? (other.length ? other.map((d) => `${d.path}: ${d.message}`).join('; ') : undefined)}
+        hint="The channel's settings as in upkeep.yaml, e.g. url and secret for a webhook (docs/notifications.md lists each type's). ******** keeps a stored secret."
+      >
+        {(p) => <textarea {...p} rows={6} className="mono" value={fields} onChange={(e) => setFields(e.target.value)} />}
+      </Field>
+      <FormError error={error} shown={['name', 'type', ...other.map((d) => d.path!)]} />
+      {offer ? <YamlOffer object={offer} place={{ section: 'channels' }} what="channel" /> : null}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {channel?.managedBy === 'config' ? 'Show the YAML' : 'Save channel'}
+        </button>
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,205 @@
+import { useEffect, useState } from 'react';
+import { api, type ApiError, type Page } from '../api';
+import { ResponseChart, UptimeBars, type SeriesBucket } from '../components/charts';
+import { MonitorForm, type MonitorObject } from '../components/monitor-form';
+import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
+import { ago, ms, pct, when } from '../format';
+import { useLoad } from '../hooks';
+import { useLive } from '../live';
+import { Link, navigate } from '../router';
+import { canEdit, useSession } from '../session';
+import { EventsList, ResultsList, type MonitorEventRow, type ResultRow } from './monitor-history';
+
+interface LiveStatus {
+  status: string;
+  since: string;
+  flapping: boolean;
+  slow: string | null;
+  lastCheckAt: string | null;
+  lastMessage: string | null;
+}
+interface Summary {
+  checks: number;
+  uptime: number | null;
+  latency: { avg: number | null; p50: number | null; p95: number | null; p99: number | null };
+  phases: Record<string, number> | null;
+}
+
+const chartWindows = [['1h', '1 hour']] as const;
+const windows = [
+  ['24h', '24 hours'],
+  ['7d', '7 days'],
+  ['30d', '30 days'],
+  ['90d', '90 days'],
+  ['365d', '1 year'],
+] as const;
+
+export function MonitorPage({ id }: { id: number }) {
+  const { user } = useSession();
+  const [range, setRange] = useState<string>('24h');
+  const [editing, setEditing] = useState(false);
+  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const monitor = useLoad((signal) => api<MonitorObject>(`/monitors/${id}`, { signal }), [id]);
+  // A monitor made a moment ago is not in the engine yet: the status says so, and is read again shortly.
+  const status = useLoad((signal) => api<LiveStatus>(`/monitors/${id}/status`, { signal }), [id]);
+  const series = useLoad((signal) => api<{ bucketSeconds: number; data: SeriesBucket[] }>(`/monitors/${id}/series?window=${range}`, { signal }), [id, range]);
+  const summaries = useLoad((signal) => Promise.all(windows.map(([w]) => api<Summary>(`/monitors/${id}/summary?window=${w}`, { signal }))), [id]);
+  const events = useLoad((signal) => api<Page<MonitorEventRow>>(`/monitors/${id}/events?limit=20`, { signal }), [id]);
+  const results = useLoad((signal) => api<Page<ResultRow>>(`/monitors/${id}/results?limit=30`, { signal }), [id]);
+
+  const refresh = () => {
+    status.reload();
+    series.reload();
+    results.reload();
+  };
+  useLive((e) => {
+    if (e.type === 'monitor' && e.data.monitorId === id) {
+      refresh();
+      events.reload();
+      summaries.reload();
+    }
+  });
+  // Results arrive between status changes too: the chart and the list follow every 5 s (every 2 s
+  // while the engine has not loaded a new monitor yet).
+  const waiting = status.error !== undefined;
+  const { reload: reloadStatus } = status;
+  const { reload: reloadSeries } = series;
+  const { reload: reloadResults } = results;
+  useEffect(() => {
+    const timer = globalThis.setInterval(
+      () => {
+        reloadStatus();
+        reloadSeries();
+        reloadResults();
+      },
+      waiting ? 2_000 : 5_000,
+    );
+    return () => globalThis.clearInterval(timer);
+  }, [waiting, reloadStatus, reloadSeries, reloadResults]);
+
+  if (monitor.error) return <ErrorNote error={monitor.error} title="This monitor could not be loaded" />;
+  if (!monitor.data) return <Loading what="the monitor" />;
+  const m = monitor.data;
+  const editable = canEdit(user);
+  const act = async (call: () => Promise<unknown>) => {
+    setActionError(null);
+    try {
+      await call();
+      monitor.reload();
+      refresh();
+    } catch (err) {
+      setActionError(err as ApiError);
+    }
+  };
+  const live = status.data;
+  return (
+    <main id="main" className="content">
+      <p className="crumbs">
+        <Link to="/">Overview</Link> / <Link to={`/sites/${m.siteId}`}>{m.site}</Link> /
+      </p>
+      <PageTitle
+        actions={
+          editable ? (
+            <>
+              <button type="button" onClick={() => void act(() => api(`/monitors/${id}/check`, { method: 'POST' }))}>
+                Check now
+              </button>
+              {m.managedBy === 'config' ? null : (
+                <button type="button" onClick={() => void act(() => api(`/monitors/${id}`, { method: 'PATCH', body: { paused: !m.paused } }))}>
+                  {m.paused ? 'Resume' : 'Pause'}
+                </button>
+              )}
+              <button type="button" onClick={() => setEditing((v) => !v)}>
+                {editing ? 'Close editor' : 'Edit'}
+              </button>
+              {m.managedBy === 'config' ? null : (
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() =>
+                    confirm(`Delete the monitor ${m.name} and its history?`) &&
+                    void act(() => api(`/monitors/${id}`, { method: 'DELETE' })).then(() => navigate(`/sites/${m.siteId}`))
+                  }
+                >
+                  Delete
+                </button>
+              )}
+            </>
+          ) : null
+        }
+      >
+        {m.name} <FromFile managedBy={m.managedBy} />
+      </PageTitle>
+      <p className="status-line" aria-live="polite" data-testid="monitor-status">
+        {live ? (
+          <>
+            <Status value={live.status} /> since {ago(live.since)}
+            {live.flapping ? <span className="badge">flapping</span> : null}
+            {live.slow ? <span className="badge">{live.slow}</span> : null}
+            <span className="muted">
+              {' '}
+              · last check {ago(live.lastCheckAt)}
+              {live.lastMessage ? ` · ${live.lastMessage}` : ''}
+            </span>
+          </>
+        ) : status.error ? (
+          <span className="muted">{status.error.message}</span>
+        ) : (
+          <span className="muted">Loading…</span>
+        )}
+      </p>
+      <ErrorNote error={actionError} />
+      {editing ? (
+        <MonitorForm
+          siteId={m.siteId}
+          siteName={m.site}
+          monitor={m}
+          onSaved={() => {
+            setEditing(false);
+            monitor.reload();
+          }}
+          onCancel={() => setEditing(false)}
+        />
+      ) : null}
+      <section aria-label="Figures" className="figures">
+        {windows.map(([w, label], i) => {
+          const s = summaries.data?.[i];
+          return (
+            <div key={w} className="figure">
+              <span className="muted small">{label}</span>
+              <strong>{pct(s?.uptime)}</strong>
+              <span className="small">
+                avg {ms(s?.latency.avg)} · p95 {ms(s?.latency.p95)}
+              </span>
+            </div>
+          );
+        })}
+      </section>
+      <div className="toolbar" role="group" aria-label="Chart window">
+        {[...chartWindows, ...windows].map(([w, label]) => (
+          <button key={w} type="button" aria-pressed={range === w} onClick={() => setRange(w)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      <h2>Response time</h2>
+      <ErrorNote error={series.error} />
+      {series.data ? <ResponseChart buckets={series.data.data} /> : <Loading what="the chart" />}
+      <h2>Uptime</h2>
+      {series.data ? <UptimeBars buckets={series.data.data} bucketSeconds={series.data.bucketSeconds} /> : null}
+      <div className="grid-2">
+        <section>
+          <h2>Events</h2>
+          <EventsList events={events.data?.data} />
+        </section>
+        <section>
+          <h2>Last results</h2>
+          <ResultsList results={results.data?.data} />
+        </section>
+      </div>
+      <p className="muted small">
+        Created {when(m.createdAt as string)} · type {m.type}
+      </p>
+    </main>
+  );
+}

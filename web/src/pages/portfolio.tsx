@@ -1,0 +1,179 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, qs } from '../api';
+import { ErrorNote, FromFile, PageTitle, Status } from '../components/ui';
+import { VirtualList } from '../components/virtual-list';
+import { useDebounced, useSettled } from '../hooks';
+import { useLive } from '../live';
+import { Link, navigate, useLocation } from '../router';
+import { canEdit, useSession } from '../session';
+import { useNarrow } from '../viewport';
+
+export const pillarNames = ['uptime', 'speed', 'security', 'privacy', 'updates', 'backups'] as const;
+export type PillarName = (typeof pillarNames)[number];
+export interface Pillar {
+  state: 'good' | 'warning' | 'bad' | 'unknown' | 'not_set_up';
+  summary: string;
+}
+export interface PortfolioSite {
+  id: number;
+  name: string;
+  url: string | null;
+  tags: string[];
+  managedBy: string;
+  monitors: number;
+  pillars: Record<PillarName, Pillar>;
+  incident: { id: number; title: string; severity: string; status: string; openedAt: string } | null;
+}
+interface PortfolioAnswer {
+  data: PortfolioSite[];
+  totals: { sites: number; monitors: Record<string, number>; openIncidents: number };
+  page: { total: number; limit: number; nextCursor: string | null };
+}
+
+const PAGE = 100;
+const pillarTitles: Record<PillarName, string> = {
+  uptime: 'Uptime',
+  speed: 'Speed',
+  security: 'Security',
+  privacy: 'Privacy',
+  updates: 'Updates',
+  backups: 'Backups',
+};
+
+/** One pillar's line: its state as a word and colour, the figures, and for an empty pillar a link to set it up. */
+export function PillarLine({ name, pillar, siteId }: { name: PillarName; pillar: Pillar; siteId: number }) {
+  const word = { good: 'good', warning: 'warning', bad: 'bad', unknown: 'unknown', not_set_up: 'not set up' }[pillar.state];
+  return (
+    <div className={`pillar pillar-${pillar.state}`} data-pillar={name} title={`${pillarTitles[name]}: ${pillar.summary}`}>
+      <span className="pillar-name">{pillarTitles[name]}</span>
+      <span className="dot" aria-hidden="true" />
+      <span className="sr-only">{word}: </span>
+      {pillar.state === 'not_set_up' ? (
+        <span>
+          not set up{' '}
+          <Link to={`/sites/${siteId}?setup=${name}#setup`} title={pillar.summary}>
+            set up
+          </Link>
+        </span>
+      ) : (
+        <span className="pillar-summary">{pillar.summary}</span>
+      )}
+    </div>
+  );
+}
+
+/** Every site with one health line per pillar: searched, filtered and paged on the server, drawn as a virtual list. */
+export function PortfolioPage() {
+  const { user } = useSession();
+  const { query } = useLocation();
+  const [search, setSearch] = useState(query.get('q') ?? '');
+  const [show, setShow] = useState(query.get('show') === 'problems' ? 'problems' : 'all');
+  const q = useSettled(search, 250);
+  const [sites, setSites] = useState<PortfolioSite[]>([]);
+  const [answer, setAnswer] = useState<PortfolioAnswer | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const loadingMore = useRef(false);
+  const narrow = useNarrow();
+
+  const load = useCallback(
+    (limit: number, signal?: AbortSignal) =>
+      api<PortfolioAnswer>(`/portfolio${qs({ q, show, limit })}`, signal ? { signal } : {}).then(
+        (got) => {
+          setAnswer(got);
+          setSites(got.data);
+          setError(null);
+        },
+        (err: Error) => err.name !== 'AbortError' && setError(err),
+      ),
+    [q, show],
+  );
+
+  useEffect(() => {
+    const abort = new AbortController();
+    void load(PAGE, abort.signal);
+    navigate(`/${qs({ q, show: show === 'all' ? '' : show })}`, { replace: true });
+    return () => abort.abort();
+  }, [load, q, show]);
+
+  const loadMore = useCallback(() => {
+    const cursor = answer?.page.nextCursor;
+    if (!cursor || loadingMore.current) return;
+    loadingMore.current = true;
+    api<PortfolioAnswer>(`/portfolio${qs({ q, show, limit: PAGE, cursor })}`)
+      .then((got) => {
+        setSites((s) => [...s, ...got.data]);
+        setAnswer((a) => (a ? { ...a, page: got.page } : got));
+      })
+      .catch((err: unknown) => setError(err as Error))
+      .finally(() => (loadingMore.current = false));
+  }, [answer, q, show]);
+
+  // Live events change some sites: what is shown is read again in one call (at most 500 rows, once a second at most).
+  const refresh = useDebounced(() => void load(Math.min(500, Math.max(PAGE, sites.length))), 1_000);
+  useLive(refresh);
+
+  const totals = answer?.totals;
+  return (
+    <main id="main" className="content">
+      <PageTitle
+        actions={
+          canEdit(user) ? (
+            <Link to="/sites/new" className="button primary">
+              Add a site
+            </Link>
+          ) : null
+        }
+      >
+        Overview
+      </PageTitle>
+      {totals ? (
+        <p className="totals" aria-live="polite">
+          <span>{totals.sites.toLocaleString()} sites</span>
+          {(['up', 'degraded', 'down', 'pending', 'paused', 'maintenance'] as const).map((s) =>
+            totals.monitors[s] ? (
+              <Status key={s} value={s}>
+                {totals.monitors[s].toLocaleString()} {s}
+              </Status>
+            ) : null,
+          )}
+          <Link to="/incidents">{totals.openIncidents} open incidents</Link>
+        </p>
+      ) : null}
+      <div className="toolbar">
+        <input type="search" placeholder="Search sites (press /)" aria-label="Search sites" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <label>
+          <input type="checkbox" checked={show === 'problems'} onChange={(e) => setShow(e.target.checked ? 'problems' : 'all')} /> Only sites with problems
+        </label>
+      </div>
+      <ErrorNote error={error} title="The overview could not be loaded" />
+      {answer && !sites.length ? (
+        <p className="empty">{q || show === 'problems' ? 'No site matches.' : 'No sites yet. Add one to start monitoring it.'}</p>
+      ) : null}
+      <VirtualList
+        label="Sites"
+        items={sites}
+        rowHeight={narrow ? 250 : 76}
+        keyOf={(s) => s.id}
+        onNearEnd={answer?.page.nextCursor ? loadMore : undefined}
+        render={(site) => (
+          <div className="site-row" data-site={site.name}>
+            <div className="site-name">
+              <Link to={`/sites/${site.id}`}>{site.name}</Link> <FromFile managedBy={site.managedBy} />
+              {site.incident ? (
+                <Link to={`/incidents/${site.incident.id}`} className="incident-chip">
+                  <Status value={site.incident.status}>{site.incident.status === 'acknowledged' ? 'acknowledged' : 'incident'}</Status> {site.incident.title}
+                </Link>
+              ) : null}
+              <span className="muted small">{site.url ?? 'no URL'}</span>
+            </div>
+            <div className="pillars">
+              {pillarNames.map((p) => (
+                <PillarLine key={p} name={p} pillar={site.pillars[p]} siteId={site.id} />
+              ))}
+            </div>
+          </div>
+        )}
+      />
+    </main>
+  );
+}
