@@ -175,6 +175,7 @@ function incidentUpdateRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (req, reply) => {
       const { update, notified } = await deps.updates.post(await incidentFor(req, 'write'), req.body, actorOf(req));
+      await deps.changed();
       return reply.status(201).send({ ...showUpdate(update), notified });
     },
   );

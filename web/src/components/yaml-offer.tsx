@@ -8,7 +8,7 @@ export function fileForm(object: Record<string, unknown>): Record<string, unknow
 }
 
 /** Where an object lives in upkeep.yaml: the section, and for a monitor its site. */
-type FilePlace = { section: 'sites' | 'channels' | 'maintenance' } | { section: 'monitors'; site: string };
+type FilePlace = { section: 'sites' | 'channels' | 'maintenance' | 'statusPages' } | { section: 'monitors'; site: string };
 
 /** The YAML of an object placed where it goes in upkeep.yaml (yaml is loaded only when this is shown). */
 function useYaml(object: Record<string, unknown>, place: FilePlace): string | null {

@@ -114,8 +114,112 @@ export function IncidentPage({ id }: { id: number }) {
           </ul>
         </section>
       </div>
+      <PublicUpdates incidentId={id} editable={editable && i.status !== 'resolved'} onPosted={incident.reload} />
       {editable ? <Handling incident={i} onChanged={incident.reload} /> : null}
     </main>
+  );
+}
+
+interface PublicUpdate {
+  id: number;
+  status: string;
+  body: string;
+  author: string | null;
+  pages: string[] | null;
+  at: string;
+}
+interface MessageTemplate {
+  id: number;
+  name: string;
+  status?: string;
+  body: string;
+}
+const updateStatuses = ['investigating', 'identified', 'monitoring', 'resolved'];
+
+/** What the status pages say about the incident, and a form to write the next update (a template fills it in; subscribers are told). */
+function PublicUpdates({ incidentId, editable, onPosted }: { incidentId: number; editable: boolean; onPosted: () => void }) {
+  const updates = useLoad((signal) => api<{ data: PublicUpdate[] }>(`/incidents/${incidentId}/updates`, { signal }), [incidentId]);
+  const templates = useLoad(
+    (signal) => (editable ? api<{ data: MessageTemplate[] }>('/message-templates', { signal }).catch(() => ({ data: [] })) : Promise.resolve({ data: [] })),
+    [editable],
+  );
+  const [status, setStatus] = useState('investigating');
+  const [body, setBody] = useState('');
+  const [notify, setNotify] = useState(true);
+  const posting = useSubmit();
+  const applyTemplate = (name: string) => {
+    const t = templates.data?.data.find((x) => x.name === name);
+    if (!t) return;
+    setBody(t.body);
+    if (t.status) setStatus(t.status);
+  };
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void posting
+      .submit(() => api(`/incidents/${incidentId}/updates`, { method: 'POST', body: { status, body, notify } }).then(() => true))
+      .then((ok) => {
+        if (!ok) return;
+        setBody('');
+        updates.reload();
+        onPosted();
+      });
+  };
+  return (
+    <section className="card" aria-label="Public updates">
+      <h2>On the status pages</h2>
+      <ErrorNote error={updates.error} />
+      {updates.data && !updates.data.data.length ? <p className="empty">No public update yet.</p> : null}
+      <ol className="timeline">
+        {updates.data?.data.map((u) => (
+          <li key={u.id}>
+            <span className="muted small">{when(u.at)}</span> <Status value={u.status === 'resolved' ? 'resolved' : 'open'}>{u.status}</Status> {u.body}
+            {u.author ? <span className="muted small"> — {u.author}</span> : null}
+            {u.pages ? <span className="muted small"> (on {u.pages.join(', ')})</span> : null}
+          </li>
+        ))}
+      </ol>
+      {editable ? (
+        <form className="form" aria-label="Post a public update" onSubmit={onSubmit}>
+          <div className="grid-2">
+            <Field label="Update status" error={posting.fieldError('status')}>
+              {(p) => (
+                <select {...p} value={status} onChange={(e) => setStatus(e.target.value)}>
+                  {updateStatuses.map((s) => (
+                    <option key={s}>{s}</option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            {templates.data?.data.length ? (
+              <Field label="From a template">
+                {(p) => (
+                  <select {...p} value="" onChange={(e) => applyTemplate(e.target.value)}>
+                    <option value="">choose…</option>
+                    {templates.data!.data.map((t) => (
+                      <option key={t.id}>{t.name}</option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            ) : null}
+          </div>
+          <Field
+            label="Message"
+            error={posting.fieldError('body')}
+            hint="Markdown; what visitors and subscribers read. The status resolved also resolves the incident."
+          >
+            {(p) => <textarea {...p} rows={3} value={body} onChange={(e) => setBody(e.target.value)} required />}
+          </Field>
+          <label className="inline">
+            <input type="checkbox" checked={notify} onChange={(e) => setNotify(e.target.checked)} /> Tell the subscribers
+          </label>
+          <FormError error={posting.error} shown={['status', 'body']} />
+          <button type="submit" disabled={posting.busy}>
+            Post update
+          </button>
+        </form>
+      ) : null}
+    </section>
   );
 }
 
