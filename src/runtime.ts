@@ -115,6 +115,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     delivery: contexts,
     metrics: { registry, public: config.metrics.public },
     publicUrl: config.server.publicUrl,
+    trustProxy: config.server.trustProxy,
     version,
     ready: options.ready ?? (async () => ({ ok: true, checks: {} })),
   });

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import ipaddr from 'ipaddr.js';
 import './messages.js';
 import { z } from 'zod';
 import { describeValue } from './duration.js';
@@ -43,6 +44,20 @@ export const hostName = z
   .min(1, 'a host cannot be empty')
   .max(253, 'a host name is at most 253 characters')
   .refine((s) => !/[\s/:@?#]/.test(s) || /^[0-9a-f:]+$/i.test(s), { error: expected('a host name without scheme, port or path') });
+
+/** An IP address or a CIDR range ("203.0.113.0/24", "2001:db8::/32"). */
+export const ipOrCidr = z.string().refine(
+  (s) => {
+    try {
+      if (s.includes('/')) ipaddr.parseCIDR(s);
+      else ipaddr.parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: expected('an IP address or a CIDR range like "203.0.113.0/24"') },
+);
 
 export const port = z
   .number({ error: expected('a port number') })

@@ -6,7 +6,7 @@ import { auditsConfigSchema, checkAuditSiteNames } from '../audits/config.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
-import { port } from './fields.js';
+import { ipOrCidr, port } from './fields.js';
 import { checkReferences } from './references.js';
 import { checkStatusPageReferences, emailSettingsSchema, messageTemplateSchema, statusPageSchema } from '../status-pages/status-page.schema.js';
 
@@ -16,6 +16,14 @@ const serverSchema = z
     host: z.string().default('127.0.0.1'),
     /** The address people reach this server at; used in links sent in alerts and emails. */
     publicUrl: z.url().optional(),
+    /**
+     * Behind a reverse proxy: whose X-Forwarded-For, -Proto and -Host to believe. The proxies' addresses or
+     * ranges (["127.0.0.1"]), or true for any sender (only when nothing reaches Upkeep except through the proxy).
+     * Client addresses decide login throttling, rate limits, status page IP lists and the activity log.
+     */
+    trustProxy: z
+      .union([z.boolean(), z.array(ipOrCidr).min(1)], { error: 'expected true, false or a list of proxy addresses like ["127.0.0.1"]' })
+      .default(false),
   })
   .strict();
 

@@ -62,6 +62,8 @@ export interface HttpDeps {
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
+  /** server.trustProxy: the reverse proxies whose X-Forwarded-* headers give the client's address. */
+  trustProxy?: boolean | string[];
   audits: AuditService;
   live: LiveHub;
   /** Whether the process can serve: the database answers and start-up has finished. */
@@ -83,6 +85,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     // One line per request only when debugging: at scale they would drown everything else.
     logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled('debug') }),
     return503OnClosing: true,
+    trustProxy: deps.trustProxy ?? false,
     // A status page's custom domain is served from its /status/<slug> routes.
     ...(deps.statusPages
       ? {

@@ -1,7 +1,6 @@
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
-import { expected, hostName, httpUrl, markdown, objectName, timezone } from '../config/fields.js';
+import { expected, hostName, httpUrl, ipOrCidr, markdown, objectName, timezone } from '../config/fields.js';
 import { smtpSchema } from '../notify/channel.schema.js';
 
 export const languages = ['en', 'sv', 'de'] as const;
@@ -16,19 +15,6 @@ const label = (what: string, max: number) =>
     .max(max, `a ${what} is at most ${max} characters`);
 
 const color = z.string().regex(/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i, 'expected a colour like "#0a7d3e"');
-
-const cidr = z.string().refine(
-  (s) => {
-    try {
-      if (s.includes('/')) ipaddr.parseCIDR(s);
-      else ipaddr.parse(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: expected('an IP address or a CIDR range like "203.0.113.0/24"') },
-);
 
 /** A component: the monitors it stands for, named "Site name/Monitor name", or every monitor of one site. */
 export const componentSchema = z
@@ -69,7 +55,7 @@ export const statusPageSchema = z
         /** Visitors type it once; a signed cookie remembers it. Feeds and JSON also take it as HTTP Basic auth. */
         password: z.string().min(8, 'a page password is at least 8 characters').optional(),
         /** Only these addresses see the page; everyone else gets 404. */
-        allowIps: z.array(cidr).min(1).optional(),
+        allowIps: z.array(ipOrCidr).min(1).optional(),
       })
       .strict()
       .refine((a) => a.password !== undefined || a.allowIps !== undefined, { message: 'access needs a password or allowIps' })

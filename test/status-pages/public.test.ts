@@ -2,6 +2,7 @@ import ICAL from 'ical.js';
 import RssParser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
+import type { Config } from '../../src/config/schema.js';
 import { startHttpServer, type TestServer } from '../fixtures/servers.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
@@ -16,6 +17,7 @@ describe.each(dialects)('public status pages ($dialect)', ({ dialect, skip }) =>
   let server: TestApp;
   let ids: Record<string, number>;
   let auth: { authorization: string };
+  let parsed: Config;
   const get = (url: string, headers: Record<string, string> = {}) => server.app.inject({ url, headers });
 
   beforeAll(async () => {
@@ -55,6 +57,7 @@ statusPages:
       {},
     );
     await core.sync.apply(loaded, { dryRun: false });
+    parsed = loaded.config;
     server = await testRuntime(core, loaded.config);
     ids = Object.fromEntries((await core.sites.listMonitors({ limit: 10 })).items.map((m) => [m.spec.name, m.id]));
     auth = { authorization: `Bearer ${(await core.accounts.createToken({ name: 't', scope: 'write' })).token}` };
@@ -97,6 +100,8 @@ statusPages:
         return { code, message };
       };
       expect(await said('/status/office')).toEqual(await said('/status/nowhere'));
+      // Without server.trustProxy a forwarded address is a claim anyone can make.
+      expect((await get('/status/office', { 'x-forwarded-for': '10.1.2.3' })).statusCode).toBe(404);
 
       const missing = await get('/badge/999999/status.svg');
       expect(missing.statusCode).toBe(404);
@@ -153,6 +158,21 @@ statusPages:
       expect((await get(`/badge/${ids.Home}/uptime.svg?period=soon`)).json()).toMatchObject({
         error: { code: 'invalid_input', message: expect.stringMatching(/^period: expected a duration/) as unknown },
       });
+    });
+
+    it('an IP list believes X-Forwarded-For only from the proxies in server.trustProxy', async () => {
+      const behindProxy = await testRuntime(core, { ...parsed, server: { ...parsed.server, trustProxy: ['127.0.0.1'] } });
+      try {
+        const from = (forwarded: string) => behindProxy.app.inject({ url: '/status/office', headers: { 'x-forwarded-for': forwarded } });
+        expect((await from('10.1.2.3')).statusCode).toBe(200);
+        expect((await from('203.0.113.9')).statusCode).toBe(404);
+        // A proxy that is not listed is not believed.
+        expect(
+          (await behindProxy.app.inject({ url: '/status/office', remoteAddress: '192.0.2.1', headers: { 'x-forwarded-for': '10.1.2.3' } })).statusCode,
+        ).toBe(404);
+      } finally {
+        await behindProxy.close();
+      }
     });
 
     it('a custom domain serves its page at "/" by the Host header', async () => {
