@@ -161,6 +161,9 @@ async function queries(core: Core, n: number): Promise<Figures> {
   const oneYear = await time(21, () => results.summary(1, now - 365 * DAY, now));
   const overview = await time(3, () => results.overview(now - 365 * DAY, now));
   const overviewMonth = await time(3, () => results.overview(now - 30 * DAY, now));
+  // What GET /api/v1/overview reads for one page (its default limit).
+  const pageIds = Array.from({ length: Math.min(500, n) }, (_, i) => i + 1);
+  const overviewPage = await time(5, () => results.overview(now - 365 * DAY, now, pageIds));
   const summary = await results.summary(1, now - 365 * DAY, now);
   return {
     'history: rollups written (rows/s)': Math.round((365 * n + 365 * 24 + 1440) / loadS),
@@ -168,6 +171,7 @@ async function queries(core: Core, n: number): Promise<Figures> {
     'query: 365-day checks counted': summary.checks,
     [`query: 365-day overview of all ${n.toLocaleString('en-US')} monitors (ms, median of 3)`]: overview,
     [`query: 30-day overview of all ${n.toLocaleString('en-US')} monitors (ms, median of 3)`]: overviewMonth,
+    [`query: 365-day overview of a page of ${pageIds.length} monitors (ms, median of 5)`]: overviewPage,
   };
 }
 

@@ -91,6 +91,11 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
     await store.flush();
     const overview = await store.overview(at - 3_600_000, at + 10_000);
     expect(overview.get(id)).toEqual({ checks: 5, uptime: 80, avgLatency: 100 });
+    // One page of monitors (what GET /overview reads): those monitors and no others.
+    const page = await store.overview(at - 3_600_000, at + 10_000, [id, id + 1]);
+    expect([...page.keys()]).toEqual([id]);
+    expect(page.get(id)).toEqual({ checks: 5, uptime: 80, avgLatency: 100 });
+    expect(overview.size).toBeGreaterThan(1);
   });
 
   it('answers a year of uptime from a year of rollups', async () => {
