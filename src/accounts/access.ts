@@ -85,6 +85,22 @@ export class Access {
     if (need === 'write') this.requireWriter(role);
   }
 
+  /**
+   * A site as a change leaves it (made, renamed, retagged) must stay in reach: a team member cannot
+   * make a site outside their teams or move one out. Said plainly (403, on its tags): there is nothing to hide.
+   */
+  requireKept(site: SiteRef): void {
+    const role = this.roleOn(site);
+    if (!role) {
+      const tags = [...new Set(this.principal.teams.flatMap((t) => t.tags))].map((t) => `"${t}"`);
+      const message = tags.length
+        ? `a site of yours needs one of your team’s tags: ${tags.join(', ')}`
+        : 'your team reaches only the sites it names; an admin can add this one to it';
+      throw new AppError('forbidden', message, { details: [{ path: 'tags', message }] });
+    }
+    this.requireWriter(role);
+  }
+
   /** Instance-wide objects (channels, maintenance, escalation): global principals only; writing needs editor. */
   requireGlobal(need: 'read' | 'write'): void {
     if (!this.global) throw new AppError('forbidden', 'this belongs to the whole instance; your account is limited to your team’s sites');

@@ -7,7 +7,7 @@ import { toIso } from '../lib/clock.js';
 import { errorBody, idParams, jsonSchema, pageOf, pageQuery, parseId } from '../http/schema.js';
 import { monitorSchema, monitorTypes } from '../monitoring/monitor.schema.js';
 import { siteSchema } from './site.schema.js';
-import { encodeMonitor, type Monitor, type Site, type SitesService } from './sites.service.js';
+import { encodeMonitor, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';
 
 const meta = z.object({
   id: z.number().int(),
@@ -64,6 +64,11 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
     accessOf(req).require(siteRefOf.site(found), need);
     return found;
   };
+  /** A site may be changed when in reach, and must stay in reach as changed. */
+  const writer =
+    (req: FastifyRequest): Authorize =>
+    (s, when) =>
+      when === 'before' ? accessOf(req).require(s, 'write') : accessOf(req).requireKept(s);
   const monitorFor = async (req: FastifyRequest, need: 'read' | 'write') => {
     const found = await sites.getMonitor(parseId(req));
     accessOf(req).require(siteRefOf.monitor(found), need);
@@ -82,7 +87,7 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
   app.post(
     '/sites',
     { schema: { ...site, summary: 'Create a site', body: jsonSchema(siteSchema), response: { 201: jsonSchema(siteOut), ...errors } } },
-    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, (s) => accessOf(req).require(s, 'write')))),
+    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, writer(req)))),
   );
   app.get('/sites/:id', { schema: { ...site, summary: 'Get a site', params: id, response: { 200: jsonSchema(siteOut), ...errors } } }, async (req) =>
     showSite(await siteFor(req, 'read')),
@@ -90,12 +95,12 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
   app.put(
     '/sites/:id',
     { schema: { ...site, summary: 'Replace a site', params: id, body: jsonSchema(siteSchema), response: { 200: jsonSchema(siteOut), ...errors } } },
-    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace', (s) => accessOf(req).require(s, 'write'))),
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace', writer(req))),
   );
   app.patch(
     '/sites/:id',
     { schema: { ...site, summary: 'Change some fields of a site', params: id, body: patchBody, response: { 200: jsonSchema(siteOut), ...errors } } },
-    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge', (s) => accessOf(req).require(s, 'write'))),
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge', writer(req))),
   );
   app.delete(
     '/sites/:id',

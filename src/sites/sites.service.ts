@@ -122,6 +122,9 @@ export const pageOf = <T extends { id: number }>(items: T[], total: number, limi
 });
 
 /** Use cases on sites and their monitors, for the API. */
+/** Checks a caller may change a site: as it is `before` the change, and as the change leaves it (`after`); throws when not. */
+export type Authorize = (site: SiteRef, when: 'before' | 'after') => void;
+
 export class SitesService {
   private readonly repo: SitesRepository;
 
@@ -149,9 +152,9 @@ export class SitesService {
   }
 
   /** `authorize` sees the new site before it is written (a team member may only make sites in reach). */
-  async createSite(input: unknown, authorize: (site: SiteRef) => void = () => {}): Promise<Site> {
+  async createSite(input: unknown, authorize: Authorize = () => {}): Promise<Site> {
     const spec = parseInput(siteSchema, input);
-    authorize({ id: 0, name: spec.name, tags: spec.tags });
+    authorize({ id: 0, name: spec.name, tags: spec.tags }, 'after');
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       if (await repo.getSiteByName(spec.name)) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
@@ -161,16 +164,16 @@ export class SitesService {
   }
 
   /** Replaces a site's fields (PUT), or merges a JSON merge patch into them (PATCH). */
-  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge', authorize: (site: SiteRef) => void = () => {}): Promise<Site> {
+  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge', authorize: Authorize = () => {}): Promise<Site> {
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       const row = await repo.getSite(id);
       if (!row) throw new AppError('not_found', `site ${id} does not exist`);
       const current = this.codec.siteFromRow(row);
-      authorize(siteRefOf.site(current));
+      authorize(siteRefOf.site(current), 'before');
       if (current.managedBy === 'config') throw managedByFile(`site "${current.spec.name}"`);
       const spec = parseInput(siteSchema, mode === 'merge' ? mergePatch(z.encode(siteSchema, current.spec), input) : input);
-      authorize({ id, name: spec.name, tags: spec.tags });
+      authorize({ id, name: spec.name, tags: spec.tags }, 'after');
       const other = await repo.getSiteByName(spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
       await repo.updateSite(id, this.codec.siteToWrite(spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());

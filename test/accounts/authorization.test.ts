@@ -169,9 +169,15 @@ describe('authorization over every route of the API', () => {
 
   it('a client of team A may make sites only inside A', async () => {
     const outside = await app.inject({ method: 'POST', url: '/api/v1/sites', headers: as(clientA), payload: { name: 'Sneaky', tags: ['client-b'] } });
-    expect(outside.statusCode).toBe(404);
+    // Refused in words that say what to do, on the field to change (not "site 0 does not exist").
+    expect(outside.statusCode).toBe(403);
+    expect(outside.json().error.details).toEqual([{ path: 'tags', message: 'a site of yours needs one of your team’s tags: "client-a"' }]);
     const inside = await app.inject({ method: 'POST', url: '/api/v1/sites', headers: as(clientA), payload: { name: 'Site A2', tags: ['client-a'] } });
     expect(inside.statusCode).toBe(201);
+    // Nor may a site be moved out of the team: the site exists, and the answer says so.
+    const moved = await app.inject({ method: 'PATCH', url: `/api/v1/sites/${inside.json().id}`, headers: as(clientA), payload: { tags: ['client-b'] } });
+    expect(moved.statusCode).toBe(403);
+    expect(moved.json().error.message).toBe('a site of yours needs one of your team’s tags: "client-a"');
   });
 
   it('the owner reaches everything', async () => {
