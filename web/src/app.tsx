@@ -18,28 +18,42 @@ import { StatusPagesPage } from './pages/status-pages';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
 import { match, navigate, useLocation } from './router';
-import { SessionContext, type Session, type User } from './session';
+import { isAdmin, isGlobal, SessionContext, type Session, type User } from './session';
 
-const routes: [string, (p: Record<string, string>) => ReactNode][] = [
-  ['/', () => <PortfolioPage />],
-  ['/monitors', () => <MonitorsPage />],
-  ['/monitors/:id', (p) => <MonitorPage id={Number(p.id)} />],
-  ['/sites/new', () => <NewSitePage />],
-  ['/sites/:id', (p) => <SitePage id={Number(p.id)} />],
-  ['/incidents', () => <IncidentsPage />],
-  ['/incidents/:id', (p) => <IncidentPage id={Number(p.id)} />],
-  ['/maintenance', () => <MaintenancePage />],
-  ['/channels', () => <ChannelsPage />],
-  ['/status-pages', () => <StatusPagesPage />],
-  ['/tokens', () => <TokensPage />],
-  ['/users', () => <UsersPage />],
-  ['/settings', () => <SettingsPage />],
+/** Who may open a page the menu does not offer everyone: the reason it is closed to the others, in their words. */
+const reach = {
+  instance: { may: isGlobal, why: 'This page is about the whole instance; your account sees only your team’s sites.' },
+  admin: { may: isAdmin, why: 'Only admins and owners manage users and teams.' },
+};
+
+const routes: [string, (p: Record<string, string>) => ReactNode, keyof typeof reach | null][] = [
+  ['/', () => <PortfolioPage />, null],
+  ['/monitors', () => <MonitorsPage />, null],
+  ['/monitors/:id', (p) => <MonitorPage id={Number(p.id)} />, null],
+  ['/sites/new', () => <NewSitePage />, null],
+  ['/sites/:id', (p) => <SitePage id={Number(p.id)} />, null],
+  ['/incidents', () => <IncidentsPage />, null],
+  ['/incidents/:id', (p) => <IncidentPage id={Number(p.id)} />, null],
+  ['/maintenance', () => <MaintenancePage />, 'instance'],
+  ['/channels', () => <ChannelsPage />, 'instance'],
+  ['/status-pages', () => <StatusPagesPage />, 'instance'],
+  ['/tokens', () => <TokensPage />, null],
+  ['/users', () => <UsersPage />, 'admin'],
+  ['/settings', () => <SettingsPage />, null],
 ];
 
-function Routed({ path }: { path: string }) {
-  for (const [pattern, render] of routes) {
+function Routed({ path, user }: { path: string; user: User }) {
+  for (const [pattern, render, only] of routes) {
     const params = match(pattern, path);
-    if (params) return <>{render(params)}</>;
+    if (!params) continue;
+    if (only && !reach[only].may(user))
+      return (
+        <main id="main" className="content">
+          <h1>Not for your account</h1>
+          <p>{reach[only].why}</p>
+        </main>
+      );
+    return <>{render(params)}</>;
   }
   return (
     <main id="main" className="content">
@@ -103,7 +117,7 @@ export function App() {
   return (
     <SessionContext.Provider value={{ user, refresh, logout }}>
       <Shell>
-        <Routed path={path === '/login' ? '/' : path} />
+        <Routed path={path === '/login' ? '/' : path} user={user} />
       </Shell>
     </SessionContext.Provider>
   );

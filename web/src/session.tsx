@@ -34,8 +34,11 @@ export function useSession(): SessionContextValue {
   return value;
 }
 
-/** Whether the user may change things (editors and up); the server decides anyway, this only hides buttons that would be refused. */
-export const canEdit = (user: User) => rank[user.role] >= rank.editor || user.teams.some((t) => rank[t.role] >= rank.editor);
 export const isAdmin = (user: User) => rank[user.role] >= rank.admin;
 /** Instance-wide objects (channels, maintenance, users) are out of reach of team members. */
 export const isGlobal = (user: User) => isAdmin(user) || user.teams.length === 0;
+/**
+ * Whether the user may change things (editors and up); the server decides anyway, this only hides buttons that would be refused.
+ * A team member acts with their role in the team: their account's role counts only without teams.
+ */
+export const canEdit = (user: User) => (isGlobal(user) ? rank[user.role] >= rank.editor : user.teams.some((t) => rank[t.role] >= rank.editor));

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type CSSProperties } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { pct } from '../format';
@@ -92,7 +92,7 @@ export function UptimeBars({ buckets, bucketSeconds }: { buckets: readonly Serie
   };
   const kind = (b: SeriesBucket) => (!b.checks ? 'none' : b.uptime === 100 ? 'up' : (b.uptime ?? 0) >= 95 ? 'partial' : 'down');
   return (
-    <div className="uptime-bars" role="list" aria-label="Uptime per period">
+    <div className="uptime-bars" role="list" aria-label="Uptime per period" style={{ '--bars': buckets.length } as CSSProperties}>
       {buckets.map((b) => (
         <span key={b.at} role="listitem" className={`bar bar-${kind(b)}`} title={label(b)} aria-label={label(b)} />
       ))}

@@ -21,7 +21,11 @@ const typeFields: Record<Type, { key: string; label: string; hint?: string; numb
   http: [
     { key: 'url', label: 'URL', hint: 'The page to fetch, e.g. https://shop.example.com/' },
     { key: 'expect.contains', label: 'Page must contain', hint: 'Optional: a word or phrase the page always has.' },
-    { key: 'expect.status', label: 'Expected status codes', hint: 'Optional, comma-separated, e.g. 200, 204. Default: any 2xx.' },
+    {
+      key: 'expect.status',
+      label: 'Expected status codes',
+      hint: 'Optional, comma-separated: codes, classes or ranges, e.g. 200, 3xx, 400-404. Default: any 2xx.',
+    },
   ],
   tcp: [
     { key: 'host', label: 'Host' },
@@ -57,6 +61,8 @@ function set(o: Record<string, unknown>, path: string, value: unknown): void {
   else at[keys.at(-1)!] = value;
   if (keys.length > 1 && Object.keys(at).length === 0) delete o[keys[0]!];
 }
+/** A number when the text is one; otherwise the text, for the server to accept ("2xx") or name in its message. */
+const numberOr = (text: string): number | string => (/^\d+$/.test(text) ? Number(text) : text);
 function show(v: unknown): string {
   if (Array.isArray(v)) return v.join(', ');
   if (typeof v === 'string') return v;
@@ -106,8 +112,8 @@ export function MonitorForm({
     for (const f of typeFields[type]) {
       const raw = value(f.key).trim();
       let v: unknown = raw || undefined;
-      if (raw && f.number) v = Number(raw);
-      if (raw && f.key === 'expect.status') v = raw.split(',').map((s) => Number(s.trim()));
+      if (raw && f.number) v = numberOr(raw);
+      if (raw && f.key === 'expect.status') v = raw.split(',').map((s) => numberOr(s.trim()));
       set(out, f.key, v);
     }
     for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];

@@ -60,12 +60,14 @@ export function MonitorPage({ id }: { id: number }) {
     }
   });
   // Results arrive between status changes too: the chart and the list follow every 5 s (every 2 s
-  // while the engine has not loaded a new monitor yet).
+  // while the engine has not loaded a new monitor yet); not at all for a monitor that is not there.
   const waiting = status.error !== undefined;
+  const missing = monitor.error !== undefined;
   const { reload: reloadStatus } = status;
   const { reload: reloadSeries } = series;
   const { reload: reloadResults } = results;
   useEffect(() => {
+    if (missing) return;
     const timer = globalThis.setInterval(
       () => {
         reloadStatus();
@@ -75,7 +77,7 @@ export function MonitorPage({ id }: { id: number }) {
       waiting ? 2_000 : 5_000,
     );
     return () => globalThis.clearInterval(timer);
-  }, [waiting, reloadStatus, reloadSeries, reloadResults]);
+  }, [waiting, missing, reloadStatus, reloadSeries, reloadResults]);
 
   if (monitor.error) return <ErrorNote error={monitor.error} title="This monitor could not be loaded" />;
   if (!monitor.data) return <Loading what="the monitor" />;

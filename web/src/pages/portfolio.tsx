@@ -136,7 +136,9 @@ export function PortfolioPage() {
               </Status>
             ) : null,
           )}
-          <Link to="/incidents">{totals.openIncidents} open incidents</Link>
+          <Link to="/incidents">
+            {totals.openIncidents} open {totals.openIncidents === 1 ? 'incident' : 'incidents'}
+          </Link>
         </p>
       ) : null}
       <div className="toolbar">
@@ -158,13 +160,18 @@ export function PortfolioPage() {
         render={(site) => (
           <div className="site-row" data-site={site.name}>
             <div className="site-name">
-              <Link to={`/sites/${site.id}`}>{site.name}</Link> <FromFile managedBy={site.managedBy} />
+              <span className="site-title">
+                <Link to={`/sites/${site.id}`} className="ellipsis" title={site.name}>
+                  {site.name}
+                </Link>{' '}
+                <FromFile managedBy={site.managedBy} />
+              </span>
               {site.incident ? (
-                <Link to={`/incidents/${site.incident.id}`} className="incident-chip">
+                <Link to={`/incidents/${site.incident.id}`} className="incident-chip ellipsis">
                   <Status value={site.incident.status}>{site.incident.status === 'acknowledged' ? 'acknowledged' : 'incident'}</Status> {site.incident.title}
                 </Link>
               ) : null}
-              <span className="muted small">{site.url ?? 'no URL'}</span>
+              <span className="muted small ellipsis">{site.url ?? 'no URL'}</span>
             </div>
             <div className="pillars">
               {pillarNames.map((p) => (
