@@ -130,6 +130,20 @@ sites:
     await page.close();
   });
 
+  it('names the site of an incident in its crumbs, not "site"', async () => {
+    const page = await login('owner@shop.test', 'owner password 123');
+    const id = await page.evaluate(async (site) => {
+      const { csrfToken } = (await (await fetch('/api/v1/session')).json()) as { csrfToken: string };
+      const body = JSON.stringify({ siteId: site, title: 'Checkout is slow', severity: 'minor' });
+      const res = await fetch('/api/v1/incidents', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken }, body });
+      return ((await res.json()) as { id: number }).id;
+    }, siteId);
+    await page.goto(`${url}/incidents/${id}`);
+    await page.getByRole('heading', { name: 'Checkout is slow' }).waitFor();
+    await expect.poll(() => page.locator('.crumbs').textContent()).toBe('Incidents / Own site /');
+    await page.close();
+  });
+
   it('offers a team viewer no changes and no instance pages, even with an editor account', async () => {
     const page = await login('client@beta.test', 'client password 123');
     const refused: string[] = [];

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
-import { api, type ApiError } from '../api';
+import { api, qs, type ApiError, type Page } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
+import type { MonitorRow } from '../components/monitor-table';
+import type { SiteObject } from '../components/site-form';
 import { ErrorNote, Loading, PageTitle, Status } from '../components/ui';
 import { span, when } from '../format';
 import { useLoad } from '../hooks';
@@ -27,6 +29,18 @@ export function IncidentPage({ id }: { id: number }) {
   const { user } = useSession();
   const incident = useLoad((signal) => api<Detail>(`/incidents/${id}`, { signal }), [id]);
   const notifications = useLoad((signal) => api<{ data: Notification[] }>(`/incidents/${id}/notifications`, { signal }), [id]);
+  // The incident names its site and monitors by id: their names come from the site's monitor list.
+  const siteId = incident.data?.siteId;
+  const names = useLoad(
+    (signal) =>
+      siteId === undefined
+        ? Promise.resolve(null)
+        : Promise.all([
+            api<SiteObject>(`/sites/${siteId}`, { signal }),
+            api<Page<MonitorRow>>(`/portfolio/monitors${qs({ siteId, limit: 1000 })}`, { signal }),
+          ]).then(([site, monitors]) => ({ site: site.name, monitors: new Map(monitors.data.map((m) => [m.id, m.name])) })),
+    [siteId],
+  );
   const [actionError, setActionError] = useState<ApiError | null>(null);
   useLive((e) => {
     if (e.type === 'incident' && (e.data.incidentId === id || e.data.siteId === incident.data?.siteId)) {
@@ -50,7 +64,7 @@ export function IncidentPage({ id }: { id: number }) {
   return (
     <main id="main" className="content">
       <p className="crumbs">
-        <Link to="/incidents">Incidents</Link> / <Link to={`/sites/${i.siteId}`}>site</Link>
+        <Link to="/incidents">Incidents</Link> / <Link to={`/sites/${i.siteId}`}>{names.data?.site ?? 'site'}</Link> /
       </p>
       <PageTitle
         actions={
@@ -96,8 +110,8 @@ export function IncidentPage({ id }: { id: number }) {
           <ul className="plain">
             {i.monitors.map((m) => (
               <li key={m.monitorId}>
-                <Status value={m.status} /> <Link to={`/monitors/${m.monitorId}`}>monitor {m.monitorId}</Link> {m.message}{' '}
-                <span className="muted small">since {when(m.since)}</span>
+                <Status value={m.status} /> <Link to={`/monitors/${m.monitorId}`}>{names.data?.monitors.get(m.monitorId) ?? `monitor ${m.monitorId}`}</Link>{' '}
+                {m.message} <span className="muted small">since {when(m.since)}</span>
               </li>
             ))}
           </ul>
