@@ -121,10 +121,10 @@ export const pageOf = <T extends { id: number }>(items: T[], total: number, limi
   nextCursor: items.length === limit ? String(items.at(-1)!.id) : null,
 });
 
-/** Use cases on sites and their monitors, for the API. */
 /** Checks a caller may change a site: as it is `before` the change, and as the change leaves it (`after`); throws when not. */
 export type Authorize = (site: SiteRef, when: 'before' | 'after') => void;
 
+/** Use cases on sites and their monitors, for the API. */
 export class SitesService {
   private readonly repo: SitesRepository;
 
