@@ -144,6 +144,35 @@ sites:
     await page.close();
   });
 
+  it('says why a delete failed instead of doing nothing', async () => {
+    const channel = await core.channels.create({
+      name: 'gone-hook',
+      type: 'webhook',
+      url: 'http://127.0.0.1:9/hook',
+      secret: 'a-webhook-secret-of-some-length',
+    });
+    const page = await login('owner@shop.test', 'owner password 123');
+    page.on('dialog', (d) => void d.accept());
+    await page.goto(`${url}/channels`);
+    const row = page.locator('[data-channel="gone-hook"]');
+    await row.waitFor();
+    // Someone else deletes it while this list is open.
+    await core.channels.delete(channel.id);
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/does not exist/);
+    await page.close();
+  });
+
+  it('opens the keyboard help with "?" and closes it with Escape', async () => {
+    const page = await login('owner@shop.test', 'owner password 123');
+    await page.keyboard.press('?');
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await help.waitFor();
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
   it('offers a team viewer no changes and no instance pages, even with an editor account', async () => {
     const page = await login('client@beta.test', 'client password 123');
     const refused: string[] = [];

@@ -30,6 +30,19 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: read
   return { data: state.data, error: state.error, reload };
 }
 
+/** A one-off action (delete, revoke): `run` calls it, then `done` (a reload); a refusal is kept in `error` to be shown. */
+export function useAction(): { error: ApiError | undefined; run: (call: () => Promise<unknown>, done?: () => void) => void } {
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const run = useCallback((call: () => Promise<unknown>, done?: () => void) => {
+    setError(undefined);
+    call().then(
+      () => done?.(),
+      (err: unknown) => setError(err instanceof ApiError ? err : new ApiError(0, 'client', (err as Error).message)),
+    );
+  }, []);
+  return { error, run };
+}
+
 /** Calls `fn` once, `ms` after the last of a burst of calls (live events come in bursts). */
 export function useDebounced(fn: () => void, ms: number): () => void {
   const timer = useRef<number | undefined>(undefined);

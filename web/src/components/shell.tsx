@@ -4,10 +4,10 @@ import { Link, navigate, useLocation } from '../router';
 import { isAdmin, isGlobal, useSession } from '../session';
 import { applyTheme, storedTheme, type Theme } from '../theme';
 
-/** "g" then a letter goes to a page; "/" finds the page's search box; "?" lists the keys. */
+/** "g" then a letter goes to a page; "/" finds the page's search box; "?" lists the keys, Escape closes the list. */
 const jumps: Record<string, string> = { o: '/', m: '/monitors', i: '/incidents', w: '/maintenance', c: '/channels', s: '/settings' };
 
-function useShortcuts(toggleHelp: () => void) {
+function useShortcuts(setHelp: (change: (open: boolean) => boolean) => void) {
   const pendingG = useRef(false);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -29,11 +29,12 @@ function useShortcuts(toggleHelp: () => void) {
           e.preventDefault();
           search.focus();
         }
-      } else if (e.key === '?') toggleHelp();
+      } else if (e.key === '?') setHelp((open) => !open);
+      else if (e.key === 'Escape') setHelp(() => false);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [toggleHelp]);
+  }, [setHelp]);
 }
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -43,7 +44,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const [theme, setTheme] = useState<Theme>(storedTheme());
   const [help, setHelp] = useState(false);
   const [menu, setMenu] = useState(false);
-  useShortcuts(() => setHelp((h) => !h));
+  useShortcuts(setHelp);
 
   const nav: [string, string, boolean][] = [
     ['/', 'Overview', true],

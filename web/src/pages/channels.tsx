@@ -3,7 +3,7 @@ import { api, type Page } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { fileForm, YamlOffer } from '../components/yaml-offer';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
 
 interface Channel {
@@ -26,6 +26,7 @@ const types = ['webhook', 'email', 'slack', 'discord', 'teams', 'mattermost', 't
 export function ChannelsPage() {
   const { user } = useSession();
   const channels = useLoad((signal) => api<Page<Channel>>('/channels?limit=500', { signal }), []);
+  const action = useAction();
   const [editing, setEditing] = useState<Channel | 'new' | null>(null);
   const [tests, setTests] = useState<Record<number, Delivery | 'sending' | { error: string }>>({});
   const test = async (c: Channel) => {
@@ -50,7 +51,7 @@ export function ChannelsPage() {
       >
         Notification channels
       </PageTitle>
-      <ErrorNote error={channels.error} />
+      <ErrorNote error={channels.error ?? action.error} />
       {editing ? (
         <ChannelForm
           key={editing === 'new' ? 'new' : editing.id}
@@ -81,7 +82,9 @@ export function ChannelsPage() {
                     <button
                       type="button"
                       className="danger"
-                      onClick={() => confirm(`Delete the channel ${c.name}?`) && void api(`/channels/${c.id}`, { method: 'DELETE' }).then(channels.reload)}
+                      onClick={() =>
+                        confirm(`Delete the channel ${c.name}?`) && action.run(() => api(`/channels/${c.id}`, { method: 'DELETE' }), channels.reload)
+                      }
                     >
                       Delete
                     </button>

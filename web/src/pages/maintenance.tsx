@@ -4,7 +4,7 @@ import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle } from '../components/ui';
 import { YamlOffer } from '../components/yaml-offer';
 import { when } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
 
 interface Window {
@@ -86,6 +86,7 @@ export function MaintenancePage() {
   const { user } = useSession();
   const windows = useLoad((signal) => api<{ data: Window[] }>('/maintenance', { signal }), []);
   const upcoming = useLoad((signal) => api<{ data: Occurrence[] }>('/maintenance/upcoming?window=366d', { signal }), []);
+  const action = useAction();
   const [editing, setEditing] = useState<Window | 'new' | null>(null);
   const reload = () => {
     windows.reload();
@@ -105,7 +106,7 @@ export function MaintenancePage() {
         Maintenance windows
       </PageTitle>
       <p className="muted">During a window checks keep running; monitors show “maintenance” and no alert is sent.</p>
-      <ErrorNote error={windows.error ?? upcoming.error} />
+      <ErrorNote error={windows.error ?? upcoming.error ?? action.error} />
       {editing ? (
         <WindowForm
           key={editing === 'new' ? 'new' : editing.id}
@@ -136,7 +137,7 @@ export function MaintenancePage() {
                   <button
                     type="button"
                     className="danger"
-                    onClick={() => confirm(`Delete ${w.name}?`) && void api(`/maintenance/${w.id}`, { method: 'DELETE' }).then(reload)}
+                    onClick={() => confirm(`Delete ${w.name}?`) && action.run(() => api(`/maintenance/${w.id}`, { method: 'DELETE' }), reload)}
                   >
                     Delete
                   </button>

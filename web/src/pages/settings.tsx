@@ -3,7 +3,7 @@ import { api, setCsrfToken } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, PageTitle } from '../components/ui';
 import { ago, when } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { isAdmin, useSession } from '../session';
 
 interface SessionRow {
@@ -147,10 +147,11 @@ function TwoFactor() {
 
 function Sessions() {
   const sessions = useLoad((signal) => api<{ data: SessionRow[] }>('/session/all', { signal }), []);
+  const action = useAction();
   return (
     <section aria-label="Sessions">
       <h2>Sessions</h2>
-      <ErrorNote error={sessions.error} />
+      <ErrorNote error={sessions.error ?? action.error} />
       <ul className="plain rows">
         {sessions.data?.data.map((s) => (
           <li key={s.id}>
@@ -159,7 +160,7 @@ function Sessions() {
               from {s.ip ?? '?'} · since {when(s.createdAt)} · last seen {ago(s.lastSeenAt)}
             </span>{' '}
             {s.current ? null : (
-              <button type="button" onClick={() => void api(`/session/all/${s.id}`, { method: 'DELETE' }).then(sessions.reload)}>
+              <button type="button" onClick={() => action.run(() => api(`/session/all/${s.id}`, { method: 'DELETE' }), sessions.reload)}>
                 End
               </button>
             )}

@@ -5,7 +5,7 @@ import { MonitorTable, type MonitorRow } from '../components/monitor-table';
 import { SiteForm, type SiteObject } from '../components/site-form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { when } from '../format';
-import { useDebounced, useLoad } from '../hooks';
+import { useAction, useDebounced, useLoad } from '../hooks';
 import { useLive } from '../live';
 import { Link, navigate, useLocation } from '../router';
 import { canEdit, useSession } from '../session';
@@ -46,16 +46,19 @@ export function SitePage({ id }: { id: number }) {
     monitors.reload();
   }, 500);
   useLive((e) => e.data.siteId === id && refresh());
+  const deleting = useAction();
 
   if (site.error) return <ErrorNote error={site.error} title="This site could not be loaded" />;
   if (!site.data) return <Loading what="the site" />;
   const s = site.data;
   const row = portfolio.data?.data[0];
   const editable = canEdit(user);
-  const remove = async () => {
+  const remove = () => {
     if (!confirm(`Delete ${s.name} and all its monitors and history?`)) return;
-    await api(`/sites/${id}`, { method: 'DELETE' });
-    navigate('/');
+    deleting.run(
+      () => api(`/sites/${id}`, { method: 'DELETE' }),
+      () => navigate('/'),
+    );
   };
   return (
     <main id="main" className="content">
@@ -73,7 +76,7 @@ export function SitePage({ id }: { id: number }) {
                 Add monitor
               </button>
               {s.managedBy === 'config' ? null : (
-                <button type="button" className="danger" onClick={() => void remove()}>
+                <button type="button" className="danger" onClick={remove}>
                   Delete
                 </button>
               )}
@@ -93,6 +96,7 @@ export function SitePage({ id }: { id: number }) {
         )}
         {s.tags.length ? ` · ${s.tags.join(', ')}` : ''}
       </p>
+      <ErrorNote error={deleting.error} title="The site was not deleted" />
       {editing ? (
         <SiteForm
           site={s}

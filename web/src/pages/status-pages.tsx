@@ -4,7 +4,7 @@ import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle } from '../components/ui';
 import { fileForm, YamlOffer } from '../components/yaml-offer';
 import { when } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
 
 interface Component {
@@ -48,6 +48,7 @@ const list = (text: string, by = /[,\n]/) =>
 export function StatusPagesPage() {
   const { user } = useSession();
   const pages = useLoad((signal) => api<{ data: StatusPageObject[] }>('/status-pages', { signal }), []);
+  const action = useAction();
   const [editing, setEditing] = useState<StatusPageObject | 'new' | null>(null);
   const [showing, setShowing] = useState<number | null>(null);
   const editable = canEdit(user);
@@ -64,7 +65,7 @@ export function StatusPagesPage() {
       >
         Status pages
       </PageTitle>
-      <ErrorNote error={pages.error} />
+      <ErrorNote error={pages.error ?? action.error} />
       {editing ? (
         <StatusPageForm
           key={editing === 'new' ? 'new' : editing.id}
@@ -106,7 +107,7 @@ export function StatusPagesPage() {
                     className="danger"
                     onClick={() =>
                       confirm(`Delete the status page ${p.title} and its subscribers?`) &&
-                      void api(`/status-pages/${p.id}`, { method: 'DELETE' }).then(pages.reload)
+                      action.run(() => api(`/status-pages/${p.id}`, { method: 'DELETE' }), pages.reload)
                     }
                   >
                     Delete
@@ -124,7 +125,8 @@ export function StatusPagesPage() {
 
 function Subscribers({ pageId, editable }: { pageId: number; editable: boolean }) {
   const subscribers = useLoad((signal) => api<{ data: Subscriber[] }>(`/status-pages/${pageId}/subscribers`, { signal }), [pageId]);
-  if (subscribers.error) return <ErrorNote error={subscribers.error} />;
+  const action = useAction();
+  if (subscribers.error ?? action.error) return <ErrorNote error={subscribers.error ?? action.error} />;
   if (!subscribers.data) return <Loading what="subscribers" />;
   if (!subscribers.data.data.length) return <p className="empty small">Nobody subscribes yet: the page offers email, RSS, Atom and a calendar.</p>;
   return (
@@ -138,7 +140,8 @@ function Subscribers({ pageId, editable }: { pageId: number; editable: boolean }
               type="button"
               className="danger"
               onClick={() =>
-                confirm(`Remove ${s.address}?`) && void api(`/status-pages/${pageId}/subscribers/${s.id}`, { method: 'DELETE' }).then(subscribers.reload)
+                confirm(`Remove ${s.address}?`) &&
+                action.run(() => api(`/status-pages/${pageId}/subscribers/${s.id}`, { method: 'DELETE' }), subscribers.reload)
               }
             >
               Remove

@@ -3,7 +3,7 @@ import { api } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, Loading, PageTitle } from '../components/ui';
 import { ago, when } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 
 interface Token {
   id: number;
@@ -19,6 +19,7 @@ interface Token {
 /** My API tokens: made here (shown once), revoked here. They act with my rights, limited to reading for read tokens. */
 export function TokensPage() {
   const tokens = useLoad((signal) => api<{ data: Token[] }>('/tokens', { signal }), []);
+  const action = useAction();
   const [name, setName] = useState('');
   const [scope, setScope] = useState('read');
   const [expiresIn, setExpiresIn] = useState('90d');
@@ -73,7 +74,7 @@ export function TokensPage() {
           </button>
         </div>
       ) : null}
-      <ErrorNote error={tokens.error} />
+      <ErrorNote error={tokens.error ?? action.error} />
       {!tokens.data ? <Loading /> : null}
       <ul className="plain rows">
         {tokens.data?.data.map((t) => (
@@ -88,7 +89,7 @@ export function TokensPage() {
               <button
                 type="button"
                 className="danger"
-                onClick={() => confirm(`Revoke ${t.name}?`) && void api(`/tokens/${t.id}`, { method: 'DELETE' }).then(tokens.reload)}
+                onClick={() => confirm(`Revoke ${t.name}?`) && action.run(() => api(`/tokens/${t.id}`, { method: 'DELETE' }), tokens.reload)}
               >
                 Revoke
               </button>
