@@ -43,8 +43,12 @@ export class ConfigObjectsService<S extends { name: string }> {
     return this.fromRow(row);
   }
 
+  /** What the schema cannot know: names of other objects the spec refers to. Throws invalid_input naming the field. */
+  protected async checkReferences(_spec: S): Promise<void> {}
+
   async create(input: unknown): Promise<ConfigObject<S>> {
     const spec = parseInput(this.schema, input);
+    await this.checkReferences(spec);
     if (await this.repo.getByName(this.kind, spec.name)) throw new AppError('conflict', `a ${this.what} named "${spec.name}" already exists`);
     const id = await this.repo.insert(this.kind, spec.name, canonicalJson(spec), 'api', this.clock.now());
     return this.get(id);
@@ -53,6 +57,7 @@ export class ConfigObjectsService<S extends { name: string }> {
   async replace(id: number, input: unknown): Promise<ConfigObject<S>> {
     const current = await this.editable(id);
     const spec = parseInput(this.schema, input);
+    await this.checkReferences(spec);
     const other = await this.repo.getByName(this.kind, spec.name);
     if (other && other.id !== current.id) throw new AppError('conflict', `a ${this.what} named "${spec.name}" already exists`);
     await this.repo.update(id, spec.name, canonicalJson(spec), 'api', this.clock.now());

@@ -113,5 +113,20 @@ describe('the incidents API', () => {
       (await app.inject({ method: 'POST', url: '/api/v1/maintenance', headers: auth, payload: { name: 'Half', cron: '0 2 * * 0', sites: ['Shop'] } })).json()
         .error.message,
     ).toBe('duration: a recurring window needs a duration, e.g. "1h"');
+    // A window over names that do not exist would cover nothing, silently: each name is refused where it is.
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/v1/maintenance',
+      headers: auth,
+      payload: { name: 'Typo', start, end, sites: ['Shop', 'Shopp'], monitors: ['Shop/Nope'] },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toMatchObject({
+      message: 'sites[1]: no site is named "Shopp"',
+      details: [
+        { path: 'sites[1]', message: 'no site is named "Shopp"' },
+        { path: 'monitors[0]', message: 'no monitor is named "Shop/Nope" (write "Site name/Monitor name")' },
+      ],
+    });
   });
 });
