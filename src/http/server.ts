@@ -189,7 +189,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
           return reply.status(201).send(await deps.accounts.setup(body));
         },
       );
-      sitesRoutes(api, deps.sites, deps.publicUrl);
+      sitesRoutes(api, deps.sites, deps.publicUrl, (id) => deps.engine.refresh(id));
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
       incidentsRoutes(api, {
         incidents: deps.incidents.service,

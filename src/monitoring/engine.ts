@@ -172,7 +172,7 @@ export class MonitoringEngine {
 
   /** Re-reads every monitor; unchanged ones keep their runtime, changed ones are rescheduled. */
   reload(states?: Map<number, { state: MonitorState; memory: HeartbeatMemory }>): Promise<void> {
-    this.reloading = this.reloading.then(async () => {
+    return this.oneAtATime(async () => {
       const siteLatest = await this.db
         .selectFrom('sites')
         .select((eb) => eb.fn.max('updated_at').as('latest'))
@@ -192,7 +192,26 @@ export class MonitoringEngine {
       for (const id of [...this.runtimes.keys()]) if (!seen.has(id)) this.uninstall(id);
       this.signature = `${rows.length}:${rows.length ? latest : null}:${siteLatest.latest}`;
     });
-    return this.reloading;
+  }
+
+  /** Reloads and refreshes run one after another; one that failed (the database was away) does not stop the next. */
+  private oneAtATime(work: () => Promise<void>): Promise<void> {
+    const run = this.reloading.catch(() => undefined).then(work);
+    this.reloading = run;
+    return run;
+  }
+
+  /**
+   * Applies one monitor's change at once (a write in the API) instead of at the next poll: reads
+   * that monitor only, so writing many monitors one by one stays linear.
+   */
+  refresh(monitorId: number): Promise<void> {
+    return this.oneAtATime(async () => {
+      const row = await new SitesRepository(this.db).getMonitor(monitorId);
+      const current = this.runtimes.get(monitorId);
+      if (!row) this.uninstall(monitorId);
+      else if (!current || current.monitor.updatedAt !== row.updated_at) this.install(this.codec.monitorFromRow(row), current, undefined, row.site_spec);
+    });
   }
 
   private install(

@@ -50,7 +50,20 @@ const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: js
 const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396): fields given replace, null removes.' };
 
 /** Sites and monitors: thin routes, every rule lives in SitesService. */
-export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl?: string): void {
+/**
+ * `applied` is awaited after a monitor is made, changed or deleted, so the engine runs it (or stops it)
+ * before the answer: a client that reads the status right after its change sees it.
+ */
+export function sitesRoutes(
+  app: FastifyInstance,
+  sites: SitesService,
+  publicUrl?: string,
+  applied: (monitorId: number) => Promise<void> = async () => {},
+): void {
+  const after = async <T extends { id: number }>(monitor: T): Promise<T> => {
+    await applied(monitor.id);
+    return monitor;
+  };
   const showMonitor = monitorView(publicUrl);
   const site = { tags: ['sites'], security: [{ bearer: [] }] };
   const monitor = { tags: ['monitors'], security: [{ bearer: [] }] };
@@ -139,7 +152,7 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
         response: { 201: jsonSchema(monitorOut), ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(showMonitor(await sites.createMonitor((await siteFor(req, 'write')).id, req.body))),
+    async (req, reply) => reply.status(201).send(showMonitor(await after(await sites.createMonitor((await siteFor(req, 'write')).id, req.body)))),
   );
   app.get(
     '/monitors/:id',
@@ -157,18 +170,20 @@ export function sitesRoutes(app: FastifyInstance, sites: SitesService, publicUrl
         response: { 200: jsonSchema(monitorOut), ...errors },
       },
     },
-    async (req) => showMonitor(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'replace')),
+    async (req) => showMonitor(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'replace'))),
   );
   app.patch(
     '/monitors/:id',
     { schema: { ...monitor, summary: 'Change some fields of a monitor', params: id, body: patchBody, response: { 200: jsonSchema(monitorOut), ...errors } } },
-    async (req) => showMonitor(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'merge')),
+    async (req) => showMonitor(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'merge'))),
   );
   app.delete(
     '/monitors/:id',
     { schema: { ...monitor, summary: 'Delete a monitor', params: id, response: { 204: { type: 'null' }, ...errors } } },
     async (req, reply) => {
-      await sites.deleteMonitor((await monitorFor(req, 'write')).id);
+      const { id } = await monitorFor(req, 'write');
+      await sites.deleteMonitor(id);
+      await applied(id);
       return reply.status(204).send();
     },
   );

@@ -119,13 +119,18 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
   const [fields, setFields] = useState('');
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
   const [parseError, setParseError] = useState<string | null>(null);
-  const { busy, error, submit, fieldError } = useSubmit();
+  const { busy, error, setError, submit, fieldError } = useSubmit();
   useEffect(() => {
     const rest = channel ? fileForm(channel) : { url: 'https://', secret: '' };
     delete rest.name;
     delete rest.type;
     void import('yaml').then(({ stringify }) => setFields(stringify(rest)));
   }, [channel]);
+  /** A YAML mistake replaces whatever the server said about the previous try. */
+  const showParseError = (message: string) => {
+    setError(null);
+    setParseError(message);
+  };
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const { parse } = await import('yaml');
@@ -133,10 +138,10 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
     try {
       parsed = fields.trim() ? parse(fields) : {};
     } catch (err) {
-      return setParseError(`The fields are not valid YAML: ${(err as Error).message}`);
+      return showParseError(`The fields are not valid YAML: ${(err as Error).message}`);
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      return setParseError('The fields must be YAML keys and values, like "url: https://…".');
+      return showParseError('The fields must be YAML keys and values, like "url: https://…".');
     setParseError(null);
     const body = { name: name.trim(), type, ...(parsed as Record<string, unknown>) };
     if (channel?.managedBy === 'config') return setOffer(body);

@@ -48,8 +48,18 @@ export function IncidentPage({ id }: { id: number }) {
       notifications.reload();
     }
   });
-  if (incident.error) return <ErrorNote error={incident.error} title="This incident could not be loaded" />;
-  if (!incident.data) return <Loading what="the incident" />;
+  if (incident.error)
+    return (
+      <main id="main" className="content">
+        <ErrorNote error={incident.error} title="This incident could not be loaded" />
+      </main>
+    );
+  if (!incident.data)
+    return (
+      <main id="main" className="content">
+        <Loading what="the incident" />
+      </main>
+    );
   const i = incident.data;
   const editable = canEdit(user);
   const act = async (path: string, body?: unknown, method: 'POST' | 'PATCH' = 'POST') => {

@@ -79,8 +79,18 @@ export function MonitorPage({ id }: { id: number }) {
     return () => globalThis.clearInterval(timer);
   }, [waiting, missing, reloadStatus, reloadSeries, reloadResults]);
 
-  if (monitor.error) return <ErrorNote error={monitor.error} title="This monitor could not be loaded" />;
-  if (!monitor.data) return <Loading what="the monitor" />;
+  if (monitor.error)
+    return (
+      <main id="main" className="content">
+        <ErrorNote error={monitor.error} title="This monitor could not be loaded" />
+      </main>
+    );
+  if (!monitor.data)
+    return (
+      <main id="main" className="content">
+        <Loading what="the monitor" />
+      </main>
+    );
   const m = monitor.data;
   const editable = canEdit(user);
   const act = async (call: () => Promise<unknown>) => {

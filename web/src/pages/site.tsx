@@ -48,8 +48,18 @@ export function SitePage({ id }: { id: number }) {
   useLive((e) => e.data.siteId === id && refresh());
   const deleting = useAction();
 
-  if (site.error) return <ErrorNote error={site.error} title="This site could not be loaded" />;
-  if (!site.data) return <Loading what="the site" />;
+  if (site.error)
+    return (
+      <main id="main" className="content">
+        <ErrorNote error={site.error} title="This site could not be loaded" />
+      </main>
+    );
+  if (!site.data)
+    return (
+      <main id="main" className="content">
+        <Loading what="the site" />
+      </main>
+    );
   const s = site.data;
   const row = portfolio.data?.data[0];
   const editable = canEdit(user);

@@ -182,7 +182,7 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
   const [parseError, setParseError] = useState<string | null>(null);
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
   const sites = useLoad((signal) => api<Page<{ name: string }>>('/sites?limit=500', { signal }), []);
-  const { busy, error, submit, fieldError } = useSubmit();
+  const { busy, error, setError, submit, fieldError } = useSubmit();
   useEffect(() => {
     const rest = page ? fileForm(page) : {};
     for (const f of formFields) delete rest[f];
@@ -190,6 +190,11 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
   }, [page]);
   const setRow = (i: number, change: Partial<ComponentRow>) => setRows((r) => r.map((row, k) => (k === i ? { ...row, ...change } : row)));
 
+  /** A YAML mistake replaces whatever the server said about the previous try. */
+  const showParseError = (message: string) => {
+    setError(null);
+    setParseError(message);
+  };
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const { parse } = await import('yaml');
@@ -197,9 +202,9 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
     try {
       extra = more.trim() ? parse(more) : {};
     } catch (err) {
-      return setParseError(`Not valid YAML: ${(err as Error).message}`);
+      return showParseError(`Not valid YAML: ${(err as Error).message}`);
     }
-    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return setParseError('Write YAML keys and values, like "logo: https://…".');
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return showParseError('Write YAML keys and values, like "logo: https://…".');
     setParseError(null);
     const access = password || allowIps.trim() ? { ...(password ? { password } : {}), ...(allowIps.trim() ? { allowIps: list(allowIps) } : {}) } : undefined;
     const body = {
