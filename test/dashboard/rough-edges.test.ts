@@ -187,6 +187,11 @@ sites:
       expect(await page.locator('main button').count(), path).toBe(0);
     }
     expect(refused).toEqual([]);
+    // The keyboard help offers only the pages this account has.
+    await page.keyboard.press('?');
+    const help = await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).textContent();
+    expect(help).toContain('g o, g m, g i, g s');
+    expect(help).not.toMatch(/g w|g c|maintenance|channels/);
     await page.close();
   });
 });

@@ -105,8 +105,8 @@ export function Shell({ children }: { children: ReactNode }) {
         <div className="dialog" role="dialog" aria-label="Keyboard shortcuts">
           <h2>Keyboard</h2>
           <dl>
-            <dt>g o, g m, g i, g w, g c, g s</dt>
-            <dd>overview, monitors, incidents, maintenance, channels, settings</dd>
+            <dt>{isGlobal(user) ? 'g o, g m, g i, g w, g c, g s' : 'g o, g m, g i, g s'}</dt>
+            <dd>{isGlobal(user) ? 'overview, monitors, incidents, maintenance, channels, settings' : 'overview, monitors, incidents, settings'}</dd>
             <dt>/</dt>
             <dd>search</dd>
             <dt>↑ ↓ Home End</dt>
