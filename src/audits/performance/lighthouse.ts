@@ -67,6 +67,27 @@ function summarise(lhr: Result, runs: number): LighthouseOutcome {
 }
 
 /**
+ * Lighthouse's own failures that it answers with "Please run Lighthouse again" (a lost or broken trace, a slow
+ * protocol answer; more likely on a loaded machine): such a run is tried again, up to ATTEMPTS times. Failures of
+ * the page itself (DNS, the document's status, not HTML) are not.
+ */
+const RUN_AGAIN = new Set([
+  'NO_NAVSTART',
+  'NO_TRACING_STARTED',
+  'TRACING_ALREADY_STARTED',
+  'NO_SPEEDLINE_FRAMES',
+  'SPEEDINDEX_OF_ZERO',
+  'NO_SCREENSHOTS',
+  'INVALID_SPEEDLINE',
+  'NO_DCL',
+  'PARSING_PROBLEM',
+  'READ_FAILED',
+  'PROTOCOL_TIMEOUT',
+  'CRI_TIMEOUT',
+]);
+const ATTEMPTS = 3;
+
+/**
  * Runs Lighthouse `runs` times per form factor in Debian's Chromium (through the guarded proxy) and
  * keeps the median run of each, chosen as Lighthouse CI chooses it.
  */
@@ -83,16 +104,20 @@ export async function runLighthouse(ctx: AuditContext, formFactors: readonly For
     for (const formFactor of formFactors) {
       const results: Result[] = [];
       for (let i = 1; i <= runs; i++) {
-        ctx.step('performance', `Lighthouse ${formFactor} run ${i} of ${runs}`);
-        const started = await lighthouse(
-          ctx.url.href,
-          { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance'] },
-          formFactor === 'desktop' ? desktopConfig : undefined,
-        );
-        const lhr = started?.lhr;
-        if (!lhr) throw new AppError('unavailable', 'Lighthouse returned no result');
-        if (lhr.runtimeError) throw new AppError('unavailable', `Lighthouse could not load ${ctx.url.href}: ${lhr.runtimeError.message}`);
-        results.push(lhr);
+        for (let attempt = 1; ; attempt++) {
+          ctx.step('performance', `Lighthouse ${formFactor} run ${i} of ${runs}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+          const started = await lighthouse(
+            ctx.url.href,
+            { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: ['performance'] },
+            formFactor === 'desktop' ? desktopConfig : undefined,
+          );
+          const lhr = started?.lhr;
+          if (!lhr) throw new AppError('unavailable', 'Lighthouse returned no result');
+          if (lhr.runtimeError && RUN_AGAIN.has(lhr.runtimeError.code) && attempt < ATTEMPTS) continue;
+          if (lhr.runtimeError) throw new AppError('unavailable', `Lighthouse could not load ${ctx.url.href}: ${lhr.runtimeError.message}`);
+          results.push(lhr);
+          break;
+        }
       }
       out[formFactor] = summarise(computeMedianRun(results), runs);
     }
