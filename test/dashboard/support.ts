@@ -43,6 +43,8 @@ export function ensureWebBuilt(): void {
   execFileSync(process.execPath, [join(projectRoot, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], {
     cwd: projectRoot,
     stdio: 'inherit',
+    // Vitest sets NODE_ENV=test, which would make a development build (React's dev runtime): build what users get.
+    env: { ...process.env, NODE_ENV: 'production' },
   });
 }
 

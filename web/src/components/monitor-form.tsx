@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Field, FormError, useSubmit } from './form';
-import { fileForm, YamlOffer } from './yaml-offer';
+import { fileForm, ObjectFormEnd } from './yaml-offer';
 
 export interface MonitorObject {
   id: number;
@@ -167,17 +167,14 @@ export function MonitorForm({
         Every other field of {siteName}’s monitor (headers, assertions, retries, notify…) is kept as it is; see docs/monitoring.md for all of them.
       </p>
       <FormError error={error} shown={shown} />
-      {offer ? <YamlOffer object={offer} place={{ section: 'monitors', site: siteName }} what="monitor" /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {monitor?.managedBy === 'config' ? 'Show the YAML' : monitor ? 'Save monitor' : 'Add monitor'}
-        </button>
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <ObjectFormEnd
+        what="monitor"
+        place={{ section: 'monitors', site: siteName }}
+        offer={offer}
+        managedBy={monitor?.managedBy}
+        busy={busy}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

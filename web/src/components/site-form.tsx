@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Field, FormError, useSubmit } from './form';
-import { fileForm, YamlOffer } from './yaml-offer';
+import { fileForm, ObjectFormEnd } from './yaml-offer';
 
 export interface SiteObject {
   id: number;
@@ -57,17 +57,7 @@ export function SiteForm({ site, onSaved, onCancel }: { site?: SiteObject; onSav
         {(p) => <textarea {...p} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
       </Field>
       <FormError error={error} shown={['name', 'url', 'tags', 'description']} />
-      {offer ? <YamlOffer object={offer} place={{ section: 'sites' }} what="site" /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {site?.managedBy === 'config' ? 'Show the YAML' : site ? 'Save site' : 'Add site'}
-        </button>
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <ObjectFormEnd what="site" place={{ section: 'sites' }} offer={offer} managedBy={site?.managedBy} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -8,7 +8,7 @@ export function fileForm(object: Record<string, unknown>): Record<string, unknow
 }
 
 /** Where an object lives in upkeep.yaml: the section, and for a monitor its site. */
-type FilePlace = { section: 'sites' | 'channels' | 'maintenance' | 'statusPages' } | { section: 'monitors'; site: string };
+export type FilePlace = { section: 'sites' | 'channels' | 'maintenance' | 'statusPages' } | { section: 'monitors'; site: string };
 
 /** The YAML of an object placed where it goes in upkeep.yaml (yaml is loaded only when this is shown). */
 function useYaml(object: Record<string, unknown>, place: FilePlace): string | null {
@@ -32,7 +32,7 @@ function useYaml(object: Record<string, unknown>, place: FilePlace): string | nu
  * Shown instead of saving an object that upkeep.yaml defines: the API refuses such changes (409),
  * so the change is offered as YAML to put in the file, then `upkeep apply`. Nothing diverges silently.
  */
-export function YamlOffer({ object, place, what }: { object: Record<string, unknown>; place: FilePlace; what: string }) {
+function YamlOffer({ object, place, what }: { object: Record<string, unknown>; place: FilePlace; what: string }) {
   const text = useYaml(object, place);
   const [copied, setCopied] = useState(false);
   const copy = () => {
@@ -53,5 +53,42 @@ export function YamlOffer({ object, place, what }: { object: Record<string, unkn
         {copied ? 'Copied' : 'Copy YAML'}
       </button>
     </section>
+  );
+}
+
+/**
+ * The end of a form for an object that upkeep.yaml may define: the YAML on offer (when the object is the
+ * file's), then "Add …" / "Save …" — or "Show the YAML" for the file's objects — and Cancel.
+ */
+export function ObjectFormEnd({
+  what,
+  place,
+  offer,
+  managedBy,
+  busy,
+  onCancel,
+}: {
+  what: string;
+  place: FilePlace;
+  offer: Record<string, unknown> | null;
+  /** Undefined for a new object. */
+  managedBy: string | undefined;
+  busy: boolean;
+  onCancel?: (() => void) | undefined;
+}) {
+  return (
+    <>
+      {offer ? <YamlOffer object={offer} place={place} what={what} /> : null}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {managedBy === 'config' ? 'Show the YAML' : `${managedBy ? 'Save' : 'Add'} ${what}`}
+        </button>
+        {onCancel ? (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
+    </>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Page } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
-import { fileForm, YamlOffer } from '../components/yaml-offer';
+import { fileForm, ObjectFormEnd } from '../components/yaml-offer';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
 
@@ -173,15 +173,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
         {(p) => <textarea {...p} rows={6} className="mono" value={fields} onChange={(e) => setFields(e.target.value)} />}
       </Field>
       <FormError error={error} shown={['name', 'type', ...other.map((d) => d.path!)]} />
-      {offer ? <YamlOffer object={offer} place={{ section: 'channels' }} what="channel" /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {channel?.managedBy === 'config' ? 'Show the YAML' : 'Save channel'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <ObjectFormEnd what="channel" place={{ section: 'channels' }} offer={offer} managedBy={channel?.managedBy} busy={busy} onCancel={onDone} />
     </form>
   );
 }

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle } from '../components/ui';
-import { YamlOffer } from '../components/yaml-offer';
+import { ObjectFormEnd } from '../components/yaml-offer';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
@@ -238,15 +238,7 @@ function WindowForm({ window: w, onDone }: { window: Window | undefined; onDone:
         )}
       </div>
       <FormError error={error} shown={['name', 'description', 'sites', 'tags', 'timezone', 'start', 'end', 'cron', 'rrule', 'duration']} />
-      {offer ? <YamlOffer object={offer} place={{ section: 'maintenance' }} what="maintenance window" /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {w?.managedBy === 'config' ? 'Show the YAML' : 'Save window'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <ObjectFormEnd what="maintenance window" place={{ section: 'maintenance' }} offer={offer} managedBy={w?.managedBy} busy={busy} onCancel={onDone} />
     </form>
   );
 }

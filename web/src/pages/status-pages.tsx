@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Page } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle } from '../components/ui';
-import { fileForm, YamlOffer } from '../components/yaml-offer';
+import { fileForm, ObjectFormEnd } from '../components/yaml-offer';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
@@ -325,15 +325,7 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
         {(p) => <textarea {...p} rows={4} className="mono" value={more} onChange={(e) => setMore(e.target.value)} />}
       </Field>
       <FormError error={error} shown={[...formFields, ...moreErrors.map((d) => d.path!)]} />
-      {offer ? <YamlOffer object={offer} place={{ section: 'statusPages' }} what="status page" /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {page?.managedBy === 'config' ? 'Show the YAML' : page ? 'Save status page' : 'Add status page'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <ObjectFormEnd what="status page" place={{ section: 'statusPages' }} offer={offer} managedBy={page?.managedBy} busy={busy} onCancel={onDone} />
     </form>
   );
 }
