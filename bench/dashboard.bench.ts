@@ -11,7 +11,8 @@ import { ResultsRepository } from '../src/monitoring/results.repository.js';
 import { DAY, HOUR, MINUTE, Totals } from '../src/monitoring/rollups.js';
 import { createRuntime } from '../src/runtime.js';
 import { SitesRepository } from '../src/sites/sites.repository.js';
-import { browserSkip, ensureWebBuilt, launchChromium } from '../test/dashboard/support.js';
+import { chromiumSkipReason, launchChromium } from '../test/support/browser.js';
+import { ensureWebBuilt } from '../test/dashboard/support.js';
 import { tempDir } from '../test/support/databases.js';
 
 const MONITORS = Number(process.env.UPKEEP_BENCH_DASHBOARD_MONITORS ?? 10_000);
@@ -87,7 +88,7 @@ async function timeToRender(page: Page, url: string, selector: string): Promise<
 }
 
 export async function run(): Promise<Record<string, string | number>> {
-  if (browserSkip) return { skipped: browserSkip };
+  if (chromiumSkipReason) return { skipped: chromiumSkipReason };
   ensureWebBuilt();
   const target = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));

@@ -67,8 +67,21 @@ export function checkReferences(config: Referencing, ctx: z.core.$RefinementCtx)
     });
   });
   config.maintenance.forEach((w, i) => {
-    refs(w.sites, ['maintenance', i, 'sites'], (n) => sites.has(n), 'site');
-    refs(w.monitors, ['maintenance', i, 'monitors'], (n) => monitorKeys.has(n), 'monitor', ' (write "Site name/Monitor name")');
+    for (const { path, message } of maintenanceReferenceIssues(w, sites, monitorKeys)) issue(['maintenance', i, ...path], message);
   });
   for (const { path, message } of backupReferenceIssues(config)) issue(path, message);
+}
+
+/** Sites and monitors ("Site name/Monitor name") a maintenance window names that are not known: the file's, or the database's for the API. */
+export function maintenanceReferenceIssues(
+  window: { sites?: readonly string[] | undefined; monitors?: readonly string[] | undefined },
+  sites: ReadonlySet<string>,
+  monitorKeys: ReadonlySet<string>,
+): { path: Path; message: string }[] {
+  return [
+    ...(window.sites ?? []).flatMap((name, k) => (sites.has(name) ? [] : [{ path: ['sites', k], message: `no site is named "${name}"` }])),
+    ...(window.monitors ?? []).flatMap((ref, k) =>
+      monitorKeys.has(ref) ? [] : [{ path: ['monitors', k], message: `no monitor is named "${ref}" (write "Site name/Monitor name")` }],
+    ),
+  ];
 }

@@ -3,7 +3,7 @@ import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { SitesRepository } from '../sites/sites.repository.js';
+import { SitesRepository, type MonitorWithSite } from '../sites/sites.repository.js';
 import type { Monitor, SiteCodec } from '../sites/sites.service.js';
 import { BaselineJob } from './baseline.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -183,11 +183,7 @@ export class MonitoringEngine {
       for (const row of rows) {
         seen.add(row.id);
         latest = Math.max(latest, row.updated_at);
-        const current = this.runtimes.get(row.id);
-        const monitor = current && current.monitor.updatedAt === row.updated_at ? undefined : this.codec.monitorFromRow(row);
-        // A change of the site (its name, its tags) matters too: maintenance windows match on them.
-        if (!monitor && current!.monitor.siteName === row.site_name && row.site_spec === current!.siteSpec) continue;
-        this.install(monitor ?? this.codec.monitorFromRow(row), current, states?.get(row.id), row.site_spec);
+        this.sync(row, states?.get(row.id));
       }
       for (const id of [...this.runtimes.keys()]) if (!seen.has(id)) this.uninstall(id);
       this.signature = `${rows.length}:${rows.length ? latest : null}:${siteLatest.latest}`;
@@ -208,10 +204,16 @@ export class MonitoringEngine {
   refresh(monitorId: number): Promise<void> {
     return this.oneAtATime(async () => {
       const row = await new SitesRepository(this.db).getMonitor(monitorId);
-      const current = this.runtimes.get(monitorId);
-      if (!row) this.uninstall(monitorId);
-      else if (!current || current.monitor.updatedAt !== row.updated_at) this.install(this.codec.monitorFromRow(row), current, undefined, row.site_spec);
+      if (row) this.sync(row);
+      else this.uninstall(monitorId);
     });
+  }
+
+  /** Installs a monitor read from the database unless it and its site (name, tags: maintenance windows match on them) are unchanged. */
+  private sync(row: MonitorWithSite, stored?: { state: MonitorState; memory: HeartbeatMemory }): void {
+    const current = this.runtimes.get(row.id);
+    if (current && current.monitor.updatedAt === row.updated_at && current.monitor.siteName === row.site_name && current.siteSpec === row.site_spec) return;
+    this.install(this.codec.monitorFromRow(row), current, stored, row.site_spec);
   }
 
   private install(

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
@@ -7,7 +7,8 @@ import { projectRoot } from '../support/cli.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
-import { browserSkip, ensureWebBuilt, launchChromium } from './support.js';
+import { chromiumSkipReason, launchChromium } from '../support/browser.js';
+import { ensureWebBuilt, loginPage } from './support.js';
 
 /**
  * One truth: objects of upkeep.yaml are marked as such, and editing one in the dashboard offers the
@@ -15,7 +16,7 @@ import { browserSkip, ensureWebBuilt, launchChromium } from './support.js';
  * sees no buttons that would be refused, the keyboard moves through lists, and dark and narrow
  * screens render (screenshots in docs/).
  */
-describe.skipIf(browserSkip)('objects of upkeep.yaml in the dashboard', () => {
+describe.skipIf(chromiumSkipReason)('objects of upkeep.yaml in the dashboard', () => {
   let db: TestDatabase;
   let core: Core;
   let server: TestApp;
@@ -51,15 +52,7 @@ channels:
     await db?.cleanup();
   });
 
-  const login = async (email: string, password: string, options: { dark?: boolean; width?: number } = {}): Promise<Page> => {
-    const page = await browser.newPage({ viewport: { width: options.width ?? 1360, height: 900 }, colorScheme: options.dark ? 'dark' : 'light' });
-    await page.goto(url);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    return page;
-  };
+  const login = (email: string, password: string, options: { dark?: boolean; width?: number } = {}) => loginPage(browser, url, email, password, options);
 
   it('marks the file’s site and offers its YAML instead of saving an edit', async () => {
     const page = await login('owner@agency.test', 'owner password 123');

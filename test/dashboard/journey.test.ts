@@ -3,7 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, startServerProcess, type ServerProcess } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { browserSkip, ensureWebBuilt, launchChromium, startShop } from './support.js';
+import { chromiumSkipReason, launchChromium } from '../support/browser.js';
+import { ensureWebBuilt, startShop } from './support.js';
 
 async function shot(page: Page, name: string): Promise<void> {
   // From the top, so the sticky header is where a person sees it.
@@ -16,7 +17,7 @@ async function shot(page: Page, name: string): Promise<void> {
  * setup link) → log in → add a site and an HTTP monitor → it goes up with a chart → the target
  * breaks → the incident appears without a reload → acknowledge → resolve. Screenshots go to docs/.
  */
-describe.skipIf(browserSkip)('the dashboard, from the first start to a resolved incident', () => {
+describe.skipIf(chromiumSkipReason)('the dashboard, from the first start to a resolved incident', () => {
   let db: TestDatabase;
   let server: ServerProcess;
   let shop: Awaited<ReturnType<typeof startShop>>;

@@ -1,17 +1,18 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
-import { browserSkip, ensureWebBuilt, launchChromium } from './support.js';
+import { chromiumSkipReason, launchChromium } from '../support/browser.js';
+import { ensureWebBuilt, loginPage } from './support.js';
 
 /**
  * What a demanding first user ran into: forms that turned "2xx" into null, a page that kept asking
  * for a monitor that is not there, long names drawn over the next row, uptime bars wider than a
  * phone, and buttons or pages offered to team members that the server refuses.
  */
-describe.skipIf(browserSkip)('the dashboard’s rough edges', () => {
+describe.skipIf(chromiumSkipReason)('the dashboard’s rough edges', () => {
   let db: TestDatabase;
   let core: Core;
   let server: TestApp;
@@ -64,15 +65,7 @@ sites:
     await db?.cleanup();
   });
 
-  const login = async (email: string, password: string, width = 1360): Promise<Page> => {
-    const page = await browser.newPage({ viewport: { width, height: 900 } });
-    await page.goto(url);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    return page;
-  };
+  const login = (email: string, password: string, width = 1360) => loginPage(browser, url, email, password, { width });
 
   it('sends expected statuses as written ("2xx", a range), and a word in a number field is named in the message', async () => {
     const page = await login('owner@shop.test', 'owner password 123');

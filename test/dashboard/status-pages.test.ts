@@ -5,14 +5,15 @@ import type { Core } from '../../src/app.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
-import { browserSkip, ensureWebBuilt, launchChromium } from './support.js';
+import { chromiumSkipReason, launchChromium } from '../support/browser.js';
+import { ensureWebBuilt } from './support.js';
 
 /**
  * The status pages editor and public updates, in Debian's Chromium: a page made in the dashboard is
  * served at once; the server's message about a bad field shows beside that field; a page of
  * upkeep.yaml offers its YAML; an update written on an incident appears on the public page.
  */
-describe.skipIf(browserSkip)('status pages in the dashboard', () => {
+describe.skipIf(chromiumSkipReason)('status pages in the dashboard', () => {
   let db: TestDatabase;
   let core: Core;
   let server: TestApp;

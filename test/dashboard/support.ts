@@ -3,30 +3,24 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { projectRoot } from '../support/cli.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-/** Why the browser suites cannot run here, if they cannot; under CI=1 that is a failure, not a skip. */
-export const browserSkip = existsSync(CHROMIUM) ? undefined : `dashboard browser suites skipped: ${CHROMIUM} is missing (apt-get install chromium)`;
-if (browserSkip && process.env.CI) throw new Error(`CI=1 but ${CHROMIUM} is missing: the dashboard suites must run in CI (apt-get install chromium)`);
-if (browserSkip) process.stderr.write(`${browserSkip}\n`);
-
-/** Debian's Chromium with the flags for a headless server that calls nobody. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-dev-shm-usage',
-    ],
-  });
+/** A new page logged in through the login form, on the overview. */
+export async function loginPage(
+  browser: Browser,
+  url: string,
+  email: string,
+  password: string,
+  options: { dark?: boolean; width?: number } = {},
+): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: options.width ?? 1360, height: 900 }, colorScheme: options.dark ? 'dark' : 'light' });
+  await page.goto(url);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  return page;
 }
 
 const newest = (dir: string): number =>

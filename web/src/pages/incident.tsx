@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { api, qs, type ApiError, type Page } from '../api';
+import { api, qs, type Page } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import type { MonitorRow } from '../components/monitor-table';
 import type { SiteObject } from '../components/site-form';
 import { ErrorNote, Loading, PageTitle, Status } from '../components/ui';
 import { span, when } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { useLive } from '../live';
 import { Link } from '../router';
 import { canEdit, useSession } from '../session';
@@ -41,7 +41,7 @@ export function IncidentPage({ id }: { id: number }) {
           ]).then(([site, monitors]) => ({ site: site.name, monitors: new Map(monitors.data.map((m) => [m.id, m.name])) })),
     [siteId],
   );
-  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const action = useAction();
   useLive((e) => {
     if (e.type === 'incident' && (e.data.incidentId === id || e.data.siteId === incident.data?.siteId)) {
       incident.reload();
@@ -62,15 +62,7 @@ export function IncidentPage({ id }: { id: number }) {
     );
   const i = incident.data;
   const editable = canEdit(user);
-  const act = async (path: string, body?: unknown, method: 'POST' | 'PATCH' = 'POST') => {
-    setActionError(null);
-    try {
-      await api(`/incidents/${id}${path}`, { method, ...(body === undefined ? {} : { body }) });
-      incident.reload();
-    } catch (err) {
-      setActionError(err as ApiError);
-    }
-  };
+  const act = (path: string) => action.run(() => api(`/incidents/${id}${path}`, { method: 'POST' }), incident.reload);
   return (
     <main id="main" className="content">
       <p className="crumbs">
@@ -81,11 +73,11 @@ export function IncidentPage({ id }: { id: number }) {
           editable && i.status !== 'resolved' ? (
             <>
               {i.status === 'open' ? (
-                <button type="button" className="primary" onClick={() => void act('/acknowledge')}>
+                <button type="button" className="primary" onClick={() => act('/acknowledge')}>
                   Acknowledge
                 </button>
               ) : null}
-              <button type="button" onClick={() => void act('/resolve')}>
+              <button type="button" onClick={() => act('/resolve')}>
                 Resolve
               </button>
             </>
@@ -101,7 +93,7 @@ export function IncidentPage({ id }: { id: number }) {
         {i.resolvesAt && !i.resolvedAt ? ` · resolves by itself at ${when(i.resolvesAt)} if all stays up` : ''}
         {i.escalation ? ` · escalation ${i.escalation.policy}, step ${i.escalation.step}` : ''}
       </p>
-      <ErrorNote error={actionError} />
+      <ErrorNote error={action.error} />
       {i.summary ? <p>{i.summary}</p> : null}
       <div className="grid-2">
         <section>

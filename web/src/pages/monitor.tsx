@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
-import { api, type ApiError, type Page } from '../api';
+import { api, type Page } from '../api';
 import { ResponseChart, UptimeBars, type SeriesBucket } from '../components/charts';
 import { MonitorForm, type MonitorObject } from '../components/monitor-form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { ago, ms, pct, when } from '../format';
-import { useLoad } from '../hooks';
+import { useAction, useLoad } from '../hooks';
 import { useLive } from '../live';
 import { Link, navigate } from '../router';
 import { canEdit, useSession } from '../session';
@@ -38,7 +38,7 @@ export function MonitorPage({ id }: { id: number }) {
   const { user } = useSession();
   const [range, setRange] = useState<string>('24h');
   const [editing, setEditing] = useState(false);
-  const [actionError, setActionError] = useState<ApiError | null>(null);
+  const action = useAction();
   const monitor = useLoad((signal) => api<MonitorObject>(`/monitors/${id}`, { signal }), [id]);
   // A monitor made a moment ago is not in the engine yet: the status says so, and is read again shortly.
   const status = useLoad((signal) => api<LiveStatus>(`/monitors/${id}/status`, { signal }), [id]);
@@ -93,16 +93,11 @@ export function MonitorPage({ id }: { id: number }) {
     );
   const m = monitor.data;
   const editable = canEdit(user);
-  const act = async (call: () => Promise<unknown>) => {
-    setActionError(null);
-    try {
-      await call();
+  const act = (call: () => Promise<unknown>) =>
+    action.run(call, () => {
       monitor.reload();
       refresh();
-    } catch (err) {
-      setActionError(err as ApiError);
-    }
-  };
+    });
   const live = status.data;
   return (
     <main id="main" className="content">
@@ -113,11 +108,11 @@ export function MonitorPage({ id }: { id: number }) {
         actions={
           editable ? (
             <>
-              <button type="button" onClick={() => void act(() => api(`/monitors/${id}/check`, { method: 'POST' }))}>
+              <button type="button" onClick={() => act(() => api(`/monitors/${id}/check`, { method: 'POST' }))}>
                 Check now
               </button>
               {m.managedBy === 'config' ? null : (
-                <button type="button" onClick={() => void act(() => api(`/monitors/${id}`, { method: 'PATCH', body: { paused: !m.paused } }))}>
+                <button type="button" onClick={() => act(() => api(`/monitors/${id}`, { method: 'PATCH', body: { paused: !m.paused } }))}>
                   {m.paused ? 'Resume' : 'Pause'}
                 </button>
               )}
@@ -130,7 +125,10 @@ export function MonitorPage({ id }: { id: number }) {
                   className="danger"
                   onClick={() =>
                     confirm(`Delete the monitor ${m.name} and its history?`) &&
-                    void act(() => api(`/monitors/${id}`, { method: 'DELETE' })).then(() => navigate(`/sites/${m.siteId}`))
+                    action.run(
+                      () => api(`/monitors/${id}`, { method: 'DELETE' }),
+                      () => navigate(`/sites/${m.siteId}`),
+                    )
                   }
                 >
                   Delete
@@ -160,7 +158,7 @@ export function MonitorPage({ id }: { id: number }) {
           <span className="muted">Loading…</span>
         )}
       </p>
-      <ErrorNote error={actionError} />
+      <ErrorNote error={action.error} />
       {editing ? (
         <MonitorForm
           siteId={m.siteId}
