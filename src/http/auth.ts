@@ -36,13 +36,8 @@ const ownAccount = ['/api/v1/session', '/api/v1/account', '/api/v1/tokens'];
 
 const within = (pattern: string, prefix: string) => pattern === prefix || pattern.startsWith(`${prefix}/`);
 
-/**
- * What the request is decided on: the route pattern Fastify matched (`/api/v1/sites/:id`), or, when
- * none matched, the path decoded as the router decodes it. Never the raw URL: `/api/v%31/sites`
- * reaches the route `/api/v1/sites`, so deciding on the raw text would let it through unauthenticated.
- */
-function routeOf(req: FastifyRequest): string {
-  if (req.routeOptions.url) return req.routeOptions.url;
+/** The path as the router reads it: percent-decoded. */
+function decodedPath(req: FastifyRequest): string {
   const raw = req.url.split('?')[0]!;
   try {
     return decodeURIComponent(raw);
@@ -64,9 +59,12 @@ export function accessOf(req: FastifyRequest): Access {
  */
 export function registerApiAuth(app: FastifyInstance, deps: { accounts: AccountsService; auth: AuthService; db: Kysely<Database> }): void {
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    const route = routeOf(req);
-    if (!within(route, '/api/v1')) return;
-    if (publicRoutes.some(([m, p]) => (req.method === m || (m === 'GET' && req.method === 'HEAD')) && within(route, p))) return;
+    // Decided on the route Fastify matched (`/api/v1/sites/:id`), never on the raw URL: `/api/v%31/sites`
+    // reaches the route `/api/v1/sites`. A path under /api/v1 that matches no API route (a 404, or the
+    // dashboard's catch-all) needs credentials too, so nothing there answers without them.
+    const route = req.routeOptions.url;
+    if (!within(route ?? '', '/api/v1') && !within(decodedPath(req), '/api/v1')) return;
+    if (route && publicRoutes.some(([m, p]) => (req.method === m || (m === 'GET' && req.method === 'HEAD')) && within(route, p))) return;
     const header = req.headers.authorization;
     const cookie = req.cookies[SESSION_COOKIE];
     if (header) {
@@ -88,6 +86,6 @@ export function registerApiAuth(app: FastifyInstance, deps: { accounts: Accounts
     }
     req.access = new Access(req.principal, deps.db);
     // Whoever may change nothing anywhere is refused every change at once, before the body is even read.
-    if (!readOnlyMethods.has(req.method) && !ownAccount.some((p) => within(route, p))) req.access.requireSomeWrite();
+    if (!readOnlyMethods.has(req.method) && !ownAccount.some((p) => route && within(route, p))) req.access.requireSomeWrite();
   });
 }
