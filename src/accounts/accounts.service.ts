@@ -49,7 +49,12 @@ export class AccountsService {
     this.repo = new AccountsRepository(db);
   }
 
-  async createUser(input: { email: string; password: string; role?: Role; scope?: AccountScope }): Promise<{ id: number; email: string; role: Role; scope: AccountScope }> {
+  async createUser(input: {
+    email: string;
+    password: string;
+    role?: Role;
+    scope?: AccountScope;
+  }): Promise<{ id: number; email: string; role: Role; scope: AccountScope }> {
     const user = parseInput(newUserSchema, input);
     const scope = scopeFor(user.role, user.scope);
     if (await this.repo.getUserByEmail(user.email)) throw new AppError('conflict', `a user with the email ${user.email} already exists`);

@@ -118,11 +118,7 @@ export class AuthService {
   /** The throttles a login attempt counts against: the account-wide one only from addresses the account has not logged in from. */
   private throttleKeys(email: string, ip: string, usual: boolean): [LoginThrottle, string][] {
     const account = email.toLowerCase();
-    return [
-      [this.byAddress, ip],
-      [this.byAccountAddress, `${account} ${ip}`],
-      ...(usual ? [] : [[this.byAccount, account] as [LoginThrottle, string]]),
-    ];
+    return [[this.byAddress, ip], [this.byAccountAddress, `${account} ${ip}`], ...(usual ? [] : [[this.byAccount, account] as [LoginThrottle, string]])];
   }
 
   private async failed(keys: [LoginThrottle, string][], user: UserRow | undefined, meta: LoginMeta): Promise<void> {

@@ -126,10 +126,7 @@ const whole = (value: unknown) => value;
  * Declares a kind's secrets: `secretFields(field('token'), ['server'])`; a destination compared by
  * part of its value is given as `{ url: originOf }`.
  */
-export function secretFields(
-  isSecret: SecretFields['isSecret'],
-  destination: readonly string[] | SecretFields['destination'] = [],
-): SecretFields {
+export function secretFields(isSecret: SecretFields['isSecret'], destination: readonly string[] | SecretFields['destination'] = []): SecretFields {
   const paths = (d: typeof destination): d is readonly string[] => Array.isArray(d);
   return { isSecret, destination: paths(destination) ? Object.fromEntries(destination.map((path) => [path, whole])) : destination };
 }

@@ -159,7 +159,8 @@ export function sitesRoutes(
         response: { 201: jsonSchema(monitorOut), ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(showMonitor(req)(await after(await sites.createMonitor((await siteFor(req, 'write')).id, req.body, privateTargets(req))))),
+    async (req, reply) =>
+      reply.status(201).send(showMonitor(req)(await after(await sites.createMonitor((await siteFor(req, 'write')).id, req.body, privateTargets(req))))),
   );
   app.get(
     '/monitors/:id',

@@ -259,7 +259,13 @@ describe('authorization over every route of the API', () => {
       clientA,
       viewer,
       viewerA: (await core.accounts.createToken({ name: 'va', scope: 'write', userId: viewerA.id })).token,
-      ownerRead: (await core.accounts.createToken({ name: 'or', scope: 'read', userId: (await core.accounts.createUser({ email: 'o2@agency.test', password: 'owner password 123', role: 'owner' })).id })).token,
+      ownerRead: (
+        await core.accounts.createToken({
+          name: 'or',
+          scope: 'read',
+          userId: (await core.accounts.createUser({ email: 'o2@agency.test', password: 'owner password 123', role: 'owner' })).id,
+        })
+      ).token,
     };
     const seen: Record<string, boolean> = {};
     for (const [who, token] of Object.entries(callers)) {

@@ -30,7 +30,10 @@ afterAll(async () => {
 async function login(email: string, password: string, totp?: string, ip = '127.0.0.1') {
   const res = await app.inject({ method: 'POST', url: '/api/v1/session', payload: { email, password, ...(totp ? { totp } : {}) }, remoteAddress: ip });
   const cookie = res.cookies.find((c) => c.name === 'upkeep_session');
-  return { res, headers: { cookie: cookie ? `upkeep_session=${cookie.value}` : '', 'x-csrf-token': res.statusCode === 200 ? (res.json().csrfToken as string) : '' } };
+  return {
+    res,
+    headers: { cookie: cookie ? `upkeep_session=${cookie.value}` : '', 'x-csrf-token': res.statusCode === 200 ? (res.json().csrfToken as string) : '' },
+  };
 }
 
 /** A user with two-factor login on: their authenticator and recovery codes. */
@@ -127,7 +130,14 @@ describe('login throttling', () => {
 describe('the auth hook', () => {
   it('decides on the route Fastify matched: an encoded path under /api/v1 needs credentials like the plain one', async () => {
     const doc = (await app.inject('/api/v1/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>();
-    const open = ['/api/v1/openapi.json', '/api/v1/session', '/api/v1/setup', '/api/v1/session/providers', '/api/v1/session/oidc', '/api/v1/session/oidc/callback'];
+    const open = [
+      '/api/v1/openapi.json',
+      '/api/v1/session',
+      '/api/v1/setup',
+      '/api/v1/session/providers',
+      '/api/v1/session/oidc',
+      '/api/v1/session/oidc/callback',
+    ];
     const paths = Object.keys(doc.paths).filter((p) => !open.includes(p));
     expect(paths.length).toBeGreaterThan(40);
     for (const path of paths) {

@@ -46,7 +46,9 @@ sites:
   owner = (await core.accounts.createToken({ name: 'o', scope: 'write' })).token;
   await app.inject({ method: 'PUT', url: '/api/v1/teams/Client A', headers: as(owner), payload: { tags: ['client-a'] } });
   const user = async (email: string, body: object) => {
-    const made = (await app.inject({ method: 'POST', url: '/api/v1/users', headers: as(owner), payload: { email, password: 'a password 12345', ...body } })).json();
+    const made = (
+      await app.inject({ method: 'POST', url: '/api/v1/users', headers: as(owner), payload: { email, password: 'a password 12345', ...body } })
+    ).json();
     return (await core.accounts.createToken({ name: email, scope: 'write', userId: made.id })).token;
   };
   clientEditor = await user('editor@client-a.test', { role: 'viewer', teams: [{ team: 'Client A', role: 'editor' }] });
@@ -86,9 +88,19 @@ describe('the private-address guard', () => {
     }
     const plain = await app.inject({ method: 'POST', url: `/api/v1/sites/${siteId}/monitors`, headers: as(clientEditor), payload: tcpMonitor('Plain') });
     expect(plain.statusCode).toBe(201);
-    const lifted = await app.inject({ method: 'PATCH', url: `/api/v1/monitors/${plain.json().id}`, headers: as(clientEditor), payload: { allowPrivateTargets: true } });
+    const lifted = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/monitors/${plain.json().id}`,
+      headers: as(clientEditor),
+      payload: { allowPrivateTargets: true },
+    });
     expect(lifted.statusCode).toBe(403);
-    const byOwner = await app.inject({ method: 'PATCH', url: `/api/v1/monitors/${plain.json().id}`, headers: as(owner), payload: { allowPrivateTargets: true } });
+    const byOwner = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/monitors/${plain.json().id}`,
+      headers: as(owner),
+      payload: { allowPrivateTargets: true },
+    });
     expect(byOwner.statusCode).toBe(200);
     // On an object that has it, the editor may rename and reschedule, not re-point or change what it asks.
     for (const [field, value] of [
@@ -139,13 +151,25 @@ describe('evidence kept from a target', () => {
         method: 'POST',
         url: `/api/v1/sites/${siteId}/monitors`,
         headers: as(clientEditor),
-        payload: { name: 'Internal JSON', type: 'http', url: internalHttp.url('/api'), interval: '1h', expect: { json: [{ path: '$', op: 'equals', value: 'x' }] } },
+        payload: {
+          name: 'Internal JSON',
+          type: 'http',
+          url: internalHttp.url('/api'),
+          interval: '1h',
+          expect: { json: [{ path: '$', op: 'equals', value: 'x' }] },
+        },
       }),
       await app.inject({
         method: 'POST',
         url: `/api/v1/sites/${siteId}/monitors`,
         headers: as(clientEditor),
-        payload: { name: 'Internal header', type: 'http', url: internalHttp.url('/api'), interval: '1h', expect: { headers: [{ name: 'x-token', op: 'equals', value: 'x' }] } },
+        payload: {
+          name: 'Internal header',
+          type: 'http',
+          url: internalHttp.url('/api'),
+          interval: '1h',
+          expect: { headers: [{ name: 'x-token', op: 'equals', value: 'x' }] },
+        },
       }),
     ].map((res) => {
       expect(res.statusCode, res.body).toBe(201);

@@ -125,9 +125,9 @@ describe('live updates', () => {
     const siteB = await core.sites.createSite({ name: 'Team B site', tags: ['team-b'] });
     await asAdmin('PUT', '/teams/Live A', { tags: ['team-a'] });
     await asAdmin('PUT', '/teams/Live B', { tags: ['team-b'] });
-    const member = (
-      await (await asAdmin('POST', '/users', { email: 'member@client.test', password: PASSWORD, role: 'viewer', teams: [{ team: 'Live A', role: 'viewer' }] })).json()
-    ) as { id: number };
+    const member = (await (
+      await asAdmin('POST', '/users', { email: 'member@client.test', password: PASSWORD, role: 'viewer', teams: [{ team: 'Live A', role: 'viewer' }] })
+    ).json()) as { id: number };
     const token = (await core.accounts.createToken({ name: 'member', scope: 'read', userId: member.id })).token;
     const stream = await fetch(`${base}/api/v1/stream`, { headers: { authorization: `Bearer ${token}` } });
     expect((await asAdmin('PATCH', `/users/${member.id}`, { teams: [{ team: 'Live B', role: 'viewer' }] })).status).toBe(200);
@@ -136,7 +136,9 @@ describe('live updates', () => {
     await server.engine.pollChanges();
     await until(
       'A’s change to be stored',
-      async () => ((await (await fetch(`${base}/api/v1/monitors/${inA.id}/events`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { data: unknown[] }).data.length > 0,
+      async () =>
+        ((await (await fetch(`${base}/api/v1/monitors/${inA.id}/events`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { data: unknown[] })
+          .data.length > 0,
       10_000,
     );
     await core.sites.createMonitor(siteB.id, { name: 'B home', type: 'http', url: target.url('/'), interval: '1s' });

@@ -37,7 +37,7 @@ export function valueAtPath(root: unknown, path: string): { found: boolean; valu
 }
 
 /** A value for a message: the target's value as a short quote, never a whole body or object. */
-const show = (v: unknown) => (v === undefined ? 'nothing' : quote(JSON.stringify(v) ?? String(v)));
+const show = (v: unknown) => quote(JSON.stringify(v) ?? 'nothing');
 
 /** Compares; returns undefined when it holds, else what was found, for the message. */
 export function compare(found: boolean, actual: unknown, op: Comparison, expected: unknown): string | undefined {

@@ -22,7 +22,8 @@ const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 
  */
 function smtpFailure(err: unknown): Delivery {
   const { responseCode, code, message, response } = err as { responseCode?: number; code?: string; message?: string; response?: string };
-  if (err instanceof SmtpReplyError) return { ok: false, retryable: err.responseCode >= 400 && err.responseCode < 500, status: err.responseCode, message: `email: ${err.message}` };
+  if (err instanceof SmtpReplyError)
+    return { ok: false, retryable: err.responseCode >= 400 && err.responseCode < 500, status: err.responseCode, message: `email: ${err.message}` };
   const to = code === 'EAUTH' ? ' to the login' : '';
   if (typeof responseCode === 'number') {
     const message = `email: the SMTP server answered${to} with ${smtpReplyCode(responseCode, response)}`;
