@@ -119,8 +119,9 @@ export class UsersService {
     if (spec.role) this.checkRole(access, spec.role);
     if ((spec.role && spec.role !== 'owner') || spec.disabled) await this.keepAnOwner(user);
     const role = spec.role ?? user.role;
-    // Made owner or admin: instance-wide from now on, also if demoted later.
-    const scope = roleRank[role] >= roleRank.admin ? scopeFor(role, spec.scope ?? 'instance') : (spec.scope ?? user.scope);
+    // Made owner or admin: instance-wide from now on, also if demoted later. Given teams, an account is
+    // limited to them unless told otherwise; losing them never widens it.
+    const scope = roleRank[role] >= roleRank.admin ? scopeFor(role, spec.scope ?? 'instance') : (spec.scope ?? (spec.teams?.length ? 'teams' : user.scope));
     await this.repo().updateUser(id, {
       ...(spec.name !== undefined ? { name: spec.name } : {}),
       ...(spec.role ? { role: spec.role } : {}),
