@@ -119,6 +119,8 @@ export class Access {
 
   /** Whether the principal may change anything at all (an editor somewhere, with a write token). */
   requireSomeWrite(): void {
+    if (!this.global && this.principal.teams.length === 0)
+      throw new AppError('forbidden', 'your account reaches only its teams’ sites and is in no team; an admin can add it to one');
     const best = Math.max(rank[this.global ? this.principal.role : 'viewer'], ...this.principal.teams.map((t) => rank[t.role]));
     this.requireWriter(Object.entries(rank).find(([, r]) => r === best)![0] as Role);
   }
