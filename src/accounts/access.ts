@@ -1,5 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Kysely } from 'kysely';
-import type { Database, Role, TokenScope } from '../db/types.js';
+import type { AccountScope, Database, Role, TokenScope } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 
 const rank: Record<Role, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
@@ -18,8 +19,10 @@ export interface Principal {
   userId: number | null;
   /** For the activity log and timelines: "alice@shop.test", "API token #3 (ci)". */
   label: string;
-  /** The global role. Owners and admins see everything; others see everything only without teams. */
+  /** The global role. Owners and admins see everything; others as `reach` says. */
   role: Role;
+  /** The account's reach as written on it ("teams": only `teams`' sites, none without a team), never inferred from the teams. */
+  reach: AccountScope;
   teams: TeamScope[];
   /** A read token may only read, whatever its user may do. */
   scope: TokenScope;
@@ -34,9 +37,10 @@ export interface SiteRef {
 }
 
 /**
- * What a principal may do. Global principals (owners, admins, and users without teams) act on
- * every site with their role; team members act only on their teams' sites, with their role in the
- * team. Objects out of reach answer 404, so their existence is not confirmed.
+ * What a principal may do. Global principals (owners, admins, and accounts whose scope is the
+ * instance) act on every site with their role; team-scoped accounts act only on their teams' sites,
+ * with their role in the team, and on nothing when they have no team. Objects out of reach answer
+ * 404, so their existence is not confirmed.
  */
 export class Access {
   private visible: Promise<Set<number> | 'all'> | undefined;
@@ -47,7 +51,7 @@ export class Access {
   ) {}
 
   get global(): boolean {
-    return rank[this.principal.role] >= rank.admin || this.principal.teams.length === 0;
+    return this.isAdmin || this.principal.reach === 'instance';
   }
 
   get isAdmin(): boolean {
@@ -76,6 +80,12 @@ export class Access {
           new Set(rows.filter((r) => this.roleOn({ id: r.id, name: r.name, tags: (JSON.parse(r.spec) as { tags?: string[] }).tags ?? [] })).map((r) => r.id)),
       );
     return this.visible;
+  }
+
+  /** Whether the principal may change things on the site (an editor there, not with a read token). */
+  mayWrite(site: SiteRef): boolean {
+    const role = this.roleOn(site);
+    return role !== null && rank[role] >= rank.editor && this.principal.scope === 'write';
   }
 
   /** Throws 404 when the site is out of reach, 403 when it may be read but not changed. */
@@ -109,8 +119,34 @@ export class Access {
 
   /** Whether the principal may change anything at all (an editor somewhere, with a write token). */
   requireSomeWrite(): void {
+    if (!this.global && this.principal.teams.length === 0)
+      throw new AppError('forbidden', 'your account reaches only its teams’ sites and is in no team; an admin can add it to one');
     const best = Math.max(rank[this.global ? this.principal.role : 'viewer'], ...this.principal.teams.map((t) => rank[t.role]));
     this.requireWriter(Object.entries(rank).find(([, r]) => r === best)![0] as Role);
+  }
+
+  /**
+   * Letting an object reach loopback and private addresses (`allowPrivateTargets: true`) is for
+   * owners and admins (and upkeep.yaml): anyone else may neither set it nor change where such an
+   * object goes or what it asks — only its `free` fields (names, schedule, alerting). Lowering the
+   * guard is open to all. Refused with 403 on the field.
+   */
+  guardPrivateTargets<T extends object>(free: ReadonlySet<string>): (before: T | undefined, after: T) => void {
+    return (before, after) => {
+      if (this.isAdmin) return;
+      const was = before as Record<string, unknown> | undefined;
+      const now = after as Record<string, unknown>;
+      if (now.allowPrivateTargets !== true) return;
+      if (was?.allowPrivateTargets !== true) {
+        const message = 'only owners and admins may let an object reach loopback and private addresses';
+        throw new AppError('forbidden', message, { details: [{ path: 'allowPrivateTargets', message }] });
+      }
+      const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])].find((key) => !free.has(key) && !isDeepStrictEqual(was[key], now[key]));
+      if (changed) {
+        const message = `only owners and admins may change ${changed} of an object that may reach private addresses (allowPrivateTargets)`;
+        throw new AppError('forbidden', message, { details: [{ path: changed, message }] });
+      }
+    };
   }
 
   /** Users, teams, the activity log: admins and owners. */

@@ -1,5 +1,5 @@
 import type { Kysely, Updateable } from 'kysely';
-import type { ApiTokenRow, Database, MembershipsTable, Role, TokenScope, UserRow, UsersTable } from '../db/types.js';
+import type { AccountScope, ApiTokenRow, Database, MembershipsTable, Role, TokenScope, UserRow, UsersTable } from '../db/types.js';
 
 /** The only place that knows how users and API tokens are stored. */
 export class AccountsRepository {
@@ -19,6 +19,40 @@ export class AccountsRepository {
 
   async updateUser(id: number, changes: Updateable<UsersTable>): Promise<void> {
     await this.db.updateTable('users').set(changes).where('id', '=', id).execute();
+  }
+
+  /**
+   * Takes one of `hashes` out of the user's unused recovery codes. The list is replaced only if it is
+   * still the one read (tried again when another code was taken meanwhile), so of two requests with
+   * one code only one succeeds. Answers how many codes are left, or null when none of `hashes` is unused.
+   */
+  async consumeRecoveryCode(userId: number, hashes: readonly string[]): Promise<number | null> {
+    for (;;) {
+      const row = await this.db.selectFrom('users').select('recovery_codes').where('id', '=', userId).executeTakeFirst();
+      if (!row?.recovery_codes) return null;
+      const left = JSON.parse(row.recovery_codes) as string[];
+      const used = left.find((h) => hashes.includes(h));
+      if (!used) return null;
+      const rest = left.filter((h) => h !== used);
+      const result = await this.db
+        .updateTable('users')
+        .set({ recovery_codes: JSON.stringify(rest) })
+        .where('id', '=', userId)
+        .where('recovery_codes', '=', row.recovery_codes)
+        .executeTakeFirst();
+      if (result.numUpdatedRows > 0n) return rest.length;
+    }
+  }
+
+  /** Claims a TOTP time step if it is later than the last one used, in one conditional update: a code works once, also under concurrent logins. */
+  async claimTotpStep(userId: number, step: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ totp_last_step: step })
+      .where('id', '=', userId)
+      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async deleteUser(id: number): Promise<boolean> {
@@ -72,10 +106,10 @@ export class AccountsRepository {
     return Number(n);
   }
 
-  async insertUser(user: { email: string; passwordHash: string; role: Role }, now: number): Promise<number> {
+  async insertUser(user: { email: string; passwordHash: string; role: Role; scope: AccountScope }, now: number): Promise<number> {
     const { id } = await this.db
       .insertInto('users')
-      .values({ email: user.email, password_hash: user.passwordHash, role: user.role, created_at: now, updated_at: now })
+      .values({ email: user.email, password_hash: user.passwordHash, role: user.role, scope: user.scope, created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
     return id;

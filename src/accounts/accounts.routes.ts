@@ -24,6 +24,7 @@ const tokenSchema = z
   .object({ name: z.string().trim().min(1).max(100), scope: z.enum(['read', 'write']).default('read'), expiresIn: duration({ min: 60_000 }).optional() })
   .strict();
 const passwordChange = z.object({ currentPassword: z.string(), newPassword: z.string() }).strict();
+const passwordOnly = z.object({ password: z.string() }).strict();
 const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.coerce.number().int().positive().optional() });
 
 export interface AccountRouteDeps {
@@ -176,8 +177,15 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
   );
   app.post(
     '/account/totp',
-    { schema: { ...tags('account'), summary: 'Start two-factor setup: a secret and an otpauth:// URI for the authenticator app', response: errors } },
-    async (req) => auth.startTotp((await me(req)).id),
+    {
+      schema: {
+        ...tags('account'),
+        summary: 'Start two-factor setup (password required): a secret and an otpauth:// URI for the authenticator app',
+        body: jsonSchema(passwordOnly),
+        response: errors,
+      },
+    },
+    async (req) => auth.startTotp((await me(req)).id, parseInput(passwordOnly, req.body).password),
   );
   app.post(
     '/account/totp/confirm',
@@ -197,7 +205,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
       },
     },
     async (req, reply) => {
-      await auth.disableTotp((await me(req)).id, parseInput(z.object({ password: z.string() }).strict(), req.body).password, req.ip);
+      await auth.disableTotp((await me(req)).id, parseInput(passwordOnly, req.body).password, req.ip);
       return reply.status(204).send();
     },
   );

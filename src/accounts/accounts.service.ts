@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import argon2 from 'argon2';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import type { Database, Role, TokenScope, UserRow } from '../db/types.js';
+import type { AccountScope, Database, Role, TokenScope, UserRow } from '../db/types.js';
 import type { Principal } from './access.js';
 import type { Clock } from '../lib/clock.js';
 import type { Environment } from '../config/env.js';
@@ -12,15 +13,26 @@ import { parseInput } from '../config/validate.js';
 import { AccountsRepository } from './accounts.repository.js';
 
 export const roles = ['owner', 'admin', 'editor', 'viewer'] as const satisfies readonly Role[];
+export const accountScopes = ['instance', 'teams'] as const satisfies readonly AccountScope[];
 
 const newUserSchema = z.object({
   email: z.email().transform((e) => e.toLowerCase()),
   password: z.string().min(12, 'a password is at least 12 characters').max(1_000),
   role: z.enum(roles).default('admin'),
+  scope: z.enum(accountScopes).default('instance'),
 });
 
 const TOKEN_PREFIX = 'upk_';
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Owners and admins reach the whole instance: a team scope for them is refused rather than silently ignored. */
+export function scopeFor(role: Role, scope: AccountScope): AccountScope {
+  if (scope === 'teams' && (role === 'owner' || role === 'admin'))
+    throw new AppError('invalid_input', 'owners and admins reach the whole instance; their scope is "instance"', {
+      details: [{ path: 'scope', message: 'owners and admins reach the whole instance' }],
+    });
+  return scope;
+}
 
 /** Users and API tokens. Full sessions and 2FA arrive with the dashboard. */
 export class AccountsService {
@@ -28,6 +40,7 @@ export class AccountsService {
   /** Tokens' last use is written at most once a minute per token, so reads do not turn into writes. */
   private readonly touched = new Map<number, number>();
   private setupToken: string | undefined;
+  private readonly changes = new EventEmitter();
 
   constructor(
     db: Kysely<Database>,
@@ -36,12 +49,18 @@ export class AccountsService {
     this.repo = new AccountsRepository(db);
   }
 
-  async createUser(input: { email: string; password: string; role?: Role }): Promise<{ id: number; email: string; role: Role }> {
+  async createUser(input: {
+    email: string;
+    password: string;
+    role?: Role;
+    scope?: AccountScope;
+  }): Promise<{ id: number; email: string; role: Role; scope: AccountScope }> {
     const user = parseInput(newUserSchema, input);
+    const scope = scopeFor(user.role, user.scope);
     if (await this.repo.getUserByEmail(user.email)) throw new AppError('conflict', `a user with the email ${user.email} already exists`);
     const passwordHash = await argon2.hash(user.password, { type: argon2.argon2id });
-    const id = await this.repo.insertUser({ email: user.email, passwordHash, role: user.role }, this.clock.now());
-    return { id, email: user.email, role: user.role };
+    const id = await this.repo.insertUser({ email: user.email, passwordHash, role: user.role, scope }, this.clock.now());
+    return { id, email: user.email, role: user.role, scope };
   }
 
   /**
@@ -113,7 +132,7 @@ export class AccountsService {
     }
     const label = `API token #${row.id} (${row.name})`;
     // A token made on the command line without --user acts for the operator who made it: an admin.
-    if (row.user_id === null) return { kind: 'token', tokenId: row.id, userId: null, label, role: 'admin', teams: [], scope: row.scope };
+    if (row.user_id === null) return { kind: 'token', tokenId: row.id, userId: null, label, role: 'admin', reach: 'instance', teams: [], scope: row.scope };
     const user = await this.repo.getUser(row.user_id);
     if (!user || user.disabled) throw new AppError('unauthorized', 'the API token belongs to a user who can no longer log in');
     return { ...(await this.principalOf(user, 'token')), tokenId: row.id, label: `${user.email} (API token #${row.id})`, scope: row.scope };
@@ -125,7 +144,21 @@ export class AccountsService {
       const spec = JSON.parse(m.spec) as { tags?: string[]; sites?: string[] };
       return { teamId: m.team_id, role: m.role, tags: spec.tags ?? [], sites: spec.sites ?? [] };
     });
-    return { kind, userId: user.id, label: user.email, role: user.role, teams, scope: 'write' };
+    return { kind, userId: user.id, label: user.email, role: user.role, reach: user.scope, teams, scope: 'write' };
+  }
+
+  /**
+   * Says that who may do what has changed (a logout, a revoked token, a disabled account, a role,
+   * scope or team change): whoever holds access for longer than a request (the live stream) checks it again.
+   */
+  announceChange(): void {
+    this.changes.emit('change');
+  }
+
+  /** Calls `listener` after every `announceChange`; answers the function that stops it. */
+  onChange(listener: () => void): () => void {
+    this.changes.on('change', listener);
+    return () => this.changes.off('change', listener);
   }
 
   /** Tokens of one user, or of everyone. */
@@ -147,5 +180,6 @@ export class AccountsService {
   async revokeToken(id: number, ownerId?: number): Promise<void> {
     if (ownerId !== undefined && (await this.repo.getToken(id))?.user_id !== ownerId) throw new AppError('not_found', `token ${id} does not exist`);
     if (!(await this.repo.revokeToken(id, this.clock.now()))) throw new AppError('not_found', `token ${id} does not exist or is already revoked`);
+    this.announceChange();
   }
 }

@@ -29,6 +29,11 @@ export class SessionsRepository {
     return Number((await q.executeTakeFirst()).numUpdatedRows);
   }
 
+  /** Whether the user has had a session from this address (while sessions are kept: up to their maximum age). */
+  async hasLoggedInFrom(userId: number, ip: string): Promise<boolean> {
+    return (await this.db.selectFrom('sessions').select('id').where('user_id', '=', userId).where('ip', '=', ip).limit(1).executeTakeFirst()) !== undefined;
+  }
+
   active(userId: number, now: number): Promise<SessionRow[]> {
     return this.db
       .selectFrom('sessions')

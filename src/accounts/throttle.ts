@@ -1,6 +1,7 @@
 /**
- * Failed logins per key (an email, an address): after `free` failures in a row each next try must
- * wait twice as long as the one before (1 s, 2 s, 4 s … up to `maxMs`). A success clears the key.
+ * Failed logins per key (an address, an account and address, an account): after `free` failures in
+ * a row each next try must wait twice as long as the one before (1 s, 2 s, 4 s … up to `maxMs`). A
+ * success clears the key.
  */
 export class LoginThrottle {
   private readonly entries = new Map<string, { failures: number; until: number }>();

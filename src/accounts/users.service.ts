@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
-import type { Database, Role, UserRow } from '../db/types.js';
+import type { AccountScope, Database, Role, UserRow } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { canonicalJson } from '../lib/json.js';
 import { roleRank, type Access } from './access.js';
 import { AccountsRepository } from './accounts.repository.js';
-import { roles, type AccountsService } from './accounts.service.js';
+import { accountScopes, roles, scopeFor, type AccountsService } from './accounts.service.js';
 import type { AuthService } from './auth.service.js';
 
 const membership = z.object({ team: z.string().min(1), role: z.enum(roles) }).strict();
@@ -17,6 +17,8 @@ const createSchema = z
     password: z.string(),
     name: z.string().max(200).optional(),
     role: z.enum(roles).default('viewer'),
+    /** Default: "teams" when teams are given, else "instance". */
+    scope: z.enum(accountScopes).optional(),
     teams: z.array(membership).default([]),
   })
   .strict();
@@ -26,6 +28,7 @@ const changeSchema = z
     role: z.enum(roles).optional(),
     disabled: z.boolean().optional(),
     password: z.string().optional(),
+    scope: z.enum(accountScopes).optional(),
     teams: z.array(membership).optional(),
   })
   .strict();
@@ -36,6 +39,8 @@ export interface UserView {
   email: string;
   name: string | null;
   role: Role;
+  /** "instance": every site; "teams": only the teams' sites (none without a team). Always "instance" for owners and admins. */
+  scope: AccountScope;
   disabled: boolean;
   twoFactor: boolean;
   teams: { team: string; role: Role }[];
@@ -62,6 +67,7 @@ export class UsersService {
       email: user.email,
       name: user.name,
       role: user.role,
+      scope: roleRank[user.role] >= roleRank.admin ? 'instance' : user.scope,
       disabled: Boolean(user.disabled),
       twoFactor: user.totp_secret !== null,
       teams,
@@ -99,7 +105,8 @@ export class UsersService {
     const spec = parseInput(createSchema, input);
     this.checkRole(access, spec.role);
     const teams = await this.teamIds(spec.teams);
-    const created = await this.accounts.createUser({ email: spec.email, password: spec.password, role: spec.role });
+    const scope = spec.scope ?? (spec.teams.length && roleRank[spec.role] < roleRank.admin ? 'teams' : 'instance');
+    const created = await this.accounts.createUser({ email: spec.email, password: spec.password, role: spec.role, scope });
     if (spec.name) await this.repo().updateUser(created.id, { name: spec.name });
     await this.repo().setMemberships(created.id, teams);
     return this.view(await this.get(created.id));
@@ -111,9 +118,14 @@ export class UsersService {
     this.checkRole(access, user.role);
     if (spec.role) this.checkRole(access, spec.role);
     if ((spec.role && spec.role !== 'owner') || spec.disabled) await this.keepAnOwner(user);
+    const role = spec.role ?? user.role;
+    // Made owner or admin: instance-wide from now on, also if demoted later. Given teams, an account is
+    // limited to them unless told otherwise; losing them never widens it.
+    const scope = roleRank[role] >= roleRank.admin ? scopeFor(role, spec.scope ?? 'instance') : (spec.scope ?? (spec.teams?.length ? 'teams' : user.scope));
     await this.repo().updateUser(id, {
       ...(spec.name !== undefined ? { name: spec.name } : {}),
       ...(spec.role ? { role: spec.role } : {}),
+      scope,
       ...(spec.disabled !== undefined ? { disabled: spec.disabled ? 1 : 0 } : {}),
       updated_at: this.clock.now(),
     });
@@ -121,6 +133,7 @@ export class UsersService {
     // A new password, or an account taken away, ends its sessions.
     if (spec.password) await this.auth.setPassword(user, spec.password);
     if (spec.disabled) await this.auth.endSessions(id);
+    this.accounts.announceChange();
     return this.view(await this.get(id));
   }
 
@@ -130,6 +143,7 @@ export class UsersService {
     if (access.principal.userId === id) throw new AppError('conflict', 'you cannot delete your own account');
     await this.keepAnOwner(user);
     await this.repo().deleteUser(id);
+    this.accounts.announceChange();
   }
 
   private async keepAnOwner(user: UserRow): Promise<void> {
@@ -146,10 +160,12 @@ export class UsersService {
     const spec = parseInput(teamSchema, input);
     if (!/^[\w .:-]{1,80}$/.test(name)) throw new AppError('invalid_input', 'a team name is 1–80 letters, digits, spaces, ".", ":", "_" or "-"');
     const id = await this.repo().upsertTeam(name, canonicalJson(spec), this.clock.now());
+    this.accounts.announceChange();
     return { id, name, ...spec };
   }
 
   async deleteTeam(id: number): Promise<void> {
     if (!(await this.repo().deleteTeam(id))) throw new AppError('not_found', `team ${id} does not exist`);
+    this.accounts.announceChange();
   }
 }

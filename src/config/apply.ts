@@ -136,7 +136,7 @@ export class ConfigSync {
       wanted.add(spec.name);
       const write = this.channels.toWrite(spec, 'config', refsUnder(envRefs, `channels.${i}.`));
       const current = byName.get(spec.name);
-      const isSecret = channelSecretFields[spec.type];
+      const isSecret = channelSecretFields[spec.type].isSecret;
       if (!current) {
         items.push({ action: 'create', kind: 'channel', key: spec.name, changes: [] });
         if (!dryRun) await channelRepo.insert(write, now);
@@ -209,7 +209,7 @@ export class ConfigSync {
         }
         const currentMonitor = this.sites.monitorFromRow(row);
         const before = this.sites.monitorToWrite(row.site_id, currentMonitor.spec, currentMonitor.managedBy, currentMonitor.envRefs);
-        const isSecret = monitorSecretFields[spec.type];
+        const isSecret = monitorSecretFields[spec.type].isSecret;
         const changed = compare('monitor', key, before, mWrite, currentMonitor.spec, spec, () =>
           this.changes(monitorSchema, currentMonitor.spec, spec, before, mWrite, isSecret),
         );

@@ -101,7 +101,7 @@ export async function exportConfig(
       .map((m) => {
         const monitor = sites.monitorFromRow(m);
         const type = monitor.spec.type;
-        return prepare(monitorSchemas[type], monitor.spec, monitor.envRefs, monitorSecretFields[type], [site.spec.name, monitor.spec.name]);
+        return prepare(monitorSchemas[type], monitor.spec, monitor.envRefs, monitorSecretFields[type].isSecret, [site.spec.name, monitor.spec.name]);
       });
     const written = prepare(siteSchema, site.spec, site.envRefs, () => false, [site.spec.name]);
     return monitors.length ? { ...written, monitors } : written;
@@ -109,7 +109,7 @@ export async function exportConfig(
   const exportedChannels = (await new ChannelsRepository(db).all()).map((row) => {
     const channel = channels.fromRow(row);
     const type = channel.spec.type;
-    return prepare(channelSchemas[type], channel.spec, channel.envRefs, channelSecretFields[type], [channel.spec.name]);
+    return prepare(channelSchemas[type], channel.spec, channel.envRefs, channelSecretFields[type].isSecret, [channel.spec.name]);
   });
 
   const body: Record<string, unknown> = {};

@@ -59,6 +59,8 @@ export interface ChannelsTable {
 }
 
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';
+/** What an account reaches: every site ("instance") or only its teams' sites ("teams"; none without a team). */
+export type AccountScope = 'instance' | 'teams';
 
 export interface UsersTable {
   id: Generated<number>;
@@ -66,6 +68,8 @@ export interface UsersTable {
   password_hash: string;
   /** The global role; with team memberships, owner and admin stay global and the rest is per team. */
   role: Role;
+  /** Owners and admins always reach the whole instance, whatever this says. */
+  scope: ColumnType<AccountScope, AccountScope | undefined, AccountScope>;
   created_at: Millis;
   updated_at: Millis;
   name: ColumnType<string | null, string | null | undefined, string | null>;

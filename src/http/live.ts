@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { Access } from '../accounts/access.js';
+import type { Database } from '../db/types.js';
 import { toIso } from '../lib/clock.js';
 import { accessOf } from './auth.js';
 
@@ -10,10 +13,16 @@ export interface LiveEvent {
   data: Record<string, unknown>;
 }
 
+/** An open stream: it can be ended, and asked to check its caller's access again. */
+interface Stream {
+  end(): void;
+  recheck(): Promise<void>;
+}
+
 /** Fans live events out to every open stream. */
 export class LiveHub {
   private readonly emitter = new EventEmitter();
-  private readonly streams = new Set<{ end(): void }>();
+  private readonly streams = new Set<Stream>();
 
   constructor() {
     this.emitter.setMaxListeners(0);
@@ -25,15 +34,20 @@ export class LiveHub {
     this.streams.clear();
   }
 
+  /** Every open stream checks its caller's access again (after a logout, a revoked token, a role, scope or team change). */
+  recheckAll(): void {
+    for (const stream of this.streams) void stream.recheck();
+  }
+
   publish(event: LiveEvent): void {
     this.emitter.emit('event', event);
   }
 
-  track(stream: { end(): void }): void {
+  track(stream: Stream): void {
     this.streams.add(stream);
   }
 
-  untrack(stream: { end(): void }): void {
+  untrack(stream: Stream): void {
     this.streams.delete(stream);
   }
 
@@ -46,13 +60,17 @@ export class LiveHub {
 /**
  * `GET /api/v1/stream`: server-sent events for the dashboard — monitor status changes and incident
  * changes of the sites the caller may see, and a comment every 15 s so proxies keep the line open.
+ * The caller's credentials are checked again at every account change and with every keep-alive: a
+ * stream ends when they no longer hold (logout, revoked token, disabled account) and follows a new
+ * reach (role, scope, teams, a site's tags).
  */
-export function liveRoutes(app: FastifyInstance, hub: LiveHub): void {
+export function liveRoutes(app: FastifyInstance, hub: LiveHub, db: Kysely<Database>): void {
   app.get(
     '/stream',
     { schema: { tags: ['live'], summary: 'Server-sent events: monitor status and incident changes, as they happen', security: [{ bearer: [] }] } },
     async (req, reply) => {
-      const visible = await accessOf(req).visibleSites();
+      let visible = await accessOf(req).visibleSites();
+      const reauthenticate = req.reauthenticate!;
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -66,20 +84,30 @@ export function liveRoutes(app: FastifyInstance, hub: LiveHub): void {
         if (visible !== 'all' && !visible.has(event.siteId)) return;
         res.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
       });
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-      const stream = {
-        end: () => {
-          clearInterval(keepAlive);
-          unsubscribe();
-          res.end();
-        },
-      };
-      hub.track(stream);
-      req.raw.on('close', () => {
+      const stop = () => {
         clearInterval(keepAlive);
         unsubscribe();
         hub.untrack(stream);
-      });
+      };
+      const stream: Stream = {
+        end: () => {
+          stop();
+          res.end();
+        },
+        recheck: async () => {
+          try {
+            visible = await new Access(await reauthenticate(), db).visibleSites();
+          } catch {
+            stream.end();
+          }
+        },
+      };
+      const keepAlive = setInterval(() => {
+        res.write(': keep-alive\n\n');
+        void stream.recheck();
+      }, 15_000);
+      hub.track(stream);
+      req.raw.on('close', stop);
     },
   );
 }

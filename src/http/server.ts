@@ -104,6 +104,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   // Signed cookies (the single sign-on flow) use a key derived from the instance key.
   await app.register(cookie, { secret: deps.cookieSecret.toString('hex') });
   registerApiAuth(app, { accounts: deps.accounts, auth: deps.auth, db: deps.db });
+  // Live streams outlive their request: an account change makes each check its caller again.
+  const stopRechecks = deps.accounts.onChange(() => deps.live.recheckAll());
+  app.addHook('onClose', async () => stopRechecks());
   deps.activity.register(app);
 
   await app.register(helmet, {
@@ -205,7 +208,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         channelsRoutes(scope, deps.channels, deps.delivery);
       });
       auditsRoutes(api, deps.audits, deps.sites);
-      liveRoutes(api, deps.live);
+      liveRoutes(api, deps.live, deps.db);
       await deps.statusPages?.apiRoutes(api);
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),

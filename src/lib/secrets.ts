@@ -1,7 +1,9 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { AppError } from './errors.js';
+import { valueAt } from './json.js';
 
 /** What the API answers in place of a secret; writing it back means "keep the secret as it is". */
 export const REDACTED = '********';
@@ -105,11 +107,54 @@ export function redactSecrets<T extends object>(value: T, isSecret: (path: reado
   return mergeSecrets(plain, secrets, REDACTED);
 }
 
-/** Where a client writes `********` back for a secret, the stored secret stays; other values replace it. */
-export function keepRedactedSecrets(input: unknown, current: object, isSecret: (path: readonly string[]) => boolean): unknown {
-  if (!input || typeof input !== 'object') return input;
-  const { secrets } = splitSecrets(current, isSecret);
-  const { plain, secrets: given } = splitSecrets(input, isSecret);
+/**
+ * A kind's secrets, declared once per kind (a monitor type, a channel type) and applied by its codec
+ * and use cases: which fields hold secrets, and which fields say where those secrets are sent.
+ */
+export interface SecretFields {
+  isSecret: (path: readonly string[]) => boolean;
+  /**
+   * The destination of the secrets: dotted paths, each with what of its value counts (an http
+   * monitor's URL counts by origin). Changing one while keeping a stored secret is refused.
+   */
+  destination: Readonly<Record<string, (value: unknown) => unknown>>;
+}
+
+const whole = (value: unknown) => value;
+
+/**
+ * Declares a kind's secrets: `secretFields(field('token'), ['server'])`; a destination compared by
+ * part of its value is given as `{ url: originOf }`.
+ */
+export function secretFields(isSecret: SecretFields['isSecret'], destination: readonly string[] | SecretFields['destination'] = []): SecretFields {
+  const paths = (d: typeof destination): d is readonly string[] => Array.isArray(d);
+  return { isSecret, destination: paths(destination) ? Object.fromEntries(destination.map((path) => [path, whole])) : destination };
+}
+
+/**
+ * Where a client writes `********` back for a secret, the stored secret stays; other values replace
+ * it. A stored secret is bound to where it is sent: when the written definition changes a destination
+ * field, a kept secret is refused (400 on the secret's field), so a re-pointed endpoint never
+ * receives it; the caller writes the secret again. `parse` validates the result (defaults filled in
+ * before destinations are compared).
+ */
+export function keepRedactedSecrets<T extends object>(input: unknown, current: T, fields: SecretFields, parse: (value: unknown) => T): T {
+  if (!input || typeof input !== 'object') return parse(input);
+  const { secrets } = splitSecrets(current, fields.isSecret);
+  const { plain, secrets: given } = splitSecrets(input, fields.isSecret);
+  const keptPaths = Object.entries(given)
+    .filter(([path, value]) => value === REDACTED && secrets[path] !== undefined)
+    .map(([path]) => path);
   const kept = Object.fromEntries(Object.entries(given).map(([path, value]) => [path, value === REDACTED ? (secrets[path] ?? '') : value]));
-  return mergeSecrets(plain, kept);
+  const spec = parse(mergeSecrets(plain, kept));
+  const moved = keptPaths.length
+    ? Object.entries(fields.destination).find(([path, part]) => !isDeepStrictEqual(part(valueAt(current, path)), part(valueAt(spec, path))))?.[0]
+    : undefined;
+  if (moved) {
+    const message = `changing ${moved} needs the secret again`;
+    throw new AppError('invalid_input', `${message}: write ${keptPaths.join(', ')} anew (a stored secret is never sent to a new destination)`, {
+      details: keptPaths.map((path) => ({ path, message })),
+    });
+  }
+  return spec;
 }

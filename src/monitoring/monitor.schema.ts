@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { channelRefs, markdown, objectName, tags } from '../config/fields.js';
-import { httpFields, isHttpSecret } from './checks/http.schema.js';
+import { secretFields, type SecretFields } from '../lib/secrets.js';
+import { httpFields, httpSecretFields } from './checks/http.schema.js';
 import { dnsFields, domainFields, heartbeatFields, tcpFields, tlsFields } from './checks/other.schema.js';
 
 /** Fields every monitor has, whatever its type. */
@@ -72,14 +73,23 @@ export const monitorSchema = z.discriminatedUnion('type', [
 export type MonitorInput = z.input<typeof monitorSchema>;
 export type MonitorSpec = z.output<typeof monitorSchema>;
 
-const noSecrets = (): boolean => false;
+const noSecrets = secretFields(() => false);
 
-/** Which fields of each monitor type hold secrets (paths relative to the monitor). */
+/** Each monitor type's secrets (paths relative to the monitor) and where they are sent. */
 export const monitorSecretFields = {
-  http: isHttpSecret,
+  http: httpSecretFields,
   tcp: noSecrets,
   dns: noSecrets,
   tls: noSecrets,
   domain: noSecrets,
   heartbeat: noSecrets,
-} satisfies Record<MonitorType, (path: readonly string[]) => boolean>;
+} satisfies Record<MonitorType, SecretFields>;
+
+/**
+ * Fields anyone who may change a monitor may change, also on one that may reach private addresses:
+ * names, schedule and alerting decide neither where a check goes nor what it asks or looks for.
+ */
+export const monitorFreeFields: ReadonlySet<string> = new Set([
+  ...Object.keys(baseFields),
+  ...Object.keys(probingFields('60s')).filter((key) => key !== 'allowPrivateTargets'),
+]);

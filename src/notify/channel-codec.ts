@@ -33,7 +33,7 @@ export class ChannelCodec {
 
   toWrite(spec: ChannelSpec, managedBy: ManagedBy, envRefs: Record<string, string>): ChannelWrite {
     const { name, type, ...rest } = spec;
-    const { plain, secrets } = splitSecrets(rest, channelSecretFields[type]);
+    const { plain, secrets } = splitSecrets(rest, channelSecretFields[type].isSecret);
     return {
       name,
       type,

@@ -3,6 +3,7 @@ import { duration } from '../config/duration.js';
 import { expected, hostName, httpUrl, objectName, port } from '../config/fields.js';
 import { templateKeys } from './default-templates.js';
 import { templateProblem } from './templates.js';
+import { secretFields, type SecretFields } from '../lib/secrets.js';
 
 const template = z
   .string()
@@ -167,21 +168,25 @@ const field =
     path.length === 1 && names.includes(path[0]!);
 
 /**
- * Which fields of each channel type hold secrets (paths relative to the channel). A webhook URL of
- * Slack, Discord, Teams or Mattermost is a secret: whoever has it can post to the channel.
+ * Each channel type's secrets (paths relative to the channel) and where they are sent: changing a
+ * destination needs the secrets written again. A webhook URL of Slack, Discord, Teams or Mattermost
+ * is itself the secret (whoever has it can post to the channel), so it has no other destination.
  */
 export const channelSecretFields = {
-  webhook: (path) => path[0] === 'secret' || (path[0] === 'headers' && path.length === 2),
-  email: (path) => path[0] === 'smtp' && path[1] === 'password',
-  slack: field('url'),
-  discord: field('url'),
-  teams: field('url'),
-  mattermost: field('url'),
-  telegram: field('botToken'),
-  matrix: field('accessToken'),
-  ntfy: field('token'),
-  gotify: field('token'),
-  pushover: field('userKey', 'appToken'),
-  pagerduty: field('routingKey'),
-  opsgenie: field('apiKey'),
-} satisfies Record<ChannelType, (path: readonly string[]) => boolean>;
+  webhook: secretFields((path) => path[0] === 'secret' || (path[0] === 'headers' && path.length === 2), ['url']),
+  email: secretFields((path) => path[0] === 'smtp' && path[1] === 'password', ['smtp.host', 'smtp.port', 'smtp.security']),
+  slack: secretFields(field('url')),
+  discord: secretFields(field('url')),
+  teams: secretFields(field('url')),
+  mattermost: secretFields(field('url')),
+  telegram: secretFields(field('botToken'), ['apiUrl']),
+  matrix: secretFields(field('accessToken'), ['homeserver']),
+  ntfy: secretFields(field('token'), ['server']),
+  gotify: secretFields(field('token'), ['server']),
+  pushover: secretFields(field('userKey', 'appToken'), ['apiUrl']),
+  pagerduty: secretFields(field('routingKey'), ['apiUrl']),
+  opsgenie: secretFields(field('apiKey'), ['apiUrl', 'region']),
+} satisfies Record<ChannelType, SecretFields>;
+
+/** Fields anyone who may change a channel may change, also on one that may reach private addresses: they change neither where it sends nor what. */
+export const channelFreeFields: ReadonlySet<string> = new Set(['name', 'templates']);

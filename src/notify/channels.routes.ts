@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { errorBody, idParams, jsonSchema, pageOf, pageQuery, parseId } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
 import type { Channel } from './channel-codec.js';
-import { channelSchema, channelTypes } from './channel.schema.js';
+import { accessOf } from '../http/auth.js';
+import { channelFreeFields, channelSchema, channelTypes, type ChannelSpec } from './channel.schema.js';
 import { encodeChannel, previewRequest, type ChannelsService } from './channels.service.js';
 import type { DeliveryContext } from './notification.js';
 
@@ -40,6 +41,7 @@ const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396):
 /** Notification channels and template previews: thin routes, every rule lives in ChannelsService. */
 export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, deliveryContext: (signal: AbortSignal) => DeliveryContext): void {
   const tag = { tags: ['channels'], security: [{ bearer: [] }] };
+  const privateTargets = (req: FastifyRequest) => accessOf(req).guardPrivateTargets<ChannelSpec>(channelFreeFields);
   const id = jsonSchema(idParams);
 
   app.get(
@@ -61,7 +63,7 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
   app.post(
     '/channels',
     { schema: { ...tag, summary: 'Create a channel', body: jsonSchema(channelSchema), response: { 201: jsonSchema(channelOut), ...errors } } },
-    async (req, reply) => reply.status(201).send(show(await channels.create(req.body))),
+    async (req, reply) => reply.status(201).send(show(await channels.create(req.body, privateTargets(req)))),
   );
   app.get('/channels/:id', { schema: { ...tag, summary: 'Get a channel', params: id, response: { 200: jsonSchema(channelOut), ...errors } } }, async (req) =>
     show(await channels.get(parseId(req))),
@@ -77,12 +79,12 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
         response: { 200: jsonSchema(channelOut), ...errors },
       },
     },
-    async (req) => show(await channels.update(parseId(req), req.body, 'replace')),
+    async (req) => show(await channels.update(parseId(req), req.body, 'replace', privateTargets(req))),
   );
   app.patch(
     '/channels/:id',
     { schema: { ...tag, summary: 'Change some fields of a channel', params: id, body: patchBody, response: { 200: jsonSchema(channelOut), ...errors } } },
-    async (req) => show(await channels.update(parseId(req), req.body, 'merge')),
+    async (req) => show(await channels.update(parseId(req), req.body, 'merge', privateTargets(req))),
   );
   app.delete(
     '/channels/:id',

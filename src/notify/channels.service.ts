@@ -7,7 +7,7 @@ import { AppError } from '../lib/errors.js';
 import { mergePatch } from '../lib/json.js';
 import { keepRedactedSecrets, redactSecrets } from '../lib/secrets.js';
 import { SitesRepository } from '../sites/sites.repository.js';
-import { keepEnvRefs, managedByFile, pageOf, type Page } from '../sites/sites.service.js';
+import { keepEnvRefs, managedByFile, pageOf, type GuardChange, type Page } from '../sites/sites.service.js';
 import type { Channel, ChannelCodec } from './channel-codec.js';
 import { channelSchema, channelSecretFields, channelTypes, templatesSchema, type ChannelSpec, type ChannelType } from './channel.schema.js';
 import { ChannelsRepository } from './channels.repository.js';
@@ -18,7 +18,7 @@ import { samplePayload } from './sample.js';
 /** The written form of a channel (durations as "60s"), with secrets shown as `********`. */
 export function encodeChannel(spec: ChannelSpec): Record<string, unknown> {
   // Encoded first: a redacted URL (a Slack webhook) would no longer pass the schema.
-  return redactSecrets(z.encode(channelSchema, spec) as Record<string, unknown>, channelSecretFields[spec.type]);
+  return redactSecrets(z.encode(channelSchema, spec) as Record<string, unknown>, channelSecretFields[spec.type].isSecret);
 }
 
 const nullable = z.string().nullable();
@@ -105,8 +105,9 @@ export class ChannelsService {
     return this.codec.fromRow(row);
   }
 
-  async create(input: unknown): Promise<Channel> {
+  async create(input: unknown, guard: GuardChange<ChannelSpec> = () => {}): Promise<Channel> {
     const spec = parseInput(channelSchema, input);
+    guard(undefined, spec);
     return this.db.transaction().execute(async (trx) => {
       const repo = new ChannelsRepository(trx);
       if ((await repo.all()).some((r) => r.name === spec.name)) throw new AppError('conflict', `a channel named "${spec.name}" already exists`);
@@ -116,7 +117,7 @@ export class ChannelsService {
   }
 
   /** Replaces a channel (PUT) or merges a JSON merge patch into it (PATCH); `********` keeps a stored secret. */
-  async update(id: number, input: unknown, mode: 'replace' | 'merge'): Promise<Channel> {
+  async update(id: number, input: unknown, mode: 'replace' | 'merge', guard: GuardChange<ChannelSpec> = () => {}): Promise<Channel> {
     return this.db.transaction().execute(async (trx) => {
       const repo = new ChannelsRepository(trx);
       const row = await repo.get(id);
@@ -125,8 +126,9 @@ export class ChannelsService {
       if (current.managedBy === 'config') throw managedByFile(`channel "${current.spec.name}"`);
       const written = mode === 'merge' ? mergePatch(encodeChannel(current.spec), input) : input;
       const typeOf = (value: unknown) => ((value as { type?: unknown } | null)?.type as ChannelType | undefined) ?? current.spec.type;
-      const isSecret = channelSecretFields[channelTypes.includes(typeOf(written)) ? typeOf(written) : current.spec.type];
-      const spec = parseInput(channelSchema, keepRedactedSecrets(written, current.spec, isSecret));
+      const secrets = channelSecretFields[channelTypes.includes(typeOf(written)) ? typeOf(written) : current.spec.type];
+      const spec = keepRedactedSecrets(written, current.spec, secrets, (value) => parseInput(channelSchema, value));
+      guard(current.spec, spec);
       const rows = await repo.all();
       if (rows.some((r) => r.name === spec.name && r.id !== id)) throw new AppError('conflict', `a channel named "${spec.name}" already exists`);
       if (spec.name !== current.spec.name) await this.refuseIfUsed(trx, current.spec.name, 'rename');

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { siteRefOf } from '../accounts/access.js';
+import { siteRefOf, type Access } from '../accounts/access.js';
 import { accessOf } from '../http/auth.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { toIso } from '../lib/clock.js';
 import { errorBody, idParams, jsonSchema, pageOf, pageQuery, parseId } from '../http/schema.js';
-import { monitorSchema, monitorTypes } from '../monitoring/monitor.schema.js';
+import { monitorFreeFields, monitorSchema, monitorTypes, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { siteSchema } from './site.schema.js';
 import { encodeMonitor, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';
 
@@ -34,13 +34,18 @@ const showSite = (site: Site) => ({
   updatedAt: toIso(site.updatedAt),
 });
 
-/** `server.publicUrl` makes ping URLs absolute; without it they are paths on this server. */
-const monitorView = (publicUrl: string | undefined) => (monitor: Monitor) => ({
+/**
+ * `server.publicUrl` makes ping URLs absolute; without it they are paths on this server. A ping URL
+ * is a secret (whoever has it can report the job as run), shown only to those who may edit the site.
+ */
+const monitorView = (publicUrl: string | undefined) => (monitor: Monitor, access: Access) => ({
   id: monitor.id,
   siteId: monitor.siteId,
   site: monitor.siteName,
   ...encodeMonitor(monitor.spec),
-  ...(monitor.spec.type === 'heartbeat' && monitor.pingKey ? { pingUrl: `${publicUrl?.replace(/\/$/, '') ?? ''}/ping/${monitor.pingKey}` } : {}),
+  ...(monitor.spec.type === 'heartbeat' && monitor.pingKey && access.mayWrite(siteRefOf.monitor(monitor))
+    ? { pingUrl: `${publicUrl?.replace(/\/$/, '') ?? ''}/ping/${monitor.pingKey}` }
+    : {}),
   managedBy: monitor.managedBy,
   createdAt: toIso(monitor.createdAt),
   updatedAt: toIso(monitor.updatedAt),
@@ -64,7 +69,8 @@ export function sitesRoutes(
     await applied(monitor.id);
     return monitor;
   };
-  const showMonitor = monitorView(publicUrl);
+  const view = monitorView(publicUrl);
+  const showMonitor = (req: FastifyRequest) => (monitor: Monitor) => view(monitor, accessOf(req));
   const site = { tags: ['sites'], security: [{ bearer: [] }] };
   const monitor = { tags: ['monitors'], security: [{ bearer: [] }] };
   const id = jsonSchema(idParams);
@@ -82,6 +88,7 @@ export function sitesRoutes(
     (req: FastifyRequest): Authorize =>
     (s, when) =>
       when === 'before' ? accessOf(req).require(s, 'write') : accessOf(req).requireKept(s);
+  const privateTargets = (req: FastifyRequest) => accessOf(req).guardPrivateTargets<MonitorSpec>(monitorFreeFields);
   const monitorFor = async (req: FastifyRequest, need: 'read' | 'write') => {
     const found = await sites.getMonitor(parseId(req));
     accessOf(req).require(siteRefOf.monitor(found), need);
@@ -138,7 +145,7 @@ export function sitesRoutes(
         siteId: q.siteId,
         siteIds: await reach(req),
       });
-      return { data: page.items.map(showMonitor), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
+      return { data: page.items.map(showMonitor(req)), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
     },
   );
   app.post(
@@ -152,12 +159,13 @@ export function sitesRoutes(
         response: { 201: jsonSchema(monitorOut), ...errors },
       },
     },
-    async (req, reply) => reply.status(201).send(showMonitor(await after(await sites.createMonitor((await siteFor(req, 'write')).id, req.body)))),
+    async (req, reply) =>
+      reply.status(201).send(showMonitor(req)(await after(await sites.createMonitor((await siteFor(req, 'write')).id, req.body, privateTargets(req))))),
   );
   app.get(
     '/monitors/:id',
     { schema: { ...monitor, summary: 'Get a monitor', params: id, response: { 200: jsonSchema(monitorOut), ...errors } } },
-    async (req) => showMonitor(await monitorFor(req, 'read')),
+    async (req) => showMonitor(req)(await monitorFor(req, 'read')),
   );
   app.put(
     '/monitors/:id',
@@ -170,12 +178,12 @@ export function sitesRoutes(
         response: { 200: jsonSchema(monitorOut), ...errors },
       },
     },
-    async (req) => showMonitor(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'replace'))),
+    async (req) => showMonitor(req)(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'replace', privateTargets(req)))),
   );
   app.patch(
     '/monitors/:id',
     { schema: { ...monitor, summary: 'Change some fields of a monitor', params: id, body: patchBody, response: { 200: jsonSchema(monitorOut), ...errors } } },
-    async (req) => showMonitor(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'merge'))),
+    async (req) => showMonitor(req)(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'merge', privateTargets(req)))),
   );
   app.delete(
     '/monitors/:id',

@@ -4,7 +4,7 @@ import { siteRefOf, type SiteRef } from '../accounts/access.js';
 import type { Database, ManagedBy, SiteRow } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
-import { canonicalJson, mergePatch } from '../lib/json.js';
+import { canonicalJson, mergePatch, valueAt } from '../lib/json.js';
 import { keepRedactedSecrets, mergeSecrets, redactSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
 import { monitorSchema, monitorSecretFields, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { parseInput } from '../config/validate.js';
@@ -82,7 +82,7 @@ export class SiteCodec {
 
   monitorToWrite(siteId: number, spec: MonitorSpec, managedBy: ManagedBy, envRefs: Record<string, string>): MonitorWrite {
     const { name, type, paused, ...rest } = spec;
-    const { plain, secrets } = splitSecrets(rest, monitorSecretFields[type]);
+    const { plain, secrets } = splitSecrets(rest, monitorSecretFields[type].isSecret);
     return {
       siteId,
       name,
@@ -100,13 +100,12 @@ export class SiteCodec {
 
 /** The written form of a monitor (durations as "60s"), with secrets shown as `********`. */
 export function encodeMonitor(spec: MonitorSpec, redact = true): Record<string, unknown> {
-  const shown = redact ? redactSecrets(spec, monitorSecretFields[spec.type]) : spec;
+  const shown = redact ? redactSecrets(spec, monitorSecretFields[spec.type].isSecret) : spec;
   return z.encode(monitorSchema, shown);
 }
 
 /** Keeps only the `${VAR}` references whose field still holds the same value. */
 export function keepEnvRefs(envRefs: Record<string, string>, before: object, after: object): Record<string, string> {
-  const valueAt = (obj: object, path: string) => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], obj);
   return Object.fromEntries(Object.entries(envRefs).filter(([path]) => valueAt(before, path) === valueAt(after, path)));
 }
 
@@ -123,6 +122,9 @@ export const pageOf = <T extends { id: number }>(items: T[], total: number, limi
 
 /** Checks a caller may change a site: as it is `before` the change, and as the change leaves it (`after`); throws when not. */
 export type Authorize = (site: SiteRef, when: 'before' | 'after') => void;
+
+/** Checks a caller may make an object so (`before` undefined) or change it so; throws when not (see `Access.guardPrivateTargets`). */
+export type GuardChange<T> = (before: T | undefined, after: T) => void;
 
 /** Use cases on sites and their monitors, for the API. */
 export class SitesService {
@@ -202,8 +204,9 @@ export class SitesService {
     return this.codec.monitorFromRow(row);
   }
 
-  async createMonitor(siteId: number, input: unknown): Promise<Monitor> {
+  async createMonitor(siteId: number, input: unknown, guard: GuardChange<MonitorSpec> = () => {}): Promise<Monitor> {
     const spec = parseInput(monitorSchema, input);
+    guard(undefined, spec);
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       const site = await repo.getSite(siteId);
@@ -214,7 +217,7 @@ export class SitesService {
     });
   }
 
-  async updateMonitor(id: number, input: unknown, mode: 'replace' | 'merge'): Promise<Monitor> {
+  async updateMonitor(id: number, input: unknown, mode: 'replace' | 'merge', guard: GuardChange<MonitorSpec> = () => {}): Promise<Monitor> {
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       const row = await repo.getMonitor(id);
@@ -222,7 +225,8 @@ export class SitesService {
       const current = this.codec.monitorFromRow(row);
       if (current.managedBy === 'config') throw managedByFile(`monitor "${current.siteName}/${current.spec.name}"`);
       const written = mode === 'merge' ? mergePatch(encodeMonitor(current.spec), input) : input;
-      const spec = parseInput(monitorSchema, keepRedactedSecrets(written, current.spec, monitorSecretFields[current.spec.type]));
+      const spec = keepRedactedSecrets(written, current.spec, monitorSecretFields[current.spec.type], (value) => parseInput(monitorSchema, value));
+      guard(current.spec, spec);
       const other = await repo.getMonitorByName(current.siteId, spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `site "${current.siteName}" already has a monitor named "${spec.name}"`);
       await repo.updateMonitor(id, this.codec.monitorToWrite(current.siteId, spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());

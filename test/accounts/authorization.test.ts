@@ -6,9 +6,10 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
 
 /**
- * Walks every route of the OpenAPI document as four callers: nobody, a viewer, a client limited to
- * team A, and the owner. Nobody gets 401 everywhere but the public routes; the viewer is refused
- * every change; the client of A gets 404 or 403 for every object of client B, and lists without them.
+ * Walks every route of the OpenAPI document as five callers: nobody, a viewer, a client limited to
+ * team A, a client whose team was taken away, and the owner. Nobody gets 401 everywhere but the
+ * public routes; the viewer is refused every change; the client of A gets 404 or 403 for every
+ * object of client B, and lists without them; the client without a team sees nothing at all.
  */
 let db: TestDatabase;
 let core: Core;
@@ -20,6 +21,8 @@ const as = (token: string) => ({ authorization: `Bearer ${token}` });
 let owner: string;
 let viewer: string;
 let clientA: string;
+/** A team-scoped editor whose only team was taken away (`PATCH /users/:id {"teams": []}`). */
+let teamless: string;
 
 /** Routes anyone may call without credentials: the API description, logging in, first-run setup. */
 const publicRoutes = ['GET /openapi.json', 'POST /session', 'POST /setup', 'GET /session/providers', 'GET /session/oidc', 'GET /session/oidc/callback'];
@@ -89,6 +92,16 @@ maintenance:
   ).json();
   viewer = (await core.accounts.createToken({ name: 'v', scope: 'write', userId: v.id })).token;
   clientA = (await core.accounts.createToken({ name: 'a', scope: 'write', userId: a.id })).token;
+  const c = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: as(owner),
+      payload: { email: 'c@client-a.test', password: 'client password 123', role: 'editor', teams: [{ team: 'Client A', role: 'editor' }] },
+    })
+  ).json();
+  await app.inject({ method: 'PATCH', url: `/api/v1/users/${c.id}`, headers: as(owner), payload: { teams: [] } });
+  teamless = (await core.accounts.createToken({ name: 'c', scope: 'write', userId: c.id })).token;
 
   const siteB = (await core.sites.listSites({ limit: 10, search: 'Site B' })).items[0]!;
   const monitorB = (await core.sites.listMonitors({ limit: 10, siteId: siteB.id })).items[0]!;
@@ -178,6 +191,91 @@ describe('authorization over every route of the API', () => {
     const moved = await app.inject({ method: 'PATCH', url: `/api/v1/sites/${inside.json().id}`, headers: as(clientA), payload: { tags: ['client-b'] } });
     expect(moved.statusCode).toBe(403);
     expect(moved.json().error.message).toBe('a site of yours needs one of your team’s tags: "client-a"');
+  });
+
+  it('a client whose last team was taken away sees nothing: every list empty, every object 404, instance-wide objects 403', async () => {
+    // The live stream never ends by itself: test/api/live.test.ts follows its reach.
+    for (const r of routes.filter((r) => !publicRoutes.includes(key(r)) && !ownRoutes.includes(key(r)) && key(r) !== 'GET /stream')) {
+      const res = await call(r, as(teamless));
+      if (r.method !== 'GET') expect(res.statusCode, `${key(r)}: ${res.body.slice(0, 200)}`).toBe(403);
+      else if (r.path.includes('{')) expect([403, 404], `${key(r)}: ${res.statusCode} ${res.body.slice(0, 200)}`).toContain(res.statusCode);
+      else if (res.statusCode === 200) expect(res.body, `${key(r)}: ${res.body.slice(0, 400)}`).not.toMatch(/Site [AB]|Home [AB]|B is down|"siteId":\d/);
+      else expect(res.statusCode, `${key(r)}: ${res.body.slice(0, 200)}`).toBe(403);
+    }
+    expect((await app.inject({ url: '/api/v1/sites', headers: as(teamless) })).json().data).toEqual([]);
+    expect((await app.inject({ url: '/api/v1/monitors', headers: as(teamless) })).json().data).toEqual([]);
+  });
+
+  it('the scope is written on the account: shown, changed, and never instance-wide by accident', async () => {
+    const users = (await app.inject({ url: '/api/v1/users', headers: as(owner) })).json().data as { email: string; scope: string; teams: unknown[] }[];
+    expect(users.find((u) => u.email === 'c@client-a.test')).toMatchObject({ scope: 'teams', teams: [] });
+    expect(users.find((u) => u.email === 'viewer@agency.test')).toMatchObject({ scope: 'instance' });
+    expect(users.find((u) => u.email === 'owner@agency.test')).toMatchObject({ scope: 'instance' });
+    // Deleting a team leaves its members with nothing, not with everything.
+    const d = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: as(owner),
+        payload: { email: 'd@client-d.test', password: 'client password 123', role: 'viewer', scope: 'teams', teams: [] },
+      })
+    ).json();
+    expect(d.scope).toBe('teams');
+    const dToken = (await core.accounts.createToken({ name: 'd', scope: 'read', userId: d.id })).token;
+    const teamD = (await app.inject({ method: 'PUT', url: '/api/v1/teams/Client D', headers: as(owner), payload: { tags: ['client-b'] } })).json();
+    await app.inject({ method: 'PATCH', url: `/api/v1/users/${d.id}`, headers: as(owner), payload: { teams: [{ team: 'Client D', role: 'viewer' }] } });
+    expect((await app.inject({ url: '/api/v1/sites', headers: as(dToken) })).json().data.map((s: { name: string }) => s.name)).toEqual(['Site B']);
+    expect((await app.inject({ method: 'DELETE', url: `/api/v1/teams/${teamD.id}`, headers: as(owner) })).statusCode).toBe(204);
+    expect((await app.inject({ url: '/api/v1/sites', headers: as(dToken) })).json().data).toEqual([]);
+    expect((await app.inject({ url: '/api/v1/channels', headers: as(dToken) })).statusCode).toBe(403);
+    // An admin reaches the whole instance: a team scope for one is refused on its field.
+    const admin = await app.inject({ method: 'PATCH', url: `/api/v1/users/${d.id}`, headers: as(owner), payload: { role: 'admin', scope: 'teams' } });
+    expect(admin.statusCode).toBe(400);
+    expect(admin.json().error.details[0].path).toBe('scope');
+    const widened = await app.inject({ method: 'PATCH', url: `/api/v1/users/${d.id}`, headers: as(owner), payload: { scope: 'instance' } });
+    expect(widened.json().scope).toBe('instance');
+    expect((await app.inject({ url: '/api/v1/sites', headers: as(dToken) })).json().data.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('heartbeat ping URLs (secrets) are shown only to those who may edit the site', async () => {
+    const siteA = (await app.inject({ url: '/api/v1/sites?q=Site%20A', headers: as(owner) })).json().data[0];
+    const made = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/${siteA.id}/monitors`,
+      headers: as(owner),
+      payload: { name: 'Nightly job', type: 'heartbeat', period: '1d' },
+    });
+    expect(made.json().pingUrl).toMatch(/\/ping\/[\w-]{16,}$/);
+    const viewerA = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: as(owner),
+        payload: { email: 'va@client-a.test', password: 'client password 123', role: 'viewer', teams: [{ team: 'Client A', role: 'viewer' }] },
+      })
+    ).json();
+    const callers = {
+      owner,
+      clientA,
+      viewer,
+      viewerA: (await core.accounts.createToken({ name: 'va', scope: 'write', userId: viewerA.id })).token,
+      ownerRead: (
+        await core.accounts.createToken({
+          name: 'or',
+          scope: 'read',
+          userId: (await core.accounts.createUser({ email: 'o2@agency.test', password: 'owner password 123', role: 'owner' })).id,
+        })
+      ).token,
+    };
+    const seen: Record<string, boolean> = {};
+    for (const [who, token] of Object.entries(callers)) {
+      const one = await app.inject({ url: `/api/v1/monitors/${made.json().id}`, headers: as(token) });
+      const list = await app.inject({ url: `/api/v1/monitors?siteId=${siteA.id}`, headers: as(token) });
+      expect(one.statusCode, who).toBe(200);
+      seen[who] = one.body.includes('/ping/');
+      expect(list.body.includes('/ping/'), who).toBe(seen[who]);
+    }
+    expect(seen).toEqual({ owner: true, clientA: true, viewer: false, viewerA: false, ownerRead: false });
   });
 
   it('the owner reaches everything', async () => {

@@ -81,7 +81,7 @@ describe('sessions', () => {
     await core.accounts.createUser({ email: 'totp@shop.test', password: PASSWORD, role: 'viewer' });
     const s = await login('totp@shop.test', PASSWORD);
     const h = { cookie: s.cookie, 'x-csrf-token': s.csrf };
-    const { secret, uri } = (await app.inject({ method: 'POST', url: '/api/v1/account/totp', headers: h })).json();
+    const { secret, uri } = (await app.inject({ method: 'POST', url: '/api/v1/account/totp', headers: h, payload: { password: PASSWORD } })).json();
     expect(uri).toMatch(/^otpauth:\/\/totp\/Upkeep:totp%40shop\.test\?/);
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
     const setupCode = totp.generate();

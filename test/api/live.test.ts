@@ -5,6 +5,7 @@ import { startHttpServer, type TestServer } from '../fixtures/servers.js';
 import { openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testServer, type TestApp } from '../support/http.js';
+import { until } from '../support/receivers.js';
 
 let db: TestDatabase;
 let core: Core;
@@ -26,6 +27,33 @@ afterAll(async () => {
   await db?.cleanup();
   await target?.close();
 });
+
+const PASSWORD = 'a live password 123';
+
+/** Logs in over HTTP: the session cookie and the CSRF token. */
+async function login(email: string) {
+  const res = await fetch(`${base}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  const cookie = /upkeep_session=[^;]+/.exec(res.headers.get('set-cookie') ?? '')![0];
+  return { cookie, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+}
+
+/** Whether the server ends the stream within `timeoutMs` (keep-alives and events are read past). */
+async function endsWithin(res: Response, timeoutMs: number): Promise<boolean> {
+  const reader = res.body!.getReader();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    const { done } = await Promise.race([reader.read(), new Promise<{ done: false }>((r) => setTimeout(() => r({ done: false }), left))]);
+    if (done) return true;
+  }
+  await reader.cancel();
+  return false;
+}
 
 /** Reads server-sent events until `want` says enough. */
 async function readEvents(res: Response, want: (events: { event: string; data: Record<string, unknown> }[]) => boolean, timeoutMs: number) {
@@ -65,4 +93,58 @@ describe('live updates', () => {
     const events = await readEvents(stream, (e) => e.some((x) => x.event === 'monitor' && x.data.to === 'up'), 10_000);
     expect(events.find((x) => x.event === 'monitor')).toMatchObject({ data: { siteId: site.id, from: 'pending', to: 'up' } });
   }, 20_000);
+
+  it('a stream ends at logout, and a token’s stream when its account is disabled', async () => {
+    await core.accounts.createUser({ email: 'live@agency.test', password: PASSWORD, role: 'viewer' });
+    const session = await login('live@agency.test');
+    const byCookie = await fetch(`${base}/api/v1/stream`, { headers: { cookie: session.cookie } });
+    expect(byCookie.status).toBe(200);
+    const loggedOut = await fetch(`${base}/api/v1/session`, { method: 'DELETE', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
+    expect(loggedOut.status).toBe(204);
+    expect(await endsWithin(byCookie, 10_000)).toBe(true);
+
+    const user = (await core.users.list()).find((u) => u.email === 'live@agency.test')!;
+    const token = (await core.accounts.createToken({ name: 'live', scope: 'read', userId: user.id })).token;
+    const byToken = await fetch(`${base}/api/v1/stream`, { headers: { authorization: `Bearer ${token}` } });
+    expect(byToken.status).toBe(200);
+    const admin = (await core.accounts.createToken({ name: 'admin', scope: 'write' })).token;
+    const disabled = await fetch(`${base}/api/v1/users/${user.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ disabled: true }),
+    });
+    expect(disabled.status).toBe(200);
+    expect(await endsWithin(byToken, 10_000)).toBe(true);
+  }, 30_000);
+
+  it('a stream follows a team change: the sites of the old team are no longer streamed, the new team’s are', async () => {
+    const admin = (await core.accounts.createToken({ name: 'admin', scope: 'write' })).token;
+    const asAdmin = (method: string, path: string, body: unknown) =>
+      fetch(`${base}/api/v1${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const siteA = await core.sites.createSite({ name: 'Team A site', tags: ['team-a'] });
+    const siteB = await core.sites.createSite({ name: 'Team B site', tags: ['team-b'] });
+    await asAdmin('PUT', '/teams/Live A', { tags: ['team-a'] });
+    await asAdmin('PUT', '/teams/Live B', { tags: ['team-b'] });
+    const member = (await (
+      await asAdmin('POST', '/users', { email: 'member@client.test', password: PASSWORD, role: 'viewer', teams: [{ team: 'Live A', role: 'viewer' }] })
+    ).json()) as { id: number };
+    const token = (await core.accounts.createToken({ name: 'member', scope: 'read', userId: member.id })).token;
+    const stream = await fetch(`${base}/api/v1/stream`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await asAdmin('PATCH', `/users/${member.id}`, { teams: [{ team: 'Live B', role: 'viewer' }] })).status).toBe(200);
+    // A's monitor comes up first (its change stored, so published), then B's: the stream must carry B's change and not A's.
+    const inA = await core.sites.createMonitor(siteA.id, { name: 'A home', type: 'http', url: target.url('/'), interval: '1s' });
+    await server.engine.pollChanges();
+    await until(
+      'A’s change to be stored',
+      async () =>
+        ((await (await fetch(`${base}/api/v1/monitors/${inA.id}/events`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { data: unknown[] })
+          .data.length > 0,
+      10_000,
+    );
+    await core.sites.createMonitor(siteB.id, { name: 'B home', type: 'http', url: target.url('/'), interval: '1s' });
+    await server.engine.pollChanges();
+    const events = await readEvents(stream, (e) => e.some((x) => x.event === 'monitor' && x.data.siteId === siteB.id), 10_000);
+    expect(events.some((x) => x.data.siteId === siteB.id)).toBe(true);
+    expect(events.filter((x) => x.data.siteId === siteA.id)).toEqual([]);
+  }, 30_000);
 });

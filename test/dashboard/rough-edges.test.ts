@@ -187,4 +187,21 @@ sites:
     expect(help).not.toMatch(/g w|g c|maintenance|channels/);
     await page.close();
   });
+
+  it('shows and sets what an account reaches on the users page', async () => {
+    const page = await login('owner@shop.test', 'owner password 123');
+    await page.goto(`${url}/users`);
+    const client = page.getByRole('listitem').filter({ hasText: 'client@beta.test' });
+    await expect.poll(() => client.getByLabel('reaches').inputValue()).toBe('teams');
+    const form = page.getByRole('form', { name: 'Add a user' });
+    await form.getByLabel('Email').fill('new@beta.test');
+    await form.getByLabel('Password').fill('a new password 123');
+    await form.getByLabel('Team').selectOption('beta');
+    expect(await form.getByLabel('Reaches').inputValue()).toBe('teams');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('listitem').filter({ hasText: 'new@beta.test' }).waitFor();
+    const made = (await core.users.list()).find((u) => u.email === 'new@beta.test');
+    expect(made).toMatchObject({ scope: 'teams', teams: [{ team: 'beta', role: 'viewer' }] });
+    await page.close();
+  });
 });

@@ -96,11 +96,11 @@ describe('pushover', () => {
     expect(ack).toMatchObject({ priority: '-1' });
   });
 
-  it("returns Pushover's errors list for a bad user key", async () => {
+  it("returns the first of Pushover's errors for a bad user key, cut short", async () => {
     mock.answer(() => ({ status: 400, body: { user: 'invalid', errors: ['user identifier is not a valid user, group, or subscribed user key'], status: 0 } }));
     expect(await deliver(channel(), payload('test'), testContext())).toMatchObject({
       retryable: false,
-      message: 'pushover answered 400: user identifier is not a valid user, group, or subscribed user key',
+      message: 'pushover answered 400: user identifier is not a valid user, group, or subscribed user …',
     });
   });
 });
@@ -152,7 +152,7 @@ describe('pagerduty', () => {
     mock.answer(() => ({ status: 400, body: { status: 'invalid event', message: 'Event object is invalid', errors: ['Length of summary is too long'] } }));
     expect(await deliver(channel(), payload('incident.opened'), testContext())).toMatchObject({
       retryable: false,
-      message: 'pagerduty answered 400: Event object is invalid: Length of summary is too long',
+      message: 'pagerduty answered 400: Event object is invalid',
     });
     mock.answer(() => ({
       status: 429,

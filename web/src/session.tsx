@@ -7,6 +7,8 @@ export interface User {
   email: string;
   name: string | null;
   role: Role;
+  /** "instance": every site; "teams": only the teams' sites (none without a team). */
+  scope: 'instance' | 'teams';
   disabled: boolean;
   twoFactor: boolean;
   teams: { team: string; role: Role }[];
@@ -35,10 +37,10 @@ export function useSession(): SessionContextValue {
 }
 
 export const isAdmin = (user: User) => rank[user.role] >= rank.admin;
-/** Instance-wide objects (channels, maintenance, users) are out of reach of team members. */
-export const isGlobal = (user: User) => isAdmin(user) || user.teams.length === 0;
+/** Instance-wide objects (channels, maintenance, users) are out of reach of team-scoped accounts. */
+export const isGlobal = (user: User) => isAdmin(user) || user.scope === 'instance';
 /**
  * Whether the user may change things (editors and up); the server decides anyway, this only hides buttons that would be refused.
- * A team member acts with their role in the team: their account's role counts only without teams.
+ * A team-scoped account acts with its role in each team: the account's role counts only for instance-wide accounts.
  */
 export const canEdit = (user: User) => (isGlobal(user) ? rank[user.role] >= rank.editor : user.teams.some((t) => rank[t.role] >= rank.editor));

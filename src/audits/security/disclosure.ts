@@ -2,6 +2,7 @@ import type { HttpResult } from '../../lib/net/index.js';
 import type { PageDoc } from '../html.js';
 import { headerValues } from '../net.js';
 import type { AuditFacts, Finding } from '../types.js';
+import { quote } from '../../lib/evidence.js';
 import type { JarCookie } from './observatory/content.js';
 
 type Technology = NonNullable<AuditFacts['technologies']>[number];
@@ -52,7 +53,7 @@ export function disclosure(page: HttpResult, doc: PageDoc | null, cookies: reado
         category: 'security',
         severity: 'low',
         title: `The ${headerLabel(name)} header discloses ${versioned.length ? 'software versions' : 'the software in use'}`,
-        evidence: `${headerLabel(name)}: ${value}`,
+        evidence: `${headerLabel(name)}: ${quote(value)}`,
         fix:
           name === 'server'
             ? 'Hide the version: nginx "server_tokens off;", Apache "ServerTokens Prod" and "ServerSignature Off".'
@@ -69,7 +70,7 @@ export function disclosure(page: HttpResult, doc: PageDoc | null, cookies: reado
         category: 'security',
         severity: 'low',
         title: 'A generator tag discloses the CMS version',
-        evidence: `<meta name="generator" content="${generator}">`,
+        evidence: `<meta name="generator" content="${quote(generator)}">`,
         fix: 'Remove the generator meta tag (WordPress: remove_action("wp_head", "wp_generator")), and keep the CMS updated.',
       });
     }

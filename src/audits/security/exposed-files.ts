@@ -1,3 +1,4 @@
+import { EVIDENCE_CHARS } from '../../lib/evidence.js';
 import { parallel } from '../concurrency.js';
 import { isHtml } from '../html.js';
 import { firstHeader, isHttpResult, type AuditNet } from '../net.js';
@@ -116,8 +117,9 @@ export async function exposedFiles(net: AuditNet, origin: URL): Promise<Finding[
   const probed = await parallel(PROBES, 4, async (probe) => {
     const res = await get(probe.path);
     if (!isHttpResult(res) || res.status !== 200 || !probe.confirm(res.body, firstHeader(res, 'content-type'))) return null;
+    // Enough to recognise the file, as all evidence a target gives (lib/evidence.ts): never its contents.
     const excerpt = res.body
-      .subarray(0, 120)
+      .subarray(0, EVIDENCE_CHARS)
       .toString('latin1')
       .replace(/[^\x20-\x7e]+/g, '·');
     const finding: Finding = {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
-import { roles } from '../../accounts/accounts.service.js';
-import type { Role, TokenScope } from '../../db/types.js';
+import { accountScopes, roles } from '../../accounts/accounts.service.js';
+import type { AccountScope, Role, TokenScope } from '../../db/types.js';
 import { toIso } from '../../lib/clock.js';
 import { AppError } from '../../lib/errors.js';
 import { action, DEFAULT_DATA_DIR, parseDurationOption, withCore } from '../run.js';
@@ -101,16 +101,22 @@ export function register(program: Command): void {
     .description('Make a user account. The password is read from standard input (typed without echo on a terminal).')
     .requiredOption('--email <email>', 'the login email')
     .addOption(new Option('--role <role>', 'what the user may do').choices(roles).default('admin'))
+    .addOption(
+      new Option('--scope <scope>', 'what the user reaches: every site, or only the sites of the teams an admin puts them in (none until then)')
+        .choices(accountScopes)
+        .default('instance'),
+    )
     .addOption(dataDirOption())
     .addHelpText(
       'after',
       '\nExamples:\n  $ upkeep user create --email ops@example.com --role owner\n  $ echo "$PASSWORD" | upkeep user create --email viewer@example.com --role viewer',
     )
     .action(
-      action(async (opts: { email: string; role: Role; dataDir: string }) => {
+      action(async (opts: { email: string; role: Role; scope: AccountScope; dataDir: string }) => {
         const password = await readPassword(`password for ${opts.email} (at least 12 characters): `);
-        const created = await withCore(opts.dataDir, (core) => core.accounts.createUser({ email: opts.email, password, role: opts.role }));
-        process.stdout.write(`user ${created.email} (${created.role}) created\n`);
+        const created = await withCore(opts.dataDir, (core) => core.accounts.createUser({ email: opts.email, password, role: opts.role, scope: opts.scope }));
+        const reach = created.scope === 'teams' ? '; reaches only its teams’ sites, none until an admin adds it to a team' : '';
+        process.stdout.write(`user ${created.email} (${created.role}) created${reach}\n`);
       }),
     );
 }

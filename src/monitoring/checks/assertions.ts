@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { quote } from '../../lib/evidence.js';
 import type { z } from 'zod';
 import type { headerAssertion, jsonAssertion } from './http.schema.js';
 
@@ -35,7 +36,8 @@ export function valueAtPath(root: unknown, path: string): { found: boolean; valu
   return { found: true, value: node };
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v));
+/** A value for a message: the target's value as a short quote, never a whole body or object. */
+const show = (v: unknown) => quote(JSON.stringify(v) ?? 'nothing');
 
 /** Compares; returns undefined when it holds, else what was found, for the message. */
 export function compare(found: boolean, actual: unknown, op: Comparison, expected: unknown): string | undefined {

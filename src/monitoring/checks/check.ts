@@ -1,5 +1,6 @@
 import { isNetError, type NetPolicy, type Resolver } from '../../lib/net/index.js';
 import { describeError } from '../../lib/errors.js';
+import { quote } from '../../lib/evidence.js';
 import type { MonitorSpec, MonitorType } from '../monitor.schema.js';
 import type { CheckResult } from '../result.js';
 
@@ -20,11 +21,14 @@ export interface CheckType<K extends ProbeType> {
   run(spec: SpecOf<K>, ctx: CheckContext): Promise<CheckResult>;
 }
 
+const MESSAGE_CHARS = 300;
+
 /** A transport failure as a result: the guarded client's message, and its kind as evidence. */
 export function failureResult(err: unknown, startedAt: number): CheckResult {
   const durationMs = performance.now() - startedAt;
-  if (isNetError(err)) return { status: 'down', message: err.message, durationMs, detail: { error: err.kind } };
-  return { status: 'down', message: `the check failed: ${describeError(err)}`, durationMs };
+  // Messages can name what a target sent (a redirect chain): kept short like all evidence.
+  if (isNetError(err)) return { status: 'down', message: quote(err.message, MESSAGE_CHARS), durationMs, detail: { error: err.kind } };
+  return { status: 'down', message: quote(`the check failed: ${describeError(err)}`, MESSAGE_CHARS), durationMs };
 }
 
 export const ms = (n: number) => `${Math.round(n)} ms`;

@@ -1,7 +1,9 @@
 import { createResolver, Deadline, refusalFor, type DnsRecordsByType, type Resolver } from '../../lib/net/index.js';
+import { quote } from '../../lib/evidence.js';
 import { failureResult, ms, type CheckType } from './check.js';
 
 const resolvers = new Map<string, Resolver>();
+const MAX_ANSWERS = 20;
 
 /** A resolver for a monitor's own `resolver` address, kept for reuse. */
 function resolverFor(address: string): Resolver {
@@ -62,20 +64,23 @@ export const dnsCheck: CheckType<'dns'> = {
       deadline.dispose();
     }
     const durationMs = performance.now() - started;
-    const detail = { answers };
+    // Answers are matched whole but kept as short quotes (a TXT record can hold anything): at most MAX_ANSWERS.
+    const shown = answers.slice(0, MAX_ANSWERS).map((a) => quote(a));
+    const detail = { answers: shown, ...(answers.length > MAX_ANSWERS ? { more: answers.length - MAX_ANSWERS } : {}) };
     const got = new Set(answers.map(normalize));
     const missing = (spec.expected ?? []).filter((v) => !got.has(normalize(v)));
+    const some = `${shown.slice(0, 5).join(', ')}${answers.length > 5 ? ', …' : ''}`;
     if (missing.length) {
       return {
         status: 'down',
-        message: `${spec.recordType} ${spec.host} lacks ${missing.map((m) => JSON.stringify(m)).join(', ')} (answers: ${answers.join(', ') || 'none'})`,
+        message: `${spec.recordType} ${spec.host} lacks ${missing.map((m) => quote(JSON.stringify(m))).join(', ')} (answers: ${some || 'none'})`,
         durationMs,
         detail,
       };
     }
     return {
       status: 'up',
-      message: `${spec.recordType} ${spec.host}: ${answers.slice(0, 5).join(', ')}${answers.length > 5 ? ', …' : ''} in ${ms(durationMs)}`,
+      message: `${spec.recordType} ${spec.host}: ${some} in ${ms(durationMs)}`,
       durationMs,
       detail,
     };

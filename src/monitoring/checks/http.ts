@@ -1,9 +1,11 @@
+import { quote } from '../../lib/evidence.js';
 import { httpRequest } from '../../lib/net/index.js';
 import type { CheckResult } from '../result.js';
 import { checkHeaders, checkJson, compileRegex, statusAccepted } from './assertions.js';
 import { failureResult, ms, type CheckType } from './check.js';
 
 const MAX_BODY = 1024 * 1024;
+const URL_CHARS = 200;
 const statusText = (code: number) => `HTTP ${code}`;
 
 /** An HTTP(S) request with phase timings, then the assertions: status, keywords, regex, JSON, headers, speed. */
@@ -34,13 +36,14 @@ export const httpCheck: CheckType<'http'> = {
     const t = res.timings;
     const timings = { dns: t.dns, connect: t.connect, tls: t.tls, ttfb: t.ttfb, transfer: t.transfer };
     const cert = res.tls?.certificate;
+    // URLs a target redirected to and its certificate's issuer are its words: kept as short quotes.
     const detail: Record<string, unknown> = {
       bytes: res.bytesReceived,
-      finalUrl: res.finalUrl,
+      finalUrl: quote(res.finalUrl, URL_CHARS),
       remoteAddress: res.remoteAddress,
-      ...(res.redirects.length ? { redirects: res.redirects } : {}),
+      ...(res.redirects.length ? { redirects: res.redirects.map((r) => ({ url: quote(r.url, URL_CHARS), status: r.status })) } : {}),
       ...(res.bodyTruncated ? { truncated: true } : {}),
-      ...(res.tls && cert ? { tls: { protocol: res.tls.protocol, validTo: cert.validTo, daysLeft: cert.daysLeft, issuer: cert.issuer } } : {}),
+      ...(res.tls && cert ? { tls: { protocol: res.tls.protocol, validTo: cert.validTo, daysLeft: cert.daysLeft, issuer: quote(cert.issuer) } } : {}),
     };
     const base = { durationMs: t.total, timings, statusCode: res.status, detail };
     const fail = (message: string): CheckResult => ({ status: 'down', message: `${message} (${statusText(res.status)} in ${ms(t.total)})`, ...base });

@@ -1,23 +1,29 @@
 import type { Socket } from 'node:net';
+import { quote } from '../../lib/evidence.js';
 import { connectGuarded } from '../../lib/net/index.js';
 import { failureResult, ms, type CheckType } from './check.js';
 
 const MAX_READ = 64 * 1024;
 
-/** Reads until `expected` appears, the peer closes, the cap is reached, or the deadline passes. */
-function readUntil(socket: Socket, expected: string, deadlineAt: number, signal: AbortSignal): Promise<{ found: boolean; text: string; reason: string }> {
+/**
+ * Reads until `expected` appears, the peer closes, the cap is reached, or the deadline passes. What
+ * came is only matched, never kept: the answer says whether it matched and how many bytes came.
+ */
+function readUntil(socket: Socket, expected: string, deadlineAt: number, signal: AbortSignal): Promise<{ found: boolean; bytes: number; reason: string }> {
   return new Promise((resolve) => {
     let text = '';
+    let bytes = 0;
     const finish = (found: boolean, reason: string) => {
       clearTimeout(timer);
       socket.removeAllListeners('data');
       signal.removeEventListener('abort', onAbort);
-      resolve({ found, text, reason });
+      resolve({ found, bytes, reason });
     };
     const onAbort = () => finish(false, 'the check was stopped');
     const timer = setTimeout(() => finish(false, 'no such answer before the timeout'), Math.max(0, deadlineAt - Date.now()));
     signal.addEventListener('abort', onAbort);
     socket.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
       text += chunk.toString('utf8');
       if (text.includes(expected)) finish(true, '');
       else if (text.length >= MAX_READ) finish(false, `not in the first ${MAX_READ / 1024} kB of the answer`);
@@ -59,14 +65,15 @@ export const tcpCheck: CheckType<'tcp'> = {
       }
       const answer = await readUntil(socket, spec.expect, deadlineAt, ctx.signal);
       const durationMs = performance.now() - started;
-      if (answer.found)
-        return { status: 'up', message: `${where} answered ${JSON.stringify(spec.expect)} in ${ms(durationMs)}`, durationMs, timings: connected };
+      const expected = quote(JSON.stringify(spec.expect));
+      const detail = { matched: answer.found, receivedBytes: answer.bytes };
+      if (answer.found) return { status: 'up', message: `${where} answered ${expected} in ${ms(durationMs)}`, durationMs, timings: connected, detail };
       return {
         status: 'down',
-        message: `${where} did not answer ${JSON.stringify(spec.expect)}: ${answer.reason}`,
+        message: `${where} did not answer ${expected}: ${answer.reason} (${answer.bytes} bytes came)`,
         durationMs,
         timings: connected,
-        detail: { received: answer.text.slice(0, 500) },
+        detail,
       };
     } finally {
       socket.destroy();

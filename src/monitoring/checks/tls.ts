@@ -1,3 +1,4 @@
+import { quote } from '../../lib/evidence.js';
 import { connectGuarded } from '../../lib/net/index.js';
 import type { CheckResult } from '../result.js';
 import { failureResult, type CheckType } from './check.js';
@@ -5,6 +6,7 @@ import { failureResult, type CheckType } from './check.js';
 const protocolRank: Record<string, number> = { TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
 /** The key size that counts as strong for EC keys, whatever `minKeyBits` says for RSA. */
 const EC_MIN_BITS = 224;
+const MAX_NAMES = 20;
 
 const reasons: Record<string, string> = {
   CERT_HAS_EXPIRED: 'the certificate has expired',
@@ -41,11 +43,12 @@ export const tlsCheck: CheckType<'tls'> = {
     const detail = {
       protocol: tls.protocol,
       cipher: tls.cipher,
-      subject: cert.subject,
-      issuer: cert.issuer,
+      // Names in a certificate are the target's words: kept as short quotes, as all evidence.
+      subject: quote(cert.subject),
+      issuer: quote(cert.issuer),
       validTo: cert.validTo,
       daysLeft: cert.daysLeft,
-      san: cert.san,
+      san: cert.san.slice(0, MAX_NAMES).map((name) => quote(name)),
       keyType: cert.keyType,
       keyBits: cert.keyBits ?? null,
       fingerprint256: cert.fingerprint256,

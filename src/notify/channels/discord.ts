@@ -1,4 +1,4 @@
-import { send } from './http.js';
+import { errorField, send } from './http.js';
 import { colorOf, truncate, type ChannelPlugin } from './plugin.js';
 
 /**
@@ -20,6 +20,6 @@ export const discordChannel: ChannelPlugin<'discord'> = {
     const json = { ...(spec.username ? { username: spec.username } : {}), embeds: [embed], allowed_mentions: { parse: [] } };
     // Discord's 429 body carries `retry_after` in seconds, also when no Retry-After header is sent.
     const retryAfterInBody = (body: Record<string, unknown>) => (typeof body.retry_after === 'number' ? Math.ceil(body.retry_after * 1000) : undefined);
-    return send(url.href, { json, retryAfterInBody }, spec, ctx);
+    return send(url.href, { json, retryAfterInBody, errorCode: errorField('code') }, spec, ctx);
   },
 };

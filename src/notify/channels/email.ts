@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import { createTransport, type SendMailOptions } from 'nodemailer';
 import type { Socket } from 'node:net';
+import { quote } from '../../lib/evidence.js';
 import type { NetPolicy } from '../../lib/net/index.js';
 import type { SpecOf } from '../channel.schema.js';
 import type { Delivery, DeliveryContext } from '../notification.js';
 import { failure, policyFor } from './http.js';
 import type { ChannelPlugin } from './plugin.js';
-import { openSmtpSocket, SmtpReplyError } from './smtp-socket.js';
+import { openSmtpSocket, smtpReplyCode, SmtpReplyError } from './smtp-socket.js';
 
 const HTML_PAGE = (title: string, body: string) =>
   `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">` +
@@ -15,15 +16,23 @@ const HTML_PAGE = (title: string, body: string) =>
 // nodemailer's codes for failures before or around the conversation that another try may get past.
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EPROTOCOL']);
 
-/** An SMTP failure as a Delivery: 4xx replies and lost connections are worth another try, 5xx and bad credentials are not. */
+/**
+ * An SMTP failure as a Delivery: 4xx replies and lost connections are worth another try, 5xx and bad
+ * credentials are not. It repeats the reply's codes, never its text (see `smtpReplyCode`).
+ */
 function smtpFailure(err: unknown): Delivery {
-  const { responseCode, code, message } = err as { responseCode?: number; code?: string; message?: string };
-  if (err instanceof SmtpReplyError || typeof responseCode === 'number') {
-    const reply = responseCode ?? 0;
-    return { ok: false, retryable: reply >= 400 && reply < 500, status: reply, message: `email: ${message ?? 'the SMTP server refused'}` };
+  const { responseCode, code, message, response } = err as { responseCode?: number; code?: string; message?: string; response?: string };
+  if (err instanceof SmtpReplyError)
+    return { ok: false, retryable: err.responseCode >= 400 && err.responseCode < 500, status: err.responseCode, message: `email: ${err.message}` };
+  const to = code === 'EAUTH' ? ' to the login' : '';
+  if (typeof responseCode === 'number') {
+    const message = `email: the SMTP server answered${to} with ${smtpReplyCode(responseCode, response)}`;
+    return { ok: false, retryable: responseCode >= 400 && responseCode < 500, status: responseCode, message };
   }
-  if (code === 'EAUTH') return { ok: false, retryable: false, message: `email: ${message ?? 'authentication failed'}` };
-  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return { ok: false, retryable: true, message: `email: ${message ?? code}` };
+  if (code === 'EAUTH') return { ok: false, retryable: false, message: 'email: the SMTP server refused the login' };
+  // nodemailer's own words come first; what it quotes of the server follows a colon or "response=".
+  const words = quote((message ?? code ?? '').split(/:|\bresponse=/)[0]!.trim());
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return { ok: false, retryable: true, message: `email: ${words || code}` };
   return failure(err, 'email');
 }
 
@@ -80,7 +89,7 @@ export async function sendMail(smtp: SmtpSettings, mail: SendMailOptions, ctx: D
   ctx.signal.addEventListener('abort', stop, { once: true });
   try {
     const info = await transport.sendMail(mail);
-    return { ok: true, detail: info.response };
+    return { ok: true, detail: quote(info.response) };
   } catch (err) {
     return smtpFailure(err);
   } finally {

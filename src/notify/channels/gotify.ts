@@ -1,5 +1,5 @@
 import type { NotificationPayload } from '../notification.js';
-import { endpoint, send } from './http.js';
+import { endpoint, errorField, send } from './http.js';
 import { isAlerting, pagerActionOf, type ChannelPlugin } from './plugin.js';
 
 /** Gotify's apps treat 8 and up as urgent, 4–7 as normal, 1–3 as quiet. */
@@ -21,6 +21,6 @@ export const gotifyChannel: ChannelPlugin<'gotify'> = {
         ...(payload.incident.url ? { 'client::notification': { click: { url: payload.incident.url } } } : {}),
       },
     };
-    return send(endpoint(spec.server, '/message'), { headers: { 'x-gotify-key': spec.token }, json }, spec, ctx);
+    return send(endpoint(spec.server, '/message'), { headers: { 'x-gotify-key': spec.token }, json, errorCode: errorField('error') }, spec, ctx);
   },
 };

@@ -1,4 +1,5 @@
 import { describeError, isAppError } from '../../lib/errors.js';
+import { quote } from '../../lib/evidence.js';
 import { httpRequest, isNetError, type HttpResult } from '../../lib/net/index.js';
 import type { Delivery, DeliveryContext } from '../notification.js';
 
@@ -13,6 +14,24 @@ export interface SendRequest {
   raw?: string;
   /** Some providers put the wait of a 429 in the body too (Telegram, Discord, Matrix): milliseconds. */
   retryAfterInBody?: (body: Record<string, unknown>) => number | undefined;
+  /**
+   * The provider's documented error code in a failed answer (Matrix's `errcode`, Slack's plain-text
+   * code): the only words of an answer a failure repeats, as a short quote. Never the body: the
+   * endpoint may be anything the channel is pointed at.
+   */
+  errorCode?: (answer: ProviderAnswer) => unknown;
+}
+
+/** A provider whose failed answers carry their error code in one JSON field (`errorCode: errorField('errcode')`). */
+export const errorField =
+  (name: string) =>
+  ({ json }: ProviderAnswer): unknown =>
+    json?.[name];
+
+/** A failed answer as a provider's `errorCode` reads it: the body as JSON (when it is a JSON object) and as text. */
+export interface ProviderAnswer {
+  json: Record<string, unknown> | undefined;
+  text: string;
 }
 
 /** The guarded client's policy for a channel: private addresses when the installation or the channel allows them. */
@@ -42,21 +61,11 @@ const bodyJson = (res: HttpResult): Record<string, unknown> | undefined => {
   }
 };
 
-/** The provider's own words about a failure: the usual JSON error fields, else the start of the body. */
-export function providerError(res: HttpResult): string {
-  const json = bodyJson(res);
-  if (json) {
-    const parts: string[] = [];
-    for (const key of ['message', 'error', 'description', 'errcode', 'errors', 'detailed_error']) {
-      const value = json[key];
-      if (typeof value === 'string') parts.push(value);
-      else if (Array.isArray(value)) parts.push(value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('; '));
-      else if (value && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string')
-        parts.push((value as { message: string }).message);
-    }
-    if (parts.length) return [...new Set(parts)].join(': ').slice(0, 500);
-  }
-  return res.body.toString('utf8').trim().slice(0, 300) || '(empty answer)';
+/** The provider's documented error code of a failed answer, quoted short; empty when it has none. */
+function errorCodeOf(res: HttpResult, request: SendRequest): string {
+  const code = request.errorCode?.({ json: bodyJson(res), text: res.body.toString('utf8').trim() });
+  if (typeof code === 'number' && Number.isFinite(code)) return `: ${code}`;
+  return typeof code === 'string' && code.trim() ? `: ${quote(code.trim())}` : '';
 }
 
 /** What an HTTP answer means for delivery: 2xx sent; 408, 429 and 5xx worth another try; other 4xx are for a person to fix. */
@@ -64,10 +73,10 @@ export function classify(res: HttpResult, provider: string, request: SendRequest
   const status = res.status;
   if (status >= 200 && status < 300) return { ok: true, status };
   if (status >= 300 && status < 400) {
-    const location = typeof res.headers.location === 'string' ? ` to ${res.headers.location}` : '';
+    const location = typeof res.headers.location === 'string' ? ` to ${quote(res.headers.location)}` : '';
     return { ok: false, retryable: false, status, message: `${provider} redirected${location}: put the final URL in the channel` };
   }
-  const message = `${provider} answered ${status}: ${providerError(res)}`;
+  const message = `${provider} answered ${status}${errorCodeOf(res, request)}`;
   if (status === 408 || status === 429 || status >= 500) {
     const json = status === 429 ? bodyJson(res) : undefined;
     const wait = parseRetryAfter(res.headers['retry-after']) ?? (json && request.retryAfterInBody?.(json));

@@ -1,4 +1,4 @@
-import { endpoint, send } from './http.js';
+import { endpoint, errorField, send } from './http.js';
 import type { ChannelPlugin } from './plugin.js';
 
 /**
@@ -18,7 +18,7 @@ export const matrixChannel: ChannelPlugin<'matrix'> = {
     const retryAfterInBody = (body: Record<string, unknown>) => (typeof body.retry_after_ms === 'number' ? body.retry_after_ms : undefined);
     return send(
       endpoint(spec.homeserver, path),
-      { method: 'PUT', headers: { authorization: `Bearer ${spec.accessToken}` }, json, retryAfterInBody },
+      { method: 'PUT', headers: { authorization: `Bearer ${spec.accessToken}` }, json, retryAfterInBody, errorCode: errorField('errcode') },
       spec,
       ctx,
     );

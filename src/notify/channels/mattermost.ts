@@ -1,4 +1,4 @@
-import { send } from './http.js';
+import { errorField, send } from './http.js';
 import { truncate, type ChannelPlugin } from './plugin.js';
 
 /** Mattermost incoming webhook: Markdown text with the title as a heading (16,383 characters at most). */
@@ -10,6 +10,6 @@ export const mattermostChannel: ChannelPlugin<'mattermost'> = {
       ...(spec.channel ? { channel: spec.channel } : {}),
       ...(spec.username ? { username: spec.username } : {}),
     };
-    return send(spec.url, { json }, spec, ctx);
+    return send(spec.url, { json, errorCode: errorField('id') }, spec, ctx);
   },
 };

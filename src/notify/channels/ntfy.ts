@@ -1,5 +1,5 @@
 import type { NotificationPayload } from '../notification.js';
-import { endpoint, send } from './http.js';
+import { endpoint, errorField, send } from './http.js';
 import { isAlerting, pagerActionOf, truncate, type ChannelPlugin } from './plugin.js';
 
 /** ntfy priorities: 5 max (critical), 4 high, 3 default, 2 low (resolved). */
@@ -26,6 +26,6 @@ export const ntfyChannel: ChannelPlugin<'ntfy'> = {
       ...(ack ? { actions: [{ action: 'view', label: 'Acknowledge', url: ack, clear: true }] } : {}),
     };
     const headers: Record<string, string> = spec.token ? { authorization: `Bearer ${spec.token}` } : {};
-    return send(endpoint(spec.server, '/'), { headers, json }, spec, ctx);
+    return send(endpoint(spec.server, '/'), { headers, json, errorCode: errorField('code') }, spec, ctx);
   },
 };

@@ -1,6 +1,6 @@
 import type { SpecOf } from '../channel.schema.js';
 import type { Delivery, DeliveryContext, NotificationPayload } from '../notification.js';
-import { endpoint, send } from './http.js';
+import { endpoint, errorField, send } from './http.js';
 import { truncate, type ChannelPlugin, type Message } from './plugin.js';
 
 const PRIORITY = { critical: 'P1', major: 'P2', minor: 'P3' } as const;
@@ -8,7 +8,7 @@ const REGIONS = { us: 'https://api.opsgenie.com', eu: 'https://api.eu.opsgenie.c
 
 function post(spec: SpecOf<'opsgenie'>, path: string, json: object, ctx: DeliveryContext): Promise<Delivery> {
   const headers = { authorization: `GenieKey ${spec.apiKey}` };
-  return send(endpoint(spec.apiUrl ?? REGIONS[spec.region], path), { headers, json }, spec, ctx);
+  return send(endpoint(spec.apiUrl ?? REGIONS[spec.region], path), { headers, json, errorCode: errorField('message') }, spec, ctx);
 }
 
 /** The alert, by alias: `/v2/alerts/<alias>/<action>?identifierType=alias`. */

@@ -1,6 +1,6 @@
 import type { SpecOf } from '../channel.schema.js';
 import type { Delivery, DeliveryContext, NotificationPayload } from '../notification.js';
-import { endpoint, send } from './http.js';
+import { endpoint, errorField, send } from './http.js';
 import { linksOf, pagerActionOf, truncate, type ChannelPlugin, type Message, type PagerAction } from './plugin.js';
 
 const SEVERITY = { critical: 'critical', major: 'error', minor: 'warning' } as const;
@@ -36,7 +36,7 @@ function event(action: PagerAction, message: Message, payload: NotificationPaylo
 }
 
 const enqueue = (spec: SpecOf<'pagerduty'>, body: object, ctx: DeliveryContext): Promise<Delivery> =>
-  send(endpoint(spec.apiUrl, '/v2/enqueue'), { json: body }, spec, ctx);
+  send(endpoint(spec.apiUrl, '/v2/enqueue'), { json: body, errorCode: errorField('message') }, spec, ctx);
 
 /**
  * PagerDuty Events API v2. The incident's dedupKey is the dedup_key, so opened, updated and

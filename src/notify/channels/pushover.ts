@@ -25,6 +25,11 @@ export const pushoverChannel: ChannelPlugin<'pushover'> = {
     if (spec.device) form.device = spec.device;
     if (spec.sound) form.sound = spec.sound;
     if (priority === 2) Object.assign(form, { retry: String(spec.emergency.retry / 1000), expire: String(spec.emergency.expire / 1000) });
-    return send(endpoint(spec.apiUrl, '/1/messages.json'), { form }, spec, ctx);
+    return send(
+      endpoint(spec.apiUrl, '/1/messages.json'),
+      { form, errorCode: ({ json }) => (Array.isArray(json?.errors) ? (json.errors as unknown[])[0] : undefined) },
+      spec,
+      ctx,
+    );
   },
 };

@@ -1,4 +1,4 @@
-import { send } from './http.js';
+import { send, type ProviderAnswer } from './http.js';
 import { linksOf, truncate, type ChannelPlugin } from './plugin.js';
 
 /** Slack incoming webhook: a header, the body in mrkdwn, link buttons (Block Kit limits: 150 and 3,000 characters). */
@@ -14,6 +14,8 @@ export const slackChannel: ChannelPlugin<'slack'> = {
         : []),
     ];
     // `text` is what phones show in the notification and what clients without blocks display.
-    return send(spec.url, { json: { text: message.title, blocks } }, spec, ctx);
+    // Slack answers a failure with its error code as plain text ("channel_not_found").
+    const errorCode = ({ text }: ProviderAnswer) => (/^[a-z0-9_]{1,64}$/.test(text) ? text : undefined);
+    return send(spec.url, { json: { text: message.title, blocks }, errorCode }, spec, ctx);
   },
 };

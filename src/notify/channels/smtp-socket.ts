@@ -12,6 +12,12 @@ export class SmtpReplyError extends Error {
   }
 }
 
+/** An SMTP reply as evidence: its code and enhanced status code (RFC 3463, "5.7.8"), never its text. */
+export function smtpReplyCode(code: number, text = ''): string {
+  const enhanced = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(text)?.[1];
+  return `${code}${enhanced ? ` ${enhanced}` : ''}`;
+}
+
 interface Reply {
   code: number;
   raw: string;
@@ -53,7 +59,8 @@ async function expect(socket: Socket, label: string, signal: AbortSignal, comman
   const reply = await readReply(socket, label, signal);
   if (reply.code !== code) {
     const what = command ? `to ${command.split(' ')[0]}` : 'as its greeting';
-    throw new SmtpReplyError(reply.code, `${label} answered ${what}: ${reply.raw.trim().replace(/\r\n/g, ' ')}`);
+    // The reply's code and enhanced status code only: a server on the other end may be anything but SMTP.
+    throw new SmtpReplyError(reply.code, `${label} answered ${what} with ${smtpReplyCode(reply.code, reply.raw)}`);
   }
   return reply;
 }

@@ -1,5 +1,5 @@
 import type { NotificationPayload } from '../notification.js';
-import { send } from './http.js';
+import { send, type ProviderAnswer } from './http.js';
 import { colorOf, isAlerting, linksOf, type ChannelPlugin, type Message } from './plugin.js';
 
 /** An Adaptive Card in a message, as Teams Workflows ("When a Teams webhook request is received") expect it. */
@@ -45,6 +45,8 @@ export const teamsChannel: ChannelPlugin<'teams'> = {
   format: 'markdown',
   async send(spec, message, payload, ctx) {
     const json = spec.format === 'messagecard' ? messageCard(message, payload) : adaptiveCard(message, payload);
-    return send(spec.url, { json }, spec, ctx);
+    // Workflows answer a failure with { error: { code, message } }.
+    const errorCode = ({ json }: ProviderAnswer) => (json?.error as { code?: unknown } | undefined)?.code;
+    return send(spec.url, { json, errorCode }, spec, ctx);
   },
 };

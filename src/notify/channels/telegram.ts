@@ -1,4 +1,4 @@
-import { endpoint, send } from './http.js';
+import { endpoint, errorField, send } from './http.js';
 import { truncate, type ChannelPlugin } from './plugin.js';
 
 /** Telegram Bot API sendMessage, in its HTML parse mode (4,096 characters at most). */
@@ -18,6 +18,6 @@ export const telegramChannel: ChannelPlugin<'telegram'> = {
       const seconds = (body.parameters as { retry_after?: unknown } | undefined)?.retry_after;
       return typeof seconds === 'number' ? seconds * 1000 : undefined;
     };
-    return send(endpoint(spec.apiUrl, `/bot${spec.botToken}/sendMessage`), { json, retryAfterInBody }, spec, ctx);
+    return send(endpoint(spec.apiUrl, `/bot${spec.botToken}/sendMessage`), { json, retryAfterInBody, errorCode: errorField('description') }, spec, ctx);
   },
 };

@@ -158,6 +158,12 @@ export function MonitorPage({ id }: { id: number }) {
           <span className="muted">Loading…</span>
         )}
       </p>
+      {typeof m.pingUrl === 'string' ? (
+        // A secret: the API gives it only to those who may edit the site.
+        <p className="small">
+          Ping URL: <code>{m.pingUrl}</code> <span className="muted">(append /start or /fail; keep it secret)</span>
+        </p>
+      ) : null}
       <ErrorNote error={action.error} />
       {editing ? (
         <MonitorForm

@@ -84,7 +84,14 @@ function TwoFactor() {
   const [password, setPassword] = useState('');
   const [codes, setCodes] = useState<string[] | null>(null);
   const { busy, error, submit, fieldError } = useSubmit();
-  const start = () => void submit(() => api<{ secret: string; uri: string }>('/account/totp', { method: 'POST' })).then((p) => p && setPending(p));
+  const start = async (e: FormEvent) => {
+    e.preventDefault();
+    const got = await submit(() => api<{ secret: string; uri: string }>('/account/totp', { method: 'POST', body: { password } }));
+    if (got) {
+      setPending(got);
+      setPassword('');
+    }
+  };
   const confirm = async (e: FormEvent) => {
     e.preventDefault();
     const got = await submit(() => api<{ recoveryCodes: string[] }>('/account/totp/confirm', { method: 'POST', body: { code } }));
@@ -136,9 +143,14 @@ function TwoFactor() {
           </button>
         </form>
       ) : (
-        <button type="button" onClick={start} disabled={busy}>
-          Set up two-factor login
-        </button>
+        <form onSubmit={(e) => void start(e)}>
+          <Field label="Password, to set it up" error={fieldError('password')}>
+            {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />}
+          </Field>
+          <button type="submit" disabled={busy}>
+            Set up two-factor login
+          </button>
+        </form>
       )}
       <FormError error={error} shown={['code', 'password']} />
     </section>

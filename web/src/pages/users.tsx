@@ -12,6 +12,12 @@ interface Team {
   sites: string[];
 }
 const roles: Role[] = ['viewer', 'editor', 'admin', 'owner'];
+type Scope = User['scope'];
+const scopes: [Scope, string][] = [
+  ['instance', 'every site'],
+  ['teams', 'its teams’ sites only'],
+];
+const adminRole = (role: Role) => role === 'admin' || role === 'owner';
 const list = (s: string) =>
   s
     .split(',')
@@ -46,7 +52,24 @@ export function UsersPage() {
                 ))}
               </select>
             </label>{' '}
-            <span className="muted small">{u.teams.map((t) => `${t.team} (${t.role})`).join(', ')}</span>{' '}
+            <label>
+              reaches{' '}
+              <select
+                value={u.scope}
+                disabled={adminRole(u.role)}
+                title={adminRole(u.role) ? 'Owners and admins reach every site' : undefined}
+                onChange={(e) => void change(u.id, { scope: e.target.value })}
+              >
+                {scopes.map(([s, label]) => (
+                  <option key={s} value={s}>
+                    {label}
+                  </option>
+                ))}
+              </select>
+            </label>{' '}
+            <span className="muted small">
+              {u.teams.map((t) => `${t.team} (${t.role})`).join(', ') || (u.scope === 'teams' && !adminRole(u.role) ? 'no team: sees nothing' : '')}
+            </span>{' '}
             <button type="button" onClick={() => void change(u.id, { disabled: !u.disabled })}>
               {u.disabled ? 'Enable' : 'Disable'}
             </button>
@@ -76,10 +99,12 @@ function NewUser({ teams, onMade }: { teams: Team[]; onMade: () => void }) {
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [team, setTeam] = useState('');
+  const [scope, setScope] = useState<Scope>('instance');
   const { busy, error, submit, fieldError } = useSubmit();
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
-    const ok = await submit(() => api('/users', { method: 'POST', body: { email, password, role, teams: team ? [{ team, role }] : [] } }));
+    const reach = adminRole(role) ? 'instance' : scope;
+    const ok = await submit(() => api('/users', { method: 'POST', body: { email, password, role, scope: reach, teams: team ? [{ team, role }] : [] } }));
     if (ok !== undefined) {
       setEmail('');
       setPassword('');
@@ -105,18 +130,36 @@ function NewUser({ teams, onMade }: { teams: Team[]; onMade: () => void }) {
             </select>
           )}
         </Field>
-        <Field label="Team" error={fieldError('teams')} hint="Empty: every site, with the role above.">
+        <Field label="Team" error={fieldError('teams')} hint="The team's sites, with the role above.">
           {(p) => (
-            <select {...p} value={team} onChange={(e) => setTeam(e.target.value)}>
-              <option value="">— every site —</option>
+            <select
+              {...p}
+              value={team}
+              onChange={(e) => {
+                setTeam(e.target.value);
+                setScope(e.target.value ? 'teams' : 'instance');
+              }}
+            >
+              <option value="">— none —</option>
               {teams.map((t) => (
                 <option key={t.id}>{t.name}</option>
               ))}
             </select>
           )}
         </Field>
+        <Field label="Reaches" error={fieldError('scope')} hint="Limited to its teams, it sees nothing while it has none. Owners and admins reach every site.">
+          {(p) => (
+            <select {...p} value={adminRole(role) ? 'instance' : scope} disabled={adminRole(role)} onChange={(e) => setScope(e.target.value as Scope)}>
+              {scopes.map(([s, label]) => (
+                <option key={s} value={s}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
       </div>
-      <FormError error={error} shown={['email', 'password', 'role', 'teams']} />
+      <FormError error={error} shown={['email', 'password', 'role', 'teams', 'scope']} />
       <button type="submit" className="primary" disabled={busy}>
         Add user
       </button>
