@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Observed } from '../component.js';
 import { fetchJson, trimSlash } from './http.js';
 import { addAdvisory } from './merge.js';
-import { advisoriesFromOsv, osvPackageOf, osvRecordSchema } from './osv-records.js';
+import type { Advisory } from '../snapshot/format.js';
+import { advisoriesFromOsv, advisoryKey, osvPackageOf, osvRecordSchema, type OsvRecord } from './osv-records.js';
 import type { KnowledgePatch, KnowledgeSource, SourceFetch } from './types.js';
 
 /**
@@ -41,14 +42,36 @@ export const osvSource: KnowledgeSource<typeof configSchema> = {
   license: 'each record under its own source licence (GitHub Advisory Database: CC-BY 4.0; PyPA: CC-BY 4.0; Debian, Alpine: public)',
   configSchema,
   refresh: async ({ fetch, config, components }) => {
-    const ids = [...new Set((await queryBatch(fetch, config.baseUrl, components)).flat())];
-    const patch: KnowledgePatch = { advisories: {} };
+    const perComponent = await queryBatch(fetch, config.baseUrl, components);
+    const ids = [...new Set(perComponent.flat())];
+    const records = new Map<string, OsvRecord>();
     for (let i = 0; i < ids.length; i += PARALLEL) {
-      const records = await Promise.all(
-        ids.slice(i, i + PARALLEL).map(async (id) => (await fetchJson(fetch, `${trimSlash(config.baseUrl)}/v1/vulns/${encodeURIComponent(id)}`, osvRecordSchema)).data),
-      );
-      for (const record of records) for (const a of advisoriesFromOsv(record)) addAdvisory(patch, a.ecosystem, a.name, a.advisory);
+      const batch = ids.slice(i, i + PARALLEL);
+      const answers = await Promise.all(batch.map(async (id) => (await fetchJson(fetch, `${trimSlash(config.baseUrl)}/v1/vulns/${encodeURIComponent(id)}`, osvRecordSchema)).data));
+      answers.forEach((r, j) => records.set(batch[j]!, r));
     }
+    const patch: KnowledgePatch = { advisories: {} };
+    for (const record of records.values()) for (const a of advisoriesFromOsv(record)) addAdvisory(patch, a.ecosystem, a.name, a.advisory);
+    // OSV matched these versions itself: its answer stands even where a record's ranges are of a kind we cannot order.
+    components.forEach((c, i) => {
+      const key = advisoryKey(c);
+      for (const id of perComponent[i] ?? []) {
+        const filed = patch.advisories?.[key.ecosystem]?.[key.name]?.find((a) => a.id === id);
+        const advisory = filed ?? { ...(advisoriesFromOsv(records.get(id)!)[0]?.advisory ?? summaryOf(records.get(id)!)), ranges: [] };
+        advisory.versions = [...new Set([...(advisory.versions ?? []), c.version!])];
+        if (!filed) addAdvisory(patch, key.ecosystem, key.name, advisory);
+      }
+    });
     return patch;
   },
 };
+
+/** An advisory with no package of ours in it (OSV listed it for a name we file differently). */
+const summaryOf = (r: OsvRecord): Advisory => ({
+  id: r.id,
+  aliases: r.aliases ?? [],
+  severity: 'unknown',
+  summary: (r.summary ?? r.details ?? '').split('\n', 1)[0]!.slice(0, 300),
+  url: `https://osv.dev/vulnerability/${r.id}`,
+  ranges: [],
+});
