@@ -54,7 +54,10 @@ export function eolFacts(knowledge: Knowledge, c: Pick<Observed, 'ecosystem' | '
   const cycles = product ? knowledge.eol[product] : undefined;
   if (!cycles?.length) return undefined;
   const scheme = schemeFor(c.ecosystem);
-  const newest = cycles.map((x) => x.latest).filter((v): v is string => Boolean(v)).sort((a, b) => scheme.compare(b, a))[0];
+  const newest = cycles
+    .map((x) => x.latest)
+    .filter((v): v is string => Boolean(v))
+    .sort((a, b) => scheme.compare(b, a))[0];
   const cycle = c.version ? cycleOf(cycles, c.version) : undefined;
   const eol = cycle?.eol;
   const eolDate = typeof eol === 'string' ? eol : undefined;

@@ -44,7 +44,7 @@ export async function inventoryOutside(url: string, get: SiteGet, retire: Retire
         requests.push({ url: u, status: res.status });
         const answer: SiteResponse = { url: u, status: res.status, headers: res.headers, body: res.body, finalUrl: res.finalUrl };
         responses.push(answer);
-        for (const reader of Object.values(outsideReaders) as OutsideReader[])
+        for (const reader of Object.values<OutsideReader>(outsideReaders))
           for (const component of reader.read(answer, ctx)) found.push({ component, trust: reader.trust });
       }
     }
@@ -53,7 +53,7 @@ export async function inventoryOutside(url: string, get: SiteGet, retire: Retire
   await fetchAll([ctx.base.href]);
   for (let round = 0; round < ROUNDS; round++) {
     const components = mergeByTrust(found);
-    const next = (Object.values(outsideReaders) as OutsideReader[]).flatMap((r) => r.follow?.(components, responses, ctx) ?? []);
+    const next = Object.values<OutsideReader>(outsideReaders).flatMap((r) => r.follow?.(components, responses, ctx) ?? []);
     if (next.every((u) => asked.has(u))) break;
     await fetchAll(next);
   }

@@ -56,7 +56,11 @@ describe('lock files of fixed versions: exact components and their known vulnera
     expect(found.map((c) => `${c.name}@${c.version}`).sort()).toEqual(['league/flysystem@1.0.8', 'sentry/sdk@2.0.4', 'theseer/tokenizer@1.1.3']);
     const assessed = assess(found, knowledge, retire, now);
     for (const c of assessed) expect(ids(c), `${c.name}@${c.version}`).toEqual(recordedFor(c));
-    expect(assessed.find((c) => c.name === 'league/flysystem')?.vulnerabilities[0]).toMatchObject({ aliases: ['CVE-2021-32708'], severity: 'critical', fixedIn: ['1.1.4'] });
+    expect(assessed.find((c) => c.name === 'league/flysystem')?.vulnerabilities[0]).toMatchObject({
+      aliases: ['CVE-2021-32708'],
+      severity: 'critical',
+      fixedIn: ['1.1.4'],
+    });
   });
 });
 
@@ -93,7 +97,9 @@ describe('dpkg status of a Debian 10 system: exact packages, and their vulnerabi
         return { json: { results } };
       }
       const id = /^\/v1\/vulns\/(.+)$/.exec(req.path)?.[1];
-      const pkg = Object.entries(RECORDED).find(([, list]) => id && list.includes(id))?.[0].split('|');
+      const pkg = Object.entries(RECORDED)
+        .find(([, list]) => id && list.includes(id))?.[0]
+        .split('|');
       // A Debian LTS advisory as OSV serves it: the source package and release it is about.
       return id && pkg
         ? {
@@ -139,7 +145,9 @@ describe('inventory from outside of a loopback site, offline, from the shipped d
       const byName = Object.fromEntries(out.components.map((c: { ecosystem: string; name: string }) => [`${c.ecosystem}/${c.name}`, c]));
       expect(byName['wordpress-core/wordpress']).toMatchObject({ version: '6.1.1', endOfLife: true, eolDate: '2023-03-29' });
       expect(byName['js-library/jquery'].version).toBe('1.12.4');
-      expect(byName['js-library/jquery'].vulnerabilities.map((v: { id: string }) => v.id)).toEqual(expect.arrayContaining(['CVE-2020-11022', 'CVE-2019-11358']));
+      expect(byName['js-library/jquery'].vulnerabilities.map((v: { id: string }) => v.id)).toEqual(
+        expect.arrayContaining(['CVE-2020-11022', 'CVE-2019-11358']),
+      );
       expect(byName['wordpress-plugin/contact-form-7'].version).toBe('5.7.2');
       expect(byName['wordpress-theme/twentytwentytwo'].version).toBe('1.3');
       expect(byName['runtime:php/php']).toMatchObject({ version: '7.4.33', endOfLife: true });

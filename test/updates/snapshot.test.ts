@@ -50,9 +50,18 @@ const ghsa = (id: string, modified: string, ecosystem: string, name: string, fix
   references: [{ type: 'ADVISORY', url: `https://nvd.nist.gov/vuln/detail/${id}` }],
   database_specific: { severity: 'HIGH', github_reviewed: true },
 });
-write('from/advisory-database/advisories/github-reviewed/2023/01/GHSA-aaaa-bbbb-cccc/GHSA-aaaa-bbbb-cccc.json', ghsa('GHSA-aaaa-bbbb-cccc', '2023-01-05T00:00:00Z', 'Packagist', 'wpackagist-plugin/contact-form-7', '5.3.2'));
-write('from/advisory-database/advisories/github-reviewed/2023/02/GHSA-dddd-eeee-ffff/GHSA-dddd-eeee-ffff.json', ghsa('GHSA-dddd-eeee-ffff', '2023-02-05T00:00:00Z', 'Maven', 'org.example:thing', '1.0'));
-write('from/advisory-database/advisories/github-reviewed/2023/03/GHSA-gggg-hhhh-iiii/GHSA-gggg-hhhh-iiii.json', ghsa('GHSA-gggg-hhhh-iiii', '2023-03-05T00:00:00Z', 'npm', 'lodash', '4.17.21', '2023-04-01T00:00:00Z'));
+write(
+  'from/advisory-database/advisories/github-reviewed/2023/01/GHSA-aaaa-bbbb-cccc/GHSA-aaaa-bbbb-cccc.json',
+  ghsa('GHSA-aaaa-bbbb-cccc', '2023-01-05T00:00:00Z', 'Packagist', 'wpackagist-plugin/contact-form-7', '5.3.2'),
+);
+write(
+  'from/advisory-database/advisories/github-reviewed/2023/02/GHSA-dddd-eeee-ffff/GHSA-dddd-eeee-ffff.json',
+  ghsa('GHSA-dddd-eeee-ffff', '2023-02-05T00:00:00Z', 'Maven', 'org.example:thing', '1.0'),
+);
+write(
+  'from/advisory-database/advisories/github-reviewed/2023/03/GHSA-gggg-hhhh-iiii/GHSA-gggg-hhhh-iiii.json',
+  ghsa('GHSA-gggg-hhhh-iiii', '2023-03-05T00:00:00Z', 'npm', 'lodash', '4.17.21', '2023-04-01T00:00:00Z'),
+);
 
 describe('the offline snapshot', () => {
   it('is built from local checkouts, keeping only the ecosystems and fields Upkeep uses', () => {
@@ -91,7 +100,10 @@ describe('the offline snapshot', () => {
 
   it('`npm run updates:snapshot -- --from <dir>` writes a gzipped snapshot, and says what is missing', async () => {
     const out = join(dir, 'built.json.gz');
-    const ok = spawnSync('npm', ['run', '--silent', 'updates:snapshot', '--', '--from', join(dir, 'from'), '--out', out], { cwd: projectRoot, encoding: 'utf8' });
+    const ok = spawnSync('npm', ['run', '--silent', 'updates:snapshot', '--', '--from', join(dir, 'from'), '--out', out], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+    });
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/wrote .*built\.json\.gz \([\d.]+ KiB/);
     expect(statSync(out).size).toBeGreaterThan(100);

@@ -41,8 +41,27 @@ function answer(req: Recorded) {
       return {
         json: {
           offers: [
-            { response: 'upgrade', download: 'https://downloads.wordpress.org/release/wordpress-6.7.1.zip', locale: 'en_US', current: '6.7.1', version: '6.7.1', php_version: '7.2.24', mysql_version: '5.5.5', new_bundled: '6.7', partial_version: false },
-            { response: 'autoupdate', current: '6.7.1', version: '6.7.1', php_version: '7.2.24', mysql_version: '5.5.5', new_bundled: '6.7', partial_version: false, new_files: true },
+            {
+              response: 'upgrade',
+              download: 'https://downloads.wordpress.org/release/wordpress-6.7.1.zip',
+              locale: 'en_US',
+              current: '6.7.1',
+              version: '6.7.1',
+              php_version: '7.2.24',
+              mysql_version: '5.5.5',
+              new_bundled: '6.7',
+              partial_version: false,
+            },
+            {
+              response: 'autoupdate',
+              current: '6.7.1',
+              version: '6.7.1',
+              php_version: '7.2.24',
+              mysql_version: '5.5.5',
+              new_bundled: '6.7',
+              partial_version: false,
+              new_files: true,
+            },
           ],
           translations: [],
         },
@@ -50,7 +69,18 @@ function answer(req: Recorded) {
     case '/wporg/plugins/info/1.2/': {
       const slug = url.searchParams.get('request[slug]');
       if (slug === 'akismet')
-        return { json: { name: 'Akismet Anti-spam: Spam Protection', slug, version: '5.3.5', requires: '5.8', tested: '6.7.1', requires_php: '5.6.20', last_updated: '2024-11-12 6:32pm GMT', added: '2005-10-20' } };
+        return {
+          json: {
+            name: 'Akismet Anti-spam: Spam Protection',
+            slug,
+            version: '5.3.5',
+            requires: '5.8',
+            tested: '6.7.1',
+            requires_php: '5.6.20',
+            last_updated: '2024-11-12 6:32pm GMT',
+            added: '2005-10-20',
+          },
+        };
       return {
         status: 404,
         json: {
@@ -66,7 +96,9 @@ function answer(req: Recorded) {
       };
     }
     case '/wporg/themes/info/1.2/':
-      return { json: { name: 'Twenty Twenty-Four', slug: 'twentytwentyfour', version: '1.3', last_updated: '2024-11-12', requires: '6.4', requires_php: '7.0' } };
+      return {
+        json: { name: 'Twenty Twenty-Four', slug: 'twentytwentyfour', version: '1.3', last_updated: '2024-11-12', requires: '6.4', requires_php: '7.0' },
+      };
     case '/wf/vulnerabilities/production':
       return {
         json: {
@@ -94,20 +126,50 @@ function answer(req: Recorded) {
             researchers: ['A. Researcher'],
             published: '2024-02-01 00:00:00',
             updated: '2024-02-02 10:00:00',
-            copyrights: { message: 'This record contains material that is subject to copyright', defiant: { notice: 'Copyright 2012-2024 Defiant Inc.', license: 'Defiant hereby grants you a perpetual, worldwide, …', license_url: 'https://www.wordfence.com/wordfence-intelligence-terms-and-conditions/' } },
+            copyrights: {
+              message: 'This record contains material that is subject to copyright',
+              defiant: {
+                notice: 'Copyright 2012-2024 Defiant Inc.',
+                license: 'Defiant hereby grants you a perpetual, worldwide, …',
+                license_url: 'https://www.wordfence.com/wordfence-intelligence-terms-and-conditions/',
+              },
+            },
           },
         },
       };
     case '/npm/minimist':
-      return { json: { _id: 'minimist', name: 'minimist', 'dist-tags': { latest: '1.2.8' }, versions: { '1.2.5': {}, '1.2.8': {} }, time: { created: '2013-06-25T08:20:56.000Z', modified: '2023-02-09T00:00:00.000Z', '1.2.8': '2023-02-09T18:10:12.000Z' } } };
+      return {
+        json: {
+          _id: 'minimist',
+          name: 'minimist',
+          'dist-tags': { latest: '1.2.8' },
+          versions: { '1.2.5': {}, '1.2.8': {} },
+          time: { created: '2013-06-25T08:20:56.000Z', modified: '2023-02-09T00:00:00.000Z', '1.2.8': '2023-02-09T18:10:12.000Z' },
+        },
+      };
     case '/npm/@babel%2fcore':
-      return { json: { _id: '@babel/core', name: '@babel/core', 'dist-tags': { latest: '7.26.0', next: '8.0.0-alpha.13' }, versions: {}, time: { '7.26.0': '2024-10-25T13:30:00.000Z' } } };
+      return {
+        json: {
+          _id: '@babel/core',
+          name: '@babel/core',
+          'dist-tags': { latest: '7.26.0', next: '8.0.0-alpha.13' },
+          versions: {},
+          time: { '7.26.0': '2024-10-25T13:30:00.000Z' },
+        },
+      };
     case '/packagist/p2/league/flysystem.json':
       return {
         json: {
           packages: {
             'league/flysystem': [
-              { name: 'league/flysystem', description: 'File storage abstraction for PHP', version: '3.29.1', version_normalized: '3.29.1.0', time: '2024-10-08T08:58:34+00:00', require: { php: '^8.0.2' } },
+              {
+                name: 'league/flysystem',
+                description: 'File storage abstraction for PHP',
+                version: '3.29.1',
+                version_normalized: '3.29.1.0',
+                time: '2024-10-08T08:58:34+00:00',
+                require: { php: '^8.0.2' },
+              },
               { version: '3.29.0', version_normalized: '3.29.0.0', time: '2024-09-29T11:59:11+00:00' },
               { version: '3.0.0-beta.1', version_normalized: '3.0.0.0-beta1', time: '2021-12-01T00:00:00+00:00' },
             ],
@@ -138,7 +200,13 @@ describe('knowledge sources, each against its service on loopback', () => {
 
   it('refreshes latest versions, end of life, closed plugins and WordPress vulnerabilities', async () => {
     const now = new Date('2025-01-15T00:00:00Z');
-    const { knowledge, results } = await refreshKnowledge({ knowledge: emptyKnowledge('2024-01-01T00:00:00.000Z'), fetch: loopbackFetch, components, sources: settings, now });
+    const { knowledge, results } = await refreshKnowledge({
+      knowledge: emptyKnowledge('2024-01-01T00:00:00.000Z'),
+      fetch: loopbackFetch,
+      components,
+      sources: settings,
+      now,
+    });
     expect(results.map((r) => `${r.kind}:${r.ok}`)).toEqual(['endoflife:true', 'wordpress-org:true', 'wordfence:true', 'npm:true', 'packagist:true']);
     expect(knowledge.builtAt).toBe(now.toISOString());
     expect(service.requests.find((r) => r.path.startsWith('/wf/'))?.headers.authorization).toBe('Bearer wf-token');
@@ -173,7 +241,14 @@ describe('knowledge sources, each against its service on loopback', () => {
       knowledge: before,
       fetch: loopbackFetch,
       components,
-      sources: { endoflife: { baseUrl: `http://127.0.0.1:${port}` }, osv: false, 'wordpress-org': false, wordfence: { baseUrl: 'not a url' }, npm: false, packagist: false },
+      sources: {
+        endoflife: { baseUrl: `http://127.0.0.1:${port}` },
+        osv: false,
+        'wordpress-org': false,
+        wordfence: { baseUrl: 'not a url' },
+        npm: false,
+        packagist: false,
+      },
     });
     expect(results[0]).toMatchObject({ kind: 'endoflife', ok: false });
     expect(results[0]!.message).toMatch(/refused/);

@@ -4,7 +4,11 @@ import { createResolver, guardedFetch } from '../../src/lib/net/index.js';
 import type { SourceFetch } from '../../src/updates/sources/index.js';
 
 /** The guarded client, allowed onto loopback: sources under test reach their stand-ins the way they reach the real services. */
-export const loopbackFetch: SourceFetch = guardedFetch({ policy: { allowPrivate: true }, resolver: createResolver({ timeoutMs: 2_000, tries: 1 }), deadlineMs: 15_000 });
+export const loopbackFetch: SourceFetch = guardedFetch({
+  policy: { allowPrivate: true },
+  resolver: createResolver({ timeoutMs: 2_000, tries: 1 }),
+  deadlineMs: 15_000,
+});
 
 export interface Recorded {
   method: string;
@@ -36,7 +40,8 @@ export async function startService(answer: (req: Recorded) => Answer | undefined
   return Object.assign(server, { requests });
 }
 
-const OLD_JQUERY = '/*! jQuery v1.12.4 | (c) jQuery Foundation | jquery.org/license */\n!function(a,b){"object"==typeof module?module.exports=a.document?b(a,!0):function(){}:b(a)}(window,function(){return{jquery:"1.12.4"}});\n';
+const OLD_JQUERY =
+  '/*! jQuery v1.12.4 | (c) jQuery Foundation | jquery.org/license */\n!function(a,b){"object"==typeof module?module.exports=a.document?b(a,!0):function(){}:b(a)}(window,function(){return{jquery:"1.12.4"}});\n';
 
 /**
  * A WordPress site as visitors see it, on loopback: WordPress 6.1.1 (generator tag, feed,
@@ -80,7 +85,10 @@ export function startWordPressSite(): Promise<TestServer & { requests: Recorded[
         // WordPress 6.1 shipped jQuery 3.6.1; this site replaced it with an old copy, as some themes still do.
         return { type: 'application/javascript', text: OLD_JQUERY, headers };
       case '/wp-content/plugins/contact-form-7/readme.txt':
-        return { text: '=== Contact Form 7 ===\nContributors: takayukister\nTags: contact, form\nRequires at least: 6.0\nTested up to: 6.1\nStable tag: 5.7.2\nLicense: GPLv2\n', headers };
+        return {
+          text: '=== Contact Form 7 ===\nContributors: takayukister\nTags: contact, form\nRequires at least: 6.0\nTested up to: 6.1\nStable tag: 5.7.2\nLicense: GPLv2\n',
+          headers,
+        };
       case '/wp-content/themes/twentytwentytwo/style.css':
         return { type: 'text/css', text: '/*\nTheme Name: Twenty Twenty-Two\nAuthor: the WordPress team\nVersion: 1.3\nRequires PHP: 5.6\n*/\n', headers };
       case '/wp-content/plugins/contact-form-7/includes/swv/js/index.js':

@@ -27,14 +27,16 @@ function describe(c: Assessed, now: Date): string {
   if (c.closed) notes.push(`closed on WordPress.org${c.closed.reason ? ` (${c.closed.reason})` : ''}`);
   if (c.vulnerabilities.length)
     notes.push(`${c.vulnerabilities.length} known vulnerabilit${c.vulnerabilities.length === 1 ? 'y' : 'ies'} (worst: ${worstSeverity(c.vulnerabilities)})`);
-  return `  ${c.ecosystem.padEnd(17)} ${c.name.padEnd(28)} ${(c.version ?? '?').padEnd(12)} ${notes.join('; ')}`;
+  return `  ${c.ecosystem.padEnd(17)} ${c.name.padEnd(28)} ${(c.version ?? '?').padEnd(12)} ${notes.join('; ')}`.trimEnd();
 }
 
 /** `inventory <url>`: what a site runs, seen from outside, with what Upkeep knows of each part. */
 export function register(program: Command): void {
   program
     .command('inventory <url>')
-    .description('List what a website runs, seen from outside (CMS, plugins, themes, JavaScript libraries, server), with outdated, end-of-life and vulnerable parts.')
+    .description(
+      'List what a website runs, seen from outside (CMS, plugins, themes, JavaScript libraries, server), with outdated, end-of-life and vulnerable parts.',
+    )
     .option('--json', 'print { url, knowledge, components } as JSON')
     .option('--allow-private', 'allow loopback and private addresses (refused by default, like network.allowPrivateTargets)')
     .option('--resolve <host:address>', 'answer this host name with this address, like curl --resolve (repeatable)', collect, [])

@@ -31,7 +31,11 @@ function* jsonFiles(dir: string): Generator<string> {
   }
 }
 
-const newest = (dates: (string | undefined)[]) => dates.filter((d): d is string => Boolean(d)).sort().at(-1);
+const newest = (dates: (string | undefined)[]) =>
+  dates
+    .filter((d): d is string => Boolean(d))
+    .sort()
+    .at(-1);
 
 /** A product's release lines from its markdown file's YAML front matter (`releases:` with `releaseCycle`). */
 function productCycles(file: string) {
@@ -39,7 +43,9 @@ function productCycles(file: string) {
   const front = /^---\n([\s\S]*?)\n---/.exec(text)?.[1];
   if (!front) throw new AppError('invalid_input', `${file} has no front matter`);
   const releases = ((parseYaml(front) as { releases?: Record<string, unknown>[] }).releases ?? []).map((r) => ({ ...r, cycle: r.releaseCycle }));
-  const parsed = productAnswer.safeParse(releases.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString().slice(0, 10) : v]))));
+  const parsed = productAnswer.safeParse(
+    releases.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString().slice(0, 10) : v]))),
+  );
   if (!parsed.success) throw new AppError('invalid_input', `${file}: releases are not as expected: ${parsed.error.issues[0]?.message ?? ''}`);
   return cyclesFromAnswer(parsed.data);
 }

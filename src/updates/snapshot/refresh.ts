@@ -40,7 +40,10 @@ export async function refreshKnowledge(opts: {
       const patch = await source.refresh({ fetch: opts.fetch, config: config.data, components: opts.components });
       knowledge = applyPatch(knowledge, patch);
       const asOf = (opts.now ?? new Date()).toISOString();
-      knowledge.sources = [...knowledge.sources.filter((s) => s.name !== source.title), { name: source.title, license: source.license, url: String((config.data as { baseUrl?: unknown }).baseUrl ?? kind), asOf }];
+      knowledge.sources = [
+        ...knowledge.sources.filter((s) => s.name !== source.title),
+        { name: source.title, license: source.license, url: baseUrlOf(config.data) ?? kind, asOf },
+      ];
       results.push({ kind, ok: true, message: 'refreshed' });
     } catch (err) {
       results.push({ kind, ok: false, message: describeError(err) });
@@ -49,3 +52,8 @@ export async function refreshKnowledge(opts: {
   if (results.some((r) => r.ok)) knowledge = { ...knowledge, builtAt: (opts.now ?? new Date()).toISOString() };
   return { knowledge, results };
 }
+
+const baseUrlOf = (config: unknown): string | undefined => {
+  const url = (config as { baseUrl?: unknown } | null)?.baseUrl;
+  return typeof url === 'string' ? url : undefined;
+};

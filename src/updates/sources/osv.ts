@@ -32,7 +32,12 @@ export async function queryBatch(fetch: SourceFetch, baseUrl: string, components
       headers: { 'content-type': 'application/json' },
       body,
     });
-    chunk.forEach((q, j) => ids.set(q.c, (data.results[j]?.vulns ?? []).map((v) => v.id)));
+    chunk.forEach((q, j) =>
+      ids.set(
+        q.c,
+        (data.results[j]?.vulns ?? []).map((v) => v.id),
+      ),
+    );
   }
   return components.map((c) => ids.get(c) ?? []);
 }
@@ -47,7 +52,9 @@ export const osvSource: KnowledgeSource<typeof configSchema> = {
     const records = new Map<string, OsvRecord>();
     for (let i = 0; i < ids.length; i += PARALLEL) {
       const batch = ids.slice(i, i + PARALLEL);
-      const answers = await Promise.all(batch.map(async (id) => (await fetchJson(fetch, `${trimSlash(config.baseUrl)}/v1/vulns/${encodeURIComponent(id)}`, osvRecordSchema)).data));
+      const answers = await Promise.all(
+        batch.map(async (id) => (await fetchJson(fetch, `${trimSlash(config.baseUrl)}/v1/vulns/${encodeURIComponent(id)}`, osvRecordSchema)).data),
+      );
       answers.forEach((r, j) => records.set(batch[j]!, r));
     }
     const patch: KnowledgePatch = { advisories: {} };

@@ -26,7 +26,9 @@ export const pluginAnswer = z
     reason_text: z.string().optional(),
   })
   .loose();
-export const themeAnswer = z.object({ slug: z.string().optional(), version: z.string().optional(), last_updated: z.string().optional(), error: z.string().optional() }).loose();
+export const themeAnswer = z
+  .object({ slug: z.string().optional(), version: z.string().optional(), last_updated: z.string().optional(), error: z.string().optional() })
+  .loose();
 
 /** "2024-03-05 4:12pm GMT" (WordPress.org's way) → "2024-03-05". */
 const dateOf = (text: string | undefined) => /^\d{4}-\d{2}-\d{2}/.exec(text ?? '')?.[0];

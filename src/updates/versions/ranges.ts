@@ -44,20 +44,26 @@ function inEvents(version: string, events: readonly RangeEvent[], scheme: Versio
 }
 
 function inInterval(version: string, r: Extract<AffectedRange, { type: 'INTERVAL' }>, scheme: VersionScheme): boolean {
-  const open = (bound: string | undefined) => bound === undefined || bound === '*' || bound === '';
-  if (!open(r.from)) {
-    const c = scheme.compare(version, r.from!);
+  const bound = (b: string | undefined) => (b === undefined || b === '*' || b === '' ? undefined : b);
+  const from = bound(r.from);
+  const to = bound(r.to);
+  if (from !== undefined) {
+    const c = scheme.compare(version, from);
     if (c < 0 || (c === 0 && !r.fromInclusive)) return false;
   }
-  if (!open(r.to)) {
-    const c = scheme.compare(version, r.to!);
+  if (to !== undefined) {
+    const c = scheme.compare(version, to);
     if (c > 0 || (c === 0 && !r.toInclusive)) return false;
   }
   return true;
 }
 
 /** Whether `version` is affected: listed explicitly, or inside any range. SEMVER ranges use semver whatever the ecosystem. */
-export function isAffected(version: string, affected: { ranges?: readonly AffectedRange[] | undefined; versions?: readonly string[] | undefined }, scheme: VersionScheme): boolean {
+export function isAffected(
+  version: string,
+  affected: { ranges?: readonly AffectedRange[] | undefined; versions?: readonly string[] | undefined },
+  scheme: VersionScheme,
+): boolean {
   if (affected.versions?.some((v) => v === version || scheme.compare(v, version) === 0)) return true;
   return (affected.ranges ?? []).some((r) =>
     r.type === 'INTERVAL' ? inInterval(version, r, scheme) : inEvents(version, r.events, r.type === 'SEMVER' ? versionSchemes.semver : scheme),

@@ -33,7 +33,11 @@ export const commandProbes = {
     command: ['python3', '--version'],
     parse: (o) => one('python', 'runtime:python', /^Python (\d+\.\d+\.\d+\S*)/m.exec(o)?.[1], ['python3', '--version']),
   },
-  nginx: { ecosystem: 'server:nginx', command: ['nginx', '-v'], parse: (o) => one('nginx', 'server:nginx', /nginx\/(\d+\.\d+\.\d+)/.exec(o)?.[1], ['nginx', '-v']) },
+  nginx: {
+    ecosystem: 'server:nginx',
+    command: ['nginx', '-v'],
+    parse: (o) => one('nginx', 'server:nginx', /nginx\/(\d+\.\d+\.\d+)/.exec(o)?.[1], ['nginx', '-v']),
+  },
   apache: {
     ecosystem: 'server:apache',
     command: ['apache2', '-v'],

@@ -36,7 +36,11 @@ export const insideReaders = {
     accepts: (p) => /(?:^|\/)wp-content\/plugins\/[^/]+\/readme\.txt$/i.test(p),
     read: readPluginReadme,
   },
-  'wordpress-theme': { paths: ['wp-content/themes/*/style.css'], accepts: (p) => /(?:^|\/)wp-content\/themes\/[^/]+\/style\.css$/i.test(p), read: readThemeStyle },
+  'wordpress-theme': {
+    paths: ['wp-content/themes/*/style.css'],
+    accepts: (p) => /(?:^|\/)wp-content\/themes\/[^/]+\/style\.css$/i.test(p),
+    read: readThemeStyle,
+  },
   'composer-lock': { paths: ['composer.lock'], accepts: named('composer.lock'), read: readComposerLock },
   'package-lock': { paths: ['package-lock.json'], accepts: named('package-lock.json'), read: readPackageLock },
   'yarn-lock': { paths: ['yarn.lock'], accepts: named('yarn.lock'), read: readYarnLock },

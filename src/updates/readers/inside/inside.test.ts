@@ -9,13 +9,20 @@ describe('WordPress read from its files', () => {
     { path: '/var/www/site/wp-includes/version.php', content: "<?php\n/**\n * WordPress Version\n */\n$wp_version = '6.4.2';\n$wp_db_version = 56657;\n" },
     {
       path: '/var/www/site/wp-content/plugins/akismet/akismet.php',
-      content: '<?php\n/**\n * @package Akismet\n */\n/*\nPlugin Name: Akismet Anti-spam: Spam Protection\nPlugin URI: https://akismet.com/\nVersion: 5.3\nRequires at least: 5.8\n*/\n',
+      content:
+        '<?php\n/**\n * @package Akismet\n */\n/*\nPlugin Name: Akismet Anti-spam: Spam Protection\nPlugin URI: https://akismet.com/\nVersion: 5.3\nRequires at least: 5.8\n*/\n',
     },
     { path: '/var/www/site/wp-content/plugins/akismet/class.akismet.php', content: '<?php\nclass Akismet {\n  const VERSION = "5.3";\n}\n' },
-    { path: '/var/www/site/wp-content/plugins/akismet/readme.txt', content: '=== Akismet Anti-spam ===\nContributors: matt\nStable tag: 5.3\nLicense: GPLv2 or later\n' },
+    {
+      path: '/var/www/site/wp-content/plugins/akismet/readme.txt',
+      content: '=== Akismet Anti-spam ===\nContributors: matt\nStable tag: 5.3\nLicense: GPLv2 or later\n',
+    },
     { path: '/var/www/site/wp-content/plugins/hello.php', content: '<?php\n/*\n * Plugin Name: Hello Dolly\n * Version: 1.7.2\n */\n' },
     { path: '/var/www/site/wp-content/plugins/no-version/readme.txt', content: '=== Thing ===\nStable tag: trunk\n' },
-    { path: '/var/www/site/wp-content/themes/twentytwentyfour/style.css', content: '/*\nTheme Name: Twenty Twenty-Four\nVersion: 1.0\nRequires PHP: 7.0\n*/\nbody{}' },
+    {
+      path: '/var/www/site/wp-content/themes/twentytwentyfour/style.css',
+      content: '/*\nTheme Name: Twenty Twenty-Four\nVersion: 1.0\nRequires PHP: 7.0\n*/\nbody{}',
+    },
   ];
 
   it('lists core, plugins (main file header, readme Stable tag) and themes with their versions', () => {
@@ -76,12 +83,15 @@ describe('lock files', () => {
       { name: '@babel/core', version: '7.24.0' },
       { name: 'lodash', version: '4.17.21' },
     ]);
-    const v9 = "lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n      lodash:\n        specifier: ^4.17.20\n        version: 4.17.21\n\npackages:\n  lodash@4.17.21:\n    resolution: {integrity: sha512-x}\n\nsnapshots:\n  lodash@4.17.21: {}\n";
+    const v9 =
+      "lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n      lodash:\n        specifier: ^4.17.20\n        version: 4.17.21\n\npackages:\n  lodash@4.17.21:\n    resolution: {integrity: sha512-x}\n\nsnapshots:\n  lodash@4.17.21: {}\n";
     expect(versions(readInside([{ path: 'pnpm-lock.yaml', content: v9 }]))).toEqual(['npm lodash 4.17.21']);
   });
 
   it('says which file is wrong rather than failing obscurely', () => {
-    expect(() => readInside([{ path: '/srv/app/composer.lock', content: '{"packages": "nope"}' }])).toThrow(/\/srv\/app\/composer.lock is not a composer.lock: packages/);
+    expect(() => readInside([{ path: '/srv/app/composer.lock', content: '{"packages": "nope"}' }])).toThrow(
+      /\/srv\/app\/composer.lock is not a composer.lock: packages/,
+    );
     expect(() => readInside([{ path: '/srv/app/package-lock.json', content: '<html>' }])).toThrow(/is not JSON/);
   });
 });
@@ -150,9 +160,15 @@ describe('runtime and server commands', () => {
       ['postgresql', 'psql (PostgreSQL) 15.5 (Debian 15.5-0+deb12u1)\n', '15.5'],
     ];
     for (const [kind, output, version] of outputs) expect(commandProbes[kind].parse(output)[0]?.version, kind).toBe(version);
-    expect(commandProbes.mysql.parse('mysql  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)')[0]).toMatchObject({ ecosystem: 'server:mysql', version: '8.0.36' });
+    expect(commandProbes.mysql.parse('mysql  Ver 8.0.36 for Linux on x86_64 (MySQL Community Server - GPL)')[0]).toMatchObject({
+      ecosystem: 'server:mysql',
+      version: '8.0.36',
+    });
     // Debian's "mysql" is MariaDB's client: the server it speaks of is MariaDB.
-    expect(commandProbes.mysql.parse('mysql  Ver 15.1 Distrib 10.11.6-MariaDB, for debian-linux-gnu')[0]).toMatchObject({ ecosystem: 'server:mariadb', version: '10.11.6' });
+    expect(commandProbes.mysql.parse('mysql  Ver 15.1 Distrib 10.11.6-MariaDB, for debian-linux-gnu')[0]).toMatchObject({
+      ecosystem: 'server:mariadb',
+      version: '10.11.6',
+    });
     expect(commandProbes.php.parse('bash: php: command not found')).toEqual([]);
   });
 });

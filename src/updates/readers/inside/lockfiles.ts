@@ -69,7 +69,7 @@ const nameOfDescriptor = (descriptor: string) => /^(@?[^@]+)@/.exec(descriptor.s
 export function readYarnLock(file: FileInput): Observed[] {
   let entries: Record<string, unknown>;
   try {
-    entries = parseSyml(file.content) as Record<string, unknown>;
+    entries = parseSyml(file.content);
   } catch (err) {
     throw new AppError('invalid_input', `${file.path} is not a yarn.lock: ${(err as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError } from '../../../lib/errors.js';
 
 /** Parses a file's JSON against the parts a reader uses; anything else is named in a clear error. */

@@ -48,7 +48,13 @@ export function readApkInstalled(file: FileInput): Observed[] {
     const version = field('V');
     const origin = field('o');
     if (name && version)
-      out.push({ name, ecosystem: 'alpine', version, ...(origin && origin !== name ? { advisoryName: origin } : {}), seen: [{ source: 'apk-installed', at: file.path }] });
+      out.push({
+        name,
+        ecosystem: 'alpine',
+        version,
+        ...(origin && origin !== name ? { advisoryName: origin } : {}),
+        seen: [{ source: 'apk-installed', at: file.path }],
+      });
   }
   return out;
 }

@@ -52,8 +52,7 @@ const CORE_FILES: Record<string, { product: string; paths: string[] }> = {
 /** Reads the CMS's own files once a CMS is seen, wherever it is installed (the start URL's folder). */
 export const cmsFilesReader: OutsideReader = {
   trust: 3,
-  follow: (found, _responses, ctx) =>
-    found.flatMap((c) => CORE_FILES[c.ecosystem]?.paths.map((p) => new URL(`.${p}`, new URL('./', ctx.base)).href) ?? []),
+  follow: (found, _responses, ctx) => found.flatMap((c) => CORE_FILES[c.ecosystem]?.paths.map((p) => new URL(`.${p}`, new URL('./', ctx.base)).href) ?? []),
   read: (res) => {
     if (res.status !== 200) return [];
     const p = path(res);
@@ -62,7 +61,9 @@ export const cmsFilesReader: OutsideReader = {
       version ? [{ name, ecosystem, version, seen: [{ source, at: res.url }] }] : [];
     if (p.endsWith('/feed/') || p.endsWith('/feed')) {
       // RSS: <generator>https://wordpress.org/?v=6.4.2</generator>; Atom: <generator uri="https://wordpress.org/" version="6.4.2">.
-      const v = /<generator[^>]*>\s*https?:\/\/wordpress\.org\/\?v=([\w.-]+)/i.exec(text)?.[1] ?? /<generator[^>]*wordpress\.org[^>]*version="([\w.-]+)"/i.exec(text)?.[1];
+      const v =
+        /<generator[^>]*>\s*https?:\/\/wordpress\.org\/\?v=([\w.-]+)/i.exec(text)?.[1] ??
+        /<generator[^>]*wordpress\.org[^>]*version="([\w.-]+)"/i.exec(text)?.[1];
       return one('wordpress', 'wordpress-core', v, 'feed-generator');
     }
     if (p.endsWith('/readme.html')) return one('wordpress', 'wordpress-core', /<br\s*\/?>\s*Version\s+(\d+(?:\.\d+)+)/i.exec(text)?.[1], 'wp-readme-html');
