@@ -8,7 +8,7 @@ import type { OutsideReader, SiteResponse } from './types.js';
 /**
  * What a page's own asset URLs give away: WordPress plugins and themes (`/wp-content/plugins/<slug>/`,
  * with `?ver=`), WordPress core (`?ver=` on core's own stylesheets and emoji script), Drupal core
- * (`/core/misc/…?v=`), and JavaScript libraries recognised by retire.js's patterns (the audits'
+ * (`/core/misc/…?v=`), Joomla (`/media/system/`), and JavaScript libraries recognised by retire.js's patterns (the audits'
  * copy of retire.js data), by URL and, for scripts of the site's own origin, by their banner.
  */
 const MAX_SCRIPTS = 12;
@@ -34,6 +34,7 @@ const WP_ASSET = /\/wp-content\/(plugins|themes)\/([a-z0-9_.-]+)\//i;
 // Core's own files carry core's version; bundled libraries under wp-includes (jQuery…) carry theirs.
 const WP_CORE_ASSET = /\/wp-includes\/(?:css\/dist\/block-library\/style(?:\.min)?\.css|js\/wp-emoji-release\.min\.js)$/;
 const DRUPAL_CORE_ASSET = /\/core\/(?:misc|assets)\//;
+const JOOMLA_ASSET = /\/media\/(?:system|jui|templates\/site)\//;
 
 export const assetsReader: OutsideReader = {
   trust: 1,
@@ -51,6 +52,8 @@ export const assetsReader: OutsideReader = {
         out.push({ name: 'wordpress', ecosystem: 'wordpress-core', ...(ver && /^\d/.test(ver) ? { version: ver } : {}), seen });
       } else if (url.pathname.includes('/wp-includes/')) {
         out.push({ name: 'wordpress', ecosystem: 'wordpress-core', seen });
+      } else if (JOOMLA_ASSET.test(url.pathname)) {
+        out.push({ name: 'joomla', ecosystem: 'cms:joomla', seen });
       } else if (DRUPAL_CORE_ASSET.test(url.pathname)) {
         const v = url.searchParams.get('v') ?? undefined;
         out.push({ name: 'drupal', ecosystem: 'cms:drupal', ...(v && /^\d+\.\d+/.test(v) ? { version: v } : {}), seen });

@@ -14,7 +14,6 @@ const PRODUCTS: Record<string, { name: string; ecosystem: Ecosystem }> = {
   wordpress: { name: 'wordpress', ecosystem: 'wordpress-core' },
   drupal: { name: 'drupal', ecosystem: 'cms:drupal' },
   joomla: { name: 'joomla', ecosystem: 'cms:joomla' },
-  'joomla!': { name: 'joomla', ecosystem: 'cms:joomla' },
   nginx: { name: 'nginx', ecosystem: 'server:nginx' },
   apache: { name: 'apache', ecosystem: 'server:apache' },
   php: { name: 'php', ecosystem: 'runtime:php' },
@@ -40,7 +39,8 @@ export const headersReader: OutsideReader = {
 
 export const generatorReader: OutsideReader = {
   trust: 2,
-  read: (res) => (html(res)?.generators ?? []).flatMap((g) => known(g, 'meta-generator', res.url)),
+  // Joomla's generator reads "Joomla! - Open Source Content Management": the "!" is part of the name.
+  read: (res) => (html(res)?.generators ?? []).flatMap((g) => known(g.replace(/\bjoomla!/i, 'Joomla'), 'meta-generator', res.url)),
 };
 
 const CORE_FILES: Record<string, { product: string; paths: string[] }> = {

@@ -19,7 +19,8 @@ export const outsideReaders = {
 
 /**
  * One component per ecosystem and name (a site runs one version of each): sightings add up, and
- * the version comes from the most trusted reader that saw one.
+ * the version comes from the most trusted reader that saw one, unless another gives the same version
+ * more precisely.
  */
 export function mergeByTrust(found: readonly { component: Observed; trust: number }[]): Observed[] {
   const byKey = new Map<string, { component: Observed; trust: number }>();
@@ -31,7 +32,12 @@ export function mergeByTrust(found: readonly { component: Observed; trust: numbe
       continue;
     }
     for (const s of component.seen) if (!known.component.seen.some((k) => k.source === s.source && k.at === s.at)) known.component.seen.push(s);
-    if (component.version && trust > known.trust) {
+    const v = component.version;
+    const k = known.component.version;
+    // "10.1.6" refines a generator's "10": the more precise of two agreeing versions wins whoever saw it.
+    const refines = v !== undefined && k !== undefined && v.startsWith(`${k}.`);
+    const refined = v !== undefined && k !== undefined && k.startsWith(`${v}.`);
+    if (v && !refined && (refines || trust > known.trust)) {
       known.component.version = component.version;
       known.trust = trust;
     }
