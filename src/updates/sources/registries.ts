@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Latest } from '../snapshot/format.js';
 import { versionSchemes } from '../versions/index.js';
 import { fetchJson, trimSlash } from './http.js';
-import type { KnowledgePatch, KnowledgeSource } from './types.js';
+import type { KnowledgePatch, KnowledgeSource, SourceFetch } from './types.js';
 
 /**
  * The package registries' newest releases: npm's packument (`GET /<name>`, `dist-tags.latest` and
@@ -26,34 +26,37 @@ export function newestStable(releases: readonly { version: string; time?: string
   return { version: newest.replace(/^v(?=\d)/, ''), ...(time ? { date: time.slice(0, 10) } : {}) };
 }
 
-export const npmSource: KnowledgeSource<typeof npmConfig> = {
-  title: 'npm registry',
-  license: 'public registry metadata',
-  configSchema: npmConfig,
-  refresh: async ({ fetch, config, components }) => {
-    const latest: Record<string, Latest> = {};
-    for (const name of new Set(components.filter((c) => c.ecosystem === 'npm').map((c) => c.name))) {
-      // A scoped name keeps its "@" and escapes its "/": /@scope%2fname.
-      const { data } = await fetchJson(fetch, `${trimSlash(config.baseUrl)}/${name.replace('/', '%2f')}`, packument);
-      const version = data['dist-tags'].latest;
-      const date = data.time?.[version]?.slice(0, 10);
-      latest[name] = { version, ...(date ? { date } : {}) };
-    }
-    return { latest: { npm: latest } } satisfies KnowledgePatch;
-  },
-};
+/** A registry source: the newest release of each component of its ecosystem, one request per package. */
+function registrySource(
+  ecosystem: 'npm' | 'packagist',
+  title: string,
+  configSchema: typeof npmConfig,
+  newestOf: (fetch: SourceFetch, baseUrl: string, name: string) => Promise<Latest | undefined>,
+): KnowledgeSource<typeof npmConfig> {
+  return {
+    title,
+    license: 'public registry metadata',
+    configSchema,
+    refresh: async ({ fetch, config, components }) => {
+      const latest: Record<string, Latest> = {};
+      for (const name of new Set(components.filter((c) => c.ecosystem === ecosystem).map((c) => (ecosystem === 'packagist' ? c.name.toLowerCase() : c.name)))) {
+        const newest = await newestOf(fetch, trimSlash(config.baseUrl), name);
+        if (newest) latest[name] = newest;
+      }
+      return { latest: { [ecosystem]: latest } } satisfies KnowledgePatch;
+    },
+  };
+}
 
-export const packagistSource: KnowledgeSource<typeof packagistConfig> = {
-  title: 'Packagist',
-  license: 'public repository metadata',
-  configSchema: packagistConfig,
-  refresh: async ({ fetch, config, components }) => {
-    const latest: Record<string, Latest> = {};
-    for (const name of new Set(components.filter((c) => c.ecosystem === 'packagist').map((c) => c.name.toLowerCase()))) {
-      const { data } = await fetchJson(fetch, `${trimSlash(config.baseUrl)}/p2/${name}.json`, packagistAnswer);
-      const newest = newestStable(data.packages[name] ?? []);
-      if (newest) latest[name] = newest;
-    }
-    return { latest: { packagist: latest } } satisfies KnowledgePatch;
-  },
-};
+export const npmSource = registrySource('npm', 'npm registry', npmConfig, async (fetch, base, name) => {
+  // A scoped name keeps its "@" and escapes its "/": /@scope%2fname.
+  const { data } = await fetchJson(fetch, `${base}/${name.replace('/', '%2f')}`, packument);
+  const version = data['dist-tags'].latest;
+  const date = data.time?.[version]?.slice(0, 10);
+  return { version, ...(date ? { date } : {}) };
+});
+
+export const packagistSource = registrySource('packagist', 'Packagist', packagistConfig, async (fetch, base, name) => {
+  const { data } = await fetchJson(fetch, `${base}/p2/${name}.json`, packagistAnswer);
+  return newestStable(data.packages[name] ?? []);
+});
