@@ -160,8 +160,11 @@ describe('inventory from outside of a loopback site, offline, from the shipped d
       const human = await runCli(['inventory', site.url('/'), '--allow-private', '--data-dir', dataDir]);
       expect(human.stdout).toMatch(/wordpress-core\s+wordpress\s+6\.1\.1\s+latest [\d.]+; end of life since 2023-03-29/);
       expect(human.stdout).toMatch(/js-library\s+jquery\s+1\.12\.4\s+.*known vulnerabilities \(worst: (medium|high)\)/);
+      const wrong = await runCli(['inventory', 'ftp://example.com/', '--data-dir', dataDir]);
+      expect([wrong.code, wrong.stderr.trim()]).toEqual([2, 'upkeep: "ftp://example.com/" is not an http(s) URL']);
     } finally {
       await site.close();
     }
-  });
+    // Three runs of the real CLI, each starting Node and tsx: slow on a loaded machine.
+  }, 120_000);
 });

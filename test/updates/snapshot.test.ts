@@ -110,7 +110,8 @@ describe('the offline snapshot', () => {
     const bad = spawnSync('npm', ['run', '--silent', 'updates:snapshot', '--', '--from', join(dir, 'nothing-here')], { cwd: projectRoot, encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/endoflife\.date\/products is missing/);
-  });
+    // Two runs of npm and tsx: slow on a loaded machine.
+  }, 120_000);
 
   it('the shipped snapshot loads and is dated', () => {
     const shipped = loadKnowledge(undefined, new Date());
