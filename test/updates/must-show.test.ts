@@ -69,7 +69,12 @@ const onlyOsv = (baseUrl: string) => ({ osv: { baseUrl }, endoflife: false, 'wor
 async function withRecordedOsv(components: readonly Observed[]) {
   const osv = await startRecordedOsv();
   try {
-    const { knowledge, results } = await refreshKnowledge({ knowledge: loadKnowledge(undefined, now).knowledge, fetch: loopbackFetch, components, sources: onlyOsv(osv.url()) });
+    const { knowledge, results } = await refreshKnowledge({
+      knowledge: loadKnowledge(undefined, now).knowledge,
+      fetch: loopbackFetch,
+      components,
+      sources: onlyOsv(osv.url()),
+    });
     expect(results).toEqual([{ kind: 'osv', ok: true, message: 'refreshed' }]);
     return { knowledge, asked: JSON.parse(osv.requests.find((r) => r.path === '/v1/querybatch')!.body).queries as unknown[] };
   } finally {

@@ -20,7 +20,12 @@ function write(path: string, content: unknown) {
 }
 
 // Miniatures of the registry packages the shipped snapshot is built from, laid out as the real ones are.
-write('npm/node-releases/package.json', { name: 'node-releases', version: '2.0.0-test', license: 'MIT', repository: 'git+https://example.org/node-releases.git' });
+write('npm/node-releases/package.json', {
+  name: 'node-releases',
+  version: '2.0.0-test',
+  license: 'MIT',
+  repository: 'git+https://example.org/node-releases.git',
+});
 write('npm/node-releases/data/release-schedule/release-schedule.json', {
   v20: { start: '2023-04-18', lts: '2023-10-24', maintenance: '2024-10-22', end: '2026-04-30', codename: 'Iron' },
   v22: { start: '2024-04-24', lts: '2024-10-29', maintenance: '2025-10-21', end: '2027-04-30', codename: 'Jod' },
@@ -47,7 +52,14 @@ write('npm/is-my-node-vulnerable/core.json', {
     affectedEnvironments: ['all'],
     severity: 'low',
   },
-  '2': { cve: ['CVE-2024-27980'], vulnerable: '20.x', patched: '^20.12.2', description: 'Command injection via args of spawn', affectedEnvironments: ['win32'], severity: 'high' },
+  '2': {
+    cve: ['CVE-2024-27980'],
+    vulnerable: '20.x',
+    patched: '^20.12.2',
+    description: 'Command injection via args of spawn',
+    affectedEnvironments: ['win32'],
+    severity: 'high',
+  },
   // The list names a CVE twice for two problems: each stays, the second under its own number.
   '3': { cve: ['CVE-2024-27980'], vulnerable: '20.x', patched: '^20.13.0', description: 'Another problem', affectedEnvironments: ['all'] },
 });
@@ -57,13 +69,17 @@ const debsDir = join(dir, 'debs');
 function deb(name: string, version: string, files: Record<string, string>): string {
   const root = join(dir, 'deb-trees', name);
   for (const [path, content] of Object.entries(files)) write(join('deb-trees', name, path), content);
-  write(join('deb-trees', name, 'DEBIAN', 'control'), `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: Tests <tests@example.org>\nDescription: miniature of ${name}\n`);
+  write(
+    join('deb-trees', name, 'DEBIAN', 'control'),
+    `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: Tests <tests@example.org>\nDescription: miniature of ${name}\n`,
+  );
   mkdirSync(debsDir, { recursive: true });
   const file = join(debsDir, `${name}_${version}_all.deb`);
   execFileSync('dpkg-deb', ['--root-owner-group', '--build', root, file], { stdio: 'ignore' });
   return file;
 }
-const copyright = (license: string) => `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: the authors\nLicense: ${license}\n`;
+const copyright = (license: string) =>
+  `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nCopyright: the authors\nLicense: ${license}\n`;
 const distroInfoDeb = deb('distro-info-data', '0.1~test', {
   'usr/share/distro-info/debian.csv':
     'version,codename,series,created,release,eol,eol-lts,eol-elts\n10,Buster,buster,2017-06-17,2019-07-06,2022-09-10,2024-06-30,2029-06-30\n12,Bookworm,bookworm,2021-08-14,2023-06-10,2026-06-10,2028-06-30,2033-06-30\n14,Forky,forky,2025-08-09\n,Sid,sid,1993-08-16\n',
@@ -169,7 +185,10 @@ describe('the offline snapshot', () => {
     expect(vulnerabilitiesOf(knowledge, '22.4.1')).toEqual([]);
     const advisories = knowledge.advisories['runtime:node']?.node ?? [];
     expect(advisories.find((a) => a.id === 'CVE-2024-27980')?.summary).toBe('Command injection via args of spawn (win32 only)');
-    expect(advisories.find((a) => a.id === 'CVE-2024-22018')).toMatchObject({ summary: 'fs.lstat escapes the permission model.', url: 'https://example.org/july-2024-security-releases/' });
+    expect(advisories.find((a) => a.id === 'CVE-2024-22018')).toMatchObject({
+      summary: 'fs.lstat escapes the permission model.',
+      url: 'https://example.org/july-2024-security-releases/',
+    });
     expect(advisories.find((a) => a.id === 'nodejs-security-wg-core-3')?.aliases).toEqual(['CVE-2024-27980']);
   });
 
@@ -214,7 +233,8 @@ describe('the offline snapshot', () => {
     const out = join(dir, 'built.json.gz');
     const ok = run('--debs', debsDir, '--out', out);
     expect(ok.status, ok.stderr).toBe(0);
-    const installed = (name: string) => (JSON.parse(readFileSync(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    const installed = (name: string) =>
+      (JSON.parse(readFileSync(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
     expect(ok.stdout).toContain(`source: node-releases@${installed('node-releases')} (MIT)`);
     expect(ok.stdout).toContain(`source: is-my-node-vulnerable@${installed('is-my-node-vulnerable')} (MIT)`);
     expect(ok.stdout).toContain('source: distro-info-data=0.1~test (ISC)');
@@ -240,7 +260,8 @@ describe('the offline snapshot', () => {
     const shipped = loadKnowledge(undefined, new Date());
     expect(shipped.files).toEqual([SHIPPED_SNAPSHOT]);
     expect(Date.parse(shipped.builtAt)).not.toBeNaN();
-    const devDependencies = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
+    const devDependencies = (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> })
+      .devDependencies;
     // Rebuilt whenever a pinned package moves: the snapshot names the very versions package.json pins.
     expect(shipped.knowledge.sources.map((s) => s.name)).toEqual([
       `node-releases@${devDependencies['node-releases']}`,

@@ -67,7 +67,12 @@ function readEndoflife(dir: string, knowledge: Knowledge, counts: Record<string,
     products++;
   }
   counts['endoflife.date products'] = products;
-  knowledge.sources.push({ name: 'endoflife.date', license: 'MIT', url: 'https://github.com/endoflife-date/endoflife.date', ...optional('asOf', newest(dates)) });
+  knowledge.sources.push({
+    name: 'endoflife.date',
+    license: 'MIT',
+    url: 'https://github.com/endoflife-date/endoflife.date',
+    ...optional('asOf', newest(dates)),
+  });
 }
 
 function readOsvRecords(dir: string, name: string, license: string, url: string, knowledge: Knowledge, counts: Record<string, number>) {
@@ -108,7 +113,8 @@ export function readCheckouts(from: string, knowledge: Knowledge, counts: Record
   const isDir = (path: string) => existsSync(at(path)) && statSync(at(path)).isDirectory();
   if (!LAYOUT.some(isDir)) throw new AppError('invalid_input', `${from} has none of ${LAYOUT.join(', ')}: nothing to build from`);
   if (isDir(LAYOUT[0]!)) readEndoflife(at(LAYOUT[0]!), knowledge, counts);
-  if (isDir(LAYOUT[1]!)) readOsvRecords(at(LAYOUT[1]!), 'GitHub Advisory Database', 'CC-BY-4.0', 'https://github.com/github/advisory-database', knowledge, counts);
+  if (isDir(LAYOUT[1]!))
+    readOsvRecords(at(LAYOUT[1]!), 'GitHub Advisory Database', 'CC-BY-4.0', 'https://github.com/github/advisory-database', knowledge, counts);
   if (isDir(LAYOUT[2]!)) readOsvRecords(at(LAYOUT[2]!), 'OSV records', 'per record (see src/updates/data/README.md)', 'https://osv.dev', knowledge, counts);
   if (isDir(LAYOUT[3]!)) readWordfence(at(LAYOUT[3]!), knowledge, counts);
 }

@@ -34,11 +34,7 @@ const byReleaseDesc = (cycles: Cycle[]) => cycles.sort((a, b) => (b.releaseDate 
 const distroInfo: DebReader = (root) => {
   const dir = join(root, 'usr', 'share', 'distro-info');
   const released = (rows: Record<string, string>[], cycleOf: (version: string) => { cycle: string; lts?: boolean }) =>
-    byReleaseDesc(
-      rows
-        .filter((r) => r.version && r.release)
-        .map((r) => ({ ...cycleOf(r.version!), releaseDate: r.release!, eol: r.eol || false })),
-    );
+    byReleaseDesc(rows.filter((r) => r.version && r.release).map((r) => ({ ...cycleOf(r.version!), releaseDate: r.release!, eol: r.eol || false })));
   return {
     debian: released(distroCsv(join(dir, 'debian.csv'), ['version', 'release', 'eol']), (v) => ({ cycle: v })),
     ubuntu: released(distroCsv(join(dir, 'ubuntu.csv'), ['version', 'release', 'eol']), (v) => ({

@@ -80,7 +80,10 @@ export function readNodeReleases(dir: string): { cycles: Cycle[]; asOf?: string 
     return [{ cycle, releaseDate: line.start, eol: line.end, latest: newest.version, latestReleaseDate: newest.date, lts: line.lts ?? false }];
   });
   cycles.sort((a, b) => (b.releaseDate ?? '').localeCompare(a.releaseDate ?? ''));
-  const asOf = all.map((r) => r.date).sort().at(-1);
+  const asOf = all
+    .map((r) => r.date)
+    .sort()
+    .at(-1);
   return { cycles, ...(asOf ? { asOf } : {}) };
 }
 
@@ -174,7 +177,12 @@ export function affectedIntervals(vulnerable: string, patched: string | undefine
   for (const i of tidy) {
     const last = joined.at(-1);
     // Overlapping or touching ([5.0.0, 6.0.0) then [6.0.0, 6.11.1)): one interval, to the later end.
-    const touches = last && (last.to === undefined || i.from === undefined || semver.compare(i.from, last.to) < 0 || (semver.eq(i.from, last.to) && (i.fromInclusive || last.toInclusive)));
+    const touches =
+      last &&
+      (last.to === undefined ||
+        i.from === undefined ||
+        semver.compare(i.from, last.to) < 0 ||
+        (semver.eq(i.from, last.to) && (i.fromInclusive || last.toInclusive)));
     if (last && touches) {
       if (compareBounds(upper(i), upper(last), 'upper') > 0) joined[joined.length - 1] = interval(lower(last), upper(i));
     } else joined.push(i);
