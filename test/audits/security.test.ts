@@ -118,6 +118,37 @@ describe('mixed content', () => {
   });
 });
 
+describe('headers sent twice', () => {
+  it('are graded as the Observatory grades them: folded into one value, which is invalid', async () => {
+    const certs = await testCertificates();
+    const page = await startHttpServer(
+      (_req, res) => {
+        // Two proxies each adding their own copy, as happens behind a CDN and a web server.
+        res.setHeader('strict-transport-security', ['max-age=63072000', 'max-age=63072000']);
+        res.setHeader('x-frame-options', ['SAMEORIGIN', 'SAMEORIGIN']);
+        res.setHeader('x-content-type-options', ['nosniff', 'nosniff']);
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<!doctype html><title>Twice</title><p>Hello</p>');
+      },
+      { tls: certs.valid },
+    );
+    try {
+      const audit = await core.audits.runAudit(`https://localhost:${page.port}/`, { only: ['security'], allowPrivate: true, ca: [certs.ca.cert] });
+      const ids = audit.findings.map((f) => f.id);
+      expect(ids).toEqual(
+        expect.arrayContaining([
+          'security.headers.hsts-header-invalid',
+          'security.headers.x-frame-options-header-invalid',
+          'security.headers.x-content-type-options-header-invalid',
+        ]),
+      );
+      expect(audit.findings.find((f) => f.id === 'security.headers.x-frame-options-header-invalid')?.evidence).toContain('"SAMEORIGIN", "SAMEORIGIN"');
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('the network policy', () => {
   it('refuses a loopback site unless private targets are allowed, and says how to allow them', async () => {
     const audit = await core.audits.runAudit(defective.url, { only: ['security'], resolve: defective.resolve });

@@ -11,7 +11,7 @@ type Technology = NonNullable<AuditFacts['technologies']>[number];
 const SOFTWARE_HEADERS = ['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version', 'x-generator', 'x-drupal-cache', 'x-varnish', 'via'];
 
 /** "Apache/2.4.41 (Ubuntu) OpenSSL/1.1.1f" → Apache 2.4.41, OpenSSL 1.1.1f; "WordPress 6.1.1" → WordPress 6.1.1. */
-function productsIn(value: string, source: string): Technology[] {
+export function productsIn(value: string, source: string): Technology[] {
   const found: Technology[] = [];
   for (const m of value.matchAll(/([A-Za-z][\w.+-]*?)(?:[/ ]v?(\d+(?:\.[\w-]+)*))?(?=[\s;,()]|$)/g)) {
     const name = m[1]!;

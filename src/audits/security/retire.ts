@@ -137,14 +137,21 @@ function firstMatch(patterns: RegExp[], subject: string): string | undefined {
 
 const SEVERITY_RANK: Severity[] = ['low', 'medium', 'high', 'critical'];
 
+export type RetireAdvisory = RetireRepository[string]['vulnerabilities'][number];
+
+/** The repository's advisories whose range holds this version of the library. */
+export function advisoriesFor(repo: RetireIndex, name: string, version: string): RetireAdvisory[] {
+  const lib = repo.libraries.find((l) => l.name === name);
+  return (lib?.vulnerabilities ?? []).filter(
+    (v) => compareVersions(version, v.below) < 0 && (v.atOrAbove === undefined || compareVersions(version, v.atOrAbove) >= 0),
+  );
+}
+
 /** A finding per detected library that has advisories for its version. */
 export function vulnerableLibraries(repo: RetireIndex, detected: readonly DetectedLibrary[]): Finding[] {
   const findings: Finding[] = [];
   for (const d of detected) {
-    const lib = repo.libraries.find((l) => l.name === d.name);
-    const hits = (lib?.vulnerabilities ?? []).filter(
-      (v) => compareVersions(d.version, v.below) < 0 && (v.atOrAbove === undefined || compareVersions(d.version, v.atOrAbove) >= 0),
-    );
+    const hits = advisoriesFor(repo, d.name, d.version);
     if (hits.length === 0) continue;
     const worst = hits.reduce((w, v) => (SEVERITY_RANK.indexOf(v.severity) > SEVERITY_RANK.indexOf(w) ? v.severity : w), 'low' as Severity);
     const upgradeTo = hits.map((v) => v.below).reduce((max, v) => (compareVersions(v, max) > 0 ? v : max));

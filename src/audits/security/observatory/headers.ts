@@ -14,6 +14,16 @@ export interface ObservedResponse {
 
 export const header = (res: ObservedResponse | null, name: string): string[] => res?.headers[name] ?? [];
 
+/**
+ * A header as the Observatory reads it: Node's HTTP client folds lines sent twice into one value
+ * joined by ", " (as RFC 9110 allows for list headers), so `X-Frame-Options: DENY` sent twice is
+ * read as "DENY, DENY", which no test accepts. Browsers likewise ignore such doubled singletons.
+ */
+export const folded = (res: ObservedResponse | null, name: string): string | undefined => {
+  const values = header(res, name);
+  return values.length ? values.join(', ') : undefined;
+};
+
 /** Picks the result that is worse on `order` (later is worse); the Observatory keeps a test's worst finding. */
 export function worse(current: string | null, next: string, order: readonly string[]): string {
   return current === null || order.indexOf(next) > order.indexOf(current) ? next : current;
@@ -25,7 +35,7 @@ const SIX_MONTHS = 15_552_000;
 export function hstsTest(https: ObservedResponse | null): { result: string; pass: boolean; maxAge?: number } {
   if (!https) return { result: 'hsts-not-implemented-no-https', pass: false };
   if (!https.verified) return { result: 'hsts-invalid-cert', pass: false };
-  const value = header(https, 'strict-transport-security')[0];
+  const value = folded(https, 'strict-transport-security');
   if (value === undefined) return { result: 'hsts-not-implemented', pass: false };
   const text = value.slice(0, 1024);
   // A comma means the header was sent twice and folded together: browsers ignore such a header.
@@ -70,14 +80,14 @@ export function referrerPolicyTest(auto: ObservedResponse | null, metaValues: re
 }
 
 export function contentTypeOptionsTest(auto: ObservedResponse | null): string {
-  const value = header(auto, 'x-content-type-options')[0];
+  const value = folded(auto, 'x-content-type-options');
   if (value === undefined) return 'x-content-type-options-not-implemented';
   return value.slice(0, 256).trim().toLowerCase() === 'nosniff' ? 'x-content-type-options-nosniff' : 'x-content-type-options-header-invalid';
 }
 
 export function frameOptionsTest(auto: ObservedResponse | null, cspHasFrameAncestors: boolean): string {
   if (cspHasFrameAncestors) return 'x-frame-options-implemented-via-csp';
-  const value = header(auto, 'x-frame-options')[0];
+  const value = folded(auto, 'x-frame-options');
   if (value === undefined) return 'x-frame-options-not-implemented';
   const xfo = value.slice(0, 1024).trim().toLowerCase();
   if (xfo === 'deny' || xfo === 'sameorigin') return 'x-frame-options-sameorigin-or-deny';
@@ -87,10 +97,10 @@ export function frameOptionsTest(auto: ObservedResponse | null, cspHasFrameAnces
 
 /** `cors` is the answer to an OPTIONS preflight sent with `origin`. */
 export function corsTest(cors: ObservedResponse | null, origin: string): string {
-  const acao = header(cors, 'access-control-allow-origin')[0];
+  const acao = folded(cors, 'access-control-allow-origin');
   if (!cors || !acao) return 'cross-origin-resource-sharing-not-implemented';
   if (acao.slice(0, 256).trim().toLowerCase() === '*') return 'cross-origin-resource-sharing-implemented-with-public-access';
-  const credentials = header(cors, 'access-control-allow-credentials')[0];
+  const credentials = folded(cors, 'access-control-allow-credentials');
   // Reflecting any Origin together with credentials lets every site read the user's data.
   if (acao === origin && credentials?.trim().toLowerCase() === 'true') return 'cross-origin-resource-sharing-implemented-with-universal-access';
   return 'cross-origin-resource-sharing-implemented-with-restricted-access';

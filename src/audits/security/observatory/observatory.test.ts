@@ -25,7 +25,7 @@ interface Case {
   route?: string[];
   httpsVerified?: boolean;
   noHttps?: boolean;
-  cors?: Record<string, string>;
+  cors?: Record<string, string | string[]>;
   score: number;
   grade: string;
 }
@@ -130,6 +130,21 @@ const cases: Case[] = [
   { name: 'HTTP redirects to HTTPS on another host', route: ['http://example.com/', 'https://shop.example.com/'], score: 115, grade: 'A+' },
   { name: 'HSTS shorter than six months', headers: { 'strict-transport-security': 'max-age=300' }, score: 110, grade: 'A+' },
   { name: 'HSTS sent twice', headers: { 'strict-transport-security': 'max-age=300, max-age=600' }, score: 80, grade: 'B+' },
+  // Lines sent twice are folded into one value (as the Observatory's HTTP client does) and so read as invalid.
+  { name: 'HSTS sent as two lines', headers: { 'strict-transport-security': ['max-age=63072000', 'max-age=63072000'] }, score: 80, grade: 'B+' },
+  {
+    name: 'X-Frame-Options sent as two lines, no frame-ancestors',
+    headers: { 'content-security-policy': "default-src 'self'", 'x-frame-options': ['DENY', 'DENY'] },
+    score: 80,
+    grade: 'B+',
+  },
+  { name: 'X-Content-Type-Options sent as two lines', headers: { 'x-content-type-options': ['nosniff', 'nosniff'] }, score: 115, grade: 'A+' },
+  {
+    name: 'CORS origin reflected twice with credentials is no origin at all',
+    cors: { 'access-control-allow-origin': [ORIGIN, ORIGIN], 'access-control-allow-credentials': 'true' },
+    score: 120,
+    grade: 'A+',
+  },
   { name: 'certificate does not verify', httpsVerified: false, score: 80, grade: 'B+' },
   { name: 'unsafe Referrer-Policy', headers: { 'referrer-policy': 'unsafe-url' }, score: 110, grade: 'A+' },
   {

@@ -1,0 +1,29 @@
+import type { z } from 'zod';
+import { AppError } from '../../lib/errors.js';
+import type { SourceFetch } from './types.js';
+
+/** GETs (or POSTs) JSON and checks it against the documented shape; a wrong answer is named, never half-read. */
+export async function fetchJson<T extends z.ZodType>(
+  fetch: SourceFetch,
+  url: string,
+  schema: T,
+  init: Parameters<SourceFetch>[1] = {},
+  okStatuses: readonly number[] = [200],
+): Promise<{ status: number; data: z.output<T> }> {
+  const res = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  if (!okStatuses.includes(res.status)) throw new AppError('unavailable', `${url} answered HTTP ${res.status}`);
+  let raw: unknown;
+  try {
+    raw = await res.json();
+  } catch {
+    throw new AppError('unavailable', `${url} did not answer JSON`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError('unavailable', `${url} answered an unexpected shape: ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? ''}`);
+  }
+  return { status: res.status, data: parsed.data };
+}
+
+export const trimSlash = (url: string) => url.replace(/\/+$/, '');
