@@ -1,0 +1,42 @@
+import { classifyAddress, parseHost } from '../lib/net/policy.js';
+import { tag } from '../config/fields.js';
+
+/** Seconds as an Upkeep duration, in the largest unit that divides them: 60 → "1m", 90 → "90s". */
+export function seconds(total: number): string {
+  const s = Math.round(total);
+  if (s > 0 && s % 86_400 === 0) return `${s / 86_400}d`;
+  if (s > 0 && s % 3_600 === 0) return `${s / 3_600}h`;
+  if (s > 0 && s % 60 === 0) return `${s / 60}m`;
+  return `${s}s`;
+}
+
+/**
+ * A tag of another tool as an Upkeep tag: `name:value` when it has a value, spaces and other
+ * characters Upkeep's tags do not take written as "-"; undefined when nothing usable is left.
+ */
+export function tagOf(name: string, value = ''): string | undefined {
+  const clean = (s: string) =>
+    s
+      .trim()
+      .replace(/[^\p{L}\p{N}_.:-]+/gu, '-')
+      .replace(/^[^\p{L}\p{N}]+|-+$/gu, '');
+  const text = value.trim() ? `${clean(name)}:${clean(value)}` : clean(name);
+  const cut = text.slice(0, 63);
+  return tag.safeParse(cut).success ? cut : undefined;
+}
+
+/**
+ * Whether a host is loopback, private or link-local by its spelling alone (an IP literal or
+ * "localhost"): such monitors and channels need `allowPrivateTargets` to reach it from Upkeep.
+ * Names that only resolve to private addresses cannot be told apart here.
+ */
+export function isPrivateHost(host: string | undefined): boolean {
+  if (!host) return false;
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  try {
+    const { ip } = parseHost(host);
+    return ip !== null && classifyAddress(ip).class === 'private';
+  } catch {
+    return false;
+  }
+}
