@@ -113,14 +113,14 @@ function endpointMonitor(e: Obj, draft: ImportDraft): { monitor: Obj; cert?: Obj
   }
   if (rules.dnsExpected.length) monitor.expected = rules.dnsExpected;
   for (const d of rules.dropped) notes.push(`condition ${d} left out`);
+  // Without alerts Gatus tells nobody; an Upkeep monitor without notify tells every channel, so the list is always written.
   const alerts = list(e.alerts).map(obj);
   const first = alerts[0];
+  base.notify = [...new Set(alerts.map((a) => String(a.type)).filter((t) => draft.hasChannel(t)))];
+  if ((base.notify as string[]).length < alerts.length) notes.push('alerts of providers that were not imported are not in notify');
   if (first) {
     base.downAfter = Number(first['failure-threshold'] ?? 3);
     base.upAfter = Number(first['success-threshold'] ?? 2);
-    const notify = [...new Set(alerts.map((a) => String(a.type)).filter((t) => draft.hasChannel(t)))];
-    if (notify.length) base.notify = notify;
-    if (notify.length < alerts.length) notes.push('alerts of providers that were not imported are not in notify');
   }
   const out = { ...base, ...monitor, ...(isPrivateHost(host) ? { allowPrivateTargets: true } : {}) };
   const cert =

@@ -25,11 +25,15 @@ async function readSource(file: string): Promise<KumaData> {
   throw new AppError('invalid_input', `${file} is neither an Uptime Kuma database (kuma.db) nor its JSON backup`);
 }
 
-/** Channel names of a monitor's notifications that were imported; the others are noted. */
-function notifyOf(m: KumaMonitor, channels: Map<number, string>, key: string, draft: ImportDraft): string[] | undefined {
+/**
+ * Channel names of a monitor's notifications that were imported; the others are noted. Always a list:
+ * a Kuma monitor without notifications tells nobody, while an Upkeep monitor without `notify` tells
+ * every channel, so "nobody" is written as `notify: []`.
+ */
+function notifyOf(m: KumaMonitor, channels: Map<number, string>, key: string, draft: ImportDraft): string[] {
   const names = m.notificationIds.map((id) => channels.get(id)).filter((n): n is string => n !== undefined);
   if (names.length < m.notificationIds.length) draft.note('monitor', key, `${m.notificationIds.length - names.length} of its notifications were not imported, so they are not in notify`);
-  return names.length ? names : undefined;
+  return names;
 }
 
 /**
@@ -88,14 +92,14 @@ export function kumaToDraft(data: KumaData, options: { site?: string } = {}): Im
     const site = siteOf(m);
     const key = `${site}/${m.name}`;
     const notify = notifyOf(m, channels, key, draft);
-    const monitor = { ...mapped.monitor, ...(notify ? { notify } : {}), ...(pausedByGroup(m) ? { paused: true } : {}) };
+    const monitor = { ...mapped.monitor, notify, ...(pausedByGroup(m) ? { paused: true } : {}) };
     const ref = draft.addMonitor(site, monitor, m.type);
     if (!ref) continue;
     for (const note of mapped.notes) draft.note('monitor', ref, note);
     const refs = [ref];
     const cert = certificateMonitor(m, ref.slice(site.length + 1));
     if (cert) {
-      const certRef = draft.addMonitor(site, { ...cert, ...(notify ? { notify } : {}) }, 'tls');
+      const certRef = draft.addMonitor(site, { ...cert, notify }, 'tls');
       if (certRef) {
         draft.note('monitor', certRef, `made from the certificate expiry notification of "${m.name}"`);
         refs.push(certRef);

@@ -37,7 +37,7 @@ const contentTypes: Record<string, string> = { json: 'application/json', xml: 't
 
 /** What every probing monitor shares: cadence, confirmation, pause, description, tags. */
 function common(m: KumaMonitor, notes: string[]): Obj {
-  const out: Obj = { name: m.name };
+  const out: Obj = {};
   if (m.description) out.description = m.description;
   if (!m.active) out.paused = true;
   const tags = [...new Set(m.tags.map((t) => tagOf(t.name, t.value)).filter((t): t is string => t !== undefined))];
@@ -126,7 +126,7 @@ export function mapKumaMonitor(m: KumaMonitor): Mapped {
     // Kuma declares a push monitor down once `interval` passed without a push and every retry was used up.
     const grace = m.maxretries * (m.retryInterval || m.interval);
     notes.push("its push URL changes: point the job at this monitor's Upkeep ping URL (/ping/<key>, shown in the dashboard)");
-    return { monitor: { ...common(m, notes), type: 'heartbeat', period: seconds(Math.max(m.interval, 1)), grace: seconds(grace) }, notes };
+    return { monitor: { name: m.name, type: 'heartbeat', ...common(m, notes), period: seconds(Math.max(m.interval, 1)), grace: seconds(grace) }, notes };
   }
   let mapped: Mapped;
   if (m.type === 'http' || m.type === 'keyword' || m.type === 'json-query') mapped = httpMonitor(m, notes);
@@ -144,7 +144,7 @@ export function mapKumaMonitor(m: KumaMonitor): Mapped {
     mapped = { monitor: out, notes };
   } else return { skip: `its type "${m.type}" is unknown to this importer` };
   if ('skip' in mapped) return mapped;
-  const monitor = { ...common(m, notes), ...probing(m), ...mapped.monitor };
+  const monitor = { name: m.name, ...mapped.monitor, ...common(m, notes), ...probing(m) };
   if (isPrivateHost(targetHost(monitor))) monitor.allowPrivateTargets = true;
   return { monitor, notes };
 }
