@@ -1,25 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { parseDuration } from '../config/duration.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
 import { substituteEnv } from '../config/load.js';
 import { AppError } from '../lib/errors.js';
 import { ImportDraft } from './draft.js';
 import { gatusChannel } from './gatus-alerting.js';
 import type { CommonImportOptions, Importer } from './importer.js';
-import { isPrivateHost, seconds } from './values.js';
+import { isPrivateHost } from './values.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
 
-/** Gatus durations ("5m", "30s", "1h30m") as Upkeep's. */
+/** Gatus durations are Go's ("5m", "1h30m", "500ms"), which Upkeep's durations read the same. */
 function gatusDuration(v: unknown): string | undefined {
-  const text = str(v);
-  if (!text) return undefined;
-  let total = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(n) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
-  return total > 0 ? seconds(Math.max(1, total)) : undefined;
+  const ms = parseDuration(str(v) ?? '');
+  return ms ? formatDuration(ms) : undefined;
 }
 
 /** Gatus replaces `${VAR}` from the environment when it loads its file; the import does the same. */
@@ -59,10 +56,10 @@ function readConditions(conditions: unknown[], kind: 'http' | 'dns' | 'tcp'): Ex
     } else if ((m = bodyPattern.exec(c)) && kind === 'http') out.expect[m[1] === '==' ? 'contains' : 'notContains'] = m[2];
     else if ((m = jsonRule.exec(c)) && kind === 'http' && !m[3]!.includes('(')) json.push({ path: m[1], op: jsonOps[m[2]!], value: m[3]!.trim() });
     else if ((m = /^\[RESPONSE_TIME\]\s*<=?\s*(\d+)$/.exec(c)) && kind === 'http') {
-      out.expect.degradedAfter = `${m[1]}ms`;
+      out.expect.degradedAfter = formatDuration(Number(m[1]));
       out.dropped.push(`${c} (written as degradedAfter: slower is degraded, not down)`);
     } else if ((m = /^\[CERTIFICATE_EXPIRATION\]\s*>\s*(\S+)$/.exec(c))) {
-      const ms = parseDuration(m[1]!.replace(/(\d+)h$/, '$1h'));
+      const ms = parseDuration(m[1]!);
       out.certificateDays = ms === undefined ? 7 : Math.max(1, Math.ceil(ms / 86_400_000));
     } else if (/^\[CONNECTED\]\s*==\s*true$/.test(c) && kind !== 'http') continue;
     else if (/^\[DNS_RCODE\]\s*==\s*NOERROR$/.test(c) && kind === 'dns') continue;

@@ -1,14 +1,9 @@
 import { classifyAddress, parseHost } from '../lib/net/policy.js';
+import { formatDuration } from '../config/duration.js';
 import { tag } from '../config/fields.js';
 
 /** Seconds as an Upkeep duration, in the largest unit that divides them: 60 → "1m", 90 → "90s". */
-export function seconds(total: number): string {
-  const s = Math.round(total);
-  if (s > 0 && s % 86_400 === 0) return `${s / 86_400}d`;
-  if (s > 0 && s % 3_600 === 0) return `${s / 3_600}h`;
-  if (s > 0 && s % 60 === 0) return `${s / 60}m`;
-  return `${s}s`;
-}
+export const seconds = (total: number): string => formatDuration(Math.round(total) * 1000);
 
 /**
  * A tag of another tool as an Upkeep tag: `name:value` when it has a value, spaces and other

@@ -40,7 +40,7 @@ function common(m: KumaMonitor, notes: string[]): Obj {
   const out: Obj = {};
   if (m.description) out.description = m.description;
   if (!m.active) out.paused = true;
-  const tags = [...new Set(m.tags.map((t) => tagOf(t.name, t.value)).filter((t): t is string => t !== undefined))];
+  const tags = [...new Set(m.tags.map((t) => tagOf(t.name, t.value)).filter((t): t is string => t !== undefined))].sort();
   if (tags.length) out.tags = tags;
   if (tags.length < m.tags.length) notes.push('some tags could not be written as Upkeep tags and were left out');
   if (m.resendInterval > 0)
@@ -144,7 +144,7 @@ export function mapKumaMonitor(m: KumaMonitor): Mapped {
     mapped = { monitor: out, notes };
   } else return { skip: `its type "${m.type}" is unknown to this importer` };
   if ('skip' in mapped) return mapped;
-  const monitor = { name: m.name, ...mapped.monitor, ...common(m, notes), ...probing(m) };
+  const monitor: Obj = { name: m.name, ...mapped.monitor, ...common(m, notes), ...probing(m) };
   if (isPrivateHost(targetHost(monitor))) monitor.allowPrivateTargets = true;
   return { monitor, notes };
 }
