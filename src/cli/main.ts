@@ -34,7 +34,8 @@ program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
 
-for (const register of [registerStart, registerConfig, registerCheck, registerBackup, registerAdmin, registerAudit, registerStatus, registerImport]) register(program);
+for (const register of [registerStart, registerConfig, registerCheck, registerBackup, registerAdmin, registerAudit, registerStatus, registerImport])
+  register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = report(err);

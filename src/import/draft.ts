@@ -61,7 +61,6 @@ export class ImportDraft {
   readonly secrets = new Map<string, string>();
   readonly skipped: Skipped[] = [];
   readonly notes: Note[] = [];
-  readonly items: PlanItem[] = [];
 
   skip(kind: string, name: string, type: string | undefined, reason: string): void {
     this.skipped.push({ kind, name, ...(type ? { type } : {}), reason });
@@ -111,7 +110,6 @@ export class ImportDraft {
       site = { name };
     }
     this.sites.set(name, { fields: this.seal(site, () => false, [name]), monitors: [] });
-    this.items.push({ action: 'create', kind: 'site', key: name, changes: [] });
     return name;
   }
 
@@ -128,7 +126,6 @@ export class ImportDraft {
     if (!this.check(monitorSchema, value, 'monitor', wanted, sourceType)) return undefined;
     const type = value.type as MonitorType;
     site.monitors.push(this.seal(value, monitorSecretFields[type], [siteName, name]));
-    this.items.push({ action: 'create', kind: 'monitor', key: `${siteName}/${name}`, changes: [] });
     return `${siteName}/${name}`;
   }
 
@@ -143,7 +140,6 @@ export class ImportDraft {
     const value: Obj = { ...channel, name };
     if (!this.check(channelSchema, value, 'notification', wanted, sourceType)) return undefined;
     this.channels.push(this.seal(value, channelSecretFields[value.type as ChannelType], [name]));
-    this.items.push({ action: 'create', kind: 'channel', key: name, changes: [] });
     return name;
   }
 
@@ -157,7 +153,6 @@ export class ImportDraft {
     const value = { ...window, name };
     if (!this.check(maintenanceSchema, value, 'maintenance window', wanted)) return false;
     this.maintenance.push(this.seal(value, () => false, [name]));
-    this.items.push({ action: 'create', kind: 'maintenance', key: name, changes: [] });
     return true;
   }
 
@@ -165,8 +160,18 @@ export class ImportDraft {
     const slug = String(page.slug);
     if (!this.check(statusPageSchema, page, 'status page', slug)) return false;
     this.statusPages.push(this.seal(page, statusPageSecretFields, [slug]));
-    this.items.push({ action: 'create', kind: 'status-page', key: slug, changes: [] });
     return true;
+  }
+
+  /** What applying the draft to an empty database would do, in the order of the file: channels, sites with their monitors, windows, pages. */
+  plan(): PlanItem[] {
+    const create = (kind: PlanItem['kind'], key: string): PlanItem => ({ action: 'create', kind, key, changes: [] });
+    return [
+      ...this.channels.map((c) => create('channel', String(c.name))),
+      ...[...this.sites].flatMap(([site, s]) => [create('site', site), ...s.monitors.map((m) => create('monitor', `${site}/${String(m.name)}`))]),
+      ...this.maintenance.map((w) => create('maintenance', String(w.name))),
+      ...this.statusPages.map((p) => create('status-page', String(p.slug))),
+    ];
   }
 
   hasChannel(name: string): boolean {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isPrivateHost } from './values.js';
+import { channelHost, isPrivateHost } from './values.js';
 
 type Obj = Record<string, unknown>;
 export type MappedChannel = { channel: Obj; notes: string[] } | { skip: string };
@@ -15,7 +15,12 @@ const providers: Record<string, (c: Obj) => Obj> = {
   teams: (c) => ({ type: 'teams', url: str(c['webhook-url']), format: 'messagecard' }),
   'teams-workflows': (c) => ({ type: 'teams', url: str(c['webhook-url']), format: 'adaptive' }),
   telegram: (c) => ({ type: 'telegram', botToken: str(c.token), chatId: str(c.id), apiUrl: str(c['api-url']) }),
-  matrix: (c) => ({ type: 'matrix', homeserver: str(c['server-url']) ?? 'https://matrix-client.matrix.org', accessToken: str(c['access-token']), roomId: str(c['internal-room-id']) }),
+  matrix: (c) => ({
+    type: 'matrix',
+    homeserver: str(c['server-url']) ?? 'https://matrix-client.matrix.org',
+    accessToken: str(c['access-token']),
+    roomId: str(c['internal-room-id']),
+  }),
   ntfy: (c) => ({ type: 'ntfy', server: str(c.url), topic: str(c.topic), token: str(c.token) }),
   gotify: (c) => ({ type: 'gotify', server: str(c['server-url']), token: str(c.token) }),
   pushover: (c) => ({ type: 'pushover', appToken: str(c['application-token']), userKey: str(c['user-key']), device: str(c.device), sound: str(c.sound) }),
@@ -24,12 +29,15 @@ const providers: Record<string, (c: Obj) => Obj> = {
   email: (c) => ({
     type: 'email',
     from: str(c.from),
-    to: (str(c.to) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    to: (str(c.to) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     smtp: present({
       host: str(c.host),
       port: Number(c.port ?? 587),
       security: Number(c.port) === 465 ? 'tls' : 'starttls',
-      ...(str(c.username) ?? str(c.from) ? { username: str(c.username) ?? str(c.from), password: str(c.password) ?? '' } : {}),
+      ...((str(c.username) ?? str(c.from)) ? { username: str(c.username) ?? str(c.from), password: str(c.password) ?? '' } : {}),
     }),
   }),
   custom: (c) => ({ type: 'webhook', url: str(c.url), secret: randomBytes(24).toString('hex'), headers: c.headers }),
@@ -44,13 +52,6 @@ export function gatusChannel(provider: string, settings: Obj): MappedChannel {
   if (settings['default-alert']) notes.push("its default-alert settings belong to each endpoint's alerts in Upkeep (downAfter, upAfter on the monitor)");
   if (settings.overrides) notes.push('its per-group overrides were left out: make one channel per override');
   if (provider === 'custom') notes.push("Upkeep's webhook sends its own signed JSON body; Gatus's body template and method were left out");
-  const target = [channel.url, channel.server, channel.homeserver].find((u) => typeof u === 'string') as string | undefined;
-  let host: string | undefined;
-  try {
-    host = target ? new URL(target).hostname.replace(/^\[|\]$/g, '') : ((channel.smtp as Obj | undefined)?.host as string | undefined);
-  } catch {
-    host = undefined;
-  }
-  if (isPrivateHost(host)) channel.allowPrivateTargets = true;
+  if (isPrivateHost(channelHost(channel))) channel.allowPrivateTargets = true;
   return { channel, notes };
 }

@@ -5,8 +5,8 @@ import { substituteEnv } from '../config/load.js';
 import { AppError } from '../lib/errors.js';
 import { ImportDraft } from './draft.js';
 import { gatusChannel } from './gatus-alerting.js';
-import type { CommonImportOptions, Importer } from './importer.js';
-import { isPrivateHost } from './values.js';
+import type { Importer } from './importer.js';
+import { isPrivateHost, urlHost } from './values.js';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
@@ -87,7 +87,7 @@ function endpointMonitor(e: Obj, draft: ImportDraft): { monitor: Obj; cert?: Obj
     monitor = { type: 'dns', host: str(dns['query-name']) ?? '', recordType: str(dns['query-type']) ?? 'A', resolver: host };
   } else if (/^https?:\/\//i.test(url)) {
     kind = 'http';
-    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    host = urlHost(url);
     monitor = { type: 'http', url };
     const method = str(e.method)?.toUpperCase();
     if (method && method !== 'GET') monitor.method = method;
@@ -130,7 +130,7 @@ function endpointMonitor(e: Obj, draft: ImportDraft): { monitor: Obj; cert?: Obj
 /** Gatus's config.yaml: endpoints (by group → sites), external endpoints (heartbeats) and alerting providers (channels). */
 export const gatusImporter: Importer = {
   source: 'gatus',
-  describe: "Gatus: its config.yaml (endpoints, external endpoints, alerting)",
+  describe: 'Gatus: its config.yaml (endpoints, external endpoints, alerting)',
   async read(file, options) {
     let raw: unknown;
     try {
@@ -141,7 +141,8 @@ export const gatusImporter: Importer = {
     const missing = new Set<string>();
     const config = obj(expandEnv(raw, options.env ?? {}, missing));
     if (missing.size) throw new AppError('invalid_input', `${file} refers to ${[...missing].join(', ')}: set them as you do for Gatus, then import again`);
-    if (!Array.isArray(config.endpoints) && !Array.isArray(config['external-endpoints'])) throw new AppError('invalid_input', `${file} is not a Gatus config (it has no endpoints)`);
+    if (!Array.isArray(config.endpoints) && !Array.isArray(config['external-endpoints']))
+      throw new AppError('invalid_input', `${file} is not a Gatus config (it has no endpoints)`);
     const draft = new ImportDraft();
     for (const [provider, settings] of Object.entries(obj(config.alerting))) {
       const mapped = gatusChannel(provider, obj(settings));
@@ -172,7 +173,11 @@ export const gatusImporter: Importer = {
         draft.skip('external endpoint', name, undefined, 'without heartbeat.interval its results are pushed, not expected on a schedule');
         continue;
       }
-      const ref = draft.addMonitor(siteFor(e.group), { type: 'heartbeat', name, period, grace: '0s', ...(e.enabled === false ? { paused: true } : {}) }, 'external');
+      const ref = draft.addMonitor(
+        siteFor(e.group),
+        { type: 'heartbeat', name, period, grace: '0s', ...(e.enabled === false ? { paused: true } : {}) },
+        'external',
+      );
       if (ref) draft.note('monitor', ref, "its push URL changes: point the job at this monitor's Upkeep ping URL (/ping/<key>)");
     }
     return { describe: 'Gatus config', draft };

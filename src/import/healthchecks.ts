@@ -64,7 +64,14 @@ async function get(base: string, path: string, options: HealthchecksOptions): Pr
 
 function mapCheck(check: Check, site: string, draft: ImportDraft): void {
   const name = check.name || check.slug || check.uuid || check.unique_key || 'check';
-  const tags = [...new Set(check.tags.split(/\s+/).filter(Boolean).map((t) => tagOf(t)))].filter((t): t is string => t !== undefined);
+  const tags = [
+    ...new Set(
+      check.tags
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((t) => tagOf(t)),
+    ),
+  ].filter((t): t is string => t !== undefined);
   const monitor: Record<string, unknown> = {
     type: 'heartbeat',
     name,
@@ -94,11 +101,13 @@ export const healthchecksImporter: Importer<HealthchecksOptions> = {
   source: 'healthchecks',
   describe: "Healthchecks.io or a self-hosted Healthchecks, through its API (a project's API key)",
   async read(base, options) {
-    if (!options.apiKey) throw new AppError('invalid_input', 'a Healthchecks API key is needed: set HEALTHCHECKS_API_KEY (or name another variable with --api-key-env)');
+    if (!options.apiKey)
+      throw new AppError('invalid_input', 'a Healthchecks API key is needed: set HEALTHCHECKS_API_KEY (or name another variable with --api-key-env)');
     const checks = await get(base, 'api/v3/checks/', options);
     if (checks.status === 401 || checks.status === 403) throw new AppError('invalid_input', `${base} refused the API key (HTTP ${checks.status})`);
     const parsed = checksAnswer.safeParse(checks.json);
-    if (checks.status !== 200 || !parsed.success) throw new AppError('unavailable', `${base}/api/v3/checks/ did not answer with a list of checks (HTTP ${checks.status})`);
+    if (checks.status !== 200 || !parsed.success)
+      throw new AppError('unavailable', `${base}/api/v3/checks/ did not answer with a list of checks (HTTP ${checks.status})`);
     const draft = new ImportDraft();
     if (parsed.data.checks.length) {
       const site = draft.addSite(options.site ?? 'Healthchecks');
@@ -108,7 +117,8 @@ export const healthchecksImporter: Importer<HealthchecksOptions> = {
     const channels = await get(base, 'api/v3/channels/', options);
     const list = channelsAnswer.safeParse(channels.json);
     if (channels.status === 200 && list.success) {
-      for (const c of list.data.channels) draft.skip('integration', c.name || c.id, c.kind, "its settings are not in Healthchecks' API; add it as an Upkeep channel by hand");
+      for (const c of list.data.channels)
+        draft.skip('integration', c.name || c.id, c.kind, "its settings are not in Healthchecks' API; add it as an Upkeep channel by hand");
     } else draft.skip('integrations', 'all', undefined, `could not be listed with this key (HTTP ${channels.status}); add your channels by hand`);
     return { describe: `Healthchecks at ${base}`, draft };
   },

@@ -79,7 +79,7 @@ export function renderImport(result: SourceResult, source: string, output: strin
     throw new AppError('internal', `the imported config does not validate (a bug in the importer): ${err.message}`, { cause: err, details: err.details });
   }
   const envFile = [...draft.secrets].map(([name, value]) => envLine(name, value)).join('\n');
-  const report = [`${result.describe} (${source}): ${count(draft)}`, ...planLines(draft.items), ...reportLines(draft)].join('\n');
+  const report = [`${result.describe} (${source}): ${count(draft)}`, ...planLines(draft.plan()), ...reportLines(draft)].join('\n');
   return { yaml, envFile: envFile ? `${envFile}\n` : '', loaded, report };
 }
 

@@ -35,3 +35,20 @@ export function isPrivateHost(host: string | undefined): boolean {
     return false;
   }
 }
+
+/** The host a URL names, without IPv6 brackets; undefined for text that is not a URL. */
+export function urlHost(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where a channel sends to (its URL, server or SMTP host), for the private-address rule. */
+export function channelHost(channel: Record<string, unknown>): string | undefined {
+  const url = [channel.url, channel.server, channel.homeserver, channel.apiUrl].find((u): u is string => typeof u === 'string');
+  if (url) return urlHost(url);
+  const smtp = channel.smtp as Record<string, unknown> | undefined;
+  return typeof smtp?.host === 'string' ? smtp.host : undefined;
+}

@@ -79,7 +79,12 @@ describe('upkeep import gatus', () => {
       expect(env).toContain(secret);
     }
     const valid = await runCli(['validate', '--config', join(dir, 'upkeep.yaml')], {
-      env: Object.fromEntries(env.trim().split('\n').map((l) => /^([A-Z0-9_]+)='(.*)'$/.exec(l)!.slice(1, 3) as [string, string])),
+      env: Object.fromEntries(
+        env
+          .trim()
+          .split('\n')
+          .map((l) => /^([A-Z0-9_]+)='(.*)'$/.exec(l)!.slice(1, 3) as [string, string]),
+      ),
     });
     expect(valid.stderr).toBe('');
     expect(valid.stdout).toContain('is valid: 4 site(s), 7 monitor(s), 4 channel(s)');

@@ -100,7 +100,7 @@ describe('upkeep import healthchecks', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("turns every check into a heartbeat with its period or cron schedule, grace and tags", async () => {
+  it('turns every check into a heartbeat with its period or cron schedule, grace and tags', async () => {
     const out = join(dir, 'upkeep.yaml');
     const result = await runCli(['import', 'healthchecks', '--url', api.origin, '--allow-private', '--site', 'Backups', '--output', out], {
       env: { HEALTHCHECKS_API_KEY: apiKey },
@@ -113,8 +113,23 @@ describe('upkeep import healthchecks', () => {
       {
         name: 'Backups',
         monitors: [
-          { name: 'Filesystem Backup', type: 'heartbeat', grace: '15m', description: 'Runs /usr/bin/backup.sh every hour', tags: ['backup', 'fs'], period: '1h' },
-          { name: 'Database Backup', type: 'heartbeat', grace: '20m', tags: ['production', 'db'], paused: true, schedule: '15 5 * * *', timezone: 'Europe/Riga' },
+          {
+            name: 'Filesystem Backup',
+            type: 'heartbeat',
+            grace: '15m',
+            description: 'Runs /usr/bin/backup.sh every hour',
+            tags: ['backup', 'fs'],
+            period: '1h',
+          },
+          {
+            name: 'Database Backup',
+            type: 'heartbeat',
+            grace: '20m',
+            tags: ['production', 'db'],
+            paused: true,
+            schedule: '15 5 * * *',
+            timezone: 'Europe/Riga',
+          },
         ],
       },
     ]);

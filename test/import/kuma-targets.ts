@@ -68,7 +68,10 @@ export async function startKumaTargets(): Promise<KumaTargets> {
     { port: p.http },
   );
   const tcp = await startRawServer((socket) => socket.end('hello\r\n'), { port: p.openTcp, speakFirst: true });
-  const dns = await startDnsServer({ 'app.fixture.test': { A: ['127.0.0.1'] }, 'mail.fixture.test': { MX: [{ preference: 10, exchange: 'app.fixture.test' }] } }, p.dns);
+  const dns = await startDnsServer(
+    { 'app.fixture.test': { A: ['127.0.0.1'] }, 'mail.fixture.test': { MX: [{ preference: 10, exchange: 'app.fixture.test' }] } },
+    p.dns,
+  );
   return {
     close: async () => {
       await Promise.all([http.close(), tcp.close(), dns.close()]);

@@ -37,7 +37,9 @@ async function runImport<O extends CommonImportOptions>(importer: Importer<O>, i
   }
   const files = await writeImport(outcome, opts.output, Boolean(opts.force));
   out(`Imported from ${outcome.report}`);
-  out(`Wrote ${files.join(' and ')}${files.length > 1 ? ` (${result.draft.secrets.size} secret(s), readable by you only: keep it out of version control)` : ''}.`);
+  out(
+    `Wrote ${files.join(' and ')}${files.length > 1 ? ` (${result.draft.secrets.size} secret(s), readable by you only: keep it out of version control)` : ''}.`,
+  );
   if (opts.apply) {
     const plan = await withCore(opts.dataDir, (core) => core.sync.apply(outcome.loaded, { dryRun: false }));
     out(formatPlan(plan, false));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.js';
-import { nullableNum, num, text } from './values.js';
+import { nullableNum, num, text, textOr } from './values.js';
 import type { KumaData, KumaMonitor } from './model.js';
 
 const loose = z.record(z.string(), z.unknown());
@@ -11,14 +11,13 @@ const backupSchema = z.object({
   monitorList: z.array(loose),
 });
 
-
 function monitorOf(m: Record<string, unknown>): KumaMonitor {
   const ids = m.notificationIDList && typeof m.notificationIDList === 'object' ? (m.notificationIDList as Record<string, unknown>) : {};
   const tags = Array.isArray(m.tags) ? (m.tags as Record<string, unknown>[]) : [];
   return {
     id: num(m.id),
-    name: String(m.name ?? `monitor ${String(m.id)}`),
-    type: String(m.type ?? 'http'),
+    name: textOr(m.name, `monitor ${num(m.id)}`),
+    type: textOr(m.type, 'http'),
     active: m.active !== false && m.active !== 0,
     parent: nullableNum(m.parent),
     description: text(m.description),
@@ -55,7 +54,7 @@ function monitorOf(m: Record<string, unknown>): KumaMonitor {
     notificationIds: Object.entries(ids)
       .filter(([, on]) => on === true)
       .map(([id]) => Number(id)),
-    tags: tags.map((t) => ({ name: String(t.name ?? ''), value: String(t.value ?? '') })),
+    tags: tags.map((t) => ({ name: textOr(t.name, ''), value: textOr(t.value, '') })),
   };
 }
 
@@ -84,7 +83,7 @@ export function readKumaBackup(textContent: string, file: string): KumaData {
       } catch {
         config = {};
       }
-      return { id: num(n.id), name: String(n.name ?? config.name ?? `notification ${String(n.id)}`), active: n.active !== false, config };
+      return { id: num(n.id), name: textOr(n.name, textOr(config.name, `notification ${num(n.id)}`)), active: n.active !== false, config };
     }),
     maintenance: [],
     statusPages: [],

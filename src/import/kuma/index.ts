@@ -4,6 +4,7 @@ import { ImportDraft } from '../draft.js';
 import type { Importer } from '../importer.js';
 import { tagOf } from '../values.js';
 import { readKumaBackup } from './backup-json.js';
+import { textOr } from './values.js';
 import type { KumaData, KumaMonitor } from './model.js';
 import { certificateMonitor, mapKumaMonitor } from './monitors.js';
 import { mapKumaNotification } from './notifications.js';
@@ -32,7 +33,8 @@ async function readSource(file: string): Promise<KumaData> {
  */
 function notifyOf(m: KumaMonitor, channels: Map<number, string>, key: string, draft: ImportDraft): string[] {
   const names = m.notificationIds.map((id) => channels.get(id)).filter((n): n is string => n !== undefined);
-  if (names.length < m.notificationIds.length) draft.note('monitor', key, `${m.notificationIds.length - names.length} of its notifications were not imported, so they are not in notify`);
+  if (names.length < m.notificationIds.length)
+    draft.note('monitor', key, `${m.notificationIds.length - names.length} of its notifications were not imported, so they are not in notify`);
   return names;
 }
 
@@ -44,7 +46,7 @@ export function kumaToDraft(data: KumaData, options: { site?: string } = {}): Im
   const draft = new ImportDraft();
   const channels = new Map<number, string>();
   for (const n of data.notifications) {
-    const type = String(n.config.type ?? 'unknown');
+    const type = textOr(n.config.type, 'unknown');
     const mapped = mapKumaNotification(n.config);
     if ('skip' in mapped) {
       draft.skip('notification', n.name, type, mapped.skip);

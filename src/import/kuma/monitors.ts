@@ -1,4 +1,4 @@
-import { isPrivateHost, seconds, tagOf } from '../values.js';
+import { isPrivateHost, seconds, tagOf, urlHost } from '../values.js';
 import type { KumaMonitor } from './model.js';
 
 type Obj = Record<string, unknown>;
@@ -73,7 +73,8 @@ function statusCodes(codes: string[]): (number | string)[] {
 
 function httpMonitor(m: KumaMonitor, notes: string[]): Mapped {
   if (!m.url) return { skip: 'it has no URL' };
-  if (m.authMethod && m.authMethod !== 'basic') return { skip: `its ${m.authMethod} authentication has no Upkeep counterpart (Upkeep sends basic or bearer credentials)` };
+  if (m.authMethod && m.authMethod !== 'basic')
+    return { skip: `its ${m.authMethod} authentication has no Upkeep counterpart (Upkeep sends basic or bearer credentials)` };
   const headers = parseHeaders(m.headers);
   if (headers === 'invalid') return { skip: 'its headers are not a JSON object, so Kuma could not send them either' };
   const out: Obj = { type: 'http', url: m.url };
@@ -125,7 +126,9 @@ export function mapKumaMonitor(m: KumaMonitor): Mapped {
   if (m.type === 'push') {
     // Kuma declares a push monitor down once `interval` passed without a push and every retry was used up.
     const grace = m.maxretries * (m.retryInterval || m.interval);
-    notes.push("its push URL changes: point the job at this monitor's Upkeep ping URL (/ping/<key>, shown in the dashboard)");
+    notes.push(
+      "its push URL changes: point the job at this monitor's Upkeep ping URL (/ping/<key>, shown in the dashboard); until its first ping it is pending, not down",
+    );
     return { monitor: { name: m.name, type: 'heartbeat', ...common(m, notes), period: seconds(Math.max(m.interval, 1)), grace: seconds(grace) }, notes };
   }
   let mapped: Mapped;
@@ -136,7 +139,8 @@ export function mapKumaMonitor(m: KumaMonitor): Mapped {
   } else if (m.type === 'dns') {
     if (!m.hostname) return { skip: 'it has no host name' };
     const recordType = m.dnsResolveType ?? 'A';
-    if (!['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'CAA', 'SOA'].includes(recordType)) return { skip: `Upkeep's DNS monitor does not ask for ${recordType} records` };
+    if (!['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'CAA', 'SOA'].includes(recordType))
+      return { skip: `Upkeep's DNS monitor does not ask for ${recordType} records` };
     const out: Obj = { type: 'dns', host: m.hostname, recordType };
     const server = m.dnsResolveServer?.split(',')[0]?.trim();
     if (server) out.resolver = `${server.includes(':') ? `[${server}]` : server}${m.port && m.port !== 53 ? `:${m.port}` : ''}`;
@@ -151,13 +155,7 @@ export function mapKumaMonitor(m: KumaMonitor): Mapped {
 
 /** The host a monitor reaches, for the private-address rule (a DNS monitor's resolver is its target). */
 function targetHost(monitor: Obj): string | undefined {
-  if (typeof monitor.url === 'string') {
-    try {
-      return new URL(monitor.url).hostname.replace(/^\[|\]$/g, '');
-    } catch {
-      return undefined;
-    }
-  }
+  if (typeof monitor.url === 'string') return urlHost(monitor.url);
   if (typeof monitor.resolver === 'string') return monitor.resolver.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return typeof monitor.host === 'string' ? monitor.host : undefined;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelType } from '../../notify/channel.schema.js';
-import { isPrivateHost } from '../values.js';
+import { channelHost, isPrivateHost } from '../values.js';
+import { textOr } from './values.js';
 
 type Obj = Record<string, unknown>;
 type Config = Record<string, unknown>;
@@ -59,7 +60,8 @@ function email(c: Config): MappedChannel {
   const notes: string[] = [];
   const to = addresses(c.smtpTo, c.smtpCC, c.smtpBCC);
   if (str(c.smtpCC) || str(c.smtpBCC)) notes.push('Cc and Bcc recipients are sent to as "to" (Upkeep has one list of recipients)');
-  if (str(c.customSubject) || str(c.customBody)) notes.push("Kuma's subject and body templates were left out: write Upkeep templates (Mustache) if you need them");
+  if (str(c.customSubject) || str(c.customBody))
+    notes.push("Kuma's subject and body templates were left out: write Upkeep templates (Mustache) if you need them");
   if (str(c.smtpDkimDomain)) notes.push('DKIM signing was left out: sign at the relay');
   if (c.smtpIgnoreTLSError === true) notes.push("Kuma ignored the server's TLS errors; Upkeep verifies the certificate");
   const username = str(c.smtpUsername);
@@ -68,7 +70,7 @@ function email(c: Config): MappedChannel {
     channel: {
       type: 'email',
       to,
-      from: address(String(c.smtpFrom ?? '')),
+      from: address(textOr(c.smtpFrom, '')),
       smtp: present({
         host: str(c.smtpHost),
         port: Number(c.smtpPort ?? 587),
@@ -90,7 +92,8 @@ const simple =
 
 function ntfy(c: Config): MappedChannel {
   const method = str(c.ntfyAuthenticationMethod) ?? (str(c.ntfyusername) ? 'usernamePassword' : 'none');
-  if (method === 'usernamePassword') return { skip: 'ntfy with a username and password: Upkeep\'s ntfy channel takes an access token (make one with "ntfy token add")' };
+  if (method === 'usernamePassword')
+    return { skip: 'ntfy with a username and password: Upkeep\'s ntfy channel takes an access token (make one with "ntfy token add")' };
   const notes = c.ntfyPriority !== undefined ? ["ntfy's priority follows the incident's severity in Upkeep"] : [];
   return { channel: present({ type: 'ntfy', server: str(c.ntfyserverurl), topic: str(c.ntfytopic), token: str(c.ntfyaccesstoken) }), notes };
 }
@@ -151,23 +154,9 @@ export const kumaProviders: Record<string, (c: Config) => MappedChannel> = {
   }),
 };
 
-/** Where a channel sends to, for the private-address rule. */
-export function channelHost(channel: Obj): string | undefined {
-  const smtp = channel.smtp as Obj | undefined;
-  const url = [channel.url, channel.server, channel.homeserver, channel.apiUrl].find((u) => typeof u === 'string') as string | undefined;
-  if (url) {
-    try {
-      return new URL(url).hostname.replace(/^\[|\]$/g, '');
-    } catch {
-      return undefined;
-    }
-  }
-  return typeof smtp?.host === 'string' ? smtp.host : undefined;
-}
-
 /** One Kuma notification as an Upkeep channel, or why it cannot be one. */
 export function mapKumaNotification(config: Config): MappedChannel {
-  const type = String(config.type ?? '');
+  const type = textOr(config.type, '');
   const provider = kumaProviders[type];
   if (!provider) return { skip: 'provider not supported by Upkeep' };
   const mapped = provider(config);

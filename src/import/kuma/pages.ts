@@ -48,7 +48,7 @@ export function importMaintenance(w: KumaMaintenance, data: KumaData, place: Pla
     Object.assign(window, { cron: w.cron, duration: seconds(Math.max(w.duration, 60)) });
     if (w.startDate || w.endDate) notes.push(`Kuma ran it only from ${w.startDate ?? 'the start'} to ${w.endDate ?? 'no end'}; Upkeep repeats it without end`);
   }
-  if (w.statusPageIds.length) notes.push("shown on the status pages that show its monitors (Upkeep does not link windows to pages)");
+  if (w.statusPageIds.length) notes.push('shown on the status pages that show its monitors (Upkeep does not link windows to pages)');
   if (draft.addMaintenance(window)) for (const n of notes) draft.note('maintenance', w.title, n);
 }
 
@@ -57,7 +57,8 @@ const kumaDefaultCss = /^\s*body\s*\{\s*\}\s*$/;
 /** A Kuma status page: its groups become components naming the imported monitors they showed. */
 export function importStatusPage(page: KumaStatusPage, place: Placement, monitorNames: Map<number, string>, draft: ImportDraft): void {
   for (const incident of page.incidents) draft.skip('status page incident', incident, undefined, `on "${page.slug}": incident history is not imported`);
-  if (!page.published) return draft.skip('status page', page.slug, undefined, 'it is unpublished in Uptime Kuma (an Upkeep page is public unless it has access:)');
+  if (!page.published)
+    return draft.skip('status page', page.slug, undefined, 'it is unpublished in Uptime Kuma (an Upkeep page is public unless it has access:)');
   const notes: string[] = [];
   const components: Record<string, unknown>[] = [];
   const used = new Set<string>();

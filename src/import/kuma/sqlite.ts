@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { AppError } from '../../lib/errors.js';
-import { nullableNum, num, text } from './values.js';
+import { nullableNum, num, text, textOr } from './values.js';
 import type { KumaData, KumaMonitor, KumaOther } from './model.js';
 
 type Row = Record<string, unknown>;
@@ -9,7 +9,7 @@ const bool = (v: unknown): boolean => v === 1 || v === true || v === '1' || v ==
 
 function jsonList(v: unknown): string[] {
   try {
-    const parsed: unknown = JSON.parse(String(v ?? '[]'));
+    const parsed: unknown = JSON.parse(textOr(v, '[]'));
     return Array.isArray(parsed) ? parsed.map(String) : [];
   } catch {
     return [];
@@ -18,7 +18,7 @@ function jsonList(v: unknown): string[] {
 
 function jsonObject(v: unknown): Record<string, unknown> {
   try {
-    const parsed: unknown = JSON.parse(String(v ?? '{}'));
+    const parsed: unknown = JSON.parse(textOr(v, '{}'));
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
   } catch {
     return {};
@@ -29,8 +29,8 @@ function jsonObject(v: unknown): Record<string, unknown> {
 function monitorOf(row: Row, notificationIds: number[], tags: { name: string; value: string }[]): KumaMonitor {
   return {
     id: num(row.id),
-    name: String(row.name ?? `monitor ${String(row.id)}`),
-    type: String(row.type ?? 'http'),
+    name: textOr(row.name, `monitor ${num(row.id)}`),
+    type: textOr(row.type, 'http'),
     active: bool(row.active),
     parent: nullableNum(row.parent),
     description: text(row.description),
@@ -106,28 +106,40 @@ export function readKumaDatabase(file: string): KumaData {
     };
     const schema = tables.has('knex_migrations') ? '2.0' : '1.23';
 
-    const notificationsOf = groupBy(all('SELECT monitor_id, notification_id FROM monitor_notification ORDER BY id'), 'monitor_id', (r) => num(r.notification_id));
-    const tagsOf = groupBy(all('SELECT mt.monitor_id, t.name, mt.value FROM monitor_tag mt JOIN tag t ON t.id = mt.tag_id ORDER BY mt.id'), 'monitor_id', (r) => ({
-      name: String(r.name),
-      value: String(r.value ?? ''),
-    }));
-    const monitors = all('SELECT * FROM monitor ORDER BY id').map((row) => monitorOf(row, notificationsOf.get(num(row.id)) ?? [], tagsOf.get(num(row.id)) ?? []));
+    const notificationsOf = groupBy(all('SELECT monitor_id, notification_id FROM monitor_notification ORDER BY id'), 'monitor_id', (r) =>
+      num(r.notification_id),
+    );
+    const tagsOf = groupBy(
+      all('SELECT mt.monitor_id, t.name, mt.value FROM monitor_tag mt JOIN tag t ON t.id = mt.tag_id ORDER BY mt.id'),
+      'monitor_id',
+      (r) => ({
+        name: String(r.name),
+        value: textOr(r.value, ''),
+      }),
+    );
+    const monitors = all('SELECT * FROM monitor ORDER BY id').map((row) =>
+      monitorOf(row, notificationsOf.get(num(row.id)) ?? [], tagsOf.get(num(row.id)) ?? []),
+    );
 
     const notifications = all('SELECT * FROM notification ORDER BY id').map((row) => ({
       id: num(row.id),
-      name: String(row.name ?? `notification ${String(row.id)}`),
+      name: textOr(row.name, `notification ${num(row.id)}`),
       active: bool(row.active),
       config: jsonObject(row.config),
     }));
 
-    const maintenanceMonitors = groupBy(all('SELECT maintenance_id, monitor_id FROM monitor_maintenance ORDER BY id'), 'maintenance_id', (r) => num(r.monitor_id));
-    const maintenancePages = groupBy(all('SELECT maintenance_id, status_page_id FROM maintenance_status_page ORDER BY id'), 'maintenance_id', (r) => num(r.status_page_id));
+    const maintenanceMonitors = groupBy(all('SELECT maintenance_id, monitor_id FROM monitor_maintenance ORDER BY id'), 'maintenance_id', (r) =>
+      num(r.monitor_id),
+    );
+    const maintenancePages = groupBy(all('SELECT maintenance_id, status_page_id FROM maintenance_status_page ORDER BY id'), 'maintenance_id', (r) =>
+      num(r.status_page_id),
+    );
     const maintenance = all('SELECT * FROM maintenance ORDER BY id').map((row) => ({
       id: num(row.id),
-      title: String(row.title ?? ''),
-      description: String(row.description ?? ''),
+      title: textOr(row.title, ''),
+      description: textOr(row.description, ''),
       active: bool(row.active),
-      strategy: String(row.strategy ?? 'single'),
+      strategy: textOr(row.strategy, 'single'),
       startDate: text(row.start_date),
       endDate: text(row.end_date),
       cron: text(row.cron),
@@ -137,8 +149,10 @@ export function readKumaDatabase(file: string): KumaData {
       statusPageIds: maintenancePages.get(num(row.id)) ?? [],
     }));
 
-    const domains = groupBy(tables.has('status_page_cname') ? all('SELECT status_page_id, domain FROM status_page_cname ORDER BY id') : [], 'status_page_id', (r) =>
-      String(r.domain),
+    const domains = groupBy(
+      tables.has('status_page_cname') ? all('SELECT status_page_id, domain FROM status_page_cname ORDER BY id') : [],
+      'status_page_id',
+      (r) => String(r.domain),
     );
     const groups = all('SELECT id, name, status_page_id FROM "group" WHERE public = 1 ORDER BY status_page_id, weight, id');
     const groupMonitors = groupBy(all('SELECT group_id, monitor_id FROM monitor_group ORDER BY weight, id'), 'group_id', (r) => num(r.monitor_id));
@@ -148,7 +162,7 @@ export function readKumaDatabase(file: string): KumaData {
       return {
         id,
         slug: String(row.slug),
-        title: String(row.title ?? row.slug),
+        title: textOr(row.title, textOr(row.slug, '')),
         description: text(row.description),
         icon: text(row.icon),
         footerText: text(row.footer_text),
