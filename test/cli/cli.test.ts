@@ -112,7 +112,20 @@ describe('upkeep CLI', { timeout: 120_000 }, () => {
   });
 
   it('has help with examples on every command', async () => {
-    const commands = [['start'], ['check', 'x'], ['validate'], ['apply'], ['export'], ['schema'], ['migrate'], ['token', 'create'], ['user', 'create']];
+    const commands = [
+      ['start'],
+      ['check', 'x'],
+      ['validate'],
+      ['apply'],
+      ['export'],
+      ['schema'],
+      ['migrate'],
+      ['token', 'create'],
+      ['user', 'create'],
+      ['import', 'kuma'],
+      ['import', 'healthchecks'],
+      ['import', 'gatus'],
+    ];
     const answers = await Promise.all(commands.map((cmd) => runCli([...cmd, '--help'])));
     answers.forEach((res, i) => {
       expect(res.stdout, commands[i]!.join(' ')).toContain('Examples:');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,6 +88,18 @@ describe('upkeep import gatus', () => {
     });
     expect(valid.stderr).toBe('');
     expect(valid.stdout).toContain('is valid: 4 site(s), 7 monitor(s), 4 channel(s)');
+  });
+
+  it('with --apply, writes the database too, the secrets sealed there', async () => {
+    const dataDir = join(dir, 'data');
+    const applied = await runCli(['import', 'gatus', fixture, '--output', join(dir, 'applied.yaml'), '--apply', '--data-dir', dataDir], {
+      env: { SLACK_WEBHOOK_URL: slackUrl },
+    });
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain('Applied: 15 to create, 0 to update, 0 to delete');
+    const stored = (await Promise.all((await readdir(dataDir)).map((f) => readFile(join(dataDir, f), 'latin1')))).join('');
+    expect(stored).toContain('back-end health');
+    for (const secret of ['gatus-slack-secret', 'gatus-smtp-password', 'gatus-api-token']) expect(stored).not.toContain(secret);
   });
 
   it('refuses to import while a variable the file names is not set', async () => {

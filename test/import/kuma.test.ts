@@ -136,6 +136,40 @@ describe('upkeep import kuma', () => {
       expect((written.statusPages ?? []).map((p) => p.slug)).toEqual(facts.pages);
     });
 
+    it('maps fields as Kuma meant them', () => {
+      const written = parse(output().yaml) as Written & { maintenance?: Record<string, unknown>[]; statusPages?: Record<string, unknown>[] };
+      const monitor = (site: string, name: string) => written.sites.find((x) => x.name === site)!.monitors!.find((m) => m.name === name);
+      expect(monitor('Shop', 'Checkout')).toMatchObject({ type: 'http', interval: '20s', downAfter: 2, notify: ['Ops webhook'], tags: ['env:prod'] });
+      expect(monitor('Shop', 'No error text')).toMatchObject({ expect: { notContains: 'Fatal error' }, notify: [] });
+      expect(monitor('Uptime Kuma', 'Create order')).toMatchObject({
+        method: 'POST',
+        expect: { status: [201] },
+        headers: { 'Content-Type': 'application/json' },
+      });
+      expect(monitor('Uptime Kuma', 'DNS mail exchanger')).toMatchObject({ type: 'dns', recordType: 'MX', resolver: '127.0.0.1:47853' });
+      expect(monitor('Uptime Kuma', 'Nightly job')).toMatchObject({ type: 'heartbeat', period: '30s', grace: '20s' });
+      expect(monitor('Uptime Kuma', 'Paused check')).toMatchObject({ paused: true, notify: ['Telegram on-call', 'Pushover', 'Opsgenie EU'] });
+      if (file.endsWith('.json')) return;
+      const window = (name: string) => written.maintenance!.find((w) => w.name === name);
+      // 02:00–04:30 on Stockholm's clocks in January is 01:00–03:30 UTC; "same as server" is the server's zone.
+      expect(window('Database upgrade')).toMatchObject({
+        start: '2030-01-05T01:00:00.000Z',
+        end: '2030-01-05T03:30:00.000Z',
+        monitors: ['Shop/Shop home', 'Shop/Checkout'],
+      });
+      expect(window('Weekly patching')).toMatchObject({ cron: '0 15 * * 0,3', duration: '45m', timezone: 'Europe/Stockholm' });
+      expect(window('Month end close')).toMatchObject({ cron: '0 15 1,L * *', timezone: 'America/New_York' });
+      expect(written.statusPages![0]).toMatchObject({
+        slug: 'shop',
+        title: 'Shop status',
+        domains: ['status.fixture.test'],
+        components: [
+          { name: 'Storefront', monitors: ['Shop/Shop home', 'Shop/Welcome text', 'Shop/Checkout'] },
+          { name: 'Services', monitors: ['Uptime Kuma/API status', 'Uptime Kuma/SMTP relay port', 'Uptime Kuma/DNS app record'] },
+        ],
+      });
+    });
+
     it('writes no secret into the YAML; the env file beside it holds them', () => {
       const { yaml, env } = output();
       for (const secret of fixtureSecrets) expect(yaml).not.toContain(secret);
