@@ -113,47 +113,55 @@ export class ImportDraft {
     return name;
   }
 
+  /**
+   * Adds one named object to `list` under a name no other in it has, if it fits `schema`; returns that
+   * name, or undefined when it was listed as skipped (`sourceKind`: what the source calls it).
+   */
+  private addNamed(
+    list: Obj[],
+    object: Obj,
+    schema: z.ZodType,
+    names: { kind: string; sourceKind?: string; sourceType?: string; owner?: string[] },
+    secretsOf: (value: Obj) => (path: readonly string[]) => boolean,
+  ): string | undefined {
+    const wanted = String(object.name);
+    const name = this.unique(
+      list.map((o) => String(o.name)),
+      wanted,
+      names.kind,
+    );
+    const value: Obj = { ...object, name };
+    if (!this.check(schema, value, names.sourceKind ?? names.kind, wanted, names.sourceType)) return undefined;
+    list.push(this.seal(value, secretsOf(value), [...(names.owner ?? []), name]));
+    return name;
+  }
+
   /** Adds a monitor to a site; returns its reference "Site/Monitor", or undefined when it was skipped. */
   addMonitor(siteName: string, monitor: Obj, sourceType: string): string | undefined {
     const site = this.sites.get(siteName)!;
-    const wanted = String(monitor.name);
-    const name = this.unique(
-      site.monitors.map((m) => String(m.name)),
-      wanted,
-      'monitor',
+    const name = this.addNamed(
+      site.monitors,
+      monitor,
+      monitorSchema,
+      { kind: 'monitor', sourceType, owner: [siteName] },
+      (v) => monitorSecretFields[v.type as MonitorType],
     );
-    const value: Obj = { ...monitor, name };
-    if (!this.check(monitorSchema, value, 'monitor', wanted, sourceType)) return undefined;
-    const type = value.type as MonitorType;
-    site.monitors.push(this.seal(value, monitorSecretFields[type], [siteName, name]));
-    return `${siteName}/${name}`;
+    return name === undefined ? undefined : `${siteName}/${name}`;
   }
 
   /** Adds a channel; returns its name, or undefined when it was skipped. */
   addChannel(channel: Obj, sourceType: string): string | undefined {
-    const wanted = String(channel.name);
-    const name = this.unique(
-      this.channels.map((c) => String(c.name)),
-      wanted,
-      'channel',
+    return this.addNamed(
+      this.channels,
+      channel,
+      channelSchema,
+      { kind: 'channel', sourceKind: 'notification', sourceType },
+      (v) => channelSecretFields[v.type as ChannelType],
     );
-    const value: Obj = { ...channel, name };
-    if (!this.check(channelSchema, value, 'notification', wanted, sourceType)) return undefined;
-    this.channels.push(this.seal(value, channelSecretFields[value.type as ChannelType], [name]));
-    return name;
   }
 
   addMaintenance(window: Obj): boolean {
-    const wanted = String(window.name);
-    const name = this.unique(
-      this.maintenance.map((w) => String(w.name)),
-      wanted,
-      'maintenance window',
-    );
-    const value = { ...window, name };
-    if (!this.check(maintenanceSchema, value, 'maintenance window', wanted)) return false;
-    this.maintenance.push(this.seal(value, () => false, [name]));
-    return true;
+    return this.addNamed(this.maintenance, window, maintenanceSchema, { kind: 'maintenance window' }, () => () => false) !== undefined;
   }
 
   addStatusPage(page: Obj): boolean {

@@ -26,7 +26,7 @@ describe('upkeep import gatus', () => {
     result = await runCli(['import', 'gatus', fixture, '--output', join(dir, 'upkeep.yaml')], { env: { SLACK_WEBHOOK_URL: slackUrl } });
     written = parse(await readFile(join(dir, 'upkeep.yaml'), 'utf8')) as Written;
     env = await readFile(join(dir, 'upkeep.env'), 'utf8');
-  });
+  }, 120_000);
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -72,7 +72,7 @@ describe('upkeep import gatus', () => {
     expect(result.stdout).toContain('~ monitor "core/back-end health": condition len([BODY].items) == 3 left out');
   });
 
-  it('takes ${VAR} from the environment as Gatus does, and keeps every secret out of the YAML', async () => {
+  it('takes ${VAR} from the environment as Gatus does, and keeps every secret out of the YAML', { timeout: 120_000 }, async () => {
     const yaml = await readFile(join(dir, 'upkeep.yaml'), 'utf8');
     for (const secret of ['gatus-slack-secret', 'gatus-discord-secret', 'gatus-smtp-password', 'gatus-api-token', '0123456789abcdef0123456789abcdef']) {
       expect(yaml).not.toContain(secret);
@@ -90,7 +90,7 @@ describe('upkeep import gatus', () => {
     expect(valid.stdout).toContain('is valid: 4 site(s), 7 monitor(s), 4 channel(s)');
   });
 
-  it('with --apply, writes the database too, the secrets sealed there', async () => {
+  it('with --apply, writes the database too, the secrets sealed there', { timeout: 120_000 }, async () => {
     const dataDir = join(dir, 'data');
     const applied = await runCli(['import', 'gatus', fixture, '--output', join(dir, 'applied.yaml'), '--apply', '--data-dir', dataDir], {
       env: { SLACK_WEBHOOK_URL: slackUrl },
@@ -102,7 +102,7 @@ describe('upkeep import gatus', () => {
     for (const secret of ['gatus-slack-secret', 'gatus-smtp-password', 'gatus-api-token']) expect(stored).not.toContain(secret);
   });
 
-  it('refuses to import while a variable the file names is not set', async () => {
+  it('refuses to import while a variable the file names is not set', { timeout: 120_000 }, async () => {
     const missing = await runCli(['import', 'gatus', fixture, '--dry-run']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('refers to SLACK_WEBHOOK_URL: set them as you do for Gatus');

@@ -100,7 +100,7 @@ describe('upkeep import healthchecks', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('turns every check into a heartbeat with its period or cron schedule, grace and tags', async () => {
+  it('turns every check into a heartbeat with its period or cron schedule, grace and tags', { timeout: 120_000 }, async () => {
     const out = join(dir, 'upkeep.yaml');
     const result = await runCli(['import', 'healthchecks', '--url', api.origin, '--allow-private', '--site', 'Backups', '--output', out], {
       env: { HEALTHCHECKS_API_KEY: apiKey },
@@ -139,7 +139,7 @@ describe('upkeep import healthchecks', () => {
     expect(valid.stdout).toContain('is valid: 1 site(s), 2 monitor(s), 0 channel(s)');
   });
 
-  it('says so when the key is refused or missing', async () => {
+  it('says so when the key is refused or missing', { timeout: 120_000 }, async () => {
     const refused = await runCli(['import', 'healthchecks', '--url', api.origin, '--allow-private', '--dry-run'], { env: { HEALTHCHECKS_API_KEY: 'wrong' } });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('refused the API key (HTTP 401)');
@@ -148,7 +148,7 @@ describe('upkeep import healthchecks', () => {
     expect(missing.stderr).toContain('a Healthchecks API key is needed');
   });
 
-  it('reaches a Healthchecks on a private address only when allowed', async () => {
+  it('reaches a Healthchecks on a private address only when allowed', { timeout: 120_000 }, async () => {
     const blocked = await runCli(['import', 'healthchecks', '--url', api.origin, '--dry-run'], { env: { HEALTHCHECKS_API_KEY: apiKey } });
     expect(blocked.code).toBe(1);
     expect(blocked.stderr).toContain('addresses are blocked');
