@@ -6,6 +6,7 @@ import { register as registerCheck } from './commands/check.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerInventory } from './commands/inventory.js';
+import { register as registerImport } from './commands/import.js';
 import { register as registerStart } from './commands/start.js';
 import { register as registerStatus } from './commands/status.js';
 import { report } from './run.js';
@@ -34,7 +35,7 @@ program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
 
-for (const register of [registerStart, registerConfig, registerCheck, registerBackup, registerAdmin, registerAudit, registerStatus, registerInventory])
+for (const register of [registerStart, registerConfig, registerCheck, registerBackup, registerAdmin, registerAudit, registerStatus, registerInventory, registerImport])
   register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -281,14 +281,20 @@ export class ConfigSync {
   }
 }
 
-/** The plan as people read it: one line per object, "+" create, "~" update, "-" delete. */
-export function formatPlan(plan: Plan, dryRun: boolean): string {
+/** One line per object, "+" create, "~" update, "-" delete, with an update's changed fields under it. */
+export function planLines(items: readonly PlanItem[]): string[] {
   const lines: string[] = [];
   const sign = { create: '+', update: '~', delete: '-' } as const;
-  for (const item of plan.items) {
+  for (const item of items) {
     lines.push(`  ${sign[item.action]} ${item.kind} "${item.key}"`);
     for (const change of item.changes) lines.push(`      ${change}`);
   }
+  return lines;
+}
+
+/** The plan as people read it: one line per object, "+" create, "~" update, "-" delete. */
+export function formatPlan(plan: Plan, dryRun: boolean): string {
+  const lines = planLines(plan.items);
   const count = (a: PlanAction) => plan.items.filter((i) => i.action === a).length;
   const head = plan.items.length
     ? `${dryRun ? 'Plan (dry run, nothing written)' : 'Applied'}: ${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete`

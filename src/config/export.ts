@@ -50,7 +50,8 @@ function setAt(obj: Record<string, unknown>, dotted: string, value: unknown): vo
   node[keys.at(-1)!] = value;
 }
 
-const variableName = (...parts: string[]) =>
+/** The variable a secret is referred to by in a written config: `UPKEEP_SECRET_<OWNER>_<PATH>`. */
+export const variableName = (...parts: string[]) =>
   `UPKEEP_SECRET_${parts
     .join('_')
     .toUpperCase()

@@ -123,6 +123,9 @@ describe('upkeep CLI', { timeout: 120_000 }, () => {
       ['token', 'create'],
       ['user', 'create'],
       ['inventory', 'x'],
+      ['import', 'kuma'],
+      ['import', 'healthchecks'],
+      ['import', 'gatus'],
     ];
     const answers = await Promise.all(commands.map((cmd) => runCli([...cmd, '--help'])));
     answers.forEach((res, i) => {
