@@ -144,7 +144,7 @@ export class ImportDraft {
       monitor,
       monitorSchema,
       { kind: 'monitor', sourceType, owner: [siteName] },
-      (v) => monitorSecretFields[v.type as MonitorType],
+      (v) => monitorSecretFields[v.type as MonitorType].isSecret,
     );
     return name === undefined ? undefined : `${siteName}/${name}`;
   }
@@ -156,7 +156,7 @@ export class ImportDraft {
       channel,
       channelSchema,
       { kind: 'channel', sourceKind: 'notification', sourceType },
-      (v) => channelSecretFields[v.type as ChannelType],
+      (v) => channelSecretFields[v.type as ChannelType].isSecret,
     );
   }
 
