@@ -11,7 +11,7 @@ import { roles, type AccountsService } from './accounts.service.js';
 import type { AuthService } from './auth.service.js';
 
 const membership = z.object({ team: z.string().min(1), role: z.enum(roles) }).strict();
-const createSchema = z
+export const createSchema = z
   .object({
     email: z.email(),
     password: z.string(),
@@ -20,7 +20,7 @@ const createSchema = z
     teams: z.array(membership).default([]),
   })
   .strict();
-const changeSchema = z
+export const changeSchema = z
   .object({
     name: z.string().max(200).nullable().optional(),
     role: z.enum(roles).optional(),
@@ -29,7 +29,7 @@ const changeSchema = z
     teams: z.array(membership).optional(),
   })
   .strict();
-const teamSchema = z.object({ tags: z.array(z.string().min(1)).default([]), sites: z.array(z.string().min(1)).default([]) }).strict();
+export const teamSchema = z.object({ tags: z.array(z.string().min(1)).default([]), sites: z.array(z.string().min(1)).default([]) }).strict();
 
 export interface UserView {
   id: number;
