@@ -147,7 +147,7 @@ maintenance:
   }
 
   /** What a read-only caller must leave as it was: every stored definition (not results, sessions or last-used times). */
-  async snapshot(): Promise<string> {
+  async snapshot(): Promise<Record<string, string[]>> {
     const db = this.core.storage.db as unknown as { selectFrom(t: string): { selectAll(): { execute(): Promise<Record<string, unknown>[]> } } };
     const tables = ['sites', 'monitors', 'channels', 'users', 'api_tokens', 'incidents', 'incident_timeline', 'config_objects', 'teams', 'memberships'];
     const out: Record<string, string[]> = {};
@@ -155,7 +155,16 @@ maintenance:
       const rows = await db.selectFrom(table).selectAll().execute();
       out[table] = rows.map((r) => JSON.stringify({ ...r, last_used_at: null })).sort();
     }
-    return JSON.stringify(out);
+    return out;
+  }
+
+  /** The rows one snapshot has and the other has not, by table. */
+  static changes(before: Record<string, string[]>, after: Record<string, string[]>): string[] {
+    return Object.keys(before).flatMap((table) => {
+      const was = new Set(before[table]);
+      const now = new Set(after[table]);
+      return [...[...was].filter((r) => !now.has(r)).map((r) => `${table} lost ${r}`), ...[...now].filter((r) => !was.has(r)).map((r) => `${table} gained ${r}`)];
+    });
   }
 
   async stop(): Promise<void> {

@@ -44,9 +44,9 @@ function pathValue(who: Caller, op: Op, param: Param, plan: Plan): string {
   const resource = resourceOf(op, param);
   const kept = world.kept.get(resource) ?? new Set();
   const other = world.other.get(resource);
-  // Changes go to what the suite made (and, for the team's caller, to the other team's objects, which must be refused);
-  // objects may be added under seeded ones.
-  const changes = ['PUT', 'PATCH', 'DELETE'].includes(op.method);
+  // Changes go to what the suite made (for the team's caller also to the other team's objects, for the read-only token to
+  // anything: both must be refused); objects may be added under seeded ones.
+  const changes = ['PUT', 'PATCH', 'DELETE'].includes(op.method) && who !== 'reader';
   const pool = [...(world.pools.get(resource) ?? [])].filter((id) => !changes || !kept.has(id) || (who === 'team' && id === other));
   if (pool.length === 0 || plan.seed % 5 === 0) return String(fake(param.schema, plan.seed));
   return pool[plan.pick % pool.length]!;
@@ -121,7 +121,15 @@ async function exercise(who: Caller, op: Op, plan: Plan): Promise<Answer> {
   return res;
 }
 
-const plans = (op: Op, salt: number) => fc.sample(planArbitrary, { seed: SEED + salt * 7919 + ops.indexOf(op), numRuns: RUNS });
+/**
+ * Every operation starts with two plain requests (the document's example body, no optional query, the
+ * first two known ids: one of each team where there are two), then RUNS generated ones.
+ */
+const plans = (op: Op, salt: number): Plan[] => [
+  { seed: 9, breaks: 'nothing', pick: 0 },
+  { seed: 9, breaks: 'nothing', pick: 1 },
+  ...fc.sample(planArbitrary, { seed: SEED + salt * 7919 + ops.indexOf(op), numRuns: RUNS }),
+];
 
 const takeFailures = () => failures.splice(0).join('\n');
 
@@ -129,7 +137,7 @@ describe('requests generated from the OpenAPI document', () => {
   it('a read-only token changes nothing, and every answer is one the document declares', async () => {
     const before = await world.snapshot();
     for (const op of ops) for (const plan of plans(op, 1)) await exercise('reader', op, plan);
-    expect(await world.snapshot()).toBe(before);
+    expect(FuzzWorld.changes(before, await world.snapshot())).toEqual([]);
     expect(takeFailures()).toBe('');
   }, 300_000);
 
