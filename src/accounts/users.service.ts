@@ -134,8 +134,9 @@ export class UsersService {
 
   private async keepAnOwner(user: UserRow): Promise<void> {
     if (user.role !== 'owner') return;
-    const owners = (await this.repo().listUsers()).filter((u) => u.role === 'owner' && !u.disabled);
-    if (owners.length <= 1) throw new AppError('conflict', 'this is the last owner; make another owner first');
+    // Another owner who can log in must remain (a disabled owner counts for nothing, and may go).
+    const others = (await this.repo().listUsers()).filter((u) => u.role === 'owner' && !u.disabled && u.id !== user.id);
+    if (others.length === 0) throw new AppError('conflict', 'this is the last owner; make another owner first');
   }
 
   async teams() {

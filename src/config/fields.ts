@@ -34,17 +34,20 @@ export const tag = z
 
 export const tags = z.array(tag).max(50, 'at most 50 tags').default([]);
 
-export const httpUrl = z.string({ error: expected('an http(s) URL') }).refine(
-  (s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-    } catch {
-      return false;
-    }
-  },
-  { error: expected('an http(s) URL like "https://example.com/"') },
-).meta({ format: 'uri', description: 'an http(s) URL' });
+export const httpUrl = z
+  .string({ error: expected('an http(s) URL') })
+  .refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: expected('an http(s) URL like "https://example.com/"') },
+  )
+  .meta({ format: 'uri', description: 'an http(s) URL' });
 
 export const hostName = z
   .string({ error: expected('a host name or IP address') })

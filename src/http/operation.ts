@@ -31,7 +31,13 @@ const errorText: Record<ErrorStatus, string> = {
   429: 'Too many attempts: wait for the seconds the Retry-After header gives',
   503: 'Not available now (starting up or shutting down); try again shortly',
 };
-const okText: Record<number, string> = { 200: 'OK', 201: 'Created', 202: 'Accepted: it runs in the background', 204: 'Done; no body', 302: 'A redirect (Location)' };
+const okText: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted: it runs in the background',
+  204: 'Done; no body',
+  302: 'A redirect (Location)',
+};
 
 export interface Operation {
   tag: string;
@@ -80,7 +86,7 @@ export function operation(op: Operation): FastifySchema {
   if (op.params) errors.add(404);
   if (op.body) [413, 415].forEach((s) => errors.add(s as ErrorStatus));
   const response: Record<string, JsonSchema> = {};
-  for (const [status, given] of Object.entries(op.ok)) response[status] = answer(Number(status), given as Answer);
+  for (const [status, given] of Object.entries(op.ok)) response[status] = answer(Number(status), given);
   for (const status of [...errors].sort()) {
     response[status] = {
       description: errorText[status],

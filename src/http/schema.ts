@@ -104,7 +104,11 @@ export const storedMeta = z.object({
   updatedAt: z.iso.datetime({ offset: true }),
 });
 
-const redactedSecret = { type: 'string', const: REDACTED, description: 'A secret: always answered as ********; sent back as it is, it keeps the stored secret.' };
+const redactedSecret = {
+  type: 'string',
+  const: REDACTED,
+  description: 'A secret: always answered as ********; sent back as it is, it keeps the stored secret.',
+};
 
 /** The object variants of a schema (the members of a union, or the schema itself) with the rule for each. */
 function eachVariant(node: JsonSchema, rules: SecretRule | Record<string, SecretRule>, map: (variant: JsonSchema, rule: SecretRule) => JsonSchema): JsonSchema {

@@ -29,7 +29,6 @@ import { incidentsRoutes } from '../incidents/incidents.routes.js';
 import type { ChannelsService } from '../notify/channels.service.js';
 import { channelsRoutes } from '../notify/channels.routes.js';
 import type { DeliveryContext } from '../notify/notification.js';
-import { z } from 'zod';
 import { Access } from '../accounts/access.js';
 import { parseInput } from '../config/validate.js';
 import type { StatusPages } from '../status-pages/index.js';

@@ -22,9 +22,7 @@ export const incidentOut = z.object({
   resolvesAt: iso.nullable().describe('when it resolves by itself, once its monitors are up'),
   durations: z.object({ toAcknowledge: z.number().int().nullable(), toResolve: z.number().int().nullable() }).describe('in seconds'),
   escalation: z.object({ policy: z.string(), step: z.number().int(), nextAt: iso.nullable() }).nullable(),
-  postmortem: z
-    .object({ impact: z.string().optional(), rootCause: z.string().optional(), followUps: z.array(z.string()).optional() })
-    .nullable(),
+  postmortem: z.object({ impact: z.string().optional(), rootCause: z.string().optional(), followUps: z.array(z.string()).optional() }).nullable(),
 });
 
 export const incidentDetails = incidentOut.extend({

@@ -15,9 +15,7 @@ export const statusOut = z.object({
   slow: z.string().nullable().describe('why latency is well above its usual, when it is'),
   lastCheckAt: iso.nullable(),
   lastMessage: z.string().nullable(),
-  recent: z.array(
-    z.object({ at: iso, status: outcome, message: z.string(), durationMs: z.number().nullable(), statusCode: z.number().int().nullable() }),
-  ),
+  recent: z.array(z.object({ at: iso, status: outcome, message: z.string(), durationMs: z.number().nullable(), statusCode: z.number().int().nullable() })),
 });
 
 const ms = z.number().nullable();

@@ -35,7 +35,6 @@ const show = (channel: Channel) => ({
   updatedAt: toIso(channel.updatedAt),
 });
 
-
 /** Notification channels and template previews: thin routes, every rule lives in ChannelsService. */
 export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, deliveryContext: (signal: AbortSignal) => DeliveryContext): void {
   const tag = 'channels';
@@ -57,10 +56,8 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
       return { data: page.items.map(show), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
     },
   );
-  app.post(
-    '/channels',
-    { schema: operation({ tag, summary: 'Create a channel', body: channelSchema, ok: { 201: one }, errors: [409] }) },
-    async (req, reply) => reply.status(201).send(show(await channels.create(req.body))),
+  app.post('/channels', { schema: operation({ tag, summary: 'Create a channel', body: channelSchema, ok: { 201: one }, errors: [409] }) }, async (req, reply) =>
+    reply.status(201).send(show(await channels.create(req.body))),
   );
   app.get('/channels/:id', { schema: operation({ tag, summary: 'Get a channel', params: idParams, ok: { 200: one } }) }, async (req) =>
     show(await channels.get(parseId(req))),

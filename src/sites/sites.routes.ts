@@ -88,7 +88,14 @@ export function sitesRoutes(
 
   app.get(
     '/sites',
-    { schema: operation({ tag: 'sites', summary: 'List sites', query: siteQuery, ok: { 200: { description: 'A page of sites', schema: pageSchema(siteOut) } } }) },
+    {
+      schema: operation({
+        tag: 'sites',
+        summary: 'List sites',
+        query: siteQuery,
+        ok: { 200: { description: 'A page of sites', schema: pageSchema(siteOut) } },
+      }),
+    },
     async (req) => {
       const q = parseInput(siteQuery, req.query);
       const page = await sites.listSites({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q, siteIds: await reach(req) });
@@ -97,7 +104,9 @@ export function sitesRoutes(
   );
   app.post(
     '/sites',
-    { schema: operation({ tag: 'sites', summary: 'Create a site', body: siteSchema, ok: { 201: { description: 'The site', schema: siteOut } }, errors: [409] }) },
+    {
+      schema: operation({ tag: 'sites', summary: 'Create a site', body: siteSchema, ok: { 201: { description: 'The site', schema: siteOut } }, errors: [409] }),
+    },
     async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, writer(req)))),
   );
   app.get(
@@ -144,7 +153,14 @@ export function sitesRoutes(
 
   app.get(
     '/monitors',
-    { schema: operation({ tag: 'monitors', summary: 'List monitors', query: monitorQuery, ok: { 200: { description: 'A page of monitors', schema: pageSchema(monitorOut) } } }) },
+    {
+      schema: operation({
+        tag: 'monitors',
+        summary: 'List monitors',
+        query: monitorQuery,
+        ok: { 200: { description: 'A page of monitors', schema: pageSchema(monitorOut) } },
+      }),
+    },
     async (req) => {
       const q = parseInput(monitorQuery, req.query);
       const page = await sites.listMonitors({

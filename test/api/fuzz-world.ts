@@ -86,7 +86,9 @@ maintenance:
     const monitorOf = async (siteId: number) => (await this.core.sites.listMonitors({ limit: 5, siteId })).items[0]!.id;
     const incident = async (siteId: number, title: string) => (JSON.parse((await post('/incidents', { siteId, title })).body) as { id: number }).id;
     const incidentZ = await incident(siteZ.id, `${OTHER} is down`);
-    const page = JSON.parse((await post('/status-pages', { slug: 'agency', title: 'Agency status', components: [{ name: 'Alpha', site: 'Alpha Site' }] })).body) as {
+    const page = JSON.parse(
+      (await post('/status-pages', { slug: 'agency', title: 'Agency status', components: [{ name: 'Alpha', site: 'Alpha Site' }] })).body,
+    ) as {
       id: number;
     };
     const template = JSON.parse((await post('/message-templates', { name: 'Investigating', status: 'investigating', body: 'We are looking.' })).body) as {
@@ -163,7 +165,10 @@ maintenance:
     return Object.keys(before).flatMap((table) => {
       const was = new Set(before[table]);
       const now = new Set(after[table]);
-      return [...[...was].filter((r) => !now.has(r)).map((r) => `${table} lost ${r}`), ...[...now].filter((r) => !was.has(r)).map((r) => `${table} gained ${r}`)];
+      return [
+        ...[...was].filter((r) => !now.has(r)).map((r) => `${table} lost ${r}`),
+        ...[...now].filter((r) => !was.has(r)).map((r) => `${table} gained ${r}`),
+      ];
     });
   }
 

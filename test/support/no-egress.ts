@@ -1,4 +1,18 @@
-import { isIP, Socket } from 'node:net';
+import { Socket } from 'node:net';
+
+type Connect = (this: Socket, ...args: unknown[]) => Socket;
+
+/** Where a `socket.connect(...)` call goes: `(options)`, `(port, host)` or `(path)`. */
+function hostOf(args: unknown[]): string {
+  const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
+  if (typeof first === 'object' && first !== null) {
+    const options = first as { host?: string; path?: string };
+    return options.path ? 'localhost' : (options.host ?? 'localhost');
+  }
+  return typeof first === 'number' && typeof args[1] === 'string' ? args[1] : 'localhost';
+}
+
+const loopback = (host: string) => /^(localhost|.*\.localhost|127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/.test(host.replace(/^\[|\]$/g, ''));
 
 /**
  * A tripwire for suites that make up their own inputs (the OpenAPI fuzz suite): every TCP connection
@@ -7,19 +21,14 @@ import { isIP, Socket } from 'node:net';
  */
 export function noEgress(): { attempts: string[]; restore: () => void } {
   const attempts: string[] = [];
-  const original = Socket.prototype.connect;
-  const loopback = (host: string) => host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1' || host === '::ffff:127.0.0.1';
-  Socket.prototype.connect = function (this: Socket, ...args: unknown[]) {
-    const first = args[0] as { host?: string; path?: string; port?: number } | number | string | unknown[];
-    const options = (Array.isArray(first) ? first[0] : first) as { host?: string; path?: string; port?: number } | number | string;
-    const host =
-      typeof options === 'object' && options !== null ? (options.path ? 'localhost' : (options.host ?? 'localhost')) : typeof options === 'number' ? String(args[1] ?? 'localhost') : 'localhost';
-    if (!loopback(host.replace(/^\[|\]$/g, '')) || (isIP(host) === 0 && !loopback(host))) {
-      attempts.push(host);
-      process.nextTick(() => this.destroy(new Error(`refused by the test's no-egress tripwire: ${host}`)));
-      return this;
-    }
-    return (original as (...a: unknown[]) => Socket).apply(this, args);
-  } as typeof Socket.prototype.connect;
-  return { attempts, restore: () => void (Socket.prototype.connect = original) };
+  const prototype = Socket.prototype as unknown as { connect: Connect };
+  const original = prototype.connect;
+  prototype.connect = function (this: Socket, ...args: unknown[]) {
+    const host = hostOf(args);
+    if (loopback(host)) return original.apply(this, args);
+    attempts.push(host);
+    process.nextTick(() => this.destroy(new Error(`refused by the test's no-egress tripwire: ${host}`)));
+    return this;
+  };
+  return { attempts, restore: () => void (prototype.connect = original) };
 }

@@ -1,7 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsModule, { type FormatsPlugin } from 'ajv-formats';
 import fc from 'fast-check';
-import { generateSync, type JsonSchema as FakerSchema, type Random } from 'json-schema-faker';
+import { generateSync, type Random } from 'json-schema-faker';
 
 /**
  * The OpenAPI document as a test sees it: its operations, a judge of answers (ajv against the
@@ -74,7 +74,7 @@ function localRefs(node: unknown): unknown {
 }
 
 // ajv-formats is CommonJS: its default export arrives as the module object.
-const addFormats = (formatsModule as unknown as { default: FormatsPlugin }).default;
+const addFormats: FormatsPlugin = formatsModule.default;
 
 export function newAjv(): Ajv2020 {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
@@ -185,7 +185,7 @@ function confine(value: unknown): unknown {
 
 /** A value for a schema; with `examples`, the document's own examples where it has them. */
 export function fake(schema: Json, seed: number, examples = false): unknown {
-  return confine(generateSync(schema as FakerSchema, { seed, optionalsProbability: 0.6, maxDefaultItems: 3, formats, useExamplesValue: examples }));
+  return confine(generateSync(schema, { seed, optionalsProbability: 0.6, maxDefaultItems: 3, formats, useExamplesValue: examples }));
 }
 
 /** Where a generated request takes values that must name stored things. */
@@ -307,7 +307,7 @@ export function buildRequest(op: Op, plan: Plan, judge: Judge, sources: Sources)
     };
     // A quarter of the requests give no optional query parameter: lists as a dashboard first asks for them.
     const values = (plan.seed % 4 === 1 ? {} : (fake(schema, plan.seed) ?? {})) as Json;
-    for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== null) query.set(k, String(v));
+    for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== null) query.set(k, typeof v === 'string' ? v : JSON.stringify(v));
     if (plan.breaks === 'query') {
       const param = queryParams[plan.pick % queryParams.length]!;
       const bad = breakQueryValue(param.schema, plan.pick);
