@@ -11,7 +11,7 @@ import { FuzzWorld, OTHER, type Answer, type Caller } from './fuzz-world.js';
  * judged by ajv against the status codes and schemas the document declares. Then a stateful pass
  * makes objects and follows their ids through reading, replacing (with the answer itself), patching
  * and deleting. Deterministic (seeded); UPKEEP_FUZZ_RUNS and UPKEEP_FUZZ_SEED make a bigger or
- * another run (UPKEEP_FUZZ_RUNS=40 for a long one).
+ * another run (UPKEEP_FUZZ_RUNS=40 for a long one), UPKEEP_FUZZ_DATABASE=postgres one on PostgreSQL.
  */
 const RUNS = Number(process.env.UPKEEP_FUZZ_RUNS ?? 4);
 const SEED = Number(process.env.UPKEEP_FUZZ_SEED ?? 1206);
@@ -25,7 +25,7 @@ const tripwire = noEgress();
 const failures: string[] = [];
 
 beforeAll(async () => {
-  await world.start('sqlite');
+  await world.start(process.env.UPKEEP_FUZZ_DATABASE === 'postgres' ? 'postgres' : 'sqlite');
   judge = new Judge(world.doc);
   ops = operationsOf(world.doc);
 }, 120_000);
