@@ -35,13 +35,10 @@ export function outputSchema(schema: z.ZodType): JsonSchema {
 }
 
 /** A path id: a positive whole number, said so when it is not ("id: expected a positive whole number, got \"Acme\""). */
+const notAnId = { error: (issue: { input?: unknown }) => `expected a positive whole number, got ${describeValue(issue.input)}` };
 export const idParam = z.preprocess(
   (value) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value),
-  z
-    .number({ error: (issue) => `expected a positive whole number, got ${describeValue(issue.input)}` })
-    .int({ error: (issue) => `expected a positive whole number, got ${describeValue(issue.input)}` })
-    .min(1, { error: (issue) => `expected a positive whole number, got ${describeValue(issue.input)}` })
-    .max(Number.MAX_SAFE_INTEGER),
+  z.number(notAnId).int(notAnId).min(1, notAnId).max(Number.MAX_SAFE_INTEGER),
 );
 
 /** Query numbers come as text: "20" is read as 20; anything else is named in the error as it was sent. */

@@ -177,6 +177,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'tokens' },
             { name: 'users' },
             { name: 'activity' },
+            { name: 'status pages' },
           ],
         },
       });
