@@ -8,8 +8,12 @@ import { REDACTED } from '../lib/secrets.js';
 /** A JSON Schema (2020-12) as it goes into the OpenAPI document. */
 export type JsonSchema = Record<string, unknown>;
 
-/** Which string fields of an object hold secrets, by path (`['smtp', 'password']`). */
-export type SecretRule = (path: readonly string[]) => boolean;
+/** Which string fields of an object hold secrets, by path (`['smtp', 'password']`): a test, or a kind's declaration of its secrets. */
+export type SecretRule = ((path: readonly string[]) => boolean) | { isSecret: (path: readonly string[]) => boolean };
+type SecretRules = SecretRule | Readonly<Record<string, SecretRule>>;
+
+const isRule = (rules: SecretRules): rules is SecretRule => typeof rules === 'function' || typeof (rules as { isSecret?: unknown }).isSecret === 'function';
+const testOf = (rule: SecretRule) => (typeof rule === 'function' ? rule : rule.isSecret);
 
 function toJson(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
@@ -108,14 +112,19 @@ const redactedSecret = {
 };
 
 /** The object variants of a schema (the members of a union, or the schema itself) with the rule for each. */
-function eachVariant(node: JsonSchema, rules: SecretRule | Record<string, SecretRule>, map: (variant: JsonSchema, rule: SecretRule) => JsonSchema): JsonSchema {
+function eachVariant(
+  node: JsonSchema,
+  rules: SecretRules,
+  map: (variant: JsonSchema, isSecret: (path: readonly string[]) => boolean) => JsonSchema,
+): JsonSchema {
   const members = (node.oneOf ?? node.anyOf) as JsonSchema[] | undefined;
   if (members) return { ...node, [node.oneOf ? 'oneOf' : 'anyOf']: members.map((m) => eachVariant(m, rules, map)) };
   const kind = ((node.properties as Record<string, JsonSchema> | undefined)?.type?.const as string | undefined) ?? '';
-  return map(node, typeof rules === 'function' ? rules : (rules[kind] ?? (() => false)));
+  const rule = isRule(rules) ? rules : rules[kind];
+  return map(node, rule ? testOf(rule) : () => false);
 }
 
-function mapSecrets(node: JsonSchema, rule: SecretRule, path: string[], secret: (field: JsonSchema) => JsonSchema): JsonSchema {
+function mapSecrets(node: JsonSchema, rule: (path: readonly string[]) => boolean, path: string[], secret: (field: JsonSchema) => JsonSchema): JsonSchema {
   const properties = node.properties as Record<string, JsonSchema> | undefined;
   const out: JsonSchema = { ...node };
   if (properties)
@@ -132,7 +141,7 @@ function mapSecrets(node: JsonSchema, rule: SecretRule, path: string[], secret: 
  * An object Upkeep stores (site, monitor, channel, status page…) as answered: its definition as written,
  * its `meta` fields, and every secret as `********`.
  */
-export function storedSchema(spec: z.ZodType, opts: { meta: z.ZodObject; secrets?: SecretRule | Record<string, SecretRule> }): JsonSchema {
+export function storedSchema(spec: z.ZodType, opts: { meta: z.ZodObject; secrets?: SecretRules }): JsonSchema {
   const meta = outputSchema(opts.meta) as { properties: JsonSchema; required: string[] };
   return eachVariant(jsonSchema(spec), opts.secrets ?? (() => false), (variant, rule) => {
     const shown = mapSecrets(variant, rule, [], () => redactedSecret);
@@ -145,7 +154,7 @@ export function storedSchema(spec: z.ZodType, opts: { meta: z.ZodObject; secrets
 }
 
 /** A replacing body (PUT): the definition, where `********` for a secret keeps the stored one. */
-export function replacingSchema(spec: z.ZodType, secrets: SecretRule | Record<string, SecretRule>): JsonSchema {
+export function replacingSchema(spec: z.ZodType, secrets: SecretRules): JsonSchema {
   return eachVariant(jsonSchema(spec), secrets, (variant, rule) =>
     mapSecrets(variant, rule, [], (field) => ({ anyOf: [field, { type: 'string', const: REDACTED, description: 'keeps the stored secret' }] })),
   );
@@ -167,7 +176,7 @@ function patchOf(node: JsonSchema): JsonSchema {
 }
 
 /** A merge-patch body (PATCH) for a definition: `********` for a secret keeps it. */
-export function mergePatchSchema(spec: z.ZodType, secrets: SecretRule | Record<string, SecretRule> = () => false): JsonSchema {
+export function mergePatchSchema(spec: z.ZodType, secrets: SecretRules = () => false): JsonSchema {
   return {
     ...patchOf(replacingSchema(spec, secrets)),
     type: 'object',
