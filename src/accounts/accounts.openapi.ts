@@ -13,6 +13,10 @@ export const userOut = z.object({
   email: z.string(),
   name: z.string().nullable(),
   role: z.enum(roles),
+  scope: z
+    .enum(['instance', 'teams'])
+    .optional()
+    .describe('what the account reaches: the whole instance, or only its teams’ sites (owners and admins: always the instance)'),
   disabled: z.boolean(),
   twoFactor: z.boolean().describe('whether two-factor login is on'),
   teams: z.array(z.object({ team: z.string(), role: z.enum(roles) })).describe('the teams whose sites the user reaches (none: the whole instance)'),
