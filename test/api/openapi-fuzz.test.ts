@@ -136,22 +136,34 @@ const plans = (op: Op, salt: number): Plan[] => [
 const takeFailures = () => failures.splice(0).join('\n');
 
 describe('requests generated from the OpenAPI document', () => {
-  it('a read-only token changes nothing, and every answer is one the document declares', async () => {
-    const before = await world.snapshot();
-    for (const op of ops) for (const plan of plans(op, 1)) await exercise('reader', op, plan);
-    expect(FuzzWorld.changes(before, await world.snapshot())).toEqual([]);
-    expect(takeFailures()).toBe('');
-  }, TIME);
+  it(
+    'a read-only token changes nothing, and every answer is one the document declares',
+    async () => {
+      const before = await world.snapshot();
+      for (const op of ops) for (const plan of plans(op, 1)) await exercise('reader', op, plan);
+      expect(FuzzWorld.changes(before, await world.snapshot())).toEqual([]);
+      expect(takeFailures()).toBe('');
+    },
+    TIME,
+  );
 
-  it('a client’s editor limited to one team never sees the other team’s objects, and every answer is declared', async () => {
-    for (const op of ops) for (const plan of plans(op, 2)) await exercise('team', op, plan);
-    expect(takeFailures()).toBe('');
-  }, TIME);
+  it(
+    'a client’s editor limited to one team never sees the other team’s objects, and every answer is declared',
+    async () => {
+      for (const op of ops) for (const plan of plans(op, 2)) await exercise('team', op, plan);
+      expect(takeFailures()).toBe('');
+    },
+    TIME,
+  );
 
-  it('the owner: no 5xx, every status and body as declared, invalid input refused', async () => {
-    for (const op of ops) for (const plan of plans(op, 3)) await exercise('owner', op, plan);
-    expect(takeFailures()).toBe('');
-  }, TIME);
+  it(
+    'the owner: no 5xx, every status and body as declared, invalid input refused',
+    async () => {
+      for (const op of ops) for (const plan of plans(op, 3)) await exercise('owner', op, plan);
+      expect(takeFailures()).toBe('');
+    },
+    TIME,
+  );
 
   it('without credentials every operation but the public ones answers 401, as declared', async () => {
     for (const op of ops) {
