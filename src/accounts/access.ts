@@ -88,10 +88,13 @@ export class Access {
     return role !== null && rank[role] >= rank.editor && this.principal.scope === 'write';
   }
 
-  /** Throws 404 when the site is out of reach, 403 when it may be read but not changed. */
-  require(site: SiteRef, need: 'read' | 'write'): void {
+  /**
+   * Throws 404 when the site is out of reach, 403 when it may be read but not changed. `what` is the
+   * object asked for ("monitor 7"): the answer names it as if it did not exist, never its site.
+   */
+  require(site: SiteRef, need: 'read' | 'write', what = `site ${site.id}`): void {
     const role = this.roleOn(site);
-    if (!role) throw new AppError('not_found', `site ${site.id} does not exist`);
+    if (!role) throw new AppError('not_found', `${what} does not exist`);
     if (need === 'write') this.requireWriter(role);
   }
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import { accessOf, SESSION_COOKIE } from '../http/auth.js';
-import { errorBody, jsonSchema, parseId } from '../http/schema.js';
+import { operation } from '../http/operation.js';
+import { idParams, listSchema, pageSchema, parseId } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { AccountsService } from './accounts.service.js';
@@ -11,21 +12,11 @@ import type { AuthService, SessionSettings } from './auth.service.js';
 import type { ActivityLog } from './activity.js';
 import type { FlowState, OidcLogin } from './oidc.js';
 import type { UsersService } from './users.service.js';
+import * as doc from './accounts.openapi.js';
 
-const errors = {
-  400: jsonSchema(errorBody),
-  401: jsonSchema(errorBody),
-  403: jsonSchema(errorBody),
-  404: jsonSchema(errorBody),
-  409: jsonSchema(errorBody),
-  429: jsonSchema(errorBody),
-};
 const tokenSchema = z
   .object({ name: z.string().trim().min(1).max(100), scope: z.enum(['read', 'write']).default('read'), expiresIn: duration({ min: 60_000 }).optional() })
   .strict();
-const passwordChange = z.object({ currentPassword: z.string(), newPassword: z.string() }).strict();
-const passwordOnly = z.object({ password: z.string() }).strict();
-const pageQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), cursor: z.coerce.number().int().positive().optional() });
 
 export interface AccountRouteDeps {
   /** Single sign-on, when accounts.oidc is configured. */
@@ -48,7 +39,6 @@ const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['use
 /** Logging in and out, one's own account, users, teams, API tokens and the activity log. */
 export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): void {
   const { auth, users, accounts, activity } = deps;
-  const tags = (t: string) => ({ tags: [t], security: [{ bearer: [] }] });
   const setCookie = (reply: FastifyReply, token: string) =>
     reply.setCookie(SESSION_COOKIE, token, {
       httpOnly: true,
@@ -66,12 +56,14 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
   app.post(
     '/session',
     {
-      schema: {
-        tags: ['session'],
+      schema: operation({
+        tag: 'session',
+        public: true,
         summary: 'Log in: { email, password, totp? } sets the session cookie and answers the CSRF token',
-        body: { type: 'object' },
-        response: errors,
-      },
+        body: doc.loginBody,
+        ok: { 200: { description: 'Logged in: the session cookie is set', schema: doc.loginOut } },
+        errors: [401, 429],
+      }),
     },
     async (req, reply) => {
       try {
@@ -87,28 +79,46 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
   );
   app.get(
     '/session/providers',
-    { schema: { tags: ['session'], summary: 'How one may log in: with a password, and with single sign-on if configured' } },
+    {
+      schema: operation({
+        tag: 'session',
+        public: true,
+        summary: 'How one may log in: with a password, and with single sign-on if configured',
+        ok: { 200: doc.providersOut },
+      }),
+    },
     async () => ({
       password: true,
       oidc: deps.oidc ? { label: deps.oidc.label, start: '/api/v1/session/oidc' } : null,
     }),
   );
-  app.get('/session/oidc', { schema: { tags: ['session'], summary: 'Single sign-on: sends the browser to the provider' } }, async (_req, reply) => {
-    if (!deps.oidc) throw new AppError('not_found', 'single sign-on is not configured (accounts.oidc)');
-    const { url, flow } = await deps.oidc.start();
-    reply.setCookie(OIDC_COOKIE, JSON.stringify(flow), {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: deps.secureCookies,
-      path: '/api/v1/session/oidc',
-      maxAge: 600,
-      signed: true,
-    });
-    return reply.redirect(url, 302);
-  });
+  const redirect = {
+    description: 'A redirect: to the provider, or back to the dashboard (with ?error= when it failed)',
+    headers: { location: { type: 'string' } },
+  };
+  const oidcNotConfigured = { public: true, errors: [404] } as const;
+  app.get(
+    '/session/oidc',
+    { schema: operation({ tag: 'session', summary: 'Single sign-on: sends the browser to the provider', ok: { 302: redirect }, ...oidcNotConfigured }) },
+    async (_req, reply) => {
+      if (!deps.oidc) throw new AppError('not_found', 'single sign-on is not configured (accounts.oidc)');
+      const { url, flow } = await deps.oidc.start();
+      reply.setCookie(OIDC_COOKIE, JSON.stringify(flow), {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: deps.secureCookies,
+        path: '/api/v1/session/oidc',
+        maxAge: 600,
+        signed: true,
+      });
+      return reply.redirect(url, 302);
+    },
+  );
   app.get(
     '/session/oidc/callback',
-    { schema: { tags: ['session'], summary: 'Single sign-on: where the provider sends the browser back' } },
+    {
+      schema: operation({ tag: 'session', summary: 'Single sign-on: where the provider sends the browser back', ok: { 302: redirect }, ...oidcNotConfigured }),
+    },
     async (req, reply) => {
       if (!deps.oidc) throw new AppError('not_found', 'single sign-on is not configured (accounts.oidc)');
       const raw = req.cookies[OIDC_COOKIE];
@@ -126,13 +136,24 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
       }
     },
   );
-  app.get('/session', { schema: { ...tags('session'), summary: 'Who is logged in, and the CSRF token for changes', response: errors } }, async (req) => {
-    const p = accessOf(req).principal;
-    return { kind: p.kind, user: p.userId === null ? null : await users.view(await me(req)), csrfToken: p.session?.csrf ?? null, label: p.label };
-  });
+  app.get(
+    '/session',
+    { schema: operation({ tag: 'session', summary: 'Who is logged in, and the CSRF token for changes', ok: { 200: doc.sessionOut } }) },
+    async (req) => {
+      const p = accessOf(req).principal;
+      return { kind: p.kind, user: p.userId === null ? null : await users.view(await me(req)), csrfToken: p.session?.csrf ?? null, label: p.label };
+    },
+  );
   app.delete(
     '/session',
-    { schema: { ...tags('session'), summary: 'Log out (ends this session everywhere)', response: { 204: { type: 'null' }, ...errors } } },
+    {
+      schema: operation({
+        tag: 'session',
+        summary: 'Log out (ends this session everywhere); API tokens are revoked instead (400)',
+        ok: { 204: null },
+        errors: [400],
+      }),
+    },
     async (req, reply) => {
       const p = accessOf(req).principal;
       if (!p.session) throw new AppError('invalid_input', 'log out ends a session; API tokens are revoked instead');
@@ -140,7 +161,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
       return reply.clearCookie(SESSION_COOKIE, { path: '/' }).status(204).send();
     },
   );
-  app.get('/session/all', { schema: { ...tags('session'), summary: 'My sessions', response: errors } }, async (req) => {
+  app.get('/session/all', { schema: operation({ tag: 'session', summary: 'My sessions', ok: { 200: doc.sessionsOut } }) }, async (req) => {
     const user = await me(req);
     const current = accessOf(req).principal.session?.id;
     return {
@@ -156,9 +177,9 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
   });
   app.delete(
     '/session/all/:sessionId',
-    { schema: { ...tags('session'), summary: 'End one of my sessions', response: { 204: { type: 'null' }, ...errors } } },
+    { schema: operation({ tag: 'session', summary: 'End one of my sessions', params: doc.sessionParams, ok: { 204: null } }) },
     async (req, reply) => {
-      await auth.revokeSession((await me(req)).id, (req.params as { sessionId: string }).sessionId);
+      await auth.revokeSession((await me(req)).id, parseInput(doc.sessionParams, req.params).sessionId);
       return reply.status(204).send();
     },
   );
@@ -166,10 +187,15 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
   app.post(
     '/account/password',
     {
-      schema: { ...tags('account'), summary: 'Change my password: every session ends; this client gets a new one', body: { type: 'object' }, response: errors },
+      schema: operation({
+        tag: 'account',
+        summary: 'Change my password: every session ends; this client gets a new one',
+        body: doc.passwordChange,
+        ok: { 200: doc.csrfOut },
+      }),
     },
     async (req, reply) => {
-      const body = parseInput(passwordChange, req.body);
+      const body = parseInput(doc.passwordChange, req.body);
       const { token, csrf } = await auth.changePassword((await me(req)).id, body.currentPassword, body.newPassword, meta(req));
       setCookie(reply, token);
       return { csrfToken: csrf };
@@ -178,62 +204,63 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
   app.post(
     '/account/totp',
     {
-      schema: {
-        ...tags('account'),
+      schema: operation({
+        tag: 'account',
         summary: 'Start two-factor setup (password required): a secret and an otpauth:// URI for the authenticator app',
-        body: jsonSchema(passwordOnly),
-        response: errors,
-      },
+        body: doc.passwordOnly,
+        ok: { 200: doc.totpStartOut },
+      }),
     },
-    async (req) => auth.startTotp((await me(req)).id, parseInput(passwordOnly, req.body).password),
+    async (req) => auth.startTotp((await me(req)).id, parseInput(doc.passwordOnly, req.body).password),
   );
   app.post(
     '/account/totp/confirm',
-    { schema: { ...tags('account'), summary: 'Finish two-factor setup with a code; answers recovery codes once', body: { type: 'object' }, response: errors } },
+    {
+      schema: operation({
+        tag: 'account',
+        summary: 'Finish two-factor setup with a code; answers recovery codes once',
+        body: doc.totpCode,
+        ok: { 200: doc.recoveryOut },
+      }),
+    },
     async (req) => ({
-      recoveryCodes: await auth.confirmTotp((await me(req)).id, parseInput(z.object({ code: z.string() }).strict(), req.body).code, req.ip),
+      recoveryCodes: await auth.confirmTotp((await me(req)).id, parseInput(doc.totpCode, req.body).code, req.ip),
     }),
   );
   app.post(
     '/account/totp/disable',
     {
-      schema: {
-        ...tags('account'),
-        summary: 'Turn two-factor login off (password required)',
-        body: { type: 'object' },
-        response: { 204: { type: 'null' }, ...errors },
-      },
+      schema: operation({ tag: 'account', summary: 'Turn two-factor login off (password required)', body: doc.passwordOnly, ok: { 204: null } }),
     },
     async (req, reply) => {
-      await auth.disableTotp((await me(req)).id, parseInput(passwordOnly, req.body).password, req.ip);
+      await auth.disableTotp((await me(req)).id, parseInput(doc.passwordOnly, req.body).password, req.ip);
       return reply.status(204).send();
     },
   );
 
-  app.get('/tokens', { schema: { ...tags('tokens'), summary: 'My API tokens (admins: ?all=true for everyone’s)', response: errors } }, async (req) => {
-    const access = accessOf(req);
-    const all = (req.query as { all?: string }).all === 'true';
-    if (all) access.requireAdmin();
-    const list = await accounts.listTokens(all ? undefined : (await me(req)).id);
-    return {
-      data: list.map((t) => ({
-        ...t,
-        createdAt: toIso(t.createdAt),
-        lastUsedAt: t.lastUsedAt && toIso(t.lastUsedAt),
-        expiresAt: t.expiresAt && toIso(t.expiresAt),
-        revokedAt: t.revokedAt && toIso(t.revokedAt),
-      })),
-    };
-  });
+  app.get(
+    '/tokens',
+    { schema: operation({ tag: 'tokens', summary: 'My API tokens (admins: ?all=true for everyone’s)', query: doc.tokensQuery, ok: { 200: doc.tokensOut } }) },
+    async (req) => {
+      const access = accessOf(req);
+      const all = parseInput(doc.tokensQuery, req.query).all === true;
+      if (all) access.requireAdmin();
+      const list = await accounts.listTokens(all ? undefined : (await me(req)).id);
+      return {
+        data: list.map((t) => ({
+          ...t,
+          createdAt: toIso(t.createdAt),
+          lastUsedAt: t.lastUsedAt && toIso(t.lastUsedAt),
+          expiresAt: t.expiresAt && toIso(t.expiresAt),
+          revokedAt: t.revokedAt && toIso(t.revokedAt),
+        })),
+      };
+    },
+  );
   app.post(
     '/tokens',
     {
-      schema: {
-        ...tags('tokens'),
-        summary: 'Make an API token for me: shown once',
-        body: jsonSchema(tokenSchema),
-        response: { 201: { type: 'object' }, ...errors },
-      },
+      schema: operation({ tag: 'tokens', summary: 'Make an API token for me: shown once', body: tokenSchema, ok: { 201: doc.tokenMade } }),
     },
     async (req, reply) => {
       const spec = parseInput(tokenSchema, req.body);
@@ -248,7 +275,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
   );
   app.delete(
     '/tokens/:id',
-    { schema: { ...tags('tokens'), summary: 'Revoke an API token', response: { 204: { type: 'null' }, ...errors } } },
+    { schema: operation({ tag: 'tokens', summary: 'Revoke an API token', params: idParams, ok: { 204: null } }) },
     async (req, reply) => {
       const access = accessOf(req);
       await accounts.revokeToken(parseId(req), access.isAdmin ? undefined : (await me(req)).id);
@@ -261,42 +288,75 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
     access.requireAdmin();
     return access;
   };
-  app.get('/users', { schema: { ...tags('users'), summary: 'Users', response: errors } }, async (req) => (admin(req), { data: await users.list() }));
+  app.get(
+    '/users',
+    { schema: operation({ tag: 'users', summary: 'Users', ok: { 200: { description: 'Every user', schema: listSchema(doc.userOut) } } }) },
+    async (req) => (admin(req), { data: await users.list() }),
+  );
   app.post(
     '/users',
     {
-      schema: {
-        ...tags('users'),
+      schema: operation({
+        tag: 'users',
         summary: 'Make a user: { email, password, role, name?, teams?: [{ team, role }] }',
-        body: { type: 'object' },
-        response: { 201: { type: 'object' }, ...errors },
-      },
+        body: doc.newUserBody,
+        ok: { 201: doc.userOut },
+        errors: [409],
+      }),
     },
     async (req, reply) => reply.status(201).send(await users.create(admin(req), req.body)),
   );
   app.patch(
     '/users/:id',
-    { schema: { ...tags('users'), summary: 'Change a user: role, name, disabled, password, teams', body: { type: 'object' }, response: errors } },
+    {
+      schema: operation({
+        tag: 'users',
+        summary: 'Change a user: role, name, disabled, password, teams',
+        params: idParams,
+        body: doc.userChangeBody,
+        ok: { 200: doc.userOut },
+        errors: [409],
+      }),
+    },
     async (req) => users.change(admin(req), parseId(req), req.body),
   );
-  app.delete('/users/:id', { schema: { ...tags('users'), summary: 'Delete a user', response: { 204: { type: 'null' }, ...errors } } }, async (req, reply) => {
-    await users.delete(admin(req), parseId(req));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/users/:id',
+    { schema: operation({ tag: 'users', summary: 'Delete a user', params: idParams, ok: { 204: null }, errors: [409] }) },
+    async (req, reply) => {
+      await users.delete(admin(req), parseId(req));
+      return reply.status(204).send();
+    },
+  );
   app.get(
     '/teams',
-    { schema: { ...tags('users'), summary: 'Teams (clients): the sites each sees, by tag or name', response: errors } },
+    {
+      schema: operation({
+        tag: 'users',
+        summary: 'Teams (clients): the sites each sees, by tag or name',
+        ok: { 200: { description: 'Every team', schema: listSchema(doc.teamOut) } },
+      }),
+    },
     async (req) => (admin(req), { data: await users.teams() }),
   );
   app.put(
     '/teams/:name',
-    { schema: { ...tags('users'), summary: 'Make or change a team: { tags, sites }', body: { type: 'object' }, response: errors } },
+    {
+      schema: operation({
+        tag: 'users',
+        summary: 'Make or change a team: { tags, sites }',
+        params: doc.teamParams,
+        body: doc.teamBody,
+        ok: { 200: doc.teamOut },
+        errors: [409],
+      }),
+    },
     async (req) => {
       admin(req);
-      return users.putTeam((req.params as { name: string }).name, req.body);
+      return users.putTeam(parseInput(doc.teamParams, req.params).name, req.body);
     },
   );
-  app.delete('/teams/:id', { schema: { ...tags('users'), summary: 'Delete a team', response: { 204: { type: 'null' }, ...errors } } }, async (req, reply) => {
+  app.delete('/teams/:id', { schema: operation({ tag: 'users', summary: 'Delete a team', params: idParams, ok: { 204: null } }) }, async (req, reply) => {
     admin(req);
     await users.deleteTeam(parseId(req));
     return reply.status(204).send();
@@ -304,20 +364,34 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
 
   app.get(
     '/activity',
-    { schema: { ...tags('activity'), summary: 'Who changed what, when: newest first', querystring: jsonSchema(pageQuery), response: errors } },
+    {
+      schema: operation({
+        tag: 'activity',
+        summary: 'Who changed what, when: newest first',
+        query: doc.activityQuery,
+        ok: { 200: { description: 'A page of the log', schema: pageSchema(doc.activityOut, 'cursor') } },
+      }),
+    },
     async (req) => {
       admin(req);
-      const q = parseInput(pageQuery, req.query);
+      const q = parseInput(doc.activityQuery, req.query);
       const rows = await activity.list({ limit: q.limit, beforeId: q.cursor });
       return { data: rows, page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.id) : null } };
     },
   );
   app.get(
     '/activity/export',
-    { schema: { ...tags('activity'), summary: 'The whole activity log as CSV (?format=csv) or JSON lines (?format=jsonl)', response: errors } },
+    {
+      schema: operation({
+        tag: 'activity',
+        summary: 'The whole activity log as CSV (?format=csv) or JSON lines (?format=jsonl)',
+        query: doc.exportQuery,
+        ok: { 200: { description: 'The log, as a file to save', media: ['text/csv', 'application/x-ndjson'], schema: { type: 'string' } } },
+      }),
+    },
     async (req, reply) => {
       admin(req);
-      const format = (req.query as { format?: string }).format === 'jsonl' ? 'jsonl' : 'csv';
+      const { format } = parseInput(doc.exportQuery, req.query);
       const text = await activity.export(format);
       return reply
         .header('content-disposition', `attachment; filename="upkeep-activity.${format}"`)

@@ -23,10 +23,10 @@ export interface SessionSettings {
 
 export const defaultSessionSettings: SessionSettings = { idleMs: 12 * 3_600_000, maxAgeMs: 7 * 86_400_000 };
 
-const loginSchema = z
+export const loginSchema = z
   .object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1_000), totp: z.string().trim().max(32).optional() })
   .strict();
-const passwordSchema = z.string().min(12, 'a password is at least 12 characters').max(1_000);
+export const passwordSchema = z.string().min(12, 'a password is at least 12 characters').max(1_000);
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 

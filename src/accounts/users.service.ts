@@ -11,7 +11,7 @@ import { accountScopes, roles, scopeFor, type AccountsService } from './accounts
 import type { AuthService } from './auth.service.js';
 
 const membership = z.object({ team: z.string().min(1), role: z.enum(roles) }).strict();
-const createSchema = z
+export const createSchema = z
   .object({
     email: z.email(),
     password: z.string(),
@@ -22,7 +22,7 @@ const createSchema = z
     teams: z.array(membership).default([]),
   })
   .strict();
-const changeSchema = z
+export const changeSchema = z
   .object({
     name: z.string().max(200).nullable().optional(),
     role: z.enum(roles).optional(),
@@ -32,7 +32,7 @@ const changeSchema = z
     teams: z.array(membership).optional(),
   })
   .strict();
-const teamSchema = z.object({ tags: z.array(z.string().min(1)).default([]), sites: z.array(z.string().min(1)).default([]) }).strict();
+export const teamSchema = z.object({ tags: z.array(z.string().min(1)).default([]), sites: z.array(z.string().min(1)).default([]) }).strict();
 
 export interface UserView {
   id: number;
@@ -148,8 +148,9 @@ export class UsersService {
 
   private async keepAnOwner(user: UserRow): Promise<void> {
     if (user.role !== 'owner') return;
-    const owners = (await this.repo().listUsers()).filter((u) => u.role === 'owner' && !u.disabled);
-    if (owners.length <= 1) throw new AppError('conflict', 'this is the last owner; make another owner first');
+    // Another owner who can log in must remain (a disabled owner counts for nothing, and may go).
+    const others = (await this.repo().listUsers()).filter((u) => u.role === 'owner' && !u.disabled && u.id !== user.id);
+    if (others.length === 0) throw new AppError('conflict', 'this is the last owner; make another owner first');
   }
 
   async teams() {

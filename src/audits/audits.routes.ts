@@ -4,7 +4,8 @@ import { accessOf } from '../http/auth.js';
 import type { SitesService } from '../sites/sites.service.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
-import { errorBody, idParams, jsonSchema, parseId } from '../http/schema.js';
+import { operation } from '../http/operation.js';
+import { idParams, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import type { AuditService } from './audit.service.js';
 import { renderHtmlReport } from './report/html.js';
 import { auditCategories, severities } from './types.js';
@@ -33,37 +34,34 @@ const auditOut = z.object({
   artifacts: z.array(z.object({ name: z.string(), contentType: z.string() })),
 });
 const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.coerce.number().int().min(1).optional().describe('nextCursor of the previous page: audits older than this id'),
+  limit: queryNumber(z.number().int().min(1).max(100)).default(20),
+  cursor: queryNumber(z.number().int().min(1)).optional().describe('nextCursor of the previous page: audits older than this id'),
 });
-const listOut = z.object({ data: z.array(auditOut), page: z.object({ total: z.number().int(), limit: z.number().int(), nextCursor: z.string().nullable() }) });
-const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody) };
 
 /** Audit history: thin routes over AuditService. */
 export function auditsRoutes(app: FastifyInstance, audits: AuditService, sites: SitesService): void {
-  const tags = { tags: ['audits'], security: [{ bearer: [] }] };
-  const id = jsonSchema(idParams);
-  const canSee = async (req: FastifyRequest, siteId: number | null) => {
+  const tag = 'audits';
+  const canSee = async (req: FastifyRequest, siteId: number | null, what?: string) => {
     if (siteId === null) accessOf(req).requireGlobal('read');
-    else accessOf(req).require(siteRefOf.site(await sites.getSite(siteId)), 'read');
+    else accessOf(req).require(siteRefOf.site(await sites.getSite(siteId)), 'read', what);
   };
   /** An audit the caller may see: of a site in reach (one-off audits of any URL: instance-wide users only). */
   const auditFor = async (req: FastifyRequest) => {
     const audit = await audits.getAudit(parseId(req));
-    await canSee(req, audit.siteId);
+    await canSee(req, audit.siteId, `audit ${audit.id}`);
     return audit;
   };
 
   app.get(
     '/sites/:id/audits',
     {
-      schema: {
-        ...tags,
+      schema: operation({
+        tag,
         summary: "A site's audits, newest first",
-        params: id,
-        querystring: jsonSchema(listQuery),
-        response: { 200: jsonSchema(listOut), ...errors },
-      },
+        params: idParams,
+        query: listQuery,
+        ok: { 200: { description: 'A page of audits', schema: pageSchema(auditOut) } },
+      }),
     },
     async (req) => {
       const q = parseInput(listQuery, req.query);
@@ -74,12 +72,19 @@ export function auditsRoutes(app: FastifyInstance, audits: AuditService, sites: 
   );
   app.get(
     '/audits/:id',
-    { schema: { ...tags, summary: 'An audit with its scores, grades and findings', params: id, response: { 200: jsonSchema(auditOut), ...errors } } },
+    { schema: operation({ tag, summary: 'An audit with its scores, grades and findings', params: idParams, ok: { 200: auditOut } }) },
     async (req) => auditFor(req),
   );
   app.get(
     '/audits/:id/report',
-    { schema: { ...tags, summary: 'The audit as an HTML report for the site owner', params: id, response: { 200: { type: 'string' }, ...errors } } },
+    {
+      schema: operation({
+        tag,
+        summary: 'The audit as an HTML report for the site owner',
+        params: idParams,
+        ok: { 200: { description: 'A page that stands alone (styles and images inside)', media: ['text/html'], schema: { type: 'string' } } },
+      }),
+    },
     async (req, reply) => {
       const audit = await auditFor(req);
       const html = renderHtmlReport(audit, await audits.artifacts(audit.id));

@@ -35,9 +35,11 @@ export function describeValue(value: unknown): string {
   return typeof value;
 }
 
-const durationText = z
-  .string({ error: (issue) => (issue.input === undefined ? undefined : `expected a duration like "30s" or "5m", got ${describeValue(issue.input)}`) })
-  .meta({ pattern: durationPattern.source, description: 'A duration like "30s", "5m", "2h" or "1d".' });
+/** The written form; its description says the bounds, which JSON Schema cannot (they are of the time, not of the text). */
+const durationText = (limits: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? undefined : `expected a duration like "30s" or "5m", got ${describeValue(issue.input)}`) })
+    .meta({ pattern: durationPattern.source, description: `A duration like "30s", "5m", "2h" or "1d", ${limits}.` });
 
 /**
  * A duration field of the config and the API: written as `"30s"`, held as milliseconds. It is a zod
@@ -49,7 +51,7 @@ const durationText = z
 export function duration(bounds: { min?: number; max?: number } = {}) {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
   const limits = max === Number.MAX_SAFE_INTEGER ? `at least ${formatDuration(min)}` : `between ${formatDuration(min)} and ${formatDuration(max)}`;
-  return z.codec(durationText, z.number().int().min(min).max(max), {
+  return z.codec(durationText(limits), z.number().int().min(min).max(max), {
     decode: (text, ctx) => {
       const ms = parseDuration(text);
       if (ms === undefined) {

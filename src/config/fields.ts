@@ -20,23 +20,34 @@ export const objectName = (what: string) =>
     .max(120, `a ${what} name is at most 120 characters`)
     .refine((s) => !s.includes('/'), `a ${what} name cannot contain "/" (it separates site and monitor in references)`);
 
+const tagRule = 'a tag is 1–63 letters, digits, "_", ".", ":" or "-", starting with a letter or digit';
+/**
+ * Letters and digits of any script (\p{L}, \p{N}). The pattern the API document shows is a portable
+ * one (no Unicode property escapes, which many JSON Schema validators do not know): it refuses ASCII
+ * punctuation, spaces and control characters; the refinement then holds other scripts to letters and digits.
+ */
 export const tag = z
   .string()
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N}_.:-]{0,62}$/u, 'a tag is 1–63 letters, digits, "_", ".", ":" or "-", starting with a letter or digit');
+  .regex(/^[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f\s][^\x00-\x2c\x2f\x3b-\x40\x5b-\x5e\x60\x7b-\x7f\s]{0,62}$/, tagRule)
+  .refine((s) => /^[\p{L}\p{N}][\p{L}\p{N}_.:-]*$/u.test(s), tagRule)
+  .describe('1–63 letters (of any script), digits, "_", ".", ":" or "-", starting with a letter or digit');
 
 export const tags = z.array(tag).max(50, 'at most 50 tags').default([]);
 
-export const httpUrl = z.string({ error: expected('an http(s) URL') }).refine(
-  (s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-    } catch {
-      return false;
-    }
-  },
-  { error: expected('an http(s) URL like "https://example.com/"') },
-);
+export const httpUrl = z
+  .string({ error: expected('an http(s) URL') })
+  .refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    },
+    { error: expected('an http(s) URL like "https://example.com/"') },
+  )
+  .meta({ format: 'uri', description: 'an http(s) URL' });
 
 export const hostName = z
   .string({ error: expected('a host name or IP address') })

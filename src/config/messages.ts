@@ -28,13 +28,14 @@ function message(issue: z.core.$ZodRawIssue): string | undefined {
       const n = Number(issue.minimum);
       if (issue.origin === 'string') return n === 1 ? 'cannot be empty' : `must be at least ${n} characters`;
       if (issue.origin === 'array' || issue.origin === 'set') return `needs at least ${n} item${n === 1 ? '' : 's'}`;
-      return `must be at least ${n}, got ${describeValue(issue.input)}`;
+      // zod's positive() is "more than 0": say so, not "at least 0" (which 0 would meet).
+      return `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${n}, got ${describeValue(issue.input)}`;
     }
     case 'too_big': {
       const n = Number(issue.maximum);
       if (issue.origin === 'string') return `must be at most ${n} characters`;
       if (issue.origin === 'array' || issue.origin === 'set') return `allows at most ${n} items`;
-      return `must be at most ${n}, got ${describeValue(issue.input)}`;
+      return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${n}, got ${describeValue(issue.input)}`;
     }
     case 'invalid_format':
       return `expected ${issue.format === 'email' ? 'an email address' : issue.format === 'url' ? 'a URL' : `a ${issue.format}`}, got ${describeValue(issue.input)}`;

@@ -5,6 +5,7 @@ import { Access } from '../accounts/access.js';
 import type { Database } from '../db/types.js';
 import { toIso } from '../lib/clock.js';
 import { accessOf } from './auth.js';
+import { operation } from './operation.js';
 
 /** Something a dashboard should show at once. `siteId` decides who may see it. */
 export interface LiveEvent {
@@ -67,7 +68,14 @@ export class LiveHub {
 export function liveRoutes(app: FastifyInstance, hub: LiveHub, db: Kysely<Database>): void {
   app.get(
     '/stream',
-    { schema: { tags: ['live'], summary: 'Server-sent events: monitor status and incident changes, as they happen', security: [{ bearer: [] }] } },
+    {
+      schema: operation({
+        tag: 'live',
+        summary: 'Server-sent events: monitor status and incident changes, as they happen',
+        description: 'Events `monitor` and `incident`, each with JSON `data`, for the sites the caller may see; a comment every 15 s keeps the line open.',
+        ok: { 200: { description: 'An endless stream of events', media: ['text/event-stream'], schema: { type: 'string' } } },
+      }),
+    },
     async (req, reply) => {
       let visible = await accessOf(req).visibleSites();
       const reauthenticate = req.reauthenticate!;

@@ -29,13 +29,14 @@ import { incidentsRoutes } from '../incidents/incidents.routes.js';
 import type { ChannelsService } from '../notify/channels.service.js';
 import { channelsRoutes } from '../notify/channels.routes.js';
 import type { DeliveryContext } from '../notify/notification.js';
-import { z } from 'zod';
 import { Access } from '../accounts/access.js';
 import { parseInput } from '../config/validate.js';
 import type { StatusPages } from '../status-pages/index.js';
 import { accessOf, registerApiAuth } from './auth.js';
 import { liveRoutes, type LiveHub } from './live.js';
-import { registerErrorHandling } from './errors.js';
+import { frameworkErrors, registerErrorHandling } from './errors.js';
+import { errorSchema, operation } from './operation.js';
+import { setupBody, setupOut } from '../accounts/accounts.openapi.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { PortfolioService } from '../dashboard/portfolio.service.js';
 import { dashboardStatic } from '../dashboard/static.js';
@@ -71,6 +72,12 @@ export interface HttpDeps {
   version: string;
 }
 
+/** zod validates inside the handlers; route schemas only describe the API (the OpenAPI document). */
+function describeOnly(app: FastifyInstance): void {
+  app.setValidatorCompiler(() => (value: unknown) => ({ value }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+}
+
 /** Builds the HTTP server: API under /api/v1 (OpenAPI 3.1 at /api/v1/openapi.json, docs at /api/v1/docs), health at /healthz and /readyz. */
 export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -85,6 +92,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
     // One line per request only when debugging: at scale they would drown everything else.
     logController: new LogController({ disableRequestLogging: !deps.logger.isLevelEnabled('debug') }),
     return503OnClosing: true,
+    frameworkErrors,
     trustProxy: deps.trustProxy ?? false,
     // A status page's custom domain is served from its /status/<slug> routes.
     ...(deps.statusPages
@@ -94,9 +102,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         }
       : {}),
   });
-  // zod validates inside the handlers; route schemas only describe the API.
-  app.setValidatorCompiler(() => (value: unknown) => ({ value }));
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  describeOnly(app);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -144,7 +150,12 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
 
   await app.register(
     async (api) => {
+      // One error schema for every error answer of the document (#/components/schemas/Error).
+      api.addSchema(errorSchema);
+      // A scope with schemas of its own gets new compilers: these too only describe.
+      describeOnly(api);
       await api.register(swagger, {
+        refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
         openapi: {
           openapi: '3.1.0',
           info: {
@@ -169,6 +180,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'tokens' },
             { name: 'users' },
             { name: 'activity' },
+            { name: 'status pages' },
           ],
         },
       });
@@ -186,9 +198,18 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       });
       api.post(
         '/setup',
-        { schema: { tags: ['session'], summary: 'First run: make the owner account with the setup token printed at start' } },
+        {
+          schema: operation({
+            tag: 'session',
+            public: true,
+            summary: 'First run: make the owner account with the setup token printed at start',
+            body: setupBody,
+            ok: { 201: setupOut },
+            errors: [403, 409],
+          }),
+        },
         async (req, reply) => {
-          const body = parseInput(z.object({ token: z.string(), email: z.string(), password: z.string() }).strict(), req.body);
+          const body = parseInput(setupBody, req.body);
           return reply.status(201).send(await deps.accounts.setup(body));
         },
       );

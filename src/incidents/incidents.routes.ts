@@ -5,22 +5,24 @@ import type { SitesService } from '../sites/sites.service.js';
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
-import { errorBody, jsonSchema, parseId } from '../http/schema.js';
+import { operation } from '../http/operation.js';
+import { idParams, listSchema, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { OutboxRepository } from '../notify/outbox.repository.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import type { IncidentRow } from './incidents.repository.js';
-import type { IncidentsService } from './incidents.service.js';
+import { changeSchema, manualSchema, noteSchema, type IncidentsService } from './incidents.service.js';
+import { incidentDetails, incidentOut, notificationsOut, upcomingOut, windowOut } from './incidents.openapi.js';
 import type { MaintenanceCalendar } from './maintenance.js';
 import { maintenanceSchema } from './incidents.schema.js';
 import type { MaintenanceService, MaintenanceWindow } from './maintenance.service.js';
 
 const listQuery = z.object({
   status: z.enum(['open', 'resolved']).optional(),
-  siteId: z.coerce.number().int().positive().optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.coerce.number().int().positive().optional(),
+  siteId: queryNumber(z.number().int().positive()).optional(),
+  limit: queryNumber(z.number().int().min(1).max(200)).default(50),
+  cursor: queryNumber(z.number().int().positive()).optional().describe('nextCursor of the previous page'),
 });
 const upcomingQuery = z.object({ window: duration({ min: 60_000, max: 366 * 86_400_000 }).prefault('7d') });
 
@@ -52,8 +54,6 @@ export const showIncident = (i: IncidentRow) => ({
   postmortem: i.postmortem ? (JSON.parse(i.postmortem) as unknown) : null,
 });
 
-const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody), 409: jsonSchema(errorBody) };
-
 /** Incidents, their delivery log, and maintenance windows to come. */
 export function incidentsRoutes(
   app: FastifyInstance,
@@ -70,57 +70,83 @@ export function incidentsRoutes(
   /** The incident of the request, if the caller may see its site (and change things there, for `write`). */
   const incidentFor = async (req: FastifyRequest, need: 'read' | 'write') => {
     const incident = await incidents.get(parseId(req));
-    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(incident.site_id)), need);
+    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(incident.site_id)), need, `incident ${incident.id}`);
     return incident.id;
   };
   const global = (req: FastifyRequest) => accessOf(req).requireGlobal(req.method === 'GET' ? 'read' : 'write');
-  const tags = { tags: ['incidents'], security: [{ bearer: [] }] };
+  const tag = 'incidents';
+  const one = { description: 'The incident', schema: incidentOut };
 
-  app.get('/incidents', { schema: { ...tags, summary: 'List incidents, newest first', querystring: jsonSchema(listQuery), response: errors } }, async (req) => {
-    const q = parseInput(listQuery, req.query);
-    const visible = await accessOf(req).visibleSites();
-    const rows = await incidents.list({
-      status: q.status,
-      siteId: q.siteId,
-      siteIds: visible === 'all' ? undefined : visible,
-      limit: q.limit,
-      beforeId: q.cursor,
-    });
-    return { data: rows.map(showIncident), page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.id) : null } };
-  });
+  app.get(
+    '/incidents',
+    {
+      schema: operation({
+        tag,
+        summary: 'List incidents, newest first',
+        query: listQuery,
+        ok: { 200: { description: 'A page of incidents', schema: pageSchema(incidentOut, 'cursor') } },
+      }),
+    },
+    async (req) => {
+      const q = parseInput(listQuery, req.query);
+      const visible = await accessOf(req).visibleSites();
+      const rows = await incidents.list({
+        status: q.status,
+        siteId: q.siteId,
+        siteIds: visible === 'all' ? undefined : visible,
+        limit: q.limit,
+        beforeId: q.cursor,
+      });
+      return { data: rows.map(showIncident), page: { limit: q.limit, nextCursor: rows.length === q.limit ? String(rows.at(-1)!.id) : null } };
+    },
+  );
   app.post(
     '/incidents',
-    { schema: { ...tags, summary: 'Open an incident by hand', body: { type: 'object' }, response: { 201: { type: 'object' }, ...errors } } },
+    {
+      schema: operation({ tag, summary: 'Open an incident by hand', body: manualSchema, ok: { 201: one }, errors: [404] }),
+    },
     async (req, reply) => {
       const siteId = (req.body as { siteId?: unknown } | null)?.siteId;
       if (typeof siteId === 'number') accessOf(req).require(siteRefOf.site(await deps.sites.getSite(siteId)), 'write');
       return reply.status(201).send(showIncident(await incidents.open(req.body, actorOf(req))));
     },
   );
-  app.get('/incidents/:id', { schema: { ...tags, summary: 'An incident with its monitors and timeline', response: errors } }, async (req) => {
-    const { incident, monitors, timeline } = await incidents.details(await incidentFor(req, 'read'));
-    return {
-      ...showIncident(incident),
-      monitors: monitors.map((m) => ({ monitorId: m.monitor_id, status: m.status, message: m.message, since: toIso(m.since) })),
-      timeline: timeline.map((t) => ({ at: toIso(t.at), kind: t.kind, message: t.message, author: t.author })),
-    };
-  });
+  app.get(
+    '/incidents/:id',
+    { schema: operation({ tag, summary: 'An incident with its monitors and timeline', params: idParams, ok: { 200: incidentDetails } }) },
+    async (req) => {
+      const { incident, monitors, timeline } = await incidents.details(await incidentFor(req, 'read'));
+      return {
+        ...showIncident(incident),
+        monitors: monitors.map((m) => ({ monitorId: m.monitor_id, status: m.status, message: m.message, since: toIso(m.since) })),
+        timeline: timeline.map((t) => ({ at: toIso(t.at), kind: t.kind, message: t.message, author: t.author })),
+      };
+    },
+  );
   app.patch(
     '/incidents/:id',
     {
-      schema: { ...tags, summary: 'Assign, change severity, write the postmortem (impact, rootCause, followUps)', body: { type: 'object' }, response: errors },
+      schema: operation({
+        tag,
+        summary: 'Assign, change severity, write the postmortem (impact, rootCause, followUps)',
+        params: idParams,
+        body: changeSchema,
+        ok: { 200: one },
+      }),
     },
     async (req) => showIncident(await incidents.change(await incidentFor(req, 'write'), req.body, actorOf(req))),
   );
-  app.post('/incidents/:id/acknowledge', { schema: { ...tags, summary: 'Acknowledge: stops escalation', response: errors } }, async (req) =>
-    showIncident(await incidents.acknowledge(await incidentFor(req, 'write'), actorOf(req))),
+  app.post(
+    '/incidents/:id/acknowledge',
+    { schema: operation({ tag, summary: 'Acknowledge: stops escalation (409 once resolved)', params: idParams, ok: { 200: one }, errors: [409] }) },
+    async (req) => showIncident(await incidents.acknowledge(await incidentFor(req, 'write'), actorOf(req))),
   );
-  app.post('/incidents/:id/resolve', { schema: { ...tags, summary: 'Resolve', response: errors } }, async (req) =>
+  app.post('/incidents/:id/resolve', { schema: operation({ tag, summary: 'Resolve', params: idParams, ok: { 200: one } }) }, async (req) =>
     showIncident(await incidents.resolve(await incidentFor(req, 'write'), actorOf(req))),
   );
   app.post(
     '/incidents/:id/notes',
-    { schema: { ...tags, summary: 'Add a note to the timeline', body: { type: 'object' }, response: { 204: { type: 'null' }, ...errors } } },
+    { schema: operation({ tag, summary: 'Add a note to the timeline', params: idParams, body: noteSchema, ok: { 204: null } }) },
     async (req, reply) => {
       await incidents.note(await incidentFor(req, 'write'), req.body, actorOf(req));
       return reply.status(204).send();
@@ -128,7 +154,9 @@ export function incidentsRoutes(
   );
   app.get(
     '/incidents/:id/notifications',
-    { schema: { ...tags, summary: 'Every message sent about an incident, with each delivery attempt', response: errors } },
+    {
+      schema: operation({ tag, summary: 'Every message sent about an incident, with each delivery attempt', params: idParams, ok: { 200: notificationsOut } }),
+    },
     async (req) => {
       const id = await incidentFor(req, 'read');
       const outbox = new OutboxRepository(deps.db);
@@ -151,17 +179,17 @@ export function incidentsRoutes(
       };
     },
   );
-  const windowTags = { tags: ['maintenance'], security: [{ bearer: [] }] };
+  const windowTag = 'maintenance';
   const showWindow = (w: MaintenanceWindow) => ({ id: w.id, ...(z.encode(maintenanceSchema, w.spec) as object), managedBy: w.managedBy });
-  const body = jsonSchema(maintenanceSchema);
+  const window = { description: 'The maintenance window', schema: windowOut };
   app.get(
     '/maintenance',
-    { schema: { ...windowTags, summary: 'List maintenance windows', response: errors } },
+    { schema: operation({ tag: windowTag, summary: 'List maintenance windows', ok: { 200: { description: 'Every window', schema: listSchema(windowOut) } } }) },
     async (req) => (global(req), { data: (await maintenance.list()).map(showWindow) }),
   );
   app.post(
     '/maintenance',
-    { schema: { ...windowTags, summary: 'Add a maintenance window', body, response: { 201: { type: 'object' }, ...errors } } },
+    { schema: operation({ tag: windowTag, summary: 'Add a maintenance window', body: maintenanceSchema, ok: { 201: window }, errors: [409] }) },
     async (req, reply) => {
       global(req);
       return reply.status(201).send(showWindow(await maintenance.create(req.body)));
@@ -169,17 +197,26 @@ export function incidentsRoutes(
   );
   app.get(
     '/maintenance/:id',
-    { schema: { ...windowTags, summary: 'A maintenance window', response: errors } },
+    { schema: operation({ tag: windowTag, summary: 'A maintenance window', params: idParams, ok: { 200: window } }) },
     async (req) => (global(req), showWindow(await maintenance.get(parseId(req)))),
   );
   app.put(
     '/maintenance/:id',
-    { schema: { ...windowTags, summary: 'Replace a maintenance window', body, response: errors } },
+    {
+      schema: operation({
+        tag: windowTag,
+        summary: 'Replace a maintenance window',
+        params: idParams,
+        body: maintenanceSchema,
+        ok: { 200: window },
+        errors: [409],
+      }),
+    },
     async (req) => (global(req), showWindow(await maintenance.replace(parseId(req), req.body))),
   );
   app.delete(
     '/maintenance/:id',
-    { schema: { ...windowTags, summary: 'Delete a maintenance window', response: { 204: { type: 'null' }, ...errors } } },
+    { schema: operation({ tag: windowTag, summary: 'Delete a maintenance window', params: idParams, ok: { 204: null }, errors: [409] }) },
     async (req, reply) => {
       global(req);
       await maintenance.delete(parseId(req));
@@ -189,13 +226,7 @@ export function incidentsRoutes(
   app.get(
     '/maintenance/upcoming',
     {
-      schema: {
-        tags: ['maintenance'],
-        security: [{ bearer: [] }],
-        summary: 'Maintenance windows in force or coming, soonest first',
-        querystring: jsonSchema(upcomingQuery),
-        response: errors,
-      },
+      schema: operation({ tag: windowTag, summary: 'Maintenance windows in force or coming, soonest first', query: upcomingQuery, ok: { 200: upcomingOut } }),
     },
     async (req) => {
       global(req);

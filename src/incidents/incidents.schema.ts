@@ -97,7 +97,8 @@ export const maintenanceSchema = z
       ctx.addIssue({ code: 'custom', path: ['duration'], message: 'a recurring window needs a duration, e.g. "1h"' });
     if (!w.sites?.length && !w.monitors?.length && !w.tags?.length)
       ctx.addIssue({ code: 'custom', path: [], message: 'a maintenance window needs sites, monitors or tags to cover' });
-  });
+  })
+  .meta({ examples: [{ name: 'Weekly updates', cron: '0 3 * * 0', duration: '1h', timezone: 'Europe/Stockholm', sites: ['Shop'] }] });
 
 export type MaintenanceSpec = z.output<typeof maintenanceSchema>;
 export type EscalationSpec = z.output<typeof escalationSchema>;

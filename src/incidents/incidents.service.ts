@@ -15,15 +15,16 @@ import { IncidentsRepository, type IncidentFilter, type IncidentRow } from './in
 import type { Notifier } from './notifier.js';
 import { Directory } from './routing.js';
 
-const manualSchema = z
+export const manualSchema = z
   .object({
     siteId: z.number().int().positive(),
     title: z.string().trim().min(1).max(200),
     severity: severity.default('major'),
     message: z.string().max(10_000).default(''),
   })
-  .strict();
-const changeSchema = z
+  .strict()
+  .meta({ examples: [{ siteId: 1, title: 'Checkout fails', severity: 'major' }] });
+export const changeSchema = z
   .object({
     owner: z.string().max(200).nullable().optional(),
     severity: severity.optional(),
@@ -37,7 +38,7 @@ const changeSchema = z
       .optional(),
   })
   .strict();
-const noteSchema = z.object({ message: z.string().trim().min(1).max(10_000) }).strict();
+export const noteSchema = z.object({ message: z.string().trim().min(1).max(10_000) }).strict();
 
 export type IncidentChange = z.input<typeof changeSchema>;
 

@@ -5,8 +5,19 @@
  *
  * @example throw new AppError('not_found', `site ${id} does not exist`)
  */
-export type ErrorCode =
-  'invalid_input' | 'invalid_config' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'unavailable' | 'internal';
+export const errorCodes = [
+  'invalid_input',
+  'invalid_config',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'rate_limited',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof errorCodes)[number];
 
 export interface ErrorDetail {
   /** Where the problem is: a field path like `sites[0].monitors[1].interval`, or `file:line:column path`. */
@@ -32,6 +43,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   conflict: 409,
   rate_limited: 429,
   unavailable: 503,
@@ -45,6 +57,7 @@ export const exitCodeOf: Record<ErrorCode, number> = {
   unauthorized: 1,
   forbidden: 1,
   not_found: 1,
+  method_not_allowed: 1,
   conflict: 1,
   rate_limited: 1,
   unavailable: 1,

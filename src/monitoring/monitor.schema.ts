@@ -61,14 +61,21 @@ export type MonitorType = keyof typeof monitorSchemas;
 export const monitorTypes = Object.keys(monitorSchemas) as MonitorType[];
 
 /** A monitor as written in upkeep.yaml and in API bodies. */
-export const monitorSchema = z.discriminatedUnion('type', [
-  monitorSchemas.http,
-  monitorSchemas.tcp,
-  monitorSchemas.dns,
-  monitorSchemas.tls,
-  monitorSchemas.domain,
-  monitorSchemas.heartbeat,
-]);
+export const monitorSchema = z
+  .discriminatedUnion('type', [
+    monitorSchemas.http,
+    monitorSchemas.tcp,
+    monitorSchemas.dns,
+    monitorSchemas.tls,
+    monitorSchemas.domain,
+    monitorSchemas.heartbeat,
+  ])
+  .meta({
+    examples: [
+      { type: 'http', name: 'Home page', url: 'https://shop.example.com/', interval: '1m', expect: { status: ['2xx'], contains: 'Add to cart' } },
+      { type: 'heartbeat', name: 'Backup: nightly', period: '1d', grace: '1h' },
+    ],
+  });
 
 export type MonitorInput = z.input<typeof monitorSchema>;
 export type MonitorSpec = z.output<typeof monitorSchema>;

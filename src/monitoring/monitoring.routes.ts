@@ -5,25 +5,33 @@ import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import type { CheckResultsTable } from '../db/types.js';
-import { errorBody, jsonSchema, parseId } from '../http/schema.js';
+import { operation } from '../http/operation.js';
+import { idParams, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { MonitoringEngine } from './engine.js';
 import { outcomeOf } from './result.js';
 import { defaultMessage } from './results.service.js';
+import { checkAccepted, eventOut, overviewOut, resultOut, statusOut, summaryOut } from './monitoring.openapi.js';
 
 const windowQuery = z.object({
   window: duration({ min: 60_000, max: 400 * 86_400_000 }).prefault('24h'),
   to: z.iso.datetime({ offset: true }).optional(),
 });
-const resultsQuery = z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(100), cursor: z.coerce.number().int().optional() });
+const resultsQuery = z.object({
+  limit: queryNumber(z.number().int().min(1).max(1_000)).default(100),
+  cursor: queryNumber(z.number().int().min(0)).optional().describe('nextCursor of the previous page'),
+});
 const eventsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.coerce.number().int().optional(),
+  limit: queryNumber(z.number().int().min(1).max(500)).default(50),
+  cursor: queryNumber(z.number().int().min(0)).optional().describe('nextCursor of the previous page'),
   kind: z.enum(['status', 'flapping_started', 'flapping_stopped']).optional(),
 });
-const overviewQuery = windowQuery.extend({ limit: z.coerce.number().int().min(1).max(5_000).default(500), cursor: z.coerce.number().int().min(0).default(0) });
+const overviewQuery = windowQuery.extend({
+  limit: queryNumber(z.number().int().min(1).max(5_000)).default(500),
+  cursor: queryNumber(z.number().int().min(0)).default(0),
+});
 
 const showResult = (r: CheckResultsTable) => ({
   at: toIso(r.at),
@@ -35,52 +43,63 @@ const showResult = (r: CheckResultsTable) => ({
   detail: r.detail ? (JSON.parse(r.detail) as unknown) : null,
 });
 
-const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody) };
-
 /** What the engine knows: live status, results, uptime and latency over windows, events. */
 export function monitoringRoutes(app: FastifyInstance, deps: { engine: MonitoringEngine; sites: SitesService; clock: Clock }): void {
   const { engine, sites, clock } = deps;
-  const tags = { tags: ['monitoring'], security: [{ bearer: [] }] };
+  const tag = 'monitoring';
   const repo = engine.results.repository;
   /** The monitor of the request, if the caller may see it (and change it, for `write`). */
   const monitorIn = async (req: FastifyRequest, need: 'read' | 'write' = 'read') => {
     const monitor = await sites.getMonitor(parseId(req));
-    accessOf(req).require(siteRefOf.monitor(monitor), need);
+    accessOf(req).require(siteRefOf.monitor(monitor), need, `monitor ${monitor.id}`);
     return monitor.id;
   };
 
-  app.get('/monitors/:id/status', { schema: { ...tags, summary: 'Live status of a monitor, with its latest results', response: errors } }, async (req) => {
-    const id = await monitorIn(req);
-    const live = engine.stateOf(id);
-    if (!live) throw new AppError('not_found', `monitor ${id} is not loaded yet; try again in a few seconds`);
-    const { state, recent } = live;
-    return {
-      status: state.status,
-      health: state.health,
-      since: toIso(state.since),
-      flapping: state.flapping,
-      slow: state.slow,
-      lastCheckAt: state.lastCheckAt === null ? null : toIso(state.lastCheckAt),
-      lastMessage: state.lastMessage,
-      recent: recent.map((r) => ({
-        at: toIso(r.at),
-        status: r.status,
-        message: r.message,
-        durationMs: r.durationMs ?? null,
-        statusCode: r.statusCode ?? null,
-      })),
-    };
-  });
+  app.get(
+    '/monitors/:id/status',
+    {
+      schema: operation({
+        tag,
+        summary: 'Live status of a monitor, with its latest results',
+        description: 'A monitor made a moment ago may not be loaded yet: 404 until it is.',
+        params: idParams,
+        ok: { 200: statusOut },
+      }),
+    },
+    async (req) => {
+      const id = await monitorIn(req);
+      const live = engine.stateOf(id);
+      if (!live) throw new AppError('not_found', `monitor ${id} is not loaded yet; try again in a few seconds`);
+      const { state, recent } = live;
+      return {
+        status: state.status,
+        health: state.health,
+        since: toIso(state.since),
+        flapping: state.flapping,
+        slow: state.slow,
+        lastCheckAt: state.lastCheckAt === null ? null : toIso(state.lastCheckAt),
+        lastMessage: state.lastMessage,
+        recent: recent.map((r) => ({
+          at: toIso(r.at),
+          status: r.status,
+          message: r.message,
+          durationMs: r.durationMs ?? null,
+          statusCode: r.statusCode ?? null,
+        })),
+      };
+    },
+  );
 
   app.get(
     '/monitors/:id/results',
     {
-      schema: {
-        ...tags,
+      schema: operation({
+        tag,
         summary: 'Raw results, newest first (cursor: the previous page’s nextCursor)',
-        querystring: jsonSchema(resultsQuery),
-        response: errors,
-      },
+        params: idParams,
+        query: resultsQuery,
+        ok: { 200: { description: 'A page of results', schema: pageSchema(resultOut, 'cursor') } },
+      }),
     },
     async (req) => {
       const id = await monitorIn(req);
@@ -93,12 +112,13 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
   app.get(
     '/monitors/:id/summary',
     {
-      schema: {
-        ...tags,
+      schema: operation({
+        tag,
         summary: 'Uptime, latency percentiles and phases over a window (24h, 7d, 30d, 90d, 365d or any duration)',
-        querystring: jsonSchema(windowQuery),
-        response: errors,
-      },
+        params: idParams,
+        query: windowQuery,
+        ok: { 200: summaryOut },
+      }),
     },
     async (req) => {
       const id = await monitorIn(req);
@@ -110,7 +130,7 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
 
   app.post(
     '/monitors/:id/check',
-    { schema: { ...tags, summary: 'Run a monitor’s check now', response: { 202: { type: 'object' }, ...errors } } },
+    { schema: operation({ tag, summary: 'Run a monitor’s check now (409 while it is paused)', params: idParams, ok: { 202: checkAccepted }, errors: [409] }) },
     async (req, reply) => {
       const id = await monitorIn(req, 'write');
       engine.checkNow(id);
@@ -147,24 +167,39 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
   };
   app.get(
     '/monitors/:id/events',
-    { schema: { ...tags, summary: 'State changes of a monitor with their evidence, newest first', querystring: jsonSchema(eventsQuery), response: errors } },
+    {
+      schema: operation({
+        tag,
+        summary: 'State changes of a monitor with their evidence, newest first',
+        params: idParams,
+        query: eventsQuery,
+        ok: { 200: { description: 'A page of events', schema: pageSchema(eventOut, 'cursor') } },
+      }),
+    },
     async (req) => listEvents(req, await monitorIn(req)),
   );
   app.get(
     '/events',
-    { schema: { ...tags, summary: 'State changes of every monitor, newest first', querystring: jsonSchema(eventsQuery), response: errors } },
+    {
+      schema: operation({
+        tag,
+        summary: 'State changes of every monitor, newest first',
+        query: eventsQuery,
+        ok: { 200: { description: 'A page of events', schema: pageSchema(eventOut, 'cursor') } },
+      }),
+    },
     async (req) => listEvents(req, undefined),
   );
 
   app.get(
     '/overview',
     {
-      schema: {
-        ...tags,
+      schema: operation({
+        tag,
         summary: 'Status, uptime and average latency of every monitor over a window, by monitor id',
-        querystring: jsonSchema(overviewQuery),
-        response: errors,
-      },
+        query: overviewQuery,
+        ok: { 200: overviewOut },
+      }),
     },
     async (req) => {
       const q = parseInput(overviewQuery, req.query);

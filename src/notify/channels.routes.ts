@@ -1,31 +1,32 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
-import { errorBody, idParams, jsonSchema, pageOf, pageQuery, parseId } from '../http/schema.js';
+import { operation } from '../http/operation.js';
+import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
 import type { Channel } from './channel-codec.js';
 import { accessOf } from '../http/auth.js';
-import { channelFreeFields, channelSchema, channelTypes, type ChannelSpec } from './channel.schema.js';
+import { channelFreeFields, channelSchema, channelSecretFields, channelTypes, type ChannelSpec } from './channel.schema.js';
 import { encodeChannel, previewRequest, type ChannelsService } from './channels.service.js';
 import type { DeliveryContext } from './notification.js';
 
-const meta = z.object({
-  id: z.number().int(),
-  managedBy: z.enum(['config', 'api']).describe('"config": defined in upkeep.yaml and changed there; "api": made in the API or dashboard'),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-const channelOut = channelSchema.and(meta);
+const channelOut = storedSchema(channelSchema, { meta: storedMeta, secrets: channelSecretFields });
 const channelQuery = pageQuery.extend({ type: z.enum(channelTypes).optional(), q: z.string().optional() });
-const deliveryOut = z.object({
-  ok: z.boolean(),
-  retryable: z.boolean().optional(),
-  retryAfterMs: z.number().optional(),
-  status: z.number().optional(),
-  message: z.string().optional(),
-  detail: z.string().optional(),
-});
-const previewOut = z.object({ format: z.enum(['plain', 'html', 'markdown', 'slack', 'json']), title: z.string(), body: z.string() });
+const deliveryOut = z
+  .union([
+    z.object({ ok: z.literal(true), status: z.number().int().optional(), detail: z.string().optional() }),
+    z.object({
+      ok: z.literal(false),
+      retryable: z.boolean(),
+      retryAfterMs: z.number().optional(),
+      status: z.number().int().optional(),
+      message: z.string().describe('the provider’s answer, or why it could not be reached'),
+    }),
+  ])
+  .describe('How the delivery went');
+const previewOut = z
+  .object({ format: z.enum(['plain', 'html', 'markdown', 'slack', 'json']), title: z.string(), body: z.string() })
+  .describe('The title and body the channel would send');
 
 const show = (channel: Channel) => ({
   id: channel.id,
@@ -35,24 +36,21 @@ const show = (channel: Channel) => ({
   updatedAt: toIso(channel.updatedAt),
 });
 
-const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody), 409: jsonSchema(errorBody) };
-const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396): fields given replace, null removes; ******** keeps a secret.' };
-
 /** Notification channels and template previews: thin routes, every rule lives in ChannelsService. */
 export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, deliveryContext: (signal: AbortSignal) => DeliveryContext): void {
-  const tag = { tags: ['channels'], security: [{ bearer: [] }] };
+  const tag = 'channels';
+  const one = { description: 'The channel (secrets as ********)', schema: channelOut };
   const privateTargets = (req: FastifyRequest) => accessOf(req).guardPrivateTargets<ChannelSpec>(channelFreeFields);
-  const id = jsonSchema(idParams);
 
   app.get(
     '/channels',
     {
-      schema: {
-        ...tag,
+      schema: operation({
+        tag,
         summary: 'List notification channels',
-        querystring: jsonSchema(channelQuery),
-        response: { 200: jsonSchema(pageOf(channelOut)), ...errors },
-      },
+        query: channelQuery,
+        ok: { 200: { description: 'A page of channels (secrets as ********)', schema: pageSchema(channelOut) } },
+      }),
     },
     async (req) => {
       const q = parseInput(channelQuery, req.query);
@@ -60,35 +58,43 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
       return { data: page.items.map(show), page: { total: page.total, limit: q.limit, nextCursor: page.nextCursor } };
     },
   );
-  app.post(
-    '/channels',
-    { schema: { ...tag, summary: 'Create a channel', body: jsonSchema(channelSchema), response: { 201: jsonSchema(channelOut), ...errors } } },
-    async (req, reply) => reply.status(201).send(show(await channels.create(req.body, privateTargets(req)))),
+  app.post('/channels', { schema: operation({ tag, summary: 'Create a channel', body: channelSchema, ok: { 201: one }, errors: [409] }) }, async (req, reply) =>
+    reply.status(201).send(show(await channels.create(req.body, privateTargets(req)))),
   );
-  app.get('/channels/:id', { schema: { ...tag, summary: 'Get a channel', params: id, response: { 200: jsonSchema(channelOut), ...errors } } }, async (req) =>
+  app.get('/channels/:id', { schema: operation({ tag, summary: 'Get a channel', params: idParams, ok: { 200: one } }) }, async (req) =>
     show(await channels.get(parseId(req))),
   );
   app.put(
     '/channels/:id',
     {
-      schema: {
-        ...tag,
+      schema: operation({
+        tag,
         summary: 'Replace a channel (secrets written as ******** are kept)',
-        params: id,
-        body: jsonSchema(channelSchema),
-        response: { 200: jsonSchema(channelOut), ...errors },
-      },
+        params: idParams,
+        body: replacingSchema(channelSchema, channelSecretFields),
+        ok: { 200: one },
+        errors: [409],
+      }),
     },
     async (req) => show(await channels.update(parseId(req), req.body, 'replace', privateTargets(req))),
   );
   app.patch(
     '/channels/:id',
-    { schema: { ...tag, summary: 'Change some fields of a channel', params: id, body: patchBody, response: { 200: jsonSchema(channelOut), ...errors } } },
+    {
+      schema: operation({
+        tag,
+        summary: 'Change some fields of a channel',
+        params: idParams,
+        body: mergePatchSchema(channelSchema, channelSecretFields),
+        ok: { 200: one },
+        errors: [409],
+      }),
+    },
     async (req) => show(await channels.update(parseId(req), req.body, 'merge', privateTargets(req))),
   );
   app.delete(
     '/channels/:id',
-    { schema: { ...tag, summary: 'Delete a channel', params: id, response: { 204: { type: 'null' }, ...errors } } },
+    { schema: operation({ tag, summary: 'Delete a channel', params: idParams, ok: { 204: null }, errors: [409] }) },
     async (req, reply) => {
       await channels.delete(parseId(req));
       return reply.status(204).send();
@@ -97,13 +103,13 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
   app.post(
     '/channels/:id/test',
     {
-      schema: {
-        ...tag,
+      schema: operation({
+        tag,
         summary: 'Send a test notification now',
         description: 'Answers how the delivery went: `ok`, or `retryable` and the provider’s `message`. A failing provider is a 200 with `ok: false`.',
-        params: id,
-        response: { 200: jsonSchema(deliveryOut), ...errors },
-      },
+        params: idParams,
+        ok: { 200: deliveryOut },
+      }),
     },
     async (req, reply) => {
       // A client that goes away before the answer cancels the send.
@@ -115,13 +121,14 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
   app.post(
     '/templates/preview',
     {
-      schema: {
-        ...tag,
+      schema: operation({
+        tag,
         summary: 'Render a channel’s title and body for an event',
-        description: 'From sample data unless `data` is given; `templates` are tried over the channel’s own.',
-        body: jsonSchema(previewRequest),
-        response: { 200: jsonSchema(previewOut), ...errors },
-      },
+        description: 'From sample data unless `data` is given; `templates` are tried over the channel’s own. A `channelId` that does not exist answers 404.',
+        body: previewRequest,
+        ok: { 200: previewOut },
+        errors: [404],
+      }),
     },
     async (req) => channels.preview(req.body),
   );

@@ -15,7 +15,10 @@ export const siteFields = {
   escalation: z.string().min(1).optional(),
 };
 
-export const siteSchema = z.object(siteFields).strict();
+export const siteSchema = z
+  .object(siteFields)
+  .strict()
+  .meta({ examples: [{ name: 'Shop', url: 'https://shop.example.com/', tags: ['client-a'] }] });
 export type SiteInput = z.input<typeof siteSchema>;
 export type SiteSpec = z.output<typeof siteSchema>;
 

@@ -4,26 +4,28 @@ import { accessOf } from '../http/auth.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { toIso } from '../lib/clock.js';
-import { errorBody, idParams, jsonSchema, pageOf, pageQuery, parseId } from '../http/schema.js';
-import { monitorFreeFields, monitorSchema, monitorTypes, type MonitorSpec } from '../monitoring/monitor.schema.js';
+import { operation } from '../http/operation.js';
+import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, queryNumber, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
+import { monitorFreeFields, monitorSchema, monitorSecretFields, monitorTypes, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { siteSchema } from './site.schema.js';
 import { encodeMonitor, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';
 
-const meta = z.object({
-  id: z.number().int(),
-  managedBy: z.enum(['config', 'api']).describe('"config": defined in upkeep.yaml and changed there; "api": made in the API or dashboard'),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+const siteOut = storedSchema(siteSchema, { meta: storedMeta });
+const monitorOut = storedSchema(monitorSchema, {
+  meta: storedMeta.extend({
+    siteId: z.number().int(),
+    site: z.string().describe('the site’s name'),
+    pingUrl: z.string().optional().describe('heartbeats: where the job reports (a secret: whoever has it can report for the job)'),
+  }),
+  secrets: monitorSecretFields,
 });
-const siteOut = siteSchema.extend(meta.shape);
-const monitorOut = monitorSchema.and(meta.extend({ siteId: z.number().int(), site: z.string() }));
 
 const siteQuery = pageQuery.extend({ tag: z.string().optional(), q: z.string().optional() });
 const monitorQuery = pageQuery.extend({
   tag: z.string().optional(),
   q: z.string().optional(),
   type: z.enum(monitorTypes).optional(),
-  siteId: z.coerce.number().int().positive().optional(),
+  siteId: queryNumber(z.number().int().positive()).optional(),
 });
 
 const showSite = (site: Site) => ({
@@ -51,8 +53,7 @@ const monitorView = (publicUrl: string | undefined) => (monitor: Monitor, access
   updatedAt: toIso(monitor.updatedAt),
 });
 
-const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody), 409: jsonSchema(errorBody) };
-const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396): fields given replace, null removes.' };
+const secrets = monitorSecretFields;
 
 /** Sites and monitors: thin routes, every rule lives in SitesService. */
 /**
@@ -71,9 +72,6 @@ export function sitesRoutes(
   };
   const view = monitorView(publicUrl);
   const showMonitor = (req: FastifyRequest) => (monitor: Monitor) => view(monitor, accessOf(req));
-  const site = { tags: ['sites'], security: [{ bearer: [] }] };
-  const monitor = { tags: ['monitors'], security: [{ bearer: [] }] };
-  const id = jsonSchema(idParams);
   const reach = async (req: FastifyRequest) => {
     const visible = await accessOf(req).visibleSites();
     return visible === 'all' ? undefined : visible;
@@ -91,13 +89,20 @@ export function sitesRoutes(
   const privateTargets = (req: FastifyRequest) => accessOf(req).guardPrivateTargets<MonitorSpec>(monitorFreeFields);
   const monitorFor = async (req: FastifyRequest, need: 'read' | 'write') => {
     const found = await sites.getMonitor(parseId(req));
-    accessOf(req).require(siteRefOf.monitor(found), need);
+    accessOf(req).require(siteRefOf.monitor(found), need, `monitor ${found.id}`);
     return found;
   };
 
   app.get(
     '/sites',
-    { schema: { ...site, summary: 'List sites', querystring: jsonSchema(siteQuery), response: { 200: jsonSchema(pageOf(siteOut)), ...errors } } },
+    {
+      schema: operation({
+        tag: 'sites',
+        summary: 'List sites',
+        query: siteQuery,
+        ok: { 200: { description: 'A page of sites', schema: pageSchema(siteOut) } },
+      }),
+    },
     async (req) => {
       const q = parseInput(siteQuery, req.query);
       const page = await sites.listSites({ limit: q.limit, afterId: q.cursor, tag: q.tag, search: q.q, siteIds: await reach(req) });
@@ -106,25 +111,47 @@ export function sitesRoutes(
   );
   app.post(
     '/sites',
-    { schema: { ...site, summary: 'Create a site', body: jsonSchema(siteSchema), response: { 201: jsonSchema(siteOut), ...errors } } },
+    {
+      schema: operation({ tag: 'sites', summary: 'Create a site', body: siteSchema, ok: { 201: { description: 'The site', schema: siteOut } }, errors: [409] }),
+    },
     async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, writer(req)))),
   );
-  app.get('/sites/:id', { schema: { ...site, summary: 'Get a site', params: id, response: { 200: jsonSchema(siteOut), ...errors } } }, async (req) =>
-    showSite(await siteFor(req, 'read')),
+  app.get(
+    '/sites/:id',
+    { schema: operation({ tag: 'sites', summary: 'Get a site', params: idParams, ok: { 200: { description: 'The site', schema: siteOut } } }) },
+    async (req) => showSite(await siteFor(req, 'read')),
   );
   app.put(
     '/sites/:id',
-    { schema: { ...site, summary: 'Replace a site', params: id, body: jsonSchema(siteSchema), response: { 200: jsonSchema(siteOut), ...errors } } },
+    {
+      schema: operation({
+        tag: 'sites',
+        summary: 'Replace a site',
+        params: idParams,
+        body: siteSchema,
+        ok: { 200: { description: 'The site as changed', schema: siteOut } },
+        errors: [409],
+      }),
+    },
     async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace', writer(req))),
   );
   app.patch(
     '/sites/:id',
-    { schema: { ...site, summary: 'Change some fields of a site', params: id, body: patchBody, response: { 200: jsonSchema(siteOut), ...errors } } },
+    {
+      schema: operation({
+        tag: 'sites',
+        summary: 'Change some fields of a site',
+        params: idParams,
+        body: mergePatchSchema(siteSchema),
+        ok: { 200: { description: 'The site as changed', schema: siteOut } },
+        errors: [409],
+      }),
+    },
     async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge', writer(req))),
   );
   app.delete(
     '/sites/:id',
-    { schema: { ...site, summary: 'Delete a site and its monitors', params: id, response: { 204: { type: 'null' }, ...errors } } },
+    { schema: operation({ tag: 'sites', summary: 'Delete a site and its monitors', params: idParams, ok: { 204: null }, errors: [409] }) },
     async (req, reply) => {
       await sites.deleteSite((await siteFor(req, 'write')).id);
       return reply.status(204).send();
@@ -133,7 +160,14 @@ export function sitesRoutes(
 
   app.get(
     '/monitors',
-    { schema: { ...monitor, summary: 'List monitors', querystring: jsonSchema(monitorQuery), response: { 200: jsonSchema(pageOf(monitorOut)), ...errors } } },
+    {
+      schema: operation({
+        tag: 'monitors',
+        summary: 'List monitors',
+        query: monitorQuery,
+        ok: { 200: { description: 'A page of monitors', schema: pageSchema(monitorOut) } },
+      }),
+    },
     async (req) => {
       const q = parseInput(monitorQuery, req.query);
       const page = await sites.listMonitors({
@@ -151,43 +185,54 @@ export function sitesRoutes(
   app.post(
     '/sites/:id/monitors',
     {
-      schema: {
-        ...monitor,
+      schema: operation({
+        tag: 'monitors',
         summary: 'Add a monitor to a site',
-        params: id,
-        body: jsonSchema(monitorSchema),
-        response: { 201: jsonSchema(monitorOut), ...errors },
-      },
+        params: idParams,
+        body: monitorSchema,
+        ok: { 201: { description: 'The monitor', schema: monitorOut } },
+        errors: [409],
+      }),
     },
     async (req, reply) =>
       reply.status(201).send(showMonitor(req)(await after(await sites.createMonitor((await siteFor(req, 'write')).id, req.body, privateTargets(req))))),
   );
   app.get(
     '/monitors/:id',
-    { schema: { ...monitor, summary: 'Get a monitor', params: id, response: { 200: jsonSchema(monitorOut), ...errors } } },
+    { schema: operation({ tag: 'monitors', summary: 'Get a monitor', params: idParams, ok: { 200: { description: 'The monitor', schema: monitorOut } } }) },
     async (req) => showMonitor(req)(await monitorFor(req, 'read')),
   );
   app.put(
     '/monitors/:id',
     {
-      schema: {
-        ...monitor,
+      schema: operation({
+        tag: 'monitors',
         summary: 'Replace a monitor (secrets written as ******** are kept)',
-        params: id,
-        body: jsonSchema(monitorSchema),
-        response: { 200: jsonSchema(monitorOut), ...errors },
-      },
+        params: idParams,
+        body: replacingSchema(monitorSchema, secrets),
+        ok: { 200: { description: 'The monitor as changed', schema: monitorOut } },
+        errors: [409],
+      }),
     },
     async (req) => showMonitor(req)(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'replace', privateTargets(req)))),
   );
   app.patch(
     '/monitors/:id',
-    { schema: { ...monitor, summary: 'Change some fields of a monitor', params: id, body: patchBody, response: { 200: jsonSchema(monitorOut), ...errors } } },
+    {
+      schema: operation({
+        tag: 'monitors',
+        summary: 'Change some fields of a monitor',
+        params: idParams,
+        body: mergePatchSchema(monitorSchema, secrets),
+        ok: { 200: { description: 'The monitor as changed', schema: monitorOut } },
+        errors: [409],
+      }),
+    },
     async (req) => showMonitor(req)(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'merge', privateTargets(req)))),
   );
   app.delete(
     '/monitors/:id',
-    { schema: { ...monitor, summary: 'Delete a monitor', params: id, response: { 204: { type: 'null' }, ...errors } } },
+    { schema: operation({ tag: 'monitors', summary: 'Delete a monitor', params: idParams, ok: { 204: null }, errors: [409] }) },
     async (req, reply) => {
       const { id } = await monitorFor(req, 'write');
       await sites.deleteMonitor(id);

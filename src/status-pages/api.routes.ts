@@ -3,12 +3,14 @@ import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { siteRefOf } from '../accounts/access.js';
 import { accessOf } from '../http/auth.js';
-import { errorBody, jsonSchema, parseId } from '../http/schema.js';
+import { operation } from '../http/operation.js';
+import { idParam, idParams, listSchema, mergePatchSchema, parseId, replacingSchema } from '../http/schema.js';
+import { pageOut, subscriberOut, templateOut, updateOut, updatePosted } from './status-pages.openapi.js';
 import type { ConfigObject, ConfigObjectsService } from '../incidents/config-objects.service.js';
 import { actorOf } from '../incidents/incidents.routes.js';
 import { toIso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
-import { incidentUpdateSchema, messageTemplateSchema, statusPageSchema, type MessageTemplateSpec } from './status-page.schema.js';
+import { incidentUpdateSchema, messageTemplateSchema, statusPageSchema, statusPageSecretFields, type MessageTemplateSpec } from './status-page.schema.js';
 import { encodePage, type StatusPage, type StatusPagesService } from './status-pages.service.js';
 import type { IncidentUpdateRow, SubscriberRow } from './status-pages.repository.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
@@ -49,10 +51,7 @@ const showSubscriber = (s: SubscriberRow) => ({
   createdAt: toIso(s.created_at),
 });
 const showTemplate = (t: ConfigObject<MessageTemplateSpec>) => ({ id: t.id, ...t.spec, managedBy: t.managedBy });
-const subscriberParams = z.object({ id: z.coerce.number().int().positive(), subscriberId: z.coerce.number().int().positive() });
-
-const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody), 409: jsonSchema(errorBody) };
-const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396): fields given replace, null removes.' };
+const subscriberParams = z.object({ id: idParam, subscriberId: idParam });
 
 /**
  * Status pages, their subscribers, message templates and incident updates in the API: thin routes
@@ -68,56 +67,99 @@ export async function statusPagesApiRoutes(api: FastifyInstance, deps: ApiDeps):
 }
 
 function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const pages = { tags: ['status pages'], security: [{ bearer: [] }] };
-  const noContent = { 204: { type: 'null' }, ...errors };
+  const tag = 'status pages';
+  const page = { description: 'The status page (its password as ********)', schema: pageOut };
   const after = async <T>(value: T) => {
     await deps.changed();
     return value;
   };
 
-  app.get('/status-pages', { schema: { ...pages, summary: 'List status pages', response: errors } }, async () => ({
-    data: (await deps.service.list()).map(showPage),
-  }));
+  app.get(
+    '/status-pages',
+    { schema: operation({ tag, summary: 'List status pages', ok: { 200: { description: 'Every page', schema: listSchema(pageOut) } } }) },
+    async () => ({
+      data: (await deps.service.list()).map(showPage),
+    }),
+  );
   app.post(
     '/status-pages',
-    { schema: { ...pages, summary: 'Create a status page', body: jsonSchema(statusPageSchema), response: { 201: { type: 'object' }, ...errors } } },
+    { schema: operation({ tag, summary: 'Create a status page', body: statusPageSchema, ok: { 201: page }, errors: [409] }) },
     async (req, reply) => reply.status(201).send(showPage(await after(await deps.service.create(req.body)))),
   );
-  app.get('/status-pages/:id', { schema: { ...pages, summary: 'A status page (its password shown as ********)', response: errors } }, async (req) =>
-    showPage(await deps.service.get(parseId(req))),
+  app.get(
+    '/status-pages/:id',
+    { schema: operation({ tag, summary: 'A status page (its password shown as ********)', params: idParams, ok: { 200: page } }) },
+    async (req) => showPage(await deps.service.get(parseId(req))),
   );
   app.put(
     '/status-pages/:id',
-    { schema: { ...pages, summary: 'Replace a status page (a password written as ******** is kept)', body: jsonSchema(statusPageSchema), response: errors } },
+    {
+      schema: operation({
+        tag,
+        summary: 'Replace a status page (a password written as ******** is kept)',
+        params: idParams,
+        body: replacingSchema(statusPageSchema, statusPageSecretFields),
+        ok: { 200: page },
+        errors: [409],
+      }),
+    },
     async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'replace'))),
   );
-  app.patch('/status-pages/:id', { schema: { ...pages, summary: 'Change some fields of a status page', body: patchBody, response: errors } }, async (req) =>
-    showPage(await after(await deps.service.update(parseId(req), req.body, 'merge'))),
+  app.patch(
+    '/status-pages/:id',
+    {
+      schema: operation({
+        tag,
+        summary: 'Change some fields of a status page',
+        params: idParams,
+        body: mergePatchSchema(statusPageSchema, statusPageSecretFields),
+        ok: { 200: page },
+        errors: [409],
+      }),
+    },
+    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'merge'))),
   );
-  app.delete('/status-pages/:id', { schema: { ...pages, summary: 'Delete a status page and its subscribers', response: noContent } }, async (req, reply) => {
-    await after(await deps.service.delete(parseId(req)));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/status-pages/:id',
+    { schema: operation({ tag, summary: 'Delete a status page and its subscribers', params: idParams, ok: { 204: null }, errors: [409] }) },
+    async (req, reply) => {
+      await after(await deps.service.delete(parseId(req)));
+      return reply.status(204).send();
+    },
+  );
 
-  app.get('/status-pages/:id/subscribers', { schema: { ...pages, summary: 'Subscribers of a page', response: errors } }, async (req) => {
-    const page = await deps.service.get(parseId(req));
-    return { data: (await new StatusPagesRepository(deps.db).subscribers(page.id, false)).map(showSubscriber) };
-  });
+  app.get(
+    '/status-pages/:id/subscribers',
+    {
+      schema: operation({
+        tag,
+        summary: 'Subscribers of a page',
+        params: idParams,
+        ok: { 200: { description: 'Every subscriber', schema: listSchema(subscriberOut) } },
+      }),
+    },
+    async (req) => {
+      const page = await deps.service.get(parseId(req));
+      return { data: (await new StatusPagesRepository(deps.db).subscribers(page.id, false)).map(showSubscriber) };
+    },
+  );
   app.post(
     '/status-pages/:id/subscribers',
     {
-      schema: {
-        ...pages,
+      schema: operation({
+        tag,
         summary: 'Add a webhook subscriber (signed like the webhook channel)',
-        body: jsonSchema(webhookSubscriberSchema),
-        response: { 201: { type: 'object' }, ...errors },
-      },
+        params: idParams,
+        body: webhookSubscriberSchema,
+        ok: { 201: subscriberOut },
+        errors: [409],
+      }),
     },
     async (req, reply) => reply.status(201).send(showSubscriber(await deps.subscriptions.addWebhook(await deps.service.get(parseId(req)), req.body))),
   );
   app.delete(
     '/status-pages/:id/subscribers/:subscriberId',
-    { schema: { ...pages, summary: 'Remove a subscriber', response: noContent } },
+    { schema: operation({ tag, summary: 'Remove a subscriber', params: subscriberParams, ok: { 204: null } }) },
     async (req, reply) => {
       const { id, subscriberId } = parseInput(subscriberParams, req.params);
       const repo = new StatusPagesRepository(deps.db);
@@ -128,50 +170,75 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  const templates = { tags: ['status pages'], security: [{ bearer: [] }] };
-  const body = jsonSchema(messageTemplateSchema);
-  app.get('/message-templates', { schema: { ...templates, summary: 'Reusable messages for incident updates', response: errors } }, async () => ({
-    data: (await deps.templates.list()).map(showTemplate),
-  }));
+  const template = { description: 'The message template', schema: templateOut };
+  app.get(
+    '/message-templates',
+    {
+      schema: operation({
+        tag,
+        summary: 'Reusable messages for incident updates',
+        ok: { 200: { description: 'Every template', schema: listSchema(templateOut) } },
+      }),
+    },
+    async () => ({
+      data: (await deps.templates.list()).map(showTemplate),
+    }),
+  );
   app.post(
     '/message-templates',
-    { schema: { ...templates, summary: 'Add a message template', body, response: { 201: { type: 'object' }, ...errors } } },
+    { schema: operation({ tag, summary: 'Add a message template', body: messageTemplateSchema, ok: { 201: template }, errors: [409] }) },
     async (req, reply) => reply.status(201).send(showTemplate(await deps.templates.create(req.body))),
   );
-  app.get('/message-templates/:id', { schema: { ...templates, summary: 'A message template', response: errors } }, async (req) =>
+  app.get('/message-templates/:id', { schema: operation({ tag, summary: 'A message template', params: idParams, ok: { 200: template } }) }, async (req) =>
     showTemplate(await deps.templates.get(parseId(req))),
   );
-  app.put('/message-templates/:id', { schema: { ...templates, summary: 'Replace a message template', body, response: errors } }, async (req) =>
-    showTemplate(await deps.templates.replace(parseId(req), req.body)),
+  app.put(
+    '/message-templates/:id',
+    {
+      schema: operation({ tag, summary: 'Replace a message template', params: idParams, body: messageTemplateSchema, ok: { 200: template }, errors: [409] }),
+    },
+    async (req) => showTemplate(await deps.templates.replace(parseId(req), req.body)),
   );
-  app.delete('/message-templates/:id', { schema: { ...templates, summary: 'Delete a message template', response: noContent } }, async (req, reply) => {
-    await deps.templates.delete(parseId(req));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/message-templates/:id',
+    { schema: operation({ tag, summary: 'Delete a message template', params: idParams, ok: { 204: null }, errors: [409] }) },
+    async (req, reply) => {
+      await deps.templates.delete(parseId(req));
+      return reply.status(204).send();
+    },
+  );
 }
 
 function incidentUpdateRoutes(app: FastifyInstance, deps: ApiDeps): void {
   /** The incident of the request, if the caller may see its site (and change things there, for `write`). */
   const incidentFor = async (req: FastifyRequest, need: 'read' | 'write') => {
     const incident = await deps.incidents.get(parseId(req));
-    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(incident.site_id)), need);
+    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(incident.site_id)), need, `incident ${incident.id}`);
     return incident.id;
   };
-  const incidents = { tags: ['incidents'], security: [{ bearer: [] }] };
+  const tag = 'incidents';
   app.get(
     '/incidents/:id/updates',
-    { schema: { ...incidents, summary: 'Public status updates of an incident, newest first', response: errors } },
+    {
+      schema: operation({
+        tag,
+        summary: 'Public status updates of an incident, newest first',
+        params: idParams,
+        ok: { 200: { description: 'Every update', schema: listSchema(updateOut) } },
+      }),
+    },
     async (req) => ({ data: (await deps.updates.list(await incidentFor(req, 'read'))).map(showUpdate) }),
   );
   app.post(
     '/incidents/:id/updates',
     {
-      schema: {
-        ...incidents,
+      schema: operation({
+        tag,
         summary: 'Post a public status update (Markdown); subscribers are told; "resolved" resolves the incident',
-        body: jsonSchema(incidentUpdateSchema),
-        response: { 201: { type: 'object' }, ...errors },
-      },
+        params: idParams,
+        body: incidentUpdateSchema,
+        ok: { 201: updatePosted },
+      }),
     },
     async (req, reply) => {
       const { update, notified } = await deps.updates.post(await incidentFor(req, 'write'), req.body, actorOf(req));

@@ -75,7 +75,8 @@ export const statusPageSchema = z
       if (names.has(c.name)) ctx.addIssue({ code: 'custom', path: ['components', i, 'name'], message: `another component of this page is named "${c.name}"` });
       names.add(c.name);
     });
-  });
+  })
+  .meta({ examples: [{ slug: 'status', title: 'Shop status', components: [{ name: 'Shop', site: 'Shop' }] }] });
 
 export type StatusPageSpec = z.output<typeof statusPageSchema>;
 
@@ -89,7 +90,8 @@ export const messageTemplateSchema = z
     status: z.enum(updateStatuses).optional(),
     body: markdown.min(1, 'a message template needs a body'),
   })
-  .strict();
+  .strict()
+  .meta({ examples: [{ name: 'Investigating', status: 'investigating', body: 'We are looking into it.' }] });
 export type MessageTemplateSpec = z.output<typeof messageTemplateSchema>;
 
 /** A public update on an incident: what people reading the status pages (and subscribers) are told. */
@@ -103,7 +105,8 @@ export const incidentUpdateSchema = z
     notify: z.boolean().default(true),
   })
   .strict()
-  .refine((u) => u.body !== undefined || u.template !== undefined, { message: 'an update needs a body or a template' });
+  .refine((u) => u.body !== undefined || u.template !== undefined, { message: 'an update needs a body or a template' })
+  .meta({ examples: [{ status: 'identified', body: 'A payment provider is down; we are switching to another.' }] });
 
 /** The instance's own sender for subscriber emails (confirmations, incident updates, maintenance). */
 export const emailSettingsSchema = z

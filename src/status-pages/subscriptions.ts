@@ -27,7 +27,8 @@ export const webhookSubscriberSchema = z
     secret: z.string().min(16, 'a webhook secret is at least 16 characters'),
     components: z.array(z.string().min(1)).min(1).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ examples: [{ type: 'webhook', url: 'https://hooks.example.com/status', secret: 'a-long-random-secret-of-yours' }] });
 
 /** Whether a subscriber wants news of these components (no choice means all of them). */
 export function wants(sub: SubscriberRow, components: readonly string[]): boolean {
