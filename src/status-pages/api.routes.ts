@@ -51,6 +51,9 @@ const showSubscriber = (s: SubscriberRow) => ({
 const showTemplate = (t: ConfigObject<MessageTemplateSpec>) => ({ id: t.id, ...t.spec, managedBy: t.managedBy });
 const subscriberParams = z.object({ id: z.coerce.number().int().positive(), subscriberId: z.coerce.number().int().positive() });
 
+/** Where the request came in: the Host header and, behind a believed proxy, X-Forwarded-Host. */
+const hostsOf = (req: FastifyRequest) => [req.headers.host, req.host];
+
 const errors = { 400: jsonSchema(errorBody), 401: jsonSchema(errorBody), 404: jsonSchema(errorBody), 409: jsonSchema(errorBody) };
 const patchBody = { type: 'object', description: 'A JSON merge patch (RFC 7396): fields given replace, null removes.' };
 
@@ -81,7 +84,7 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post(
     '/status-pages',
     { schema: { ...pages, summary: 'Create a status page', body: jsonSchema(statusPageSchema), response: { 201: { type: 'object' }, ...errors } } },
-    async (req, reply) => reply.status(201).send(showPage(await after(await deps.service.create(req.body)))),
+    async (req, reply) => reply.status(201).send(showPage(await after(await deps.service.create(req.body, hostsOf(req))))),
   );
   app.get('/status-pages/:id', { schema: { ...pages, summary: 'A status page (its password shown as ********)', response: errors } }, async (req) =>
     showPage(await deps.service.get(parseId(req))),
@@ -89,10 +92,10 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.put(
     '/status-pages/:id',
     { schema: { ...pages, summary: 'Replace a status page (a password written as ******** is kept)', body: jsonSchema(statusPageSchema), response: errors } },
-    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'replace'))),
+    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'replace', hostsOf(req)))),
   );
   app.patch('/status-pages/:id', { schema: { ...pages, summary: 'Change some fields of a status page', body: patchBody, response: errors } }, async (req) =>
-    showPage(await after(await deps.service.update(parseId(req), req.body, 'merge'))),
+    showPage(await after(await deps.service.update(parseId(req), req.body, 'merge', hostsOf(req)))),
   );
   app.delete('/status-pages/:id', { schema: { ...pages, summary: 'Delete a status page and its subscribers', response: noContent } }, async (req, reply) => {
     await after(await deps.service.delete(parseId(req)));

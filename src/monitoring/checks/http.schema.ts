@@ -2,6 +2,7 @@ import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 import { httpUrl } from '../../config/fields.js';
+import { isCredentialHeader } from '../../lib/net/index.js';
 
 const statusCode = z.union([
   z.number().int().min(100).max(599),
@@ -62,10 +63,8 @@ export const httpFields = {
   ipFamily: z.enum(['auto', 'ipv4', 'ipv6']).default('auto'),
 };
 
-const sensitiveHeader = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token)$|token|secret|key/i;
-
 /** Credentials and credential-like headers are secrets: encrypted at rest, never answered by the API. */
 export function isHttpSecret(path: readonly string[]): boolean {
   if (path[0] === 'auth') return path[1] === 'password' || path[1] === 'token';
-  return path[0] === 'headers' && path.length === 2 && sensitiveHeader.test(path[1] ?? '');
+  return path[0] === 'headers' && path.length === 2 && isCredentialHeader(path[1] ?? '');
 }
