@@ -92,12 +92,14 @@ const NAT64_WELL_KNOWN = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
 function classifyNat64(addr: IPv6): Classification {
   const bytes = addr.toByteArray();
   const lengths = addr.match(NAT64_WELL_KNOWN) ? [96] : [48, 56, 64, 96];
-  let verdict: Classification = lengths.length === 1 ? { class: 'public', range: 'NAT64' } : { class: 'private', range: 'NAT64 local-use' };
+  const base: Classification = lengths.length === 1 ? { class: 'public', range: 'NAT64' } : { class: 'private', range: 'NAT64 local-use' };
+  let verdict = base;
   for (const length of lengths) {
     const inner = classifyV4(new ipaddr.IPv4(NAT64_POSITIONS[length]!.map((i) => bytes[i] ?? 0)));
     // An unroutable IPv4 at one of the guessed positions only means the address is not laid out that way.
-    const candidate: Classification = { class: inner.class === 'unroutable' && lengths.length > 1 ? 'private' : inner.class, range: `NAT64 ${inner.range}` };
-    verdict = stricter(verdict, candidate);
+    if (lengths.length > 1 && inner.class === 'unroutable') continue;
+    const rank = RANK[inner.class] - RANK[verdict.class];
+    if (rank > 0 || (rank === 0 && verdict === base)) verdict = { class: inner.class, range: `NAT64 ${inner.range}` };
   }
   return verdict;
 }
