@@ -33,6 +33,7 @@ const ownRoutes = [
   'POST /account/totp',
   'POST /account/totp/confirm',
   'POST /account/totp/disable',
+  'POST /account/sso',
   'GET /tokens',
   'POST /tokens',
   'DELETE /tokens/{id}',
