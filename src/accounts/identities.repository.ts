@@ -6,22 +6,12 @@ export class IdentitiesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async userFor(issuer: string, subject: string): Promise<number | undefined> {
-    const row = await this.db
-      .selectFrom('user_identities')
-      .select('user_id')
-      .where('issuer', '=', issuer)
-      .where('subject', '=', subject)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('user_identities').select('user_id').where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
     return row?.user_id;
   }
 
   async subjectOf(userId: number, issuer: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('user_identities')
-      .select('subject')
-      .where('user_id', '=', userId)
-      .where('issuer', '=', issuer)
-      .executeTakeFirst();
+    const row = await this.db.selectFrom('user_identities').select('subject').where('user_id', '=', userId).where('issuer', '=', issuer).executeTakeFirst();
     return row?.subject;
   }
 

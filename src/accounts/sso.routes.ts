@@ -20,7 +20,7 @@ export interface SsoRouteDeps {
   /** server.publicUrl (the base of the callback). */
   publicUrl: string | undefined;
   /** Sets the session cookie of a login. */
-  setSession: (reply: FastifyReply, token: string) => void;
+  setSession: (reply: FastifyReply, token: string) => FastifyReply;
   now: () => number;
 }
 
@@ -66,7 +66,8 @@ export function ssoRoutes(app: FastifyInstance, deps: SsoRouteDeps): void {
     },
     async (req, reply) => {
       const p = accessOf(req).principal;
-      if (!p.session || p.userId === null) throw new AppError('forbidden', 'single sign-on is linked from a logged-in session in the browser, not with an API token');
+      if (!p.session || p.userId === null)
+        throw new AppError('forbidden', 'single sign-on is linked from a logged-in session in the browser, not with an API token');
       const { url, flow } = await oidc().start(p.userId);
       remember(reply, flow);
       return { url };

@@ -78,9 +78,7 @@ export async function openSftp(config: SftpConnectionConfig): Promise<SftpSessio
       ...(pinned.length ? { algorithms: { serverHostKey: algorithmsFor(pinned) as ServerHostKeyAlgorithm[] } } : {}),
       readyTimeout: 15_000,
     })
-    .catch((err: unknown) =>
-      Promise.reject(new AppError('unavailable', `cannot open SFTP to ${where}: ${refusal() ?? describeError(err)}`, { cause: err })),
-    );
+    .catch((err: unknown) => Promise.reject(new AppError('unavailable', `cannot open SFTP to ${where}: ${refusal() ?? describeError(err)}`, { cause: err })));
   if (given === undefined && pinned.length === 0 && seen) {
     await pinKey(file, config.host, config.port, seen);
     announcePin({ host: config.host, port: config.port, fingerprint: fingerprintOf(seen), file });

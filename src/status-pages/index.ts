@@ -150,7 +150,7 @@ export function createStatusPages(
       if (config.email && !config.server.publicUrl)
         log.warn(
           { listenAddress: `http://${config.server.host}:${config.server.port}` },
-          'server.publicUrl is not set: links in subscriber emails use a page\'s first custom domain, else this listen address; set server.publicUrl to where people reach Upkeep',
+          "server.publicUrl is not set: links in subscriber emails use a page's first custom domain, else this listen address; set server.publicUrl to where people reach Upkeep",
         );
       await pages.refresh(true);
       timer = setInterval(() => {

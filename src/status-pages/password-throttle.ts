@@ -14,7 +14,12 @@ export const defaultThrottleLimits: ThrottleLimits = { perClient: 10, perPage: 1
 export function clientKey(ip: string): string {
   try {
     const address = ipaddr.process(ip);
-    return address.kind() === 'ipv6' ? `${(address as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64` : address.toString();
+    return address.kind() === 'ipv6'
+      ? `${(address as ipaddr.IPv6).parts
+          .slice(0, 4)
+          .map((p) => p.toString(16))
+          .join(':')}::/64`
+      : address.toString();
   } catch {
     return ip;
   }

@@ -100,7 +100,7 @@ async function signOn(login: string, flowStart?: { url: string; flowCookie: stri
   let flowCookie = flowStart?.flowCookie;
   if (!url) {
     const start = await server.app.inject('/api/v1/session/oidc');
-    url = start.headers.location as string;
+    url = String(start.headers.location);
     flowCookie = start.cookies.find((c) => c.name === 'upkeep_oidc')!.value;
   }
   const back = new URL(await signInAtProvider(url, login));
@@ -110,7 +110,8 @@ async function signOn(login: string, flowStart?: { url: string; flowCookie: stri
 }
 
 async function who(session: string): Promise<string | undefined> {
-  return (await server.app.inject({ url: '/api/v1/session', headers: { cookie: `upkeep_session=${session}` } })).json<{ user?: { email: string } }>().user?.email;
+  return (await server.app.inject({ url: '/api/v1/session', headers: { cookie: `upkeep_session=${session}` } })).json<{ user?: { email: string } }>().user
+    ?.email;
 }
 
 describe('single sign-on with OpenID Connect', () => {
@@ -177,9 +178,9 @@ describe('single sign-on with OpenID Connect', () => {
     // A flow started by the owner's session links nothing when it returns to a browser without that session.
     expect(await signOn('boss', flow)).toBe('/login?error=log in to Upkeep again, then link single sign-on from your account');
     const again = await server.app.inject({ method: 'POST', url: '/api/v1/account/sso', headers: { cookie: session, 'x-csrf-token': csrf } });
-    expect(await signOn('boss', { url: again.json<{ url: string }>().url, flowCookie: again.cookies.find((c) => c.name === 'upkeep_oidc')!.value }, [session])).toBe(
-      '/settings?sso=linked',
-    );
+    expect(
+      await signOn('boss', { url: again.json<{ url: string }>().url, flowCookie: again.cookies.find((c) => c.name === 'upkeep_oidc')!.value }, [session]),
+    ).toBe('/settings?sso=linked');
     expect(await signOn('boss')).toBe('session boss@corp.test');
 
     // An owner links an admin by the provider's subject.

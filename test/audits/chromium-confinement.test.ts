@@ -27,9 +27,7 @@ async function chromiumProcesses(proxyPort: number): Promise<ChromiumProcess[]> 
   const browsers = new Set<number>();
   const all = (await readdir('/proc')).filter((p) => /^\d+$/.test(p)).map(Number);
   const info = async (pid: number) => {
-    const [cmdline, status, environ] = await Promise.all(
-      ['cmdline', 'status', 'environ'].map((f) => readFile(`/proc/${pid}/${f}`, 'utf8').catch(() => '')),
-    );
+    const [cmdline, status, environ] = await Promise.all(['cmdline', 'status', 'environ'].map((f) => readFile(`/proc/${pid}/${f}`, 'utf8').catch(() => '')));
     const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status!)?.[1] ?? -1);
     // Chromium rewrites its children's command lines into one string: read it with spaces.
     const command = cmdline!.replace(/\0/g, ' ');

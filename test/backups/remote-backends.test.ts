@@ -97,7 +97,20 @@ describeWhen(sshReady, sshNeeds, 'SFTP backend (sshd on loopback, read back by r
       const line = await readFile(knownHosts, 'utf8');
       expect(line).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 AAAA\\S+\\n$`));
       // ssh itself accepts the file as its known_hosts: the pin is the key sshd really has.
-      const viaSsh = spawnSync('ssh', ['-i', sshd.key, '-p', String(sshd.port), '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'BatchMode=yes', `${sshd.user}@127.0.0.1`, 'true']);
+      const viaSsh = spawnSync('ssh', [
+        '-i',
+        sshd.key,
+        '-p',
+        String(sshd.port),
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-o',
+        'BatchMode=yes',
+        `${sshd.user}@127.0.0.1`,
+        'true',
+      ]);
       expect(viaSsh.status, viaSsh.stderr.toString()).toBe(0);
 
       const again = sftp(work, knownHosts);

@@ -131,7 +131,12 @@ describe("the instance's own host as a page's domain", () => {
           method: 'POST',
           url: '/api/v1/status-pages',
           headers: { ...auth, ...headers },
-          payload: { slug: `p-${domains.join('-').replace(/[^a-z0-9]/gi, '')}`.toLowerCase().slice(0, 60), title: 'P', domains, components: [{ name: 'Shop', site: 'Shop' }] },
+          payload: {
+            slug: `p-${domains.join('-').replace(/[^a-z0-9]/gi, '')}`.toLowerCase().slice(0, 60),
+            title: 'P',
+            domains,
+            components: [{ name: 'Shop', site: 'Shop' }],
+          },
         });
       for (const domain of [PUBLIC_HOST, 'UPKEEP.Agency.test.']) {
         const res = await inject(['status.client.test', domain]);
@@ -197,7 +202,8 @@ describe('links in subscriber emails and the links themselves', () => {
       headers: { host, 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ email }).toString(),
     });
-  const mailTo = async (address: string) => simpleParser((await until(`mail to ${address}`, () => smtp.mails.find((m) => m.raw.includes(address)), 10_000)).raw);
+  const mailTo = async (address: string) =>
+    simpleParser((await until(`mail to ${address}`, () => smtp.mails.find((m) => m.raw.includes(address)), 10_000)).raw);
 
   it('never take their host from the request: a forged Host header gets the configured address', async () => {
     expect((await subscribe('open', 'victim@example.test', 'evil.example')).statusCode).toBe(200);
@@ -244,7 +250,11 @@ describe('links in subscriber emails and the links themselves', () => {
     });
     expect(inside.statusCode).toBe(200);
     // Unsubscribing only ends the subscription its token names: it works from wherever mail is read.
-    const sub = await withStatusTables(core.storage.db).selectFrom('status_subscribers').selectAll().where('address', '=', 'staff@example.test').executeTakeFirstOrThrow();
+    const sub = await withStatusTables(core.storage.db)
+      .selectFrom('status_subscribers')
+      .selectAll()
+      .where('address', '=', 'staff@example.test')
+      .executeTakeFirstOrThrow();
     const unsubscribeToken = new Subscriptions(core.storage.db, core.secrets, core.clock, () => undefined).token('unsubscribe', sub);
     expect((await outside('/unsubscribe', 'GET', unsubscribeToken)).statusCode).toBe(200);
     const gone = await outside('/unsubscribe', 'POST', unsubscribeToken);

@@ -21,7 +21,8 @@ const maxScryptWork = 2 ** 24;
 /** Why scrypt parameters are refused, or undefined when they are within the caps. */
 export function scryptRefusal({ N, r, p }: { N: unknown; r: unknown; p: unknown }): string | undefined {
   const whole = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 1;
-  if (!whole(N) || !whole(r) || !whole(p) || N < 2 || (N & (N - 1)) !== 0) return `scrypt N=${String(N)}, r=${String(r)}, p=${String(p)} are not valid parameters`;
+  if (!whole(N) || !whole(r) || !whole(p) || N < 2 || (N & (N - 1)) !== 0)
+    return `scrypt N=${String(N)}, r=${String(r)}, p=${String(p)} are not valid parameters`;
   const memory = 128 * N * r;
   if (memory > maxScryptMemory)
     return `scrypt N=${N}, r=${r} needs ${Math.round(memory / 1024 / 1024)} MiB of memory, more than the ${maxScryptMemory / 1024 / 1024} MiB Upkeep allows`;
