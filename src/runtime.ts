@@ -49,7 +49,7 @@ function oidcLogin(core: Core, config: Config, net: { resolver: Resolver; allowP
   if (!config.server.publicUrl)
     throw new AppError('invalid_config', 'accounts.oidc needs server.publicUrl: the provider sends people back to <publicUrl>/api/v1/session/oidc/callback');
   const redirect = `${config.server.publicUrl.replace(/\/$/, '')}/api/v1/session/oidc/callback`;
-  return new OidcLogin(spec, redirect, core.storage.db, core.accounts, core.auth, net);
+  return new OidcLogin(spec, redirect, core.storage.db, core.accounts, core.auth, net, () => core.clock.now());
 }
 
 export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {

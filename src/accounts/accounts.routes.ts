@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
+import type { Database } from '../db/types.js';
 import { parseInput } from '../config/validate.js';
 import { accessOf, SESSION_COOKIE } from '../http/auth.js';
 import { operation } from '../http/operation.js';
@@ -10,7 +12,8 @@ import { AppError } from '../lib/errors.js';
 import type { AccountsService } from './accounts.service.js';
 import type { AuthService, SessionSettings } from './auth.service.js';
 import type { ActivityLog } from './activity.js';
-import type { FlowState, OidcLogin } from './oidc.js';
+import type { OidcLogin } from './oidc.js';
+import { ssoRoutes } from './sso.routes.js';
 import type { UsersService } from './users.service.js';
 import * as doc from './accounts.openapi.js';
 
@@ -30,9 +33,9 @@ export interface AccountRouteDeps {
   secureCookies: boolean;
   /** server.publicUrl (the base of the single sign-on callback). */
   publicUrl: string | undefined;
+  db: Kysely<Database>;
+  now: () => number;
 }
-
-const OIDC_COOKIE = 'upkeep_oidc';
 
 const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] });
 
@@ -92,50 +95,7 @@ export function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): voi
       oidc: deps.oidc ? { label: deps.oidc.label, start: '/api/v1/session/oidc' } : null,
     }),
   );
-  const redirect = {
-    description: 'A redirect: to the provider, or back to the dashboard (with ?error= when it failed)',
-    headers: { location: { type: 'string' } },
-  };
-  const oidcNotConfigured = { public: true, errors: [404] } as const;
-  app.get(
-    '/session/oidc',
-    { schema: operation({ tag: 'session', summary: 'Single sign-on: sends the browser to the provider', ok: { 302: redirect }, ...oidcNotConfigured }) },
-    async (_req, reply) => {
-      if (!deps.oidc) throw new AppError('not_found', 'single sign-on is not configured (accounts.oidc)');
-      const { url, flow } = await deps.oidc.start();
-      reply.setCookie(OIDC_COOKIE, JSON.stringify(flow), {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: deps.secureCookies,
-        path: '/api/v1/session/oidc',
-        maxAge: 600,
-        signed: true,
-      });
-      return reply.redirect(url, 302);
-    },
-  );
-  app.get(
-    '/session/oidc/callback',
-    {
-      schema: operation({ tag: 'session', summary: 'Single sign-on: where the provider sends the browser back', ok: { 302: redirect }, ...oidcNotConfigured }),
-    },
-    async (req, reply) => {
-      if (!deps.oidc) throw new AppError('not_found', 'single sign-on is not configured (accounts.oidc)');
-      const raw = req.cookies[OIDC_COOKIE];
-      const unsigned = raw ? req.unsignCookie(raw) : undefined;
-      reply.clearCookie(OIDC_COOKIE, { path: '/api/v1/session/oidc' });
-      try {
-        if (!unsigned?.valid || !unsigned.value) throw new AppError('unauthorized', 'the sign-on attempt expired or did not start here; try again');
-        const flow = JSON.parse(unsigned.value) as FlowState;
-        const { token } = await deps.oidc.finish(new URL(req.url, deps.publicUrl), flow, meta(req));
-        setCookie(reply, token);
-        return reply.redirect('/', 302);
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        return reply.redirect(`/login?error=${encodeURIComponent(err.message)}`, 302);
-      }
-    },
-  );
+  ssoRoutes(app, { ...deps, setSession: setCookie });
   app.get(
     '/session',
     { schema: operation({ tag: 'session', summary: 'Who is logged in, and the CSRF token for changes', ok: { 200: doc.sessionOut } }) },

@@ -99,6 +99,12 @@ export const auditsConfigSchema = z
     scoreDropThreshold: z.number().int().min(1).max(100).default(5),
     /** Chromium for Lighthouse, privacy and accessibility; Debian's package by default. */
     chromium: z.string().min(1).default('/usr/bin/chromium'),
+    /**
+     * When Upkeep runs as root, audits' Chromium runs as this user (a name, or uid:gid), never as
+     * root and never as the owner of the data directory. A dedicated user (useradd --system
+     * upkeep-chromium) is best; nobody by default.
+     */
+    chromiumUser: z.string().min(1).default('nobody'),
     performance: performanceSchema.prefault({}),
     links: linksSchema.prefault({}),
     privacy: privacySchema.prefault({}),

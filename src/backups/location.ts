@@ -11,6 +11,8 @@ export interface LocationOptions {
   sshKey?: string | undefined;
   /** SHA-256 fingerprint of the SSH server's host key (`ssh-keygen -lf` prints it). */
   sshHostKey?: string | undefined;
+  /** The known_hosts file that pins host keys on first use (default ~/.ssh/upkeep_known_hosts). */
+  knownHosts?: string | undefined;
 }
 
 const bad = (location: string, why: string) => new AppError('invalid_input', `cannot use repository ${JSON.stringify(location)}: ${why}`);
@@ -71,6 +73,7 @@ function sftp(location: string, rest: string, options: LocationOptions): Backend
     privateKeyPath,
     path,
     ...(options.sshHostKey === undefined ? {} : { hostKeySha256: options.sshHostKey }),
+    ...(options.knownHosts === undefined ? {} : { knownHostsFile: options.knownHosts }),
   };
 }
 

@@ -6,6 +6,7 @@ import { runBackup, runVerify, type RunResult } from './backup.service.js';
 import type { BackupsConfig } from './config.js';
 import { runDrill } from './drills.js';
 import { backupMonitorName, checkMonitorName, drillMonitorName, sitesByRepository, type HeartbeatRef } from './heartbeats.js';
+import { onHostKeyPinned } from './known-hosts.js';
 
 export interface BackupSchedulerDeps {
   config: BackupsConfig;
@@ -38,9 +39,14 @@ export class BackupScheduler {
   private readonly busy = new Set<string>();
   private stopped = false;
 
+  private stopPinLog: (() => void) | undefined;
+
   constructor(private readonly deps: BackupSchedulerDeps) {}
 
   start(): void {
+    this.stopPinLog = onHostKeyPinned((pin) =>
+      this.deps.log.warn(pin, 'first connection to an SFTP server: its host key is pinned now, and a different key will be refused'),
+    );
     const { config } = this.deps;
     for (const job of config.jobs) {
       const repository = config.repositories[job.repository]!;
@@ -78,6 +84,7 @@ export class BackupScheduler {
    * and its heartbeat turns down when the finish never arrives.
    */
   async stop(waitMs = 5_000): Promise<void> {
+    this.stopPinLog?.();
     this.stopped = true;
     for (const cron of this.crons) cron.stop();
     const idle = Promise.all(this.queues.values());

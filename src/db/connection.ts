@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -43,10 +43,15 @@ export function openStorage(options: DatabaseOptions): Storage {
 }
 
 function openSqlite(dataDir: string, synchronous: 'normal' | 'full'): Storage {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'upkeep.db');
   let raw: SQLite.Database;
   try {
+    // Readable by Upkeep's account only (SQLite gives its -wal and -shm files the same mode): no other
+    // account on the machine, audits' Chromium included, reads the database.
+    closeSync(openSync(file, 'a', 0o600));
+    const { mode, uid } = statSync(file);
+    if (mode & 0o077 && uid === process.getuid?.()) chmodSync(file, 0o600);
     raw = new SQLite(file);
   } catch (err) {
     throw new AppError('unavailable', `cannot open the SQLite database ${file}: ${(err as Error).message}`, { cause: err });

@@ -85,6 +85,14 @@ export interface UsersTable {
   disabled: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
+/** A single sign-on identity (the provider's issuer and subject) linked to an account. */
+export interface UserIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: number;
+  created_at: Millis;
+}
+
 export interface SessionsTable {
   /** SHA-256 of the cookie's token. */
   id: string;
@@ -371,6 +379,7 @@ export interface Database {
   used_links: UsedLinksTable;
   config_objects: ConfigObjectsTable;
   sessions: SessionsTable;
+  user_identities: UserIdentitiesTable;
   teams: TeamsTable;
   memberships: MembershipsTable;
   activity: ActivityTable;

@@ -53,6 +53,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (err instanceof AppError) {
       const status = httpStatusOf[err.code];
       if (status >= 500) req.log.error({ err }, err.message);
+      // A throttle says how long to wait in the detail "retryAfter" (seconds).
+      if (err.code === 'rate_limited') reply.header('retry-after', err.details.find((d) => d.path === 'retryAfter')?.message ?? '60');
       return reply.status(status).send({ error: { code: err.code, message: err.message, details: err.details, requestId: req.id } });
     }
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;

@@ -195,6 +195,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         secureCookies: deps.publicUrl?.startsWith('https:') ?? false,
         publicUrl: deps.publicUrl,
         oidc: deps.oidc,
+        db: deps.db,
+        now: () => deps.clock.now(),
       });
       api.post(
         '/setup',

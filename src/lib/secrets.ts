@@ -52,7 +52,7 @@ export function loadSecretBox(dataDir: string, env: NodeJS.ProcessEnv = process.
   if (fromEnv) return new SecretBox(Buffer.from(fromEnv, 'base64'));
   const file = join(dataDir, 'secret.key');
   if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   }
   return new SecretBox(Buffer.from(readFileSync(file, 'utf8').trim(), 'base64'));

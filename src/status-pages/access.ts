@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
+import { PasswordThrottle } from './password-throttle.js';
 import type { StatusPageSpec } from './status-page.schema.js';
 
 const SESSION_MS = 30 * 86_400_000;
@@ -33,8 +34,11 @@ export interface Visitor {
   authorization: string | undefined;
 }
 
-/** What a visitor may see of a page: all of it, a password prompt, or nothing (answered as if it did not exist). */
-export type Access = 'granted' | 'password' | 'hidden';
+/**
+ * What a visitor may see of a page: all of it, a password prompt, nothing (answered as if it did not
+ * exist), or not now: too many wrong passwords (429 with Retry-After).
+ */
+export type Access = 'granted' | 'password' | 'hidden' | 'throttled';
 
 /**
  * Who may see private pages. An address outside `allowIps` sees nothing (404, so the page's
@@ -46,6 +50,7 @@ export class PageAccess {
   constructor(
     private readonly key: Buffer,
     private readonly now: () => number,
+    private readonly throttle: PasswordThrottle = new PasswordThrottle(now),
   ) {}
 
   check(spec: StatusPageSpec, visitor: Visitor): Access {
@@ -56,16 +61,23 @@ export class PageAccess {
     const cookie = this.cookieValue(spec, visitor.cookies);
     if (cookie && this.validSession(spec, cookie)) return 'granted';
     const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(visitor.authorization ?? '')?.[1];
-    if (basic) {
-      const decoded = Buffer.from(basic, 'base64').toString('utf8');
-      if (equal(decoded.slice(decoded.indexOf(':') + 1), access.password)) return 'granted';
-    }
-    return 'password';
+    if (!basic) return 'password';
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const given = this.verify(spec, decoded.slice(decoded.indexOf(':') + 1), visitor.ip);
+    return given === 'wrong' ? 'password' : given;
   }
 
-  /** Whether `password` opens the page. */
-  verify(spec: StatusPageSpec, password: string): boolean {
-    return spec.access?.password !== undefined && equal(password, spec.access.password);
+  /** Whether `password` opens the page for a visitor at `ip`; one throttle for the form and HTTP Basic auth. */
+  verify(spec: StatusPageSpec, password: string, ip: string): 'granted' | 'wrong' | 'throttled' {
+    if (this.throttle.wait(spec.slug, ip) > 0) return 'throttled';
+    if (spec.access?.password !== undefined && equal(password, spec.access.password)) return 'granted';
+    this.throttle.fail(spec.slug, ip);
+    return 'wrong';
+  }
+
+  /** Seconds a throttled visitor must wait before giving a password again. */
+  retryAfter(spec: StatusPageSpec, ip: string): number {
+    return this.throttle.wait(spec.slug, ip);
   }
 
   cookieName(spec: StatusPageSpec): string {
@@ -103,7 +115,7 @@ export class PageAccess {
   }
 }
 
-/** A fixed window per key (an address): at most `limit` tries per minute, against guessing passwords and flooding inboxes. */
+/** A fixed window per key (an address): at most `limit` tries per minute, against flooding inboxes. */
 export class Attempts {
   private readonly windows = new Map<string, { start: number; count: number }>();
 

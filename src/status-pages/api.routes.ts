@@ -53,6 +53,9 @@ const showSubscriber = (s: SubscriberRow) => ({
 const showTemplate = (t: ConfigObject<MessageTemplateSpec>) => ({ id: t.id, ...t.spec, managedBy: t.managedBy });
 const subscriberParams = z.object({ id: idParam, subscriberId: idParam });
 
+/** Where the request came in: the Host header and, behind a believed proxy, X-Forwarded-Host. */
+const hostsOf = (req: FastifyRequest) => [req.headers.host, req.host];
+
 /**
  * Status pages, their subscribers, message templates and incident updates in the API: thin routes
  * over the services. Pages and templates belong to the whole instance (like channels); an
@@ -84,7 +87,7 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.post(
     '/status-pages',
     { schema: operation({ tag, summary: 'Create a status page', body: statusPageSchema, ok: { 201: page }, errors: [409] }) },
-    async (req, reply) => reply.status(201).send(showPage(await after(await deps.service.create(req.body)))),
+    async (req, reply) => reply.status(201).send(showPage(await after(await deps.service.create(req.body, hostsOf(req))))),
   );
   app.get(
     '/status-pages/:id',
@@ -103,7 +106,7 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
         errors: [409],
       }),
     },
-    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'replace'))),
+    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'replace', hostsOf(req)))),
   );
   app.patch(
     '/status-pages/:id',
@@ -117,7 +120,7 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
         errors: [409],
       }),
     },
-    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'merge'))),
+    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'merge', hostsOf(req)))),
   );
   app.delete(
     '/status-pages/:id',

@@ -9,6 +9,7 @@ import { Attempts, PageAccess } from './access.js';
 import { MaintenanceAnnouncer } from './announcer.js';
 import { statusPagesApiRoutes } from './api.routes.js';
 import { badgeRoutes } from './badges.js';
+import { ownHostRefusal } from './own-hosts.js';
 import { PublicPages } from './pages.js';
 import { publicRoutes } from './public.routes.js';
 import { defaultSubscriptionSender, SubscriptionSender, type SubscriptionSenderOptions } from './sender.js';
@@ -91,6 +92,7 @@ export function createStatusPages(
     clock: core.clock,
     wake: () => sender.wake(),
   });
+  const ownHosts = { publicUrl: config.server.publicUrl, listenHost: config.server.host };
   const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined };
   incidents.service.onChanged(() => pages.invalidate());
   engine.results.onCommitted((events) => {
@@ -116,7 +118,7 @@ export function createStatusPages(
           done(null, form);
         });
         publicRoutes(scope, publicDeps);
-        subscribeRoutes(scope, { ...publicDeps, subscriptions });
+        subscribeRoutes(scope, { ...publicDeps, subscriptions, pageUrl });
         badgeRoutes(scope, {
           isPublic: (id) => pages.isPublicMonitor(id),
           status: (id) => engine.stateOf(id)?.state.status,
@@ -127,7 +129,7 @@ export function createStatusPages(
     },
     async apiRoutes(api) {
       await statusPagesApiRoutes(api, {
-        service: new StatusPagesService(core.storage.db, core.statusPageCodec, core.clock),
+        service: new StatusPagesService(core.storage.db, core.statusPageCodec, core.clock, ownHosts),
         updates,
         templates: new ConfigObjectsService(core.storage.db, core.clock, 'message-template', messageTemplateSchema, 'message template'),
         subscriptions,
@@ -139,11 +141,17 @@ export function createStatusPages(
     },
     rewriteUrl(host, url) {
       const slug = pages.slugForHost(host);
-      if (!slug || GLOBAL.test(url)) return url;
+      // A page stored before its domain was refused never takes the instance's own address.
+      if (!slug || GLOBAL.test(url) || ownHostRefusal(host!, ownHosts)) return url;
       const [path, query] = [url.split('?')[0]!, url.includes('?') ? url.slice(url.indexOf('?')) : ''];
       return `/status/${slug}${path === '/' ? '' : path}${query}`;
     },
     async start() {
+      if (config.email && !config.server.publicUrl)
+        log.warn(
+          { listenAddress: `http://${config.server.host}:${config.server.port}` },
+          "server.publicUrl is not set: links in subscriber emails use a page's first custom domain, else this listen address; set server.publicUrl to where people reach Upkeep",
+        );
       await pages.refresh(true);
       timer = setInterval(() => {
         pages.refresh().catch((err: unknown) => log.error({ err }, 'reading status pages failed'));
@@ -165,7 +173,11 @@ export function createStatusPages(
   };
 }
 
-/** A page's address for links in messages: server.publicUrl, else its first custom domain, else this server's own address. */
+/**
+ * A page's address for links in messages: server.publicUrl, else its first custom domain, else this
+ * server's listen address. Never the Host header of a request: whoever subscribes an address would
+ * choose where its confirmation and unsubscribe links (with their tokens) point.
+ */
 export function pageUrlOf(spec: StatusPageSpec, config: Pick<Config, 'server'>): string {
   if (config.server.publicUrl) return `${config.server.publicUrl.replace(/\/+$/, '')}/status/${spec.slug}`;
   if (spec.domains?.length) return `https://${spec.domains[0]}/`;

@@ -15,7 +15,7 @@ import { stylesheetOf } from './stylesheet.js';
 export interface PublicDeps {
   pages: PublicPages;
   access: PageAccess;
-  /** Password tries and subscriptions per address and minute. */
+  /** Subscriptions per address and minute. */
   attempts: Attempts;
   publicUrl: string | undefined;
   /** Whether the instance can send email (an `email:` section): shows the subscription form. */
@@ -54,18 +54,25 @@ export function linksOf(base: string, canSubscribe: boolean): PageLinks {
 
 /**
  * The page a request is for, if the visitor may see it. `prompt`: a password page answers with its
- * prompt; `strict`: only with access (feeds, JSON); `token`: the request carries a subscriber's
- * signed link, which is proof enough (one-click unsubscribe comes from a mail client, without a cookie).
+ * prompt; `strict`: only with access (feeds, JSON); `link`: a subscriber's confirm or unsubscribe
+ * link, which stands in for the password (it went to someone who had it) but not for the address
+ * list; `token`: no check at all, for a one-click unsubscribe whose signed token was verified (it
+ * comes from a mail provider's servers, outside any address list).
  */
 export function resolvePage(
   req: FastifyRequest,
   deps: Pick<PublicDeps, 'pages' | 'access' | 'publicUrl'>,
-  mode: 'prompt' | 'strict' | 'token',
+  mode: 'prompt' | 'strict' | 'link' | 'token',
 ): PageRequest & { prompt: boolean } {
   const { slug } = parseInput(slugParams, req.params);
   const page = deps.pages.page(slug);
-  const check = () => (page ? deps.access.check(page.spec, { ip: req.ip, cookies: req.headers.cookie, authorization: req.headers.authorization }) : 'hidden');
+  const check = () => {
+    if (!page) return 'hidden';
+    const found = deps.access.check(page.spec, { ip: req.ip, cookies: req.headers.cookie, authorization: req.headers.authorization });
+    return mode === 'link' && found !== 'hidden' ? 'granted' : found;
+  };
   const access = mode === 'token' && page ? 'granted' : check();
+  if (page && access === 'throttled') throw throttled(deps.access.retryAfter(page.spec, req.ip));
   if (!page || access === 'hidden' || (access === 'password' && mode !== 'prompt')) {
     throw access === 'password'
       ? new AppError('unauthorized', 'this status page is private: log in on the page, or send its password as HTTP Basic auth')
@@ -77,6 +84,11 @@ export function resolvePage(
   const base = viaDomain ? '' : `/status/${slug}`;
   return { page, base, origin, url: viaDomain ? `${origin}/` : `${origin}${base}`, prompt: access === 'password' };
 }
+
+const throttled = (seconds: number) =>
+  new AppError('rate_limited', `too many wrong passwords for this status page; try again in ${seconds} s`, {
+    details: [{ path: 'retryAfter', message: String(seconds) }],
+  });
 
 /** Sends an artifact with its ETag (304 when the client has it); private pages are never cached by others. */
 export function sendArtifact(
@@ -177,14 +189,15 @@ export function publicRoutes(app: FastifyInstance, deps: PublicDeps): void {
     const at = resolvePage(req, deps, 'prompt');
     const tr = translatorOf(at.page.spec);
     reply.header('content-security-policy', pageCsp(at.page)).header('cache-control', 'no-store');
-    if (!deps.attempts.allow(`login ${req.ip}`))
+    const { password } = parseInput(loginBody, req.body ?? {});
+    const given = deps.access.verify(at.page.spec, password, req.ip);
+    if (given === 'throttled')
       return reply
         .status(429)
-        .header('retry-after', '60')
+        .header('retry-after', String(deps.access.retryAfter(at.page.spec, req.ip)))
         .type('text/html; charset=utf-8')
         .send(passwordPage(at, tr.t('wrongPassword')));
-    const { password } = parseInput(loginBody, req.body ?? {});
-    if (!deps.access.verify(at.page.spec, password))
+    if (given === 'wrong')
       return reply
         .status(401)
         .type('text/html; charset=utf-8')

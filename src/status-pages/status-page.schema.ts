@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { expected, hostName, httpUrl, ipOrCidr, markdown, objectName, timezone } from '../config/fields.js';
 import { smtpSchema } from '../notify/channel.schema.js';
+import { ownHostRefusal } from './own-hosts.js';
 
 export const languages = ['en', 'sv', 'de'] as const;
 export const updateStatuses = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
@@ -119,9 +120,17 @@ export const emailSettingsSchema = z
   .strict();
 export type EmailSettings = z.output<typeof emailSettingsSchema>;
 
-/** Cross-checks against the rest of the config: unique slugs and domains, components naming sites and monitors that exist. */
+/**
+ * Cross-checks against the rest of the config: unique slugs and domains that are not this server's
+ * own, components naming sites and monitors that exist.
+ */
 export function checkStatusPageReferences(
-  config: { statusPages: StatusPageSpec[]; sites: { name: string; monitors: { name: string }[] }[]; messageTemplates: { name: string }[] },
+  config: {
+    server: { publicUrl?: string | undefined; host: string };
+    statusPages: StatusPageSpec[];
+    sites: { name: string; monitors: { name: string }[] }[];
+    messageTemplates: { name: string }[];
+  },
   ctx: z.core.$RefinementCtx,
 ): void {
   const sites = new Set(config.sites.map((s) => s.name));
@@ -132,6 +141,8 @@ export function checkStatusPageReferences(
     if (slugs.has(page.slug)) ctx.addIssue({ code: 'custom', path: ['statusPages', i, 'slug'], message: `another status page has the slug "${page.slug}"` });
     slugs.add(page.slug);
     page.domains?.forEach((d, k) => {
+      const own = ownHostRefusal(d, { publicUrl: config.server.publicUrl, listenHost: config.server.host });
+      if (own) ctx.addIssue({ code: 'custom', path: ['statusPages', i, 'domains', k], message: own });
       const other = domains.get(d.toLowerCase());
       if (other) ctx.addIssue({ code: 'custom', path: ['statusPages', i, 'domains', k], message: `the domain "${d}" already serves the page "${other}"` });
       domains.set(d.toLowerCase(), page.slug);

@@ -9,6 +9,7 @@ import { mergeSecrets, REDACTED, splitSecrets, type SecretBox } from '../lib/sec
 import { SitesRepository } from '../sites/sites.repository.js';
 import { statusPageSchema, statusPageSecretFields, type StatusPageSpec } from './status-page.schema.js';
 import { StatusPagesRepository, type StatusPageRow, type StatusPageWrite } from './status-pages.repository.js';
+import { ownHostRefusal, type OwnHosts } from './own-hosts.js';
 import { withStatusTables } from './tables.js';
 
 export interface StatusPage {
@@ -72,6 +73,8 @@ export class StatusPagesService {
     private readonly db: Kysely<Database>,
     private readonly codec: StatusPageCodec,
     private readonly clock: Clock,
+    /** The instance's own addresses, which no page may take as its domain. */
+    private readonly own: OwnHosts = {},
   ) {}
 
   private repo(db: Kysely<Database> = this.db) {
@@ -88,18 +91,19 @@ export class StatusPagesService {
     return this.codec.fromRow(row);
   }
 
-  async create(input: unknown): Promise<StatusPage> {
+  /** `requestHosts`: where the request came in (Host, X-Forwarded-Host), the dashboard's own address. */
+  async create(input: unknown, requestHosts: readonly (string | undefined)[] = []): Promise<StatusPage> {
     const spec = parseInput(statusPageSchema, input);
     return this.db.transaction().execute(async (trx) => {
       const repo = this.repo(trx);
-      await this.checkReferences(trx, spec, undefined);
+      await this.checkReferences(trx, spec, undefined, requestHosts);
       const id = await repo.insert(this.codec.toWrite(spec, 'api', {}), this.clock.now());
       return this.codec.fromRow((await repo.get(id))!);
     });
   }
 
   /** Replaces a page (PUT) or merges a JSON merge patch into it (PATCH); a password written as `********` is kept. */
-  async update(id: number, input: unknown, mode: 'replace' | 'merge'): Promise<StatusPage> {
+  async update(id: number, input: unknown, mode: 'replace' | 'merge', requestHosts: readonly (string | undefined)[] = []): Promise<StatusPage> {
     return this.db.transaction().execute(async (trx) => {
       const repo = this.repo(trx);
       const row = await repo.get(id);
@@ -109,7 +113,7 @@ export class StatusPagesService {
       const written = (mode === 'merge' ? mergePatch(encodePage(current.spec), input) : input) as { access?: { password?: unknown } } | null;
       if (written?.access?.password === REDACTED) written.access.password = current.spec.access?.password;
       const spec = parseInput(statusPageSchema, written);
-      await this.checkReferences(trx, spec, id);
+      await this.checkReferences(trx, spec, id, requestHosts);
       await repo.update(id, this.codec.toWrite(spec, 'api', {}), this.clock.now());
       return this.codec.fromRow((await repo.get(id))!);
     });
@@ -122,10 +126,17 @@ export class StatusPagesService {
   }
 
   /** What the config file's cross-checks do for pages made in the API: the slug, domains, sites and monitors. */
-  private async checkReferences(db: Kysely<Database>, spec: StatusPageSpec, self: number | undefined): Promise<void> {
+  private async checkReferences(
+    db: Kysely<Database>,
+    spec: StatusPageSpec,
+    self: number | undefined,
+    requestHosts: readonly (string | undefined)[],
+  ): Promise<void> {
     const others = (await this.repo(db).all()).filter((r) => r.id !== self).map((r) => this.codec.fromRow(r));
     if (others.some((p) => p.spec.slug === spec.slug)) throw new AppError('conflict', `a status page with the slug "${spec.slug}" already exists`);
-    for (const domain of spec.domains ?? []) {
+    for (const [i, domain] of (spec.domains ?? []).entries()) {
+      const refusal = ownHostRefusal(domain, { ...this.own, requestHosts });
+      if (refusal) throw new AppError('conflict', `domains[${i}]: ${refusal}`, { details: [{ path: `domains[${i}]`, message: refusal }] });
       const other = others.find((p) => p.spec.domains?.some((d) => d.toLowerCase() === domain.toLowerCase()));
       if (other) throw new AppError('conflict', `the domain "${domain}" already serves the page "${other.spec.slug}"`);
     }

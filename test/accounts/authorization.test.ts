@@ -36,6 +36,7 @@ const ownRoutes = [
   'POST /account/totp',
   'POST /account/totp/confirm',
   'POST /account/totp/disable',
+  'POST /account/sso',
   'GET /tokens',
   'POST /tokens',
   'DELETE /tokens/{id}',

@@ -208,14 +208,25 @@ describe('redirects', () => {
     expect(JSON.parse(temporary.body.toString())).toMatchObject({ method: 'POST', body: 'x=1' });
   });
 
-  it('drops credentials when a redirect leaves the origin', async () => {
-    const headers = { authorization: 'Bearer secret', cookie: 'session=1' };
+  it('drops credentials, custom secret headers included, when a redirect leaves the origin', async () => {
+    const headers = {
+      authorization: 'Bearer secret',
+      cookie: 'session=1',
+      'X-Api-Key': 'k-123',
+      'X-Auth-Token': 't-456',
+      'Private-Token': 'p-789',
+      'X-Client-Secret': 's-000',
+      'X-Purpose': 'kept',
+    };
     const away = await httpRequest(server.url(`/elsewhere?to=${encodeURIComponent(other.url('/echo'))}`), { policy, deadlineMs, headers });
     const awaySeen = JSON.parse(away.body.toString()) as { headers: Record<string, string> };
-    expect(awaySeen.headers.authorization).toBeUndefined();
-    expect(awaySeen.headers.cookie).toBeUndefined();
+    for (const name of ['authorization', 'cookie', 'x-api-key', 'x-auth-token', 'private-token', 'x-client-secret'])
+      expect(awaySeen.headers[name], name).toBeUndefined();
+    expect(awaySeen.headers['x-purpose']).toBe('kept');
     const home = await httpRequest(server.url('/elsewhere?to=/echo'), { policy, deadlineMs, headers });
-    expect(JSON.parse(home.body.toString())).toMatchObject({ headers: headers });
+    expect(JSON.parse(home.body.toString())).toMatchObject({
+      headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+    });
   });
 
   it('refuses a redirect to another scheme', async () => {

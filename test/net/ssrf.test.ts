@@ -49,11 +49,14 @@ describe('address rules', () => {
     ['http://[::1]:PORT/', closed, 'refused ::1: loopback'],
     ['http://[::ffff:127.0.0.1]:PORT/', closed, 'refused ::ffff:7f00:1: IPv4-mapped loopback'],
     ['http://[64:ff9b::7f00:1]:PORT/', closed, 'refused 64:ff9b::7f00:1: NAT64 loopback'],
+    // RFC 8215's local-use prefix at /48: 127.0.0.1 sits in bits 48–87 around the "u" octet, a public-looking 8.8.8.8 at the end.
+    ['http://[64:ff9b:1:7f00:0:100:808:808]:PORT/', closed, 'refused 64:ff9b:1:7f00:0:100:808:808: NAT64 loopback'],
     ['http://10.0.0.1/', closed, 'refused 10.0.0.1: private addresses are blocked'],
     // Refused even with allowPrivate:
     ['http://169.254.169.254/latest/meta-data/', open, 'refused 169.254.169.254: cloud metadata addresses are always blocked'],
     ['http://[fd00:ec2::254]/', open, 'refused fd00:ec2::254: cloud metadata addresses are always blocked'],
     ['http://[::ffff:169.254.169.254]/', open, 'refused ::ffff:a9fe:a9fe: cloud metadata addresses are always blocked'],
+    ['http://[64:ff9b:1:a9:fe:a9fe::]/', open, 'refused 64:ff9b:1:a9:fe:a9fe::: cloud metadata addresses are always blocked'],
     ['http://metadata.google.internal/', open, 'refused metadata.google.internal: cloud metadata names are always blocked'],
     ['http://0.0.0.0:PORT/', open, 'refused 0.0.0.0: unspecified is not a destination that can be monitored'],
     ['http://[::]:PORT/', open, 'refused ::: unspecified is not a destination that can be monitored'],

@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import { AppError } from '../../lib/errors.js';
 import type { AuditContext } from '../context.js';
+import { launchChromium, type LaunchedChromium } from './launch.js';
 import { hostPortOf, startGuardedProxy, type GuardedProxy } from './proxy.js';
 
-/** Flags for Debian's Chromium in a server: no sandbox (root in containers), nothing phoning home. */
+/** Flags for Debian's Chromium in a server: headless, nothing phoning home. Audits add the sandbox decision (launch.ts). */
 export const BASE_FLAGS = [
   '--headless=new',
-  '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
   '--disable-component-update',
@@ -66,6 +66,8 @@ export const notBrowserServices = (hostPort: string) => !BROWSER_SERVICES.has(ho
 export interface BrowserSession {
   browser: Browser;
   proxy: GuardedProxy;
+  /** The browser process and how it is confined. */
+  chromium: Pick<LaunchedChromium, 'pid' | 'confinement'>;
   /**
    * A fresh context (an empty profile) whose pages' requests are announced to the proxy before they
    * leave: the proxy forwards only those, so nothing Chromium sends for itself gets out, and a site
@@ -76,36 +78,41 @@ export interface BrowserSession {
 
 /**
  * Runs `fn` with a Chromium whose traffic goes through the guarded proxy, and always closes both.
- * Each call starts a new browser.
+ * Each call starts a new browser (confined: see launch.ts), which Playwright drives over its
+ * DevTools endpoint.
  */
 export async function withBrowser<T>(ctx: AuditContext, fn: (session: BrowserSession) => Promise<T>): Promise<T> {
   requireChromium(ctx.config.chromium);
   const announced = new Set<string>();
   const proxy = await startGuardedProxy(ctx.net, (hostPort) => announced.has(hostPort));
   try {
-    const browser = await chromium.launch({
-      executablePath: ctx.config.chromium,
-      headless: true,
-      args: [...BASE_FLAGS, ...proxiedFlags(proxy.port, ctx.net.ca)],
-      timeout: 30_000,
+    const launched = await launchChromium({
+      path: ctx.config.chromium,
+      flags: [...BASE_FLAGS, ...proxiedFlags(proxy.port, ctx.net.ca)],
+      user: ctx.config.chromiumUser,
     });
-    const newContext = async (options?: BrowserContextOptions) => {
-      const context = await browser.newContext(options);
-      await context.route('**/*', (route) => {
-        const url = new URL(route.request().url());
-        if (url.protocol === 'http:' || url.protocol === 'https:') announced.add(hostPortOf(url));
-        return route.continue();
-      });
-      await context.routeWebSocket(/.*/, (ws) => {
-        announced.add(hostPortOf(new URL(ws.url())));
-        ws.connectToServer();
-      });
-      return context;
-    };
     try {
-      return await fn({ browser, proxy, newContext });
+      const browser = await chromium.connectOverCDP(launched.wsEndpoint, { timeout: 30_000 });
+      const newContext = async (options?: BrowserContextOptions) => {
+        const context = await browser.newContext(options);
+        await context.route('**/*', (route) => {
+          const url = new URL(route.request().url());
+          if (url.protocol === 'http:' || url.protocol === 'https:') announced.add(hostPortOf(url));
+          return route.continue();
+        });
+        await context.routeWebSocket(/.*/, (ws) => {
+          announced.add(hostPortOf(new URL(ws.url())));
+          ws.connectToServer();
+        });
+        return context;
+      };
+      try {
+        return await fn({ browser, proxy, chromium: { pid: launched.pid, confinement: launched.confinement }, newContext });
+      } finally {
+        await browser.close().catch(() => undefined);
+      }
     } finally {
-      await browser.close();
+      await launched.close();
     }
   } finally {
     await proxy.close();

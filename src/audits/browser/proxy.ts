@@ -1,6 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { connectGuarded, httpRequest, isNetError } from '../../lib/net/index.js';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { connectGuarded, isNetError } from '../../lib/net/index.js';
 import type { AuditNet } from '../net.js';
 
 /**
@@ -31,24 +33,89 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
 ]);
-// The guarded client decodes bodies itself; the browser gets them plain.
-const DECODED = new Set(['content-encoding', 'content-length']);
-const MAX_BODY = 32 * 1024 * 1024;
+/**
+ * What one plain-http request may carry each way. Bodies are streamed, never held whole: the
+ * server's memory stays bounded whatever a hostile page posts or a hostile server sends. (https
+ * goes through CONNECT tunnels, bytes passed as they come.)
+ */
+export const MAX_REQUEST_BODY = 8 * 1024 * 1024;
+export const MAX_RESPONSE_BODY = 32 * 1024 * 1024;
+/** A proxied connection with nothing moving for this long is closed. */
+const IDLE_MS = 30_000;
 
 /** "host:port" as a CONNECT request names it, for a URL, the default port written out. */
 export const hostPortOf = (url: URL) => `${url.hostname}:${url.port || (url.protocol === 'https:' || url.protocol === 'wss:' ? '443' : '80')}`;
 
-function forwardHeaders(headers: IncomingMessage['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
+function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
   return out;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return chunks.length ? Buffer.concat(chunks) : undefined;
+class TooLarge extends Error {}
+
+/** Passes bytes on until `max` have gone by, then fails the pipeline with TooLarge. */
+const capped = (max: number) => {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > max ? new TooLarge(`more than ${max} bytes`) : null, chunk);
+    },
+  });
+};
+
+/**
+ * Sends one request to `url` over `socket` (already connected to an address the policy allowed) and
+ * streams the answer back; no redirect is followed (Chromium follows them, each one through here).
+ */
+function forward(req: IncomingMessage, res: ServerResponse, url: URL, socket: Socket): Promise<void> {
+  socket.setTimeout(IDLE_MS, () => socket.destroy(new Error(`nothing moved for ${IDLE_MS / 1000} s`)));
+  // Chromium gave up on the request (or it is over): the upstream connection goes too.
+  res.on('close', () => socket.destroy());
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve();
+    };
+    const upstream = request(
+      {
+        method: req.method ?? 'GET',
+        path: `${url.pathname}${url.search}`,
+        headers: { ...withoutHopByHop(req.headers), host: url.host },
+        createConnection: () => socket,
+        maxHeaderSize: 16 * 1024,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, withoutHopByHop(answer.headers));
+        // A response past the cap is cut off: Chromium sees a failed load, the server's memory nothing.
+        pipeline(answer, capped(MAX_RESPONSE_BODY), res).then(
+          () => finish(),
+          () => finish(),
+        );
+      },
+    );
+    upstream.on('error', (err) => finish(err));
+    // Not pipeline(): it would destroy the request, and with it the socket the 413 must go out on.
+    const cap = capped(MAX_REQUEST_BODY);
+    cap.on('error', (err) => {
+      req.unpipe(cap);
+      socket.destroy();
+      if (!(err instanceof TooLarge) || res.headersSent) return finish(err);
+      tooLarge(res);
+      finish();
+    });
+    req.pipe(cap).pipe(upstream);
+  });
+}
+
+function tooLarge(res: ServerResponse): void {
+  res
+    .writeHead(413, { 'content-type': 'text/plain', connection: 'close' })
+    .end(`Upkeep refused the request: its body is over ${MAX_REQUEST_BODY / 1024 / 1024} MiB, the most the audit browser may send`);
 }
 
 /**
@@ -75,23 +142,15 @@ export async function startGuardedProxy(net: AuditNet, admit: (hostPort: string)
     const target = req.url ?? '';
     try {
       if (!/^http:\/\//i.test(target)) throw new Error(`only http:// URLs are proxied, got ${target.slice(0, 100)}`);
-      if (!admitted(hostPortOf(new URL(target)))) return void res.writeHead(403).end();
-      const body = await readBody(req);
-      const result = await httpRequest(target, {
-        method: req.method ?? 'GET',
-        headers: forwardHeaders(req.headers),
-        ...(body ? { body } : {}),
+      const url = new URL(target);
+      if (!admitted(hostPortOf(url))) return void res.writeHead(403).end();
+      if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BODY) return tooLarge(res);
+      const upstream = await connectGuarded(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80), {
         policy: net.policy,
         resolver: net.resolver,
-        deadlineMs: 30_000,
-        maxRedirects: 0,
-        maxBodyBytes: MAX_BODY,
-        maxDecompressedBytes: MAX_BODY,
+        deadlineMs: 15_000,
       });
-      const headers: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(result.headers)) if (!HOP_BY_HOP.has(name) && !DECODED.has(name)) headers[name] = value;
-      res.writeHead(result.status, headers);
-      res.end(result.body);
+      await forward(req, res, url, upstream.socket);
     } catch (err) {
       const reason = refuse(target, err);
       if (!res.headersSent) res.writeHead(isNetError(err) && err.kind === 'blocked_address' ? 403 : 502, { 'content-type': 'text/plain' });

@@ -1,8 +1,8 @@
-import * as chromeLauncher from 'chrome-launcher';
 import lighthouse, { desktopConfig, type Result } from 'lighthouse';
 import { computeMedianRun as untypedMedianRun } from 'lighthouse/core/lib/median-run.js';
 import { AppError } from '../../lib/errors.js';
 import { BASE_FLAGS, notBrowserServices, proxiedFlags, requireChromium } from '../browser/chromium.js';
+import { launchChromium } from '../browser/launch.js';
 import { startGuardedProxy } from '../browser/proxy.js';
 import type { AuditContext } from '../context.js';
 import type { PerformanceFacts } from '../types.js';
@@ -94,10 +94,13 @@ const ATTEMPTS = 3;
 export async function runLighthouse(ctx: AuditContext, formFactors: readonly FormFactor[], runs: number): Promise<Record<FormFactor, LighthouseOutcome>> {
   requireChromium(ctx.config.chromium);
   const proxy = await startGuardedProxy(ctx.net, notBrowserServices);
-  const chrome = await chromeLauncher.launch({
-    chromePath: ctx.config.chromium,
-    chromeFlags: [...BASE_FLAGS, ...proxiedFlags(proxy.port, ctx.net.ca)],
-    logLevel: 'silent',
+  const chrome = await launchChromium({
+    path: ctx.config.chromium,
+    flags: [...BASE_FLAGS, ...proxiedFlags(proxy.port, ctx.net.ca)],
+    user: ctx.config.chromiumUser,
+  }).catch(async (err: unknown) => {
+    await proxy.close();
+    throw err;
   });
   try {
     const out = {} as Record<FormFactor, LighthouseOutcome>;
@@ -123,7 +126,7 @@ export async function runLighthouse(ctx: AuditContext, formFactors: readonly For
     }
     return out;
   } finally {
-    chrome.kill();
+    await chrome.close();
     await proxy.close();
   }
 }

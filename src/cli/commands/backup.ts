@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { forgetSnapshots, openRepository, runBackup } from '../../backups/backup.service.js';
 import type { RepositoryConfig } from '../../backups/config.js';
+import { onHostKeyPinned } from '../../backups/known-hosts.js';
 import { parseLocation } from '../../backups/location.js';
 import { ProgressTracker } from '../../backups/progress.js';
 import { withLock } from '../../backups/repository/locks.js';
@@ -22,6 +23,7 @@ interface RepoOptions {
   passwordFile?: string;
   sshKey?: string;
   sshHostKey?: string;
+  knownHosts?: string;
 }
 
 const log = silentLogger();
@@ -30,7 +32,7 @@ const log = silentLogger();
 function repositoryConfig(opts: RepoOptions): RepositoryConfig {
   if (opts.repo === undefined) throw new AppError('invalid_input', 'name the repository with --repo (a folder, s3:… or sftp:…)');
   const env = readEnvironment();
-  const backend = parseLocation(opts.repo, { env: env.vars, sshKey: opts.sshKey, sshHostKey: opts.sshHostKey });
+  const backend = parseLocation(opts.repo, { env: env.vars, sshKey: opts.sshKey, sshHostKey: opts.sshHostKey, knownHosts: opts.knownHosts });
   if (opts.passwordFile) return { backend, passwordFile: opts.passwordFile };
   if (!env.backupPassword) throw new AppError('invalid_input', 'set UPKEEP_BACKUP_PASSWORD or pass --password-file: the repository password is needed');
   return { backend, password: env.backupPassword };
@@ -121,13 +123,21 @@ export function register(program: Command): void {
 Repositories are written as restic writes them: a folder, s3:https://host/bucket/folder (credentials in
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) or sftp:user@host:/folder (key from --ssh-key or ~/.ssh).
 The password comes from UPKEEP_BACKUP_PASSWORD or --password-file.`,
-    );
+    )
+    .hook('preAction', () => {
+      onHostKeyPinned((pin) =>
+        process.stderr.write(
+          `upkeep: first connection to ${pin.host}:${pin.port}: pinned its host key ${pin.fingerprint} in ${pin.file}; a different key will be refused\n`,
+        ),
+      );
+    });
   const repoOptions = (cmd: Command, required: boolean): Command =>
     cmd
       .option('-r, --repo <location>', `repository: a folder, s3:… or sftp:…${required ? '' : ' (without it: the jobs of the config file)'}`)
       .option('--password-file <file>', 'read the password from this file instead of UPKEEP_BACKUP_PASSWORD')
       .option('--ssh-key <file>', 'private key for sftp: repositories (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa)')
-      .option('--ssh-host-key <sha256>', "the SFTP server's host key fingerprint, as ssh-keygen -lf prints it; checked when given");
+      .option('--ssh-host-key <sha256>', "the SFTP server's host key fingerprint, as ssh-keygen -lf prints it; checked when given")
+      .option('--known-hosts <file>', 'without --ssh-host-key: where the host key is pinned on first use (default: ~/.ssh/upkeep_known_hosts)');
 
   repoOptions(backup.command('run').description('Back up paths into a repository (made on first use), or run the backup jobs of the config file.'), false)
     .argument('[paths...]', 'files and folders to back up (with --repo)')

@@ -56,7 +56,14 @@ export interface HttpResult {
 
 const MiB = 1024 * 1024;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+/**
+ * Headers that carry credentials by their name: the standard ones and any custom header named like a key,
+ * token or secret (X-Api-Key, X-Auth-Token, Private-Token…). The http check seals the same headers at rest.
+ */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token)$|token|secret|key/i;
+
+/** Whether a request header holds a credential: sealed at rest, and never sent on to another origin. */
+export const isCredentialHeader = (name: string): boolean => CREDENTIAL_HEADER.test(name);
 const BODY_HEADERS = ['content-type', 'content-length', 'content-encoding'];
 const HTTP_ALPN = ['http/1.1'];
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -90,10 +97,8 @@ function requestHeaders(url: URL, given: Record<string, string> | undefined): Re
   return headers;
 }
 
-function without(headers: Record<string, string>, names: string[]): Record<string, string> {
-  const copy = { ...headers };
-  for (const name of names) delete copy[name];
-  return copy;
+function without(headers: Record<string, string>, drop: (name: string) => boolean): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !drop(name)));
 }
 
 interface Hop {
@@ -192,12 +197,12 @@ export async function httpRequest(url: string, opts: HttpRequestOptions): Promis
         const why = visited ? 'redirect loop' : `more than ${maxRedirects} redirects`;
         throw new NetError('too_many_redirects', `${why}: ${chain}`);
       }
-      if (next.origin !== current.origin) req.headers = without(req.headers, CREDENTIAL_HEADERS);
+      if (next.origin !== current.origin) req.headers = without(req.headers, isCredentialHeader);
       // What browsers do: 303 always, and 301/302 after a POST, become a GET without a body.
       if ((status === 303 && req.method !== 'HEAD') || ((status === 301 || status === 302) && req.method === 'POST')) {
         req.method = 'GET';
         req.body = undefined;
-        req.headers = without(req.headers, BODY_HEADERS);
+        req.headers = without(req.headers, (name) => BODY_HEADERS.includes(name));
       }
       current = next;
       req.url = next;

@@ -13,6 +13,8 @@
  *   what they mean; zone ids are refused.
  * - One deadline covers a whole request (all hops, a trickled body included); body, decompressed
  *   body and header sizes are capped.
+ * - A redirect to another origin drops every credential header (Authorization, Cookie, and any
+ *   header named like a key, token or secret).
  * - Failures are {@link NetError}s with a machine `kind` and a human `message`; an HTTP status,
  *   5xx included, is a result, not an error.
  * - Keep-alive connections are keyed by the exact address (and TLS trust settings) they were opened
@@ -44,7 +46,7 @@ export { connectGuarded, upgradeToTls } from './connect.js';
 export type { ConnectGuardedOptions, ConnectTimings, GuardedConnection } from './connect.js';
 export { NetError, isNetError } from './errors.js';
 export type { NetErrorKind } from './errors.js';
-export { closeIdleConnections, httpRequest } from './http.js';
+export { closeIdleConnections, httpRequest, isCredentialHeader } from './http.js';
 export { guardedFetch } from './fetch.js';
 export type { HttpRequestOptions, HttpResult, HttpTimings } from './http.js';
 export { Deadline } from './deadline.js';

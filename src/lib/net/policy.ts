@@ -71,19 +71,53 @@ function classifyV4(addr: IPv4): Classification {
   return { class: 'private', range: label(range) };
 }
 
+/**
+ * The bytes of an embedded IPv4 address for the RFC 6052 prefix lengths the known NAT64 prefixes can
+ * have (/32 and /40 cannot occur inside them): bits 64–71 (the "u" octet) never carry it.
+ */
+const NAT64_POSITIONS: Record<number, number[]> = {
+  48: [6, 7, 9, 10],
+  56: [7, 9, 10, 11],
+  64: [9, 10, 11, 12],
+  96: [12, 13, 14, 15],
+};
+const NAT64_WELL_KNOWN = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
+
+/**
+ * 64:ff9b::/96 (RFC 6052's well-known prefix) carries the IPv4 address in its last 32 bits. The
+ * local-use 64:ff9b:1::/48 (RFC 8215) is subdivided by each network into prefixes of /48 to /96,
+ * so which bits carry the address depends on the gateway: every position it could be at is read
+ * and the strictest answer wins, and the range is private in itself (a local translator).
+ */
+function classifyNat64(addr: IPv6): Classification {
+  const bytes = addr.toByteArray();
+  const lengths = addr.match(NAT64_WELL_KNOWN) ? [96] : [48, 56, 64, 96];
+  const base: Classification = lengths.length === 1 ? { class: 'public', range: 'NAT64' } : { class: 'private', range: 'NAT64 local-use' };
+  let verdict = base;
+  for (const length of lengths) {
+    const inner = classifyV4(new ipaddr.IPv4(NAT64_POSITIONS[length]!.map((i) => bytes[i] ?? 0)));
+    // An unroutable IPv4 at one of the guessed positions only means the address is not laid out that way.
+    if (lengths.length > 1 && inner.class === 'unroutable') continue;
+    const rank = RANK[inner.class] - RANK[verdict.class];
+    if (rank > 0 || (rank === 0 && verdict === base)) verdict = { class: inner.class, range: `NAT64 ${inner.range}` };
+  }
+  return verdict;
+}
+
 function classifyV6(addr: IPv6): Classification {
   if (addr.match(METADATA_V6)) return { class: 'metadata', range: 'cloud metadata' };
   const range = addr.range();
   const p = addr.parts;
   switch (range) {
     // These carry an IPv4 address that the packet really goes to (the kernel for mapped forms, a
-    // NAT64 gateway for 64:ff9b::/96), so that address decides.
+    // NAT64 gateway for NAT64 prefixes), so that address decides.
     case 'ipv4Mapped':
-    case 'rfc6145':
-    case 'rfc6052': {
+    case 'rfc6145': {
       const inner = classifyV4(v4FromParts(p[6] ?? 0, p[7] ?? 0));
       return { class: inner.class, range: `${label(range)} ${inner.range}` };
     }
+    case 'rfc6052':
+      return classifyNat64(addr);
     case '6to4':
       return stricter({ class: 'private', range }, classifyV4(v4FromParts(p[1] ?? 0, p[2] ?? 0)));
     case 'unicast':

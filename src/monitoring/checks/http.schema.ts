@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { duration } from '../../config/duration.js';
 import { httpUrl } from '../../config/fields.js';
 import { secretFields } from '../../lib/secrets.js';
+import { isCredentialHeader } from '../../lib/net/index.js';
 
 const statusCode = z.union([
   z.number().int().min(100).max(599),
@@ -63,8 +64,6 @@ export const httpFields = {
   ipFamily: z.enum(['auto', 'ipv4', 'ipv6']).default('auto'),
 };
 
-const sensitiveHeader = /^(authorization|proxy-authorization|cookie|x-api-key|api-key|x-auth-token)$|token|secret|key/i;
-
 /**
  * Credentials and credential-like headers are secrets: encrypted at rest, never answered by the API,
  * and bound to the URL's origin (a path may change; another host needs them written again).
@@ -72,7 +71,7 @@ const sensitiveHeader = /^(authorization|proxy-authorization|cookie|x-api-key|ap
 export const httpSecretFields = secretFields(
   (path) => {
     if (path[0] === 'auth') return path[1] === 'password' || path[1] === 'token';
-    return path[0] === 'headers' && path.length === 2 && sensitiveHeader.test(path[1] ?? '');
+    return path[0] === 'headers' && path.length === 2 && isCredentialHeader(path[1] ?? '');
   },
   { url: (url) => (typeof url === 'string' && URL.canParse(url) ? new URL(url).origin : url) },
 );

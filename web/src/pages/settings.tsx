@@ -24,7 +24,7 @@ interface Activity {
   ip: string | null;
 }
 
-/** My account (password, two-factor login, sessions) and, for admins, the activity log. */
+/** My account (password, two-factor login, single sign-on, sessions) and, for admins, the activity log. */
 export function SettingsPage() {
   const { user } = useSession();
   return (
@@ -37,6 +37,7 @@ export function SettingsPage() {
         <PasswordForm />
         <TwoFactor />
       </div>
+      <SingleSignOn />
       <Sessions />
       {isAdmin(user) ? <ActivityLog /> : null}
     </main>
@@ -153,6 +154,27 @@ function TwoFactor() {
         </form>
       )}
       <FormError error={error} shown={['code', 'password']} />
+    </section>
+  );
+}
+
+/** Links this account to the instance's sign-on provider; shown only when one is configured (owners and admins can link no other way). */
+function SingleSignOn() {
+  const providers = useLoad((signal) => api<{ oidc: { label: string } | null }>('/session/providers', { signal }), []);
+  const { busy, error, submit } = useSubmit();
+  const linked = new URLSearchParams(window.location.search).get('sso') === 'linked';
+  const oidc = providers.data?.oidc;
+  if (!oidc) return null;
+  const link = () => void submit(() => api<{ url: string }>('/account/sso', { method: 'POST' })).then((got) => got && window.location.assign(got.url));
+  return (
+    <section className="card form" aria-label="Single sign-on">
+      <h2>Single sign-on</h2>
+      {linked ? <p role="status">Your account is linked: you can log in with {oidc.label}.</p> : null}
+      <p>Log in with {oidc.label} from now on: you confirm it there once, while logged in here.</p>
+      <button type="button" onClick={link} disabled={busy}>
+        Link with {oidc.label}
+      </button>
+      <FormError error={error} shown={[]} />
     </section>
   );
 }
