@@ -8,10 +8,10 @@ export const maxChunkSize = 8 * 1024 * 1024;
 const splitMask = (1 << 20) - 1;
 
 interface Tables {
-  outHi: Uint32Array;
-  outLo: Uint32Array;
-  modHi: Uint32Array;
-  modLo: Uint32Array;
+  outHi: Int32Array;
+  outLo: Int32Array;
+  modHi: Int32Array;
+  modLo: Int32Array;
   hiShift: number;
 }
 
@@ -26,8 +26,8 @@ function tablesFor(pol: Pol): Tables {
   if (cached) return cached;
   const k = degree(pol);
   if (k < 40 || k > 53) throw new AppError('invalid_input', `chunker polynomial must have a degree between 40 and 53, got ${k}`);
-  const t: Tables = { outHi: new Uint32Array(256), outLo: new Uint32Array(256), modHi: new Uint32Array(256), modLo: new Uint32Array(256), hiShift: k - 8 - 32 };
-  const split = (value: bigint, b: number, hi: Uint32Array, lo: Uint32Array): void => {
+  const t: Tables = { outHi: new Int32Array(256), outLo: new Int32Array(256), modHi: new Int32Array(256), modLo: new Int32Array(256), hiShift: k - 8 - 32 };
+  const split = (value: bigint, b: number, hi: Int32Array, lo: Int32Array): void => {
     hi[b] = Number(value >> 32n);
     lo[b] = Number(value & 0xffffffffn);
   };
@@ -47,9 +47,12 @@ function tablesFor(pol: Pol): Tables {
 /**
  * Content-defined chunking with restic's exact rules (64-byte window, 512 KiB to 8 MiB, the repository's
  * polynomial), so that Upkeep and restic cut the same file at the same places and share blobs.
+ *
+ * @example const cut = new Chunker(repo.polynomial).nextSplit(buf) // index after the first cut, or -1
  */
 export class Chunker {
   private readonly t: Tables;
+  /** The last 64 bytes hashed, kept only across calls: within a buffer the byte leaving the window is read from the buffer. */
   private readonly window = new Uint8Array(windowSize);
   private wpos = 0;
   private hi = 0;
@@ -70,6 +73,7 @@ export class Chunker {
     this.hi = 0;
     this.lo = 1;
     this.count = 0;
+    // Like restic, the first bytes of a chunk are not hashed: no cut can fall before the minimum size.
     this.pre = minChunkSize - windowSize;
   }
 
@@ -85,8 +89,14 @@ export class Chunker {
     }
     const { outHi, outLo, modHi, modLo, hiShift } = this.t;
     const win = this.window;
-    let { hi, lo, wpos, count } = this;
-    for (; i < buf.length; i++) {
+    let { hi, lo, wpos } = this;
+    const first = i;
+    // Bounds computed once, so the hot loops test only the fingerprint: the byte that reaches the
+    // minimum size, and the end of this buffer or of the largest chunk.
+    const cutFrom = i + (minChunkSize - this.count) - 1;
+    const end = Math.min(buf.length, i + (maxChunkSize - this.count));
+    // The first 64 bytes of a call push out what the window held before it; the rest push out buf[i - 64].
+    for (const ringEnd = Math.min(end, i + windowSize); i < ringEnd; i++) {
       const b = buf[i]!;
       const out = win[wpos]!;
       win[wpos] = b;
@@ -96,33 +106,84 @@ export class Chunker {
       const index = hi >>> hiShift;
       hi = ((hi << 8) | (lo >>> 24)) ^ modHi[index]!;
       lo = ((lo << 8) | b) ^ modLo[index]!;
-      count++;
-      if (((lo & splitMask) === 0 || count >= maxChunkSize) && count >= minChunkSize) {
-        this.reset();
-        return i + 1;
-      }
+      if ((lo & splitMask) === 0 && i >= cutFrom) return this.cutAt(i + 1);
+    }
+    for (; i < end; i++) {
+      const b = buf[i]!;
+      const out = buf[i - windowSize]!;
+      hi ^= outHi[out]!;
+      lo ^= outLo[out]!;
+      const index = hi >>> hiShift;
+      hi = ((hi << 8) | (lo >>> 24)) ^ modHi[index]!;
+      lo = ((lo << 8) | b) ^ modLo[index]!;
+      if ((lo & splitMask) === 0 && i >= cutFrom) return this.cutAt(i + 1);
+    }
+    this.count += i - first;
+    if (this.count >= maxChunkSize) return this.cutAt(i);
+    if (i - first >= windowSize) {
+      win.set(buf.subarray(i - windowSize, i));
+      wpos = 0;
     }
     this.hi = hi;
     this.lo = lo;
     this.wpos = wpos;
-    this.count = count;
     return -1;
+  }
+
+  private cutAt(index: number): number {
+    this.reset();
+    return index;
   }
 }
 
-/** Splits a byte stream into chunks; each yielded buffer is one blob's plaintext. */
-export async function* chunkStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, pol: Pol): AsyncGenerator<Buffer> {
-  const chunker = new Chunker(pol);
-  let pieces: Uint8Array[] = [];
-  for await (const buf of source) {
+/** A buffer that owns all of its memory (never a slice of Node's shared pool), so a worker thread can hand it over. */
+export function ownedConcat(pieces: readonly Uint8Array[], size: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
+
+/**
+ * Splits a byte stream into chunks as its buffers arrive; each returned buffer is one blob's plaintext.
+ *
+ * @example const chunks = [...splitter.push(buf1), ...splitter.push(buf2), ...splitter.end()]
+ */
+export class ChunkSplitter {
+  private readonly chunker: Chunker;
+  private pieces: Uint8Array[] = [];
+  private size = 0;
+
+  constructor(pol: Pol) {
+    this.chunker = new Chunker(pol);
+  }
+
+  /** The chunks that end inside `buf`; its tail is kept (as a view, not a copy) for the next call. */
+  push(buf: Uint8Array): Buffer[] {
+    const done: Buffer[] = [];
     let start = 0;
-    for (let cut = chunker.nextSplit(buf, start); cut >= 0; cut = chunker.nextSplit(buf, start)) {
-      pieces.push(buf.subarray(start, cut));
-      yield Buffer.concat(pieces);
-      pieces = [];
+    for (let cut = this.chunker.nextSplit(buf, start); cut >= 0; cut = this.chunker.nextSplit(buf, start)) {
+      this.pieces.push(buf.subarray(start, cut));
+      done.push(ownedConcat(this.pieces, this.size + cut - start));
+      this.pieces = [];
+      this.size = 0;
       start = cut;
     }
-    if (start < buf.length) pieces.push(buf.subarray(start));
+    if (start < buf.length) {
+      this.pieces.push(buf.subarray(start));
+      this.size += buf.length - start;
+    }
+    return done;
   }
-  if (pieces.length > 0) yield Buffer.concat(pieces);
+
+  /** The last chunk, if the stream did not end on a cut. */
+  end(): Buffer[] {
+    const rest = this.size > 0 ? [ownedConcat(this.pieces, this.size)] : [];
+    this.pieces = [];
+    this.size = 0;
+    return rest;
+  }
 }
