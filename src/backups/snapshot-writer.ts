@@ -65,12 +65,12 @@ async function writeSnapshot(
   const host = options.host ?? hostname();
   return withLock(repo, false, async () => {
     const parent = (await listSnapshots(repo)).filter((s) => s.hostname === host && sameSet(s.paths, paths)).at(-1);
-    const pool = options.pool ?? BlobPool.start({ key: repo.key, polynomial: repo.polynomial, compression: repo.compression });
+    const pool = options.pool ?? BlobPool.start(repo);
     const archiver = new Archiver(repo, pool, fs, options.log, options.progress);
     const before = { ...repo.added };
-    repo.sealWith(pool);
     try {
       const tree = await run(archiver, parent?.tree);
+      await pool.flush();
       await repo.flush();
       const snapshot: SnapshotJson = {
         time: new Date().toISOString(),
@@ -94,7 +94,6 @@ async function writeSnapshot(
       await repo.settle();
       throw err;
     } finally {
-      repo.sealWith(undefined);
       await pool.close();
     }
   });

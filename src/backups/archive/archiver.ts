@@ -24,10 +24,11 @@ export function emptyStats(): ArchiveStats {
   return { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, bytesRead: 0, bytesAdded: 0, blobsAdded: 0, skipped: [] };
 }
 
-/** Where file contents are chunked and hashed: the backup's worker pool. */
-export interface ChunkSource {
+/** Where file contents are chunked, hashed and stored: the backup's worker pool. */
+export interface ContentPipeline {
   readonly size: number;
   chunks(source: AsyncIterable<Uint8Array>): AsyncIterable<Chunk>;
+  seal(chunk: Chunk): Promise<void>;
 }
 
 /** A directory's entries in order; a file's node may still be waiting for its content to be chunked. */
@@ -52,12 +53,12 @@ export class Archiver {
 
   constructor(
     private readonly repo: Repository,
-    private readonly chunker: ChunkSource,
+    private readonly pool: ContentPipeline,
     private readonly fs: SourceFs,
     private readonly log: Logger,
     private readonly progress?: ProgressTracker,
   ) {
-    this.readAtOnce = 2 * chunker.size;
+    this.readAtOnce = 2 * pool.size;
   }
 
   /** Archives absolute POSIX paths and returns the root tree id. */
@@ -175,10 +176,10 @@ export class Archiver {
   private async saveContent(stream: AsyncIterable<Uint8Array>): Promise<{ content: string[]; size: number }> {
     const content: string[] = [];
     let size = 0;
-    for await (const { id, data } of this.chunker.chunks(stream)) {
-      const length = data.length;
-      await this.repo.saveBlob('data', data, id);
-      content.push(id);
+    for await (const chunk of this.pool.chunks(stream)) {
+      const length = chunk.data.length;
+      if (this.repo.reserve(chunk.id)) await this.pool.seal(chunk);
+      content.push(chunk.id);
       size += length;
       this.progress?.addBytes(length);
     }

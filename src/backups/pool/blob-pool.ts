@@ -2,8 +2,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AppError, describeError } from '../../lib/errors.js';
 import { maxChunkSize } from '../chunker/chunker.js';
+import { targetPackSize } from '../repository/pack.js';
 import type { MasterKey } from '../crypto.js';
-import type { SealedBlob } from '../repository/pack.js';
+import { forTransfer, markMovable } from '../owned-buffers.js';
+import type { FinishedPack } from '../repository/pack.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 
 /** One chunk of a stream: its storage id (SHA-256 of the plaintext) and the plaintext. */
@@ -12,19 +14,19 @@ export interface Chunk {
   data: Uint8Array;
 }
 
-export interface PoolOptions {
-  key: MasterKey;
-  polynomial: bigint;
-  compression: boolean;
-  /** Worker threads; by default one per core, at most 8. */
-  workers?: number;
+/** Where the pool's packs go: the repository being written. */
+export interface PackSink {
+  readonly key: MasterKey;
+  readonly polynomial: bigint;
+  readonly compression: boolean;
+  /** Uploads and indexes a pack; resolves when done (a failure is the sink's to report). */
+  savePack(pack: FinishedPack): Promise<void>;
 }
 
 interface Job {
   worker: number;
   bytes: number;
-  resolve(blob: SealedBlob): void;
-  reject(err: Error): void;
+  done(): void;
 }
 
 /** Wakes whoever waits on a stream (its reader or its consumer); each re-checks its own condition. */
@@ -65,13 +67,20 @@ function startWorker(workerData: WorkerSetup): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
+/** Plaintext sent to be sealed and not yet packed; past this, `seal` waits: the backup's back-pressure. */
+const sealingBudget = 2 * targetPackSize;
+/** Packs handed to the sink and not yet uploaded; past this, `seal` waits too. */
+const uploadsAhead = 2;
+
 /**
- * The backup's worker threads. Streams are chunked and hashed in a worker (each stream stays on one, which
- * keeps its chunker), new blobs are compressed and encrypted in the least busy one; buffers move between
- * threads without copies. Back-pressure: a stream sends at most one largest chunk ahead of what its
- * consumer took. A worker that dies fails every stream and job at once, and the pool with them.
+ * The backup's worker threads. A stream is chunked and hashed in one worker (which keeps its chunker);
+ * the blobs the repository does not have yet are compressed, encrypted and packed in the least busy
+ * worker, and finished packs come back whole for upload. Buffers move between threads without copies,
+ * so the main thread only reads files, decides what is new and uploads. A stream sends at most one
+ * largest chunk ahead of what its consumer took. A worker that dies fails every stream and job at
+ * once, and the pool with them.
  *
- * @example const pool = BlobPool.start({ key: repo.key, polynomial: repo.polynomial, compression: true })
+ * @example const pool = BlobPool.start(repo); for await (const c of pool.chunks(file)) if (repo.reserve(c.id)) await pool.seal(c)
  */
 export class BlobPool {
   readonly workers: readonly Worker[];
@@ -79,19 +88,22 @@ export class BlobPool {
   private readonly streamCount: number[];
   private readonly jobs = new Map<number, Job>();
   private readonly streams = new Map<number, Stream>();
-  /** Buffers the workers made and nobody else holds: these can be handed back without a copy. */
-  private readonly owned = new WeakSet<ArrayBufferLike>();
+  private readonly uploads = new Set<Promise<void>>();
+  private readonly roomMade = new Signal();
+  private sealingBytes = 0;
   private nextId = 0;
   private failure: Error | undefined;
 
-  private constructor(options: PoolOptions) {
-    const size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 8));
+  private constructor(
+    private readonly sink: PackSink,
+    size: number,
+  ) {
     const workerData: WorkerSetup = {
-      encrypt: options.key.encrypt,
-      macK: options.key.macK,
-      macR: options.key.macR,
-      polynomial: options.polynomial.toString(16),
-      compression: options.compression,
+      encrypt: sink.key.encrypt,
+      macK: sink.key.macK,
+      macR: sink.key.macR,
+      polynomial: sink.polynomial.toString(16),
+      compression: sink.compression,
     };
     this.workers = Array.from({ length: size }, (_, i) => {
       const worker = startWorker(workerData);
@@ -105,26 +117,56 @@ export class BlobPool {
     this.streamCount = this.workers.map(() => 0);
   }
 
-  static start(options: PoolOptions): BlobPool {
-    return new BlobPool(options);
+  /** Starts the workers for one backup into `sink`; by default one per core, at most 8. */
+  static start(sink: PackSink, workers = Math.min(availableParallelism(), 8)): BlobPool {
+    return new BlobPool(sink, Math.max(1, workers));
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  /** Compresses and encrypts one blob in a worker. A buffer this pool produced moves there; any other is copied. */
-  seal(plaintext: Uint8Array): Promise<SealedBlob> {
-    if (this.failure) return Promise.reject(this.failure);
-    const whole = plaintext.byteOffset === 0 && plaintext.byteLength === plaintext.buffer.byteLength;
-    const data = whole && this.owned.delete(plaintext.buffer) ? plaintext : new Uint8Array(plaintext);
+  /**
+   * Sends a new blob to be sealed and packed; returns once there is room for more, not when it is done
+   * (`flush` waits for that). The chunk's memory moves to the worker: do not use it afterwards.
+   */
+  async seal(chunk: Chunk): Promise<void> {
+    this.throwIfFailed();
+    const data = forTransfer(chunk.data);
+    // Read before the transfer, which leaves `data` empty here.
+    const bytes = data.length;
     const worker = this.leastLoaded(this.load);
     const job = this.nextId++;
-    return new Promise<SealedBlob>((resolve, reject) => {
-      this.jobs.set(job, { worker, bytes: data.length, resolve, reject });
-      this.load[worker]! += data.length;
-      this.post(worker, { kind: 'seal', job, data }, [data.buffer as ArrayBuffer]);
+    this.jobs.set(job, {
+      worker,
+      bytes,
+      done: () => {
+        this.sealingBytes -= bytes;
+        this.roomMade.notify();
+      },
     });
+    this.sealingBytes += bytes;
+    this.load[worker]! += bytes;
+    this.post(worker, { kind: 'seal', job, id: chunk.id, data }, [data.buffer]);
+    while ((this.sealingBytes > sealingBudget || this.uploads.size >= uploadsAhead) && !this.failure) await this.roomMade.wait();
+    this.throwIfFailed();
+  }
+
+  /** Waits until every blob sent is sealed and every pack, the last partial ones included, is uploaded. */
+  async flush(): Promise<void> {
+    this.throwIfFailed();
+    await Promise.all(
+      this.workers.map(
+        (_, worker) =>
+          new Promise<void>((done) => {
+            const job = this.nextId++;
+            this.jobs.set(job, { worker, bytes: 0, done });
+            this.post(worker, { kind: 'flush', job });
+          }),
+      ),
+    );
+    this.throwIfFailed();
+    while (this.uploads.size > 0) await Promise.race(this.uploads);
   }
 
   /**
@@ -132,7 +174,7 @@ export class BlobPool {
    * consumer works; when the consumer stops early, reading stops too.
    */
   async *chunks(source: AsyncIterable<Uint8Array>): AsyncGenerator<Chunk> {
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     const id = this.nextId++;
     const stream: Stream = {
       worker: this.leastLoaded(this.streamCount.map((n, i) => n * maxChunkSize + this.load[i]!)),
@@ -174,8 +216,7 @@ export class BlobPool {
       for await (const buf of source) {
         while (stream.outstanding >= maxChunkSize && !stream.stopped && !stream.error) await stream.signal.wait();
         if (stream.stopped || stream.error) return;
-        // A copy the worker can own: the source may reuse its buffers or share their memory.
-        const data = new Uint8Array(buf);
+        const data = forTransfer(buf);
         stream.outstanding += data.length;
         stream.inWorker += data.length;
         this.load[stream.worker]! += data.length;
@@ -200,7 +241,7 @@ export class BlobPool {
       case 'chunk': {
         const stream = this.streams.get(message.stream);
         if (!stream) return;
-        this.owned.add(message.data.buffer);
+        markMovable(message.data);
         stream.inWorker -= message.data.length;
         this.load[worker]! -= message.data.length;
         stream.chunks.push({ id: message.id, data: message.data });
@@ -214,12 +255,22 @@ export class BlobPool {
         stream.signal.notify();
         return;
       }
-      case 'sealed': {
+      case 'sealed':
+      case 'flushed': {
         const job = this.jobs.get(message.job);
         if (!job) return;
         this.jobs.delete(message.job);
         this.load[job.worker]! -= job.bytes;
-        job.resolve({ sealed: message.sealed, ...(message.uncompressedLength === undefined ? {} : { uncompressedLength: message.uncompressedLength }) });
+        job.done();
+        return;
+      }
+      case 'pack': {
+        const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
+        const upload = this.sink.savePack({ id: message.id, bytes, blobs: message.blobs }).finally(() => {
+          this.uploads.delete(upload);
+          this.roomMade.notify();
+        });
+        this.uploads.add(upload);
         return;
       }
     }
@@ -235,16 +286,21 @@ export class BlobPool {
     return best;
   }
 
-  /** The first failure wins: every waiting job and stream gets it, and the remaining workers are stopped. */
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  /** The first failure wins: every waiting stream and job gets it, and the remaining workers are stopped. */
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    for (const job of this.jobs.values()) job.reject(err);
+    for (const job of this.jobs.values()) job.done();
     this.jobs.clear();
     for (const stream of this.streams.values()) {
       stream.error ??= err;
       stream.signal.notify();
     }
+    this.roomMade.notify();
     for (const worker of this.workers) void worker.terminate();
   }
 

@@ -1,19 +1,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkSplitter } from '../chunker/chunker.js';
 import { sha256Hex, type MasterKey } from '../crypto.js';
-import { sealBlob } from '../repository/pack.js';
+import { PackWriter, sealBlob, targetPackSize } from '../repository/pack.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 
 /**
- * One of the backup's worker threads: chunks and hashes the streams it is given, and compresses and
- * encrypts the blobs the main thread found new. The CPU-heavy work of a backup runs here, in parallel.
- * An exception ends the thread, which fails the backup (see BlobPool).
+ * One of the backup's worker threads: chunks and hashes the streams it is given, and compresses,
+ * encrypts and packs the blobs the main thread found new, so the CPU-heavy work of a backup runs in
+ * parallel and off the main thread. Finished packs go back whole. An exception ends the thread, which
+ * fails the backup (see BlobPool).
  */
 const setup = workerData as WorkerSetup;
 const key: MasterKey = { encrypt: Buffer.from(setup.encrypt), macK: Buffer.from(setup.macK), macR: Buffer.from(setup.macR) };
 const polynomial = BigInt(`0x${setup.polynomial}`);
 const streams = new Map<number, ChunkSplitter>();
 const port = parentPort!;
+let pack = new PackWriter(key);
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -21,6 +23,12 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 function emit(stream: number, chunks: Buffer[]): void {
   for (const data of chunks) send({ kind: 'chunk', stream, id: sha256Hex(data), data }, [data.buffer as ArrayBuffer]);
+}
+
+function sendPack(): void {
+  const { id, bytes, blobs } = pack.finish();
+  send({ kind: 'pack', id, bytes, blobs }, [bytes.buffer as ArrayBuffer]);
+  pack = new PackWriter(key);
 }
 
 port.on('message', (message: ToWorker) => {
@@ -41,10 +49,14 @@ port.on('message', (message: ToWorker) => {
     case 'drop':
       streams.delete(message.stream);
       return;
-    case 'seal': {
-      const { sealed, uncompressedLength } = sealBlob(key, message.data, setup.compression);
-      send({ kind: 'sealed', job: message.job, sealed, ...(uncompressedLength === undefined ? {} : { uncompressedLength }) }, [sealed.buffer as ArrayBuffer]);
+    case 'seal':
+      pack.add('data', message.id, sealBlob(key, message.data, setup.compression));
+      send({ kind: 'sealed', job: message.job });
+      if (pack.byteLength >= targetPackSize) sendPack();
       return;
-    }
+    case 'flush':
+      if (pack.blobs.length > 0) sendPack();
+      send({ kind: 'flushed', job: message.job });
+      return;
   }
 });

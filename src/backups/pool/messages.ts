@@ -1,4 +1,6 @@
-/** What the backup's worker threads are told once, at start: enough to chunk, hash and seal, nothing more. */
+import type { PackedBlob } from '../repository/pack.js';
+
+/** What the backup's worker threads are told once, at start: enough to chunk, hash, seal and pack. */
 export interface WorkerSetup {
   encrypt: Uint8Array;
   macK: Uint8Array;
@@ -13,10 +15,13 @@ export type ToWorker =
   | { kind: 'data'; stream: number; data: Uint8Array }
   | { kind: 'end'; stream: number }
   | { kind: 'drop'; stream: number }
-  | { kind: 'seal'; job: number; data: Uint8Array };
+  | { kind: 'seal'; job: number; id: string; data: Uint8Array }
+  | { kind: 'flush'; job: number };
 
 /** Worker → main thread; every buffer in these is transferred, not copied. */
 export type FromWorker =
   | { kind: 'chunk'; stream: number; id: string; data: Uint8Array }
   | { kind: 'ended'; stream: number }
-  | { kind: 'sealed'; job: number; sealed: Uint8Array; uncompressedLength?: number };
+  | { kind: 'sealed'; job: number }
+  | { kind: 'pack'; id: string; bytes: Uint8Array; blobs: readonly PackedBlob[] }
+  | { kind: 'flushed'; job: number };

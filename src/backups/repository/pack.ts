@@ -1,6 +1,7 @@
 import { compress } from 'zstd-napi';
 import { AppError } from '../../lib/errors.js';
 import { cryptoOverhead, open, seal, sha256Hex, type MasterKey } from '../crypto.js';
+import { ownedConcat } from '../owned-buffers.js';
 import { compressionLevel, type BlobType } from './format.js';
 
 export interface PackedBlob {
@@ -17,6 +18,13 @@ const entrySize = 1 + 4 + 32;
 const compressedEntrySize = entrySize + 4;
 /** restic 0.14's default pack size; bigger packs mean fewer files and fewer requests to the backend. */
 export const targetPackSize = 16 * 1024 * 1024;
+
+/** A pack file ready for upload. */
+export interface FinishedPack {
+  id: string;
+  bytes: Buffer;
+  blobs: readonly PackedBlob[];
+}
 
 /** A blob ready for a pack: encrypted, and compressed when that made it smaller. */
 export interface SealedBlob {
@@ -57,8 +65,8 @@ export class PackWriter {
     return blob;
   }
 
-  /** The finished pack file and its storage id. */
-  finish(): { id: string; bytes: Buffer } {
+  /** The finished pack file, its storage id and its blobs; the bytes own their memory, so a worker can hand them over. */
+  finish(): FinishedPack {
     const header = Buffer.alloc(this.blobs.reduce((n, b) => n + (b.uncompressedLength === undefined ? entrySize : compressedEntrySize), 0));
     let at = 0;
     for (const blob of this.blobs) {
@@ -71,8 +79,9 @@ export class PackWriter {
     const sealedHeader = seal(this.key, header);
     const trailer = Buffer.alloc(4);
     trailer.writeUInt32LE(sealedHeader.length);
-    const bytes = Buffer.concat([...this.parts, sealedHeader, trailer]);
-    return { id: sha256Hex(bytes), bytes };
+    const parts = [...this.parts, sealedHeader, trailer];
+    const bytes = ownedConcat(parts, this.size + sealedHeader.length + trailer.length);
+    return { id: sha256Hex(bytes), bytes, blobs: this.blobs };
   }
 }
 

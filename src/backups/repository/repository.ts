@@ -7,21 +7,14 @@ import { newMasterKey, open, seal, sha256Hex, type MasterKey } from '../crypto.j
 import { decodeUnpacked, encodeUnpacked, type BlobType, type ConfigJson, type IndexJson } from './format.js';
 import { addKey, openMasterKey } from './keys.js';
 import { indexJson, MasterIndex, type BlobLocation } from './master-index.js';
-import { PackWriter, sealBlob, targetPackSize, type PackedBlob, type SealedBlob } from './pack.js';
+import { PackWriter, sealBlob, targetPackSize, type FinishedPack, type PackedBlob } from './pack.js';
 
 /** Packs uploaded at once: enough to hide a remote backend's latency without holding many packs in memory. */
 const parallelUploads = 2;
-/** Plaintext handed to the sealer and not yet in a pack; past this, saveBlob waits (the backup's back-pressure). */
-const sealingBudget = 32 * 1024 * 1024;
 /** An index file is written after this many packs, so an interrupted backup still leaves most data indexed. */
 const packsPerIndexFile = 50;
 
 export type UnpackedType = Exclude<FileType, 'config' | 'keys' | 'data'>;
-
-/** Compresses and encrypts blobs elsewhere (the backup's worker threads); the plaintext may be handed over. */
-export interface BlobSealer {
-  seal(plaintext: Uint8Array): Promise<SealedBlob>;
-}
 
 /**
  * An open restic repository (format version 2): its master key, config, index and pack writers.
@@ -33,14 +26,11 @@ export class Repository {
   readonly polynomial: Pol;
   private readonly writers = new Map<BlobType, PackWriter>();
   private readonly pending = new Set<string>();
-  private readonly unindexed = new Map<string, PackedBlob[]>();
+  private readonly unindexed = new Map<string, readonly PackedBlob[]>();
   private readonly uploads = new Set<Promise<void>>();
-  private readonly sealing = new Set<Promise<void>>();
-  private sealingBytes = 0;
-  private sealer: BlobSealer | undefined;
-  /** The first failure of background work (sealing, uploads, index writes); every later call throws it. */
+  /** The first failure of an upload or index write; every later write throws it. */
   private failure: Error | undefined;
-  /** Blobs and encrypted bytes this session added to packs. */
+  /** Blobs and encrypted bytes this session stored. */
   readonly added = { blobs: 0, bytes: 0 };
 
   private constructor(
@@ -100,73 +90,56 @@ export class Repository {
     return this.config.version >= 2;
   }
 
-  /** Seals new blobs with `sealer` (the backup's worker pool) until called again with undefined; the default seals inline. */
-  sealWith(sealer: BlobSealer | undefined): void {
-    this.sealer = sealer;
+  /** Claims a blob id for this session: true when the repository has no such blob yet, and the caller must now store it. */
+  reserve(id: string): boolean {
+    if (this.hasBlob(id)) return false;
+    this.pending.add(id);
+    return true;
   }
 
   /**
-   * Stores a blob unless the repository has it already. With a sealer, the blob is compressed, encrypted
-   * and packed in the background and this returns once there is room for more; `flush` waits for all.
-   * The plaintext must not be used afterwards (a sealer may take its memory).
+   * Seals a blob on this thread and packs it, unless the repository has it already: for trees and other
+   * small blobs. A backup's file contents go through its worker pool, which hands finished packs to `savePack`.
    */
   async saveBlob(type: BlobType, plaintext: Uint8Array, id = sha256Hex(plaintext)): Promise<{ id: string; isNew: boolean }> {
     this.throwIfFailed();
-    if (this.hasBlob(id)) return { id, isNew: false };
-    this.pending.add(id);
-    if (this.sealer) this.sealInBackground(this.sealer, type, id, plaintext);
-    else this.pack(type, id, sealBlob(this.key, plaintext, this.compression));
-    while ((this.sealingBytes > sealingBudget || this.uploads.size >= parallelUploads) && this.failure === undefined) {
-      await Promise.race([...this.sealing, ...this.uploads]);
-    }
-    this.throwIfFailed();
-    return { id, isNew: true };
-  }
-
-  private sealInBackground(sealer: BlobSealer, type: BlobType, id: string, plaintext: Uint8Array): void {
-    const bytes = plaintext.length;
-    this.sealingBytes += bytes;
-    const job = sealer
-      .seal(plaintext)
-      .then((sealed) => this.pack(type, id, sealed))
-      .catch((err: unknown) => this.fail(err))
-      .finally(() => {
-        this.sealing.delete(job);
-        this.sealingBytes -= bytes;
-      });
-    this.sealing.add(job);
-  }
-
-  private pack(type: BlobType, id: string, sealed: SealedBlob): void {
+    if (!this.reserve(id)) return { id, isNew: false };
     let writer = this.writers.get(type);
     if (!writer) {
       writer = new PackWriter(this.key);
       this.writers.set(type, writer);
     }
-    const blob = writer.add(type, id, sealed);
-    this.added.blobs += 1;
-    this.added.bytes += blob.length;
-    if (writer.byteLength >= targetPackSize) this.upload(type, writer);
+    writer.add(type, id, sealBlob(this.key, plaintext, this.compression));
+    if (writer.byteLength >= targetPackSize) {
+      this.writers.delete(type);
+      void this.savePack(writer.finish());
+    }
+    while (this.uploads.size >= parallelUploads) await Promise.race(this.uploads);
+    this.throwIfFailed();
+    return { id, isNew: true };
   }
 
-  private upload(type: BlobType, writer: PackWriter): void {
-    this.writers.delete(type);
-    const { id, bytes } = writer.finish();
+  /**
+   * Uploads a finished pack, then indexes its blobs (an index file every 50 packs). Never rejects: a
+   * failure is kept, and every later write and `flush` throws it, so no snapshot can name the lost blobs.
+   */
+  savePack(pack: FinishedPack): Promise<void> {
     const upload = this.backend
-      .save({ type: 'data', name: id }, bytes)
+      .save({ type: 'data', name: pack.id }, pack.bytes)
       .then(async () => {
-        this.index.addPack(id, writer.blobs);
-        for (const blob of writer.blobs) this.pending.delete(blob.id);
-        this.unindexed.set(id, writer.blobs);
+        this.index.addPack(pack.id, pack.blobs);
+        for (const blob of pack.blobs) this.pending.delete(blob.id);
+        this.added.blobs += pack.blobs.length;
+        this.added.bytes += pack.blobs.reduce((n, b) => n + b.length, 0);
+        this.unindexed.set(pack.id, pack.blobs);
         if (this.unindexed.size >= packsPerIndexFile) await this.writeIndex();
       })
-      .catch((err: unknown) => this.fail(new AppError('unavailable', `could not write to ${this.backend.location}: ${describeError(err)}`, { cause: err })))
+      .catch((err: unknown) => {
+        this.failure ??= new AppError('unavailable', `could not write to ${this.backend.location}: ${describeError(err)}`, { cause: err });
+      })
       .finally(() => this.uploads.delete(upload));
     this.uploads.add(upload);
-  }
-
-  private fail(err: unknown): void {
-    this.failure ??= err instanceof Error ? err : new Error(String(err));
+    return upload;
   }
 
   private throwIfFailed(): void {
@@ -180,19 +153,20 @@ export class Repository {
     this.index.files.add(await this.saveUnpacked('index', indexJson(packs)));
   }
 
-  /** Seals and writes every open pack and the index entries for all packs of this session; call before saving a snapshot. */
+  /** Writes every open pack and the index entries for all packs of this session; call before saving a snapshot. */
   async flush(): Promise<void> {
-    await this.settle();
-    this.throwIfFailed();
-    for (const [type, writer] of [...this.writers]) this.upload(type, writer);
+    for (const [type, writer] of [...this.writers]) {
+      this.writers.delete(type);
+      void this.savePack(writer.finish());
+    }
     await this.settle();
     this.throwIfFailed();
     await this.writeIndex();
   }
 
-  /** Waits until no blob is being sealed and no pack uploaded, whatever their outcome; never throws. */
+  /** Waits until no pack is being uploaded, whatever the outcome; never throws. */
   async settle(): Promise<void> {
-    while (this.sealing.size > 0 || this.uploads.size > 0) await Promise.race([...this.sealing, ...this.uploads]);
+    while (this.uploads.size > 0) await Promise.race(this.uploads);
   }
 
   async loadBlob(id: string): Promise<Buffer> {
