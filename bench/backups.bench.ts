@@ -2,10 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalBackend } from '../src/backups/backends/local.js';
-import { Repository } from '../src/backups/repository/repository.js';
-import { snapshotPaths } from '../src/backups/snapshot-writer.js';
-import { silentLogger } from '../src/lib/logger.js';
+import { fileURLToPath } from 'node:url';
 import { differingFiles, makeBenchTree, treeSize } from './backups-tree.js';
 
 export const title =
@@ -13,39 +10,37 @@ export const title =
 
 interface Run {
   seconds: number;
+  /** user + sys of the command and every thread and child it ran, as bash's `times` reports them. */
   cpuSeconds: number;
+  out: string;
 }
 
-/** Runs restic through bash so that `times` reports its CPU time (user + sys of the child). */
-function restic(repo: string, password: string, args: string[]): Run & { out: string } {
-  const script = 'restic "$@"; status=$?; times >&2; exit $status';
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function timed(command: string[], env: Record<string, string>): Run {
   const started = performance.now();
-  const run = spawnSync('bash', ['-c', script, 'bash', '-r', repo, '--no-cache', ...args], {
-    env: { ...process.env, RESTIC_PASSWORD: password },
+  const run = spawnSync('bash', ['-c', '"$@"; status=$?; times >&2; exit $status', 'bash', ...command], {
+    cwd: root,
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   const seconds = (performance.now() - started) / 1000;
-  if (run.status !== 0) throw new Error(`restic ${args.join(' ')} failed (${String(run.status)}): ${run.stderr}`);
-  // The second line of `times` is the children's: "0m3.120s 0m0.450s".
-  const children = run.stderr.trim().split('\n').at(-1)!.split(' ');
-  const toSeconds = (t: string): number => {
-    const [, m, s] = /(\d+)m([\d.]+)s/.exec(t) ?? ['', '0', '0'];
-    return Number(m) * 60 + Number(s);
-  };
-  return { seconds, cpuSeconds: children.reduce((sum, t) => sum + toSeconds(t), 0), out: run.stdout };
+  if (run.status !== 0) throw new Error(`${command.join(' ')} failed (${String(run.status)}): ${run.stderr}`);
+  // The last line of `times` is the children's: "0m3.120s 0m0.450s".
+  const cpuSeconds = run.stderr
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .split(' ')
+    .reduce((sum, t) => {
+      const [, m = '0', s = '0'] = /(\d+)m([\d.]+)s/.exec(t) ?? [];
+      return sum + Number(m) * 60 + Number(s);
+    }, 0);
+  return { seconds, cpuSeconds, out: run.stdout };
 }
 
-async function upkeepBackup(repoPath: string, password: string, source: string): Promise<Run> {
-  const repo = await Repository.init(new LocalBackend({ kind: 'local', path: repoPath }), password);
-  // process.cpuUsage covers every thread of the process, the workers included.
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await snapshotPaths(repo, [source], { log: silentLogger() });
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  return { seconds, cpuSeconds: (used.user + used.system) / 1e6 };
-}
+const restic = (repo: string, password: string, args: string[]): Run => timed(['restic', '-r', repo, '--no-cache', ...args], { RESTIC_PASSWORD: password });
 
 export async function run(): Promise<Record<string, string | number>> {
   if (spawnSync('restic', ['version']).status !== 0) return { restic: 'not installed (apt-get install -y restic)' };
@@ -60,8 +55,11 @@ export async function run(): Promise<Record<string, string | number>> {
       'tree MB (files)': `${mb.toFixed(0)} (${tree.files})`,
     };
 
+    // Upkeep's compiled code (built here from the current source), in a process of its own like restic.
+    timed([process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {});
     const ours = join(work, 'upkeep');
-    const upkeep = await upkeepBackup(ours, password, source);
+    const child = timed([process.execPath, 'bench/backups-child.mjs', ours, source], { UPKEEP_BACKUP_PASSWORD: password });
+    const upkeep = JSON.parse(child.out) as { seconds: number; cpuSeconds: number };
     const theirs = join(work, 'restic');
     restic(theirs, password, ['init']);
     const reference = restic(theirs, password, ['backup', source]);
@@ -74,6 +72,7 @@ export async function run(): Promise<Record<string, string | number>> {
     figures['upkeep MB per CPU-second'] = mb / upkeep.cpuSeconds;
     figures['restic MB per CPU-second'] = mb / reference.cpuSeconds;
     figures['CPU ratio restic/upkeep'] = reference.cpuSeconds / upkeep.cpuSeconds;
+    figures['upkeep CLI start-up CPU s (not above)'] = timed([process.execPath, 'bin/upkeep.js', '--version'], {}).cpuSeconds;
     const oursSize = await treeSize(ours);
     const theirsSize = await treeSize(theirs);
     figures['upkeep repository MB'] = oursSize / 1e6;

@@ -32,7 +32,7 @@ export interface ContentPipeline {
 }
 
 /** A directory's entries in order; a file's node may still be waiting for its content to be chunked. */
-type Entries = (NodeJson | Promise<NodeJson>)[];
+type Entries = Promise<NodeJson>[];
 
 /** A folder of the snapshot's root that only leads to the backed-up paths (`/`, `/var`, `/var/www`). */
 interface Virtual {
@@ -49,7 +49,7 @@ export class Archiver {
   readonly stats = emptyStats();
   private readonly reading = new Set<Promise<unknown>>();
   private readonly readAtOnce: number;
-  private failure: unknown;
+  private failure: Error | undefined;
 
   constructor(
     private readonly repo: Repository,
@@ -91,9 +91,9 @@ export class Archiver {
       const st = await this.fs.lstat(childPath);
       const previous = parent.get(name);
       if (child.source !== undefined && st.kind !== 'dir') await this.addEntry(entries, childPath, name, st, previous);
-      else entries.push({ ...nodeFromStat(name, st, 'dir'), subtree: await this.saveVirtual(child, childPath, previous?.subtree) });
+      else entries.push(Promise.resolve({ ...nodeFromStat(name, st, 'dir'), subtree: await this.saveVirtual(child, childPath, previous?.subtree) }));
     }
-    return this.saveTree(entries);
+    return this.saveTree(await Promise.all(entries));
   }
 
   private async saveDir(path: string, parentTree: string | undefined): Promise<string> {
@@ -104,20 +104,24 @@ export class Archiver {
       await this.addEntry(entries, childPath, name, await this.fs.lstat(childPath), parent.get(name));
     }
     this.stats.dirs += 1;
-    return this.saveTree(entries);
+    return this.saveTree(await Promise.all(entries));
   }
 
   private async addEntry(entries: Entries, path: string, name: string, st: EntryStat, previous: NodeJson | undefined): Promise<void> {
     switch (st.kind) {
       case 'dir':
-        entries.push({ ...nodeFromStat(name, st, 'dir'), subtree: await this.saveDir(path, previous?.type === 'dir' ? previous.subtree : undefined) });
+        entries.push(
+          Promise.resolve({ ...nodeFromStat(name, st, 'dir'), subtree: await this.saveDir(path, previous?.type === 'dir' ? previous.subtree : undefined) }),
+        );
         return;
       case 'symlink':
-        entries.push({ ...nodeFromStat(name, st, 'symlink'), linktarget: await this.fs.readlink(path) });
+        entries.push(Promise.resolve({ ...nodeFromStat(name, st, 'symlink'), linktarget: await this.fs.readlink(path) }));
         return;
-      case 'file':
-        entries.push(this.unmodified(name, st, previous) ?? (await this.startReading(path, name, st, previous)).node);
+      case 'file': {
+        const same = this.unmodified(name, st, previous);
+        entries.push(same ? Promise.resolve(same) : (await this.startReading(path, name, st, previous)).node);
         return;
+      }
       case 'other':
         this.stats.skipped.push(path);
         this.log.warn({ path }, 'skipping a special file (device, socket or pipe)');
@@ -147,7 +151,7 @@ export class Archiver {
     const node = this.file(path, name, st, previous);
     const tracked: Promise<unknown> = node
       .catch((err: unknown) => {
-        this.failure ??= err;
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
       })
       .finally(() => this.reading.delete(tracked));
     this.reading.add(tracked);
@@ -187,8 +191,8 @@ export class Archiver {
     return { content, size };
   }
 
-  private async saveTree(entries: Entries): Promise<string> {
-    return (await this.repo.saveBlob('tree', encodeTree(await Promise.all(entries)))).id;
+  private async saveTree(nodes: NodeJson[]): Promise<string> {
+    return (await this.repo.saveBlob('tree', encodeTree(nodes))).id;
   }
 
   private async parentNodes(treeId: string | undefined): Promise<Map<string, NodeJson>> {
