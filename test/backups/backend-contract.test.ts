@@ -96,8 +96,8 @@ function contract(subject: () => Subject): void {
   });
 
   it('never shows a file half-written: whatever a listing sees during a save has its full size', async () => {
-    const { fresh, showsWritesInProgress } = subject();
-    const backend = await fresh(true);
+    const { showsWritesInProgress, ...make } = subject();
+    const backend = await make.fresh(true);
     const big = { type: 'data' as const, name: name() };
     const data = randomBytes(12 * 1024 * 1024);
     let saved = false;
