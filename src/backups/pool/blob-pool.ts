@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError, describeError } from '../../lib/errors.js';
 import { maxChunkSize } from '../chunker/chunker.js';
-import { targetPackSize } from '../repository/pack.js';
 import type { MasterKey } from '../crypto.js';
 import { forTransfer, markMovable } from '../owned-buffers.js';
-import type { FinishedPack } from '../repository/pack.js';
+import { targetPackSize, type FinishedPack } from '../repository/pack.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
+import { startWorker } from './start-worker.js';
 
 /** One chunk of a stream: its storage id (SHA-256 of the plaintext) and the plaintext. */
 export interface Chunk {
@@ -53,18 +53,6 @@ interface Stream {
   stopped: boolean;
   error: Error | undefined;
   signal: Signal;
-}
-
-/**
- * From dist the worker is plain JavaScript. From source (tests, `npm run dev`) it is TypeScript, and
- * workers inherit no module loader, so a two-line bootstrap registers tsx's before importing it.
- */
-function startWorker(workerData: WorkerSetup): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./blob-worker.js', import.meta.url), { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./blob-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 /** Plaintext sent to be sealed and not yet packed; past this, `seal` waits: the backup's back-pressure. */

@@ -92,6 +92,8 @@ export class Repository {
 
   /** Claims a blob id for this session: true when the repository has no such blob yet, and the caller must now store it. */
   reserve(id: string): boolean {
+    // A failed upload stops the backup at its next new blob, not only when it flushes.
+    this.throwIfFailed();
     if (this.hasBlob(id)) return false;
     this.pending.add(id);
     return true;
@@ -102,7 +104,6 @@ export class Repository {
    * small blobs. A backup's file contents go through its worker pool, which hands finished packs to `savePack`.
    */
   async saveBlob(type: BlobType, plaintext: Uint8Array, id = sha256Hex(plaintext)): Promise<{ id: string; isNew: boolean }> {
-    this.throwIfFailed();
     if (!this.reserve(id)) return { id, isNew: false };
     let writer = this.writers.get(type);
     if (!writer) {
