@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { z } from 'zod';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 import { AppError, describeError } from '../../lib/errors.js';
 import { isSftpMissing, openSftp, sftpConnectionFields, type SftpSession } from '../sftp-connection.js';
 import { isStorageName, layoutFolders, relativePath, type Backend, type FileHandle, type FileInfo, type FileType } from './types.js';
