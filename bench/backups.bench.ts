@@ -1,59 +1,91 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalBackend } from '../src/backups/backends/local.js';
-import { Repository } from '../src/backups/repository/repository.js';
-import { snapshotPaths } from '../src/backups/snapshot-writer.js';
-import { silentLogger } from '../src/lib/logger.js';
+import { fileURLToPath } from 'node:url';
+import { differingFiles, makeBenchTree, treeSize } from './backups-tree.js';
 
-export const title = 'Backups: Upkeep vs restic backup on the same generated data (96 MiB: half random, half text)';
+export const title =
+  "Backups: first backup of a ~530 MB website tree (300 MiB random, 210 MiB text), Upkeep vs restic (compression auto), then restic judges Upkeep's repository";
 
-async function duSize(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? await duSize(path) : (await stat(path)).size;
-  }
-  return total;
+interface Run {
+  seconds: number;
+  /** user + sys of the command and every thread and child it ran, as bash's `times` reports them. */
+  cpuSeconds: number;
+  out: string;
 }
 
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function timed(command: string[], env: Record<string, string>): Run {
+  const started = performance.now();
+  const run = spawnSync('bash', ['-c', '"$@"; status=$?; times >&2; exit $status', 'bash', ...command], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`${command.join(' ')} failed (${String(run.status)}): ${run.stderr}`);
+  // The last line of `times` is the children's: "0m3.120s 0m0.450s".
+  const cpuSeconds = run.stderr
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .split(' ')
+    .reduce((sum, t) => {
+      const [, m = '0', s = '0'] = /(\d+)m([\d.]+)s/.exec(t) ?? [];
+      return sum + Number(m) * 60 + Number(s);
+    }, 0);
+  return { seconds, cpuSeconds, out: run.stdout };
+}
+
+const restic = (repo: string, password: string, args: string[]): Run => timed(['restic', '-r', repo, '--no-cache', ...args], { RESTIC_PASSWORD: password });
+
 export async function run(): Promise<Record<string, string | number>> {
+  if (spawnSync('restic', ['version']).status !== 0) return { restic: 'not installed (apt-get install -y restic)' };
   const work = await mkdtemp(join(tmpdir(), 'upkeep-bench-'));
-  const data = join(work, 'data');
-  await mkdir(data);
-  const words = 'upkeep backs up websites and proves that they restore '.repeat(20);
-  for (let i = 0; i < 6; i++) await writeFile(join(data, `random-${i}.bin`), randomBytes(8 * 1024 * 1024));
-  for (let i = 0; i < 6; i++)
-    await writeFile(
-      join(data, `text-${i}.log`),
-      Buffer.from(`${words}${i}\n`.repeat(Math.ceil((8 * 1024 * 1024) / words.length))).subarray(0, 8 * 1024 * 1024),
-    );
-  const bytes = await duSize(data);
   const password = 'bench';
   try {
-    const ours = join(work, 'upkeep');
-    const repo = await Repository.init(new LocalBackend({ kind: 'local', path: ours }), password);
-    let started = performance.now();
-    await snapshotPaths(repo, [data], { log: silentLogger() });
-    const upkeepSeconds = (performance.now() - started) / 1000;
+    const source = join(work, 'site');
+    const tree = await makeBenchTree(source);
+    const mb = tree.bytes / 1e6;
     const figures: Record<string, string | number> = {
-      'data MiB': bytes / 1048576,
-      'upkeep MB/s': bytes / 1e6 / upkeepSeconds,
-      'upkeep repo MiB': (await duSize(ours)) / 1048576,
+      machine: `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)} at start`,
+      'tree MB (files)': `${mb.toFixed(0)} (${tree.files})`,
     };
+
+    // Upkeep's compiled code (built here from the current source), in a process of its own like restic.
+    timed([process.execPath, 'node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {});
+    const ours = join(work, 'upkeep');
+    const child = timed([process.execPath, 'bench/backups-child.mjs', ours, source], { UPKEEP_BACKUP_PASSWORD: password });
+    const upkeep = JSON.parse(child.out) as { seconds: number; cpuSeconds: number };
     const theirs = join(work, 'restic');
-    const env = { ...process.env, RESTIC_PASSWORD: password };
-    if (spawnSync('restic', ['-r', theirs, 'init'], { env }).status === 0) {
-      started = performance.now();
-      spawnSync('restic', ['-r', theirs, '--no-cache', 'backup', data], { env });
-      const resticSeconds = (performance.now() - started) / 1000;
-      figures['restic MB/s'] = bytes / 1e6 / resticSeconds;
-      figures['restic repo MiB'] = (await duSize(theirs)) / 1048576;
-      figures['throughput ratio upkeep/restic'] = resticSeconds / upkeepSeconds;
-      figures['size ratio upkeep/restic'] = (figures['upkeep repo MiB'] as number) / figures['restic repo MiB'];
-    } else figures.restic = 'not installed (apt-get install -y restic)';
+    restic(theirs, password, ['init']);
+    const reference = restic(theirs, password, ['backup', source]);
+
+    figures['upkeep MB/s'] = mb / upkeep.seconds;
+    figures['restic MB/s'] = mb / reference.seconds;
+    figures['speed ratio upkeep/restic (wall)'] = reference.seconds / upkeep.seconds;
+    figures['upkeep CPU s (user+sys)'] = upkeep.cpuSeconds;
+    figures['restic CPU s (user+sys)'] = reference.cpuSeconds;
+    figures['upkeep MB per CPU-second'] = mb / upkeep.cpuSeconds;
+    figures['restic MB per CPU-second'] = mb / reference.cpuSeconds;
+    figures['CPU ratio restic/upkeep'] = reference.cpuSeconds / upkeep.cpuSeconds;
+    figures['upkeep CLI start-up CPU s (not above)'] = timed([process.execPath, 'bin/upkeep.js', '--version'], {}).cpuSeconds;
+    const oursSize = await treeSize(ours);
+    const theirsSize = await treeSize(theirs);
+    figures['upkeep repository MB'] = oursSize / 1e6;
+    figures['restic repository MB'] = theirsSize / 1e6;
+    figures['size ratio upkeep/restic'] = oursSize / theirsSize;
+
+    const check = restic(ours, password, ['check', '--read-data']);
+    figures['restic check --read-data (Upkeep repository)'] = check.out.includes('no errors were found') ? 'no errors' : 'ERRORS';
+    const restored = join(work, 'restored');
+    restic(ours, password, ['restore', 'latest', '--target', restored]);
+    const differing = await differingFiles(source, join(restored, source));
+    figures['restic restore (Upkeep repository)'] =
+      differing.length === 0 ? `byte-identical, ${tree.files} files` : `${differing.length} files differ, first ${differing[0]!}`;
     return figures;
   } finally {
     await rm(work, { recursive: true, force: true });

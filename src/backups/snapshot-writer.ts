@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { Archiver, type ArchiveStats } from './archive/archiver.js';
 import { localFs, type EntryStat, type SourceFs } from './archive/source-fs.js';
+import { BlobPool } from './pool/blob-pool.js';
 import type { ProgressTracker } from './progress.js';
 import type { SnapshotJson } from './repository/format.js';
 import { withLock } from './repository/locks.js';
@@ -14,6 +15,8 @@ export interface SnapshotOptions {
   tags?: string[];
   host?: string;
   progress?: ProgressTracker;
+  /** The worker threads to use (started by the backup when omitted); the backup stops them when it ends. */
+  pool?: BlobPool;
 }
 
 export interface SnapshotResult {
@@ -62,22 +65,36 @@ async function writeSnapshot(
   const host = options.host ?? hostname();
   return withLock(repo, false, async () => {
     const parent = (await listSnapshots(repo)).filter((s) => s.hostname === host && sameSet(s.paths, paths)).at(-1);
-    const archiver = new Archiver(repo, fs, options.log, options.progress);
-    const tree = await run(archiver, parent?.tree);
-    await repo.flush();
-    const snapshot: SnapshotJson = {
-      time: new Date().toISOString(),
-      ...(parent ? { parent: parent.id } : {}),
-      tree,
-      paths,
-      hostname: host,
-      username: userInfo().username,
-      uid: process.getuid?.() ?? 0,
-      gid: process.getgid?.() ?? 0,
-      ...(options.tags && options.tags.length > 0 ? { tags: options.tags } : {}),
-      program_version: 'upkeep',
-    };
-    const snapshotId = await repo.saveUnpacked('snapshots', snapshot);
-    return { snapshotId, parent: parent?.id, stats: archiver.stats };
+    const pool = options.pool ?? BlobPool.start(repo);
+    const archiver = new Archiver(repo, pool, fs, options.log, options.progress);
+    const before = { ...repo.added };
+    try {
+      const tree = await run(archiver, parent?.tree);
+      await pool.flush();
+      await repo.flush();
+      const snapshot: SnapshotJson = {
+        time: new Date().toISOString(),
+        ...(parent ? { parent: parent.id } : {}),
+        tree,
+        paths,
+        hostname: host,
+        username: userInfo().username,
+        uid: process.getuid?.() ?? 0,
+        gid: process.getgid?.() ?? 0,
+        ...(options.tags && options.tags.length > 0 ? { tags: options.tags } : {}),
+        program_version: 'upkeep',
+      };
+      const snapshotId = await repo.saveUnpacked('snapshots', snapshot);
+      const stats = { ...archiver.stats, blobsAdded: repo.added.blobs - before.blobs, bytesAdded: repo.added.bytes - before.bytes };
+      return { snapshotId, parent: parent?.id, stats };
+    } catch (err) {
+      // Nothing may still write when the lock goes: stop the workers, then let reads and uploads finish failing.
+      await pool.close();
+      await archiver.settle();
+      await repo.settle();
+      throw err;
+    } finally {
+      await pool.close();
+    }
   });
 }

@@ -67,7 +67,8 @@ describeWhen(resticReady, resticNeeds, 'upkeep backup (the real CLI, judged by r
     const left = JSON.parse(restic(repo(), password, ['snapshots', '--json'])) as { short_id: string }[];
     expect(left.map((s) => s.short_id)).toEqual([byRestic[1]!.short_id]);
     expect(restic(repo(), password, ['check', '--read-data'])).toContain('no errors were found');
-  }, 60_000);
+    // Nine CLI runs from source; each backup also starts worker threads, which load through tsx here.
+  }, 120_000);
 
   it('reads the password from a file, and says in one line what is wrong', async () => {
     const file = join(work, 'password');

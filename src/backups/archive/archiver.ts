@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
+import { AppError, describeError, isAppError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { chunkStream } from '../chunker/chunker.js';
+import type { Chunk } from '../pool/blob-pool.js';
 import type { ProgressTracker } from '../progress.js';
 import type { Repository } from '../repository/repository.js';
 import { decodeTree, encodeTree, nodeFromStat, type NodeJson } from '../repository/tree.js';
@@ -23,6 +24,16 @@ export function emptyStats(): ArchiveStats {
   return { filesNew: 0, filesChanged: 0, filesUnmodified: 0, dirs: 0, bytesRead: 0, bytesAdded: 0, blobsAdded: 0, skipped: [] };
 }
 
+/** Where file contents are chunked, hashed and stored: the backup's worker pool. */
+export interface ContentPipeline {
+  readonly size: number;
+  chunks(source: AsyncIterable<Uint8Array>): AsyncIterable<Chunk>;
+  seal(chunk: Chunk): Promise<void>;
+}
+
+/** A directory's entries in order; a file's node may still be waiting for its content to be chunked. */
+type Entries = Promise<NodeJson>[];
+
 /** A folder of the snapshot's root that only leads to the backed-up paths (`/`, `/var`, `/var/www`). */
 interface Virtual {
   children: Map<string, Virtual>;
@@ -31,17 +42,24 @@ interface Virtual {
 
 /**
  * Walks source paths into restic trees. Like restic, every path keeps its full position below `/`,
- * and a file whose size, mtime and inode match the parent snapshot is not read again.
+ * and a file whose size, mtime and inode match the parent snapshot is not read again. Several files are
+ * read at once (two per worker), so the workers stay busy across small files; trees keep the walk's order.
  */
 export class Archiver {
   readonly stats = emptyStats();
+  private readonly reading = new Set<Promise<unknown>>();
+  private readonly readAtOnce: number;
+  private failure: Error | undefined;
 
   constructor(
     private readonly repo: Repository,
+    private readonly pool: ContentPipeline,
     private readonly fs: SourceFs,
     private readonly log: Logger,
     private readonly progress?: ProgressTracker,
-  ) {}
+  ) {
+    this.readAtOnce = 2 * pool.size;
+  }
 
   /** Archives absolute POSIX paths and returns the root tree id. */
   async archive(paths: readonly string[], parentTree?: string): Promise<string> {
@@ -59,71 +77,96 @@ export class Archiver {
     return this.saveVirtual(root, '/', parentTree);
   }
 
+  /** Waits for the files still being read, whatever their outcome: after a failure, before the lock goes. */
+  async settle(): Promise<void> {
+    while (this.reading.size > 0) await Promise.race(this.reading);
+  }
+
   private async saveVirtual(node: Virtual, path: string, parentTree: string | undefined): Promise<string> {
     if (node.source !== undefined) return this.saveDir(node.source, parentTree);
     const parent = await this.parentNodes(parentTree);
-    const nodes: NodeJson[] = [];
+    const entries: Entries = [];
     for (const [name, child] of node.children) {
       const childPath = posix.join(path, name);
       const st = await this.fs.lstat(childPath);
       const previous = parent.get(name);
-      if (child.source !== undefined && st.kind !== 'dir') {
-        const entry = await this.entry(childPath, name, st, previous);
-        if (entry) nodes.push(entry);
-        continue;
-      }
-      nodes.push({ ...nodeFromStat(name, st, 'dir'), subtree: await this.saveVirtual(child, childPath, previous?.subtree) });
+      if (child.source !== undefined && st.kind !== 'dir') await this.addEntry(entries, childPath, name, st, previous);
+      else entries.push(Promise.resolve({ ...nodeFromStat(name, st, 'dir'), subtree: await this.saveVirtual(child, childPath, previous?.subtree) }));
     }
-    return this.saveTree(nodes);
+    return this.saveTree(await Promise.all(entries));
   }
 
   private async saveDir(path: string, parentTree: string | undefined): Promise<string> {
     const parent = await this.parentNodes(parentTree);
-    const nodes: NodeJson[] = [];
+    const entries: Entries = [];
     for (const name of await this.fs.readdir(path)) {
       const childPath = posix.join(path, name);
-      const entry = await this.entry(childPath, name, await this.fs.lstat(childPath), parent.get(name));
-      if (entry) nodes.push(entry);
+      await this.addEntry(entries, childPath, name, await this.fs.lstat(childPath), parent.get(name));
     }
     this.stats.dirs += 1;
-    return this.saveTree(nodes);
+    return this.saveTree(await Promise.all(entries));
   }
 
-  private async entry(path: string, name: string, st: EntryStat, previous: NodeJson | undefined): Promise<NodeJson | undefined> {
+  private async addEntry(entries: Entries, path: string, name: string, st: EntryStat, previous: NodeJson | undefined): Promise<void> {
     switch (st.kind) {
       case 'dir':
-        return { ...nodeFromStat(name, st, 'dir'), subtree: await this.saveDir(path, previous?.type === 'dir' ? previous.subtree : undefined) };
+        entries.push(
+          Promise.resolve({ ...nodeFromStat(name, st, 'dir'), subtree: await this.saveDir(path, previous?.type === 'dir' ? previous.subtree : undefined) }),
+        );
+        return;
       case 'symlink':
-        return { ...nodeFromStat(name, st, 'symlink'), linktarget: await this.fs.readlink(path) };
-      case 'file':
-        return this.file(path, name, st, previous);
+        entries.push(Promise.resolve({ ...nodeFromStat(name, st, 'symlink'), linktarget: await this.fs.readlink(path) }));
+        return;
+      case 'file': {
+        const same = this.unmodified(name, st, previous);
+        entries.push(same ? Promise.resolve(same) : (await this.startReading(path, name, st, previous)).node);
+        return;
+      }
       case 'other':
         this.stats.skipped.push(path);
         this.log.warn({ path }, 'skipping a special file (device, socket or pipe)');
-        return undefined;
+        return;
     }
   }
 
-  private async file(path: string, name: string, st: EntryStat, previous: NodeJson | undefined): Promise<NodeJson> {
+  private unmodified(name: string, st: EntryStat, previous: NodeJson | undefined): NodeJson | undefined {
     const node = nodeFromStat(name, st, 'file');
-    if (
+    const same =
       previous?.type === 'file' &&
       previous.size === st.size &&
       previous.mtime === node.mtime &&
       previous.inode === st.ino &&
-      previous.content?.every((id) => this.repo.hasBlob(id))
-    ) {
-      this.stats.filesUnmodified += 1;
-      this.progress?.addBytes(st.size);
-      this.progress?.fileDone();
-      return { ...node, content: previous.content };
-    }
-    const { content, size } = await this.saveContent(this.fs.read(path));
+      previous.content?.every((id) => this.repo.hasBlob(id));
+    if (!same) return undefined;
+    this.stats.filesUnmodified += 1;
+    this.progress?.addBytes(st.size);
+    this.progress?.fileDone();
+    return { ...node, content: previous.content };
+  }
+
+  /** Starts reading a file once a slot is free; the walk goes on meanwhile. The first failure stops the walk. */
+  private async startReading(path: string, name: string, st: EntryStat, previous: NodeJson | undefined): Promise<{ node: Promise<NodeJson> }> {
+    while (this.reading.size >= this.readAtOnce) await Promise.race(this.reading);
+    if (this.failure !== undefined) throw this.failure;
+    const node = this.file(path, name, st, previous);
+    const tracked: Promise<unknown> = node
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      })
+      .finally(() => this.reading.delete(tracked));
+    this.reading.add(tracked);
+    return { node };
+  }
+
+  private async file(path: string, name: string, st: EntryStat, previous: NodeJson | undefined): Promise<NodeJson> {
+    const { content, size } = await this.saveContent(this.fs.read(path)).catch((err: unknown) => {
+      throw isAppError(err) ? err : new AppError('unavailable', `cannot read ${path}: ${describeError(err)}`, { cause: err });
+    });
     if (previous) this.stats.filesChanged += 1;
     else this.stats.filesNew += 1;
     this.progress?.fileDone();
     // The size is what was read: a file that grew or shrank meanwhile must still match its blobs.
-    return { ...node, size, content };
+    return { ...nodeFromStat(name, st, 'file'), size, content };
   }
 
   /** Stores a single stream (a database dump, a command's output) as one file at the snapshot's root. */
@@ -137,27 +180,19 @@ export class Archiver {
   private async saveContent(stream: AsyncIterable<Uint8Array>): Promise<{ content: string[]; size: number }> {
     const content: string[] = [];
     let size = 0;
-    for await (const chunk of chunkStream(stream, this.repo.polynomial)) {
-      const { id, added } = await this.repo.saveBlob('data', chunk);
-      content.push(id);
-      size += chunk.length;
-      this.countAdded(added);
-      this.progress?.addBytes(chunk.length);
+    for await (const chunk of this.pool.chunks(stream)) {
+      const length = chunk.data.length;
+      if (this.repo.reserve(chunk.id)) await this.pool.seal(chunk);
+      content.push(chunk.id);
+      size += length;
+      this.progress?.addBytes(length);
     }
     this.stats.bytesRead += size;
     return { content, size };
   }
 
-  private countAdded(added: number): void {
-    if (added === 0) return;
-    this.stats.blobsAdded += 1;
-    this.stats.bytesAdded += added;
-  }
-
   private async saveTree(nodes: NodeJson[]): Promise<string> {
-    const { id, added } = await this.repo.saveBlob('tree', encodeTree(nodes));
-    this.countAdded(added);
-    return id;
+    return (await this.repo.saveBlob('tree', encodeTree(nodes))).id;
   }
 
   private async parentNodes(treeId: string | undefined): Promise<Map<string, NodeJson>> {

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, open, readdir, readlink } from 'node:fs/promises';
+import { movableBuffer } from '../owned-buffers.js';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -63,5 +63,27 @@ export const localFs: SourceFs = {
   },
   readdir: (path) => readdir(path),
   readlink: (path) => readlink(path),
-  read: (path) => createReadStream(path, { highWaterMark: 1024 * 1024 }),
+  read: readLocalFile,
 };
+
+const readSize = 1024 * 1024;
+
+/**
+ * Reads in 1 MiB pieces sized to what the file holds, each in memory of its own that the backup's
+ * worker pool can take without copying. Reads go on past the size seen at the start, until the end.
+ */
+async function* readLocalFile(path: string): AsyncGenerator<Uint8Array> {
+  const file = await open(path, 'r');
+  try {
+    let left = (await file.stat()).size;
+    for (;;) {
+      const buf = movableBuffer(left > 0 ? Math.min(left, readSize) : 64 * 1024);
+      const { bytesRead } = await file.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return;
+      left -= bytesRead;
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await file.close();
+  }
+}

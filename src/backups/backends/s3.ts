@@ -29,6 +29,10 @@ function isNotFound(err: unknown): boolean {
   return e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404;
 }
 
+function missing(handle: FileHandle, err: unknown): AppError {
+  return new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err });
+}
+
 /** A repository in an S3 bucket; objects are written whole (multipart for packs), so readers never see half a file. */
 export class S3Backend implements Backend {
   readonly location: string;
@@ -63,7 +67,9 @@ export class S3Backend implements Backend {
   }
 
   private async size(handle: FileHandle): Promise<number> {
-    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle) }));
+    const head = await this.client.send(new HeadObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle) })).catch((err: unknown) => {
+      throw isNotFound(err) ? missing(handle, err) : err;
+    });
     return head.ContentLength ?? 0;
   }
 
@@ -78,7 +84,7 @@ export class S3Backend implements Backend {
     const answer = await this.client
       .send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.key(handle), ...(range ? { Range: range } : {}) }))
       .catch((err: unknown) => {
-        throw isNotFound(err) ? new AppError('not_found', `repository file ${relativePath(handle)} does not exist`, { cause: err }) : err;
+        throw isNotFound(err) ? missing(handle, err) : err;
       });
     return Buffer.from(await answer.Body!.transformToByteArray());
   }

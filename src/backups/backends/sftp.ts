@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
+import { promisify } from 'node:util';
 import { z } from 'zod';
-import { AppError } from '../../lib/errors.js';
+import { AppError, describeError } from '../../lib/errors.js';
 import { isSftpMissing, openSftp, sftpConnectionFields, type SftpSession } from '../sftp-connection.js';
 import { isStorageName, layoutFolders, relativePath, type Backend, type FileHandle, type FileInfo, type FileType } from './types.js';
 
@@ -53,7 +54,13 @@ export class SftpBackend implements Backend {
       out.on('close', () => resolve());
       out.end(data);
     });
-    await s.rename(temp, this.path(handle));
+    await this.rename(s, temp, this.path(handle));
+  }
+
+  /** OpenSSH's posix-rename replaces an existing file, as the other backends do; plain SFTP rename refuses to. */
+  private async rename(s: SftpSession, from: string, to: string): Promise<void> {
+    if (!s.raw.ext_openssh_rename) return s.rename(from, to);
+    await promisify(s.raw.ext_openssh_rename.bind(s.raw))(from, to);
   }
 
   async load(handle: FileHandle, offset = 0, length?: number): Promise<Buffer> {
@@ -81,14 +88,22 @@ export class SftpBackend implements Backend {
   async list(type: Exclude<FileType, 'config'>): Promise<FileInfo[]> {
     const s = await this.connect();
     const base = posix.join(this.config.path, type);
-    const folders = type === 'data' ? (await s.readdir(base).catch(() => [])).map((d) => posix.join(base, d)) : [base];
+    const folders = type === 'data' ? (await this.readdir(s, base, type)).map((d) => posix.join(base, d)) : [base];
     const out: FileInfo[] = [];
     for (const folder of folders) {
-      for (const name of await s.readdir(folder).catch(() => [])) {
+      for (const name of await this.readdir(s, folder, type)) {
         if (isStorageName(name)) out.push({ name, size: (await s.stat(posix.join(folder, name))).size });
       }
     }
     return out;
+  }
+
+  /** A missing folder lists as empty (nothing was written there yet); any other failure is an error, never "no files". */
+  private async readdir(s: SftpSession, folder: string, type: FileType): Promise<string[]> {
+    return s.readdir(folder).catch((err: unknown) => {
+      if (isSftpMissing(err)) return [];
+      throw new AppError('unavailable', `cannot list ${type} in ${this.location}: ${describeError(err)}`, { cause: err });
+    });
   }
 
   async remove(handle: FileHandle): Promise<void> {

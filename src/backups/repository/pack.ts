@@ -1,6 +1,7 @@
 import { compress } from 'zstd-napi';
 import { AppError } from '../../lib/errors.js';
 import { cryptoOverhead, open, seal, sha256Hex, type MasterKey } from '../crypto.js';
+import { ownedConcat } from '../owned-buffers.js';
 import { compressionLevel, type BlobType } from './format.js';
 
 export interface PackedBlob {
@@ -18,35 +19,45 @@ const compressedEntrySize = entrySize + 4;
 /** restic 0.14's default pack size; bigger packs mean fewer files and fewer requests to the backend. */
 export const targetPackSize = 16 * 1024 * 1024;
 
+/** A pack file ready for upload. */
+export interface FinishedPack {
+  id: string;
+  bytes: Buffer;
+  blobs: readonly PackedBlob[];
+}
+
+/** A blob ready for a pack: encrypted, and compressed when that made it smaller. */
+export interface SealedBlob {
+  sealed: Uint8Array;
+  /** Plaintext length, present only when the blob is stored compressed. */
+  uncompressedLength?: number;
+}
+
 /**
- * Collects encrypted blobs of one type into a pack: `blob… || sealed header || header length (u32 LE)`.
- * Blobs are compressed only when that makes them smaller, as the format lets plain and compressed mix.
+ * Compresses (when `compression` is on and it helps: the format lets plain and compressed blobs mix)
+ * and encrypts one blob. Pure and synchronous, so the backup's worker threads run it in parallel.
  */
+export function sealBlob(key: MasterKey, plaintext: Uint8Array, compression: boolean): SealedBlob {
+  if (compression) {
+    const packed = compress(plaintext, { compressionLevel });
+    if (packed.length < plaintext.length) return { sealed: seal(key, packed), uncompressedLength: plaintext.length };
+  }
+  return { sealed: seal(key, plaintext) };
+}
+
+/** Collects sealed blobs of one type into a pack: `blob… || sealed header || header length (u32 LE)`. */
 export class PackWriter {
   readonly blobs: PackedBlob[] = [];
-  private readonly parts: Buffer[] = [];
+  private readonly parts: Uint8Array[] = [];
   private size = 0;
 
-  constructor(
-    private readonly key: MasterKey,
-    private readonly compression: boolean,
-  ) {}
+  constructor(private readonly key: MasterKey) {}
 
   get byteLength(): number {
     return this.size;
   }
 
-  add(type: BlobType, id: string, plaintext: Buffer): PackedBlob {
-    let payload = plaintext;
-    let uncompressedLength: number | undefined;
-    if (this.compression) {
-      const packed = compress(plaintext, { compressionLevel });
-      if (packed.length < plaintext.length) {
-        payload = packed;
-        uncompressedLength = plaintext.length;
-      }
-    }
-    const sealed = seal(this.key, payload);
+  add(type: BlobType, id: string, { sealed, uncompressedLength }: SealedBlob): PackedBlob {
     const blob: PackedBlob = { id, type, offset: this.size, length: sealed.length, ...(uncompressedLength === undefined ? {} : { uncompressedLength }) };
     this.parts.push(sealed);
     this.blobs.push(blob);
@@ -54,8 +65,8 @@ export class PackWriter {
     return blob;
   }
 
-  /** The finished pack file and its storage id. */
-  finish(): { id: string; bytes: Buffer } {
+  /** The finished pack file, its storage id and its blobs; the bytes own their memory, so a worker can hand them over. */
+  finish(): FinishedPack {
     const header = Buffer.alloc(this.blobs.reduce((n, b) => n + (b.uncompressedLength === undefined ? entrySize : compressedEntrySize), 0));
     let at = 0;
     for (const blob of this.blobs) {
@@ -68,8 +79,9 @@ export class PackWriter {
     const sealedHeader = seal(this.key, header);
     const trailer = Buffer.alloc(4);
     trailer.writeUInt32LE(sealedHeader.length);
-    const bytes = Buffer.concat([...this.parts, sealedHeader, trailer]);
-    return { id: sha256Hex(bytes), bytes };
+    const parts = [...this.parts, sealedHeader, trailer];
+    const bytes = ownedConcat(parts, this.size + sealedHeader.length + trailer.length);
+    return { id: sha256Hex(bytes), bytes, blobs: this.blobs };
   }
 }
 

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { decompress } from 'zstd-napi';
-import { AppError } from '../../lib/errors.js';
+import { AppError, describeError } from '../../lib/errors.js';
 import type { Backend, FileType } from '../backends/types.js';
 import { randomPolynomial, type Pol } from '../chunker/polynomial.js';
 import { newMasterKey, open, seal, sha256Hex, type MasterKey } from '../crypto.js';
 import { decodeUnpacked, encodeUnpacked, type BlobType, type ConfigJson, type IndexJson } from './format.js';
 import { addKey, openMasterKey } from './keys.js';
 import { indexJson, MasterIndex, type BlobLocation } from './master-index.js';
-import { PackWriter, targetPackSize, type PackedBlob } from './pack.js';
+import { PackWriter, sealBlob, targetPackSize, type FinishedPack, type PackedBlob } from './pack.js';
 
 /** Packs uploaded at once: enough to hide a remote backend's latency without holding many packs in memory. */
 const parallelUploads = 2;
@@ -26,9 +26,12 @@ export class Repository {
   readonly polynomial: Pol;
   private readonly writers = new Map<BlobType, PackWriter>();
   private readonly pending = new Set<string>();
-  private readonly unindexed = new Map<string, PackedBlob[]>();
+  private readonly unindexed = new Map<string, readonly PackedBlob[]>();
   private readonly uploads = new Set<Promise<void>>();
-  private uploadError: Error | undefined;
+  /** The first failure of an upload or index write; every later write throws it. */
+  private failure: Error | undefined;
+  /** Blobs and encrypted bytes this session stored. */
+  readonly added = { blobs: 0, bytes: 0 };
 
   private constructor(
     readonly backend: Backend,
@@ -83,38 +86,65 @@ export class Repository {
     return this.index.has(id) || this.pending.has(id);
   }
 
-  /** Stores a blob unless the repository has it already; returns the bytes it added to the pack. */
-  async saveBlob(type: BlobType, plaintext: Buffer, id = sha256Hex(plaintext)): Promise<{ id: string; added: number }> {
-    if (this.uploadError !== undefined) throw this.uploadError;
-    if (this.hasBlob(id)) return { id, added: 0 };
-    let writer = this.writers.get(type);
-    if (!writer) {
-      writer = new PackWriter(this.key, this.config.version >= 2);
-      this.writers.set(type, writer);
-    }
-    this.pending.add(id);
-    const blob = writer.add(type, id, plaintext);
-    if (writer.byteLength >= targetPackSize) await this.finishPack(type, writer);
-    return { id, added: blob.length };
+  get compression(): boolean {
+    return this.config.version >= 2;
   }
 
-  private async finishPack(type: BlobType, writer: PackWriter): Promise<void> {
-    this.writers.delete(type);
-    const { id, bytes } = writer.finish();
+  /** Claims a blob id for this session: true when the repository has no such blob yet, and the caller must now store it. */
+  reserve(id: string): boolean {
+    // A failed upload stops the backup at its next new blob, not only when it flushes.
+    this.throwIfFailed();
+    if (this.hasBlob(id)) return false;
+    this.pending.add(id);
+    return true;
+  }
+
+  /**
+   * Seals a blob on this thread and packs it, unless the repository has it already: for trees and other
+   * small blobs. A backup's file contents go through its worker pool, which hands finished packs to `savePack`.
+   */
+  async saveBlob(type: BlobType, plaintext: Uint8Array, id = sha256Hex(plaintext)): Promise<{ id: string; isNew: boolean }> {
+    if (!this.reserve(id)) return { id, isNew: false };
+    let writer = this.writers.get(type);
+    if (!writer) {
+      writer = new PackWriter(this.key);
+      this.writers.set(type, writer);
+    }
+    writer.add(type, id, sealBlob(this.key, plaintext, this.compression));
+    if (writer.byteLength >= targetPackSize) {
+      this.writers.delete(type);
+      void this.savePack(writer.finish());
+    }
     while (this.uploads.size >= parallelUploads) await Promise.race(this.uploads);
-    const upload = this.backend.save({ type: 'data', name: id }, bytes).then(
-      async () => {
-        this.index.addPack(id, writer.blobs);
-        for (const blob of writer.blobs) this.pending.delete(blob.id);
-        this.unindexed.set(id, writer.blobs);
+    this.throwIfFailed();
+    return { id, isNew: true };
+  }
+
+  /**
+   * Uploads a finished pack, then indexes its blobs (an index file every 50 packs). Never rejects: a
+   * failure is kept, and every later write and `flush` throws it, so no snapshot can name the lost blobs.
+   */
+  savePack(pack: FinishedPack): Promise<void> {
+    const upload = this.backend
+      .save({ type: 'data', name: pack.id }, pack.bytes)
+      .then(async () => {
+        this.index.addPack(pack.id, pack.blobs);
+        for (const blob of pack.blobs) this.pending.delete(blob.id);
+        this.added.blobs += pack.blobs.length;
+        this.added.bytes += pack.blobs.reduce((n, b) => n + b.length, 0);
+        this.unindexed.set(pack.id, pack.blobs);
         if (this.unindexed.size >= packsPerIndexFile) await this.writeIndex();
-      },
-      (err: unknown) => {
-        this.uploadError = err instanceof Error ? err : new Error(String(err));
-      },
-    );
-    const tracked = upload.finally(() => this.uploads.delete(tracked));
-    this.uploads.add(tracked);
+      })
+      .catch((err: unknown) => {
+        this.failure ??= new AppError('unavailable', `could not write to ${this.backend.location}: ${describeError(err)}`, { cause: err });
+      })
+      .finally(() => this.uploads.delete(upload));
+    this.uploads.add(upload);
+    return upload;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 
   private async writeIndex(): Promise<void> {
@@ -126,10 +156,18 @@ export class Repository {
 
   /** Writes every open pack and the index entries for all packs of this session; call before saving a snapshot. */
   async flush(): Promise<void> {
-    for (const [type, writer] of [...this.writers]) await this.finishPack(type, writer);
-    while (this.uploads.size > 0) await Promise.race(this.uploads);
-    if (this.uploadError !== undefined) throw new AppError('unavailable', `could not write to ${this.backend.location}`, { cause: this.uploadError });
+    for (const [type, writer] of [...this.writers]) {
+      this.writers.delete(type);
+      void this.savePack(writer.finish());
+    }
+    await this.settle();
+    this.throwIfFailed();
     await this.writeIndex();
+  }
+
+  /** Waits until no pack is being uploaded, whatever the outcome; never throws. */
+  async settle(): Promise<void> {
+    while (this.uploads.size > 0) await Promise.race(this.uploads);
   }
 
   async loadBlob(id: string): Promise<Buffer> {

@@ -39,8 +39,11 @@ const accepting = (port: number): Promise<boolean> =>
     socket.on('error', () => resolve(false));
   });
 
-/** A private sshd on loopback with fresh host and client keys in `dir`, for key logins of the current user. */
-export async function startSshd(dir: string): Promise<Sshd> {
+/**
+ * A private sshd on loopback with fresh host and client keys in `dir`, for key logins of the current user.
+ * `sftpArgs` go to its sftp server (e.g. `['-P', 'opendir']` refuses every listing).
+ */
+export async function startSshd(dir: string, sftpArgs: string[] = []): Promise<Sshd> {
   await mkdir(dir, { recursive: true });
   // The session's user reads the repository folders below the test's temporary folder.
   await chmod(dirname(dir), 0o755);
@@ -60,7 +63,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
     'StrictModes no',
     'UsePAM no',
     `PidFile ${join(dir, 'pid')}`,
-    'Subsystem sftp internal-sftp',
+    `Subsystem sftp ${['internal-sftp', ...sftpArgs].join(' ')}`,
   ].join('\n');
   await writeFile(join(dir, 'sshd_config'), `${config}\n`);
   const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
