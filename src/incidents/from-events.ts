@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
-import type { StoredEvent } from '../monitoring/results.service.js';
+import type { StoredEvent } from '../monitoring/results-writer.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { Monitor, SiteCodec } from '../sites/sites.service.js';
 import { firstRecipients, isFailing, newIncident, severityOf, summarize, worse } from './incident-rules.js';

@@ -10,8 +10,7 @@ import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { MonitoringEngine } from './engine.js';
-import { outcomeOf } from './result.js';
-import { defaultMessage } from './results.service.js';
+import { defaultMessage, outcomeOf } from './result.js';
 
 const windowQuery = z.object({
   window: duration({ min: 60_000, max: 400 * 86_400_000 }).prefault('24h'),
