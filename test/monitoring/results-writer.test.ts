@@ -8,6 +8,9 @@ import { initialState } from '../../src/monitoring/state-machine.js';
 import { stateToRow } from '../../src/monitoring/state-store.js';
 import { openTestCore } from '../support/core.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
+import { testServer } from '../support/http.js';
+import { countingTarget } from '../support/process.js';
+import { until } from '../support/receivers.js';
 
 const clock = { now: () => Date.now() };
 
@@ -105,4 +108,68 @@ async function refuseResultsOf(core: Core, dialect: 'sqlite' | 'postgres', monit
   await sql
     .raw(`create trigger refuse_${monitorId} before insert on check_results for each row when (new.monitor_id = ${monitorId}) execute function refuse_row()`)
     .execute(db);
+}
+
+describe.each(dialects)('a results writer that cannot write, on $dialect', ({ dialect, skip }) => {
+  if (skip) {
+    it.skip(skip, () => {});
+    return;
+  }
+  let db: TestDatabase;
+  afterAll(async () => db?.cleanup());
+
+  it('shows in /readyz (not ready, no detail) and /metrics, keeps what it holds, and writes all of it once the database takes writes again', async () => {
+    db = await createTestDatabase(dialect);
+    const core = await openTestCore(db);
+    const target = await countingTarget();
+    const site = await core.sites.createSite({ name: 'Shop' });
+    const monitor = await core.sites.createMonitor(site.id, { name: 'Home', type: 'http', url: target.url('/home'), interval: '1s', timeout: '2s' });
+    const server = await testServer(core, { metrics: { public: true } });
+    const get = async (url: string) => {
+      const res = await server.app.inject({ url });
+      return { status: res.statusCode, text: res.body };
+    };
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec((await get('/metrics')).text)?.[1]);
+    const stored = async () => (await core.storage.db.selectFrom('check_results').select('at').where('monitor_id', '=', monitor.id).execute()).length;
+    let stopped = false;
+    try {
+      await until('a first result stored', stored, 10_000);
+      expect((await get('/readyz')).status).toBe(200);
+      await refuseWrites(core, dialect, true);
+      await until('/readyz to say not ready', async () => (await get('/readyz')).status === 503, 15_000);
+      const answer = await get('/readyz');
+      expect(JSON.parse(answer.text)).toMatchObject({ status: 'not ready', checks: { database: 'ok', results: 'not writing' } });
+      expect(answer.text).not.toMatch(/readonly|disk|SQLITE|insert/i);
+      expect(await metric('upkeep_results_write_failures_total')).toBeGreaterThanOrEqual(3);
+      expect(await metric('upkeep_results_pending\\{kind="results"\\}')).toBeGreaterThan(0);
+      expect(await metric('upkeep_results_last_write_age_seconds')).toBeGreaterThanOrEqual(2);
+
+      await refuseWrites(core, dialect, false);
+      await until('/readyz to say ready again', async () => (await get('/readyz')).status === 200, 15_000);
+      expect(await metric('upkeep_results_pending\\{kind="results"\\}')).toBeLessThan(3);
+      await server.close();
+      stopped = true;
+      // Every check the target answered was written, those of the outage included.
+      expect(await stored()).toBe(target.count('/home'));
+    } finally {
+      if (!stopped) await server.close();
+      await core.close();
+      await target.close();
+    }
+  }, 60_000);
+});
+
+/** Makes the database refuse every write of results, as a read-only or full disk would (SQLite: the server's connection turns read-only). */
+async function refuseWrites(core: Core, dialect: 'sqlite' | 'postgres', refuse: boolean): Promise<void> {
+  const db = core.storage.db;
+  if (dialect === 'sqlite') {
+    await sql.raw(`pragma query_only = ${refuse ? 1 : 0}`).execute(db);
+    return;
+  }
+  if (!refuse) {
+    await sql.raw('drop trigger refuse_all on check_results').execute(db);
+    return;
+  }
+  await sql.raw(`create or replace function disk_full() returns trigger as $$ begin raise exception 'could not extend file' using errcode = 'disk_full'; end $$ language plpgsql`).execute(db);
+  await sql.raw('create trigger refuse_all before insert on check_results for each statement execute function disk_full()').execute(db);
 }
