@@ -156,6 +156,8 @@ export class ResultsWriter {
     }
     this.failures++;
     this.failingFor++;
+    // Once when it starts, then once a minute at the usual pace, so a long outage does not flood the log.
+    if (this.failingFor % 60 !== 1) return;
     const waiting = { results: this.batch.results.length, events: this.batch.events.length };
     this.log.error({ err: error, failingFor: this.failingFor, ...waiting }, 'the database did not take the results; they wait for the next try');
   }

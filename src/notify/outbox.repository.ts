@@ -37,10 +37,11 @@ export class OutboxRepository {
     return this.db
       .selectFrom('notifications as n')
       .where('n.status', '=', 'pending')
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('notifications as e')
+      .where((outer) =>
+        outer.not(
+          outer.exists(
+            outer
+              .selectFrom('notifications as e')
               .select('e.id')
               .whereRef('e.incident_id', '=', 'n.incident_id')
               .whereRef('e.channel_id', '=', 'n.channel_id')

@@ -49,7 +49,7 @@ describe.each(dialects)('SIGKILL at random moments on $dialect', ({ dialect, ski
       }
     });
     const file = join(db.dataDir, 'upkeep.yaml');
-    const flaky = FLAKY.map((p, i) => `      - { name: Flaky ${i + 1}, type: http, url: "${target.url(p)}", interval: 1s, retryInterval: 1s, timeout: 1s }`);
+    const flaky = FLAKY.map((p, i) => `      - { name: Flaky ${i + 1}, type: http, url: "${target.url(p)}", interval: 1s, timeout: 1s, downAfter: 1 }`);
     writeFileSync(
       file,
       `incidents: { groupWait: 0s, resolveAfter: 1s }
@@ -77,6 +77,7 @@ channels:
       }),
     );
     const writing = writer.run();
+    const started = Date.now();
     try {
       for (let kill = 0; kill < KILLS; kill++) {
         const server = spawnServerProcess(args, env);
@@ -90,6 +91,7 @@ channels:
         await server.exited;
         url = '';
       }
+      const killed = Date.now();
       outages = false;
       await flipping;
       target.down.clear();
@@ -122,7 +124,11 @@ channels:
         expect(await writer.missing(core.storage.db)).toEqual([]);
         const report = await checkDeliveries(core.storage.db, hook.messages, refused);
         expect(report.problems).toEqual([]);
-        console.info(`crash suite on ${dialect}: ${KILLS} kills, ${writer.acknowledged} acknowledged writes, ${report.incidents} incidents, ${report.messages} messages (${hook.messages.length} deliveries)`);
+        const took = (ms: number) => `${Math.round(ms / 1000)} s`;
+        console.info(
+          `crash suite on ${dialect}: ${KILLS} kills in ${took(killed - started)} (then ${took(Date.now() - killed)} to recover and check), ` +
+            `${writer.acknowledged} acknowledged writes, ${report.incidents} incidents, ${report.messages} messages, ${hook.messages.length} deliveries (${refused.size} refused)`,
+        );
         expect(report.incidents).toBeGreaterThan(0);
       } finally {
         await core.close();
@@ -133,5 +139,5 @@ channels:
       await hook.close();
       await target.close();
     }
-  }, 120_000 + KILLS * 12_000);
+  }, 180_000 + KILLS * 30_000);
 });

@@ -61,7 +61,7 @@ export function spawnServerProcess(args: string[], env: Record<string, string | 
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
