@@ -38,7 +38,10 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
     const monitor = monitors.get(event.monitorId);
     if (!monitor) continue;
     const site = ctx.codec.siteFromRow((await sites.getSite(monitor.siteId))!);
-    let incident = await incidents.openAutoIncident(site.id);
+    // Taken, not just read: a resolution running at the same time then either comes first (and a
+    // failure opens a new incident) or waits and sees this change.
+    const current = await incidents.openAutoIncident(site.id);
+    let incident = current && (await incidents.takeUnresolved(current.id, ctx.clock.now()));
     const name = monitor.spec.name;
 
     if (event.kind === 'flapping_started') {
