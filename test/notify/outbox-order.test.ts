@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { deliver, deliveryContexts } from '../../src/notify/deliver.js';
-import { defaultSenderOptions, OutboxSender } from '../../src/notify/outbox.js';
+import type { Channel } from '../../src/notify/channel-codec.js';
+import type { NotificationEvent } from '../../src/notify/notification.js';
+import { defaultSenderOptions, OutboxSender, type SenderOptions } from '../../src/notify/outbox.js';
 import { OutboxRepository } from '../../src/notify/outbox.repository.js';
 import { samplePayload } from '../../src/notify/sample.js';
 import { startHttpServer, type TestServer } from '../fixtures/servers.js';
@@ -47,7 +49,11 @@ channels:
       broken = true;
       await until('the first try of the opening message', () => hook.messages.length >= 1, 15_000);
       broken = false;
-      const incident = await until('the incident to resolve', async () => (await server.incidents.service.list({ limit: 1, status: 'resolved' })).at(0), 15_000);
+      const incident = await until(
+        'the incident to resolve',
+        async () => (await server.incidents.service.list({ limit: 1, status: 'resolved' })).at(0),
+        15_000,
+      );
       await until('both messages delivered', () => hook.messages.some((m) => m.body.event === 'incident.resolved'), 20_000);
       // What the receiver accepted (the first try was answered 503): opened, then resolved.
       const accepted = hook.messages.slice(1);
@@ -63,7 +69,7 @@ channels:
   }, 60_000);
 });
 
-describe('the per-channel rate limit', () => {
+describe('the outbox sender', () => {
   let db: TestDatabase;
   let core: Core;
   beforeAll(async () => {
@@ -75,27 +81,48 @@ describe('the per-channel rate limit', () => {
     await db?.cleanup();
   });
 
-  it('holds across a restart: the delivery log restores it, so a restart gives no new burst', async () => {
+  const clock = {
+    t: Date.now(),
+    now() {
+      return this.t;
+    },
+  };
+  const contexts = deliveryContexts({ allowPrivate: true, deadlineMs: 5_000 });
+  const sender = (options: Partial<SenderOptions> = {}) =>
+    new OutboxSender(core.storage.db, core.channelCodec, deliver, contexts, clock, silentLogger(), {
+      ...defaultSenderOptions,
+      releaseLeasesOnStart: true,
+      ...options,
+    });
+  /** A message as the notifier writes it: the whole payload, due now. */
+  const message = (channel: Channel, event: NotificationEvent, incidentId: number | null = null) => {
+    const payload = samplePayload(event, new Date(clock.t));
+    return {
+      id: payload.notificationId,
+      incident_id: incidentId,
+      channel_id: channel.id,
+      channel_name: channel.spec.name,
+      event,
+      payload: JSON.stringify(payload),
+      status: 'pending' as const,
+      next_attempt_at: clock.t,
+      last_error: null,
+      created_at: clock.t,
+      delivered_at: null,
+    };
+  };
+
+  it('holds the rate limit across a restart: the delivery log restores it, so a restart gives no new burst', async () => {
     const hook = await webhookReceiver(SECRET);
     const channel = await core.channels.create({ name: 'limited', type: 'webhook', url: hook.url, secret: SECRET });
-    const clock = { t: Date.now(), now() { return this.t; } };
-    const options = { ...defaultSenderOptions, releaseLeasesOnStart: true, perMinute: 1, burst: 3, baseDelayMs: 1_000 };
-    const contexts = deliveryContexts({ allowPrivate: true, deadlineMs: 5_000 });
-    const sender = () => new OutboxSender(core.storage.db, core.channelCodec, deliver, contexts, clock, silentLogger(), options);
-    const repo = new OutboxRepository(core.storage.db);
-    await repo.insert(
-      Array.from({ length: 6 }, () => {
-        const payload = samplePayload('test', new Date(clock.t));
-        const id = payload.notificationId;
-        return { id, incident_id: null, channel_id: channel.id, channel_name: 'limited', event: 'test', payload: JSON.stringify(payload), status: 'pending' as const, next_attempt_at: clock.t, last_error: null, created_at: clock.t, delivered_at: null };
-      }),
-    );
+    const options = { perMinute: 1, burst: 3 };
+    await new OutboxRepository(core.storage.db).insert(Array.from({ length: 6 }, () => message(channel, 'test')));
     try {
-      await sender().runOnce();
+      await sender(options).runOnce();
       expect(hook.messages).toHaveLength(3);
       // A restart a second later: a fresh process, the same database.
       clock.t += 1_000;
-      const again = sender();
+      const again = sender(options);
       await again.start();
       await again.stop();
       await again.runOnce();
@@ -104,6 +131,46 @@ describe('the per-channel rate limit', () => {
       clock.t += 60_000;
       await again.runOnce();
       expect(hook.messages).toHaveLength(4);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('lets the next message of an incident go once an earlier one is given up for good', async () => {
+    // The receiver refuses the opening for good (400), and takes what follows.
+    const hook = await webhookReceiver(SECRET, (n, res) => {
+      if (n === 0) {
+        res.writeHead(400).end('bad request');
+        return true;
+      }
+    });
+    const channel = await core.channels.create({ name: 'strict', type: 'webhook', url: hook.url, secret: SECRET });
+    const site = await core.sites.createSite({ name: 'Given up' });
+    const incident = await core.storage.db
+      .insertInto('incidents')
+      .values({
+        site_id: site.id,
+        title: 'down',
+        severity: 'critical',
+        status: 'open',
+        origin: 'manual',
+        summary: 'down',
+        opened_at: clock.t,
+        updated_at: clock.t,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const repo = new OutboxRepository(core.storage.db);
+    await repo.insert([message(channel, 'incident.opened', incident.id)]);
+    await repo.insert([message(channel, 'incident.resolved', incident.id)]);
+    try {
+      const s = sender();
+      await s.runOnce();
+      expect(hook.messages.map((m) => m.body.event)).toEqual(['incident.opened']);
+      await s.runOnce();
+      expect(hook.messages.map((m) => m.body.event)).toEqual(['incident.opened', 'incident.resolved']);
+      const rows = await repo.forIncident(incident.id);
+      expect(rows.map((r) => `${r.event}:${r.status}`)).toEqual(['incident.opened:failed', 'incident.resolved:delivered']);
     } finally {
       await hook.close();
     }
