@@ -38,7 +38,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]);
     }
     const config = options.config?.config ?? configSchema.parse({});
-    const runtime = await createRuntime(core, config, { ...(options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate }), started: () => started });
+    const runtime = await createRuntime(core, config, {
+      ...(options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate }),
+      started: () => started,
+    });
     await runtime.start();
     const url = await runtime.http.listen({ port: options.port, host: options.host });
     started = true;

@@ -55,7 +55,11 @@ describe.each(dialects)('a failure at the moment its incident resolves, on $dial
       await repo.upsertMonitor({ incident_id: id, monitor_id: monitor.id, status: 'up', message: 'HTTP 200', since: now - 5_000 });
       const ctx = { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => 1_000 };
       const failAgain = (trx: Kysely<Database>) =>
-        applyMonitorEvents(trx, [{ id: 1, monitorId: monitor.id, kind: 'status', at: Date.now(), from: 'up', to: 'down', message: 'HTTP 503 again', evidence: [] }], ctx);
+        applyMonitorEvents(
+          trx,
+          [{ id: 1, monitorId: monitor.id, kind: 'status', at: Date.now(), from: 'up', to: 'down', message: 'HTTP 503 again', evidence: [] }],
+          ctx,
+        );
 
       if (dialect === 'sqlite') {
         // One connection, taken in turn: the housekeeping reads what is due, then the failure is written, then it resolves.

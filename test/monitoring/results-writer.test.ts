@@ -170,6 +170,10 @@ async function refuseWrites(core: Core, dialect: 'sqlite' | 'postgres', refuse: 
     await sql.raw('drop trigger refuse_all on check_results').execute(db);
     return;
   }
-  await sql.raw(`create or replace function disk_full() returns trigger as $$ begin raise exception 'could not extend file' using errcode = 'disk_full'; end $$ language plpgsql`).execute(db);
+  await sql
+    .raw(
+      `create or replace function disk_full() returns trigger as $$ begin raise exception 'could not extend file' using errcode = 'disk_full'; end $$ language plpgsql`,
+    )
+    .execute(db);
   await sql.raw('create trigger refuse_all before insert on check_results for each statement execute function disk_full()').execute(db);
 }
