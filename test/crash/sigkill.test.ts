@@ -86,15 +86,16 @@ channels:
       );
       const writing = writer.run();
       const started = Date.now();
+      let server = spawnServerProcess(args, env);
       try {
         for (let kill = 0; kill < KILLS; kill++) {
-          const server = spawnServerProcess(args, env);
+          if (kill) server = spawnServerProcess(args, env);
           // A quarter of the kills strike during start-up (opening the database and applying the config, or
           // starting the engine and the sender), the rest while it serves.
           const roll = between(1, 8);
           if (roll === 1) await sleep(between(100, 2_500));
           else if (roll === 2) {
-            await until('the config to be applied', () => /Applied|No changes/.test(server.output()) || server.child.exitCode !== null, 60_000);
+            await until('the config to be applied', () => /Applied|No changes/.test(server.output()) || server.child.exitCode !== null, 120_000);
             await sleep(between(0, 400));
           } else {
             url = await server.ready;
@@ -111,7 +112,7 @@ channels:
         await writer.stop();
         refusing = false;
         // A last start: everything recovers, every incident resolves, every message goes out.
-        const server = spawnServerProcess(args, env);
+        server = spawnServerProcess(args, env);
         url = await server.ready;
         const watcher = await openTestCore(db);
         try {
@@ -147,6 +148,7 @@ channels:
           await core.close();
         }
       } finally {
+        server.child.kill('SIGKILL');
         outages = false;
         await writer.stop();
         await hook.close();

@@ -61,7 +61,11 @@ export function spawnServerProcess(args: string[], env: Record<string, string | 
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
+    // A loaded machine (tsx compiling the sources while other suites run) can take a minute or more.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 120 s:\n${out}`));
+    }, 120_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
