@@ -3,7 +3,7 @@ import * as foundation from './0001-foundation.js';
 import * as monitoring from './0002-monitoring.js';
 import * as incidents from './0003-incidents.js';
 import * as accounts from './0004-accounts.js';
-import * as deliveryOrder from './0005-delivery-order.js';
+import * as deliveryOrder from './0006-delivery-order.js';
 import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
 
@@ -28,7 +28,7 @@ const steps: Record<string, Step> = {
   '0002-monitoring': monitoring,
   '0003-incidents': incidents,
   '0004-accounts': accounts,
-  '0005-delivery-order': deliveryOrder,
+  '0006-delivery-order': deliveryOrder,
   '0100-audits': audits,
   // Issue 5 (status pages) numbers its migrations from 0200 so they never collide with the main line's.
   '0200-status-pages': statusPages,
