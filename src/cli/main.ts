@@ -35,7 +35,17 @@ program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 2);
 });
 
-for (const register of [registerStart, registerConfig, registerCheck, registerBackup, registerAdmin, registerAudit, registerStatus, registerInventory, registerImport])
+for (const register of [
+  registerStart,
+  registerConfig,
+  registerCheck,
+  registerBackup,
+  registerAdmin,
+  registerAudit,
+  registerStatus,
+  registerInventory,
+  registerImport,
+])
   register(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
