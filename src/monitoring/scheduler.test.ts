@@ -69,4 +69,54 @@ describe('the scheduler', () => {
     expect(onError).toHaveBeenCalledWith(9, expect.objectContaining({ message: 'state machine broke' }));
     await s.stop();
   });
+
+  /** A run function whose checks end only when the test says so. */
+  function held() {
+    const runs: number[] = [];
+    const ends: (() => void)[] = [];
+    const h = {
+      runs,
+      /** From then on, checks end at once. */
+      release: false,
+      run: (id: number) => {
+        runs.push(id);
+        return h.release ? Promise.resolve() : new Promise<void>((resolve) => ends.push(resolve));
+      },
+      endAll: () => ends.splice(0).forEach((end) => end()),
+    };
+    return h;
+  }
+
+  it('runs a "check now" asked for while the monitor’s check is running right after that check, not never', async () => {
+    const h = held();
+    const s = scheduler(h.run);
+    s.upsert(5, 3_600_000, 'a');
+    s.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(h.runs).toEqual([5]);
+    s.runAt(5, Date.now());
+    await vi.advanceTimersByTimeAsync(10);
+    expect(h.runs).toEqual([5]);
+    h.endAll();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(h.runs).toEqual([5, 5]);
+    h.endAll();
+    await s.stop();
+  });
+
+  it('keeps checking a monitor changed while its check was running', async () => {
+    const h = held();
+    const s = scheduler(h.run);
+    s.upsert(6, 60_000, 'a');
+    s.start();
+    await vi.advanceTimersByTimeAsync(10);
+    s.upsert(6, 30_000, 'b');
+    h.release = true;
+    h.endAll();
+    await vi.advanceTimersByTimeAsync(10);
+    const before = h.runs.length;
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(h.runs.length).toBeGreaterThanOrEqual(before + 2);
+    await s.stop();
+  });
 });

@@ -8,6 +8,8 @@ interface Entry {
   monitorId: number;
   dueAt: number;
   version: number;
+  /** Asked for ("check now", a retry), not a slot of the cadence: never skipped, only postponed. */
+  requested?: boolean;
 }
 
 interface Slot {
@@ -16,6 +18,8 @@ interface Slot {
   host: string;
   version: number;
   running: boolean;
+  /** A requested run arrived while a check was running: it starts when that check ends. */
+  rerun: boolean;
 }
 
 export interface SchedulerOptions {
@@ -86,8 +90,10 @@ export class Scheduler {
    * and a restart must not skip a five-minute monitor's turn).
    */
   upsert(monitorId: number, intervalMs: number, host: string, lastRunAt?: number): void {
-    const existing = this.slots.get(monitorId);
-    const slot: Slot = { intervalMs, host, version: (existing?.version ?? 0) + 1, running: existing?.running ?? false };
+    // A changed monitor keeps its slot object: a check running now ends on this very slot (its
+    // `running` flag), so the monitor is never left marked as running for good.
+    const slot = this.slots.get(monitorId) ?? { intervalMs, host, version: 0, running: false, rerun: false };
+    Object.assign(slot, { intervalMs, host, version: slot.version + 1 });
     this.slots.set(monitorId, slot);
     const now = this.options.clock.now();
     const next = slotAtOrAfter(now, monitorId, intervalMs);
@@ -114,7 +120,7 @@ export class Scheduler {
     const slot = this.slots.get(monitorId);
     if (!slot) return;
     slot.version++;
-    this.push({ monitorId, dueAt: at, version: slot.version });
+    this.push({ monitorId, dueAt: at, version: slot.version, requested: true });
   }
 
   get size(): number {
@@ -187,7 +193,8 @@ export class Scheduler {
       // instead of bursting.
       this.push({ monitorId: entry.monitorId, dueAt: slotAtOrAfter(now + 1, entry.monitorId, slot.intervalMs), version: slot.version });
       if (slot.running) {
-        this.skipped++;
+        if (entry.requested) slot.rerun = true;
+        else this.skipped++;
         continue;
       }
       this.enqueue(entry, slot);
@@ -221,6 +228,7 @@ export class Scheduler {
   }
 
   private begin(entry: Entry, slot: Slot): void {
+    const host = slot.host;
     const late = Math.max(0, this.options.clock.now() - entry.dueAt);
     this.lateness.add(late);
     this.options.onLateness?.(late);
@@ -234,9 +242,13 @@ export class Scheduler {
       .finally(() => {
         slot.running = false;
         this.running--;
-        const n = (this.perHostRunning.get(slot.host) ?? 1) - 1;
-        if (n) this.perHostRunning.set(slot.host, n);
-        else this.perHostRunning.delete(slot.host);
+        const n = (this.perHostRunning.get(host) ?? 1) - 1;
+        if (n) this.perHostRunning.set(host, n);
+        else this.perHostRunning.delete(host);
+        if (slot.rerun) {
+          slot.rerun = false;
+          if (this.slots.get(entry.monitorId) === slot) this.runAt(entry.monitorId, this.options.clock.now());
+        }
         if (this.running === 0 && this.stopped) for (const resolve of this.idle.splice(0)) resolve();
         this.drain();
       });
