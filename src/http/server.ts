@@ -32,6 +32,8 @@ import type { DeliveryContext } from '../notify/notification.js';
 import { Access } from '../accounts/access.js';
 import { parseInput } from '../config/validate.js';
 import type { StatusPages } from '../status-pages/index.js';
+import type { Feedback } from '../feedback/index.js';
+import type { Routines } from '../routines/index.js';
 import { accessOf, registerApiAuth } from './auth.js';
 import { liveRoutes, type LiveHub } from './live.js';
 import { frameworkErrors, registerErrorHandling } from './errors.js';
@@ -60,6 +62,10 @@ export interface HttpDeps {
   delivery: (signal?: AbortSignal) => DeliveryContext;
   /** Public status pages (their own routes outside /api/v1) and their management API. */
   statusPages?: StatusPages;
+  /** Visitors' feedback: the widget and intake (public) and the inboxes (API). */
+  feedback?: Feedback;
+  /** Recurring checklists per site (API only). */
+  routines?: Routines;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -137,6 +143,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   pingRoutes(app, deps.engine);
   await app.register(async (scope) => ackRoutes(scope, deps.incidents.service));
   await deps.statusPages?.publicRoutes(app);
+  await deps.feedback?.publicRoutes(app);
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     // Prometheus scrapes with a token unless the config makes the metrics public (metrics: { public: true }).
     if (!deps.metrics.public) {
@@ -181,6 +188,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'users' },
             { name: 'activity' },
             { name: 'status pages' },
+            { name: 'feedback' },
+            { name: 'routines' },
           ],
         },
       });
@@ -233,6 +242,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       auditsRoutes(api, deps.audits, deps.sites);
       liveRoutes(api, deps.live, deps.db);
       await deps.statusPages?.apiRoutes(api);
+      deps.feedback?.apiRoutes(api);
+      deps.routines?.apiRoutes(api);
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
         engine: deps.engine,

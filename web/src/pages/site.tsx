@@ -105,6 +105,8 @@ export function SitePage({ id }: { id: number }) {
           'No URL'
         )}
         {s.tags.length ? ` · ${s.tags.join(', ')}` : ''}
+        {' · '}
+        <Link to={`/sites/${id}/feedback`}>Feedback</Link>
       </p>
       <ErrorNote error={deleting.error} title="The site was not deleted" />
       {editing ? (
