@@ -16,6 +16,7 @@ describe.each(dialects)('routines on $dialect', ({ dialect, skip }) => {
   let hook: Awaited<ReturnType<typeof webhookReceiver>>;
   let owner: string;
   let siteId: number;
+  let loaded: ReturnType<typeof config>;
   /** The clock the whole runtime reads, set to chosen moments of 2026. */
   const clock = {
     offset: 0,
@@ -36,7 +37,7 @@ describe.each(dialects)('routines on $dialect', ({ dialect, skip }) => {
     db = await createTestDatabase(dialect);
     clock.set('2026-03-20T12:00:00Z');
     core = await openTestCore(db, clock);
-    const loaded = config(`
+    loaded = config(`
 sites:
   - { name: Shop, url: "https://shop.example/" }
 channels:
@@ -82,6 +83,14 @@ routines:
     expect(autumn.json().dueAt).toBe('2026-10-26T08:00:00.000Z');
     expect((await api('DELETE', `/routines/${autumn.json().id}`)).statusCode).toBe(204);
     expect((await api('DELETE', `/routines/${routine.id}`)).statusCode).toBe(409);
+  });
+
+  it.skipIf(skip)('upkeep.yaml owns its routines: applying it again changes nothing, and export writes them back', async () => {
+    const plan = await core.sync.apply(loaded, { dryRun: true });
+    expect(plan.items.filter((i) => i.kind === 'routine')).toEqual([]);
+    const { yaml } = await core.exportConfig({ includeSecrets: false });
+    expect(yaml).toContain('routines:\n  - site: Shop\n    name: Weekly care\n    template: starter\n');
+    expect(yaml).not.toContain('name: Autumn');
   });
 
   it.skipIf(skip)('refuses what is wrong, naming the field', async () => {
