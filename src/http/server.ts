@@ -34,6 +34,8 @@ import { parseInput } from '../config/validate.js';
 import type { StatusPages } from '../status-pages/index.js';
 import type { Feedback } from '../feedback/index.js';
 import type { Routines } from '../routines/index.js';
+import { runbooksRoutes } from '../runbooks/runbooks.routes.js';
+import { RunbooksService } from '../runbooks/runbooks.service.js';
 import { accessOf, registerApiAuth } from './auth.js';
 import { liveRoutes, type LiveHub } from './live.js';
 import { frameworkErrors, registerErrorHandling } from './errors.js';
@@ -190,6 +192,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'status pages' },
             { name: 'feedback' },
             { name: 'routines' },
+            { name: 'runbooks' },
           ],
         },
       });
@@ -244,6 +247,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       await deps.statusPages?.apiRoutes(api);
       deps.feedback?.apiRoutes(api);
       deps.routines?.apiRoutes(api);
+      runbooksRoutes(api, { runbooks: new RunbooksService(deps.db, deps.clock), sites: deps.sites, incidents: deps.incidents.service });
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
         engine: deps.engine,

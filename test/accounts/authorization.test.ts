@@ -126,6 +126,9 @@ routines:
     incidents: incident.id,
     audits: audit.id,
     feedback: feedbackB.id,
+    runbooks: (
+      await app.inject({ method: 'POST', url: `/api/v1/sites/${siteB.id}/runbooks`, headers: as(owner), payload: { title: 'Restart B', body: 'Run `systemctl restart b`' } })
+    ).json().id,
     routines: (await app.inject({ url: `/api/v1/sites/${siteB.id}/routines`, headers: as(owner) })).json().data[0].id,
     channels: (await core.channels.list({ limit: 1 })).items[0]!.id,
     maintenance: (await server.incidents.maintenance.list())[0]!.id,

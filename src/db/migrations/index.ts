@@ -10,6 +10,7 @@ import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
+import * as runbooks from './0402-runbooks.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -41,6 +42,7 @@ const steps: Record<string, Step> = {
   // Issue 17 (users' voice, routines) numbers its migrations from 0400.
   '0400-feedback': feedback,
   '0401-routines': routines,
+  '0402-runbooks': runbooks,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
