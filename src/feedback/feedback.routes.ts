@@ -115,10 +115,8 @@ export function feedbackRoutes(app: FastifyInstance, deps: FeedbackRouteDeps): v
       return { data: await deps.inbox.ratings(siteId, parseInput(ratingsQuery, req.query).days) };
     },
   );
-  app.get(
-    '/feedback/:id',
-    { schema: operation({ tag, summary: 'One report', params: idParams, ok: { 200: feedbackOut } }) },
-    async (req) => showFeedback(await report(req, 'read')),
+  app.get('/feedback/:id', { schema: operation({ tag, summary: 'One report', params: idParams, ok: { 200: feedbackOut } }) }, async (req) =>
+    showFeedback(await report(req, 'read')),
   );
   app.patch(
     '/feedback/:id',

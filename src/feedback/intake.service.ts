@@ -75,11 +75,14 @@ export class FeedbackIntake {
     if (!this.deps.perSite.allow(`site ${siteId}`))
       throw new AppError('rate_limited', `this site takes at most ${limits.perSite} reports a minute; try again in a minute`);
     const input = parseInput(submission, body);
-    if (input.website) throw new AppError('invalid_input', 'refused: a field that people leave empty was filled', { details: [{ path: 'website', message: 'must be empty' }] });
+    if (input.website)
+      throw new AppError('invalid_input', 'refused: a field that people leave empty was filled', { details: [{ path: 'website', message: 'must be empty' }] });
     const problem = this.deps.tokens.take(input.token, siteId, { minFillMs: this.deps.config.minFillTime, ttlMs: this.deps.config.tokenTtl });
     if (problem) throw new AppError('invalid_input', tokenWords[problem], { details: [{ path: 'token', message: problem }] });
     if (input.wrong === undefined && input.rating === undefined && !input.comment.trim())
-      throw new AppError('invalid_input', 'say something: whether something went wrong, a rating or a comment', { details: [{ path: 'comment', message: 'empty' }] });
+      throw new AppError('invalid_input', 'say something: whether something went wrong, a rating or a comment', {
+        details: [{ path: 'comment', message: 'empty' }],
+      });
     const now = this.deps.clock.now();
     const result = await this.deps.db.transaction().execute(async (trx) => {
       const repo = new FeedbackRepository(withFeedbackTables(trx));

@@ -24,7 +24,11 @@ export interface Notice {
  */
 export async function queueNotice(trx: Kysely<Database>, channels: readonly string[], notice: Notice, now: number): Promise<number> {
   if (!channels.length) return 0;
-  const found = await trx.selectFrom('channels').select(['id', 'name']).where('name', 'in', [...channels]).execute();
+  const found = await trx
+    .selectFrom('channels')
+    .select(['id', 'name'])
+    .where('name', 'in', [...channels])
+    .execute();
   const payload: Omit<NotificationPayload, 'notificationId'> = {
     event: 'notice',
     occurredAt: toIso(now),

@@ -53,5 +53,8 @@ export async function syncRoutines(
 /** Every routine for `upkeep export`: its site's name and its spec as written. */
 export async function exportRoutines(db: Kysely<Database>): Promise<{ site: string; spec: Record<string, unknown> }[]> {
   const names = new Map((await new SitesRepository(db).allSites()).map((s) => [s.id, s.name]));
-  return (await new RoutinesRepository(withRoutineTables(db)).all()).map((r) => ({ site: names.get(r.site_id)!, spec: JSON.parse(r.spec) as Record<string, unknown> }));
+  return (await new RoutinesRepository(withRoutineTables(db)).all()).map((r) => ({
+    site: names.get(r.site_id)!,
+    spec: JSON.parse(r.spec) as Record<string, unknown>,
+  }));
 }

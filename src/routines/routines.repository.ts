@@ -57,6 +57,13 @@ export class RoutinesRepository {
   }
 
   runs(routineId: number, limit: number): Promise<RunRow[]> {
-    return this.db.selectFrom('routine_runs').selectAll().where('routine_id', '=', routineId).orderBy('completed_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return this.db
+      .selectFrom('routine_runs')
+      .selectAll()
+      .where('routine_id', '=', routineId)
+      .orderBy('completed_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
   }
 }

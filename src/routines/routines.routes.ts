@@ -56,12 +56,25 @@ export function routinesRoutes(app: FastifyInstance, deps: RoutineRouteDeps): vo
 
   app.get(
     '/routine-templates',
-    { schema: operation({ tag, summary: 'Checklists routines can start from', ok: { 200: { description: 'Every template', schema: listSchema(templateOut) } } }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'Checklists routines can start from',
+        ok: { 200: { description: 'Every template', schema: listSchema(templateOut) } },
+      }),
+    },
     async () => ({ data: Object.entries(routineTemplates).map(([name, t]) => ({ name, title: t.title, items: [...t.items] })) }),
   );
   app.get(
     '/sites/:id/routines',
-    { schema: operation({ tag, summary: "The site's routines", params: idParams, ok: { 200: { description: 'Its routines', schema: listSchema(routineOut) } } }) },
+    {
+      schema: operation({
+        tag,
+        summary: "The site's routines",
+        params: idParams,
+        ok: { 200: { description: 'Its routines', schema: listSchema(routineOut) } },
+      }),
+    },
     async (req) => ({ data: (await deps.routines.list(await site(req, 'read'))).map(show) }),
   );
   app.post(
@@ -69,14 +82,21 @@ export function routinesRoutes(app: FastifyInstance, deps: RoutineRouteDeps): vo
     { schema: operation({ tag, summary: 'Add a routine to the site', params: idParams, body: routineSchema, ok: { 201: one }, errors: [409] }) },
     async (req, reply) => reply.status(201).send(show(await deps.routines.create(await site(req, 'write'), req.body))),
   );
-  app.get(
-    '/routines/:id',
-    { schema: operation({ tag, summary: 'A routine', params: idParams, ok: { 200: one } }) },
-    async (req) => show(await routine(req, 'read')),
+  app.get('/routines/:id', { schema: operation({ tag, summary: 'A routine', params: idParams, ok: { 200: one } }) }, async (req) =>
+    show(await routine(req, 'read')),
   );
   app.put(
     '/routines/:id',
-    { schema: operation({ tag, summary: 'Replace a routine (one from upkeep.yaml: 409)', params: idParams, body: routineSchema, ok: { 200: one }, errors: [409] }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'Replace a routine (one from upkeep.yaml: 409)',
+        params: idParams,
+        body: routineSchema,
+        ok: { 200: one },
+        errors: [409],
+      }),
+    },
     async (req) => show(await deps.routines.replace((await routine(req, 'write')).id, req.body)),
   );
   app.delete(
@@ -102,7 +122,14 @@ export function routinesRoutes(app: FastifyInstance, deps: RoutineRouteDeps): vo
   );
   app.get(
     '/routines/:id/history',
-    { schema: operation({ tag, summary: 'When it was done, by whom, with what', params: idParams, ok: { 200: { description: 'Newest first', schema: listSchema(runOut) } } }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'When it was done, by whom, with what',
+        params: idParams,
+        ok: { 200: { description: 'Newest first', schema: listSchema(runOut) } },
+      }),
+    },
     async (req) => ({ data: (await deps.routines.history((await routine(req, 'read')).id)).map(showRun) }),
   );
 }

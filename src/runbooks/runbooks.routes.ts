@@ -56,9 +56,13 @@ export function runbooksRoutes(app: FastifyInstance, deps: { runbooks: RunbooksS
     return r.row.id;
   };
 
-  app.get('/sites/:id/runbooks', { schema: operation({ tag, summary: "The site's runbooks (its own and its monitors')", params: idParams, ok: { 200: many } }) }, async (req) => ({
-    data: (await deps.runbooks.list(await site(req, 'read'))).map(show),
-  }));
+  app.get(
+    '/sites/:id/runbooks',
+    { schema: operation({ tag, summary: "The site's runbooks (its own and its monitors')", params: idParams, ok: { 200: many } }) },
+    async (req) => ({
+      data: (await deps.runbooks.list(await site(req, 'read'))).map(show),
+    }),
+  );
   app.post(
     '/sites/:id/runbooks',
     { schema: operation({ tag, summary: 'Write a runbook for the site or one of its monitors', params: idParams, body: runbookInput, ok: { 201: one } }) },
@@ -72,13 +76,24 @@ export function runbooksRoutes(app: FastifyInstance, deps: { runbooks: RunbooksS
     { schema: operation({ tag, summary: 'Write a new version of a runbook (the old ones stay)', params: idParams, body: runbookEdit, ok: { 200: one } }) },
     async (req) => show(await deps.runbooks.edit(await runbook(req, 'write'), req.body, actorOf(req))),
   );
-  app.delete('/runbooks/:id', { schema: operation({ tag, summary: 'Delete a runbook and its versions', params: idParams, ok: { 204: null } }) }, async (req, reply) => {
-    await deps.runbooks.delete(await runbook(req, 'write'));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/runbooks/:id',
+    { schema: operation({ tag, summary: 'Delete a runbook and its versions', params: idParams, ok: { 204: null } }) },
+    async (req, reply) => {
+      await deps.runbooks.delete(await runbook(req, 'write'));
+      return reply.status(204).send();
+    },
+  );
   app.get(
     '/runbooks/:id/versions',
-    { schema: operation({ tag, summary: 'Every version, newest first', params: idParams, ok: { 200: { description: 'Versions', schema: listSchema(versionOut) } } }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'Every version, newest first',
+        params: idParams,
+        ok: { 200: { description: 'Versions', schema: listSchema(versionOut) } },
+      }),
+    },
     async (req) => ({ data: (await deps.runbooks.versions(await runbook(req, 'read'))).map(showVersion) }),
   );
   app.get(
@@ -87,7 +102,14 @@ export function runbooksRoutes(app: FastifyInstance, deps: { runbooks: RunbooksS
     async (req) => {
       const details = await deps.incidents.details(parseId(req));
       accessOf(req).require(siteRefOf.site(await deps.sites.getSite(details.incident.site_id)), 'read', `incident ${details.incident.id}`);
-      return { data: (await deps.runbooks.forIncident(details.incident.site_id, details.monitors.map((m) => m.monitor_id))).map(show) };
+      return {
+        data: (
+          await deps.runbooks.forIncident(
+            details.incident.site_id,
+            details.monitors.map((m) => m.monitor_id),
+          )
+        ).map(show),
+      };
     },
   );
 }

@@ -65,7 +65,14 @@ export class RunbooksService {
     const now = this.clock.now();
     const id = await this.db.transaction().execute(async (trx) => {
       const repo = this.repo(trx);
-      const made = await repo.insert({ site_id: siteId, monitor_id: input.monitorId ?? null, title: input.title, version: 1, created_at: now, updated_at: now });
+      const made = await repo.insert({
+        site_id: siteId,
+        monitor_id: input.monitorId ?? null,
+        title: input.title,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+      });
       await repo.addVersion({ runbook_id: made, version: 1, title: input.title, body: input.body, author, at: now });
       return made;
     });

@@ -117,7 +117,21 @@ routines:
   const now = Date.now();
   const feedbackB = await withFeedbackTables(core.storage.db)
     .insertInto('feedback')
-    .values({ site_id: siteB.id, went_wrong: 1, rating: 1, comment: 'B broke', email: null, page_url: null, user_agent: null, reporter: 'x', state: 'new', tags: '[]', incident_id: null, created_at: now, updated_at: now })
+    .values({
+      site_id: siteB.id,
+      went_wrong: 1,
+      rating: 1,
+      comment: 'B broke',
+      email: null,
+      page_url: null,
+      user_agent: null,
+      reporter: 'x',
+      state: 'new',
+      tags: '[]',
+      incident_id: null,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   Object.assign(ids, {
@@ -127,7 +141,12 @@ routines:
     audits: audit.id,
     feedback: feedbackB.id,
     runbooks: (
-      await app.inject({ method: 'POST', url: `/api/v1/sites/${siteB.id}/runbooks`, headers: as(owner), payload: { title: 'Restart B', body: 'Run `systemctl restart b`' } })
+      await app.inject({
+        method: 'POST',
+        url: `/api/v1/sites/${siteB.id}/runbooks`,
+        headers: as(owner),
+        payload: { title: 'Restart B', body: 'Run `systemctl restart b`' },
+      })
     ).json().id,
     routines: (await app.inject({ url: `/api/v1/sites/${siteB.id}/routines`, headers: as(owner) })).json().data[0].id,
     channels: (await core.channels.list({ limit: 1 })).items[0]!.id,

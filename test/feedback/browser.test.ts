@@ -28,7 +28,10 @@ describe.skipIf(chromiumSkipReason)('the feedback widget in Debian Chromium', ()
   let context: BrowserContext;
   const violations: string[] = [];
   const as = () => ({ authorization: `Bearer ${owner}` });
-  const inbox = async () => (await server.app.inject({ url: `/api/v1/sites/${siteId}/feedback`, headers: as() })).json<{ data: { comment: string; pageUrl: string; userAgent: string }[] }>().data;
+  const inbox = async () =>
+    (await server.app.inject({ url: `/api/v1/sites/${siteId}/feedback`, headers: as() })).json<{
+      data: { comment: string; pageUrl: string; userAgent: string }[];
+    }>().data;
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -50,7 +53,12 @@ feedback: { minFillTime: 1s, limits: { perAddress: 10 } }
       res.end(`<!doctype html><html lang="en"><head><title>Shop</title></head><body><h1>Shop</h1>
 <script src="${upkeep}/feedback/${key}.js" async></script></body></html>`);
     });
-    const widget = await server.app.inject({ method: 'PUT', url: `/api/v1/sites/${siteId}/feedback-widget`, headers: as(), payload: { origins: [shop.origin] } });
+    const widget = await server.app.inject({
+      method: 'PUT',
+      url: `/api/v1/sites/${siteId}/feedback-widget`,
+      headers: as(),
+      payload: { origins: [shop.origin] },
+    });
     key = widget.json().siteKey;
     browser = await launchChromium();
     context = await browser.newContext();

@@ -100,7 +100,10 @@ feedback:
       pageUrl: `${SHOP}/cart`,
       userAgent: 'TestBrowser/1.0',
     });
-    const row = await core.storage.db.selectFrom('feedback' as never).selectAll().executeTakeFirstOrThrow();
+    const row = await core.storage.db
+      .selectFrom('feedback' as never)
+      .selectAll()
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain('127.0.0.1');
   });
 
@@ -111,7 +114,11 @@ feedback:
     const foreign = await server.app.inject({ url: `/feedback/${key}/token`, headers: { origin: 'https://evil.test' } });
     expect(foreign.statusCode).toBe(403);
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await server.app.inject({ method: 'OPTIONS', url: `/feedback/${key}`, headers: { origin: SHOP, 'access-control-request-method': 'POST' } });
+    const preflight = await server.app.inject({
+      method: 'OPTIONS',
+      url: `/feedback/${key}`,
+      headers: { origin: SHOP, 'access-control-request-method': 'POST' },
+    });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe(SHOP);
     expect((await server.app.inject({ url: '/feedback/nosuchkeynosuchkey.js' })).statusCode).toBe(404);

@@ -65,9 +65,17 @@ routines:
     // Monday 23 March: still CET (UTC+1).
     expect(routine.dueAt).toBe('2026-03-23T08:00:00.000Z');
     clock.set('2026-03-23T08:30:00Z');
-    const done = await api('POST', `/routines/${routine.id}/complete`, { notes: 'All fine', evidence: ['https://reports.example/restore-drill-0323'], done: [0, 1, 2] });
+    const done = await api('POST', `/routines/${routine.id}/complete`, {
+      notes: 'All fine',
+      evidence: ['https://reports.example/restore-drill-0323'],
+      done: [0, 1, 2],
+    });
     expect(done.statusCode).toBe(201);
-    expect(done.json()).toMatchObject({ dueAt: '2026-03-23T08:00:00.000Z', completedBy: 'owner@agency.test (API token #1)', evidence: ['https://reports.example/restore-drill-0323'] });
+    expect(done.json()).toMatchObject({
+      dueAt: '2026-03-23T08:00:00.000Z',
+      completedBy: 'owner@agency.test (API token #1)',
+      evidence: ['https://reports.example/restore-drill-0323'],
+    });
     expect(done.json().checklist.filter((i: { done: boolean }) => i.done)).toHaveLength(3);
     // Clocks went forward on Sunday 29 March: 09:00 CEST is 07:00 UTC.
     expect((await api('GET', `/routines/${routine.id}`)).json().dueAt).toBe('2026-03-30T07:00:00.000Z');
@@ -78,7 +86,12 @@ routines:
 
     // Autumn: clocks go back on Sunday 25 October, and 09:00 is 08:00 UTC again.
     clock.set('2026-10-20T12:00:00Z');
-    const autumn = await api('POST', `/sites/${siteId}/routines`, { name: 'Autumn', items: ['Check the forms'], rrule: MONDAY_9, timezone: 'Europe/Stockholm' });
+    const autumn = await api('POST', `/sites/${siteId}/routines`, {
+      name: 'Autumn',
+      items: ['Check the forms'],
+      rrule: MONDAY_9,
+      timezone: 'Europe/Stockholm',
+    });
     expect(autumn.statusCode).toBe(201);
     expect(autumn.json().dueAt).toBe('2026-10-26T08:00:00.000Z');
     expect((await api('DELETE', `/routines/${autumn.json().id}`)).statusCode).toBe(204);
@@ -96,7 +109,12 @@ routines:
   it.skipIf(skip)('refuses what is wrong, naming the field', async () => {
     const bad = await api('POST', `/sites/${siteId}/routines`, { name: 'X', rrule: 'FREQ=SOMETIMES' });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().error.details.map((d: { path: string }) => d.path).sort()).toEqual(['items', 'rrule']);
+    expect(
+      bad
+        .json()
+        .error.details.map((d: { path: string }) => d.path)
+        .sort(),
+    ).toEqual(['items', 'rrule']);
     const nobody = await api('POST', `/sites/${siteId}/routines`, { name: 'X', template: 'starter', rrule: MONDAY_9, assignee: 'nobody@agency.test' });
     expect(nobody.json().error.details).toEqual([{ path: 'assignee', message: 'no account with the email nobody@agency.test' }]);
     const assigned = await api('POST', `/sites/${siteId}/routines`, { name: 'Mine', template: 'starter', rrule: MONDAY_9, assignee: 'owner@agency.test' });

@@ -39,7 +39,10 @@ export function FeedbackPage({ siteId }: { siteId: number }) {
   const editable = canEdit(user);
   const [state, setState] = useState<string>('');
   const [search, setSearch] = useState('');
-  const list = useLoad((signal) => api<Page<Report>>(`/sites/${siteId}/feedback${qs({ state, q: search || undefined, limit: 100 })}`, { signal }), [siteId, state, search]);
+  const list = useLoad(
+    (signal) => api<Page<Report>>(`/sites/${siteId}/feedback${qs({ state, q: search || undefined, limit: 100 })}`, { signal }),
+    [siteId, state, search],
+  );
   const ratings = useLoad((signal) => api<{ data: RatingDay[] }>(`/sites/${siteId}/feedback-ratings?days=14`, { signal }), [siteId]);
   const widget = useLoad((signal) => api<Widget>(`/sites/${siteId}/feedback-widget`, { signal }).catch(() => null), [siteId]);
   const refresh = useDebounced(() => {
@@ -112,7 +115,13 @@ export function FeedbackPage({ siteId }: { siteId: number }) {
                   type="button"
                   onClick={() => {
                     const tags = prompt('Tags (comma-separated)', r.tags.join(', '));
-                    if (tags !== null) change(r.id, { tags: tags.split(',').map((t) => t.trim()).filter(Boolean) });
+                    if (tags !== null)
+                      change(r.id, {
+                        tags: tags
+                          .split(',')
+                          .map((t) => t.trim())
+                          .filter(Boolean),
+                      });
                   }}
                 >
                   Tags
