@@ -69,7 +69,7 @@ export function checkRoutineReferences(
   config: {
     sites: readonly { name: string }[];
     channels: readonly { name: string }[];
-    routines: readonly { site: string; channels?: string[] | undefined }[];
+    routines: readonly { site: string; name: string; channels?: string[] | undefined }[];
     feedback: { channels?: string[] | undefined };
   },
   ctx: z.core.$RefinementCtx,
@@ -80,7 +80,11 @@ export function checkRoutineReferences(
     list?.forEach((name, k) => {
       if (!channels.has(name)) ctx.addIssue({ code: 'custom', path: [...path, k], message: `no channel is named "${name}"` });
     });
+  const keys = new Set<string>();
   config.routines.forEach((r, i) => {
+    const key = `${r.site}/${r.name}`;
+    if (keys.has(key)) ctx.addIssue({ code: 'custom', path: ['routines', i, 'name'], message: `site "${r.site}" has another routine named "${r.name}"` });
+    keys.add(key);
     if (!sites.has(r.site)) ctx.addIssue({ code: 'custom', path: ['routines', i, 'site'], message: `no site is named "${r.site}"` });
     channelRefs(r.channels, ['routines', i, 'channels']);
   });

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, qs, type Page } from '../api';
 import { ErrorNote, Loading, PageTitle } from '../components/ui';
 import { ago } from '../format';
-import { useAction, useDebounced, useLoad } from '../hooks';
+import { useAction, useDebounced, useLoad, useSettled } from '../hooks';
 import { useLive } from '../live';
 import { Link } from '../router';
 import { canEdit, useSession } from '../session';
@@ -39,9 +39,10 @@ export function FeedbackPage({ siteId }: { siteId: number }) {
   const editable = canEdit(user);
   const [state, setState] = useState<string>('');
   const [search, setSearch] = useState('');
+  const query = useSettled(search, 300);
   const list = useLoad(
-    (signal) => api<Page<Report>>(`/sites/${siteId}/feedback${qs({ state, q: search || undefined, limit: 100 })}`, { signal }),
-    [siteId, state, search],
+    (signal) => api<Page<Report>>(`/sites/${siteId}/feedback${qs({ state, q: query || undefined, limit: 100 })}`, { signal }),
+    [siteId, state, query],
   );
   const ratings = useLoad((signal) => api<{ data: RatingDay[] }>(`/sites/${siteId}/feedback-ratings?days=14`, { signal }), [siteId]);
   const widget = useLoad((signal) => api<Widget>(`/sites/${siteId}/feedback-widget`, { signal }).catch(() => null), [siteId]);
