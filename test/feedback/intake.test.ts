@@ -56,6 +56,8 @@ feedback:
   limits: { perAddress: 1000 }
   spike: { reports: 5, window: 10m }
   channels: [ops]
+statusPages:
+  - { slug: shop, title: Shop status, components: [{ name: Shop, site: Shop }], reportProblem: "https://upkeep.example/feedback/abcdefghijklmnop/form" }
 `);
     await core.sync.apply(loaded, { dryRun: false });
     server = await testRuntime(core, loaded.config, { baseDelayMs: 50 });
@@ -141,6 +143,12 @@ feedback:
     expect(posted.statusCode).toBe(201);
     expect(posted.body).toContain('Your report was sent.');
     expect(posted.headers['set-cookie']).toBeUndefined();
+  });
+
+  it.skipIf(skip)('a status page links to the form as "Report a problem"', async () => {
+    const page = await server.app.inject({ url: '/status/shop' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<a href="https://upkeep.example/feedback/abcdefghijklmnop/form">Report a problem</a>');
   });
 
   it.skipIf(skip)('triage: states, tags, a link to an incident of the site, filters and search', async () => {
