@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../src/lib/errors.js';
+import type { AppError } from '../../src/lib/errors.js';
 import { config } from '../support/core.js';
 
 const refused = (yaml: string) => {
