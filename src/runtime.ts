@@ -16,11 +16,15 @@ import { readCaFiles } from './config/ca-files.js';
 import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
+import { createFeedback } from './feedback/index.js';
+import { createRoutines, type Routines } from './routines/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
   incidents: Incidents;
   statusPages: StatusPages;
+  /** Recurring checklists; their worker sends reminders and overdue alerts. */
+  routines: Routines;
   /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
   backups: BackupScheduler | undefined;
   http: FastifyInstance;
@@ -116,6 +120,8 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, contexts);
+  const feedback = createFeedback(core, config, { live, wake: () => incidents.sender.wake() });
+  const routines = createRoutines(core, config, { wake: () => incidents.sender.wake() });
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -131,6 +137,8 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     engine,
     incidents,
     statusPages,
+    feedback,
+    routines,
     channels: core.channels,
     audits: core.audits,
     live,
@@ -145,6 +153,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     engine,
     incidents,
     statusPages,
+    routines,
     backups,
     http,
     async start() {
@@ -153,10 +162,14 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       audits.start();
       backups?.start();
       await statusPages.start();
+      feedback.start();
+      routines.start();
     },
     async stop() {
       live.closeAll();
       await http.close();
+      feedback.stop();
+      routines.stop();
       await statusPages.stop();
       await audits.stop();
       await backups?.stop();

@@ -15,12 +15,13 @@ import { siteSchema } from '../sites/site.schema.js';
 import { SitesRepository, type MonitorWrite, type SiteWrite } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
 import { syncStatusPages } from '../status-pages/config-section.js';
+import { syncRoutines } from '../routines/config-section.js';
 import { messageTemplateSchema } from '../status-pages/status-page.schema.js';
 import type { StatusPageCodec } from '../status-pages/status-pages.service.js';
 import type { LoadedConfig } from './load.js';
 
 export type PlanAction = 'create' | 'update' | 'delete';
-export type ObjectKind = 'site' | 'monitor' | 'channel' | 'status-page' | ConfigObjectKind;
+export type ObjectKind = 'site' | 'monitor' | 'channel' | 'status-page' | 'routine' | ConfigObjectKind;
 
 /** The small named objects of the config, each with its section and schema. */
 export const configObjectSections = {
@@ -216,6 +217,8 @@ export class ConfigSync {
         if (changed && !dryRun) await siteRepo.updateMonitor(row.id, { ...mWrite, siteId: row.site_id }, now);
       }
     }
+    // Routines name their sites: after them.
+    await syncRoutines(trx, config, { clock: this.clock, dryRun, items, unmanaged });
     return { items, unmanaged, adopted };
   }
 

@@ -14,6 +14,8 @@ import { siteSchema } from '../sites/site.schema.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
 import { exportStatusPages } from '../status-pages/config-section.js';
+import { exportRoutines } from '../routines/config-section.js';
+import { routineSchema } from '../routines/routine.schema.js';
 import type { StatusPageCodec } from '../status-pages/status-pages.service.js';
 
 export interface ExportResult {
@@ -125,6 +127,8 @@ export async function exportConfig(
   }
   const pages = await exportStatusPages(db, statusPages, prepare);
   if (pages.length) body.statusPages = pages;
+  const routines = await exportRoutines(db);
+  if (routines.length) body.routines = routines.map(({ site, spec }) => ({ site, ...withoutDefaults(routineSchema, spec) }));
   const doc = new Document(body);
   doc.commentBefore = ' Exported by `upkeep export`. Apply with `upkeep apply --config <this file>`.';
   return { yaml: doc.toString({ lineWidth: 0 }), secretVariables };

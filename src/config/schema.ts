@@ -6,6 +6,8 @@ import { auditsConfigSchema, checkAuditSiteNames } from '../audits/config.js';
 import { channelSchema } from '../notify/channel.schema.js';
 import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
+import { feedbackConfigSchema } from '../feedback/feedback.schema.js';
+import { checkRoutineReferences, routineConfigSchema } from '../routines/routine.schema.js';
 import { ipOrCidr, port } from './fields.js';
 import { checkReferences } from './references.js';
 import { checkStatusPageReferences, emailSettingsSchema, messageTemplateSchema, statusPageSchema } from '../status-pages/status-page.schema.js';
@@ -70,13 +72,18 @@ export const configSchema = z
     statusPages: z.array(statusPageSchema).default([]),
     messageTemplates: z.array(messageTemplateSchema).default([]),
     email: emailSettingsSchema.optional(),
+    // Users' voice (issue 17): feedback retention, the intake's limits, spikes.
+    feedback: feedbackConfigSchema.prefault({}),
+    // Recurring checklists per site (issue 17).
+    routines: z.array(routineConfigSchema).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
     checkReferences(config, ctx);
     checkAuditSiteNames(config.audits, new Set(config.sites.map((s) => s.name)), (path, message) => ctx.addIssue({ code: 'custom', path, message }));
   })
-  .superRefine(checkStatusPageReferences);
+  .superRefine(checkStatusPageReferences)
+  .superRefine(checkRoutineReferences);
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;

@@ -22,6 +22,7 @@ export const portfolioOut = z.object({
       tags: z.array(z.string()),
       managedBy,
       monitors: z.number().int(),
+      overdueRoutines: z.number().int().describe('routines of the site past their due time, not done'),
       pillars: z.object(Object.fromEntries(pillarNames.map((name) => [name, pillar])) as Record<(typeof pillarNames)[number], typeof pillar>),
       incident: z.object({ id: z.number().int(), title: z.string(), severity: z.string(), status: z.string(), openedAt: iso }).nullable(),
     }),
@@ -30,6 +31,7 @@ export const portfolioOut = z.object({
     sites: z.number().int(),
     monitors: z.object(Object.fromEntries(statuses.options.map((s) => [s, z.number().int()])) as Record<z.infer<typeof statuses>, z.ZodNumber>),
     openIncidents: z.number().int(),
+    overdueRoutines: z.number().int(),
   }),
   page,
 });

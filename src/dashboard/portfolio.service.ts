@@ -4,6 +4,8 @@ import { toIso, type Clock } from '../lib/clock.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
 import type { Status } from '../monitoring/state-machine.js';
 import type { SitesService } from '../sites/sites.service.js';
+import { RoutinesRepository } from '../routines/routines.repository.js';
+import { withRoutineTables } from '../routines/tables.js';
 import { DashboardRepository } from './dashboard.repository.js';
 import { monitorStatuses } from './monitors.service.js';
 import {
@@ -39,6 +41,7 @@ const DAY = 86_400_000;
  */
 export class PortfolioService {
   private readonly repo: DashboardRepository;
+  private readonly routines: RoutinesRepository;
 
   constructor(
     db: Kysely<Database>,
@@ -47,6 +50,7 @@ export class PortfolioService {
     private readonly clock: Clock,
   ) {
     this.repo = new DashboardRepository(db);
+    this.routines = new RoutinesRepository(withRoutineTables(db));
   }
 
   async page(query: PortfolioQuery, visible: ReadonlySet<number> | 'all') {
@@ -72,7 +76,12 @@ export class PortfolioService {
 
     const ids = page.items.map((s) => s.id);
     const monitorIds = ids.flatMap((id) => (bySite.get(id) ?? []).map((m) => m.monitor.id));
-    const [figures, audits] = await Promise.all([this.engine.results.overview(now - DAY, now, monitorIds), this.repo.latestAudits(ids)]);
+    const [figures, audits, overdue, overdueAll] = await Promise.all([
+      this.engine.results.overview(now - DAY, now, monitorIds),
+      this.repo.latestAudits(ids),
+      this.routines.overdueBySite(now, ids),
+      this.routines.overdueBySite(now, visible === 'all' ? undefined : [...visible]),
+    ]);
     const data = page.items.map((site) => {
       const all = (bySite.get(site.id) ?? []).map((m) => ({ ...m, figures: figures.get(m.monitor.id) }));
       const monitors = all.filter((m) => !isBackup(m.monitor));
@@ -96,6 +105,7 @@ export class PortfolioService {
         tags: site.spec.tags,
         managedBy: site.managedBy,
         monitors: all.length,
+        overdueRoutines: overdue.get(site.id) ?? 0,
         pillars,
         incident: incident
           ? { id: incident.id, title: incident.title, severity: incident.severity, status: incident.status, openedAt: toIso(incident.opened_at) }
@@ -104,7 +114,7 @@ export class PortfolioService {
     });
     return {
       data,
-      totals: { sites: page.total, monitors: counts, openIncidents: open.length },
+      totals: { sites: page.total, monitors: counts, openIncidents: open.length, overdueRoutines: [...overdueAll.values()].reduce((a, b) => a + b, 0) },
       page: { total: page.total, limit: query.limit, nextCursor: page.nextCursor },
     };
   }

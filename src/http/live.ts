@@ -9,7 +9,7 @@ import { operation } from './operation.js';
 
 /** Something a dashboard should show at once. `siteId` decides who may see it. */
 export interface LiveEvent {
-  type: 'monitor' | 'incident';
+  type: 'monitor' | 'incident' | 'feedback';
   siteId: number;
   data: Record<string, unknown>;
 }
@@ -72,7 +72,8 @@ export function liveRoutes(app: FastifyInstance, hub: LiveHub, db: Kysely<Databa
       schema: operation({
         tag: 'live',
         summary: 'Server-sent events: monitor status and incident changes, as they happen',
-        description: 'Events `monitor` and `incident`, each with JSON `data`, for the sites the caller may see; a comment every 15 s keeps the line open.',
+        description:
+          'Events `monitor`, `incident` and `feedback` (a visitor’s report arrived), each with JSON `data`, for the sites the caller may see; a comment every 15 s keeps the line open.',
         ok: { 200: { description: 'An endless stream of events', media: ['text/event-stream'], schema: { type: 'string' } } },
       }),
     },

@@ -32,6 +32,10 @@ import type { DeliveryContext } from '../notify/notification.js';
 import { Access } from '../accounts/access.js';
 import { parseInput } from '../config/validate.js';
 import type { StatusPages } from '../status-pages/index.js';
+import type { Feedback } from '../feedback/index.js';
+import type { Routines } from '../routines/index.js';
+import { runbooksRoutes } from '../runbooks/runbooks.routes.js';
+import { RunbooksService } from '../runbooks/runbooks.service.js';
 import { accessOf, registerApiAuth } from './auth.js';
 import { liveRoutes, type LiveHub } from './live.js';
 import { frameworkErrors, registerErrorHandling } from './errors.js';
@@ -60,6 +64,10 @@ export interface HttpDeps {
   delivery: (signal?: AbortSignal) => DeliveryContext;
   /** Public status pages (their own routes outside /api/v1) and their management API. */
   statusPages?: StatusPages;
+  /** Visitors' feedback: the widget and intake (public) and the inboxes (API). */
+  feedback?: Feedback;
+  /** Recurring checklists per site (API only). */
+  routines?: Routines;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -137,6 +145,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   pingRoutes(app, deps.engine);
   await app.register(async (scope) => ackRoutes(scope, deps.incidents.service));
   await deps.statusPages?.publicRoutes(app);
+  await deps.feedback?.publicRoutes(app);
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     // Prometheus scrapes with a token unless the config makes the metrics public (metrics: { public: true }).
     if (!deps.metrics.public) {
@@ -181,6 +190,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'users' },
             { name: 'activity' },
             { name: 'status pages' },
+            { name: 'feedback' },
+            { name: 'routines' },
+            { name: 'runbooks' },
           ],
         },
       });
@@ -233,6 +245,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       auditsRoutes(api, deps.audits, deps.sites);
       liveRoutes(api, deps.live, deps.db);
       await deps.statusPages?.apiRoutes(api);
+      deps.feedback?.apiRoutes(api);
+      deps.routines?.apiRoutes(api);
+      runbooksRoutes(api, { runbooks: new RunbooksService(deps.db, deps.clock), sites: deps.sites, incidents: deps.incidents.service });
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
         engine: deps.engine,

@@ -55,7 +55,7 @@ export const escalationSchema = z
   })
   .strict();
 
-const validRrule = z.string().superRefine((text, ctx) => {
+export const validRrule = z.string().superRefine((text, ctx) => {
   const fail = (why: string) => ctx.addIssue({ code: 'custom', message: `expected an RRULE like "FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0": ${why}` });
   try {
     const options = rrule.RRule.parseString(text.replace(/^RRULE:/i, ''));

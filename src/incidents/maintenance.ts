@@ -35,13 +35,21 @@ export function occurrences(spec: MaintenanceSpec, from: number, to: number): Oc
     }
     return out;
   }
-  // Generated a day wider on each side: wall clocks differ from UTC by up to 14 hours.
-  const rule = rruleOf(spec.rrule!);
-  for (const wall of rule.between(new Date(wallClock(from - length, spec.timezone) - DAY), new Date(wallClock(to, spec.timezone) + DAY), true)) {
-    const start = zonedToUtc(wall.getTime(), spec.timezone);
-    if (start < to && start + length > from) out.push({ start, end: start + length });
-  }
+  for (const start of rruleStarts(spec.rrule!, spec.timezone, from - length, to)) if (start + length > from) out.push({ start, end: start + length });
   return out;
+}
+
+/**
+ * The starts in [from, to) of an RRULE read on the wall clock of `timezone` ("every Monday at 09:00"
+ * stays 09:00 local across daylight-saving changes). Shared by maintenance windows and routines.
+ */
+export function rruleStarts(text: string, timezone: string, from: number, to: number): number[] {
+  // Generated a day wider on each side: wall clocks differ from UTC by up to 14 hours.
+  const rule = rruleOf(text);
+  return rule
+    .between(new Date(wallClock(from, timezone) - DAY), new Date(wallClock(to, timezone) + DAY), true)
+    .map((wall) => zonedToUtc(wall.getTime(), timezone))
+    .filter((start) => start >= from && start < to);
 }
 
 /** The occurrence of a window that covers `at`, if any. */

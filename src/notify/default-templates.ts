@@ -1,5 +1,5 @@
 /** The events a channel can have its own templates for: `incident.opened` is `opened`. */
-export const templateKeys = ['opened', 'updated', 'acknowledged', 'resolved', 'reminder', 'test'] as const;
+export const templateKeys = ['opened', 'updated', 'acknowledged', 'resolved', 'reminder', 'notice', 'test'] as const;
 export type TemplateKey = (typeof templateKeys)[number];
 
 // What every message says about the incident. Plain text only, no markup: the same default must read
@@ -55,6 +55,14 @@ Details: {{incident.url}}
   reminder: {
     title: '🔴 Still open: {{incident.title}}',
     body: `Open since {{incident.openedAt}}, status {{incident.status}}\n${details}\n${links}`,
+  },
+  notice: {
+    title: '🔔 {{incident.title}}',
+    body: `{{incident.summary}}
+Site: {{site.name}}{{#site.url}} ({{site.url}}){{/site.url}}
+{{#incident.url}}
+Details: {{incident.url}}
+{{/incident.url}}`,
   },
   test: {
     title: 'Test notification from Upkeep',

@@ -44,7 +44,7 @@ export interface MonitorWrite extends SiteWrite {
 export type MonitorWithSite = MonitorRow & { site_name: string; site_spec: string };
 
 /** `column` contains `text`, ignoring case, with LIKE's wildcards in `text` taken literally (same SQL on both databases). */
-const nameContains = (column: string, text: string) =>
+export const nameContains = (column: string, text: string) =>
   sql<boolean>`lower(${sql.ref(column)}) like ${`%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 
 /** The only place that knows how sites and monitors are stored. Works inside and outside transactions. */

@@ -100,6 +100,7 @@ export function renderPage(model: PageModel, links: PageLinks): string {
       subscribeButton: tr.t('subscribeButton'),
       calendar: tr.t('calendar'),
       someComponents: tr.t('someComponents'),
+      reportProblem: tr.t('reportProblem'),
     },
     hasActive: model.active.length > 0,
     active: model.active.map((i) => incidentView(i, tr)),
@@ -132,6 +133,7 @@ export function renderPage(model: PageModel, links: PageLinks): string {
     past: past.map((i) => incidentView(i, tr)),
     noPast: tr.t('noPastIncidents', { days: PAST_DAYS }),
     subscribe: links.subscribe,
+    report: spec.reportProblem ?? null,
     updated: tr.t('lastUpdated', { time: tr.dateTime(model.generatedAt) }),
   };
   return render(pageTemplate, view);

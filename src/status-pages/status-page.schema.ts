@@ -46,6 +46,8 @@ export const statusPageSchema = z
     /** Host names that serve this page at "/" (the Host header decides). */
     domains: z.array(hostName).max(20).optional(),
     logo: httpUrl.optional(),
+    /** A "Report a problem" link in the footer: a site's feedback form (its widget's `formUrl`, docs/feedback.md) or any page. */
+    reportProblem: httpUrl.optional(),
     colors: z.object({ brand: color.optional(), background: color.optional(), text: color.optional() }).strict().optional(),
     language: z.enum(languages).default('en'),
     timezone: timezone.default('UTC'),

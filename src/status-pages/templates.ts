@@ -18,7 +18,7 @@ export const pageTemplate = `${head}<link rel="alternate" type="application/rss+
 {{/components}}</ul></section>
 <section aria-labelledby="h-past"><h2 id="h-past">{{t.pastIncidents}}</h2>{{#past}}${incident}{{/past}}{{^past}}<p class="muted">{{noPast}}</p>{{/past}}</section>
 {{#subscribe}}<section aria-labelledby="h-sub" class="card"><h2 id="h-sub">{{t.subscribe}}</h2><form class="sub" method="post" action="{{subscribe}}"><div><label for="email">{{t.email}}</label><input id="email" name="email" type="email" required autocomplete="email"></div><button type="submit">{{t.subscribeButton}}</button><details><summary>{{t.someComponents}}</summary>{{#components}}<label class="pick"><input type="checkbox" name="components" value="{{name}}"> {{name}}</label>{{/components}}</details></form></section>{{/subscribe}}
-</main><footer class="w"><p>{{updated}}</p><p><a href="{{links.rss}}">RSS</a><a href="{{links.atom}}">Atom</a><a href="{{links.ics}}">{{t.calendar}}</a><a href="{{links.json}}">JSON</a></p></footer></body></html>
+</main><footer class="w"><p>{{updated}}</p>{{#report}}<p><a href="{{report}}">{{t.reportProblem}}</a></p>{{/report}}<p><a href="{{links.rss}}">RSS</a><a href="{{links.atom}}">Atom</a><a href="{{links.ics}}">{{t.calendar}}</a><a href="{{links.json}}">JSON</a></p></footer></body></html>
 `;
 
 /** A short page with a message and, optionally, a one-button form (password, confirm, unsubscribe). */

@@ -4,6 +4,7 @@ import type { Core } from '../../src/app.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
+import { withFeedbackTables } from '../../src/feedback/tables.js';
 
 /**
  * Walks every route of the OpenAPI document as five callers: nobody, a viewer, a client limited to
@@ -67,6 +68,8 @@ channels:
   - { name: hook, type: webhook, url: "http://127.0.0.1:9/hook", secret: a-webhook-secret-of-some-length }
 maintenance:
   - { name: Window B, cron: "0 2 * * 0", duration: 1h, sites: [Site B] }
+routines:
+  - { name: Care B, site: Site B, template: starter, rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0" }
 `);
   await core.sync.apply(loaded, { dryRun: false });
   server = await testRuntime(core, loaded.config);
@@ -110,11 +113,42 @@ maintenance:
     await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: as(owner), payload: { siteId: siteB.id, title: 'B is down' } })
   ).json();
   const audit = await core.audits.runAudit(siteB.id, { only: ['security'], allowPrivate: true });
+  await app.inject({ method: 'PUT', url: `/api/v1/sites/${siteB.id}/feedback-widget`, headers: as(owner), payload: { origins: ['https://b.test'] } });
+  const now = Date.now();
+  const feedbackB = await withFeedbackTables(core.storage.db)
+    .insertInto('feedback')
+    .values({
+      site_id: siteB.id,
+      went_wrong: 1,
+      rating: 1,
+      comment: 'B broke',
+      email: null,
+      page_url: null,
+      user_agent: null,
+      reporter: 'x',
+      state: 'new',
+      tags: '[]',
+      incident_id: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   Object.assign(ids, {
     sites: siteB.id,
     monitors: monitorB.id,
     incidents: incident.id,
     audits: audit.id,
+    feedback: feedbackB.id,
+    runbooks: (
+      await app.inject({
+        method: 'POST',
+        url: `/api/v1/sites/${siteB.id}/runbooks`,
+        headers: as(owner),
+        payload: { title: 'Restart B', body: 'Run `systemctl restart b`' },
+      })
+    ).json().id,
+    routines: (await app.inject({ url: `/api/v1/sites/${siteB.id}/routines`, headers: as(owner) })).json().data[0].id,
     channels: (await core.channels.list({ limit: 1 })).items[0]!.id,
     maintenance: (await server.incidents.maintenance.list())[0]!.id,
     users: ownerUser.id,

@@ -4,6 +4,7 @@ import { Shell } from './components/shell';
 import { ErrorNote, Loading } from './components/ui';
 import { startLive, stopLive } from './live';
 import { ChannelsPage } from './pages/channels';
+import { FeedbackPage } from './pages/feedback';
 import { IncidentPage } from './pages/incident';
 import { IncidentsPage } from './pages/incidents';
 import { LoginPage } from './pages/login';
@@ -32,6 +33,7 @@ const routes: [string, (p: Record<string, string>) => ReactNode, keyof typeof re
   ['/monitors/:id', (p) => <MonitorPage id={Number(p.id)} />, null],
   ['/sites/new', () => <NewSitePage />, null],
   ['/sites/:id', (p) => <SitePage id={Number(p.id)} />, null],
+  ['/sites/:id/feedback', (p) => <FeedbackPage siteId={Number(p.id)} />, null],
   ['/incidents', () => <IncidentsPage />, null],
   ['/incidents/:id', (p) => <IncidentPage id={Number(p.id)} />, null],
   ['/maintenance', () => <MaintenancePage />, 'instance'],

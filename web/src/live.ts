@@ -15,7 +15,13 @@ export interface IncidentEvent {
   incidentId?: number;
   status?: string;
 }
-export type LiveEvent = { type: 'monitor'; data: MonitorEvent } | { type: 'incident'; data: IncidentEvent };
+/** A visitor's report arrived on a site. */
+export interface FeedbackEvent {
+  siteId: number;
+  feedbackId: number;
+  spike: boolean;
+}
+export type LiveEvent = { type: 'monitor'; data: MonitorEvent } | { type: 'incident'; data: IncidentEvent } | { type: 'feedback'; data: FeedbackEvent };
 
 type Listener = (event: LiveEvent) => void;
 const listeners = new Set<Listener>();
@@ -34,7 +40,7 @@ export function startLive(): void {
   source = new EventSource('/api/v1/stream');
   source.onopen = () => setConnected(true);
   source.onerror = () => setConnected(false);
-  for (const type of ['monitor', 'incident'] as const) {
+  for (const type of ['monitor', 'incident', 'feedback'] as const) {
     source.addEventListener(type, (e) => {
       const data = JSON.parse((e as MessageEvent<string>).data) as never;
       listeners.forEach((l) => l({ type, data }));

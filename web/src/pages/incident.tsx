@@ -10,6 +10,7 @@ import { useLive } from '../live';
 import { Link } from '../router';
 import { canEdit, useSession } from '../session';
 import type { Incident } from './incidents';
+import { IncidentRunbooks } from '../components/runbooks';
 
 interface Detail extends Incident {
   monitors: { monitorId: number; status: string; message: string; since: string }[];
@@ -117,6 +118,7 @@ export function IncidentPage({ id }: { id: number }) {
               </li>
             ))}
           </ul>
+          <IncidentRunbooks incidentId={id} />
           <h2>Notifications</h2>
           {notifications.data && !notifications.data.data.length ? <p className="empty">No messages were sent.</p> : null}
           <ul className="plain small">

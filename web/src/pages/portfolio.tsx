@@ -26,7 +26,7 @@ export interface PortfolioSite {
 }
 interface PortfolioAnswer {
   data: PortfolioSite[];
-  totals: { sites: number; monitors: Record<string, number>; openIncidents: number };
+  totals: { sites: number; monitors: Record<string, number>; openIncidents: number; overdueRoutines: number };
   page: { total: number; limit: number; nextCursor: string | null };
 }
 
@@ -139,6 +139,11 @@ export function PortfolioPage() {
           <Link to="/incidents">
             {totals.openIncidents} open {totals.openIncidents === 1 ? 'incident' : 'incidents'}
           </Link>
+          {totals.overdueRoutines ? (
+            <span className="overdue-routines">
+              {totals.overdueRoutines} overdue {totals.overdueRoutines === 1 ? 'routine' : 'routines'}
+            </span>
+          ) : null}
         </p>
       ) : null}
       <div className="toolbar">
