@@ -28,6 +28,7 @@ import { ackRoutes } from '../incidents/ack.routes.js';
 import { incidentsRoutes } from '../incidents/incidents.routes.js';
 import type { ChannelsService } from '../notify/channels.service.js';
 import { channelsRoutes } from '../notify/channels.routes.js';
+import { Outbox } from '../notify/outbox.service.js';
 import type { DeliveryContext } from '../notify/notification.js';
 import { Access } from '../accounts/access.js';
 import { parseInput } from '../config/validate.js';
@@ -222,7 +223,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         maintenance: deps.incidents.maintenance,
         calendar: deps.incidents.calendar,
         sites: deps.sites,
-        db: deps.db,
+        outbox: new Outbox(deps.db),
         clock: deps.clock,
       });
       // Channels belong to the whole instance: people limited to their team's sites neither see nor change them.
