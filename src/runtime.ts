@@ -93,7 +93,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const incidents = createIncidents(core, config, engine, outbox);
   core.audits.useConfig(config.audits, allowPrivate);
   const audits = new AuditScheduler(
-    core.storage.db,
+    core.sites,
     core.audits,
     (audit, regressions) => incidents.auditOutcome(audit, regressions),
     core.clock,

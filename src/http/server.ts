@@ -110,7 +110,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   registerErrorHandling(app);
   // Signed cookies (the single sign-on flow) use a key derived from the instance key.
   await app.register(cookie, { secret: deps.cookieSecret.toString('hex') });
-  registerApiAuth(app, { accounts: deps.accounts, auth: deps.auth, db: deps.db });
+  registerApiAuth(app, { accounts: deps.accounts, auth: deps.auth, sites: deps.sites });
   // Live streams outlive their request: an account change makes each check its caller again.
   const stopRechecks = deps.accounts.onChange(() => deps.live.recheckAll());
   app.addHook('onClose', async () => stopRechecks());
@@ -144,7 +144,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token) throw new AppError('unauthorized', 'metrics need "Authorization: Bearer <token>", or metrics: { public: true } in the config');
       // The metrics name every monitor: they are for instance-wide accounts only.
-      new Access(await deps.accounts.authenticateToken(token), deps.db).requireGlobal('read');
+      new Access(await deps.accounts.authenticateToken(token), deps.sites).requireGlobal('read');
     }
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
@@ -232,7 +232,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         channelsRoutes(scope, deps.channels, deps.delivery);
       });
       auditsRoutes(api, deps.audits, deps.sites);
-      liveRoutes(api, deps.live, deps.db);
+      liveRoutes(api, deps.live, deps.sites);
       await deps.statusPages?.apiRoutes(api);
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),

@@ -113,9 +113,8 @@ export class Notifier {
 
   /** Channels already told about an incident, to tell them how it goes on. */
   async notified(trx: Kysely<Database>, incidentId: number): Promise<Recipient[]> {
-    const ids = await this.outbox.in(trx).channelsNotified(incidentId);
-    const names = new Map((await trx.selectFrom('channels').select(['id', 'name']).execute()).map((c) => [c.id, c.name]));
+    const channels = await this.outbox.in(trx).channelsNotified(incidentId);
     const now = this.clock.now();
-    return ids.filter((id) => names.has(id)).map((channelId) => ({ channelId, channelName: names.get(channelId)!, deliverAt: now }));
+    return channels.map((c) => ({ channelId: c.id, channelName: c.name, deliverAt: now }));
   }
 }

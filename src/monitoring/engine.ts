@@ -172,25 +172,18 @@ export class MonitoringEngine {
 
   /** Picks up monitors changed elsewhere; cheap when nothing changed. */
   async pollChanges(): Promise<void> {
-    const row = await this.db
-      .selectFrom('monitors')
-      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
-      .executeTakeFirstOrThrow();
-    const sites = await this.db
-      .selectFrom('sites')
-      .select((eb) => eb.fn.max('updated_at').as('latest'))
-      .executeTakeFirstOrThrow();
-    if (`${row.n}:${row.latest}:${sites.latest}` !== this.signature) await this.reload();
+    const repo = new SitesRepository(this.db);
+    const monitors = await repo.monitorsChanged();
+    const sitesLatest = await repo.sitesChangedAt();
+    if (`${monitors.count}:${monitors.latest}:${sitesLatest}` !== this.signature) await this.reload();
   }
 
   /** Re-reads every monitor; unchanged ones keep their runtime, changed ones are rescheduled. */
   reload(states?: Map<number, { state: MonitorState; memory: HeartbeatMemory }>): Promise<void> {
     return this.oneAtATime(async () => {
-      const siteLatest = await this.db
-        .selectFrom('sites')
-        .select((eb) => eb.fn.max('updated_at').as('latest'))
-        .executeTakeFirstOrThrow();
-      const rows = await new SitesRepository(this.db).allMonitors();
+      const repo = new SitesRepository(this.db);
+      const siteLatest = await repo.sitesChangedAt();
+      const rows = await repo.allMonitors();
       const seen = new Set<number>();
       let latest = 0;
       for (const row of rows) {
@@ -199,7 +192,7 @@ export class MonitoringEngine {
         this.sync(row, states?.get(row.id));
       }
       for (const id of [...this.runtimes.keys()]) if (!seen.has(id)) this.uninstall(id);
-      this.signature = `${rows.length}:${rows.length ? latest : null}:${siteLatest.latest}`;
+      this.signature = `${rows.length}:${rows.length ? latest : null}:${siteLatest}`;
     });
   }
 

@@ -67,7 +67,7 @@ export class Outbox {
   }
 
   /** Channels that have heard of an incident: they hear how it goes on. */
-  channelsNotified(incidentId: number): Promise<number[]> {
+  channelsNotified(incidentId: number): Promise<{ id: number; name: string }[]> {
     return this.repo.channelsNotified(incidentId);
   }
 

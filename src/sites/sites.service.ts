@@ -147,6 +147,16 @@ export class SitesService {
     );
   }
 
+  /** Every site, in the order they were made. */
+  async allSites(): Promise<Site[]> {
+    return (await this.repo.allSites()).map((r) => this.codec.siteFromRow(r));
+  }
+
+  /** Every site as access rules see it (name and tags). */
+  async siteRefs(): Promise<SiteRef[]> {
+    return (await this.allSites()).map((s) => siteRefOf.site(s));
+  }
+
   async getSite(id: number): Promise<Site> {
     const row = await this.repo.getSite(id);
     if (!row) throw new AppError('not_found', `site ${id} does not exist`);

@@ -130,7 +130,6 @@ export function createStatusPages(
         updates,
         templates: new ConfigObjectsService(core.storage.db, core.clock, 'message-template', messageTemplateSchema, 'message template'),
         subscriptions,
-        db: withStatusTables(core.storage.db),
         incidents: incidents.service,
         sites: core.sites,
         changed: () => pages.refresh(),

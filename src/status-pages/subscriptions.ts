@@ -128,6 +128,19 @@ export class Subscriptions {
     await new StatusPagesRepository(withStatusTables(this.db)).deleteSubscriber(sub.id);
   }
 
+  /** Every subscriber of a page, confirmed or not. */
+  list(page: StatusPage): Promise<SubscriberRow[]> {
+    return new StatusPagesRepository(withStatusTables(this.db)).subscribers(page.id, false);
+  }
+
+  /** Removes a page's subscriber; one of another page is not found. */
+  async remove(pageId: number, subscriberId: number): Promise<void> {
+    const repo = new StatusPagesRepository(withStatusTables(this.db));
+    const sub = await repo.subscriber(subscriberId);
+    if (!sub || sub.page_id !== pageId) throw new AppError('not_found', `status page ${pageId} has no subscriber ${subscriberId}`);
+    await repo.deleteSubscriber(subscriberId);
+  }
+
   /** A webhook subscriber added in the API: confirmed at once (a token holder chose the URL), its secret sealed. */
   async addWebhook(page: StatusPage, input: unknown): Promise<SubscriberRow> {
     const spec = parseInput(webhookSubscriberSchema, input);
