@@ -3,7 +3,7 @@ import { version, type Core } from './app.js';
 import { createBackupScheduler } from './backups/index.js';
 import type { BackupScheduler } from './backups/scheduler.js';
 import type { Config } from './config/schema.js';
-import { buildHttpServer } from './http/server.js';
+import { buildHttpServer } from './server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
 import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';

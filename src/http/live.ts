@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
-import { Access, type SiteDirectory } from '../accounts/access.js';
+import type { Access, Principal } from '../accounts/access.js';
 import { toIso } from '../lib/clock.js';
 import { accessOf } from './auth.js';
 import { operation } from './operation.js';
@@ -63,7 +63,7 @@ export class LiveHub {
  * stream ends when they no longer hold (logout, revoked token, disabled account) and follows a new
  * reach (role, scope, teams, a site's tags).
  */
-export function liveRoutes(app: FastifyInstance, hub: LiveHub, sites: SiteDirectory): void {
+export function liveRoutes(app: FastifyInstance, hub: LiveHub, access: (principal: Principal) => Access): void {
   app.get(
     '/stream',
     {
@@ -102,7 +102,7 @@ export function liveRoutes(app: FastifyInstance, hub: LiveHub, sites: SiteDirect
         },
         recheck: async () => {
           try {
-            visible = await new Access(await reauthenticate(), sites).visibleSites();
+            visible = await access(await reauthenticate()).visibleSites();
           } catch {
             stream.end();
           }

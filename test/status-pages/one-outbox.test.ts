@@ -1,10 +1,9 @@
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/db/connection.js';
-import { migrationsFor } from '../../src/db/migrations/index.js';
 import { config, openTestCore } from '../support/core.js';
-import { createTestDatabase, dialects } from '../support/databases.js';
-import { testRuntime } from '../support/http.js';
+import { createTestDatabase, dialects, migrateAllBut } from '../support/databases.js';
+import { postIncidentUpdate, testRuntime } from '../support/http.js';
 import { until, webhookReceiver } from '../support/receivers.js';
 
 const SECRET = 'a-subscriber-webhook-secret';
@@ -45,24 +44,26 @@ statusPages:
         });
         expect(added.statusCode).toBe(201);
         const siteId = (await core.sites.listSites({ limit: 10 })).items[0]!.id;
-        const incident = (await server.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: auth, payload: { siteId, title: 'Slow pages' } })).json<{
-          id: number;
-        }>();
-        const posted = await server.app.inject({
-          method: 'POST',
-          url: `/api/v1/incidents/${incident.id}/updates`,
-          headers: auth,
-          payload: { status: 'investigating', body: 'Looking into it.' },
-        });
+        const posted = await postIncidentUpdate(server.app, auth, siteId, { status: 'investigating', body: 'Looking into it.' });
         expect(posted.json()).toMatchObject({ notified: 1 });
         await until('the retry, within the 2 s cap rather than a day', () => hook.messages.length >= 2, 15_000);
         expect(hook.messages[1]!.body.notificationId).toBe(hook.messages[0]!.body.notificationId);
-        const attempts = await core.storage.db
-          .selectFrom('delivery_attempts')
-          .innerJoin('notifications', 'notifications.id', 'delivery_attempts.notification_id')
-          .select(['notifications.recipient', 'delivery_attempts.ok', 'delivery_attempts.status_code'])
-          .orderBy('delivery_attempts.at')
-          .execute();
+        // The attempt is logged after the receiver answers: wait for the log, not the receiver.
+        const logged = () =>
+          core.storage.db
+            .selectFrom('delivery_attempts')
+            .innerJoin('notifications', 'notifications.id', 'delivery_attempts.notification_id')
+            .select(['notifications.recipient', 'delivery_attempts.ok', 'delivery_attempts.status_code'])
+            .orderBy('delivery_attempts.at')
+            .execute();
+        const attempts = await until(
+          'both attempts in the delivery log',
+          async () => {
+            const rows = await logged();
+            return rows.length >= 2 ? rows : undefined;
+          },
+          15_000,
+        );
         expect(attempts).toEqual([
           { recipient: 'subscriber', ok: 0, status_code: 429 },
           { recipient: 'subscriber', ok: 1, status_code: 200 },
@@ -81,15 +82,7 @@ statusPages:
     const test = await createTestDatabase(dialect);
     const storage = openStorage({ url: test.url, dataDir: test.dataDir });
     try {
-      const before = Object.fromEntries(Object.entries(migrationsFor(dialect)).filter(([name]) => name !== '0201-one-outbox'));
-      const migrator = new Migrator({
-        db: storage.db,
-        provider: { getMigrations: async () => before },
-        migrationTableName: 'upkeep_migrations',
-        migrationLockTableName: 'upkeep_migrations_lock',
-        allowUnorderedMigrations: true,
-      });
-      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      await migrateAllBut(storage.db, dialect, '0201-one-outbox');
       // Raw SQL: the tables as they were.
       const pageId = (
         await sql<{
