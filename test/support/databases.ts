@@ -84,5 +84,6 @@ export async function migrateAllBut(db: Kysely<Database>, dialect: 'sqlite' | 'p
     allowUnorderedMigrations: true,
   });
   const { error } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error instanceof Error) throw error;
+  if (error) throw new Error(`migrating failed: ${JSON.stringify(error)}`);
 }
