@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { openCore } from '../src/app.js';
 import { readEnvironment } from '../src/config/env.js';
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/config-file.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { tempDir } from '../test/support/databases.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { openCore, type Core } from '../src/app.js';
 import { readEnvironment } from '../src/config/env.js';
-import { configSchema } from '../src/config/schema.js';
+import { configSchema } from '../src/config-file.js';
 import type { MonitorStateTable, ResultRollupsTable } from '../src/db/types.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { monitorSchema } from '../src/monitoring/monitor.schema.js';

@@ -52,7 +52,7 @@ async function scale(n: number, port: number, keep: boolean): Promise<{ figures:
   const results = new ResultStore(core.storage.db, core.clock, silentLogger(), { keepRawMs: 30 * DAY });
   const engine = new MonitoringEngine(
     {
-      db: core.storage.db,
+      monitors: core.sites.monitorStore(),
       codec: core.siteCodec,
       results,
       dispatcher: new LocalDispatcher(),

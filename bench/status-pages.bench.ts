@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { stringify } from 'yaml';
 import { openCore } from '../src/app.js';
 import { readEnvironment } from '../src/config/env.js';
-import { parseConfig } from '../src/config/load.js';
+import { parseConfig } from '../src/config-file.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { createRuntime } from '../src/runtime.js';
 import { tempDir } from '../test/support/databases.js';

@@ -5,6 +5,7 @@ import { AuthService } from './accounts/auth.service.js';
 import { UsersService } from './accounts/users.service.js';
 import { AuditService } from './audits/audit.service.js';
 import { ConfigSync } from './config/apply.js';
+import { configStores } from './config-file.js';
 import type { Environment } from './config/env.js';
 import { exportConfig } from './config/export.js';
 import { openStorage, type Storage } from './db/connection.js';
@@ -66,6 +67,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const channelCodec = new ChannelCodec(box);
   const statusPageCodec = new StatusPageCodec(box);
   const sites = new SitesService(storage.db, siteCodec, clock);
+  const stores = configStores({ sites: siteCodec, channels: channelCodec, statusPages: statusPageCodec }, clock);
   return {
     storage,
     clock,
@@ -81,9 +83,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     statusPageCodec,
     secrets: box,
     audits: new AuditService(storage.db, sites, clock, { dataDir: options.dataDir }),
-    sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock, statusPageCodec),
+    sync: new ConfigSync(storage.db, clock, stores.apply),
     channels: new ChannelsService(storage.db, channelCodec, clock),
-    exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, statusPageCodec, opts),
+    exportConfig: (opts) => exportConfig(storage.db, stores.export, opts),
     close: () => storage.close(),
   };
 }

@@ -2,7 +2,7 @@ import { openCore, version, type Core } from './app.js';
 import { formatPlan } from './config/apply.js';
 import type { Environment } from './config/env.js';
 import type { LoadedConfig } from './config/load.js';
-import { configSchema } from './config/schema.js';
+import { configSchema } from './config-file.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import type { Logger } from './lib/logger.js';
 

@@ -3,7 +3,7 @@ import { version, type Core } from './app.js';
 import { createBackupScheduler } from './backups/index.js';
 import type { BackupScheduler } from './backups/scheduler.js';
 import type { Config } from './config/schema.js';
-import { buildHttpServer } from './http/server.js';
+import { buildHttpServer } from './server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
 import type { MonitoringEngine } from './monitoring/engine.js';
 import { createMonitoring } from './monitoring/index.js';
@@ -14,7 +14,7 @@ import { AppError, describeError } from './lib/errors.js';
 import { createResolver, type Resolver } from './lib/net/index.js';
 import { readCaFiles } from './config/ca-files.js';
 import { AuditScheduler } from './audits/scheduler.js';
-import type { SenderOptions } from './notify/outbox.js';
+import { defaultSenderOptions, OutboxSender, type SenderOptions } from './notify/outbox.js';
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
 import { createFeedback } from './feedback/index.js';
 import { createRoutines, type Routines } from './routines/index.js';
@@ -83,10 +83,21 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const ca = readCaFiles(config.network.caFiles);
   const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca });
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
-  const incidents = createIncidents(core, config, engine, { deliver, contexts }, options.sender);
+  const outbox = new OutboxSender(
+    {
+      db: core.storage.db,
+      channel: (id) => core.channels.find(id),
+      deliver,
+      contexts,
+      clock: core.clock,
+      log: core.logger.child({ component: 'outbox' }),
+    },
+    { ...defaultSenderOptions, releaseLeasesOnStart: core.storage.dialect === 'sqlite', ...options.sender },
+  );
+  const incidents = createIncidents(core, config, engine, outbox);
   core.audits.useConfig(config.audits, allowPrivate);
   const audits = new AuditScheduler(
-    core.storage.db,
+    core.sites,
     core.audits,
     (audit, regressions) => incidents.auditOutcome(audit, regressions),
     core.clock,
@@ -119,9 +130,9 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
   );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
-  const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, contexts);
-  const feedback = createFeedback(core, config, { live, wake: () => incidents.sender.wake() });
-  const routines = createRoutines(core, config, { wake: () => incidents.sender.wake() });
+  const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox);
+  const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
+  const routines = createRoutines(core, config, { wake: () => outbox.wake() });
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,

@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Kysely } from 'kysely';
-import type { AccountScope, Database, Role, TokenScope } from '../db/types.js';
+import type { AccountScope, Role, TokenScope } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 
 const rank: Record<Role, number> = { viewer: 1, editor: 2, admin: 3, owner: 4 };
@@ -36,6 +35,11 @@ export interface SiteRef {
   tags: readonly string[];
 }
 
+/** Where Access learns which sites there are (the sites service), to list those in reach. */
+export interface SiteDirectory {
+  siteRefs(): Promise<SiteRef[]>;
+}
+
 /**
  * What a principal may do. Global principals (owners, admins, and accounts whose scope is the
  * instance) act on every site with their role; team-scoped accounts act only on their teams' sites,
@@ -47,7 +51,7 @@ export class Access {
 
   constructor(
     readonly principal: Principal,
-    private readonly db: Kysely<Database>,
+    private readonly sites: SiteDirectory,
   ) {}
 
   get global(): boolean {
@@ -71,14 +75,7 @@ export class Access {
   /** The ids of the sites in reach ('all' for global principals), for filtering lists. */
   visibleSites(): Promise<Set<number> | 'all'> {
     if (this.global) return Promise.resolve('all');
-    this.visible ??= this.db
-      .selectFrom('sites')
-      .select(['id', 'name', 'spec'])
-      .execute()
-      .then(
-        (rows) =>
-          new Set(rows.filter((r) => this.roleOn({ id: r.id, name: r.name, tags: (JSON.parse(r.spec) as { tags?: string[] }).tags ?? [] })).map((r) => r.id)),
-      );
+    this.visible ??= this.sites.siteRefs().then((refs) => new Set(refs.filter((r) => this.roleOn(r)).map((r) => r.id)));
     return this.visible;
   }
 

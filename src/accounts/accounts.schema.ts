@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConfigSection } from '../config/section.js';
 import { duration } from '../config/duration.js';
 import { httpUrl } from '../config/fields.js';
 
@@ -30,3 +31,6 @@ export const accountsConfigSchema = z
 
 export type AccountsConfig = z.output<typeof accountsConfigSchema>;
 export type OidcConfig = NonNullable<AccountsConfig['oidc']>;
+
+/** `accounts:` of upkeep.yaml: session lengths and single sign-on. */
+export const accountsSection = { shape: { accounts: accountsConfigSchema.prefault({}) } } satisfies ConfigSection<unknown>;

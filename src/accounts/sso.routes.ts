@@ -1,14 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
-import type { Database } from '../db/types.js';
 import { accessOf, SESSION_COOKIE } from '../http/auth.js';
 import { operation } from '../http/operation.js';
 import { idParams, parseId } from '../http/schema.js';
 import { AppError } from '../lib/errors.js';
 import type { AuthService } from './auth.service.js';
-import { IdentitiesRepository } from './identities.repository.js';
 import type { FlowState, OidcLogin } from './oidc.js';
 import type { UsersService } from './users.service.js';
 
@@ -16,13 +13,11 @@ export interface SsoRouteDeps {
   oidc: OidcLogin | undefined;
   auth: AuthService;
   users: UsersService;
-  db: Kysely<Database>;
   secureCookies: boolean;
   /** server.publicUrl (the base of the callback). */
   publicUrl: string | undefined;
   /** Sets the session cookie of a login. */
   setSession: (reply: FastifyReply, token: string) => FastifyReply;
-  now: () => number;
 }
 
 const OIDC_COOKIE = 'upkeep_oidc';
@@ -130,13 +125,7 @@ export function ssoRoutes(app: FastifyInstance, deps: SsoRouteDeps): void {
         throw new AppError('forbidden', 'only owners may link the single sign-on of owners and admins');
       const { subject } = parseInput(linkBody, req.body);
       const issuer = await oidc().issuer();
-      const identities = new IdentitiesRepository(deps.db);
-      if (subject === null) await identities.unlink(user.id, issuer);
-      else {
-        const holder = await identities.userFor(issuer, subject);
-        if (holder !== undefined && holder !== user.id) throw new AppError('conflict', `the subject "${subject}" is linked to user ${holder} already`);
-        await identities.link(user.id, issuer, subject, deps.now());
-      }
+      await deps.users.linkIdentity(user.id, issuer, subject);
       return reply.status(204).send();
     },
   );

@@ -7,6 +7,7 @@ import { AppError } from '../lib/errors.js';
 import { canonicalJson } from '../lib/json.js';
 import { roleRank, type Access } from './access.js';
 import { AccountsRepository } from './accounts.repository.js';
+import { IdentitiesRepository } from './identities.repository.js';
 import { accountScopes, roles, scopeFor, type AccountsService } from './accounts.service.js';
 import type { AuthService } from './auth.service.js';
 
@@ -73,6 +74,15 @@ export class UsersService {
       teams,
       createdAt: user.created_at,
     };
+  }
+
+  /** Links a user to an issuer's single sign-on subject (null unlinks); a subject linked to someone else is refused. */
+  async linkIdentity(userId: number, issuer: string, subject: string | null): Promise<void> {
+    const identities = new IdentitiesRepository(this.db);
+    if (subject === null) return identities.unlink(userId, issuer);
+    const holder = await identities.userFor(issuer, subject);
+    if (holder !== undefined && holder !== userId) throw new AppError('conflict', `the subject "${subject}" is linked to user ${holder} already`);
+    await identities.link(userId, issuer, subject, this.clock.now());
   }
 
   async list(): Promise<UserView[]> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ConfigSection } from '../config/section.js';
 import { duration, parseDuration } from '../config/duration.js';
 import { cronExpression, expected, timezone } from '../config/fields.js';
 import { auditCategories, type AuditCategory } from './types.js';
@@ -143,3 +144,9 @@ export function checkAuditSiteNames(
     if (!siteNames.has(name)) addIssue(['audits', 'sites', name], `no site is named "${name}"`);
   }
 }
+
+/** `audits:` of upkeep.yaml: schedules, and overrides for sites that must exist. */
+export const auditsSection = {
+  shape: { audits: auditsConfigSchema.prefault({}) },
+  check: (config, issue) => checkAuditSiteNames(config.audits, new Set(config.sites.map((s) => s.name)), issue),
+} satisfies ConfigSection<{ audits: AuditsConfig; sites: { name: string }[] }>;

@@ -1,7 +1,6 @@
 import { Cron } from 'croner';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
+import type { SitesService } from '../sites/sites.service.js';
 import type { Logger } from '../lib/logger.js';
 import type { AuditService, Regression, StoredAudit } from './audit.service.js';
 import { schedulesFor, type AuditSchedule } from './config.js';
@@ -26,7 +25,7 @@ export class AuditScheduler {
   private readonly firstSeen = new Map<number, number>();
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly sites: Pick<SitesService, 'allSites'>,
     private readonly audits: AuditService,
     private readonly onAudit: (audit: StoredAudit, regressions: Regression[]) => Promise<void>,
     private readonly clock: Clock,
@@ -52,9 +51,9 @@ export class AuditScheduler {
   async tick(): Promise<void> {
     const now = this.clock.now();
     const last = await this.audits.lastStarts();
-    const sites = await this.db.selectFrom('sites').select(['id', 'name', 'spec']).execute();
-    for (const site of sites) {
-      if (!(JSON.parse(site.spec) as { url?: string }).url) continue;
+    for (const { id, spec } of await this.sites.allSites()) {
+      const site = { id, name: spec.name };
+      if (!spec.url) continue;
       if (!this.firstSeen.has(site.id)) this.firstSeen.set(site.id, now);
       const schedules = schedulesFor(this.audits.settings(), site.name);
       const due = auditCategories.filter((c: AuditCategory) => {

@@ -2,21 +2,10 @@ import type { Kysely } from 'kysely';
 import { Document } from 'yaml';
 import { z } from 'zod';
 import type { Database } from '../db/types.js';
-import { ConfigObjectsRepository } from '../incidents/config-objects.repository.js';
-import { configObjectSections } from './apply.js';
 import { canonicalJson } from '../lib/json.js';
 import { splitSecrets } from '../lib/secrets.js';
-import { channelSchemas, channelSecretFields } from '../notify/channel.schema.js';
-import type { ChannelCodec } from '../notify/channel-codec.js';
-import { ChannelsRepository } from '../notify/channels.repository.js';
-import { monitorSchemas, monitorSecretFields } from '../monitoring/monitor.schema.js';
-import { siteSchema } from '../sites/site.schema.js';
-import { SitesRepository } from '../sites/sites.repository.js';
-import type { SiteCodec } from '../sites/sites.service.js';
-import { exportStatusPages } from '../status-pages/config-section.js';
-import { exportRoutines } from '../routines/config-section.js';
-import { routineSchema } from '../routines/routine.schema.js';
-import type { StatusPageCodec } from '../status-pages/status-pages.service.js';
+import type { Config } from './schema.js';
+import type { SectionStore } from './section.js';
 
 export interface ExportResult {
   yaml: string;
@@ -25,7 +14,7 @@ export interface ExportResult {
 }
 
 /** Drops every field whose absence parses to the same value: the file shows what was chosen, not the defaults. */
-function withoutDefaults(schema: z.ZodType, written: Record<string, unknown>): Record<string, unknown> {
+export function withoutDefaults(schema: z.ZodType, written: Record<string, unknown>): Record<string, unknown> {
   const target = canonicalJson(schema.parse(written));
   const out = structuredClone(written);
   const tryDrop = (node: Record<string, unknown>) => {
@@ -61,20 +50,13 @@ export const variableName = (...parts: string[]) =>
     .replace(/^_|_$/g, '')}`;
 
 /**
- * Writes the database back out as upkeep.yaml, so objects made in the API are never trapped.
- * Values that came from `${VAR}` are written as `${VAR}` again; other secrets become `${UPKEEP_SECRET_…}`
- * references (listed in the result) unless `includeSecrets` asks for them in clear.
+ * Writes the database back out as upkeep.yaml, so objects made in the API are never trapped: each
+ * store the features register writes its keys, in order. Values that came from `${VAR}` are written
+ * as `${VAR}` again; other secrets become `${UPKEEP_SECRET_…}` references (listed in the result)
+ * unless `includeSecrets` asks for them in clear.
  */
-export async function exportConfig(
-  db: Kysely<Database>,
-  sites: SiteCodec,
-  channels: ChannelCodec,
-  statusPages: StatusPageCodec,
-  options: { includeSecrets: boolean },
-): Promise<ExportResult> {
-  const siteRepo = new SitesRepository(db);
+export async function exportConfig(db: Kysely<Database>, stores: readonly SectionStore<Config>[], options: { includeSecrets: boolean }): Promise<ExportResult> {
   const secretVariables: ExportResult['secretVariables'] = [];
-
   const prepare = (
     schema: z.ZodType,
     spec: object,
@@ -95,40 +77,8 @@ export async function exportConfig(
     }
     return written;
   };
-
-  const monitorRows = await siteRepo.allMonitors();
-  const exportedSites = (await siteRepo.allSites()).map((row) => {
-    const site = sites.siteFromRow(row);
-    const monitors = monitorRows
-      .filter((m) => m.site_id === row.id)
-      .map((m) => {
-        const monitor = sites.monitorFromRow(m);
-        const type = monitor.spec.type;
-        return prepare(monitorSchemas[type], monitor.spec, monitor.envRefs, monitorSecretFields[type].isSecret, [site.spec.name, monitor.spec.name]);
-      });
-    const written = prepare(siteSchema, site.spec, site.envRefs, () => false, [site.spec.name]);
-    return monitors.length ? { ...written, monitors } : written;
-  });
-  const exportedChannels = (await new ChannelsRepository(db).all()).map((row) => {
-    const channel = channels.fromRow(row);
-    const type = channel.spec.type;
-    return prepare(channelSchemas[type], channel.spec, channel.envRefs, channelSecretFields[type].isSecret, [channel.spec.name]);
-  });
-
   const body: Record<string, unknown> = {};
-  if (exportedSites.length) body.sites = exportedSites;
-  if (exportedChannels.length) body.channels = exportedChannels;
-  const objects = await new ConfigObjectsRepository(db).all();
-  for (const [kind, { section, schema }] of Object.entries(configObjectSections)) {
-    const list = objects
-      .filter((o) => o.kind === kind)
-      .map((o) => withoutDefaults(schema, z.encode(schema, JSON.parse(o.spec) as never) as Record<string, unknown>));
-    if (list.length) body[section] = list;
-  }
-  const pages = await exportStatusPages(db, statusPages, prepare);
-  if (pages.length) body.statusPages = pages;
-  const routines = await exportRoutines(db);
-  if (routines.length) body.routines = routines.map(({ site, spec }) => ({ site, ...withoutDefaults(routineSchema, spec) }));
+  for (const store of stores) Object.assign(body, await store.export?.({ db, prepare }));
   const doc = new Document(body);
   doc.commentBefore = ' Exported by `upkeep export`. Apply with `upkeep apply --config <this file>`.';
   return { yaml: doc.toString({ lineWidth: 0 }), secretVariables };

@@ -3,7 +3,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import type { z } from 'zod';
 import { AppError, type ErrorDetail } from '../lib/errors.js';
 import { formatPath } from './messages.js';
-import { configSchema, type Config } from './schema.js';
+import type { Config } from './schema.js';
 
 export type Path = (string | number)[];
 
@@ -70,8 +70,16 @@ function nodeFor(doc: Document, issue: z.core.$ZodIssue): Node | undefined {
   return undefined;
 }
 
-/** Parses and validates config text; every problem is reported as `file:line:column path: message`. */
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/**
+ * Parses and validates config text against a schema (the whole file's: see src/config-file.ts);
+ * every problem is reported as `file:line:column path: message`.
+ */
+export function parseWith<T>(
+  schema: z.ZodType<T>,
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { file: string; config: T; envRefs: Map<string, string> } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const details: ErrorDetail[] = [];
@@ -94,7 +102,7 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   });
   if (details.length) throw configError(file, details);
 
-  const parsed = configSchema.safeParse(doc.toJS() ?? {}, { reportInput: true });
+  const parsed = schema.safeParse(doc.toJS() ?? {}, { reportInput: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const node = nodeFor(doc, issue);
@@ -111,10 +119,10 @@ function configError(file: string, details: ErrorDetail[]): AppError {
   return new AppError('invalid_config', `${first.path}: ${first.message}${more}`, { details });
 }
 
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
-  let text: string;
+/** A config file's text; a missing or unreadable file is a clear config error. */
+export async function readConfigText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new AppError(
@@ -123,5 +131,4 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
       { cause: err },
     );
   }
-  return parseConfig(text, file, env);
 }

@@ -1,16 +1,6 @@
 import { z } from 'zod';
-import { backupsConfigSchema } from '../backups/config.js';
-import { contactSchema, escalationSchema, incidentSettingsSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
-import { accountsConfigSchema } from '../accounts/accounts.schema.js';
-import { auditsConfigSchema, checkAuditSiteNames } from '../audits/config.js';
-import { channelSchema } from '../notify/channel.schema.js';
-import { siteWithMonitorsSchema } from '../sites/site.schema.js';
 import { duration } from './duration.js';
-import { feedbackConfigSchema } from '../feedback/feedback.schema.js';
-import { checkRoutineReferences, routineConfigSchema } from '../routines/routine.schema.js';
 import { ipOrCidr, port } from './fields.js';
-import { checkReferences } from './references.js';
-import { checkStatusPageReferences, emailSettingsSchema, messageTemplateSchema, statusPageSchema } from '../status-pages/status-page.schema.js';
 
 const serverSchema = z
   .object({
@@ -50,40 +40,14 @@ const resultsSchema = z
 const metricsSchema = z.object({ public: z.boolean().default(false) }).strict();
 
 /**
- * The whole of upkeep.yaml. Later capabilities add their sections here (statusPages).
+ * The instance's own settings of upkeep.yaml. Every other section is contributed by the feature
+ * that owns it (`ConfigSection`), and src/config-file.ts puts them together into the whole file.
  */
-export const configSchema = z
-  .object({
-    server: serverSchema.prefault({}),
-    network: networkSchema.prefault({}),
-    results: resultsSchema.prefault({}),
-    metrics: metricsSchema.prefault({}),
-    sites: z.array(siteWithMonitorsSchema).default([]),
-    channels: z.array(channelSchema).default([]),
-    incidents: incidentSettingsSchema.prefault({}),
-    escalation: z.array(escalationSchema).default([]),
-    contacts: z.array(contactSchema).default([]),
-    rotations: z.array(rotationSchema).default([]),
-    maintenance: z.array(maintenanceSchema).default([]),
-    audits: auditsConfigSchema.prefault({}),
-    accounts: accountsConfigSchema.prefault({}),
-    backups: backupsConfigSchema.optional(),
-    // Status pages (issue 5): public pages, the messages reused in their updates, the sender of subscriber mail.
-    statusPages: z.array(statusPageSchema).default([]),
-    messageTemplates: z.array(messageTemplateSchema).default([]),
-    email: emailSettingsSchema.optional(),
-    // Users' voice (issue 17): feedback retention, the intake's limits, spikes.
-    feedback: feedbackConfigSchema.prefault({}),
-    // Recurring checklists per site (issue 17).
-    routines: z.array(routineConfigSchema).default([]),
-  })
-  .strict()
-  .superRefine((config, ctx) => {
-    checkReferences(config, ctx);
-    checkAuditSiteNames(config.audits, new Set(config.sites.map((s) => s.name)), (path, message) => ctx.addIssue({ code: 'custom', path, message }));
-  })
-  .superRefine(checkStatusPageReferences)
-  .superRefine(checkRoutineReferences);
+export const instanceShape = {
+  server: serverSchema.prefault({}),
+  network: networkSchema.prefault({}),
+  results: resultsSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
+};
 
-export type ConfigInput = z.input<typeof configSchema>;
-export type Config = z.output<typeof configSchema>;
+export type { Config, ConfigInput } from '../config-file.js';

@@ -286,6 +286,9 @@ export interface NotificationsTable {
   delivered_at: Millis | null;
   /** Its place among the messages of its incident to its channel (1, 2, …), which are sent in that order. */
   seq: ColumnType<number, number | undefined, number>;
+  /** For a message to someone other than a channel: the kind of recipient ("subscriber") and which one. */
+  recipient: ColumnType<string | null, string | null | undefined, string | null>;
+  recipient_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface DeliveryAttemptsTable {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { channelRefs, httpUrl, tag } from '../config/fields.js';
+import { knownRefs, type ConfigSection, type Issue } from '../config/section.js';
 import { feedbackStates } from './tables.js';
 
 const MINUTE = 60_000;
@@ -43,6 +44,15 @@ export const feedbackConfigSchema = z
   .strict();
 
 export type FeedbackConfig = z.output<typeof feedbackConfigSchema>;
+
+/** Users' voice (issue 17): feedback retention, the intake's limits, spikes. */
+export const feedbackSection = {
+  shape: { feedback: feedbackConfigSchema.prefault({}) },
+  check: (config: { channels: readonly { name: string }[]; feedback: FeedbackConfig }, issue: Issue) => {
+    const channels = new Set(config.channels.map((c) => c.name));
+    knownRefs(config.feedback.channels, ['feedback', 'channels'], (name) => channels.has(name), 'channel', issue);
+  },
+} satisfies ConfigSection<{ channels: readonly { name: string }[]; feedback: FeedbackConfig }>;
 
 /** An origin a site's pages are served from: scheme, host and port, no path. */
 const origin = httpUrl.refine((s) => new URL(s).origin === s.replace(/\/$/, ''), {

@@ -4,6 +4,7 @@ import { parseInput } from '../config/validate.js';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { IncidentsRepository } from '../incidents/incidents.repository.js';
 import { FeedbackRepository, type FeedbackRow, type InboxFilter } from './feedback.repository.js';
 import { triageInput, widgetInput } from './feedback.schema.js';
 import { withFeedbackTables, type FeedbackState } from './tables.js';
@@ -69,7 +70,7 @@ export class FeedbackInbox {
     const incidentId = input.incidentId === undefined ? row.incident_id : input.incidentId;
     let state: FeedbackState = input.state ?? (input.incidentId ? 'linked' : row.state);
     if (input.incidentId) {
-      const incident = await this.db.selectFrom('incidents').select('site_id').where('id', '=', input.incidentId).executeTakeFirst();
+      const incident = await new IncidentsRepository(this.db).get(input.incidentId);
       if (incident?.site_id !== row.site_id) {
         const message = `no incident ${input.incidentId} on this report's site`;
         throw new AppError('invalid_input', message, { details: [{ path: 'incidentId', message }] });

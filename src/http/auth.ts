@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
-import { Access, type Principal } from '../accounts/access.js';
+import type { Access, Principal } from '../accounts/access.js';
 import type { AccountsService } from '../accounts/accounts.service.js';
 import type { AuthService } from '../accounts/auth.service.js';
-import type { Database } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 
 declare module 'fastify' {
@@ -57,7 +55,7 @@ export function accessOf(req: FastifyRequest): Access {
  * Credentials are an API token (`Authorization: Bearer …`) or the session cookie; with the cookie,
  * every request that changes something must also send the session's CSRF token in `X-CSRF-Token`.
  */
-export function registerApiAuth(app: FastifyInstance, deps: { accounts: AccountsService; auth: AuthService; db: Kysely<Database> }): void {
+export function registerApiAuth(app: FastifyInstance, deps: { accounts: AccountsService; auth: AuthService; access: (principal: Principal) => Access }): void {
   app.addHook('onRequest', async (req: FastifyRequest) => {
     // Decided on the route Fastify matched (`/api/v1/sites/:id`), never on the raw URL: `/api/v%31/sites`
     // reaches the route `/api/v1/sites`. A path under /api/v1 that matches no API route (a 404, or the
@@ -84,7 +82,7 @@ export function registerApiAuth(app: FastifyInstance, deps: { accounts: Accounts
     } else {
       throw new AppError('unauthorized', 'credentials required: log in, or send "Authorization: Bearer <token>" (make one with "upkeep token create")');
     }
-    req.access = new Access(req.principal, deps.db);
+    req.access = deps.access(req.principal);
     // Whoever may change nothing anywhere is refused every change at once, before the body is even read.
     if (!readOnlyMethods.has(req.method) && !ownAccount.some((p) => route && within(route, p))) req.access.requireSomeWrite();
   });

@@ -1,8 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import { Access } from '../accounts/access.js';
-import type { Database } from '../db/types.js';
+import type { Access, Principal } from '../accounts/access.js';
 import { toIso } from '../lib/clock.js';
 import { accessOf } from './auth.js';
 import { operation } from './operation.js';
@@ -65,7 +63,7 @@ export class LiveHub {
  * stream ends when they no longer hold (logout, revoked token, disabled account) and follows a new
  * reach (role, scope, teams, a site's tags).
  */
-export function liveRoutes(app: FastifyInstance, hub: LiveHub, db: Kysely<Database>): void {
+export function liveRoutes(app: FastifyInstance, hub: LiveHub, access: (principal: Principal) => Access): void {
   app.get(
     '/stream',
     {
@@ -105,7 +103,7 @@ export function liveRoutes(app: FastifyInstance, hub: LiveHub, db: Kysely<Databa
         },
         recheck: async () => {
           try {
-            visible = await new Access(await reauthenticate(), db).visibleSites();
+            visible = await access(await reauthenticate()).visibleSites();
           } catch {
             stream.end();
           }

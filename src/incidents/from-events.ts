@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { StoredEvent } from '../monitoring/results-writer.js';
+import { ResultsRepository } from '../monitoring/results.repository.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { Monitor, SiteCodec } from '../sites/sites.service.js';
 import { firstRecipients, isFailing, newIncident, severityOf, summarize, worse } from './incident-rules.js';
@@ -32,7 +33,7 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
     const row = await sites.getMonitor(id);
     if (row) monitors.set(id, ctx.codec.monitorFromRow(row));
   }
-  const flapping = new Set((await trx.selectFrom('monitor_state').select('monitor_id').where('flapping', '=', 1).execute()).map((r) => r.monitor_id));
+  const flapping = await new ResultsRepository(trx).flapping();
 
   for (const event of relevant) {
     const monitor = monitors.get(event.monitorId);

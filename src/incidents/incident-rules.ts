@@ -2,7 +2,7 @@ import type { Insertable, Kysely } from 'kysely';
 import type { Database, IncidentsTable } from '../db/types.js';
 import type { Severity } from '../notify/notification.js';
 import type { Monitor, Site } from '../sites/sites.service.js';
-import type { IncidentRow } from './incidents.repository.js';
+import { IncidentsRepository, type IncidentRow } from './incidents.repository.js';
 import type { Directory, Recipient } from './routing.js';
 
 const rank: Record<Severity, number> = { minor: 1, major: 2, critical: 3 };
@@ -69,12 +69,7 @@ export function newIncident(
 
 /** One line on what is wrong: the failing monitors and their messages. */
 export async function summarize(trx: Kysely<Database>, incident: IncidentRow): Promise<string> {
-  const rows = await trx
-    .selectFrom('incident_monitors')
-    .innerJoin('monitors', 'monitors.id', 'incident_monitors.monitor_id')
-    .select(['monitors.name', 'incident_monitors.status', 'incident_monitors.message'])
-    .where('incident_id', '=', incident.id)
-    .execute();
+  const rows = await new IncidentsRepository(trx).namedMonitors(incident.id);
   const failing = rows.filter((r) => isFailing(r.status));
   if (!failing.length) return rows.length ? `all ${rows.length} monitor(s) are up again` : incident.summary;
   return failing.map((r) => `${r.name} is ${r.status}: ${r.message}`).join('; ');

@@ -85,6 +85,16 @@ export class IncidentsRepository {
     return this.db.selectFrom('incident_monitors').selectAll().where('incident_id', '=', incidentId).execute();
   }
 
+  /** An incident's monitors with their names, to say in one line what is wrong. */
+  namedMonitors(incidentId: number): Promise<{ name: string; status: string; message: string }[]> {
+    return this.db
+      .selectFrom('incident_monitors')
+      .innerJoin('monitors', 'monitors.id', 'incident_monitors.monitor_id')
+      .select(['monitors.name', 'incident_monitors.status', 'incident_monitors.message'])
+      .where('incident_id', '=', incidentId)
+      .execute();
+  }
+
   async upsertMonitor(row: IncidentMonitorRow): Promise<void> {
     await this.db
       .insertInto('incident_monitors')

@@ -8,9 +8,7 @@ import { parseInput } from '../config/validate.js';
 import { operation } from '../http/operation.js';
 import { idParams, listSchema, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import { toIso, type Clock } from '../lib/clock.js';
-import { OutboxRepository } from '../notify/outbox.repository.js';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Outbox } from '../notify/outbox.service.js';
 import type { IncidentRow } from './incidents.repository.js';
 import { changeSchema, manualSchema, noteSchema, type IncidentsService } from './incidents.service.js';
 import { incidentDetails, incidentOut, notificationsOut, upcomingOut, windowOut } from './incidents.openapi.js';
@@ -62,7 +60,7 @@ export function incidentsRoutes(
     maintenance: MaintenanceService;
     calendar: MaintenanceCalendar;
     sites: SitesService;
-    db: Kysely<Database>;
+    outbox: Outbox;
     clock: Clock;
   },
 ): void {
@@ -159,9 +157,7 @@ export function incidentsRoutes(
     },
     async (req) => {
       const id = await incidentFor(req, 'read');
-      const outbox = new OutboxRepository(deps.db);
-      const rows = await outbox.forIncident(id);
-      const attempts = await outbox.attempts(rows.map((r) => r.id));
+      const { messages: rows, attempts } = await deps.outbox.deliveryLog(id);
       return {
         data: rows.map((r) => ({
           id: r.id,

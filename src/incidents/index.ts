@@ -1,8 +1,8 @@
 import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
-import type { DeliveryContext } from '../notify/notification.js';
-import { defaultSenderOptions, OutboxSender, type DeliverFn, type SenderOptions } from '../notify/outbox.js';
+import type { OutboxSender } from '../notify/outbox.js';
+import { Outbox } from '../notify/outbox.service.js';
 import { AckLinks } from './ack-links.js';
 import { ConfigObjectsRepository } from './config-objects.repository.js';
 import type { Regression, StoredAudit } from '../audits/audit.service.js';
@@ -34,22 +34,23 @@ export function createIncidents(
   core: Core,
   config: Config,
   engine: MonitoringEngine,
-  delivery: { deliver: DeliverFn; contexts: (signal: AbortSignal) => DeliveryContext },
-  sender: Partial<SenderOptions> = {},
+  /** The outbox's sender: incidents wake it after writing messages, and start and stop it with their workers. */
+  outbox: OutboxSender,
 ): Incidents {
   const log = core.logger.child({ component: 'incidents' });
   const links = new AckLinks(core.secrets.derive('acknowledge links'));
-  const notifier = new Notifier(core.siteCodec, links, core.clock, {
-    publicUrl: config.server.publicUrl,
-    ackLinkTtlMs: config.incidents.acknowledgeLinkTtl,
-    groupWaitMs: config.incidents.groupWait,
-  });
+  const notifier = new Notifier(
+    core.siteCodec,
+    links,
+    core.clock,
+    {
+      publicUrl: config.server.publicUrl,
+      ackLinkTtlMs: config.incidents.acknowledgeLinkTtl,
+      groupWaitMs: config.incidents.groupWait,
+    },
+    new Outbox(core.storage.db),
+  );
   const service = new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log);
-  const outbox = new OutboxSender(core.storage.db, core.channelCodec, delivery.deliver, delivery.contexts, core.clock, log, {
-    ...defaultSenderOptions,
-    releaseLeasesOnStart: core.storage.dialect === 'sqlite',
-    ...sender,
-  });
   const calendar = new MaintenanceCalendar();
   const objects = new ConfigObjectsRepository(core.storage.db);
   let signature = '';

@@ -3,7 +3,7 @@ import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { SitesRepository } from '../sites/sites.repository.js';
-import { maintenanceReferenceIssues } from '../config/references.js';
+import { maintenanceReferenceIssues } from './config-section.js';
 import { formatPath } from '../config/messages.js';
 import { ConfigObjectsService, type ConfigObject } from './config-objects.service.js';
 import { maintenanceSchema, type MaintenanceSpec } from './incidents.schema.js';

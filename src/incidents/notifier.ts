@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import type { NotificationEvent, NotificationPayload, Severity, IncidentStatus } from '../notify/notification.js';
-import { OutboxRepository } from '../notify/outbox.repository.js';
+import type { Outbox } from '../notify/outbox.service.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { SiteCodec } from '../sites/sites.service.js';
 import type { AckLinks } from './ack-links.js';
@@ -28,6 +28,7 @@ export class Notifier {
     private readonly links: AckLinks,
     private readonly clock: Clock,
     private readonly settings: NotifierSettings,
+    private readonly outbox: Outbox,
   ) {}
 
   async payload(trx: Kysely<Database>, incident: IncidentRow, event: NotificationEvent, occurredAt: number): Promise<NotificationPayload> {
@@ -84,7 +85,7 @@ export class Notifier {
   ): Promise<void> {
     if (!recipients.length) return;
     const now = this.clock.now();
-    const outbox = new OutboxRepository(trx);
+    const outbox = this.outbox.in(trx);
     const payload = await this.payload(trx, incident, event, now);
     const rows = [];
     for (const r of recipients) {
@@ -99,26 +100,21 @@ export class Notifier {
       const id = randomUUID();
       rows.push({
         id,
-        incident_id: incident.id,
-        channel_id: r.channelId,
-        channel_name: r.channelName,
+        incidentId: incident.id,
+        to: { channelId: r.channelId, channelName: r.channelName },
         event,
         payload: JSON.stringify({ ...payload, notificationId: id }),
-        status: 'pending' as const,
-        next_attempt_at: Math.max(r.deliverAt, now + (options.fold ? this.settings.groupWaitMs : 0)),
-        last_error: null,
-        created_at: now,
-        delivered_at: null,
+        dueAt: Math.max(r.deliverAt, now + (options.fold ? this.settings.groupWaitMs : 0)),
+        createdAt: now,
       });
     }
-    await outbox.insert(rows);
+    await outbox.queue(rows);
   }
 
   /** Channels already told about an incident, to tell them how it goes on. */
   async notified(trx: Kysely<Database>, incidentId: number): Promise<Recipient[]> {
-    const ids = await new OutboxRepository(trx).channelsNotified(incidentId);
-    const names = new Map((await trx.selectFrom('channels').select(['id', 'name']).execute()).map((c) => [c.id, c.name]));
+    const channels = await this.outbox.in(trx).channelsNotified(incidentId);
     const now = this.clock.now();
-    return ids.filter((id) => names.has(id)).map((channelId) => ({ channelId, channelName: names.get(channelId)!, deliverAt: now }));
+    return channels.map((c) => ({ channelId: c.id, channelName: c.name, deliverAt: now }));
   }
 }

@@ -1,10 +1,8 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { SitesRepository, type MonitorWithSite } from '../sites/sites.repository.js';
-import type { Monitor, SiteCodec } from '../sites/sites.service.js';
+import type { MonitorWithSite } from '../sites/sites.repository.js';
+import type { Monitor, MonitorStore, SiteCodec } from '../sites/sites.service.js';
 import { BaselineJob } from './baseline.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { EngineMetrics } from './metrics.js';
@@ -31,7 +29,8 @@ interface Runtime {
 }
 
 export interface EngineDeps {
-  db: Kysely<Database>;
+  /** The stored monitors (the sites service's `monitorStore()`). */
+  monitors: MonitorStore;
   codec: SiteCodec;
   results: ResultStore;
   dispatcher: Dispatcher;
@@ -92,7 +91,7 @@ export class MonitoringEngine {
   private maintenance: MaintenanceOracle = () => false;
   private reloading: Promise<void> = Promise.resolve();
 
-  private readonly db: Kysely<Database>;
+  private readonly monitors: MonitorStore;
   private readonly codec: SiteCodec;
   readonly results: ResultStore;
   private readonly dispatcher: Dispatcher;
@@ -105,7 +104,15 @@ export class MonitoringEngine {
     deps: EngineDeps,
     private readonly options: EngineOptions,
   ) {
-    ({ db: this.db, codec: this.codec, results: this.results, dispatcher: this.dispatcher, clock: this.clock, log: this.log, metrics: this.metrics } = deps);
+    ({
+      monitors: this.monitors,
+      codec: this.codec,
+      results: this.results,
+      dispatcher: this.dispatcher,
+      clock: this.clock,
+      log: this.log,
+      metrics: this.metrics,
+    } = deps);
     this.optimize = deps.optimize ?? (async () => {});
     this.scheduler = new Scheduler({
       concurrency: options.concurrency ?? 512,
@@ -172,25 +179,16 @@ export class MonitoringEngine {
 
   /** Picks up monitors changed elsewhere; cheap when nothing changed. */
   async pollChanges(): Promise<void> {
-    const row = await this.db
-      .selectFrom('monitors')
-      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
-      .executeTakeFirstOrThrow();
-    const sites = await this.db
-      .selectFrom('sites')
-      .select((eb) => eb.fn.max('updated_at').as('latest'))
-      .executeTakeFirstOrThrow();
-    if (`${row.n}:${row.latest}:${sites.latest}` !== this.signature) await this.reload();
+    const monitors = await this.monitors.monitorsChanged();
+    const sitesLatest = await this.monitors.sitesChangedAt();
+    if (`${monitors.count}:${monitors.latest}:${sitesLatest}` !== this.signature) await this.reload();
   }
 
   /** Re-reads every monitor; unchanged ones keep their runtime, changed ones are rescheduled. */
   reload(states?: Map<number, { state: MonitorState; memory: HeartbeatMemory }>): Promise<void> {
     return this.oneAtATime(async () => {
-      const siteLatest = await this.db
-        .selectFrom('sites')
-        .select((eb) => eb.fn.max('updated_at').as('latest'))
-        .executeTakeFirstOrThrow();
-      const rows = await new SitesRepository(this.db).allMonitors();
+      const siteLatest = await this.monitors.sitesChangedAt();
+      const rows = await this.monitors.allMonitors();
       const seen = new Set<number>();
       let latest = 0;
       for (const row of rows) {
@@ -199,7 +197,7 @@ export class MonitoringEngine {
         this.sync(row, states?.get(row.id));
       }
       for (const id of [...this.runtimes.keys()]) if (!seen.has(id)) this.uninstall(id);
-      this.signature = `${rows.length}:${rows.length ? latest : null}:${siteLatest.latest}`;
+      this.signature = `${rows.length}:${rows.length ? latest : null}:${siteLatest}`;
     });
   }
 
@@ -216,7 +214,7 @@ export class MonitoringEngine {
    */
   refresh(monitorId: number): Promise<void> {
     return this.oneAtATime(async () => {
-      const row = await new SitesRepository(this.db).getMonitor(monitorId);
+      const row = await this.monitors.getMonitor(monitorId);
       if (row) this.sync(row);
       else this.uninstall(monitorId);
     });

@@ -12,7 +12,7 @@ export function createMonitoring(core: Core, config: Config, overrides: { allowP
   const results = new ResultStore(core.storage.db, core.clock, log, { keepRawMs: config.results.keepRaw });
   const engine = new MonitoringEngine(
     {
-      db: core.storage.db,
+      monitors: core.sites.monitorStore(),
       codec: core.siteCodec,
       results,
       dispatcher: new LocalDispatcher({ resolvers: config.network.resolvers, ca: overrides.ca }),

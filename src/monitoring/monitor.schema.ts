@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
-import { channelRefs, markdown, objectName, tags } from '../config/fields.js';
+import { channelRefs, markdown, objectName, tags, unionOf } from '../config/fields.js';
 import { secretFields, type SecretFields } from '../lib/secrets.js';
 import { httpFields, httpSecretFields } from './checks/http.schema.js';
 import { dnsFields, domainFields, heartbeatFields, tcpFields, tlsFields } from './checks/other.schema.js';
@@ -61,21 +61,12 @@ export type MonitorType = keyof typeof monitorSchemas;
 export const monitorTypes = Object.keys(monitorSchemas) as MonitorType[];
 
 /** A monitor as written in upkeep.yaml and in API bodies. */
-export const monitorSchema = z
-  .discriminatedUnion('type', [
-    monitorSchemas.http,
-    monitorSchemas.tcp,
-    monitorSchemas.dns,
-    monitorSchemas.tls,
-    monitorSchemas.domain,
-    monitorSchemas.heartbeat,
-  ])
-  .meta({
-    examples: [
-      { type: 'http', name: 'Home page', url: 'https://shop.example.com/', interval: '1m', expect: { status: ['2xx'], contains: 'Add to cart' } },
-      { type: 'heartbeat', name: 'Backup: nightly', period: '1d', grace: '1h' },
-    ],
-  });
+export const monitorSchema = unionOf('type', monitorSchemas).meta({
+  examples: [
+    { type: 'http', name: 'Home page', url: 'https://shop.example.com/', interval: '1m', expect: { status: ['2xx'], contains: 'Add to cart' } },
+    { type: 'heartbeat', name: 'Backup: nightly', period: '1d', grace: '1h' },
+  ],
+});
 
 export type MonitorInput = z.input<typeof monitorSchema>;
 export type MonitorSpec = z.output<typeof monitorSchema>;

@@ -65,6 +65,12 @@ export class ResultsRepository {
     return this.db.selectFrom('monitor_state').selectAll().execute();
   }
 
+  /** The monitors flapping now: they join an incident without raising one. */
+  async flapping(): Promise<Set<number>> {
+    const rows = await this.db.selectFrom('monitor_state').select('monitor_id').where('flapping', '=', 1).execute();
+    return new Set(rows.map((r) => r.monitor_id));
+  }
+
   /** Results in [from, to), ordered by monitor and time, for rolling up. */
   resultsBetween(
     from: number,

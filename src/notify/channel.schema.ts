@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
-import { expected, hostName, httpUrl, objectName, port } from '../config/fields.js';
+import { expected, hostName, httpUrl, objectName, port, unionOf } from '../config/fields.js';
 import { templateKeys } from './default-templates.js';
 import { templateProblem } from './templates.js';
 import { secretFields, type SecretFields } from '../lib/secrets.js';
@@ -143,14 +143,12 @@ export const channelSchemas = { webhook, email, slack, discord, teams, telegram,
 export type ChannelType = keyof typeof channelSchemas;
 export const channelTypes = Object.keys(channelSchemas) as ChannelType[];
 
-export const channelSchema = z
-  .discriminatedUnion('type', [webhook, email, slack, discord, teams, telegram, matrix, mattermost, ntfy, gotify, pushover, pagerduty, opsgenie])
-  .meta({
-    examples: [
-      { type: 'webhook', name: 'Ops hook', url: 'https://hooks.example.com/upkeep', secret: 'a-long-random-secret-of-yours' },
-      { type: 'ntfy', name: 'Phones', topic: 'agency-alerts' },
-    ],
-  });
+export const channelSchema = unionOf('type', channelSchemas).meta({
+  examples: [
+    { type: 'webhook', name: 'Ops hook', url: 'https://hooks.example.com/upkeep', secret: 'a-long-random-secret-of-yours' },
+    { type: 'ntfy', name: 'Phones', topic: 'agency-alerts' },
+  ],
+});
 export type ChannelInput = z.input<typeof channelSchema>;
 export type ChannelSpec = z.output<typeof channelSchema>;
 export type SpecOf<K extends ChannelType> = Extract<ChannelSpec, { type: K }>;

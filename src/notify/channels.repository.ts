@@ -18,6 +18,15 @@ export class ChannelsRepository {
     return this.db.selectFrom('channels').selectAll().orderBy('id').execute();
   }
 
+  /** The ids of the channels of these names (names that are no channel are left out). */
+  byNames(names: readonly string[]): Promise<{ id: number; name: string }[]> {
+    return this.db
+      .selectFrom('channels')
+      .select(['id', 'name'])
+      .where('name', 'in', [...names])
+      .execute();
+  }
+
   get(id: number): Promise<ChannelRow | undefined> {
     return this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -100,9 +100,15 @@ export class ChannelsService {
   }
 
   async get(id: number): Promise<Channel> {
+    const channel = await this.find(id);
+    if (!channel) throw new AppError('not_found', `channel ${id} does not exist`);
+    return channel;
+  }
+
+  /** A channel, or undefined when it no longer exists (the outbox cancels its messages). */
+  async find(id: number): Promise<Channel | undefined> {
     const row = await this.repo.get(id);
-    if (!row) throw new AppError('not_found', `channel ${id} does not exist`);
-    return this.codec.fromRow(row);
+    return row && this.codec.fromRow(row);
   }
 
   async create(input: unknown, guard: GuardChange<ChannelSpec> = () => {}): Promise<Channel> {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import { toIso } from '../lib/clock.js';
 import type { NotificationPayload } from './notification.js';
+import { ChannelsRepository } from './channels.repository.js';
 import { OutboxRepository } from './outbox.repository.js';
 
 /** Something for people to look at that is not an incident: what it is, and where to look. */
@@ -24,11 +25,7 @@ export interface Notice {
  */
 export async function queueNotice(trx: Kysely<Database>, channels: readonly string[], notice: Notice, now: number): Promise<number> {
   if (!channels.length) return 0;
-  const found = await trx
-    .selectFrom('channels')
-    .select(['id', 'name'])
-    .where('name', 'in', [...channels])
-    .execute();
+  const found = await new ChannelsRepository(trx).byNames(channels);
   const payload: Omit<NotificationPayload, 'notificationId'> = {
     event: 'notice',
     occurredAt: toIso(now),

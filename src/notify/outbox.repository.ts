@@ -126,16 +126,22 @@ export class OutboxRepository {
       .execute();
   }
 
-  /** Channels that have heard of an incident: they hear how it goes on. */
-  async channelsNotified(incidentId: number): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('notifications')
-      .select('channel_id')
-      .distinct()
-      .where('incident_id', '=', incidentId)
-      .where('channel_id', 'is not', null)
+  /** Channels (that still exist) which have heard of an incident: they hear how it goes on. */
+  channelsNotified(incidentId: number): Promise<{ id: number; name: string }[]> {
+    return this.db
+      .selectFrom('channels')
+      .select(['channels.id', 'channels.name'])
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('notifications')
+            .select('notifications.id')
+            .whereRef('notifications.channel_id', '=', 'channels.id')
+            .where('notifications.incident_id', '=', incidentId),
+        ),
+      )
+      .orderBy('channels.id')
       .execute();
-    return rows.map((r) => r.channel_id!);
   }
 
   /** A message about an incident that has not gone out yet (to fold later news into it). */

@@ -4,12 +4,33 @@ import type { Clock } from '../lib/clock.js';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { ChannelSpec } from './channel.schema.js';
-import type { ChannelCodec } from './channel-codec.js';
-import { ChannelsRepository } from './channels.repository.js';
 import type { Delivery, DeliveryContext, NotificationPayload } from './notification.js';
 import { OutboxRepository, type NotificationRow } from './outbox.repository.js';
 
 export type DeliverFn = (spec: ChannelSpec, payload: NotificationPayload, ctx: DeliveryContext) => Promise<Delivery>;
+
+/**
+ * A kind of recipient other than a channel (status-page subscribers), registered by the feature
+ * that owns it: the outbox claims, leases, retries and logs its messages like every other.
+ *
+ * @example sender.addRecipients('subscriber', { maxAttempts: 12, deliver: (m, ctx) => sendToSubscriber(m.recipientId, m, ctx) })
+ */
+export interface RecipientKind {
+  /** Sends one message; never throws. Undefined when the recipient no longer exists (the message is cancelled). */
+  deliver(message: { id: string; recipientId: number; payload: string }, ctx: DeliveryContext): Promise<Delivery | undefined>;
+  /** Failed attempts before a message is given up (default: the sender's `maxAttempts`). */
+  maxAttempts?: number;
+}
+
+export interface SenderDeps {
+  db: Kysely<Database>;
+  /** A channel's whole definition (secrets included), or undefined when it no longer exists. */
+  channel: (id: number) => Promise<{ id: number; spec: ChannelSpec } | undefined>;
+  deliver: DeliverFn;
+  contexts: (signal: AbortSignal) => DeliveryContext;
+  clock: Clock;
+  log: Logger;
+}
 
 export interface SenderOptions {
   /** The first retry waits about this long; each next one twice as long (±20 %), up to `maxDelayMs`. */
@@ -45,27 +66,36 @@ export function backoff(attempt: number, o: Pick<SenderOptions, 'baseDelayMs' | 
 
 /**
  * Delivers the outbox at least once: claims due messages (a lease, so several instances can share a
- * database), sends each through its channel, logs every attempt, and retries what can be retried
- * with exponential backoff, honouring Retry-After, within a rate limit per channel (restored from
- * the delivery log at start). A channel gets the messages of one incident in order: a message waits
- * while an earlier one is still pending; one given up for good no longer holds the next. A message
- * keeps its id across attempts, so receivers can drop repeats.
+ * database), sends each through its channel (or its kind of recipient), logs every attempt, and
+ * retries what can be retried with exponential backoff, honouring Retry-After up to `maxDelayMs`,
+ * within a rate limit per channel (restored from the delivery log at start). A channel gets the
+ * messages of one incident in order: a message waits while an earlier one is still pending; one
+ * given up for good no longer holds the next. A message keeps its id across attempts, so receivers
+ * can drop repeats.
  */
 export class OutboxSender {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
   private readonly buckets = new Map<number, { tokens: number; at: number }>();
+  private readonly recipients = new Map<string, RecipientKind>();
+  private readonly db: Kysely<Database>;
+  private readonly clock: Clock;
+  private readonly log: Logger;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly codec: ChannelCodec,
-    private readonly deliver: DeliverFn,
-    private readonly contexts: (signal: AbortSignal) => DeliveryContext,
-    private readonly clock: Clock,
-    private readonly log: Logger,
+    private readonly deps: SenderDeps,
     private readonly options: SenderOptions,
-  ) {}
+  ) {
+    this.db = deps.db;
+    this.clock = deps.clock;
+    this.log = deps.log;
+  }
+
+  /** Registers who delivers the messages of a kind of recipient. */
+  addRecipients(kind: string, recipients: RecipientKind): void {
+    this.recipients.set(kind, recipients);
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -144,29 +174,22 @@ export class OutboxSender {
     const repo = new OutboxRepository(this.db);
     const now = this.clock.now();
     if (!(await repo.claim(row.id, now, now + this.options.leaseMs))) return;
-    const channelRow = row.channel_id === null ? undefined : await new ChannelsRepository(this.db).get(row.channel_id);
-    if (!channelRow) {
-      await repo.finish(row.id, { status: 'cancelled', next_attempt_at: now, last_error: `channel "${row.channel_name}" no longer exists` });
+    const send = await this.sendFor(row, now);
+    if (send === 'later') return;
+    if ('cancel' in send) {
+      await repo.finish(row.id, { status: 'cancelled', next_attempt_at: now, last_error: send.cancel });
       return;
     }
-    const wait = this.takeToken(channelRow.id, now);
-    if (wait > 0) {
-      await repo.finish(row.id, { next_attempt_at: now + wait });
-      return;
-    }
-    const spec = this.codec.fromRow(channelRow).spec;
     const started = performance.now();
-    let outcome: Delivery;
+    let outcome: Delivery | undefined;
     try {
-      const ctx = this.contexts(AbortSignal.timeout(this.options.deadlineMs + 1_000));
-      const allowPrivate = spec.allowPrivateTargets ?? ctx.policy.allowPrivate;
-      outcome = await this.deliver(spec, JSON.parse(row.payload) as NotificationPayload, {
-        ...ctx,
-        policy: { ...ctx.policy, allowPrivate },
-        deadlineMs: this.options.deadlineMs,
-      });
+      outcome = await send.deliver(this.deps.contexts(AbortSignal.timeout(this.options.deadlineMs + 1_000)));
     } catch (err) {
-      outcome = { ok: false, retryable: true, message: `the channel failed unexpectedly: ${describeError(err)}` };
+      outcome = { ok: false, retryable: true, message: `the ${row.recipient ?? 'channel'} failed unexpectedly: ${describeError(err)}` };
+    }
+    if (outcome === undefined) {
+      await repo.finish(row.id, { status: 'cancelled', next_attempt_at: now, last_error: `${row.recipient} ${row.recipient_id} no longer exists` });
+      return;
     }
     const at = this.clock.now();
     const attempts = row.attempts + 1;
@@ -182,12 +205,52 @@ export class OutboxSender {
       await repo.finish(row.id, { status: 'delivered', attempts, delivered_at: at, next_attempt_at: at, last_error: null });
       return;
     }
-    if (!outcome.retryable || attempts >= this.options.maxAttempts) {
-      this.log.warn({ notification: row.id, channel: row.channel_name, attempts, reason: outcome.message }, 'notification given up');
+    if (!outcome.retryable || attempts >= send.maxAttempts) {
+      this.log.warn({ notification: row.id, to: row.channel_name, attempts, reason: outcome.message }, 'notification given up');
       await repo.finish(row.id, { status: 'failed', attempts, next_attempt_at: at, last_error: outcome.message });
       return;
     }
     const delay = outcome.retryAfterMs !== undefined ? Math.min(outcome.retryAfterMs, this.options.maxDelayMs) : backoff(attempts, this.options);
     await repo.finish(row.id, { attempts, next_attempt_at: at + delay, last_error: outcome.message });
+  }
+
+  /**
+   * How a claimed message is sent: through its channel (within the channel's rate limit) or its kind
+   * of recipient; `cancel` says why it cannot be (the channel is gone); 'later' leaves it for its next time.
+   */
+  private async sendFor(
+    row: NotificationRow,
+    now: number,
+  ): Promise<{ deliver: (ctx: DeliveryContext) => Promise<Delivery | undefined>; maxAttempts: number } | { cancel: string } | 'later'> {
+    const repo = new OutboxRepository(this.db);
+    if (row.recipient !== null) {
+      const kind = this.recipients.get(row.recipient);
+      if (!kind) {
+        // Nobody in this process delivers to such recipients (yet): the message waits, it is not lost.
+        await repo.finish(row.id, { next_attempt_at: now + this.options.leaseMs });
+        return 'later';
+      }
+      const message = { id: row.id, recipientId: row.recipient_id!, payload: row.payload };
+      return {
+        deliver: (ctx) => kind.deliver(message, { ...ctx, deadlineMs: this.options.deadlineMs }),
+        maxAttempts: kind.maxAttempts ?? this.options.maxAttempts,
+      };
+    }
+    const channel = row.channel_id === null ? undefined : await this.deps.channel(row.channel_id);
+    if (!channel) return { cancel: `channel "${row.channel_name}" no longer exists` };
+    const wait = this.takeToken(channel.id, now);
+    if (wait > 0) {
+      await repo.finish(row.id, { next_attempt_at: now + wait });
+      return 'later';
+    }
+    const deliver = async (ctx: DeliveryContext) => {
+      const allowPrivate = channel.spec.allowPrivateTargets ?? ctx.policy.allowPrivate;
+      return this.deps.deliver(channel.spec, JSON.parse(row.payload) as NotificationPayload, {
+        ...ctx,
+        policy: { ...ctx.policy, allowPrivate },
+        deadlineMs: this.options.deadlineMs,
+      });
+    };
+    return { deliver, maxAttempts: this.options.maxAttempts };
   }
 }

@@ -1,25 +1,44 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Kysely } from 'kysely';
-import type { PlanItem } from '../config/apply.js';
+import { z } from 'zod';
+import { withoutDefaults } from '../config/export.js';
 import type { Config } from '../config/schema.js';
-import type { Database } from '../db/types.js';
+import type { ConfigSection, SectionStore } from '../config/section.js';
 import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import { SitesRepository } from '../sites/sites.repository.js';
+import { checkRoutineReferences, routineConfigSchema, routineSchema } from './routine.schema.js';
 import { RoutinesRepository } from './routines.repository.js';
 import { encodeRoutine, RoutinesService } from './routines.service.js';
 import { withRoutineTables } from './tables.js';
+
+/** Recurring checklists per site (issue 17). */
+export const routinesSection = {
+  shape: { routines: z.array(routineConfigSchema).default([]) },
+  check: checkRoutineReferences,
+} satisfies ConfigSection<Parameters<typeof checkRoutineReferences>[0]>;
 
 /**
  * `routines:` of upkeep.yaml, synced by site and name after the sites: created, replaced when they
  * differ, and deleted when the file that made them drops them. Those made in the API are kept.
  */
-export async function syncRoutines(
-  trx: Kysely<Database>,
-  config: Config,
-  sync: { clock: Clock; dryRun: boolean; items: PlanItem[]; unmanaged: string[] },
-): Promise<void> {
-  const service = new RoutinesService(trx, sync.clock, config.server.publicUrl);
+export function routinesStore(clock: Clock): SectionStore<Config> {
+  return {
+    apply: (config, sync) => syncRoutines(config, clock, sync),
+    async export({ db }) {
+      const names = new Map((await new SitesRepository(db).allSites()).map((s) => [s.id, s.name]));
+      // Stored as written (encoded): only the defaults are dropped.
+      const routines = (await new RoutinesRepository(withRoutineTables(db)).all()).map((r) => ({
+        site: names.get(r.site_id)!,
+        ...withoutDefaults(routineSchema, JSON.parse(r.spec) as Record<string, unknown>),
+      }));
+      return routines.length ? { routines } : {};
+    },
+  };
+}
+
+async function syncRoutines(config: Config, clock: Clock, sync: Parameters<NonNullable<SectionStore<Config>['apply']>>[1]): Promise<void> {
+  const trx = sync.trx;
+  const service = new RoutinesService(trx, clock, config.server.publicUrl);
   const repo = new RoutinesRepository(withRoutineTables(trx));
   const sites = new SitesRepository(trx);
   const siteNames = new Map((await sites.allSites()).map((s) => [s.id, s.name]));
@@ -48,13 +67,4 @@ export async function syncRoutines(
     sync.items.push({ action: 'delete', kind: 'routine', key, changes: [] });
     if (!sync.dryRun) await repo.delete(row.id);
   }
-}
-
-/** Every routine for `upkeep export`: its site's name and its spec as written. */
-export async function exportRoutines(db: Kysely<Database>): Promise<{ site: string; spec: Record<string, unknown> }[]> {
-  const names = new Map((await new SitesRepository(db).allSites()).map((s) => [s.id, s.name]));
-  return (await new RoutinesRepository(withRoutineTables(db)).all()).map((r) => ({
-    site: names.get(r.site_id)!,
-    spec: JSON.parse(r.spec) as Record<string, unknown>,
-  }));
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { channelRefs, httpUrl, objectName, timezone } from '../config/fields.js';
 import { validRrule } from '../incidents/incidents.schema.js';
+import { knownRefs, type Issue } from '../config/section.js';
 
 /**
  * Checklists a routine can start from. `starter` is the care an agency owes every site, from the
@@ -64,29 +65,23 @@ export const completionInput = z
 
 export const checklistOf = (spec: RoutineSpec): readonly string[] => spec.items ?? routineTemplates[spec.template!].items;
 
-/** What the file's routines name must be in the file: their sites and channels (feedback's channels too). */
+/** Routine names are unique per site; their sites and channels exist. */
 export function checkRoutineReferences(
   config: {
     sites: readonly { name: string }[];
     channels: readonly { name: string }[];
     routines: readonly { site: string; name: string; channels?: string[] | undefined }[];
-    feedback: { channels?: string[] | undefined };
   },
-  ctx: z.core.$RefinementCtx,
+  issue: Issue,
 ): void {
   const sites = new Set(config.sites.map((s) => s.name));
   const channels = new Set(config.channels.map((c) => c.name));
-  const channelRefs = (list: readonly string[] | undefined, path: (string | number)[]) =>
-    list?.forEach((name, k) => {
-      if (!channels.has(name)) ctx.addIssue({ code: 'custom', path: [...path, k], message: `no channel is named "${name}"` });
-    });
   const keys = new Set<string>();
   config.routines.forEach((r, i) => {
     const key = `${r.site}/${r.name}`;
-    if (keys.has(key)) ctx.addIssue({ code: 'custom', path: ['routines', i, 'name'], message: `site "${r.site}" has another routine named "${r.name}"` });
+    if (keys.has(key)) issue(['routines', i, 'name'], `site "${r.site}" has another routine named "${r.name}"`);
     keys.add(key);
-    if (!sites.has(r.site)) ctx.addIssue({ code: 'custom', path: ['routines', i, 'site'], message: `no site is named "${r.site}"` });
-    channelRefs(r.channels, ['routines', i, 'channels']);
+    if (!sites.has(r.site)) issue(['routines', i, 'site'], `no site is named "${r.site}"`);
+    knownRefs(r.channels, ['routines', i, 'channels'], (name) => channels.has(name), 'channel', issue);
   });
-  channelRefs(config.feedback.channels, ['feedback', 'channels']);
 }

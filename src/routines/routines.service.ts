@@ -5,6 +5,7 @@ import type { Database } from '../db/types.js';
 import { rruleStarts } from '../incidents/maintenance.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { AccountsRepository } from '../accounts/accounts.repository.js';
 import { queueNotice } from '../notify/notice.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import { checklistOf, completionInput, routineSchema, type RoutineSpec } from './routine.schema.js';
@@ -70,7 +71,7 @@ export class RoutinesService {
   async check(body: unknown, db: Kysely<Database> = this.db): Promise<RoutineSpec> {
     const spec = parseInput(routineSchema, body);
     if (spec.assignee) {
-      const user = await db.selectFrom('users').select('id').where('email', '=', spec.assignee).executeTakeFirst();
+      const user = await new AccountsRepository(db).getUserByEmail(spec.assignee);
       if (!user) {
         const message = `no account with the email ${spec.assignee}`;
         throw new AppError('invalid_input', message, { details: [{ path: 'assignee', message }] });

@@ -5,6 +5,7 @@ import { parseInput } from '../config/validate.js';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { SitesRepository } from '../sites/sites.repository.js';
 import { renderMarkdown } from '../status-pages/sanitize.js';
 import { RunbooksRepository, type RunbookRow, type VersionRow } from './runbooks.repository.js';
 import { withRunbookTables } from './tables.js';
@@ -56,7 +57,7 @@ export class RunbooksService {
   async create(siteId: number, body: unknown, author: string): Promise<Runbook> {
     const input = parseInput(runbookInput, body);
     if (input.monitorId) {
-      const monitor = await this.db.selectFrom('monitors').select('site_id').where('id', '=', input.monitorId).executeTakeFirst();
+      const monitor = await new SitesRepository(this.db).getMonitor(input.monitorId);
       if (monitor?.site_id !== siteId) {
         const message = `no monitor ${input.monitorId} on this site`;
         throw new AppError('invalid_input', message, { details: [{ path: 'monitorId', message }] });

@@ -80,6 +80,24 @@ export class SitesRepository {
     return this.db.selectFrom('sites').selectAll().orderBy('id').execute();
   }
 
+  /** When a site last changed (null without sites): a monitor reads its site, so the engine reloads on it. */
+  async sitesChangedAt(): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('sites')
+      .select((eb) => eb.fn.max('updated_at').as('latest'))
+      .executeTakeFirstOrThrow();
+    return row.latest;
+  }
+
+  /** How many monitors there are and when one last changed: with `sitesChangedAt`, a cheap test for any change. */
+  async monitorsChanged(): Promise<{ count: number; latest: number | null }> {
+    const row = await this.db
+      .selectFrom('monitors')
+      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('updated_at').as('latest')])
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.n), latest: row.latest };
+  }
+
   async insertSite(site: SiteWrite, now: number): Promise<number> {
     const { id } = await this.db
       .insertInto('sites')

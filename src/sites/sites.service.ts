@@ -126,6 +126,9 @@ export type Authorize = (site: SiteRef, when: 'before' | 'after') => void;
 /** Checks a caller may make an object so (`before` undefined) or change it so; throws when not (see `Access.guardPrivateTargets`). */
 export type GuardChange<T> = (before: T | undefined, after: T) => void;
 
+/** What the engine reads to schedule monitors: the stored rows with their site, and when anything last changed. */
+export type MonitorStore = Pick<SitesRepository, 'allMonitors' | 'getMonitor' | 'monitorsChanged' | 'sitesChangedAt'>;
+
 /** Use cases on sites and their monitors, for the API. */
 export class SitesService {
   private readonly repo: SitesRepository;
@@ -145,6 +148,21 @@ export class SitesService {
       total,
       filter.limit,
     );
+  }
+
+  /** The stored monitors as the engine reads them (read only). */
+  monitorStore(): MonitorStore {
+    return this.repo;
+  }
+
+  /** Every site, in the order they were made. */
+  async allSites(): Promise<Site[]> {
+    return (await this.repo.allSites()).map((r) => this.codec.siteFromRow(r));
+  }
+
+  /** Every site as access rules see it (name and tags). */
+  async siteRefs(): Promise<SiteRef[]> {
+    return (await this.allSites()).map((s) => siteRefOf.site(s));
   }
 
   async getSite(id: number): Promise<Site> {

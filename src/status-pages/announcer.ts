@@ -9,6 +9,7 @@ import { maintenanceOf, resolveComponents } from './model.js';
 import type { PublicPages } from './pages.js';
 import type { StatusPageSpec } from './status-page.schema.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
+import { Outbox } from '../notify/outbox.service.js';
 import { enqueue, wants, type Subscriptions } from './subscriptions.js';
 import { withStatusTables } from './tables.js';
 
@@ -52,7 +53,7 @@ export class MaintenanceAnnouncer {
             for (const sub of await repo.subscribers(page.id, true)) {
               if (!wants(sub, m.components)) continue;
               await enqueue(
-                tables,
+                new Outbox(trx),
                 sub.id,
                 'maintenance',
                 maintenanceMessage(page.spec, sub, m, kind, this.deps.subscriptions.links(sub, this.deps.pageUrl(page.spec))),

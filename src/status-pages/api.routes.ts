@@ -9,13 +9,10 @@ import { pageOut, subscriberOut, templateOut, updateOut, updatePosted } from './
 import type { ConfigObject, ConfigObjectsService } from '../incidents/config-objects.service.js';
 import { actorOf } from '../incidents/incidents.routes.js';
 import { toIso } from '../lib/clock.js';
-import { AppError } from '../lib/errors.js';
 import { incidentUpdateSchema, messageTemplateSchema, statusPageSchema, statusPageSecretFields, type MessageTemplateSpec } from './status-page.schema.js';
 import { encodePage, type StatusPage, type StatusPagesService } from './status-pages.service.js';
 import type { IncidentUpdateRow, SubscriberRow } from './status-pages.repository.js';
-import { StatusPagesRepository } from './status-pages.repository.js';
 import { webhookSubscriberSchema, type Subscriptions } from './subscriptions.js';
-import type { StatusDb } from './tables.js';
 import type { IncidentUpdates } from './updates.service.js';
 import type { IncidentsService } from '../incidents/incidents.service.js';
 import type { SitesService } from '../sites/sites.service.js';
@@ -25,7 +22,6 @@ export interface ApiDeps {
   updates: IncidentUpdates;
   templates: ConfigObjectsService<MessageTemplateSpec>;
   subscriptions: Subscriptions;
-  db: StatusDb;
   incidents: IncidentsService;
   sites: SitesService;
   /** After a change: the public pages read it at once instead of within the second. */
@@ -143,7 +139,7 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     async (req) => {
       const page = await deps.service.get(parseId(req));
-      return { data: (await new StatusPagesRepository(deps.db).subscribers(page.id, false)).map(showSubscriber) };
+      return { data: (await deps.subscriptions.list(page)).map(showSubscriber) };
     },
   );
   app.post(
@@ -165,10 +161,7 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { schema: operation({ tag, summary: 'Remove a subscriber', params: subscriberParams, ok: { 204: null } }) },
     async (req, reply) => {
       const { id, subscriberId } = parseInput(subscriberParams, req.params);
-      const repo = new StatusPagesRepository(deps.db);
-      const sub = await repo.subscriber(subscriberId);
-      if (!sub || sub.page_id !== id) throw new AppError('not_found', `status page ${id} has no subscriber ${subscriberId}`);
-      await repo.deleteSubscriber(subscriberId);
+      await deps.subscriptions.remove(id, subscriberId);
       return reply.status(204).send();
     },
   );

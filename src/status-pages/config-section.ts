@@ -1,78 +1,72 @@
-import type { Kysely } from 'kysely';
-import type { Owned, PlanItem, SyncCompare } from '../config/apply.js';
-import type { Config } from '../config/schema.js';
-import type { Database } from '../db/types.js';
-import { statusPageSchema, statusPageSecretFields } from './status-page.schema.js';
+import { z } from 'zod';
+import { upsertFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
+import type { ConfigObjectKindSection } from '../incidents/config-section.js';
+import {
+  checkStatusPageReferences,
+  emailSettingsSchema,
+  messageTemplateSchema,
+  statusPageSchema,
+  statusPageSecretFields,
+  type StatusPageSpec,
+} from './status-page.schema.js';
 import type { StatusPageCodec } from './status-pages.service.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
 import { withStatusTables } from './tables.js';
 
-export interface SectionSync {
-  now: number;
-  dryRun: boolean;
-  items: PlanItem[];
-  unmanaged: string[];
-  compare: SyncCompare;
-  /** The lines of an update, as for every other object. */
-  describe: (
-    schema: typeof statusPageSchema,
-    before: unknown,
-    after: unknown,
-    beforeOwned: Owned,
-    afterOwned: Owned,
-    isSecret: (path: readonly string[]) => boolean,
-  ) => string[];
-  /** The `${VAR}` references written under a dotted prefix. */
-  refsUnder: (prefix: string) => Record<string, string>;
-}
+/** Status pages (issue 5): public pages, the messages reused in their updates, the sender of subscriber mail. */
+export const statusPagesSection = {
+  shape: {
+    statusPages: z.array(statusPageSchema).default([]),
+    messageTemplates: z.array(messageTemplateSchema).default([]),
+    email: emailSettingsSchema.optional(),
+  },
+  check: checkStatusPageReferences,
+} satisfies ConfigSection<Parameters<typeof checkStatusPageReferences>[0]>;
+
+/** Message templates are small named objects, kept with incidents' in `config_objects`. */
+export const statusPageObjectKinds: ConfigObjectKindSection[] = [{ kind: 'message-template', section: 'messageTemplates', schema: messageTemplateSchema }];
 
 /**
- * `statusPages:` of upkeep.yaml, synced by slug: created, updated (the password compared opened,
- * so re-applying the same file changes nothing), and deleted when the file that made them drops them.
+ * `statusPages:` in the database, synced by slug: created, updated (the password compared opened,
+ * so re-applying the same file changes nothing), and deleted when the file that made them drops
+ * them; exported through the same `prepare` as channels (defaults dropped, secrets as variables).
  */
-export async function syncStatusPages(trx: Kysely<Database>, config: Config, codec: StatusPageCodec, sync: SectionSync): Promise<void> {
-  const repo = new StatusPagesRepository(withStatusTables(trx));
-  const current = new Map((await repo.all()).map((r) => [r.slug, codec.fromRow(r)]));
-  for (const [i, spec] of config.statusPages.entries()) {
-    const write = codec.toWrite(spec, 'config', sync.refsUnder(`statusPages.${i}.`));
-    const page = current.get(spec.slug);
-    current.delete(spec.slug);
-    if (!page) {
-      sync.items.push({ action: 'create', kind: 'status-page', key: spec.slug, changes: [] });
-      if (!sync.dryRun) await repo.insert(write, sync.now);
-      continue;
-    }
-    const before = codec.toWrite(page.spec, page.managedBy, page.envRefs);
-    const changed = sync.compare('status-page', spec.slug, before, write, page.spec, spec, () =>
-      sync.describe(statusPageSchema, page.spec, spec, before, write, statusPageSecretFields),
-    );
-    if (changed && !sync.dryRun) await repo.update(page.id, write, sync.now);
-  }
-  for (const page of current.values()) {
-    if (page.managedBy !== 'config') {
-      sync.unmanaged.push(`status-page "${page.spec.slug}"`);
-      continue;
-    }
-    sync.items.push({ action: 'delete', kind: 'status-page', key: page.spec.slug, changes: [] });
-    if (!sync.dryRun) await repo.delete(page.id);
-  }
-}
-
-/** The pages for `upkeep export`, each through the same `prepare` as channels (defaults dropped, secrets as variables). */
-export async function exportStatusPages(
-  db: Kysely<Database>,
-  codec: StatusPageCodec,
-  prepare: (
-    schema: typeof statusPageSchema,
-    spec: object,
-    envRefs: Record<string, string>,
-    isSecret: (path: readonly string[]) => boolean,
-    owner: string[],
-  ) => Record<string, unknown>,
-): Promise<Record<string, unknown>[]> {
-  const rows = await new StatusPagesRepository(withStatusTables(db)).all();
-  return rows.map((row) => {
-    const page = codec.fromRow(row);
-    return prepare(statusPageSchema, page.spec, page.envRefs, statusPageSecretFields, ['status page', page.spec.slug]);
-  });
+export function statusPagesStore(codec: StatusPageCodec): SectionStore<{ statusPages: StatusPageSpec[] }> {
+  return {
+    async apply(config, sync) {
+      const repo = new StatusPagesRepository(withStatusTables(sync.trx));
+      const current = new Map((await repo.all()).map((r) => [r.slug, codec.fromRow(r)]));
+      for (const [i, spec] of config.statusPages.entries()) {
+        const page = current.get(spec.slug);
+        current.delete(spec.slug);
+        await upsertFromFile(sync, {
+          kind: 'status-page',
+          key: spec.slug,
+          spec,
+          write: codec.toWrite(spec, 'config', sync.refsUnder(`statusPages.${i}.`)),
+          current: page && { id: page.id, spec: page.spec, write: codec.toWrite(page.spec, page.managedBy, page.envRefs) },
+          schema: statusPageSchema,
+          isSecret: statusPageSecretFields,
+          insert: (write) => repo.insert(write, sync.now),
+          update: (id, write) => repo.update(id, write, sync.now),
+        });
+      }
+      for (const page of current.values()) {
+        if (page.managedBy !== 'config') {
+          sync.unmanaged.push(`status-page "${page.spec.slug}"`);
+          continue;
+        }
+        sync.items.push({ action: 'delete', kind: 'status-page', key: page.spec.slug, changes: [] });
+        if (!sync.dryRun) await repo.delete(page.id);
+      }
+    },
+    async export({ db, prepare }) {
+      const rows = await new StatusPagesRepository(withStatusTables(db)).all();
+      const statusPages = rows.map((row) => {
+        const page = codec.fromRow(row);
+        return prepare(statusPageSchema, page.spec, page.envRefs, statusPageSecretFields, ['status page', page.spec.slug]);
+      });
+      return statusPages.length ? { statusPages } : {};
+    },
+  };
 }

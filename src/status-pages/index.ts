@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Incidents } from '../incidents/index.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
 import { ConfigObjectsService } from '../incidents/config-objects.service.js';
-import type { DeliveryContext } from '../notify/notification.js';
+import type { OutboxSender } from '../notify/outbox.js';
 import { Attempts, PageAccess } from './access.js';
 import { MaintenanceAnnouncer } from './announcer.js';
 import { statusPagesApiRoutes } from './api.routes.js';
@@ -12,9 +12,10 @@ import { badgeRoutes } from './badges.js';
 import { ownHostRefusal } from './own-hosts.js';
 import { PublicPages } from './pages.js';
 import { publicRoutes } from './public.routes.js';
-import { defaultSubscriptionSender, SubscriptionSender, type SubscriptionSenderOptions } from './sender.js';
+import { SUBSCRIBER, subscriberRecipients } from './sender.js';
 import { messageTemplateSchema, type StatusPageSpec } from './status-page.schema.js';
 import { StatusPagesService } from './status-pages.service.js';
+import { StatusPagesRepository } from './status-pages.repository.js';
 import { subscribeRoutes } from './subscribe.routes.js';
 import { Subscriptions } from './subscriptions.js';
 import { withStatusTables } from './tables.js';
@@ -24,7 +25,6 @@ import { DailyUptime } from './uptime.js';
 export interface StatusPages {
   pages: PublicPages;
   updates: IncidentUpdates;
-  sender: SubscriptionSender;
   announcer: MaintenanceAnnouncer;
   /** Public routes (pages, feeds, badges, subscriptions): no token needed. */
   publicRoutes(app: FastifyInstance): Promise<void>;
@@ -41,16 +41,15 @@ const GLOBAL = /^\/(status|badge)\//;
 
 /**
  * Status pages over the running engine and incidents: the public pages with their cache, the
- * management API, subscriptions and their sender, the maintenance announcer.
+ * management API, subscriptions (delivered by the outbox), the maintenance announcer.
  */
 export function createStatusPages(
   core: Core,
   config: Config,
   engine: MonitoringEngine,
   incidents: Incidents,
-  /** The instance's delivery contexts (network settings, resolver, CA files), shared with the incident outbox. */
-  contexts: (signal?: AbortSignal) => DeliveryContext,
-  senderOptions: Partial<SubscriptionSenderOptions> = {},
+  /** The outbox's sender: it delivers what subscribers are sent, as it does channel messages. */
+  outbox: OutboxSender,
 ): StatusPages {
   const log = core.logger.child({ component: 'status-pages' });
   const now = () => core.clock.now();
@@ -68,11 +67,10 @@ export function createStatusPages(
   );
   const access = new PageAccess(core.secrets.derive('status page sessions'), now);
   const attempts = new Attempts(10, now);
-  const sender = new SubscriptionSender(core.storage.db, config.email, core.secrets, () => contexts(), core.clock, log, {
-    ...defaultSubscriptionSender,
-    ...senderOptions,
-  });
-  const subscriptions = new Subscriptions(core.storage.db, core.secrets, core.clock, () => sender.wake());
+  const repo = new StatusPagesRepository(withStatusTables(core.storage.db));
+  outbox.addRecipients(SUBSCRIBER, subscriberRecipients({ email: config.email, box: core.secrets, subscriber: (id) => repo.subscriber(id) }));
+  const wake = () => outbox.wake();
+  const subscriptions = new Subscriptions(core.storage.db, core.secrets, core.clock, wake);
   const pageUrl = (spec: StatusPageSpec) => pageUrlOf(spec, config);
   const updates = new IncidentUpdates({
     db: core.storage.db,
@@ -81,7 +79,7 @@ export function createStatusPages(
     subscriptions,
     pageUrl,
     clock: core.clock,
-    wake: () => sender.wake(),
+    wake,
   });
   const announcer = new MaintenanceAnnouncer({
     db: core.storage.db,
@@ -90,7 +88,7 @@ export function createStatusPages(
     subscriptions,
     pageUrl,
     clock: core.clock,
-    wake: () => sender.wake(),
+    wake,
   });
   const ownHosts = { publicUrl: config.server.publicUrl, listenHost: config.server.host };
   const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined };
@@ -103,7 +101,6 @@ export function createStatusPages(
   return {
     pages,
     updates,
-    sender,
     announcer,
     async publicRoutes(app) {
       await app.register(async (scope) => {
@@ -133,7 +130,6 @@ export function createStatusPages(
         updates,
         templates: new ConfigObjectsService(core.storage.db, core.clock, 'message-template', messageTemplateSchema, 'message template'),
         subscriptions,
-        db: withStatusTables(core.storage.db),
         incidents: incidents.service,
         sites: core.sites,
         changed: () => pages.refresh(),
@@ -163,12 +159,10 @@ export function createStatusPages(
       announcing = setInterval(announce, 60_000);
       announcing.unref();
       announce();
-      sender.start();
     },
     async stop() {
       clearInterval(timer);
       clearInterval(announcing);
-      await sender.stop();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Issue } from '../config/section.js';
 import { duration } from '../config/duration.js';
 import { expected, hostName, httpUrl, ipOrCidr, markdown, objectName, timezone } from '../config/fields.js';
 import { smtpSchema } from '../notify/channel.schema.js';
@@ -133,8 +134,9 @@ export function checkStatusPageReferences(
     sites: { name: string; monitors: { name: string }[] }[];
     messageTemplates: { name: string }[];
   },
-  ctx: z.core.$RefinementCtx,
+  issue: Issue,
 ): void {
+  const ctx = { addIssue: (i: { code: 'custom'; path: (string | number)[]; message: string }) => issue(i.path, i.message) };
   const sites = new Set(config.sites.map((s) => s.name));
   const monitors = new Set(config.sites.flatMap((s) => s.monitors.map((m) => `${s.name}/${m.name}`)));
   const slugs = new Set<string>();

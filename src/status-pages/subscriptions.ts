@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
@@ -9,7 +9,9 @@ import type { SecretBox } from '../lib/secrets.js';
 import { confirmationMail, type Outgoing } from './messages.js';
 import type { StatusPage } from './status-pages.service.js';
 import { StatusPagesRepository, type SubscriberRow } from './status-pages.repository.js';
-import { withStatusTables, type MessageKind, type StatusDb } from './tables.js';
+import { Outbox } from '../notify/outbox.service.js';
+import { SUBSCRIBER } from './sender.js';
+import { withStatusTables, type MessageKind } from './tables.js';
 
 type Purpose = 'confirm' | 'unsubscribe';
 
@@ -38,22 +40,17 @@ export function wants(sub: SubscriberRow, components: readonly string[]): boolea
   return components.some((c) => chosen.includes(c));
 }
 
-/** Queues one message for a subscriber, in the caller's transaction; the sender delivers it at least once. */
-export async function enqueue(db: StatusDb, subscriberId: number, kind: MessageKind, outgoing: Outgoing, now: number): Promise<void> {
-  await db
-    .insertInto('status_messages')
-    .values({
-      id: randomUUID(),
-      subscriber_id: subscriberId,
-      kind,
+/** Queues one message for a subscriber, in the caller's transaction (`outbox.in(trx)`); the outbox delivers it at least once. */
+export async function enqueue(outbox: Outbox, subscriberId: number, kind: MessageKind, outgoing: Outgoing, now: number): Promise<void> {
+  await outbox.queue([
+    {
+      to: { recipient: SUBSCRIBER, recipientId: subscriberId, name: 'status page subscriber' },
+      event: kind,
       payload: JSON.stringify(outgoing),
-      status: 'pending',
-      next_attempt_at: now,
-      last_error: null,
-      created_at: now,
-      delivered_at: null,
-    })
-    .execute();
+      dueAt: now,
+      createdAt: now,
+    },
+  ]);
 }
 
 /**
@@ -64,6 +61,7 @@ export async function enqueue(db: StatusDb, subscriberId: number, kind: MessageK
  */
 export class Subscriptions {
   private readonly key: Buffer;
+  private readonly outbox: Outbox;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -72,6 +70,7 @@ export class Subscriptions {
     private readonly wake: () => void,
   ) {
     this.key = box.derive('status page subscriptions');
+    this.outbox = new Outbox(db);
   }
 
   token(purpose: Purpose, sub: Pick<SubscriberRow, 'id' | 'nonce'>): string {
@@ -116,7 +115,7 @@ export class Subscriptions {
         existing?.id ??
         (await repo.addSubscriber({ page_id: page.id, kind: 'email', address, secret: null, components: stored, nonce, confirmed_at: null, created_at: now }));
       if (existing) await repo.renewSubscriber(id, nonce, stored);
-      await enqueue(db, id, 'confirm', confirmationMail(page.spec, address, this.links({ id, nonce }, pageUrl).confirm, pageUrl), now);
+      await enqueue(this.outbox.in(trx), id, 'confirm', confirmationMail(page.spec, address, this.links({ id, nonce }, pageUrl).confirm, pageUrl), now);
     });
     this.wake();
   }
@@ -127,6 +126,19 @@ export class Subscriptions {
 
   async unsubscribe(sub: SubscriberRow): Promise<void> {
     await new StatusPagesRepository(withStatusTables(this.db)).deleteSubscriber(sub.id);
+  }
+
+  /** Every subscriber of a page, confirmed or not. */
+  list(page: StatusPage): Promise<SubscriberRow[]> {
+    return new StatusPagesRepository(withStatusTables(this.db)).subscribers(page.id, false);
+  }
+
+  /** Removes a page's subscriber; one of another page is not found. */
+  async remove(pageId: number, subscriberId: number): Promise<void> {
+    const repo = new StatusPagesRepository(withStatusTables(this.db));
+    const sub = await repo.subscriber(subscriberId);
+    if (!sub || sub.page_id !== pageId) throw new AppError('not_found', `status page ${pageId} has no subscriber ${subscriberId}`);
+    await repo.deleteSubscriber(subscriberId);
   }
 
   /** A webhook subscriber added in the API: confirmed at once (a token holder chose the URL), its secret sealed. */

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { Database, ManagedBy, Millis } from '../db/types.js';
 
 /**
@@ -42,20 +42,8 @@ export interface StatusSubscribersTable {
   created_at: Millis;
 }
 
+/** What a subscriber is sent: a confirmation, news of an incident, or of maintenance (the outbox's `event`). */
 export type MessageKind = 'confirm' | 'incident' | 'maintenance';
-
-export interface StatusMessagesTable {
-  id: string;
-  subscriber_id: number;
-  kind: MessageKind;
-  payload: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: ColumnType<number, number | undefined, number>;
-  next_attempt_at: Millis;
-  last_error: string | null;
-  created_at: Millis;
-  delivered_at: Millis | null;
-}
 
 export interface StatusAnnouncementsTable {
   page_id: number;
@@ -69,7 +57,6 @@ export type StatusTables = {
   status_pages: StatusPagesTable;
   incident_updates: IncidentUpdatesTable;
   status_subscribers: StatusSubscribersTable;
-  status_messages: StatusMessagesTable;
   status_announcements: StatusAnnouncementsTable;
 };
 

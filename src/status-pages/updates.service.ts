@@ -12,6 +12,7 @@ import type { PublicPages } from './pages.js';
 import { incidentUpdateSchema, type MessageTemplateSpec } from './status-page.schema.js';
 import type { StatusPageSpec } from './status-page.schema.js';
 import { StatusPagesRepository, type IncidentUpdateRow } from './status-pages.repository.js';
+import { Outbox } from '../notify/outbox.service.js';
 import { enqueue, wants, type Subscriptions } from './subscriptions.js';
 import { withStatusTables } from './tables.js';
 
@@ -85,7 +86,13 @@ export class IncidentUpdates {
           for (const sub of await repo.subscribers(page.id, true)) {
             if (!wants(sub, components)) continue;
             const urls = this.deps.subscriptions.links(sub, this.deps.pageUrl(page.spec));
-            await enqueue(db, sub.id, 'incident', incidentMessage(page.spec, sub, { incident: model, update: { status, body, at: now } }, urls), now);
+            await enqueue(
+              new Outbox(trx),
+              sub.id,
+              'incident',
+              incidentMessage(page.spec, sub, { incident: model, update: { status, body, at: now } }, urls),
+              now,
+            );
             notified++;
           }
         }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { openCore } from '../../src/app.js';
 import { readEnvironment } from '../../src/config/env.js';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile } from '../../src/config-file.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createRuntime } from '../../src/runtime.js';
 import { runCli } from '../support/cli.js';

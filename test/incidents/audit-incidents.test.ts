@@ -46,7 +46,7 @@ channels:
     );
     await core.sync.apply(loaded, { dryRun: false });
     const server = await testRuntime(core, loaded.config);
-    const scheduler = new AuditScheduler(core.storage.db, core.audits, (a, r) => server.incidents.auditOutcome(a, r), clock, silentLogger());
+    const scheduler = new AuditScheduler(core.sites, core.audits, (a, r) => server.incidents.auditOutcome(a, r), clock, silentLogger());
     try {
       await scheduler.tick();
       expect((await core.audits.lastStarts()).size).toBe(0);

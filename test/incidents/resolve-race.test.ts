@@ -6,6 +6,7 @@ import { applyMonitorEvents } from '../../src/incidents/from-events.js';
 import { IncidentsRepository } from '../../src/incidents/incidents.repository.js';
 import { IncidentsService } from '../../src/incidents/incidents.service.js';
 import { Notifier } from '../../src/incidents/notifier.js';
+import { Outbox } from '../../src/notify/outbox.service.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { openTestCore } from '../support/core.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
@@ -27,7 +28,13 @@ describe.each(dialects)('a failure at the moment its incident resolves, on $dial
       const monitor = await core.sites.createMonitor(site.id, { name: 'Home', type: 'http', url: 'https://shop.test/' });
       await core.channels.create({ name: 'hook', type: 'webhook', url: 'https://hooks.test/x', secret: 'a-webhook-secret-of-some-length' });
       const links = new AckLinks(core.secrets.derive('acknowledge links'));
-      const notifier = new Notifier(core.siteCodec, links, core.clock, { publicUrl: undefined, ackLinkTtlMs: 3_600_000, groupWaitMs: 0 });
+      const notifier = new Notifier(
+        core.siteCodec,
+        links,
+        core.clock,
+        { publicUrl: undefined, ackLinkTtlMs: 3_600_000, groupWaitMs: 0 },
+        new Outbox(core.storage.db),
+      );
       const service = new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, silentLogger());
       const repo = new IncidentsRepository(core.storage.db);
       const now = Date.now();

@@ -89,11 +89,14 @@ describe('the outbox sender', () => {
   };
   const contexts = deliveryContexts({ allowPrivate: true, deadlineMs: 5_000 });
   const sender = (options: Partial<SenderOptions> = {}) =>
-    new OutboxSender(core.storage.db, core.channelCodec, deliver, contexts, clock, silentLogger(), {
-      ...defaultSenderOptions,
-      releaseLeasesOnStart: true,
-      ...options,
-    });
+    new OutboxSender(
+      { db: core.storage.db, channel: (id) => core.channels.find(id), deliver, contexts, clock, log: silentLogger() },
+      {
+        ...defaultSenderOptions,
+        releaseLeasesOnStart: true,
+        ...options,
+      },
+    );
   /** A message as the notifier writes it: the whole payload, due now. */
   const message = (channel: Channel, event: NotificationEvent, incidentId: number | null = null) => {
     const payload = samplePayload(event, new Date(clock.t));

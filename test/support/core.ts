@@ -1,6 +1,7 @@
 import { openCore, type Core } from '../../src/app.js';
 import { readEnvironment } from '../../src/config/env.js';
-import { parseConfig, type LoadedConfig } from '../../src/config/load.js';
+import type { LoadedConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config-file.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { TestDatabase } from './databases.js';

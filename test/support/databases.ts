@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { Migrator, type Kysely } from 'kysely';
+import { migrationsFor } from '../../src/db/migrations/index.js';
+import type { Database } from '../../src/db/types.js';
 
 /** A fresh data directory under the system's temp folder, removed by `cleanup`. */
 export function tempDir(prefix = 'upkeep-test-'): { path: string; cleanup: () => void } {
@@ -68,4 +71,19 @@ export async function createTestDatabase(dialect: 'sqlite' | 'postgres'): Promis
       dir.cleanup();
     },
   };
+}
+
+/** Migrates a database as an older version left it: every migration except `name` (which `storage.migrate()` then runs). */
+export async function migrateAllBut(db: Kysely<Database>, dialect: 'sqlite' | 'postgres', name: string): Promise<void> {
+  const before = Object.fromEntries(Object.entries(migrationsFor(dialect)).filter(([n]) => n !== name));
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => before },
+    migrationTableName: 'upkeep_migrations',
+    migrationLockTableName: 'upkeep_migrations_lock',
+    allowUnorderedMigrations: true,
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error instanceof Error) throw error;
+  if (error) throw new Error(`migrating failed: ${JSON.stringify(error)}`);
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../src/app.js';
-import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
+import { configSchema, type Config, type ConfigInput } from '../../src/config-file.js';
 import type { Incidents } from '../../src/incidents/index.js';
 import type { MonitoringEngine } from '../../src/monitoring/engine.js';
 import type { SenderOptions } from '../../src/notify/outbox.js';
@@ -28,4 +28,10 @@ export async function testRuntime(core: Core, config: Config, sender: Partial<Se
   const runtime = await createRuntime(core, { ...config, network: { ...config.network, allowPrivateTargets: true } }, { sender });
   await runtime.start();
   return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, statusPages: runtime.statusPages, close: () => runtime.stop() };
+}
+
+/** Opens a manual incident on a site and posts an update to it, as a person does in the API; answers the update's reply. */
+export async function postIncidentUpdate(app: FastifyInstance, headers: Record<string, string>, siteId: number, update: Record<string, unknown>) {
+  const incident = (await app.inject({ method: 'POST', url: '/api/v1/incidents', headers, payload: { siteId, title: 'Slow pages' } })).json<{ id: number }>();
+  return app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/updates`, headers, payload: update });
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { formatPlan } from '../../config/apply.js';
 import { readEnvironment } from '../../config/env.js';
-import { configSchema } from '../../config/schema.js';
+import { configSchema } from '../../config-file.js';
 import { action, DEFAULT_CONFIG, DEFAULT_DATA_DIR, readConfigOption, withCore } from '../run.js';
 
 /** `validate`, `apply`, `export` and `schema`: the config-as-code commands. */

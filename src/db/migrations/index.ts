@@ -8,6 +8,7 @@ import * as ssoIdentities from './0006-sso-identities.js';
 import * as deliveryOrder from './0007-delivery-order.js';
 import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
+import * as oneOutbox from './0201-one-outbox.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
@@ -39,6 +40,7 @@ const steps: Record<string, Step> = {
   '0100-audits': audits,
   // Issue 5 (status pages) numbers its migrations from 0200 so they never collide with the main line's.
   '0200-status-pages': statusPages,
+  '0201-one-outbox': oneOutbox,
   // Issue 17 (users' voice, routines) numbers its migrations from 0400.
   '0400-feedback': feedback,
   '0401-routines': routines,

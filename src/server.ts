@@ -4,46 +4,47 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/types.js';
+import type { Database } from './db/types.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { AccountsService } from '../accounts/accounts.service.js';
-import type { ActivityLog } from '../accounts/activity.js';
-import { accountRoutes } from '../accounts/accounts.routes.js';
-import type { AuthService, SessionSettings } from '../accounts/auth.service.js';
-import type { OidcLogin } from '../accounts/oidc.js';
-import type { UsersService } from '../accounts/users.service.js';
-import type { AuditService } from '../audits/audit.service.js';
-import { auditsRoutes } from '../audits/audits.routes.js';
-import type { Logger } from '../lib/logger.js';
-import type { SitesService } from '../sites/sites.service.js';
-import { sitesRoutes } from '../sites/sites.routes.js';
+import type { AccountsService } from './accounts/accounts.service.js';
+import type { ActivityLog } from './accounts/activity.js';
+import { accountRoutes } from './accounts/accounts.routes.js';
+import type { AuthService, SessionSettings } from './accounts/auth.service.js';
+import type { OidcLogin } from './accounts/oidc.js';
+import type { UsersService } from './accounts/users.service.js';
+import type { AuditService } from './audits/audit.service.js';
+import { auditsRoutes } from './audits/audits.routes.js';
+import type { Logger } from './lib/logger.js';
+import type { SitesService } from './sites/sites.service.js';
+import { sitesRoutes } from './sites/sites.routes.js';
 import type { Registry } from 'prom-client';
-import type { Clock } from '../lib/clock.js';
-import type { MonitoringEngine } from '../monitoring/engine.js';
-import { monitoringRoutes } from '../monitoring/monitoring.routes.js';
-import { pingRoutes } from '../monitoring/ping.routes.js';
-import { AppError } from '../lib/errors.js';
-import type { Incidents } from '../incidents/index.js';
-import { ackRoutes } from '../incidents/ack.routes.js';
-import { incidentsRoutes } from '../incidents/incidents.routes.js';
-import type { ChannelsService } from '../notify/channels.service.js';
-import { channelsRoutes } from '../notify/channels.routes.js';
-import type { DeliveryContext } from '../notify/notification.js';
-import { Access } from '../accounts/access.js';
-import { parseInput } from '../config/validate.js';
-import type { StatusPages } from '../status-pages/index.js';
-import type { Feedback } from '../feedback/index.js';
-import type { Routines } from '../routines/index.js';
-import { runbooksRoutes } from '../runbooks/runbooks.routes.js';
-import { RunbooksService } from '../runbooks/runbooks.service.js';
-import { accessOf, registerApiAuth } from './auth.js';
-import { liveRoutes, type LiveHub } from './live.js';
-import { frameworkErrors, registerErrorHandling } from './errors.js';
-import { errorSchema, operation } from './operation.js';
-import { setupBody, setupOut } from '../accounts/accounts.openapi.js';
-import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
-import { PortfolioService } from '../dashboard/portfolio.service.js';
-import { dashboardStatic } from '../dashboard/static.js';
+import type { Clock } from './lib/clock.js';
+import type { MonitoringEngine } from './monitoring/engine.js';
+import { monitoringRoutes } from './monitoring/monitoring.routes.js';
+import { pingRoutes } from './monitoring/ping.routes.js';
+import { AppError } from './lib/errors.js';
+import type { Incidents } from './incidents/index.js';
+import { ackRoutes } from './incidents/ack.routes.js';
+import { incidentsRoutes } from './incidents/incidents.routes.js';
+import type { ChannelsService } from './notify/channels.service.js';
+import { channelsRoutes } from './notify/channels.routes.js';
+import { Outbox } from './notify/outbox.service.js';
+import type { DeliveryContext } from './notify/notification.js';
+import { Access, type Principal } from './accounts/access.js';
+import { parseInput } from './config/validate.js';
+import type { StatusPages } from './status-pages/index.js';
+import type { Feedback } from './feedback/index.js';
+import type { Routines } from './routines/index.js';
+import { runbooksRoutes } from './runbooks/runbooks.routes.js';
+import { RunbooksService } from './runbooks/runbooks.service.js';
+import { accessOf, registerApiAuth } from './http/auth.js';
+import { liveRoutes, type LiveHub } from './http/live.js';
+import { frameworkErrors, registerErrorHandling } from './http/errors.js';
+import { errorSchema, operation } from './http/operation.js';
+import { setupBody, setupOut } from './accounts/accounts.openapi.js';
+import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import { PortfolioService } from './dashboard/portfolio.service.js';
+import { dashboardStatic } from './dashboard/static.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -117,7 +118,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   registerErrorHandling(app);
   // Signed cookies (the single sign-on flow) use a key derived from the instance key.
   await app.register(cookie, { secret: deps.cookieSecret.toString('hex') });
-  registerApiAuth(app, { accounts: deps.accounts, auth: deps.auth, db: deps.db });
+  const access = (principal: Principal) => new Access(principal, deps.sites);
+  registerApiAuth(app, { accounts: deps.accounts, auth: deps.auth, access });
   // Live streams outlive their request: an account change makes each check its caller again.
   const stopRechecks = deps.accounts.onChange(() => deps.live.recheckAll());
   app.addHook('onClose', async () => stopRechecks());
@@ -152,7 +154,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token) throw new AppError('unauthorized', 'metrics need "Authorization: Bearer <token>", or metrics: { public: true } in the config');
       // The metrics name every monitor: they are for instance-wide accounts only.
-      new Access(await deps.accounts.authenticateToken(token), deps.db).requireGlobal('read');
+      access(await deps.accounts.authenticateToken(token)).requireGlobal('read');
     }
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
@@ -234,7 +236,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         maintenance: deps.incidents.maintenance,
         calendar: deps.incidents.calendar,
         sites: deps.sites,
-        db: deps.db,
+        outbox: new Outbox(deps.db),
         clock: deps.clock,
       });
       // Channels belong to the whole instance: people limited to their team's sites neither see nor change them.
@@ -243,7 +245,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         channelsRoutes(scope, deps.channels, deps.delivery);
       });
       auditsRoutes(api, deps.audits, deps.sites);
-      liveRoutes(api, deps.live, deps.db);
+      liveRoutes(api, deps.live, access);
       await deps.statusPages?.apiRoutes(api);
       deps.feedback?.apiRoutes(api);
       deps.routines?.apiRoutes(api);

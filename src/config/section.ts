@@ -1,0 +1,133 @@
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import type { Database, ManagedBy } from '../db/types.js';
+import type { Config } from './schema.js';
+
+export type PlanAction = 'create' | 'update' | 'delete';
+
+export interface PlanItem {
+  action: PlanAction;
+  /** The kind of object, as its section names it: "site", "channel", "status-page", … */
+  kind: string;
+  /** The stable key: site name, "site/monitor", or channel name. */
+  key: string;
+  /** For updates, one line per changed field: `interval: 60s → 30s`. */
+  changes: string[];
+}
+
+/** What decides ownership besides the definition. */
+export interface Owned {
+  managedBy: ManagedBy;
+  envRefs: string | null;
+}
+
+/** Records an update, or an adoption when only the owner changes; says whether anything is to be written. */
+export type SyncCompare = (kind: string, key: string, before: Owned, after: Owned, beforeSpec: unknown, afterSpec: unknown, changes: () => string[]) => boolean;
+
+/** Adds one problem of the whole file, at a path from its top. */
+export type Issue = (path: (string | number)[], message: string) => void;
+
+/** What a section's apply step gets: the transaction and where to write down what it does. */
+export interface SectionSync {
+  trx: Kysely<Database>;
+  now: number;
+  dryRun: boolean;
+  items: PlanItem[];
+  unmanaged: string[];
+  compare: SyncCompare;
+  /** The lines of an update, as for every other object. */
+  describe: (
+    schema: z.ZodType,
+    before: unknown,
+    after: unknown,
+    beforeOwned: Owned,
+    afterOwned: Owned,
+    isSecret: (path: readonly string[]) => boolean,
+  ) => string[];
+  /** The `${VAR}` references written under a dotted prefix (leaving out those under `exclude`). */
+  refsUnder: (prefix: string, exclude?: string) => Record<string, string>;
+}
+
+/** What a section's export step gets: the database and how objects are written out. */
+export interface SectionExport {
+  db: Kysely<Database>;
+  /** An object as the file shows it: encoded, defaults dropped, `${VAR}` references back, secrets as variables. */
+  prepare: (
+    schema: z.ZodType,
+    spec: object,
+    envRefs: Record<string, string>,
+    isSecret: (path: readonly string[]) => boolean,
+    owner: string[],
+  ) => Record<string, unknown>;
+}
+
+/**
+ * A part of upkeep.yaml, contributed by the feature that owns it: its top-level keys with their
+ * schemas, and the checks across objects that single fields cannot make (names unique, names
+ * referring to objects that exist). `C` is the whole file as parsed (sections see each other).
+ *
+ * @example export const channelsSection = { shape: { channels: z.array(channelSchema).default([]) }, check: (c, issue) => … } satisfies ConfigSection<…>
+ */
+export interface ConfigSection<C> {
+  shape: z.ZodRawShape;
+  check?: (config: C, issue: Issue) => void;
+}
+
+/**
+ * How a section's objects are kept in the database: `apply` makes the database match the file
+ * (in `ConfigSync`'s transaction), `export` writes the stored objects back as the section's keys.
+ * `expand` adds objects the section derives for others (backups add heartbeat monitors) before any apply.
+ */
+export interface SectionStore<C> {
+  expand?: (config: Config) => Config;
+  apply?: (config: C, sync: SectionSync) => Promise<void>;
+  export?: (out: SectionExport) => Promise<Record<string, unknown>>;
+}
+
+/**
+ * Makes one stored object match the file: creates it, or updates it when its definition, `${VAR}`
+ * references or owner changed (an adoption when only the owner did), recording either in the plan.
+ */
+export async function upsertFromFile<S, W extends Owned>(
+  sync: SectionSync,
+  o: {
+    kind: string;
+    key: string;
+    spec: S;
+    write: W;
+    /** The stored object, as it would be written again. */
+    current: { id: number; spec: S; write: W } | undefined;
+    schema: z.ZodType;
+    isSecret: (path: readonly string[]) => boolean;
+    insert: (write: W) => Promise<unknown>;
+    update: (id: number, write: W) => Promise<void>;
+  },
+): Promise<void> {
+  if (!o.current) {
+    sync.items.push({ action: 'create', kind: o.kind, key: o.key, changes: [] });
+    if (!sync.dryRun) await o.insert(o.write);
+    return;
+  }
+  const { id, spec: before, write: beforeWrite } = o.current;
+  const changed = sync.compare(o.kind, o.key, beforeWrite, o.write, before, o.spec, () =>
+    sync.describe(o.schema, before, o.spec, beforeWrite, o.write, o.isSecret),
+  );
+  if (changed && !sync.dryRun) await o.update(id, o.write);
+}
+
+/** Names in a list must be unique: reports each repeat, returns the names. */
+export function uniqueNames(list: readonly { name: string }[], path: (string | number)[], what: string, issue: Issue): Set<string> {
+  const names = new Set<string>();
+  list.forEach((item, i) => {
+    if (names.has(item.name)) issue([...path, i, 'name'], `another ${what} is already named "${item.name}"`);
+    names.add(item.name);
+  });
+  return names;
+}
+
+/** Reports each name of a list that is not known. */
+export function knownRefs(list: readonly string[] | undefined, path: (string | number)[], known: (name: string) => boolean, what: string, issue: Issue): void {
+  list?.forEach((ref, k) => {
+    if (!known(ref)) issue([...path, k], `no ${what} is named "${ref}"`);
+  });
+}
