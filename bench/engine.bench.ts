@@ -58,7 +58,7 @@ async function scale(n: number, port: number, keep: boolean): Promise<{ figures:
       dispatcher: new LocalDispatcher(),
       clock: core.clock,
       log: silentLogger(),
-      metrics: { checkFinished: () => {}, lateness: (s) => lateness.add(s * 1000) },
+      metrics: { checkFinished: () => {}, lateness: (s) => lateness.add(s * 1000), recordFailed: () => {} },
     },
     { allowPrivateTargets: true },
   );

@@ -31,15 +31,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { logger } = options;
   const core = await openCore({ dataDir: options.dataDir, env: options.env, logger });
   let started = false;
-  const ready = async () => {
-    const startup = started ? 'done' : 'running';
-    try {
-      await core.storage.db.selectFrom('sites').select('id').limit(1).execute();
-    } catch (err) {
-      return { ok: false, checks: { database: (err as Error).message, startup } };
-    }
-    return { ok: started, checks: { database: 'ok', startup } };
-  };
   try {
     const setupToken = await core.accounts.ensureFirstAdmin(options.env, logger);
     if (options.config) {
@@ -47,7 +38,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger.info({ file: options.config.file, changes: plan.items.length }, formatPlan(plan, false).split('\n')[0]);
     }
     const config = options.config?.config ?? configSchema.parse({});
-    const runtime = await createRuntime(core, config, { ...(options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate }), ready });
+    const runtime = await createRuntime(core, config, {
+      ...(options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate }),
+      started: () => started,
+    });
     await runtime.start();
     const url = await runtime.http.listen({ port: options.port, host: options.host });
     started = true;

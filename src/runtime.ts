@@ -10,7 +10,7 @@ import { createMonitoring } from './monitoring/index.js';
 import { deliver, deliveryContexts } from './notify/deliver.js';
 import { LiveHub } from './http/live.js';
 import { OidcLogin } from './accounts/oidc.js';
-import { AppError } from './lib/errors.js';
+import { AppError, describeError } from './lib/errors.js';
 import { createResolver, type Resolver } from './lib/net/index.js';
 import { readCaFiles } from './config/ca-files.js';
 import { AuditScheduler } from './audits/scheduler.js';
@@ -32,8 +32,8 @@ export interface Runtime {
 
 export interface RuntimeOptions {
   allowPrivate?: boolean;
-  /** Whether the process can serve, for /readyz. */
-  ready?: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** Whether start-up has finished, for /readyz (a runtime in a test is ready once it runs). */
+  started?: () => boolean;
   /** Faster retries and leases for tests. */
   sender?: Partial<SenderOptions>;
 }
@@ -50,6 +50,28 @@ function oidcLogin(core: Core, config: Config, net: { resolver: Resolver; allowP
     throw new AppError('invalid_config', 'accounts.oidc needs server.publicUrl: the provider sends people back to <publicUrl>/api/v1/session/oidc/callback');
   const redirect = `${config.server.publicUrl.replace(/\/$/, '')}/api/v1/session/oidc/callback`;
   return new OidcLogin(spec, redirect, core.storage.db, core.accounts, core.auth, net, () => core.clock.now());
+}
+
+/**
+ * /readyz: start-up is done, the database answers and the results writer writes. Anyone may ask, so
+ * the answer names only what is wrong; the database's own error goes to the log (once per change).
+ */
+function readiness(core: Core, engine: MonitoringEngine, started: () => boolean) {
+  let logged = '';
+  return async () => {
+    let database = 'ok';
+    try {
+      await core.storage.ping();
+      logged = '';
+    } catch (err) {
+      database = 'unavailable';
+      if (describeError(err) !== logged) core.logger.warn({ err }, 'not ready: the database does not answer');
+      logged = describeError(err);
+    }
+    const results = engine.results.canWrite ? 'ok' : 'not writing';
+    const startup = started() ? 'done' : 'running';
+    return { ok: database === 'ok' && results === 'ok' && startup === 'done', checks: { startup, database, results } };
+  };
 }
 
 export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -117,7 +139,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     publicUrl: config.server.publicUrl,
     trustProxy: config.server.trustProxy,
     version,
-    ready: options.ready ?? (async () => ({ ok: true, checks: {} })),
+    ready: readiness(core, engine, options.started ?? (() => true)),
   });
   return {
     engine,

@@ -29,7 +29,14 @@ export interface Storage {
   integrityCheck(): Promise<string[]>;
   /** Refreshes the planner's statistics where they are stale (SQLite; PostgreSQL's autovacuum does this itself). */
   optimize(): Promise<void>;
+  /** Resolves when the database answers a read (for /readyz); rejects with the database's own error otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A read of a row that always exists: on SQLite it touches the file itself, so a locked or broken file shows. */
+async function ping(db: Kysely<Database>): Promise<void> {
+  await sql`select 1 from upkeep_migrations limit 1`.execute(db);
 }
 
 // pg returns 64-bit integers as strings by default; our int8 columns are millisecond timestamps, safe as numbers.
@@ -66,6 +73,7 @@ function openSqlite(dataDir: string, synchronous: 'normal' | 'full'): Storage {
     dialect: 'sqlite',
     location: file,
     migrate: () => migrate(db, 'sqlite'),
+    ping: () => ping(db),
     integrityCheck: async () => {
       const rows = raw.pragma('integrity_check') as { integrity_check: string }[];
       const fk = raw.pragma('foreign_key_check') as unknown[];
@@ -94,6 +102,7 @@ function openPostgres(url: string, poolSize: number): Storage {
     dialect: 'postgres',
     location: redactUrl(url),
     migrate: () => migrate(db, 'postgres'),
+    ping: () => ping(db),
     // PostgreSQL keeps its own invariants (constraints, WAL); what we can check cheaply is that it answers.
     integrityCheck: async () => {
       await sql`select 1`.execute(db);

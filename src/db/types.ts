@@ -284,6 +284,8 @@ export interface NotificationsTable {
   last_error: string | null;
   created_at: Millis;
   delivered_at: Millis | null;
+  /** Its place among the messages of its incident to its channel (1, 2, …), which are sent in that order. */
+  seq: ColumnType<number, number | undefined, number>;
 }
 
 export interface DeliveryAttemptsTable {

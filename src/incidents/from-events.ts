@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
-import type { StoredEvent } from '../monitoring/results.service.js';
+import type { StoredEvent } from '../monitoring/results-writer.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import type { Monitor, SiteCodec } from '../sites/sites.service.js';
 import { firstRecipients, isFailing, newIncident, severityOf, summarize, worse } from './incident-rules.js';
@@ -38,7 +38,10 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
     const monitor = monitors.get(event.monitorId);
     if (!monitor) continue;
     const site = ctx.codec.siteFromRow((await sites.getSite(monitor.siteId))!);
-    let incident = await incidents.openAutoIncident(site.id);
+    // Taken, not just read: a resolution running at the same time then either comes first (and a
+    // failure opens a new incident) or waits and sees this change.
+    const current = await incidents.openAutoIncident(site.id);
+    let incident = current && (await incidents.takeUnresolved(current.id, ctx.clock.now()));
     const name = monitor.spec.name;
 
     if (event.kind === 'flapping_started') {

@@ -31,6 +31,29 @@ export class IncidentsRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * Takes an incident that is not resolved for the rest of the transaction (its row lock on
+   * PostgreSQL, where a resolution may run at the same time) and reads it fresh; undefined when it
+   * was resolved meanwhile.
+   */
+  async takeUnresolved(id: number, now: number): Promise<IncidentRow | undefined> {
+    const r = await this.db.updateTable('incidents').set({ updated_at: now }).where('id', '=', id).where('status', '!=', 'resolved').executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? this.get(id) : undefined;
+  }
+
+  /** Resolves an incident whose cool-down is over, unless a monitor failed again meanwhile; true when it did. */
+  async resolveIfDue(id: number, now: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('incidents')
+      .set({ status: 'resolved', resolved_at: now, resolve_at: null, next_escalation_at: null, next_reminder_at: null, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '!=', 'resolved')
+      .where('resolve_at', 'is not', null)
+      .where('resolve_at', '<=', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   get(id: number): Promise<IncidentRow | undefined> {
     return this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -180,7 +180,12 @@ export class IncidentsService {
     for (const incident of await new IncidentsRepository(this.db).due(now)) {
       if (incident.resolve_at !== null && incident.resolve_at <= now) {
         const minutes = Math.round((now - incident.opened_at) / 60_000);
-        await this.resolve(incident.id, 'Upkeep', `every monitor is up again; resolved after ${minutes} min`);
+        // Decided again inside the transaction: a monitor may have failed since the list was read.
+        await this.transition(incident.id, 'incident.resolved', async (repo, _incident, at) => {
+          if (!(await repo.resolveIfDue(incident.id, at))) return false;
+          await repo.addTimeline(incident.id, at, 'resolved', `every monitor is up again; resolved after ${minutes} min`, 'Upkeep');
+          return true;
+        });
         continue;
       }
       await this.db.transaction().execute(async (trx) => {

@@ -57,6 +57,7 @@ export interface EngineOptions {
 export type MaintenanceOracle = (monitor: Monitor, now: number) => boolean;
 
 const RECENT = 6;
+const STOP_WAIT_MS = 3_000;
 const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
 
 function hostOf(spec: MonitorSpec): string {
@@ -112,6 +113,10 @@ export class MonitoringEngine {
       clock: this.clock,
       run: (id, due) => this.runCheck(id, due),
       onLateness: (ms) => this.metrics?.lateness(ms / 1000),
+      onError: (monitorId, err) => {
+        this.metrics?.recordFailed();
+        this.log.error({ monitorId, err }, 'a finished check could not be recorded');
+      },
     });
   }
 
@@ -149,11 +154,19 @@ export class MonitoringEngine {
     this.log.info({ monitors: this.runtimes.size, scheduled: this.scheduler.size }, 'monitoring started');
   }
 
-  /** Stops scheduling, lets running checks finish, writes what is buffered. */
+  /**
+   * Stops scheduling, lets running checks finish for up to `STOP_WAIT_MS` (then cuts them off; a cut
+   * check records nothing, it says nothing about the target), and writes what is buffered, all
+   * within the grace a service manager gives between SIGTERM and SIGKILL.
+   */
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    await this.scheduler.stop();
+    const finished = this.scheduler.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([finished, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
     this.controller.abort();
+    await finished;
     await this.results.stop();
   }
 
@@ -234,7 +247,7 @@ export class MonitoringEngine {
     else {
       const before = current?.monitor.spec;
       const same = before && before.type !== 'heartbeat' && !before.paused && before.interval === spec.interval && hostOf(before) === hostOf(spec);
-      if (!same || !this.scheduler.has(monitor.id)) this.scheduler.upsert(monitor.id, spec.interval, hostOf(spec));
+      if (!same || !this.scheduler.has(monitor.id)) this.scheduler.upsert(monitor.id, spec.interval, hostOf(spec), rt.lastAt);
     }
     this.settle(rt, now);
   }
@@ -292,9 +305,10 @@ export class MonitoringEngine {
     } catch (err) {
       result = { status: 'down', message: `the check could not run: ${describeError(err)}` };
     }
-    // The monitor may have been changed (its runtime replaced, state carried over) or removed meanwhile.
+    // The monitor may have been changed (its runtime replaced, state carried over) or removed meanwhile;
+    // a check cut off by stopping says nothing about the target.
     const live = this.runtimes.get(monitorId);
-    if (!live) return;
+    if (!live || this.controller.signal.aborted) return;
     this.record(live, result, Math.max(started, scheduledAt));
     if (isConfirming(live.state)) this.scheduler.runAt(monitorId, this.clock.now() + retryIntervalOf(spec));
   }

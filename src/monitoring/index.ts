@@ -28,7 +28,8 @@ export function createMonitoring(core: Core, config: Config, overrides: { allowP
       for (const [id, rt] of engine.states())
         fn({ id, name: rt.monitor.spec.name, site: rt.monitor.siteName, type: rt.monitor.spec.type, status: rt.state.status });
     },
-    resultsWritten: () => results.written,
+    writer: () => results.health(),
+    now: () => core.clock.now(),
   });
   return { engine, registry: metrics.registry };
 }

@@ -1,15 +1,19 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Outcome } from './result.js';
+import type { WriterHealth } from './results-writer.js';
 
 export interface EngineMetrics {
   checkFinished(type: string, outcome: Outcome, seconds: number): void;
   lateness(seconds: number): void;
+  /** A finished check whose result could not be taken in (a bug; logged with the monitor). */
+  recordFailed(): void;
 }
 
 /** The monitors' live state as the metrics need it; read at scrape time. */
 export interface MonitorStates {
   each(fn: (m: { id: number; name: string; site: string; type: string; status: string }) => void): void;
-  resultsWritten(): number;
+  writer(): WriterHealth;
+  now(): number;
 }
 
 /** Prometheus metrics of this process, in their own registry (served at /metrics). */
@@ -35,6 +39,11 @@ export function createMetrics(): { registry: Registry; engine: EngineMetrics; wa
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const recordFailures = new Counter({
+    name: 'upkeep_check_record_failures_total',
+    help: 'Checks that finished but whose result could not be taken in (see the log for the monitor and the error).',
+    registers: [registry],
+  });
   return {
     registry,
     engine: {
@@ -43,6 +52,7 @@ export function createMetrics(): { registry: Registry; engine: EngineMetrics; wa
         duration.observe({ type }, seconds);
       },
       lateness: (seconds) => lateness.observe(seconds),
+      recordFailed: () => recordFailures.inc(),
     },
     watch(states) {
       new Gauge({
@@ -71,13 +81,46 @@ export function createMetrics(): { registry: Registry; engine: EngineMetrics; wa
           for (const [status, n] of counts) this.set({ status }, n);
         },
       });
+      // Counters whose totals live in the writer: set from it at scrape time.
+      const fromWriter = (name: string, help: string, read: (h: WriterHealth) => number) =>
+        new Counter({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.reset();
+            this.inc(read(states.writer()));
+          },
+        });
+      fromWriter('upkeep_results_written_total', 'Check results written to the database.', (h) => h.written);
+      fromWriter('upkeep_results_write_failures_total', 'Batch writes of results the database did not take (retried).', (h) => h.failures);
       new Counter({
-        name: 'upkeep_results_written_total',
-        help: 'Check results written to the database.',
+        name: 'upkeep_results_dropped_total',
+        help: 'Buffered results and events given up: their monitor was deleted, the database refused them three times, or the buffer was full.',
+        labelNames: ['reason'],
         registers: [registry],
         collect() {
           this.reset();
-          this.inc(states.resultsWritten());
+          for (const [reason, n] of Object.entries(states.writer().dropped)) this.inc({ reason }, n);
+        },
+      });
+      new Gauge({
+        name: 'upkeep_results_pending',
+        help: 'Results and events waiting to be written.',
+        labelNames: ['kind'],
+        registers: [registry],
+        collect() {
+          const h = states.writer();
+          this.set({ kind: 'results' }, h.pendingResults);
+          this.set({ kind: 'events' }, h.pendingEvents);
+        },
+      });
+      new Gauge({
+        name: 'upkeep_results_last_write_age_seconds',
+        help: 'Seconds since the results writer last wrote all it could; grows while the database does not take writes.',
+        registers: [registry],
+        collect() {
+          this.set((states.now() - states.writer().lastWriteAt) / 1000);
         },
       });
     },

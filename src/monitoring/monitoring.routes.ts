@@ -11,8 +11,7 @@ import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { MonitoringEngine } from './engine.js';
-import { outcomeOf } from './result.js';
-import { defaultMessage } from './results.service.js';
+import { defaultMessage, outcomeOf } from './result.js';
 import { checkAccepted, eventOut, overviewOut, resultOut, statusOut, summaryOut } from './monitoring.openapi.js';
 
 const windowQuery = z.object({

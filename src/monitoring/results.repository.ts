@@ -53,6 +53,14 @@ export class ResultsRepository {
     return ids;
   }
 
+  /** Which of `ids` are monitors that still exist (a monitor deleted meanwhile takes its buffered rows with it). */
+  async existingMonitors(ids: readonly number[]): Promise<Set<number>> {
+    const live = new Set<number>();
+    for (const part of chunks(ids, 1_000))
+      for (const row of await this.db.selectFrom('monitors').select('id').where('id', 'in', part).execute()) live.add(row.id);
+    return live;
+  }
+
   allStates(): Promise<MonitorStateTable[]> {
     return this.db.selectFrom('monitor_state').selectAll().execute();
   }

@@ -1,23 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { CheckResultsTable, Database, MonitorStateTable } from '../db/types.js';
+import type { Database, MonitorStateTable } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { outcomeCode, type RecordedResult } from './result.js';
+import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
+import { ResultsWriter, type CommitListener, type EventHook, type WriterHealth } from './results-writer.js';
 import { decompose, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
-
-/** An event as stored, with the monitor it belongs to. */
-export interface StoredEvent extends StateEvent {
-  id: number;
-  monitorId: number;
-}
-
-/**
- * Runs inside the transaction that stores events, so whatever it writes (incidents, outbox rows)
- * commits or rolls back with them.
- */
-export type EventHook = (trx: Kysely<Database>, events: readonly StoredEvent[]) => Promise<void>;
 
 export interface Summary {
   checks: number;
@@ -37,30 +26,8 @@ export interface ResultStoreOptions {
   /** How long after a minute ends its results are rolled up (covers checks still running). */
   rollupGraceMs?: number;
   keepRawMs: number;
-}
-
-function toRow(r: RecordedResult): CheckResultsTable {
-  const derived = r.status === 'up' && r.message === defaultMessage(r);
-  return {
-    monitor_id: r.monitorId,
-    at: r.at,
-    status: outcomeCode[r.status],
-    duration_ms: r.durationMs === undefined ? null : Math.round(r.durationMs),
-    dns_ms: r.timings?.dns === undefined ? null : Math.round(r.timings.dns),
-    connect_ms: r.timings?.connect === undefined ? null : Math.round(r.timings.connect),
-    tls_ms: r.timings?.tls === undefined ? null : Math.round(r.timings.tls),
-    ttfb_ms: r.timings?.ttfb === undefined ? null : Math.round(r.timings.ttfb),
-    transfer_ms: r.timings?.transfer === undefined ? null : Math.round(r.timings.transfer),
-    status_code: r.statusCode ?? null,
-    message: derived ? null : r.message,
-    detail: r.detail && Object.keys(r.detail).length ? JSON.stringify(r.detail) : null,
-  };
-}
-
-/** The message of an ordinary success, which is not stored but rebuilt when read. */
-export function defaultMessage(r: { statusCode?: number | undefined; durationMs?: number | undefined }): string {
-  const took = r.durationMs === undefined ? '' : ` in ${Math.round(r.durationMs)} ms`;
-  return r.statusCode ? `HTTP ${r.statusCode}${took}` : `up${took}`;
+  /** Results (and, apart, events) kept while the database does not write; past it the oldest are dropped. */
+  maxPending?: number;
 }
 
 function summarize(t: Totals): Summary {
@@ -91,19 +58,14 @@ function summarize(t: Totals): Summary {
  * expired by age. Queries read whole rollups where they can and raw rows only at the edges.
  */
 export class ResultStore {
-  private results: RecordedResult[] = [];
-  private states = new Map<number, MonitorStateTable>();
-  private events: { monitorId: number; event: StateEvent }[] = [];
   private readonly hooks: EventHook[] = [];
-  private readonly listeners: ((events: readonly StoredEvent[], results: readonly RecordedResult[]) => void)[] = [];
+  private readonly listeners: CommitListener[] = [];
   private readonly repo: ResultsRepository;
+  private readonly writer: ResultsWriter;
   private doneUntil = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<void> = Promise.resolve();
   private readonly flushEveryMs: number;
   private readonly graceMs: number;
-  /** Results written since start, for the benchmark and /metrics. */
-  written = 0;
 
   constructor(
     db: Kysely<Database>,
@@ -112,6 +74,7 @@ export class ResultStore {
     private readonly options: ResultStoreOptions,
   ) {
     this.repo = new ResultsRepository(db);
+    this.writer = new ResultsWriter(this.repo, clock, log, this.hooks, this.listeners, options.maxPending ?? 100_000);
     this.flushEveryMs = options.flushEveryMs ?? 1_000;
     this.graceMs = options.rollupGraceMs ?? 70_000;
   }
@@ -122,7 +85,7 @@ export class ResultStore {
   }
 
   /** Listens for what was committed (live updates, metrics). */
-  onCommitted(listener: (events: readonly StoredEvent[], results: readonly RecordedResult[]) => void): void {
+  onCommitted(listener: CommitListener): void {
     this.listeners.push(listener);
   }
 
@@ -141,59 +104,32 @@ export class ResultStore {
   }
 
   record(result: RecordedResult, state: MonitorStateTable | undefined, events: readonly StateEvent[]): void {
-    this.results.push(result);
-    if (state) this.states.set(state.monitor_id, state);
-    for (const event of events) this.events.push({ monitorId: result.monitorId, event });
+    this.writer.record(result, state, events);
   }
 
   /** State and events without a result (pause, maintenance, baseline, a missed heartbeat). */
   recordState(state: MonitorStateTable, events: readonly StateEvent[]): void {
-    this.states.set(state.monitor_id, state);
-    for (const event of events) this.events.push({ monitorId: state.monitor_id, event });
+    this.writer.recordState(state, events);
   }
 
-  /** Writes everything buffered in one transaction; calls are serialized. */
+  /** Writes everything buffered (see ResultsWriter); calls are serialized and never reject. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writeBatch()).catch((err: unknown) => this.log.error({ err }, 'writing results failed; will retry'));
-    return this.flushing;
+    return this.writer.flush();
   }
 
-  private async writeBatch(): Promise<void> {
-    if (!this.results.length && !this.states.size && !this.events.length) return;
-    const results = this.results;
-    const states = [...this.states.values()];
-    const events = this.events;
-    this.results = [];
-    this.states = new Map();
-    this.events = [];
-    try {
-      const stored = await this.repo.transaction(async (repo, trx) => {
-        await repo.insertResults(results.map(toRow));
-        await repo.upsertStates(states);
-        const ids = await repo.insertEvents(
-          events.map(({ monitorId, event }) => ({
-            monitor_id: monitorId,
-            at: event.at,
-            kind: event.kind,
-            from_status: event.from,
-            to_status: event.to,
-            message: event.message,
-            evidence: event.evidence.length ? JSON.stringify(event.evidence) : null,
-          })),
-        );
-        const storedEvents = events.map(({ monitorId, event }, i) => ({ ...event, id: ids[i]!, monitorId }));
-        for (const hook of this.hooks) await hook(trx, storedEvents);
-        return storedEvents;
-      });
-      this.written += results.length;
-      for (const listener of this.listeners) listener(stored, results);
-    } catch (err) {
-      // Put the batch back in front so nothing is lost; newer states win.
-      this.results = [...results, ...this.results];
-      for (const s of states) if (!this.states.has(s.monitor_id)) this.states.set(s.monitor_id, s);
-      this.events = [...events, ...this.events];
-      throw err;
-    }
+  /** What the writer has pending, failed and dropped, for /metrics. */
+  health(): WriterHealth {
+    return this.writer.health();
+  }
+
+  /** False while the database has refused several writes in a row (for /readyz). */
+  get canWrite(): boolean {
+    return this.writer.canWrite;
+  }
+
+  /** Results written since start, for the benchmark and /metrics. */
+  get written(): number {
+    return this.writer.written;
   }
 
   /** Rolls up every whole minute, hour and day that has ended (minutes after a grace for running checks). */
@@ -236,7 +172,7 @@ export class ResultStore {
       if (seg.bucketMs === 0) for (const row of await this.repo.monitorResultsBetween(monitorId, seg.from, seg.to)) totals.addResult(row);
       else for (const row of await this.repo.rollups(seg.bucketMs, seg.from, seg.to, monitorId)) totals.addRollup(row);
     }
-    for (const r of this.results) if (r.monitorId === monitorId && r.at >= from && r.at < to) totals.addResult(toRow(r));
+    for (const r of this.writer.pending) if (r.monitorId === monitorId && r.at >= from && r.at < to) totals.addResult(toRow(r));
     return summarize(totals);
   }
 
@@ -278,15 +214,22 @@ export class ResultStore {
 
   /** Results waiting for the next batch write, so a chart can include the last second. */
   get pending(): readonly RecordedResult[] {
-    return this.results;
+    return this.writer.pending;
   }
 
   get repository(): ResultsRepository {
     return this.repo;
   }
 
+  /** Writes what is buffered before the process ends, trying a few times while the database refuses. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    for (let tries = 0; tries < 3; tries++) {
+      await this.flush();
+      if (this.writer.health().failingFor === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const { pendingResults, pendingEvents } = this.writer.health();
+    if (pendingResults || pendingEvents) this.log.error({ results: pendingResults, events: pendingEvents }, 'stopping with results the database did not take');
   }
 }

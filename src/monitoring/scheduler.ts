@@ -26,20 +26,34 @@ export interface SchedulerOptions {
   clock: Clock;
   run: RunCheck;
   onLateness?: (ms: number) => void;
+  /** A check whose bookkeeping threw (a bug): reported, never swallowed. */
+  onError: (monitorId: number, err: unknown) => void;
+  /** Overdue monitors are started at most this many a second (default 50), so a restart of a large fleet does not burst. */
+  catchUpPerSecond?: number;
 }
 
-const FIRST_RUN_SPREAD_MS = 5 * 60_000;
-
-/** Where in a window a monitor's first run falls: spread by the golden ratio, the same for a monitor at every start. */
+/** Where in its interval a monitor's slots fall: spread by the golden ratio, the same for a monitor at every start. */
 export function phaseOf(monitorId: number, intervalMs: number): number {
   return Math.floor(((monitorId * 0.6180339887498949) % 1) * intervalMs);
 }
 
 /**
- * When each monitor runs. One timer over a min-heap of due times; cadence is kept from the
- * schedule, not from when checks finish, so intervals do not drift; first runs are spread over
- * each interval; a monitor whose check is still running skips a slot instead of piling up;
- * concurrency is bounded globally and per host, and waiting checks are started round-robin
+ * A monitor's first slot at or after `t`. Slots are `phase + k × interval` counted from the epoch, so
+ * they fall at the same wall-clock times whenever the process starts.
+ *
+ * @example slotAtOrAfter(Date.now(), 42, 300_000) // the next of monitor 42's five-minute slots
+ */
+export function slotAtOrAfter(t: number, monitorId: number, intervalMs: number): number {
+  const phase = phaseOf(monitorId, intervalMs);
+  return phase + Math.ceil((t - phase) / intervalMs) * intervalMs;
+}
+
+/**
+ * When each monitor runs. One timer over a min-heap of due times; each monitor runs in its slots,
+ * fixed on the wall clock (see `slotAtOrAfter`), so neither check durations nor restarts move them;
+ * a monitor that missed its latest slot (new, resumed, or down with the process) is caught up soon
+ * after, at a bounded rate; a monitor whose check is still running skips a slot instead of piling
+ * up; concurrency is bounded globally and per host, and waiting checks are started round-robin
  * across hosts. Lateness (start − due) is measured for every start.
  */
 export class Scheduler {
@@ -51,7 +65,9 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private stopped = true;
-  private idle: (() => void) | undefined;
+  private idle: (() => void)[] = [];
+  /** The last time handed to a catch-up run. */
+  private catchUpAt = -Infinity;
   readonly lateness = new LatencySketch();
   started = 0;
   skipped = 0;
@@ -64,16 +80,25 @@ export class Scheduler {
   }
 
   /**
-   * Adds or changes a monitor. Its first run comes at its phase within the interval, or within five
-   * minutes for longer intervals (a new TLS or domain monitor should not wait hours for its first
-   * result); the cadence follows from there.
+   * Adds or changes a monitor. It runs at its next slot; but when its latest slot passed without a
+   * check since `lastRunAt` (a new monitor, or a slot that fell while the process was down), it is
+   * caught up first, soon (a new TLS or domain monitor should not wait hours for its first result,
+   * and a restart must not skip a five-minute monitor's turn).
    */
-  upsert(monitorId: number, intervalMs: number, host: string): void {
+  upsert(monitorId: number, intervalMs: number, host: string, lastRunAt?: number): void {
     const existing = this.slots.get(monitorId);
     const slot: Slot = { intervalMs, host, version: (existing?.version ?? 0) + 1, running: existing?.running ?? false };
     this.slots.set(monitorId, slot);
-    const spread = Math.min(intervalMs, FIRST_RUN_SPREAD_MS);
-    this.push({ monitorId, dueAt: this.options.clock.now() + phaseOf(monitorId, spread), version: slot.version });
+    const now = this.options.clock.now();
+    const next = slotAtOrAfter(now, monitorId, intervalMs);
+    const overdue = lastRunAt === undefined || lastRunAt < next - intervalMs;
+    this.push({ monitorId, dueAt: overdue ? Math.min(next, this.catchUp(now)) : next, version: slot.version });
+  }
+
+  /** Catch-up runs are spaced out: a restart of 100,000 overdue monitors starts them at a steady rate, not at once. */
+  private catchUp(now: number): number {
+    this.catchUpAt = Math.max(now, this.catchUpAt + 1_000 / (this.options.catchUpPerSecond ?? 50));
+    return this.catchUpAt;
   }
 
   remove(monitorId: number): void {
@@ -104,7 +129,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    if (this.running > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.running > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private push(entry: Entry): void {
@@ -157,11 +182,10 @@ export class Scheduler {
       const entry = this.pop()!;
       const slot = this.slots.get(entry.monitorId);
       if (!slot || slot.version !== entry.version) continue;
-      // The next slot is booked now, from the schedule, so the cadence never drifts; a process that
-      // fell behind by whole intervals skips them instead of bursting.
-      let next = entry.dueAt + slot.intervalMs;
-      if (next <= now) next += Math.ceil((now - next + 1) / slot.intervalMs) * slot.intervalMs;
-      this.push({ monitorId: entry.monitorId, dueAt: next, version: slot.version });
+      // The next slot is booked now, on the wall-clock grid, so the cadence never drifts (a catch-up
+      // or a retry returns to the grid); a process that fell behind by whole intervals skips them
+      // instead of bursting.
+      this.push({ monitorId: entry.monitorId, dueAt: slotAtOrAfter(now + 1, entry.monitorId, slot.intervalMs), version: slot.version });
       if (slot.running) {
         this.skipped++;
         continue;
@@ -206,14 +230,14 @@ export class Scheduler {
     this.perHostRunning.set(slot.host, (this.perHostRunning.get(slot.host) ?? 0) + 1);
     void this.options
       .run(entry.monitorId, entry.dueAt)
-      .catch(() => {})
+      .catch((err: unknown) => this.options.onError(entry.monitorId, err))
       .finally(() => {
         slot.running = false;
         this.running--;
         const n = (this.perHostRunning.get(slot.host) ?? 1) - 1;
         if (n) this.perHostRunning.set(slot.host, n);
         else this.perHostRunning.delete(slot.host);
-        if (this.running === 0 && this.stopped) this.idle?.();
+        if (this.running === 0 && this.stopped) for (const resolve of this.idle.splice(0)) resolve();
         this.drain();
       });
   }

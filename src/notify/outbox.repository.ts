@@ -8,34 +8,74 @@ export type AttemptRow = Selectable<DeliveryAttemptsTable>;
 export class OutboxRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Adds messages, each after the messages already written for its incident and channel (`seq`). */
   async insert(rows: readonly Insertable<NotificationsTable>[]): Promise<void> {
-    if (rows.length)
-      await this.db
-        .insertInto('notifications')
-        .values([...rows])
-        .execute();
+    if (!rows.length) return;
+    const numbered = [];
+    for (const row of rows) {
+      if (row.incident_id == null || row.channel_id == null) {
+        numbered.push(row);
+        continue;
+      }
+      const last = await this.db
+        .selectFrom('notifications')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('incident_id', '=', row.incident_id)
+        .where('channel_id', '=', row.channel_id)
+        .executeTakeFirst();
+      numbered.push({ ...row, seq: Number(last?.seq ?? 0) + 1 });
+    }
+    await this.db.insertInto('notifications').values(numbered).execute();
   }
 
-  /** Pending messages whose time has come, oldest first. */
-  due(now: number, limit: number): Promise<NotificationRow[]> {
+  /**
+   * Pending messages that head their queue: no earlier message of the same incident to the same
+   * channel is still pending (being retried, rate-limited or waiting to be grouped), so a channel
+   * hears of an incident in order.
+   */
+  private heads() {
     return this.db
-      .selectFrom('notifications')
-      .selectAll()
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .limit(limit)
-      .execute();
+      .selectFrom('notifications as n')
+      .where('n.status', '=', 'pending')
+      .where((outer) =>
+        outer.not(
+          outer.exists(
+            outer
+              .selectFrom('notifications as e')
+              .select('e.id')
+              .whereRef('e.incident_id', '=', 'n.incident_id')
+              .whereRef('e.channel_id', '=', 'n.channel_id')
+              .where('e.status', '=', 'pending')
+              .where((eb) =>
+                eb.or([eb('e.seq', '<', eb.ref('n.seq')), eb.and([eb('e.seq', '=', eb.ref('n.seq')), eb('e.created_at', '<', eb.ref('n.created_at'))])]),
+              ),
+          ),
+        ),
+      );
   }
 
-  /** The next time anything is due, to sleep until then. */
+  /** Pending messages whose time has come and whose turn it is, oldest first. */
+  due(now: number, limit: number): Promise<NotificationRow[]> {
+    return this.heads().selectAll('n').where('n.next_attempt_at', '<=', now).orderBy('n.next_attempt_at').limit(limit).execute();
+  }
+
+  /** The next time a message whose turn it is will be due, to sleep until then. */
   async nextDue(): Promise<number | undefined> {
-    const row = await this.db
-      .selectFrom('notifications')
-      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-      .where('status', '=', 'pending')
+    const row = await this.heads()
+      .select((eb) => eb.fn.min('n.next_attempt_at').as('at'))
       .executeTakeFirst();
     return row?.at ?? undefined;
+  }
+
+  /** Who was sent what since `since` (every attempt takes from its channel's rate limit): to restore the limits at a start. */
+  sendsSince(since: number): Promise<{ channel_id: number | null; at: number }[]> {
+    return this.db
+      .selectFrom('delivery_attempts as a')
+      .innerJoin('notifications as n', 'n.id', 'a.notification_id')
+      .select(['n.channel_id', 'a.at'])
+      .where('a.at', '>=', since)
+      .orderBy('a.at')
+      .execute();
   }
 
   /**

@@ -46,8 +46,10 @@ export function backoff(attempt: number, o: Pick<SenderOptions, 'baseDelayMs' | 
 /**
  * Delivers the outbox at least once: claims due messages (a lease, so several instances can share a
  * database), sends each through its channel, logs every attempt, and retries what can be retried
- * with exponential backoff, honouring Retry-After, within a rate limit per channel. A message keeps
- * its id across attempts, so receivers can drop repeats.
+ * with exponential backoff, honouring Retry-After, within a rate limit per channel (restored from
+ * the delivery log at start). A channel gets the messages of one incident in order: a message waits
+ * while an earlier one is still pending; one given up for good no longer holds the next. A message
+ * keeps its id across attempts, so receivers can drop repeats.
  */
 export class OutboxSender {
   private timer: NodeJS.Timeout | undefined;
@@ -68,8 +70,19 @@ export class OutboxSender {
   async start(): Promise<void> {
     this.stopped = false;
     const now = this.clock.now();
-    if (this.options.releaseLeasesOnStart) await new OutboxRepository(this.db).releaseLeases(now, now + this.options.leaseMs);
+    const repo = new OutboxRepository(this.db);
+    if (this.options.releaseLeasesOnStart) await repo.releaseLeases(now, now + this.options.leaseMs);
+    await this.restoreRateLimits(repo, now);
     this.schedule(0);
+  }
+
+  /**
+   * Replays the recent delivery log into the rate limits, so a restart does not hand every channel a
+   * fresh burst. Replaying from a few refill times back is exact once a bucket was full in that span.
+   */
+  private async restoreRateLimits(repo: OutboxRepository, now: number): Promise<void> {
+    const refillMs = (this.options.burst / this.options.perMinute) * 60_000;
+    for (const send of await repo.sendsSince(now - Math.max(60_000, 3 * refillMs))) if (send.channel_id !== null) this.takeToken(send.channel_id, send.at);
   }
 
   /** Looks at the outbox now (after a transaction added to it). */

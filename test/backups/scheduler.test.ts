@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { createBackupScheduler } from '../../src/backups/index.js';
 import type { BackupScheduler } from '../../src/backups/scheduler.js';
-import type { StoredEvent } from '../../src/monitoring/results.service.js';
+import type { StoredEvent } from '../../src/monitoring/results-writer.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testServer, type TestApp } from '../support/http.js';

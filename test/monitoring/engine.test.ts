@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
-import type { StoredEvent } from '../../src/monitoring/results.service.js';
+import type { StoredEvent } from '../../src/monitoring/results-writer.js';
 import { startHttpServer, type TestServer } from '../fixtures/servers.js';
 import { openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';

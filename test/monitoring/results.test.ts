@@ -84,7 +84,7 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
   });
 
   it('counts results not rolled up yet in the overview of every monitor', async () => {
-    const id = monitorId + 3000;
+    const id = (await core.sites.createMonitor((await core.sites.getMonitor(monitorId)).siteId, { name: 'Other', type: 'http', url: 'https://s.test/o' })).id;
     const at = clock.t;
     for (let i = 0; i < 5; i++)
       store.record({ monitorId: id, at: at + i * 1_000, status: i === 4 ? 'down' : 'up', message: 'x', durationMs: 100 }, undefined, []);

@@ -44,7 +44,13 @@ export interface ServerProcess {
 }
 
 /** Starts `upkeep start` on a free port and waits until it says where it listens. */
-export function startServerProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
+export async function startServerProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
+  const spawned = spawnServerProcess(args, env);
+  return { ...spawned, url: await spawned.ready };
+}
+
+/** Starts `upkeep start` on a free port; `ready` resolves with its URL once it listens (a crash test may kill it before). */
+export function spawnServerProcess(args: string[], env: Record<string, string | undefined> = {}): Omit<ServerProcess, 'url'> & { ready: Promise<string> } {
   const child = spawn(process.execPath, [...entry, 'start', '--port', '0', ...args], {
     cwd: projectRoot,
     env: { ...cleanEnv(), ...env },
@@ -54,21 +60,28 @@ export function startServerProcess(args: string[], env: Record<string, string | 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${out}`)), 20_000);
+  const ready = new Promise<string>((resolve, reject) => {
+    // A loaded machine (tsx compiling the sources while other suites run) can take a minute or more.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 120 s:\n${out}`));
+    }, 120_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
       if (match && out.includes('Upkeep is running')) {
         clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => out, exited });
+        resolve(match[1]!);
       }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    void exited.then(({ code }) => {
+    void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before starting:\n${out}`));
+      reject(new Error(`server exited with ${code ?? signal} before starting:\n${out}`));
     });
   });
+  // A caller that kills the process before it starts need not wait for `ready`.
+  ready.catch(() => undefined);
+  return { child, output: () => out, exited, ready };
 }

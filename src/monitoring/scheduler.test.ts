@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { phaseOf, Scheduler, slotAtOrAfter } from './scheduler.js';
+
+const FIVE_MINUTES = 300_000;
+const clock = { now: () => Date.now() };
+
+function scheduler(run: (id: number, due: number) => Promise<void>, onError = vi.fn()) {
+  return new Scheduler({ concurrency: 100_000, perHost: 100_000, clock, run, onError });
+}
+
+describe('wall-clock slots', () => {
+  it('fall at phase + k × interval from the epoch, whenever they are asked for', () => {
+    for (const t of [0, 1_234_567, Date.parse('2026-06-01T12:34:56.789Z')]) {
+      for (const id of [1, 7, 4242]) {
+        const slot = slotAtOrAfter(t, id, FIVE_MINUTES);
+        expect(slot).toBeGreaterThanOrEqual(t);
+        expect(slot).toBeLessThan(t + FIVE_MINUTES);
+        expect((slot - phaseOf(id, FIVE_MINUTES)) % FIVE_MINUTES).toBe(0);
+        expect(slotAtOrAfter(slot, id, FIVE_MINUTES)).toBe(slot);
+      }
+    }
+  });
+});
+
+describe('the scheduler', () => {
+  const t0 = Date.parse('2026-06-01T12:00:00.000Z');
+  beforeEach(() => {
+    vi.useFakeTimers({ now: t0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs a monitor checked since its latest slot at its next slot, and one that missed it soon', async () => {
+    const runs: [number, number][] = [];
+    const s = scheduler(async (id) => void runs.push([id, Date.now()]));
+    const slot = slotAtOrAfter(t0, 1, FIVE_MINUTES);
+    s.upsert(1, FIVE_MINUTES, 'a', slot - FIVE_MINUTES + 1);
+    s.upsert(2, FIVE_MINUTES, 'a', slotAtOrAfter(t0, 2, FIVE_MINUTES) - FIVE_MINUTES - 1);
+    s.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(runs).toEqual([[2, t0]]);
+    await vi.advanceTimersByTimeAsync(FIVE_MINUTES);
+    expect(runs.filter(([id]) => id === 1).map(([, at]) => at)).toEqual([slot]);
+    // After the catch-up, monitor 2 is back on its own slots.
+    expect(runs.filter(([id]) => id === 2).map(([, at]) => at)).toEqual([t0, slotAtOrAfter(t0 + 1, 2, FIVE_MINUTES)]);
+    await s.stop();
+  });
+
+  it('catches 100,000 overdue monitors up at a steady rate, not in one burst, and runs each within its interval', async () => {
+    const first = new Map<number, number>();
+    const s = scheduler(async (id) => void (first.has(id) || first.set(id, Date.now())));
+    for (let id = 1; id <= 100_000; id++) s.upsert(id, FIVE_MINUTES, `h${id % 100}`);
+    s.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    // 50 catch-ups a second, plus the monitors whose own slot came in that second (about 1 in 300).
+    expect(first.size).toBeLessThanOrEqual(50 + 1.2 * (100_000 / 300));
+    await vi.advanceTimersByTimeAsync(FIVE_MINUTES);
+    expect(first.size).toBe(100_000);
+    await s.stop();
+  });
+
+  it('reports a check whose bookkeeping failed instead of swallowing it', async () => {
+    const onError = vi.fn();
+    const s = scheduler(() => Promise.reject(new Error('state machine broke')), onError);
+    s.upsert(9, 1_000, 'a');
+    s.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(onError).toHaveBeenCalledWith(9, expect.objectContaining({ message: 'state machine broke' }));
+    await s.stop();
+  });
+});
