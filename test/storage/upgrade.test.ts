@@ -1,5 +1,6 @@
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import * as OTPAuth from 'otpauth';
@@ -15,10 +16,24 @@ import { runCli, startServerProcess, type ServerProcess } from '../support/cli.j
 import { createPostgresDatabase, dialects, tempDir } from '../support/databases.js';
 
 /**
- * Every released schema can be upgraded: a database made by an earlier release (test/fixtures/releases/<commit>,
- * made by that release's own server and CLI, see the README there) is loaded, today's `upkeep migrate` runs on
- * it, and today's server must show everything the release's API showed, unseal its secrets and let its users,
- * tokens and pages in. A new release adds a folder; nothing here changes.
+ * Every released schema can be upgraded. A database made by an earlier release is loaded, today's
+ * `upkeep migrate` runs on it, and today's server must show everything the release's API showed (facts.json),
+ * give accounts the scope their teams imply, unseal its secrets with the instance key and let its users,
+ * tokens and pages in. On SQLite and on PostgreSQL. A new release adds a folder; nothing here changes.
+ *
+ * The fixtures, test/fixtures/releases/<commit>/{sqlite,postgres}, are made by that release itself (its own
+ * server, migrations and CLI, not hand-written SQL): make.ts runs it for five minutes against loopback targets
+ * and receivers, plays scenario.ts through its config file, API and CLI (sites, monitors with sealed
+ * credentials, heartbeats, results and rollups, incidents with updates and notifications, channels, status
+ * pages with subscribers, users with two-factor login, teams, tokens, an audit, backup jobs with their
+ * results), records what the API then says (facts.json) and keeps the database (upkeep.db.gz, or a plain
+ * pg_dump as dump.sql.gz) with its secret.key. To make them again, or for a new release:
+ *
+ *   git worktree add /tmp/upkeep-prev <commit> && (cd /tmp/upkeep-prev && npm ci)
+ *   source /work/testenv.sh   # or any PostgreSQL: UPKEEP_TEST_DATABASE_URL
+ *   for d in sqlite postgres; do
+ *     node --import tsx test/fixtures/releases/make.ts --release /tmp/upkeep-prev --dialect $d --out test/fixtures/releases/<commit>/$d
+ *   done
  */
 const releasesDir = fileURLToPath(new URL('../fixtures/releases/', import.meta.url));
 const releases = readdirSync(releasesDir, { withFileTypes: true })
@@ -54,9 +69,10 @@ async function rowCounts(storage: Storage): Promise<Record<string, number>> {
   return counts;
 }
 
-/** A plain pg_dump, run statement by statement as psql would (its \restrict lines are psql's own commands). */
+/** A plain pg_dump, run as psql would (without its \restrict lines, which are psql's own commands). */
 async function loadDump(url: string, file: string): Promise<void> {
-  const sql = readFileSync(file, 'utf8')
+  const sql = gunzipSync(readFileSync(file))
+    .toString('utf8')
     .split('\n')
     .filter((line) => !line.startsWith('\\'))
     .join('\n');
@@ -86,11 +102,11 @@ describe.each(cases)('upgrading the database of release $release on $dialect', (
   beforeAll(async () => {
     copyFileSync(join(folder, 'secret.key'), join(data.path, 'secret.key'));
     chmodSync(join(data.path, 'secret.key'), 0o600);
-    if (dialect === 'sqlite') copyFileSync(join(folder, 'upkeep.db'), join(data.path, 'upkeep.db'));
+    if (dialect === 'sqlite') writeFileSync(join(data.path, 'upkeep.db'), gunzipSync(readFileSync(join(folder, 'upkeep.db.gz'))), { mode: 0o600 });
     else {
       const db = await createPostgresDatabase();
       ({ url, drop } = db);
-      await loadDump(db.url, join(folder, 'dump.sql'));
+      await loadDump(db.url, join(folder, 'dump.sql.gz'));
     }
     // Counted without running any migration: openStorage only connects.
     const storage = openStorage({ url, dataDir: data.path });
@@ -139,6 +155,18 @@ describe.each(cases)('upgrading the database of release $release on $dialect', (
     const { release: _r, dialect: _d, madeAt: _m, secrets: _s, exported: _e, ...expected } = fixture as Fixture & { madeAt: string };
     for (const key of Object.keys(expected) as (keyof Facts)[]) expect({ [key]: today[key] }).toMatchObject({ [key]: expected[key] });
   }, 120_000);
+
+  it('gives every account the scope its teams implied: team members reach their teams, the others the instance', async () => {
+    const users = await api.all<{ email: string; role: string; scope: string; teams: { team: string }[] }>('/users');
+    const scopes = Object.fromEntries(users.map((u) => [u.email, u.scope]));
+    expect(scopes).toEqual({
+      [known.owner.email]: 'instance',
+      [known.admin.email]: 'instance',
+      [known.editor.email]: 'teams',
+      [known.client.email]: 'teams',
+    });
+    for (const u of users) expect(u.scope === 'teams', u.email).toBe(u.teams.length > 0);
+  }, 60_000);
 
   it('unseals every secret: the export has them as the release wrote them, the API still hides them', async () => {
     const exported = await runCli(['export', '--include-secrets', '--data-dir', data.path], { env: { UPKEEP_DATABASE_URL: url } });
