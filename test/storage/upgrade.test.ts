@@ -48,9 +48,7 @@ interface Fixture extends Facts {
   secrets: { readToken: string; ownerToken: string; totpSecret: string; recoveryCode: string; confirmedSubscriber: string };
 }
 
-const cases = releases.flatMap((release) =>
-  dialects.filter(({ dialect }) => existsSync(join(releasesDir, release, dialect))).map((d) => ({ release, ...d })),
-);
+const cases = releases.flatMap((release) => dialects.filter(({ dialect }) => existsSync(join(releasesDir, release, dialect))).map((d) => ({ release, ...d })));
 
 /** Rows per table, to prove `migrate` lost none. */
 async function rowCounts(storage: Storage): Promise<Record<string, number>> {
