@@ -2,43 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { differingFiles, makeBenchTree, treeSize } from './backups-tree.js';
+import { timed, type Run } from './timed.js';
 
 export const title =
   "Backups: first backup of a ~530 MB website tree (300 MiB random, 210 MiB text), Upkeep vs restic (compression auto), then restic judges Upkeep's repository";
-
-interface Run {
-  seconds: number;
-  /** user + sys of the command and every thread and child it ran, as bash's `times` reports them. */
-  cpuSeconds: number;
-  out: string;
-}
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-function timed(command: string[], env: Record<string, string>): Run {
-  const started = performance.now();
-  const run = spawnSync('bash', ['-c', '"$@"; status=$?; times >&2; exit $status', 'bash', ...command], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const seconds = (performance.now() - started) / 1000;
-  if (run.status !== 0) throw new Error(`${command.join(' ')} failed (${String(run.status)}): ${run.stderr}`);
-  // The last line of `times` is the children's: "0m3.120s 0m0.450s".
-  const cpuSeconds = run.stderr
-    .trim()
-    .split('\n')
-    .at(-1)!
-    .split(' ')
-    .reduce((sum, t) => {
-      const [, m = '0', s = '0'] = /(\d+)m([\d.]+)s/.exec(t) ?? [];
-      return sum + Number(m) * 60 + Number(s);
-    }, 0);
-  return { seconds, cpuSeconds, out: run.stdout };
-}
 
 const restic = (repo: string, password: string, args: string[]): Run => timed(['restic', '-r', repo, '--no-cache', ...args], { RESTIC_PASSWORD: password });
 

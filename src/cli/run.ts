@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openCore, type Core } from '../app.js';
+import type { Core } from '../app.js';
 import { readEnvironment, type Environment } from '../config/env.js';
 import type { LoadedConfig } from '../config/load.js';
-import { loadConfigFile } from '../config-file.js';
 import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../config/duration.js';
 import { exitCodeOf, isAppError } from '../lib/errors.js';
@@ -46,11 +45,13 @@ export function report(err: unknown): number {
 export async function readConfigOption(file: string | undefined, env: Environment, required: boolean): Promise<LoadedConfig | undefined> {
   const path = file ?? DEFAULT_CONFIG;
   if (file === undefined && !required && !existsSync(resolve(path))) return undefined;
+  const { loadConfigFile } = await import('../config-file.js');
   return loadConfigFile(path, env.vars);
 }
 
 /** Opens the database quietly for a one-shot command, runs `fn`, and always closes it. */
 export async function withCore<T>(dataDir: string, fn: (core: Core) => Promise<T>): Promise<T> {
+  const { openCore } = await import('../app.js');
   const core = await openCore({ dataDir, env: readEnvironment(), logger: silentLogger() });
   try {
     return await fn(core);

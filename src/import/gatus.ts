@@ -5,7 +5,7 @@ import { substituteEnv } from '../config/load.js';
 import { AppError } from '../lib/errors.js';
 import { ImportDraft } from './draft.js';
 import { gatusChannel } from './gatus-alerting.js';
-import type { Importer } from './importer.js';
+import { sourceDescriptions, type Importer } from './importer.js';
 import { isPrivateHost, urlHost } from './values.js';
 
 type Obj = Record<string, unknown>;
@@ -130,7 +130,7 @@ function endpointMonitor(e: Obj, draft: ImportDraft): { monitor: Obj; cert?: Obj
 /** Gatus's config.yaml: endpoints (by group → sites), external endpoints (heartbeats) and alerting providers (channels). */
 export const gatusImporter: Importer = {
   source: 'gatus',
-  describe: 'Gatus: its config.yaml (endpoints, external endpoints, alerting)',
+  describe: sourceDescriptions.gatus,
   async read(file, options) {
     let raw: unknown;
     try {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../lib/errors.js';
 import { createResolver, httpRequest, isNetError } from '../lib/net/index.js';
 import { ImportDraft } from './draft.js';
-import type { CommonImportOptions, Importer } from './importer.js';
+import { sourceDescriptions, type CommonImportOptions, type Importer } from './importer.js';
 import { seconds, tagOf } from './values.js';
 
 export interface HealthchecksOptions extends CommonImportOptions {
@@ -99,7 +99,7 @@ function mapCheck(check: Check, site: string, draft: ImportDraft): void {
  */
 export const healthchecksImporter: Importer<HealthchecksOptions> = {
   source: 'healthchecks',
-  describe: "Healthchecks.io or a self-hosted Healthchecks, through its API (a project's API key)",
+  describe: sourceDescriptions.healthchecks,
   async read(base, options) {
     if (!options.apiKey)
       throw new AppError('invalid_input', 'a Healthchecks API key is needed: set HEALTHCHECKS_API_KEY (or name another variable with --api-key-env)');

@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { createResolver } from '../../lib/net/index.js';
 import { AppError } from '../../lib/errors.js';
-import { runCheck } from '../../monitoring/checks/index.js';
 import type { ProbeType, SpecOf } from '../../monitoring/checks/check.js';
-import { monitorSchema } from '../../monitoring/monitor.schema.js';
 import type { CheckResult } from '../../monitoring/result.js';
-import { parseInput } from '../../config/validate.js';
 import { action } from '../run.js';
 
 interface CheckOptions {
@@ -17,7 +13,8 @@ interface CheckOptions {
 }
 
 /** The monitor a target on the command line stands for: a URL is an HTTP check, host:port a TCP check. */
-function specFor(target: string, opts: CheckOptions): SpecOf<ProbeType> {
+async function specFor(target: string, opts: CheckOptions): Promise<SpecOf<ProbeType>> {
+  const [{ parseInput }, { monitorSchema }] = await Promise.all([import('../../config/validate.js'), import('../../monitoring/monitor.schema.js')]);
   const common = { name: 'upkeep check', timeout: opts.timeout };
   if (/^https?:\/\//i.test(target)) {
     return parseInput(monitorSchema, {
@@ -68,7 +65,8 @@ export function register(program: Command): void {
     )
     .action(
       action(async (target: string, opts: CheckOptions) => {
-        const spec = specFor(target, opts);
+        const spec = await specFor(target, opts);
+        const [{ runCheck }, { createResolver }] = await Promise.all([import('../../monitoring/checks/index.js'), import('../../lib/net/index.js')]);
         const result = await runCheck(spec, {
           policy: { allowPrivate: Boolean(opts.allowPrivate) },
           resolver: createResolver({ timeoutMs: 2_500, tries: 2 }),

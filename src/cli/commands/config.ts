@@ -1,9 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { formatPlan } from '../../config/apply.js';
 import { readEnvironment } from '../../config/env.js';
-import { configSchema } from '../../config-file.js';
 import { action, DEFAULT_CONFIG, DEFAULT_DATA_DIR, readConfigOption, withCore } from '../run.js';
 
 /** `validate`, `apply`, `export` and `schema`: the config-as-code commands. */
@@ -38,6 +35,7 @@ export function register(program: Command): void {
         const loaded = (await readConfigOption(opts.config, readEnvironment(), true))!;
         const dryRun = Boolean(opts.dryRun);
         const plan = await withCore(opts.dataDir, (core) => core.sync.apply(loaded, { dryRun }));
+        const { formatPlan } = await import('../../config/apply.js');
         process.stdout.write(`${formatPlan(plan, dryRun)}\n`);
       }),
     );
@@ -71,6 +69,7 @@ export function register(program: Command): void {
     )
     .action(
       action(async (opts: { output?: string }) => {
+        const [{ z }, { configSchema }] = await Promise.all([import('zod'), import('../../config-file.js')]);
         const schema = { ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }), title: 'upkeep.yaml' };
         const text = `${JSON.stringify(schema, null, 2)}\n`;
         if (opts.output) await writeFile(opts.output, text);

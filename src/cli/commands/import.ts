@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
-import { formatPlan } from '../../config/apply.js';
-import { readEnvironment } from '../../config/env.js';
-import { importers } from '../../import/index.js';
-import { envFileFor, renderImport, writeImport } from '../../import/import.service.js';
-import type { CommonImportOptions, Importer } from '../../import/importer.js';
-import { action, DEFAULT_DATA_DIR, withCore } from '../run.js';
+import { sourceDescriptions, type CommonImportOptions } from '../../import/importer.js';
+import { action, DEFAULT_DATA_DIR } from '../run.js';
 
-interface OutputOptions extends CommonImportOptions {
+export interface OutputOptions extends CommonImportOptions {
   output: string;
   dryRun?: boolean;
   apply?: boolean;
@@ -24,30 +20,7 @@ function withOutputOptions(command: Command): Command {
     .option('--force', 'replace the output files if they exist');
 }
 
-/** Reads the source, prints the plan and what was not imported, writes the files and applies them if asked. */
-async function runImport<O extends CommonImportOptions>(importer: Importer<O>, input: string, opts: OutputOptions & O): Promise<void> {
-  const env = readEnvironment();
-  const result = await importer.read(input, { ...opts, env: env.vars });
-  const outcome = renderImport(result, input, opts.output, env.vars);
-  const out = (text: string) => process.stdout.write(`${text}\n`);
-  if (opts.dryRun) {
-    out(`Plan (dry run, nothing written): ${outcome.report}`);
-    if (opts.apply) out(formatPlan(await withCore(opts.dataDir, (core) => core.sync.apply(outcome.loaded, { dryRun: true })), true));
-    return;
-  }
-  const files = await writeImport(outcome, opts.output, Boolean(opts.force));
-  out(`Imported from ${outcome.report}`);
-  out(
-    `Wrote ${files.join(' and ')}${files.length > 1 ? ` (${result.draft.secrets.size} secret(s), readable by you only: keep it out of version control)` : ''}.`,
-  );
-  if (opts.apply) {
-    const plan = await withCore(opts.dataDir, (core) => core.sync.apply(outcome.loaded, { dryRun: false }));
-    out(formatPlan(plan, false));
-  } else {
-    const envFile = envFileFor(opts.output);
-    out(`Apply it with:\n  ${files.length > 1 ? `set -a; . ${envFile}; set +a; ` : ''}upkeep apply --config ${opts.output}`);
-  }
-}
+const run = () => import('./import.action.js');
 
 /** `import kuma`, `import healthchecks` and `import gatus`: other tools' monitors, channels and pages as upkeep.yaml. */
 export function register(program: Command): void {
@@ -55,14 +28,14 @@ export function register(program: Command): void {
     .command('import')
     .description('Bring monitors, notification channels, maintenance windows and status pages over from another tool as upkeep.yaml.');
 
-  withOutputOptions(group.command('kuma <source>').description(`Import from ${importers.kuma.describe}.`))
+  withOutputOptions(group.command('kuma <source>').description(`Import from ${sourceDescriptions.kuma}.`))
     .addHelpText(
       'after',
       '\nGroups become sites; types Upkeep has no counterpart for are listed with the reason.\n\nExamples:\n  $ upkeep import kuma /var/lib/uptime-kuma/kuma.db --dry-run\n  $ upkeep import kuma Uptime_Kuma_Backup.json --output sites/kuma.yaml\n  $ upkeep import kuma kuma.db --apply',
     )
-    .action(action(async (source: string, opts: OutputOptions) => runImport(importers.kuma, source, opts)));
+    .action(action(async (source: string, opts: OutputOptions) => (await run()).importKuma(source, opts)));
 
-  withOutputOptions(group.command('healthchecks').description(`Import from ${importers.healthchecks.describe}.`))
+  withOutputOptions(group.command('healthchecks').description(`Import from ${sourceDescriptions.healthchecks}.`))
     .option('--url <url>', 'the Healthchecks instance', 'https://healthchecks.io')
     .option('--api-key-env <name>', 'the environment variable holding a project API key (read-only keys work)', 'HEALTHCHECKS_API_KEY')
     .option('--allow-private', 'allow a Healthchecks instance on a loopback or private address')
@@ -70,13 +43,9 @@ export function register(program: Command): void {
       'after',
       '\nExamples:\n  $ HEALTHCHECKS_API_KEY=… upkeep import healthchecks --dry-run\n  $ HEALTHCHECKS_API_KEY=… upkeep import healthchecks --url https://hc.example.com --site Backups',
     )
-    .action(
-      action(async (opts: OutputOptions & { url: string; apiKeyEnv: string; allowPrivate?: boolean }) =>
-        runImport(importers.healthchecks, opts.url, { ...opts, apiKey: readEnvironment().vars[opts.apiKeyEnv] }),
-      ),
-    );
+    .action(action(async (opts: OutputOptions & { url: string; apiKeyEnv: string; allowPrivate?: boolean }) => (await run()).importHealthchecks(opts)));
 
-  withOutputOptions(group.command('gatus <config>').description(`Import from ${importers.gatus.describe}.`))
+  withOutputOptions(group.command('gatus <config>').description(`Import from ${sourceDescriptions.gatus}.`))
     .addHelpText('after', '\nExamples:\n  $ upkeep import gatus config/config.yaml --dry-run')
-    .action(action(async (config: string, opts: OutputOptions) => runImport(importers.gatus, config, opts)));
+    .action(action(async (config: string, opts: OutputOptions) => (await run()).importGatus(config, opts)));
 }

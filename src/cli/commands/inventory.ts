@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
-import { createAuditNet, parseResolveOption } from '../../audits/net.js';
-import { loadRepository } from '../../audits/security/retire.js';
-import { AppError } from '../../lib/errors.js';
-import { createResolver, guardedFetch } from '../../lib/net/index.js';
-import { inventoryOutside } from '../../updates/inventory.js';
-import { assess, isOutdated, worstSeverity, type Assessed } from '../../updates/match.js';
-import { loadKnowledge, saveRefreshed } from '../../updates/snapshot/load.js';
-import { refreshKnowledge } from '../../updates/snapshot/refresh.js';
 import { action, DEFAULT_DATA_DIR } from '../run.js';
 
-interface InventoryOptions {
+export interface InventoryOptions {
   json?: boolean;
   allowPrivate?: boolean;
   resolve: string[];
@@ -18,17 +10,6 @@ interface InventoryOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-function describe(c: Assessed, now: Date): string {
-  const notes: string[] = [];
-  if (isOutdated(c)) notes.push(`latest ${c.latest}`);
-  if (c.endOfLife) notes.push(`end of life${c.eolDate ? ` since ${c.eolDate}` : ''}`);
-  else if (c.eolDate && c.eolDate > now.toISOString().slice(0, 10)) notes.push(`supported until ${c.eolDate}`);
-  if (c.closed) notes.push(`closed on WordPress.org${c.closed.reason ? ` (${c.closed.reason})` : ''}`);
-  if (c.vulnerabilities.length)
-    notes.push(`${c.vulnerabilities.length} known vulnerabilit${c.vulnerabilities.length === 1 ? 'y' : 'ies'} (worst: ${worstSeverity(c.vulnerabilities)})`);
-  return `  ${c.ecosystem.padEnd(17)} ${c.name.padEnd(28)} ${(c.version ?? '?').padEnd(12)} ${notes.join('; ')}`.trimEnd();
-}
 
 /** `inventory <url>`: what a site runs, seen from outside, with what Upkeep knows of each part. */
 export function register(program: Command): void {
@@ -51,32 +32,5 @@ Examples:
   $ upkeep inventory https://example.com/
   $ upkeep inventory https://example.com/ --json > inventory.json`,
     )
-    .action(
-      action(async (url: string, opts: InventoryOptions) => {
-        if (!/^https?:\/\//i.test(url)) throw new AppError('invalid_input', `"${url}" is not an http(s) URL`);
-        const now = new Date();
-        const net = createAuditNet({ allowPrivate: Boolean(opts.allowPrivate), resolve: parseResolveOption(opts.resolve) });
-        const retire = loadRepository(opts.dataDir);
-        const inventory = await inventoryOutside(url, (u) => net.tryFetch(u), retire);
-        const home = inventory.requests[0];
-        if (home?.error) throw new AppError('unavailable', `cannot reach ${url}: ${home.error}`);
-        let loaded = loadKnowledge(opts.dataDir, now);
-        if (opts.refresh) {
-          const fetch = guardedFetch({ policy: { allowPrivate: false }, resolver: createResolver({ timeoutMs: 3_000, tries: 2 }), deadlineMs: 60_000 });
-          const refreshed = await refreshKnowledge({ knowledge: loaded.knowledge, fetch, components: inventory.components, now });
-          for (const r of refreshed.results) process.stderr.write(`${r.ok ? '✓' : '✗'} ${r.kind}: ${r.message}\n`);
-          if (refreshed.results.some((r) => r.ok)) saveRefreshed(opts.dataDir, refreshed.knowledge);
-          loaded = loadKnowledge(opts.dataDir, now);
-        }
-        const components = assess(inventory.components, loaded.knowledge, retire, now);
-        const knowledge = { builtAt: loaded.builtAt, ageDays: loaded.ageDays, sources: loaded.knowledge.sources };
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ url: inventory.url, knowledge, components, requests: inventory.requests }, null, 2)}\n`);
-          return;
-        }
-        const lines = [`Inventory of ${inventory.url} (knowledge of ${loaded.builtAt.slice(0, 10)}, ${loaded.ageDays} days old)`];
-        lines.push(...(components.length ? components.map((c) => describe(c, now)) : ['  nothing recognisable was found']));
-        process.stdout.write(`${lines.join('\n')}\n`);
-      }),
-    );
+    .action(action(async (url: string, opts: InventoryOptions) => (await import('./inventory.action.js')).runInventory(url, opts)));
 }

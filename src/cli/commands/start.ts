@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { readEnvironment } from '../../config/env.js';
 import { createLogger } from '../../lib/logger.js';
-import { closeOnSignals, startServer } from '../../main.js';
 import { action, DEFAULT_DATA_DIR, parsePort, readConfigOption } from '../run.js';
 
 export function register(program: Command): void {
@@ -26,6 +25,7 @@ Examples:
         const env = readEnvironment();
         const config = await readConfigOption(opts.config, env, opts.config !== undefined);
         const logger = createLogger({ level: env.logLevel, pretty: env.logFormat === 'pretty' });
+        const { closeOnSignals, startServer } = await import('../../main.js');
         const server = await startServer({
           dataDir: opts.dataDir,
           env,

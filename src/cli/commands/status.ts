@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../../config/duration.js';
-import { exportStatic } from '../../status-pages/static-export.js';
 import { action, DEFAULT_DATA_DIR, parseDurationOption, withCore } from '../run.js';
 
 /** `status export`: a static copy of a status page, once or on a schedule. */
@@ -20,6 +19,7 @@ export function register(program: Command): void {
     )
     .action(
       action(async (slug: string, dir: string, opts: { dataDir: string; url?: string; every?: number }) => {
+        const { exportStatic } = await import('../../status-pages/static-export.js');
         const once = async () => {
           const result = await withCore(opts.dataDir, (core) => exportStatic(core, slug, dir, opts.url));
           process.stdout.write(`${new Date().toISOString()} wrote ${result.files.length} files (${(result.bytes / 1024).toFixed(1)} kB) to ${dir}\n`);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { AppError } from '../../lib/errors.js';
 import { ImportDraft } from '../draft.js';
-import type { Importer } from '../importer.js';
+import { sourceDescriptions, type Importer } from '../importer.js';
 import { tagOf } from '../values.js';
 import { readKumaBackup } from './backup-json.js';
 import { textOr } from './values.js';
@@ -119,7 +119,7 @@ export function kumaToDraft(data: KumaData, options: { site?: string } = {}): Im
 
 export const kumaImporter: Importer<{ site?: string }> = {
   source: 'kuma',
-  describe: 'Uptime Kuma: its SQLite database (kuma.db, 1.23 and 2.0) or its JSON backup export',
+  describe: sourceDescriptions.kuma,
   async read(input, options) {
     const data = await readSource(input);
     return { describe: data.describe, draft: kumaToDraft(data, options) };
