@@ -4,14 +4,93 @@ import { LatencySketch } from './sketch.js';
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
-/** Rollup sizes, finest first: each is built from the one before it. */
-export const LEVELS = [MINUTE, HOUR, DAY] as const;
+/** The key of the month level (its average length); its buckets are calendar months in UTC. */
+export const MONTH = 2_629_746_000;
+
+/** A rollup size: where its buckets start and end, and which coarser bucket holds one stored block of them. */
+export interface Level {
+  /** The key stored as `bucket_ms`: the bucket length in ms (MONTH for a month). */
+  ms: number;
+  /** The start of the bucket holding `t`. */
+  floor(t: number): number;
+  /** The start of the bucket after the one holding `t`. */
+  next(t: number): number;
+  /** The level whose bucket is one stored block of this level's buckets (a month is its own block). */
+  readonly block: Level;
+}
+
+function fixed(ms: number, block?: () => Level): Level {
+  const level: Level = {
+    ms,
+    floor: (t) => t - (((t % ms) + ms) % ms),
+    next: (t) => level.floor(t) + ms,
+    get block() {
+      return block ? block() : level;
+    },
+  };
+  return level;
+}
+
+const monthLevel: Level = {
+  ms: MONTH,
+  floor(t) {
+    const d = new Date(t);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  },
+  next(t) {
+    const d = new Date(t);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  },
+  get block() {
+    return monthLevel;
+  },
+};
+const dayLevel = fixed(DAY, () => monthLevel);
+const hourLevel = fixed(HOUR, () => dayLevel);
+const minuteLevel = fixed(MINUTE, () => hourLevel);
+/** Raw results, stored in blocks of an hour per monitor like a level of their own (bucket_ms 0). */
+export const RAW: Level = {
+  ms: 0,
+  floor: (t) => t,
+  next: (t) => t + 1,
+  get block() {
+    return hourLevel;
+  },
+};
+
+/** Rollup levels, finest first: each is built from the one before it (minutes from raw results). */
+export const LEVELS: readonly Level[] = [minuteLevel, hourLevel, dayLevel, monthLevel];
+
+export function levelOf(ms: number): Level {
+  const level = ms === 0 ? RAW : LEVELS.find((l) => l.ms === ms);
+  if (!level) throw new RangeError(`no rollup level of ${ms} ms`);
+  return level;
+}
 
 export type RawRow = Pick<CheckResultsTable, 'monitor_id' | 'at' | 'status' | 'duration_ms' | 'dns_ms' | 'connect_ms' | 'tls_ms' | 'ttfb_ms' | 'transfer_ms'>;
-const PHASES = ['dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'] as const;
+export const PHASES = ['dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'] as const;
+
+/** The additive part of totals: what running totals and the overview of every monitor need. */
+export interface Counts {
+  up: number;
+  degraded: number;
+  down: number;
+  latencyCount: number;
+  latencySum: number;
+}
+
+export const zeroCounts = (): Counts => ({ up: 0, degraded: 0, down: 0, latencyCount: 0, latencySum: 0 });
+
+export function addCounts(into: Counts, c: Counts, sign = 1): void {
+  into.up += sign * c.up;
+  into.degraded += sign * c.degraded;
+  into.down += sign * c.down;
+  into.latencyCount += sign * c.latencyCount;
+  into.latencySum += sign * c.latencySum;
+}
 
 /** Counts by state, latency (sketch, sum, min, max) and phase sums over any number of results or rollups. */
-export class Totals {
+export class Totals implements Counts {
   up = 0;
   degraded = 0;
   down = 0;
@@ -31,13 +110,27 @@ export class Totals {
     if (row.status === 0) this.up++;
     else if (row.status === 1) this.degraded++;
     else this.down++;
-    if (row.duration_ms !== null) this.addLatency(row.duration_ms, row.duration_ms, row.duration_ms, 1, row.duration_ms);
+    if (row.duration_ms !== null) {
+      this.addLatency(row.duration_ms, row.duration_ms, row.duration_ms, 1);
+      this.sketch.add(row.duration_ms);
+    }
     if (row.ttfb_ms !== null) {
       this.phaseCount++;
       PHASES.forEach((p, i) => (this.phaseSums[i]! += row[p] ?? 0));
     }
   }
 
+  add(t: Totals): void {
+    this.up += t.up;
+    this.degraded += t.degraded;
+    this.down += t.down;
+    if (t.latencyCount > 0) this.addLatency(t.latencySum, t.latencyMin!, t.latencyMax!, t.latencyCount);
+    this.sketch.merge(t.sketch);
+    this.phaseCount += t.phaseCount;
+    t.phaseSums.forEach((v, i) => (this.phaseSums[i]! += v));
+  }
+
+  /** A rollup as seeders and tests write it (see ResultsRepository.upsertRollups). */
   addRollup(row: ResultRollupsTable): void {
     this.up += row.up;
     this.degraded += row.degraded;
@@ -66,82 +159,42 @@ export class Totals {
     };
   }
 
-  private addLatency(sum: number, min: number, max: number, count: number, single?: number): void {
+  private addLatency(sum: number, min: number, max: number, count: number): void {
     this.latencyCount += count;
     this.latencySum += sum;
     this.latencyMin = this.latencyMin === null ? min : Math.min(this.latencyMin, min);
     this.latencyMax = this.latencyMax === null ? max : Math.max(this.latencyMax, max);
-    if (single !== undefined) this.sketch.add(single);
   }
 }
 
 /** Groups items into Totals by monitor and bucket start. */
 function group<T>(
   items: readonly T[],
-  bucketMs: number,
+  level: Level,
   key: (item: T) => [monitorId: number, at: number],
   add: (totals: Totals, item: T) => void,
-): ResultRollupsTable[] {
+): { monitorId: number; start: number; totals: Totals }[] {
   const byKey = new Map<string, { monitorId: number; start: number; totals: Totals }>();
   for (const item of items) {
     const [monitorId, at] = key(item);
-    const start = at - (at % bucketMs);
+    const start = level.floor(at);
     const k = `${monitorId}:${start}`;
     let entry = byKey.get(k);
     if (!entry) byKey.set(k, (entry = { monitorId, start, totals: new Totals() }));
     add(entry.totals, item);
   }
-  return [...byKey.values()].map((e) => e.totals.toRow(e.monitorId, bucketMs, e.start));
+  return [...byKey.values()];
 }
 
-export const rollUpResults = (rows: readonly RawRow[], bucketMs: number) =>
+/** Raw results rolled up into buckets of one level, in order of monitor and time. */
+export const bucketResults = (rows: readonly RawRow[], level: Level) =>
   group(
     rows,
-    bucketMs,
+    level,
     (r) => [r.monitor_id, r.at],
     (t, r) => t.addResult(r),
-  );
+  ).sort((a, b) => a.monitorId - b.monitorId || a.start - b.start);
 
-export const rollUpRollups = (rows: readonly ResultRollupsTable[], bucketMs: number) =>
-  group(
-    rows,
-    bucketMs,
-    (r) => [r.monitor_id, r.start],
-    (t, r) => t.addRollup(r),
-  );
-
-export interface Segment {
-  /** A rollup size, or 0 for raw results. */
-  bucketMs: number;
-  from: number;
-  to: number;
-}
-
-/**
- * Splits [from, to) into the fewest pieces that can be read from rollups: whole days, then whole
- * hours, then whole minutes, each only where that level is rolled up; the rest is read raw.
- * A year costs about 365 + 48 + 120 rows per monitor.
- */
-export function decompose(from: number, to: number, doneUntil: ReadonlyMap<number, number>): Segment[] {
-  const segments: Segment[] = [];
-  const push = (bucketMs: number, start: number, end: number) => {
-    const last = segments.at(-1);
-    if (last && last.bucketMs === bucketMs && last.to === start) last.to = end;
-    else segments.push({ bucketMs, from: start, to: end });
-  };
-  let t = from;
-  while (t < to) {
-    const size = [...LEVELS].reverse().find((s) => t % s === 0 && t + s <= to && t + s <= (doneUntil.get(s) ?? 0));
-    if (size) {
-      push(size, t, t + size);
-      t += size;
-      continue;
-    }
-    // Not on a rolled-up boundary: read raw up to the next minute boundary (or to the end past the watermark).
-    const nextMinute = t - (t % MINUTE) + MINUTE;
-    const end = nextMinute <= (doneUntil.get(MINUTE) ?? 0) ? Math.min(nextMinute, to) : to;
-    push(0, t, end);
-    t = end;
-  }
-  return segments;
-}
+/** Raw results rolled up as seeders write them (one row per monitor and bucket). */
+export const rollUpResults = (rows: readonly RawRow[], bucketMs: number): ResultRollupsTable[] =>
+  bucketResults(rows, levelOf(bucketMs)).map((e) => e.totals.toRow(e.monitorId, bucketMs, e.start));
