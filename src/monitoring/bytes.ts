@@ -97,6 +97,7 @@ export class ByteReader {
   }
 
   skipText(): void {
-    this.pos += this.uint();
+    const length = this.uint();
+    this.pos += length;
   }
 }

@@ -121,7 +121,7 @@ export function decodeChecks(monitorId: number, start: number, data: Uint8Array,
       detail: null,
     };
     TIMED.forEach((key, i) => {
-      if (shape & (1 << i)) row[key] = last[i] += r.int();
+      if (shape & (1 << i)) row[key] = last[i] = last[i]! + r.int();
     });
     if (head & 0x40) {
       const c = r.uint();
@@ -140,7 +140,7 @@ export function decodeChecks(monitorId: number, start: number, data: Uint8Array,
     } else {
       if (kind === Detail.Null) detail = null;
       else if (kind === Detail.Full) detail = JSON.parse(r.text()) as Json;
-      else if (kind === Detail.Patch) detail = { ...detail, ...(JSON.parse(r.text()) as Json) };
+      else if (kind === Detail.Patch) detail = { ...(detail ?? {}), ...(JSON.parse(r.text()) as Json) };
       row.detail = detail === null ? null : JSON.stringify(detail);
     }
     rows.push(row);

@@ -1,13 +1,14 @@
-import { LEVELS, RAW, type Level } from './rollups.js';
+import { LEVELS, type Level } from './rollups.js';
 
-/** What a level holds: every bucket in [keptFrom, doneUntil) (older ones were thinned; newer ones are not rolled up yet). */
+/** What is stored at a moment: how far back each level and the raw results reach, and how far the rollups are done. */
 export interface Coverage {
-  keptFrom: number;
+  /** Per level (`bucket_ms`): buckets starting at or after this are kept (older ones were thinned). */
+  keptFrom: ReadonlyMap<number, number>;
+  /** Raw results are kept from here on. */
+  rawFrom: number;
+  /** Every level holds the results before this time (minutes rolled up); the bucket holding it holds only what came before it. */
   doneUntil: number;
 }
-
-/** Coverage by `bucket_ms`; 0 is raw results (kept from `keptFrom` on, `doneUntil` being how far they are packed). */
-export type Coverages = ReadonlyMap<number, Coverage>;
 
 export interface Segment {
   /** A rollup size, or 0 for raw results. */
@@ -16,27 +17,18 @@ export interface Segment {
   to: number;
 }
 
-const holds = (cover: Coverages, level: Level, from: number, to: number) => {
-  const c = cover.get(level.ms);
-  return c !== undefined && from >= c.keptFrom && to <= c.doneUntil;
-};
-
-/** The finest of `levels` whose bucket around `t` is kept and rolled up. */
-export function finestAt(t: number, cover: Coverages, levels: readonly Level[] = LEVELS): Level | undefined {
-  return levels.find((l) => holds(cover, l, l.floor(t), l.next(t)));
-}
-
 /**
  * Splits [from, to) into the fewest pieces that can be read exactly: whole months, days, hours and
- * minutes, each only where that level is kept and rolled up, and raw results at the edges. Where raw
- * results are gone and an edge falls inside a bucket of the finest level still kept, that bucket
- * counts when it starts inside the window (so a 365-day window's oldest partial hour is left out and
- * the hour holding its end is counted whole). A year costs about 12 months + 60 days + 46 hours + 118
- * minutes of buckets, in a few dozen stored blocks.
+ * minutes, each only where that level is kept, and raw results at the edges and after the rollups.
+ * Where raw results are gone and an edge falls inside a bucket of the finest level still kept, the
+ * bucket counts when it starts inside the window (a 365-day window leaves out its oldest partial
+ * day and counts the one holding its end whole), so adjacent windows still add up.
+ *
+ * @example decompose(now - 365 * DAY, now, coverage) // ~15 days, 11 months, this month so far, the last minute raw
  */
-export function decompose(from: number, to: number, cover: Coverages, levels: readonly Level[] = LEVELS): Segment[] {
+export function decompose(from: number, to: number, cover: Coverage, levels: readonly Level[] = LEVELS): Segment[] {
   const coarseFirst = [...levels].reverse();
-  const rawFrom = cover.get(RAW.ms)?.keptFrom ?? 0;
+  const kept = (l: Level, start: number) => start >= (cover.keptFrom.get(l.ms) ?? Infinity) && start < cover.doneUntil;
   const segments: Segment[] = [];
   const push = (bucketMs: number, start: number, end: number) => {
     const last = segments.at(-1);
@@ -45,30 +37,27 @@ export function decompose(from: number, to: number, cover: Coverages, levels: re
   };
   let t = from;
   while (t < to) {
-    const whole = coarseFirst.find((l) => l.floor(t) === t && l.next(t) <= to && holds(cover, l, t, l.next(t)));
+    const rawHere = t >= cover.rawFrom;
+    const end = (l: Level) => Math.min(l.next(t), cover.doneUntil);
+    const whole = coarseFirst.find((l) => l.floor(t) === t && kept(l, t) && end(l) <= to);
+    const fine = levels.find((l) => kept(l, l.floor(t)));
     if (whole) {
-      push(whole.ms, t, whole.next(t));
-      t = whole.next(t);
-      continue;
+      push(whole.ms, t, end(whole));
+      t = end(whole);
+    } else if (rawHere) {
+      // Raw results up to the next boundary where a level takes over (or to the end).
+      const takeover = levels.map((l) => l.next(t)).filter((b, i) => kept(levels[i]!, b));
+      const stop = Math.min(to, ...takeover);
+      push(0, t, stop);
+      t = stop;
+    } else if (fine?.floor(t) === t) {
+      // Raw results are gone and the finest bucket kept starts inside the window and ends past it: it counts whole.
+      push(fine.ms, t, end(fine));
+      t = end(fine);
+    } else {
+      // Raw results are gone and `t` is inside a bucket that started before the window: skip that bucket.
+      t = fine ? fine.next(t) : Math.min(to, cover.rawFrom, ...levels.map((l) => cover.keptFrom.get(l.ms) ?? Infinity).filter((s) => s > t));
     }
-    if (t >= rawFrom) {
-      // Raw results up to the next boundary where some level can take over (or to the end).
-      const takeover = levels.map((l) => l.next(t)).filter((b, i) => b < to && holds(cover, levels[i]!, b, levels[i]!.next(b)));
-      const end = Math.min(to, ...takeover);
-      push(RAW.ms, t, end);
-      t = end;
-      continue;
-    }
-    const fine = finestAt(t, cover, levels);
-    if (!fine) {
-      // Nothing is kept here at all: skip to where raw results or some level begin.
-      const starts = [rawFrom, ...levels.map((l) => cover.get(l.ms)?.keptFrom ?? Infinity)].filter((s) => s > t);
-      t = Math.min(to, ...starts);
-      continue;
-    }
-    const start = fine.floor(t);
-    if (start === t) push(fine.ms, t, Math.min(fine.next(t), to));
-    t = fine.next(t);
   }
   return segments;
 }

@@ -4,10 +4,10 @@ import { LatencySketch } from './sketch.js';
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
-/** The key of the month level (its average length); its buckets are calendar months in UTC. */
+/** The key of the month level (the average Gregorian month); its buckets are calendar months in UTC. */
 export const MONTH = 2_629_746_000;
 
-/** A rollup size: where its buckets start and end, and which coarser bucket holds one stored block of them. */
+/** A rollup size: where its buckets start and end. */
 export interface Level {
   /** The key stored as `bucket_ms`: the bucket length in ms (MONTH for a month). */
   ms: number;
@@ -15,20 +15,11 @@ export interface Level {
   floor(t: number): number;
   /** The start of the bucket after the one holding `t`. */
   next(t: number): number;
-  /** The level whose bucket is one stored block of this level's buckets (a month is its own block). */
-  readonly block: Level;
 }
 
-function fixed(ms: number, block?: () => Level): Level {
-  const level: Level = {
-    ms,
-    floor: (t) => t - (((t % ms) + ms) % ms),
-    next: (t) => level.floor(t) + ms,
-    get block() {
-      return block ? block() : level;
-    },
-  };
-  return level;
+function fixed(ms: number): Level {
+  const floor = (t: number) => t - (((t % ms) + ms) % ms);
+  return { ms, floor, next: (t) => floor(t) + ms };
 }
 
 const monthLevel: Level = {
@@ -41,28 +32,13 @@ const monthLevel: Level = {
     const d = new Date(t);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
   },
-  get block() {
-    return monthLevel;
-  },
-};
-const dayLevel = fixed(DAY, () => monthLevel);
-const hourLevel = fixed(HOUR, () => dayLevel);
-const minuteLevel = fixed(MINUTE, () => hourLevel);
-/** Raw results, stored in blocks of an hour per monitor like a level of their own (bucket_ms 0). */
-export const RAW: Level = {
-  ms: 0,
-  floor: (t) => t,
-  next: (t) => t + 1,
-  get block() {
-    return hourLevel;
-  },
 };
 
-/** Rollup levels, finest first: each is built from the one before it (minutes from raw results). */
-export const LEVELS: readonly Level[] = [minuteLevel, hourLevel, dayLevel, monthLevel];
+/** Rollup levels, finest first: minutes are made from raw results, and each result also goes into its hour, day and month. */
+export const LEVELS: readonly Level[] = [fixed(MINUTE), fixed(HOUR), fixed(DAY), monthLevel];
 
 export function levelOf(ms: number): Level {
-  const level = ms === 0 ? RAW : LEVELS.find((l) => l.ms === ms);
+  const level = LEVELS.find((l) => l.ms === ms);
   if (!level) throw new RangeError(`no rollup level of ${ms} ms`);
   return level;
 }
@@ -70,27 +46,8 @@ export function levelOf(ms: number): Level {
 export type RawRow = Pick<CheckResultsTable, 'monitor_id' | 'at' | 'status' | 'duration_ms' | 'dns_ms' | 'connect_ms' | 'tls_ms' | 'ttfb_ms' | 'transfer_ms'>;
 export const PHASES = ['dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'] as const;
 
-/** The additive part of totals: what running totals and the overview of every monitor need. */
-export interface Counts {
-  up: number;
-  degraded: number;
-  down: number;
-  latencyCount: number;
-  latencySum: number;
-}
-
-export const zeroCounts = (): Counts => ({ up: 0, degraded: 0, down: 0, latencyCount: 0, latencySum: 0 });
-
-export function addCounts(into: Counts, c: Counts, sign = 1): void {
-  into.up += sign * c.up;
-  into.degraded += sign * c.degraded;
-  into.down += sign * c.down;
-  into.latencyCount += sign * c.latencyCount;
-  into.latencySum += sign * c.latencySum;
-}
-
 /** Counts by state, latency (sketch, sum, min, max) and phase sums over any number of results or rollups. */
-export class Totals implements Counts {
+export class Totals {
   up = 0;
   degraded = 0;
   down = 0;
@@ -120,17 +77,6 @@ export class Totals implements Counts {
     }
   }
 
-  add(t: Totals): void {
-    this.up += t.up;
-    this.degraded += t.degraded;
-    this.down += t.down;
-    if (t.latencyCount > 0) this.addLatency(t.latencySum, t.latencyMin!, t.latencyMax!, t.latencyCount);
-    this.sketch.merge(t.sketch);
-    this.phaseCount += t.phaseCount;
-    t.phaseSums.forEach((v, i) => (this.phaseSums[i]! += v));
-  }
-
-  /** A rollup as seeders and tests write it (see ResultsRepository.upsertRollups). */
   addRollup(row: ResultRollupsTable): void {
     this.up += row.up;
     this.degraded += row.degraded;
@@ -167,13 +113,8 @@ export class Totals implements Counts {
   }
 }
 
-/** Groups items into Totals by monitor and bucket start. */
-function group<T>(
-  items: readonly T[],
-  level: Level,
-  key: (item: T) => [monitorId: number, at: number],
-  add: (totals: Totals, item: T) => void,
-): { monitorId: number; start: number; totals: Totals }[] {
+/** Groups items into rollup rows of one level by monitor and bucket start. */
+function group<T>(items: Iterable<T>, level: Level, key: (item: T) => [monitorId: number, at: number], add: (totals: Totals, item: T) => void): ResultRollupsTable[] {
   const byKey = new Map<string, { monitorId: number; start: number; totals: Totals }>();
   for (const item of items) {
     const [monitorId, at] = key(item);
@@ -183,18 +124,24 @@ function group<T>(
     if (!entry) byKey.set(k, (entry = { monitorId, start, totals: new Totals() }));
     add(entry.totals, item);
   }
-  return [...byKey.values()];
+  return [...byKey.values()].map((e) => e.totals.toRow(e.monitorId, level.ms, e.start));
 }
 
-/** Raw results rolled up into buckets of one level, in order of monitor and time. */
-export const bucketResults = (rows: readonly RawRow[], level: Level) =>
+/** Raw results rolled up into buckets of `bucketMs`. */
+export const rollUpResults = (rows: Iterable<RawRow>, bucketMs: number) =>
   group(
     rows,
-    level,
+    levelOf(bucketMs),
     (r) => [r.monitor_id, r.at],
     (t, r) => t.addResult(r),
-  ).sort((a, b) => a.monitorId - b.monitorId || a.start - b.start);
+  );
 
-/** Raw results rolled up as seeders write them (one row per monitor and bucket). */
-export const rollUpResults = (rows: readonly RawRow[], bucketMs: number): ResultRollupsTable[] =>
-  bucketResults(rows, levelOf(bucketMs)).map((e) => e.totals.toRow(e.monitorId, bucketMs, e.start));
+/** Rollups (of a finer level, or partial rows of this one) merged into buckets of `bucketMs`. */
+export const rollUpRollups = (rows: Iterable<ResultRollupsTable>, bucketMs: number) =>
+  group(
+    rows,
+    levelOf(bucketMs),
+    (r) => [r.monitor_id, r.start],
+    (t, r) => t.addRollup(r),
+  );
+

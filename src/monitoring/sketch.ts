@@ -1,15 +1,10 @@
-import type { ByteReader, ByteWriter } from './bytes.js';
-
 /**
  * A latency histogram in logarithmic buckets: bucket i holds values in [γ^(i-1), γ^i) ms with γ = 1.04,
  * so any percentile read back is within 2 % of the truth, and two sketches merge by adding counts
- * (a minute's sketches make an hour's; an hour's make a day's). Stored packed (`encode`: the number of
- * buckets, then each bucket's index as a difference from the one before and its count); "i:count,…" is
- * the form seeders and older databases use.
+ * (a minute's sketches make an hour's; an hour's make a day's). Stored sparse as "i:count,…".
  */
 const GAMMA = 1.04;
 const LOG_GAMMA = Math.log(GAMMA);
-const indexOf = (ms: number) => (ms < 1 ? 0 : Math.floor(Math.log(ms) / LOG_GAMMA) + 1);
 
 export class LatencySketch {
   private readonly counts = new Map<number, number>();
@@ -25,52 +20,12 @@ export class LatencySketch {
     return sketch;
   }
 
-  static decode(r: ByteReader): LatencySketch {
-    const sketch = new LatencySketch();
-    let i = 0;
-    for (let n = r.uint(); n > 0; n--) {
-      i += r.int();
-      sketch.addBucket(i, r.uint());
-    }
-    return sketch;
-  }
-
-  static skip(r: ByteReader): void {
-    for (let n = r.uint(); n > 0; n--) {
-      r.int();
-      r.uint();
-    }
-  }
-
-  /** The sketch of one value alone. */
-  static of(ms: number): LatencySketch {
-    const sketch = new LatencySketch();
-    sketch.add(ms);
-    return sketch;
-  }
-
   get count(): number {
     return this.total;
   }
 
   add(ms: number): void {
-    this.addBucket(indexOf(ms), 1);
-  }
-
-  /** Whether this sketch holds `ms` and nothing else (then it need not be stored beside the value). */
-  holdsOnly(ms: number): boolean {
-    return this.total === 1 && this.counts.get(indexOf(ms)) === 1;
-  }
-
-  encode(w: ByteWriter): void {
-    const keys = [...this.counts.keys()].sort((a, b) => a - b);
-    w.uint(keys.length);
-    let prev = 0;
-    for (const i of keys) {
-      w.int(i - prev);
-      w.uint(this.counts.get(i)!);
-      prev = i;
-    }
+    this.addBucket(ms < 1 ? 0 : Math.floor(Math.log(ms) / LOG_GAMMA) + 1, 1);
   }
 
   merge(other: LatencySketch): void {
