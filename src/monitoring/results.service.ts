@@ -193,7 +193,7 @@ export class ResultStore {
    */
   coverage(): Coverage {
     const now = this.clock.now();
-    const keptFrom = new Map(LEVELS.map((l) => [l.ms, this.keepOf(l.ms) === Infinity ? -Infinity : l.next(now - this.keepOf(l.ms))]));
+    const keptFrom = new Map(LEVELS.map((l) => [l.ms, this.keepOf(l.ms) === Infinity ? -Infinity : l.floor(now - this.keepOf(l.ms))]));
     return { keptFrom, rawFrom: now - this.options.keepRawMs, doneUntil: this.doneUntil };
   }
 
