@@ -10,7 +10,7 @@ import { LocalDispatcher } from '../src/monitoring/checks/index.js';
 import { MonitoringEngine } from '../src/monitoring/engine.js';
 import { monitorSchema } from '../src/monitoring/monitor.schema.js';
 import { ResultStore } from '../src/monitoring/results.service.js';
-import { DAY, HOUR, MINUTE, Totals } from '../src/monitoring/rollups.js';
+import { DAY, HOUR, levelOf, MINUTE, MONTH, Totals } from '../src/monitoring/rollups.js';
 import { LatencySketch } from '../src/monitoring/sketch.js';
 import { SitesRepository } from '../src/sites/sites.repository.js';
 import { tempDir } from '../test/support/databases.js';
@@ -102,7 +102,7 @@ async function scale(n: number, port: number, keep: boolean): Promise<{ figures:
   return { figures, core, cleanup: dir.cleanup };
 }
 
-/** A year of day rollups for every monitor, and of hours and the last day's minutes for one: what a year of history holds. */
+/** A year of day and month rollups for every monitor, and of hours and the last day's minutes for one: what a year of history holds. */
 async function queries(core: Core, n: number): Promise<Figures> {
   const results = new ResultStore(core.storage.db, core.clock, silentLogger(), { keepRawMs: 30 * DAY });
   await results.start();
@@ -137,11 +137,21 @@ async function queries(core: Core, n: number): Promise<Figures> {
   const flush = async () => {
     await results.repository.transaction((repo) => repo.upsertRollups(batch.splice(0)));
   };
+  // Every day also goes into its month, as the engine rolls up.
+  const months = new Map<string, { id: number; start: number; totals: Totals }>();
   for (let d = 1; d <= 365; d++) {
     for (let id = 1; id <= n; id++) {
-      batch.push(row(id, DAY, today - d * DAY, 1440));
+      const day = row(id, DAY, today - d * DAY, 1440);
+      batch.push(day);
+      const start = levelOf(MONTH).floor(day.start);
+      const month = months.get(`${id}:${start}`) ?? months.set(`${id}:${start}`, { id, start, totals: new Totals() }).get(`${id}:${start}`)!;
+      month.totals.addRollup(day);
       if (batch.length >= 20_000) await flush();
     }
+  }
+  for (const m of months.values()) {
+    batch.push(m.totals.toRow(m.id, MONTH, m.start));
+    if (batch.length >= 20_000) await flush();
   }
   for (let h = 1; h <= 365 * 24; h++) batch.push(row(1, HOUR, today - h * HOUR, 60));
   for (let m = 1; m <= 1440; m++) batch.push(row(1, MINUTE, now - (now % MINUTE) - m * MINUTE, 1));
