@@ -98,7 +98,8 @@ async function simulatedMonth(): Promise<Figures> {
     await store.start();
     // The writer keeps results of monitors that exist only.
     const site = await ours.core.sites.createSite({ name: 'Shop' });
-    for (let id = 1; id <= MONITORS; id++) await ours.core.sites.createMonitor(site.id, { name: `Shop ${id}`, type: 'http', url: `https://shop${id}.example/` });
+    for (let id = 1; id <= MONITORS; id++)
+      await ours.core.sites.createMonitor(site.id, { name: `Shop ${id}`, type: 'http', url: `https://shop${id}.example/` });
     const rawOfMain: RawRow[] = [];
     const t0 = performance.now();
     for (let hour = start; hour < end; hour += HOUR) {
@@ -114,7 +115,11 @@ async function simulatedMonth(): Promise<Figures> {
       clock.t = hour + HOUR;
       await store.rollUp();
       await main.core.storage.db.transaction().execute(async (trx) => {
-        for (let i = 0; i < mainRows.length; i += 400) await trx.insertInto('check_results').values(mainRows.slice(i, i + 400)).execute();
+        for (let i = 0; i < mainRows.length; i += 400)
+          await trx
+            .insertInto('check_results')
+            .values(mainRows.slice(i, i + 400))
+            .execute();
       });
       rawOfMain.push(...mainRows);
     }
@@ -122,14 +127,19 @@ async function simulatedMonth(): Promise<Figures> {
     await store.stop();
     const mainRollups: ResultRollupsTable[] = [MINUTE, HOUR, DAY].flatMap((ms) => rollUpResults(rawOfMain, ms));
     await main.core.storage.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < mainRollups.length; i += 200) await trx.insertInto('result_rollups').values(mainRollups.slice(i, i + 200)).execute();
+      for (let i = 0; i < mainRollups.length; i += 200)
+        await trx
+          .insertInto('result_rollups')
+          .values(mainRollups.slice(i, i + 200))
+          .execute();
     });
 
     const mine = await levelBytes(ours.core, ours.file, dir.path, 'ours');
     const theirs = await levelBytes(main.core, main.file, dir.path, 'main');
     // A monitor-year at rest: 30 days of raw detail, plus each level for as long as it is kept (main keeps every level for good).
     const perMonth = (bytes: number) => bytes / MONITORS / SIMULATED_DAYS;
-    const ourYear = perMonth(mine.raw!) * 30 + perMonth(mine.minute!) * 2 + perMonth(mine.hour!) * 90 + perMonth(mine.day!) * 365 + (mine.month! / MONITORS) * 12;
+    const ourYear =
+      perMonth(mine.raw!) * 30 + perMonth(mine.minute!) * 2 + perMonth(mine.hour!) * 90 + perMonth(mine.day!) * 365 + (mine.month! / MONITORS) * 12;
     const mainYear = perMonth(theirs.raw!) * 30 + (perMonth(theirs.minute!) + perMonth(theirs.hour!) + perMonth(theirs.day!)) * 365;
     const mb = (b: number) => Number((b / 1_000_000).toFixed(3));
     const checks = MONITORS * SIMULATED_DAYS * 1440;

@@ -128,7 +128,7 @@ export function decodeChecks(monitorId: number, start: number, data: Uint8Array,
       code = c === 0 ? null : c - 1;
     }
     row.status_code = code;
-    const m = (head >> 4) & 3;
+    const m = ((head >> 4) & 3) as Message;
     if (m === Message.New) {
       if (details) message = r.text();
       else r.skipText();

@@ -117,8 +117,15 @@ export class ResultsRepository {
       .limit(limit)
       .execute();
     // Blocks, newest first, until `limit` rows are known newer than every block not read yet (an unpacked row not read is older than `limit` read ones).
-    for (let cursor = before; ; ) {
-      const blocks = await this.db.selectFrom('check_blocks').selectAll().where('monitor_id', '=', monitorId).where('start', '<', cursor).orderBy('start', 'desc').limit(4).execute();
+    for (let cursor = before; ;) {
+      const blocks = await this.db
+        .selectFrom('check_blocks')
+        .selectAll()
+        .where('monitor_id', '=', monitorId)
+        .where('start', '<', cursor)
+        .orderBy('start', 'desc')
+        .limit(4)
+        .execute();
       for (const block of blocks) out.push(...decodeChecks(monitorId, Number(block.start), block.data).filter((r) => r.at < before));
       if (blocks.length < 4) break;
       cursor = Number(blocks.at(-1)!.start);
@@ -135,7 +142,11 @@ export class ResultsRepository {
 
   /** The time of the oldest result not packed yet, if any before `before`. */
   async oldestUnpacked(before: number): Promise<number | undefined> {
-    const row = await this.db.selectFrom('check_results').select((eb) => eb.fn.min('at').as('at')).where('at', '<', before).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('check_results')
+      .select((eb) => eb.fn.min('at').as('at'))
+      .where('at', '<', before)
+      .executeTakeFirst();
     return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
   }
 
@@ -168,7 +179,12 @@ export class ResultsRepository {
         .values(part)
         .onConflict((oc) => oc.columns(['monitor_id', 'start']).doUpdateSet((eb) => ({ checks: eb.ref('excluded.checks'), data: eb.ref('excluded.data') })))
         .execute();
-    await this.db.deleteFrom('check_results').where('monitor_id', 'in', monitorIds).where('at', '>=', hour).where('at', '<', hour + HOUR).execute();
+    await this.db
+      .deleteFrom('check_results')
+      .where('monitor_id', 'in', monitorIds)
+      .where('at', '>=', hour)
+      .where('at', '<', hour + HOUR)
+      .execute();
   }
 
   async upsertRollups(rows: readonly ResultRollupsTable[]): Promise<void> {
@@ -299,7 +315,10 @@ export class ResultsRepository {
       .select((eb) => eb.fn.sum<number | string>('checks').as('n'))
       .where('start', '<=', cutoff - HOUR)
       .executeTakeFirst();
-    await this.db.deleteFrom('check_blocks').where('start', '<=', cutoff - HOUR).execute();
+    await this.db
+      .deleteFrom('check_blocks')
+      .where('start', '<=', cutoff - HOUR)
+      .execute();
     return total + Number(counted?.n ?? 0);
   }
 

@@ -114,7 +114,12 @@ export class Totals {
 }
 
 /** Groups items into rollup rows of one level by monitor and bucket start. */
-function group<T>(items: Iterable<T>, level: Level, key: (item: T) => [monitorId: number, at: number], add: (totals: Totals, item: T) => void): ResultRollupsTable[] {
+function group<T>(
+  items: Iterable<T>,
+  level: Level,
+  key: (item: T) => [monitorId: number, at: number],
+  add: (totals: Totals, item: T) => void,
+): ResultRollupsTable[] {
   const byKey = new Map<string, { monitorId: number; start: number; totals: Totals }>();
   for (const item of items) {
     const [monitorId, at] = key(item);
@@ -144,4 +149,3 @@ export const rollUpRollups = (rows: Iterable<ResultRollupsTable>, bucketMs: numb
     (r) => [r.monitor_id, r.start],
     (t, r) => t.addRollup(r),
   );
-

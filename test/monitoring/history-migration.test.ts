@@ -90,8 +90,16 @@ describe.each(dialects)('the compact history migration on $dialect', ({ dialect,
         ...oldDays,
       ];
       const db = storage.db;
-      for (let i = 0; i < rows.length; i += 200) await db.insertInto('check_results').values(rows.slice(i, i + 200)).execute();
-      for (let i = 0; i < rolled.length; i += 200) await db.insertInto('result_rollups').values(rolled.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.length; i += 200)
+        await db
+          .insertInto('check_results')
+          .values(rows.slice(i, i + 200))
+          .execute();
+      for (let i = 0; i < rolled.length; i += 200)
+        await db
+          .insertInto('result_rollups')
+          .values(rolled.slice(i, i + 200))
+          .execute();
       await db
         .insertInto('rollup_watermarks')
         .values([
@@ -113,8 +121,7 @@ describe.each(dialects)('the compact history migration on $dialect', ({ dialect,
       expect(listed).toEqual([...rows].reverse().map((r) => ({ ...r, detail: r.detail && JSON.stringify(JSON.parse(r.detail)) })));
 
       // Every level holds everything up to the minute watermark, and the months hold every day.
-      const checksOf = async (bucketMs: number) =>
-        (await store.repository.rollups(bucketMs, 0, now)).reduce((n, r) => n + r.up + r.degraded + r.down, 0);
+      const checksOf = async (bucketMs: number) => (await store.repository.rollups(bucketMs, 0, now)).reduce((n, r) => n + r.up + r.degraded + r.down, 0);
       const rolledUp = rows.filter((r) => r.at < minutesDone).length + oldDays.reduce((n, r) => n + r.up + r.down, 0);
       expect(await checksOf(MONTH)).toBe(rolledUp);
       expect(await checksOf(DAY)).toBe(rolledUp);

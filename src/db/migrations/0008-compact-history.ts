@@ -34,16 +34,33 @@ export async function up(db: Kysely<unknown>, { bigint, dialect }: MigrationCont
 
 async function packClosedHours(db: Kysely<Database>): Promise<void> {
   const open = Date.now() - (Date.now() % HOUR);
-  const first = await db.selectFrom('check_results').select((eb) => eb.fn.min('at').as('at')).where('at', '<', open).executeTakeFirst();
+  const first = await db
+    .selectFrom('check_results')
+    .select((eb) => eb.fn.min('at').as('at'))
+    .where('at', '<', open)
+    .executeTakeFirst();
   if (first?.at === null || first?.at === undefined) return;
   for (let hour = Number(first.at) - (Number(first.at) % HOUR); hour < open; hour += HOUR) {
-    const rows = await db.selectFrom('check_results').selectAll().where('at', '>=', hour).where('at', '<', hour + HOUR).execute();
+    const rows = await db
+      .selectFrom('check_results')
+      .selectAll()
+      .where('at', '>=', hour)
+      .where('at', '<', hour + HOUR)
+      .execute();
     if (!rows.length) continue;
     const byMonitor = new Map<number, CheckResultsTable[]>();
     for (const row of rows) byMonitor.set(row.monitor_id, [...(byMonitor.get(row.monitor_id) ?? []), row]);
     const blocks = [...byMonitor].map(([monitorId, list]) => ({ monitor_id: monitorId, start: hour, checks: list.length, data: encodeChecks(hour, list) }));
-    for (let i = 0; i < blocks.length; i += 200) await db.insertInto('check_blocks').values(blocks.slice(i, i + 200)).execute();
-    await db.deleteFrom('check_results').where('at', '>=', hour).where('at', '<', hour + HOUR).execute();
+    for (let i = 0; i < blocks.length; i += 200)
+      await db
+        .insertInto('check_blocks')
+        .values(blocks.slice(i, i + 200))
+        .execute();
+    await db
+      .deleteFrom('check_results')
+      .where('at', '>=', hour)
+      .where('at', '<', hour + HOUR)
+      .execute();
   }
 }
 
@@ -54,7 +71,11 @@ async function completeCoarseLevels(db: Kysely<Database>): Promise<void> {
   const rows = (bucketMs: number, from: number, to: number) =>
     db.selectFrom('result_rollups').selectAll().where('bucket_ms', '=', bucketMs).where('start', '>=', from).where('start', '<', to).execute();
   const insert = async (list: readonly ResultRollupsTable[]) => {
-    for (let i = 0; i < list.length; i += 200) await db.insertInto('result_rollups').values(list.slice(i, i + 200)).execute();
+    for (let i = 0; i < list.length; i += 200)
+      await db
+        .insertInto('result_rollups')
+        .values(list.slice(i, i + 200))
+        .execute();
   };
   // Hours from the minutes after the hour watermark, then days from those hours: one level at a time, finest first.
   for (const [level, finer] of [
@@ -65,9 +86,13 @@ async function completeCoarseLevels(db: Kysely<Database>): Promise<void> {
     await insert(rollUpRollups(await rows(finer, from, minutesDone), level));
   }
   // Months from the days, a month at a time.
-  const first = await db.selectFrom('result_rollups').select((eb) => eb.fn.min('start').as('start')).where('bucket_ms', '=', DAY).executeTakeFirst();
+  const first = await db
+    .selectFrom('result_rollups')
+    .select((eb) => eb.fn.min('start').as('start'))
+    .where('bucket_ms', '=', DAY)
+    .executeTakeFirst();
   if (first?.start !== null && first?.start !== undefined)
-    for (let month = Number(first.start); month < minutesDone; ) {
+    for (let month = Number(first.start); month < minutesDone;) {
       const d = new Date(month);
       const next = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
       await insert(rollUpRollups(await rows(DAY, month, next), MONTH));
