@@ -14,6 +14,7 @@ import { DAY, HOUR, levelOf, MINUTE, MONTH, Totals } from '../src/monitoring/rol
 import { LatencySketch } from '../src/monitoring/sketch.js';
 import { SitesRepository } from '../src/sites/sites.repository.js';
 import { tempDir } from '../test/support/databases.js';
+import { medianMs } from './median.js';
 
 const WINDOW_S = Number(process.env.UPKEEP_BENCH_ENGINE_SECONDS ?? 120);
 const SIZES = (process.env.UPKEEP_BENCH_ENGINE_SIZES ?? '10000,50000').split(',').map(Number);
@@ -159,21 +160,12 @@ async function queries(core: Core, n: number): Promise<Figures> {
   // What the engine does every hour after expiring old results.
   await core.storage.optimize();
   const loadS = (performance.now() - t0) / 1000;
-  const time = async (runs: number, fn: () => Promise<unknown>) => {
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const s = performance.now();
-      await fn();
-      times.push(performance.now() - s);
-    }
-    return Number(times.sort((a, b) => a - b)[runs >> 1]!.toFixed(1));
-  };
-  const oneYear = await time(21, () => results.summary(1, now - 365 * DAY, now));
-  const overview = await time(3, () => results.overview(now - 365 * DAY, now));
-  const overviewMonth = await time(3, () => results.overview(now - 30 * DAY, now));
+  const oneYear = await medianMs(21, () => results.summary(1, now - 365 * DAY, now));
+  const overview = await medianMs(3, () => results.overview(now - 365 * DAY, now));
+  const overviewMonth = await medianMs(3, () => results.overview(now - 30 * DAY, now));
   // What GET /api/v1/overview reads for one page (its default limit).
   const pageIds = Array.from({ length: Math.min(500, n) }, (_, i) => i + 1);
-  const overviewPage = await time(5, () => results.overview(now - 365 * DAY, now, pageIds));
+  const overviewPage = await medianMs(5, () => results.overview(now - 365 * DAY, now, pageIds));
   const summary = await results.summary(1, now - 365 * DAY, now);
   return {
     'history: rollups written (rows/s)': Math.round((365 * n + 365 * 24 + 1440) / loadS),

@@ -10,6 +10,7 @@ import { ResultStore } from '../src/monitoring/results.service.js';
 import { DAY, HOUR, levelOf, MINUTE, MONTH, rollUpResults, type RawRow } from '../src/monitoring/rollups.js';
 import { LatencySketch } from '../src/monitoring/sketch.js';
 import { tempDir } from '../test/support/databases.js';
+import { medianMs } from './median.js';
 
 const MONITORS = Number(process.env.UPKEEP_BENCH_STORAGE_MONITORS ?? 20);
 const FLEET = Number(process.env.UPKEEP_BENCH_STORAGE_FLEET ?? 10_000);
@@ -220,22 +221,13 @@ async function yearOfFleet(): Promise<Figures> {
     await flush();
     await core.storage.optimize();
     const loadS = (performance.now() - t0) / 1000;
-    const time = async (runs: number, fn: () => Promise<unknown>) => {
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const s = performance.now();
-        await fn();
-        times.push(performance.now() - s);
-      }
-      return Number(times.sort((a, b) => a - b)[runs >> 1]!.toFixed(1));
-    };
     const from = now - 365 * DAY;
-    const oneYear = await time(21, () => store.summary(1, from, now));
-    const overview = await time(5, () => store.overview(from, now));
+    const oneYear = await medianMs(21, () => store.summary(1, from, now));
+    const overview = await medianMs(5, () => store.overview(from, now));
     // Main's read path for the same year: a row per day for every monitor (its summaries read those and the hours and minutes at the edges).
     const repo = store.repository;
-    const mainOneYear = await time(21, () => repo.rollups(DAY, from - (from % DAY) + DAY, today, 1));
-    const mainOverview = await time(5, () => repo.rollupTotals(DAY, from - (from % DAY) + DAY, today));
+    const mainOneYear = await medianMs(21, () => repo.rollups(DAY, from - (from % DAY) + DAY, today, 1));
+    const mainOverview = await medianMs(5, () => repo.rollupTotals(DAY, from - (from % DAY) + DAY, today));
     const label = FLEET.toLocaleString('en-US');
     return {
       'fleet history: rollups written (rows/s)': Math.round((FLEET * 380) / loadS),

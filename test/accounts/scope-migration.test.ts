@@ -1,8 +1,8 @@
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/db/connection.js';
-import { migrationsFor } from '../../src/db/migrations/index.js';
 import { createTestDatabase, dialects } from '../support/databases.js';
+import { migrateAllBut } from '../support/migrations.js';
 
 /** Accounts made before scopes were written down keep the reach they had: team members "teams", everyone else "instance". */
 describe.each(dialects)('the account scope migration on $dialect', ({ dialect, skip }) => {
@@ -14,15 +14,7 @@ describe.each(dialects)('the account scope migration on $dialect', ({ dialect, s
     const test = await createTestDatabase(dialect);
     const storage = openStorage({ url: test.url, dataDir: test.dataDir });
     try {
-      const before = Object.fromEntries(Object.entries(migrationsFor(dialect)).filter(([name]) => name !== '0005-account-scope'));
-      const migrator = new Migrator({
-        db: storage.db,
-        provider: { getMigrations: async () => before },
-        migrationTableName: 'upkeep_migrations',
-        migrationLockTableName: 'upkeep_migrations_lock',
-        allowUnorderedMigrations: true,
-      });
-      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      await migrateAllBut(storage.db, dialect, '0005-account-scope');
       // Raw SQL: the table as it was, without the scope column the current types know.
       const user = async (email: string, role: string) =>
         (

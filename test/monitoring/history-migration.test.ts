@@ -1,13 +1,12 @@
-import { Migrator } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/db/connection.js';
-import { migrationsFor } from '../../src/db/migrations/index.js';
 import type { CheckResultsTable } from '../../src/db/types.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { toRow, type RecordedResult } from '../../src/monitoring/result.js';
 import { ResultStore } from '../../src/monitoring/results.service.js';
 import { DAY, HOUR, MINUTE, MONTH, rollUpResults, Totals } from '../../src/monitoring/rollups.js';
 import { createTestDatabase, dialects } from '../support/databases.js';
+import { migrateAllBut } from '../support/migrations.js';
 
 const clock = { now: () => Date.now() };
 const ID = 7;
@@ -44,15 +43,7 @@ describe.each(dialects)('the compact history migration on $dialect', ({ dialect,
     const test = await createTestDatabase(dialect);
     const storage = openStorage({ url: test.url, dataDir: test.dataDir });
     try {
-      const before = Object.fromEntries(Object.entries(migrationsFor(dialect)).filter(([name]) => name !== '0008-compact-history'));
-      const migrator = new Migrator({
-        db: storage.db,
-        provider: { getMigrations: async () => before },
-        migrationTableName: 'upkeep_migrations',
-        migrationLockTableName: 'upkeep_migrations_lock',
-        allowUnorderedMigrations: true,
-      });
-      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      await migrateAllBut(storage.db, dialect, '0008-compact-history');
 
       // The database as the old engine left it: raw rows; minutes, hours and days rolled up to their watermarks; a year of older days.
       const now = Date.now();
