@@ -10,10 +10,11 @@ import { LocalDispatcher } from '../src/monitoring/checks/index.js';
 import { MonitoringEngine } from '../src/monitoring/engine.js';
 import { monitorSchema } from '../src/monitoring/monitor.schema.js';
 import { ResultStore } from '../src/monitoring/results.service.js';
-import { DAY, HOUR, MINUTE, Totals } from '../src/monitoring/rollups.js';
+import { DAY, HOUR, levelOf, MINUTE, MONTH, Totals } from '../src/monitoring/rollups.js';
 import { LatencySketch } from '../src/monitoring/sketch.js';
 import { SitesRepository } from '../src/sites/sites.repository.js';
 import { tempDir } from '../test/support/databases.js';
+import { medianMs } from './median.js';
 
 const WINDOW_S = Number(process.env.UPKEEP_BENCH_ENGINE_SECONDS ?? 120);
 const SIZES = (process.env.UPKEEP_BENCH_ENGINE_SIZES ?? '10000,50000').split(',').map(Number);
@@ -102,7 +103,7 @@ async function scale(n: number, port: number, keep: boolean): Promise<{ figures:
   return { figures, core, cleanup: dir.cleanup };
 }
 
-/** A year of day rollups for every monitor, and of hours and the last day's minutes for one: what a year of history holds. */
+/** A year of day and month rollups for every monitor, and of hours and the last day's minutes for one: what a year of history holds. */
 async function queries(core: Core, n: number): Promise<Figures> {
   const results = new ResultStore(core.storage.db, core.clock, silentLogger(), { keepRawMs: 30 * DAY });
   await results.start();
@@ -137,11 +138,21 @@ async function queries(core: Core, n: number): Promise<Figures> {
   const flush = async () => {
     await results.repository.transaction((repo) => repo.upsertRollups(batch.splice(0)));
   };
+  // Every day also goes into its month, as the engine rolls up.
+  const months = new Map<string, { id: number; start: number; totals: Totals }>();
   for (let d = 1; d <= 365; d++) {
     for (let id = 1; id <= n; id++) {
-      batch.push(row(id, DAY, today - d * DAY, 1440));
+      const day = row(id, DAY, today - d * DAY, 1440);
+      batch.push(day);
+      const start = levelOf(MONTH).floor(day.start);
+      const month = months.get(`${id}:${start}`) ?? months.set(`${id}:${start}`, { id, start, totals: new Totals() }).get(`${id}:${start}`)!;
+      month.totals.addRollup(day);
       if (batch.length >= 20_000) await flush();
     }
+  }
+  for (const m of months.values()) {
+    batch.push(m.totals.toRow(m.id, MONTH, m.start));
+    if (batch.length >= 20_000) await flush();
   }
   for (let h = 1; h <= 365 * 24; h++) batch.push(row(1, HOUR, today - h * HOUR, 60));
   for (let m = 1; m <= 1440; m++) batch.push(row(1, MINUTE, now - (now % MINUTE) - m * MINUTE, 1));
@@ -149,21 +160,12 @@ async function queries(core: Core, n: number): Promise<Figures> {
   // What the engine does every hour after expiring old results.
   await core.storage.optimize();
   const loadS = (performance.now() - t0) / 1000;
-  const time = async (runs: number, fn: () => Promise<unknown>) => {
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const s = performance.now();
-      await fn();
-      times.push(performance.now() - s);
-    }
-    return Number(times.sort((a, b) => a - b)[runs >> 1]!.toFixed(1));
-  };
-  const oneYear = await time(21, () => results.summary(1, now - 365 * DAY, now));
-  const overview = await time(3, () => results.overview(now - 365 * DAY, now));
-  const overviewMonth = await time(3, () => results.overview(now - 30 * DAY, now));
+  const oneYear = await medianMs(21, () => results.summary(1, now - 365 * DAY, now));
+  const overview = await medianMs(3, () => results.overview(now - 365 * DAY, now));
+  const overviewMonth = await medianMs(3, () => results.overview(now - 30 * DAY, now));
   // What GET /api/v1/overview reads for one page (its default limit).
   const pageIds = Array.from({ length: Math.min(500, n) }, (_, i) => i + 1);
-  const overviewPage = await time(5, () => results.overview(now - 365 * DAY, now, pageIds));
+  const overviewPage = await medianMs(5, () => results.overview(now - 365 * DAY, now, pageIds));
   const summary = await results.summary(1, now - 365 * DAY, now);
   return {
     'history: rollups written (rows/s)': Math.round((365 * n + 365 * 24 + 1440) / loadS),

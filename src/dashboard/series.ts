@@ -1,4 +1,5 @@
-import { DAY, decompose, HOUR, MINUTE, Totals } from '../monitoring/rollups.js';
+import { decompose } from '../monitoring/planner.js';
+import { DAY, HOUR, LEVELS, MINUTE, Totals } from '../monitoring/rollups.js';
 import { outcomeCode } from '../monitoring/result.js';
 import type { ResultStore } from '../monitoring/results.service.js';
 import { toIso } from '../lib/clock.js';
@@ -39,9 +40,9 @@ export async function monitorSeries(store: ResultStore, monitorId: number, from:
   const count = Math.ceil((to - first) / bucketMs);
   const totals = Array.from({ length: count }, () => new Totals());
   const at = (t: number) => totals[Math.floor((t - first) / bucketMs)];
-  const usable = new Map([...store.watermarks].filter(([size]) => bucketMs % size === 0));
+  const usable = LEVELS.filter((l) => bucketMs % l.ms === 0);
   const repo = store.repository;
-  for (const seg of decompose(from, to, usable)) {
+  for (const seg of decompose(from, to, store.coverage(), usable)) {
     if (seg.bucketMs === 0) for (const row of await repo.monitorResultsBetween(monitorId, seg.from, seg.to)) at(row.at)?.addResult(row);
     else for (const row of await repo.rollups(seg.bucketMs, seg.from, seg.to, monitorId)) at(row.start)?.addRollup(row);
   }

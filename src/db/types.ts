@@ -172,9 +172,19 @@ export interface CheckResultsTable {
   detail: string | null;
 }
 
+/** One monitor's raw results of one hour, packed (see monitoring/check-blocks.ts); the hour still running stays in check_results. */
+export interface CheckBlocksTable {
+  monitor_id: number;
+  /** The hour's start (ms). */
+  start: Millis;
+  /** How many results the block holds. */
+  checks: number;
+  data: Uint8Array;
+}
+
 export interface ResultRollupsTable {
   monitor_id: number;
-  /** 60000 (minute), 3600000 (hour) or 86400000 (day). */
+  /** 60000 (minute), 3600000 (hour), 86400000 (day) or 2629746000 (calendar month, UTC). */
   bucket_ms: number;
   start: Millis;
   up: number;
@@ -193,7 +203,7 @@ export interface ResultRollupsTable {
 
 export interface RollupWatermarksTable {
   bucket_ms: number;
-  /** Every bucket that starts before this time is rolled up. */
+  /** Minutes (60000): results before this time are in every level's rows (the bucket holding it only partly). */
   done_until: Millis;
 }
 
@@ -372,6 +382,7 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   check_results: CheckResultsTable;
+  check_blocks: CheckBlocksTable;
   result_rollups: ResultRollupsTable;
   rollup_watermarks: RollupWatermarksTable;
   monitor_state: MonitorStateTable;

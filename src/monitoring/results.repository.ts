@@ -1,7 +1,18 @@
 import { sql, type Kysely } from 'kysely';
-import type { CheckResultsTable, Database, MonitorEventsTable, MonitorStateTable, ResultRollupsTable } from '../db/types.js';
+import type { CheckBlocksTable, CheckResultsTable, Database, MonitorEventsTable, MonitorStateTable, ResultRollupsTable } from '../db/types.js';
+import { decodeChecks, encodeChecks } from './check-blocks.js';
+import { HOUR, type RawRow } from './rollups.js';
 
 type NewEvent = Omit<MonitorEventsTable, 'id'>;
+/** Counts and latency sum of one monitor over a stretch of time. */
+export interface RawTotals {
+  monitor_id: number;
+  up: number;
+  degraded: number;
+  down: number;
+  latency_count: number;
+  latency_sum: number;
+}
 const CHUNK = 400;
 
 function chunks<T>(rows: readonly T[], size = CHUNK): T[][] {
@@ -71,38 +82,114 @@ export class ResultsRepository {
     return new Set(rows.map((r) => r.monitor_id));
   }
 
-  /** Results in [from, to), ordered by monitor and time, for rolling up. */
-  resultsBetween(
-    from: number,
-    to: number,
-  ): Promise<Pick<CheckResultsTable, 'monitor_id' | 'at' | 'status' | 'duration_ms' | 'dns_ms' | 'connect_ms' | 'tls_ms' | 'ttfb_ms' | 'transfer_ms'>[]> {
-    return this.db
+  /** Results in [from, to) of every monitor (or one), packed or not, for rolling up and charts. */
+  async resultsBetween(from: number, to: number, monitorId?: number): Promise<RawRow[]> {
+    const rows: RawRow[] = await this.db
       .selectFrom('check_results')
       .select(['monitor_id', 'at', 'status', 'duration_ms', 'dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'])
+      .$if(monitorId !== undefined, (q) => q.where('monitor_id', '=', monitorId!))
       .where('at', '>=', from)
       .where('at', '<', to)
       .execute();
+    for (const block of await this.blocksOver(from, to, monitorId))
+      for (const row of decodeChecks(block.monitor_id, Number(block.start), block.data, false)) if (row.at >= from && row.at < to) rows.push(row);
+    return rows;
   }
 
-  monitorResultsBetween(monitorId: number, from: number, to: number) {
+  monitorResultsBetween(monitorId: number, from: number, to: number): Promise<RawRow[]> {
+    return this.resultsBetween(from, to, monitorId);
+  }
+
+  /** Blocks holding results in [from, to): those starting up to an hour before `from`. */
+  private blocksOver(from: number, to: number, monitorId?: number, monitorIds?: readonly number[]) {
     return this.db
-      .selectFrom('check_results')
-      .select(['monitor_id', 'at', 'status', 'duration_ms', 'dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'])
-      .where('monitor_id', '=', monitorId)
-      .where('at', '>=', from)
-      .where('at', '<', to)
+      .selectFrom('check_blocks')
+      .selectAll()
+      .$if(monitorId !== undefined, (q) => q.where('monitor_id', '=', monitorId!))
+      .$if(monitorIds !== undefined, (q) => q.where('monitor_id', 'in', [...monitorIds!, -1]))
+      .where('start', '>', from - HOUR)
+      .where('start', '<', to)
       .execute();
   }
 
-  /** Newest first, before `before` (a cursor), for the API. */
-  listResults(monitorId: number, before: number, limit: number): Promise<CheckResultsTable[]> {
-    return this.db
+  /** Newest first, before `before` (a cursor), for the API: the rows not packed yet, then blocks, newest first. */
+  async listResults(monitorId: number, before: number, limit: number): Promise<CheckResultsTable[]> {
+    const out = await this.db
       .selectFrom('check_results')
       .selectAll()
       .where('monitor_id', '=', monitorId)
       .where('at', '<', before)
       .orderBy('at', 'desc')
       .limit(limit)
+      .execute();
+    // Blocks, newest first, until `limit` rows are known newer than every block not read yet (an unpacked row not read is older than `limit` read ones).
+    for (let cursor = before; ;) {
+      const blocks = await this.db
+        .selectFrom('check_blocks')
+        .selectAll()
+        .where('monitor_id', '=', monitorId)
+        .where('start', '<', cursor)
+        .orderBy('start', 'desc')
+        .limit(4)
+        .execute();
+      for (const block of blocks) out.push(...decodeChecks(monitorId, Number(block.start), block.data).filter((r) => r.at < before));
+      if (blocks.length < 4) break;
+      cursor = Number(blocks.at(-1)!.start);
+      if (out.filter((r) => r.at >= cursor).length >= limit) break;
+    }
+    return out.sort((a, b) => b.at - a.at).slice(0, limit);
+  }
+
+  /** Monitors with unpacked results in [from, to) (an hour). */
+  async monitorsWithResults(from: number, to: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('check_results').select('monitor_id').distinct().where('at', '>=', from).where('at', '<', to).execute();
+    return rows.map((r) => r.monitor_id);
+  }
+
+  /** The time of the oldest result not packed yet, if any before `before`. */
+  async oldestUnpacked(before: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('check_results')
+      .select((eb) => eb.fn.min('at').as('at'))
+      .where('at', '<', before)
+      .executeTakeFirst();
+    return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
+  }
+
+  /**
+   * Packs the results of `monitorIds` in the hour starting at `hour` into their blocks (merged with a
+   * block already there: a result written late, after its hour was packed) and deletes the rows.
+   */
+  async packHour(hour: number, monitorIds: readonly number[]): Promise<void> {
+    const rows = await this.db
+      .selectFrom('check_results')
+      .selectAll()
+      .where('monitor_id', 'in', monitorIds)
+      .where('at', '>=', hour)
+      .where('at', '<', hour + HOUR)
+      .execute();
+    const byMonitor = new Map<number, CheckResultsTable[]>();
+    const existing = await this.db.selectFrom('check_blocks').selectAll().where('monitor_id', 'in', monitorIds).where('start', '=', hour).execute();
+    // A block's rows come first: where a late row repeats a time, the stored one wins (as inserting does).
+    for (const block of existing) byMonitor.set(block.monitor_id, decodeChecks(block.monitor_id, hour, block.data));
+    for (const row of rows) byMonitor.set(row.monitor_id, [...(byMonitor.get(row.monitor_id) ?? []), row]);
+    const blocks: CheckBlocksTable[] = [...byMonitor].map(([id, list]) => ({
+      monitor_id: id,
+      start: hour,
+      checks: new Set(list.map((r) => r.at)).size,
+      data: encodeChecks(hour, list),
+    }));
+    for (const part of chunks(blocks, 200))
+      await this.db
+        .insertInto('check_blocks')
+        .values(part)
+        .onConflict((oc) => oc.columns(['monitor_id', 'start']).doUpdateSet((eb) => ({ checks: eb.ref('excluded.checks'), data: eb.ref('excluded.data') })))
+        .execute();
+    await this.db
+      .deleteFrom('check_results')
+      .where('monitor_id', 'in', monitorIds)
+      .where('at', '>=', hour)
+      .where('at', '<', hour + HOUR)
       .execute();
   }
 
@@ -161,9 +248,9 @@ export class ResultsRepository {
       .execute();
   }
 
-  /** Counts and latency sums per monitor over raw results in [from, to): the part of the overview not rolled up yet. */
-  rawTotals(from: number, to: number, monitorIds?: readonly number[]) {
-    return this.db
+  /** Counts and latency sums per monitor over raw results in [from, to), packed or not: the edges of the overview. */
+  async rawTotals(from: number, to: number, monitorIds?: readonly number[]): Promise<RawTotals[]> {
+    const rows = await this.db
       .selectFrom('check_results')
       .select((eb) => [
         'monitor_id',
@@ -178,6 +265,29 @@ export class ResultsRepository {
       .$if(monitorIds !== undefined, (q) => q.where('monitor_id', 'in', [...monitorIds!, -1]))
       .groupBy('monitor_id')
       .execute();
+    const out: RawTotals[] = rows.map((r) => ({
+      monitor_id: r.monitor_id,
+      up: Number(r.up),
+      degraded: Number(r.degraded),
+      down: Number(r.down),
+      latency_count: Number(r.latency_count),
+      latency_sum: Number(r.latency_sum ?? 0),
+    }));
+    for (const block of await this.blocksOver(from, to, undefined, monitorIds)) {
+      const t: RawTotals = { monitor_id: block.monitor_id, up: 0, degraded: 0, down: 0, latency_count: 0, latency_sum: 0 };
+      for (const row of decodeChecks(block.monitor_id, Number(block.start), block.data, false)) {
+        if (row.at < from || row.at >= to) continue;
+        if (row.status === 0) t.up++;
+        else if (row.status === 1) t.degraded++;
+        else t.down++;
+        if (row.duration_ms !== null) {
+          t.latency_count++;
+          t.latency_sum += row.duration_ms;
+        }
+      }
+      out.push(t);
+    }
+    return out;
   }
 
   async watermarks(): Promise<Map<number, number>> {
@@ -193,15 +303,29 @@ export class ResultsRepository {
       .execute();
   }
 
-  /** Deletes up to `limit` raw results older than `cutoff` (oldest first); small batches keep writers moving. */
+  /** Deletes raw results older than `cutoff`, unpacked rows in batches of `limit` (small batches keep writers moving), then whole blocks; returns how many results went. */
   async deleteResultsBefore(cutoff: number, limit: number): Promise<number> {
-    const nth = await this.db.selectFrom('check_results').select('at').where('at', '<', cutoff).orderBy('at').offset(limit).limit(1).executeTakeFirst();
-    const r = await this.db
-      .deleteFrom('check_results')
-      // Ties at the nth time go too, so a batch always makes progress.
-      .where('at', nth ? '<=' : '<', nth?.at ?? cutoff)
+    let total = 0;
+    for (let n = -1; n !== 0; total += n) {
+      const nth = await this.db.selectFrom('check_results').select('at').where('at', '<', cutoff).orderBy('at').offset(limit).limit(1).executeTakeFirst();
+      const r = await this.db
+        .deleteFrom('check_results')
+        // Ties at the nth time go too, so a batch always makes progress.
+        .where('at', nth ? '<=' : '<', nth?.at ?? cutoff)
+        .executeTakeFirst();
+      n = Number(r.numDeletedRows);
+    }
+    // A block goes when all of its hour is older than the cutoff.
+    const counted = await this.db
+      .selectFrom('check_blocks')
+      .select((eb) => eb.fn.sum<number | string>('checks').as('n'))
+      .where('start', '<=', cutoff - HOUR)
       .executeTakeFirst();
-    return Number(r.numDeletedRows);
+    await this.db
+      .deleteFrom('check_blocks')
+      .where('start', '<=', cutoff - HOUR)
+      .execute();
+    return total + Number(counted?.n ?? 0);
   }
 
   async deleteRollupsBefore(bucketMs: number, cutoff: number): Promise<number> {

@@ -5,7 +5,8 @@ import type { Logger } from '../lib/logger.js';
 import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
 import { ResultsWriter, type CommitListener, type EventHook, type WriterHealth } from './results-writer.js';
-import { decompose, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals } from './rollups.js';
+import { decompose, type Coverage } from './planner.js';
+import { DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
 
 export interface Summary {
@@ -26,6 +27,9 @@ export interface ResultStoreOptions {
   /** How long after a minute ends its results are rolled up (covers checks still running). */
   rollupGraceMs?: number;
   keepRawMs: number;
+  /** How long minute rollups are kept (2 days); hours 90 days; days and months for good. */
+  keepMinutesMs?: number;
+  keepHoursMs?: number;
   /** Results (and, apart, events) kept while the database does not write; past it the oldest are dropped. */
   maxPending?: number;
 }
@@ -53,16 +57,18 @@ function summarize(t: Totals): Summary {
 
 /**
  * Where results go: buffered and written in batches together with monitor state and events (one
- * transaction, with the event hooks), rolled up per minute, hour and day from the raw rows (so
- * rollups are always a function of what was stored, and a crash loses at most one batch), and
- * expired by age. Queries read whole rollups where they can and raw rows only at the edges.
+ * transaction, with the event hooks); rolled up once a minute has passed into its minute, hour,
+ * day and month (so every level holds everything up to the same time, and a crash loses at most
+ * one batch); packed per monitor and hour once the hour is over; thinned by age. Queries read the
+ * coarsest whole buckets that answer exactly and raw results only at the edges.
  */
 export class ResultStore {
   private readonly hooks: EventHook[] = [];
   private readonly listeners: CommitListener[] = [];
   private readonly repo: ResultsRepository;
   private readonly writer: ResultsWriter;
-  private doneUntil = new Map<number, number>();
+  private doneUntil = 0;
+  private rolling: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly flushEveryMs: number;
   private readonly graceMs: number;
@@ -90,15 +96,11 @@ export class ResultStore {
   }
 
   async start(): Promise<void> {
-    this.doneUntil = await this.repo.watermarks();
     // A new database rolls up from its first start on: nothing before it can exist.
     const now = this.clock.now();
-    for (const size of LEVELS) {
-      if (this.doneUntil.has(size)) continue;
-      const from = now - (now % size);
-      await this.repo.setWatermark(size, from);
-      this.doneUntil.set(size, from);
-    }
+    const done = (await this.repo.watermarks()).get(MINUTE);
+    this.doneUntil = done ?? now - (now % MINUTE);
+    if (done === undefined) await this.repo.setWatermark(MINUTE, this.doneUntil);
     this.timer = setInterval(() => void this.flush(), this.flushEveryMs);
     this.timer.unref();
   }
@@ -132,43 +134,84 @@ export class ResultStore {
     return this.writer.written;
   }
 
-  /** Rolls up every whole minute, hour and day that has ended (minutes after a grace for running checks). */
-  async rollUp(): Promise<void> {
+  /**
+   * Rolls up every minute that has ended (after a grace for running checks) into its minute, hour,
+   * day and month rows, then packs the hours that have ended.
+   */
+  rollUp(): Promise<void> {
+    // Runs one at a time: each adds its minutes to the hour, day and month rows once.
+    this.rolling = this.rolling.then(() => this.rollUpNow());
+    return this.rolling;
+  }
+
+  private async rollUpNow(): Promise<void> {
     const now = this.clock.now();
-    let sourceUntil = now - this.graceMs;
-    let finer: number = MINUTE;
-    for (const size of LEVELS) {
-      const target = sourceUntil - (sourceUntil % size);
-      let done = this.doneUntil.get(size) ?? target;
-      while (done < target) {
-        // At most a day of minutes (or a month of hours/days) per transaction.
-        const end = Math.min(target, done + (size === MINUTE ? 3_600_000 : size * 31 * 24));
-        const from = done;
-        await this.repo.transaction(async (repo) => {
-          const rows = size === MINUTE ? rollUpResults(await repo.resultsBetween(from, end), size) : rollUpRollups(await repo.rollups(finer, from, end), size);
-          await repo.upsertRollups(rows);
-          await repo.setWatermark(size, end);
-        });
-        done = end;
-        this.doneUntil.set(size, end);
-      }
-      sourceUntil = done;
-      finer = size;
+    const target = now - this.graceMs - ((now - this.graceMs) % MINUTE);
+    while (this.doneUntil < target) {
+      // At most an hour of minutes per transaction.
+      const from = this.doneUntil;
+      const end = Math.min(target, from + HOUR);
+      await this.repo.transaction(async (repo) => {
+        const minutes = rollUpResults(await repo.resultsBetween(from, end), MINUTE);
+        const touched = new Set(minutes.map((m) => m.monitor_id));
+        const rows = [...minutes];
+        for (const level of LEVELS.slice(1)) {
+          // The buckets of this level holding [from, end): what they held so far plus the new minutes.
+          const held = (await repo.rollups(level.ms, level.floor(from), end)).filter((r) => touched.has(r.monitor_id));
+          rows.push(...rollUpRollups([...held, ...minutes], level.ms));
+        }
+        await repo.upsertRollups(rows);
+        await repo.setWatermark(MINUTE, end);
+      });
+      this.doneUntil = end;
+    }
+    await this.pack(now);
+  }
+
+  /** Packs the results of every hour that ended before the grace (and any written late, into their hour's blocks). */
+  private async pack(now: number): Promise<void> {
+    const until = now - this.graceMs - ((now - this.graceMs) % HOUR);
+    const oldest = await this.repo.oldestUnpacked(until);
+    if (oldest === undefined) return;
+    for (let hour = oldest - (oldest % HOUR); hour < until; hour += HOUR) {
+      const ids = await this.repo.monitorsWithResults(hour, hour + HOUR);
+      // A thousand monitors per transaction, so the writer is never held up for long.
+      for (let i = 0; i < ids.length; i += 1_000) await this.repo.transaction((repo) => repo.packHour(hour, ids.slice(i, i + 1_000)));
     }
   }
 
-  /** Deletes raw results older than `keepRawMs`, in batches of 5,000 rows. */
+  /** How long each level is kept (days and months for good). */
+  private keepOf(levelMs: number): number {
+    if (levelMs === MINUTE) return this.options.keepMinutesMs ?? 2 * DAY;
+    if (levelMs === HOUR) return this.options.keepHoursMs ?? 90 * DAY;
+    return Infinity;
+  }
+
+  /**
+   * What queries may read now. It claims less than is stored: expiry deletes an hour (or a bucket)
+   * further back than this, so a query running while it deletes never counts on a row just gone.
+   */
+  coverage(): Coverage {
+    const now = this.clock.now();
+    const keptFrom = new Map(LEVELS.map((l) => [l.ms, this.keepOf(l.ms) === Infinity ? -Infinity : l.floor(now - this.keepOf(l.ms))]));
+    return { keptFrom, rawFrom: now - this.options.keepRawMs, doneUntil: this.doneUntil };
+  }
+
+  /** Deletes raw results older than `keepRawMs` and minute and hour rollups past their age; returns how many results went. */
   async expire(): Promise<number> {
-    const cutoff = this.clock.now() - this.options.keepRawMs;
-    let total = 0;
-    for (let n = -1; n !== 0; total += n) n = await this.repo.deleteResultsBefore(cutoff, 5_000);
-    return total;
+    const now = this.clock.now();
+    const deleted = await this.repo.deleteResultsBefore(now - this.options.keepRawMs - HOUR, 5_000);
+    for (const level of LEVELS) {
+      const keep = this.keepOf(level.ms);
+      if (keep !== Infinity) await this.repo.deleteRollupsBefore(level.ms, level.floor(now - keep) - level.ms);
+    }
+    return deleted;
   }
 
   /** Uptime, latency percentiles and phases of one monitor over [from, to). */
   async summary(monitorId: number, from: number, to: number): Promise<Summary> {
     const totals = new Totals();
-    for (const seg of decompose(from, to, this.doneUntil)) {
+    for (const seg of decompose(from, to, this.coverage())) {
       if (seg.bucketMs === 0) for (const row of await this.repo.monitorResultsBetween(monitorId, seg.from, seg.to)) totals.addResult(row);
       else for (const row of await this.repo.rollups(seg.bucketMs, seg.from, seg.to, monitorId)) totals.addRollup(row);
     }
@@ -186,7 +229,7 @@ export class ResultStore {
     monitorIds?: readonly number[],
   ): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
     const acc = new Map<number, { up: number; degraded: number; down: number; n: number; sum: number }>();
-    for (const seg of decompose(from, to, this.doneUntil)) {
+    for (const seg of decompose(from, to, this.coverage())) {
       const rows =
         seg.bucketMs === 0 ? await this.repo.rawTotals(seg.from, seg.to, monitorIds) : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds);
       for (const row of rows) {
@@ -205,11 +248,6 @@ export class ResultStore {
       out.set(id, { checks, uptime: checks ? (100 * (a.up + a.degraded)) / checks : null, avgLatency: a.n ? Math.round(a.sum / a.n) : null });
     }
     return out;
-  }
-
-  /** How far each rollup size is complete (bucket size → time): series read whole rollups before it, raw results after. */
-  get watermarks(): ReadonlyMap<number, number> {
-    return this.doneUntil;
   }
 
   /** Results waiting for the next batch write, so a chart can include the last second. */

@@ -4,11 +4,47 @@ import { LatencySketch } from './sketch.js';
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
-/** Rollup sizes, finest first: each is built from the one before it. */
-export const LEVELS = [MINUTE, HOUR, DAY] as const;
+/** The key of the month level (the average Gregorian month); its buckets are calendar months in UTC. */
+export const MONTH = 2_629_746_000;
+
+/** A rollup size: where its buckets start and end. */
+export interface Level {
+  /** The key stored as `bucket_ms`: the bucket length in ms (MONTH for a month). */
+  ms: number;
+  /** The start of the bucket holding `t`. */
+  floor(t: number): number;
+  /** The start of the bucket after the one holding `t`. */
+  next(t: number): number;
+}
+
+function fixed(ms: number): Level {
+  const floor = (t: number) => t - (((t % ms) + ms) % ms);
+  return { ms, floor, next: (t) => floor(t) + ms };
+}
+
+const monthLevel: Level = {
+  ms: MONTH,
+  floor(t) {
+    const d = new Date(t);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  },
+  next(t) {
+    const d = new Date(t);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  },
+};
+
+/** Rollup levels, finest first: minutes are made from raw results, and each result also goes into its hour, day and month. */
+export const LEVELS: readonly Level[] = [fixed(MINUTE), fixed(HOUR), fixed(DAY), monthLevel];
+
+export function levelOf(ms: number): Level {
+  const level = LEVELS.find((l) => l.ms === ms);
+  if (!level) throw new RangeError(`no rollup level of ${ms} ms`);
+  return level;
+}
 
 export type RawRow = Pick<CheckResultsTable, 'monitor_id' | 'at' | 'status' | 'duration_ms' | 'dns_ms' | 'connect_ms' | 'tls_ms' | 'ttfb_ms' | 'transfer_ms'>;
-const PHASES = ['dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'] as const;
+export const PHASES = ['dns_ms', 'connect_ms', 'tls_ms', 'ttfb_ms', 'transfer_ms'] as const;
 
 /** Counts by state, latency (sketch, sum, min, max) and phase sums over any number of results or rollups. */
 export class Totals {
@@ -31,7 +67,10 @@ export class Totals {
     if (row.status === 0) this.up++;
     else if (row.status === 1) this.degraded++;
     else this.down++;
-    if (row.duration_ms !== null) this.addLatency(row.duration_ms, row.duration_ms, row.duration_ms, 1, row.duration_ms);
+    if (row.duration_ms !== null) {
+      this.addLatency(row.duration_ms, row.duration_ms, row.duration_ms, 1);
+      this.sketch.add(row.duration_ms);
+    }
     if (row.ttfb_ms !== null) {
       this.phaseCount++;
       PHASES.forEach((p, i) => (this.phaseSums[i]! += row[p] ?? 0));
@@ -66,82 +105,47 @@ export class Totals {
     };
   }
 
-  private addLatency(sum: number, min: number, max: number, count: number, single?: number): void {
+  private addLatency(sum: number, min: number, max: number, count: number): void {
     this.latencyCount += count;
     this.latencySum += sum;
     this.latencyMin = this.latencyMin === null ? min : Math.min(this.latencyMin, min);
     this.latencyMax = this.latencyMax === null ? max : Math.max(this.latencyMax, max);
-    if (single !== undefined) this.sketch.add(single);
   }
 }
 
-/** Groups items into Totals by monitor and bucket start. */
+/** Groups items into rollup rows of one level by monitor and bucket start. */
 function group<T>(
-  items: readonly T[],
-  bucketMs: number,
+  items: Iterable<T>,
+  level: Level,
   key: (item: T) => [monitorId: number, at: number],
   add: (totals: Totals, item: T) => void,
 ): ResultRollupsTable[] {
   const byKey = new Map<string, { monitorId: number; start: number; totals: Totals }>();
   for (const item of items) {
     const [monitorId, at] = key(item);
-    const start = at - (at % bucketMs);
+    const start = level.floor(at);
     const k = `${monitorId}:${start}`;
     let entry = byKey.get(k);
     if (!entry) byKey.set(k, (entry = { monitorId, start, totals: new Totals() }));
     add(entry.totals, item);
   }
-  return [...byKey.values()].map((e) => e.totals.toRow(e.monitorId, bucketMs, e.start));
+  return [...byKey.values()].map((e) => e.totals.toRow(e.monitorId, level.ms, e.start));
 }
 
-export const rollUpResults = (rows: readonly RawRow[], bucketMs: number) =>
+/** Raw results rolled up into buckets of `bucketMs`. */
+export const rollUpResults = (rows: Iterable<RawRow>, bucketMs: number) =>
   group(
     rows,
-    bucketMs,
+    levelOf(bucketMs),
     (r) => [r.monitor_id, r.at],
     (t, r) => t.addResult(r),
   );
 
-export const rollUpRollups = (rows: readonly ResultRollupsTable[], bucketMs: number) =>
+/** Rollups (of a finer level, or partial rows of this one) merged into buckets of `bucketMs`. */
+export const rollUpRollups = (rows: Iterable<ResultRollupsTable>, bucketMs: number) =>
   group(
     rows,
-    bucketMs,
+    levelOf(bucketMs),
     (r) => [r.monitor_id, r.start],
     (t, r) => t.addRollup(r),
   );
-
-export interface Segment {
-  /** A rollup size, or 0 for raw results. */
-  bucketMs: number;
-  from: number;
-  to: number;
-}
-
-/**
- * Splits [from, to) into the fewest pieces that can be read from rollups: whole days, then whole
- * hours, then whole minutes, each only where that level is rolled up; the rest is read raw.
- * A year costs about 365 + 48 + 120 rows per monitor.
- */
-export function decompose(from: number, to: number, doneUntil: ReadonlyMap<number, number>): Segment[] {
-  const segments: Segment[] = [];
-  const push = (bucketMs: number, start: number, end: number) => {
-    const last = segments.at(-1);
-    if (last && last.bucketMs === bucketMs && last.to === start) last.to = end;
-    else segments.push({ bucketMs, from: start, to: end });
-  };
-  let t = from;
-  while (t < to) {
-    const size = [...LEVELS].reverse().find((s) => t % s === 0 && t + s <= to && t + s <= (doneUntil.get(s) ?? 0));
-    if (size) {
-      push(size, t, t + size);
-      t += size;
-      continue;
-    }
-    // Not on a rolled-up boundary: read raw up to the next minute boundary (or to the end past the watermark).
-    const nextMinute = t - (t % MINUTE) + MINUTE;
-    const end = nextMinute <= (doneUntil.get(MINUTE) ?? 0) ? Math.min(nextMinute, to) : to;
-    push(0, t, end);
-    t = end;
-  }
-  return segments;
-}

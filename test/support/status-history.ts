@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/db/types.js';
 import { ResultsRepository } from '../../src/monitoring/results.repository.js';
-import { DAY, HOUR, rollUpResults, type RawRow } from '../../src/monitoring/rollups.js';
+import { DAY, HOUR, MONTH, rollUpResults, type RawRow } from '../../src/monitoring/rollups.js';
 
 /**
  * Writes `days` days of history before today for monitors, as the engine would have rolled it up
- * (hour and day rollups from one check every 5 minutes), so pages show 90-day bars without
+ * (hour, day and month rollups from one check every 5 minutes), so pages show 90-day bars without
  * waiting 90 days. `downChecks(monitorId, daysAgo)` says how many of a day's 288 checks failed.
  */
 export async function seedHistory(
@@ -38,6 +38,6 @@ export async function seedHistory(
         });
       }
     }
-    await repo.upsertRollups([...rollUpResults(rows, HOUR), ...rollUpResults(rows, DAY)]);
+    await repo.upsertRollups([HOUR, DAY, MONTH].flatMap((level) => rollUpResults(rows, level)));
   }
 }

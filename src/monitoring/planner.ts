@@ -1,0 +1,63 @@
+import { LEVELS, type Level } from './rollups.js';
+
+/** What is stored at a moment: how far back each level and the raw results reach, and how far the rollups are done. */
+export interface Coverage {
+  /** Per level (`bucket_ms`): buckets starting at or after this are kept (older ones were thinned). */
+  keptFrom: ReadonlyMap<number, number>;
+  /** Raw results are kept from here on. */
+  rawFrom: number;
+  /** Every level holds the results before this time (minutes rolled up); the bucket holding it holds only what came before it. */
+  doneUntil: number;
+}
+
+export interface Segment {
+  /** A rollup size, or 0 for raw results. */
+  bucketMs: number;
+  from: number;
+  to: number;
+}
+
+/**
+ * Splits [from, to) into the fewest pieces that can be read exactly: whole months, days, hours and
+ * minutes, each only where that level is kept, and raw results at the edges and after the rollups.
+ * Where raw results are gone and an edge falls inside a bucket of the finest level still kept, the
+ * bucket counts when it starts inside the window (a 365-day window leaves out its oldest partial
+ * day and counts the one holding its end whole), so adjacent windows still add up.
+ *
+ * @example decompose(now - 365 * DAY, now, coverage) // ~15 days, 11 months, this month so far, the last minute raw
+ */
+export function decompose(from: number, to: number, cover: Coverage, levels: readonly Level[] = LEVELS): Segment[] {
+  const coarseFirst = [...levels].reverse();
+  const kept = (l: Level, start: number) => start >= (cover.keptFrom.get(l.ms) ?? Infinity) && start < cover.doneUntil;
+  const segments: Segment[] = [];
+  const push = (bucketMs: number, start: number, end: number) => {
+    const last = segments.at(-1);
+    if (last && last.bucketMs === bucketMs && last.to === start) last.to = end;
+    else segments.push({ bucketMs, from: start, to: end });
+  };
+  let t = from;
+  while (t < to) {
+    const rawHere = t >= cover.rawFrom;
+    const end = (l: Level) => Math.min(l.next(t), cover.doneUntil);
+    const whole = coarseFirst.find((l) => l.floor(t) === t && kept(l, t) && end(l) <= to);
+    const fine = levels.find((l) => kept(l, l.floor(t)));
+    if (whole) {
+      push(whole.ms, t, end(whole));
+      t = end(whole);
+    } else if (rawHere) {
+      // Raw results up to the next boundary where a level takes over (or to the end).
+      const takeover = levels.map((l) => l.next(t)).filter((b, i) => kept(levels[i]!, b));
+      const stop = Math.min(to, ...takeover);
+      push(0, t, stop);
+      t = stop;
+    } else if (fine?.floor(t) === t) {
+      // Raw results are gone and the finest bucket kept starts inside the window and ends past it: it counts whole.
+      push(fine.ms, t, end(fine));
+      t = end(fine);
+    } else {
+      // Raw results are gone and `t` is inside a bucket that started before the window: skip that bucket.
+      t = fine ? fine.next(t) : Math.min(to, cover.rawFrom, ...levels.map((l) => cover.keptFrom.get(l.ms) ?? Infinity).filter((s) => s > t));
+    }
+  }
+  return segments;
+}
