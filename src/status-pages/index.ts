@@ -9,6 +9,7 @@ import { Attempts, PageAccess } from './access.js';
 import { MaintenanceAnnouncer } from './announcer.js';
 import { statusPagesApiRoutes } from './api.routes.js';
 import { badgeRoutes } from './badges.js';
+import { FastPath } from './fast-path.js';
 import { ownHostRefusal } from './own-hosts.js';
 import { PublicPages } from './pages.js';
 import { publicRoutes } from './public.routes.js';
@@ -23,6 +24,8 @@ import { DailyUptime } from './uptime.js';
 
 export interface StatusPages {
   pages: PublicPages;
+  /** Answers repeat requests for public pages before Fastify sees them (the HTTP server asks it first). */
+  fast: FastPath;
   updates: IncidentUpdates;
   sender: SubscriptionSender;
   announcer: MaintenanceAnnouncer;
@@ -93,7 +96,8 @@ export function createStatusPages(
     wake: () => sender.wake(),
   });
   const ownHosts = { publicUrl: config.server.publicUrl, listenHost: config.server.host };
-  const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined };
+  const fast = new FastPath(pages);
+  const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined, fast };
   incidents.service.onChanged(() => pages.invalidate());
   engine.results.onCommitted((events) => {
     if (events.length) pages.invalidate();
@@ -102,6 +106,7 @@ export function createStatusPages(
   let announcing: NodeJS.Timeout | undefined;
   return {
     pages,
+    fast,
     updates,
     sender,
     announcer,
