@@ -51,7 +51,8 @@ export function matches(ifNoneMatch: string | undefined, etag: string): boolean 
 /**
  * One rendering of a status page (HTML, CSS, JSON, a feed…), kept until what it shows changes. Its
  * gzip and brotli variants are made once, off the main thread, when first asked for; each encoding
- * has its own strong ETag (the identity one with a suffix), since their bytes differ.
+ * has its own strong ETag (the identity one with a suffix), since their bytes differ. An encoding
+ * that would not make the artifact smaller is answered with the identity bytes.
  */
 export class Artifact {
   readonly bytes: Buffer;
@@ -81,7 +82,9 @@ export class Artifact {
     if (!pending) {
       pending = compress[encoding](this.bytes)
         .then((bytes) => {
-          const rep: Representation = { encoding, bytes, etag: `${this.etag.slice(0, -1)}-${encoding}"` };
+          // A tiny artifact can come out larger: then it is sent as it is.
+          const rep: Representation =
+            bytes.length < this.bytes.length ? { encoding, bytes, etag: `${this.etag.slice(0, -1)}-${encoding}"` } : this.made.get('identity')!;
           this.made.set(encoding, rep);
           return rep;
         })
