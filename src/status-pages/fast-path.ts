@@ -24,7 +24,7 @@ const OWN = new Set(['etag', 'content-length', 'content-encoding', 'x-request-id
 function requestKey(req: IncomingMessage): string {
   const h = req.headers;
   const tls = (req.socket as Partial<TLSSocket>).encrypted ? 's' : '';
-  return `${req.url}\n${h.host}\n${h['x-forwarded-host']}\n${h['x-forwarded-proto']}\n${tls}`;
+  return `${req.url}\n${h.host}\n${String(h['x-forwarded-host'])}\n${String(h['x-forwarded-proto'])}\n${tls}`;
 }
 
 /**
