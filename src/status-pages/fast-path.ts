@@ -1,14 +1,14 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { encodingFor, matches, type Artifact, type Encoding, type Representation } from './artifact.js';
-import type { PublicPages } from './pages.js';
 
 type Headers = Record<string, string | number | readonly string[] | undefined>;
 
 /** What one learned request is answered with: the artifact and every header the full route sent with it. */
 interface Learned {
-  slug: string;
-  key: string;
+  /** The artifact the cache holds for this request now (undefined once it was dropped or made again). */
+  current: () => Artifact | undefined;
   artifact: Artifact;
   headers: Headers;
   /** writeHead's flat header lists per encoding and status, made on first use. */
@@ -39,16 +39,14 @@ function requestKey(req: IncomingMessage): string {
 export class FastPath {
   private readonly learned = new Map<string, Learned>();
 
-  constructor(private readonly pages: PublicPages) {}
-
-  /** Called by the full route after it answered a public page's artifact with `headers`. */
-  learn(req: IncomingMessage, slug: string, key: string, artifact: Artifact, headers: Headers): void {
+  /** Called by the full route as it answers a public artifact with `headers`. */
+  learn(req: IncomingMessage, current: () => Artifact | undefined, artifact: Artifact, headers: Headers): void {
     // A query string changes nothing on a page: such URLs are served by the full route and not learned.
     if (req.url?.includes('?')) return;
     if (this.learned.size >= MAX_LEARNED) this.learned.clear();
     const kept: Headers = {};
     for (const [name, value] of Object.entries(headers)) if (!OWN.has(name) && value !== undefined) kept[name] = value;
-    this.learned.set(requestKey(req), { slug, key, artifact, headers: kept, prepared: new Map() });
+    this.learned.set(requestKey(req), { current, artifact, headers: kept, prepared: new Map() });
   }
 
   /** Answers the request if it was learned and its artifact is still current; false to let Fastify answer. */
@@ -57,7 +55,7 @@ export class FastPath {
     const key = requestKey(req);
     const learned = this.learned.get(key);
     if (!learned) return false;
-    if (this.pages.cached(learned.slug, learned.key) !== learned.artifact) {
+    if (learned.current() !== learned.artifact) {
       this.learned.delete(key);
       return false;
     }
@@ -90,4 +88,25 @@ function headersOf(learned: Learned, rep: Representation, status: 200 | 304): st
 /** Content-Length and, when encoded, Content-Encoding. */
 function representationHeaders(encoding: Encoding, length: number): string[] {
   return [...(encoding === 'identity' ? [] : ['content-encoding', encoding]), 'content-length', String(length)];
+}
+
+/**
+ * The full route's end: sends an artifact in the encoding the client prefers (precompressed, see
+ * `Artifact`) with that encoding's ETag, a 304 without any body work when the client has it. With
+ * `fast`, the answer (every header set so far included) is taught to the fast path, which answers
+ * the same request itself from then on, for as long as `current` still gives this artifact.
+ */
+export async function sendEncoded(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  artifact: Artifact,
+  fast?: { path: FastPath | undefined; current: () => Artifact | undefined },
+) {
+  reply.type(artifact.type);
+  fast?.path?.learn(req.raw, fast.current, artifact, { ...reply.raw.getHeaders(), ...reply.getHeaders() });
+  const rep = await artifact.representation(encodingFor(req.headers['accept-encoding']));
+  reply.header('etag', rep.etag);
+  if (matches(req.headers['if-none-match'], rep.etag)) return reply.status(304).send();
+  if (rep.encoding !== 'identity') reply.header('content-encoding', rep.encoding);
+  return reply.send(rep.bytes);
 }

@@ -96,7 +96,7 @@ export function createStatusPages(
     wake: () => sender.wake(),
   });
   const ownHosts = { publicUrl: config.server.publicUrl, listenHost: config.server.host };
-  const fast = new FastPath(pages);
+  const fast = new FastPath();
   const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined, fast };
   incidents.service.onChanged(() => pages.invalidate());
   engine.results.onCommitted((events) => {
@@ -124,12 +124,17 @@ export function createStatusPages(
         });
         publicRoutes(scope, publicDeps);
         subscribeRoutes(scope, { ...publicDeps, subscriptions, pageUrl });
-        badgeRoutes(scope, {
-          isPublic: (id) => pages.isPublicMonitor(id),
-          status: (id) => engine.stateOf(id)?.state.status,
-          summary: (id, from, to) => engine.results.summary(id, from, to),
-          now,
-        });
+        badgeRoutes(
+          scope,
+          {
+            isPublic: (id) => pages.isPublicMonitor(id),
+            status: (id) => engine.stateOf(id)?.state.status,
+            summary: (id, from, to) => engine.results.summary(id, from, to),
+            now,
+          },
+          pages,
+          fast,
+        );
       });
     },
     async apiRoutes(api) {

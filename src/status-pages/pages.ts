@@ -18,6 +18,8 @@ interface Entry {
 
 /** Different Host headers make different feed links; past this many variants a page's artifacts are made per request. */
 const MAX_ARTIFACTS = 64;
+/** Badges differ by monitor, kind, period and label (the caller's choice): past this many they are all forgotten. */
+const MAX_BADGES = 4_096;
 
 /**
  * The pages as the public sees them, rendered once and served from memory until something they
@@ -34,6 +36,7 @@ export class PublicPages {
   private signature = '';
   private refreshing: Promise<void> | undefined;
   private readonly cache = new Map<string, Entry>();
+  private readonly badges = new Map<string, { generation: number; at: number; artifact: Artifact }>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -121,6 +124,23 @@ export class PublicPages {
     const artifact = new Artifact(body, type);
     if (entry.artifacts.size < MAX_ARTIFACTS) entry.artifacts.set(key, artifact);
     return artifact;
+  }
+
+  /** A badge (by its URL's parts), made once per change like the pages' artifacts. */
+  async badge(key: string, make: () => Promise<{ body: string; type: string }>): Promise<Artifact> {
+    const known = this.cachedBadge(key);
+    if (known) return known;
+    const { body, type } = await make();
+    const artifact = new Artifact(body, type);
+    if (this.badges.size >= MAX_BADGES) this.badges.clear();
+    this.badges.set(key, { generation: this.generation, at: this.sources.now(), artifact });
+    return artifact;
+  }
+
+  /** A badge already made and still current, or undefined. */
+  cachedBadge(key: string): Artifact | undefined {
+    const kept = this.badges.get(key);
+    return kept && kept.generation === this.generation && this.sources.now() - kept.at < this.ttlMs ? kept.artifact : undefined;
   }
 
   /** An artifact already made and still current, or undefined (never renders: for the fast path). */

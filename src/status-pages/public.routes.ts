@@ -4,10 +4,10 @@ import { parseInput } from '../config/validate.js';
 import { AppError } from '../lib/errors.js';
 import type { Attempts, PageAccess } from './access.js';
 import { isPrivate } from './access.js';
-import { encodingFor, matches, type Artifact } from './artifact.js';
+import type { Artifact } from './artifact.js';
 import { feedOf, maintenanceCalendar, summaryJson } from './documents.js';
 import { EMBED_SCRIPT, embedJson } from './embed.js';
-import type { FastPath } from './fast-path.js';
+import { sendEncoded, type FastPath } from './fast-path.js';
 import { renderMessage, renderPage, translatorOf, type PageLinks } from './html.js';
 import type { PageModel } from './model.js';
 import type { PublicPages } from './pages.js';
@@ -95,30 +95,24 @@ const throttled = (seconds: number) =>
   });
 
 /**
- * Sends an artifact in the encoding the client prefers (precompressed, see `Artifact`), with that
- * encoding's ETag: a 304 when the client has it, with no work on the body. Private pages are never
- * kept by shared caches; every answer varies by Accept-Encoding. An answer for a page without access
- * rules is taught to the fast path (see `FastPath`), which serves the same request from then on.
+ * Sends a page's artifact (see `sendEncoded`). Private pages are never kept by shared caches nor
+ * answered by the fast path; every answer varies by Accept-Encoding.
  */
-export async function sendArtifact(
+export function sendArtifact(
   req: FastifyRequest,
   reply: FastifyReply,
-  page: StatusPage,
+  at: { page: StatusPage; pages: PublicPages },
   artifact: Artifact,
   options: { key: string; fast?: FastPath | undefined; shared?: boolean },
 ) {
+  const { page, pages } = at;
   const priv = isPrivate(page.spec);
   reply.header('cache-control', priv ? 'private, no-store' : 'public, max-age=15');
   reply.header('vary', priv ? 'cookie, authorization, accept-encoding' : 'accept-encoding');
   reply.header('content-security-policy', pageCsp(page));
   if (options.shared && !priv) reply.header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
-  reply.type(artifact.type);
-  if (!priv) options.fast?.learn(req.raw, page.spec.slug, options.key, artifact, { ...reply.raw.getHeaders(), ...reply.getHeaders() });
-  const rep = await artifact.representation(encodingFor(req.headers['accept-encoding']));
-  reply.header('etag', rep.etag);
-  if (matches(req.headers['if-none-match'], rep.etag)) return reply.status(304).send();
-  if (rep.encoding !== 'identity') reply.header('content-encoding', rep.encoding);
-  return reply.send(rep.bytes);
+  const slug = page.spec.slug;
+  return sendEncoded(req, reply, artifact, priv ? undefined : { path: options.fast, current: () => pages.cached(slug, options.key) });
 }
 
 /** The public side of status pages: the page, its stylesheet, JSON, feeds, calendar, embed, and the password prompt. */
@@ -137,7 +131,7 @@ export function publicRoutes(app: FastifyInstance, deps: PublicDeps): void {
           .send(passwordPage(at, undefined));
       const key = `${kind} ${at.url}`;
       const artifact = await deps.pages.artifact(at.page, key, (model) => make(model, at));
-      return sendArtifact(req, reply, at.page, artifact, { key, fast: deps.fast, shared });
+      return sendArtifact(req, reply, { page: at.page, pages: deps.pages }, artifact, { key, fast: deps.fast, shared });
     };
   const passwordPage = (at: PageRequest, message: string | undefined) => {
     const tr = translatorOf(at.page.spec);
@@ -157,7 +151,7 @@ export function publicRoutes(app: FastifyInstance, deps: PublicDeps): void {
   app.get('/status/:slug/page.css', hide, async (req, reply) => {
     const at = resolvePage(req, deps, 'prompt');
     const artifact = await deps.pages.artifact(at.page, 'css', () => ({ body: stylesheetOf(at.page.spec), type: 'text/css; charset=utf-8' }));
-    return sendArtifact(req, reply, at.page, artifact, { key: 'css', fast: deps.fast });
+    return sendArtifact(req, reply, { page: at.page, pages: deps.pages }, artifact, { key: 'css', fast: deps.fast });
   });
   app.get(
     '/status/:slug/summary.json',

@@ -60,6 +60,8 @@ statusPages:
     server = await testRuntime(core, loaded.config);
     port = Number(new URL(await server.app.listen({ port: 0, host: '127.0.0.1' })).port);
     auth = { authorization: `Bearer ${(await core.accounts.createToken({ name: 't', scope: 'write' })).token}` };
+    const id = (await core.sites.listMonitors({ limit: 1 })).items[0]!.id;
+    artifacts.push(`/badge/${id}/status.svg`, `/badge/${id}/uptime.json`);
     await until('the page to see the engine', async () => ((await get('/status/acme')).body.toString().includes('operational') ? true : undefined), 10_000);
   });
   afterAll(async () => {
@@ -121,7 +123,7 @@ statusPages:
         expect(stable(repeat.headers)).toEqual(stable(first.headers));
         expect(repeat.body.equals(first.body)).toBe(true);
         expect(repeat.headers['x-content-type-options']).toBe('nosniff');
-        expect(repeat.headers['content-security-policy']).toMatch(/^default-src 'none'/);
+        expect(repeat.headers['content-security-policy']).toMatch(/^default-src '(none|self)'/);
         const head = await get(path, headers, 'HEAD');
         expect([head.status, head.body.length, head.headers['content-length']]).toEqual([200, 0, first.headers['content-length']]);
       }
