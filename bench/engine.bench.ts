@@ -44,9 +44,13 @@ type Target = { port: number; counts(from: number, to: number): Promise<number[]
 
 /** Runs one fleet size in its own process; the target says how many checks reached it in each second of the window. */
 async function scale(n: number, target: Target): Promise<Figures> {
-  const child = spawn(process.execPath, [...NODE_ARGS, '--import', 'tsx', new URL('./engine-fleet.ts', import.meta.url).pathname, String(n), String(target.port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_ARGS, '--import', 'tsx', new URL('./engine-fleet.ts', import.meta.url).pathname, String(n), String(target.port)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -162,10 +166,16 @@ export async function run(): Promise<Figures> {
       return (JSON.parse((await lines.next()).value as string) as { counts: number[] }).counts;
     },
   };
-  const figures: Figures = { 'load average at the start (1, 5, 15 min)': loadavg().map((l) => l.toFixed(2)).join(', ') };
+  const figures: Figures = {
+    'load average at the start (1, 5, 15 min)': loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', '),
+  };
   try {
     for (const n of SIZES) Object.assign(figures, await scale(n, target));
-    figures['load average at the end (1, 5, 15 min)'] = loadavg().map((l) => l.toFixed(2)).join(', ');
+    figures['load average at the end (1, 5, 15 min)'] = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
     if (process.env.UPKEEP_BENCH_ENGINE_QUERIES !== '0') {
       const n = SIZES[0]!;
       const dir = tempDir('upkeep-bench-');

@@ -20,7 +20,8 @@ import { seedHistory } from '../test/support/status-history.js';
  * `UPKEEP_BENCH_WRK` and `UPKEEP_BENCH_NGINX` name the binaries, `UPKEEP_BENCH_STATUS_SECONDS` the
  * length of each run (default 8).
  */
-export const title = 'Status pages: a cached 20-component page with 90 days of history under wrk (1 thread, 50 connections), Upkeep vs nginx serving the same bytes';
+export const title =
+  'Status pages: a cached 20-component page with 90 days of history under wrk (1 thread, 50 connections), Upkeep vs nginx serving the same bytes';
 
 const WRK = process.env.UPKEEP_BENCH_WRK ?? '/usr/bin/wrk';
 const NGINX = process.env.UPKEEP_BENCH_NGINX ?? '/usr/sbin/nginx';
@@ -133,7 +134,9 @@ export async function run(): Promise<Record<string, string | number>> {
     nginx = await startNginx(`${dir.path}/nginx`, variants, 'text/html; charset=utf-8');
     const nginxEtag = String((await get(`${nginx.base}/identity`)).headers.etag);
     const figures: Record<string, string | number> = {
-      'load average at the start (1, 5, 15 min)': loadavg().map((l) => l.toFixed(2)).join(', '),
+      'load average at the start (1, 5, 15 min)': loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', '),
       'page (kB): identity / gzip / brotli': ['identity', 'gzip', 'br'].map((e) => (variants[e]!.bytes.length / 1024).toFixed(1)).join(' / '),
     };
     let errors = 0;
@@ -163,7 +166,9 @@ export async function run(): Promise<Record<string, string | number>> {
     figures['identity through the full Fastify route (requests/s)'] = Math.round(full.rps);
     figures['fast path / full route'] = Number((identity / full.rps).toFixed(2));
     figures['errors and non-2xx/3xx answers'] = errors;
-    figures['load average at the end (1, 5, 15 min)'] = loadavg().map((l) => l.toFixed(2)).join(', ');
+    figures['load average at the end (1, 5, 15 min)'] = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
     return figures;
   } finally {
     nginx?.stop();

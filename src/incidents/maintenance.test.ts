@@ -36,7 +36,7 @@ describe('maintenance windows', () => {
     const calendar = new MaintenanceCalendar();
     calendar.set([{ name: 'patching', spec: window({ rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0', duration: '1h', timezone: 'Europe/Stockholm' }) }]);
     const changes: string[] = [];
-    for (let at = Date.parse('2026-03-21T00:00:00Z'); at < Date.parse('2026-04-06T00:00:00Z'); ) {
+    for (let at = Date.parse('2026-03-21T00:00:00Z'); at < Date.parse('2026-04-06T00:00:00Z');) {
       const next = calendar.nextChange(at);
       expect(next).toBeGreaterThan(at);
       // Until the next change the answer stays what it is at `at`.

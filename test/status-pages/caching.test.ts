@@ -36,7 +36,8 @@ describe('cached status pages over HTTP', () => {
       req.end();
     });
   /** The headers that do not change from one response to the next. */
-  const stable = (h: Raw['headers']) => Object.fromEntries(Object.entries(h).filter(([k]) => !['date', 'x-request-id', 'connection', 'keep-alive'].includes(k)));
+  const stable = (h: Raw['headers']) =>
+    Object.fromEntries(Object.entries(h).filter(([k]) => !['date', 'x-request-id', 'connection', 'keep-alive'].includes(k)));
   const decoded = (r: Raw) =>
     r.headers['content-encoding'] === 'br' ? brotliDecompressSync(r.body) : r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body;
 
@@ -71,7 +72,15 @@ statusPages:
     await target?.close();
   });
 
-  const artifacts = ['/status/acme', '/status/acme/page.css', '/status/acme/summary.json', '/status/acme/rss', '/status/acme/atom', '/status/acme/maintenance.ics', '/status/acme/embed.json'];
+  const artifacts = [
+    '/status/acme',
+    '/status/acme/page.css',
+    '/status/acme/summary.json',
+    '/status/acme/rss',
+    '/status/acme/atom',
+    '/status/acme/maintenance.ics',
+    '/status/acme/embed.json',
+  ];
 
   it('serves every artifact as identity, gzip and brotli that decode to the same bytes, with an ETag each and 304s without a body', async () => {
     for (const path of artifacts) {
