@@ -18,14 +18,16 @@ import { seedHistory } from '../test/support/status-history.js';
  * bytes from files on the same machine: identity, gzip and brotli (the precompressed variants Upkeep
  * keeps), and 304s. nginx runs unprivileged with one worker on a loopback port (a temp config);
  * `UPKEEP_BENCH_WRK` and `UPKEEP_BENCH_NGINX` name the binaries, `UPKEEP_BENCH_STATUS_SECONDS` the
- * length of each run (default 8).
+ * length of each run (default 5), `UPKEEP_BENCH_STATUS_ROUNDS` the runs of each (default 3, medians compared).
  */
 export const title =
   'Status pages: a cached 20-component page with 90 days of history under wrk (1 thread, 50 connections), Upkeep vs nginx serving the same bytes';
 
 const WRK = process.env.UPKEEP_BENCH_WRK ?? '/usr/bin/wrk';
 const NGINX = process.env.UPKEEP_BENCH_NGINX ?? '/usr/sbin/nginx';
-const SECONDS = Number(process.env.UPKEEP_BENCH_STATUS_SECONDS ?? 8);
+const SECONDS = Number(process.env.UPKEEP_BENCH_STATUS_SECONDS ?? 5);
+const ROUNDS = Number(process.env.UPKEEP_BENCH_STATUS_ROUNDS ?? 3);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 const exec = promisify(execFile);
 
 interface Answer {
@@ -140,14 +142,21 @@ export async function run(): Promise<Record<string, string | number>> {
       'page (kB): identity / gzip / brotli': ['identity', 'gzip', 'br'].map((e) => (variants[e]!.bytes.length / 1024).toFixed(1)).join(' / '),
     };
     let errors = 0;
+    // Upkeep and nginx take turns, ROUNDS times each; the medians are compared (a busy machine moves single runs a lot).
     const pair = async (label: string, upkeepUrl: string, nginxUrl: string, headers: Record<string, string>, nginxHeaders = headers) => {
-      const u = await wrk(upkeepUrl, headers);
-      const n = await wrk(nginxUrl, nginxHeaders);
-      if (u.errors + n.errors) figures[`${label}: errors and non-2xx/3xx answers, Upkeep / nginx`] = `${u.errors} / ${n.errors}`;
-      errors += u.errors + n.errors;
-      figures[`${label}: Upkeep / nginx (requests/s)`] = `${Math.round(u.rps)} / ${Math.round(n.rps)}`;
-      figures[`${label}: Upkeep as a share of nginx`] = `${((100 * u.rps) / n.rps).toFixed(1)} %`;
-      return u.rps;
+      const u: number[] = [];
+      const n: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const [a, b] = [await wrk(upkeepUrl, headers), await wrk(nginxUrl, nginxHeaders)];
+        if (a.errors + b.errors) figures[`${label}: errors and non-2xx/3xx answers, Upkeep / nginx`] = `${a.errors} / ${b.errors}`;
+        errors += a.errors + b.errors;
+        u.push(a.rps);
+        n.push(b.rps);
+      }
+      const [mu, mn] = [median(u), median(n)];
+      figures[`${label}: Upkeep / nginx (requests/s, median of ${ROUNDS})`] = `${Math.round(mu)} / ${Math.round(mn)}`;
+      figures[`${label}: Upkeep as a share of nginx`] = `${((100 * mu) / mn).toFixed(1)} %`;
+      return mu;
     };
     const identity = await pair('identity', page, `${nginx.base}/identity`, {});
     await pair('gzip', page, `${nginx.base}/gzip`, { 'accept-encoding': 'gzip' });
