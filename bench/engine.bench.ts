@@ -1,106 +1,86 @@
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { openCore, type Core } from '../src/app.js';
 import { readEnvironment } from '../src/config/env.js';
 import type { ResultRollupsTable } from '../src/db/types.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { LocalDispatcher } from '../src/monitoring/checks/index.js';
-import { MonitoringEngine } from '../src/monitoring/engine.js';
-import { monitorSchema } from '../src/monitoring/monitor.schema.js';
 import { ResultStore } from '../src/monitoring/results.service.js';
 import { DAY, HOUR, levelOf, MINUTE, MONTH, Totals } from '../src/monitoring/rollups.js';
-import { LatencySketch } from '../src/monitoring/sketch.js';
-import { SitesRepository } from '../src/sites/sites.repository.js';
 import { tempDir } from '../test/support/databases.js';
+import { addMonitors } from './engine-monitors.js';
 import { medianMs } from './median.js';
 
 const WINDOW_S = Number(process.env.UPKEEP_BENCH_ENGINE_SECONDS ?? 120);
-const SIZES = (process.env.UPKEEP_BENCH_ENGINE_SIZES ?? '10000,50000').split(',').map(Number);
+const SIZES = (process.env.UPKEEP_BENCH_ENGINE_SIZES ?? '10000,50000,100000').split(',').map(Number);
+const NODE_ARGS = (process.env.UPKEEP_BENCH_ENGINE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-export const title = `Monitoring engine on SQLite: ${SIZES.map((n) => n.toLocaleString('en-US')).join(' and ')} HTTP monitors at 60 s against 16 loopback hosts, measured over ${WINDOW_S} s`;
+export const title = `Monitoring engine (the whole runtime) on SQLite: ${SIZES.map((s) => s.toLocaleString('en-US')).join(', ')} HTTP monitors at 60 s against 16 loopback hosts that count requests per second, measured over ${WINDOW_S} s after a warm-up`;
 
 type Figures = Record<string, string | number>;
-const fileSize = (path: string) => (statSync(path, { throwIfNoEntry: false })?.size ?? 0) / 1024 / 1024;
 
-async function addMonitors(core: Core, n: number, port: number): Promise<void> {
-  await core.storage.db.transaction().execute(async (trx) => {
-    const repo = new SitesRepository(trx);
-    const now = Date.now();
-    let siteId = 0;
-    for (let i = 0; i < n; i++) {
-      if (i % 100 === 0) siteId = await repo.insertSite(core.siteCodec.siteToWrite({ name: `Site ${i / 100}`, tags: [] }, 'api', {}), now);
-      const spec = monitorSchema.parse({
-        name: `Page ${i}`,
-        type: 'http',
-        url: `http://127.0.0.${1 + (i % 16)}:${port}/p${i}`,
-        interval: '60s',
-        expect: { contains: 'Add to cart' },
-      });
-      await repo.insertMonitor(core.siteCodec.monitorToWrite(siteId, spec, 'api', {}), now);
-    }
-  });
+/** What bench/engine-fleet.ts prints. */
+interface FleetRun {
+  from: number;
+  to: number;
+  setupPerSecond: number;
+  started: number;
+  written: number;
+  latenessP50: number;
+  latenessP99: number;
+  latenessMax: number;
+  cpuPercent: number;
+  checksPerCoreSecond: number;
+  loopDelayP99: number;
+  loopDelayMax: number;
+  gcPauseTotalS: number;
+  gcPauseMax: number;
+  marks: { minute: number; rss: number; heap: number }[];
+  rssSlopePer10Min: number;
+  heapSlopePer10Min: number;
+  databaseMiB: number;
 }
 
-async function scale(n: number, port: number, keep: boolean): Promise<{ figures: Figures; core: Core; cleanup: () => void }> {
-  const dir = tempDir('upkeep-bench-');
-  const core = await openCore({ dataDir: dir.path, env: readEnvironment({}, false), logger: silentLogger() });
-  const t0 = performance.now();
-  await addMonitors(core, n, port);
-  const setupS = (performance.now() - t0) / 1000;
-  const lateness = new LatencySketch();
-  const results = new ResultStore(core.storage.db, core.clock, silentLogger(), { keepRawMs: 30 * DAY });
-  const engine = new MonitoringEngine(
+type Target = { port: number; counts(from: number, to: number): Promise<number[]> };
+
+/** Runs one fleet size in its own process; the target says how many checks reached it in each second of the window. */
+async function scale(n: number, target: Target): Promise<Figures> {
+  const child = spawn(
+    process.execPath,
+    [...NODE_ARGS, '--import', 'tsx', new URL('./engine-fleet.ts', import.meta.url).pathname, String(n), String(target.port)],
     {
-      monitors: core.sites.monitorStore(),
-      codec: core.siteCodec,
-      results,
-      dispatcher: new LocalDispatcher(),
-      clock: core.clock,
-      log: silentLogger(),
-      metrics: { checkFinished: () => {}, lateness: (s) => lateness.add(s * 1000), recordFailed: () => {} },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    { allowPrivateTargets: true },
   );
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await engine.start();
-  await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
-  const wall = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  const checks = engine.schedule.started;
-  const written = results.written;
-  clearInterval(sampler);
-  await engine.stop();
-  const expected = (n * WINDOW_S) / 60;
-  const up = (
-    await core.storage.db
-      .selectFrom('monitor_state')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'up')
-      .executeTakeFirstOrThrow()
-  ).n;
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`bench/engine-fleet.ts ${n} exited with ${code}`);
+  const run = JSON.parse(out.trim().split('\n').at(-1)!) as FleetRun;
+  // Whole seconds inside the window.
+  const counts = await target.counts(Math.ceil(run.from / 1000), Math.floor(run.to / 1000));
+  const seconds = counts.length;
+  const done = counts.reduce((s, c) => s + c, 0);
+  const expected = (n * seconds) / 60;
   const label = n.toLocaleString('en-US');
-  const figures: Figures = {
-    [`${label}: set-up (monitors/s)`]: Math.round(n / setupS),
-    [`${label}: checks started / expected`]: `${checks} / ${expected} (${((100 * checks) / expected).toFixed(2)} %)`,
-    [`${label}: checks/s achieved (expected ${(n / 60).toFixed(1)})`]: Number((checks / wall).toFixed(1)),
-    [`${label}: monitors up at the end`]: `${Number(up)} / ${n}`,
-    [`${label}: lateness p50 (ms)`]: lateness.quantile(0.5) ?? 0,
-    [`${label}: lateness p99 (ms)`]: lateness.quantile(0.99) ?? 0,
-    [`${label}: CPU (% of one core)`]: Number(((100 * (used.user + used.system)) / 1e6 / wall).toFixed(1)),
-    [`${label}: peak RSS (MiB)`]: Math.round(peakRss / 1024 / 1024),
-    [`${label}: results written/s`]: Number((written / wall).toFixed(1)),
-    [`${label}: database size (MiB)`]: Number((fileSize(join(dir.path, 'upkeep.db')) + fileSize(join(dir.path, 'upkeep.db-wal'))).toFixed(1)),
+  const mib = (v: number) => Math.round(v);
+  return {
+    [`${label}: set-up (monitors/s)`]: run.setupPerSecond,
+    [`${label}: checks done, target-side / expected`]: `${done} / ${Math.round(expected)} (${((100 * done) / expected).toFixed(2)} %)`,
+    [`${label}: checks per second at the target, min / max (expected ${(n / 60).toFixed(1)})`]: `${Math.min(...counts)} / ${Math.max(...counts)}`,
+    [`${label}: seconds without a check`]: counts.filter((c) => c === 0).length,
+    [`${label}: checks started by the scheduler`]: run.started,
+    [`${label}: lateness p50 / p99 / max (ms)`]: `${run.latenessP50} / ${run.latenessP99} / ${run.latenessMax}`,
+    [`${label}: event-loop delay p99 / max (ms)`]: `${run.loopDelayP99} / ${run.loopDelayMax}`,
+    [`${label}: GC pauses, total (s) / longest (ms)`]: `${run.gcPauseTotalS.toFixed(1)} / ${run.gcPauseMax}`,
+    [`${label}: CPU (% of one core)`]: Number(run.cpuPercent.toFixed(1)),
+    [`${label}: checks per core-second`]: Math.round(run.checksPerCoreSecond),
+    [`${label}: RSS at the marks (MiB)`]: run.marks.map((m) => `${m.minute.toFixed(m.minute < 10 ? 1 : 0)} min ${mib(m.rss)}`).join(', '),
+    [`${label}: V8 heap used at the marks (MiB)`]: run.marks.map((m) => mib(m.heap)).join(', '),
+    [`${label}: RSS / heap slope (MiB per 10 min)`]: `${run.rssSlopePer10Min.toFixed(1)} / ${run.heapSlopePer10Min.toFixed(1)}`,
+    [`${label}: results written/s`]: Number((run.written / ((run.to - run.from) / 1000)).toFixed(1)),
+    [`${label}: database size at the end (MiB)`]: Number(run.databaseMiB.toFixed(1)),
   };
-  if (!keep) {
-    await core.close();
-    dir.cleanup();
-  }
-  return { figures, core, cleanup: dir.cleanup };
 }
 
 /** A year of day and month rollups for every monitor, and of hours and the last day's minutes for one: what a year of history holds. */
@@ -178,23 +158,40 @@ async function queries(core: Core, n: number): Promise<Figures> {
 }
 
 export async function run(): Promise<Figures> {
-  const target = spawn(process.execPath, ['--import', 'tsx', new URL('./engine-target.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: target.stdout })[Symbol.asyncIterator]();
-  const peer = JSON.parse((await lines.next()).value as string) as { port: number };
-  const figures: Figures = {};
+  const peer = spawn(process.execPath, ['--import', 'tsx', new URL('./engine-target.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: peer.stdout })[Symbol.asyncIterator]();
+  const { port } = JSON.parse((await lines.next()).value as string) as { port: number };
+  const target: Target = {
+    port,
+    async counts(from, to) {
+      peer.stdin.write(`${JSON.stringify({ from, to })}\n`);
+      return (JSON.parse((await lines.next()).value as string) as { counts: number[] }).counts;
+    },
+  };
+  const figures: Figures = {
+    'load average at the start (1, 5, 15 min)': loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', '),
+  };
   try {
-    for (const [i, n] of SIZES.entries()) {
-      const keep = i === 0;
-      const { figures: f, core, cleanup } = await scale(n, peer.port, keep);
-      Object.assign(figures, f);
-      if (keep) {
+    for (const n of SIZES) Object.assign(figures, await scale(n, target));
+    figures['load average at the end (1, 5, 15 min)'] = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
+    if (process.env.UPKEEP_BENCH_ENGINE_QUERIES !== '0') {
+      const n = SIZES[0]!;
+      const dir = tempDir('upkeep-bench-');
+      const core = await openCore({ dataDir: dir.path, env: readEnvironment({}, false), logger: silentLogger() });
+      try {
+        await addMonitors(core, n, port);
         Object.assign(figures, await queries(core, n));
+      } finally {
         await core.close();
-        cleanup();
+        dir.cleanup();
       }
     }
   } finally {
-    target.stdin.end();
+    peer.stdin.end();
   }
   return figures;
 }

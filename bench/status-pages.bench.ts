@@ -1,4 +1,9 @@
-import autocannon from 'autocannon';
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { openCore } from '../src/app.js';
 import { readEnvironment } from '../src/config/env.js';
@@ -8,13 +13,97 @@ import { createRuntime } from '../src/runtime.js';
 import { tempDir } from '../test/support/databases.js';
 import { seedHistory } from '../test/support/status-history.js';
 
-export const title = 'Status pages: a 20-component page with 90 days of history, cached, under a loopback load generator (autocannon)';
+/**
+ * A cached status page under wrk (1 thread, 50 connections), against nginx serving the very same
+ * bytes from files on the same machine: identity, gzip and brotli (the precompressed variants Upkeep
+ * keeps), and 304s. nginx runs unprivileged with one worker on a loopback port (a temp config);
+ * `UPKEEP_BENCH_WRK` and `UPKEEP_BENCH_NGINX` name the binaries, `UPKEEP_BENCH_STATUS_SECONDS` the
+ * length of each run (default 5), `UPKEEP_BENCH_STATUS_ROUNDS` the runs of each (default 3, medians compared).
+ */
+export const title =
+  'Status pages: a cached 20-component page with 90 days of history under wrk (1 thread, 50 connections), Upkeep vs nginx serving the same bytes';
 
-const load = (url: string, headers: Record<string, string> = {}) => autocannon({ url, connections: 32, duration: 8, headers });
+const WRK = process.env.UPKEEP_BENCH_WRK ?? '/usr/bin/wrk';
+const NGINX = process.env.UPKEEP_BENCH_NGINX ?? '/usr/sbin/nginx';
+const SECONDS = Number(process.env.UPKEEP_BENCH_STATUS_SECONDS ?? 5);
+const ROUNDS = Number(process.env.UPKEEP_BENCH_STATUS_ROUNDS ?? 3);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+const exec = promisify(execFile);
 
-export async function run(): Promise<Record<string, number>> {
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+const get = (url: string, headers: Record<string, string> = {}) =>
+  new Promise<Answer>((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+/** Requests per second that wrk measured, with the non-2xx/3xx count (which must be 0). */
+async function wrk(url: string, headers: Record<string, string> = {}): Promise<{ rps: number; errors: number }> {
+  const args = ['-t1', '-c50', `-d${SECONDS}s`, ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url];
+  const { stdout } = await exec(WRK, args);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const socket = /Socket errors:(.*)/.exec(stdout)?.[1] ?? '';
+  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0) + [...socket.matchAll(/\d+/g)].reduce((s, m) => s + Number(m[0]), 0);
+  return { rps, errors };
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+/** nginx with one worker serving each variant as a file, with the Content-Type and Content-Encoding Upkeep sends. */
+async function startNginx(dir: string, variants: Record<string, { bytes: Buffer; encoding: string | undefined }>, type: string) {
+  const port = await freePort();
+  for (const [name, v] of Object.entries(variants)) writeFileSync(`${dir}/www/${name}`, v.bytes);
+  const locations = Object.entries(variants)
+    .map(([name, v]) => `location = /${name} { default_type "${type}"; ${v.encoding ? `add_header Content-Encoding ${v.encoding};` : ''} }`)
+    .join('\n      ');
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/tmp/${t};`).join(' ');
+  writeFileSync(
+    `${dir}/nginx.conf`,
+    `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+    events { worker_connections 1024; }
+    http { access_log off; ${temp} types {} keepalive_requests 1000000;
+      server { listen 127.0.0.1:${port}; root ${dir}/www;
+      ${locations}
+      } }`,
+  );
+  const child = spawn(NGINX, ['-p', dir, '-c', `${dir}/nginx.conf`], { stdio: 'inherit' });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = () => child.kill('SIGTERM');
+  for (let i = 0; ; i++) {
+    const answer = await get(`${base}/identity`).catch(() => undefined);
+    if (answer?.status === 200 && answer.body.equals(variants.identity!.bytes)) break;
+    if (i === 100) {
+      stop();
+      throw new Error(`nginx does not serve the page (${answer?.status ?? 'no answer'}): ${readFileSync(`${dir}/error.log`, 'utf8').slice(-500)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { base, stop };
+}
+
+export async function run(): Promise<Record<string, string | number>> {
   const dir = tempDir();
-  const core = await openCore({ dataDir: dir.path, env: readEnvironment({}, false), logger: silentLogger() });
+  // Run as root, nginx's worker drops to an unprivileged user that must be able to read the files.
+  chmodSync(dir.path, 0o755);
+  mkdirSync(`${dir.path}/nginx/www`, { recursive: true });
+  mkdirSync(`${dir.path}/nginx/tmp`, { recursive: true });
+  const core = await openCore({ dataDir: `${dir.path}/data`, env: readEnvironment({}, false), logger: silentLogger() });
   const file = {
     sites: Array.from({ length: 20 }, (_, i) => ({
       name: `Site ${i}`,
@@ -32,40 +121,66 @@ export async function run(): Promise<Record<string, number>> {
   await core.sync.apply(loaded, { dryRun: false });
   const ids = (await core.sites.listMonitors({ limit: 50 })).items.map((m) => m.id);
   await seedHistory(core.storage.db, ids, 89, Date.now(), (id, ago) => ((id + ago) % 17 === 0 ? 6 : 0));
+  // As in production the page is rendered again every 30 s: the first requests after that take the full route.
   const runtime = await createRuntime(core, loaded.config);
   await runtime.start();
+  let nginx: { base: string; stop(): void } | undefined;
   try {
     const base = await runtime.http.listen({ port: 0, host: '127.0.0.1' });
     const page = `${base}/status/bench`;
-    let t = performance.now();
-    const html = await (await fetch(page)).text();
-    const firstMs = performance.now() - t;
-    const css = await (await fetch(`${page}/page.css`)).text();
-    runtime.statusPages.pages.invalidate();
-    t = performance.now();
-    await fetch(page);
-    const rerenderMs = performance.now() - t;
-
-    const cached = await load(page);
-    const etag = (await fetch(page)).headers.get('etag')!;
-    const revalidated = await load(page, { 'if-none-match': etag });
-    const json = await load(`${page}/summary.json`);
-    return {
-      'page weight, HTML + CSS + JS (kB)': (Buffer.byteLength(html) + Buffer.byteLength(css)) / 1024,
-      'HTML (kB)': Buffer.byteLength(html) / 1024,
-      'CSS (kB)': Buffer.byteLength(css) / 1024,
-      'JS (kB)': 0,
-      'first render, 90 days × 20 monitors (ms)': firstMs,
-      'render after a change (ms)': rerenderMs,
-      'cached page (requests/s)': cached.requests.average,
-      'cached page p99 latency (ms)': cached.latency.p99,
-      'cached page errors + non-2xx': cached.errors + cached.non2xx,
-      'conditional GET, 304 (requests/s)': revalidated.requests.average,
-      'conditional GET p99 latency (ms)': revalidated.latency.p99,
-      'summary.json (requests/s)': json.requests.average,
-      'summary.json p99 latency (ms)': json.latency.p99,
+    const variants: Record<string, { bytes: Buffer; encoding: string | undefined; etag: string }> = {};
+    for (const encoding of ['identity', 'gzip', 'br']) {
+      const r = await get(page, { 'accept-encoding': encoding });
+      variants[encoding] = { bytes: r.body, encoding: r.headers['content-encoding'] as string | undefined, etag: String(r.headers.etag) };
+    }
+    nginx = await startNginx(`${dir.path}/nginx`, variants, 'text/html; charset=utf-8');
+    const nginxEtag = String((await get(`${nginx.base}/identity`)).headers.etag);
+    const figures: Record<string, string | number> = {
+      'load average at the start (1, 5, 15 min)': loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', '),
+      'page (kB): identity / gzip / brotli': ['identity', 'gzip', 'br'].map((e) => (variants[e]!.bytes.length / 1024).toFixed(1)).join(' / '),
     };
+    let errors = 0;
+    // Upkeep and nginx take turns, ROUNDS times each; the medians are compared (a busy machine moves single runs a lot).
+    const pair = async (label: string, upkeepUrl: string, nginxUrl: string, headers: Record<string, string>, nginxHeaders = headers) => {
+      const u: number[] = [];
+      const n: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const [a, b] = [await wrk(upkeepUrl, headers), await wrk(nginxUrl, nginxHeaders)];
+        if (a.errors + b.errors) figures[`${label}: errors and non-2xx/3xx answers, Upkeep / nginx`] = `${a.errors} / ${b.errors}`;
+        errors += a.errors + b.errors;
+        u.push(a.rps);
+        n.push(b.rps);
+      }
+      const [mu, mn] = [median(u), median(n)];
+      figures[`${label}: Upkeep / nginx (requests/s, median of ${ROUNDS})`] = `${Math.round(mu)} / ${Math.round(mn)}`;
+      figures[`${label}: Upkeep as a share of nginx`] = `${((100 * mu) / mn).toFixed(1)} %`;
+      return mu;
+    };
+    const identity = await pair('identity', page, `${nginx.base}/identity`, {});
+    await pair('gzip', page, `${nginx.base}/gzip`, { 'accept-encoding': 'gzip' });
+    await pair('brotli', page, `${nginx.base}/br`, { 'accept-encoding': 'gzip, deflate, br' });
+    const notModified = await pair(
+      '304 (If-None-Match, brotli)',
+      page,
+      `${nginx.base}/identity`,
+      { 'accept-encoding': 'gzip, deflate, br', 'if-none-match': variants.br!.etag },
+      { 'if-none-match': nginxEtag },
+    );
+    figures['304 / 200 rate (Upkeep)'] = Number((notModified / identity).toFixed(2));
+    // A query string always takes the full Fastify route (access check, routing, hooks): the path every request took before.
+    const full = await wrk(`${page}?full-route`);
+    errors += full.errors;
+    figures['identity through the full Fastify route (requests/s)'] = Math.round(full.rps);
+    figures['fast path / full route'] = Number((identity / full.rps).toFixed(2));
+    figures['errors and non-2xx/3xx answers'] = errors;
+    figures['load average at the end (1, 5, 15 min)'] = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ');
+    return figures;
   } finally {
+    nginx?.stop();
     await runtime.stop();
     await core.close();
     dir.cleanup();

@@ -59,19 +59,21 @@ export function createIncidents(
     if (now === signature) return;
     signature = now;
     calendar.set((await objects.all('maintenance')).map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })));
+    engine.maintenanceChanged();
   };
 
   engine.results.onEventsStored((trx, events) =>
     applyMonitorEvents(trx, events, { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => config.incidents.resolveAfter }),
   );
   engine.results.onCommitted(() => outbox.wake());
-  engine.setMaintenanceOracle(
-    (monitor, now) =>
-      calendar.windowFor(
-        { site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] },
-        now,
-      ) !== undefined,
-  );
+  // Asked for every monitor when a window begins or ends: with none in force the answer is quick.
+  engine.setMaintenance({
+    covers: (monitor, at) =>
+      calendar.activeWindows(at).length > 0 &&
+      calendar.windowFor({ site: monitor.siteName, key: `${monitor.siteName}/${monitor.spec.name}`, tags: [...monitor.spec.tags, ...monitor.siteTags] }, at) !==
+        undefined,
+    nextChange: (at) => calendar.nextChange(at),
+  });
 
   let timer: NodeJS.Timeout | undefined;
   return {

@@ -32,6 +32,30 @@ describe('maintenance windows', () => {
     });
   }
 
+  it('tells the exact next begin or end of a window across the spring DST change, and answers from it until then', () => {
+    const calendar = new MaintenanceCalendar();
+    calendar.set([{ name: 'patching', spec: window({ rrule: 'FREQ=WEEKLY;BYDAY=SU;BYHOUR=2;BYMINUTE=0', duration: '1h', timezone: 'Europe/Stockholm' }) }]);
+    const changes: string[] = [];
+    for (let at = Date.parse('2026-03-21T00:00:00Z'); at < Date.parse('2026-04-06T00:00:00Z');) {
+      const next = calendar.nextChange(at);
+      expect(next).toBeGreaterThan(at);
+      // Until the next change the answer stays what it is at `at`.
+      const now = calendar.activeWindows(at).length;
+      expect(calendar.activeWindows(next - 1).length).toBe(now);
+      if (calendar.activeWindows(next).length !== now) changes.push(`${iso(next)} ${now ? 'ends' : 'begins'}`);
+      at = next;
+    }
+    expect(changes).toEqual([
+      '2026-03-22T01:00:00.000Z begins',
+      '2026-03-22T02:00:00.000Z ends',
+      '2026-03-29T01:00:00.000Z begins',
+      '2026-03-29T02:00:00.000Z ends',
+      '2026-04-05T00:00:00.000Z begins',
+      '2026-04-05T01:00:00.000Z ends',
+    ]);
+    expect(new MaintenanceCalendar().nextChange(0)).toBe(Infinity);
+  });
+
   it('a one-off window covers [start, end)', () => {
     const spec = window({ start: '2026-05-01T10:00:00+02:00', end: '2026-05-01T12:00:00+02:00' });
     expect(activeAt(spec, Date.parse('2026-05-01T08:00:00Z'))).toEqual({ start: Date.parse('2026-05-01T08:00:00Z'), end: Date.parse('2026-05-01T10:00:00Z') });

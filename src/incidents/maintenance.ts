@@ -68,30 +68,50 @@ export function covers(spec: MaintenanceSpec, target: Covered): boolean {
   return Boolean(spec.sites?.includes(target.site) || spec.monitors?.includes(target.key) || spec.tags?.some((t) => target.tags.includes(t)));
 }
 
+/** How far ahead `nextChange` looks; with no begin or end that soon, it answers this far ahead (to look again then). */
+const HORIZON = DAY;
+
+type Active = { name: string; spec: MaintenanceSpec; occurrence: Occurrence };
+
 /**
- * The windows in force. Asked for every monitor every second, so the active windows are worked out
- * once per second and each question is then a few set lookups.
+ * The windows in force. The monitoring engine asks which windows cover a monitor when a window
+ * begins or ends (`nextChange`) and for new or changed monitors, so the active windows are worked
+ * out once for the span until the next change and each question is then a few set lookups.
  */
 export class MaintenanceCalendar {
   private windows: { name: string; spec: MaintenanceSpec }[] = [];
-  private activeSecond = -1;
-  private active: { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[] = [];
+  /** The windows active from `from` until the next change. */
+  private span: { from: number; until: number; active: Active[] } | undefined;
 
   set(windows: { name: string; spec: MaintenanceSpec }[]): void {
     this.windows = windows;
-    this.activeSecond = -1;
+    this.span = undefined;
   }
 
-  activeWindows(at: number): { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[] {
-    const second = Math.floor(at / 1000);
-    if (second !== this.activeSecond) {
-      this.active = this.windows.flatMap((w) => {
-        const occurrence = activeAt(w.spec, at);
-        return occurrence ? [{ ...w, occurrence }] : [];
-      });
-      this.activeSecond = second;
-    }
-    return this.active;
+  activeWindows(at: number): Active[] {
+    const span = this.span;
+    if (span && span.from <= at && at < span.until) return span.active;
+    const active = this.windows.flatMap((w) => {
+      const occurrence = activeAt(w.spec, at);
+      return occurrence ? [{ ...w, occurrence }] : [];
+    });
+    this.span = { from: at, until: this.nextChange(at), active };
+    return active;
+  }
+
+  /**
+   * The first time after `at` when a window begins or ends (DST included: occurrences are placed in
+   * each window's time zone); `at` + a day when none does by then; Infinity without windows.
+   */
+  nextChange(at: number): number {
+    if (!this.windows.length) return Infinity;
+    let next = at + HORIZON;
+    for (const w of this.windows)
+      for (const o of occurrences(w.spec, at, next)) {
+        if (o.start > at) next = Math.min(next, o.start);
+        else if (o.end > at) next = Math.min(next, o.end);
+      }
+    return next;
   }
 
   /** The window covering a monitor at `at`, if any. */
@@ -100,7 +120,7 @@ export class MaintenanceCalendar {
   }
 
   /** Occurrences of every window between `from` and `to`, soonest first (for the API and status pages). */
-  upcoming(from: number, to: number): { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[] {
+  upcoming(from: number, to: number): Active[] {
     return this.windows
       .flatMap((w) => occurrences(w.spec, from, to).map((occurrence) => ({ ...w, occurrence })))
       .sort((a, b) => a.occurrence.start - b.occurrence.start);

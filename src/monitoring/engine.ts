@@ -12,7 +12,18 @@ import type { CheckResult, RecordedResult } from './result.js';
 import type { ResultStore } from './results.service.js';
 import { Scheduler } from './scheduler.js';
 import { stateFromRow, stateToRow } from './state-store.js';
-import { applyConditions, applyResult, initialState, isConfirming, shownStatus, type Conditions, type MonitorState, type StateEvent } from './state-machine.js';
+import {
+  applyConditions,
+  applyResult,
+  initialState,
+  isConfirming,
+  shownStatus,
+  type Conditions,
+  type Evidence,
+  type MonitorState,
+  type StateEvent,
+} from './state-machine.js';
+import { TimedChanges, type MaintenanceSource } from './timed-changes.js';
 
 interface Runtime {
   monitor: Monitor;
@@ -20,8 +31,8 @@ interface Runtime {
   siteSpec: string;
   state: MonitorState;
   memory: HeartbeatMemory;
-  /** The latest results, newest last: evidence for events. */
-  recent: RecordedResult[];
+  /** The latest results, newest last: evidence for events (only what evidence needs, not the whole result). */
+  recent: Evidence[];
   /** Result times are unique and increasing per monitor. */
   lastAt: number;
   /** The heartbeat deadline already reported as missed. */
@@ -51,9 +62,6 @@ export interface EngineOptions {
   expireEveryMs?: number;
   baselineEveryMs?: number;
 }
-
-/** Whether a monitor is inside a maintenance window now (provided by the incidents capability). */
-export type MaintenanceOracle = (monitor: Monitor, now: number) => boolean;
 
 const RECENT = 6;
 const STOP_WAIT_MS = 3_000;
@@ -86,9 +94,11 @@ export class MonitoringEngine {
   private readonly byPingKey = new Map<string, number>();
   private readonly scheduler: Scheduler;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly controller = new AbortController();
+  /** Checks under way, to cut off when stopping. */
+  private readonly running = new Set<AbortController>();
+  private stopping = false;
+  private readonly timed = new TimedChanges();
   private signature = '';
-  private maintenance: MaintenanceOracle = () => false;
   private reloading: Promise<void> = Promise.resolve();
 
   private readonly monitors: MonitorStore;
@@ -131,8 +141,15 @@ export class MonitoringEngine {
     return this.scheduler;
   }
 
-  setMaintenanceOracle(oracle: MaintenanceOracle): void {
-    this.maintenance = oracle;
+  /** Which monitors maintenance windows cover, and when that changes. */
+  setMaintenance(source: MaintenanceSource): void {
+    this.timed.useWindows(source);
+  }
+
+  /** The windows were edited: every monitor is matched against them again, now. */
+  maintenanceChanged(): void {
+    this.timed.windowsChanged();
+    this.settleWindowChanges(this.clock.now());
   }
 
   async start(): Promise<void> {
@@ -148,7 +165,7 @@ export class MonitoringEngine {
       this.timers.push(timer);
     };
     every(this.options.pollChangesMs ?? 2_000, () => this.pollChanges(), 'looking for monitor changes');
-    every(1_000, () => this.sweep(), 'checking heartbeats and maintenance');
+    every(1_000, () => this.due(), 'checking heartbeats and maintenance');
     every(this.options.rollupEveryMs ?? 15_000, () => this.results.rollUp(), 'rolling up results');
     every(this.options.expireEveryMs ?? 3_600_000, () => this.results.expire().then(() => this.optimize()), 'expiring old results');
     const baseline = new BaselineJob(
@@ -172,7 +189,8 @@ export class MonitoringEngine {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([finished, new Promise((resolve) => (timer = setTimeout(resolve, STOP_WAIT_MS)))]);
     clearTimeout(timer);
-    this.controller.abort();
+    this.stopping = true;
+    for (const check of this.running) check.abort();
     await finished;
     await this.results.stop();
   }
@@ -237,6 +255,8 @@ export class MonitoringEngine {
     const rt: Runtime = current
       ? { ...current, monitor, siteSpec }
       : { monitor, siteSpec, state: stored?.state ?? initialState(now), memory: stored?.memory ?? {}, recent: [], lastAt: stored?.state.lastCheckAt ?? 0 };
+    this.expectPing(rt);
+    this.timed.place(monitor, now);
     this.runtimes.set(monitor.id, rt);
     if (current?.monitor.pingKey && current.monitor.pingKey !== monitor.pingKey) this.byPingKey.delete(current.monitor.pingKey);
     if (monitor.pingKey) this.byPingKey.set(monitor.pingKey, monitor.id);
@@ -255,16 +275,23 @@ export class MonitoringEngine {
     if (rt?.monitor.pingKey) this.byPingKey.delete(rt.monitor.pingKey);
     this.runtimes.delete(id);
     this.scheduler.remove(id);
+    this.timed.forget(id);
   }
 
-  private conditions(rt: Runtime, now: number): Conditions {
-    return { paused: rt.monitor.spec.paused, maintenance: this.maintenance(rt.monitor, now) };
+  /** A heartbeat's next deadline goes into the due-time heap, unless it was already reported as missed. */
+  private expectPing(rt: Runtime): void {
+    const spec = rt.monitor.spec;
+    const due = spec.type === 'heartbeat' && !spec.paused ? deadline(spec, rt.memory) : undefined;
+    this.timed.expectPing(rt.monitor.id, due === rt.missedDue ? undefined : due);
+  }
+
+  private conditions(rt: Runtime): Conditions {
+    return { paused: rt.monitor.spec.paused, maintenance: this.timed.inMaintenance(rt.monitor.id) };
   }
 
   /** Shows paused / maintenance / slow changes that happen without a result. */
   private settle(rt: Runtime, now: number): void {
-    const conditions = this.conditions(rt, now);
-    // Runs every second for every monitor: leave at once when nothing would change.
+    const conditions = this.conditions(rt);
     if (shownStatus(rt.state, conditions) === rt.state.status) return;
     const { state, events } = applyConditions(rt.state, conditions, now, rt.recent);
     if (events.length) this.commit(rt, state, events);
@@ -280,12 +307,13 @@ export class MonitoringEngine {
   private record(rt: Runtime, result: CheckResult, at: number): void {
     const recorded: RecordedResult = { ...result, monitorId: rt.monitor.id, at: Math.max(at, rt.lastAt + 1) };
     rt.lastAt = recorded.at;
-    rt.recent.push(recorded);
+    const { status, message, statusCode, durationMs } = recorded;
+    rt.recent.push({ at: recorded.at, status, message, statusCode, durationMs });
     if (rt.recent.length > RECENT) rt.recent.shift();
     const spec = rt.monitor.spec;
     if (spec.type !== 'heartbeat') this.metrics?.checkFinished(spec.type, result.status, (result.durationMs ?? 0) / 1000);
     const thresholds = spec.type === 'heartbeat' ? heartbeatThresholds : spec;
-    const { state, events } = applyResult(rt.state, recorded, thresholds, this.conditions(rt, recorded.at), rt.recent);
+    const { state, events } = applyResult(rt.state, recorded, thresholds, this.conditions(rt), rt.recent);
     this.commit(rt, state, events, recorded);
   }
 
@@ -294,19 +322,26 @@ export class MonitoringEngine {
     if (!rt || rt.monitor.spec.type === 'heartbeat') return;
     const spec = rt.monitor.spec;
     const started = this.clock.now();
+    // One controller per check, aborted by its own backstop timer or by stopping. (AbortSignal.any over
+    // a signal that lives as long as the engine keeps a trace of every check in Node 20: memory that grows.)
+    const check = new AbortController();
     // The check keeps its own deadline; this one only stops a check that ignores it.
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(spec.timeout + 1_000)]);
+    const backstop = setTimeout(() => check.abort(new Error(`the check ignored its ${spec.timeout} ms timeout`)), spec.timeout + 1_000);
+    this.running.add(check);
     let result: CheckResult;
     try {
       const allowPrivate = spec.allowPrivateTargets ?? this.options.allowPrivateTargets;
-      result = await this.dispatcher.run({ monitor: rt.monitor, allowPrivate, signal });
+      result = await this.dispatcher.run({ monitor: rt.monitor, allowPrivate, signal: check.signal });
     } catch (err) {
       result = { status: 'down', message: `the check could not run: ${describeError(err)}` };
+    } finally {
+      clearTimeout(backstop);
+      this.running.delete(check);
     }
     // The monitor may have been changed (its runtime replaced, state carried over) or removed meanwhile;
     // a check cut off by stopping says nothing about the target.
     const live = this.runtimes.get(monitorId);
-    if (!live || this.controller.signal.aborted) return;
+    if (!live || this.stopping) return;
     this.record(live, result, Math.max(started, scheduledAt));
     if (isConfirming(live.state)) this.scheduler.runAt(monitorId, this.clock.now() + retryIntervalOf(spec));
   }
@@ -329,26 +364,38 @@ export class MonitoringEngine {
     const { memory, result } = applyPing(rt.monitor.spec, rt.memory, { kind, at: now, ...extra });
     rt.memory = memory;
     delete rt.missedDue;
+    this.expectPing(rt);
     if (result && !rt.monitor.spec.paused) this.record(rt, result, now);
     else this.commit(rt, rt.state, []);
     return true;
   }
 
-  /** Every second: heartbeats whose deadline passed, and maintenance windows that began or ended. */
-  private sweep(): void {
+  /**
+   * Every second: heartbeats whose deadline passed, and monitors that entered or left a maintenance
+   * window. Both wait by due time, so a second in which nothing is due costs the same at any fleet size.
+   */
+  private due(): void {
     const now = this.clock.now();
-    for (const rt of this.runtimes.values()) {
-      const spec = rt.monitor.spec;
-      if (spec.type === 'heartbeat' && !spec.paused) {
-        const due = deadline(spec, rt.memory);
-        if (due !== undefined && now > due && rt.missedDue !== due) {
-          rt.missedDue = due;
-          this.record(rt, missedResult(spec, rt.memory, due), now);
-          continue;
-        }
-      }
-      this.settle(rt, now);
+    for (let id = this.timed.overdue(now); id !== undefined; id = this.timed.overdue(now)) {
+      const rt = this.runtimes.get(id);
+      const spec = rt?.monitor.spec;
+      const due = spec?.type === 'heartbeat' ? deadline(spec, rt!.memory) : undefined;
+      if (!rt || spec?.type !== 'heartbeat' || due === undefined) continue;
+      rt.missedDue = due;
+      this.record(rt, missedResult(spec, rt.memory, due), now);
     }
+    this.settleWindowChanges(now);
+  }
+
+  private settleWindowChanges(now: number): void {
+    for (const id of this.timed.windowChanges(now, () => this.installed())) {
+      const rt = this.runtimes.get(id);
+      if (rt) this.settle(rt, now);
+    }
+  }
+
+  private *installed(): Iterable<Monitor> {
+    for (const rt of this.runtimes.values()) yield rt.monitor;
   }
 
   /** Sets or clears the "slower than usual" note of a monitor (from the baseline). */
@@ -357,7 +404,7 @@ export class MonitoringEngine {
     // A heartbeat's duration is the job's own business, not a sign of a slow site.
     if (!rt || rt.monitor.spec.type === 'heartbeat' || rt.state.slow === slow) return;
     const now = this.clock.now();
-    const { state, events } = applyConditions(rt.state, this.conditions(rt, now), now, rt.recent, slow);
+    const { state, events } = applyConditions(rt.state, this.conditions(rt), now, rt.recent, slow);
     this.commit(rt, state, events);
   }
 
@@ -367,7 +414,7 @@ export class MonitoringEngine {
   }
 
   /** The live state of one monitor, or of all. */
-  stateOf(monitorId: number): { state: MonitorState; recent: readonly RecordedResult[] } | undefined {
+  stateOf(monitorId: number): { state: MonitorState; recent: readonly Evidence[] } | undefined {
     const rt = this.runtimes.get(monitorId);
     return rt && { state: rt.state, recent: rt.recent };
   }

@@ -86,7 +86,7 @@ function shown(health: Health, slow: string | null, c: Conditions): Status {
   return health === 'up' && slow ? 'degraded' : health;
 }
 
-function describe(to: Status, state: MonitorState, last: RecordedResult | undefined): string {
+function describe(to: Status, state: MonitorState, last: Evidence | undefined): string {
   if (to === 'paused') return 'paused';
   if (to === 'maintenance') return 'in a maintenance window';
   if (to === 'degraded' && state.slow && state.health === 'up') return `slower than usual: ${state.slow}`;
@@ -95,7 +95,7 @@ function describe(to: Status, state: MonitorState, last: RecordedResult | undefi
 }
 
 /** Moves the shown status after a change of health or conditions, with an event when it differs. */
-function settle(state: MonitorState, c: Conditions, at: number, events: StateEvent[], evidence: RecordedResult[]): MonitorState {
+function settle(state: MonitorState, c: Conditions, at: number, events: StateEvent[], evidence: readonly Evidence[]): MonitorState {
   const to = shown(state.health, state.slow, c);
   if (to === state.status) return state;
   events.push({
@@ -110,15 +110,15 @@ function settle(state: MonitorState, c: Conditions, at: number, events: StateEve
 }
 
 /**
- * Feeds one result in. `recent` holds this monitor's latest results (this one last), kept by the
- * caller as evidence for events.
+ * Feeds one result in. `recent` holds this monitor's latest results (this one last) as evidence,
+ * kept by the caller.
  */
 export function applyResult(
   state: MonitorState,
   result: RecordedResult,
   t: Thresholds,
   c: Conditions,
-  recent: RecordedResult[],
+  recent: readonly Evidence[],
 ): { state: MonitorState; events: StateEvent[] } {
   const events: StateEvent[] = [];
   const last = state.history.at(-1);
@@ -162,7 +162,7 @@ export function applyConditions(
   state: MonitorState,
   c: Conditions,
   at: number,
-  recent: RecordedResult[],
+  recent: readonly Evidence[],
   slow: string | null = state.slow,
 ): { state: MonitorState; events: StateEvent[] } {
   const events: StateEvent[] = [];

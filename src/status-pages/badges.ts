@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import { AppError } from '../lib/errors.js';
+import type { Artifact } from './artifact.js';
+import { sendEncoded, type FastPath } from './fast-path.js';
 import { escape } from './html.js';
 
 export interface Badge {
@@ -68,20 +70,36 @@ export async function badgeOf(kind: BadgeKind, id: number, sources: BadgeSources
   return { label: label ?? 'response time', message: ms === null ? 'no data' : `${ms} ms`, color };
 }
 
+export interface BadgeCache {
+  badge(key: string, make: () => Promise<{ body: string; type: string }>): Promise<Artifact>;
+  cachedBadge(key: string): Artifact | undefined;
+}
+
 /**
  * Badges of monitors shown on public pages: /badge/<monitor id>/status.svg (uptime, response;
  * .json for shields.io's endpoint badge). Any other monitor, private or missing, is a 404 like a
- * monitor that never existed, so badges confirm nothing about what is not public.
+ * monitor that never existed, so badges confirm nothing about what is not public. Each badge is
+ * made once per change (like the pages) and sent precompressed, repeat requests by the fast path.
  */
-export function badgeRoutes(app: FastifyInstance, sources: BadgeSources): void {
+export function badgeRoutes(app: FastifyInstance, sources: BadgeSources, cache: BadgeCache, fast: FastPath | undefined): void {
   app.get('/badge/:id/:file', { schema: { hide: true } }, async (req, reply) => {
     const { id, file } = parseInput(params, req.params);
     if (!sources.isPublic(id)) throw new AppError('not_found', 'no badge here');
     const { period, label } = parseInput(query, req.query);
     const [kind, format] = file.split('.') as [BadgeKind, 'svg' | 'json'];
-    const badge = await badgeOf(kind, id, sources, period, label);
-    reply.header('cache-control', 'public, max-age=60').header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
-    if (format === 'json') return reply.type('application/json; charset=utf-8').send({ schemaVersion: 1, ...badge });
-    return reply.type('image/svg+xml; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(badgeSvg(badge));
+    const key = JSON.stringify([id, file, period, label]);
+    const artifact = await cache.badge(key, async () => {
+      const badge = await badgeOf(kind, id, sources, period, label);
+      return format === 'json'
+        ? { body: JSON.stringify({ schemaVersion: 1, ...badge }), type: 'application/json; charset=utf-8' }
+        : { body: badgeSvg(badge), type: 'image/svg+xml; charset=utf-8' };
+    });
+    reply
+      .header('cache-control', 'public, max-age=60')
+      .header('vary', 'accept-encoding')
+      .header('access-control-allow-origin', '*')
+      .header('cross-origin-resource-policy', 'cross-origin');
+    if (format === 'svg') reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
+    return sendEncoded(req, reply, artifact, { path: fast, current: () => cache.cachedBadge(key) });
   });
 }

@@ -9,6 +9,7 @@ import { Attempts, PageAccess } from './access.js';
 import { MaintenanceAnnouncer } from './announcer.js';
 import { statusPagesApiRoutes } from './api.routes.js';
 import { badgeRoutes } from './badges.js';
+import { FastPath } from './fast-path.js';
 import { ownHostRefusal } from './own-hosts.js';
 import { PublicPages } from './pages.js';
 import { publicRoutes } from './public.routes.js';
@@ -24,6 +25,8 @@ import { DailyUptime } from './uptime.js';
 
 export interface StatusPages {
   pages: PublicPages;
+  /** Answers repeat requests for public pages before Fastify sees them (the HTTP server asks it first). */
+  fast: FastPath;
   updates: IncidentUpdates;
   announcer: MaintenanceAnnouncer;
   /** Public routes (pages, feeds, badges, subscriptions): no token needed. */
@@ -91,7 +94,8 @@ export function createStatusPages(
     wake,
   });
   const ownHosts = { publicUrl: config.server.publicUrl, listenHost: config.server.host };
-  const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined };
+  const fast = new FastPath();
+  const publicDeps = { pages, access, attempts, publicUrl: config.server.publicUrl, canSubscribe: config.email !== undefined, fast };
   incidents.service.onChanged(() => pages.invalidate());
   engine.results.onCommitted((events) => {
     if (events.length) pages.invalidate();
@@ -100,6 +104,7 @@ export function createStatusPages(
   let announcing: NodeJS.Timeout | undefined;
   return {
     pages,
+    fast,
     updates,
     announcer,
     async publicRoutes(app) {
@@ -116,12 +121,17 @@ export function createStatusPages(
         });
         publicRoutes(scope, publicDeps);
         subscribeRoutes(scope, { ...publicDeps, subscriptions, pageUrl });
-        badgeRoutes(scope, {
-          isPublic: (id) => pages.isPublicMonitor(id),
-          status: (id) => engine.stateOf(id)?.state.status,
-          summary: (id, from, to) => engine.results.summary(id, from, to),
-          now,
-        });
+        badgeRoutes(
+          scope,
+          {
+            isPublic: (id) => pages.isPublicMonitor(id),
+            status: (id) => engine.stateOf(id)?.state.status,
+            summary: (id, from, to) => engine.results.summary(id, from, to),
+            now,
+          },
+          pages,
+          fast,
+        );
       });
     },
     async apiRoutes(api) {

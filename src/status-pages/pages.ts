@@ -1,19 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import type { Logger } from '../lib/logger.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import { isPrivate } from './access.js';
+import { Artifact } from './artifact.js';
 import { buildPageModel, resolveComponents, type ModelSources, type PageModel } from './model.js';
 import type { StatusPage, StatusPageCodec } from './status-pages.service.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
 import { withStatusTables } from './tables.js';
-
-export interface Artifact {
-  body: string;
-  type: string;
-  etag: string;
-}
 
 interface Entry {
   generation: number;
@@ -24,6 +18,8 @@ interface Entry {
 
 /** Different Host headers make different feed links; past this many variants a page's artifacts are made per request. */
 const MAX_ARTIFACTS = 64;
+/** Badges differ by monitor, kind, period and label (the caller's choice): past this many they are all forgotten. */
+const MAX_BADGES = 4_096;
 
 /**
  * The pages as the public sees them, rendered once and served from memory until something they
@@ -40,6 +36,7 @@ export class PublicPages {
   private signature = '';
   private refreshing: Promise<void> | undefined;
   private readonly cache = new Map<string, Entry>();
+  private readonly badges = new Map<string, { generation: number; at: number; artifact: Artifact }>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -93,10 +90,16 @@ export class PublicPages {
     return this.publicMonitors.has(id);
   }
 
+  /** The page's cache entry if it still shows what is current. */
+  private fresh(slug: string): Entry | undefined {
+    const current = this.cache.get(slug);
+    return current && current.generation === this.generation && this.sources.now() - current.at < this.ttlMs ? current : undefined;
+  }
+
   private entry(page: StatusPage): Entry {
+    const current = this.fresh(page.spec.slug);
+    if (current) return current;
     const now = this.sources.now();
-    const current = this.cache.get(page.spec.slug);
-    if (current && current.generation === this.generation && now - current.at < this.ttlMs) return current;
     const model = buildPageModel(page.id, page.spec, this.sources);
     const entry: Entry = { generation: this.generation, at: now, model, artifacts: new Map() };
     // A failed build is not kept: the next request tries again.
@@ -112,14 +115,36 @@ export class PublicPages {
     return this.entry(page).model;
   }
 
-  /** One rendering of a page (HTML, CSS, JSON, a feed…), made once per change and kept with its ETag. */
+  /** One rendering of a page (HTML, CSS, JSON, a feed…), made once per change and kept with its ETag and encodings. */
   async artifact(page: StatusPage, key: string, make: (model: PageModel) => { body: string; type: string }): Promise<Artifact> {
     const entry = this.entry(page);
     const known = entry.artifacts.get(key);
     if (known) return known;
     const { body, type } = make(await entry.model);
-    const artifact = { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+    const artifact = new Artifact(body, type);
     if (entry.artifacts.size < MAX_ARTIFACTS) entry.artifacts.set(key, artifact);
     return artifact;
+  }
+
+  /** A badge (by its URL's parts), made once per change like the pages' artifacts. */
+  async badge(key: string, make: () => Promise<{ body: string; type: string }>): Promise<Artifact> {
+    const known = this.cachedBadge(key);
+    if (known) return known;
+    const { body, type } = await make();
+    const artifact = new Artifact(body, type);
+    if (this.badges.size >= MAX_BADGES) this.badges.clear();
+    this.badges.set(key, { generation: this.generation, at: this.sources.now(), artifact });
+    return artifact;
+  }
+
+  /** A badge already made and still current, or undefined. */
+  cachedBadge(key: string): Artifact | undefined {
+    const kept = this.badges.get(key);
+    return kept && kept.generation === this.generation && this.sources.now() - kept.at < this.ttlMs ? kept.artifact : undefined;
+  }
+
+  /** An artifact already made and still current, or undefined (never renders: for the fast path). */
+  cached(slug: string, key: string): Artifact | undefined {
+    return this.fresh(slug)?.artifacts.get(key);
   }
 }

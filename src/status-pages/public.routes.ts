@@ -4,8 +4,10 @@ import { parseInput } from '../config/validate.js';
 import { AppError } from '../lib/errors.js';
 import type { Attempts, PageAccess } from './access.js';
 import { isPrivate } from './access.js';
+import type { Artifact } from './artifact.js';
 import { feedOf, maintenanceCalendar, summaryJson } from './documents.js';
 import { EMBED_SCRIPT, embedJson } from './embed.js';
+import { sendEncoded, type FastPath } from './fast-path.js';
 import { renderMessage, renderPage, translatorOf, type PageLinks } from './html.js';
 import type { PageModel } from './model.js';
 import type { PublicPages } from './pages.js';
@@ -20,6 +22,8 @@ export interface PublicDeps {
   publicUrl: string | undefined;
   /** Whether the instance can send email (an `email:` section): shows the subscription form. */
   canSubscribe: boolean;
+  /** Serves repeat requests for public pages before Fastify (absent: every request takes the full route). */
+  fast?: FastPath | undefined;
 }
 
 const slugParams = z.object({ slug: z.string().max(63) });
@@ -90,22 +94,25 @@ const throttled = (seconds: number) =>
     details: [{ path: 'retryAfter', message: String(seconds) }],
   });
 
-/** Sends an artifact with its ETag (304 when the client has it); private pages are never cached by others. */
+/**
+ * Sends a page's artifact (see `sendEncoded`). Private pages are never kept by shared caches nor
+ * answered by the fast path; every answer varies by Accept-Encoding.
+ */
 export function sendArtifact(
   req: FastifyRequest,
   reply: FastifyReply,
-  page: StatusPage,
-  artifact: { body: string; type: string; etag: string },
-  shared = false,
+  at: { page: StatusPage; pages: PublicPages },
+  artifact: Artifact,
+  options: { key: string; fast?: FastPath | undefined; shared?: boolean },
 ) {
+  const { page, pages } = at;
   const priv = isPrivate(page.spec);
   reply.header('cache-control', priv ? 'private, no-store' : 'public, max-age=15');
-  if (priv) reply.header('vary', 'cookie, authorization');
+  reply.header('vary', priv ? 'cookie, authorization, accept-encoding' : 'accept-encoding');
   reply.header('content-security-policy', pageCsp(page));
-  if (shared && !priv) reply.header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
-  reply.header('etag', artifact.etag);
-  if (req.headers['if-none-match'] === artifact.etag) return reply.status(304).send();
-  return reply.type(artifact.type).send(artifact.body);
+  if (options.shared && !priv) reply.header('access-control-allow-origin', '*').header('cross-origin-resource-policy', 'cross-origin');
+  const slug = page.spec.slug;
+  return sendEncoded(req, reply, artifact, priv ? undefined : { path: options.fast, current: () => pages.cached(slug, options.key) });
 }
 
 /** The public side of status pages: the page, its stylesheet, JSON, feeds, calendar, embed, and the password prompt. */
@@ -122,8 +129,9 @@ export function publicRoutes(app: FastifyInstance, deps: PublicDeps): void {
           .header('content-security-policy', pageCsp(at.page))
           .header('cache-control', 'no-store')
           .send(passwordPage(at, undefined));
-      const artifact = await deps.pages.artifact(at.page, `${kind} ${at.url}`, (model) => make(model, at));
-      return sendArtifact(req, reply, at.page, artifact, shared);
+      const key = `${kind} ${at.url}`;
+      const artifact = await deps.pages.artifact(at.page, key, (model) => make(model, at));
+      return sendArtifact(req, reply, { page: at.page, pages: deps.pages }, artifact, { key, fast: deps.fast, shared });
     };
   const passwordPage = (at: PageRequest, message: string | undefined) => {
     const tr = translatorOf(at.page.spec);
@@ -142,12 +150,8 @@ export function publicRoutes(app: FastifyInstance, deps: PublicDeps): void {
   // The stylesheet is needed by the password prompt too, and holds nothing private.
   app.get('/status/:slug/page.css', hide, async (req, reply) => {
     const at = resolvePage(req, deps, 'prompt');
-    return sendArtifact(
-      req,
-      reply,
-      at.page,
-      await deps.pages.artifact(at.page, 'css', () => ({ body: stylesheetOf(at.page.spec), type: 'text/css; charset=utf-8' })),
-    );
+    const artifact = await deps.pages.artifact(at.page, 'css', () => ({ body: stylesheetOf(at.page.spec), type: 'text/css; charset=utf-8' }));
+    return sendArtifact(req, reply, { page: at.page, pages: deps.pages }, artifact, { key: 'css', fast: deps.fast });
   });
   app.get(
     '/status/:slug/summary.json',

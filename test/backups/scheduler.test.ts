@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { createBackupScheduler } from '../../src/backups/index.js';
 import type { BackupScheduler } from '../../src/backups/scheduler.js';
+import { outcomeOf } from '../../src/monitoring/result.js';
 import type { StoredEvent } from '../../src/monitoring/results-writer.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -78,13 +79,20 @@ backups:
     await db?.cleanup();
   });
 
+  /** A monitor's stored results, newest first, with their detail (what the job reported). */
+  async function stored(id: number) {
+    await server.engine.results.flush();
+    const rows = await server.engine.results.repository.listResults(id, Number.MAX_SAFE_INTEGER, 10);
+    return rows.map((r) => ({ status: outcomeOf[r.status], detail: r.detail === null ? null : (JSON.parse(r.detail) as unknown) }));
+  }
+
   it('turns the monitor of a job whose dump command fails down, with the command’s error as evidence', async () => {
     const id = await monitorId('Backup: broken-dump');
     await until('the failing job to be down', () => server.engine.stateOf(id)?.state.status === 'down', 10_000);
     await server.engine.results.flush();
     const down = events.find((e) => e.monitorId === id && e.to === 'down')!;
     expect(down.message).toMatch(/^the job reported a failure after running [\d.]+ s$/);
-    expect(server.engine.stateOf(id)!.recent.at(-1)!.detail).toMatchObject({ body: expect.stringContaining('sh failed with exit code 3') });
+    expect((await stored(id))[0]!.detail).toMatchObject({ body: expect.stringContaining('sh failed with exit code 3') });
   }, 15_000);
 
   it('records a successful run as up with its duration, and a drill of it as up; restic sees the snapshots', async () => {
@@ -93,11 +101,11 @@ backups:
     const result = server.engine.stateOf(backup)!.recent.at(-1)!;
     expect(result.status).toBe('up');
     expect(result.durationMs).toBeGreaterThan(0);
-    expect(result.detail).toMatchObject({ body: expect.stringMatching(/^snapshot [0-9a-f]{8}: \d+ bytes read/) });
+    expect((await stored(backup))[0]!.detail).toMatchObject({ body: expect.stringMatching(/^snapshot [0-9a-f]{8}: \d+ bytes read/) });
 
     const drill = await monitorId('Restore drill: www');
     await until('a drill to pass', () => server.engine.stateOf(drill)?.recent.some((r) => r.status === 'up'), 10_000);
-    const passed = server.engine.stateOf(drill)!.recent.find((r) => r.status === 'up')!;
+    const passed = (await stored(drill)).find((r) => r.status === 'up')!;
     expect(passed.detail).toMatchObject({ body: expect.stringMatching(/^restored snapshot [0-9a-f]{8}: 1 files verified$/) });
 
     const snapshots = JSON.parse(restic(repoPath, password, ['snapshots', '--json'])) as { tags: string[] }[];

@@ -134,8 +134,9 @@ describe('the engine', () => {
     const ok = await app.inject({ method: 'POST', url: `/ping/${key}?rid=run-1`, payload: 'backup done: 3 files', headers: { 'content-type': 'text/plain' } });
     expect(ok.body).toBe('OK\n');
     expect(server.engine.stateOf(id)?.state.status).toBe('up');
-    const ran = server.engine.stateOf(id)!.recent.at(-1)!;
-    expect(ran.durationMs).toBeGreaterThanOrEqual(290);
+    expect(server.engine.stateOf(id)!.recent.at(-1)!.durationMs).toBeGreaterThanOrEqual(290);
+    await server.engine.results.flush();
+    const ran = (await app.inject({ url: `/api/v1/monitors/${id}/results`, headers: as() })).json().data[0];
     expect(ran.detail).toMatchObject({ body: 'backup done: 3 files', runId: 'run-1' });
 
     await until('the missed ping to turn it down', () => server.engine.stateOf(id)?.state.status === 'down', 5_000);

@@ -7,6 +7,7 @@ import * as accountScope from './0005-account-scope.js';
 import * as ssoIdentities from './0006-sso-identities.js';
 import * as deliveryOrder from './0007-delivery-order.js';
 import * as compactHistory from './0008-compact-history.js';
+import * as changeSignatureIndexes from './0009-change-signature-indexes.js';
 import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
 import * as oneOutbox from './0201-one-outbox.js';
@@ -39,6 +40,7 @@ const steps: Record<string, Step> = {
   '0006-sso-identities': ssoIdentities,
   '0007-delivery-order': deliveryOrder,
   '0008-compact-history': compactHistory,
+  '0009-change-signature-indexes': changeSignatureIndexes,
   '0100-audits': audits,
   // Issue 5 (status pages) numbers its migrations from 0200 so they never collide with the main line's.
   '0200-status-pages': statusPages,

@@ -1,0 +1,174 @@
+import { request } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../src/app.js';
+import { startHttpServer, type TestServer } from '../fixtures/servers.js';
+import { config, openTestCore } from '../support/core.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { testRuntime, type TestApp } from '../support/http.js';
+import { until } from '../support/receivers.js';
+
+const PASSWORD = 'staff only, please';
+
+interface Raw {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** Over a real socket (not inject): the fast path sits in front of Fastify, in the Node server. */
+describe('cached status pages over HTTP', () => {
+  let target: TestServer;
+  let db: TestDatabase;
+  let core: Core;
+  let server: TestApp;
+  let port: number;
+  let auth: { authorization: string };
+
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    new Promise<Raw>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  /** The headers that do not change from one response to the next. */
+  const stable = (h: Raw['headers']) =>
+    Object.fromEntries(Object.entries(h).filter(([k]) => !['date', 'x-request-id', 'connection', 'keep-alive'].includes(k)));
+  const decoded = (r: Raw) =>
+    r.headers['content-encoding'] === 'br' ? brotliDecompressSync(r.body) : r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body;
+
+  beforeAll(async () => {
+    target = await startHttpServer((_req, res) => res.end('ok'));
+    db = await createTestDatabase('sqlite');
+    core = await openTestCore(db);
+    const loaded = config(
+      `
+sites:
+  - name: Shop
+    monitors:
+      - { name: Home, type: http, url: "${target.url('/')}", interval: 1h, timeout: 1s }
+statusPages:
+  - { slug: acme, title: Acme status, components: [{ name: Shop, monitors: ["Shop/Home"] }] }
+  - { slug: internal, title: Internal status, access: { password: "${PASSWORD}" }, components: [{ name: Shop, monitors: ["Shop/Home"] }] }
+`,
+      {},
+    );
+    await core.sync.apply(loaded, { dryRun: false });
+    server = await testRuntime(core, loaded.config);
+    port = Number(new URL(await server.app.listen({ port: 0, host: '127.0.0.1' })).port);
+    auth = { authorization: `Bearer ${(await core.accounts.createToken({ name: 't', scope: 'write' })).token}` };
+    const id = (await core.sites.listMonitors({ limit: 1 })).items[0]!.id;
+    artifacts.push(`/badge/${id}/status.svg`, `/badge/${id}/uptime.json`);
+    await until('the page to see the engine', async () => ((await get('/status/acme')).body.toString().includes('operational') ? true : undefined), 10_000);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await core?.close();
+    await db?.cleanup();
+    await target?.close();
+  });
+
+  const artifacts = [
+    '/status/acme',
+    '/status/acme/page.css',
+    '/status/acme/summary.json',
+    '/status/acme/rss',
+    '/status/acme/atom',
+    '/status/acme/maintenance.ics',
+    '/status/acme/embed.json',
+  ];
+
+  it('serves every artifact as identity, gzip and brotli that decode to the same bytes, with an ETag each and 304s without a body', async () => {
+    for (const path of artifacts) {
+      const plain = await get(path);
+      expect(plain.status, path).toBe(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      const tags = new Set([plain.headers.etag]);
+      for (const encoding of ['gzip', 'br']) {
+        // One rendering seen three ways (a page is rendered again when what it shows changes, and retried then).
+        const [r, same, again] = await until(
+          `${path} in ${encoding}, as it is, and revalidated, from one rendering`,
+          async () => {
+            const r = await get(path, { 'accept-encoding': `${encoding}, identity;q=0.5` });
+            const same = await get(path);
+            const again = await get(path, { 'accept-encoding': encoding, 'if-none-match': String(r.headers.etag) });
+            const one = String(r.headers.etag).startsWith(String(same.headers.etag).slice(0, -1));
+            return one && again.status === 304 ? ([r, same, again] as const) : undefined;
+          },
+          5_000,
+        );
+        // Compressed unless that would not make it smaller (a tiny JSON).
+        expect([r.status, r.headers.vary], path).toEqual([200, 'accept-encoding']);
+        if (r.headers['content-encoding'] === undefined) expect(r.body.equals(same.body)).toBe(true);
+        else expect([r.headers['content-encoding'], r.body.length < same.body.length]).toEqual([encoding, true]);
+        expect(decoded(r).equals(same.body), `${path} ${encoding}`).toBe(true);
+        tags.add(r.headers.etag);
+        expect([again.status, again.body.length, again.headers.etag]).toEqual([304, 0, r.headers.etag]);
+      }
+      if (plain.body.length < 2_000) continue;
+      expect(tags.size, path).toBe(3);
+      // The identity tag does not stand for the brotli bytes.
+      expect((await get(path, { 'accept-encoding': 'br', 'if-none-match': String(plain.headers.etag) })).status).toBe(200);
+    }
+  });
+
+  it('answers repeat requests before Fastify with the same bytes and headers (security headers and CSP included)', async () => {
+    for (const path of artifacts)
+      for (const headers of [{}, { 'accept-encoding': 'gzip' }, { 'accept-encoding': 'br' }]) {
+        // A query string is always answered by the full route; the same rendering then comes from the fast path.
+        const [first, repeat] = await until(
+          `${path} from the fast path`,
+          async () => {
+            const pair = [await get(`${path}?fresh`, headers), await get(path, headers)] as const;
+            return !pair[1].headers['x-request-id'] && pair[0].headers.etag === pair[1].headers.etag ? pair : undefined;
+          },
+          5_000,
+        );
+        expect(first.headers['x-request-id']).toBeDefined();
+        expect(stable(repeat.headers)).toEqual(stable(first.headers));
+        expect(repeat.body.equals(first.body)).toBe(true);
+        expect(repeat.headers['x-content-type-options']).toBe('nosniff');
+        expect(repeat.headers['content-security-policy']).toMatch(/^default-src '(none|self)'/);
+        const head = await get(path, headers, 'HEAD');
+        expect([head.status, head.body.length, head.headers['content-length']]).toEqual([200, 0, first.headers['content-length']]);
+      }
+  });
+
+  it('changes the ETag when the content changes, and never serves the old page after it', async () => {
+    const before = await get('/status/acme', { 'accept-encoding': 'br' });
+    expect((await get('/status/acme', { 'accept-encoding': 'br' })).headers['x-request-id']).toBeUndefined();
+    const siteId = (await core.sites.listSites({ limit: 1 })).items[0]!.id;
+    await server.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: auth, payload: { siteId, title: 'Checkout is down' } });
+    const after = await until(
+      'the page to show the new incident',
+      async () => {
+        const r = await get('/status/acme', { 'accept-encoding': 'br', 'if-none-match': String(before.headers.etag) });
+        return r.status === 200 && decoded(r).toString().includes('Checkout is down') ? r : undefined;
+      },
+      5_000,
+    );
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+  });
+
+  it('keeps a password page out of shared caches and out of the fast path: each request shows its own credentials', async () => {
+    const basic = { authorization: `Basic ${Buffer.from(`x:${PASSWORD}`).toString('base64')}` };
+    for (const encoding of ['identity', 'gzip', 'br']) {
+      const open = await get('/status/internal', { ...basic, 'accept-encoding': encoding });
+      expect(open.status).toBe(200);
+      expect(open.headers['cache-control']).toBe('private, no-store');
+      expect(open.headers.vary).toBe('cookie, authorization, accept-encoding');
+      expect(decoded(open).toString()).toContain('Internal status');
+      const again = await get('/status/internal', { ...basic, 'accept-encoding': encoding });
+      expect(again.headers['x-request-id']).toBeDefined();
+      const stranger = await get('/status/internal', { 'accept-encoding': encoding });
+      expect(stranger.status).toBe(401);
+      expect(decoded(stranger).toString()).not.toContain('Shop');
+      const json = await get('/status/internal/summary.json', { 'accept-encoding': encoding, 'if-none-match': String(open.headers.etag) });
+      expect(json.status).toBe(401);
+    }
+  });
+});
