@@ -26,6 +26,20 @@ export interface Incidents {
 }
 
 /**
+ * The incidents use cases over an open core, with the notifier that writes their outbox rows: the
+ * server's, and a one-shot command's (an update run's failed rollback opens an incident from the CLI too).
+ */
+export function incidentsService(core: Core, config: Pick<Config, 'server' | 'incidents'>, log = core.logger.child({ component: 'incidents' })) {
+  const links = new AckLinks(core.secrets.derive('acknowledge links'));
+  const notifier = new Notifier(core.siteCodec, links, core.clock, {
+    publicUrl: config.server.publicUrl,
+    ackLinkTtlMs: config.incidents.acknowledgeLinkTtl,
+    groupWaitMs: config.incidents.groupWait,
+  });
+  return { service: new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log), notifier };
+}
+
+/**
  * Incidents, maintenance windows and the notification outbox, attached to the engine: incidents
  * are written in the transaction that stores the engine's events, the sender wakes after each, and
  * maintenance windows decide which monitors show "maintenance".
@@ -38,13 +52,7 @@ export function createIncidents(
   sender: Partial<SenderOptions> = {},
 ): Incidents {
   const log = core.logger.child({ component: 'incidents' });
-  const links = new AckLinks(core.secrets.derive('acknowledge links'));
-  const notifier = new Notifier(core.siteCodec, links, core.clock, {
-    publicUrl: config.server.publicUrl,
-    ackLinkTtlMs: config.incidents.acknowledgeLinkTtl,
-    groupWaitMs: config.incidents.groupWait,
-  });
-  const service = new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log);
+  const { service, notifier } = incidentsService(core, config, log);
   const outbox = new OutboxSender(core.storage.db, core.channelCodec, delivery.deliver, delivery.contexts, core.clock, log, {
     ...defaultSenderOptions,
     releaseLeasesOnStart: core.storage.dialect === 'sqlite',
