@@ -16,6 +16,8 @@ import { readCaFiles } from './config/ca-files.js';
 import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
+import { createUpdateRuns } from './updates/index.js';
+import type { UpdateRunsService } from './updates/runs/runs.service.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -23,6 +25,8 @@ export interface Runtime {
   statusPages: StatusPages;
   /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
   backups: BackupScheduler | undefined;
+  /** Safe update runs; unfinished ones (a stopped Upkeep's) are resumed or rolled back from start on. */
+  updates: UpdateRunsService;
   http: FastifyInstance;
   /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
@@ -116,6 +120,16 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, contexts);
+  const updates = createUpdateRuns(core, config, {
+    dataDir: core.dataDir,
+    allowPrivate,
+    ca,
+    maintenance: incidents.maintenance,
+    openIncident: (input, author) => incidents.service.open(input, author),
+    // Subscribers hear of a run's window now, not at the announcer's next minute.
+    onWindowOpened: () => void statusPages.announcer.tick().catch((err: unknown) => core.logger.error({ err }, 'announcing maintenance failed')),
+  });
+  let stopResuming: (() => Promise<void>) | undefined;
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -146,6 +160,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     incidents,
     statusPages,
     backups,
+    updates,
     http,
     async start() {
       await engine.start();
@@ -153,6 +168,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       audits.start();
       backups?.start();
       await statusPages.start();
+      stopResuming = updates.keepResuming();
     },
     async stop() {
       live.closeAll();
@@ -160,6 +176,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await statusPages.stop();
       await audits.stop();
       await backups?.stop();
+      await stopResuming?.();
       await engine.stop();
       await incidents.stop();
     },

@@ -126,10 +126,37 @@ export class UpdateRunsService {
       this.deps.log.warn({ run: row.id, phase: row.phase, resumeAt: resumed.phase }, 'resuming an update run left unfinished');
       const reason = resumed.reason ?? row.reason;
       await this.repo.save(row.id, { status: 'running', phase: resumed.phase, state: JSON.stringify(state), reason, updated_at: now, finished_at: null }, []);
-      await this.drive({ ...row, phase: resumed.phase, state: JSON.stringify(state), reason }, site?.name ?? `site ${row.site_id}`);
+      try {
+        await this.drive({ ...row, phase: resumed.phase, state: JSON.stringify(state), reason }, site?.name ?? `site ${row.site_id}`);
+      } catch {
+        // Recorded in the run's log by drive(); the next round tries again.
+      }
       out.push(await this.get(row.id));
     }
     return out;
+  }
+
+  /**
+   * Resumes unfinished runs now and then every `everyMs` (a crashed runner's lease must run out
+   * first); returns the way to stop, which waits for a round under way.
+   */
+  keepResuming(everyMs = 30_000): () => Promise<void> {
+    let round: Promise<unknown> = Promise.resolve();
+    let busy = false;
+    const tick = () => {
+      if (busy) return;
+      busy = true;
+      round = this.resumeUnfinished()
+        .catch((err: unknown) => this.deps.log.error({ err }, 'resuming update runs failed'))
+        .finally(() => (busy = false));
+    };
+    tick();
+    const timer = setInterval(tick, everyMs);
+    timer.unref();
+    return async () => {
+      clearInterval(timer);
+      await round;
+    };
   }
 
   async get(id: number): Promise<RunRecord> {
