@@ -75,7 +75,13 @@ export function sftpPlace(sftp: SftpSession): PlaceFs {
     readlink: (path) => sftp.readlink(path),
     mkdir: (path) => sftp.mkdir(path),
     writeFile: (path, data) => writeRemoteFile(sftp, path, data, 0o600),
-    read: (path) => raw.createReadStream(path) as AsyncIterable<Buffer>,
+    read: (path) => {
+      const stream = raw.createReadStream(path);
+      // A reader that stops early (the content already differs) leaves a read in flight; ssh2 emits its
+      // late failure ("No response from server" when the session closes) as an 'error' nobody hears any more.
+      stream.on('error', () => undefined);
+      return stream as AsyncIterable<Buffer>;
+    },
     symlink: (target, path) => promisify(raw.symlink.bind(raw))(target, path),
     remove: (path) => removeTree(sftp, path),
     async setMeta(path, meta, isLink) {

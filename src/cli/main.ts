@@ -9,6 +9,7 @@ import { register as registerInventory } from './commands/inventory.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerStart } from './commands/start.js';
 import { register as registerStatus } from './commands/status.js';
+import { register as registerUpdates } from './commands/updates.js';
 import { report } from './run.js';
 
 const program = new Command()
@@ -44,6 +45,7 @@ for (const register of [
   registerAudit,
   registerStatus,
   registerInventory,
+  registerUpdates,
   registerImport,
 ])
   register(program);

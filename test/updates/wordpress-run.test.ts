@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -76,6 +76,8 @@ backups:
     wordpressDownloads: wp.downloads.url(''),
   });
   const eventsOf = (run: RunRecord) => run.events.map((e) => e.event);
+  /** The run's log, shown when an expectation about its outcome fails. */
+  const logOf = (run: RunRecord) => [run.reason, ...run.steps.map((s) => `${s.phase} ${s.status}: ${s.title}\n  ${s.output.slice(0, 600)}`)].join('\n');
   const site = async () => (await core.sites.listSites({ limit: 10 })).items.find((s) => s.spec.name === 'Blog')!;
   const homeUp = () =>
     until('the Home monitor up in the engine', () => [...server.engine.states()].map(([, rt]) => rt).find((rt) => rt.monitor.spec.name === 'Home' && rt.state.status === 'up'), 30_000);
@@ -95,7 +97,7 @@ backups:
   it('a good plugin update passes verification and is recorded; the window is closed and nothing alerted', async () => {
     const run = await server.updates.run('Blog', spec('1.1'));
     expect(run.reason).toBeNull();
-    expect(run.status).toBe('succeeded');
+    expect(run.status, logOf(run)).toBe('succeeded');
     expect(wp.installed().plugins[PLUGIN]).toBe('1.1');
     expect(eventsOf(run)).toEqual(['update.started', 'update.succeeded']);
     expect(run.steps.map((s) => `${s.phase} ${s.status}`)).toEqual(['backup ok', 'backup ok', 'capture ok', 'update:wordpress-plugin ok', 'verify ok']);
@@ -110,7 +112,7 @@ backups:
     const files = await wp.files();
     const dump = wp.dump();
     const run = await server.updates.run('Blog', spec('1.2'));
-    expect(run.status).toBe('rolled_back');
+    expect(run.status, logOf(run)).toBe('rolled_back');
     // It really broke: WordPress answered its "critical error" page with 500.
     expect(run.state.after!.pages[0]!.capture.status).toBe(500);
     expect(run.state.after!.pages[0]!.capture.fatal).toMatch(/critical error/);
@@ -128,7 +130,7 @@ backups:
     const files = await wp.files();
     const dump = wp.dump();
     const run = await server.updates.run('Blog', spec('1.3'));
-    expect(run.status).toBe('rolled_back');
+    expect(run.status, logOf(run)).toBe('rolled_back');
     const after = run.state.after!.pages[0]!;
     expect(after.capture.status).toBe(200);
     expect(after.capture.fatal).toBeUndefined();
@@ -141,14 +143,16 @@ backups:
     const files = await wp.files();
     const dump = wp.dump();
     const marker = join(dir, 'step-2-started');
+    const childLog = openSync(join(dir, 'child.log'), 'w');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'support', 'run-child.ts'), db.dataDir, configFile, 'Blog', JSON.stringify(spec('1.2', [{ kind: 'command', command: `touch ${marker} && sleep 600` }]))],
-      { env: { ...process.env, ...testEnv(db).vars }, stdio: 'ignore' },
+      ['--import', 'tsx', join(import.meta.dirname, 'support', 'run-child.ts'), db.dataDir, configFile, 'Blog', JSON.stringify(spec('1.2', [{ kind: 'command', command: `touch ${marker} && sleep 300` }]))],
+      { env: { ...process.env, ...testEnv(db).vars }, stdio: ['ignore', childLog, childLog] },
     );
-    await until('the second update step under way', () => existsSync(marker), 240_000);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await until('the second update step under way', () => existsSync(marker) || (child.exitCode !== null && Promise.reject(new Error(`the run's process ended: ${readFileSync(join(dir, 'child.log'), 'utf8')}`))), 240_000);
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await exited;
     const [stopped] = await server.updates.list((await site()).id, 1);
     expect(stopped!.status).toBe('running');
     expect(stopped!.phase).toBe('update');
@@ -162,7 +166,7 @@ backups:
       },
       240_000,
     );
-    expect(finished.status).toBe('rolled_back');
+    expect(finished.status, logOf(finished)).toBe('rolled_back');
     expect(finished.reason).toMatch(/Upkeep stopped during update step 2/);
     expect(finished.steps.find((s) => s.title.includes('sleep'))?.output).toMatch(/interrupted/);
     expect(finished.state.afterRollback!.ok).toBe(true);

@@ -4,6 +4,9 @@ import { loadRepository } from '../../audits/security/retire.js';
 import { AppError } from '../../lib/errors.js';
 import { createResolver, guardedFetch } from '../../lib/net/index.js';
 import { inventoryOutside } from '../../updates/inventory.js';
+import { mergeObserved, type Observed } from '../../updates/component.js';
+import { inventoryOverSsh } from '../../updates/ssh/inventory.js';
+import { parseSshTarget } from '../../updates/ssh/target.js';
 import { assess, isOutdated, worstSeverity, type Assessed } from '../../updates/match.js';
 import { loadKnowledge, saveRefreshed } from '../../updates/snapshot/load.js';
 import { refreshKnowledge } from '../../updates/snapshot/refresh.js';
@@ -15,6 +18,10 @@ interface InventoryOptions {
   resolve: string[];
   refresh?: boolean;
   dataDir: string;
+  ssh?: string;
+  sshKey?: string;
+  sshHostKey?: string;
+  knownHosts?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -35,13 +42,17 @@ export function register(program: Command): void {
   program
     .command('inventory <url>')
     .description(
-      'List what a website runs, seen from outside (CMS, plugins, themes, JavaScript libraries, server), with outdated, end-of-life and vulnerable parts.',
+      'List what a website runs, seen from outside (CMS, plugins, themes, JavaScript libraries, server) and with --ssh from inside (files, OS packages, runtimes), with outdated, end-of-life and vulnerable parts.',
     )
     .option('--json', 'print { url, knowledge, components } as JSON')
     .option('--allow-private', 'allow loopback and private addresses (refused by default, like network.allowPrivateTargets)')
     .option('--resolve <host:address>', 'answer this host name with this address, like curl --resolve (repeatable)', collect, [])
     .option('--refresh', 'first refresh the knowledge from the live sources (endoflife.date, OSV, WordPress.org, registries) and keep it in the data directory')
     .option('-d, --data-dir <dir>', 'data directory: where a refreshed copy of the knowledge is kept', DEFAULT_DATA_DIR)
+    .option('--ssh <user@host:/path>', "also read inside, over SSH: the site's folder (WordPress, lock files), the OS packages and the runtimes (read-only access is enough)")
+    .option('--ssh-key <file>', 'private key for --ssh (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa)')
+    .option('--ssh-host-key <sha256>', "the SSH server's host key fingerprint, as ssh-keygen -lf prints it; checked when given")
+    .option('--known-hosts <file>', 'without --ssh-host-key: where the host key is pinned on first use (default: ~/.ssh/upkeep_known_hosts)')
     .addHelpText(
       'after',
       `
@@ -49,32 +60,37 @@ Works offline from the snapshot Upkeep ships (its age is printed); --refresh bri
 
 Examples:
   $ upkeep inventory https://example.com/
-  $ upkeep inventory https://example.com/ --json > inventory.json`,
+  $ upkeep inventory https://example.com/ --json > inventory.json
+  $ upkeep inventory https://example.com/ --ssh deploy@web1:/var/www/shop --ssh-key ~/.ssh/upkeep`,
     )
     .action(
       action(async (url: string, opts: InventoryOptions) => {
         if (!/^https?:\/\//i.test(url)) throw new AppError('invalid_input', `"${url}" is not an http(s) URL`);
+        const target = opts.ssh === undefined ? undefined : parseSshTarget(opts.ssh, { sshKey: opts.sshKey, sshHostKey: opts.sshHostKey, knownHosts: opts.knownHosts });
         const now = new Date();
         const net = createAuditNet({ allowPrivate: Boolean(opts.allowPrivate), resolve: parseResolveOption(opts.resolve) });
         const retire = loadRepository(opts.dataDir);
-        const inventory = await inventoryOutside(url, (u) => net.tryFetch(u), retire);
+        const [inventory, inside] = await Promise.all([inventoryOutside(url, (u) => net.tryFetch(u), retire), target && inventoryOverSsh(target)]);
         const home = inventory.requests[0];
-        if (home?.error) throw new AppError('unavailable', `cannot reach ${url}: ${home.error}`);
+        if (home?.error && !inside) throw new AppError('unavailable', `cannot reach ${url}: ${home.error}`);
+        if (home?.error) process.stderr.write(`upkeep: ${url} could not be reached (${home.error}); listing what was read inside\n`);
+        for (const problem of inside?.problems ?? []) process.stderr.write(`upkeep: could not read ${problem}\n`);
+        const observed: Observed[] = mergeObserved([...inventory.components, ...(inside?.components ?? [])]);
         let loaded = loadKnowledge(opts.dataDir, now);
         if (opts.refresh) {
           const fetch = guardedFetch({ policy: { allowPrivate: false }, resolver: createResolver({ timeoutMs: 3_000, tries: 2 }), deadlineMs: 60_000 });
-          const refreshed = await refreshKnowledge({ knowledge: loaded.knowledge, fetch, components: inventory.components, now });
+          const refreshed = await refreshKnowledge({ knowledge: loaded.knowledge, fetch, components: observed, now });
           for (const r of refreshed.results) process.stderr.write(`${r.ok ? '✓' : '✗'} ${r.kind}: ${r.message}\n`);
           if (refreshed.results.some((r) => r.ok)) saveRefreshed(opts.dataDir, refreshed.knowledge);
           loaded = loadKnowledge(opts.dataDir, now);
         }
-        const components = assess(inventory.components, loaded.knowledge, retire, now);
+        const components = assess(observed, loaded.knowledge, retire, now);
         const knowledge = { builtAt: loaded.builtAt, ageDays: loaded.ageDays, sources: loaded.knowledge.sources };
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ url: inventory.url, knowledge, components, requests: inventory.requests }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ url: inventory.url, ...(inside ? { ssh: inside.target } : {}), knowledge, components, requests: inventory.requests, ...(inside ? { inside: { files: inside.files, commands: inside.commands, problems: inside.problems } } : {}) }, null, 2)}\n`);
           return;
         }
-        const lines = [`Inventory of ${inventory.url} (knowledge of ${loaded.builtAt.slice(0, 10)}, ${loaded.ageDays} days old)`];
+        const lines = [`Inventory of ${inventory.url}${inside ? ` and ${inside.target}` : ''} (knowledge of ${loaded.builtAt.slice(0, 10)}, ${loaded.ageDays} days old)`];
         lines.push(...(components.length ? components.map((c) => describe(c, now)) : ['  nothing recognisable was found']));
         process.stdout.write(`${lines.join('\n')}\n`);
       }),

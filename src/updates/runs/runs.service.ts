@@ -40,6 +40,8 @@ const statusOf = (outcome: RunState['outcome']): RunStatus => outcome ?? 'failed
 export class UpdateRunsService {
   private readonly repo: RunsRepository;
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Runs this service is driving now: its own lease on them is not a lost runner's. */
+  private readonly active = new Set<number>();
 
   constructor(private readonly deps: UpdateRunsDeps) {
     this.repo = new RunsRepository(deps.db);
@@ -100,12 +102,18 @@ export class UpdateRunsService {
       updated_at: now,
       finished_at: null,
     });
-    const lease = await this.repo.lease(site.id, id, this.owner, now, now + this.leaseMs);
-    if (!lease.taken) {
-      await this.repo.save(id, { status: 'failed', phase: 'done', state: JSON.stringify(state), reason: `update run ${lease.runId} of this site is under way`, updated_at: now, finished_at: now }, []);
-      throw new AppError('conflict', `site "${siteName}" has update run ${lease.runId} under way; one run at a time per site`);
+    // Ours from the moment it exists, so this service's own resume round leaves it alone.
+    this.active.add(id);
+    try {
+      const lease = await this.repo.lease(site.id, id, this.owner, now, now + this.leaseMs);
+      if (!lease.taken) {
+        await this.repo.save(id, { status: 'failed', phase: 'done', state: JSON.stringify(state), reason: `update run ${lease.runId} of this site is under way`, updated_at: now, finished_at: now }, []);
+        throw new AppError('conflict', `site "${siteName}" has update run ${lease.runId} under way; one run at a time per site`);
+      }
+      await this.drive((await this.repo.get(id))!, siteName);
+    } finally {
+      this.active.delete(id);
     }
-    await this.drive((await this.repo.get(id))!, siteName);
     return this.get(id);
   }
 
@@ -115,25 +123,35 @@ export class UpdateRunsService {
    */
   async resumeUnfinished(): Promise<RunRecord[]> {
     const out: RunRecord[] = [];
-    const sites = new SitesRepository(this.deps.db);
     for (const row of await this.repo.running()) {
-      const now = this.deps.clock.now();
-      const lease = await this.repo.lease(row.site_id, row.id, this.owner, now, now + this.leaseMs);
-      if (!lease.taken) continue;
-      const site = await sites.getSite(row.site_id);
-      const state = JSON.parse(row.state) as RunState;
-      const resumed = resumePhase(row.phase as Phase, state);
-      this.deps.log.warn({ run: row.id, phase: row.phase, resumeAt: resumed.phase }, 'resuming an update run left unfinished');
-      const reason = resumed.reason ?? row.reason;
-      await this.repo.save(row.id, { status: 'running', phase: resumed.phase, state: JSON.stringify(state), reason, updated_at: now, finished_at: null }, []);
+      if (this.active.has(row.id)) continue;
+      // Claimed before the lease is asked for, so two rounds of this service never both drive it.
+      this.active.add(row.id);
       try {
-        await this.drive({ ...row, phase: resumed.phase, state: JSON.stringify(state), reason }, site?.name ?? `site ${row.site_id}`);
-      } catch {
-        // Recorded in the run's log by drive(); the next round tries again.
+        const now = this.deps.clock.now();
+        const lease = await this.repo.lease(row.site_id, row.id, this.owner, now, now + this.leaseMs);
+        if (!lease.taken) continue;
+        await this.resume(row, now);
+      } finally {
+        this.active.delete(row.id);
       }
       out.push(await this.get(row.id));
     }
     return out;
+  }
+
+  private async resume(row: RunRow, now: number): Promise<void> {
+    const site = await new SitesRepository(this.deps.db).getSite(row.site_id);
+    const state = JSON.parse(row.state) as RunState;
+    const resumed = resumePhase(row.phase as Phase, state);
+    this.deps.log.warn({ run: row.id, phase: row.phase, resumeAt: resumed.phase }, 'resuming an update run left unfinished');
+    const reason = resumed.reason ?? row.reason;
+    await this.repo.save(row.id, { status: 'running', phase: resumed.phase, state: JSON.stringify(state), reason, updated_at: now, finished_at: null }, []);
+    try {
+      await this.drive({ ...row, phase: resumed.phase, state: JSON.stringify(state), reason }, site?.name ?? `site ${row.site_id}`);
+    } catch {
+      // Recorded in the run's log by drive(); the next round tries again.
+    }
   }
 
   /**

@@ -133,6 +133,10 @@ require_once ABSPATH . 'wp-settings.php';
   });
   const installed = await (await fetch(`${url}wp-admin/install.php?step=2`, { method: 'POST', body: form })).text();
   if (!installed.includes('Success!')) throw new Error(`WordPress's installer did not succeed: ${installed.slice(0, 500)}`);
+  // WordPress keeps transients (cached global styles, theme roots) in wp_options on page views unless an
+  // object cache is there: this drop-in is WordPress's own per-request cache, so views leave the database alone
+  // and "byte for byte as before" compares what the update and the rollback did, not what visitors caused.
+  await writeFile(join(root, 'wp-content', 'object-cache.php'), "<?php\nrequire_once ABSPATH . WPINC . '/cache.php';\n");
   const pluginDir = join(root, 'wp-content', 'plugins', PLUGIN);
   await mkdir(pluginDir, { recursive: true });
   for (const [path, text] of Object.entries(pluginFiles('1.0'))) await writeFile(join(pluginDir, path), text);

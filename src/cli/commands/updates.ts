@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { loadRepository } from '../../audits/security/retire.js';
+import { openSsh, shellQuote } from '../../backups/sftp-connection.js';
+import { readEnvironment } from '../../config/env.js';
+import { parseInput } from '../../config/validate.js';
+import { incidentsService } from '../../incidents/index.js';
+import { MaintenanceService } from '../../incidents/maintenance.service.js';
+import { AppError, describeError } from '../../lib/errors.js';
+import { createUpdateRuns } from '../../updates/index.js';
+import { assess, isOutdated, worstSeverity } from '../../updates/match.js';
+import type { RunRecord } from '../../updates/runs/runs.service.js';
+import { runSpecSchema, type RunSpec } from '../../updates/runs/spec.js';
+import { describeStep, stepTypeOf } from '../../updates/runs/steps/index.js';
+import { loadKnowledge } from '../../updates/snapshot/load.js';
+import { inventoryInsideOver } from '../../updates/ssh/inventory.js';
+import { connectionOf, describeTarget } from '../../updates/ssh/target.js';
+import { action, DEFAULT_CONFIG, DEFAULT_DATA_DIR, readConfigOption, withCore } from '../run.js';
+
+interface UpdatesOptions {
+  spec: string;
+  config: string;
+  dataDir: string;
+  json?: boolean;
+  dryRun?: boolean;
+}
+
+/** The run spec file (YAML or JSON, see docs/updates.md), checked like the API checks it; `raw` is what a run stores. */
+async function readSpec(file: string): Promise<{ raw: unknown; spec: RunSpec }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new AppError('invalid_input', `cannot read the run spec ${file}: ${describeError(err)}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (err) {
+    throw new AppError('invalid_input', `${file} is not YAML or JSON: ${describeError(err)}`);
+  }
+  return { raw: value, spec: parseInput(runSpecSchema, value) };
+}
+
+interface Plan {
+  site: string;
+  ssh: string;
+  backups: string[];
+  pages: string[];
+  steps: string[];
+  rollback: string;
+  /** Over SSH: the tools the steps need, found or not, and what is outdated or vulnerable now. */
+  checks?: { tool: string; found: boolean }[];
+  pending?: { ecosystem: string; name: string; version: string | null; latest: string | null; vulnerabilities: number; worst: string | null; endOfLife: boolean }[];
+}
+
+/**
+ * What a run would do, and, over SSH, whether it can: the tools its steps need, and what the site
+ * runs that is outdated, vulnerable or end of life (offline knowledge plus any refreshed copy).
+ */
+async function planOf(site: string, spec: RunSpec, jobs: string[], dataDir: string): Promise<Plan> {
+  const plan: Plan = {
+    site,
+    ssh: describeTarget(spec.ssh),
+    backups: spec.rollback.kind === 'backup' ? jobs : [],
+    pages: spec.pages.map((p) => p.url),
+    steps: spec.steps.map(describeStep),
+    rollback: spec.rollback.kind === 'backup' ? `restore the backups of ${jobs.join(', ')}` : spec.rollback.command,
+  };
+  const ssh = await openSsh(connectionOf(spec.ssh));
+  try {
+    const tools = [...new Set(spec.steps.flatMap((s) => (stepTypeOf(s).requires ? [stepTypeOf(s).requires!.join(' ')] : [])))];
+    plan.checks = [];
+    for (const tool of tools) {
+      const r = await ssh.exec(`${tool.split(' ').map(shellQuote).join(' ')} </dev/null`, { maxBytes: 4096, timeoutMs: 15_000 });
+      plan.checks.push({ tool: tool.split(' ')[0]!, found: r.code === 0 });
+    }
+    const inventory = await inventoryInsideOver(ssh, spec.ssh);
+    const now = new Date();
+    const components = assess(inventory.components, loadKnowledge(dataDir, now).knowledge, loadRepository(dataDir), now);
+    plan.pending = components
+      .filter((c) => isOutdated(c) || c.vulnerabilities.length > 0 || c.endOfLife)
+      .map((c) => ({
+        ecosystem: c.ecosystem,
+        name: c.name,
+        version: c.version ?? null,
+        latest: c.latest ?? null,
+        vulnerabilities: c.vulnerabilities.length,
+        worst: worstSeverity(c.vulnerabilities) ?? null,
+        endOfLife: Boolean(c.endOfLife),
+      }));
+  } finally {
+    await ssh.close();
+  }
+  return plan;
+}
+
+function printPlan(plan: Plan, dryRun: boolean): void {
+  const lines = [
+    `${dryRun ? 'Dry run: would update' : 'Update plan of'} ${plan.site} (${plan.ssh})`,
+    `  1. open a maintenance window (alerts held, status pages told)`,
+    `  2. back up: ${plan.backups.length ? plan.backups.join(', ') : 'nothing (rollback by command)'}`,
+    `  3. capture and check: ${plan.pages.join(', ')}`,
+    ...plan.steps.map((s, i) => `  4.${i + 1} ${s}`),
+    `  5. verify the same pages and the monitors; on failure: ${plan.rollback}, then verify again`,
+    `  6. close the window and record the run`,
+  ];
+  for (const c of plan.checks ?? []) lines.push(`  ${c.found ? '✓' : '✗'} ${c.tool} ${c.found ? 'found' : 'not found on the server'}`);
+  if (plan.pending) {
+    lines.push(plan.pending.length ? 'Outdated, vulnerable or end of life now:' : 'Nothing outdated, vulnerable or end of life is known.');
+    for (const p of plan.pending) {
+      const notes = [p.latest && p.latest !== p.version ? `latest ${p.latest}` : '', p.vulnerabilities ? `${p.vulnerabilities} vulnerabilities (worst: ${p.worst})` : '', p.endOfLife ? 'end of life' : ''];
+      lines.push(`  ${p.ecosystem.padEnd(17)} ${p.name.padEnd(28)} ${(p.version ?? '?').padEnd(12)} ${notes.filter(Boolean).join('; ')}`.trimEnd());
+    }
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printRun(run: RunRecord): void {
+  const lines = [`Update run ${run.id}: ${run.status}${run.reason ? ` (${run.reason})` : ''}`];
+  for (const s of run.steps) lines.push(`  ${s.status === 'ok' ? '✓' : '✗'} ${s.phase.padEnd(24)} ${s.title}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** `updates plan|run <site>`: safe update runs from the command line (docs/updates.md). */
+export function register(program: Command): void {
+  const updates = program.command('updates').description('Safe updates of a site: backup, screenshots, update over SSH, verify, roll back on failure.');
+  const common = (cmd: Command) =>
+    cmd
+      .requiredOption('--spec <file>', 'the run: SSH target, pages to check, update steps, rollback (YAML or JSON; see docs/updates.md)')
+      .option('-c, --config <file>', "config file with the site's backup jobs and Chromium settings", DEFAULT_CONFIG)
+      .option('-d, --data-dir <dir>', 'data directory (database, screenshots of runs)', DEFAULT_DATA_DIR)
+      .option('--json', 'print as JSON');
+
+  common(updates.command('plan <site>').description('Show what a run would do, check the tools its steps need over SSH, and list what is outdated or vulnerable now.')).action(
+    action(async (site: string, opts: UpdatesOptions) => {
+      const env = readEnvironment();
+      const loaded = await readConfigOption(opts.config, env, true);
+      const { spec } = await readSpec(opts.spec);
+      const plan = await withCore(opts.dataDir, async (core) => {
+        const runs = createUpdateRuns(core, loaded!.config, { dataDir: opts.dataDir, allowPrivate: false, maintenance: new MaintenanceService(core.storage.db, core.clock), openIncident: () => Promise.reject(new Error('a plan opens no incident')) });
+        return planOf(site, spec, runs.preflight(site, spec).map((j) => j.name), opts.dataDir);
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      else printPlan(plan, false);
+    }),
+  );
+
+  common(updates.command('run <site>').description('Run the update safely; exit 0 when it succeeded, 1 when it was rolled back or failed.'))
+    .option('--dry-run', 'check everything a run needs (config, backup jobs, SSH, tools) and print the plan; change nothing')
+    .action(
+      action(async (site: string, opts: UpdatesOptions) => {
+        const env = readEnvironment();
+        const loaded = await readConfigOption(opts.config, env, true);
+        const config = loaded!.config;
+        const { raw, spec } = await readSpec(opts.spec);
+        return withCore(opts.dataDir, async (core) => {
+          const runs = createUpdateRuns(core, config, {
+            dataDir: opts.dataDir,
+            allowPrivate: config.network.allowPrivateTargets,
+            maintenance: new MaintenanceService(core.storage.db, core.clock),
+            openIncident: (input, author) => incidentsService(core, config).service.open(input, author),
+          });
+          const jobs = runs.preflight(site, spec).map((j) => j.name);
+          if (opts.dryRun) {
+            const plan = await planOf(site, spec, jobs, opts.dataDir);
+            if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+            else printPlan(plan, true);
+            return plan.checks?.every((c) => c.found) === false ? 1 : 0;
+          }
+          const run = await runs.run(site, raw);
+          if (opts.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+          else printRun(run);
+          return run.status === 'succeeded' ? 0 : 1;
+        });
+      }),
+    );
+}
