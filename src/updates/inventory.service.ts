@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { SitesRepository } from '../sites/sites.repository.js';
 import { diffInventories, fingerprintOf, storedFacts, type InventoryDiff, type StoredComponent } from './history.js';
 import { InventoriesRepository, type InventoryRow } from './inventories.repository.js';
 import type { Assessed } from './match.js';
@@ -19,10 +20,17 @@ export class InventoryService {
   private readonly repo: InventoriesRepository;
 
   constructor(
-    db: Kysely<Database>,
+    private readonly db: Kysely<Database>,
     private readonly clock: Clock,
   ) {
     this.repo = new InventoriesRepository(db);
+  }
+
+  /** The id of the site named so; a clear error when there is none. */
+  async siteId(name: string): Promise<number> {
+    const site = await new SitesRepository(this.db).getSiteByName(name);
+    if (!site) throw new AppError('not_found', `site "${name}" does not exist; apply the config first (upkeep config apply)`);
+    return site.id;
   }
 
   /**

@@ -9,6 +9,7 @@ import { inventoryOverSsh } from '../../src/updates/ssh/inventory.js';
 import type { SshTarget } from '../../src/updates/ssh/target.js';
 import type { RunRecord } from '../../src/updates/runs/runs.service.js';
 import { describeWhen } from '../backups/support/tools.js';
+import { runCli } from '../support/cli.js';
 import { config, openTestCore, testEnv } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
@@ -93,6 +94,36 @@ backups:
     expect(inventory.components.find((c) => c.ecosystem === 'runtime:php')?.version).toMatch(/^8\.\d+\.\d+$/);
     expect(inventory.problems).toEqual([]);
   }, 60_000);
+
+  it('the CLI: inventory <url> --ssh lists them too; updates plan keeps an inventory and shows the run; run --dry-run changes nothing', async () => {
+    const env = testEnv(db).vars;
+    const ssh = [`//${wp.sshd.user}@127.0.0.1:${wp.sshd.port}/${wp.root}`, '--ssh-key', wp.sshd.key, '--known-hosts', join(dir, 'known_hosts')];
+    const inventory = await runCli(['inventory', wp.url, '--allow-private', '--json', '--data-dir', db.dataDir, '--ssh', ...ssh], { env });
+    expect(inventory.code, inventory.stderr).toBe(0);
+    const listed = JSON.parse(inventory.stdout) as { ssh: string; components: { ecosystem: string; name: string; version?: string }[] };
+    expect(listed.ssh).toBe(`${wp.sshd.user}@127.0.0.1:${wp.sshd.port}:${wp.root}`);
+    const truth = wp.installed();
+    expect(listed.components.filter((c) => c.ecosystem === 'wordpress-plugin' && c.name === PLUGIN).map((c) => c.version)).toEqual([truth.plugins[PLUGIN]]);
+    expect(listed.components.filter((c) => c.ecosystem === 'wordpress-core').map((c) => c.version)).toEqual([truth.core]);
+
+    const specFile = join(dir, 'run.json');
+    writeFileSync(specFile, JSON.stringify(spec('1.1')));
+    const files = await wp.files();
+    const plan = await runCli(['updates', 'plan', 'Blog', '--spec', specFile, '-c', configFile, '-d', db.dataDir, '--json'], { env });
+    expect(plan.code, plan.stderr).toBe(0);
+    const planned = JSON.parse(plan.stdout) as { backups: string[]; steps: string[]; inventory: { id: number; components: number } };
+    expect(planned.backups).toEqual(['blog-files', 'blog-db']);
+    expect(planned.steps).toEqual([`install plugin ${PLUGIN} 1.1 from its release zip`]);
+    expect(planned.inventory.components).toBeGreaterThan(3);
+    const dry = await runCli(['updates', 'run', 'Blog', '--spec', specFile, '-c', configFile, '-d', db.dataDir, '--dry-run'], { env });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^Dry run: would update Blog/);
+    expect(dry.stdout).toContain(`install plugin ${PLUGIN} 1.1`);
+    // The second plan's inventory equals the first: kept once, not again.
+    expect(dry.stdout).toContain(`Inventory ${planned.inventory.id} kept`);
+    expect(await wp.files()).toEqual(files);
+    expect(await server.updates.list((await site()).id)).toEqual([]);
+  }, 180_000);
 
   it('a good plugin update passes verification and is recorded; the window is closed and nothing alerted', async () => {
     const run = await server.updates.run('Blog', spec('1.1'));

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Core } from '../../app.js';
 import { parse as parseYaml } from 'yaml';
 import { loadRepository } from '../../audits/security/retire.js';
 import { openSsh, shellQuote } from '../../backups/sftp-connection.js';
@@ -9,6 +10,7 @@ import { incidentsService } from '../../incidents/index.js';
 import { MaintenanceService } from '../../incidents/maintenance.service.js';
 import { AppError, describeError } from '../../lib/errors.js';
 import { createUpdateRuns } from '../../updates/index.js';
+import { InventoryService } from '../../updates/inventory.service.js';
 import { assess, isOutdated, worstSeverity } from '../../updates/match.js';
 import type { RunRecord } from '../../updates/runs/runs.service.js';
 import { runSpecSchema, type RunSpec } from '../../updates/runs/spec.js';
@@ -52,6 +54,8 @@ interface Plan {
   rollback: string;
   /** Over SSH: the tools the steps need, found or not, and what is outdated or vulnerable now. */
   checks?: { tool: string; found: boolean }[];
+  /** The inventory kept in the site's history: its id, and what changed since the previous one. */
+  inventory?: { id: number; components: number; changed: string[] };
   pending?: { ecosystem: string; name: string; version: string | null; latest: string | null; vulnerabilities: number; worst: string | null; endOfLife: boolean }[];
 }
 
@@ -59,7 +63,7 @@ interface Plan {
  * What a run would do, and, over SSH, whether it can: the tools its steps need, and what the site
  * runs that is outdated, vulnerable or end of life (offline knowledge plus any refreshed copy).
  */
-async function planOf(site: string, spec: RunSpec, jobs: string[], dataDir: string): Promise<Plan> {
+async function planOf(core: Core, site: string, spec: RunSpec, jobs: string[], dataDir: string): Promise<Plan> {
   const plan: Plan = {
     site,
     ssh: describeTarget(spec.ssh),
@@ -78,7 +82,22 @@ async function planOf(site: string, spec: RunSpec, jobs: string[], dataDir: stri
     }
     const inventory = await inventoryInsideOver(ssh, spec.ssh);
     const now = new Date();
-    const components = assess(inventory.components, loadKnowledge(dataDir, now).knowledge, loadRepository(dataDir), now);
+    const knowledge = loadKnowledge(dataDir, now);
+    const components = assess(inventory.components, knowledge.knowledge, loadRepository(dataDir), now);
+    const history = new InventoryService(core.storage.db, core.clock);
+    const kept = await history.record(await history.siteId(site), 'ssh', inventory.target, components, knowledge.builtAt);
+    const d = kept.diff;
+    plan.inventory = {
+      id: kept.id,
+      components: components.length,
+      changed: d
+        ? [
+            ...d.added.map((c) => `+ ${c.ecosystem} ${c.name} ${c.versions.join(', ')}`),
+            ...d.removed.map((c) => `- ${c.ecosystem} ${c.name} ${c.versions.join(', ')}`),
+            ...d.changed.map((c) => `~ ${c.ecosystem} ${c.name} ${c.from.join(', ')} → ${c.to.join(', ')}`),
+          ]
+        : [],
+    };
     plan.pending = components
       .filter((c) => isOutdated(c) || c.vulnerabilities.length > 0 || c.endOfLife)
       .map((c) => ({
@@ -106,6 +125,8 @@ function printPlan(plan: Plan, dryRun: boolean): void {
     `  5. verify the same pages and the monitors; on failure: ${plan.rollback}, then verify again`,
     `  6. close the window and record the run`,
   ];
+  if (plan.inventory)
+    lines.push(`Inventory ${plan.inventory.id} kept (${plan.inventory.components} components)${plan.inventory.changed.length ? '; changed since the previous one:' : ''}`, ...plan.inventory.changed.map((c) => `  ${c}`));
   for (const c of plan.checks ?? []) lines.push(`  ${c.found ? '✓' : '✗'} ${c.tool} ${c.found ? 'found' : 'not found on the server'}`);
   if (plan.pending) {
     lines.push(plan.pending.length ? 'Outdated, vulnerable or end of life now:' : 'Nothing outdated, vulnerable or end of life is known.');
@@ -140,7 +161,7 @@ export function register(program: Command): void {
       const { spec } = await readSpec(opts.spec);
       const plan = await withCore(opts.dataDir, async (core) => {
         const runs = createUpdateRuns(core, loaded!.config, { dataDir: opts.dataDir, allowPrivate: false, maintenance: new MaintenanceService(core.storage.db, core.clock), openIncident: () => Promise.reject(new Error('a plan opens no incident')) });
-        return planOf(site, spec, runs.preflight(site, spec).map((j) => j.name), opts.dataDir);
+        return planOf(core, site, spec, runs.preflight(site, spec).map((j) => j.name), opts.dataDir);
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
       else printPlan(plan, false);
@@ -164,7 +185,7 @@ export function register(program: Command): void {
           });
           const jobs = runs.preflight(site, spec).map((j) => j.name);
           if (opts.dryRun) {
-            const plan = await planOf(site, spec, jobs, opts.dataDir);
+            const plan = await planOf(core, site, spec, jobs, opts.dataDir);
             if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
             else printPlan(plan, true);
             return plan.checks?.every((c) => c.found) === false ? 1 : 0;
