@@ -7,7 +7,7 @@ import { startSshd, sshReady } from '../test/backups/support/sshd.js';
 import { inventoryOverSsh } from '../src/updates/ssh/inventory.js';
 
 export const title =
-  'Updates: inventory of 500 sites over loopback sshd (WordPress core, 12 plugins, 3 themes, composer.lock, package-lock.json, the host's dpkg status and os-release, the version commands), 8 at a time';
+  'Updates: inventory of 500 sites over loopback sshd (WordPress core, 12 plugins, 3 themes, composer.lock, package-lock.json, the host dpkg status and os-release, the version commands), 8 at a time';
 
 const SITES = Number(process.env.UPKEEP_BENCH_SITES ?? 500);
 const PARALLEL = 8;

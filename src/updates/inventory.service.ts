@@ -29,7 +29,7 @@ export class InventoryService {
   /** The id of the site named so; a clear error when there is none. */
   async siteId(name: string): Promise<number> {
     const site = await new SitesRepository(this.db).getSiteByName(name);
-    if (!site) throw new AppError('not_found', `site "${name}" does not exist; apply the config first (upkeep config apply)`);
+    if (!site) throw new AppError('not_found', `site "${name}" does not exist; apply the config first (upkeep apply)`);
     return site.id;
   }
 
