@@ -47,7 +47,14 @@ export async function run(): Promise<Record<string, string | number>> {
     try {
       await makeTemplate(join(work, 'template'));
       for (let i = 0; i < SITES; i++) await cp(join(work, 'template'), join(work, 'sites', `site-${i}`), { recursive: true });
-      const target = (i: number) => ({ host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKeyPath: sshd.key, knownHostsFile: join(work, 'known_hosts'), root: join(work, 'sites', `site-${i}`) });
+      const target = (i: number) => ({
+        host: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.user,
+        privateKeyPath: sshd.key,
+        knownHostsFile: join(work, 'known_hosts'),
+        root: join(work, 'sites', `site-${i}`),
+      });
       // One site first: pins the host key and warms the code paths, outside the measurement.
       const first = await inventoryOverSsh(target(0));
       const cpuBefore = process.cpuUsage();
@@ -69,16 +76,16 @@ export async function run(): Promise<Record<string, string | number>> {
       const upkeepCpu = (cpu.user + cpu.system) / 1e6;
       const sshdCpu = cpuOf(sshdPid) - sshdBefore;
       return {
-        'sites': SITES,
+        sites: SITES,
         'components per site': Math.round(components / SITES),
         'files read per site': first.files.length,
         'commands run per site': first.commands.length,
-        'problems': problems,
+        problems: problems,
         'wall seconds': seconds,
         'sites per minute': (SITES / seconds) * 60,
         'Upkeep CPU ms per site': (upkeepCpu / SITES) * 1000,
         'sshd + sessions CPU ms per site': (sshdCpu / SITES) * 1000,
-        'machine': `${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)} (measured on a busy machine)`,
+        machine: `${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)} (measured on a busy machine)`,
       };
     } finally {
       sshd.stop();

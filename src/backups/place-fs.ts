@@ -1,7 +1,7 @@
 import { constants, createReadStream } from 'node:fs';
 import { chmod, lchown, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { isSftpMissing, type SftpSession } from './sftp-connection.js';
+import { lstatIfThere, type SftpSession } from './sftp-connection.js';
 import { removeTree, writeRemoteFile } from './sftp-tree.js';
 
 export interface PlaceStat {
@@ -68,7 +68,7 @@ export function sftpPlace(sftp: SftpSession): PlaceFs {
   const raw = sftp.raw;
   return {
     lstat: async (path) => {
-      const st = await sftp.lstat(path).catch((err: unknown) => (isSftpMissing(err) ? undefined : Promise.reject(err)));
+      const st = await lstatIfThere(sftp, path);
       return st && { kind: kindOf(st.mode), size: st.size, mtimeS: st.mtime, perm: st.mode & 0o7777 };
     },
     readdir: (path) => sftp.readdir(path),

@@ -193,7 +193,8 @@ export async function restoreInPlace(job: BackupJobConfig, repoConfig: Repositor
         return stats;
       }
       const type = sourceTypeOf(source);
-      if (!type.replace) throw new AppError('invalid_input', `job ${job.name}: a ${source.kind} source cannot be restored in place; declare a rollback command`);
+      if (!type.replace)
+        throw new AppError('invalid_input', `job ${job.name}: a ${source.kind} source cannot be restored in place; declare a rollback command`);
       const node = await nodeAt(repo, snapshot.tree, snapshot.paths[0]!);
       async function* dump(): AsyncIterable<Uint8Array> {
         for (const id of node.content ?? []) yield await repo.loadBlob(id);

@@ -109,7 +109,8 @@ export async function openSsh(config: SftpConnectionConfig, purpose: 'SSH' | 'SF
   let broken: Error | undefined;
   client.on('error', (err) => (broken = err));
   await new Promise<void>((resolve, reject) => {
-    const fail = (err: unknown) => reject(new AppError('unavailable', `cannot open ${purpose} to ${where}: ${refusal() ?? describeError(err)}`, { cause: err }));
+    const fail = (err: unknown) =>
+      reject(new AppError('unavailable', `cannot open ${purpose} to ${where}: ${refusal() ?? describeError(err)}`, { cause: err }));
     client.once('ready', () => {
       client.off('error', fail);
       resolve();
@@ -145,7 +146,9 @@ export async function openSsh(config: SftpConnectionConfig, purpose: 'SSH' | 'SF
     sftp: () =>
       new Promise((resolve, reject) =>
         client.sftp((err, raw) =>
-          err ? reject(new AppError('unavailable', `cannot start SFTP on ${where}: ${describeError(broken ?? err)}`, { cause: err })) : resolve(sessionOf(raw, async () => raw.end())),
+          err
+            ? reject(new AppError('unavailable', `cannot start SFTP on ${where}: ${describeError(broken ?? err)}`, { cause: err }))
+            : resolve(sessionOf(raw, async () => raw.end())),
         ),
       ),
     exec: (command, options) => execOn(client, where, command, options),
@@ -200,4 +203,14 @@ export async function openSftp(config: SftpConnectionConfig): Promise<SftpSessio
 /** SFTP status 2 is "no such file". */
 export function isSftpMissing(err: unknown): boolean {
   return (err as { code?: unknown }).code === 2;
+}
+
+/** An lstat that answers undefined for a path that is not there (any other failure still throws). */
+export async function lstatIfThere(sftp: SftpSession, path: string): Promise<Stats | undefined> {
+  try {
+    return await sftp.lstat(path);
+  } catch (err) {
+    if (isSftpMissing(err)) return undefined;
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { promisify } from 'node:util';
-import { isSftpMissing, type SftpSession } from './sftp-connection.js';
+import { lstatIfThere, type SftpSession } from './sftp-connection.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -12,7 +12,7 @@ export async function makeDirs(sftp: SftpSession, path: string, mode = 0o755): P
   const parts = path.split('/').filter(Boolean);
   for (let i = 1; i <= parts.length; i++) {
     const dir = `/${parts.slice(0, i).join('/')}`;
-    const st = await sftp.lstat(dir).catch((err: unknown) => (isSftpMissing(err) ? undefined : Promise.reject(err)));
+    const st = await lstatIfThere(sftp, dir);
     if (st) continue;
     await promisify(sftp.raw.mkdir.bind(sftp.raw) as (p: string, a: { mode: number }, cb: (err?: Error) => void) => void)(dir, { mode });
   }
@@ -20,7 +20,7 @@ export async function makeDirs(sftp: SftpSession, path: string, mode = 0o755): P
 
 /** `rm -rf` over SFTP; links are removed, never followed. A missing path is already gone. */
 export async function removeTree(sftp: SftpSession, path: string): Promise<void> {
-  const st = await sftp.lstat(path).catch((err: unknown) => (isSftpMissing(err) ? undefined : Promise.reject(err)));
+  const st = await lstatIfThere(sftp, path);
   if (!st) return;
   if (!isDirMode(st.mode)) return sftp.unlink(path);
   for (const name of await sftp.readdir(path)) await removeTree(sftp, posix.join(path, name));

@@ -32,6 +32,6 @@ export function createUpdateRuns(core: Core, config: Pick<Config, 'backups' | 'a
     ca: options.ca,
     dataDir: options.dataDir,
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
-    ...(options.onWindowOpened ? { onWindowOpened: options.onWindowOpened } : {}),
+    ...(options.onWindowOpened ? { onWindowOpened: () => options.onWindowOpened?.() } : {}),
   });
 }

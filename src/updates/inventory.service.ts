@@ -37,7 +37,13 @@ export class InventoryService {
    * Keeps an inventory of a site. One equal to the previous one from the same source is not stored
    * again, so the history is the list of changes, each with the time it was first and last seen.
    */
-  async record(siteId: number, source: InventoryRow['source'], target: string, components: readonly Assessed[], knowledgeBuiltAt: string): Promise<RecordedInventory> {
+  async record(
+    siteId: number,
+    source: InventoryRow['source'],
+    target: string,
+    components: readonly Assessed[],
+    knowledgeBuiltAt: string,
+  ): Promise<RecordedInventory> {
     const facts = components.map(storedFacts);
     const fingerprint = fingerprintOf(facts);
     const now = this.clock.now();
@@ -64,7 +70,10 @@ export class InventoryService {
   }
 
   /** The site's inventories, newest first. */
-  async history(siteId: number, limit = 50): Promise<{ id: number; source: string; target: string; takenAt: number; checkedAt: number; knowledgeBuiltAt: string }[]> {
+  async history(
+    siteId: number,
+    limit = 50,
+  ): Promise<{ id: number; source: string; target: string; takenAt: number; checkedAt: number; knowledgeBuiltAt: string }[]> {
     return (await this.repo.list(siteId, limit)).map((r) => ({
       id: r.id,
       source: r.source,

@@ -26,7 +26,14 @@ const spec = {
 };
 
 const component = (name: string, version: string): Assessed =>
-  ({ name, ecosystem: 'wordpress-plugin', version, seen: [{ source: 'wp-content/plugins', at: 'x' }], vulnerabilities: [], endOfLife: false }) as unknown as Assessed;
+  ({
+    name,
+    ecosystem: 'wordpress-plugin',
+    version,
+    seen: [{ source: 'wp-content/plugins', at: 'x' }],
+    vulnerabilities: [],
+    endOfLife: false,
+  }) as unknown as Assessed;
 
 describe.each(dialects)('update runs and inventories stored on $dialect', ({ dialect, skip }) => {
   if (skip) {

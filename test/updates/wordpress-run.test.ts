@@ -29,7 +29,14 @@ describeWhen(wordpressReady, wordpressNeeds, 'updates on a real WordPress (Debia
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'upkeep-wp-'));
     wp = await startWordPress(dir);
-    target = { host: '127.0.0.1', port: wp.sshd.port, username: wp.sshd.user, privateKeyPath: wp.sshd.key, knownHostsFile: join(dir, 'known_hosts'), root: wp.root };
+    target = {
+      host: '127.0.0.1',
+      port: wp.sshd.port,
+      username: wp.sshd.user,
+      privateKeyPath: wp.sshd.key,
+      knownHostsFile: join(dir, 'known_hosts'),
+      root: wp.root,
+    };
     const yaml = `
 incidents: { groupWait: 0s }
 network: { allowPrivateTargets: true }
@@ -72,7 +79,10 @@ backups:
 
   const spec = (version: string, extra: object[] = []) => ({
     ssh: target,
-    pages: [{ url: wp.url, contains: TITLE }, { url: `${wp.url}?p=1`, contains: 'Hello world!' }],
+    pages: [
+      { url: wp.url, contains: TITLE },
+      { url: `${wp.url}?p=1`, contains: 'Hello world!' },
+    ],
     steps: [{ kind: 'wordpress-plugin', slug: PLUGIN, version }, ...extra],
     wordpressDownloads: wp.downloads.url(''),
   });
@@ -81,7 +91,11 @@ backups:
   const logOf = (run: RunRecord) => [run.reason, ...run.steps.map((s) => `${s.phase} ${s.status}: ${s.title}\n  ${s.output.slice(0, 600)}`)].join('\n');
   const site = async () => (await core.sites.listSites({ limit: 10 })).items.find((s) => s.spec.name === 'Blog')!;
   const homeUp = () =>
-    until('the Home monitor up in the engine', () => [...server.engine.states()].map(([, rt]) => rt).find((rt) => rt.monitor.spec.name === 'Home' && rt.state.status === 'up'), 30_000);
+    until(
+      'the Home monitor up in the engine',
+      () => [...server.engine.states()].map(([, rt]) => rt).find((rt) => rt.monitor.spec.name === 'Home' && rt.state.status === 'up'),
+      30_000,
+    );
 
   it('lists core, plugins and themes over SSH with the versions WordPress itself reports', async () => {
     const truth = wp.installed();
@@ -177,11 +191,25 @@ backups:
     const childLog = openSync(join(dir, 'child.log'), 'w');
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'support', 'run-child.ts'), db.dataDir, configFile, 'Blog', JSON.stringify(spec('1.2', [{ kind: 'command', command: `touch ${marker} && sleep 300` }]))],
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'support', 'run-child.ts'),
+        db.dataDir,
+        configFile,
+        'Blog',
+        JSON.stringify(spec('1.2', [{ kind: 'command', command: `touch ${marker} && sleep 300` }])),
+      ],
       { env: { ...process.env, ...testEnv(db).vars }, stdio: ['ignore', childLog, childLog] },
     );
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    await until('the second update step under way', () => existsSync(marker) || (child.exitCode !== null && Promise.reject(new Error(`the run's process ended: ${readFileSync(join(dir, 'child.log'), 'utf8')}`))), 240_000);
+    await until(
+      'the second update step under way',
+      () =>
+        existsSync(marker) ||
+        (child.exitCode !== null && Promise.reject(new Error(`the run's process ended: ${readFileSync(join(dir, 'child.log'), 'utf8')}`))),
+      240_000,
+    );
     child.kill('SIGKILL');
     await exited;
     const [stopped] = await server.updates.list((await site()).id, 1);

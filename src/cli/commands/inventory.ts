@@ -49,7 +49,10 @@ export function register(program: Command): void {
     .option('--resolve <host:address>', 'answer this host name with this address, like curl --resolve (repeatable)', collect, [])
     .option('--refresh', 'first refresh the knowledge from the live sources (endoflife.date, OSV, WordPress.org, registries) and keep it in the data directory')
     .option('-d, --data-dir <dir>', 'data directory: where a refreshed copy of the knowledge is kept', DEFAULT_DATA_DIR)
-    .option('--ssh <user@host:/path>', "also read inside, over SSH: the site's folder (WordPress, lock files), the OS packages and the runtimes (read-only access is enough)")
+    .option(
+      '--ssh <user@host:/path>',
+      "also read inside, over SSH: the site's folder (WordPress, lock files), the OS packages and the runtimes (read-only access is enough)",
+    )
     .option('--ssh-key <file>', 'private key for --ssh (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa)')
     .option('--ssh-host-key <sha256>', "the SSH server's host key fingerprint, as ssh-keygen -lf prints it; checked when given")
     .option('--known-hosts <file>', 'without --ssh-host-key: where the host key is pinned on first use (default: ~/.ssh/upkeep_known_hosts)')
@@ -66,7 +69,8 @@ Examples:
     .action(
       action(async (url: string, opts: InventoryOptions) => {
         if (!/^https?:\/\//i.test(url)) throw new AppError('invalid_input', `"${url}" is not an http(s) URL`);
-        const target = opts.ssh === undefined ? undefined : parseSshTarget(opts.ssh, { sshKey: opts.sshKey, sshHostKey: opts.sshHostKey, knownHosts: opts.knownHosts });
+        const target =
+          opts.ssh === undefined ? undefined : parseSshTarget(opts.ssh, { sshKey: opts.sshKey, sshHostKey: opts.sshHostKey, knownHosts: opts.knownHosts });
         const now = new Date();
         const net = createAuditNet({ allowPrivate: Boolean(opts.allowPrivate), resolve: parseResolveOption(opts.resolve) });
         const retire = loadRepository(opts.dataDir);
@@ -87,10 +91,14 @@ Examples:
         const components = assess(observed, loaded.knowledge, retire, now);
         const knowledge = { builtAt: loaded.builtAt, ageDays: loaded.ageDays, sources: loaded.knowledge.sources };
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ url: inventory.url, ...(inside ? { ssh: inside.target } : {}), knowledge, components, requests: inventory.requests, ...(inside ? { inside: { files: inside.files, commands: inside.commands, problems: inside.problems } } : {}) }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ url: inventory.url, ...(inside ? { ssh: inside.target } : {}), knowledge, components, requests: inventory.requests, ...(inside ? { inside: { files: inside.files, commands: inside.commands, problems: inside.problems } } : {}) }, null, 2)}\n`,
+          );
           return;
         }
-        const lines = [`Inventory of ${inventory.url}${inside ? ` and ${inside.target}` : ''} (knowledge of ${loaded.builtAt.slice(0, 10)}, ${loaded.ageDays} days old)`];
+        const lines = [
+          `Inventory of ${inventory.url}${inside ? ` and ${inside.target}` : ''} (knowledge of ${loaded.builtAt.slice(0, 10)}, ${loaded.ageDays} days old)`,
+        ];
         lines.push(...(components.length ? components.map((c) => describe(c, now)) : ['  nothing recognisable was found']));
         process.stdout.write(`${lines.join('\n')}\n`);
       }),

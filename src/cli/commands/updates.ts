@@ -56,7 +56,15 @@ interface Plan {
   checks?: { tool: string; found: boolean }[];
   /** The inventory kept in the site's history: its id, and what changed since the previous one. */
   inventory?: { id: number; components: number; changed: string[] };
-  pending?: { ecosystem: string; name: string; version: string | null; latest: string | null; vulnerabilities: number; worst: string | null; endOfLife: boolean }[];
+  pending?: {
+    ecosystem: string;
+    name: string;
+    version: string | null;
+    latest: string | null;
+    vulnerabilities: number;
+    worst: string | null;
+    endOfLife: boolean;
+  }[];
 }
 
 /**
@@ -126,12 +134,19 @@ function printPlan(plan: Plan, dryRun: boolean): void {
     `  6. close the window and record the run`,
   ];
   if (plan.inventory)
-    lines.push(`Inventory ${plan.inventory.id} kept (${plan.inventory.components} components)${plan.inventory.changed.length ? '; changed since the previous one:' : ''}`, ...plan.inventory.changed.map((c) => `  ${c}`));
+    lines.push(
+      `Inventory ${plan.inventory.id} kept (${plan.inventory.components} components)${plan.inventory.changed.length ? '; changed since the previous one:' : ''}`,
+      ...plan.inventory.changed.map((c) => `  ${c}`),
+    );
   for (const c of plan.checks ?? []) lines.push(`  ${c.found ? '✓' : '✗'} ${c.tool} ${c.found ? 'found' : 'not found on the server'}`);
   if (plan.pending) {
     lines.push(plan.pending.length ? 'Outdated, vulnerable or end of life now:' : 'Nothing outdated, vulnerable or end of life is known.');
     for (const p of plan.pending) {
-      const notes = [p.latest && p.latest !== p.version ? `latest ${p.latest}` : '', p.vulnerabilities ? `${p.vulnerabilities} vulnerabilities (worst: ${p.worst})` : '', p.endOfLife ? 'end of life' : ''];
+      const notes = [
+        p.latest && p.latest !== p.version ? `latest ${p.latest}` : '',
+        p.vulnerabilities ? `${p.vulnerabilities} vulnerabilities (worst: ${p.worst})` : '',
+        p.endOfLife ? 'end of life' : '',
+      ];
       lines.push(`  ${p.ecosystem.padEnd(17)} ${p.name.padEnd(28)} ${(p.version ?? '?').padEnd(12)} ${notes.filter(Boolean).join('; ')}`.trimEnd());
     }
   }
@@ -154,14 +169,29 @@ export function register(program: Command): void {
       .option('-d, --data-dir <dir>', 'data directory (database, screenshots of runs)', DEFAULT_DATA_DIR)
       .option('--json', 'print as JSON');
 
-  common(updates.command('plan <site>').description('Show what a run would do, check the tools its steps need over SSH, and list what is outdated or vulnerable now.')).action(
+  common(
+    updates
+      .command('plan <site>')
+      .description('Show what a run would do, check the tools its steps need over SSH, and list what is outdated or vulnerable now.'),
+  ).action(
     action(async (site: string, opts: UpdatesOptions) => {
       const env = readEnvironment();
       const loaded = await readConfigOption(opts.config, env, true);
       const { spec } = await readSpec(opts.spec);
       const plan = await withCore(opts.dataDir, async (core) => {
-        const runs = createUpdateRuns(core, loaded!.config, { dataDir: opts.dataDir, allowPrivate: false, maintenance: new MaintenanceService(core.storage.db, core.clock), openIncident: () => Promise.reject(new Error('a plan opens no incident')) });
-        return planOf(core, site, spec, runs.preflight(site, spec).map((j) => j.name), opts.dataDir);
+        const runs = createUpdateRuns(core, loaded!.config, {
+          dataDir: opts.dataDir,
+          allowPrivate: false,
+          maintenance: new MaintenanceService(core.storage.db, core.clock),
+          openIncident: () => Promise.reject(new Error('a plan opens no incident')),
+        });
+        return planOf(
+          core,
+          site,
+          spec,
+          runs.preflight(site, spec).map((j) => j.name),
+          opts.dataDir,
+        );
       });
       if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
       else printPlan(plan, false);

@@ -44,7 +44,11 @@ const FATAL_TEXT = [
 export function fatalTextIn(text: string): string | undefined {
   for (const pattern of FATAL_TEXT) {
     const m = pattern.exec(text);
-    if (m) return text.slice(Math.max(0, m.index - 40), m.index + 160).replace(/\s+/g, ' ').trim();
+    if (m)
+      return text
+        .slice(Math.max(0, m.index - 40), m.index + 160)
+        .replace(/\s+/g, ' ')
+        .trim();
   }
   return undefined;
 }
@@ -64,7 +68,10 @@ const pageFile = (index: number, label: string) => `page-${index + 1}-${label}.p
  * for it to settle, and records its status, error text, console errors and a screenshot with the
  * page's masked elements painted over. Screenshots go to `dir` as page-<n>-<label>.png.
  */
-export async function capturePages(pages: readonly SamplePage[], ctx: { net: AuditNet; audits: AuditsConfig; dir: string; label: string }): Promise<PageCapture[]> {
+export async function capturePages(
+  pages: readonly SamplePage[],
+  ctx: { net: AuditNet; audits: AuditsConfig; dir: string; label: string },
+): Promise<PageCapture[]> {
   await mkdir(ctx.dir, { recursive: true });
   return withBrowser({ net: ctx.net, config: ctx.audits }, async (session) => {
     const out: PageCapture[] = [];

@@ -36,7 +36,10 @@ export async function drive(ctx: RunContext): Promise<void> {
 export function resumePhase(phase: Phase, state: RunState): { phase: Phase; reason?: string } {
   if (phase === 'update' && state.stepStarted !== undefined && state.stepStarted >= state.stepIndex) {
     state.outcome = 'rolled_back';
-    return { phase: 'rollback', reason: `Upkeep stopped during update step ${state.stepStarted + 1}; the site is rolled back, since that step may be half done` };
+    return {
+      phase: 'rollback',
+      reason: `Upkeep stopped during update step ${state.stepStarted + 1}; the site is rolled back, since that step may be half done`,
+    };
   }
   return { phase };
 }
@@ -98,7 +101,10 @@ const phases: Record<Exclude<Phase, 'done'>, (ctx: RunContext) => Promise<Next>>
 
   async update(ctx) {
     const download = async (url: string) => {
-      const res = await createAuditNet({ allowPrivate: ctx.deps.allowPrivate, ca: ctx.deps.ca }).fetch(url, { maxBodyBytes: 128 * 1024 * 1024, deadlineMs: 300_000 });
+      const res = await createAuditNet({ allowPrivate: ctx.deps.allowPrivate, ca: ctx.deps.ca }).fetch(url, {
+        maxBodyBytes: 128 * 1024 * 1024,
+        deadlineMs: 300_000,
+      });
       if (res.status !== 200) throw new AppError('unavailable', `${url} answered ${res.status}`);
       if (res.bodyTruncated) throw new AppError('invalid_input', `${url} is larger than 128 MiB`);
       return res.body;
@@ -136,20 +142,39 @@ const phases: Record<Exclude<Phase, 'done'>, (ctx: RunContext) => Promise<Next>>
 
   async rollback(ctx) {
     const rollback = ctx.spec.rollback;
-    const done = await ctx.step('rollback', rollback.kind === 'backup' ? 'restore the backups taken at the start' : `run the rollback command: ${rollback.command}`, async () => {
-      if (rollback.kind === 'command') return { ...(await withSsh(ctx, (ssh) => inSite({ ssh, root: ctx.spec.ssh.root, timeoutMs: ctx.spec.stepTimeout, download: () => Promise.reject(new Error('no downloads')), wordpressDownloads: '' }, rollback.command))), value: true };
-      const lines: string[] = [];
-      for (const b of ctx.state.backups) {
-        const job = ctx.jobs().find((j) => j.name === b.job);
-        if (!job) throw new AppError('invalid_config', `backup job ${b.job} is no longer in the config`);
-        const s = await restoreInPlace(job, ctx.repository(job), b.snapshotId, { log: ctx.deps.log });
-        lines.push(
-          `${b.job}: snapshot ${b.snapshotId.slice(0, 8)} restored in place: ${s.written} written, ${s.removed} removed, ${s.verified} files (${s.bytesVerified} bytes) verified` +
-            (s.rowCounts ? `, ${Object.keys(s.rowCounts).length} tables with the row counts of the backup` : ''),
-        );
-      }
-      return { ok: true, output: lines.join('\n'), value: true };
-    });
+    const done = await ctx.step(
+      'rollback',
+      rollback.kind === 'backup' ? 'restore the backups taken at the start' : `run the rollback command: ${rollback.command}`,
+      async () => {
+        if (rollback.kind === 'command')
+          return {
+            ...(await withSsh(ctx, (ssh) =>
+              inSite(
+                {
+                  ssh,
+                  root: ctx.spec.ssh.root,
+                  timeoutMs: ctx.spec.stepTimeout,
+                  download: () => Promise.reject(new Error('no downloads')),
+                  wordpressDownloads: '',
+                },
+                rollback.command,
+              ),
+            )),
+            value: true,
+          };
+        const lines: string[] = [];
+        for (const b of ctx.state.backups) {
+          const job = ctx.jobs().find((j) => j.name === b.job);
+          if (!job) throw new AppError('invalid_config', `backup job ${b.job} is no longer in the config`);
+          const s = await restoreInPlace(job, ctx.repository(job), b.snapshotId, { log: ctx.deps.log });
+          lines.push(
+            `${b.job}: snapshot ${b.snapshotId.slice(0, 8)} restored in place: ${s.written} written, ${s.removed} removed, ${s.verified} files (${s.bytesVerified} bytes) verified` +
+              (s.rowCounts ? `, ${Object.keys(s.rowCounts).length} tables with the row counts of the backup` : ''),
+          );
+        }
+        return { ok: true, output: lines.join('\n'), value: true };
+      },
+    );
     if (!done.ok) {
       ctx.state.outcome = 'rollback_failed';
       return { phase: 'close', reason: `${ctx.run.reason ?? 'the update failed'}; then the rollback failed: ${done.output.split('\n')[0]!}` };
@@ -173,7 +198,13 @@ const phases: Record<Exclude<Phase, 'done'>, (ctx: RunContext) => Promise<Next>>
     const outcome = ctx.state.outcome ?? 'failed';
     if (outcome === 'rollback_failed') await ctx.openIncident();
     const event: UpdateEvent =
-      outcome === 'succeeded' ? 'update.succeeded' : outcome === 'rolled_back' ? 'update.rolled_back' : outcome === 'rollback_failed' ? 'update.rollback_failed' : 'update.aborted';
+      outcome === 'succeeded'
+        ? 'update.succeeded'
+        : outcome === 'rolled_back'
+          ? 'update.rolled_back'
+          : outcome === 'rollback_failed'
+            ? 'update.rollback_failed'
+            : 'update.aborted';
     return { phase: 'done', events: [event] };
   },
 };

@@ -31,10 +31,18 @@ export class RunsRepository {
   }
 
   /** The run's new state and the events it causes, in one transaction: a restart finds both or neither. */
-  async save(id: number, change: Pick<RunRow, 'status' | 'phase' | 'state' | 'reason' | 'updated_at' | 'finished_at'>, events: readonly Omit<EventRow, 'id'>[]): Promise<void> {
+  async save(
+    id: number,
+    change: Pick<RunRow, 'status' | 'phase' | 'state' | 'reason' | 'updated_at' | 'finished_at'>,
+    events: readonly Omit<EventRow, 'id'>[],
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('update_runs').set(change).where('id', '=', id).execute();
-      if (events.length) await trx.insertInto('update_events').values([...events]).execute();
+      if (events.length)
+        await trx
+          .insertInto('update_events')
+          .values([...events])
+          .execute();
     });
   }
 
@@ -67,7 +75,9 @@ export class RunsRepository {
         oc
           .column('site_id')
           .doUpdateSet({ run_id: runId, owner, expires_at: expiresAt })
-          .where((eb) => eb.or([eb('update_locks.expires_at', '<=', now), eb.and([eb('update_locks.run_id', '=', runId), eb('update_locks.owner', '=', owner)])])),
+          .where((eb) =>
+            eb.or([eb('update_locks.expires_at', '<=', now), eb.and([eb('update_locks.run_id', '=', runId), eb('update_locks.owner', '=', owner)])]),
+          ),
       )
       .execute();
     const held = await this.lockOf(siteId);

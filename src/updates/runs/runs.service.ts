@@ -67,10 +67,16 @@ export class UpdateRunsService {
     const jobs = this.jobsFor(siteName, spec);
     if (spec.rollback.kind === 'backup') {
       if (!jobs.length)
-        throw new AppError('invalid_input', `site "${siteName}" has no backup job (backups.jobs with site: ${siteName}); a run needs one to roll back to, or rollback: { kind: command }`);
+        throw new AppError(
+          'invalid_input',
+          `site "${siteName}" has no backup job (backups.jobs with site: ${siteName}); a run needs one to roll back to, or rollback: { kind: command }`,
+        );
       const stuck = jobs.filter((j) => !restorableInPlace(j));
       if (stuck.length)
-        throw new AppError('invalid_input', `backup job ${stuck[0]!.name} (${stuck[0]!.source.kind}) cannot be restored in place; give a rollback command instead`);
+        throw new AppError(
+          'invalid_input',
+          `backup job ${stuck[0]!.name} (${stuck[0]!.source.kind}) cannot be restored in place; give a rollback command instead`,
+        );
     }
     return jobs;
   }
@@ -107,7 +113,18 @@ export class UpdateRunsService {
     try {
       const lease = await this.repo.lease(site.id, id, this.owner, now, now + this.leaseMs);
       if (!lease.taken) {
-        await this.repo.save(id, { status: 'failed', phase: 'done', state: JSON.stringify(state), reason: `update run ${lease.runId} of this site is under way`, updated_at: now, finished_at: now }, []);
+        await this.repo.save(
+          id,
+          {
+            status: 'failed',
+            phase: 'done',
+            state: JSON.stringify(state),
+            reason: `update run ${lease.runId} of this site is under way`,
+            updated_at: now,
+            finished_at: now,
+          },
+          [],
+        );
         throw new AppError('conflict', `site "${siteName}" has update run ${lease.runId} under way; one run at a time per site`);
       }
       await this.drive((await this.repo.get(id))!, siteName);
@@ -266,7 +283,11 @@ class RunSession implements RunContext {
     this.seq = steps.reduce((max, s) => Math.max(max, s.seq), 0);
     const now = this.deps.clock.now();
     for (const s of steps.filter((s) => s.status === 'running'))
-      await this.repo.finishStep(this.run.id, s.seq, { status: 'failed', output: `${s.output}\n[interrupted: Upkeep stopped during this step]`.trim(), finished_at: now });
+      await this.repo.finishStep(this.run.id, s.seq, {
+        status: 'failed',
+        output: `${s.output}\n[interrupted: Upkeep stopped during this step]`.trim(),
+        finished_at: now,
+      });
     const { rows } = await new SitesRepository(this.deps.db).listMonitors({ siteId: this.run.siteId, limit: 1_000 });
     this.siteMonitors = rows.map((r) => this.deps.codec.monitorFromRow(r));
   }
@@ -297,7 +318,16 @@ class RunSession implements RunContext {
   async note(text: string): Promise<void> {
     const now = this.deps.clock.now();
     this.seq += 1;
-    await this.repo.addStep({ run_id: this.run.id, seq: this.seq, phase: this.run.phase, title: 'interrupted', status: 'failed', output: text, started_at: now, finished_at: now });
+    await this.repo.addStep({
+      run_id: this.run.id,
+      seq: this.seq,
+      phase: this.run.phase,
+      title: 'interrupted',
+      status: 'failed',
+      output: text,
+      started_at: now,
+      finished_at: now,
+    });
   }
 
   private payload(event: UpdateEvent, status: RunStatus, now: number): UpdateEventPayload {
@@ -340,7 +370,14 @@ class RunSession implements RunContext {
   }
 
   async openWindow(): Promise<void> {
-    if (this.state.window && (await this.deps.maintenance.get(this.state.window.id).then(() => true, () => false))) return;
+    if (
+      this.state.window &&
+      (await this.deps.maintenance.get(this.state.window.id).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     const now = this.deps.clock.now();
     const name = `Update run ${this.run.id}: ${this.run.siteName}`.slice(0, 120);
     const window = await this.deps.maintenance.create({
@@ -365,7 +402,12 @@ class RunSession implements RunContext {
   async openIncident(): Promise<void> {
     if (this.state.incidentId !== undefined) return;
     const incident = await this.deps.openIncident(
-      { siteId: this.run.siteId, title: `Update run ${this.run.id}: the rollback failed`, severity: 'critical', message: this.run.reason ?? 'the rollback failed' },
+      {
+        siteId: this.run.siteId,
+        title: `Update run ${this.run.id}: the rollback failed`,
+        severity: 'critical',
+        message: this.run.reason ?? 'the rollback failed',
+      },
       'updates',
     );
     this.state.incidentId = incident.id;

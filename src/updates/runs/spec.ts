@@ -35,7 +35,10 @@ export const runSpecSchema = z
     steps: z.array(stepSchema).min(1, 'a run needs at least one update step').max(50),
     /** How to go back when verification fails: the backup taken at the start (default), or a command of the user's. */
     rollback: z
-      .discriminatedUnion('kind', [z.object({ kind: z.literal('backup') }).strict(), z.object({ kind: z.literal('command'), command: z.string().min(1) }).strict()])
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('backup') }).strict(),
+        z.object({ kind: z.literal('command'), command: z.string().min(1) }).strict(),
+      ])
       .default({ kind: 'backup' }),
     /** The site's backup jobs to run first (names under backups.jobs); all of the site's jobs when absent. */
     backupJobs: z.array(z.string().min(1)).optional(),

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { promisify } from 'node:util';
 import type { FileEntryWithStats } from 'ssh2';
 import { isSftpMissing, openSsh, shellQuote, type SftpSession, type SshConnection } from '../../backups/sftp-connection.js';
+import { parallel } from '../../audits/concurrency.js';
 import { describeError } from '../../lib/errors.js';
 import { mergeObserved, type Observed } from '../component.js';
 import { commandProbes, insideReaders, readInside, type CommandProbe, type FileInput, type InsideReader } from '../readers/inside/index.js';
@@ -29,21 +30,13 @@ const S_IFREG = 0o100000;
 /** A `*` path segment as a test of names: `*` is any name, `*.php` any name ending so. */
 function segmentTest(segment: string): (name: string) => boolean {
   if (!segment.includes('*')) return (name) => name === segment;
-  const pattern = new RegExp(`^${segment.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  const pattern = new RegExp(
+    `^${segment
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
   return (name) => !name.startsWith('.') && pattern.test(name);
-}
-
-async function limited<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-  return out;
 }
 
 /** Reads what the site's folder and the system hold over one SFTP session; missing paths are simply not there. */
@@ -61,11 +54,13 @@ class RemoteFiles {
       this.refused(dir, err);
       return [] as FileEntryWithStats[];
     });
-    return limited(
+    return parallel(
       entries.filter((e) => e.filename !== '.' && e.filename !== '..'),
+      PARALLEL,
       async (e) => {
         // A symlinked plugin or theme folder is followed, as PHP follows it.
-        const mode = (e.attrs.mode & S_IFMT) === 0o120000 ? ((await this.sftp.stat(posix.join(dir, e.filename)).catch(() => undefined))?.mode ?? 0) : e.attrs.mode;
+        const mode =
+          (e.attrs.mode & S_IFMT) === 0o120000 ? ((await this.sftp.stat(posix.join(dir, e.filename)).catch(() => undefined))?.mode ?? 0) : e.attrs.mode;
         const type = mode & S_IFMT;
         return { name: e.filename, kind: type === S_IFDIR ? 'dir' : type === S_IFREG ? 'file' : 'other' };
       },
@@ -83,11 +78,11 @@ class RemoteFiles {
         continue;
       }
       const test = segmentTest(segment);
-      const lists = await limited(current, async (dir) => (await this.list(dir)).map((e) => ({ ...e, path: posix.join(dir, e.name) })));
+      const lists = await parallel(current, PARALLEL, async (dir) => (await this.list(dir)).map((e) => ({ ...e, path: posix.join(dir, e.name) })));
       current = lists.flat().flatMap((e) => (test(e.name) && e.kind === (last ? 'file' : 'dir') ? [e.path] : []));
     }
     if (segments.at(-1)?.includes('*')) return current;
-    const exists = await limited(current, async (path) => {
+    const exists = await parallel(current, PARALLEL, async (path) => {
       const st = await this.sftp.stat(path).catch((err: unknown) => {
         this.refused(path, err);
         return undefined;
@@ -135,7 +130,7 @@ export async function inventoryInsideOver(ssh: SshConnection, target: SshTarget)
         for (const path of await files.expand(target.root, pattern)) wanted.set(path, Math.max(wanted.get(path) ?? 0, reader.maxBytes));
       }
     }
-    const read = await limited([...wanted], async ([path, maxBytes]) => {
+    const read = await parallel([...wanted], PARALLEL, async ([path, maxBytes]) => {
       const data = await files.read(path, maxBytes);
       return data === undefined ? undefined : { path, content: data.toString('utf8'), bytes: data.length };
     });

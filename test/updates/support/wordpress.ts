@@ -1,7 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
@@ -9,6 +8,7 @@ import { startHttpServer, type TestServer } from '../../fixtures/servers.js';
 import { mysqlReady, mysqlSourceDatabase, type DatabaseSettings } from '../../backups/support/databases.js';
 import { sshReady, startSshd, type Sshd } from '../../backups/support/sshd.js';
 import { hasCommand } from '../../backups/support/tools.js';
+import { manifest } from '../../backups/support/tree-fixture.js';
 
 /** Debian's WordPress, unpacked by .ci/run (the package itself would pull in Apache); an installed package works too. */
 export const wordpressSource = [process.env.UPKEEP_TEST_WORDPRESS, '/opt/upkeep-test/wordpress/usr/share/wordpress', '/usr/share/wordpress'].find(
@@ -73,19 +73,6 @@ async function waitFor(what: string, ok: () => Promise<boolean>, ms: number): Pr
   }
 }
 
-async function tree(root: string, prefix = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const name of (await readdir(join(root, prefix))).sort()) {
-    const rel = join(prefix, name);
-    const st = await lstat(join(root, rel));
-    const perm = (st.mode & 0o7777).toString(8);
-    if (st.isSymbolicLink()) out[rel] = `link ${await readlink(join(root, rel))}`;
-    else if (st.isDirectory()) Object.assign(out, { [rel]: `dir ${perm}` }, await tree(root, rel));
-    else out[rel] = `file ${perm} ${createHash('sha256').update(await readFile(join(root, rel))).digest('hex')}`;
-  }
-  return out;
-}
-
 /**
  * A real WordPress in `dir`: Debian's files copied, its own MariaDB database, served by PHP's
  * built-in server (PHP_CLI_SERVER_WORKERS=4), installed through wp-admin/install.php as a person
@@ -121,7 +108,15 @@ require_once ABSPATH . 'wp-settings.php';
     env: { ...process.env, PHP_CLI_SERVER_WORKERS: '4' },
     stdio: 'ignore',
   });
-  await waitFor('php -S answering', () => fetch(url, { redirect: 'manual' }).then(() => true, () => false), 15_000);
+  await waitFor(
+    'php -S answering',
+    () =>
+      fetch(url, { redirect: 'manual' }).then(
+        () => true,
+        () => false,
+      ),
+    15_000,
+  );
   const form = new URLSearchParams({
     weblog_title: TITLE,
     user_name: 'admin',
@@ -171,7 +166,7 @@ require_once ABSPATH . 'wp-settings.php';
       if (run.status !== 0) throw new Error(`mysqldump failed: ${run.stderr}`);
       return run.stdout;
     },
-    files: () => tree(root),
+    files: () => manifest(root),
     async stop() {
       php.kill('SIGTERM');
       sshd.stop();

@@ -58,9 +58,7 @@ export const composerStep = {
   run: (s, ctx) => inSite(ctx, words(['composer', 'update', ...s.packages, '--with-dependencies', '--no-interaction', '--no-ansi'])),
 } satisfies StepType<typeof composerSchema>;
 
-const npmSchema = z
-  .object({ kind: z.literal('npm'), packages: z.array(z.object({ name: npmPackage, version }).strict()).min(1) })
-  .strict();
+const npmSchema = z.object({ kind: z.literal('npm'), packages: z.array(z.object({ name: npmPackage, version }).strict()).min(1) }).strict();
 export const npmStep = {
   schema: npmSchema,
   describe: (s) => `npm install ${s.packages.map((p) => `${p.name}@${p.version}`).join(' ')}`,
