@@ -66,6 +66,13 @@ async function withSsh<T>(ctx: RunContext, work: (ssh: SshConnection) => Promise
   }
 }
 
+/** A logged step that captures the pages and monitors again and judges them against the capture before the update. */
+const compareWithBefore = (ctx: RunContext, label: string, title: string, okText: string) =>
+  ctx.step('verify', title, async () => {
+    const v = await judge(ctx.state.before!, await captureNow(ctx, label), ctx.spec, ctx.dir, label);
+    return { ok: v.ok, output: v.ok ? okText : v.problems.join('\n'), value: v };
+  });
+
 const phases: Record<Exclude<Phase, 'done'>, (ctx: RunContext) => Promise<Next>> = {
   async open_window(ctx) {
     await ctx.openWindow();
@@ -127,10 +134,7 @@ const phases: Record<Exclude<Phase, 'done'>, (ctx: RunContext) => Promise<Next>>
   },
 
   async verify(ctx) {
-    const verdict = await ctx.step('verify', 'verify the pages, smoke checks and monitors', async () => {
-      const v = await judge(ctx.state.before!, await captureNow(ctx, 'after'), ctx.spec, ctx.dir, 'after');
-      return { ok: v.ok, output: v.ok ? 'the site looks and works as before' : v.problems.join('\n'), value: v };
-    });
+    const verdict = await compareWithBefore(ctx, 'after', 'verify the pages, smoke checks and monitors', 'the site looks and works as before');
     if (verdict.value) ctx.state.after = verdict.value;
     if (verdict.ok) {
       ctx.state.outcome = 'succeeded';
@@ -183,10 +187,7 @@ const phases: Record<Exclude<Phase, 'done'>, (ctx: RunContext) => Promise<Next>>
   },
 
   async verify_rollback(ctx) {
-    const verdict = await ctx.step('verify', 'verify the site after the rollback', async () => {
-      const v = await judge(ctx.state.before!, await captureNow(ctx, 'rollback'), ctx.spec, ctx.dir, 'rollback');
-      return { ok: v.ok, output: v.ok ? 'the site looks and works as before the update' : v.problems.join('\n'), value: v };
-    });
+    const verdict = await compareWithBefore(ctx, 'rollback', 'verify the site after the rollback', 'the site looks and works as before the update');
     if (verdict.value) ctx.state.afterRollback = verdict.value;
     if (verdict.ok) return { phase: 'close' };
     ctx.state.outcome = 'rollback_failed';
