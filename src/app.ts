@@ -29,6 +29,8 @@ export interface CoreOptions {
 /** The services every command and the server share, over one open database. */
 export interface Core {
   storage: Storage;
+  /** Where files beside the database live (screenshots of update runs, refreshed knowledge). */
+  dataDir: string;
   clock: Clock;
   logger: Logger;
   env: Environment;
@@ -70,6 +72,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const stores = configStores({ sites: siteCodec, channels: channelCodec, statusPages: statusPageCodec }, clock);
   return {
     storage,
+    dataDir: options.dataDir,
     clock,
     logger: options.logger,
     env: options.env,

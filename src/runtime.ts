@@ -18,6 +18,8 @@ import { defaultSenderOptions, OutboxSender, type SenderOptions } from './notify
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
 import { createFeedback } from './feedback/index.js';
 import { createRoutines, type Routines } from './routines/index.js';
+import { createUpdateRuns } from './updates/index.js';
+import type { UpdateRunsService } from './updates/runs/runs.service.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -27,6 +29,8 @@ export interface Runtime {
   routines: Routines;
   /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
   backups: BackupScheduler | undefined;
+  /** Safe update runs; unfinished ones (a stopped Upkeep's) are resumed or rolled back from start on. */
+  updates: UpdateRunsService;
   http: FastifyInstance;
   /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
@@ -133,6 +137,16 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox);
   const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
   const routines = createRoutines(core, config, { wake: () => outbox.wake() });
+  const updates = createUpdateRuns(core, config, {
+    dataDir: core.dataDir,
+    allowPrivate,
+    ca,
+    maintenance: incidents.maintenance,
+    openIncident: (input, author) => incidents.service.open(input, author),
+    // Subscribers hear of a run's window now, not at the announcer's next minute.
+    onWindowOpened: () => void statusPages.announcer.tick().catch((err: unknown) => core.logger.error({ err }, 'announcing maintenance failed')),
+  });
+  let stopResuming: (() => Promise<void>) | undefined;
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -166,6 +180,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     statusPages,
     routines,
     backups,
+    updates,
     http,
     async start() {
       await engine.start();
@@ -175,6 +190,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await statusPages.start();
       feedback.start();
       routines.start();
+      stopResuming = updates.keepResuming();
     },
     async stop() {
       live.closeAll();
@@ -184,6 +200,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await statusPages.stop();
       await audits.stop();
       await backups?.stop();
+      await stopResuming?.();
       await engine.stop();
       await incidents.stop();
     },

@@ -9,6 +9,7 @@ import { register as registerInventory } from './commands/inventory.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerStart } from './commands/start.js';
 import { register as registerStatus } from './commands/status.js';
+import { register as registerUpdates } from './commands/updates.js';
 import { report } from './run.js';
 
 // Commands import what they run inside their actions, so `upkeep --help` or `validate` does not load the
@@ -49,6 +50,7 @@ for (const register of [
   registerAudit,
   registerStatus,
   registerInventory,
+  registerUpdates,
   registerImport,
 ])
   register(program);

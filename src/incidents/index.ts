@@ -26,18 +26,10 @@ export interface Incidents {
 }
 
 /**
- * Incidents, maintenance windows and the notification outbox, attached to the engine: incidents
- * are written in the transaction that stores the engine's events, the sender wakes after each, and
- * maintenance windows decide which monitors show "maintenance".
+ * The incidents use cases over an open core, with the notifier that writes their outbox rows: the
+ * server's, and a one-shot command's (an update run's failed rollback opens an incident from the CLI too).
  */
-export function createIncidents(
-  core: Core,
-  config: Config,
-  engine: MonitoringEngine,
-  /** The outbox's sender: incidents wake it after writing messages, and start and stop it with their workers. */
-  outbox: OutboxSender,
-): Incidents {
-  const log = core.logger.child({ component: 'incidents' });
+export function incidentsService(core: Core, config: Pick<Config, 'server' | 'incidents'>, log = core.logger.child({ component: 'incidents' })) {
   const links = new AckLinks(core.secrets.derive('acknowledge links'));
   const notifier = new Notifier(
     core.siteCodec,
@@ -50,7 +42,23 @@ export function createIncidents(
     },
     new Outbox(core.storage.db),
   );
-  const service = new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log);
+  return { service: new IncidentsService(core.storage.db, core.siteCodec, notifier, links, core.clock, log), notifier };
+}
+
+/**
+ * Incidents, maintenance windows and the notification outbox, attached to the engine: incidents
+ * are written in the transaction that stores the engine's events, the sender wakes after each, and
+ * maintenance windows decide which monitors show "maintenance".
+ */
+export function createIncidents(
+  core: Core,
+  config: Config,
+  engine: MonitoringEngine,
+  /** The outbox's sender: incidents wake it after writing messages, and start and stop it with their workers. */
+  outbox: OutboxSender,
+): Incidents {
+  const log = core.logger.child({ component: 'incidents' });
+  const { service, notifier } = incidentsService(core, config, log);
   const calendar = new MaintenanceCalendar();
   const objects = new ConfigObjectsRepository(core.storage.db);
   let signature = '';

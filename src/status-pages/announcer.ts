@@ -13,6 +13,9 @@ import { Outbox } from '../notify/outbox.service.js';
 import { enqueue, wants, type Subscriptions } from './subscriptions.js';
 import { withStatusTables } from './tables.js';
 
+/** How long after its start a window never told of is still announced (as a reminder). */
+const JUST_BEGUN_MS = 10 * 60_000;
+
 export interface AnnouncerDeps {
   db: Kysely<Database>;
   pages: PublicPages;
@@ -28,7 +31,7 @@ export interface AnnouncerDeps {
  * within the page's `maintenanceNotice.announce`, a reminder once it is within `remind`. Each is
  * recorded per page and occurrence in the transaction that queues the messages, so neither is
  * sent twice, across restarts too; an occurrence first seen inside the reminder time gets only the
- * reminder.
+ * reminder, and so does one that began less than ten minutes ago (a window opened on the spot).
  */
 export class MaintenanceAnnouncer {
   constructor(private readonly deps: AnnouncerDeps) {}
@@ -41,7 +44,8 @@ export class MaintenanceAnnouncer {
     for (const page of this.deps.pages.all()) {
       const { announce, remind } = page.spec.maintenanceNotice;
       const byComponent = resolveComponents(page.spec, monitors);
-      const coming = maintenanceOf(page.spec, byComponent, monitors, this.deps.upcoming(now, now + announce), now).filter((m) => m.start > now);
+      // A window opened on the spot (an update run's) has begun by the time it is seen: it is told once, late, rather than never.
+      const coming = maintenanceOf(page.spec, byComponent, monitors, this.deps.upcoming(now, now + announce), now).filter((m) => m.start > now - JUST_BEGUN_MS);
       for (const m of coming) {
         const kind = m.start - now <= remind ? 'reminder' : 'announce';
         queued =

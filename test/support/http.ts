@@ -6,12 +6,14 @@ import type { MonitoringEngine } from '../../src/monitoring/engine.js';
 import type { SenderOptions } from '../../src/notify/outbox.js';
 import { createRuntime } from '../../src/runtime.js';
 import type { StatusPages } from '../../src/status-pages/index.js';
+import type { UpdateRunsService } from '../../src/updates/runs/runs.service.js';
 
 export interface TestApp {
   app: FastifyInstance;
   engine: MonitoringEngine;
   incidents: Incidents;
   statusPages: StatusPages;
+  updates: UpdateRunsService;
   close(): Promise<void>;
 }
 
@@ -27,7 +29,14 @@ export function testServer(core: Core, config: ConfigInput = {}): Promise<TestAp
 export async function testRuntime(core: Core, config: Config, sender: Partial<SenderOptions> = {}): Promise<TestApp> {
   const runtime = await createRuntime(core, { ...config, network: { ...config.network, allowPrivateTargets: true } }, { sender });
   await runtime.start();
-  return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, statusPages: runtime.statusPages, close: () => runtime.stop() };
+  return {
+    app: runtime.http,
+    engine: runtime.engine,
+    incidents: runtime.incidents,
+    statusPages: runtime.statusPages,
+    updates: runtime.updates,
+    close: () => runtime.stop(),
+  };
 }
 
 /** Opens a manual incident on a site and posts an update to it, as a person does in the API; answers the update's reply. */

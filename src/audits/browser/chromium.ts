@@ -81,7 +81,7 @@ export interface BrowserSession {
  * Each call starts a new browser (confined: see launch.ts), which Playwright drives over its
  * DevTools endpoint.
  */
-export async function withBrowser<T>(ctx: AuditContext, fn: (session: BrowserSession) => Promise<T>): Promise<T> {
+export async function withBrowser<T>(ctx: Pick<AuditContext, 'config' | 'net'>, fn: (session: BrowserSession) => Promise<T>): Promise<T> {
   requireChromium(ctx.config.chromium);
   const announced = new Set<string>();
   const proxy = await startGuardedProxy(ctx.net, (hostPort) => announced.has(hostPort));

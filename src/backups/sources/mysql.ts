@@ -48,6 +48,24 @@ export const mysqlSource = {
     stream: commandOutput(['mysqldump', '--single-transaction', '--routines', '--triggers', ...connection(c), c.database], secretEnv(c)),
     close: async () => {},
   }),
+  async replace(c) {
+    return {
+      async load(dump) {
+        // Tables and views the dump does not have (made after the backup) must not survive it.
+        const objects = (await query(c, 'SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = DATABASE()'))
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => line.split('\t') as [string, string]);
+        const quoted = (names: string[]) => names.map((n) => `\`${n.replaceAll('`', '``')}\``).join(', ');
+        const views = objects.filter(([, type]) => type === 'VIEW').map(([name]) => name);
+        const tables = objects.filter(([, type]) => type !== 'VIEW').map(([name]) => name);
+        const drops = [...(views.length ? [`DROP VIEW IF EXISTS ${quoted(views)}`] : []), ...(tables.length ? [`DROP TABLE IF EXISTS ${quoted(tables)}`] : [])];
+        if (drops.length) await query(c, `SET FOREIGN_KEY_CHECKS=0; ${drops.join('; ')}`);
+        await commandInput(['mysql', ...connection(c), c.database], dump, secretEnv(c));
+        return mysqlRowCounts(c);
+      },
+    };
+  },
   async scratch(c) {
     const name = `upkeep_drill_${randomBytes(6).toString('hex')}`;
     await query(c, `CREATE DATABASE \`${name}\``, '');

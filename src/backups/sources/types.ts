@@ -30,4 +30,6 @@ export interface SourceType<S extends z.ZodType> {
   open(config: z.infer<S>): Promise<SourceInput>;
   /** A scratch database to load a dump into during a drill, dropped by `dispose`. */
   scratch?(config: z.infer<S>): Promise<DumpTarget & { dispose(): Promise<void> }>;
+  /** The configured database itself, emptied first, to load a dump into: a restore in place (an update run's rollback). */
+  replace?(config: z.infer<S>): Promise<DumpTarget>;
 }

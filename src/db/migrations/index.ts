@@ -11,6 +11,7 @@ import * as changeSignatureIndexes from './0009-change-signature-indexes.js';
 import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
 import * as oneOutbox from './0201-one-outbox.js';
+import * as updates from './0300-updates.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
@@ -45,6 +46,8 @@ const steps: Record<string, Step> = {
   // Issue 5 (status pages) numbers its migrations from 0200 so they never collide with the main line's.
   '0200-status-pages': statusPages,
   '0201-one-outbox': oneOutbox,
+  // Issue 15 (updates) numbers its migrations from 0300.
+  '0300-updates': updates,
   // Issue 17 (users' voice, routines) numbers its migrations from 0400.
   '0400-feedback': feedback,
   '0401-routines': routines,

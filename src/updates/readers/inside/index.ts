@@ -22,32 +22,38 @@ export type InsideKind =
   | 'os-release';
 
 const named = (name: string) => (path: string) => basename(path) === name;
+const HEAD = 8 * 1024;
+const SMALL = 64 * 1024;
+const WHOLE = 64 * 1024 * 1024;
 
 /** Every reader of files inside a site, by kind: a kind without a reader does not compile. */
 export const insideReaders = {
-  'wordpress-core': { paths: ['wp-includes/version.php'], accepts: (p) => p.endsWith('wp-includes/version.php'), read: readCoreVersion },
+  'wordpress-core': { paths: ['wp-includes/version.php'], maxBytes: SMALL, accepts: (p) => p.endsWith('wp-includes/version.php'), read: readCoreVersion },
   'wordpress-plugin': {
     paths: ['wp-content/plugins/*/*.php', 'wp-content/plugins/*.php'],
+    maxBytes: HEAD,
     accepts: (p) => /(?:^|\/)wp-content\/plugins\/(?:[^/]+\/)?[^/]+\.php$/i.test(p),
     read: readPluginHeader,
   },
   'wordpress-plugin-readme': {
     paths: ['wp-content/plugins/*/readme.txt'],
+    maxBytes: HEAD,
     accepts: (p) => /(?:^|\/)wp-content\/plugins\/[^/]+\/readme\.txt$/i.test(p),
     read: readPluginReadme,
   },
   'wordpress-theme': {
     paths: ['wp-content/themes/*/style.css'],
+    maxBytes: HEAD,
     accepts: (p) => /(?:^|\/)wp-content\/themes\/[^/]+\/style\.css$/i.test(p),
     read: readThemeStyle,
   },
-  'composer-lock': { paths: ['composer.lock'], accepts: named('composer.lock'), read: readComposerLock },
-  'package-lock': { paths: ['package-lock.json'], accepts: named('package-lock.json'), read: readPackageLock },
-  'yarn-lock': { paths: ['yarn.lock'], accepts: named('yarn.lock'), read: readYarnLock },
-  'pnpm-lock': { paths: ['pnpm-lock.yaml'], accepts: named('pnpm-lock.yaml'), read: readPnpmLock },
-  'dpkg-status': { paths: ['/var/lib/dpkg/status'], accepts: (p) => p.endsWith('dpkg/status'), read: readDpkgStatus },
-  'apk-installed': { paths: ['/lib/apk/db/installed'], accepts: (p) => p.endsWith('apk/db/installed'), read: readApkInstalled },
-  'os-release': { paths: ['/etc/os-release'], accepts: (p) => p.endsWith('os-release'), read: readOsRelease },
+  'composer-lock': { paths: ['composer.lock'], maxBytes: WHOLE, accepts: named('composer.lock'), read: readComposerLock },
+  'package-lock': { paths: ['package-lock.json'], maxBytes: WHOLE, accepts: named('package-lock.json'), read: readPackageLock },
+  'yarn-lock': { paths: ['yarn.lock'], maxBytes: WHOLE, accepts: named('yarn.lock'), read: readYarnLock },
+  'pnpm-lock': { paths: ['pnpm-lock.yaml'], maxBytes: WHOLE, accepts: named('pnpm-lock.yaml'), read: readPnpmLock },
+  'dpkg-status': { paths: ['/var/lib/dpkg/status'], maxBytes: WHOLE, accepts: (p) => p.endsWith('dpkg/status'), read: readDpkgStatus },
+  'apk-installed': { paths: ['/lib/apk/db/installed'], maxBytes: WHOLE, accepts: (p) => p.endsWith('apk/db/installed'), read: readApkInstalled },
+  'os-release': { paths: ['/etc/os-release'], maxBytes: SMALL, accepts: (p) => p.endsWith('os-release'), read: readOsRelease },
 } satisfies Record<InsideKind, InsideReader>;
 
 /**

@@ -12,6 +12,8 @@ export interface FileInput {
  */
 export interface InsideReader {
   paths: readonly string[];
+  /** How much of each file the reader needs: headers are read from the start (WordPress reads 8 KiB), lock files whole. */
+  maxBytes: number;
   accepts(path: string): boolean;
   read(file: FileInput): Observed[];
 }
