@@ -16,11 +16,15 @@ import { readCaFiles } from './config/ca-files.js';
 import { AuditScheduler } from './audits/scheduler.js';
 import type { SenderOptions } from './notify/outbox.js';
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
+import { createObjectives } from './objectives/index.js';
+import type { ObjectivesService } from './objectives/objectives.service.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
   incidents: Incidents;
   statusPages: StatusPages;
+  /** Site objectives: evaluated every minute (budget history, burn-rate incidents). */
+  objectives: ObjectivesService;
   /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
   backups: BackupScheduler | undefined;
   http: FastifyInstance;
@@ -115,6 +119,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
   );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
+  const objectives = createObjectives(core, engine, incidents);
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, contexts);
   const http = await buildHttpServer({
     logger: core.logger,
@@ -131,6 +136,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     engine,
     incidents,
     statusPages,
+    objectives,
     channels: core.channels,
     audits: core.audits,
     live,
@@ -145,6 +151,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     engine,
     incidents,
     statusPages,
+    objectives,
     backups,
     http,
     async start() {
@@ -153,6 +160,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       audits.start();
       backups?.start();
       await statusPages.start();
+      objectives.start();
     },
     async stop() {
       live.closeAll();
@@ -160,6 +168,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await statusPages.stop();
       await audits.stop();
       await backups?.stop();
+      await objectives.stop();
       await engine.stop();
       await incidents.stop();
     },

@@ -40,6 +40,8 @@ import { setupBody, setupOut } from '../accounts/accounts.openapi.js';
 import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
 import { PortfolioService } from '../dashboard/portfolio.service.js';
 import { dashboardStatic } from '../dashboard/static.js';
+import type { ObjectivesService } from '../objectives/objectives.service.js';
+import { objectivesRoutes } from '../objectives/objectives.routes.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -60,6 +62,8 @@ export interface HttpDeps {
   delivery: (signal?: AbortSignal) => DeliveryContext;
   /** Public status pages (their own routes outside /api/v1) and their management API. */
   statusPages?: StatusPages;
+  /** Site objectives (their state and history; they are written as part of the site). */
+  objectives?: ObjectivesService;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -181,6 +185,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'users' },
             { name: 'activity' },
             { name: 'status pages' },
+            { name: 'objectives' },
           ],
         },
       });
@@ -233,6 +238,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       auditsRoutes(api, deps.audits, deps.sites);
       liveRoutes(api, deps.live, deps.db);
       await deps.statusPages?.apiRoutes(api);
+      if (deps.objectives) objectivesRoutes(api, deps.objectives, deps.sites);
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
         engine: deps.engine,

@@ -8,6 +8,8 @@ import * as ssoIdentities from './0006-sso-identities.js';
 import * as deliveryOrder from './0007-delivery-order.js';
 import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
+import * as owners from './0500-owners.js';
+import * as objectives from './0501-objectives.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -36,6 +38,9 @@ const steps: Record<string, Step> = {
   '0100-audits': audits,
   // Issue 5 (status pages) numbers its migrations from 0200 so they never collide with the main line's.
   '0200-status-pages': statusPages,
+  // Issue 16 (goals: owners, objectives, reports) numbers its migrations from 0500.
+  '0500-owners': owners,
+  '0501-objectives': objectives,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
