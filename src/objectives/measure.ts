@@ -24,14 +24,6 @@ export function periodOf(spec: ObjectiveSpec, now: number): { from: number; to: 
   return { from: zonedToUtc(Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), 1), spec.timezone), to: now };
 }
 
-/** The length of the whole period (a calendar month's own length, DST changes included), for the share of it that is left. */
-export function periodLength(spec: ObjectiveSpec, now: number): number {
-  if (spec.period === 'rolling') return spec.window;
-  const { from } = periodOf(spec, now);
-  const wall = new Date(wallClock(from, spec.timezone));
-  return zonedToUtc(Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth() + 1, 1), spec.timezone) - from;
-}
-
 /** [from, to) without the excluded stretches, as the pieces that are left. */
 export function without(from: number, to: number, excluded: readonly Occurrence[]): [number, number][] {
   const pieces: [number, number][] = [];
