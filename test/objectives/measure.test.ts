@@ -115,7 +115,7 @@ describe.each(dialects)('measuring objectives on $dialect', ({ dialect, skip }) 
       const at = start + i * MINUTE;
       const down = at >= start + 2 * HOUR && at < start + 3 * HOUR;
       store.record({ monitorId: home.id, at, status: down ? 'down' : 'up', message: 'x', durationMs: 150 + (i % 100) }, undefined, []);
-      store.record({ monitorId: job.id, at, status: 'down', message: 'x', durationMs: null }, undefined, []);
+      store.record({ monitorId: job.id, at, status: 'down', message: 'x' }, undefined, []);
     }
     await store.flush();
     clock.t = start + 10 * HOUR;

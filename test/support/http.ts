@@ -3,6 +3,7 @@ import type { Core } from '../../src/app.js';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
 import type { Incidents } from '../../src/incidents/index.js';
 import type { MonitoringEngine } from '../../src/monitoring/engine.js';
+import type { ObjectivesService } from '../../src/objectives/objectives.service.js';
 import type { SenderOptions } from '../../src/notify/outbox.js';
 import { createRuntime } from '../../src/runtime.js';
 import type { StatusPages } from '../../src/status-pages/index.js';
@@ -12,6 +13,7 @@ export interface TestApp {
   engine: MonitoringEngine;
   incidents: Incidents;
   statusPages: StatusPages;
+  objectives: ObjectivesService;
   close(): Promise<void>;
 }
 
@@ -27,5 +29,12 @@ export function testServer(core: Core, config: ConfigInput = {}): Promise<TestAp
 export async function testRuntime(core: Core, config: Config, sender: Partial<SenderOptions> = {}): Promise<TestApp> {
   const runtime = await createRuntime(core, { ...config, network: { ...config.network, allowPrivateTargets: true } }, { sender });
   await runtime.start();
-  return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, statusPages: runtime.statusPages, close: () => runtime.stop() };
+  return {
+    app: runtime.http,
+    engine: runtime.engine,
+    incidents: runtime.incidents,
+    statusPages: runtime.statusPages,
+    objectives: runtime.objectives,
+    close: () => runtime.stop(),
+  };
 }
