@@ -1,4 +1,5 @@
 import { chromium } from 'playwright-core';
+import { BASE_FLAGS } from '../audits/browser/chromium.js';
 import { launchChromium } from '../audits/browser/launch.js';
 
 /**
@@ -7,7 +8,8 @@ import { launchChromium } from '../audits/browser/launch.js';
  * loads nothing: the report is self-contained.
  */
 export async function printPdf(html: string, options: { chromium: string; user: string }): Promise<Buffer> {
-  const launched = await launchChromium({ path: options.chromium, flags: [], user: options.user });
+  // The audits' headless flags, and a resolver that finds nothing: the page has no business on the network.
+  const launched = await launchChromium({ path: options.chromium, flags: [...BASE_FLAGS, '--host-resolver-rules=MAP * ~NOTFOUND'], user: options.user });
   try {
     const browser = await chromium.connectOverCDP(launched.wsEndpoint);
     const context = await browser.newContext({ javaScriptEnabled: false, offline: true });
