@@ -12,11 +12,11 @@ export class ObjectivesRepository {
 
   /** Writes the day's row, replacing an earlier evaluation of the same day. */
   async saveDay(row: ObjectiveDaysTable): Promise<void> {
-    const { site_id, objective, day, ...rest } = row;
+    const { checks, failed, attainment, budget_remaining, met, evaluated_at } = row;
     await this.db
       .insertInto('objective_days')
       .values(row)
-      .onConflict((oc) => oc.columns(['site_id', 'objective', 'day']).doUpdateSet(rest))
+      .onConflict((oc) => oc.columns(['site_id', 'objective', 'day']).doUpdateSet({ checks, failed, attainment, budget_remaining, met, evaluated_at }))
       .execute();
   }
 

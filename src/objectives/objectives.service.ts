@@ -93,12 +93,7 @@ export class ObjectivesService {
   async evaluateAll(): Promise<void> {
     const now = this.clock.now();
     const targets: { site: Site; monitors: Monitor[] }[] = [];
-    for (let afterId: number | undefined; ;) {
-      const page = await this.sites.listSites({ limit: 500, afterId });
-      for (const site of page.items) if (site.spec.objectives?.length) targets.push({ site, monitors: await this.monitorsOf(site.id) });
-      if (!page.nextCursor) break;
-      afterId = Number(page.nextCursor);
-    }
+    for (const site of await this.sites.allSites()) if (site.spec.objectives?.length) targets.push({ site, monitors: await this.monitorsOf(site.id) });
     const results = await this.measure(targets, now);
     for (const [i, { site }] of targets.entries()) {
       const statuses = results[i]!;

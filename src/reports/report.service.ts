@@ -44,7 +44,7 @@ export class ReportService {
   ) {}
 
   private async sitesOf(request: ReportRequest): Promise<{ title: string; sites: Site[] }> {
-    const all = (await this.sites.listSites({ limit: 10_000 })).items;
+    const all = await this.sites.allSites();
     if (request.site) {
       const site = all.find((s) => s.spec.name === request.site);
       if (!site) throw new AppError('not_found', `no site is named "${request.site}"`);

@@ -170,6 +170,11 @@ export class SitesService {
     );
   }
 
+  /** Every site, in id order (scheduled work over the whole instance). */
+  async allSites(): Promise<Site[]> {
+    return (await this.repo.allSites()).map((r) => this.codec.siteFromRow(r));
+  }
+
   /** Which of these emails belong to an account, lowercased (an owner without one is flagged). */
   knownAccounts(emails: readonly string[]): Promise<Set<string>> {
     return this.repo.accountEmails(emails);

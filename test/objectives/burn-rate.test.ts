@@ -8,6 +8,7 @@ import { applyObjectiveAlerts } from '../../src/objectives/alerts.js';
 import { ObjectivesService } from '../../src/objectives/objectives.service.js';
 import type { ObjectiveStatus } from '../../src/objectives/evaluate.js';
 import { openTestCore } from '../support/core.js';
+import { testClock } from '../support/clock.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 
 const SECOND = 1_000;
@@ -15,13 +16,7 @@ const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** A clock the test moves. */
-const clock = {
-  t: 0,
-  now() {
-    return this.t;
-  },
-};
+const clock = testClock();
 
 /**
  * The SRE workbook's burn-rate alerts against a 99.9 % objective, on results written through the
@@ -54,7 +49,7 @@ describe.each(dialects)('objectives and burn-rate alerts on $dialect', ({ dialec
       groupWaitMs: 0,
     });
     service = new ObjectivesService(core.storage.db, core.sites, store, undefined, clock, silentLogger(), async (site, statuses) => {
-      for (const s of statuses) if (s.alert) fired.get(site.spec.name)?.add(s.alert.name) ?? fired.set(site.spec.name, new Set([s.alert.name]));
+      for (const s of statuses) if (s.alert) fired.set(site.spec.name, new Set([...(fired.get(site.spec.name) ?? []), s.alert.name]));
       await applyObjectiveAlerts(core.storage.db, { clock, notifier }, site, statuses);
     });
   });

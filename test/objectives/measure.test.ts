@@ -8,18 +8,14 @@ import { periodOf } from '../../src/objectives/measure.js';
 import { objectiveSchema } from '../../src/objectives/objective.schema.js';
 import { ObjectivesService } from '../../src/objectives/objectives.service.js';
 import { config, openTestCore } from '../support/core.js';
+import { testClock } from '../support/clock.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-const clock = {
-  t: 0,
-  now() {
-    return this.t;
-  },
-};
+const clock = testClock();
 
 describe('objectives in upkeep.yaml', () => {
   it('are read under their site, with clear errors at the field that is wrong', () => {

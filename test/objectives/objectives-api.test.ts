@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { config, openTestCore } from '../support/core.js';
+import { testClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-const clock = {
-  t: Date.parse('2026-11-10T00:00:00Z'),
-  now() {
-    return this.t;
-  },
-};
+const clock = testClock(Date.parse('2026-11-10T00:00:00Z'));
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 
 let db: TestDatabase;

@@ -11,16 +11,12 @@ import { monthOf } from '../../src/reports/report.service.js';
 import { chromiumSkipReason, CHROMIUM } from '../support/browser.js';
 import { runCli } from '../support/cli.js';
 import { openTestCore } from '../support/core.js';
+import { testClock } from '../support/clock.js';
 import { createTestDatabase, dialects, tempDir, type TestDatabase } from '../support/databases.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-const clock = {
-  t: 0,
-  now() {
-    return this.t;
-  },
-};
+const clock = testClock();
 const pdftotextMissing = (() => {
   try {
     execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
