@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { makeReport } from '../../reports/index.js';
 import { action, DEFAULT_DATA_DIR, withCore } from '../run.js';
 
 interface ReportOptions {
@@ -35,6 +34,8 @@ export function register(program: Command): void {
     )
     .action(
       action(async (opts: ReportOptions) => {
+        // Loaded when used: Chromium printing and the report's modules stay out of every other command's start-up.
+        const { makeReport } = await import('../../reports/index.js');
         const request = { team: opts.team, site: opts.site, month: opts.month, timezone: opts.timezone };
         const out = await withCore(opts.dataDir, (core) =>
           makeReport(core, request, opts.pdf ? { chromium: opts.chromium, user: opts.chromiumUser } : undefined),
