@@ -20,6 +20,8 @@ import { createFeedback } from './feedback/index.js';
 import { createRoutines, type Routines } from './routines/index.js';
 import { createUpdateRuns } from './updates/index.js';
 import type { UpdateRunsService } from './updates/runs/runs.service.js';
+import { createObjectives } from './objectives/index.js';
+import type { ObjectivesService } from './objectives/objectives.service.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -27,6 +29,8 @@ export interface Runtime {
   statusPages: StatusPages;
   /** Recurring checklists; their worker sends reminders and overdue alerts. */
   routines: Routines;
+  /** Site objectives: evaluated every minute (budget history, burn-rate incidents). */
+  objectives: ObjectivesService;
   /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
   backups: BackupScheduler | undefined;
   /** Safe update runs; unfinished ones (a stopped Upkeep's) are resumed or rolled back from start on. */
@@ -134,6 +138,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
   );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
+  const objectives = createObjectives(core, engine, incidents);
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox);
   const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
   const routines = createRoutines(core, config, { wake: () => outbox.wake() });
@@ -164,6 +169,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     statusPages,
     feedback,
     routines,
+    objectives,
     channels: core.channels,
     audits: core.audits,
     live,
@@ -179,6 +185,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     incidents,
     statusPages,
     routines,
+    objectives,
     backups,
     updates,
     http,
@@ -191,6 +198,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       feedback.start();
       routines.start();
       stopResuming = updates.keepResuming();
+      objectives.start();
     },
     async stop() {
       live.closeAll();
@@ -201,6 +209,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await audits.stop();
       await backups?.stop();
       await stopResuming?.();
+      await objectives.stop();
       await engine.stop();
       await incidents.stop();
     },

@@ -47,6 +47,8 @@ import { setupBody, setupOut } from './accounts/accounts.openapi.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import { PortfolioService } from './dashboard/portfolio.service.js';
 import { dashboardStatic } from './dashboard/static.js';
+import type { ObjectivesService } from './objectives/objectives.service.js';
+import { objectivesRoutes } from './objectives/objectives.routes.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -71,6 +73,8 @@ export interface HttpDeps {
   feedback?: Feedback;
   /** Recurring checklists per site (API only). */
   routines?: Routines;
+  /** Site objectives (their state and history; they are written as part of the site). */
+  objectives?: ObjectivesService;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -214,6 +218,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'feedback' },
             { name: 'routines' },
             { name: 'runbooks' },
+            { name: 'objectives' },
           ],
         },
       });
@@ -269,6 +274,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       deps.feedback?.apiRoutes(api);
       deps.routines?.apiRoutes(api);
       runbooksRoutes(api, { runbooks: new RunbooksService(deps.db, deps.clock), sites: deps.sites, incidents: deps.incidents.service });
+      if (deps.objectives) objectivesRoutes(api, deps.objectives, deps.sites);
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
         engine: deps.engine,

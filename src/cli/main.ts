@@ -8,6 +8,7 @@ import { register as registerConfig } from './commands/config.js';
 import { register as registerInventory } from './commands/inventory.js';
 import { register as registerImport } from './commands/import.js';
 import { register as registerStart } from './commands/start.js';
+import { register as registerReport } from './commands/report.js';
 import { register as registerStatus } from './commands/status.js';
 import { register as registerUpdates } from './commands/updates.js';
 import { report } from './run.js';
@@ -52,6 +53,7 @@ for (const register of [
   registerInventory,
   registerUpdates,
   registerImport,
+  registerReport,
 ])
   register(program);
 

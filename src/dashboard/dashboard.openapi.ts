@@ -21,6 +21,12 @@ export const portfolioOut = z.object({
       url: z.string().nullable(),
       tags: z.array(z.string()),
       managedBy,
+      owner: z.string().nullable().describe("the owner's email (new incidents are assigned to it)"),
+      deputy: z.string().nullable(),
+      ownerFlag: z
+        .enum(['no_owner', 'no_account'])
+        .nullable()
+        .describe('no_owner: nobody is named; no_account: the named owner has no account here; null: the owner is an account'),
       monitors: z.number().int(),
       overdueRoutines: z.number().int().describe('routines of the site past their due time, not done'),
       pillars: z.object(Object.fromEntries(pillarNames.map((name) => [name, pillar])) as Record<(typeof pillarNames)[number], typeof pillar>),
@@ -32,6 +38,7 @@ export const portfolioOut = z.object({
     monitors: z.object(Object.fromEntries(statuses.options.map((s) => [s, z.number().int()])) as Record<z.infer<typeof statuses>, z.ZodNumber>),
     openIncidents: z.number().int(),
     overdueRoutines: z.number().int(),
+    withoutOwner: z.number().int().describe('sites in reach (matching the search and tag) without an owner'),
   }),
   page,
 });

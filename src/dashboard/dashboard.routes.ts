@@ -19,7 +19,7 @@ const portfolioQuery = z.object({
   cursor: queryNumber(z.number().int().min(0)).optional(),
   q: z.string().max(200).optional(),
   tag: z.string().max(200).optional(),
-  show: z.enum(['all', 'problems']).default('all'),
+  show: z.enum(['all', 'problems', 'unowned']).default('all'),
   siteId: queryNumber(z.number().int().positive()).optional(),
 });
 const monitorsQuery = z.object({

@@ -28,9 +28,12 @@ export interface PortfolioQuery {
   tag?: string | undefined;
   /** One site only (the site page shows its pillars). */
   siteId?: number | undefined;
-  /** `problems`: only sites with a monitor down or degraded, or an open incident. */
-  show: 'all' | 'problems';
+  /** `problems`: only sites with a monitor down or degraded, or an open incident; `unowned`: only sites without an owner. */
+  show: 'all' | 'problems' | 'unowned';
 }
+
+/** Why a site's owner needs attention: none named, or the named email is no account. */
+export type OwnerFlag = 'no_owner' | 'no_account';
 
 const DAY = 86_400_000;
 
@@ -72,7 +75,13 @@ export class PortfolioService {
       siteIds = new Set([...troubled].filter((id) => visible === 'all' || visible.has(id)));
     }
     if (query.siteId !== undefined) siteIds = new Set([query.siteId].filter((id) => !siteIds || siteIds.has(id)));
-    const page = await this.sites.listSites({ limit: query.limit, afterId: query.cursor, tag: query.tag, search: query.q, siteIds });
+    const filter = { tag: query.tag, search: query.q, siteIds };
+    const [page, unowned] = await Promise.all([
+      this.sites.listSites({ ...filter, limit: query.limit, afterId: query.cursor, ...(query.show === 'unowned' ? { owner: null } : {}) }),
+      this.sites.listSites({ ...filter, limit: 1, owner: null }),
+    ]);
+    const accounts = await this.sites.knownAccounts(page.items.flatMap((s) => [s.spec.owner, s.spec.deputy].filter((e) => e !== undefined)));
+    const flagOf = (email: string | undefined): OwnerFlag | null => (!email ? 'no_owner' : accounts.has(email.toLowerCase()) ? null : 'no_account');
 
     const ids = page.items.map((s) => s.id);
     const monitorIds = ids.flatMap((id) => (bySite.get(id) ?? []).map((m) => m.monitor.id));
@@ -104,6 +113,9 @@ export class PortfolioService {
         url: site.spec.url ?? null,
         tags: site.spec.tags,
         managedBy: site.managedBy,
+        owner: site.spec.owner ?? null,
+        deputy: site.spec.deputy ?? null,
+        ownerFlag: flagOf(site.spec.owner),
         monitors: all.length,
         overdueRoutines: overdue.get(site.id) ?? 0,
         pillars,
@@ -114,7 +126,13 @@ export class PortfolioService {
     });
     return {
       data,
-      totals: { sites: page.total, monitors: counts, openIncidents: open.length, overdueRoutines: [...overdueAll.values()].reduce((a, b) => a + b, 0) },
+      totals: {
+        sites: page.total,
+        monitors: counts,
+        openIncidents: open.length,
+        withoutOwner: unowned.total,
+        overdueRoutines: [...overdueAll.values()].reduce((a, b) => a + b, 0),
+      },
       page: { total: page.total, limit: query.limit, nextCursor: page.nextCursor },
     };
   }

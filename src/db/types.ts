@@ -14,6 +14,8 @@ export interface SitesTable {
   managed_by: ManagedBy;
   created_at: Millis;
   updated_at: Millis;
+  /** The owner's email, copied from the spec for lookups (migration 0500). */
+  owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SiteTagsTable {
@@ -245,8 +247,8 @@ export interface IncidentsTable {
   title: string;
   severity: string;
   status: string;
-  /** auto: opened by monitors; audit: by an audit's regressions; manual: by a person. */
-  origin: 'auto' | 'manual' | 'audit';
+  /** auto: opened by monitors; audit: by an audit's regressions; objective: by an objective's burn rate; manual: by a person. */
+  origin: 'auto' | 'manual' | 'audit' | 'objective';
   summary: string;
   owner: string | null;
   opened_at: Millis;

@@ -41,7 +41,7 @@ export function escalationTimes(
   };
 }
 
-/** A new open incident's row: what differs between monitors, audits and people opening one, the rest as defaults. */
+/** A new open incident's row, assigned to the site's owner: what differs between monitors, audits and people opening one, the rest as defaults. */
 export function newIncident(
   dir: Directory,
   site: Site,
@@ -54,7 +54,8 @@ export function newIncident(
     status: 'open',
     origin: fields.origin,
     summary: fields.summary,
-    owner: null,
+    // Assigned to the site's owner until someone takes it (issue 16).
+    owner: site.spec.owner ?? null,
     opened_at: fields.openedAt,
     acknowledged_at: null,
     acknowledged_by: null,

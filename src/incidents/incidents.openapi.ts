@@ -12,7 +12,9 @@ export const incidentOut = z.object({
   title: z.string(),
   severity: z.enum(severities),
   status: z.enum(['open', 'acknowledged', 'resolved']),
-  origin: z.enum(['auto', 'manual', 'audit']).describe('auto: opened by monitors; audit: by an audit’s regressions; manual: by a person'),
+  origin: z
+    .enum(['auto', 'manual', 'audit', 'objective'])
+    .describe('auto: opened by monitors; audit: by an audit’s regressions; objective: by an objective’s burn rate; manual: by a person'),
   summary: z.string(),
   owner: z.string().nullable(),
   openedAt: iso,

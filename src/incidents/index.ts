@@ -19,6 +19,8 @@ export interface Incidents {
   maintenance: MaintenanceService;
   calendar: MaintenanceCalendar;
   sender: OutboxSender;
+  /** Writes incidents' messages to the outbox (for other capabilities that raise incidents: objectives). */
+  notifier: Notifier;
   /** Raises (or resolves) the site's audit incident from a finished audit and its regressions. */
   auditOutcome(audit: StoredAudit, regressions: readonly Regression[]): Promise<void>;
   start(): Promise<void>;
@@ -89,6 +91,7 @@ export function createIncidents(
     maintenance: new MaintenanceService(core.storage.db, core.clock),
     calendar,
     sender: outbox,
+    notifier,
     async auditOutcome(audit, regressions) {
       await applyAuditOutcome(core.storage.db, { clock: core.clock, codec: core.siteCodec, notifier }, audit, regressions);
       outbox.wake();

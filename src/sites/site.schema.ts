@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channelRefs, httpUrl, markdown, objectName, tags } from '../config/fields.js';
 import { monitorSchema } from '../monitoring/monitor.schema.js';
+import { objectivesSchema } from '../objectives/objective.schema.js';
 
 /** A site's own fields, as written in upkeep.yaml and in API bodies (its monitors are managed apart in the API). */
 export const siteFields = {
@@ -13,6 +14,12 @@ export const siteFields = {
   runbook: markdown.optional(),
   /** The escalation policy for this site's incidents (default: every channel is told at once). */
   escalation: z.string().min(1).optional(),
+  /** The account answerable for the site (its email): new incidents are assigned to it; a site without one is flagged. */
+  owner: z.email({ error: 'expected the email of an account, like "person@agency.example"' }).optional(),
+  /** Who stands in for the owner (an account's email). */
+  deputy: z.email({ error: 'expected the email of an account, like "person@agency.example"' }).optional(),
+  /** Goals measured over time: availability and latency, with error budgets and burn-rate alerts (docs/objectives.md). */
+  objectives: objectivesSchema.optional(),
 };
 
 export const siteSchema = z

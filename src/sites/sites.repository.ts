@@ -14,6 +14,8 @@ export interface SiteFilter extends PageQuery {
   tag?: string | undefined;
   /** A case-insensitive part of the name. */
   search?: string | undefined;
+  /** Only sites owned by this email, or (null) only sites without an owner. */
+  owner?: string | null | undefined;
 }
 
 export interface MonitorFilter extends PageQuery {
@@ -31,6 +33,11 @@ export interface SiteWrite {
   envRefs: string | null;
   managedBy: ManagedBy;
   tags: readonly string[];
+}
+
+/** A site's columns: its monitors' plus the owner's email (lowercased, for lookups). */
+export interface SiteColumns extends SiteWrite {
+  owner: string | null;
 }
 
 export interface MonitorWrite extends SiteWrite {
@@ -56,6 +63,7 @@ export class SitesRepository {
     if (filter.siteIds) query = query.where('id', 'in', [...filter.siteIds, -1]);
     if (filter.tag) query = query.where('id', 'in', this.db.selectFrom('site_tags').select('site_id').where('tag', '=', filter.tag));
     if (filter.search) query = query.where(nameContains('name', filter.search));
+    if (filter.owner !== undefined) query = query.where('owner', filter.owner === null ? 'is' : '=', filter.owner?.toLowerCase() ?? null);
     const [rows, count] = await Promise.all([
       query
         .selectAll()
@@ -98,20 +106,20 @@ export class SitesRepository {
     return { count: Number(row.n), latest: row.latest };
   }
 
-  async insertSite(site: SiteWrite, now: number): Promise<number> {
+  async insertSite(site: SiteColumns, now: number): Promise<number> {
     const { id } = await this.db
       .insertInto('sites')
-      .values({ name: site.name, spec: site.spec, env_refs: site.envRefs, managed_by: site.managedBy, created_at: now, updated_at: now })
+      .values({ name: site.name, spec: site.spec, env_refs: site.envRefs, managed_by: site.managedBy, owner: site.owner, created_at: now, updated_at: now })
       .returning('id')
       .executeTakeFirstOrThrow();
     await this.writeSiteTags(id, site.tags);
     return id;
   }
 
-  async updateSite(id: number, site: SiteWrite, now: number): Promise<void> {
+  async updateSite(id: number, site: SiteColumns, now: number): Promise<void> {
     await this.db
       .updateTable('sites')
-      .set({ name: site.name, spec: site.spec, env_refs: site.envRefs, managed_by: site.managedBy, updated_at: now })
+      .set({ name: site.name, spec: site.spec, env_refs: site.envRefs, managed_by: site.managedBy, owner: site.owner, updated_at: now })
       .where('id', '=', id)
       .execute();
     await this.db.deleteFrom('site_tags').where('site_id', '=', id).execute();
@@ -121,6 +129,18 @@ export class SitesRepository {
   async deleteSite(id: number): Promise<boolean> {
     const result = await this.db.deleteFrom('sites').where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows > 0n;
+  }
+
+  /** Which of these emails belong to an account (any case), lowercased. */
+  async accountEmails(emails: readonly string[]): Promise<Set<string>> {
+    const wanted = [...new Set(emails.map((e) => e.toLowerCase()))];
+    if (!wanted.length) return new Set();
+    const rows = await this.db
+      .selectFrom('users')
+      .select('email')
+      .where(sql<string>`lower(email)`, 'in', wanted)
+      .execute();
+    return new Set(rows.map((r) => r.email.toLowerCase()));
   }
 
   private async writeSiteTags(siteId: number, tags: readonly string[]): Promise<void> {

@@ -8,7 +8,7 @@ import { canonicalJson, mergePatch, valueAt } from '../lib/json.js';
 import { keepRedactedSecrets, mergeSecrets, redactSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
 import { monitorSchema, monitorSecretFields, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { parseInput } from '../config/validate.js';
-import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteFilter, type SiteWrite } from './sites.repository.js';
+import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteColumns, type SiteFilter } from './sites.repository.js';
 import { siteSchema, type SiteSpec } from './site.schema.js';
 
 export interface Site {
@@ -58,9 +58,16 @@ export class SiteCodec {
     };
   }
 
-  siteToWrite(spec: SiteSpec, managedBy: ManagedBy, envRefs: Record<string, string>): SiteWrite {
+  siteToWrite(spec: SiteSpec, managedBy: ManagedBy, envRefs: Record<string, string>): SiteColumns {
     const { name, ...rest } = spec;
-    return { name, spec: canonicalJson(rest), envRefs: Object.keys(envRefs).length ? canonicalJson(envRefs) : null, managedBy, tags: spec.tags };
+    return {
+      name,
+      spec: canonicalJson(rest),
+      envRefs: Object.keys(envRefs).length ? canonicalJson(envRefs) : null,
+      managedBy,
+      tags: spec.tags,
+      owner: spec.owner?.toLowerCase() ?? null,
+    };
   }
 
   monitorFromRow(row: MonitorWithSite): Monitor {
@@ -120,6 +127,22 @@ export const pageOf = <T extends { id: number }>(items: T[], total: number, limi
   nextCursor: items.length === limit ? String(items.at(-1)!.id) : null,
 });
 
+/**
+ * An owner or deputy named in the API must be an account (compared without case). Only names that
+ * change are checked, so a site whose owner's account was removed can still be edited (and shows
+ * "no owner" until someone is named). upkeep.yaml is not checked: it may name people before their
+ * accounts exist, and the overview flags them.
+ */
+async function checkOwners(repo: SitesRepository, spec: SiteSpec, before?: SiteSpec): Promise<void> {
+  const named = (['owner', 'deputy'] as const).filter((field) => spec[field] && spec[field].toLowerCase() !== before?.[field]?.toLowerCase());
+  const known = await repo.accountEmails(named.map((field) => spec[field]!));
+  const missing = named.filter((field) => !known.has(spec[field]!.toLowerCase()));
+  if (missing.length)
+    throw new AppError('invalid_input', `${missing.map((field) => `${field} ${spec[field]!}`).join(' and ')}: no account has this email`, {
+      details: missing.map((field) => ({ path: field, message: `no account has the email ${spec[field]!}` })),
+    });
+}
+
 /** Checks a caller may change a site: as it is `before` the change, and as the change leaves it (`after`); throws when not. */
 export type Authorize = (site: SiteRef, when: 'before' | 'after') => void;
 
@@ -165,6 +188,11 @@ export class SitesService {
     return (await this.allSites()).map((s) => siteRefOf.site(s));
   }
 
+  /** Which of these emails belong to an account, lowercased (an owner without one is flagged). */
+  knownAccounts(emails: readonly string[]): Promise<Set<string>> {
+    return this.repo.accountEmails(emails);
+  }
+
   async getSite(id: number): Promise<Site> {
     const row = await this.repo.getSite(id);
     if (!row) throw new AppError('not_found', `site ${id} does not exist`);
@@ -178,6 +206,7 @@ export class SitesService {
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       if (await repo.getSiteByName(spec.name)) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
+      await checkOwners(repo, spec);
       const id = await repo.insertSite(this.codec.siteToWrite(spec, 'api', {}), this.clock.now());
       return this.codec.siteFromRow((await repo.getSite(id))!);
     });
@@ -196,6 +225,7 @@ export class SitesService {
       authorize({ id, name: spec.name, tags: spec.tags }, 'after');
       const other = await repo.getSiteByName(spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
+      await checkOwners(repo, spec, current.spec);
       await repo.updateSite(id, this.codec.siteToWrite(spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
       return this.codec.siteFromRow((await repo.getSite(id))!);
     });

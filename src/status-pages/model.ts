@@ -156,8 +156,8 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
   for (const incident of incidents) {
     const own = updates.filter((u) => u.incident_id === incident.id).map((u) => ({ id: u.id, status: u.status, body: u.body, at: u.at }));
     const touched = touchedMonitors(incident, links, monitors, pageMonitors);
-    // Findings of audits are internal until someone writes to the public about them.
-    if (!touched.length || (!own.length && (!spec.automaticIncidents || incident.origin === 'audit'))) continue;
+    // Findings of audits and objectives' burn rates are internal until someone writes to the public about them.
+    if (!touched.length || (!own.length && (!spec.automaticIncidents || incident.origin === 'audit' || incident.origin === 'objective'))) continue;
     const resolved = incident.resolved_at !== null;
     shown.push({
       id: incident.id,

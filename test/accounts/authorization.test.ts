@@ -63,6 +63,7 @@ sites:
   - name: Site B
     url: http://127.0.0.1:9/
     tags: [client-b]
+    objectives: [{ name: Available B, type: availability, target: 99.9 }]
     monitors: [{ name: Home B, type: tcp, host: 127.0.0.1, port: 9, interval: 1h }]
 channels:
   - { name: hook, type: webhook, url: "http://127.0.0.1:9/hook", secret: a-webhook-secret-of-some-length }

@@ -3,6 +3,7 @@ import type { Core } from '../../src/app.js';
 import { configSchema, type Config, type ConfigInput } from '../../src/config-file.js';
 import type { Incidents } from '../../src/incidents/index.js';
 import type { MonitoringEngine } from '../../src/monitoring/engine.js';
+import type { ObjectivesService } from '../../src/objectives/objectives.service.js';
 import type { SenderOptions } from '../../src/notify/outbox.js';
 import { createRuntime } from '../../src/runtime.js';
 import type { StatusPages } from '../../src/status-pages/index.js';
@@ -14,6 +15,7 @@ export interface TestApp {
   incidents: Incidents;
   statusPages: StatusPages;
   updates: UpdateRunsService;
+  objectives: ObjectivesService;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function testRuntime(core: Core, config: Config, sender: Partial<Se
     incidents: runtime.incidents,
     statusPages: runtime.statusPages,
     updates: runtime.updates,
+    objectives: runtime.objectives,
     close: () => runtime.stop(),
   };
 }

@@ -15,6 +15,8 @@ import * as updates from './0300-updates.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
+import * as owners from './0500-owners.js';
+import * as objectives from './0501-objectives.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -52,6 +54,9 @@ const steps: Record<string, Step> = {
   '0400-feedback': feedback,
   '0401-routines': routines,
   '0402-runbooks': runbooks,
+  // Issue 16 (goals: owners, objectives, reports) numbers its migrations from 0500.
+  '0500-owners': owners,
+  '0501-objectives': objectives,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {

@@ -8,6 +8,8 @@ export interface SiteObject {
   name: string;
   url?: string;
   description?: string;
+  owner?: string;
+  deputy?: string;
   tags: string[];
   managedBy: string;
   [field: string]: unknown;
@@ -25,6 +27,8 @@ export function SiteForm({ site, onSaved, onCancel }: { site?: SiteObject; onSav
   const [url, setUrl] = useState(site?.url ?? '');
   const [description, setDescription] = useState(site?.description ?? '');
   const [tags, setTags] = useState((site?.tags ?? []).join(', '));
+  const [owner, setOwner] = useState(site?.owner ?? '');
+  const [deputy, setDeputy] = useState(site?.deputy ?? '');
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
   const { busy, error, submit, fieldError } = useSubmit();
 
@@ -32,7 +36,17 @@ export function SiteForm({ site, onSaved, onCancel }: { site?: SiteObject; onSav
     const rest = site ? fileForm(site) : {};
     delete rest.url;
     delete rest.description;
-    return { ...rest, name: name.trim(), ...(url.trim() ? { url: url.trim() } : {}), ...(description.trim() ? { description } : {}), tags: list(tags) };
+    delete rest.owner;
+    delete rest.deputy;
+    return {
+      ...rest,
+      name: name.trim(),
+      ...(url.trim() ? { url: url.trim() } : {}),
+      ...(description.trim() ? { description } : {}),
+      ...(owner.trim() ? { owner: owner.trim() } : {}),
+      ...(deputy.trim() ? { deputy: deputy.trim() } : {}),
+      tags: list(tags),
+    };
   };
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -53,10 +67,16 @@ export function SiteForm({ site, onSaved, onCancel }: { site?: SiteObject; onSav
       <Field label="Tags" error={fieldError('tags')} hint="Comma-separated, e.g. client-acme, ecommerce. Teams see sites by tag.">
         {(p) => <input {...p} value={tags} onChange={(e) => setTags(e.target.value)} />}
       </Field>
+      <Field label="Owner" error={fieldError('owner')} hint="The email of the account answerable for this site; new incidents are assigned to it.">
+        {(p) => <input {...p} type="email" value={owner} onChange={(e) => setOwner(e.target.value)} />}
+      </Field>
+      <Field label="Deputy" error={fieldError('deputy')} hint="Who stands in for the owner (an account's email).">
+        {(p) => <input {...p} type="email" value={deputy} onChange={(e) => setDeputy(e.target.value)} />}
+      </Field>
       <Field label="Description" error={fieldError('description')}>
         {(p) => <textarea {...p} rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />}
       </Field>
-      <FormError error={error} shown={['name', 'url', 'tags', 'description']} />
+      <FormError error={error} shown={['name', 'url', 'tags', 'description', 'owner', 'deputy']} />
       <ObjectFormEnd what="site" place={{ section: 'sites' }} offer={offer} managedBy={site?.managedBy} busy={busy} onCancel={onCancel} />
     </form>
   );

@@ -20,13 +20,16 @@ export interface PortfolioSite {
   url: string | null;
   tags: string[];
   managedBy: string;
+  owner: string | null;
+  deputy: string | null;
+  ownerFlag: 'no_owner' | 'no_account' | null;
   monitors: number;
   pillars: Record<PillarName, Pillar>;
   incident: { id: number; title: string; severity: string; status: string; openedAt: string } | null;
 }
 interface PortfolioAnswer {
   data: PortfolioSite[];
-  totals: { sites: number; monitors: Record<string, number>; openIncidents: number; overdueRoutines: number };
+  totals: { sites: number; monitors: Record<string, number>; openIncidents: number; overdueRoutines: number; withoutOwner: number };
   page: { total: number; limit: number; nextCursor: string | null };
 }
 
@@ -62,12 +65,27 @@ export function PillarLine({ name, pillar, siteId }: { name: PillarName; pillar:
   );
 }
 
+/** Who owns a site, or a warning when nobody does (or the named owner has no account). */
+export function OwnerNote({ site }: { site: Pick<PortfolioSite, 'owner' | 'deputy' | 'ownerFlag'> }) {
+  if (site.ownerFlag === 'no_owner') return <span className="owner-flag">no owner</span>;
+  return (
+    <span className="muted small ellipsis" data-owner={site.owner}>
+      owner {site.owner}
+      {site.ownerFlag === 'no_account' ? <span className="owner-flag"> (no account)</span> : null}
+      {site.deputy ? ` · deputy ${site.deputy}` : ''}
+    </span>
+  );
+}
+
+type Show = 'all' | 'problems' | 'unowned';
+const showOf = (value: string | null): Show => (value === 'problems' || value === 'unowned' ? value : 'all');
+
 /** Every site with one health line per pillar: searched, filtered and paged on the server, drawn as a virtual list. */
 export function PortfolioPage() {
   const { user } = useSession();
   const { query } = useLocation();
   const [search, setSearch] = useState(query.get('q') ?? '');
-  const [show, setShow] = useState(query.get('show') === 'problems' ? 'problems' : 'all');
+  const [show, setShow] = useState<Show>(showOf(query.get('show')));
   const q = useSettled(search, 250);
   const [sites, setSites] = useState<PortfolioSite[]>([]);
   const [answer, setAnswer] = useState<PortfolioAnswer | null>(null);
@@ -144,6 +162,11 @@ export function PortfolioPage() {
               {totals.overdueRoutines} overdue {totals.overdueRoutines === 1 ? 'routine' : 'routines'}
             </span>
           ) : null}
+          {totals.withoutOwner ? (
+            <button type="button" className="owner-flag" onClick={() => setShow('unowned')}>
+              {totals.withoutOwner} without an owner
+            </button>
+          ) : null}
         </p>
       ) : null}
       <div className="toolbar">
@@ -151,11 +174,12 @@ export function PortfolioPage() {
         <label>
           <input type="checkbox" checked={show === 'problems'} onChange={(e) => setShow(e.target.checked ? 'problems' : 'all')} /> Only sites with problems
         </label>
+        <label>
+          <input type="checkbox" checked={show === 'unowned'} onChange={(e) => setShow(e.target.checked ? 'unowned' : 'all')} /> Only sites without an owner
+        </label>
       </div>
       <ErrorNote error={error} title="The overview could not be loaded" />
-      {answer && !sites.length ? (
-        <p className="empty">{q || show === 'problems' ? 'No site matches.' : 'No sites yet. Add one to start monitoring it.'}</p>
-      ) : null}
+      {answer && !sites.length ? <p className="empty">{q || show !== 'all' ? 'No site matches.' : 'No sites yet. Add one to start monitoring it.'}</p> : null}
       <VirtualList
         label="Sites"
         items={sites}
@@ -177,6 +201,7 @@ export function PortfolioPage() {
                 </Link>
               ) : null}
               <span className="muted small ellipsis">{site.url ?? 'no URL'}</span>
+              <OwnerNote site={site} />
             </div>
             <div className="pillars">
               {pillarNames.map((p) => (

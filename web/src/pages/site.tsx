@@ -3,6 +3,7 @@ import { api, qs, type Page } from '../api';
 import { MonitorForm } from '../components/monitor-form';
 import { MonitorTable, type MonitorRow } from '../components/monitor-table';
 import { SiteRoutines } from '../components/routines';
+import { ObjectivesSection } from '../components/objectives';
 import { SiteForm, type SiteObject } from '../components/site-form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { when } from '../format';
@@ -10,7 +11,7 @@ import { useAction, useDebounced, useLoad } from '../hooks';
 import { useLive } from '../live';
 import { Link, navigate, useLocation } from '../router';
 import { canEdit, useSession } from '../session';
-import { pillarNames, PillarLine, type PortfolioSite } from './portfolio';
+import { OwnerNote, pillarNames, PillarLine, type PortfolioSite } from './portfolio';
 import { SetupGuide } from './setup-guide';
 
 export function NewSitePage() {
@@ -109,6 +110,11 @@ export function SitePage({ id }: { id: number }) {
         {' · '}
         <Link to={`/sites/${id}/feedback`}>Feedback</Link>
       </p>
+      {row ? (
+        <p>
+          <OwnerNote site={row} />
+        </p>
+      ) : null}
       <ErrorNote error={deleting.error} title="The site was not deleted" />
       {editing ? (
         <SiteForm
@@ -135,6 +141,7 @@ export function SitePage({ id }: { id: number }) {
           <MonitorForm siteId={id} siteName={s.name} preset={adding} onSaved={(m) => navigate(`/monitors/${m.id}`)} onCancel={() => setAdding(null)} />
         </section>
       ) : null}
+      <ObjectivesSection siteId={id} />
       <h2>Monitors</h2>
       <ErrorNote error={monitors.error} />
       {monitors.data && !monitors.data.data.length ? <p className="empty">No monitors yet.</p> : null}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Answers of the objectives' routes, for the OpenAPI document. */
+
+const iso = z.iso.datetime({ offset: true });
+
+export const objectiveStatusOut = z.object({
+  name: z.string(),
+  type: z.enum(['availability', 'latency']),
+  monitor: z.string().nullable().describe('the monitor measured; null: every monitor of the site except heartbeats'),
+  goal: z.string().describe('"99.9 % over 30d", "p95 under 800ms over the month (Europe/Stockholm)"'),
+  from: iso,
+  to: iso,
+  attainment: z.number().nullable().describe('availability: percent of checks up or degraded; latency: the percentile in ms; null without checks'),
+  met: z.boolean().nullable(),
+  checks: z.number().int(),
+  budget: z
+    .object({
+      failed: z.number().int(),
+      allowed: z.number().describe('failures the target allows among the checks so far'),
+      remaining: z.number().nullable().describe('share of the error budget left: 1 untouched, 0 spent, below 0 overspent'),
+    })
+    .nullable()
+    .describe('availability only'),
+  burnRates: z.record(z.string(), z.number()).nullable().describe('availability only: burn rate by window (5m, 30m, 1h, 6h, 3d); 1 spends the budget exactly'),
+  alert: z
+    .object({ rule: z.enum(['fast', 'medium', 'slow']), action: z.enum(['page', 'ticket']), factor: z.number() })
+    .nullable()
+    .describe('the strongest burn-rate rule that fires'),
+  problem: z.string().nullable().describe('why the objective cannot be measured'),
+});
+
+export const objectivesOut = z.object({ data: z.array(objectiveStatusOut) });
+
+export const historyOut = z.object({
+  data: z.array(
+    z.object({
+      objective: z.string(),
+      days: z.array(
+        z.object({
+          day: z.string().describe("YYYY-MM-DD in the objective's time zone"),
+          checks: z.number().int(),
+          failed: z.number().int(),
+          attainment: z.number().nullable(),
+          budgetRemaining: z.number().nullable(),
+          met: z.boolean().nullable(),
+        }),
+      ),
+    }),
+  ),
+});
