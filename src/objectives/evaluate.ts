@@ -2,7 +2,7 @@ import { formatDuration } from '../config/duration.js';
 import type { Monitor, Site } from '../sites/sites.service.js';
 import { budgetRemaining, burnRate, burnWindows, firedRules, allowedErrorRate, type BurnRule } from './burn.js';
 import { periodOf, type Measurer } from './measure.js';
-import type { ObjectiveSpec } from './objective.schema.js';
+import type { ObjectiveSpec } from '../sites/objective.schema.js';
 
 /** Where an objective stands at one moment. */
 export interface ObjectiveStatus {

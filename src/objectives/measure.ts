@@ -2,7 +2,7 @@ import { covers, type MaintenanceCalendar, type Occurrence } from '../incidents/
 import { wallClock, zonedToUtc } from '../lib/time.js';
 import type { ResultStore } from '../monitoring/results.service.js';
 import type { Monitor } from '../sites/sites.service.js';
-import type { ObjectiveSpec } from './objective.schema.js';
+import type { ObjectiveSpec } from '../sites/objective.schema.js';
 
 /** Checks that count for availability: good ones (up or degraded) among all. */
 export interface Counts {

@@ -9,7 +9,7 @@ import { idParams, parseId, queryNumber } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { ObjectiveStatus } from './evaluate.js';
-import type { ObjectiveSpec } from './objective.schema.js';
+import type { ObjectiveSpec } from '../sites/objective.schema.js';
 import { historyOut, objectivesOut } from './objectives.openapi.js';
 import type { ObjectivesService } from './objectives.service.js';
 

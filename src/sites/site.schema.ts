@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { channelRefs, httpUrl, markdown, objectName, tags } from '../config/fields.js';
 import { monitorSchema } from '../monitoring/monitor.schema.js';
-import { objectivesSchema } from '../objectives/objective.schema.js';
+import { objectivesSchema } from './objective.schema.js';
 
 /** A site's own fields, as written in upkeep.yaml and in API bodies (its monitors are managed apart in the API). */
 export const siteFields = {

@@ -5,7 +5,7 @@ import { maintenanceSchema } from '../../src/incidents/incidents.schema.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { ResultStore } from '../../src/monitoring/results.service.js';
 import { periodOf } from '../../src/objectives/measure.js';
-import { objectiveSchema } from '../../src/objectives/objective.schema.js';
+import { objectiveSchema } from '../../src/sites/objective.schema.js';
 import { ObjectivesService } from '../../src/objectives/objectives.service.js';
 import { config, openTestCore } from '../support/core.js';
 import { testClock } from '../support/clock.js';
