@@ -18,6 +18,8 @@ import type { SenderOptions } from './notify/outbox.js';
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
 import { createFeedback } from './feedback/index.js';
 import { createRoutines, type Routines } from './routines/index.js';
+import { createPrivacyRecords } from './privacy-records/index.js';
+import { siteBookRoutes } from './site-register/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -85,10 +87,15 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
   const incidents = createIncidents(core, config, engine, { deliver, contexts }, options.sender);
   core.audits.useConfig(config.audits, allowPrivate);
+  const routines = createRoutines(core, config, { wake: () => incidents.sender.wake() });
+  const privacyRecords = createPrivacyRecords(core, routines.service);
   const audits = new AuditScheduler(
     core.storage.db,
     core.audits,
-    (audit, regressions) => incidents.auditOutcome(audit, regressions),
+    async (audit, regressions) => {
+      await incidents.auditOutcome(audit, regressions);
+      await privacyRecords.onAudit(audit);
+    },
     core.clock,
     core.logger.child({ component: 'audits' }),
   );
@@ -121,7 +128,6 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, contexts);
   const feedback = createFeedback(core, config, { live, wake: () => incidents.sender.wake() });
-  const routines = createRoutines(core, config, { wake: () => incidents.sender.wake() });
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -139,6 +145,8 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     statusPages,
     feedback,
     routines,
+    privacyRecords,
+    siteBook: siteBookRoutes(core, incidents.service),
     channels: core.channels,
     audits: core.audits,
     live,

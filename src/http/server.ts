@@ -34,6 +34,7 @@ import { parseInput } from '../config/validate.js';
 import type { StatusPages } from '../status-pages/index.js';
 import type { Feedback } from '../feedback/index.js';
 import type { Routines } from '../routines/index.js';
+import type { PrivacyRecords } from '../privacy-records/index.js';
 import { runbooksRoutes } from '../runbooks/runbooks.routes.js';
 import { RunbooksService } from '../runbooks/runbooks.service.js';
 import { accessOf, registerApiAuth } from './auth.js';
@@ -68,6 +69,10 @@ export interface HttpDeps {
   feedback?: Feedback;
   /** Recurring checklists per site (API only). */
   routines?: Routines;
+  /** GDPR records per site, kept current by the privacy audits (API only). */
+  privacyRecords?: PrivacyRecords;
+  /** The site register and planned work (API only). */
+  siteBook?: (api: FastifyInstance) => void;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -193,6 +198,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'feedback' },
             { name: 'routines' },
             { name: 'runbooks' },
+            { name: 'site register' },
+            { name: 'privacy records' },
+            { name: 'planned work' },
           ],
         },
       });
@@ -247,6 +255,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       await deps.statusPages?.apiRoutes(api);
       deps.feedback?.apiRoutes(api);
       deps.routines?.apiRoutes(api);
+      deps.privacyRecords?.apiRoutes(api);
+      deps.siteBook?.(api);
       runbooksRoutes(api, { runbooks: new RunbooksService(deps.db, deps.clock), sites: deps.sites, incidents: deps.incidents.service });
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),

@@ -11,6 +11,9 @@ import * as statusPages from './0200-status-pages.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
+import * as register from './0403-register.js';
+import * as privacyRecords from './0404-privacy-records.js';
+import * as plannedWork from './0405-planned-work.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -43,6 +46,9 @@ const steps: Record<string, Step> = {
   '0400-feedback': feedback,
   '0401-routines': routines,
   '0402-runbooks': runbooks,
+  '0403-register': register,
+  '0404-privacy-records': privacyRecords,
+  '0405-planned-work': plannedWork,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
