@@ -76,12 +76,8 @@ export function plannedWorkRoutes(app: FastifyInstance, deps: { planned: Planned
     { schema: operation({ tag, summary: 'Replace a planned item (its state, date, window…)', params: idParams, body: plannedInput, ok: { 200: one } }) },
     async (req) => show(await deps.planned.replace(await item(req, 'write'), req.body)),
   );
-  app.delete(
-    '/planned-work/:id',
-    { schema: operation({ tag, summary: 'Delete a planned item', params: idParams, ok: { 204: null } }) },
-    async (req, reply) => {
-      await deps.planned.delete(await item(req, 'write'));
-      return reply.status(204).send();
-    },
-  );
+  app.delete('/planned-work/:id', { schema: operation({ tag, summary: 'Delete a planned item', params: idParams, ok: { 204: null } }) }, async (req, reply) => {
+    await deps.planned.delete(await item(req, 'write'));
+    return reply.status(204).send();
+  });
 }

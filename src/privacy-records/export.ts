@@ -85,7 +85,12 @@ export function recordsDocument(site: { name: string; url: string | null }, reco
       lastSeen: day(Number(t.last_seen)),
       documented: t.documented,
     })),
-    cookies: records.cookies.map((c) => ({ name: c.seen.name, domain: c.seen.domain, firstSeen: day(Number(c.first_seen)), lastSeen: day(Number(c.last_seen)) })),
+    cookies: records.cookies.map((c) => ({
+      name: c.seen.name,
+      domain: c.seen.domain,
+      firstSeen: day(Number(c.first_seen)),
+      lastSeen: day(Number(c.last_seen)),
+    })),
     notes: body.notes,
   });
 }

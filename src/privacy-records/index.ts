@@ -26,7 +26,11 @@ export function createPrivacyRecords(core: Core, routines: RoutinesService): Pri
     const day = Math.min(today.getUTCDate(), 28);
     const body = {
       name: REVIEW_ROUTINE,
-      items: ['Purposes and data categories still true', 'Processors, their countries and agreements checked', 'Third parties and cookies the audits saw explained'],
+      items: [
+        'Purposes and data categories still true',
+        'Processors, their countries and agreements checked',
+        'Third parties and cookies the audits saw explained',
+      ],
       rrule: `FREQ=YEARLY;BYMONTH=${today.getUTCMonth() + 1};BYMONTHDAY=${day};BYHOUR=9;BYMINUTE=0`,
     };
     await routines.create(siteId, body).catch((err: unknown) => {

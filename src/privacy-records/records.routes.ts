@@ -30,9 +30,17 @@ const recordsOut = z.object({
   siteId: z.number().int(),
   controller: z.object({ name: z.string().optional(), contact: z.string().optional() }),
   purposes: z.array(
-    z.object({ name: z.string(), legalBasis: z.enum(legalBases), dataCategories: z.array(z.string()), subjects: z.array(z.string()), retention: z.string().optional() }),
+    z.object({
+      name: z.string(),
+      legalBasis: z.enum(legalBases),
+      dataCategories: z.array(z.string()),
+      subjects: z.array(z.string()),
+      retention: z.string().optional(),
+    }),
   ),
-  processors: z.array(z.object({ name: z.string(), purpose: z.string().optional(), country: z.string(), dpa: z.enum(dpaStates), domain: z.string().optional() })),
+  processors: z.array(
+    z.object({ name: z.string(), purpose: z.string().optional(), country: z.string(), dpa: z.enum(dpaStates), domain: z.string().optional() }),
+  ),
   notes: z.string(),
   thirdParties: z
     .array(
@@ -93,7 +101,14 @@ export function privacyRecordsRoutes(app: FastifyInstance, deps: { records: Priv
 
   app.get(
     '/sites/:id/privacy-records',
-    { schema: operation({ tag, summary: "The site's GDPR records of processing, what the privacy audits saw, and open tasks", params: idParams, ok: { 200: recordsOut } }) },
+    {
+      schema: operation({
+        tag,
+        summary: "The site's GDPR records of processing, what the privacy audits saw, and open tasks",
+        params: idParams,
+        ok: { 200: recordsOut },
+      }),
+    },
     async (req) => {
       const { id } = await site(req, 'read');
       return show(id, await deps.records.get(id));

@@ -135,7 +135,15 @@ export class PrivacyRecordsService {
       let opened = 0;
       for (const p of parties) {
         const seen: SeenParty = { categories: p.categories, ...(p.entity ? { entity: p.entity } : {}), ...(p.country ? { country: p.country } : {}) };
-        const observation = { site_id: siteId, kind: 'third-party' as const, name: p.domain, detail: JSON.stringify(seen), first_seen: now, last_seen: now, audit_id: audit.id };
+        const observation = {
+          site_id: siteId,
+          kind: 'third-party' as const,
+          name: p.domain,
+          detail: JSON.stringify(seen),
+          first_seen: now,
+          last_seen: now,
+          audit_id: audit.id,
+        };
         await repo.observe(observation);
         if (known.has(`third-party ${p.domain}`) || documented.has(p.domain)) continue;
         const what = [p.entity, ...p.categories].filter(Boolean).join(', ');
@@ -153,7 +161,15 @@ export class PrivacyRecordsService {
       }
       for (const c of cookies) {
         const seen: SeenCookie = { name: c.name, domain: c.domain };
-        await repo.observe({ site_id: siteId, kind: 'cookie', name: `${c.name}@${c.domain}`, detail: JSON.stringify(seen), first_seen: now, last_seen: now, audit_id: audit.id });
+        await repo.observe({
+          site_id: siteId,
+          kind: 'cookie',
+          name: `${c.name}@${c.domain}`,
+          detail: JSON.stringify(seen),
+          first_seen: now,
+          last_seen: now,
+          audit_id: audit.id,
+        });
       }
       return opened;
     });

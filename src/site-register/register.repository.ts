@@ -21,7 +21,12 @@ export class RegisterRepository {
 
   /** The newest result with details of each of the site's monitors of these types (domain, tls). */
   async latestDetails(siteId: number, types: readonly string[]): Promise<{ name: string; type: string; at: number; detail: string }[]> {
-    const monitors = await this.db.selectFrom('monitors').select(['id', 'name', 'type']).where('site_id', '=', siteId).where('type', 'in', [...types]).execute();
+    const monitors = await this.db
+      .selectFrom('monitors')
+      .select(['id', 'name', 'type'])
+      .where('site_id', '=', siteId)
+      .where('type', 'in', [...types])
+      .execute();
     const out: { name: string; type: string; at: number; detail: string }[] = [];
     for (const m of monitors) {
       const last = await this.db

@@ -28,7 +28,9 @@ const registerOut = z.object({
   vendors: z.array(vendorOut),
   people: z.array(personOut),
   dependsOn: z.array(z.object({ id: z.number().int(), name: z.string() })).describe('the sites this one depends on (those within your reach)'),
-  credentials: z.array(z.object({ label: z.string(), location: z.literal(REDACTED) })).describe('where credentials live: labels only, the locations stay sealed'),
+  credentials: z
+    .array(z.object({ label: z.string(), location: z.literal(REDACTED) }))
+    .describe('where credentials live: labels only, the locations stay sealed'),
   notes: z.string(),
   expiry: z.object({ domain: checkedOut, certificate: checkedOut }).describe("from the newest results of the site's domain and tls monitors"),
   updatedAt: iso.nullable(),
@@ -72,7 +74,14 @@ export function registerRoutes(app: FastifyInstance, deps: { register: RegisterS
 
   app.get(
     '/sites/:id/register',
-    { schema: operation({ tag, summary: "The site's register: vendors, people, dependencies, credential references, expiry dates", params: idParams, ok: { 200: registerOut } }) },
+    {
+      schema: operation({
+        tag,
+        summary: "The site's register: vendors, people, dependencies, credential references, expiry dates",
+        params: idParams,
+        ok: { 200: registerOut },
+      }),
+    },
     async (req) => {
       const id = await site(req, 'read');
       return show(req, id, await deps.register.get(id));

@@ -26,14 +26,14 @@ const vendor = z
   })
   .strict();
 
-const person = z
-  .object({ role: z.enum(personRoles), name: text('a name'), ...contact })
-  .strict();
+const person = z.object({ role: z.enum(personRoles), name: text('a name'), ...contact }).strict();
 
 const credential = z
   .object({
     label: text('a label'),
-    location: text('a location', 500).describe(`where the credential lives (a vault path, a password-manager entry); sealed at rest, answered as "${REDACTED}" — write that back to keep it`),
+    location: text('a location', 500).describe(
+      `where the credential lives (a vault path, a password-manager entry); sealed at rest, answered as "${REDACTED}" — write that back to keep it`,
+    ),
   })
   .strict();
 

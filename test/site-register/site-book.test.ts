@@ -40,7 +40,12 @@ maintenance:
     await api('owner', 'PUT', '/teams/Client A', { tags: ['client-a'] });
     await api('owner', 'PUT', '/teams/Client B', { tags: ['client-b'] });
     const viewerA = (
-      await api('owner', 'POST', '/users', { email: 'v@client-a.test', password: 'client password 123', role: 'viewer', teams: [{ team: 'Client A', role: 'viewer' }] })
+      await api('owner', 'POST', '/users', {
+        email: 'v@client-a.test',
+        password: 'client password 123',
+        role: 'viewer',
+        teams: [{ team: 'Client A', role: 'viewer' }],
+      })
     ).json();
     tokens.viewerA = (await core.accounts.createToken({ name: 'va', scope: 'write', userId: viewerA.id })).token;
     for (const s of (await core.sites.listSites({ limit: 10 })).items) site[s.spec.name] = s.id;
@@ -99,7 +104,10 @@ maintenance:
       expiry: { certificate: { date: '2027-02-03', monitor: 'Certificate' }, domain: { date: '2028-05-06', monitor: 'Domain' } },
     });
     expect(got.body).not.toContain('vault://');
-    const raw = await core.storage.db.selectFrom('site_registers' as 'sites').selectAll().execute();
+    const raw = await core.storage.db
+      .selectFrom('site_registers' as 'sites')
+      .selectAll()
+      .execute();
     expect(JSON.stringify(raw)).not.toContain('vault://');
     // Writing back what was read keeps the sealed location; a new label needs its location.
     const back = got.json();
@@ -118,55 +126,73 @@ maintenance:
     expect(contacts.json().vendors[0]).toMatchObject({ name: 'Hetzner', support: { phone: '+49 1' } });
   });
 
-  it.skipIf(skip)('GDPR records: a processor outside the EU/EEA without an agreement opens one task, the export is escaped, and a yearly review routine is made', async () => {
-    const records = {
-      controller: { name: 'Shop AB', contact: 'privacy@shop.example.com' },
-      purposes: [{ name: 'Orders <b>', legalBasis: 'contract', dataCategories: ['name', 'address'], subjects: ['customers'] }],
-      processors: [
-        { name: 'Mailer <script>x</script>', country: 'us', dpa: 'none' },
-        { name: 'Host EU', country: 'DE', dpa: 'signed' },
-      ],
-    };
-    const put = await api('owner', 'PUT', `/sites/${site.Shop}/privacy-records`, records);
-    expect(put.statusCode, put.body).toBe(200);
-    expect(put.json().tasks).toEqual([expect.objectContaining({ kind: 'processor-outside-eea', subject: 'Mailer <script>x</script>', state: 'open' })]);
-    // The same records again open no second task.
-    expect((await api('owner', 'PUT', `/sites/${site.Shop}/privacy-records`, records)).json().tasks).toHaveLength(1);
-    const routines = (await api('owner', 'GET', `/sites/${site.Shop}/routines`)).json().data;
-    expect(routines.map((r: { name: string }) => r.name)).toContain('GDPR records review');
+  it.skipIf(skip)(
+    'GDPR records: a processor outside the EU/EEA without an agreement opens one task, the export is escaped, and a yearly review routine is made',
+    async () => {
+      const records = {
+        controller: { name: 'Shop AB', contact: 'privacy@shop.example.com' },
+        purposes: [{ name: 'Orders <b>', legalBasis: 'contract', dataCategories: ['name', 'address'], subjects: ['customers'] }],
+        processors: [
+          { name: 'Mailer <script>x</script>', country: 'us', dpa: 'none' },
+          { name: 'Host EU', country: 'DE', dpa: 'signed' },
+        ],
+      };
+      const put = await api('owner', 'PUT', `/sites/${site.Shop}/privacy-records`, records);
+      expect(put.statusCode, put.body).toBe(200);
+      expect(put.json().tasks).toEqual([expect.objectContaining({ kind: 'processor-outside-eea', subject: 'Mailer <script>x</script>', state: 'open' })]);
+      // The same records again open no second task.
+      expect((await api('owner', 'PUT', `/sites/${site.Shop}/privacy-records`, records)).json().tasks).toHaveLength(1);
+      const routines = (await api('owner', 'GET', `/sites/${site.Shop}/routines`)).json().data;
+      expect(routines.map((r: { name: string }) => r.name)).toContain('GDPR records review');
 
-    const doc = await api('owner', 'GET', `/sites/${site.Shop}/privacy-records/export`);
-    expect(doc.headers['content-type']).toMatch(/^text\/html/);
-    expect(doc.body).toContain('Records of processing activities');
-    expect(doc.body).toContain('Mailer &lt;script&gt;x&lt;&#x2F;script&gt;');
-    expect(doc.body).not.toContain('<script>');
-    expect(doc.body).toContain('(outside the EU/EEA)');
+      const doc = await api('owner', 'GET', `/sites/${site.Shop}/privacy-records/export`);
+      expect(doc.headers['content-type']).toMatch(/^text\/html/);
+      expect(doc.body).toContain('Records of processing activities');
+      expect(doc.body).toContain('Mailer &lt;script&gt;x&lt;&#x2F;script&gt;');
+      expect(doc.body).not.toContain('<script>');
+      expect(doc.body).toContain('(outside the EU/EEA)');
 
-    const task = put.json().tasks[0];
-    const done = await api('owner', 'POST', `/privacy-tasks/${task.id}/done`);
-    expect(done.json()).toMatchObject({ state: 'done', doneBy: expect.stringContaining('owner@agency.test') });
-    expect((await api('owner', 'GET', `/sites/${site.Shop}/privacy-records`)).json().tasks).toEqual([]);
-    const reviewed = await api('owner', 'POST', `/sites/${site.Shop}/privacy-records/review`);
-    expect(reviewed.json().reviewedAt).not.toBeNull();
-    expect(reviewed.json().processors).toHaveLength(2);
-  });
+      const task = put.json().tasks[0];
+      const done = await api('owner', 'POST', `/privacy-tasks/${task.id}/done`);
+      expect(done.json()).toMatchObject({ state: 'done', doneBy: expect.stringContaining('owner@agency.test') });
+      expect((await api('owner', 'GET', `/sites/${site.Shop}/privacy-records`)).json().tasks).toEqual([]);
+      const reviewed = await api('owner', 'POST', `/sites/${site.Shop}/privacy-records/review`);
+      expect(reviewed.json().reviewedAt).not.toBeNull();
+      expect(reviewed.json().processors).toHaveLength(2);
+    },
+  );
 
   it.skipIf(skip)('planned work per site, linked to a maintenance window', async () => {
     const window = (await api('owner', 'GET', '/maintenance')).json().data[0];
-    const made = await api('owner', 'POST', `/sites/${site.Shop}/planned-work`, { title: 'PHP 8.4', kind: 'upgrade', targetDate: '2027-01-10', maintenanceId: window.id });
+    const made = await api('owner', 'POST', `/sites/${site.Shop}/planned-work`, {
+      title: 'PHP 8.4',
+      kind: 'upgrade',
+      targetDate: '2027-01-10',
+      maintenanceId: window.id,
+    });
     expect(made.statusCode, made.body).toBe(201);
     expect(made.json()).toMatchObject({ state: 'planned', maintenance: { id: window.id, name: 'Sunday night' } });
     await api('owner', 'POST', `/sites/${site.Shop}/planned-work`, { title: 'New theme', kind: 'redesign', targetDate: '2026-12-20' });
     const list = (await api('owner', 'GET', `/sites/${site.Shop}/planned-work`)).json().data;
     expect(list.map((p: { title: string }) => p.title)).toEqual(['New theme', 'PHP 8.4']);
-    const moved = await api('owner', 'PUT', `/planned-work/${made.json().id}`, { title: 'PHP 8.4', kind: 'upgrade', targetDate: '2027-02-01', state: 'in-progress' });
+    const moved = await api('owner', 'PUT', `/planned-work/${made.json().id}`, {
+      title: 'PHP 8.4',
+      kind: 'upgrade',
+      targetDate: '2027-02-01',
+      state: 'in-progress',
+    });
     expect(moved.json()).toMatchObject({ state: 'in-progress', targetDate: '2027-02-01', maintenance: null });
-    const noWindow = await api('owner', 'POST', `/sites/${site.Shop}/planned-work`, { title: 'X', kind: 'other', targetDate: '2027-01-01', maintenanceId: 999 });
+    const noWindow = await api('owner', 'POST', `/sites/${site.Shop}/planned-work`, {
+      title: 'X',
+      kind: 'other',
+      targetDate: '2027-01-01',
+      maintenanceId: 999,
+    });
     expect(noWindow.statusCode).toBe(400);
     expect(noWindow.json().error.details[0].path).toBe('maintenanceId');
-    expect((await api('owner', 'POST', `/sites/${site.Shop}/planned-work`, { title: 'X', kind: 'other', targetDate: '1 Jan' })).json().error.details[0].path).toBe(
-      'targetDate',
-    );
+    expect(
+      (await api('owner', 'POST', `/sites/${site.Shop}/planned-work`, { title: 'X', kind: 'other', targetDate: '1 Jan' })).json().error.details[0].path,
+    ).toBe('targetDate');
   });
 
   it.skipIf(skip)('a client-team viewer sees only their sites’ register, records and planned work, and changes none; a read token writes nothing', async () => {

@@ -92,8 +92,8 @@ export function SiteBook({ siteId, editable }: { siteId: number; editable: boole
         {g ? (
           <>
             <p className="small">
-              {g.processors.length} processors · {g.thirdParties.length} third parties ({g.thirdParties.filter((t) => !t.documented).length} not in the records) ·{' '}
-              {g.cookies.length} cookies · {g.reviewedAt ? `reviewed ${g.reviewedAt.slice(0, 10)}` : 'never reviewed'} ·{' '}
+              {g.processors.length} processors · {g.thirdParties.length} third parties ({g.thirdParties.filter((t) => !t.documented).length} not in the records)
+              · {g.cookies.length} cookies · {g.reviewedAt ? `reviewed ${g.reviewedAt.slice(0, 10)}` : 'never reviewed'} ·{' '}
               <a href={`/api/v1/sites/${siteId}/privacy-records/export`} target="_blank" rel="noreferrer">
                 Records of processing
               </a>
