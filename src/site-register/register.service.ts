@@ -63,7 +63,7 @@ export class RegisterService {
       const kept = c.location === REDACTED ? stored[c.label] : c.location;
       if (kept === undefined) {
         const message = `no stored location for "${c.label}": write where the credential lives`;
-        throw new AppError('invalid_input', message, { details: [{ path: `credentials.${i}.location`, message }] });
+        throw new AppError('invalid_input', message, { details: [{ path: `credentials[${i}].location`, message }] });
       }
       locations[c.label] = kept;
     }
