@@ -7,7 +7,7 @@ import { privacyRecordsRoutes } from './records.routes.js';
 import { PrivacyRecordsService } from './records.service.js';
 
 /** The routine that reminds people of the yearly review of a site's records. */
-export const REVIEW_ROUTINE = 'GDPR records review';
+const REVIEW_ROUTINE = 'GDPR records review';
 
 export interface PrivacyRecords {
   service: PrivacyRecordsService;
