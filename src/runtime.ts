@@ -22,6 +22,8 @@ import { createUpdateRuns } from './updates/index.js';
 import type { UpdateRunsService } from './updates/runs/runs.service.js';
 import { createObjectives } from './objectives/index.js';
 import type { ObjectivesService } from './objectives/objectives.service.js';
+import { createPrivacyRecords } from './privacy-records/index.js';
+import { siteBookRoutes } from './site-register/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -104,10 +106,15 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   );
   const incidents = createIncidents(core, config, engine, outbox);
   core.audits.useConfig(config.audits, allowPrivate);
+  const routines = createRoutines(core, config, { wake: () => outbox.wake() });
+  const privacyRecords = createPrivacyRecords(core, routines.service);
   const audits = new AuditScheduler(
     core.sites,
     core.audits,
-    (audit, regressions) => incidents.auditOutcome(audit, regressions),
+    async (audit, regressions) => {
+      await incidents.auditOutcome(audit, regressions);
+      await privacyRecords.onAudit(audit);
+    },
     core.clock,
     core.logger.child({ component: 'audits' }),
   );
@@ -141,7 +148,6 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const objectives = createObjectives(core, engine, incidents);
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox);
   const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
-  const routines = createRoutines(core, config, { wake: () => outbox.wake() });
   const updates = createUpdateRuns(core, config, {
     dataDir: core.dataDir,
     allowPrivate,
@@ -170,6 +176,8 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     feedback,
     routines,
     objectives,
+    privacyRecords,
+    siteBook: siteBookRoutes(core, incidents.service),
     channels: core.channels,
     audits: core.audits,
     live,

@@ -49,6 +49,7 @@ import { PortfolioService } from './dashboard/portfolio.service.js';
 import { dashboardStatic } from './dashboard/static.js';
 import type { ObjectivesService } from './objectives/objectives.service.js';
 import { objectivesRoutes } from './objectives/objectives.routes.js';
+import type { PrivacyRecords } from './privacy-records/index.js';
 
 export interface HttpDeps {
   logger: Logger;
@@ -75,6 +76,10 @@ export interface HttpDeps {
   routines?: Routines;
   /** Site objectives (their state and history; they are written as part of the site). */
   objectives?: ObjectivesService;
+  /** GDPR records per site, kept current by the privacy audits (API only). */
+  privacyRecords?: PrivacyRecords;
+  /** The site register and planned work (API only). */
+  siteBook?: (api: FastifyInstance) => void;
   metrics: { registry: Registry; public: boolean };
   /** server.publicUrl: where people reach this server (absolute links in answers). */
   publicUrl?: string | undefined;
@@ -219,6 +224,9 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'routines' },
             { name: 'runbooks' },
             { name: 'objectives' },
+            { name: 'site register' },
+            { name: 'privacy records' },
+            { name: 'planned work' },
           ],
         },
       });
@@ -273,6 +281,8 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       await deps.statusPages?.apiRoutes(api);
       deps.feedback?.apiRoutes(api);
       deps.routines?.apiRoutes(api);
+      deps.privacyRecords?.apiRoutes(api);
+      deps.siteBook?.(api);
       runbooksRoutes(api, { runbooks: new RunbooksService(deps.db, deps.clock), sites: deps.sites, incidents: deps.incidents.service });
       if (deps.objectives) objectivesRoutes(api, deps.objectives, deps.sites);
       dashboardRoutes(api, {

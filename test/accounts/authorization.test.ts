@@ -150,6 +150,23 @@ routines:
       })
     ).json().id,
     routines: (await app.inject({ url: `/api/v1/sites/${siteB.id}/routines`, headers: as(owner) })).json().data[0].id,
+    'planned-work': (
+      await app.inject({
+        method: 'POST',
+        url: `/api/v1/sites/${siteB.id}/planned-work`,
+        headers: as(owner),
+        payload: { title: 'Redesign B', kind: 'redesign', targetDate: '2027-03-01' },
+      })
+    ).json().id,
+    // A processor outside the EU/EEA without an agreement opens a task.
+    'privacy-tasks': (
+      await app.inject({
+        method: 'PUT',
+        url: `/api/v1/sites/${siteB.id}/privacy-records`,
+        headers: as(owner),
+        payload: { processors: [{ name: 'Mailer B', country: 'US', dpa: 'none' }] },
+      })
+    ).json().tasks[0].id,
     channels: (await core.channels.list({ limit: 1 })).items[0]!.id,
     maintenance: (await server.incidents.maintenance.list())[0]!.id,
     users: ownerUser.id,

@@ -57,7 +57,8 @@ function pathValue(who: Caller, op: Op, param: Param, plan: Plan): string {
 /** What the team's caller must never be shown: the other team's names, or its objects' ids where ids are given. */
 function leaks(res: Answer, url: string, body: unknown): string[] {
   const out: string[] = [];
-  if (res.body.toLowerCase().includes(OTHER.toLowerCase())) out.push(`the answer names the other team’s objects: ${res.body.slice(0, 300)}`);
+  // A whole word: generated text (a 100,000-character runbook) may hold the letters z-u-l-u by chance.
+  if (new RegExp(`\\b${OTHER}\\b`, 'i').test(res.body)) out.push(`the answer names the other team’s objects: ${res.body.slice(0, 300)}`);
   const siteZ = world.other.get('sites')!;
   const named = new RegExp(`\\bsite ${siteZ}\\b`).exec(res.body);
   const asked = url.includes(`/sites/${siteZ}`) || JSON.stringify(body ?? null).includes(`"siteId":${siteZ}`);

@@ -15,6 +15,9 @@ import * as updates from './0300-updates.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
+import * as register from './0403-register.js';
+import * as privacyRecords from './0404-privacy-records.js';
+import * as plannedWork from './0405-planned-work.js';
 import * as owners from './0500-owners.js';
 import * as objectives from './0501-objectives.js';
 
@@ -54,6 +57,9 @@ const steps: Record<string, Step> = {
   '0400-feedback': feedback,
   '0401-routines': routines,
   '0402-runbooks': runbooks,
+  '0403-register': register,
+  '0404-privacy-records': privacyRecords,
+  '0405-planned-work': plannedWork,
   // Issue 16 (goals: owners, objectives, reports) numbers its migrations from 0500.
   '0500-owners': owners,
   '0501-objectives': objectives,

@@ -11,6 +11,7 @@ import { Link } from '../router';
 import { canEdit, useSession } from '../session';
 import type { Incident } from './incidents';
 import { IncidentRunbooks } from '../components/runbooks';
+import { IncidentContacts } from '../components/site-book';
 
 interface Detail extends Incident {
   monitors: { monitorId: number; status: string; message: string; since: string }[];
@@ -119,6 +120,7 @@ export function IncidentPage({ id }: { id: number }) {
             ))}
           </ul>
           <IncidentRunbooks incidentId={id} />
+          <IncidentContacts incidentId={id} />
           <h2>Notifications</h2>
           {notifications.data && !notifications.data.data.length ? <p className="empty">No messages were sent.</p> : null}
           <ul className="plain small">

@@ -4,6 +4,7 @@ import { MonitorForm } from '../components/monitor-form';
 import { MonitorTable, type MonitorRow } from '../components/monitor-table';
 import { SiteRoutines } from '../components/routines';
 import { ObjectivesSection } from '../components/objectives';
+import { SiteBook } from '../components/site-book';
 import { SiteForm, type SiteObject } from '../components/site-form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { when } from '../format';
@@ -147,6 +148,7 @@ export function SitePage({ id }: { id: number }) {
       {monitors.data && !monitors.data.data.length ? <p className="empty">No monitors yet.</p> : null}
       {monitors.data?.data.length ? <MonitorTable rows={monitors.data.data} showSite={false} height="40vh" /> : null}
       <SiteRoutines siteId={id} editable={editable} />
+      <SiteBook siteId={id} editable={editable} />
       <h2>Audits</h2>
       <ErrorNote error={audits.error} />
       {audits.data && !audits.data.data.length ? <p className="empty">No audits yet{s.url ? '; they run on a schedule.' : ': the site needs a URL.'}</p> : null}

@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { parseInput } from '../config/validate.js';
+import type { Database } from '../db/types.js';
+import type { Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { PlannedWorkRepository, type PlannedRow } from './planned-work.repository.js';
+import { withPlannedWorkTables } from './tables.js';
+
+export const plannedKinds = ['upgrade', 'redesign', 'migration', 'other'] as const;
+export const plannedStates = ['planned', 'in-progress', 'done', 'cancelled'] as const;
+
+export const plannedInput = z
+  .object({
+    title: z.string().trim().min(1, 'a title cannot be empty').max(200, 'a title is at most 200 characters'),
+    kind: z.enum(plannedKinds).describe('what sort of work'),
+    targetDate: z.iso.date('a target date is a calendar date, YYYY-MM-DD'),
+    state: z.enum(plannedStates).default('planned'),
+    notes: z.string().max(10_000, 'notes are at most 10000 characters').default(''),
+    maintenanceId: z.number().int().min(1).nullable().default(null).describe('the maintenance window the work is done in (GET /maintenance)'),
+  })
+  .strict();
+
+/** Planned work's use cases: upgrades and redesigns per site, each optionally in a maintenance window. */
+export class PlannedWorkService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  private get repo() {
+    return new PlannedWorkRepository(withPlannedWorkTables(this.db));
+  }
+
+  list(siteId: number): Promise<PlannedRow[]> {
+    return this.repo.ofSite(siteId);
+  }
+
+  async get(id: number): Promise<PlannedRow> {
+    const row = await this.repo.get(id);
+    if (!row) throw new AppError('not_found', `planned work ${id} does not exist`);
+    return row;
+  }
+
+  private async parse(body: unknown) {
+    const input = parseInput(plannedInput, body);
+    if (input.maintenanceId !== null && !(await this.repo.windowExists(input.maintenanceId))) {
+      const message = `no maintenance window ${input.maintenanceId}`;
+      throw new AppError('invalid_input', message, { details: [{ path: 'maintenanceId', message }] });
+    }
+    return {
+      title: input.title,
+      kind: input.kind,
+      target_date: input.targetDate,
+      state: input.state,
+      notes: input.notes,
+      maintenance_id: input.maintenanceId,
+    };
+  }
+
+  async create(siteId: number, body: unknown): Promise<PlannedRow> {
+    const fields = await this.parse(body);
+    const now = this.clock.now();
+    return this.get(await this.repo.insert({ ...fields, site_id: siteId, created_at: now, updated_at: now }));
+  }
+
+  /** Replaces the item's fields (PUT). */
+  async replace(id: number, body: unknown): Promise<PlannedRow> {
+    await this.get(id);
+    await this.repo.update(id, { ...(await this.parse(body)), updated_at: this.clock.now() });
+    return this.get(id);
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.get(id);
+    await this.repo.delete(id);
+  }
+}

@@ -1,0 +1,63 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { PrivacyDb, PrivacyObservationsTable, PrivacyRecordsTable, PrivacyTasksTable } from './tables.js';
+
+export type RecordsRow = Selectable<PrivacyRecordsTable>;
+export type ObservationRow = Selectable<PrivacyObservationsTable>;
+export type TaskRow = Selectable<PrivacyTasksTable>;
+
+/** The only place that knows how GDPR records, what the audits saw and the tasks are stored. Works inside and outside transactions. */
+export class RecordsRepository {
+  constructor(private readonly db: PrivacyDb) {}
+
+  get(siteId: number): Promise<RecordsRow | undefined> {
+    return this.db.selectFrom('privacy_records').selectAll().where('site_id', '=', siteId).executeTakeFirst();
+  }
+
+  async put(row: RecordsRow): Promise<void> {
+    await this.db
+      .insertInto('privacy_records')
+      .values(row)
+      .onConflict((oc) => oc.column('site_id').doUpdateSet({ body: row.body, reviewed_at: row.reviewed_at, updated_at: row.updated_at }))
+      .execute();
+  }
+
+  observations(siteId: number): Promise<ObservationRow[]> {
+    return this.db.selectFrom('privacy_observations').selectAll().where('site_id', '=', siteId).orderBy('kind').orderBy('name').execute();
+  }
+
+  /** Records what an audit saw: new names are added, known ones get their details and last sighting updated. */
+  async observe(row: Insertable<PrivacyObservationsTable>): Promise<void> {
+    await this.db
+      .insertInto('privacy_observations')
+      .values(row)
+      .onConflict((oc) => oc.columns(['site_id', 'kind', 'name']).doUpdateSet({ detail: row.detail, last_seen: row.last_seen, audit_id: row.audit_id }))
+      .execute();
+  }
+
+  openTasks(siteId: number): Promise<TaskRow[]> {
+    return this.db.selectFrom('privacy_tasks').selectAll().where('site_id', '=', siteId).where('state', '=', 'open').orderBy('id').execute();
+  }
+
+  task(id: number): Promise<TaskRow | undefined> {
+    return this.db.selectFrom('privacy_tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Opens a task unless one of the same kind and subject is open already; true when it opened one. */
+  async openTask(row: Insertable<PrivacyTasksTable>): Promise<boolean> {
+    const open = await this.db
+      .selectFrom('privacy_tasks')
+      .select('id')
+      .where('site_id', '=', row.site_id)
+      .where('kind', '=', row.kind)
+      .where('subject', '=', row.subject)
+      .where('state', '=', 'open')
+      .executeTakeFirst();
+    if (open) return false;
+    await this.db.insertInto('privacy_tasks').values(row).execute();
+    return true;
+  }
+
+  async closeTask(id: number, at: number, by: string): Promise<void> {
+    await this.db.updateTable('privacy_tasks').set({ state: 'done', done_at: at, done_by: by }).where('id', '=', id).execute();
+  }
+}

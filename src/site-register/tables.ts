@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { Database, Millis } from '../db/types.js';
+
+/** The table of migration 0403, beside the capability (added with `db.withTables`). */
+export interface SiteRegistersTable {
+  site_id: number;
+  body: string;
+  secrets: string | null;
+  updated_at: Millis;
+}
+
+// A type, not an interface: withTables needs the index signature that only type aliases carry.
+export type RegisterTables = { site_registers: SiteRegistersTable };
+export type RegisterDb = Kysely<Database & RegisterTables>;
+export const withRegisterTables = (db: Kysely<Database>): RegisterDb => db.withTables<RegisterTables>();
