@@ -126,6 +126,9 @@ describe('upkeep CLI', { timeout: 120_000 }, () => {
       ['import', 'kuma'],
       ['import', 'healthchecks'],
       ['import', 'gatus'],
+      ['report'],
+      ['updates', 'plan'],
+      ['updates', 'run'],
     ];
     const answers = await Promise.all(commands.map((cmd) => runCli([...cmd, '--help'])));
     answers.forEach((res, i) => {

@@ -23,9 +23,24 @@ export function register(program: Command): void {
     updates
       .command('plan <site>')
       .description('Show what a run would do, check the tools its steps need over SSH, and list what is outdated or vulnerable now.'),
-  ).action(action(async (site: string, opts: UpdatesOptions) => (await import('./updates.action.js')).plan(site, opts)));
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ upkeep updates plan "Example shop" --spec update-plugins.yaml
+  $ upkeep updates plan "Example shop" --spec update-plugins.yaml --json`,
+    )
+    .action(action(async (site: string, opts: UpdatesOptions) => (await import('./updates.action.js')).plan(site, opts)));
 
   common(updates.command('run <site>').description('Run the update safely; exit 0 when it succeeded, 1 when it was rolled back or failed.'))
     .option('--dry-run', 'check everything a run needs (config, backup jobs, SSH, tools) and print the plan; change nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ upkeep updates run "Example shop" --spec update-plugins.yaml --dry-run
+  $ upkeep updates run "Example shop" --spec update-plugins.yaml`,
+    )
     .action(action(async (site: string, opts: UpdatesOptions) => (await import('./updates.action.js')).run(site, opts)));
 }
