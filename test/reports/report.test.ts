@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { IncidentsRepository } from '../../src/incidents/incidents.repository.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { ResultsRepository } from '../../src/monitoring/results.repository.js';
 import { ResultStore } from '../../src/monitoring/results.service.js';
 import { makeReport } from '../../src/reports/index.js';
 import { monthOf } from '../../src/reports/report.service.js';
@@ -100,13 +101,8 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
 
   it('gives the same figures as the raw results, for the team’s sites only', async () => {
     const { html } = await makeReport(core, { team: 'Client A', month: '2026-10', timezone: 'Europe/Stockholm' });
-    const rows = await core.storage.db
-      .selectFrom('check_results')
-      .select(['status'])
-      .where('monitor_id', '=', monitorId)
-      .where('at', '>=', from)
-      .where('at', '<', to)
-      .execute();
+    // Every raw result, as stored: rows not yet packed and the monitor-hour blocks they were packed into.
+    const rows = await new ResultsRepository(core.storage.db).resultsBetween(from, to, monitorId);
     const failed = rows.filter((r) => r.status === 2).length;
     const uptime = `${((100 * (rows.length - failed)) / rows.length).toFixed(3)} %`;
     // 31 days and an hour of a check every 10 minutes.
