@@ -58,8 +58,13 @@ describeWhen(resticReady, resticNeeds, 'a backup whose pipeline fails', () => {
   it('fails cleanly when a worker thread dies in the middle of the backup', async () => {
     const path = join(work, 'repo-killed');
     const repo = await initRepo(path);
+    // Far more than a pack's worth, so that the backup is still under way when the first pack shows up,
+    // however fast the machine (a 48 MB tree could finish between the first pack and the kill).
+    const big = join(work, 'big');
+    await mkdir(big, { recursive: true });
+    for (let i = 0; i < 16; i++) await writeFile(join(big, `media-${i}.bin`), randomBytes(8 * 1024 * 1024));
     const pool = BlobPool.start(repo, 2);
-    const backup = snapshotPaths(repo, [source], { log, pool });
+    const backup = snapshotPaths(repo, [big], { log, pool });
     const outcome = backup.then(
       () => 'finished',
       (err: unknown) => err,
