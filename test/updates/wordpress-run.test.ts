@@ -155,6 +155,7 @@ backups:
 
   it(
     'a plugin update with a fatal error is detected and rolled back: files and database byte for byte, monitors up, no alert',
+    { timeout: 300_000, retry: 1 },
     async () => {
       const files = await wp.files();
       const dump = wp.dump();
@@ -174,7 +175,6 @@ backups:
       // Once in a full-suite run (never alone) the page after this update answered 200 while the run was still
       // rolled back: under investigation (closing note of 2026-12-06); a second try starts from the rolled-back site.
     },
-    { timeout: 300_000, retry: 1 },
   );
 
   it('a plugin update that breaks the layout (no error anywhere) is caught by the visual comparison and rolled back', async () => {
