@@ -104,7 +104,10 @@ require_once ABSPATH . 'wp-settings.php';
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  const php: ChildProcess = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', root], {
+  // Without OPcache: with Debian's defaults php -S caches compiled files and rechecks them only every 2 s, so
+  // pages right after an update would still run the old plugin. (A real server needs its OPcache reset after an
+  // update: docs/updates.md.)
+  const php: ChildProcess = spawn('php', ['-d', 'opcache.enable=0', '-S', `127.0.0.1:${port}`, '-t', root], {
     env: { ...process.env, PHP_CLI_SERVER_WORKERS: '4' },
     stdio: 'ignore',
   });
