@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryBoolean, queryNumber } from '../http/schema.js';
+import { queryBoolean, maxId, queryNumber } from '../http/schema.js';
 import { accountScopes, roles } from './accounts.service.js';
 import { loginSchema, passwordSchema } from './auth.service.js';
 import { changeSchema, createSchema, teamSchema } from './users.service.js';
@@ -84,7 +84,7 @@ export const teamParams = z.object({
 
 export const activityQuery = z.object({
   limit: queryNumber(z.number().int().min(1).max(500)).default(100),
-  cursor: queryNumber(z.number().int().positive()).optional().describe('nextCursor of the previous page: entries older than this id'),
+  cursor: queryNumber(z.number().int().positive().max(maxId)).optional().describe('nextCursor of the previous page: entries older than this id'),
 });
 export const activityOut = z.object({
   id: z.number().int(),

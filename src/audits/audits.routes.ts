@@ -5,7 +5,7 @@ import type { SitesService } from '../sites/sites.service.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { operation } from '../http/operation.js';
-import { idParams, pageSchema, parseId, queryNumber } from '../http/schema.js';
+import { idParams, pageSchema, parseId, maxId, queryNumber } from '../http/schema.js';
 import type { AuditService } from './audit.service.js';
 import { renderHtmlReport } from './report/html.js';
 import { auditCategories, severities } from './types.js';
@@ -35,7 +35,7 @@ const auditOut = z.object({
 });
 const listQuery = z.object({
   limit: queryNumber(z.number().int().min(1).max(100)).default(20),
-  cursor: queryNumber(z.number().int().min(1)).optional().describe('nextCursor of the previous page: audits older than this id'),
+  cursor: queryNumber(z.number().int().min(1).max(maxId)).optional().describe('nextCursor of the previous page: audits older than this id'),
 });
 
 /** Audit history: thin routes over AuditService. */

@@ -5,7 +5,7 @@ import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import { accessOf } from '../http/auth.js';
 import { operation } from '../http/operation.js';
-import { idParams, parseId, queryNumber } from '../http/schema.js';
+import { idParams, parseId, maxId, queryNumber } from '../http/schema.js';
 import { monitorStatesOut, portfolioOut, seriesOut } from './dashboard.openapi.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
@@ -20,13 +20,13 @@ const portfolioQuery = z.object({
   q: z.string().max(200).optional(),
   tag: z.string().max(200).optional(),
   show: z.enum(['all', 'problems', 'unowned']).default('all'),
-  siteId: queryNumber(z.number().int().positive()).optional(),
+  siteId: queryNumber(z.number().int().positive().max(maxId)).optional(),
 });
 const monitorsQuery = z.object({
   limit: queryNumber(z.number().int().min(1).max(1_000)).default(200),
   cursor: queryNumber(z.number().int().min(0)).optional(),
   q: z.string().max(200).optional(),
-  siteId: queryNumber(z.number().int().positive()).optional(),
+  siteId: queryNumber(z.number().int().positive().max(maxId)).optional(),
   status: z.enum(monitorStatuses).optional(),
 });
 const seriesQuery = z.object({

@@ -4,7 +4,7 @@ import { siteRefOf } from '../accounts/access.js';
 import { parseInput } from '../config/validate.js';
 import { accessOf } from '../http/auth.js';
 import { operation } from '../http/operation.js';
-import { idParams, listSchema, pageSchema, parseId, queryNumber } from '../http/schema.js';
+import { idParams, listSchema, pageSchema, parseId, maxId, queryNumber } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { FeedbackRow } from './feedback.repository.js';
@@ -21,7 +21,7 @@ export interface FeedbackRouteDeps {
 
 const listQuery = inboxQuery.extend({
   limit: queryNumber(z.number().int().min(1).max(200)).default(50),
-  cursor: queryNumber(z.number().int().min(1)).optional().describe('nextCursor of the previous page: reports older than this id'),
+  cursor: queryNumber(z.number().int().min(1).max(maxId)).optional().describe('nextCursor of the previous page: reports older than this id'),
 });
 const ratingsQuery = z.object({ days: queryNumber(z.number().int().min(1).max(366)).default(30) });
 

@@ -38,11 +38,14 @@ export function outputSchema(schema: z.ZodType): JsonSchema {
   return toJson(schema, 'output');
 }
 
+/** The largest id: ids are 32-bit integers on PostgreSQL, so a larger one is refused here rather than by the database. */
+export const maxId = 2_147_483_647;
+
 /** A path id: a positive whole number, said so when it is not ("id: expected a positive whole number, got \"Acme\""). */
 const notAnId = { error: (issue: { input?: unknown }) => `expected a positive whole number, got ${describeValue(issue.input)}` };
 export const idParam = z.preprocess(
   (value) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value),
-  z.number(notAnId).int(notAnId).min(1, notAnId).max(Number.MAX_SAFE_INTEGER),
+  z.number(notAnId).int(notAnId).min(1, notAnId).max(maxId),
 );
 
 /** Query numbers come as text: "20" is read as 20; anything else is named in the error as it was sent. */
@@ -61,7 +64,7 @@ export function parseId(req: FastifyRequest): number {
 /** Query parameters of every list: `limit` (1–500, default 50) and `cursor` (from the previous page's `nextCursor`). */
 export const pageQuery = z.object({
   limit: queryNumber(z.number().int().min(1).max(500)).default(50),
-  cursor: queryNumber(z.number().int().min(0)).optional(),
+  cursor: queryNumber(z.number().int().min(0).max(maxId)).optional(),
 });
 
 /** Every error answer: `{ "error": { "code", "message", "details", "requestId" } }`. */

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import { operation } from '../http/operation.js';
-import { idParams, listSchema, pageSchema, parseId, queryNumber } from '../http/schema.js';
+import { idParams, listSchema, pageSchema, parseId, maxId, queryNumber } from '../http/schema.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import type { Outbox } from '../notify/outbox.service.js';
 import type { IncidentRow } from './incidents.repository.js';
@@ -18,9 +18,9 @@ import type { MaintenanceService, MaintenanceWindow } from './maintenance.servic
 
 const listQuery = z.object({
   status: z.enum(['open', 'resolved']).optional(),
-  siteId: queryNumber(z.number().int().positive()).optional(),
+  siteId: queryNumber(z.number().int().positive().max(maxId)).optional(),
   limit: queryNumber(z.number().int().min(1).max(200)).default(50),
-  cursor: queryNumber(z.number().int().positive()).optional().describe('nextCursor of the previous page'),
+  cursor: queryNumber(z.number().int().positive().max(maxId)).optional().describe('nextCursor of the previous page'),
 });
 const upcomingQuery = z.object({ window: duration({ min: 60_000, max: 366 * 86_400_000 }).prefault('7d') });
 

@@ -6,7 +6,7 @@ import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import type { CheckResultsTable } from '../db/types.js';
 import { operation } from '../http/operation.js';
-import { idParams, pageSchema, parseId, queryNumber } from '../http/schema.js';
+import { idParams, pageSchema, parseId, maxId, queryNumber } from '../http/schema.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { SitesService } from '../sites/sites.service.js';
@@ -24,7 +24,7 @@ const resultsQuery = z.object({
 });
 const eventsQuery = z.object({
   limit: queryNumber(z.number().int().min(1).max(500)).default(50),
-  cursor: queryNumber(z.number().int().min(0)).optional().describe('nextCursor of the previous page'),
+  cursor: queryNumber(z.number().int().min(0).max(maxId)).optional().describe('nextCursor of the previous page'),
   kind: z.enum(['status', 'flapping_started', 'flapping_stopped']).optional(),
 });
 const overviewQuery = windowQuery.extend({
@@ -142,7 +142,7 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
     const visible = await accessOf(req).visibleSites();
     const rows = await repo.listEvents({
       monitorId,
-      before: q.cursor ?? Number.MAX_SAFE_INTEGER,
+      before: q.cursor,
       limit: q.limit,
       kinds: q.kind ? [q.kind] : undefined,
       siteIds: visible === 'all' ? undefined : visible,

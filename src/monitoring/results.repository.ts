@@ -335,7 +335,8 @@ export class ResultsRepository {
 
   listEvents(filter: {
     monitorId?: number | undefined;
-    before: number;
+    /** Only events before this id (a page's cursor); none for the newest (no stand-in: PostgreSQL's ids are 32-bit). */
+    before?: number | undefined;
     limit: number;
     kinds?: readonly string[] | undefined;
     siteIds?: ReadonlySet<number> | undefined;
@@ -346,7 +347,7 @@ export class ResultsRepository {
       .innerJoin('sites', 'sites.id', 'monitors.site_id')
       .selectAll('monitor_events')
       .select(['monitors.name as monitor_name', 'sites.name as site_name', 'sites.id as site_id'])
-      .where('monitor_events.id', '<', filter.before)
+      .$if(filter.before !== undefined, (q) => q.where('monitor_events.id', '<', filter.before!))
       .$if(filter.monitorId !== undefined, (q) => q.where('monitor_events.monitor_id', '=', filter.monitorId!))
       .$if(Boolean(filter.kinds?.length), (q) => q.where('monitor_events.kind', 'in', filter.kinds!))
       .$if(filter.siteIds !== undefined, (q) => q.where('sites.id', 'in', [...filter.siteIds!, -1]))

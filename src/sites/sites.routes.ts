@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { toIso } from '../lib/clock.js';
 import { operation } from '../http/operation.js';
-import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, queryNumber, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
+import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, maxId, queryNumber, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
 import { monitorFreeFields, monitorSchema, monitorSecretFields, monitorTypes, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { siteSchema } from './site.schema.js';
 import { encodeMonitor, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';
@@ -25,7 +25,7 @@ const monitorQuery = pageQuery.extend({
   tag: z.string().optional(),
   q: z.string().optional(),
   type: z.enum(monitorTypes).optional(),
-  siteId: queryNumber(z.number().int().positive()).optional(),
+  siteId: queryNumber(z.number().int().positive().max(maxId)).optional(),
 });
 
 const showSite = (site: Site) => ({

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
+import { ResultsRepository } from '../../src/monitoring/results.repository.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 import { config, openTestCore } from '../support/core.js';
 
@@ -64,6 +65,23 @@ describe.each(dialects)('storage contract on $dialect', ({ dialect, skip }) => {
     // LIKE wildcards in a search are literal text.
     expect((await core.sites.listSites({ limit: 50, search: '100%_' })).items.map((s) => s.spec.name)).toEqual(['Paged 3 100%_off']);
     expect((await core.sites.listSites({ limit: 50, search: '0%' })).total).toBe(1);
+  });
+
+  it('lists the newest events without a cursor, and pages back with one', async () => {
+    const site = await core.sites.createSite({ name: 'Eventful' });
+    const monitor = await core.sites.createMonitor(site.id, { name: 'Home', type: 'tcp', host: 'eventful.test', port: 443 });
+    const events = new ResultsRepository(core.storage.db);
+    const at = Date.now();
+    for (const [i, to] of ['down', 'up', 'down'].entries())
+      await core.storage.db
+        .insertInto('monitor_events')
+        .values({ monitor_id: monitor.id, at: at + i, kind: 'status', from_status: null, to_status: to, message: `went ${to}`, evidence: null })
+        .execute();
+    const newest = await events.listEvents({ monitorId: monitor.id, limit: 2 });
+    expect(newest.map((e) => e.to_status)).toEqual(['down', 'up']);
+    const older = await events.listEvents({ monitorId: monitor.id, limit: 2, before: newest[1]!.id });
+    expect(older.map((e) => e.to_status)).toEqual(['down']);
+    await core.sites.deleteSite(site.id);
   });
 
   it('keeps monitors with their site, seals their secrets, and deletes them with it', async () => {
