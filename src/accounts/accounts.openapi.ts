@@ -1,5 +1,6 @@
+import { maxId } from '../lib/ids.js';
 import { z } from 'zod';
-import { queryBoolean, maxId, queryNumber } from '../http/schema.js';
+import { queryBoolean, queryNumber } from '../http/schema.js';
 import { accountScopes, roles } from './accounts.service.js';
 import { loginSchema, passwordSchema } from './auth.service.js';
 import { changeSchema, createSchema, teamSchema } from './users.service.js';

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { maxId } from '../lib/ids.js';
 import { siteRefOf } from '../accounts/access.js';
 import { accessOf } from '../http/auth.js';
 import type { SitesService } from '../sites/sites.service.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { operation } from '../http/operation.js';
-import { idParams, pageSchema, parseId, maxId, queryNumber } from '../http/schema.js';
+import { idParams, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import type { AuditService } from './audit.service.js';
 import { renderHtmlReport } from './report/html.js';
 import { auditCategories, severities } from './types.js';

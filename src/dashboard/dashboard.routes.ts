@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { maxId } from '../lib/ids.js';
 import { z } from 'zod';
 import { siteRefOf } from '../accounts/access.js';
 import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import { accessOf } from '../http/auth.js';
 import { operation } from '../http/operation.js';
-import { idParams, parseId, maxId, queryNumber } from '../http/schema.js';
+import { idParams, parseId, queryNumber } from '../http/schema.js';
 import { monitorStatesOut, portfolioOut, seriesOut } from './dashboard.openapi.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
@@ -16,7 +17,7 @@ import { bucketFor, monitorSeries } from './series.js';
 
 const portfolioQuery = z.object({
   limit: queryNumber(z.number().int().min(1).max(500)).default(100),
-  cursor: queryNumber(z.number().int().min(0)).optional(),
+  cursor: queryNumber(z.number().int().min(0).max(maxId)).optional(),
   q: z.string().max(200).optional(),
   tag: z.string().max(200).optional(),
   show: z.enum(['all', 'problems', 'unowned']).default('all'),
@@ -24,7 +25,7 @@ const portfolioQuery = z.object({
 });
 const monitorsQuery = z.object({
   limit: queryNumber(z.number().int().min(1).max(1_000)).default(200),
-  cursor: queryNumber(z.number().int().min(0)).optional(),
+  cursor: queryNumber(z.number().int().min(0).max(maxId)).optional(),
   q: z.string().max(200).optional(),
   siteId: queryNumber(z.number().int().positive().max(maxId)).optional(),
   status: z.enum(monitorStatuses).optional(),

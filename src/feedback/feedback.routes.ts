@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { maxId } from '../lib/ids.js';
 import { z } from 'zod';
 import { siteRefOf } from '../accounts/access.js';
 import { parseInput } from '../config/validate.js';
 import { accessOf } from '../http/auth.js';
 import { operation } from '../http/operation.js';
-import { idParams, listSchema, pageSchema, parseId, maxId, queryNumber } from '../http/schema.js';
+import { idParams, listSchema, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { FeedbackRow } from './feedback.repository.js';

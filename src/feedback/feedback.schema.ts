@@ -1,3 +1,4 @@
+import { maxId } from '../lib/ids.js';
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { channelRefs, httpUrl, tag } from '../config/fields.js';
@@ -81,7 +82,7 @@ export const triageInput = z
   .object({
     state: z.enum(feedbackStates).optional().describe('new → triaged → linked (to an incident) → done'),
     tags: z.array(tag).max(20, 'at most 20 tags').optional(),
-    incidentId: z.number().int().min(1).nullable().optional().describe('The incident this report is about (state becomes linked); null unlinks'),
+    incidentId: z.number().int().min(1).max(maxId).nullable().optional().describe('The incident this report is about (state becomes linked); null unlinks'),
   })
   .strict();
 export type TriageInput = z.output<typeof triageInput>;

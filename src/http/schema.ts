@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { maxId } from '../lib/ids.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { describeValue } from '../config/duration.js';
@@ -37,9 +38,6 @@ export function jsonSchema(schema: z.ZodType): JsonSchema {
 export function outputSchema(schema: z.ZodType): JsonSchema {
   return toJson(schema, 'output');
 }
-
-/** The largest id: ids are 32-bit integers on PostgreSQL, so a larger one is refused here rather than by the database. */
-export const maxId = 2_147_483_647;
 
 /** A path id: a positive whole number, said so when it is not ("id: expected a positive whole number, got \"Acme\""). */
 const notAnId = { error: (issue: { input?: unknown }) => `expected a positive whole number, got ${describeValue(issue.input)}` };

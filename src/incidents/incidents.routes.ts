@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { maxId } from '../lib/ids.js';
 import { siteRefOf } from '../accounts/access.js';
 import { accessOf } from '../http/auth.js';
 import type { SitesService } from '../sites/sites.service.js';
@@ -6,7 +7,7 @@ import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import { operation } from '../http/operation.js';
-import { idParams, listSchema, pageSchema, parseId, maxId, queryNumber } from '../http/schema.js';
+import { idParams, listSchema, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import type { Outbox } from '../notify/outbox.service.js';
 import type { IncidentRow } from './incidents.repository.js';
@@ -104,9 +105,9 @@ export function incidentsRoutes(
       schema: operation({ tag, summary: 'Open an incident by hand', body: manualSchema, ok: { 201: one }, errors: [404] }),
     },
     async (req, reply) => {
-      const siteId = (req.body as { siteId?: unknown } | null)?.siteId;
-      if (typeof siteId === 'number') accessOf(req).require(siteRefOf.site(await deps.sites.getSite(siteId)), 'write');
-      return reply.status(201).send(showIncident(await incidents.open(req.body, actorOf(req))));
+      const spec = parseInput(manualSchema, req.body);
+      accessOf(req).require(siteRefOf.site(await deps.sites.getSite(spec.siteId)), 'write');
+      return reply.status(201).send(showIncident(await incidents.open(spec, actorOf(req))));
     },
   );
   app.get(

@@ -1,3 +1,4 @@
+import { maxId } from '../lib/ids.js';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
@@ -17,7 +18,7 @@ import { Directory } from './routing.js';
 
 export const manualSchema = z
   .object({
-    siteId: z.number().int().positive(),
+    siteId: z.number().int().positive().max(maxId),
     title: z.string().trim().min(1).max(200),
     severity: severity.default('major'),
     message: z.string().max(10_000).default(''),

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { maxId } from '../lib/ids.js';
 import { siteRefOf } from '../accounts/access.js';
 import { accessOf } from '../http/auth.js';
 import { z } from 'zod';
@@ -6,7 +7,7 @@ import { duration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import type { CheckResultsTable } from '../db/types.js';
 import { operation } from '../http/operation.js';
-import { idParams, pageSchema, parseId, maxId, queryNumber } from '../http/schema.js';
+import { idParams, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { SitesService } from '../sites/sites.service.js';
@@ -29,7 +30,7 @@ const eventsQuery = z.object({
 });
 const overviewQuery = windowQuery.extend({
   limit: queryNumber(z.number().int().min(1).max(5_000)).default(500),
-  cursor: queryNumber(z.number().int().min(0)).default(0),
+  cursor: queryNumber(z.number().int().min(0).max(maxId)).default(0),
 });
 
 const showResult = (r: CheckResultsTable) => ({

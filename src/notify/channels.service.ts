@@ -1,3 +1,4 @@
+import { maxId } from '../lib/ids.js';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
@@ -59,7 +60,7 @@ const previewData = z
 export const previewRequest = z
   .object({
     /** A stored channel: its kind and its own templates are used. */
-    channelId: z.number().int().positive().optional(),
+    channelId: z.number().int().positive().max(maxId).optional(),
     /** Or a kind of channel, with the default templates. */
     type: z.enum(channelTypes).optional(),
     event: z.enum(notificationEvents),

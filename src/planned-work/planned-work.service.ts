@@ -1,3 +1,4 @@
+import { maxId } from '../lib/ids.js';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
@@ -17,7 +18,7 @@ export const plannedInput = z
     targetDate: z.iso.date('a target date is a calendar date, YYYY-MM-DD'),
     state: z.enum(plannedStates).default('planned'),
     notes: z.string().max(10_000, 'notes are at most 10000 characters').default(''),
-    maintenanceId: z.number().int().min(1).nullable().default(null).describe('the maintenance window the work is done in (GET /maintenance)'),
+    maintenanceId: z.number().int().min(1).max(maxId).nullable().default(null).describe('the maintenance window the work is done in (GET /maintenance)'),
   })
   .strict();
 

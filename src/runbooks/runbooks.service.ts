@@ -1,3 +1,4 @@
+import { maxId } from '../lib/ids.js';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { markdown } from '../config/fields.js';
@@ -15,7 +16,7 @@ const title = z.string().trim().min(1, 'a title cannot be empty').max(200, 'a ti
 export const runbookInput = z
   .object({
     title,
-    monitorId: z.number().int().min(1).nullable().optional().describe('a monitor of the site (none: the whole site’s)'),
+    monitorId: z.number().int().min(1).max(maxId).nullable().optional().describe('a monitor of the site (none: the whole site’s)'),
     body: markdown.describe('Markdown; rendered sanitized'),
   })
   .strict();

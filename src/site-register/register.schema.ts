@@ -1,3 +1,4 @@
+import { maxId } from '../lib/ids.js';
 import { z } from 'zod';
 import { REDACTED } from '../lib/secrets.js';
 
@@ -42,7 +43,7 @@ export const registerInput = z
   .object({
     vendors: z.array(vendor).max(50, 'at most 50 vendors').default([]),
     people: z.array(person).max(50, 'at most 50 people').default([]),
-    dependsOn: z.array(z.number().int().min(1)).max(50, 'at most 50 sites').default([]).describe('ids of the sites this one depends on'),
+    dependsOn: z.array(z.number().int().min(1).max(maxId)).max(50, 'at most 50 sites').default([]).describe('ids of the sites this one depends on'),
     credentials: z
       .array(credential)
       .max(50, 'at most 50 credential references')

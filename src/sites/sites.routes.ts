@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { maxId } from '../lib/ids.js';
 import { siteRefOf, type Access } from '../accounts/access.js';
 import { accessOf } from '../http/auth.js';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { toIso } from '../lib/clock.js';
 import { operation } from '../http/operation.js';
-import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, maxId, queryNumber, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
+import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, queryNumber, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
 import { monitorFreeFields, monitorSchema, monitorSecretFields, monitorTypes, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { siteSchema } from './site.schema.js';
 import { encodeMonitor, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';

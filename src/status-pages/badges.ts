@@ -1,3 +1,4 @@
+import { maxId } from '../lib/ids.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
@@ -46,7 +47,7 @@ export interface BadgeSources {
 }
 
 const params = z.object({
-  id: z.coerce.number().int().positive(),
+  id: z.coerce.number().int().positive().max(maxId),
   file: z.string().regex(/^(status|uptime|response)\.(svg|json)$/, 'expected status, uptime or response, .svg or .json'),
 });
 const query = z.object({ period: duration({ min: 3_600_000, max: 90 * 86_400_000 }).optional(), label: z.string().max(40).optional() });
