@@ -62,6 +62,11 @@ export class ClusterRepository {
     return { nodes, now: Number(now) };
   }
 
+  /** Every monitor's id, to count the nodes' shares. */
+  async monitorIds(): Promise<number[]> {
+    return (await this.db.selectFrom('monitors').select('id').execute()).map((r) => r.id);
+  }
+
   /** Which job locks are held, and by whom. */
   async heldJobs(): Promise<HeldJob[]> {
     const { rows } = await sql<HeldJob>`
