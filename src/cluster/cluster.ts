@@ -127,7 +127,7 @@ export class Cluster implements Coordinator, MonitorShare {
       this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
     }, this.options.tickMs ?? 1_000);
     this.timer.unref();
-    this.log.info({ node: this.nodeId, nodes: this.nodes }, 'joined the cluster');
+    this.log.info({ nodes: this.nodes }, 'joined the cluster');
   }
 
   async start(): Promise<void> {
@@ -172,7 +172,7 @@ export class Cluster implements Coordinator, MonitorShare {
 
   private setNodes(nodes: readonly string[]): void {
     if (nodes.join('\n') === this.nodes.join('\n')) return;
-    this.log.info({ node: this.nodeId, nodes }, 'cluster membership changed');
+    this.log.info({ nodes }, 'cluster membership changed');
     this.nodes = nodes;
     this.owned.clear();
     for (const listener of this.membershipListeners) listener();
@@ -183,7 +183,7 @@ export class Cluster implements Coordinator, MonitorShare {
     if (!this.competing) return;
     for (const name of clusterJobs) {
       if (this.connection.holds(name) || !(await this.connection.tryLock(name))) continue;
-      this.log.info({ node: this.nodeId, job: name }, 'this node leads a cluster-wide job');
+      this.log.info({ job: name }, 'this node leads a cluster-wide job');
       const job = this.jobs.get(name);
       if (!job) continue;
       try {
