@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider } from 'kysely';
 import type { ClusterNodesTable, Database } from '../db/types.js';
 import { lockSpace } from './jobs.js';
 
@@ -67,6 +67,11 @@ export class ClusterRepository {
     return (await this.db.selectFrom('monitors').select('id').execute()).map((r) => r.id);
   }
 
+  /** Tells every node listening on `channel` (delivered when the sending transaction commits; here at once). */
+  async notify(channel: string, payload: string): Promise<void> {
+    await sql`select pg_notify(${channel}, ${payload})`.execute(this.db);
+  }
+
   /** Which job locks are held, and by whom. */
   async heldJobs(): Promise<HeldJob[]> {
     const { rows } = await sql<HeldJob>`
@@ -75,4 +80,13 @@ export class ClusterRepository {
       where l.locktype = 'advisory' and l.granted and l.classid = ${lockSpace.job}::oid and l.objsubid = 2`.execute(this.db);
     return rows;
   }
+}
+
+/**
+ * Serializes transactions that take the same lock (PostgreSQL; SQLite has one writer already):
+ * incidents of one site written by two nodes at once, two `apply`s of the config.
+ */
+export async function transactionLock(trx: QueryExecutorProvider, space: keyof typeof lockSpace, key: number): Promise<void> {
+  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await sql`select pg_advisory_xact_lock(${lockSpace[space]}::int4, ${key}::int4)`.execute(trx);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Database } from '../db/types.js';
 import type { LiveEvent } from '../http/live.js';
@@ -51,7 +51,7 @@ export class Cluster implements Coordinator, MonitorShare {
   private competing = false;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     open: (applicationName: string) => pg.Client,
     private readonly options: ClusterOptions,
     private readonly log: Logger,
@@ -108,7 +108,7 @@ export class Cluster implements Coordinator, MonitorShare {
       this.log.warn({ type: message.type }, 'a cluster message is too long for NOTIFY; it is not sent');
       return;
     }
-    sql`select pg_notify(${CHANNEL}, ${payload})`.execute(this.db).catch((err: unknown) => this.log.warn({ err }, 'telling the other nodes failed'));
+    this.repo.notify(CHANNEL, payload).catch((err: unknown) => this.log.warn({ err }, 'telling the other nodes failed'));
   }
 
   async join(): Promise<void> {

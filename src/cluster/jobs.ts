@@ -1,5 +1,3 @@
-import { PostgresAdapter, sql, type QueryExecutorProvider } from 'kysely';
-
 /**
  * The jobs that must run once in a cluster, each under its own advisory lock (the lock's second key is
  * the index here, so never reorder: append). Listed in the order a lone node starts them.
@@ -86,13 +84,4 @@ export class Alone implements Coordinator {
   stop(names?: readonly JobName[]): Promise<void> {
     return stopJobs(this.running, names);
   }
-}
-
-/**
- * Serializes transactions that take the same lock (PostgreSQL; SQLite has one writer already):
- * incidents of one site written by two nodes at once, two `apply`s of the config.
- */
-export async function transactionLock(trx: QueryExecutorProvider, space: keyof typeof lockSpace, key: number): Promise<void> {
-  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return;
-  await sql`select pg_advisory_xact_lock(${lockSpace[space]}::int4, ${key}::int4)`.execute(trx);
 }

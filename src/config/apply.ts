@@ -6,7 +6,7 @@ import { canonicalJson } from '../lib/json.js';
 import type { LoadedConfig } from './load.js';
 import type { Config } from './schema.js';
 import type { Owned, PlanAction, PlanItem, SectionStore, SectionSync } from './section.js';
-import { transactionLock } from '../cluster/jobs.js';
+import { transactionLock } from '../cluster/cluster.repository.js';
 
 export type { PlanItem } from './section.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { transactionLock } from '../cluster/jobs.js';
+import { transactionLock } from '../cluster/cluster.repository.js';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { StoredEvent } from '../monitoring/results-writer.js';
