@@ -38,13 +38,19 @@ async function measure(s: Scenario): Promise<{ checksPerSecond: number; cpuMsPer
   const running: ServerProcess[] = [];
   try {
     const sites = Array.from({ length: s.monitors / 10 }, (_, i) => {
-      const monitors = Array.from({ length: 10 }, (_, m) => `      - { name: M${m}, type: http, url: "${target.url(`/${i}/${m}`)}", interval: ${s.interval}, timeout: 5s }`);
+      const monitors = Array.from(
+        { length: 10 },
+        (_, m) => `      - { name: M${m}, type: http, url: "${target.url(`/${i}/${m}`)}", interval: ${s.interval}, timeout: 5s }`,
+      );
       return `  - name: Site ${i}\n    monitors:\n${monitors.join('\n')}`;
     });
     const file = join(dir.path, 'upkeep.yaml');
     writeFileSync(file, `cluster: { enabled: ${s.cluster}, nodeId: "\${UPKEEP_NODE_ID}", leaseSeconds: 10 }\nsites:\n${sites.join('\n')}\n`);
     for (let n = 0; n < s.nodes; n++) {
-      const spawned = spawnServerProcess(['--config', file, '--data-dir', dir.path, '--allow-private'], { UPKEEP_DATABASE_URL: database.url, UPKEEP_NODE_ID: `n${n}` });
+      const spawned = spawnServerProcess(['--config', file, '--data-dir', dir.path, '--allow-private'], {
+        UPKEEP_DATABASE_URL: database.url,
+        UPKEEP_NODE_ID: `n${n}`,
+      });
       running.push({ ...spawned, url: await spawned.ready });
     }
     // Past start-up and the first catch-up of every monitor.

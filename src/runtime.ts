@@ -150,13 +150,8 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const objectives = createObjectives(core, engine, incidents);
-  const statusPages = createStatusPages(
-    core,
-    { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } },
-    engine,
-    incidents,
-    outbox,
-    () => coordinator.leads('announcer'),
+  const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox, () =>
+    coordinator.leads('announcer'),
   );
   const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
   const updates = createUpdateRuns(core, config, {

@@ -12,7 +12,12 @@ export type { Coordinator, JobName } from './jobs.js';
 
 /** A node name from the host name, for a cluster.nodeId left unset. */
 function defaultNodeId(): string {
-  return hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63) || 'node';
+  return (
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 63) || 'node'
+  );
 }
 
 /** This node's part: the whole work outside cluster mode, its share and the jobs it wins in a cluster. */
@@ -25,7 +30,12 @@ export function createCoordinator(core: Core, config: Pick<Config, 'cluster'>, v
       'cluster.enabled needs PostgreSQL (set UPKEEP_DATABASE_URL=postgres://…): the nodes share its tables, locks and notifications, and SQLite is one process’s file',
     );
   const nodeId = config.cluster.nodeId ?? defaultNodeId();
-  return new Cluster(core.storage.db, open, { nodeId, leaseMs: config.cluster.leaseSeconds * 1000, version }, core.logger.child({ component: 'cluster', node: nodeId }));
+  return new Cluster(
+    core.storage.db,
+    open,
+    { nodeId, leaseMs: config.cluster.leaseSeconds * 1000, version },
+    core.logger.child({ component: 'cluster', node: nodeId }),
+  );
 }
 
 /** A live event short enough for NOTIFY (a monitor's message can be long; the dashboard shows the start). */
@@ -55,7 +65,9 @@ export function followCluster(
 ): void {
   if (!(coordinator instanceof Cluster)) return;
   const { engine, live, log } = deps;
-  coordinator.onMembershipChange(() => void engine.reassign().catch((err: unknown) => log.error({ err }, 'taking up the monitors of the new membership failed')));
+  coordinator.onMembershipChange(
+    () => void engine.reassign().catch((err: unknown) => log.error({ err }, 'taking up the monitors of the new membership failed')),
+  );
   coordinator.onMessage((message) => {
     switch (message.type) {
       case 'live':

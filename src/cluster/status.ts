@@ -50,7 +50,12 @@ export function formatClusterStatus(status: ClusterStatus): string {
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const table = rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  const table = rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
   const jobs = status.jobs.map((j) => `  ${j.job.padEnd(11)} ${j.node ?? '(no leader right now)'}`);
   return `${table.join('\n')}\n\ncluster-wide jobs:\n${jobs.join('\n')}\n`;
 }

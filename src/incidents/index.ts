@@ -101,7 +101,9 @@ export function createIncidents(
     async start() {
       await loadWindows();
       timer = setInterval(() => {
-        Promise.all([loadWindows(), leads() ? service.tick().then(() => outbox.wake()) : undefined]).catch((err: unknown) => log.error({ err }, 'incident housekeeping failed'));
+        Promise.all([loadWindows(), leads() ? service.tick().then(() => outbox.wake()) : undefined]).catch((err: unknown) =>
+          log.error({ err }, 'incident housekeeping failed'),
+        );
       }, 1_000);
       timer.unref();
     },

@@ -6,7 +6,11 @@ import { createMetrics } from './metrics.js';
 import { ResultStore } from './results.service.js';
 
 /** Builds the monitoring engine over an open core, with its result store and metrics. */
-export function createMonitoring(core: Core, config: Config, overrides: { allowPrivate?: boolean; ca?: readonly string[] | undefined; share?: MonitorShare | undefined } = {}) {
+export function createMonitoring(
+  core: Core,
+  config: Config,
+  overrides: { allowPrivate?: boolean; ca?: readonly string[] | undefined; share?: MonitorShare | undefined } = {},
+) {
   const metrics = createMetrics();
   const log = core.logger.child({ component: 'monitoring' });
   const results = new ResultStore(core.storage.db, core.clock, log, { keepRawMs: config.results.keepRaw });

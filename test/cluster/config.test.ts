@@ -14,7 +14,9 @@ describe('cluster: in upkeep.yaml', () => {
   });
 
   it('names a wrong node id or lease at its line', () => {
-    expect(() => parseConfig('cluster:\n  enabled: true\n  nodeId: "node one"\n', 'upkeep.yaml')).toThrow(/^upkeep\.yaml:3:\d+ cluster\.nodeId: expected a node name/);
+    expect(() => parseConfig('cluster:\n  enabled: true\n  nodeId: "node one"\n', 'upkeep.yaml')).toThrow(
+      /^upkeep\.yaml:3:\d+ cluster\.nodeId: expected a node name/,
+    );
     expect(() => parseConfig('cluster:\n  enabled: true\n  leaseSeconds: 1\n', 'upkeep.yaml')).toThrow(/^upkeep\.yaml:3:\d+ cluster\.leaseSeconds: /);
   });
 

@@ -116,7 +116,9 @@ ${sites.join('\n')}
   it('applied the same file three times without a change after the first, and shares the monitors among the three', async () => {
     expect(ids.size).toBe(SITES * PER_SITE);
     // The applies ran one after another (a lock): the first wrote everything, the others found nothing to do.
-    const applied = [...nodes.values()].map((n) => (n.output().includes('No changes: the database matches') ? 'none' : /Applied: (\d+) to create/.exec(n.output())?.[1]));
+    const applied = [...nodes.values()].map((n) =>
+      n.output().includes('No changes: the database matches') ? 'none' : /Applied: (\d+) to create/.exec(n.output())?.[1],
+    );
     expect(applied.sort()).toEqual([String(SITES * PER_SITE + SITES + 1), 'none', 'none']);
     expect(await until('three live nodes', async () => ((await liveNodes()).length === 3 ? true : undefined), 60_000)).toBe(true);
     const status = await runCli(['cluster', 'status', '--json', '--data-dir', db.dataDir], { env: { UPKEEP_DATABASE_URL: db.url } });
@@ -205,9 +207,11 @@ ${sites.join('\n')}
     const at = Date.now();
     nodes.delete('b');
     const checkedSince = () => mine.filter((p) => (target.served.get(p) ?? []).some((t) => t > at));
-    await until(`the ${mine.length} monitors of node b checked again`, () => (checkedSince().length === mine.length ? true : undefined), 2 * INTERVAL + 5_000).catch(
-      () => undefined,
-    );
+    await until(
+      `the ${mine.length} monitors of node b checked again`,
+      () => (checkedSince().length === mine.length ? true : undefined),
+      2 * INTERVAL + 5_000,
+    ).catch(() => undefined);
     const late = mine.filter((p) => !(target.served.get(p) ?? []).some((t) => t > at && t <= at + 2 * INTERVAL));
     console.info(`node b killed: ${mine.length - late.length} of its ${mine.length} monitors checked again within 20 s`);
     expect(late).toEqual([]);
