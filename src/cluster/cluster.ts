@@ -49,6 +49,8 @@ export class Cluster implements Coordinator, MonitorShare {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private competing = false;
+  /** When this node's lease was seen fresh again after it had run out. */
+  private backSince: number | undefined;
 
   constructor(
     db: Kysely<Database>,
@@ -167,7 +169,15 @@ export class Cluster implements Coordinator, MonitorShare {
   }
 
   private async readMembership(): Promise<void> {
-    this.setNodes(await this.repo.live());
+    const live = await this.repo.live();
+    const listed = live.includes(this.nodeId);
+    // Back after its lease ran out (a stall, a cut-off): the others still check its share until they read the
+    // list again, so it waits as a joining node does before taking it back.
+    if (!listed) this.backSince = undefined;
+    else if (!this.nodes.includes(this.nodeId) && this.nodes.length > 0) this.backSince ??= performance.now();
+    const settling = this.backSince !== undefined && performance.now() - this.backSince < (this.options.settleMs ?? 2_500);
+    if (!settling) this.backSince = undefined;
+    this.setNodes(settling ? live.filter((n) => n !== this.nodeId) : live);
   }
 
   private setNodes(nodes: readonly string[]): void {

@@ -88,7 +88,7 @@ describe.skipIf(postgresSkipReason)('cluster mode: three nodes on one PostgreSQL
     file = join(db.dataDir, 'upkeep.yaml');
     writeFileSync(
       file,
-      `cluster: { enabled: true, nodeId: "\${UPKEEP_NODE_ID}", leaseSeconds: 4 }
+      `cluster: { enabled: true, nodeId: "\${UPKEEP_NODE_ID}", leaseSeconds: 5 }
 incidents: { groupWait: 0s }
 channels:
   - { name: hook, type: webhook, url: "${hook.url}", secret: ${SECRET} }
