@@ -24,6 +24,7 @@ import { createObjectives } from './objectives/index.js';
 import type { ObjectivesService } from './objectives/objectives.service.js';
 import { createPrivacyRecords } from './privacy-records/index.js';
 import { siteBookRoutes } from './site-register/index.js';
+import { createCoordinator, followCluster, relayOf, shareOf, type Coordinator } from './cluster/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -38,9 +39,11 @@ export interface Runtime {
   /** Safe update runs; unfinished ones (a stopped Upkeep's) are resumed or rolled back from start on. */
   updates: UpdateRunsService;
   http: FastifyInstance;
+  /** This node's part of the work: all of it, or in cluster mode its share of the monitors and the jobs it leads. */
+  coordinator: Coordinator;
   /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
-  /** Stops the HTTP server, then audits and backups (they report to the engine), then scheduling (writing what is buffered), then the notification sender. */
+  /** Stops the HTTP server, then audits, backups and the other workers (they report to the engine), then scheduling (writing what is buffered), then the notification sender (and leaves the cluster). */
   stop(): Promise<void>;
 }
 
@@ -91,7 +94,8 @@ function readiness(core: Core, engine: MonitoringEngine, started: () => boolean)
 export async function createRuntime(core: Core, config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
   const ca = readCaFiles(config.network.caFiles);
-  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca });
+  const coordinator = createCoordinator(core, config, version);
+  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca, share: shareOf(coordinator) });
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
   const outbox = new OutboxSender(
     {
@@ -104,7 +108,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     },
     { ...defaultSenderOptions, releaseLeasesOnStart: core.storage.dialect === 'sqlite', ...options.sender },
   );
-  const incidents = createIncidents(core, config, engine, outbox);
+  const incidents = createIncidents(core, config, engine, outbox, () => coordinator.leads('incidents'));
   core.audits.useConfig(config.audits, allowPrivate);
   const routines = createRoutines(core, config, { wake: () => outbox.wake() });
   const privacyRecords = createPrivacyRecords(core, routines.service);
@@ -125,7 +129,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     allowPrivate,
     ca,
   });
-  const live = new LiveHub();
+  const live = new LiveHub(relayOf(coordinator));
   engine.results.onCommitted((events) => {
     const sites = new Set<number>();
     for (const e of events) {
@@ -146,7 +150,9 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const objectives = createObjectives(core, engine, incidents);
-  const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox);
+  const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox, () =>
+    coordinator.leads('announcer'),
+  );
   const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
   const updates = createUpdateRuns(core, config, {
     dataDir: core.dataDir,
@@ -158,6 +164,15 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     onWindowOpened: () => void statusPages.announcer.tick().catch((err: unknown) => core.logger.error({ err }, 'announcing maintenance failed')),
   });
   let stopResuming: (() => Promise<void>) | undefined;
+  // Run once in a cluster (where each job's lock is held); a lone node runs them all, in this order.
+  coordinator.add('outbox', outbox);
+  coordinator.add('audits', audits);
+  if (backups) coordinator.add('backups', backups);
+  coordinator.add('feedback', feedback);
+  coordinator.add('routines', routines);
+  coordinator.add('updates', { start: () => (stopResuming = updates.keepResuming()), stop: () => stopResuming?.() });
+  coordinator.add('objectives', objectives);
+  followCluster(coordinator, { engine, live, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,
@@ -197,29 +212,23 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     backups,
     updates,
     http,
+    coordinator,
     async start() {
+      await coordinator.join();
       await engine.start();
       await incidents.start();
-      audits.start();
-      backups?.start();
       await statusPages.start();
-      feedback.start();
-      routines.start();
-      stopResuming = updates.keepResuming();
-      objectives.start();
+      await coordinator.start();
     },
     async stop() {
       live.closeAll();
       await http.close();
-      feedback.stop();
-      routines.stop();
+      // Everything but the sender, which delivers what the engine writes as it stops.
+      await coordinator.stop(['objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
       await statusPages.stop();
-      await audits.stop();
-      await backups?.stop();
-      await stopResuming?.();
-      await objectives.stop();
       await engine.stop();
       await incidents.stop();
+      await coordinator.stop();
     },
   };
 }

@@ -43,7 +43,9 @@ export class BackupScheduler {
 
   constructor(private readonly deps: BackupSchedulerDeps) {}
 
+  /** Starts the schedules; a stopped scheduler may start again (a cluster node that leads the job again). */
   start(): void {
+    this.stopped = false;
     this.stopPinLog = onHostKeyPinned((pin) =>
       this.deps.log.warn(pin, 'first connection to an SFTP server: its host key is pinned now, and a different key will be refused'),
     );
@@ -87,6 +89,7 @@ export class BackupScheduler {
     this.stopPinLog?.();
     this.stopped = true;
     for (const cron of this.crons) cron.stop();
+    this.crons.length = 0;
     const idle = Promise.all(this.queues.values());
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));

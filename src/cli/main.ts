@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { register as registerAdmin } from './commands/admin.js';
 import { register as registerBackup } from './commands/backup.js';
 import { register as registerCheck } from './commands/check.js';
+import { register as registerCluster } from './commands/cluster.js';
 import { register as registerAudit } from './commands/audit.js';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerInventory } from './commands/inventory.js';
@@ -54,6 +55,7 @@ for (const register of [
   registerUpdates,
   registerImport,
   registerReport,
+  registerCluster,
 ])
   register(program);
 

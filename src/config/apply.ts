@@ -6,6 +6,7 @@ import { canonicalJson } from '../lib/json.js';
 import type { LoadedConfig } from './load.js';
 import type { Config } from './schema.js';
 import type { Owned, PlanAction, PlanItem, SectionStore, SectionSync } from './section.js';
+import { transactionLock } from '../cluster/cluster.repository.js';
 
 export type { PlanItem } from './section.js';
 
@@ -61,7 +62,12 @@ export class ConfigSync {
   ) {}
 
   async apply(loaded: LoadedConfig, options: { dryRun: boolean }): Promise<Plan> {
-    return this.db.transaction().execute((trx) => this.sync(trx, loaded, options.dryRun));
+    return this.db.transaction().execute(async (trx) => {
+      // Nodes of a cluster apply the same file as they start, and anyone may run `upkeep apply`
+      // meanwhile: one at a time, each seeing what the previous one wrote (so the later ones change nothing).
+      await transactionLock(trx, 'config', 0);
+      return this.sync(trx, loaded, options.dryRun);
+    });
   }
 
   private async sync(trx: Kysely<Database>, loaded: LoadedConfig, dryRun: boolean): Promise<Plan> {

@@ -37,6 +37,23 @@ const resultsSchema = z
   })
   .strict();
 
+/**
+ * Several Upkeep processes on one PostgreSQL: every node serves everything, checks its share of the
+ * monitors and runs a cluster-wide job only while it holds that job's lock (docs/ARCHITECTURE.md, "Cluster mode").
+ */
+const clusterSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** This node's name, unique in the cluster and kept across restarts (default: the host name). */
+    nodeId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'expected a node name of letters, digits, ".", "_" and "-" (up to 63)')
+      .optional(),
+    /** A node that has not renewed its lease for this long is taken for dead and its monitors go to the others. */
+    leaseSeconds: z.number().int().min(3).max(300).default(15),
+  })
+  .strict();
+
 const metricsSchema = z.object({ public: z.boolean().default(false) }).strict();
 
 /**
@@ -48,6 +65,7 @@ export const instanceShape = {
   network: networkSchema.prefault({}),
   results: resultsSchema.prefault({}),
   metrics: metricsSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
 };
 
 export type { Config, ConfigInput } from '../config-file.js';

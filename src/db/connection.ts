@@ -32,6 +32,11 @@ export interface Storage {
   /** Resolves when the database answers a read (for /readyz); rejects with the database's own error otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: a connection of its own, outside the pool (cluster mode holds its session locks
+   * and LISTENs on it; whoever connects it ends it).
+   */
+  dedicatedClient?: (applicationName: string) => pg.Client;
 }
 
 /** A read of a row that always exists: on SQLite it touches the file itself, so a locked or broken file shows. */
@@ -110,6 +115,7 @@ function openPostgres(url: string, poolSize: number): Storage {
     },
     optimize: async () => {},
     close: () => db.destroy(),
+    dedicatedClient: (applicationName) => new pg.Client({ connectionString: url, application_name: applicationName }),
   };
 }
 

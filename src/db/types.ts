@@ -372,7 +372,17 @@ export interface AuditArtifactsTable {
 
 // --- end of audits ---
 
+/** A node of a cluster (cluster mode, PostgreSQL): live while `lease_until` is ahead of the database's clock. */
+export interface ClusterNodesTable {
+  id: string;
+  instance: string;
+  version: string;
+  started_at: Millis;
+  lease_until: Millis;
+}
+
 export interface Database {
+  cluster_nodes: ClusterNodesTable;
   audits: AuditsTable;
   audit_findings: AuditFindingsTable;
   audit_artifacts: AuditArtifactsTable;

@@ -18,12 +18,12 @@ interface Stream {
   recheck(): Promise<void>;
 }
 
-/** Fans live events out to every open stream. */
+/** Fans live events out to every open stream (and, in a cluster, to the other nodes' streams through `relay`). */
 export class LiveHub {
   private readonly emitter = new EventEmitter();
   private readonly streams = new Set<Stream>();
 
-  constructor() {
+  constructor(private readonly relay?: (event: LiveEvent) => void) {
     this.emitter.setMaxListeners(0);
   }
 
@@ -39,6 +39,12 @@ export class LiveHub {
   }
 
   publish(event: LiveEvent): void {
+    this.emitter.emit('event', event);
+    this.relay?.(event);
+  }
+
+  /** An event another node of the cluster published: to this node's streams only. */
+  deliver(event: LiveEvent): void {
     this.emitter.emit('event', event);
   }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { transactionLock } from '../cluster/cluster.repository.js';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { StoredEvent } from '../monitoring/results-writer.js';
@@ -38,6 +39,9 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
   for (const event of relevant) {
     const monitor = monitors.get(event.monitorId);
     if (!monitor) continue;
+    // Two nodes of a cluster may write events of one site's monitors at once: one at a time per site,
+    // so they join one incident instead of opening two.
+    await transactionLock(trx, 'site', monitor.siteId);
     const site = ctx.codec.siteFromRow((await sites.getSite(monitor.siteId))!);
     // Taken, not just read: a resolution running at the same time then either comes first (and a
     // failure opens a new incident) or waits and sees this change.

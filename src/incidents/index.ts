@@ -56,8 +56,10 @@ export function createIncidents(
   core: Core,
   config: Config,
   engine: MonitoringEngine,
-  /** The outbox's sender: incidents wake it after writing messages, and start and stop it with their workers. */
+  /** The outbox's sender: incidents wake it after writing messages (the runtime starts and stops it). */
   outbox: OutboxSender,
+  /** Whether this node runs the incident housekeeping (resolving, escalating); in a cluster one node does. */
+  leads: () => boolean = () => true,
 ): Incidents {
   const log = core.logger.child({ component: 'incidents' });
   const { service, notifier } = incidentsService(core, config, log);
@@ -98,15 +100,15 @@ export function createIncidents(
     },
     async start() {
       await loadWindows();
-      await outbox.start();
       timer = setInterval(() => {
-        Promise.all([loadWindows(), service.tick().then(() => outbox.wake())]).catch((err: unknown) => log.error({ err }, 'incident housekeeping failed'));
+        Promise.all([loadWindows(), leads() ? service.tick().then(() => outbox.wake()) : undefined]).catch((err: unknown) =>
+          log.error({ err }, 'incident housekeeping failed'),
+        );
       }, 1_000);
       timer.unref();
     },
     async stop() {
       clearInterval(timer);
-      await outbox.stop();
     },
   };
 }

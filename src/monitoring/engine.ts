@@ -37,6 +37,24 @@ interface Runtime {
   lastAt: number;
   /** The heartbeat deadline already reported as missed. */
   missedDue?: number;
+  /** Whether this node checks the monitor (always, outside cluster mode); others' states are followed from the database. */
+  owned: boolean;
+}
+
+/** A request for the node that checks a monitor (cluster mode). */
+export type ForwardedRequest =
+  | { type: 'ping'; monitorId: number; key: string; kind: PingKind; runId?: string | undefined; body?: string | undefined }
+  | { type: 'check'; monitorId: number };
+
+/**
+ * How this node shares the monitors with the other nodes of a cluster: it checks, settles and
+ * writes the states of its own share only, and rolls up or expires results only while it leads that job.
+ */
+export interface MonitorShare {
+  owns(monitorId: number): boolean;
+  leads(job: 'rollups' | 'retention'): boolean;
+  /** Hands a ping or a "check now" to the node that checks the monitor. */
+  forward(request: ForwardedRequest): void;
 }
 
 export interface EngineDeps {
@@ -61,11 +79,15 @@ export interface EngineOptions {
   rollupEveryMs?: number;
   expireEveryMs?: number;
   baselineEveryMs?: number;
+  /** Cluster mode: this node's share; without it the engine checks every monitor. */
+  share?: MonitorShare | undefined;
 }
 
 const RECENT = 6;
 const STOP_WAIT_MS = 3_000;
 const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
+/** Other nodes' states are read back this far before the last look, so a batch committed late (or a clock a little off) is not missed. */
+const FOLLOW_OVERLAP_MS = 30_000;
 
 function hostOf(spec: MonitorSpec): string {
   switch (spec.type) {
@@ -100,6 +122,7 @@ export class MonitoringEngine {
   private readonly timed = new TimedChanges();
   private signature = '';
   private reloading: Promise<void> = Promise.resolve();
+  private followedUntil = 0;
 
   private readonly monitors: MonitorStore;
   private readonly codec: SiteCodec;
@@ -166,8 +189,18 @@ export class MonitoringEngine {
     };
     every(this.options.pollChangesMs ?? 2_000, () => this.pollChanges(), 'looking for monitor changes');
     every(1_000, () => this.due(), 'checking heartbeats and maintenance');
-    every(this.options.rollupEveryMs ?? 15_000, () => this.results.rollUp(), 'rolling up results');
-    every(this.options.expireEveryMs ?? 3_600_000, () => this.results.expire().then(() => this.optimize()), 'expiring old results');
+    const share = this.options.share;
+    if (share) every(this.options.pollChangesMs ?? 2_000, () => this.followOthers(), "reading the other nodes' monitor states");
+    every(
+      this.options.rollupEveryMs ?? 15_000,
+      () => (!share || share.leads('rollups') ? this.results.rollUp() : this.results.followRollups()),
+      'rolling up results',
+    );
+    every(
+      this.options.expireEveryMs ?? 3_600_000,
+      () => (!share || share.leads('retention') ? this.results.expire().then(() => this.optimize()) : undefined),
+      'expiring old results',
+    );
     const baseline = new BaselineJob(
       this.results.repository,
       this.clock,
@@ -238,6 +271,53 @@ export class MonitoringEngine {
     });
   }
 
+  private owns(monitorId: number): boolean {
+    return this.options.share?.owns(monitorId) ?? true;
+  }
+
+  /**
+   * The cluster's live nodes changed: lets go of the monitors that are now another node's, and takes
+   * up the ones now this node's from their stored state (so the next check is due an interval after
+   * the last one, wherever that ran).
+   */
+  reassign(): Promise<void> {
+    return this.oneAtATime(async () => {
+      const gained: Runtime[] = [];
+      for (const rt of this.runtimes.values()) {
+        const owned = this.owns(rt.monitor.id);
+        if (owned && !rt.owned) gained.push(rt);
+        else if (!owned && rt.owned) {
+          rt.owned = false;
+          this.scheduler.remove(rt.monitor.id);
+          this.timed.forget(rt.monitor.id);
+        }
+      }
+      if (!gained.length) return;
+      const stored = new Map((await this.results.repository.allStates()).map((r) => [r.monitor_id, stateFromRow(r)]));
+      for (const rt of gained) {
+        this.adopt(rt, stored.get(rt.monitor.id));
+        this.install(rt.monitor, rt, undefined, rt.siteSpec);
+      }
+    });
+  }
+
+  /** Follows the states the other nodes wrote for their monitors (shown by the API and status pages here). */
+  private async followOthers(): Promise<void> {
+    const from = this.followedUntil - FOLLOW_OVERLAP_MS;
+    this.followedUntil = this.clock.now();
+    for (const row of await this.results.repository.statesSince(from)) {
+      const rt = this.runtimes.get(row.monitor_id);
+      if (rt && !rt.owned) this.adopt(rt, stateFromRow(row));
+    }
+  }
+
+  private adopt(rt: Runtime, stored: { state: MonitorState; memory: HeartbeatMemory } | undefined): void {
+    if (!stored) return;
+    rt.state = stored.state;
+    rt.memory = stored.memory;
+    rt.lastAt = Math.max(rt.lastAt, stored.state.lastCheckAt ?? 0);
+  }
+
   /** Installs a monitor read from the database unless it and its site (name, tags: maintenance windows match on them) are unchanged. */
   private sync(row: MonitorWithSite, stored?: { state: MonitorState; memory: HeartbeatMemory }): void {
     const current = this.runtimes.get(row.id);
@@ -252,14 +332,28 @@ export class MonitoringEngine {
     siteSpec: string,
   ): void {
     const now = this.clock.now();
+    const owned = this.owns(monitor.id);
     const rt: Runtime = current
-      ? { ...current, monitor, siteSpec }
-      : { monitor, siteSpec, state: stored?.state ?? initialState(now), memory: stored?.memory ?? {}, recent: [], lastAt: stored?.state.lastCheckAt ?? 0 };
-    this.expectPing(rt);
-    this.timed.place(monitor, now);
+      ? { ...current, monitor, siteSpec, owned }
+      : {
+          monitor,
+          siteSpec,
+          state: stored?.state ?? initialState(now),
+          memory: stored?.memory ?? {},
+          recent: [],
+          lastAt: stored?.state.lastCheckAt ?? 0,
+          owned,
+        };
     this.runtimes.set(monitor.id, rt);
     if (current?.monitor.pingKey && current.monitor.pingKey !== monitor.pingKey) this.byPingKey.delete(current.monitor.pingKey);
     if (monitor.pingKey) this.byPingKey.set(monitor.pingKey, monitor.id);
+    if (!owned) {
+      this.scheduler.remove(monitor.id);
+      this.timed.forget(monitor.id);
+      return;
+    }
+    this.expectPing(rt);
+    this.timed.place(monitor, now);
     const spec = monitor.spec;
     if (spec.type === 'heartbeat' || spec.paused) this.scheduler.remove(monitor.id);
     else {
@@ -341,7 +435,8 @@ export class MonitoringEngine {
     // The monitor may have been changed (its runtime replaced, state carried over) or removed meanwhile;
     // a check cut off by stopping says nothing about the target.
     const live = this.runtimes.get(monitorId);
-    if (!live || this.stopping) return;
+    // A monitor handed to another node meanwhile is that node's to record.
+    if (!live?.owned || this.stopping) return;
     this.record(live, result, Math.max(started, scheduledAt));
     if (isConfirming(live.state)) this.scheduler.runAt(monitorId, this.clock.now() + retryIntervalOf(spec));
   }
@@ -352,7 +447,8 @@ export class MonitoringEngine {
     if (!rt) throw new AppError('not_found', `monitor ${monitorId} does not exist`);
     if (rt.monitor.spec.type === 'heartbeat') throw new AppError('invalid_input', 'a heartbeat is checked by its pings; it cannot be run');
     if (rt.monitor.spec.paused) throw new AppError('conflict', 'the monitor is paused; resume it first');
-    this.scheduler.runAt(monitorId, this.clock.now());
+    if (!rt.owned) this.options.share?.forward({ type: 'check', monitorId });
+    else this.scheduler.runAt(monitorId, this.clock.now());
   }
 
   /** A heartbeat ping. Returns false for an unknown key. */
@@ -360,6 +456,10 @@ export class MonitoringEngine {
     const id = this.byPingKey.get(key);
     const rt = id === undefined ? undefined : this.runtimes.get(id);
     if (!rt || rt.monitor.spec.type !== 'heartbeat') return false;
+    if (!rt.owned) {
+      this.options.share?.forward({ type: 'ping', monitorId: rt.monitor.id, key, kind, ...extra });
+      return true;
+    }
     const now = this.clock.now();
     const { memory, result } = applyPing(rt.monitor.spec, rt.memory, { kind, at: now, ...extra });
     rt.memory = memory;
@@ -395,14 +495,14 @@ export class MonitoringEngine {
   }
 
   private *installed(): Iterable<Monitor> {
-    for (const rt of this.runtimes.values()) yield rt.monitor;
+    for (const rt of this.runtimes.values()) if (rt.owned) yield rt.monitor;
   }
 
   /** Sets or clears the "slower than usual" note of a monitor (from the baseline). */
   setSlow(monitorId: number, slow: string | null): void {
     const rt = this.runtimes.get(monitorId);
     // A heartbeat's duration is the job's own business, not a sign of a slow site.
-    if (!rt || rt.monitor.spec.type === 'heartbeat' || rt.state.slow === slow) return;
+    if (!rt?.owned || rt.monitor.spec.type === 'heartbeat' || rt.state.slow === slow) return;
     const now = this.clock.now();
     const { state, events } = applyConditions(rt.state, this.conditions(rt), now, rt.recent, slow);
     this.commit(rt, state, events);

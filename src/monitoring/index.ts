@@ -1,12 +1,16 @@
 import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { LocalDispatcher } from './checks/index.js';
-import { MonitoringEngine } from './engine.js';
+import { MonitoringEngine, type MonitorShare } from './engine.js';
 import { createMetrics } from './metrics.js';
 import { ResultStore } from './results.service.js';
 
 /** Builds the monitoring engine over an open core, with its result store and metrics. */
-export function createMonitoring(core: Core, config: Config, overrides: { allowPrivate?: boolean; ca?: readonly string[] | undefined } = {}) {
+export function createMonitoring(
+  core: Core,
+  config: Config,
+  overrides: { allowPrivate?: boolean; ca?: readonly string[] | undefined; share?: MonitorShare | undefined } = {},
+) {
   const metrics = createMetrics();
   const log = core.logger.child({ component: 'monitoring' });
   const results = new ResultStore(core.storage.db, core.clock, log, { keepRawMs: config.results.keepRaw });
@@ -21,7 +25,7 @@ export function createMonitoring(core: Core, config: Config, overrides: { allowP
       metrics: metrics.engine,
       optimize: () => core.storage.optimize(),
     },
-    { allowPrivateTargets: overrides.allowPrivate ?? config.network.allowPrivateTargets },
+    { allowPrivateTargets: overrides.allowPrivate ?? config.network.allowPrivateTargets, share: overrides.share },
   );
   metrics.watch({
     each: (fn) => {

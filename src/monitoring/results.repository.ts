@@ -76,6 +76,11 @@ export class ResultsRepository {
     return this.db.selectFrom('monitor_state').selectAll().execute();
   }
 
+  /** The states written since `from` (cluster mode: what the other nodes wrote). */
+  statesSince(from: number): Promise<MonitorStateTable[]> {
+    return this.db.selectFrom('monitor_state').selectAll().where('updated_at', '>=', from).execute();
+  }
+
   /** The monitors flapping now: they join an incident without raising one. */
   async flapping(): Promise<Set<number>> {
     const rows = await this.db.selectFrom('monitor_state').select('monitor_id').where('flapping', '=', 1).execute();

@@ -144,7 +144,22 @@ export class ResultStore {
     return this.rolling;
   }
 
+  /**
+   * Cluster mode, on a node that does not lead the rollups: moves what queries read from rollups up
+   * to where the leader got (else they read more raw results than needed, though the same answer).
+   */
+  followRollups(): Promise<void> {
+    this.rolling = this.rolling.then(() => this.readWatermark());
+    return this.rolling;
+  }
+
+  /** Another process (a cluster's previous leader) may have rolled up further than this one knows. */
+  private async readWatermark(): Promise<void> {
+    this.doneUntil = Math.max(this.doneUntil, (await this.repo.watermarks()).get(MINUTE) ?? 0);
+  }
+
   private async rollUpNow(): Promise<void> {
+    await this.readWatermark();
     const now = this.clock.now();
     const target = now - this.graceMs - ((now - this.graceMs) % MINUTE);
     while (this.doneUntil < target) {

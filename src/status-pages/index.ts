@@ -53,6 +53,8 @@ export function createStatusPages(
   incidents: Incidents,
   /** The outbox's sender: it delivers what subscribers are sent, as it does channel messages. */
   outbox: OutboxSender,
+  /** Whether this node announces maintenance to subscribers; in a cluster one node does. */
+  leadsAnnouncer: () => boolean = () => true,
 ): StatusPages {
   const log = core.logger.child({ component: 'status-pages' });
   const now = () => core.clock.now();
@@ -164,6 +166,7 @@ export function createStatusPages(
       }, 1_000);
       timer.unref();
       const announce = () => {
+        if (!leadsAnnouncer()) return;
         announcer.tick().catch((err: unknown) => log.error({ err }, 'announcing maintenance failed'));
       };
       announcing = setInterval(announce, 60_000);

@@ -129,6 +129,7 @@ describe('upkeep CLI', { timeout: 120_000 }, () => {
       ['report'],
       ['updates', 'plan'],
       ['updates', 'run'],
+      ['cluster', 'status'],
     ];
     const answers = await Promise.all(commands.map((cmd) => runCli([...cmd, '--help'])));
     answers.forEach((res, i) => {

@@ -1,0 +1,93 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnServerProcess, type ServerProcess } from '../test/support/cli.js';
+import { createPostgresDatabase, tempDir } from '../test/support/databases.js';
+import { countingTarget } from '../test/support/process.js';
+import { sleep } from '../test/support/receivers.js';
+
+/**
+ * Cluster mode (issue 19): CPU per check of nodes in a cluster against one node alone, and how many
+ * checks a second one node and three nodes get through when there are more than they can do. Real
+ * `upkeep start` processes on PostgreSQL (UPKEEP_TEST_DATABASE_URL) against a loopback target;
+ * CPU is the processes' own (utime + stime from /proc) over the measured window, start-up excluded.
+ * UPKEEP_BENCH_CLUSTER_MONITORS (default 2,000 at 10 s) and UPKEEP_BENCH_CLUSTER_WINDOW (default 30 s).
+ */
+export const title = 'Cluster mode: CPU per check, one node vs a cluster; throughput 1 → 3 nodes';
+
+const MONITORS = Number(process.env.UPKEEP_BENCH_CLUSTER_MONITORS ?? 2_000);
+const WINDOW = Number(process.env.UPKEEP_BENCH_CLUSTER_WINDOW ?? 30_000);
+const TICKS = 100;
+
+/** CPU seconds a process has used so far. */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+interface Scenario {
+  nodes: number;
+  cluster: boolean;
+  monitors: number;
+  interval: string;
+}
+
+async function measure(s: Scenario): Promise<{ checksPerSecond: number; cpuMsPerCheck: number }> {
+  const database = await createPostgresDatabase();
+  const dir = tempDir('upkeep-bench-cluster-');
+  const target = await countingTarget();
+  const running: ServerProcess[] = [];
+  try {
+    const sites = Array.from({ length: s.monitors / 10 }, (_, i) => {
+      const monitors = Array.from(
+        { length: 10 },
+        (_, m) => `      - { name: M${m}, type: http, url: "${target.url(`/${i}/${m}`)}", interval: ${s.interval}, timeout: 5s }`,
+      );
+      return `  - name: Site ${i}\n    monitors:\n${monitors.join('\n')}`;
+    });
+    const file = join(dir.path, 'upkeep.yaml');
+    writeFileSync(file, `cluster: { enabled: ${s.cluster}, nodeId: "\${UPKEEP_NODE_ID}", leaseSeconds: 10 }\nsites:\n${sites.join('\n')}\n`);
+    for (let n = 0; n < s.nodes; n++) {
+      const spawned = spawnServerProcess(['--config', file, '--data-dir', dir.path, '--allow-private'], {
+        UPKEEP_DATABASE_URL: database.url,
+        UPKEEP_NODE_ID: `n${n}`,
+      });
+      running.push({ ...spawned, url: await spawned.ready });
+    }
+    // Past start-up and the first catch-up of every monitor.
+    await sleep(20_000);
+    const count = () => [...target.served.values()].reduce((sum, times) => sum + times.length, 0);
+    const cpu = () => running.reduce((sum, p) => sum + cpuOf(p.child.pid!), 0);
+    const [checks0, cpu0, t0] = [count(), cpu(), Date.now()];
+    await sleep(WINDOW);
+    const [checks, used, seconds] = [count() - checks0, cpu() - cpu0, (Date.now() - t0) / 1000];
+    return { checksPerSecond: checks / seconds, cpuMsPerCheck: (used * 1000) / Math.max(1, checks) };
+  } finally {
+    for (const p of running) p.child.kill('SIGTERM');
+    await Promise.all(running.map((p) => p.exited));
+    await target.close();
+    await database.drop();
+    dir.cleanup();
+  }
+}
+
+export async function run(): Promise<Record<string, string | number>> {
+  const steady = { monitors: MONITORS, interval: '10s' };
+  const alone = await measure({ nodes: 1, cluster: false, ...steady });
+  const one = await measure({ nodes: 1, cluster: true, ...steady });
+  const three = await measure({ nodes: 3, cluster: true, ...steady });
+  // More than one node can do: every monitor at 1 s.
+  const busy = { monitors: MONITORS, interval: '1s' };
+  const busyOne = await measure({ nodes: 1, cluster: true, ...busy });
+  const busyThree = await measure({ nodes: 3, cluster: true, ...busy });
+  return {
+    note: 'measured on a busy machine (2 cores shared with other work): compare ratios, not absolute figures',
+    [`one node, cluster off: CPU ms per check (${MONITORS} monitors at 10 s)`]: alone.cpuMsPerCheck,
+    'one node, cluster on: CPU ms per check': one.cpuMsPerCheck,
+    'three nodes: CPU ms per check (all three together)': three.cpuMsPerCheck,
+    'CPU per check, three-node cluster / one node alone': three.cpuMsPerCheck / alone.cpuMsPerCheck,
+    'CPU per check, one-node cluster / one node alone': one.cpuMsPerCheck / alone.cpuMsPerCheck,
+    [`throughput, one node (${MONITORS} monitors at 1 s): checks/s`]: busyOne.checksPerSecond,
+    'throughput, three nodes: checks/s': busyThree.checksPerSecond,
+    'throughput, three nodes / one node': busyThree.checksPerSecond / busyOne.checksPerSecond,
+  };
+}

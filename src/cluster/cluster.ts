@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import type pg from 'pg';
+import type { Database } from '../db/types.js';
+import type { LiveEvent } from '../http/live.js';
+import { AppError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { ForwardedRequest, MonitorShare } from '../monitoring/engine.js';
+import { ClusterRepository } from './cluster.repository.js';
+import { CHANNEL, ClusterConnection } from './connection.js';
+import { clusterJobs, stopJobs, type Coordinator, type Job, type JobName } from './jobs.js';
+import { ownerOf } from './rendezvous.js';
+
+/** What one node tells the others: live events, and pings or "check now" that reached a node other than the monitor's. */
+export type ClusterMessage = { type: 'live'; event: LiveEvent } | ForwardedRequest;
+
+export interface ClusterOptions {
+  nodeId: string;
+  leaseMs: number;
+  version: string;
+  /** How often membership is read and free jobs are tried (default 1 s). */
+  tickMs?: number;
+  /** How long a joining node waits for the others to notice it and write what they checked (default 2.5 s). */
+  settleMs?: number;
+}
+
+/** NOTIFY carries up to 8000 bytes. */
+const MAX_PAYLOAD = 7_900;
+
+/**
+ * One node of a cluster on PostgreSQL. Membership is a row per node with a lease on the database's
+ * clock; the monitors are shared by rendezvous hashing over the live nodes (so a check needs no
+ * coordination); each cluster-wide job runs where its session advisory lock is held; nodes tell each
+ * other live events and forwarded requests with NOTIFY.
+ */
+export class Cluster implements Coordinator, MonitorShare {
+  readonly nodeId: string;
+  private readonly instance = randomUUID();
+  private readonly repo: ClusterRepository;
+  private readonly connection: ClusterConnection;
+  private nodes: readonly string[] = [];
+  private readonly owned = new Map<number, boolean>();
+  private lastRenewed = -Infinity;
+  private readonly jobs = new Map<JobName, Job>();
+  private readonly running = new Map<JobName, Job>();
+  private readonly membershipListeners: (() => void)[] = [];
+  private readonly messageListeners: ((message: ClusterMessage) => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private competing = false;
+  /** When this node's lease was seen fresh again after it had run out. */
+  private backSince: number | undefined;
+
+  constructor(
+    db: Kysely<Database>,
+    open: (applicationName: string) => pg.Client,
+    private readonly options: ClusterOptions,
+    private readonly log: Logger,
+  ) {
+    this.nodeId = options.nodeId;
+    this.repo = new ClusterRepository(db);
+    this.connection = new ClusterConnection(
+      () => open(`upkeep:${this.nodeId}`),
+      { message: (payload) => this.received(payload), lost: () => void this.stopRunning() },
+      log,
+    );
+  }
+
+  /** The live nodes, sorted (this one among them while its lease is fresh). */
+  get liveNodes(): readonly string[] {
+    return this.nodes;
+  }
+
+  owns(monitorId: number): boolean {
+    let mine = this.owned.get(monitorId);
+    if (mine === undefined) this.owned.set(monitorId, (mine = ownerOf(monitorId, this.nodes) === this.nodeId));
+    return mine;
+  }
+
+  leads(job: JobName): boolean {
+    return this.connection.holds(job);
+  }
+
+  add(name: JobName, job: Job): void {
+    this.jobs.set(name, job);
+  }
+
+  /** Called when the live nodes change (this node's share changed). */
+  onMembershipChange(listener: () => void): void {
+    this.membershipListeners.push(listener);
+  }
+
+  onMessage(listener: (message: ClusterMessage) => void): void {
+    this.messageListeners.push(listener);
+  }
+
+  forward(request: ForwardedRequest): void {
+    // A ping's body (its job's output, up to 10,000 characters) is shortened to fit NOTIFY: the ping itself counts.
+    let fitted = request;
+    while (fitted.type === 'ping' && fitted.body && Buffer.byteLength(JSON.stringify(fitted)) > MAX_PAYLOAD - 100)
+      fitted = { ...fitted, body: fitted.body.slice(0, Math.floor(fitted.body.length / 2)) };
+    this.broadcast(fitted);
+  }
+
+  /** Tells the other nodes; a message that cannot be sent is logged, never thrown at the caller. */
+  broadcast(message: ClusterMessage): void {
+    const payload = JSON.stringify({ from: this.nodeId, ...message });
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD) {
+      this.log.warn({ type: message.type }, 'a cluster message is too long for NOTIFY; it is not sent');
+      return;
+    }
+    this.repo.notify(CHANNEL, payload).catch((err: unknown) => this.log.warn({ err }, 'telling the other nodes failed'));
+  }
+
+  async join(): Promise<void> {
+    if (!(await this.repo.join({ id: this.nodeId, instance: this.instance, version: this.options.version }, this.options.leaseMs)))
+      throw new AppError(
+        'conflict',
+        `another live Upkeep process is node "${this.nodeId}" of this cluster; give every node its own cluster.nodeId (or wait ${this.options.leaseMs / 1000} s after it died)`,
+      );
+    this.lastRenewed = performance.now();
+    await this.readMembership();
+    // The others drop this node's share at their next look; meanwhile they may still check it.
+    if (this.nodes.length > 1) await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 2_500));
+    await this.readMembership();
+    await this.connection.connect().catch((err: unknown) => this.log.warn({ err }, 'cannot open the cluster connection yet'));
+    this.timer = setInterval(() => {
+      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
+    }, this.options.tickMs ?? 1_000);
+    this.timer.unref();
+    this.log.info({ nodes: this.nodes }, 'joined the cluster');
+  }
+
+  async start(): Promise<void> {
+    this.competing = true;
+    await this.compete();
+  }
+
+  async stop(names?: readonly JobName[]): Promise<void> {
+    if (names) return stopJobs(this.running, names);
+    clearInterval(this.timer);
+    this.competing = false;
+    await this.ticking;
+    await stopJobs(this.running);
+    await this.connection.close();
+    await this.repo.leave(this.nodeId, this.instance).catch((err: unknown) => this.log.warn({ err }, 'could not leave the cluster; the lease runs out'));
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      if (performance.now() - this.lastRenewed >= this.options.leaseMs / 3) await this.renew();
+      await this.readMembership();
+      if (!this.connection.connected) await this.connection.connect();
+      await this.compete();
+    } catch (err) {
+      this.log.warn({ err }, 'cluster housekeeping failed');
+      // A node that cannot renew its lease is no longer live: it checks nothing and the others take over.
+      if (performance.now() - this.lastRenewed >= this.options.leaseMs) this.setNodes([]);
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const ok =
+      (await this.repo.renew(this.nodeId, this.instance, this.options.leaseMs)) ||
+      (await this.repo.join({ id: this.nodeId, instance: this.instance, version: this.options.version }, this.options.leaseMs));
+    if (!ok) throw new AppError('conflict', `another process took node id "${this.nodeId}" while this one's lease had run out`);
+    this.lastRenewed = performance.now();
+  }
+
+  private async readMembership(): Promise<void> {
+    const live = await this.repo.live();
+    const listed = live.includes(this.nodeId);
+    // Back after its lease ran out (a stall, a cut-off): the others still check its share until they read the
+    // list again, so it waits as a joining node does before taking it back.
+    if (!listed) this.backSince = undefined;
+    else if (!this.nodes.includes(this.nodeId) && this.nodes.length > 0) this.backSince ??= performance.now();
+    const settling = this.backSince !== undefined && performance.now() - this.backSince < (this.options.settleMs ?? 2_500);
+    if (!settling) this.backSince = undefined;
+    this.setNodes(settling ? live.filter((n) => n !== this.nodeId) : live);
+  }
+
+  private setNodes(nodes: readonly string[]): void {
+    if (nodes.join('\n') === this.nodes.join('\n')) return;
+    this.log.info({ nodes }, 'cluster membership changed');
+    this.nodes = nodes;
+    this.owned.clear();
+    for (const listener of this.membershipListeners) listener();
+  }
+
+  /** Takes the lock of every job no node holds, and starts the jobs that have one here. */
+  private async compete(): Promise<void> {
+    if (!this.competing) return;
+    for (const name of clusterJobs) {
+      if (this.connection.holds(name) || !(await this.connection.tryLock(name))) continue;
+      this.log.info({ job: name }, 'this node leads a cluster-wide job');
+      const job = this.jobs.get(name);
+      if (!job) continue;
+      try {
+        await job.start();
+        this.running.set(name, job);
+      } catch (err) {
+        this.log.error({ err, job: name }, 'a cluster-wide job failed to start');
+      }
+    }
+  }
+
+  private async stopRunning(): Promise<void> {
+    await stopJobs(this.running).catch((err: unknown) => this.log.error({ err }, 'stopping cluster-wide jobs failed'));
+  }
+
+  private received(payload: string): void {
+    let message: ClusterMessage & { from?: string };
+    try {
+      message = JSON.parse(payload) as ClusterMessage & { from?: string };
+    } catch {
+      return;
+    }
+    if (message.from === this.nodeId) return;
+    for (const listener of this.messageListeners) listener(message);
+  }
+}

@@ -1,0 +1,90 @@
+import { hostname } from 'node:os';
+import type { Core } from '../app.js';
+import type { Config } from '../config/schema.js';
+import type { LiveEvent, LiveHub } from '../http/live.js';
+import { AppError } from '../lib/errors.js';
+import type { MonitoringEngine, MonitorShare } from '../monitoring/engine.js';
+import { Cluster } from './cluster.js';
+import { Alone, type Coordinator } from './jobs.js';
+
+export { Cluster } from './cluster.js';
+export type { Coordinator, JobName } from './jobs.js';
+
+/** A node name from the host name, for a cluster.nodeId left unset. */
+function defaultNodeId(): string {
+  return (
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '')
+      .slice(0, 63) || 'node'
+  );
+}
+
+/** This node's part: the whole work outside cluster mode, its share and the jobs it wins in a cluster. */
+export function createCoordinator(core: Core, config: Pick<Config, 'cluster'>, version: string): Coordinator {
+  if (!config.cluster.enabled) return new Alone();
+  const open = core.storage.dedicatedClient;
+  if (!open)
+    throw new AppError(
+      'invalid_config',
+      'cluster.enabled needs PostgreSQL (set UPKEEP_DATABASE_URL=postgres://…): the nodes share its tables, locks and notifications, and SQLite is one process’s file',
+    );
+  const nodeId = config.cluster.nodeId ?? defaultNodeId();
+  return new Cluster(
+    core.storage.db,
+    open,
+    { nodeId, leaseMs: config.cluster.leaseSeconds * 1000, version },
+    core.logger.child({ component: 'cluster', node: nodeId }),
+  );
+}
+
+/** A live event short enough for NOTIFY (a monitor's message can be long; the dashboard shows the start). */
+function fit(event: LiveEvent): LiveEvent {
+  const message = event.data.message;
+  return typeof message === 'string' && message.length > 1_000 ? { ...event, data: { ...event.data, message: `${message.slice(0, 1_000)}…` } } : event;
+}
+
+/** The engine's share of the monitors in a cluster; undefined (every monitor) outside one. */
+export function shareOf(coordinator: Coordinator): MonitorShare | undefined {
+  return coordinator instanceof Cluster ? coordinator : undefined;
+}
+
+/** Sends this node's live events to the others. */
+export function relayOf(coordinator: Coordinator): ((event: LiveEvent) => void) | undefined {
+  return coordinator instanceof Cluster ? (event) => coordinator.broadcast({ type: 'live', event: fit(event) }) : undefined;
+}
+
+/**
+ * What a node does with the others' news: a membership change reshares the monitors; another node's
+ * live event reaches this node's streams and drops its status-page cache; a ping or "check now"
+ * forwarded to the monitor's node is taken here.
+ */
+export function followCluster(
+  coordinator: Coordinator,
+  deps: { engine: MonitoringEngine; live: LiveHub; invalidatePages: () => void; log: Core['logger'] },
+): void {
+  if (!(coordinator instanceof Cluster)) return;
+  const { engine, live, log } = deps;
+  coordinator.onMembershipChange(
+    () => void engine.reassign().catch((err: unknown) => log.error({ err }, 'taking up the monitors of the new membership failed')),
+  );
+  coordinator.onMessage((message) => {
+    switch (message.type) {
+      case 'live':
+        live.deliver(message.event);
+        deps.invalidatePages();
+        return;
+      case 'ping':
+        if (coordinator.owns(message.monitorId)) engine.ping(message.key, message.kind, { runId: message.runId, body: message.body });
+        return;
+      case 'check':
+        if (!coordinator.owns(message.monitorId)) return;
+        try {
+          engine.checkNow(message.monitorId);
+        } catch (err) {
+          log.debug({ err, monitorId: message.monitorId }, 'a forwarded check was not run');
+        }
+        return;
+    }
+  });
+}
