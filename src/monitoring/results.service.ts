@@ -140,8 +140,7 @@ export class ResultStore {
    */
   rollUp(): Promise<void> {
     // Runs one at a time: each adds its minutes to the hour, day and month rows once.
-    this.rolling = this.rolling.then(() => this.rollUpNow());
-    return this.rolling;
+    return this.oneAtATime(() => this.rollUpNow());
   }
 
   /**
@@ -149,8 +148,14 @@ export class ResultStore {
    * to where the leader got (else they read more raw results than needed, though the same answer).
    */
   followRollups(): Promise<void> {
-    this.rolling = this.rolling.then(() => this.readWatermark());
-    return this.rolling;
+    return this.oneAtATime(() => this.readWatermark());
+  }
+
+  /** Queues `work` after the pass before it; a failed pass is its caller's to report and does not stop the next. */
+  private oneAtATime(work: () => Promise<void>): Promise<void> {
+    const run = this.rolling.then(work);
+    this.rolling = run.catch(() => undefined);
+    return run;
   }
 
   /** Another process (a cluster's previous leader) may have rolled up further than this one knows. */
