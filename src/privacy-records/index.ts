@@ -1,13 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../app.js';
 import type { StoredAudit } from '../audits/audit.service.js';
-import { AppError } from '../lib/errors.js';
 import type { RoutinesService } from '../routines/routines.service.js';
 import { privacyRecordsRoutes } from './records.routes.js';
 import { PrivacyRecordsService } from './records.service.js';
-
-/** The routine that reminds people of the yearly review of a site's records. */
-const REVIEW_ROUTINE = 'GDPR records review';
+import { ensureYearlyReview } from './review.js';
 
 export interface PrivacyRecords {
   service: PrivacyRecordsService;
@@ -21,24 +18,7 @@ export interface PrivacyRecords {
  * through the channels, like every routine), made on the site's anniversary of its first records.
  */
 export function createPrivacyRecords(core: Core, routines: RoutinesService): PrivacyRecords {
-  const ensureYearlyReview = async (siteId: number) => {
-    const today = new Date(core.clock.now());
-    const day = Math.min(today.getUTCDate(), 28);
-    const body = {
-      name: REVIEW_ROUTINE,
-      items: [
-        'Purposes and data categories still true',
-        'Processors, their countries and agreements checked',
-        'Third parties and cookies the audits saw explained',
-      ],
-      rrule: `FREQ=YEARLY;BYMONTH=${today.getUTCMonth() + 1};BYMONTHDAY=${day};BYHOUR=9;BYMINUTE=0`,
-    };
-    await routines.create(siteId, body).catch((err: unknown) => {
-      // People may have made their own review routine under this name already: that one stays.
-      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
-    });
-  };
-  const service = new PrivacyRecordsService(core.storage.db, core.clock, ensureYearlyReview);
+  const service = new PrivacyRecordsService(core.storage.db, core.clock, (siteId) => ensureYearlyReview(routines, core.clock.now(), siteId));
   return {
     service,
     apiRoutes(api) {

@@ -13,12 +13,21 @@ export class RecordsRepository {
     return this.db.selectFrom('privacy_records').selectAll().where('site_id', '=', siteId).executeTakeFirst();
   }
 
+  all(): Promise<RecordsRow[]> {
+    return this.db.selectFrom('privacy_records').selectAll().orderBy('site_id').execute();
+  }
+
   async put(row: RecordsRow): Promise<void> {
+    const { site_id: _, ...change } = row;
     await this.db
       .insertInto('privacy_records')
       .values(row)
-      .onConflict((oc) => oc.column('site_id').doUpdateSet({ body: row.body, reviewed_at: row.reviewed_at, updated_at: row.updated_at }))
+      .onConflict((oc) => oc.column('site_id').doUpdateSet(change))
       .execute();
+  }
+
+  async delete(siteId: number): Promise<void> {
+    await this.db.deleteFrom('privacy_records').where('site_id', '=', siteId).execute();
   }
 
   observations(siteId: number): Promise<ObservationRow[]> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { StoredAudit } from '../audits/audit.service.js';
 import type { Artifact, ThirdParty } from '../audits/types.js';
 import { parseInput } from '../config/validate.js';
-import type { Database } from '../db/types.js';
+import type { Database, ManagedBy } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { needsDpa, recordsInput, type RecordsBody } from './records.schema.js';
@@ -21,6 +21,8 @@ export interface SiteRecords {
   body: RecordsBody;
   reviewedAt: number | null;
   updatedAt: number | null;
+  /** Whether upkeep.yaml (`privacyRecords:`) or the API wrote them. */
+  managedBy: ManagedBy;
   thirdParties: (ObservationRow & { seen: SeenParty; documented: boolean })[];
   cookies: (ObservationRow & { seen: SeenCookie })[];
   tasks: TaskRow[];
@@ -59,6 +61,7 @@ export class PrivacyRecordsService {
       body,
       reviewedAt: row?.reviewed_at == null ? null : Number(row.reviewed_at),
       updatedAt: row ? Number(row.updated_at) : null,
+      managedBy: row?.managed_by ?? 'api',
       thirdParties: seen
         .filter((o) => o.kind === 'third-party')
         .map((o) => ({ ...o, seen: JSON.parse(o.detail) as SeenParty, documented: documented.has(o.name) })),
@@ -67,30 +70,41 @@ export class PrivacyRecordsService {
     };
   }
 
-  /** Replaces what people write (purposes, processors…); what the audits saw stays. */
+  /** Replaces what people write (purposes, processors…); what the audits saw stays. Records from upkeep.yaml change only there. */
   async put(siteId: number, input: unknown): Promise<SiteRecords> {
     const body = parseInput(recordsInput, input);
-    const now = this.clock.now();
     const first = await this.db.transaction().execute(async (trx) => {
-      const repo = this.repo(withPrivacyTables(trx));
-      const before = await repo.get(siteId);
-      await repo.put({ site_id: siteId, body: JSON.stringify(body), reviewed_at: before?.reviewed_at ?? null, updated_at: now });
-      for (const p of body.processors.filter(needsDpa)) {
-        await repo.openTask({
-          site_id: siteId,
-          kind: 'processor-outside-eea',
-          subject: p.name,
-          summary: `${p.name} processes data in ${p.country}, outside the EU/EEA, and its data processing agreement is ${p.dpa === 'none' ? 'missing' : 'pending'}: sign one (with standard contractual clauses) or stop using it`,
-          state: 'open',
-          created_at: now,
-          done_at: null,
-          done_by: null,
-        });
-      }
-      return !before;
+      if ((await this.repo(withPrivacyTables(trx)).get(siteId))?.managed_by === 'config')
+        throw new AppError('conflict', `the GDPR records of site ${siteId} are defined in upkeep.yaml (privacyRecords:); change them there and run "upkeep apply"`);
+      return this.write(trx, siteId, body, 'api');
     });
     if (first) await this.ensureYearlyReview(siteId);
     return this.get(siteId);
+  }
+
+  /**
+   * Writes the records in the caller's transaction (the API's or `upkeep apply`'s), keeping when
+   * they were reviewed, and opens a task for each processor outside the EU/EEA without an agreement.
+   * True when the site had no records before.
+   */
+  async write(trx: Kysely<Database>, siteId: number, body: RecordsBody, managedBy: ManagedBy): Promise<boolean> {
+    const now = this.clock.now();
+    const repo = this.repo(withPrivacyTables(trx));
+    const before = await repo.get(siteId);
+    await repo.put({ site_id: siteId, body: JSON.stringify(body), reviewed_at: before?.reviewed_at ?? null, updated_at: now, managed_by: managedBy });
+    for (const p of body.processors.filter(needsDpa)) {
+      await repo.openTask({
+        site_id: siteId,
+        kind: 'processor-outside-eea',
+        subject: p.name,
+        summary: `${p.name} processes data in ${p.country}, outside the EU/EEA, and its data processing agreement is ${p.dpa === 'none' ? 'missing' : 'pending'}: sign one (with standard contractual clauses) or stop using it`,
+        state: 'open',
+        created_at: now,
+        done_at: null,
+        done_by: null,
+      });
+    }
+    return !before;
   }
 
   /** Marks the records reviewed now (the yearly review). */
@@ -98,7 +112,13 @@ export class PrivacyRecordsService {
     const repo = this.repo();
     const row = await repo.get(siteId);
     const now = this.clock.now();
-    await repo.put({ site_id: siteId, body: row?.body ?? JSON.stringify(empty), reviewed_at: now, updated_at: row ? Number(row.updated_at) : now });
+    await repo.put({
+      site_id: siteId,
+      body: row?.body ?? JSON.stringify(empty),
+      reviewed_at: now,
+      updated_at: row ? Number(row.updated_at) : now,
+      managed_by: row?.managed_by ?? 'api',
+    });
     return this.get(siteId);
   }
 

@@ -1,5 +1,5 @@
-import type { Generated, Kysely } from 'kysely';
-import type { Database, Millis } from '../db/types.js';
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { Database, ManagedBy, Millis } from '../db/types.js';
 
 /** The tables of migration 0404, beside the capability (added with `db.withTables`). */
 export interface PrivacyRecordsTable {
@@ -7,6 +7,8 @@ export interface PrivacyRecordsTable {
   body: string;
   reviewed_at: Millis | null;
   updated_at: Millis;
+  /** Written by upkeep.yaml or the API (migration 0406). */
+  managed_by: ColumnType<ManagedBy, ManagedBy | undefined, ManagedBy>;
 }
 
 export interface PrivacyObservationsTable {

@@ -52,12 +52,12 @@ async function syncRoutines(config: Config, clock: Clock, sync: Parameters<NonNu
       if (sync.dryRun) continue;
       const siteRow = await sites.getSiteByName(site);
       if (!siteRow) throw new AppError('invalid_config', `routines.${i}.site: no site named "${site}"`);
-      await service.create(siteRow.id, encodeRoutine(spec), 'config', trx);
+      await service.create(siteRow.id, encodeRoutine(spec), { managedBy: 'config', db: trx });
       continue;
     }
     if (row.managed_by === 'config' && isDeepStrictEqual(JSON.parse(row.spec), encodeRoutine(spec))) continue;
     sync.items.push({ action: 'update', kind: 'routine', key, changes: [] });
-    if (!sync.dryRun) await service.replace(row.id, encodeRoutine(spec), 'config', trx);
+    if (!sync.dryRun) await service.replace(row.id, encodeRoutine(spec), { managedBy: 'config', db: trx });
   }
   for (const [key, row] of current) {
     if (row.managed_by !== 'config') {

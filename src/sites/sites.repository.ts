@@ -131,18 +131,6 @@ export class SitesRepository {
     return result.numDeletedRows > 0n;
   }
 
-  /** Which of these emails belong to an account (any case), lowercased. */
-  async accountEmails(emails: readonly string[]): Promise<Set<string>> {
-    const wanted = [...new Set(emails.map((e) => e.toLowerCase()))];
-    if (!wanted.length) return new Set();
-    const rows = await this.db
-      .selectFrom('users')
-      .select('email')
-      .where(sql<string>`lower(email)`, 'in', wanted)
-      .execute();
-    return new Set(rows.map((r) => r.email.toLowerCase()));
-  }
-
   private async writeSiteTags(siteId: number, tags: readonly string[]): Promise<void> {
     const unique = [...new Set(tags)];
     if (unique.length)

@@ -114,7 +114,7 @@ export function sitesRoutes(
     {
       schema: operation({ tag: 'sites', summary: 'Create a site', body: siteSchema, ok: { 201: { description: 'The site', schema: siteOut } }, errors: [409] }),
     },
-    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, writer(req)))),
+    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, writer(req), accessOf(req).principal))),
   );
   app.get(
     '/sites/:id',
@@ -133,7 +133,7 @@ export function sitesRoutes(
         errors: [409],
       }),
     },
-    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace', writer(req))),
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace', writer(req), accessOf(req).principal)),
   );
   app.patch(
     '/sites/:id',
@@ -147,7 +147,7 @@ export function sitesRoutes(
         errors: [409],
       }),
     },
-    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge', writer(req))),
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge', writer(req), accessOf(req).principal)),
   );
   app.delete(
     '/sites/:id',
