@@ -107,14 +107,11 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const incidents = createIncidents(core, config, engine, outbox);
   core.audits.useConfig(config.audits, allowPrivate);
   const routines = createRoutines(core, config, { wake: () => outbox.wake() });
-  const privacyRecords = createPrivacyRecords(core, routines.service);
+  const privacyRecords = createPrivacyRecords(core, routines.service, { wake: () => outbox.wake() });
   const audits = new AuditScheduler(
     core.sites,
     core.audits,
-    async (audit, regressions) => {
-      await incidents.auditOutcome(audit, regressions);
-      await privacyRecords.onAudit(audit);
-    },
+    (audit, regressions) => incidents.auditOutcome(audit, regressions),
     core.clock,
     core.logger.child({ component: 'audits' }),
   );
@@ -205,6 +202,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await statusPages.start();
       feedback.start();
       routines.start();
+      privacyRecords.start();
       stopResuming = updates.keepResuming();
       objectives.start();
     },
@@ -213,6 +211,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await http.close();
       feedback.stop();
       routines.stop();
+      privacyRecords.stop();
       await statusPages.stop();
       await audits.stop();
       await backups?.stop();

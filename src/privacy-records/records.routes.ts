@@ -138,7 +138,7 @@ export function privacyRecordsRoutes(app: FastifyInstance, deps: { records: Priv
     { schema: operation({ tag, summary: 'Mark the records reviewed now (the yearly review)', params: idParams, ok: { 200: recordsOut } }) },
     async (req) => {
       const { id } = await site(req, 'write');
-      return show(id, await deps.records.review(id));
+      return show(id, await deps.records.review(id, actorOf(req)));
     },
   );
   app.get(

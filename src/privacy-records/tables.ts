@@ -33,7 +33,7 @@ export interface PrivacyTasksTable {
   done_by: string | null;
 }
 
-export const privacyTaskKinds = ['new-third-party', 'processor-outside-eea'] as const;
+export const privacyTaskKinds = ['new-third-party', 'processor-outside-eea', 'yearly-review'] as const;
 export type PrivacyTaskKind = (typeof privacyTaskKinds)[number];
 
 // A type, not an interface: withTables needs the index signature that only type aliases carry.
