@@ -31,6 +31,17 @@ export class FeedbackRepository {
     await this.db.deleteFrom('feedback_widgets').where('site_id', '=', siteId).execute();
   }
 
+  /** A site's reports made in [from, to): the fields a summary counts. */
+  between(siteId: number, from: number, to: number) {
+    return this.db
+      .selectFrom('feedback')
+      .select(['went_wrong', 'rating', 'comment', 'tags', 'incident_id'])
+      .where('site_id', '=', siteId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to)
+      .execute();
+  }
+
   widgetByKey(siteKey: string): Promise<WidgetRow | undefined> {
     return this.db.selectFrom('feedback_widgets').selectAll().where('site_key', '=', siteKey).executeTakeFirst();
   }
