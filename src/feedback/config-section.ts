@@ -17,13 +17,7 @@ interface Referencing {
 /** `feedbackWidgets:`: the origins each site's widget takes reports from, one entry per site of the file. */
 export const feedbackWidgetsSection = {
   shape: { feedbackWidgets: z.array(widgetConfigSchema).default([]) },
-  check: (config, issue) =>
-    checkSiteDocuments(
-      config.feedbackWidgets,
-      'feedbackWidgets',
-      new Set(config.sites.map((s) => s.name)),
-      issue,
-    ),
+  check: (config, issue) => checkSiteDocuments(config.feedbackWidgets, 'feedbackWidgets', new Set(config.sites.map((s) => s.name)), issue),
 } satisfies ConfigSection<Referencing>;
 
 /**
@@ -48,7 +42,11 @@ export function feedbackWidgetsStore(clock: Clock): SectionStore<Referencing> {
         kind: 'feedback-widget',
         schema: widgetInput,
         // As stored: origins without a trailing slash, once each.
-        wanted: config.feedbackWidgets.map(({ site, origins }) => ({ key: site, spec: { origins: [...new Set(origins.map((o) => new URL(o).origin))] }, envRefs: {} })),
+        wanted: config.feedbackWidgets.map(({ site, origins }) => ({
+          key: site,
+          spec: { origins: [...new Set(origins.map((o) => new URL(o).origin))] },
+          envRefs: {},
+        })),
         stored: await stored(sync.trx),
         write: async ({ key, spec }) => new FeedbackInbox(sync.trx, clock).writeWidget(await idOf(key), spec.origins, 'config'),
         remove: async (key) => new FeedbackRepository(withFeedbackTables(sync.trx)).deleteWidget(await idOf(key)),

@@ -48,7 +48,10 @@ export class FeedbackInbox {
   async saveWidget(siteId: number, body: unknown): Promise<Widget> {
     const input = parseInput(widgetInput, body);
     if ((await this.repo.widgetOfSite(siteId))?.managed_by === 'config')
-      throw new AppError('conflict', `the feedback widget of site ${siteId} is defined in upkeep.yaml (feedbackWidgets:); change it there and run "upkeep apply"`);
+      throw new AppError(
+        'conflict',
+        `the feedback widget of site ${siteId} is defined in upkeep.yaml (feedbackWidgets:); change it there and run "upkeep apply"`,
+      );
     await this.writeWidget(siteId, input.origins, 'api');
     return this.widget(siteId);
   }

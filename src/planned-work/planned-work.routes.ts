@@ -75,11 +75,24 @@ export function plannedWorkRoutes(app: FastifyInstance, deps: { planned: Planned
   );
   app.put(
     '/planned-work/:id',
-    { schema: operation({ tag, summary: 'Replace a planned item (its state, date, window…)', params: idParams, body: plannedInput, ok: { 200: one }, errors: [409] }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'Replace a planned item (its state, date, window…)',
+        params: idParams,
+        body: plannedInput,
+        ok: { 200: one },
+        errors: [409],
+      }),
+    },
     async (req) => show(await deps.planned.replace(await item(req, 'write'), req.body)),
   );
-  app.delete('/planned-work/:id', { schema: operation({ tag, summary: 'Delete a planned item', params: idParams, ok: { 204: null }, errors: [409] }) }, async (req, reply) => {
-    await deps.planned.delete(await item(req, 'write'));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/planned-work/:id',
+    { schema: operation({ tag, summary: 'Delete a planned item', params: idParams, ok: { 204: null }, errors: [409] }) },
+    async (req, reply) => {
+      await deps.planned.delete(await item(req, 'write'));
+      return reply.status(204).send();
+    },
+  );
 }

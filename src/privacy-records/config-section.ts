@@ -19,13 +19,7 @@ interface Referencing {
 /** `privacyRecords:`: GDPR records of processing, one entry per site of the file. */
 export const privacyRecordsSection = {
   shape: { privacyRecords: z.array(recordsConfigSchema).default([]) },
-  check: (config, issue) =>
-    checkSiteDocuments(
-      config.privacyRecords,
-      'privacyRecords',
-      new Set(config.sites.map((s) => s.name)),
-      issue,
-    ),
+  check: (config, issue) => checkSiteDocuments(config.privacyRecords, 'privacyRecords', new Set(config.sites.map((s) => s.name)), issue),
 } satisfies ConfigSection<Referencing>;
 
 /**

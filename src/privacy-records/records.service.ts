@@ -78,7 +78,10 @@ export class PrivacyRecordsService {
     const body = parseInput(recordsInput, input);
     const first = await this.db.transaction().execute(async (trx) => {
       if ((await this.repo(withPrivacyTables(trx)).get(siteId))?.managed_by === 'config')
-        throw new AppError('conflict', `the GDPR records of site ${siteId} are defined in upkeep.yaml (privacyRecords:); change them there and run "upkeep apply"`);
+        throw new AppError(
+          'conflict',
+          `the GDPR records of site ${siteId} are defined in upkeep.yaml (privacyRecords:); change them there and run "upkeep apply"`,
+        );
       return this.write(trx, siteId, body, 'api');
     });
     if (first) await this.ensureYearlyReview(siteId);
@@ -139,7 +142,9 @@ export class PrivacyRecordsService {
       const last = Number(row.reviewed_at ?? row.updated_at);
       if (now - last < YEAR) continue;
       const summary = `The GDPR records were ${row.reviewed_at === null ? 'never reviewed' : `last reviewed on ${toIso(last).slice(0, 10)}`}: review the purposes, processors and what the audits saw, then mark them reviewed.`;
-      const made = await this.db.transaction().execute((trx) => openPrivacyTask(trx, { siteId: row.site_id, kind: 'yearly-review', subject: 'records', summary }, now));
+      const made = await this.db
+        .transaction()
+        .execute((trx) => openPrivacyTask(trx, { siteId: row.site_id, kind: 'yearly-review', subject: 'records', summary }, now));
       if (made) opened += 1;
     }
     return opened;

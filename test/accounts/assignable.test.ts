@@ -69,7 +69,13 @@ describe.each(dialects)('naming people by email on $dialect', ({ dialect, skip }
       const agency = answer(await call('a1', 'PATCH', `/sites/${siteA}`, { [field]: 'STAFF@agency.test' }));
       expect(nobody).toEqual({
         status: 400,
-        body: { error: { code: 'invalid_input', message: `${field}: not an account you can assign`, details: [{ path: field, message: 'not an account you can assign' }] } },
+        body: {
+          error: {
+            code: 'invalid_input',
+            message: `${field}: not an account you can assign`,
+            details: [{ path: field, message: 'not an account you can assign' }],
+          },
+        },
       });
       expect(otherClient).toEqual(nobody);
       expect(agency).toEqual(nobody);

@@ -155,7 +155,13 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
   it('sums up the month’s user feedback as the raw reports say, with the rating’s trend against September', async () => {
     const { html } = await makeReport(core, { site: 'Shop', month: '2026-10', timezone: 'Europe/Stockholm' });
     const rowsIn = async (a: number, b: number) =>
-      withFeedbackTables(core.storage.db).selectFrom('feedback').selectAll().where('site_id', '=', siteId).where('created_at', '>=', a).where('created_at', '<', b).execute();
+      withFeedbackTables(core.storage.db)
+        .selectFrom('feedback')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('created_at', '>=', a)
+        .where('created_at', '<', b)
+        .execute();
     const october = await rowsIn(from, to);
     const september = await rowsIn(monthOf('2026-09', 'Europe/Stockholm').from, from);
     const mean = (rows: typeof october) => {

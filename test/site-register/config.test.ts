@@ -93,7 +93,9 @@ describe.each(dialects)('a site’s paperwork in upkeep.yaml on $dialect', ({ di
 
     // A changed origin keeps the widget's key (the snippet on the pages stays good) and is shown in the plan.
     const moved = config(FILE.replace('origins: ["https://shop.example/"]', 'origins: ["https://www.shop.example"]'), env);
-    expect(formatPlan(await core.sync.apply(moved, { dryRun: false }), false)).toMatch(/~ feedback-widget "Shop"\n {6}origins\.0: "https:\/\/shop\.example" → "https:\/\/www\.shop\.example"/);
+    expect(formatPlan(await core.sync.apply(moved, { dryRun: false }), false)).toMatch(
+      /~ feedback-widget "Shop"\n {6}origins\.0: "https:\/\/shop\.example" → "https:\/\/www\.shop\.example"/,
+    );
     expect((await api('GET', `/sites/${shop.id}/feedback-widget`)).json().siteKey).toBe(widget.siteKey);
     await core.sync.apply(loaded, { dryRun: false });
   });
@@ -141,9 +143,15 @@ describe.each(dialects)('a site’s paperwork in upkeep.yaml on $dialect', ({ di
     ['registers:\n  - { site: Nowhere }', /registers\[0\]\.site: no site is named "Nowhere"/],
     ['registers:\n  - { site: Shop, dependsOn: [Shop] }', /registers\[0\]\.dependsOn\[0\]: no other site is named "Shop"/],
     ['registers:\n  - { site: Shop, credentials: [{ label: A, location: "" }] }', /registers\[0\]\.credentials\[0\]\.location: a location cannot be empty/],
-    ['privacyRecords:\n  - { site: Shop, processors: [{ name: M, country: USA, dpa: none }] }', /privacyRecords\[0\]\.processors\[0\]\.country: a country is an ISO/],
+    [
+      'privacyRecords:\n  - { site: Shop, processors: [{ name: M, country: USA, dpa: none }] }',
+      /privacyRecords\[0\]\.processors\[0\]\.country: a country is an ISO/,
+    ],
     ['privacyRecords:\n  - { site: Shop }\n  - { site: Shop }', /privacyRecords\[1\]\.site: site "Shop" has another entry in privacyRecords already/],
-    ['plannedWork:\n  - { site: Shop, title: T, kind: upgrade, targetDate: "2027-03-01", maintenance: Day }', /plannedWork\[0\]\.maintenance: no maintenance window is named "Day"/],
+    [
+      'plannedWork:\n  - { site: Shop, title: T, kind: upgrade, targetDate: "2027-03-01", maintenance: Day }',
+      /plannedWork\[0\]\.maintenance: no maintenance window is named "Day"/,
+    ],
     ['plannedWork:\n  - { site: Shop, title: T, kind: upgrade, targetDate: "soon" }', /plannedWork\[0\]\.targetDate: a target date is a calendar date/],
     ['feedbackWidgets:\n  - { site: Shop, origins: ["https://shop.example/cart"] }', /feedbackWidgets\[0\]\.origins\[0\]: expected an origin/],
   ])('refuses %j naming the path of the bad field', (section, message) => {
