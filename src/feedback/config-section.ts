@@ -26,7 +26,7 @@ export const feedbackWidgetsSection = {
  */
 export function feedbackWidgetsStore(clock: Clock): SectionStore<Referencing> {
   const stored = async (db: Parameters<typeof withFeedbackTables>[0]) => {
-    const names = new Map((await new SitesRepository(db).allSites()).map((s) => [s.id, s.name]));
+    const names = await new SitesRepository(db).siteNames();
     return (await new FeedbackRepository(withFeedbackTables(db)).allWidgets()).map((row) => ({
       key: names.get(row.site_id)!,
       spec: { origins: JSON.parse(row.origins) as string[] },

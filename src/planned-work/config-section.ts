@@ -49,7 +49,7 @@ const fileForm = (r: PlannedRow): FilePlanned => ({
  */
 export function plannedWorkStore(): SectionStore<Referencing> {
   const stored = async (db: Parameters<typeof withPlannedWorkTables>[0]) => {
-    const names = new Map((await new SitesRepository(db).allSites()).map((s) => [s.id, s.name]));
+    const names = await new SitesRepository(db).siteNames();
     return (await new PlannedWorkRepository(withPlannedWorkTables(db)).all()).map((row) => ({
       key: `${names.get(row.site_id)}/${row.title}`,
       id: row.id,

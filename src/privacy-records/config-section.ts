@@ -30,7 +30,7 @@ export const privacyRecordsSection = {
  */
 export function privacyRecordsStore(clock: Clock): SectionStore<Referencing> {
   const stored = async (db: Parameters<typeof withPrivacyTables>[0]) => {
-    const names = new Map((await new SitesRepository(db).allSites()).map((s) => [s.id, s.name]));
+    const names = await new SitesRepository(db).siteNames();
     return (await new RecordsRepository(withPrivacyTables(db)).all()).map((row) => ({
       key: names.get(row.site_id)!,
       spec: JSON.parse(row.body) as RecordsBody,

@@ -40,7 +40,7 @@ export const registersSection = {
  */
 export function registersStore(box: SecretBox): SectionStore<Referencing> {
   const stored = async (db: Parameters<typeof withRegisterTables>[0]) => {
-    const names = new Map((await new SitesRepository(db).allSites()).map((s) => [s.id, s.name]));
+    const names = await new SitesRepository(db).siteNames();
     return (await new RegisterRepository(withRegisterTables(db)).all()).map((row) => {
       const body = JSON.parse(row.body) as RegisterBody;
       const locations = row.secrets ? box.open<Record<string, string>>(row.secrets) : {};

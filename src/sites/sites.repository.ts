@@ -88,6 +88,11 @@ export class SitesRepository {
     return this.db.selectFrom('sites').selectAll().orderBy('id').execute();
   }
 
+  /** Every site's name by id (what config sections write for a site). */
+  async siteNames(): Promise<Map<number, string>> {
+    return new Map((await this.db.selectFrom('sites').select(['id', 'name']).execute()).map((s) => [s.id, s.name]));
+  }
+
   /** When a site last changed (null without sites): a monitor reads its site, so the engine reloads on it. */
   async sitesChangedAt(): Promise<number | null> {
     const row = await this.db
