@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { loadSecretBox, type SecretBox } from './lib/secrets.js';
 import { ChannelCodec } from './notify/channel-codec.js';
+import { followPrivacyAudits } from './privacy-records/follow-audits.js';
 import { ChannelsService } from './notify/channels.service.js';
 import { SiteCodec, SitesService } from './sites/sites.service.js';
 import { StatusPageCodec } from './status-pages/status-pages.service.js';
@@ -69,7 +70,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const channelCodec = new ChannelCodec(box);
   const statusPageCodec = new StatusPageCodec(box);
   const sites = new SitesService(storage.db, siteCodec, clock);
-  const stores = configStores({ sites: siteCodec, channels: channelCodec, statusPages: statusPageCodec }, clock);
+  const audits = new AuditService(storage.db, sites, clock, { dataDir: options.dataDir });
+  followPrivacyAudits(audits, storage.db, clock);
+  const stores = configStores({ sites: siteCodec, channels: channelCodec, statusPages: statusPageCodec, secrets: box }, clock);
   return {
     storage,
     dataDir: options.dataDir,
@@ -85,7 +88,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     channelCodec,
     statusPageCodec,
     secrets: box,
-    audits: new AuditService(storage.db, sites, clock, { dataDir: options.dataDir }),
+    audits,
     sync: new ConfigSync(storage.db, clock, stores.apply),
     channels: new ChannelsService(storage.db, channelCodec, clock),
     exportConfig: (opts) => exportConfig(storage.db, stores.export, opts),

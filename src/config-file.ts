@@ -5,10 +5,15 @@ import { backupsSection, backupsStore } from './backups/config-section.js';
 import { parseWith, readConfigText, type LoadedConfig } from './config/load.js';
 import { instanceShape } from './config/schema.js';
 import type { Issue, SectionStore } from './config/section.js';
+import { feedbackWidgetsSection, feedbackWidgetsStore } from './feedback/config-section.js';
 import { feedbackSection } from './feedback/feedback.schema.js';
 import { configObjectsStore, incidentObjectKinds, incidentsSection } from './incidents/config-section.js';
+import type { SecretBox } from './lib/secrets.js';
 import type { ChannelCodec } from './notify/channel-codec.js';
 import { channelsSection, channelsStore } from './notify/config-section.js';
+import { plannedWorkSection, plannedWorkStore } from './planned-work/config-section.js';
+import { privacyRecordsSection, privacyRecordsStore } from './privacy-records/config-section.js';
+import { registersSection, registersStore } from './site-register/config-section.js';
 import { sitesSection, sitesStore } from './sites/config-section.js';
 import { routinesSection, routinesStore } from './routines/config-section.js';
 import type { SiteCodec } from './sites/sites.service.js';
@@ -32,6 +37,10 @@ export const configSchema = z
     ...statusPagesSection.shape,
     ...feedbackSection.shape,
     ...routinesSection.shape,
+    ...registersSection.shape,
+    ...privacyRecordsSection.shape,
+    ...plannedWorkSection.shape,
+    ...feedbackWidgetsSection.shape,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -46,6 +55,10 @@ export const configSchema = z
       statusPagesSection.check,
       feedbackSection.check,
       routinesSection.check,
+      registersSection.check,
+      privacyRecordsSection.check,
+      plannedWorkSection.check,
+      feedbackWidgetsSection.check,
     ])
       check(config, issue);
   });
@@ -64,11 +77,11 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
 
 /**
  * How each section's objects are kept in the database, in the order `apply` runs them (what others
- * name first: channels, then small named objects, status pages, sites with their monitors, routines) and the
- * order `export` writes them.
+ * name first: channels, then small named objects, status pages, sites with their monitors, routines, then
+ * each site's paperwork: register, GDPR records, planned work, feedback widget) and the order `export` writes them.
  */
 export function configStores(
-  codecs: { sites: SiteCodec; channels: ChannelCodec; statusPages: StatusPageCodec },
+  codecs: { sites: SiteCodec; channels: ChannelCodec; statusPages: StatusPageCodec; secrets: SecretBox },
   clock: Clock,
 ): {
   apply: SectionStore<Config>[];
@@ -80,5 +93,10 @@ export function configStores(
   const statusPages = statusPagesStore(codecs.statusPages);
   // Routines name their sites: after them.
   const routines = routinesStore(clock);
-  return { apply: [backupsStore, channels, objects, statusPages, sites, routines], export: [sites, channels, objects, statusPages, routines] };
+  // A site's paperwork names its site (and other sites, maintenance windows); GDPR records may make a routine.
+  const paperwork = [registersStore(codecs.secrets), privacyRecordsStore(clock), plannedWorkStore(), feedbackWidgetsStore(clock)];
+  return {
+    apply: [backupsStore, channels, objects, statusPages, sites, routines, ...paperwork],
+    export: [sites, channels, objects, statusPages, routines, ...paperwork],
+  };
 }

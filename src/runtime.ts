@@ -111,14 +111,11 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const incidents = createIncidents(core, config, engine, outbox, () => coordinator.leads('incidents'));
   core.audits.useConfig(config.audits, allowPrivate);
   const routines = createRoutines(core, config, { wake: () => outbox.wake() });
-  const privacyRecords = createPrivacyRecords(core, routines.service);
+  const privacyRecords = createPrivacyRecords(core, routines.service, { wake: () => outbox.wake() });
   const audits = new AuditScheduler(
     core.sites,
     core.audits,
-    async (audit, regressions) => {
-      await incidents.auditOutcome(audit, regressions);
-      await privacyRecords.onAudit(audit);
-    },
+    (audit, regressions) => incidents.auditOutcome(audit, regressions),
     core.clock,
     core.logger.child({ component: 'audits' }),
   );
@@ -172,6 +169,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   coordinator.add('routines', routines);
   coordinator.add('updates', { start: () => (stopResuming = updates.keepResuming()), stop: () => stopResuming?.() });
   coordinator.add('objectives', objectives);
+  coordinator.add('privacy', privacyRecords);
   followCluster(coordinator, { engine, live, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
   const http = await buildHttpServer({
     logger: core.logger,
@@ -224,7 +222,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       live.closeAll();
       await http.close();
       // Everything but the sender, which delivers what the engine writes as it stops.
-      await coordinator.stop(['objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
+      await coordinator.stop(['privacy', 'objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
       await statusPages.stop();
       await engine.stop();
       await incidents.stop();

@@ -1,4 +1,4 @@
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { AccountScope, ApiTokenRow, Database, MembershipsTable, Role, TokenScope, UserRow, UsersTable } from '../db/types.js';
 
 /** The only place that knows how users and API tokens are stored. */
@@ -11,6 +11,28 @@ export class AccountsRepository {
 
   getUser(id: number): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The accounts with these emails (compared without case), with the teams each is in. */
+  async usersByEmails(emails: readonly string[]): Promise<{ id: number; email: string; role: Role; scope: AccountScope; teamIds: number[] }[]> {
+    const wanted = [...new Set(emails.map((e) => e.toLowerCase()))];
+    if (!wanted.length) return [];
+    const users = await this.db
+      .selectFrom('users')
+      .select(['id', 'email', 'role', 'scope'])
+      .where(sql<string>`lower(email)`, 'in', wanted)
+      .execute();
+    if (!users.length) return [];
+    const memberships = await this.db
+      .selectFrom('memberships')
+      .select(['user_id', 'team_id'])
+      .where(
+        'user_id',
+        'in',
+        users.map((u) => u.id),
+      )
+      .execute();
+    return users.map((u) => ({ ...u, teamIds: memberships.filter((m) => m.user_id === u.id).map((m) => m.team_id) }));
   }
 
   listUsers(): Promise<UserRow[]> {

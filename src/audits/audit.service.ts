@@ -64,6 +64,7 @@ export class AuditService {
   private readonly repo: AuditsRepository;
   private config: AuditsConfig;
   private allowPrivateTargets: boolean;
+  private readonly stored: ((audit: StoredAudit) => Promise<void>)[] = [];
 
   constructor(
     db: Kysely<Database>,
@@ -74,6 +75,14 @@ export class AuditService {
     this.repo = new AuditsRepository(db);
     this.config = options.config ?? defaultAuditsConfig();
     this.allowPrivateTargets = options.allowPrivateTargets ?? false;
+  }
+
+  /**
+   * Runs `listener` after every audit of a site is stored, however it ran (the scheduler, `upkeep
+   * audit`, the API): features that learn from audits (GDPR records) follow them on one path.
+   */
+  afterStore(listener: (audit: StoredAudit) => Promise<void>): void {
+    this.stored.push(listener);
   }
 
   /** Takes upkeep.yaml's `audits:` section and `network.allowPrivateTargets` (at start and after each apply). */
@@ -114,7 +123,9 @@ export class AuditService {
     const status = failed === 0 ? 'done' : failed === only.length ? 'failed' : 'partial';
     const finish = { status, finishedAt: this.clock.now(), scores: outcome.scores, grades: outcome.grades, facts: outcome.facts, errors: outcome.errors };
     await this.repo.finishAudit(id, finish, outcome.findings, outcome.artifacts);
-    return this.getAudit(id);
+    const audit = await this.getAudit(id);
+    if (audit.siteId !== null) for (const listener of this.stored) await listener(audit);
+    return audit;
   }
 
   async getAudit(id: number): Promise<StoredAudit> {

@@ -14,6 +14,7 @@ export const clusterJobs = [
   'routines',
   'updates',
   'objectives',
+  'privacy',
 ] as const;
 export type JobName = (typeof clusterJobs)[number];
 

@@ -131,3 +131,67 @@ export function knownRefs(list: readonly string[] | undefined, path: (string | n
     if (!known(ref)) issue([...path, k], `no ${what} is named "${ref}"`);
   });
 }
+
+/** An object of a section keyed by its place ("Shop", "Shop/Move to PHP 8.4"): as the file writes it, or as it is stored. */
+export interface KeyedObject<S> {
+  key: string;
+  spec: S;
+  /** The `${VAR}` templates its fields were written with, by path. */
+  envRefs: Record<string, string>;
+}
+
+/**
+ * Makes a section's stored objects match the file, by key: creates what is new, updates what changed
+ * (or adopts an object made in the API that the file now names), deletes what the file made and no
+ * longer names, and keeps (and lists) what the API made. `write` stores an object for the file
+ * (`managedBy: config`), `remove` deletes one; neither is called on a dry run.
+ */
+export async function syncKeyed<S>(
+  sync: SectionSync,
+  o: {
+    kind: string;
+    schema: z.ZodType;
+    isSecret?: (path: readonly string[]) => boolean;
+    wanted: readonly KeyedObject<S>[];
+    stored: readonly (KeyedObject<S> & { managedBy: ManagedBy })[];
+    write: (wanted: KeyedObject<S>) => Promise<void>;
+    remove: (key: string) => Promise<void>;
+  },
+): Promise<void> {
+  const isSecret = o.isSecret ?? (() => false);
+  const refs = (envRefs: Record<string, string>) => (Object.keys(envRefs).length ? JSON.stringify(envRefs, Object.keys(envRefs).sort()) : null);
+  const stored = new Map(o.stored.map((s) => [s.key, s]));
+  for (const wanted of o.wanted) {
+    const current = stored.get(wanted.key);
+    stored.delete(wanted.key);
+    if (!current) {
+      sync.items.push({ action: 'create', kind: o.kind, key: wanted.key, changes: [] });
+      if (!sync.dryRun) await o.write(wanted);
+      continue;
+    }
+    const before = { managedBy: current.managedBy, envRefs: refs(current.envRefs) };
+    const after = { managedBy: 'config' as const, envRefs: refs(wanted.envRefs) };
+    const changed = sync.compare(o.kind, wanted.key, before, after, current.spec, wanted.spec, () =>
+      sync.describe(o.schema, current.spec, wanted.spec, before, after, isSecret),
+    );
+    if (changed && !sync.dryRun) await o.write(wanted);
+  }
+  for (const [key, current] of stored) {
+    if (current.managedBy !== 'config') {
+      sync.unmanaged.push(`${o.kind} "${key}"`);
+      continue;
+    }
+    sync.items.push({ action: 'delete', kind: o.kind, key, changes: [] });
+    if (!sync.dryRun) await o.remove(key);
+  }
+}
+
+/** Reports entries of a per-site section (`registers:`, …) that name a site the file does not have, or a site named twice. */
+export function checkSiteDocuments(list: readonly { site: string }[], section: string, sites: ReadonlySet<string>, issue: Issue): void {
+  const seen = new Set<string>();
+  list.forEach((doc, i) => {
+    if (!sites.has(doc.site)) issue([section, i, 'site'], `no site is named "${doc.site}"`);
+    else if (seen.has(doc.site)) issue([section, i, 'site'], `site "${doc.site}" has another entry in ${section} already`);
+    seen.add(doc.site);
+  });
+}

@@ -12,6 +12,7 @@ export const widgetOut = z.object({
   scriptUrl: z.string(),
   formUrl: z.string().describe('the plain form, without JavaScript'),
   snippet: z.string().describe('the HTML to put on the site’s pages'),
+  managedBy: z.enum(['config', 'api']).describe('config: written in upkeep.yaml (feedbackWidgets:), changed only there'),
 });
 
 export const feedbackOut = z.object({

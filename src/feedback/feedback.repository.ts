@@ -23,6 +23,25 @@ export class FeedbackRepository {
     return this.db.selectFrom('feedback_widgets').selectAll().where('site_id', '=', siteId).executeTakeFirst();
   }
 
+  allWidgets(): Promise<WidgetRow[]> {
+    return this.db.selectFrom('feedback_widgets').selectAll().orderBy('site_id').execute();
+  }
+
+  async deleteWidget(siteId: number): Promise<void> {
+    await this.db.deleteFrom('feedback_widgets').where('site_id', '=', siteId).execute();
+  }
+
+  /** A site's reports made in [from, to): the fields a summary counts. */
+  between(siteId: number, from: number, to: number) {
+    return this.db
+      .selectFrom('feedback')
+      .select(['went_wrong', 'rating', 'comment', 'tags', 'incident_id'])
+      .where('site_id', '=', siteId)
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to)
+      .execute();
+  }
+
   widgetByKey(siteKey: string): Promise<WidgetRow | undefined> {
     return this.db.selectFrom('feedback_widgets').selectAll().where('site_key', '=', siteKey).executeTakeFirst();
   }
@@ -31,7 +50,7 @@ export class FeedbackRepository {
     await this.db
       .insertInto('feedback_widgets')
       .values(row)
-      .onConflict((oc) => oc.column('site_id').doUpdateSet({ origins: row.origins, updated_at: row.updated_at }))
+      .onConflict((oc) => oc.column('site_id').doUpdateSet({ origins: row.origins, updated_at: row.updated_at, managed_by: row.managed_by }))
       .execute();
   }
 

@@ -77,6 +77,7 @@ export function feedbackRoutes(app: FastifyInstance, deps: FeedbackRouteDeps): v
         params: idParams,
         body: widgetInput,
         ok: { 200: widgetOut },
+        errors: [409],
       }),
     },
     async (req) => showWidget(req, await deps.inbox.saveWidget(await site(req, 'write'), req.body)),

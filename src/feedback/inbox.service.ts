@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parseInput } from '../config/validate.js';
-import type { Database } from '../db/types.js';
+import type { Database, ManagedBy } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { IncidentsRepository } from '../incidents/incidents.repository.js';
@@ -15,6 +15,7 @@ export interface Widget {
   siteId: number;
   siteKey: string;
   origins: string[];
+  managedBy: ManagedBy;
 }
 
 /** One day of a site's ratings: how many reports rated it, their mean, and how many said something went wrong. */
@@ -40,17 +41,27 @@ export class FeedbackInbox {
   async widget(siteId: number): Promise<Widget> {
     const row = await this.repo.widgetOfSite(siteId);
     if (!row) throw new AppError('not_found', `site ${siteId} has no feedback widget yet (PUT its origins to make one)`);
-    return { siteId, siteKey: row.site_key, origins: JSON.parse(row.origins) as string[] };
+    return { siteId, siteKey: row.site_key, origins: JSON.parse(row.origins) as string[], managedBy: row.managed_by };
   }
 
-  /** Makes the site's widget (with a new public key) or changes its origins; the key stays. */
+  /** Makes the site's widget (with a new public key) or changes its origins; the key stays. One from upkeep.yaml changes only there. */
   async saveWidget(siteId: number, body: unknown): Promise<Widget> {
     const input = parseInput(widgetInput, body);
-    const origins = [...new Set(input.origins.map((o) => new URL(o).origin))];
+    if ((await this.repo.widgetOfSite(siteId))?.managed_by === 'config')
+      throw new AppError(
+        'conflict',
+        `the feedback widget of site ${siteId} is defined in upkeep.yaml (feedbackWidgets:); change it there and run "upkeep apply"`,
+      );
+    await this.writeWidget(siteId, input.origins, 'api');
+    return this.widget(siteId);
+  }
+
+  /** Stores a widget's origins (as origins, once each), keeping its key or making one; for the API and `upkeep apply`. */
+  async writeWidget(siteId: number, origins: readonly string[], managedBy: ManagedBy): Promise<void> {
     const now = this.clock.now();
     const key = (await this.repo.widgetOfSite(siteId))?.site_key ?? randomBytes(16).toString('base64url');
-    await this.repo.saveWidget({ site_id: siteId, site_key: key, origins: JSON.stringify(origins), created_at: now, updated_at: now });
-    return this.widget(siteId);
+    const unique = [...new Set(origins.map((o) => new URL(o).origin))];
+    await this.repo.saveWidget({ site_id: siteId, site_key: key, origins: JSON.stringify(unique), created_at: now, updated_at: now, managed_by: managedBy });
   }
 
   list(filter: InboxFilter): Promise<FeedbackRow[]> {

@@ -1,5 +1,5 @@
-import type { Generated, Kysely } from 'kysely';
-import type { Database, Millis } from '../db/types.js';
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { Database, ManagedBy, Millis } from '../db/types.js';
 
 /** The tables of migration 0400, beside the capability like the status pages' (added with `db.withTables`). */
 export interface FeedbackWidgetsTable {
@@ -8,6 +8,8 @@ export interface FeedbackWidgetsTable {
   origins: string;
   created_at: Millis;
   updated_at: Millis;
+  /** Written by upkeep.yaml or the API (migration 0406). */
+  managed_by: ColumnType<ManagedBy, ManagedBy | undefined, ManagedBy>;
 }
 
 export const feedbackStates = ['new', 'triaged', 'linked', 'done'] as const;

@@ -9,6 +9,8 @@ export const notificationEvents = [
   'incident.reminder',
   // Something worth a look that is not (yet) an incident: a spike of visitors' reports, an overdue routine (notify/notice.ts).
   'notice',
+  // A GDPR task opened on a site: a new third party, a processor outside the EU/EEA without an agreement, the yearly review (privacy-records/).
+  'privacy.task.opened',
   'test',
 ] as const;
 export type NotificationEvent = (typeof notificationEvents)[number];

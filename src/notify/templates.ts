@@ -17,7 +17,9 @@ export interface Template {
 export type TemplateOverrides = { [K in TemplateKey]?: { title?: string | undefined; body?: string | undefined } | undefined };
 
 /** `incident.opened` → `opened`; `test` stays `test`. */
-export const templateKeyOf = (event: NotificationEvent): TemplateKey => event.replace(/^incident\./, '') as TemplateKey;
+/** The template an event is written with: incidents' by their step, every notice (a GDPR task too) with `notice`. */
+export const templateKeyOf = (event: NotificationEvent): TemplateKey =>
+  event === 'privacy.task.opened' ? 'notice' : (event.replace(/^incident\./, '') as TemplateKey);
 
 /**
  * The shape of what templates can read, so a template naming anything else is refused when it is

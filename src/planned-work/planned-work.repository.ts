@@ -19,6 +19,15 @@ export class PlannedWorkRepository {
     return this.select().where('planned_work.site_id', '=', siteId).orderBy('planned_work.target_date').orderBy('planned_work.id').execute();
   }
 
+  all(): Promise<PlannedRow[]> {
+    return this.select().orderBy('planned_work.site_id').orderBy('planned_work.target_date').orderBy('planned_work.id').execute();
+  }
+
+  /** The id of the maintenance window with this name. */
+  async windowId(name: string): Promise<number | undefined> {
+    return (await this.db.selectFrom('config_objects').select('id').where('kind', '=', 'maintenance').where('name', '=', name).executeTakeFirst())?.id;
+  }
+
   get(id: number): Promise<PlannedRow | undefined> {
     return this.select().where('planned_work.id', '=', id).executeTakeFirst();
   }

@@ -19,6 +19,7 @@ const plannedOut = z.object({
   state: z.enum(plannedStates),
   notes: z.string(),
   maintenance: z.object({ id: z.number().int(), name: z.string() }).nullable().describe('the maintenance window it is done in'),
+  managedBy: z.enum(['config', 'api']).describe('config: written in upkeep.yaml (plannedWork:), changed only there'),
   createdAt: iso,
   updatedAt: iso,
 });
@@ -32,6 +33,7 @@ const show = (r: PlannedRow) => ({
   state: r.state,
   notes: r.notes,
   maintenance: r.maintenance_id !== null && r.maintenance_name !== null ? { id: r.maintenance_id, name: r.maintenance_name } : null,
+  managedBy: r.managed_by,
   createdAt: toIso(Number(r.created_at)),
   updatedAt: toIso(Number(r.updated_at)),
 });
@@ -65,7 +67,7 @@ export function plannedWorkRoutes(app: FastifyInstance, deps: { planned: Planned
   );
   app.post(
     '/sites/:id/planned-work',
-    { schema: operation({ tag, summary: 'Plan an upgrade or redesign of the site', params: idParams, body: plannedInput, ok: { 201: one } }) },
+    { schema: operation({ tag, summary: 'Plan an upgrade or redesign of the site', params: idParams, body: plannedInput, ok: { 201: one }, errors: [409] }) },
     async (req, reply) => reply.status(201).send(show(await deps.planned.create(await site(req, 'write'), req.body))),
   );
   app.get('/planned-work/:id', { schema: operation({ tag, summary: 'A planned item', params: idParams, ok: { 200: one } }) }, async (req) =>
@@ -73,11 +75,24 @@ export function plannedWorkRoutes(app: FastifyInstance, deps: { planned: Planned
   );
   app.put(
     '/planned-work/:id',
-    { schema: operation({ tag, summary: 'Replace a planned item (its state, date, window…)', params: idParams, body: plannedInput, ok: { 200: one } }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'Replace a planned item (its state, date, window…)',
+        params: idParams,
+        body: plannedInput,
+        ok: { 200: one },
+        errors: [409],
+      }),
+    },
     async (req) => show(await deps.planned.replace(await item(req, 'write'), req.body)),
   );
-  app.delete('/planned-work/:id', { schema: operation({ tag, summary: 'Delete a planned item', params: idParams, ok: { 204: null } }) }, async (req, reply) => {
-    await deps.planned.delete(await item(req, 'write'));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/planned-work/:id',
+    { schema: operation({ tag, summary: 'Delete a planned item', params: idParams, ok: { 204: null }, errors: [409] }) },
+    async (req, reply) => {
+      await deps.planned.delete(await item(req, 'write'));
+      return reply.status(204).send();
+    },
+  );
 }

@@ -59,21 +59,37 @@ export class PlannedWorkService {
     };
   }
 
+  /** A title names one item of its site (upkeep.yaml finds items by site and title). */
+  private async requireFreeTitle(siteId: number, title: string, id?: number): Promise<void> {
+    const other = (await this.repo.ofSite(siteId)).find((r) => r.title === title && r.id !== id);
+    if (other) throw new AppError('conflict', `this site has planned work titled "${title}" already`, { details: [{ path: 'title', message: 'taken' }] });
+  }
+
   async create(siteId: number, body: unknown): Promise<PlannedRow> {
     const fields = await this.parse(body);
+    await this.requireFreeTitle(siteId, fields.title);
     const now = this.clock.now();
     return this.get(await this.repo.insert({ ...fields, site_id: siteId, created_at: now, updated_at: now }));
   }
 
-  /** Replaces the item's fields (PUT). */
+  /** Replaces the item's fields (PUT). Items from upkeep.yaml change only there. */
   async replace(id: number, body: unknown): Promise<PlannedRow> {
-    await this.get(id);
-    await this.repo.update(id, { ...(await this.parse(body)), updated_at: this.clock.now() });
+    const current = await this.changeable(id);
+    const fields = await this.parse(body);
+    await this.requireFreeTitle(current.site_id, fields.title, id);
+    await this.repo.update(id, { ...fields, updated_at: this.clock.now() });
     return this.get(id);
   }
 
   async delete(id: number): Promise<void> {
-    await this.get(id);
+    await this.changeable(id);
     await this.repo.delete(id);
+  }
+
+  private async changeable(id: number): Promise<PlannedRow> {
+    const row = await this.get(id);
+    if (row.managed_by === 'config')
+      throw new AppError('conflict', `planned work "${row.title}" is defined in upkeep.yaml (plannedWork:); change it there and run "upkeep apply"`);
+    return row;
   }
 }

@@ -1,5 +1,5 @@
-import type { Generated, Kysely } from 'kysely';
-import type { Database, Millis } from '../db/types.js';
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { Database, ManagedBy, Millis } from '../db/types.js';
 
 /** The table of migration 0405, beside the capability (added with `db.withTables`). */
 export interface PlannedWorkTable {
@@ -13,6 +13,8 @@ export interface PlannedWorkTable {
   maintenance_id: number | null;
   created_at: Millis;
   updated_at: Millis;
+  /** Written by upkeep.yaml or the API (migration 0406). */
+  managed_by: ColumnType<ManagedBy, ManagedBy | undefined, ManagedBy>;
 }
 
 // A type, not an interface: withTables needs the index signature that only type aliases carry.

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { PrivacyDb, PrivacyObservationsTable, PrivacyRecordsTable, PrivacyTasksTable } from './tables.js';
+import type { PrivacyDb, PrivacyObservationsTable, PrivacyRecordsTable, PrivacyTaskKind, PrivacyTasksTable } from './tables.js';
 
 export type RecordsRow = Selectable<PrivacyRecordsTable>;
 export type ObservationRow = Selectable<PrivacyObservationsTable>;
@@ -13,12 +13,21 @@ export class RecordsRepository {
     return this.db.selectFrom('privacy_records').selectAll().where('site_id', '=', siteId).executeTakeFirst();
   }
 
+  all(): Promise<RecordsRow[]> {
+    return this.db.selectFrom('privacy_records').selectAll().orderBy('site_id').execute();
+  }
+
   async put(row: RecordsRow): Promise<void> {
+    const { site_id: _, ...change } = row;
     await this.db
       .insertInto('privacy_records')
       .values(row)
-      .onConflict((oc) => oc.column('site_id').doUpdateSet({ body: row.body, reviewed_at: row.reviewed_at, updated_at: row.updated_at }))
+      .onConflict((oc) => oc.column('site_id').doUpdateSet(change))
       .execute();
+  }
+
+  async delete(siteId: number): Promise<void> {
+    await this.db.deleteFrom('privacy_records').where('site_id', '=', siteId).execute();
   }
 
   observations(siteId: number): Promise<ObservationRow[]> {
@@ -42,8 +51,8 @@ export class RecordsRepository {
     return this.db.selectFrom('privacy_tasks').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Opens a task unless one of the same kind and subject is open already; true when it opened one. */
-  async openTask(row: Insertable<PrivacyTasksTable>): Promise<boolean> {
+  /** Opens a task unless one of the same kind and subject is open already; answers the new task's id, or null. */
+  async openTask(row: Insertable<PrivacyTasksTable>): Promise<number | null> {
     const open = await this.db
       .selectFrom('privacy_tasks')
       .select('id')
@@ -52,9 +61,19 @@ export class RecordsRepository {
       .where('subject', '=', row.subject)
       .where('state', '=', 'open')
       .executeTakeFirst();
-    if (open) return false;
-    await this.db.insertInto('privacy_tasks').values(row).execute();
-    return true;
+    if (open) return null;
+    return (await this.db.insertInto('privacy_tasks').values(row).returning('id').executeTakeFirstOrThrow()).id;
+  }
+
+  /** Closes the site's open tasks of a kind (a review closes the yearly review's). */
+  async closeTasksOfKind(siteId: number, kind: PrivacyTaskKind, at: number, by: string): Promise<void> {
+    await this.db
+      .updateTable('privacy_tasks')
+      .set({ state: 'done', done_at: at, done_by: by })
+      .where('site_id', '=', siteId)
+      .where('kind', '=', kind)
+      .where('state', '=', 'open')
+      .execute();
   }
 
   async closeTask(id: number, at: number, by: string): Promise<void> {

@@ -59,6 +59,7 @@ const recordsOut = z.object({
   tasks: z.array(taskOut).describe('open tasks: new third parties, processors outside the EU/EEA without an agreement'),
   reviewedAt: iso.nullable(),
   updatedAt: iso.nullable(),
+  managedBy: z.enum(['config', 'api']).describe('config: written in upkeep.yaml (privacyRecords:), changed only there'),
 });
 
 const showTask = (t: TaskRow) => ({
@@ -88,6 +89,7 @@ const show = (siteId: number, r: SiteRecords) => ({
   tasks: r.tasks.map(showTask),
   reviewedAt: r.reviewedAt === null ? null : toIso(r.reviewedAt),
   updatedAt: r.updatedAt === null ? null : toIso(r.updatedAt),
+  managedBy: r.managedBy,
 });
 
 /** GDPR records in the API: per site, their tasks, and the records-of-processing document. Scoped like the site. */
@@ -123,6 +125,7 @@ export function privacyRecordsRoutes(app: FastifyInstance, deps: { records: Priv
         params: idParams,
         body: recordsInput,
         ok: { 200: recordsOut },
+        errors: [409],
       }),
     },
     async (req) => {
@@ -135,7 +138,7 @@ export function privacyRecordsRoutes(app: FastifyInstance, deps: { records: Priv
     { schema: operation({ tag, summary: 'Mark the records reviewed now (the yearly review)', params: idParams, ok: { 200: recordsOut } }) },
     async (req) => {
       const { id } = await site(req, 'write');
-      return show(id, await deps.records.review(id));
+      return show(id, await deps.records.review(id, actorOf(req)));
     },
   );
   app.get(

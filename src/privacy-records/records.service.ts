@@ -2,12 +2,15 @@ import type { Kysely } from 'kysely';
 import type { StoredAudit } from '../audits/audit.service.js';
 import type { Artifact, ThirdParty } from '../audits/types.js';
 import { parseInput } from '../config/validate.js';
-import type { Database } from '../db/types.js';
-import type { Clock } from '../lib/clock.js';
+import type { Database, ManagedBy } from '../db/types.js';
+import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { needsDpa, recordsInput, type RecordsBody } from './records.schema.js';
 import { RecordsRepository, type ObservationRow, type TaskRow } from './records.repository.js';
 import { withPrivacyTables, type PrivacyDb } from './tables.js';
+import { openPrivacyTask } from './tasks.js';
+
+const YEAR = 365 * 86_400_000;
 
 /** What the privacy audits saw of a third party (the detail kept with it). */
 export type SeenParty = Pick<ThirdParty, 'entity' | 'categories' | 'country'>;
@@ -21,6 +24,8 @@ export interface SiteRecords {
   body: RecordsBody;
   reviewedAt: number | null;
   updatedAt: number | null;
+  /** Whether upkeep.yaml (`privacyRecords:`) or the API wrote them. */
+  managedBy: ManagedBy;
   thirdParties: (ObservationRow & { seen: SeenParty; documented: boolean })[];
   cookies: (ObservationRow & { seen: SeenCookie })[];
   tasks: TaskRow[];
@@ -59,6 +64,7 @@ export class PrivacyRecordsService {
       body,
       reviewedAt: row?.reviewed_at == null ? null : Number(row.reviewed_at),
       updatedAt: row ? Number(row.updated_at) : null,
+      managedBy: row?.managed_by ?? 'api',
       thirdParties: seen
         .filter((o) => o.kind === 'third-party')
         .map((o) => ({ ...o, seen: JSON.parse(o.detail) as SeenParty, documented: documented.has(o.name) })),
@@ -67,39 +73,81 @@ export class PrivacyRecordsService {
     };
   }
 
-  /** Replaces what people write (purposes, processors…); what the audits saw stays. */
+  /** Replaces what people write (purposes, processors…); what the audits saw stays. Records from upkeep.yaml change only there. */
   async put(siteId: number, input: unknown): Promise<SiteRecords> {
     const body = parseInput(recordsInput, input);
-    const now = this.clock.now();
     const first = await this.db.transaction().execute(async (trx) => {
-      const repo = this.repo(withPrivacyTables(trx));
-      const before = await repo.get(siteId);
-      await repo.put({ site_id: siteId, body: JSON.stringify(body), reviewed_at: before?.reviewed_at ?? null, updated_at: now });
-      for (const p of body.processors.filter(needsDpa)) {
-        await repo.openTask({
-          site_id: siteId,
-          kind: 'processor-outside-eea',
-          subject: p.name,
-          summary: `${p.name} processes data in ${p.country}, outside the EU/EEA, and its data processing agreement is ${p.dpa === 'none' ? 'missing' : 'pending'}: sign one (with standard contractual clauses) or stop using it`,
-          state: 'open',
-          created_at: now,
-          done_at: null,
-          done_by: null,
-        });
-      }
-      return !before;
+      if ((await this.repo(withPrivacyTables(trx)).get(siteId))?.managed_by === 'config')
+        throw new AppError(
+          'conflict',
+          `the GDPR records of site ${siteId} are defined in upkeep.yaml (privacyRecords:); change them there and run "upkeep apply"`,
+        );
+      return this.write(trx, siteId, body, 'api');
     });
     if (first) await this.ensureYearlyReview(siteId);
     return this.get(siteId);
   }
 
-  /** Marks the records reviewed now (the yearly review). */
-  async review(siteId: number): Promise<SiteRecords> {
-    const repo = this.repo();
-    const row = await repo.get(siteId);
+  /**
+   * Writes the records in the caller's transaction (the API's or `upkeep apply`'s), keeping when
+   * they were reviewed, and opens a task for each processor outside the EU/EEA without an agreement.
+   * True when the site had no records before.
+   */
+  async write(trx: Kysely<Database>, siteId: number, body: RecordsBody, managedBy: ManagedBy): Promise<boolean> {
     const now = this.clock.now();
-    await repo.put({ site_id: siteId, body: row?.body ?? JSON.stringify(empty), reviewed_at: now, updated_at: row ? Number(row.updated_at) : now });
+    const repo = this.repo(withPrivacyTables(trx));
+    const before = await repo.get(siteId);
+    await repo.put({ site_id: siteId, body: JSON.stringify(body), reviewed_at: before?.reviewed_at ?? null, updated_at: now, managed_by: managedBy });
+    for (const p of body.processors.filter(needsDpa)) {
+      await openPrivacyTask(
+        trx,
+        {
+          siteId,
+          kind: 'processor-outside-eea',
+          subject: p.name,
+          summary: `${p.name} processes data in ${p.country}, outside the EU/EEA, and its data processing agreement is ${p.dpa === 'none' ? 'missing' : 'pending'}: sign one (with standard contractual clauses) or stop using it`,
+        },
+        now,
+      );
+    }
+    return !before;
+  }
+
+  /** Marks the records reviewed now (the yearly review), which closes the review's open task. */
+  async review(siteId: number, by: string): Promise<SiteRecords> {
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (trx) => {
+      const repo = this.repo(withPrivacyTables(trx));
+      const row = await repo.get(siteId);
+      await repo.put({
+        site_id: siteId,
+        body: row?.body ?? JSON.stringify(empty),
+        reviewed_at: now,
+        updated_at: row ? Number(row.updated_at) : now,
+        managed_by: row?.managed_by ?? 'api',
+      });
+      await repo.closeTasksOfKind(siteId, 'yearly-review', now, by);
+    });
     return this.get(siteId);
+  }
+
+  /**
+   * Opens the yearly review's task (and tells the site's channels) for records last reviewed a year
+   * ago or more, or never reviewed and unchanged for a year. Returns how many it opened.
+   */
+  async reviewsDue(): Promise<number> {
+    const now = this.clock.now();
+    let opened = 0;
+    for (const row of await this.repo().all()) {
+      const last = Number(row.reviewed_at ?? row.updated_at);
+      if (now - last < YEAR) continue;
+      const summary = `The GDPR records were ${row.reviewed_at === null ? 'never reviewed' : `last reviewed on ${toIso(last).slice(0, 10)}`}: review the purposes, processors and what the audits saw, then mark them reviewed.`;
+      const made = await this.db
+        .transaction()
+        .execute((trx) => openPrivacyTask(trx, { siteId: row.site_id, kind: 'yearly-review', subject: 'records', summary }, now));
+      if (made) opened += 1;
+    }
+    return opened;
   }
 
   async task(id: number): Promise<TaskRow> {
@@ -147,16 +195,16 @@ export class PrivacyRecordsService {
         await repo.observe(observation);
         if (known.has(`third-party ${p.domain}`) || documented.has(p.domain)) continue;
         const what = [p.entity, ...p.categories].filter(Boolean).join(', ');
-        const made = await repo.openTask({
-          site_id: siteId,
-          kind: 'new-third-party',
-          subject: p.domain,
-          summary: `The privacy audit (#${audit.id}) saw a new third party: ${p.domain}${what ? ` (${what})` : ''}. Add it to the processors with its country and agreement, or remove it from the site.`,
-          state: 'open',
-          created_at: now,
-          done_at: null,
-          done_by: null,
-        });
+        const made = await openPrivacyTask(
+          trx,
+          {
+            siteId,
+            kind: 'new-third-party',
+            subject: p.domain,
+            summary: `The privacy audit (#${audit.id}) saw a new third party: ${p.domain}${what ? ` (${what})` : ''}. Add it to the processors with its country and agreement, or remove it from the site.`,
+          },
+          now,
+        );
         if (made) opened += 1;
       }
       for (const c of cookies) {

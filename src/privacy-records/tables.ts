@@ -1,5 +1,5 @@
-import type { Generated, Kysely } from 'kysely';
-import type { Database, Millis } from '../db/types.js';
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { Database, ManagedBy, Millis } from '../db/types.js';
 
 /** The tables of migration 0404, beside the capability (added with `db.withTables`). */
 export interface PrivacyRecordsTable {
@@ -7,6 +7,8 @@ export interface PrivacyRecordsTable {
   body: string;
   reviewed_at: Millis | null;
   updated_at: Millis;
+  /** Written by upkeep.yaml or the API (migration 0406). */
+  managed_by: ColumnType<ManagedBy, ManagedBy | undefined, ManagedBy>;
 }
 
 export interface PrivacyObservationsTable {
@@ -31,7 +33,7 @@ export interface PrivacyTasksTable {
   done_by: string | null;
 }
 
-export const privacyTaskKinds = ['new-third-party', 'processor-outside-eea'] as const;
+export const privacyTaskKinds = ['new-third-party', 'processor-outside-eea', 'yearly-review'] as const;
 export type PrivacyTaskKind = (typeof privacyTaskKinds)[number];
 
 // A type, not an interface: withTables needs the index signature that only type aliases carry.

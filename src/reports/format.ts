@@ -1,3 +1,4 @@
+import type { FeedbackSummary } from '../feedback/summary.js';
 import type { IncidentRow } from '../incidents/incidents.repository.js';
 import type { Summary } from '../monitoring/results.service.js';
 import type { ObjectiveStatus } from '../objectives/evaluate.js';
@@ -9,6 +10,8 @@ export interface SiteFigures {
   goals: ObjectiveStatus[];
   monitors: { name: string; summary: Summary }[];
   incidents: IncidentRow[];
+  /** Visitors' feedback of the month, and of the month before (for the rating's trend). */
+  feedback: { month: FeedbackSummary; before: FeedbackSummary };
 }
 
 /**
@@ -28,6 +31,8 @@ export interface ReportModel {
     incidents: { title: string; severity: string; opened: string; duration: string }[];
     noGoals: boolean;
     noIncidents: boolean;
+    feedback: { reports: string; wentWrong: string; rated: string; comments: string; average: string; trend: string; topTags: string; linked: string };
+    noFeedback: boolean;
   }[];
 }
 
@@ -40,6 +45,29 @@ export function durationText(ms: number): string {
   if (minutes === 0) return `${Math.round(ms / 1000)} s`;
   const h = Math.floor(minutes / 60);
   return h ? `${h} h ${minutes % 60} min` : `${minutes} min`;
+}
+
+const rating = (v: number | null) => (v === null ? '–' : `${v.toFixed(2)} of 5`);
+
+/** The mean rating against the month before: "+0.40 since the month before", or why there is no trend. */
+function trendText(month: number | null, before: number | null): string {
+  if (month === null) return 'no ratings this month';
+  if (before === null) return 'no ratings the month before';
+  const change = month - before;
+  return `${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(2)} since the month before (${before.toFixed(2)})`;
+}
+
+function feedbackText({ month, before }: SiteFigures['feedback']): ReportModel['sites'][number]['feedback'] {
+  return {
+    reports: String(month.reports),
+    wentWrong: String(month.wentWrong),
+    rated: String(month.rated),
+    comments: String(month.comments),
+    average: rating(month.average),
+    trend: trendText(month.average, before.average),
+    topTags: month.topTags.length ? month.topTags.map((t) => `${t.tag} (${t.reports})`).join(', ') : '–',
+    linked: String(month.linked),
+  };
 }
 
 function goalText(s: ObjectiveStatus): string {
@@ -55,7 +83,7 @@ export function formatReport(
     month: raw.month,
     timezone: raw.timezone,
     generatedAt: raw.generatedAt,
-    sites: raw.sites.map(({ site, goals, monitors, incidents }) => ({
+    sites: raw.sites.map(({ site, goals, monitors, incidents, feedback }) => ({
       name: site.spec.name,
       owner: site.spec.owner ?? 'no owner',
       goals: goals.map((g) => ({
@@ -81,6 +109,8 @@ export function formatReport(
       })),
       noGoals: goals.length === 0,
       noIncidents: incidents.length === 0,
+      feedback: feedbackText(feedback),
+      noFeedback: feedback.month.reports === 0,
     })),
   };
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { UsersService } from '../accounts/users.service.js';
 import type { Database } from '../db/types.js';
+import { feedbackSummary } from '../feedback/summary.js';
 import { IncidentsRepository } from '../incidents/incidents.repository.js';
 import { AppError } from '../lib/errors.js';
 import { toIso } from '../lib/clock.js';
@@ -27,6 +28,12 @@ export function monthOf(month: string, timezone: string): { from: number; to: nu
   const index = Number(m[2]) - 1;
   return { from: zonedToUtc(Date.UTC(year, index, 1), timezone), to: zonedToUtc(Date.UTC(year, index + 1, 1), timezone) };
 }
+
+/** The month before a YYYY-MM month, as YYYY-MM. */
+const monthBefore = (month: string) => {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${year - 1}-12` : `${year}-${String(m - 1).padStart(2, '0')}`;
+};
 
 /**
  * The monthly report's figures: per site its owner, goals met or missed with the budget left,
@@ -59,6 +66,7 @@ export class ReportService {
   async build(request: ReportRequest, now: number): Promise<ReportModel> {
     if (!request.team === !request.site) throw new AppError('invalid_input', 'a report is of a team or of a site: give one of them');
     const { from, to } = monthOf(request.month, request.timezone);
+    const before = monthOf(monthBefore(request.month), request.timezone);
     const { title, sites } = await this.sitesOf(request);
     const incidents = new IncidentsRepository(this.db);
     const figures: SiteFigures[] = [];
@@ -74,6 +82,7 @@ export class ReportService {
         goals: await this.objectives.over(site, monitors, from, to),
         monitors: summaries,
         incidents: siteIncidents.reverse(),
+        feedback: { month: await feedbackSummary(this.db, site.id, from, to), before: await feedbackSummary(this.db, site.id, before.from, before.to) },
       });
     }
     return formatReport({ title, month: request.month, timezone: request.timezone, from, to, generatedAt: toIso(now), sites: figures }, now);

@@ -59,6 +59,24 @@ const TEMPLATE = `<!doctype html>
 </tbody>
 </table>
 {{/noIncidents}}
+<h3>User feedback</h3>
+{{#noFeedback}}<p class="muted">No feedback from visitors this month.</p>{{/noFeedback}}
+{{^noFeedback}}
+{{#feedback}}
+<table>
+<tbody>
+<tr><th scope="row">Reports</th><td>{{reports}}</td></tr>
+<tr><th scope="row">Something went wrong</th><td>{{wentWrong}}</td></tr>
+<tr><th scope="row">With a rating</th><td>{{rated}}</td></tr>
+<tr><th scope="row">With a comment</th><td>{{comments}}</td></tr>
+<tr><th scope="row">Average rating</th><td>{{average}}</td></tr>
+<tr><th scope="row">Trend</th><td>{{trend}}</td></tr>
+<tr><th scope="row">Top tags</th><td>{{topTags}}</td></tr>
+<tr><th scope="row">Linked to incidents</th><td>{{linked}}</td></tr>
+</tbody>
+</table>
+{{/feedback}}
+{{/noFeedback}}
 </section>
 {{/sites}}
 </main>

@@ -25,7 +25,7 @@ export function routinesStore(clock: Clock): SectionStore<Config> {
   return {
     apply: (config, sync) => syncRoutines(config, clock, sync),
     async export({ db }) {
-      const names = new Map((await new SitesRepository(db).allSites()).map((s) => [s.id, s.name]));
+      const names = await new SitesRepository(db).siteNames();
       // Stored as written (encoded): only the defaults are dropped.
       const routines = (await new RoutinesRepository(withRoutineTables(db)).all()).map((r) => ({
         site: names.get(r.site_id)!,
@@ -41,7 +41,7 @@ async function syncRoutines(config: Config, clock: Clock, sync: Parameters<NonNu
   const service = new RoutinesService(trx, clock, config.server.publicUrl);
   const repo = new RoutinesRepository(withRoutineTables(trx));
   const sites = new SitesRepository(trx);
-  const siteNames = new Map((await sites.allSites()).map((s) => [s.id, s.name]));
+  const siteNames = await sites.siteNames();
   const current = new Map((await repo.all()).map((r) => [`${siteNames.get(r.site_id)}/${r.name}`, r]));
   for (const [i, { site, ...spec }] of config.routines.entries()) {
     const key = `${site}/${spec.name}`;
@@ -52,12 +52,12 @@ async function syncRoutines(config: Config, clock: Clock, sync: Parameters<NonNu
       if (sync.dryRun) continue;
       const siteRow = await sites.getSiteByName(site);
       if (!siteRow) throw new AppError('invalid_config', `routines.${i}.site: no site named "${site}"`);
-      await service.create(siteRow.id, encodeRoutine(spec), 'config', trx);
+      await service.create(siteRow.id, encodeRoutine(spec), { managedBy: 'config', db: trx });
       continue;
     }
     if (row.managed_by === 'config' && isDeepStrictEqual(JSON.parse(row.spec), encodeRoutine(spec))) continue;
     sync.items.push({ action: 'update', kind: 'routine', key, changes: [] });
-    if (!sync.dryRun) await service.replace(row.id, encodeRoutine(spec), 'config', trx);
+    if (!sync.dryRun) await service.replace(row.id, encodeRoutine(spec), { managedBy: 'config', db: trx });
   }
   for (const [key, row] of current) {
     if (row.managed_by !== 'config') {

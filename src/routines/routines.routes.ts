@@ -80,7 +80,7 @@ export function routinesRoutes(app: FastifyInstance, deps: RoutineRouteDeps): vo
   app.post(
     '/sites/:id/routines',
     { schema: operation({ tag, summary: 'Add a routine to the site', params: idParams, body: routineSchema, ok: { 201: one }, errors: [409] }) },
-    async (req, reply) => reply.status(201).send(show(await deps.routines.create(await site(req, 'write'), req.body))),
+    async (req, reply) => reply.status(201).send(show(await deps.routines.create(await site(req, 'write'), req.body, { who: accessOf(req).principal }))),
   );
   app.get('/routines/:id', { schema: operation({ tag, summary: 'A routine', params: idParams, ok: { 200: one } }) }, async (req) =>
     show(await routine(req, 'read')),
@@ -97,7 +97,7 @@ export function routinesRoutes(app: FastifyInstance, deps: RoutineRouteDeps): vo
         errors: [409],
       }),
     },
-    async (req) => show(await deps.routines.replace((await routine(req, 'write')).id, req.body)),
+    async (req) => show(await deps.routines.replace((await routine(req, 'write')).id, req.body, { who: accessOf(req).principal })),
   );
   app.delete(
     '/routines/:id',

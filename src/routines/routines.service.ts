@@ -5,7 +5,8 @@ import type { Database } from '../db/types.js';
 import { rruleStarts } from '../incidents/maintenance.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
-import { AccountsRepository } from '../accounts/accounts.repository.js';
+import type { Principal } from '../accounts/access.js';
+import { requireAssignable } from '../accounts/assignable.js';
 import { queueNotice } from '../notify/notice.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import { checklistOf, completionInput, routineSchema, type RoutineSpec } from './routine.schema.js';
@@ -41,6 +42,14 @@ const decode = (row: RoutineRow): Routine => ({
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
 });
+/** Who writes a routine: the API (a caller, who names its assignee) or upkeep.yaml (in its transaction). */
+export interface WriteOptions {
+  managedBy?: 'config' | 'api';
+  db?: Kysely<Database>;
+  /** The caller naming the assignee; null (the default) for the operator, who may name any account. */
+  who?: Principal | null;
+}
+
 /** The spec as written (durations as text), for storage and answers. */
 export const encodeRoutine = (spec: RoutineSpec) => z.encode(routineSchema, spec);
 
@@ -67,21 +76,20 @@ export class RoutinesService {
     return decode(row);
   }
 
-  /** Checks a spec against what is stored: its assignee must be an account. */
-  async check(body: unknown, db: Kysely<Database> = this.db): Promise<RoutineSpec> {
+  /**
+   * Checks a spec against what is stored: a new assignee must be an account `who` may name (null:
+   * the operator, who may name any). An unchanged one is not asked about again, so a routine whose
+   * assignee another team cannot see stays editable by that team.
+   */
+  async check(body: unknown, db: Kysely<Database> = this.db, who: Principal | null = null, before?: RoutineSpec): Promise<RoutineSpec> {
     const spec = parseInput(routineSchema, body);
-    if (spec.assignee) {
-      const user = await new AccountsRepository(db).getUserByEmail(spec.assignee);
-      if (!user) {
-        const message = `no account with the email ${spec.assignee}`;
-        throw new AppError('invalid_input', message, { details: [{ path: 'assignee', message }] });
-      }
-    }
+    if (spec.assignee && spec.assignee.toLowerCase() !== before?.assignee?.toLowerCase())
+      await requireAssignable(db, who, [{ path: 'assignee', email: spec.assignee }]);
     return spec;
   }
 
-  async create(siteId: number, body: unknown, managedBy: 'config' | 'api' = 'api', db: Kysely<Database> = this.db): Promise<Routine> {
-    const spec = await this.check(body, db);
+  async create(siteId: number, body: unknown, { managedBy = 'api', db = this.db, who = null }: WriteOptions = {}): Promise<Routine> {
+    const spec = await this.check(body, db, who);
     const repo = this.repo(db);
     if (await repo.bySiteAndName(siteId, spec.name)) throw new AppError('conflict', `this site has a routine named "${spec.name}" already`);
     const now = this.clock.now();
@@ -100,14 +108,14 @@ export class RoutinesService {
   }
 
   /** Replaces a routine; a new rule or time zone sets its next due time afresh. Those from upkeep.yaml change only there. */
-  async replace(id: number, body: unknown, managedBy: 'config' | 'api' = 'api', db: Kysely<Database> = this.db): Promise<Routine> {
+  async replace(id: number, body: unknown, { managedBy = 'api', db = this.db, who = null }: WriteOptions = {}): Promise<Routine> {
     const repo = this.repo(db);
     const row = await repo.get(id);
     if (!row) throw new AppError('not_found', `routine ${id} does not exist`);
     const current = decode(row);
     if (current.managedBy === 'config' && managedBy === 'api')
       throw new AppError('conflict', `routine "${current.spec.name}" is defined in upkeep.yaml; change it there`);
-    const spec = await this.check(body, db);
+    const spec = await this.check(body, db, who, current.spec);
     const other = await repo.bySiteAndName(current.siteId, spec.name);
     if (other && other.id !== id) throw new AppError('conflict', `this site has a routine named "${spec.name}" already`);
     const rescheduled = spec.rrule !== current.spec.rrule || spec.timezone !== current.spec.timezone;

@@ -11,12 +11,21 @@ export class RegisterRepository {
     return this.db.selectFrom('site_registers').selectAll().where('site_id', '=', siteId).executeTakeFirst();
   }
 
+  all(): Promise<RegisterRow[]> {
+    return this.db.selectFrom('site_registers').selectAll().orderBy('site_id').execute();
+  }
+
   async put(row: RegisterRow): Promise<void> {
+    const { site_id: _, ...change } = row;
     await this.db
       .insertInto('site_registers')
       .values(row)
-      .onConflict((oc) => oc.column('site_id').doUpdateSet({ body: row.body, secrets: row.secrets, updated_at: row.updated_at }))
+      .onConflict((oc) => oc.column('site_id').doUpdateSet(change))
       .execute();
+  }
+
+  async delete(siteId: number): Promise<void> {
+    await this.db.deleteFrom('site_registers').where('site_id', '=', siteId).execute();
   }
 
   /** The newest result with details of each of the site's monitors of these types (domain, tls). */

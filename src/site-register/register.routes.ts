@@ -34,6 +34,7 @@ const registerOut = z.object({
   notes: z.string(),
   expiry: z.object({ domain: checkedOut, certificate: checkedOut }).describe("from the newest results of the site's domain and tls monitors"),
   updatedAt: iso.nullable(),
+  managedBy: z.enum(['config', 'api']).describe('config: written in upkeep.yaml (registers:), changed only there'),
 });
 const contactsOut = z.object({
   siteId: z.number().int(),
@@ -70,6 +71,7 @@ export function registerRoutes(app: FastifyInstance, deps: { register: RegisterS
     notes: r.notes,
     expiry: { domain: checked(r.expiry.domain), certificate: checked(r.expiry.certificate) },
     updatedAt: r.updatedAt === null ? null : toIso(r.updatedAt),
+    managedBy: r.managedBy,
   });
 
   app.get(
@@ -97,6 +99,7 @@ export function registerRoutes(app: FastifyInstance, deps: { register: RegisterS
         params: idParams,
         body: registerInput,
         ok: { 200: registerOut },
+        errors: [409],
       }),
     },
     async (req) => {

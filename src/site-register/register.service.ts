@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import { parseInput } from '../config/validate.js';
-import type { Database } from '../db/types.js';
+import type { Database, ManagedBy } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { REDACTED, type SecretBox } from '../lib/secrets.js';
-import { RegisterRepository } from './register.repository.js';
+import { RegisterRepository, type RegisterRow } from './register.repository.js';
 import { registerInput, type RegisterBody } from './register.schema.js';
 import { withRegisterTables } from './tables.js';
 
@@ -19,9 +19,33 @@ export interface CheckedDate {
 export interface SiteRegister extends RegisterBody {
   expiry: { domain: CheckedDate | null; certificate: CheckedDate | null };
   updatedAt: number | null;
+  /** Whether upkeep.yaml (`registers:`) or the API wrote it. */
+  managedBy: ManagedBy;
 }
 
 const empty: RegisterBody = { vendors: [], people: [], dependsOn: [], credentials: [], notes: '' };
+
+/**
+ * A register's row: dependencies without the site itself, credential labels in the body and their
+ * locations sealed. Shared by the API and upkeep.yaml (`managedBy`, `envRefs` of the locations).
+ */
+export function registerRow(
+  box: SecretBox,
+  siteId: number,
+  doc: Omit<RegisterBody, 'credentials'>,
+  locations: Record<string, string>,
+  o: { managedBy: ManagedBy; envRefs: Record<string, string>; now: number },
+): RegisterRow {
+  const body: RegisterBody = { ...doc, dependsOn: [...new Set(doc.dependsOn.filter((id) => id !== siteId))], credentials: Object.keys(locations) };
+  return {
+    site_id: siteId,
+    body: JSON.stringify(body),
+    secrets: Object.keys(locations).length ? box.seal(locations) : null,
+    managed_by: o.managedBy,
+    env_refs: Object.keys(o.envRefs).length ? JSON.stringify(o.envRefs) : null,
+    updated_at: o.now,
+  };
+}
 
 /** The date field each check type writes into its result's detail. */
 const expiryField = { domain: 'expiresAt', tls: 'validTo' } as const;
@@ -45,7 +69,7 @@ export class RegisterService {
   async get(siteId: number): Promise<SiteRegister> {
     const row = await this.repo.get(siteId);
     const body = row ? (JSON.parse(row.body) as RegisterBody) : empty;
-    return { ...body, expiry: await this.expiry(siteId), updatedAt: row ? Number(row.updated_at) : null };
+    return { ...body, expiry: await this.expiry(siteId), updatedAt: row ? Number(row.updated_at) : null, managedBy: row?.managed_by ?? 'api' };
   }
 
   /**
@@ -57,6 +81,8 @@ export class RegisterService {
     const parsed = parseInput(registerInput, input);
     for (const id of parsed.dependsOn) await requireSite(id);
     const row = await this.repo.get(siteId);
+    if (row?.managed_by === 'config')
+      throw new AppError('conflict', `the register of site ${siteId} is defined in upkeep.yaml (registers:); change it there and run "upkeep apply"`);
     const stored = row?.secrets ? this.box.open<Record<string, string>>(row.secrets) : {};
     const locations: Record<string, string> = {};
     for (const [i, c] of parsed.credentials.entries()) {
@@ -67,13 +93,7 @@ export class RegisterService {
       }
       locations[c.label] = kept;
     }
-    const body: RegisterBody = { ...parsed, dependsOn: [...new Set(parsed.dependsOn.filter((id) => id !== siteId))], credentials: Object.keys(locations) };
-    await this.repo.put({
-      site_id: siteId,
-      body: JSON.stringify(body),
-      secrets: Object.keys(locations).length ? this.box.seal(locations) : null,
-      updated_at: this.clock.now(),
-    });
+    await this.repo.put(registerRow(this.box, siteId, parsed, locations, { managedBy: 'api', envRefs: {}, now: this.clock.now() }));
     return this.get(siteId);
   }
 

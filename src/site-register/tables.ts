@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database, Millis } from '../db/types.js';
+import type { ColumnType, Kysely } from 'kysely';
+import type { Database, ManagedBy, Millis } from '../db/types.js';
 
 /** The table of migration 0403, beside the capability (added with `db.withTables`). */
 export interface SiteRegistersTable {
@@ -7,6 +7,10 @@ export interface SiteRegistersTable {
   body: string;
   secrets: string | null;
   updated_at: Millis;
+  /** Written by upkeep.yaml or the API (migration 0406). */
+  managed_by: ColumnType<ManagedBy, ManagedBy | undefined, ManagedBy>;
+  /** The `${VAR}` templates credential locations were written with, by path (migration 0406). */
+  env_refs: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 // A type, not an interface: withTables needs the index signature that only type aliases carry.

@@ -88,6 +88,11 @@ export class SitesRepository {
     return this.db.selectFrom('sites').selectAll().orderBy('id').execute();
   }
 
+  /** Every site's name by id (what config sections write for a site). */
+  async siteNames(): Promise<Map<number, string>> {
+    return new Map((await this.db.selectFrom('sites').select(['id', 'name']).execute()).map((s) => [s.id, s.name]));
+  }
+
   /** When a site last changed (null without sites): a monitor reads its site, so the engine reloads on it. */
   async sitesChangedAt(): Promise<number | null> {
     const row = await this.db
@@ -129,18 +134,6 @@ export class SitesRepository {
   async deleteSite(id: number): Promise<boolean> {
     const result = await this.db.deleteFrom('sites').where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows > 0n;
-  }
-
-  /** Which of these emails belong to an account (any case), lowercased. */
-  async accountEmails(emails: readonly string[]): Promise<Set<string>> {
-    const wanted = [...new Set(emails.map((e) => e.toLowerCase()))];
-    if (!wanted.length) return new Set();
-    const rows = await this.db
-      .selectFrom('users')
-      .select('email')
-      .where(sql<string>`lower(email)`, 'in', wanted)
-      .execute();
-    return new Set(rows.map((r) => r.email.toLowerCase()));
   }
 
   private async writeSiteTags(siteId: number, tags: readonly string[]): Promise<void> {

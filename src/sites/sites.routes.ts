@@ -115,7 +115,7 @@ export function sitesRoutes(
     {
       schema: operation({ tag: 'sites', summary: 'Create a site', body: siteSchema, ok: { 201: { description: 'The site', schema: siteOut } }, errors: [409] }),
     },
-    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, writer(req)))),
+    async (req, reply) => reply.status(201).send(showSite(await sites.createSite(req.body, writer(req), accessOf(req).principal))),
   );
   app.get(
     '/sites/:id',
@@ -134,7 +134,7 @@ export function sitesRoutes(
         errors: [409],
       }),
     },
-    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace', writer(req))),
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'replace', writer(req), accessOf(req).principal)),
   );
   app.patch(
     '/sites/:id',
@@ -148,7 +148,7 @@ export function sitesRoutes(
         errors: [409],
       }),
     },
-    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge', writer(req))),
+    async (req) => showSite(await sites.updateSite(parseId(req), req.body, 'merge', writer(req), accessOf(req).principal)),
   );
   app.delete(
     '/sites/:id',

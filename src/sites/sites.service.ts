@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { siteRefOf, type SiteRef } from '../accounts/access.js';
+import { siteRefOf, type Principal, type SiteRef } from '../accounts/access.js';
+import { assignableAccounts, requireAssignable } from '../accounts/assignable.js';
 import type { Database, ManagedBy, SiteRow } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -128,19 +129,19 @@ export const pageOf = <T extends { id: number }>(items: T[], total: number, limi
 });
 
 /**
- * An owner or deputy named in the API must be an account (compared without case). Only names that
- * change are checked, so a site whose owner's account was removed can still be edited (and shows
- * "no owner" until someone is named). upkeep.yaml is not checked: it may name people before their
- * accounts exist, and the overview flags them.
+ * An owner or deputy named in the API must be an account the caller may name (`requireAssignable`:
+ * the same answer for an email without an account and one out of the caller's sight). Only names
+ * that change are checked, so a site whose owner's account was removed can still be edited (and
+ * shows "no owner" until someone is named). upkeep.yaml is not checked: it may name people before
+ * their accounts exist, and the overview flags them.
  */
-async function checkOwners(repo: SitesRepository, spec: SiteSpec, before?: SiteSpec): Promise<void> {
+async function checkOwners(db: Kysely<Database>, who: Principal | null, spec: SiteSpec, before?: SiteSpec): Promise<void> {
   const named = (['owner', 'deputy'] as const).filter((field) => spec[field] && spec[field].toLowerCase() !== before?.[field]?.toLowerCase());
-  const known = await repo.accountEmails(named.map((field) => spec[field]!));
-  const missing = named.filter((field) => !known.has(spec[field]!.toLowerCase()));
-  if (missing.length)
-    throw new AppError('invalid_input', `${missing.map((field) => `${field} ${spec[field]!}`).join(' and ')}: no account has this email`, {
-      details: missing.map((field) => ({ path: field, message: `no account has the email ${spec[field]!}` })),
-    });
+  await requireAssignable(
+    db,
+    who,
+    named.map((field) => ({ path: field, email: spec[field]! })),
+  );
 }
 
 /** Checks a caller may change a site: as it is `before` the change, and as the change leaves it (`after`); throws when not. */
@@ -190,7 +191,7 @@ export class SitesService {
 
   /** Which of these emails belong to an account, lowercased (an owner without one is flagged). */
   knownAccounts(emails: readonly string[]): Promise<Set<string>> {
-    return this.repo.accountEmails(emails);
+    return assignableAccounts(this.db, null, emails);
   }
 
   async getSite(id: number): Promise<Site> {
@@ -199,21 +200,24 @@ export class SitesService {
     return this.codec.siteFromRow(row);
   }
 
-  /** `authorize` sees the new site before it is written (a team member may only make sites in reach). */
-  async createSite(input: unknown, authorize: Authorize = () => {}): Promise<Site> {
+  /**
+   * `authorize` sees the new site before it is written (a team member may only make sites in reach);
+   * `who` names its owner and deputy (null: the operator, who may name any account).
+   */
+  async createSite(input: unknown, authorize: Authorize = () => {}, who: Principal | null = null): Promise<Site> {
     const spec = parseInput(siteSchema, input);
     authorize({ id: 0, name: spec.name, tags: spec.tags }, 'after');
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       if (await repo.getSiteByName(spec.name)) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
-      await checkOwners(repo, spec);
+      await checkOwners(trx, who, spec);
       const id = await repo.insertSite(this.codec.siteToWrite(spec, 'api', {}), this.clock.now());
       return this.codec.siteFromRow((await repo.getSite(id))!);
     });
   }
 
   /** Replaces a site's fields (PUT), or merges a JSON merge patch into them (PATCH). */
-  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge', authorize: Authorize = () => {}): Promise<Site> {
+  async updateSite(id: number, input: unknown, mode: 'replace' | 'merge', authorize: Authorize = () => {}, who: Principal | null = null): Promise<Site> {
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
       const row = await repo.getSite(id);
@@ -225,7 +229,7 @@ export class SitesService {
       authorize({ id, name: spec.name, tags: spec.tags }, 'after');
       const other = await repo.getSiteByName(spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
-      await checkOwners(repo, spec, current.spec);
+      await checkOwners(trx, who, spec, current.spec);
       await repo.updateSite(id, this.codec.siteToWrite(spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
       return this.codec.siteFromRow((await repo.getSite(id))!);
     });

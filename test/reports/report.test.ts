@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
+import { withFeedbackTables } from '../../src/feedback/tables.js';
 import { IncidentsRepository } from '../../src/incidents/incidents.repository.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { ResultsRepository } from '../../src/monitoring/results.repository.js';
@@ -52,6 +53,7 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
   let core: Core;
   let monitorId: number;
   let siteId: number;
+  let elsewhereId: number;
   const { from, to } = monthOf('2026-10', 'Europe/Stockholm');
 
   beforeAll(async () => {
@@ -68,7 +70,7 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
       ],
     });
     siteId = site.id;
-    await core.sites.createSite({ name: 'Elsewhere', tags: ['client-b'] });
+    elsewhereId = (await core.sites.createSite({ name: 'Elsewhere', tags: ['client-b'] })).id;
     monitorId = (await core.sites.createMonitor(site.id, { name: 'Home', type: 'http', url: 'https://shop.test/' })).id;
     const store = new ResultStore(core.storage.db, clock, silentLogger(), { keepRawMs: 60 * DAY, rollupGraceMs: 0 });
     await store.start();
@@ -84,7 +86,7 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
     const incidents = new IncidentsRepository(core.storage.db);
     const base = { site_id: siteId, severity: 'major', origin: 'manual' as const, summary: 'x', owner: null, acknowledged_at: null, acknowledged_by: null };
     const rest = { resolve_at: null, escalation_policy: null, next_escalation_at: null, next_reminder_at: null, postmortem: null, updated_at: clock.t };
-    await incidents.insert({
+    const checkoutDown = await incidents.insert({
       ...base,
       ...rest,
       title: 'Checkout down',
@@ -93,6 +95,35 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
       resolved_at: from + 10 * DAY + 95 * MINUTE,
     });
     await incidents.insert({ ...base, ...rest, title: 'Last year', status: 'resolved', opened_at: from - 300 * DAY, resolved_at: from - 299 * DAY });
+    // Visitors' reports: four in October (one linked to the incident), two in September, one just after the month, one of another site.
+    const report = (at: number, f: { wrong?: number; rating?: number; comment?: string; tags?: string[]; incident?: number; site?: number }) => ({
+      site_id: f.site ?? siteId,
+      went_wrong: f.wrong ?? null,
+      rating: f.rating ?? null,
+      comment: f.comment ?? '',
+      email: null,
+      page_url: null,
+      user_agent: null,
+      reporter: 'x',
+      state: 'new' as const,
+      tags: JSON.stringify(f.tags ?? []),
+      incident_id: f.incident ?? null,
+      created_at: at,
+      updated_at: at,
+    });
+    await withFeedbackTables(core.storage.db)
+      .insertInto('feedback')
+      .values([
+        report(from, { wrong: 1, rating: 2, comment: 'Checkout broke', tags: ['checkout', 'payment'], incident: checkoutDown }),
+        report(from + 3 * DAY, { wrong: 0, rating: 5, tags: ['checkout'] }),
+        report(from + 9 * DAY, { rating: 4, comment: 'Nice' }),
+        report(to - 1, { wrong: 1, comment: 'Slow', tags: ['slow', 'checkout'] }),
+        report(from - 1, { rating: 3 }),
+        report(from - 20 * DAY, { rating: 2 }),
+        report(to, { wrong: 1, rating: 1, tags: ['next-month'] }),
+        report(from + DAY, { rating: 1, tags: ['elsewhere'], site: elsewhereId }),
+      ])
+      .execute();
   }, 120_000);
   afterAll(async () => {
     await core?.close();
@@ -119,6 +150,44 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
     expect(text).not.toContain('Last year');
     expect(text).not.toContain('Elsewhere');
     expect(text).toContain('Owner: no owner');
+  });
+
+  it('sums up the month’s user feedback as the raw reports say, with the rating’s trend against September', async () => {
+    const { html } = await makeReport(core, { site: 'Shop', month: '2026-10', timezone: 'Europe/Stockholm' });
+    const rowsIn = async (a: number, b: number) =>
+      withFeedbackTables(core.storage.db)
+        .selectFrom('feedback')
+        .selectAll()
+        .where('site_id', '=', siteId)
+        .where('created_at', '>=', a)
+        .where('created_at', '<', b)
+        .execute();
+    const october = await rowsIn(from, to);
+    const september = await rowsIn(monthOf('2026-09', 'Europe/Stockholm').from, from);
+    const mean = (rows: typeof october) => {
+      const rated = rows.filter((r) => r.rating !== null).map((r) => Number(r.rating));
+      return rated.reduce((a, b) => a + b, 0) / rated.length;
+    };
+    expect(october).toHaveLength(4);
+    expect(september).toHaveLength(2);
+    const change = mean(october) - mean(september);
+    const text = textOf(html);
+    expect(text).toContain(
+      [
+        'User feedback',
+        `Reports ${october.length}`,
+        `Something went wrong ${october.filter((r) => Number(r.went_wrong) === 1).length}`,
+        `With a rating ${october.filter((r) => r.rating !== null).length}`,
+        `With a comment ${october.filter((r) => r.comment !== '').length}`,
+        `Average rating ${mean(october).toFixed(2)} of 5`,
+        `Trend +${change.toFixed(2)} since the month before (${mean(september).toFixed(2)})`,
+        'Top tags checkout (3), payment (1), slow (1)',
+        `Linked to incidents ${october.filter((r) => r.incident_id !== null).length}`,
+      ].join(' '),
+    );
+    expect(text).toContain('Average rating 3.67 of 5 Trend +1.17 since the month before (2.50)');
+    expect(text).not.toContain('next-month');
+    expect(text).not.toContain('elsewhere');
   });
 
   it('is made by `upkeep report`, which names what is wrong with its input', { timeout: 300_000 }, async () => {

@@ -116,7 +116,7 @@ routines:
         .sort(),
     ).toEqual(['items', 'rrule']);
     const nobody = await api('POST', `/sites/${siteId}/routines`, { name: 'X', template: 'starter', rrule: MONDAY_9, assignee: 'nobody@agency.test' });
-    expect(nobody.json().error.details).toEqual([{ path: 'assignee', message: 'no account with the email nobody@agency.test' }]);
+    expect(nobody.json().error.details).toEqual([{ path: 'assignee', message: 'not an account you can assign' }]);
     const assigned = await api('POST', `/sites/${siteId}/routines`, { name: 'Mine', template: 'starter', rrule: MONDAY_9, assignee: 'owner@agency.test' });
     expect(assigned.json().assignee).toBe('owner@agency.test');
     await api('DELETE', `/routines/${assigned.json().id}`);

@@ -18,6 +18,7 @@ import * as runbooks from './0402-runbooks.js';
 import * as register from './0403-register.js';
 import * as privacyRecords from './0404-privacy-records.js';
 import * as plannedWork from './0405-planned-work.js';
+import * as paperworkOwners from './0406-paperwork-owners.js';
 import * as owners from './0500-owners.js';
 import * as objectives from './0501-objectives.js';
 import * as cluster from './0600-cluster.js';
@@ -61,6 +62,7 @@ const steps: Record<string, Step> = {
   '0403-register': register,
   '0404-privacy-records': privacyRecords,
   '0405-planned-work': plannedWork,
+  '0406-paperwork-owners': paperworkOwners,
   // Issue 16 (goals: owners, objectives, reports) numbers its migrations from 0500.
   '0500-owners': owners,
   '0501-objectives': objectives,
