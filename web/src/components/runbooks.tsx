@@ -1,13 +1,23 @@
 import { api } from '../api';
 import { useLoad } from '../hooks';
 
-interface Runbook {
+export interface Runbook {
   id: number;
+  siteId: number;
   title: string;
   version: number;
   monitorId: number | null;
+  /** Markdown as written. */
+  body: string;
   /** Rendered and sanitized by the server (only text formatting and http(s) links survive). */
   html: string;
+  author: string;
+  updatedAt: string;
+}
+
+/** Runbook HTML as the server rendered and sanitized it (never Markdown rendered here: one sanitizer, the server's). */
+export function RunbookBody({ html }: { html: string }) {
+  return <div className="runbook-body" dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
 /** The runbooks an incident needs: its site's and its monitors'. */
@@ -22,7 +32,7 @@ export function IncidentRunbooks({ incidentId }: { incidentId: number }) {
           <summary>
             {r.title} <span className="muted small">v{r.version}</span>
           </summary>
-          <div dangerouslySetInnerHTML={{ __html: r.html }} />
+          <RunbookBody html={r.html} />
         </details>
       ))}
     </>

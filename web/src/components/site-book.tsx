@@ -1,5 +1,6 @@
 import { api } from '../api';
 import { useAction, useLoad } from '../hooks';
+import { Link } from '../router';
 import { ErrorNote } from './ui';
 
 interface Contact {
@@ -62,7 +63,7 @@ export function Contacts({ people, vendors }: { people: Contact[]; vendors: Vend
   );
 }
 
-/** The site page's register, GDPR records and planned work. Editing is through the API (PUT …/register, …/privacy-records, …/planned-work). */
+/** The site page's summary of its register, GDPR records and planned work; each heading leads to the page where they are edited. */
 export function SiteBook({ siteId, editable }: { siteId: number; editable: boolean }) {
   const register = useLoad((signal) => api<Register>(`/sites/${siteId}/register`, { signal }), [siteId]);
   const records = useLoad((signal) => api<Records>(`/sites/${siteId}/privacy-records`, { signal }), [siteId]);
@@ -73,7 +74,9 @@ export function SiteBook({ siteId, editable }: { siteId: number; editable: boole
   return (
     <>
       <section aria-label="Register">
-        <h2>Register</h2>
+        <h2>
+          <Link to={`/sites/${siteId}/register`}>Register</Link>
+        </h2>
         <ErrorNote error={register.error} />
         {r ? (
           <>
@@ -87,7 +90,9 @@ export function SiteBook({ siteId, editable }: { siteId: number; editable: boole
         ) : null}
       </section>
       <section aria-label="GDPR records">
-        <h2>GDPR records</h2>
+        <h2>
+          <Link to={`/sites/${siteId}/privacy`}>GDPR records</Link>
+        </h2>
         <ErrorNote error={records.error ?? action.error} />
         {g ? (
           <>
@@ -117,7 +122,9 @@ export function SiteBook({ siteId, editable }: { siteId: number; editable: boole
         ) : null}
       </section>
       <section aria-label="Planned work">
-        <h2>Planned work</h2>
+        <h2>
+          <Link to={`/sites/${siteId}/planned-work`}>Planned work</Link>
+        </h2>
         <ErrorNote error={planned.error} />
         {planned.data && !planned.data.data.length ? <p className="empty">No upgrades or redesigns planned.</p> : null}
         <ul className="plain small">

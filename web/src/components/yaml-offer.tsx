@@ -7,8 +7,8 @@ export function fileForm(object: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(object).filter(([k, v]) => !apiOnly.has(k) && v !== undefined && v !== null && v !== ''));
 }
 
-/** Where an object lives in upkeep.yaml: the section, and for a monitor its site. */
-export type FilePlace = { section: 'sites' | 'channels' | 'maintenance' | 'statusPages' } | { section: 'monitors'; site: string };
+/** Where an object lives in upkeep.yaml: the section, and for a monitor or a routine its site. */
+export type FilePlace = { section: 'sites' | 'channels' | 'maintenance' | 'statusPages' } | { section: 'monitors' | 'routines'; site: string };
 
 /** The YAML of an object placed where it goes in upkeep.yaml (yaml is loaded only when this is shown). */
 function useYaml(object: Record<string, unknown>, place: FilePlace): string | null {
@@ -18,7 +18,12 @@ function useYaml(object: Record<string, unknown>, place: FilePlace): string | nu
     let live = true;
     void import('yaml').then(({ stringify }) => {
       const value = JSON.parse(json) as Record<string, unknown>;
-      const doc = place.section === 'monitors' ? { sites: [{ name: place.site, monitors: [fileForm(value)] }] } : { [place.section]: [fileForm(value)] };
+      const doc =
+        place.section === 'monitors'
+          ? { sites: [{ name: place.site, monitors: [fileForm(value)] }] }
+          : place.section === 'routines'
+            ? { routines: [{ site: place.site, ...fileForm(value) }] }
+            : { [place.section]: [fileForm(value)] };
       if (live) setText(stringify(doc, { lineWidth: 0 }));
     });
     return () => void (live = false);
