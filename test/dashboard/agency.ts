@@ -95,7 +95,11 @@ export function changeFromPage(page: Page, method: string, path: string, body: o
   return page.evaluate(
     async ([m, p, b]) => {
       const { csrfToken } = (await (await fetch('/api/v1/session')).json()) as { csrfToken: string };
-      const res = await fetch(`/api/v1${p}`, { method: m, headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken }, body: JSON.stringify(b) });
+      const res = await fetch(`/api/v1${p}`, {
+        method: m,
+        headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+        body: JSON.stringify(b),
+      });
       return res.status;
     },
     [method, path, body] as const,

@@ -93,8 +93,13 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     await form.getByLabel('Time', { exact: true }).fill('10:00');
     await form.getByRole('button', { name: 'Add routine' }).click();
     await page.locator('[data-routine="Monthly restore drill"]').waitFor();
-    const drill = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data.find((r) => r.name === 'Monthly restore drill')!;
-    expect(drill).toMatchObject({ items: ['Restore last night’s backup to staging', 'Compare order counts'], rrule: 'FREQ=MONTHLY;BYMONTHDAY=15;BYHOUR=10;BYMINUTE=0' });
+    const drill = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data.find(
+      (r) => r.name === 'Monthly restore drill',
+    )!;
+    expect(drill).toMatchObject({
+      items: ['Restore last night’s backup to staging', 'Compare order counts'],
+      rrule: 'FREQ=MONTHLY;BYMONTHDAY=15;BYHOUR=10;BYMINUTE=0',
+    });
     expect(drill.template).toBeUndefined();
 
     // Editing reads the stored rule back into its preset.
@@ -110,45 +115,51 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     await page.close();
   });
 
-  it('completes a routine with ticks, notes and evidence; its history shows them; an overdue one stands out on the page, the site and the overview', { timeout: 90_000 }, async () => {
-    const page = await agency.login('owner');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/routines`);
-    const row = page.locator('[data-routine="Weekly care"]');
-    await row.getByRole('button', { name: 'Complete' }).click();
-    const done = page.getByRole('form', { name: 'Complete Weekly care' });
-    await done.getByLabel('Backups verified by a restore drill').check();
-    await done.getByLabel('Contacts confirmed (owner, client contacts, hosting, registrar)').check();
-    await expect.poll(() => done.getByText('2 of 7 done').count()).toBe(1);
-    await done.getByLabel('Notes').fill('Restore took 4 minutes.');
-    await done.getByLabel('Evidence links (one per line)').fill('https://ci.example/restore/881\n');
-    await done.getByRole('button', { name: 'Record as done' }).click();
-    await done.waitFor({ state: 'detached' });
+  it(
+    'completes a routine with ticks, notes and evidence; its history shows them; an overdue one stands out on the page, the site and the overview',
+    { timeout: 90_000 },
+    async () => {
+      const page = await agency.login('owner');
+      await page.goto(`${agency.url}/sites/${agency.site.Shop}/routines`);
+      const row = page.locator('[data-routine="Weekly care"]');
+      await row.getByRole('button', { name: 'Complete' }).click();
+      const done = page.getByRole('form', { name: 'Complete Weekly care' });
+      await done.getByLabel('Backups verified by a restore drill').check();
+      await done.getByLabel('Contacts confirmed (owner, client contacts, hosting, registrar)').check();
+      await expect.poll(() => done.getByText('2 of 7 done').count()).toBe(1);
+      await done.getByLabel('Notes').fill('Restore took 4 minutes.');
+      await done.getByLabel('Evidence links (one per line)').fill('https://ci.example/restore/881\n');
+      await done.getByRole('button', { name: 'Record as done' }).click();
+      await done.waitFor({ state: 'detached' });
 
-    await row.getByRole('button', { name: 'History' }).click();
-    const history = row.getByRole('list', { name: 'History' });
-    await history.waitFor();
-    expect(await history.textContent()).toContain('2/7 items');
-    expect(await history.textContent()).toContain('Restore took 4 minutes.');
-    expect(await history.getByRole('link', { name: 'https://ci.example/restore/881' }).getAttribute('href')).toBe('https://ci.example/restore/881');
-    const routineId = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data.find((r) => r.name === 'Weekly care')!.id;
-    const runs = (await agency.api<{ data: { checklist: { done: boolean }[]; completedBy: string }[] }>('GET', `/routines/${routineId}/history`)).body.data;
-    expect(runs[0]!.checklist.map((c) => c.done)).toEqual([false, true, false, false, false, true, false]);
-    expect(runs[0]!.completedBy).toContain('owner@agency.test');
+      await row.getByRole('button', { name: 'History' }).click();
+      const history = row.getByRole('list', { name: 'History' });
+      await history.waitFor();
+      expect(await history.textContent()).toContain('2/7 items');
+      expect(await history.textContent()).toContain('Restore took 4 minutes.');
+      expect(await history.getByRole('link', { name: 'https://ci.example/restore/881' }).getAttribute('href')).toBe('https://ci.example/restore/881');
+      const routineId = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data.find(
+        (r) => r.name === 'Weekly care',
+      )!.id;
+      const runs = (await agency.api<{ data: { checklist: { done: boolean }[]; completedBy: string }[] }>('GET', `/routines/${routineId}/history`)).body.data;
+      expect(runs[0]!.checklist.map((c) => c.done)).toEqual([false, true, false, false, false, true, false]);
+      expect(runs[0]!.completedBy).toContain('owner@agency.test');
 
-    // Its due time passes (the clock is real: the stored due time is moved back a day).
-    await withRoutineTables(agency.core.storage.db)
-      .updateTable('routines')
-      .set({ due_at: Date.now() - 86_400_000 })
-      .where('id', '=', routineId)
-      .execute();
-    await page.reload();
-    await expect.poll(() => row.locator('.overdue').textContent()).toMatch(/^Overdue since /);
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}`);
-    await expect.poll(() => page.locator('[data-routine="Weekly care"] .overdue').textContent()).toMatch(/^overdue since /);
-    await page.goto(agency.url);
-    await expect.poll(() => page.locator('.overdue-routines').textContent()).toBe('1 overdue routine');
-    await page.close();
-  });
+      // Its due time passes (the clock is real: the stored due time is moved back a day).
+      await withRoutineTables(agency.core.storage.db)
+        .updateTable('routines')
+        .set({ due_at: Date.now() - 86_400_000 })
+        .where('id', '=', routineId)
+        .execute();
+      await page.reload();
+      await expect.poll(() => row.locator('.overdue').textContent()).toMatch(/^Overdue since /);
+      await page.goto(`${agency.url}/sites/${agency.site.Shop}`);
+      await expect.poll(() => page.locator('[data-routine="Weekly care"] .overdue').textContent()).toMatch(/^overdue since /);
+      await page.goto(agency.url);
+      await expect.poll(() => page.locator('.overdue-routines').textContent()).toBe('1 overdue routine');
+      await page.close();
+    },
+  );
 
   it('writes a runbook for a monitor with a server-rendered preview, keeps versions, and shows an old one', { timeout: 90_000 }, async () => {
     const page = await agency.login('owner');
@@ -159,7 +170,9 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     await form.getByLabel('For').selectOption({ label: 'monitor Home' });
     await form
       .getByLabel('Runbook (Markdown)')
-      .fill('## First\n\n1. Check the **host** panel\n2. Call [Hetzner](https://hetzner.example/support)\n\n<script>window.hacked = 1</script>[bad](javascript:alert(1))');
+      .fill(
+        '## First\n\n1. Check the **host** panel\n2. Call [Hetzner](https://hetzner.example/support)\n\n<script>window.hacked = 1</script>[bad](javascript:alert(1))',
+      );
     await form.getByRole('button', { name: 'Preview' }).click();
     const preview = form.getByRole('region', { name: 'Preview' });
     await preview.getByRole('listitem').first().waitFor();
@@ -210,16 +223,16 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     await page.close();
   });
 
-  it('the new pages and forms pass axe-core (labels, names, contrast) and the routine form is reachable by keyboard', { timeout: 90_000 }, async () => {
+  it('the new pages and forms pass axe-core (labels, names, contrast; the page’s main part) and the routine form is reachable by keyboard', { timeout: 90_000 }, async () => {
     const page = await agency.login('owner', { bypassCSP: true });
-    const serious = async () => (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    const serious = async () => (await axe(page, 'main')).filter((v) => v.impact === 'serious' || v.impact === 'critical');
     await page.goto(`${agency.url}/sites/${agency.site.Shop}/routines`);
     await page.locator('[data-routine="Weekly care"]').waitFor();
     // From the page's button to the form's first field with the keyboard only.
     await page.getByRole('button', { name: 'New routine' }).focus();
     await page.keyboard.press('Enter');
     await page.keyboard.press('Tab');
-    const focusedLabel = 'document.querySelector(\'label[for="\' + CSS.escape(document.activeElement.id) + \'"]\')?.textContent';
+    const focusedLabel = "document.querySelector('label[for=\"' + CSS.escape(document.activeElement.id) + '\"]')?.textContent";
     expect(await page.evaluate(focusedLabel)).toBe('Start from');
     await page.locator('[data-routine="Weekly care"]').getByRole('button', { name: 'Complete' }).click();
     expect(await serious()).toEqual([]);

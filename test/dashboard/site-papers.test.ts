@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFeedbackTables } from '../../src/feedback/tables.js';
 import { withPrivacyTables } from '../../src/privacy-records/tables.js';
-import { chromiumSkipReason } from '../support/browser.js';
+import { axe, chromiumSkipReason } from '../support/browser.js';
 import { changeFromPage, startAgency, type Agency } from './agency.js';
 
 const LOCATION = 'vault://kv/shop/hosting-panel';
@@ -25,7 +25,15 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
   it('edits the register: vendors, people, a dependency, a sealed credential location that is kept when left as ********', { timeout: 90_000 }, async () => {
     const page = await agency.login('owner');
     const answers: string[] = [];
-    page.on('response', (r) => r.url().includes('/register') && void r.text().then((t) => answers.push(t), () => undefined));
+    page.on(
+      'response',
+      (r) =>
+        r.url().includes('/register') &&
+        void r.text().then(
+          (t) => answers.push(t),
+          () => undefined,
+        ),
+    );
     await page.goto(`${agency.url}/sites/${agency.site.Shop}/register`);
     const form = page.getByRole('form', { name: 'Site register' });
     await form.getByRole('button', { name: 'Add vendor' }).click();
@@ -47,7 +55,9 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     await expect.poll(() => form.getByLabel('Credential 1 location').inputValue()).toBe('********');
     expect(await form.getByLabel('Vendor 1 name').inputValue()).toBe('Hetzner');
 
-    const stored = (await agency.api<{ vendors: unknown[]; people: unknown[]; dependsOn: unknown[]; credentials: unknown[] }>('GET', `/sites/${agency.site.Shop}/register`)).body;
+    const stored = (
+      await agency.api<{ vendors: unknown[]; people: unknown[]; dependsOn: unknown[]; credentials: unknown[] }>('GET', `/sites/${agency.site.Shop}/register`)
+    ).body;
     expect(stored).toMatchObject({
       vendors: [{ role: 'hosting', name: 'Hetzner', support: { email: 'support@hetzner.example', phone: '+49 1' }, contractEnds: '2027-12-31' }],
       people: [{ role: 'owner', name: 'Ann Owner' }],
@@ -60,9 +70,9 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     // Saving again with ******** keeps the sealed location (the server refuses ******** under a label it has no location for).
     await form.getByLabel('Vendor 1 name').fill('Hetzner Online');
     await form.getByRole('button', { name: 'Save register' }).click();
-    await expect.poll(async () => (await agency.api<{ vendors: { name: string }[] }>('GET', `/sites/${agency.site.Shop}/register`)).body.vendors[0]!.name).toBe(
-      'Hetzner Online',
-    );
+    await expect
+      .poll(async () => (await agency.api<{ vendors: { name: string }[] }>('GET', `/sites/${agency.site.Shop}/register`)).body.vendors[0]!.name)
+      .toBe('Hetzner Online');
     await form.getByLabel('Credential 1 label').fill('Panel');
     await form.getByRole('button', { name: 'Save register' }).click();
     await expect.poll(() => form.locator('.field.invalid').textContent()).toContain('no stored location for "Panel"');
@@ -100,71 +110,75 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     await other.close();
   });
 
-  it('edits GDPR records: a processor outside the EU/EEA without a DPA opens a task, done in the UI; a seen third party is added; review; export', { timeout: 90_000 }, async () => {
-    const now = Date.now();
-    await withPrivacyTables(agency.core.storage.db)
-      .insertInto('privacy_observations')
-      .values({
-        site_id: agency.site.Shop,
-        kind: 'third-party',
-        name: 'stats.example',
-        detail: JSON.stringify({ entity: 'Stats Co', categories: ['analytics'], country: 'US' }),
-        first_seen: now,
-        last_seen: now,
-        audit_id: null,
-      })
-      .execute();
-    const page = await agency.login('owner');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/privacy`);
-    const form = page.getByRole('form', { name: 'GDPR records' });
-    await form.getByLabel('Controller name').fill('Shop AB');
-    await form.getByRole('button', { name: 'Add purpose' }).click();
-    await form.getByLabel('Purpose 1', { exact: true }).fill('Orders');
-    await form.getByLabel('Purpose 1 legal basis').selectOption('contract');
-    await form.getByLabel('Purpose 1 data categories').fill('name, address');
-    await form.getByLabel('Purpose 1 data subjects').fill('customers');
-    await form.getByRole('button', { name: 'Add processor' }).click();
-    await form.getByLabel('Processor 1 name').fill('Mailer Inc');
-    await form.getByLabel('Processor 1 country').fill('us');
-    await form.getByLabel('Processor 1 DPA').selectOption('none');
-    await form.getByRole('button', { name: 'Add stats.example as a processor' }).click();
-    expect(await form.getByLabel('Processor 2 name').inputValue()).toBe('Stats Co');
-    expect(await form.getByLabel('Processor 2 country').inputValue()).toBe('US');
-    await form.getByLabel('Processor 2 DPA').selectOption('signed');
-    await form.getByRole('button', { name: 'Save records' }).click();
-    await page.getByRole('status').getByText('Saved.').waitFor();
+  it(
+    'edits GDPR records: a processor outside the EU/EEA without a DPA opens a task, done in the UI; a seen third party is added; review; export',
+    { timeout: 90_000 },
+    async () => {
+      const now = Date.now();
+      await withPrivacyTables(agency.core.storage.db)
+        .insertInto('privacy_observations')
+        .values({
+          site_id: agency.site.Shop,
+          kind: 'third-party',
+          name: 'stats.example',
+          detail: JSON.stringify({ entity: 'Stats Co', categories: ['analytics'], country: 'US' }),
+          first_seen: now,
+          last_seen: now,
+          audit_id: null,
+        })
+        .execute();
+      const page = await agency.login('owner');
+      await page.goto(`${agency.url}/sites/${agency.site.Shop}/privacy`);
+      const form = page.getByRole('form', { name: 'GDPR records' });
+      await form.getByLabel('Controller name').fill('Shop AB');
+      await form.getByRole('button', { name: 'Add purpose' }).click();
+      await form.getByLabel('Purpose 1', { exact: true }).fill('Orders');
+      await form.getByLabel('Purpose 1 legal basis').selectOption('contract');
+      await form.getByLabel('Purpose 1 data categories').fill('name, address');
+      await form.getByLabel('Purpose 1 data subjects').fill('customers');
+      await form.getByRole('button', { name: 'Add processor' }).click();
+      await form.getByLabel('Processor 1 name').fill('Mailer Inc');
+      await form.getByLabel('Processor 1 country').fill('us');
+      await form.getByLabel('Processor 1 DPA').selectOption('none');
+      await form.getByRole('button', { name: 'Add stats.example as a processor' }).click();
+      expect(await form.getByLabel('Processor 2 name').inputValue()).toBe('Stats Co');
+      expect(await form.getByLabel('Processor 2 country').inputValue()).toBe('US');
+      await form.getByLabel('Processor 2 DPA').selectOption('signed');
+      await form.getByRole('button', { name: 'Save records' }).click();
+      await page.getByRole('status').getByText('Saved.').waitFor();
 
-    const tasks = page.getByRole('region', { name: 'Open tasks' });
-    await expect.poll(() => tasks.locator('[data-privacy-task]').count()).toBe(1);
-    expect(await tasks.textContent()).toContain('Mailer Inc');
-    expect(await page.locator('[data-third-party="stats.example"]').textContent()).toContain('in the records');
-    const records = (await agency.api<{ purposes: unknown[]; processors: unknown[] }>('GET', `/sites/${agency.site.Shop}/privacy-records`)).body;
-    expect(records.purposes).toEqual([{ name: 'Orders', legalBasis: 'contract', dataCategories: ['name', 'address'], subjects: ['customers'] }]);
-    expect(records.processors).toEqual([
-      { name: 'Mailer Inc', country: 'US', dpa: 'none' },
-      { name: 'Stats Co', country: 'US', dpa: 'signed', domain: 'stats.example' },
-    ]);
+      const tasks = page.getByRole('region', { name: 'Open tasks' });
+      await expect.poll(() => tasks.locator('[data-privacy-task]').count()).toBe(1);
+      expect(await tasks.textContent()).toContain('Mailer Inc');
+      expect(await page.locator('[data-third-party="stats.example"]').textContent()).toContain('in the records');
+      const records = (await agency.api<{ purposes: unknown[]; processors: unknown[] }>('GET', `/sites/${agency.site.Shop}/privacy-records`)).body;
+      expect(records.purposes).toEqual([{ name: 'Orders', legalBasis: 'contract', dataCategories: ['name', 'address'], subjects: ['customers'] }]);
+      expect(records.processors).toEqual([
+        { name: 'Mailer Inc', country: 'US', dpa: 'none' },
+        { name: 'Stats Co', country: 'US', dpa: 'signed', domain: 'stats.example' },
+      ]);
 
-    await tasks.getByRole('button', { name: 'Mark done' }).click();
-    await tasks.getByText('No open tasks.').waitFor();
-    await page.getByRole('button', { name: 'Mark reviewed' }).click();
-    await page.getByText(/^Last reviewed /).waitFor();
+      await tasks.getByRole('button', { name: 'Mark done' }).click();
+      await tasks.getByText('No open tasks.').waitFor();
+      await page.getByRole('button', { name: 'Mark reviewed' }).click();
+      await page.getByText(/^Last reviewed /).waitFor();
 
-    const link = page.getByRole('link', { name: 'Records of processing (HTML)' });
-    expect(await link.getAttribute('href')).toBe(`/api/v1/sites/${agency.site.Shop}/privacy-records/export`);
-    const [doc] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
-    await doc.waitForLoadState();
-    expect(await doc.textContent('body')).toContain('Mailer Inc');
-    await doc.close();
+      const link = page.getByRole('link', { name: 'Records of processing (HTML)' });
+      expect(await link.getAttribute('href')).toBe(`/api/v1/sites/${agency.site.Shop}/privacy-records/export`);
+      const [doc] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+      await doc.waitForLoadState();
+      expect(await doc.textContent('body')).toContain('Mailer Inc');
+      await doc.close();
 
-    const viewer = await agency.login('viewer');
-    await viewer.goto(`${agency.url}/sites/${agency.site.Shop}/privacy`);
-    await viewer.getByText('Mailer Inc').waitFor();
-    for (const name of ['Save records', 'Mark reviewed', 'Mark done']) expect(await viewer.getByRole('button', { name }).count(), name).toBe(0);
-    expect(await viewer.getByRole('link', { name: 'Records of processing (HTML)' }).count()).toBe(1);
-    await viewer.close();
-    await page.close();
-  });
+      const viewer = await agency.login('viewer');
+      await viewer.goto(`${agency.url}/sites/${agency.site.Shop}/privacy`);
+      await viewer.getByText('Mailer Inc').waitFor();
+      for (const name of ['Save records', 'Mark reviewed', 'Mark done']) expect(await viewer.getByRole('button', { name }).count(), name).toBe(0);
+      expect(await viewer.getByRole('link', { name: 'Records of processing (HTML)' }).count()).toBe(1);
+      await viewer.close();
+      await page.close();
+    },
+  );
 
   it('plans work with a target date in a maintenance window, changes it, and flags work past its date', { timeout: 90_000 }, async () => {
     const page = await agency.login('owner');
@@ -187,7 +201,14 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     await edit.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => row.textContent()).toContain('past its target date');
     const stored = (await agency.api<{ data: unknown[] }>('GET', `/sites/${agency.site.Shop}/planned-work`)).body.data;
-    expect(stored).toEqual([expect.objectContaining({ title: 'PHP 8.4', state: 'in-progress', targetDate: '2020-02-01', maintenance: expect.objectContaining({ name: 'Sunday night' }) })]);
+    expect(stored).toEqual([
+      expect.objectContaining({
+        title: 'PHP 8.4',
+        state: 'in-progress',
+        targetDate: '2020-02-01',
+        maintenance: expect.objectContaining({ name: 'Sunday night' }),
+      }),
+    ]);
 
     // A client's editor cannot list the instance's windows: the picker is closed to them, and planning still works.
     const other = await agency.login('editorB');
@@ -201,6 +222,27 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     await theirs.getByRole('button', { name: 'Add planned work' }).click();
     await other.locator('[data-planned="New theme"]').waitFor();
     await other.close();
+    await page.close();
+  });
+
+  it('the register, GDPR records, planned work and feedback pages pass axe-core (the page’s main part) with their forms open', { timeout: 90_000 }, async () => {
+    const page = await agency.login('owner', { bypassCSP: true });
+    const serious = async () => (await axe(page, 'main')).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    for (const [path, ready] of [
+      ['register', 'Save register'],
+      ['privacy', 'Save records'],
+      ['feedback', 'Make the widget'],
+    ] as const) {
+      await page.goto(`${agency.url}/sites/${agency.site.Blog}/${path}`);
+      await page.getByRole('button', { name: ready }).waitFor();
+      for (const add of ['Add vendor', 'Add person', 'Add credential', 'Add purpose', 'Add processor'])
+        if (await page.getByRole('button', { name: add }).count()) await page.getByRole('button', { name: add }).click();
+      expect(await serious(), path).toEqual([]);
+    }
+    await page.goto(`${agency.url}/sites/${agency.site.Blog}/planned-work`);
+    await page.getByRole('button', { name: 'Plan work' }).click();
+    await page.getByRole('form', { name: 'Plan work' }).waitFor();
+    expect(await serious()).toEqual([]);
     await page.close();
   });
 

@@ -97,7 +97,13 @@ export function PrivacyForm({ siteId, records, onSaved }: { siteId: number; reco
       <h2>Controller</h2>
       <div className="grid-2">
         {text('controller.name', 'Controller name', controller.name, (name) => setController((c) => ({ ...c, name })))}
-        {text('controller.contact', 'Controller contact', controller.contact, (contact) => setController((c) => ({ ...c, contact })), 'who answers privacy questions')}
+        {text(
+          'controller.contact',
+          'Controller contact',
+          controller.contact,
+          (contact) => setController((c) => ({ ...c, contact })),
+          'who answers privacy questions',
+        )}
       </div>
       <h2>Processing activities</h2>
       <Rows noun="Purpose" items={purposes} onChange={setPurposes} blank={purposeRow} max={50}>
@@ -105,7 +111,13 @@ export function PrivacyForm({ siteId, records, onSaved }: { siteId: number; reco
           <>
             {text(`purposes[${i}].name`, `Purpose ${i + 1}`, p.name, (name) => set({ name }), 'e.g. order handling')}
             {choice(`purposes[${i}].legalBasis`, `Purpose ${i + 1} legal basis`, legalBases, p.legalBasis, (legalBasis) => set({ legalBasis }))}
-            {text(`purposes[${i}].dataCategories`, `Purpose ${i + 1} data categories`, p.dataCategories, (dataCategories) => set({ dataCategories }), 'comma-separated')}
+            {text(
+              `purposes[${i}].dataCategories`,
+              `Purpose ${i + 1} data categories`,
+              p.dataCategories,
+              (dataCategories) => set({ dataCategories }),
+              'comma-separated',
+            )}
             {text(`purposes[${i}].subjects`, `Purpose ${i + 1} data subjects`, p.subjects, (subjects) => set({ subjects }), 'comma-separated')}
             {text(`purposes[${i}].retention`, `Purpose ${i + 1} retention`, p.retention, (retention) => set({ retention }), 'e.g. 10 years (bookkeeping)')}
           </>

@@ -39,10 +39,7 @@ const shown = ['name', 'items', 'template', 'rrule', 'timezone', 'assignee', 're
 /** The channels an instance-wide account may pick from; team accounts cannot list channels, and keep the routine's. */
 function ChannelPicker({ value, onChange }: { value: string[]; onChange: (v: string[]) => void }) {
   const { user } = useSession();
-  const channels = useLoad(
-    (signal) => (isGlobal(user) ? api<Page<{ name: string }>>('/channels?limit=200', { signal }) : Promise.resolve(null)),
-    [user.id],
-  );
+  const channels = useLoad((signal) => (isGlobal(user) ? api<Page<{ name: string }>>('/channels?limit=200', { signal }) : Promise.resolve(null)), [user.id]);
   const names = [...new Set([...(channels.data?.data.map((c) => c.name) ?? []), ...value])];
   if (!names.length) return null;
   return (
@@ -64,17 +61,7 @@ function ChannelPicker({ value, onChange }: { value: string[]; onChange: (v: str
 }
 
 /** Adds or changes a routine: from the starter template or blank, a schedule from presets in a time zone, who does it. */
-export function RoutineForm({
-  siteId,
-  siteName,
-  routine,
-  onDone,
-}: {
-  siteId: number;
-  siteName: string;
-  routine: Routine | undefined;
-  onDone: () => void;
-}) {
+export function RoutineForm({ siteId, siteName, routine, onDone }: { siteId: number; siteName: string; routine: Routine | undefined; onDone: () => void }) {
   const templates = useLoad((signal) => api<{ data: Template[] }>('/routine-templates', { signal }), []);
   const [v, setV] = useState({
     name: routine?.name ?? '',
@@ -158,7 +145,14 @@ export function RoutineForm({
         <ChannelPicker value={v.channels} onChange={(channels) => setV((s) => ({ ...s, channels }))} />
       </div>
       <FormError error={error} shown={shown} />
-      <ObjectFormEnd what="routine" place={{ section: 'routines', site: siteName }} offer={offer} managedBy={routine?.managedBy} busy={busy} onCancel={onDone} />
+      <ObjectFormEnd
+        what="routine"
+        place={{ section: 'routines', site: siteName }}
+        offer={offer}
+        managedBy={routine?.managedBy}
+        busy={busy}
+        onCancel={onDone}
+      />
     </form>
   );
 }

@@ -52,7 +52,10 @@ export function FeedbackPage({ siteId }: { siteId: number }) {
     ratings.reload();
   }, 300);
   useLive((e) => e.type === 'feedback' && e.data.siteId === siteId && refresh());
-  const incidents = useLoad((signal) => api<Page<{ id: number; title: string; status: string }>>(`/incidents${qs({ siteId, limit: 100 })}`, { signal }), [siteId]);
+  const incidents = useLoad(
+    (signal) => api<Page<{ id: number; title: string; status: string }>>(`/incidents${qs({ siteId, limit: 100 })}`, { signal }),
+    [siteId],
+  );
   const rated = ratings.data?.data.filter((d) => d.average !== null) ?? [];
   return (
     <main id="main" className="content">

@@ -36,7 +36,17 @@ export interface Register {
   expiry: { domain: { date: string; monitor: string } | null; certificate: { date: string; monitor: string } | null };
 }
 
-type VendorRow = { role: string; name: string; contact: string; email: string; phone: string; url: string; contractEnds: string; renewsOn: string; notes: string };
+type VendorRow = {
+  role: string;
+  name: string;
+  contact: string;
+  email: string;
+  phone: string;
+  url: string;
+  contractEnds: string;
+  renewsOn: string;
+  notes: string;
+};
 const vendorRow = (v?: Vendor): VendorRow => ({
   role: v?.role ?? 'hosting',
   name: v?.name ?? '',
@@ -48,7 +58,12 @@ const vendorRow = (v?: Vendor): VendorRow => ({
   renewsOn: v?.renewsOn ?? '',
   notes: v?.notes ?? '',
 });
-const vendorOf = ({ contact, email, phone, url, ...v }: VendorRow) => ({ ...compact(v), role: v.role, name: v.name, support: compact({ name: contact, email, phone, url }) });
+const vendorOf = ({ contact, email, phone, url, ...v }: VendorRow) => ({
+  ...compact(v),
+  role: v.role,
+  name: v.name,
+  support: compact({ name: contact, email, phone, url }),
+});
 
 /** The register's form: vendors, people, the sites it depends on, where credentials live (sealed), notes. */
 function RegisterForm({ siteId, register, onSaved }: { siteId: number; register: Register; onSaved: () => void }) {
@@ -135,7 +150,14 @@ function RegisterForm({ siteId, register, onSaved }: { siteId: number; register:
         {(c, set, i) => (
           <>
             {text(`credentials[${i}].label`, `Credential ${i + 1} label`, c.label, (label) => set({ label }))}
-            {text(`credentials[${i}].location`, `Credential ${i + 1} location`, c.location, (location) => set({ location }), 'text', c.location === SEALED ? 'sealed; kept as it is' : undefined)}
+            {text(
+              `credentials[${i}].location`,
+              `Credential ${i + 1} location`,
+              c.location,
+              (location) => set({ location }),
+              'text',
+              c.location === SEALED ? 'sealed; kept as it is' : undefined,
+            )}
           </>
         )}
       </Rows>

@@ -24,7 +24,8 @@ export function RoutinesPage({ siteId }: { siteId: number }) {
   };
   const toggle = (kind: 'edit' | 'complete' | 'history', id: number) =>
     setOpen((o) => (o && o.kind === kind && 'id' in o && o.id === id ? null : { kind, id }));
-  const remove = (r: Routine) => confirm(`Delete the routine “${r.name}” and its history?`) && action.run(() => api(`/routines/${r.id}`, { method: 'DELETE' }), close);
+  const remove = (r: Routine) =>
+    confirm(`Delete the routine “${r.name}” and its history?`) && action.run(() => api(`/routines/${r.id}`, { method: 'DELETE' }), close);
   const overdue = list.data?.data.filter((r) => r.overdue).length ?? 0;
   return (
     <main id="main" className="content">
@@ -67,7 +68,12 @@ export function RoutinesPage({ siteId }: { siteId: number }) {
               )}
               <div className="toolbar" role="group" aria-label={`Routine ${r.name}`}>
                 {editable ? (
-                  <button type="button" className={r.overdue ? 'primary' : undefined} aria-expanded={here === 'complete'} onClick={() => toggle('complete', r.id)}>
+                  <button
+                    type="button"
+                    className={r.overdue ? 'primary' : undefined}
+                    aria-expanded={here === 'complete'}
+                    onClick={() => toggle('complete', r.id)}
+                  >
                     Complete
                   </button>
                 ) : null}

@@ -97,11 +97,7 @@ export function RunbooksPage({ siteId }: { siteId: number }) {
             <p className="muted small">
               For {monitorName(r.monitorId)} · last written by {r.author}, {when(r.updatedAt)}
             </p>
-            {here === 'edit' ? (
-              <RunbookForm siteId={siteId} runbook={r} monitors={[]} onDone={close} />
-            ) : (
-              <RunbookBody html={r.html} />
-            )}
+            {here === 'edit' ? <RunbookForm siteId={siteId} runbook={r} monitors={[]} onDone={close} /> : <RunbookBody html={r.html} />}
             <div className="toolbar" role="group" aria-label={`Runbook ${r.title} actions`}>
               <button type="button" aria-expanded={here === 'versions'} onClick={() => toggle('versions', r.id)}>
                 Versions
@@ -114,7 +110,10 @@ export function RunbooksPage({ siteId }: { siteId: number }) {
                   <button
                     type="button"
                     className="danger"
-                    onClick={() => confirm(`Delete the runbook “${r.title}” and all its versions?`) && action.run(() => api(`/runbooks/${r.id}`, { method: 'DELETE' }), close)}
+                    onClick={() =>
+                      confirm(`Delete the runbook “${r.title}” and all its versions?`) &&
+                      action.run(() => api(`/runbooks/${r.id}`, { method: 'DELETE' }), close)
+                    }
                   >
                     Delete
                   </button>
