@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { launchChromium } from '../support/browser.js';
 import { config, openTestCore } from '../support/core.js';
@@ -104,4 +105,16 @@ export function changeFromPage(page: Page, method: string, path: string, body: o
     },
     [method, path, body] as const,
   );
+}
+
+/** The agency for a describe block: started before its tests, closed after; read it inside a test. */
+export function useAgency(): () => Agency {
+  let agency: Agency | undefined;
+  beforeAll(async () => {
+    agency = await startAgency();
+  }, 120_000);
+  afterAll(async () => {
+    await agency?.close();
+  });
+  return () => agency!;
 }

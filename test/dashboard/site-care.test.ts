@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withRoutineTables } from '../../src/routines/tables.js';
 import { axe, chromiumSkipReason } from '../support/browser.js';
-import { changeFromPage, startAgency, type Agency } from './agency.js';
+import { changeFromPage, useAgency } from './agency.js';
 
 interface RoutineOut {
   id: number;
@@ -27,18 +27,11 @@ const wallClock = (iso: string, timeZone: string) =>
  * does not reach the site.
  */
 describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', () => {
-  let agency: Agency;
-
-  beforeAll(async () => {
-    agency = await startAgency();
-  }, 120_000);
-  afterAll(async () => {
-    await agency?.close();
-  });
+  const agency = useAgency();
 
   it('makes a routine from the starter template with a weekly schedule in Stockholm, and a blank one from its own items', { timeout: 90_000 }, async () => {
-    const page = await agency.login('owner');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}`);
+    const page = await agency().login('owner');
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}`);
     await page.getByRole('navigation', { name: 'Site sections' }).getByRole('link', { name: 'Routines' }).click();
     await page.getByRole('heading', { name: 'Routines', level: 1 }).waitFor();
     await page.getByText('No routines yet').waitFor();
@@ -56,19 +49,19 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     await form.getByLabel('Time', { exact: true }).fill('07:30');
     await form.getByLabel('Time zone').selectOption('Europe/Stockholm');
     expect(await form.locator('[data-rrule]').textContent()).toBe('FREQ=WEEKLY;BYDAY=WE;BYHOUR=7;BYMINUTE=30');
-    await form.getByLabel('Assignee (an account’s email)').fill('owner@agency.test');
+    await form.getByLabel('Assignee (an account’s email)').fill('owner@agency().test');
     await form.getByLabel('ops-hook').check();
     await form.getByRole('button', { name: 'Add routine' }).click();
     await page.locator('[data-routine="Weekly care"]').waitFor();
 
-    const stored = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data;
+    const stored = (await agency().api<{ data: RoutineOut[] }>('GET', `/sites/${agency().site.Shop}/routines`)).body.data;
     expect(stored).toEqual([
       expect.objectContaining({
         name: 'Weekly care',
         template: 'starter',
         rrule: 'FREQ=WEEKLY;BYDAY=WE;BYHOUR=7;BYMINUTE=30',
         timezone: 'Europe/Stockholm',
-        assignee: 'owner@agency.test',
+        assignee: 'owner@agency().test',
         channels: ['ops-hook'],
       }),
     ]);
@@ -93,7 +86,7 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     await form.getByLabel('Time', { exact: true }).fill('10:00');
     await form.getByRole('button', { name: 'Add routine' }).click();
     await page.locator('[data-routine="Monthly restore drill"]').waitFor();
-    const drill = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data.find(
+    const drill = (await agency().api<{ data: RoutineOut[] }>('GET', `/sites/${agency().site.Shop}/routines`)).body.data.find(
       (r) => r.name === 'Monthly restore drill',
     )!;
     expect(drill).toMatchObject({
@@ -111,7 +104,7 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     await edit.getByLabel('Repeats').selectOption('quarterly');
     await edit.getByRole('button', { name: 'Save routine' }).click();
     await edit.waitFor({ state: 'detached' });
-    expect((await agency.api<RoutineOut>('GET', `/routines/${drill.id}`)).body.rrule).toBe('FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15;BYHOUR=10;BYMINUTE=0');
+    expect((await agency().api<RoutineOut>('GET', `/routines/${drill.id}`)).body.rrule).toBe('FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15;BYHOUR=10;BYMINUTE=0');
     await page.close();
   });
 
@@ -119,8 +112,8 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     'completes a routine with ticks, notes and evidence; its history shows them; an overdue one stands out on the page, the site and the overview',
     { timeout: 90_000 },
     async () => {
-      const page = await agency.login('owner');
-      await page.goto(`${agency.url}/sites/${agency.site.Shop}/routines`);
+      const page = await agency().login('owner');
+      await page.goto(`${agency().url}/sites/${agency().site.Shop}/routines`);
       const row = page.locator('[data-routine="Weekly care"]');
       await row.getByRole('button', { name: 'Complete' }).click();
       const done = page.getByRole('form', { name: 'Complete Weekly care' });
@@ -138,32 +131,32 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
       expect(await history.textContent()).toContain('2/7 items');
       expect(await history.textContent()).toContain('Restore took 4 minutes.');
       expect(await history.getByRole('link', { name: 'https://ci.example/restore/881' }).getAttribute('href')).toBe('https://ci.example/restore/881');
-      const routineId = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data.find(
+      const routineId = (await agency().api<{ data: RoutineOut[] }>('GET', `/sites/${agency().site.Shop}/routines`)).body.data.find(
         (r) => r.name === 'Weekly care',
       )!.id;
-      const runs = (await agency.api<{ data: { checklist: { done: boolean }[]; completedBy: string }[] }>('GET', `/routines/${routineId}/history`)).body.data;
+      const runs = (await agency().api<{ data: { checklist: { done: boolean }[]; completedBy: string }[] }>('GET', `/routines/${routineId}/history`)).body.data;
       expect(runs[0]!.checklist.map((c) => c.done)).toEqual([false, true, false, false, false, true, false]);
-      expect(runs[0]!.completedBy).toContain('owner@agency.test');
+      expect(runs[0]!.completedBy).toContain('owner@agency().test');
 
       // Its due time passes (the clock is real: the stored due time is moved back a day).
-      await withRoutineTables(agency.core.storage.db)
+      await withRoutineTables(agency().core.storage.db)
         .updateTable('routines')
         .set({ due_at: Date.now() - 86_400_000 })
         .where('id', '=', routineId)
         .execute();
       await page.reload();
       await expect.poll(() => row.locator('.overdue').textContent()).toMatch(/^Overdue since /);
-      await page.goto(`${agency.url}/sites/${agency.site.Shop}`);
+      await page.goto(`${agency().url}/sites/${agency().site.Shop}`);
       await expect.poll(() => page.locator('[data-routine="Weekly care"] .overdue').textContent()).toMatch(/^overdue since /);
-      await page.goto(agency.url);
+      await page.goto(agency().url);
       await expect.poll(() => page.locator('.overdue-routines').textContent()).toBe('1 overdue routine');
       await page.close();
     },
   );
 
   it('writes a runbook for a monitor with a server-rendered preview, keeps versions, and shows an old one', { timeout: 90_000 }, async () => {
-    const page = await agency.login('owner');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/runbooks`);
+    const page = await agency().login('owner');
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}/runbooks`);
     await page.getByRole('button', { name: 'New runbook' }).click();
     const form = page.getByRole('form', { name: 'New runbook' });
     await form.getByLabel('Title').fill('Shop is down');
@@ -202,58 +195,69 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     const old = card.getByRole('article', { name: 'Version 1' });
     expect(await old.locator('h4').textContent()).toBe('First');
     expect(await old.locator('script').count()).toBe(0);
+
+    // The monitor's page shows its runbook where its status is.
+    const monitorId = (await agency().api<{ data: { monitorId: number | null }[] }>('GET', `/sites/${agency().site.Shop}/runbooks`)).body.data[0]!.monitorId!;
+    await page.goto(`${agency().url}/monitors/${monitorId}`);
+    const runbooks = page.getByRole('region', { name: 'Runbooks' });
+    await runbooks.getByText('Shop is down').click();
+    expect(await runbooks.locator('.runbook-body').textContent()).toContain('Restart the app server.');
     await page.close();
   });
 
   it('a viewer reads routines and runbooks with no edit controls, and the server refuses their changes', { timeout: 60_000 }, async () => {
-    const page = await agency.login('viewer');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/routines`);
+    const page = await agency().login('viewer');
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}/routines`);
     const row = page.locator('[data-routine="Weekly care"]');
     await row.waitFor();
     await row.getByRole('button', { name: 'History' }).click();
     await row.getByRole('list', { name: 'History' }).waitFor();
     for (const name of ['New routine', 'Complete', 'Edit', 'Delete']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
-    const id = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data[0]!.id;
+    const id = (await agency().api<{ data: RoutineOut[] }>('GET', `/sites/${agency().site.Shop}/routines`)).body.data[0]!.id;
     expect(await changeFromPage(page, 'POST', `/routines/${id}/complete`, { notes: 'sneaky' })).toBe(403);
 
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/runbooks`);
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}/runbooks`);
     await page.locator('[data-runbook="Shop is down"]').waitFor();
     for (const name of ['New runbook', 'Edit', 'Delete']) expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
     expect(await changeFromPage(page, 'POST', '/runbooks/preview', { body: '# x' })).toBe(403);
     await page.close();
   });
 
-  it('the new pages and forms pass axe-core (labels, names, contrast; the page’s main part) and the routine form is reachable by keyboard', { timeout: 90_000 }, async () => {
-    const page = await agency.login('owner', { bypassCSP: true });
-    const serious = async () => (await axe(page, 'main')).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/routines`);
-    await page.locator('[data-routine="Weekly care"]').waitFor();
-    // From the page's button to the form's first field with the keyboard only.
-    await page.getByRole('button', { name: 'New routine' }).focus();
-    await page.keyboard.press('Enter');
-    await page.keyboard.press('Tab');
-    const focusedLabel = "document.querySelector('label[for=\"' + CSS.escape(document.activeElement.id) + '\"]')?.textContent";
-    expect(await page.evaluate(focusedLabel)).toBe('Start from');
-    await page.locator('[data-routine="Weekly care"]').getByRole('button', { name: 'Complete' }).click();
-    expect(await serious()).toEqual([]);
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/runbooks`);
-    await page.getByRole('button', { name: 'New runbook' }).click();
-    expect(await serious()).toEqual([]);
-    await page.close();
-  });
+  it(
+    'the new pages and forms pass axe-core (labels, names, contrast; the page’s main part) and the routine form is reachable by keyboard',
+    { timeout: 90_000 },
+    async () => {
+      const page = await agency().login('owner', { bypassCSP: true });
+      const serious = async () => (await axe(page, 'main')).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      await page.goto(`${agency().url}/sites/${agency().site.Shop}/routines`);
+      await page.locator('[data-routine="Weekly care"]').waitFor();
+      // From the page's button to the form's first field with the keyboard only.
+      await page.getByRole('button', { name: 'New routine' }).focus();
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      const focusedLabel = "document.querySelector('label[for=\"' + CSS.escape(document.activeElement.id) + '\"]')?.textContent";
+      expect(await page.evaluate(focusedLabel)).toBe('Start from');
+      await page.locator('[data-routine="Weekly care"]').getByRole('button', { name: 'Complete' }).click();
+      expect(await serious()).toEqual([]);
+      await page.goto(`${agency().url}/sites/${agency().site.Shop}/runbooks`);
+      await page.getByRole('button', { name: 'New runbook' }).click();
+      expect(await serious()).toEqual([]);
+      await page.close();
+    },
+  );
 
   it('an editor of another client’s team does not reach the site’s routines or runbooks', { timeout: 60_000 }, async () => {
-    const page = await agency.login('editorB');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/routines`);
+    const page = await agency().login('editorB');
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}/routines`);
     await page.getByRole('alert').waitFor();
     expect(await page.locator('[data-routine]').count()).toBe(0);
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/runbooks`);
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}/runbooks`);
     await page.getByRole('alert').waitFor();
     expect(await page.locator('[data-runbook]').count()).toBe(0);
-    const id = (await agency.api<{ data: RoutineOut[] }>('GET', `/sites/${agency.site.Shop}/routines`)).body.data[0]!.id;
+    const id = (await agency().api<{ data: RoutineOut[] }>('GET', `/sites/${agency().site.Shop}/routines`)).body.data[0]!.id;
     expect([403, 404]).toContain(await changeFromPage(page, 'POST', `/routines/${id}/complete`, {}));
     // Their own site works as for anyone who may edit it.
-    await page.goto(`${agency.url}/sites/${agency.site.Other}/routines`);
+    await page.goto(`${agency().url}/sites/${agency().site.Other}/routines`);
     await page.getByRole('button', { name: 'New routine' }).waitFor();
     await page.close();
   });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withFeedbackTables } from '../../src/feedback/tables.js';
 import { withPrivacyTables } from '../../src/privacy-records/tables.js';
 import { axe, chromiumSkipReason } from '../support/browser.js';
-import { changeFromPage, startAgency, type Agency } from './agency.js';
+import { changeFromPage, useAgency } from './agency.js';
 
 const LOCATION = 'vault://kv/shop/hosting-panel';
 
@@ -13,17 +13,10 @@ const LOCATION = 'vault://kv/shop/hosting-panel';
  * maintenance window, and the feedback inbox's triage. Viewers and other clients' teams are held off.
  */
 describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and feedback in the dashboard', () => {
-  let agency: Agency;
-
-  beforeAll(async () => {
-    agency = await startAgency();
-  }, 120_000);
-  afterAll(async () => {
-    await agency?.close();
-  });
+  const agency = useAgency();
 
   it('edits the register: vendors, people, a dependency, a sealed credential location that is kept when left as ********', { timeout: 90_000 }, async () => {
-    const page = await agency.login('owner');
+    const page = await agency().login('owner');
     const answers: string[] = [];
     page.on(
       'response',
@@ -34,7 +27,7 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
           () => undefined,
         ),
     );
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/register`);
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}/register`);
     const form = page.getByRole('form', { name: 'Site register' });
     await form.getByRole('button', { name: 'Add vendor' }).click();
     await form.getByLabel('Vendor 1 role').selectOption('hosting');
@@ -56,12 +49,15 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     expect(await form.getByLabel('Vendor 1 name').inputValue()).toBe('Hetzner');
 
     const stored = (
-      await agency.api<{ vendors: unknown[]; people: unknown[]; dependsOn: unknown[]; credentials: unknown[] }>('GET', `/sites/${agency.site.Shop}/register`)
+      await agency().api<{ vendors: unknown[]; people: unknown[]; dependsOn: unknown[]; credentials: unknown[] }>(
+        'GET',
+        `/sites/${agency().site.Shop}/register`,
+      )
     ).body;
     expect(stored).toMatchObject({
       vendors: [{ role: 'hosting', name: 'Hetzner', support: { email: 'support@hetzner.example', phone: '+49 1' }, contractEnds: '2027-12-31' }],
       people: [{ role: 'owner', name: 'Ann Owner' }],
-      dependsOn: [{ id: agency.site.Blog, name: 'Blog' }],
+      dependsOn: [{ id: agency().site.Blog, name: 'Blog' }],
       credentials: [{ label: 'Hosting panel', location: '********' }],
     });
     // Empty optional fields were left out, not sent as "" (which is no email or URL).
@@ -71,14 +67,14 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     await form.getByLabel('Vendor 1 name').fill('Hetzner Online');
     await form.getByRole('button', { name: 'Save register' }).click();
     await expect
-      .poll(async () => (await agency.api<{ vendors: { name: string }[] }>('GET', `/sites/${agency.site.Shop}/register`)).body.vendors[0]!.name)
+      .poll(async () => (await agency().api<{ vendors: { name: string }[] }>('GET', `/sites/${agency().site.Shop}/register`)).body.vendors[0]!.name)
       .toBe('Hetzner Online');
     await form.getByLabel('Credential 1 label').fill('Panel');
     await form.getByRole('button', { name: 'Save register' }).click();
     await expect.poll(() => form.locator('.field.invalid').textContent()).toContain('no stored location for "Panel"');
     expect(await form.locator('.field.invalid label').textContent()).toBe('Credential 1 location');
-    const sealed = await agency.core.storage.db
-      .selectFrom('site_registers' as 'sites')
+    const sealed = await agency()
+      .core.storage.db.selectFrom('site_registers' as 'sites')
       .selectAll()
       .execute();
     expect(JSON.stringify(sealed)).toContain('"secrets"');
@@ -90,21 +86,21 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
   });
 
   it('a client-team viewer reads the register without controls; another client’s editor does not reach it', { timeout: 60_000 }, async () => {
-    const viewer = await agency.login('viewerA');
-    await viewer.goto(`${agency.url}/sites/${agency.site.Shop}/register`);
+    const viewer = await agency().login('viewerA');
+    await viewer.goto(`${agency().url}/sites/${agency().site.Shop}/register`);
     await viewer.getByText('Hetzner Online').waitFor();
     expect(await viewer.getByRole('form', { name: 'Site register' }).count()).toBe(0);
     expect(await viewer.locator('main input, main select, main textarea').count()).toBe(0);
     expect(await viewer.content()).not.toContain('vault://');
-    expect(await changeFromPage(viewer, 'PUT', `/sites/${agency.site.Shop}/register`, { notes: 'x' })).toBe(403);
+    expect(await changeFromPage(viewer, 'PUT', `/sites/${agency().site.Shop}/register`, { notes: 'x' })).toBe(403);
     await viewer.close();
 
-    const other = await agency.login('editorB');
-    await other.goto(`${agency.url}/sites/${agency.site.Shop}/register`);
+    const other = await agency().login('editorB');
+    await other.goto(`${agency().url}/sites/${agency().site.Shop}/register`);
     await other.getByRole('alert').waitFor();
     expect(await other.getByText('Hetzner').count()).toBe(0);
     // On their own site the sites they may depend on are theirs only.
-    await other.goto(`${agency.url}/sites/${agency.site.Other}/register`);
+    await other.goto(`${agency().url}/sites/${agency().site.Other}/register`);
     await other.getByRole('form', { name: 'Site register' }).getByText('No other sites.').waitFor();
     expect(await other.getByText('Shop').count()).toBe(0);
     await other.close();
@@ -115,10 +111,10 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     { timeout: 90_000 },
     async () => {
       const now = Date.now();
-      await withPrivacyTables(agency.core.storage.db)
+      await withPrivacyTables(agency().core.storage.db)
         .insertInto('privacy_observations')
         .values({
-          site_id: agency.site.Shop,
+          site_id: agency().site.Shop,
           kind: 'third-party',
           name: 'stats.example',
           detail: JSON.stringify({ entity: 'Stats Co', categories: ['analytics'], country: 'US' }),
@@ -127,8 +123,8 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
           audit_id: null,
         })
         .execute();
-      const page = await agency.login('owner');
-      await page.goto(`${agency.url}/sites/${agency.site.Shop}/privacy`);
+      const page = await agency().login('owner');
+      await page.goto(`${agency().url}/sites/${agency().site.Shop}/privacy`);
       const form = page.getByRole('form', { name: 'GDPR records' });
       await form.getByLabel('Controller name').fill('Shop AB');
       await form.getByRole('button', { name: 'Add purpose' }).click();
@@ -151,7 +147,7 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
       await expect.poll(() => tasks.locator('[data-privacy-task]').count()).toBe(1);
       expect(await tasks.textContent()).toContain('Mailer Inc');
       expect(await page.locator('[data-third-party="stats.example"]').textContent()).toContain('in the records');
-      const records = (await agency.api<{ purposes: unknown[]; processors: unknown[] }>('GET', `/sites/${agency.site.Shop}/privacy-records`)).body;
+      const records = (await agency().api<{ purposes: unknown[]; processors: unknown[] }>('GET', `/sites/${agency().site.Shop}/privacy-records`)).body;
       expect(records.purposes).toEqual([{ name: 'Orders', legalBasis: 'contract', dataCategories: ['name', 'address'], subjects: ['customers'] }]);
       expect(records.processors).toEqual([
         { name: 'Mailer Inc', country: 'US', dpa: 'none' },
@@ -164,14 +160,14 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
       await page.getByText(/^Last reviewed /).waitFor();
 
       const link = page.getByRole('link', { name: 'Records of processing (HTML)' });
-      expect(await link.getAttribute('href')).toBe(`/api/v1/sites/${agency.site.Shop}/privacy-records/export`);
+      expect(await link.getAttribute('href')).toBe(`/api/v1/sites/${agency().site.Shop}/privacy-records/export`);
       const [doc] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
       await doc.waitForLoadState();
       expect(await doc.textContent('body')).toContain('Mailer Inc');
       await doc.close();
 
-      const viewer = await agency.login('viewer');
-      await viewer.goto(`${agency.url}/sites/${agency.site.Shop}/privacy`);
+      const viewer = await agency().login('viewer');
+      await viewer.goto(`${agency().url}/sites/${agency().site.Shop}/privacy`);
       await viewer.getByText('Mailer Inc').waitFor();
       for (const name of ['Save records', 'Mark reviewed', 'Mark done']) expect(await viewer.getByRole('button', { name }).count(), name).toBe(0);
       expect(await viewer.getByRole('link', { name: 'Records of processing (HTML)' }).count()).toBe(1);
@@ -181,8 +177,8 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
   );
 
   it('plans work with a target date in a maintenance window, changes it, and flags work past its date', { timeout: 90_000 }, async () => {
-    const page = await agency.login('owner');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/planned-work`);
+    const page = await agency().login('owner');
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}/planned-work`);
     await page.getByRole('button', { name: 'Plan work' }).click();
     const form = page.getByRole('form', { name: 'Plan work' });
     await form.getByLabel('Title').fill('PHP 8.4');
@@ -200,7 +196,7 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     await edit.getByLabel('Target date').fill('2020-02-01');
     await edit.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => row.textContent()).toContain('past its target date');
-    const stored = (await agency.api<{ data: unknown[] }>('GET', `/sites/${agency.site.Shop}/planned-work`)).body.data;
+    const stored = (await agency().api<{ data: unknown[] }>('GET', `/sites/${agency().site.Shop}/planned-work`)).body.data;
     expect(stored).toEqual([
       expect.objectContaining({
         title: 'PHP 8.4',
@@ -211,8 +207,8 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     ]);
 
     // A client's editor cannot list the instance's windows: the picker is closed to them, and planning still works.
-    const other = await agency.login('editorB');
-    await other.goto(`${agency.url}/sites/${agency.site.Other}/planned-work`);
+    const other = await agency().login('editorB');
+    await other.goto(`${agency().url}/sites/${agency().site.Other}/planned-work`);
     await other.getByRole('button', { name: 'Plan work' }).click();
     const theirs = other.getByRole('form', { name: 'Plan work' });
     expect(await theirs.getByLabel('Maintenance window').isDisabled()).toBe(true);
@@ -225,30 +221,34 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     await page.close();
   });
 
-  it('the register, GDPR records, planned work and feedback pages pass axe-core (the page’s main part) with their forms open', { timeout: 90_000 }, async () => {
-    const page = await agency.login('owner', { bypassCSP: true });
-    const serious = async () => (await axe(page, 'main')).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    for (const [path, ready] of [
-      ['register', 'Save register'],
-      ['privacy', 'Save records'],
-      ['feedback', 'Make the widget'],
-    ] as const) {
-      await page.goto(`${agency.url}/sites/${agency.site.Blog}/${path}`);
-      await page.getByRole('button', { name: ready }).waitFor();
-      for (const add of ['Add vendor', 'Add person', 'Add credential', 'Add purpose', 'Add processor'])
-        if (await page.getByRole('button', { name: add }).count()) await page.getByRole('button', { name: add }).click();
-      expect(await serious(), path).toEqual([]);
-    }
-    await page.goto(`${agency.url}/sites/${agency.site.Blog}/planned-work`);
-    await page.getByRole('button', { name: 'Plan work' }).click();
-    await page.getByRole('form', { name: 'Plan work' }).waitFor();
-    expect(await serious()).toEqual([]);
-    await page.close();
-  });
+  it(
+    'the register, GDPR records, planned work and feedback pages pass axe-core (the page’s main part) with their forms open',
+    { timeout: 90_000 },
+    async () => {
+      const page = await agency().login('owner', { bypassCSP: true });
+      const serious = async () => (await axe(page, 'main')).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      for (const [path, ready] of [
+        ['register', 'Save register'],
+        ['privacy', 'Save records'],
+        ['feedback', 'Make the widget'],
+      ] as const) {
+        await page.goto(`${agency().url}/sites/${agency().site.Blog}/${path}`);
+        await page.getByRole('button', { name: ready }).waitFor();
+        for (const add of ['Add vendor', 'Add person', 'Add credential', 'Add purpose', 'Add processor'])
+          if (await page.getByRole('button', { name: add }).count()) await page.getByRole('button', { name: add }).click();
+        expect(await serious(), path).toEqual([]);
+      }
+      await page.goto(`${agency().url}/sites/${agency().site.Blog}/planned-work`);
+      await page.getByRole('button', { name: 'Plan work' }).click();
+      await page.getByRole('form', { name: 'Plan work' }).waitFor();
+      expect(await serious()).toEqual([]);
+      await page.close();
+    },
+  );
 
   it('triages feedback in the inbox: state, tags (which filter), search, a link to one of the site’s incidents and back', { timeout: 90_000 }, async () => {
     const now = Date.now();
-    const feedback = withFeedbackTables(agency.core.storage.db);
+    const feedback = withFeedbackTables(agency().core.storage.db);
     for (const [comment, at] of [
       ['Checkout button does nothing', now - 2000],
       ['Love the new photos', now - 1000],
@@ -256,7 +256,7 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
       await feedback
         .insertInto('feedback')
         .values({
-          site_id: agency.site.Shop,
+          site_id: agency().site.Shop,
           went_wrong: comment.startsWith('Checkout') ? 1 : 0,
           rating: comment.startsWith('Checkout') ? 1 : 5,
           comment,
@@ -271,11 +271,11 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
           updated_at: at,
         })
         .execute();
-    const incident = (await agency.api<{ id: number }>('POST', '/incidents', { siteId: agency.site.Shop, title: 'Checkout broken' })).body;
-    await agency.api('POST', '/incidents', { siteId: agency.site.Other, title: 'Other client’s outage' });
+    const incident = (await agency().api<{ id: number }>('POST', '/incidents', { siteId: agency().site.Shop, title: 'Checkout broken' })).body;
+    await agency().api('POST', '/incidents', { siteId: agency().site.Other, title: 'Other client’s outage' });
 
-    const page = await agency.login('owner');
-    await page.goto(`${agency.url}/sites/${agency.site.Shop}/feedback`);
+    const page = await agency().login('owner');
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}/feedback`);
     await page.getByRole('button', { name: 'Make the widget' }).waitFor();
     await page.getByLabel('Origins the widget takes reports from (one per line)').fill('https://shop.example');
     await page.getByRole('button', { name: 'Make the widget' }).click();
@@ -312,8 +312,8 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     await report.getByRole('button', { name: 'Mark done' }).click();
     await expect.poll(() => report.locator('p strong').first().textContent()).toBe('done');
 
-    const viewer = await agency.login('viewerA');
-    await viewer.goto(`${agency.url}/sites/${agency.site.Shop}/feedback`);
+    const viewer = await agency().login('viewerA');
+    await viewer.goto(`${agency().url}/sites/${agency().site.Shop}/feedback`);
     await viewer.locator('[data-feedback]').first().waitFor();
     for (const name of ['Mark triaged', 'Mark done', 'Save tags', 'Link to incident', 'Make the widget', 'Save origins'])
       expect(await viewer.getByRole('button', { name }).count(), name).toBe(0);

@@ -2,17 +2,12 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { useLoad } from '../hooks';
 import { Field, FormError, useSubmit } from './form';
+import { lines } from './rows';
 
 interface Widget {
   snippet: string;
   origins: string[];
 }
-
-const lines = (text: string) =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
 
 /** The site's feedback widget: the snippet to embed, and (for editors) the origins it takes reports from; the first save makes it. */
 export function WidgetSettings({ siteId, editable }: { siteId: number; editable: boolean }) {

@@ -1,26 +1,26 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { Field, FormError, useSubmit } from './form';
+import { Field, FormEnd, useSubmit } from './form';
 import { commaList, compact, Rows } from './rows';
 
-export const legalBases = ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'] as const;
-export const dpaStates = ['signed', 'pending', 'none', 'not-needed'] as const;
+const legalBases = ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'] as const;
+const dpaStates = ['signed', 'pending', 'none', 'not-needed'] as const;
 
-export interface Purpose {
+interface Purpose {
   name: string;
   legalBasis: string;
   dataCategories: string[];
   subjects: string[];
   retention?: string;
 }
-export interface Processor {
+interface Processor {
   name: string;
   purpose?: string;
   country: string;
   dpa: string;
   domain?: string;
 }
-export interface ThirdParty {
+interface ThirdParty {
   domain: string;
   entity: string | null;
   country: string | null;
@@ -158,12 +158,7 @@ export function PrivacyForm({ siteId, records, onSaved }: { siteId: number; reco
       <Field label="Notes" error={fieldError('notes')}>
         {(p) => <textarea {...p} rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />}
       </Field>
-      <FormError error={error} shown={['controller', 'purposes', 'processors', 'notes']} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Save records
-        </button>
-      </div>
+      <FormEnd error={error} shown={['controller', 'purposes', 'processors', 'notes']} busy={busy} submit="Save records" />
     </form>
   );
 }

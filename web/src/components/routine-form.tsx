@@ -3,6 +3,7 @@ import { api, type Page } from '../api';
 import { useLoad } from '../hooks';
 import { isGlobal, useSession } from '../session';
 import { Field, FormError, useSubmit } from './form';
+import { lines } from './rows';
 import { ruleOf, SchedulePicker, scheduleOf } from './schedule';
 import { ObjectFormEnd } from './yaml-offer';
 
@@ -28,11 +29,6 @@ interface Template {
   items: string[];
 }
 
-const lines = (text: string) =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
 const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const shown = ['name', 'items', 'template', 'rrule', 'timezone', 'assignee', 'remindBefore', 'channels'];
 

@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { when } from '../format';
 import { useLoad } from '../hooks';
-import { Field, FormError, useSubmit } from './form';
+import { Field, FormEnd, useSubmit } from './form';
 import type { Routine } from './routine-form';
+import { lines } from './rows';
 import { ErrorNote, Loading } from './ui';
 
 interface Run {
@@ -15,12 +16,6 @@ interface Run {
   evidence: string[];
   checklist: { text: string; done: boolean }[];
 }
-
-const lines = (text: string) =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
 
 /** Only http(s) links are made clickable (the server accepts no other, this holds even if one slipped in). */
 const isWebLink = (url: string) => /^https?:\/\//i.test(url);
@@ -60,15 +55,7 @@ export function CompleteForm({ routine, onDone }: { routine: Routine; onDone: ()
       <Field label="Evidence links (one per line)" error={evidenceError} hint="a restore log, a report, a ticket">
         {(p) => <textarea {...p} rows={2} value={evidence} onChange={(e) => setEvidence(e.target.value)} />}
       </Field>
-      <FormError error={error} shown={['notes', 'evidence', 'done']} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Record as done
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormEnd error={error} shown={['notes', 'evidence', 'done']} busy={busy} submit="Record as done" onCancel={onDone} />
     </form>
   );
 }

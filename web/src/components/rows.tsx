@@ -55,3 +55,10 @@ export const commaList = (text: string) =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+
+/** The non-empty lines of a text box, trimmed (one item per line). */
+export const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);

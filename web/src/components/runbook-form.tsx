@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { Field, FormError, useSubmit } from './form';
+import { Field, FormEnd, useSubmit } from './form';
 import { RunbookBody, type Runbook } from './runbooks';
 
 /** Writes a runbook (new, or a new version of one) in Markdown, with a preview the server renders with its own sanitizer. */
@@ -72,15 +72,7 @@ export function RunbookForm({
           <RunbookBody html={preview} />
         </section>
       )}
-      <FormError error={error} shown={['title', 'monitorId', 'body']} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {runbook ? 'Save new version' : 'Add runbook'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormEnd error={error} shown={['title', 'monitorId', 'body']} busy={busy} submit={runbook ? 'Save new version' : 'Add runbook'} onCancel={onDone} />
     </form>
   );
 }

@@ -3,25 +3,29 @@ import { useAction, useLoad } from '../hooks';
 import { Link } from '../router';
 import { ErrorNote } from './ui';
 
-interface Contact {
+export interface Contact {
   role: string;
   name: string;
   email?: string;
   phone?: string;
 }
-interface Vendor {
+export interface Vendor {
   role: string;
   name: string;
   support: { name?: string; email?: string; phone?: string; url?: string };
   contractEnds?: string;
   renewsOn?: string;
+  notes?: string;
 }
-interface Register {
+type CheckedDate = { date: string; monitor: string } | null;
+/** A site's register as the API answers it: credential locations as "********". */
+export interface Register {
   vendors: Vendor[];
   people: Contact[];
   dependsOn: { id: number; name: string }[];
-  credentials: { label: string }[];
-  expiry: { domain: { date: string } | null; certificate: { date: string } | null };
+  credentials: { label: string; location: string }[];
+  notes: string;
+  expiry: { domain: CheckedDate; certificate: CheckedDate };
 }
 interface Records {
   processors: { name: string; country: string; dpa: string }[];
@@ -30,13 +34,14 @@ interface Records {
   tasks: { id: number; summary: string }[];
   reviewedAt: string | null;
 }
-interface Planned {
+export interface Planned {
   id: number;
   title: string;
   kind: string;
   targetDate: string;
   state: string;
-  maintenance: { name: string } | null;
+  notes: string;
+  maintenance: { id: number; name: string } | null;
 }
 
 const reach = (c: { email?: string | undefined; phone?: string | undefined; url?: string | undefined }) =>

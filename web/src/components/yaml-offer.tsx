@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { FormButtons } from './form';
 
 /** API answers carry these beside the object's own fields; the file has none of them. */
 const apiOnly = new Set(['id', 'managedBy', 'createdAt', 'updatedAt', 'siteId', 'site', 'pingUrl']);
@@ -84,16 +85,7 @@ export function ObjectFormEnd({
   return (
     <>
       {offer ? <YamlOffer object={offer} place={place} what={what} /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {managedBy === 'config' ? 'Show the YAML' : `${managedBy ? 'Save' : 'Add'} ${what}`}
-        </button>
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormButtons busy={busy} submit={managedBy === 'config' ? 'Show the YAML' : `${managedBy ? 'Save' : 'Add'} ${what}`} onCancel={onCancel} />
     </>
   );
 }

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { api, qs, type Page } from '../api';
 import { feedbackStates, Triage } from '../components/feedback-triage';
 import { WidgetSettings } from '../components/feedback-widget';
-import { SiteCrumbs, useSite } from '../components/site-nav';
-import { ErrorNote, Loading, PageTitle } from '../components/ui';
+import { SiteHead, useSite } from '../components/site-nav';
+import { ErrorNote, Loading } from '../components/ui';
 import { ago } from '../format';
 import { useDebounced, useLoad, useSettled } from '../hooks';
 import { useLive } from '../live';
@@ -59,8 +59,7 @@ export function FeedbackPage({ siteId }: { siteId: number }) {
   const rated = ratings.data?.data.filter((d) => d.average !== null) ?? [];
   return (
     <main id="main" className="content">
-      <SiteCrumbs siteId={siteId} name={site.data?.name} />
-      <PageTitle>Feedback</PageTitle>
+      <SiteHead siteId={siteId} name={site.data?.name} title="Feedback" />
       {rated.length ? (
         <p className="muted" aria-label="Ratings trend">
           Ratings, last 14 days: {rated.map((d) => `${d.day.slice(5)} ${d.average!.toFixed(1)} (${d.reports})`).join(' · ')}

@@ -1,24 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { Field, FormError, useSubmit } from '../components/form';
-import { SiteCrumbs, useSite } from '../components/site-nav';
-import { ErrorNote, Loading, PageTitle } from '../components/ui';
+import { Field, FormEnd, useSubmit } from '../components/form';
+import type { Planned } from '../components/site-book';
+import { SiteHead, useSite } from '../components/site-nav';
+import { ErrorNote, Loading } from '../components/ui';
 import { useAction, useLoad } from '../hooks';
 import { Link } from '../router';
 import { canEdit, isGlobal, useSession } from '../session';
 
 const kinds = ['upgrade', 'redesign', 'migration', 'other'] as const;
 const states = ['planned', 'in-progress', 'done', 'cancelled'] as const;
-
-interface Planned {
-  id: number;
-  title: string;
-  kind: string;
-  targetDate: string;
-  state: string;
-  notes: string;
-  maintenance: { id: number; name: string } | null;
-}
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -92,15 +83,13 @@ function PlannedForm({ siteId, item, onDone }: { siteId: number; item: Planned |
           {(p) => <textarea {...p} rows={2} value={v.notes} onChange={set('notes')} />}
         </Field>
       </div>
-      <FormError error={error} shown={['title', 'kind', 'targetDate', 'state', 'notes', 'maintenanceId']} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {item ? 'Save' : 'Add planned work'}
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormEnd
+        error={error}
+        shown={['title', 'kind', 'targetDate', 'state', 'notes', 'maintenanceId']}
+        busy={busy}
+        submit={item ? 'Save' : 'Add planned work'}
+        onCancel={onDone}
+      />
     </form>
   );
 }
@@ -119,18 +108,7 @@ export function PlannedWorkPage({ siteId }: { siteId: number }) {
   };
   return (
     <main id="main" className="content">
-      <SiteCrumbs siteId={siteId} name={site.data?.name} />
-      <PageTitle
-        actions={
-          editable ? (
-            <button type="button" className="primary" onClick={() => setOpen('new')}>
-              Plan work
-            </button>
-          ) : null
-        }
-      >
-        Planned work
-      </PageTitle>
+      <SiteHead siteId={siteId} name={site.data?.name} title="Planned work" add={editable ? { label: 'Plan work', onClick: () => setOpen('new') } : null} />
       <ErrorNote error={list.error ?? action.error} />
       {open === 'new' ? <PlannedForm siteId={siteId} item={undefined} onDone={close} /> : null}
       {!list.data ? <Loading what="planned work" /> : null}

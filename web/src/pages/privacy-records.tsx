@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { api } from '../api';
 import { PrivacyForm, type Records } from '../components/privacy-form';
-import { SiteCrumbs, useSite } from '../components/site-nav';
-import { ErrorNote, Loading, PageTitle } from '../components/ui';
+import { SiteHead, useSite } from '../components/site-nav';
+import { ErrorNote, Loading } from '../components/ui';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
@@ -26,23 +26,16 @@ export function PrivacyPage({ siteId }: { siteId: number }) {
   const exportUrl = `/api/v1/sites/${siteId}/privacy-records/export`;
   return (
     <main id="main" className="content">
-      <SiteCrumbs siteId={siteId} name={site.data?.name} />
-      <PageTitle
-        actions={
-          <>
-            <a className="button" href={exportUrl} target="_blank" rel="noreferrer">
-              Records of processing (HTML)
-            </a>
-            {editable ? (
-              <button type="button" onClick={() => action.run(() => api(`/sites/${siteId}/privacy-records/review`, { method: 'POST' }), records.reload)}>
-                Mark reviewed
-              </button>
-            ) : null}
-          </>
-        }
-      >
-        GDPR records
-      </PageTitle>
+      <SiteHead siteId={siteId} name={site.data?.name} title="GDPR records">
+        <a className="button" href={exportUrl} target="_blank" rel="noreferrer">
+          Records of processing (HTML)
+        </a>
+        {editable ? (
+          <button type="button" onClick={() => action.run(() => api(`/sites/${siteId}/privacy-records/review`, { method: 'POST' }), records.reload)}>
+            Mark reviewed
+          </button>
+        ) : null}
+      </SiteHead>
       <p className="muted">
         {g ? (g.reviewedAt ? `Last reviewed ${when(g.reviewedAt)}. ` : 'Never reviewed. ') : ''}
         The export is one page that stands alone: print it to PDF from the browser.

@@ -1,40 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Page } from '../api';
-import { Field, FormError, useSubmit } from '../components/form';
+import { Field, FormEnd, useSubmit } from '../components/form';
 import { compact, Rows } from '../components/rows';
-import { Contacts } from '../components/site-book';
-import { SiteCrumbs, useSite } from '../components/site-nav';
-import { ErrorNote, Loading, PageTitle } from '../components/ui';
+import { Contacts, type Register, type Vendor } from '../components/site-book';
+import { SiteHead, useSite } from '../components/site-nav';
+import { ErrorNote, Loading } from '../components/ui';
 import { useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
 
 const vendorRoles = ['hosting', 'registrar', 'dns', 'cdn', 'cms', 'email', 'payment', 'other'] as const;
 const personRoles = ['owner', 'client', 'developer', 'other'] as const;
 /** What the API answers in place of a sealed credential location; written back, it keeps the stored one. */
-export const SEALED = '********';
-
-interface Vendor {
-  role: string;
-  name: string;
-  support: { name?: string; email?: string; phone?: string; url?: string };
-  contractEnds?: string;
-  renewsOn?: string;
-  notes?: string;
-}
-interface Person {
-  role: string;
-  name: string;
-  email?: string;
-  phone?: string;
-}
-export interface Register {
-  vendors: Vendor[];
-  people: Person[];
-  dependsOn: { id: number; name: string }[];
-  credentials: { label: string; location: string }[];
-  notes: string;
-  expiry: { domain: { date: string; monitor: string } | null; certificate: { date: string; monitor: string } | null };
-}
+const SEALED = '********';
 
 type VendorRow = {
   role: string;
@@ -164,12 +141,7 @@ function RegisterForm({ siteId, register, onSaved }: { siteId: number; register:
       <Field label="Notes" error={fieldError('notes')}>
         {(p) => <textarea {...p} rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />}
       </Field>
-      <FormError error={error} shown={['vendors', 'people', 'credentials', 'notes']} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Save register
-        </button>
-      </div>
+      <FormEnd error={error} shown={['vendors', 'people', 'credentials', 'notes']} busy={busy} submit="Save register" />
     </form>
   );
 }
@@ -183,8 +155,7 @@ export function RegisterPage({ siteId }: { siteId: number }) {
   const r = register.data;
   return (
     <main id="main" className="content">
-      <SiteCrumbs siteId={siteId} name={site.data?.name} />
-      <PageTitle>Register</PageTitle>
+      <SiteHead siteId={siteId} name={site.data?.name} title="Register" />
       {saved ? <p role="status">Saved.</p> : null}
       <ErrorNote error={register.error} />
       {!r ? <Loading what="the register" /> : null}

@@ -2,8 +2,8 @@ import { useState } from 'react';
 import { api } from '../api';
 import { RoutineForm, type Routine } from '../components/routine-form';
 import { CompleteForm, RoutineHistory } from '../components/routine-run';
-import { SiteCrumbs, useSite } from '../components/site-nav';
-import { ErrorNote, FromFile, Loading, PageTitle } from '../components/ui';
+import { SiteHead, useSite } from '../components/site-nav';
+import { ErrorNote, FromFile, Loading } from '../components/ui';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
@@ -29,18 +29,12 @@ export function RoutinesPage({ siteId }: { siteId: number }) {
   const overdue = list.data?.data.filter((r) => r.overdue).length ?? 0;
   return (
     <main id="main" className="content">
-      <SiteCrumbs siteId={siteId} name={site.data?.name} />
-      <PageTitle
-        actions={
-          editable ? (
-            <button type="button" className="primary" onClick={() => setOpen({ kind: 'new' })}>
-              New routine
-            </button>
-          ) : null
-        }
-      >
-        Routines
-      </PageTitle>
+      <SiteHead
+        siteId={siteId}
+        name={site.data?.name}
+        title="Routines"
+        add={editable ? { label: 'New routine', onClick: () => setOpen({ kind: 'new' }) } : null}
+      />
       <p className="muted">
         Recurring checklists: reminders go to their channels before they are due, and an alert once they are overdue.
         {overdue ? <strong className="overdue"> {overdue} overdue.</strong> : null}

@@ -3,8 +3,8 @@ import { api, qs, type Page } from '../api';
 import type { MonitorRow } from '../components/monitor-table';
 import { RunbookForm } from '../components/runbook-form';
 import { RunbookBody, type Runbook } from '../components/runbooks';
-import { SiteCrumbs, useSite } from '../components/site-nav';
-import { ErrorNote, Loading, PageTitle } from '../components/ui';
+import { SiteHead, useSite } from '../components/site-nav';
+import { ErrorNote, Loading } from '../components/ui';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
@@ -70,18 +70,12 @@ export function RunbooksPage({ siteId }: { siteId: number }) {
   const toggle = (kind: 'edit' | 'versions', id: number) => setOpen((o) => (o && 'id' in o && o.kind === kind && o.id === id ? null : { kind, id }));
   return (
     <main id="main" className="content">
-      <SiteCrumbs siteId={siteId} name={site.data?.name} />
-      <PageTitle
-        actions={
-          editable ? (
-            <button type="button" className="primary" onClick={() => setOpen({ kind: 'new' })}>
-              New runbook
-            </button>
-          ) : null
-        }
-      >
-        Runbooks
-      </PageTitle>
+      <SiteHead
+        siteId={siteId}
+        name={site.data?.name}
+        title="Runbooks"
+        add={editable ? { label: 'New runbook', onClick: () => setOpen({ kind: 'new' }) } : null}
+      />
       <p className="muted">What to do when something breaks. An incident shows the runbooks of its site and of its monitors.</p>
       <ErrorNote error={list.error ?? action.error} />
       {open?.kind === 'new' ? <RunbookForm siteId={siteId} runbook={undefined} monitors={monitors.data?.data ?? []} onDone={close} /> : null}
