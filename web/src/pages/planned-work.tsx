@@ -4,7 +4,7 @@ import { Field, FormEnd, useSubmit } from '../components/form';
 import type { Planned } from '../components/site-book';
 import { SiteHead, useSite } from '../components/site-nav';
 import { ErrorNote, Loading } from '../components/ui';
-import { useAction, useLoad } from '../hooks';
+import { useAction, useLoad, usePanel } from '../hooks';
 import { Link } from '../router';
 import { canEdit, isGlobal, useSession } from '../session';
 
@@ -101,16 +101,12 @@ export function PlannedWorkPage({ siteId }: { siteId: number }) {
   const site = useSite(siteId);
   const list = useLoad((signal) => api<{ data: Planned[] }>(`/sites/${siteId}/planned-work`, { signal }), [siteId]);
   const action = useAction();
-  const [open, setOpen] = useState<number | 'new' | null>(null);
-  const close = () => {
-    setOpen(null);
-    list.reload();
-  };
+  const panel = usePanel<'edit'>(list.reload);
   return (
     <main id="main" className="content">
-      <SiteHead siteId={siteId} name={site.data?.name} title="Planned work" add={editable ? { label: 'Plan work', onClick: () => setOpen('new') } : null} />
+      <SiteHead siteId={siteId} name={site.data?.name} title="Planned work" add={editable ? { label: 'Plan work', onClick: panel.add } : null} />
       <ErrorNote error={list.error ?? action.error} />
-      {open === 'new' ? <PlannedForm siteId={siteId} item={undefined} onDone={close} /> : null}
+      {panel.adding ? <PlannedForm siteId={siteId} item={undefined} onDone={panel.close} /> : null}
       {!list.data ? <Loading what="planned work" /> : null}
       {list.data && !list.data.data.length ? <p className="empty">No upgrades or redesigns planned.</p> : null}
       <ul className="plain rows">
@@ -129,19 +125,19 @@ export function PlannedWorkPage({ siteId }: { siteId: number }) {
               {p.notes ? <p className="small">{p.notes}</p> : null}
               {editable ? (
                 <div className="toolbar" role="group" aria-label={`Planned work ${p.title}`}>
-                  <button type="button" aria-expanded={open === p.id} onClick={() => setOpen((o) => (o === p.id ? null : p.id))}>
+                  <button type="button" aria-expanded={panel.of(p.id) === 'edit'} onClick={() => panel.toggle('edit', p.id)}>
                     Edit
                   </button>
                   <button
                     type="button"
                     className="danger"
-                    onClick={() => confirm(`Delete “${p.title}”?`) && action.run(() => api(`/planned-work/${p.id}`, { method: 'DELETE' }), close)}
+                    onClick={() => confirm(`Delete “${p.title}”?`) && action.run(() => api(`/planned-work/${p.id}`, { method: 'DELETE' }), panel.close)}
                   >
                     Delete
                   </button>
                 </div>
               ) : null}
-              {open === p.id ? <PlannedForm siteId={siteId} item={p} onDone={close} /> : null}
+              {panel.of(p.id) ? <PlannedForm siteId={siteId} item={p} onDone={panel.close} /> : null}
             </li>
           );
         })}

@@ -6,7 +6,7 @@ import { RunbookBody, type Runbook } from '../components/runbooks';
 import { SiteHead, useSite } from '../components/site-nav';
 import { ErrorNote, Loading } from '../components/ui';
 import { when } from '../format';
-import { useAction, useLoad } from '../hooks';
+import { useAction, useLoad, usePanel } from '../hooks';
 import { canEdit, useSession } from '../session';
 
 interface Version {
@@ -61,28 +61,18 @@ export function RunbooksPage({ siteId }: { siteId: number }) {
   const list = useLoad((signal) => api<{ data: Runbook[] }>(`/sites/${siteId}/runbooks`, { signal }), [siteId]);
   const monitors = useLoad((signal) => api<Page<MonitorRow>>(`/portfolio/monitors${qs({ siteId, limit: 1000 })}`, { signal }), [siteId]);
   const action = useAction();
-  const [open, setOpen] = useState<{ kind: 'new' } | { kind: 'edit' | 'versions'; id: number } | null>(null);
-  const close = () => {
-    setOpen(null);
-    list.reload();
-  };
+  const panel = usePanel<'edit' | 'versions'>(list.reload);
   const monitorName = (id: number | null) => (id === null ? 'the whole site' : `monitor ${monitors.data?.data.find((m) => m.id === id)?.name ?? id}`);
-  const toggle = (kind: 'edit' | 'versions', id: number) => setOpen((o) => (o && 'id' in o && o.kind === kind && o.id === id ? null : { kind, id }));
   return (
     <main id="main" className="content">
-      <SiteHead
-        siteId={siteId}
-        name={site.data?.name}
-        title="Runbooks"
-        add={editable ? { label: 'New runbook', onClick: () => setOpen({ kind: 'new' }) } : null}
-      />
+      <SiteHead siteId={siteId} name={site.data?.name} title="Runbooks" add={editable ? { label: 'New runbook', onClick: panel.add } : null} />
       <p className="muted">What to do when something breaks. An incident shows the runbooks of its site and of its monitors.</p>
       <ErrorNote error={list.error ?? action.error} />
-      {open?.kind === 'new' ? <RunbookForm siteId={siteId} runbook={undefined} monitors={monitors.data?.data ?? []} onDone={close} /> : null}
+      {panel.adding ? <RunbookForm siteId={siteId} runbook={undefined} monitors={monitors.data?.data ?? []} onDone={panel.close} /> : null}
       {!list.data ? <Loading what="runbooks" /> : null}
       {list.data && !list.data.data.length ? <p className="empty">No runbooks yet.</p> : null}
       {list.data?.data.map((r) => {
-        const here = open && 'id' in open && open.id === r.id ? open.kind : null;
+        const here = panel.of(r.id);
         return (
           <article key={r.id} className="card" data-runbook={r.title} aria-label={`Runbook ${r.title}`}>
             <h2>
@@ -91,14 +81,14 @@ export function RunbooksPage({ siteId }: { siteId: number }) {
             <p className="muted small">
               For {monitorName(r.monitorId)} · last written by {r.author}, {when(r.updatedAt)}
             </p>
-            {here === 'edit' ? <RunbookForm siteId={siteId} runbook={r} monitors={[]} onDone={close} /> : <RunbookBody html={r.html} />}
+            {here === 'edit' ? <RunbookForm siteId={siteId} runbook={r} monitors={[]} onDone={panel.close} /> : <RunbookBody html={r.html} />}
             <div className="toolbar" role="group" aria-label={`Runbook ${r.title} actions`}>
-              <button type="button" aria-expanded={here === 'versions'} onClick={() => toggle('versions', r.id)}>
+              <button type="button" aria-expanded={here === 'versions'} onClick={() => panel.toggle('versions', r.id)}>
                 Versions
               </button>
               {editable && here !== 'edit' ? (
                 <>
-                  <button type="button" onClick={() => toggle('edit', r.id)}>
+                  <button type="button" onClick={() => panel.toggle('edit', r.id)}>
                     Edit
                   </button>
                   <button
@@ -106,7 +96,7 @@ export function RunbooksPage({ siteId }: { siteId: number }) {
                     className="danger"
                     onClick={() =>
                       confirm(`Delete the runbook “${r.title}” and all its versions?`) &&
-                      action.run(() => api(`/runbooks/${r.id}`, { method: 'DELETE' }), close)
+                      action.run(() => api(`/runbooks/${r.id}`, { method: 'DELETE' }), panel.close)
                     }
                   >
                     Delete
