@@ -30,7 +30,7 @@ export interface Agency {
 
 /**
  * A running Upkeep (real server, SQLite file) with three sites of two clients, a channel, a maintenance
- * window and the four accounts, and Debian's Chromium to drive the built dashboard.
+ * window, a routine of the file and the four accounts, and Debian's Chromium to drive the built dashboard.
  */
 export async function startAgency(): Promise<Agency> {
   ensureWebBuilt();
@@ -51,6 +51,8 @@ channels:
   - { name: ops-hook, type: webhook, url: "http://127.0.0.1:9/hook", secret: a-webhook-secret-of-some-length }
 maintenance:
   - { name: Sunday night, cron: "0 2 * * 0", duration: 2h, sites: [Shop] }
+routines:
+  - { site: Blog, name: Yearly review, template: starter, rrule: "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=15;BYHOUR=9;BYMINUTE=0", timezone: UTC }
 `);
   await core.sync.apply(loaded, { dryRun: false });
   const server = await testRuntime(core, loaded.config);

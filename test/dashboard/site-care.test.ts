@@ -108,6 +108,29 @@ describe.skipIf(chromiumSkipReason)('routines and runbooks in the dashboard', ()
     await page.close();
   });
 
+  it('a routine of upkeep.yaml is marked, and its edit is offered as YAML for the file instead of saved', { timeout: 60_000 }, async () => {
+    const page = await agency().login('owner');
+    await page.goto(`${agency().url}/sites/${agency().site.Blog}/routines`);
+    const row = page.locator('[data-routine="Yearly review"]');
+    expect(await row.locator('.badge-file').textContent()).toBe('upkeep.yaml');
+    expect(await row.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit routine Yearly review' });
+    expect(await edit.getByLabel('Repeats').inputValue()).toBe('yearly');
+    expect(await edit.getByLabel('Month', { exact: true }).inputValue()).toBe('1');
+    await edit.getByLabel('Day of the month').fill('20');
+    let changes = 0;
+    page.on('request', (r) => r.method() !== 'GET' && changes++);
+    await edit.getByRole('button', { name: 'Show the YAML' }).click();
+    await expect.poll(() => edit.locator('.yaml-offer pre').textContent()).toMatch(/^routines:/);
+    const yaml = (await edit.locator('.yaml-offer pre').textContent())!;
+    expect(yaml).toContain('site: Blog');
+    expect(yaml).toContain('template: starter');
+    expect(yaml).toContain('FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=20;BYHOUR=9;BYMINUTE=0');
+    expect(changes).toBe(0);
+    await page.close();
+  });
+
   it(
     'completes a routine with ticks, notes and evidence; its history shows them; an overdue one stands out on the page, the site and the overview',
     { timeout: 90_000 },
