@@ -77,7 +77,7 @@ export function usePanel<K extends string>(reload: () => void) {
   return {
     adding: open?.kind === 'new',
     /** The panel open on item `id`, if any. */
-    of: (id: number): K | null => (open && open.kind !== 'new' && open.id === id ? (open.kind as K) : null),
+    of: (id: number): K | null => (open && open.kind !== 'new' && open.id === id ? open.kind : null),
     add: () => setOpen({ kind: 'new', id: 0 }),
     toggle: (kind: K, id: number) => setOpen((o) => (o?.kind === kind && o.id === id ? null : { kind, id })),
     close: () => {
