@@ -9,7 +9,7 @@ import { actorOf } from '../incidents/incidents.routes.js';
 import { toIso } from '../lib/clock.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { VersionRow } from './runbooks.repository.js';
-import { runbookEdit, runbookInput, type Runbook, type RunbooksService } from './runbooks.service.js';
+import { runbookEdit, runbookInput, runbookPreview, type Runbook, type RunbooksService } from './runbooks.service.js';
 
 const iso = z.iso.datetime({ offset: true });
 const runbookOut = z.object({
@@ -24,7 +24,14 @@ const runbookOut = z.object({
   createdAt: iso,
   updatedAt: iso,
 });
-const versionOut = z.object({ version: z.number().int(), title: z.string(), body: z.string(), author: z.string(), at: iso });
+const versionOut = z.object({
+  version: z.number().int(),
+  title: z.string(),
+  body: z.string(),
+  html: z.string().describe('the Markdown rendered and sanitized, as the runbook showed it then'),
+  author: z.string(),
+  at: iso,
+});
 
 const show = (r: Runbook) => ({
   id: r.row.id,
@@ -38,7 +45,14 @@ const show = (r: Runbook) => ({
   createdAt: toIso(Number(r.row.created_at)),
   updatedAt: toIso(Number(r.row.updated_at)),
 });
-const showVersion = (v: VersionRow) => ({ version: v.version, title: v.title, body: v.body, author: v.author, at: toIso(Number(v.at)) });
+const showVersion = (v: VersionRow & { html: string }) => ({
+  version: v.version,
+  title: v.title,
+  body: v.body,
+  html: v.html,
+  author: v.author,
+  at: toIso(Number(v.at)),
+});
 
 /** Runbooks in the API: per site (or one of its monitors), versioned, and found from an incident. Scoped like the site. */
 export function runbooksRoutes(app: FastifyInstance, deps: { runbooks: RunbooksService; sites: SitesService; incidents: IncidentsService }): void {
@@ -67,6 +81,19 @@ export function runbooksRoutes(app: FastifyInstance, deps: { runbooks: RunbooksS
     '/sites/:id/runbooks',
     { schema: operation({ tag, summary: 'Write a runbook for the site or one of its monitors', params: idParams, body: runbookInput, ok: { 201: one } }) },
     async (req, reply) => reply.status(201).send(show(await deps.runbooks.create(await site(req, 'write'), req.body, actorOf(req)))),
+  );
+  app.post(
+    '/runbooks/preview',
+    {
+      schema: operation({
+        tag,
+        summary: 'Render Markdown as a runbook shows it (sanitized), to preview an edit before saving it',
+        description: 'Stores nothing; open to accounts that may change something (editors), like every POST.',
+        body: runbookPreview,
+        ok: { 200: { description: 'The rendered HTML', schema: z.object({ html: z.string() }) } },
+      }),
+    },
+    async (req) => ({ html: deps.runbooks.preview(req.body) }),
   );
   app.get('/runbooks/:id', { schema: operation({ tag, summary: 'A runbook', params: idParams, ok: { 200: one } }) }, async (req) =>
     show(await deps.runbooks.get(await runbook(req, 'read'))),

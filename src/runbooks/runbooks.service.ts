@@ -21,6 +21,7 @@ export const runbookInput = z
   })
   .strict();
 export const runbookEdit = z.object({ title, body: markdown }).strict();
+export const runbookPreview = z.object({ body: markdown }).strict();
 
 /** A runbook as its newest version says, with the Markdown rendered safe to show. */
 export interface Runbook {
@@ -96,14 +97,20 @@ export class RunbooksService {
     return this.get(id);
   }
 
+  /** Markdown rendered as a saved runbook would show it: the same sanitizer, nothing stored. */
+  preview(body: unknown): string {
+    return renderMarkdown(parseInput(runbookPreview, body).body);
+  }
+
   async delete(id: number): Promise<void> {
     await this.get(id);
     await this.repo().delete(id);
   }
 
-  async versions(id: number): Promise<VersionRow[]> {
+  /** Every version, each rendered as it showed then (to read an old one as it was). */
+  async versions(id: number): Promise<(VersionRow & { html: string })[]> {
     await this.get(id);
-    return this.repo().versions(id);
+    return (await this.repo().versions(id)).map((v) => ({ ...v, html: renderMarkdown(v.body) }));
   }
 
   /** The runbooks an incident needs: its site's own and those of its monitors. */

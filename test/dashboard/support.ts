@@ -6,15 +6,20 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { projectRoot } from '../support/cli.js';
 
-/** A new page logged in through the login form, on the overview. */
+/** A new page logged in through the login form, on the overview (`bypassCSP` only for axe-core). */
 export async function loginPage(
   browser: Browser,
   url: string,
   email: string,
   password: string,
-  options: { dark?: boolean; width?: number } = {},
+  options: { dark?: boolean; width?: number; bypassCSP?: boolean } = {},
 ): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: options.width ?? 1360, height: 900 }, colorScheme: options.dark ? 'dark' : 'light' });
+  const page = await browser.newPage({
+    viewport: { width: options.width ?? 1360, height: 900 },
+    colorScheme: options.dark ? 'dark' : 'light',
+    // Only to run axe-core in the page (the app's CSP allows no injected script).
+    bypassCSP: options.bypassCSP ?? false,
+  });
   await page.goto(url);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);

@@ -24,13 +24,17 @@ export interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
-/** Runs axe-core in the page (its context must bypass the page's CSP, which allows no script) and returns the violations. */
-export async function axe(page: Page): Promise<AxeViolation[]> {
+/**
+ * Runs axe-core in the page (its context must bypass the page's CSP, which allows no script) and returns the violations;
+ * `within` (a CSS selector, e.g. "main") checks only that part of the page.
+ */
+export async function axe(page: Page, within?: string): Promise<AxeViolation[]> {
   await page.addScriptTag({ content: axeSource });
-  return page.evaluate(async () => {
-    const result = await (globalThis as unknown as { axe: { run(o: object): Promise<{ violations: AxeViolation[] }> } }).axe.run({
+  return page.evaluate(async (selector) => {
+    const page = globalThis as unknown as { document: object; axe: { run(context: object, o: object): Promise<{ violations: AxeViolation[] }> } };
+    const result = await page.axe.run(selector ? { include: [selector] } : page.document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
     });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
+  }, within);
 }

@@ -11,7 +11,12 @@ import { LoginPage } from './pages/login';
 import { MaintenancePage } from './pages/maintenance';
 import { MonitorPage } from './pages/monitor';
 import { MonitorsPage } from './pages/monitors';
+import { PlannedWorkPage } from './pages/planned-work';
 import { PortfolioPage } from './pages/portfolio';
+import { PrivacyPage } from './pages/privacy-records';
+import { RegisterPage } from './pages/register';
+import { RoutinesPage } from './pages/routines';
+import { RunbooksPage } from './pages/runbooks';
 import { SettingsPage } from './pages/settings';
 import { SetupPage } from './pages/setup';
 import { NewSitePage, SitePage } from './pages/site';
@@ -34,6 +39,11 @@ const routes: [string, (p: Record<string, string>) => ReactNode, keyof typeof re
   ['/sites/new', () => <NewSitePage />, null],
   ['/sites/:id', (p) => <SitePage id={Number(p.id)} />, null],
   ['/sites/:id/feedback', (p) => <FeedbackPage siteId={Number(p.id)} />, null],
+  ['/sites/:id/routines', (p) => <RoutinesPage siteId={Number(p.id)} />, null],
+  ['/sites/:id/runbooks', (p) => <RunbooksPage siteId={Number(p.id)} />, null],
+  ['/sites/:id/register', (p) => <RegisterPage siteId={Number(p.id)} />, null],
+  ['/sites/:id/privacy', (p) => <PrivacyPage siteId={Number(p.id)} />, null],
+  ['/sites/:id/planned-work', (p) => <PlannedWorkPage siteId={Number(p.id)} />, null],
   ['/incidents', () => <IncidentsPage />, null],
   ['/incidents/:id', (p) => <IncidentPage id={Number(p.id)} />, null],
   ['/maintenance', () => <MaintenancePage />, 'instance'],

@@ -67,3 +67,22 @@ export function useSettled<T>(value: T, ms: number): T {
   }, [value, ms]);
   return settled;
 }
+
+/**
+ * Which one panel of a list page is open: the form for a new item, or one panel of one item (its
+ * editor, its history…). An item's button toggles its panel; `close` shuts it and reloads the list.
+ */
+export function usePanel<K extends string>(reload: () => void) {
+  const [open, setOpen] = useState<{ kind: K | 'new'; id: number } | null>(null);
+  return {
+    adding: open?.kind === 'new',
+    /** The panel open on item `id`, if any. */
+    of: (id: number): K | null => (open && open.kind !== 'new' && open.id === id ? open.kind : null),
+    add: () => setOpen({ kind: 'new', id: 0 }),
+    toggle: (kind: K, id: number) => setOpen((o) => (o?.kind === kind && o.id === id ? null : { kind, id })),
+    close: () => {
+      setOpen(null);
+      reload();
+    },
+  };
+}

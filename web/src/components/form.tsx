@@ -76,3 +76,39 @@ export function FormError({ error, shown }: { error: ApiError | null; shown: rea
     </div>
   );
 }
+
+/** A form's buttons: the primary one, and Cancel when the form can be closed. */
+export function FormButtons({ busy, submit, onCancel }: { busy: boolean; submit: string; onCancel?: (() => void) | undefined }) {
+  return (
+    <div className="actions">
+      <button type="submit" className="primary" disabled={busy}>
+        {submit}
+      </button>
+      {onCancel ? (
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/** A form's end: its error (fields named that no input shows), then its buttons. */
+export function FormEnd({
+  error,
+  shown,
+  ...buttons
+}: {
+  error: ApiError | null;
+  shown: readonly string[];
+  busy: boolean;
+  submit: string;
+  onCancel?: (() => void) | undefined;
+}) {
+  return (
+    <>
+      <FormError error={error} shown={shown} />
+      <FormButtons {...buttons} />
+    </>
+  );
+}

@@ -1,26 +1,31 @@
 import { api } from '../api';
 import { useAction, useLoad } from '../hooks';
+import { Link } from '../router';
 import { ErrorNote } from './ui';
 
-interface Contact {
+export interface Contact {
   role: string;
   name: string;
   email?: string;
   phone?: string;
 }
-interface Vendor {
+export interface Vendor {
   role: string;
   name: string;
   support: { name?: string; email?: string; phone?: string; url?: string };
   contractEnds?: string;
   renewsOn?: string;
+  notes?: string;
 }
-interface Register {
+type CheckedDate = { date: string; monitor: string } | null;
+/** A site's register as the API answers it: credential locations as "********". */
+export interface Register {
   vendors: Vendor[];
   people: Contact[];
   dependsOn: { id: number; name: string }[];
-  credentials: { label: string }[];
-  expiry: { domain: { date: string } | null; certificate: { date: string } | null };
+  credentials: { label: string; location: string }[];
+  notes: string;
+  expiry: { domain: CheckedDate; certificate: CheckedDate };
 }
 interface Records {
   processors: { name: string; country: string; dpa: string }[];
@@ -29,13 +34,14 @@ interface Records {
   tasks: { id: number; summary: string }[];
   reviewedAt: string | null;
 }
-interface Planned {
+export interface Planned {
   id: number;
   title: string;
   kind: string;
   targetDate: string;
   state: string;
-  maintenance: { name: string } | null;
+  notes: string;
+  maintenance: { id: number; name: string } | null;
 }
 
 const reach = (c: { email?: string | undefined; phone?: string | undefined; url?: string | undefined }) =>
@@ -62,7 +68,7 @@ export function Contacts({ people, vendors }: { people: Contact[]; vendors: Vend
   );
 }
 
-/** The site page's register, GDPR records and planned work. Editing is through the API (PUT …/register, …/privacy-records, …/planned-work). */
+/** The site page's summary of its register, GDPR records and planned work; each heading leads to the page where they are edited. */
 export function SiteBook({ siteId, editable }: { siteId: number; editable: boolean }) {
   const register = useLoad((signal) => api<Register>(`/sites/${siteId}/register`, { signal }), [siteId]);
   const records = useLoad((signal) => api<Records>(`/sites/${siteId}/privacy-records`, { signal }), [siteId]);
@@ -73,7 +79,9 @@ export function SiteBook({ siteId, editable }: { siteId: number; editable: boole
   return (
     <>
       <section aria-label="Register">
-        <h2>Register</h2>
+        <h2>
+          <Link to={`/sites/${siteId}/register`}>Register</Link>
+        </h2>
         <ErrorNote error={register.error} />
         {r ? (
           <>
@@ -87,7 +95,9 @@ export function SiteBook({ siteId, editable }: { siteId: number; editable: boole
         ) : null}
       </section>
       <section aria-label="GDPR records">
-        <h2>GDPR records</h2>
+        <h2>
+          <Link to={`/sites/${siteId}/privacy`}>GDPR records</Link>
+        </h2>
         <ErrorNote error={records.error ?? action.error} />
         {g ? (
           <>
@@ -117,7 +127,9 @@ export function SiteBook({ siteId, editable }: { siteId: number; editable: boole
         ) : null}
       </section>
       <section aria-label="Planned work">
-        <h2>Planned work</h2>
+        <h2>
+          <Link to={`/sites/${siteId}/planned-work`}>Planned work</Link>
+        </h2>
         <ErrorNote error={planned.error} />
         {planned.data && !planned.data.data.length ? <p className="empty">No upgrades or redesigns planned.</p> : null}
         <ul className="plain small">

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { FormButtons } from './form';
 
 /** API answers carry these beside the object's own fields; the file has none of them. */
 const apiOnly = new Set(['id', 'managedBy', 'createdAt', 'updatedAt', 'siteId', 'site', 'pingUrl']);
@@ -7,8 +8,8 @@ export function fileForm(object: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(object).filter(([k, v]) => !apiOnly.has(k) && v !== undefined && v !== null && v !== ''));
 }
 
-/** Where an object lives in upkeep.yaml: the section, and for a monitor its site. */
-export type FilePlace = { section: 'sites' | 'channels' | 'maintenance' | 'statusPages' } | { section: 'monitors'; site: string };
+/** Where an object lives in upkeep.yaml: the section, and for a monitor or a routine its site. */
+export type FilePlace = { section: 'sites' | 'channels' | 'maintenance' | 'statusPages' } | { section: 'monitors' | 'routines'; site: string };
 
 /** The YAML of an object placed where it goes in upkeep.yaml (yaml is loaded only when this is shown). */
 function useYaml(object: Record<string, unknown>, place: FilePlace): string | null {
@@ -18,7 +19,12 @@ function useYaml(object: Record<string, unknown>, place: FilePlace): string | nu
     let live = true;
     void import('yaml').then(({ stringify }) => {
       const value = JSON.parse(json) as Record<string, unknown>;
-      const doc = place.section === 'monitors' ? { sites: [{ name: place.site, monitors: [fileForm(value)] }] } : { [place.section]: [fileForm(value)] };
+      const doc =
+        place.section === 'monitors'
+          ? { sites: [{ name: place.site, monitors: [fileForm(value)] }] }
+          : place.section === 'routines'
+            ? { routines: [{ site: place.site, ...fileForm(value) }] }
+            : { [place.section]: [fileForm(value)] };
       if (live) setText(stringify(doc, { lineWidth: 0 }));
     });
     return () => void (live = false);
@@ -79,16 +85,7 @@ export function ObjectFormEnd({
   return (
     <>
       {offer ? <YamlOffer object={offer} place={place} what={what} /> : null}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {managedBy === 'config' ? 'Show the YAML' : `${managedBy ? 'Save' : 'Add'} ${what}`}
-        </button>
-        {onCancel ? (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        ) : null}
-      </div>
+      <FormButtons busy={busy} submit={managedBy === 'config' ? 'Show the YAML' : `${managedBy ? 'Save' : 'Add'} ${what}`} onCancel={onCancel} />
     </>
   );
 }

@@ -1,8 +1,11 @@
 import { useState } from 'react';
 import { api, qs, type Page } from '../api';
-import { ErrorNote, Loading, PageTitle } from '../components/ui';
+import { feedbackStates, Triage } from '../components/feedback-triage';
+import { WidgetSettings } from '../components/feedback-widget';
+import { SiteHead, useSite } from '../components/site-nav';
+import { ErrorNote, Loading } from '../components/ui';
 import { ago } from '../format';
-import { useAction, useDebounced, useLoad, useSettled } from '../hooks';
+import { useDebounced, useLoad, useSettled } from '../hooks';
 import { useLive } from '../live';
 import { Link } from '../router';
 import { canEdit, useSession } from '../session';
@@ -10,7 +13,7 @@ import { canEdit, useSession } from '../session';
 interface Report {
   id: number;
   siteId: number;
-  state: 'new' | 'triaged' | 'linked' | 'done';
+  state: (typeof feedbackStates)[number];
   wentWrong: boolean | null;
   rating: number | null;
   comment: string;
@@ -20,18 +23,15 @@ interface Report {
   tags: string[];
   incidentId: number | null;
   createdAt: string;
+  updatedAt: string;
 }
 interface RatingDay {
   day: string;
   reports: number;
   average: number | null;
 }
-interface Widget {
-  snippet: string;
-  origins: string[];
-}
 
-const states = ['new', 'triaged', 'linked', 'done'] as const;
+const states = feedbackStates;
 
 /** One site's feedback inbox: reports come in live; triage, tags and links to incidents for editors. */
 export function FeedbackPage({ siteId }: { siteId: number }) {
@@ -39,39 +39,33 @@ export function FeedbackPage({ siteId }: { siteId: number }) {
   const editable = canEdit(user);
   const [state, setState] = useState<string>('');
   const [search, setSearch] = useState('');
+  const [tag, setTag] = useState('');
   const query = useSettled(search, 300);
   const list = useLoad(
-    (signal) => api<Page<Report>>(`/sites/${siteId}/feedback${qs({ state, q: query || undefined, limit: 100 })}`, { signal }),
-    [siteId, state, query],
+    (signal) => api<Page<Report>>(`/sites/${siteId}/feedback${qs({ state, tag, q: query || undefined, limit: 100 })}`, { signal }),
+    [siteId, state, tag, query],
   );
   const ratings = useLoad((signal) => api<{ data: RatingDay[] }>(`/sites/${siteId}/feedback-ratings?days=14`, { signal }), [siteId]);
-  const widget = useLoad((signal) => api<Widget>(`/sites/${siteId}/feedback-widget`, { signal }).catch(() => null), [siteId]);
+  const site = useSite(siteId);
   const refresh = useDebounced(() => {
     list.reload();
     ratings.reload();
   }, 300);
   useLive((e) => e.type === 'feedback' && e.data.siteId === siteId && refresh());
-  const action = useAction();
-  const change = (id: number, body: object) => action.run(() => api(`/feedback/${id}`, { method: 'PATCH', body }), list.reload);
+  const incidents = useLoad(
+    (signal) => api<Page<{ id: number; title: string; status: string }>>(`/incidents${qs({ siteId, limit: 100 })}`, { signal }),
+    [siteId],
+  );
   const rated = ratings.data?.data.filter((d) => d.average !== null) ?? [];
   return (
     <main id="main" className="content">
-      <p className="crumbs">
-        <Link to={`/sites/${siteId}`}>Site</Link> /
-      </p>
-      <PageTitle>Feedback</PageTitle>
+      <SiteHead siteId={siteId} name={site.data?.name} title="Feedback" />
       {rated.length ? (
         <p className="muted" aria-label="Ratings trend">
           Ratings, last 14 days: {rated.map((d) => `${d.day.slice(5)} ${d.average!.toFixed(1)} (${d.reports})`).join(' · ')}
         </p>
       ) : null}
-      {widget.data ? (
-        <details>
-          <summary>Embed the widget</summary>
-          <pre className="small">{widget.data.snippet}</pre>
-          <p className="muted small">Origins allowed: {widget.data.origins.join(', ') || 'none yet'}</p>
-        </details>
-      ) : null}
+      <WidgetSettings siteId={siteId} editable={editable} />
       <div className="toolbar" role="group" aria-label="Which reports">
         {[['', 'All'] as const, ...states.map((s) => [s, s] as const)].map(([v, label]) => (
           <button key={v} type="button" aria-pressed={state === v} onClick={() => setState(v)}>
@@ -79,8 +73,13 @@ export function FeedbackPage({ siteId }: { siteId: number }) {
           </button>
         ))}
         <input type="search" aria-label="Search feedback" placeholder="Search" value={search} onChange={(e) => setSearch(e.target.value)} />
+        {tag ? (
+          <button type="button" aria-pressed onClick={() => setTag('')}>
+            Tag {tag} ×<span className="sr-only"> (show every tag)</span>
+          </button>
+        ) : null}
       </div>
-      <ErrorNote error={list.error ?? action.error} />
+      <ErrorNote error={list.error} />
       {!list.data ? <Loading what="feedback" /> : null}
       {list.data && !list.data.data.length ? <p className="empty">No feedback here.</p> : null}
       <ul className="plain feedback-list">
@@ -101,43 +100,17 @@ export function FeedbackPage({ siteId }: { siteId: number }) {
             <p className="muted small">
               {r.pageUrl ?? 'no page'}
               {r.email ? ` · ${r.email}` : ''}
-              {r.tags.length ? ` · ${r.tags.join(', ')}` : ''}
             </p>
-            {editable ? (
-              <div className="toolbar" role="group" aria-label={`Triage report ${r.id}`}>
-                {states
-                  .filter((s) => s !== 'linked' && s !== r.state)
-                  .map((s) => (
-                    <button key={s} type="button" onClick={() => change(r.id, { state: s })}>
-                      Mark {s}
-                    </button>
-                  ))}
-                <button
-                  type="button"
-                  onClick={() => {
-                    const tags = prompt('Tags (comma-separated)', r.tags.join(', '));
-                    if (tags !== null)
-                      change(r.id, {
-                        tags: tags
-                          .split(',')
-                          .map((t) => t.trim())
-                          .filter(Boolean),
-                      });
-                  }}
-                >
-                  Tags
-                </button>
-                <button
-                  type="button"
-                  onClick={() => {
-                    const incident = prompt('Incident number');
-                    if (incident) change(r.id, { incidentId: Number(incident) });
-                  }}
-                >
-                  Link to incident
-                </button>
-              </div>
+            {r.tags.length ? (
+              <p className="small" aria-label={`Tags of report ${r.id}`}>
+                {r.tags.map((t) => (
+                  <button key={t} type="button" className="tag" aria-pressed={tag === t} onClick={() => setTag(tag === t ? '' : t)}>
+                    #{t}
+                  </button>
+                ))}
+              </p>
             ) : null}
+            {editable ? <Triage key={r.updatedAt} report={r} incidents={incidents.data?.data ?? []} onChanged={list.reload} /> : null}
           </li>
         ))}
       </ul>

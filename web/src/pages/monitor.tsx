@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type Page } from '../api';
 import { ResponseChart, UptimeBars, type SeriesBucket } from '../components/charts';
 import { MonitorForm, type MonitorObject } from '../components/monitor-form';
+import { MonitorRunbooks } from '../components/runbooks';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { ago, ms, pct, when } from '../format';
 import { useAction, useLoad } from '../hooks';
@@ -198,6 +199,7 @@ export function MonitorPage({ id }: { id: number }) {
           </button>
         ))}
       </div>
+      <MonitorRunbooks siteId={m.siteId} monitorId={id} />
       <h2>Response time</h2>
       <ErrorNote error={series.error} />
       {series.data ? <ResponseChart buckets={series.data.data} /> : <Loading what="the chart" />}

@@ -6,6 +6,7 @@ import { SiteRoutines } from '../components/routines';
 import { ObjectivesSection } from '../components/objectives';
 import { SiteBook } from '../components/site-book';
 import { SiteForm, type SiteObject } from '../components/site-form';
+import { SiteSections } from '../components/site-nav';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { when } from '../format';
 import { useAction, useDebounced, useLoad } from '../hooks';
@@ -108,9 +109,8 @@ export function SitePage({ id }: { id: number }) {
           'No URL'
         )}
         {s.tags.length ? ` · ${s.tags.join(', ')}` : ''}
-        {' · '}
-        <Link to={`/sites/${id}/feedback`}>Feedback</Link>
       </p>
+      <SiteSections siteId={id} />
       {row ? (
         <p>
           <OwnerNote site={row} />
@@ -147,7 +147,7 @@ export function SitePage({ id }: { id: number }) {
       <ErrorNote error={monitors.error} />
       {monitors.data && !monitors.data.data.length ? <p className="empty">No monitors yet.</p> : null}
       {monitors.data?.data.length ? <MonitorTable rows={monitors.data.data} showSite={false} height="40vh" /> : null}
-      <SiteRoutines siteId={id} editable={editable} />
+      <SiteRoutines siteId={id} />
       <SiteBook siteId={id} editable={editable} />
       <h2>Audits</h2>
       <ErrorNote error={audits.error} />
