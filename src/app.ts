@@ -4,6 +4,7 @@ import { ActivityLog } from './accounts/activity.js';
 import { AuthService } from './accounts/auth.service.js';
 import { UsersService } from './accounts/users.service.js';
 import { AuditService } from './audits/audit.service.js';
+import { BackupSettings } from './backups/settings.js';
 import { ConfigSync } from './config/apply.js';
 import type { Environment } from './config/env.js';
 import { exportConfig } from './config/export.js';
@@ -28,6 +29,8 @@ export interface CoreOptions {
 /** The services every command and the server share, over one open database. */
 export interface Core {
   storage: Storage;
+  /** Where the SQLite database (when used) and the secret key live. */
+  dataDir: string;
   clock: Clock;
   logger: Logger;
   env: Environment;
@@ -66,8 +69,10 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const channelCodec = new ChannelCodec(box);
   const statusPageCodec = new StatusPageCodec(box);
   const sites = new SitesService(storage.db, siteCodec, clock);
+  const backupSettings = new BackupSettings(storage.db, box, clock);
   return {
     storage,
+    dataDir: options.dataDir,
     clock,
     logger: options.logger,
     env: options.env,
@@ -81,9 +86,9 @@ export async function openCore(options: CoreOptions): Promise<Core> {
     statusPageCodec,
     secrets: box,
     audits: new AuditService(storage.db, sites, clock, { dataDir: options.dataDir }),
-    sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock, statusPageCodec),
+    sync: new ConfigSync(storage.db, siteCodec, channelCodec, clock, statusPageCodec, backupSettings),
     channels: new ChannelsService(storage.db, channelCodec, clock),
-    exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, statusPageCodec, opts),
+    exportConfig: (opts) => exportConfig(storage.db, siteCodec, channelCodec, statusPageCodec, opts, backupSettings),
     close: () => storage.close(),
   };
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { version, type Core } from './app.js';
-import { createBackupScheduler } from './backups/index.js';
-import type { BackupScheduler } from './backups/scheduler.js';
+import { createBackups, type Backups } from './backups/index.js';
 import type { Config } from './config/schema.js';
 import { buildHttpServer } from './http/server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
@@ -21,8 +20,8 @@ export interface Runtime {
   engine: MonitoringEngine;
   incidents: Incidents;
   statusPages: StatusPages;
-  /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
-  backups: BackupScheduler | undefined;
+  /** Runs the backup jobs, drills and checks of `backups:` (following changes without a restart), and serves them to the API. */
+  backups: Backups;
   http: FastifyInstance;
   /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
@@ -114,7 +113,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   incidents.service.onChanged((incident) =>
     live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
   );
-  const backups = config.backups && createBackupScheduler(core, config.backups, engine);
+  const backups = await createBackups(core, config.backups, engine);
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, contexts);
   const http = await buildHttpServer({
     logger: core.logger,
@@ -133,6 +132,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     statusPages,
     channels: core.channels,
     audits: core.audits,
+    backups: backups.jobs,
     live,
     delivery: contexts,
     metrics: { registry, public: config.metrics.public },
@@ -151,7 +151,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await engine.start();
       await incidents.start();
       audits.start();
-      backups?.start();
+      backups.start();
       await statusPages.start();
     },
     async stop() {
@@ -159,7 +159,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await http.close();
       await statusPages.stop();
       await audits.stop();
-      await backups?.stop();
+      await backups.stop();
       await engine.stop();
       await incidents.stop();
     },

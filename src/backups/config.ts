@@ -85,6 +85,11 @@ export const backupsConfigSchema = z
     jobs: z.array(jobSchema).default([]),
     verify: verifySchema.prefault({}),
     drills: drillsSchema.prefault({}),
+    /**
+     * Where restores onto the server may write (the API and the dashboard): each restore goes into a new
+     * or empty folder below it. Without it, snapshots can only be downloaded. Must not overlap Upkeep's own files.
+     */
+    restoreRoot: z.string().startsWith('/', 'expected an absolute folder like "/srv/restores"').optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

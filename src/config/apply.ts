@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { withBackupMonitors } from '../backups/heartbeats.js';
+import { describeBackupsChange, type BackupSettings } from '../backups/settings.js';
 import type { ConfigObjectKind, Database } from '../db/types.js';
 import { ConfigObjectsRepository } from '../incidents/config-objects.repository.js';
 import { contactSchema, escalationSchema, maintenanceSchema, rotationSchema } from '../incidents/incidents.schema.js';
@@ -20,7 +21,7 @@ import type { StatusPageCodec } from '../status-pages/status-pages.service.js';
 import type { LoadedConfig } from './load.js';
 
 export type PlanAction = 'create' | 'update' | 'delete';
-export type ObjectKind = 'site' | 'monitor' | 'channel' | 'status-page' | ConfigObjectKind;
+export type ObjectKind = 'site' | 'monitor' | 'channel' | 'status-page' | 'backups' | ConfigObjectKind;
 
 /** The small named objects of the config, each with its section and schema. */
 export const configObjectSections = {
@@ -49,7 +50,7 @@ export interface Plan {
 }
 
 /** The part of the config an object was written in, as dotted paths relative to the object. */
-function refsUnder(envRefs: Map<string, string>, prefix: string, exclude?: string): Record<string, string> {
+export function refsUnder(envRefs: Map<string, string>, prefix: string, exclude?: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [path, template] of envRefs) {
     if (path.startsWith(prefix) && !(exclude && path.startsWith(exclude))) out[path.slice(prefix.length)] = template;
@@ -65,7 +66,7 @@ function leaves(value: unknown, path = '', out: Record<string, string> = {}): Re
   return out;
 }
 
-function describeChanges(before: unknown, after: unknown, isSecret: (path: readonly string[]) => boolean): string[] {
+export function describeChanges(before: unknown, after: unknown, isSecret: (path: readonly string[]) => boolean): string[] {
   const a = leaves(before);
   const b = leaves(after);
   const changes: string[] = [];
@@ -103,6 +104,7 @@ export class ConfigSync {
     private readonly channels: ChannelCodec,
     private readonly clock: Clock,
     private readonly statusPages: StatusPageCodec,
+    private readonly backups: BackupSettings,
   ) {}
 
   async apply(loaded: LoadedConfig, options: { dryRun: boolean }): Promise<Plan> {
@@ -150,6 +152,15 @@ export class ConfigSync {
     }
 
     await this.syncConfigObjects(trx, config, now, dryRun, items, unmanaged, compare);
+    // The section itself, so a running server reschedules and `upkeep export` writes it back.
+    const backups = await this.backups.on(trx).apply(config.backups, refsUnder(envRefs, 'backups.'), dryRun);
+    if (backups)
+      items.push({
+        action: backups.action,
+        kind: 'backups',
+        key: 'backups',
+        changes: backups.action === 'update' ? describeBackupsChange(backups.before!, backups.after!) : [],
+      });
     await syncStatusPages(trx, config, this.statusPages, {
       now,
       dryRun,

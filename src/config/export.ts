@@ -4,6 +4,9 @@ import { z } from 'zod';
 import type { Database } from '../db/types.js';
 import { ConfigObjectsRepository } from '../incidents/config-objects.repository.js';
 import { configObjectSections } from './apply.js';
+import { backupsConfigSchema } from '../backups/config.js';
+import { backupMonitors } from '../backups/heartbeats.js';
+import { isBackupSecret, type BackupSettings } from '../backups/settings.js';
 import { canonicalJson } from '../lib/json.js';
 import { splitSecrets } from '../lib/secrets.js';
 import { channelSchemas, channelSecretFields } from '../notify/channel.schema.js';
@@ -69,6 +72,7 @@ export async function exportConfig(
   channels: ChannelCodec,
   statusPages: StatusPageCodec,
   options: { includeSecrets: boolean },
+  backupSettings: BackupSettings,
 ): Promise<ExportResult> {
   const siteRepo = new SitesRepository(db);
   const secretVariables: ExportResult['secretVariables'] = [];
@@ -94,7 +98,10 @@ export async function exportConfig(
     return written;
   };
 
-  const monitorRows = await siteRepo.allMonitors();
+  const backups = await backupSettings.load();
+  // The monitors `backups:` makes are written by the section itself, not as plain heartbeats.
+  const derived = new Set(backupMonitors(backups?.config).map((d) => `${d.site}/${d.spec.name}`));
+  const monitorRows = (await siteRepo.allMonitors()).filter((m) => !(m.managed_by === 'config' && derived.has(`${m.site_name}/${m.name}`)));
   const exportedSites = (await siteRepo.allSites()).map((row) => {
     const site = sites.siteFromRow(row);
     const monitors = monitorRows
@@ -125,6 +132,7 @@ export async function exportConfig(
   }
   const pages = await exportStatusPages(db, statusPages, prepare);
   if (pages.length) body.statusPages = pages;
+  if (backups) body.backups = prepare(backupsConfigSchema, backups.config, backups.envRefs, isBackupSecret, ['backups']);
   const doc = new Document(body);
   doc.commentBefore = ' Exported by `upkeep export`. Apply with `upkeep apply --config <this file>`.';
   return { yaml: doc.toString({ lineWidth: 0 }), secretVariables };

@@ -14,6 +14,8 @@ import type { OidcLogin } from '../accounts/oidc.js';
 import type { UsersService } from '../accounts/users.service.js';
 import type { AuditService } from '../audits/audit.service.js';
 import { auditsRoutes } from '../audits/audits.routes.js';
+import { backupsRoutes } from '../backups/backups.routes.js';
+import type { BackupJobsService } from '../backups/jobs.service.js';
 import type { Logger } from '../lib/logger.js';
 import type { SitesService } from '../sites/sites.service.js';
 import { sitesRoutes } from '../sites/sites.routes.js';
@@ -66,6 +68,8 @@ export interface HttpDeps {
   /** server.trustProxy: the reverse proxies whose X-Forwarded-* headers give the client's address. */
   trustProxy?: boolean | string[];
   audits: AuditService;
+  /** Backup jobs, snapshots and restores (absent in servers built without backups). */
+  backups?: BackupJobsService;
   live: LiveHub;
   /** Whether the process can serve: the database answers and start-up has finished. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
@@ -181,6 +185,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'users' },
             { name: 'activity' },
             { name: 'status pages' },
+            { name: 'backups' },
           ],
         },
       });
@@ -231,6 +236,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         channelsRoutes(scope, deps.channels, deps.delivery);
       });
       auditsRoutes(api, deps.audits, deps.sites);
+      if (deps.backups) backupsRoutes(api, deps.backups);
       liveRoutes(api, deps.live, deps.db);
       await deps.statusPages?.apiRoutes(api);
       dashboardRoutes(api, {

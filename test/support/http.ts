@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../src/app.js';
+import type { Backups } from '../../src/backups/index.js';
 import { configSchema, type Config, type ConfigInput } from '../../src/config/schema.js';
 import type { Incidents } from '../../src/incidents/index.js';
 import type { MonitoringEngine } from '../../src/monitoring/engine.js';
@@ -12,6 +13,7 @@ export interface TestApp {
   engine: MonitoringEngine;
   incidents: Incidents;
   statusPages: StatusPages;
+  backups: Backups;
   close(): Promise<void>;
 }
 
@@ -27,5 +29,5 @@ export function testServer(core: Core, config: ConfigInput = {}): Promise<TestAp
 export async function testRuntime(core: Core, config: Config, sender: Partial<SenderOptions> = {}): Promise<TestApp> {
   const runtime = await createRuntime(core, { ...config, network: { ...config.network, allowPrivateTargets: true } }, { sender });
   await runtime.start();
-  return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, statusPages: runtime.statusPages, close: () => runtime.stop() };
+  return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, statusPages: runtime.statusPages, backups: runtime.backups, close: () => runtime.stop() };
 }

@@ -8,6 +8,7 @@ import * as ssoIdentities from './0006-sso-identities.js';
 import * as deliveryOrder from './0007-delivery-order.js';
 import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
+import * as backups from './0300-backups.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -36,6 +37,8 @@ const steps: Record<string, Step> = {
   '0100-audits': audits,
   // Issue 5 (status pages) numbers its migrations from 0200 so they never collide with the main line's.
   '0200-status-pages': statusPages,
+  // Issue 18 (backups in the API, self-backup) numbers its migrations from 0300.
+  '0300-backups': backups,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
