@@ -102,6 +102,8 @@ export function backupsRoutes(app: FastifyInstance, service: BackupJobsService):
     },
     async (req) => {
       const { job, snapshot } = parseInput(snapshotParams, req.params);
+      // Reach first: a job out of reach is 404 whatever the query.
+      await service.job(accessOf(req), job);
       const q = parseInput(searchQuery, req.query);
       return service.search(accessOf(req), job, snapshot, q.q, q.limit);
     },
@@ -146,6 +148,8 @@ export function backupsRoutes(app: FastifyInstance, service: BackupJobsService):
     },
     async (req) => {
       const { job, snapshot } = parseInput(snapshotParams, req.params);
+      // Who may first: nobody else learns what a valid body looks like.
+      accessOf(req).requireAdmin();
       return service.restoreToServer(accessOf(req), job, snapshot, parseInput(restoreBody, req.body));
     },
   );

@@ -30,11 +30,13 @@ export async function restoreTarget(root: string, target: string, protectedPaths
   const bad = (why: string) => new AppError('invalid_input', `target: ${why}`, { details: [{ path: 'target', message: why }] });
   if (isAbsolute(target) || parts.length === 0 || parts.some((p) => !isSafeName(p)))
     throw bad(`expected a folder below the restore root like "shop/2026-12-06" (no "..", not absolute), got ${JSON.stringify(target)}`);
+  if (parts.some((p) => Buffer.byteLength(p) > 255)) throw bad('a folder name is longer than 255 bytes, more than file systems allow');
   let dir = await checkRestoreRoot(root, protectedPaths);
   for (const part of parts) {
     dir = join(dir, part);
     await mkdir(dir, { mode: 0o750 }).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new AppError('conflict', `cannot make the folder ${dir} to restore into (${code ?? 'error'})`, { cause: err });
     });
     const st = await lstat(dir);
     if (!st.isDirectory())

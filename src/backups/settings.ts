@@ -86,14 +86,15 @@ export function describeBackupsChange(before: BackupsConfig, after: BackupsConfi
   };
   const [was, now] = [byName(before), byName(after)];
   const lines = [
-    ...Object.keys(was.jobs).filter((n) => !(n in now.jobs)).map((n) => `job "${n}" removed`),
-    ...Object.keys(now.jobs).filter((n) => !(n in was.jobs)).map((n) => `job "${n}" added`),
+    ...Object.keys(was.jobs)
+      .filter((n) => !(n in now.jobs))
+      .map((n) => `job "${n}" removed`),
+    ...Object.keys(now.jobs)
+      .filter((n) => !(n in was.jobs))
+      .map((n) => `job "${n}" added`),
   ];
   const common = (jobs: Record<string, unknown>, other: Record<string, unknown>) => Object.fromEntries(Object.entries(jobs).filter(([n]) => n in other));
-  return [
-    ...lines,
-    ...describeChanges({ ...was, jobs: common(was.jobs, now.jobs) }, { ...now, jobs: common(now.jobs, was.jobs) }, isBackupSecret),
-  ];
+  return [...lines, ...describeChanges({ ...was, jobs: common(was.jobs, now.jobs) }, { ...now, jobs: common(now.jobs, was.jobs) }, isBackupSecret)];
 }
 
 /** The section as upkeep.yaml writes it (durations as "1h", not milliseconds). */

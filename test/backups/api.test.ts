@@ -140,6 +140,7 @@ describe('backups in the API', () => {
     await refused('../escape', /no "\.\."/);
     await refused('shop/../../escape', /no "\.\."/);
     await refused('/etc', /not absolute/);
+    await refused('x'.repeat(300), /longer than 255 bytes/);
     // A snapshot restored earlier may hold a symlink pointing anywhere; restoring "through" it is refused.
     await symlink(db.dataDir, join(world.restoreRoot, 'planted'));
     await refused('planted/x', /planted is a symlink/);
