@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   allowPrivate?: boolean;
   /** Whether start-up has finished, for /readyz (a runtime in a test is ready once it runs). */
   started?: () => boolean;
+  /** The upkeep.yaml the server runs with: `backups.self` backs it up with the database. */
+  configFile?: string | undefined;
   /** Faster retries and leases for tests. */
   sender?: Partial<SenderOptions>;
 }
@@ -113,7 +115,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   incidents.service.onChanged((incident) =>
     live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
   );
-  const backups = await createBackups(core, config.backups, engine);
+  const backups = await createBackups(core, config.backups, engine, { configFile: options.configFile });
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, contexts);
   const http = await buildHttpServer({
     logger: core.logger,

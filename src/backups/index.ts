@@ -7,18 +7,21 @@ import { backupsConfigSchema, type BackupsConfig } from './config.js';
 import { BackupJobsService } from './jobs.service.js';
 import { RepositoryCache } from './repository-cache.js';
 import { BackupScheduler } from './scheduler.js';
+import type { Instance } from './self-backup.js';
 import { BackupSettings } from './settings.js';
 
 /** Where Upkeep itself is installed: a restore root must not overlap it. */
 const installDir = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Builds the backup scheduler over an open core, reporting to the engine's heartbeats and keeping each run in the history. */
-export function createBackupScheduler(core: Core, config: BackupsConfig, engine: MonitoringEngine): BackupScheduler {
+export function createBackupScheduler(core: Core, config: BackupsConfig, engine: MonitoringEngine, configFile?: string): BackupScheduler {
   const sites = new SitesRepository(core.storage.db);
   const runs = new BackupsRepository(core.storage.db);
+  const instance: Instance = { dataDir: core.dataDir, databaseUrl: core.env.databaseUrl, secretKey: core.env.vars.UPKEEP_SECRET_KEY?.trim() || undefined, configFile };
   return new BackupScheduler({
     config,
     engine,
+    instance,
     log: core.logger.child({ component: 'backups' }),
     pingKeyOf: async ({ site, monitor }) => {
       const row = await sites.getSiteByName(site);
@@ -51,14 +54,20 @@ export interface Backups {
  * section. The section applied last (`upkeep apply`, or the file at start) is read from the database
  * every `pollMs`; when it changed, the schedules are made anew: no restart needed.
  */
-export async function createBackups(core: Core, config: BackupsConfig | undefined, engine: MonitoringEngine, pollMs = 5_000): Promise<Backups> {
+export async function createBackups(
+  core: Core,
+  config: BackupsConfig | undefined,
+  engine: MonitoringEngine,
+  options: { configFile?: string | undefined; pollMs?: number } = {},
+): Promise<Backups> {
+  const pollMs = options.pollMs ?? 5_000;
   const log = core.logger.child({ component: 'backups' });
   const settings = new BackupSettings(core.storage.db, core.secrets, core.clock);
   const empty = backupsConfigSchema.parse({ repositories: {} });
   let version = await settings.version();
   // A runtime over a config that was never applied (tests, one-off tools) follows its own section until one is applied.
   const initial = version > 0 ? (await settings.load())?.config : config;
-  const scheduler = createBackupScheduler(core, initial ?? empty, engine);
+  const scheduler = createBackupScheduler(core, initial ?? empty, engine, options.configFile);
   const repositories = new RepositoryCache(log);
   const jobs = new BackupJobsService({
     db: core.storage.db,

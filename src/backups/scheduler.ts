@@ -3,7 +3,8 @@ import { Cron } from 'croner';
 import type { Logger } from '../lib/logger.js';
 import type { PingKind } from '../monitoring/heartbeat.js';
 import { runBackup, runVerify, type RunResult } from './backup.service.js';
-import type { BackupsConfig } from './config.js';
+import { SELF_JOB, type BackupsConfig } from './config.js';
+import { runSelfBackup, runSelfDrill, type Instance } from './self-backup.js';
 import { runDrill } from './drills.js';
 import { backupMonitorName, checkMonitorName, drillMonitorName, sitesByRepository, type HeartbeatRef } from './heartbeats.js';
 import { onHostKeyPinned } from './known-hosts.js';
@@ -14,6 +15,8 @@ export interface BackupSchedulerDeps {
   engine: { ping(key: string, kind: PingKind, extra: { runId?: string; body?: string }): boolean };
   /** The ping key of a heartbeat monitor, looked up at each run: `upkeep apply` may have made it anew. */
   pingKeyOf(ref: HeartbeatRef): Promise<string | undefined>;
+  /** This instance of Upkeep, for `backups.self`. */
+  instance?: Instance;
   /** Keeps each finished run for the history the API and the dashboard show. */
   record?(run: FinishedRun): Promise<void>;
   log: Logger;
@@ -108,6 +111,7 @@ export class BackupScheduler {
         run: (log) => runDrill(job, repository, { log, ...scratch }),
       });
     }
+    this.scheduleSelf(config);
     const sites = sitesByRepository(config);
     for (const [name, repository] of Object.entries(config.repositories)) {
       const reportTo = (sites.get(name) ?? []).map((site) => ({ site, monitor: checkMonitorName(name) }));
@@ -126,6 +130,31 @@ export class BackupScheduler {
       );
     }
     this.deps.log.info({ jobs: config.jobs.length, schedules: this.crons.length }, 'backup schedules started');
+  }
+
+  /** Upkeep's own backup and its drill, reported like a job named "upkeep-self". */
+  private scheduleSelf(config: BackupsConfig): void {
+    const { self } = config;
+    const instance = this.deps.instance;
+    if (!self || !instance) return;
+    const repository = config.repositories[self.repository]!;
+    const common = { job: SELF_JOB, repository: self.repository };
+    this.every(self, {
+      ...common,
+      id: `backup ${SELF_JOB}`,
+      kind: 'backup',
+      reportTo: [{ site: self.site, monitor: backupMonitorName(SELF_JOB) }],
+      run: (log) => runSelfBackup(instance, repository, self.keep, { log }),
+    });
+    if (!self.drill) return;
+    const scratch = config.drills.scratchDir === undefined ? {} : { scratchDir: config.drills.scratchDir };
+    this.every(config.drills, {
+      ...common,
+      id: `drill ${SELF_JOB}`,
+      kind: 'drill',
+      reportTo: [{ site: self.site, monitor: drillMonitorName(SELF_JOB) }],
+      run: (log) => runSelfDrill(repository, { log, ...scratch }),
+    });
   }
 
   /**

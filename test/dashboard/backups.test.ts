@@ -107,7 +107,7 @@ describe.skipIf(chromiumSkipReason)('backups in the dashboard', () => {
         headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
         body: JSON.stringify({ target: 'by-a-viewer' }),
       });
-      return [download.status, restore.status, (await restore.json()).error.message];
+      return [download.status, restore.status, ((await restore.json()) as { error: { message: string } }).error.message];
     }, base);
     expect(answers).toEqual([403, 403, 'viewers may look but not change things']);
     await page.close();

@@ -18,7 +18,7 @@ import { silentLogger } from '../../lib/logger.js';
 import { cliProgress, formatBytes } from '../progress.js';
 import { action, DEFAULT_CONFIG, parseDurationOption, readConfigOption } from '../run.js';
 
-interface RepoOptions {
+export interface RepoOptions {
   repo?: string;
   passwordFile?: string;
   sshKey?: string;
@@ -29,7 +29,7 @@ interface RepoOptions {
 const log = silentLogger();
 
 /** The password comes from UPKEEP_BACKUP_PASSWORD or a key file, never from the command line (ps shows it). */
-function repositoryConfig(opts: RepoOptions): RepositoryConfig {
+export function repositoryConfig(opts: RepoOptions): RepositoryConfig {
   if (opts.repo === undefined) throw new AppError('invalid_input', 'name the repository with --repo (a folder, s3:… or sftp:…)');
   const env = readEnvironment();
   const backend = parseLocation(opts.repo, { env: env.vars, sshKey: opts.sshKey, sshHostKey: opts.sshHostKey, knownHosts: opts.knownHosts });
