@@ -29,7 +29,9 @@ function heartbeat(name: string, description: string, when: Schedule): MonitorSp
 }
 
 /** The jobs as monitors see them: those written, and Upkeep's own backup (`backups.self`) as the job "upkeep-self". */
-function jobsOf(backups: BackupsConfig): { name: string; site: string; repository: string; schedule: string; timezone: string; grace: number; drill: boolean }[] {
+function jobsOf(
+  backups: BackupsConfig,
+): { name: string; site: string; repository: string; schedule: string; timezone: string; grace: number; drill: boolean }[] {
   return backups.self ? [...backups.jobs, { ...backups.self, name: SELF_JOB }] : backups.jobs;
 }
 
@@ -88,7 +90,10 @@ export function backupReferenceIssues(config: {
   const sites = new Map(config.sites.map((s) => [s.name, new Set(s.monitors.map((m) => m.name))]));
   const self = config.backups.self;
   if (self && !sites.has(self.site))
-    issues.push({ path: ['backups', 'self', 'site'], message: `no site is named ${JSON.stringify(self.site)} (the self-backup reports to a site's heartbeat monitors)` });
+    issues.push({
+      path: ['backups', 'self', 'site'],
+      message: `no site is named ${JSON.stringify(self.site)} (the self-backup reports to a site's heartbeat monitors)`,
+    });
   for (const [i, job] of config.backups.jobs.entries()) {
     const monitors = sites.get(job.site);
     if (!monitors) {

@@ -17,7 +17,12 @@ const installDir = fileURLToPath(new URL('../../', import.meta.url));
 export function createBackupScheduler(core: Core, config: BackupsConfig, engine: MonitoringEngine, configFile?: string): BackupScheduler {
   const sites = new SitesRepository(core.storage.db);
   const runs = new BackupsRepository(core.storage.db);
-  const instance: Instance = { dataDir: core.dataDir, databaseUrl: core.env.databaseUrl, secretKey: core.env.vars.UPKEEP_SECRET_KEY?.trim() || undefined, configFile };
+  const instance: Instance = {
+    dataDir: core.dataDir,
+    databaseUrl: core.env.databaseUrl,
+    secretKey: core.env.vars.UPKEEP_SECRET_KEY?.trim() || undefined,
+    configFile,
+  };
   return new BackupScheduler({
     config,
     engine,

@@ -106,7 +106,10 @@ export function runSelfBackup(
       const result = await snapshotPaths(repo, [dir], { log: ctx.log, tags, ...(ctx.host === undefined ? {} : { host: ctx.host }) });
       const forgotten = keep ? (await forgetSnapshots(repo, keep, true, ctx.log, jobTag(SELF_JOB))).removed.length : 0;
       const tables = Object.keys(rowCounts).length;
-      return { message: `snapshot ${result.snapshotId.slice(0, 8)}: database (${tables} tables), secret key${instance.configFile ? ', config' : ''}`, stats: { snapshotId: result.snapshotId, rowCounts, forgotten } };
+      return {
+        message: `snapshot ${result.snapshotId.slice(0, 8)}: database (${tables} tables), secret key${instance.configFile ? ', config' : ''}`,
+        stats: { snapshotId: result.snapshotId, rowCounts, forgotten },
+      };
     } finally {
       await rm(dir, { recursive: true, force: true });
       await repo.backend.close();
@@ -115,11 +118,12 @@ export function runSelfBackup(
 }
 
 /** Restores a self-backup snapshot's files into `into`; answers the folder that holds them. */
-async function restoreFiles(repo: Repository, ref: string, into: string): Promise<{ dir: string; snapshotId: string; expected: Record<string, number> | undefined }> {
-  const snapshot =
-    ref === 'latest'
-      ? (await listSnapshots(repo)).filter((s) => s.tags?.includes(jobTag(SELF_JOB))).at(-1)
-      : await findSnapshot(repo, ref);
+async function restoreFiles(
+  repo: Repository,
+  ref: string,
+  into: string,
+): Promise<{ dir: string; snapshotId: string; expected: Record<string, number> | undefined }> {
+  const snapshot = ref === 'latest' ? (await listSnapshots(repo)).filter((s) => s.tags?.includes(jobTag(SELF_JOB))).at(-1) : await findSnapshot(repo, ref);
   if (!snapshot || !snapshot.tags?.includes(jobTag(SELF_JOB))) throw new AppError('not_found', `no self-backup snapshot ${ref} in the repository`);
   const stats = await restoreTree(repo, snapshot.tree, into, { log: silentLogger() });
   if (stats.refused.length) throw new AppError('internal', `the snapshot holds entries that were refused: ${stats.refused[0] ?? ''}`);
@@ -169,7 +173,11 @@ export function runSelfDrill(repoConfig: RepositoryConfig, ctx: RunContext & { s
  * on it. The folder must be new or empty: a restore never overwrites a live instance. A PostgreSQL
  * dump is left as `upkeep.sql` for `psql` to load into the new database.
  */
-export async function restoreSelf(repoConfig: RepositoryConfig, ref: string, dataDir: string): Promise<{ snapshotId: string; files: string[]; tables: number }> {
+export async function restoreSelf(
+  repoConfig: RepositoryConfig,
+  ref: string,
+  dataDir: string,
+): Promise<{ snapshotId: string; files: string[]; tables: number }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   if ((await readdir(dataDir)).length > 0) throw new AppError('invalid_input', `${dataDir} is not empty: restore into a new data folder`);
   const repo = await openRepository(repoConfig, false);

@@ -99,5 +99,5 @@ export function describeBackupsChange(before: BackupsConfig, after: BackupsConfi
 
 /** The section as upkeep.yaml writes it (durations as "1h", not milliseconds). */
 export function writtenForm(config: BackupsConfig): Record<string, unknown> {
-  return z.encode(backupsConfigSchema, config) as Record<string, unknown>;
+  return z.encode(backupsConfigSchema, config);
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openCore, type Core } from '../../src/app.js';
 import { runSelfBackup, runSelfDrill, type Instance } from '../../src/backups/self-backup.js';
 import { silentLogger } from '../../src/lib/logger.js';
@@ -43,7 +43,9 @@ describeWhen(resticReady, resticNeeds, 'Upkeep backs itself up (SQLite)', () => 
     core = await openTestCore(db);
     files = await mkdtemp(join(tmpdir(), 'upkeep-self-'));
     repoPath = join(files, 'repo');
-    const monitors = Array.from({ length: MONITORS }, (_, i) => `      - { name: Port ${i}, type: tcp, host: 127.0.0.1, port: ${port}, interval: 1s }`).join('\n');
+    const monitors = Array.from({ length: MONITORS }, (_, i) => `      - { name: Port ${i}, type: tcp, host: 127.0.0.1, port: ${port}, interval: 1s }`).join(
+      '\n',
+    );
     yaml = `
 sites:
   - name: Infrastructure
@@ -70,7 +72,11 @@ backups:
   });
 
   it('takes an online backup under write load that restores into a fresh data folder and starts with every object', async () => {
-    const results = () => (core.storage.db.selectFrom('check_results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow());
+    const results = () =>
+      core.storage.db
+        .selectFrom('check_results')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
     await until('the engine to be writing results', async () => Number((await results()).n) > MONITORS, 30_000);
     // More writes while the backup runs: new sites, one after another, and the engine's results.
     let writing = true;

@@ -29,5 +29,12 @@ export function testServer(core: Core, config: ConfigInput = {}): Promise<TestAp
 export async function testRuntime(core: Core, config: Config, sender: Partial<SenderOptions> = {}): Promise<TestApp> {
   const runtime = await createRuntime(core, { ...config, network: { ...config.network, allowPrivateTargets: true } }, { sender });
   await runtime.start();
-  return { app: runtime.http, engine: runtime.engine, incidents: runtime.incidents, statusPages: runtime.statusPages, backups: runtime.backups, close: () => runtime.stop() };
+  return {
+    app: runtime.http,
+    engine: runtime.engine,
+    incidents: runtime.incidents,
+    statusPages: runtime.statusPages,
+    backups: runtime.backups,
+    close: () => runtime.stop(),
+  };
 }
