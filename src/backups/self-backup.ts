@@ -70,7 +70,9 @@ async function stage(instance: Instance, dir: string): Promise<Record<string, nu
   } else {
     const live = new Database(join(instance.dataDir, DB_FILE), { readonly: true, fileMustExist: true });
     try {
-      await live.backup(join(dir, DB_FILE));
+      // All remaining pages in one step: copied in small steps, a database the engine writes every second
+      // would make SQLite restart the copy after each write, and it would never end.
+      await live.backup(join(dir, DB_FILE), { progress: ({ totalPages }) => totalPages });
     } finally {
       live.close();
     }
