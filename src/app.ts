@@ -69,7 +69,7 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const channelCodec = new ChannelCodec(box);
   const statusPageCodec = new StatusPageCodec(box);
   const sites = new SitesService(storage.db, siteCodec, clock);
-  const stores = configStores({ sites: siteCodec, channels: channelCodec, statusPages: statusPageCodec }, clock);
+  const stores = configStores({ sites: siteCodec, channels: channelCodec, statusPages: statusPageCodec, secrets: box }, clock);
   return {
     storage,
     dataDir: options.dataDir,

@@ -13,6 +13,7 @@ import { sitesSection, sitesStore } from './sites/config-section.js';
 import { routinesSection, routinesStore } from './routines/config-section.js';
 import type { SiteCodec } from './sites/sites.service.js';
 import type { Clock } from './lib/clock.js';
+import type { SecretBox } from './lib/secrets.js';
 import { statusPageObjectKinds, statusPagesSection, statusPagesStore } from './status-pages/config-section.js';
 import type { StatusPageCodec } from './status-pages/status-pages.service.js';
 
@@ -68,7 +69,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
  * order `export` writes them.
  */
 export function configStores(
-  codecs: { sites: SiteCodec; channels: ChannelCodec; statusPages: StatusPageCodec },
+  codecs: { sites: SiteCodec; channels: ChannelCodec; statusPages: StatusPageCodec; secrets: SecretBox },
   clock: Clock,
 ): {
   apply: SectionStore<Config>[];
@@ -80,5 +81,6 @@ export function configStores(
   const statusPages = statusPagesStore(codecs.statusPages);
   // Routines name their sites: after them.
   const routines = routinesStore(clock);
-  return { apply: [backupsStore, channels, objects, statusPages, sites, routines], export: [sites, channels, objects, statusPages, routines] };
+  const backups = backupsStore(codecs.secrets);
+  return { apply: [backups, channels, objects, statusPages, sites, routines], export: [sites, channels, objects, statusPages, routines, backups] };
 }

@@ -153,7 +153,7 @@ describeWhen(resticReady, resticNeeds, 'upkeep backup (the real CLI, judged by r
       expect(res.stdout, cmd).toContain('Examples:');
     }
     const schema = JSON.parse((await runCli(['schema'])).stdout);
-    expect(Object.keys(schema.properties.backups.properties)).toEqual(['repositories', 'jobs', 'verify', 'drills']);
+    expect(Object.keys(schema.properties.backups.properties)).toEqual(['repositories', 'jobs', 'verify', 'drills', 'restoreRoot']);
     expect(schema.properties.backups.properties.jobs.items.required).toEqual(['name', 'site', 'repository', 'source', 'schedule']);
   }, 60_000);
 });
