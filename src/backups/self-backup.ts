@@ -78,6 +78,13 @@ async function stage(instance: Instance, dir: string): Promise<Record<string, nu
     } finally {
       live.close();
     }
+    // The copy is one file: out of WAL mode, reading it leaves no -wal and -shm beside it (Upkeep turns WAL on again at start).
+    const copy = new Database(join(dir, DB_FILE), { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+    } finally {
+      copy.close();
+    }
     rowCounts = sqliteRowCounts(join(dir, DB_FILE));
   }
   const key = instance.secretKey ?? (await readFile(join(instance.dataDir, KEY_FILE), 'utf8'));
