@@ -35,6 +35,17 @@ describe.skipIf(chromiumSkipReason)('backups in the dashboard', () => {
     url = await server.app.listen({ port: 0, host: '127.0.0.1' });
     await core.accounts.createUser({ email: 'owner@agency.test', password: 'owner password 123', role: 'owner' });
     await core.accounts.createUser({ email: 'viewer@agency.test', password: 'viewer password 123', role: 'viewer' });
+    // A client's editor: team "Client A" reaches the sites tagged client-a (Shop, job www), not Zulu Site.
+    const owner = await core.accounts.createUser({ email: 'admin@agency.test', password: 'admin password 123', role: 'owner' });
+    const headers = { authorization: `Bearer ${(await core.accounts.createToken({ name: 'setup', scope: 'write', userId: owner.id })).token}` };
+    await server.app.inject({ method: 'PUT', url: '/api/v1/teams/Client A', headers, payload: { tags: ['client-a'] } });
+    const client = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers,
+      payload: { email: 'a@client-a.test', password: 'client password 123', role: 'viewer', teams: [{ team: 'Client A', role: 'editor' }] },
+    });
+    if (client.statusCode !== 201) throw new Error(client.body);
     scratch = await mkdtemp(join(tmpdir(), 'upkeep-download-'));
     browser = await launchChromium();
   }, 120_000);
@@ -90,6 +101,26 @@ describe.skipIf(chromiumSkipReason)('backups in the dashboard', () => {
     await page.getByLabel('Find a file by name').fill('hero');
     await page.locator('[data-entry="hero.jpg"]').waitFor();
     expect(await page.locator('[data-entry="hero.jpg"]').textContent()).toContain(`${world.www}/site/assets/img/hero.jpg`);
+    await page.close();
+  }, 120_000);
+
+  it('shows a client team only its sites’ backups', async () => {
+    const jobsOn = async (page: Page) => {
+      await page.getByRole('link', { name: 'Backups' }).click();
+      await page.locator('[data-job]').first().waitFor();
+      return page.locator('[data-job]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')));
+    };
+    const agency = await loginPage(browser, url, 'owner@agency.test', 'owner password 123');
+    expect(await jobsOn(agency)).toEqual(['www', 'zulu-files']);
+    await agency.close();
+
+    const page = await loginPage(browser, url, 'a@client-a.test', 'client password 123');
+    expect(await jobsOn(page)).toEqual(['www']);
+    expect(await page.locator('main').textContent()).not.toMatch(/zulu/i);
+    // The other client's job by its address: not found, none of its snapshots shown.
+    await page.goto(`${url}/backups/zulu-files`);
+    expect(await page.getByRole('alert').textContent()).toBe('backup job zulu-files does not exist');
+    expect(await page.getByRole('list', { name: 'Snapshots' }).count()).toBe(0);
     await page.close();
   }, 120_000);
 

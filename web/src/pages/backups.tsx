@@ -257,7 +257,7 @@ export function BackupJobPage({ name }: { name: string }) {
         </p>
       ) : null}
       <h2>Snapshots</h2>
-      {!snapshots.data ? (
+      {snapshots.error ? null : !snapshots.data ? (
         <Loading what="snapshots" />
       ) : snapshots.data.data.length === 0 ? (
         <Empty>No snapshot yet.</Empty>
