@@ -16,7 +16,12 @@ export const snapshotParams = z.object({
     .describe('The snapshot id, or a unique prefix of it (at least 4 hex digits)'),
 });
 
-const snapshotPath = z.string().min(1).max(4096).startsWith('/').describe('An absolute path in the snapshot, like "/var/www"');
+const snapshotPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^\//, 'expected an absolute path in the snapshot like "/var/www"')
+  .describe('An absolute path in the snapshot, like "/var/www"');
 
 export const runsQuery = z.object({
   kind: z.enum(['backup', 'drill', 'restore']).optional().describe('only runs of this kind (default: all)'),

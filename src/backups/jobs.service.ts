@@ -97,6 +97,8 @@ const snapshotView = (s: Snapshot): SnapshotView => ({
 export class BackupJobsService {
   private readonly runs: BackupsRepository;
   private readonly sites: SitesRepository;
+  /** Folders being restored into: two restores that both found a folder empty must not write into it together. */
+  private readonly restoring = new Set<string>();
 
   constructor(private readonly deps: BackupJobsDeps) {
     this.runs = new BackupsRepository(deps.db);
@@ -252,30 +254,48 @@ export class BackupJobsService {
         throw new AppError('conflict', 'restores onto the server need backups.restoreRoot in upkeep.yaml: the folder restores may write below');
       await assertPaths(repo, snapshot.tree, request.paths);
       const target = await restoreTarget(root, request.target, this.deps.protectedPaths);
-      const startedAt = this.deps.clock.now();
-      const log = this.deps.log.child({ job: job.name, snapshot: snapshot.id, target });
-      const total: RestoreStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, refused: [] };
-      for (const include of request.paths.length ? request.paths : [undefined]) {
-        const stats = await restoreTree(repo, snapshot.tree, target, { log, ...(include === undefined ? {} : { include }) });
-        total.files += stats.files;
-        total.dirs += stats.dirs;
-        total.symlinks += stats.symlinks;
-        total.bytes += stats.bytes;
-        total.refused.push(...stats.refused);
+      if (this.restoring.has(target)) throw new AppError('conflict', `another restore is writing into ${request.target}; choose another folder`);
+      this.restoring.add(target);
+      try {
+        return await this.restoreInto(repo, snapshot, job, target, request.paths, access);
+      } finally {
+        this.restoring.delete(target);
       }
-      const message = `${access.principal.label} restored ${request.paths.length ? request.paths.join(', ') : 'everything'} of ${snapshot.id.slice(0, 8)} to ${target}: ${total.files} files, ${total.bytes} bytes`;
-      await this.runs.recordRun({
-        kind: 'restore',
-        job: job.name,
-        repository: job.repository,
-        started_at: startedAt,
-        finished_at: this.deps.clock.now(),
-        ok: total.refused.length === 0 ? 1 : 0,
-        message,
-        snapshot_id: snapshot.id,
-      });
-      log.info({ files: total.files, bytes: total.bytes, refused: total.refused.length }, 'restored onto the server');
-      return { ...total, target, snapshotId: snapshot.id };
     });
+  }
+
+  /** Restores `paths` (or everything) of a snapshot into `target`, and keeps the restore in the job's history with who made it. */
+  private async restoreInto(
+    repo: Repository,
+    snapshot: Snapshot,
+    job: BackupJobConfig,
+    target: string,
+    paths: string[],
+    access: Access,
+  ): Promise<RestoreStats & { target: string; snapshotId: string }> {
+    const startedAt = this.deps.clock.now();
+    const log = this.deps.log.child({ job: job.name, snapshot: snapshot.id, target });
+    const total: RestoreStats = { files: 0, dirs: 0, symlinks: 0, bytes: 0, refused: [] };
+    for (const include of paths.length ? paths : [undefined]) {
+      const stats = await restoreTree(repo, snapshot.tree, target, { log, ...(include === undefined ? {} : { include }) });
+      total.files += stats.files;
+      total.dirs += stats.dirs;
+      total.symlinks += stats.symlinks;
+      total.bytes += stats.bytes;
+      total.refused.push(...stats.refused);
+    }
+    const message = `${access.principal.label} restored ${paths.length ? paths.join(', ') : 'everything'} of ${snapshot.id.slice(0, 8)} to ${target}: ${total.files} files, ${total.bytes} bytes`;
+    await this.runs.recordRun({
+      kind: 'restore',
+      job: job.name,
+      repository: job.repository,
+      started_at: startedAt,
+      finished_at: this.deps.clock.now(),
+      ok: total.refused.length === 0 ? 1 : 0,
+      message,
+      snapshot_id: snapshot.id,
+    });
+    log.info({ files: total.files, bytes: total.bytes, refused: total.refused.length }, 'restored onto the server');
+    return { ...total, target, snapshotId: snapshot.id };
   }
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
@@ -150,6 +150,50 @@ describe('backups in the API', () => {
     await expect(restoreTarget(join(db.dataDir, 'inside'), 'x', [db.dataDir])).rejects.toThrow(/overlaps/);
     const missing = await restore('owner', 'www', snap, { paths: ['/no/such/folder'], target: 'fresh' });
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('refuses chosen paths that climb out of the snapshot or through its symlinks, and restores a link out as a link only', async () => {
+    const snap = world.snapshots.www!;
+    const site = `${world.www}/site`;
+    for (const path of ['/../etc', `${site}/../../../etc`, `${site}/./assets`, 'var/www']) {
+      const res = await restore('owner', 'www', snap, { paths: [path], target: 'climb' });
+      expect(res.statusCode, `${path}: ${res.body}`).toBe(400);
+      expect((await get('clientA', `/backups/jobs/www/snapshots/${snap}/archive?path=${encodeURIComponent(path)}`)).statusCode, path).toBe(400);
+    }
+    // `escape` is a symlink in the snapshot pointing out of it: nothing lies "below" it.
+    const through = await restore('owner', 'www', snap, { paths: [`${site}/escape/etc`], target: 'through' });
+    expect(through.statusCode, through.body).toBe(404);
+    expect(through.json().error.message).toBe(`${site}/escape is not a folder in this snapshot`);
+    const whole = await restore('owner', 'www', snap, { paths: [site], target: 'with-link' });
+    expect(whole.statusCode, whole.body).toBe(200);
+    expect(await readlink(join(world.restoreRoot, 'with-link', site, 'escape'))).toBe(world.outside);
+    expect(await readdir(world.outside)).toEqual(['etc']);
+    expect(await readdir(join(world.outside, 'etc'))).toEqual([]);
+  });
+
+  it('lets only one of two restores into the same new folder write there', async () => {
+    const snap = world.snapshots.www!;
+    const both = await Promise.all([1, 2].map(() => restore('owner', 'www', snap, { paths: [`${world.www}/site`], target: 'raced' })));
+    const codes = both.map((r) => r.statusCode).sort();
+    expect(codes[0], both.map((r) => r.body).join('\n')).toBe(200);
+    expect([400, 409], both.map((r) => r.body).join('\n')).toContain(codes[1]);
+  });
+
+  it('keeps one client’s editor away from another client’s snapshots, whichever way they are named', async () => {
+    const zulu = world.snapshots['zulu-files']!;
+    // Restoring onto the server is for admins: the other client's job, or this job with the other's snapshot.
+    expect((await restore('clientA', 'zulu-files', zulu, { target: 'theirs' })).statusCode).toBe(403);
+    expect((await restore('clientA', 'www', zulu, { target: 'theirs' })).statusCode).toBe(403);
+    // Reading and downloading: the other job does not exist for them, and a job shows only its own snapshots.
+    for (const url of [
+      `/backups/jobs/zulu-files/snapshots/${zulu}/archive`,
+      `/backups/jobs/www/snapshots/${zulu}/archive`,
+      `/backups/jobs/www/snapshots/${zulu}/search?q=zulu`,
+    ]) {
+      expect((await get('clientA', url)).statusCode, url).toBe(404);
+    }
+    expect((await restore('owner', 'www', zulu, { target: 'cross' })).statusCode).toBe(404);
+    expect((await get('clientA', '/backups/jobs/zulu-files/runs')).statusCode).toBe(404);
   });
 
   it('follows a changed backups: section without a restart, and export writes it back', async () => {

@@ -26,6 +26,10 @@ export async function backupWorld(core: Core, extraSites = '') {
   await writeFile(join(www, 'site', 'assets', 'img', 'hero.jpg'), randomBytes(70_000));
   await writeFile(join(www, 'site', 'assets', 'style.css'), 'body { color: #123 }\n'.repeat(500));
   await symlink('../index.html', join(www, 'site', 'assets', 'home.html'));
+  // A link out of the site (a hostile or careless site has them): restored as a link, never written through.
+  const outside = join(root, 'outside');
+  await mkdir(join(outside, 'etc'), { recursive: true });
+  await symlink(outside, join(www, 'site', 'escape'));
   await writeFile(join(other, 'zulu-secret.txt'), 'the other client’s file');
   const env = { UPKEEP_WEBHOOK_SECRET: 'a-test-secret-long-enough', UPKEEP_BACKUP_PASSWORD: password };
   const yaml = `
@@ -55,5 +59,5 @@ backups:
     if (!result.ok) throw new Error(result.message);
     snapshots[job.name] = result.stats!.snapshotId;
   }
-  return { root, loaded, env, yaml, www, other, restoreRoot, repoPath, snapshots };
+  return { root, loaded, env, yaml, www, other, outside, restoreRoot, repoPath, snapshots };
 }
