@@ -84,7 +84,14 @@ backups:
       });
 
       const results = async () =>
-        Number((await core.storage.db.selectFrom('check_results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+        Number(
+          (
+            await core.storage.db
+              .selectFrom('check_results')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
 
       it('takes an online backup under write load that restores into a fresh data folder and starts with every object', async () => {
         await until('the engine to be writing results', async () => (await results()) > MONITORS, 30_000);
@@ -140,7 +147,12 @@ backups:
         const restored = await openCore({ dataDir: fresh, env, logger: log });
         try {
           const restoredResults = Number(
-            (await restored.storage.db.selectFrom('check_results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+            (
+              await restored.storage.db
+                .selectFrom('check_results')
+                .select((eb) => eb.fn.countAll<number>().as('n'))
+                .executeTakeFirstOrThrow()
+            ).n,
           );
           expect(restoredResults).toBe(count('check_results'));
           expect(restoredResults).toBeGreaterThanOrEqual(before);

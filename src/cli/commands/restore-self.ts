@@ -24,7 +24,5 @@ Examples:
   $ UPKEEP_BACKUP_PASSWORD=… upkeep restore-self --repo /var/backups/upkeep --data-dir /var/lib/upkeep-restored
   $ upkeep restore-self --repo sftp:backup@host:/srv/upkeep --snapshot 4f2a91c0 --data-dir ./data --password-file key.txt`,
     )
-    .action(
-      action(async (opts: RepoOptions & { snapshot: string; dataDir: string }) => (await import('./backup.action.js')).backupRestoreSelf(opts)),
-    );
+    .action(action(async (opts: RepoOptions & { snapshot: string; dataDir: string }) => (await import('./backup.action.js')).backupRestoreSelf(opts)));
 }
