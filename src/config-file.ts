@@ -93,10 +93,11 @@ export function configStores(
   const statusPages = statusPagesStore(codecs.statusPages);
   // Routines name their sites: after them.
   const routines = routinesStore(clock);
+  const backups = backupsStore(codecs.secrets);
   // A site's paperwork names its site (and other sites, maintenance windows); GDPR records may make a routine.
   const paperwork = [registersStore(codecs.secrets), privacyRecordsStore(clock), plannedWorkStore(), feedbackWidgetsStore(clock)];
   return {
-    apply: [backupsStore, channels, objects, statusPages, sites, routines, ...paperwork],
-    export: [sites, channels, objects, statusPages, routines, ...paperwork],
+    apply: [backups, channels, objects, statusPages, sites, routines, ...paperwork],
+    export: [sites, channels, objects, statusPages, routines, ...paperwork, backups],
   };
 }

@@ -39,6 +39,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const config = options.config?.config ?? configSchema.parse({});
     const runtime = await createRuntime(core, config, {
+      configFile: options.config?.file,
       ...(options.allowPrivate === undefined ? {} : { allowPrivate: options.allowPrivate }),
       started: () => started,
     });

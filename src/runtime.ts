@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { version, type Core } from './app.js';
-import { createBackupScheduler } from './backups/index.js';
-import type { BackupScheduler } from './backups/scheduler.js';
+import { createBackups, type Backups } from './backups/index.js';
 import type { Config } from './config/schema.js';
 import { buildHttpServer } from './server.js';
 import { createIncidents, type Incidents } from './incidents/index.js';
@@ -34,8 +33,8 @@ export interface Runtime {
   routines: Routines;
   /** Site objectives: evaluated every minute (budget history, burn-rate incidents). */
   objectives: ObjectivesService;
-  /** Runs the backup jobs, drills and checks of `backups:`, reporting to their heartbeat monitors. */
-  backups: BackupScheduler | undefined;
+  /** Runs the backup jobs, drills and checks of `backups:` (following changes without a restart), and serves them to the API. */
+  backups: Backups;
   /** Safe update runs; unfinished ones (a stopped Upkeep's) are resumed or rolled back from start on. */
   updates: UpdateRunsService;
   http: FastifyInstance;
@@ -51,6 +50,8 @@ export interface RuntimeOptions {
   allowPrivate?: boolean;
   /** Whether start-up has finished, for /readyz (a runtime in a test is ready once it runs). */
   started?: () => boolean;
+  /** The upkeep.yaml the server runs with: `backups.self` backs it up with the database. */
+  configFile?: string | undefined;
   /** Faster retries and leases for tests. */
   sender?: Partial<SenderOptions>;
 }
@@ -145,7 +146,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   incidents.service.onChanged((incident) =>
     live.publish({ type: 'incident', siteId: incident.site_id, data: { siteId: incident.site_id, incidentId: incident.id, status: incident.status } }),
   );
-  const backups = config.backups && createBackupScheduler(core, config.backups, engine);
+  const backups = await createBackups(core, config.backups, engine, { configFile: options.configFile });
   const objectives = createObjectives(core, engine, incidents);
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox, () =>
     coordinator.leads('announcer'),
@@ -164,7 +165,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   // Run once in a cluster (where each job's lock is held); a lone node runs them all, in this order.
   coordinator.add('outbox', outbox);
   coordinator.add('audits', audits);
-  if (backups) coordinator.add('backups', backups);
+  coordinator.add('backups', backups);
   coordinator.add('feedback', feedback);
   coordinator.add('routines', routines);
   coordinator.add('updates', { start: () => (stopResuming = updates.keepResuming()), stop: () => stopResuming?.() });
@@ -193,6 +194,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     siteBook: siteBookRoutes(core, incidents.service),
     channels: core.channels,
     audits: core.audits,
+    backups: backups.jobs,
     live,
     delivery: contexts,
     metrics: { registry, public: config.metrics.public },

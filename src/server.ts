@@ -15,6 +15,8 @@ import type { OidcLogin } from './accounts/oidc.js';
 import type { UsersService } from './accounts/users.service.js';
 import type { AuditService } from './audits/audit.service.js';
 import { auditsRoutes } from './audits/audits.routes.js';
+import { backupsRoutes } from './backups/backups.routes.js';
+import type { BackupJobsService } from './backups/jobs.service.js';
 import type { Logger } from './lib/logger.js';
 import type { SitesService } from './sites/sites.service.js';
 import { sitesRoutes } from './sites/sites.routes.js';
@@ -86,6 +88,8 @@ export interface HttpDeps {
   /** server.trustProxy: the reverse proxies whose X-Forwarded-* headers give the client's address. */
   trustProxy?: boolean | string[];
   audits: AuditService;
+  /** Backup jobs, snapshots and restores (absent in servers built without backups). */
+  backups?: BackupJobsService;
   live: LiveHub;
   /** Whether the process can serve: the database answers and start-up has finished. */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
@@ -227,6 +231,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'site register' },
             { name: 'privacy records' },
             { name: 'planned work' },
+            { name: 'backups' },
           ],
         },
       });
@@ -277,6 +282,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
         channelsRoutes(scope, deps.channels, deps.delivery);
       });
       auditsRoutes(api, deps.audits, deps.sites);
+      if (deps.backups) backupsRoutes(api, deps.backups);
       liveRoutes(api, deps.live, access);
       await deps.statusPages?.apiRoutes(api);
       deps.feedback?.apiRoutes(api);

@@ -67,6 +67,9 @@ export async function timed<S>(log: Logger, what: string, work: () => Promise<{ 
 export const jobTag = (name: string): string => `upkeep-job:${name}`;
 const rowsTagPrefix = 'upkeep-rows:';
 
+/** The tag that carries a database's row counts at backup time. */
+export const rowCountsTag = (counts: Record<string, number>): string => rowsTagPrefix + Buffer.from(JSON.stringify(counts)).toString('base64url');
+
 /** Database row counts travel in a snapshot tag (base64url JSON), the one free-form field restic's format has. */
 export function rowCountsOf(tags: readonly string[] | undefined): Record<string, number> | undefined {
   const tag = tags?.find((t) => t.startsWith(rowsTagPrefix));
@@ -96,7 +99,7 @@ export function runBackup(job: BackupJobConfig, repoConfig: RepositoryConfig, ct
       try {
         if (input.kind === 'paths') result = await snapshotPaths(repo, input.paths, { ...common, tags: [jobTag(job.name), ...job.tags] }, input.fs);
         else {
-          const rows = input.rowCounts === undefined ? [] : [rowsTagPrefix + Buffer.from(JSON.stringify(input.rowCounts)).toString('base64url')];
+          const rows = input.rowCounts === undefined ? [] : [rowCountsTag(input.rowCounts)];
           result = await snapshotStream(repo, input.filename, input.stream, { ...common, tags: [jobTag(job.name), ...job.tags, ...rows] });
         }
       } finally {

@@ -68,6 +68,25 @@ const drillsSchema = z
   })
   .strict();
 
+/** The job name Upkeep's own backups are tagged and reported with. */
+export const SELF_JOB = 'upkeep-self';
+
+/** Upkeep backing itself up: its database (online, consistent), secret key and config file, on a schedule. */
+const selfSchema = z
+  .object({
+    /** The site whose heartbeat monitors "Backup: upkeep-self" and "Restore drill: upkeep-self" report it. */
+    site: z.string().min(1),
+    repository: z.string().min(1),
+    schedule: cronExpression,
+    timezone: timezone.default('UTC'),
+    grace: duration().prefault('1h'),
+    /** Which self-backups to keep (restic's forget rules; forgotten data is pruned). */
+    keep: retentionSchema.optional(),
+    /** Restore drills on `backups.drills.schedule`: restore, re-hash, integrity_check, row counts. */
+    drill: z.boolean().default(true),
+  })
+  .strict();
+
 /**
  * The `backups:` section of upkeep.yaml. Which site each job names is checked by the root schema,
  * which knows the sites.
@@ -85,9 +104,21 @@ export const backupsConfigSchema = z
     jobs: z.array(jobSchema).default([]),
     verify: verifySchema.prefault({}),
     drills: drillsSchema.prefault({}),
+    /**
+     * Where restores onto the server may write (the API and the dashboard): each restore goes into a new
+     * or empty folder below it. Without it, snapshots can only be downloaded. Must not overlap Upkeep's own files.
+     */
+    restoreRoot: z.string().startsWith('/', 'expected an absolute folder like "/srv/restores"').optional(),
+    self: selfSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.self && !(config.self.repository in config.repositories))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['self', 'repository'],
+        message: `no repository named ${JSON.stringify(config.self.repository)} under backups.repositories`,
+      });
     const names = new Set<string>();
     for (const [i, job] of config.jobs.entries()) {
       if (!(job.repository in config.repositories))
@@ -104,3 +135,4 @@ export const backupsConfigSchema = z
 export type BackupsConfig = z.output<typeof backupsConfigSchema>;
 export type BackupJobConfig = BackupsConfig['jobs'][number];
 export type RepositoryConfig = z.output<typeof repositorySchema>;
+export type SelfBackupConfig = z.output<typeof selfSchema>;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
 import { monitorSchemas, type MonitorSpec } from '../monitoring/monitor.schema.js';
-import type { BackupsConfig } from './config.js';
+import { SELF_JOB, type BackupsConfig } from './config.js';
 
 /** The monitor a scheduled run reports to, by stable key (site name, monitor name). */
 export interface HeartbeatRef {
@@ -28,10 +28,17 @@ function heartbeat(name: string, description: string, when: Schedule): MonitorSp
   });
 }
 
+/** The jobs as monitors see them: those written, and Upkeep's own backup (`backups.self`) as the job "upkeep-self". */
+function jobsOf(
+  backups: BackupsConfig,
+): { name: string; site: string; repository: string; schedule: string; timezone: string; grace: number; drill: boolean }[] {
+  return backups.self ? [...backups.jobs, { ...backups.self, name: SELF_JOB }] : backups.jobs;
+}
+
 /** Sites of the jobs that use each repository: each of them shows that repository's check. */
 export function sitesByRepository(backups: BackupsConfig): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const job of backups.jobs) {
+  for (const job of jobsOf(backups)) {
     const sites = out.get(job.repository) ?? [];
     if (!sites.includes(job.site)) sites.push(job.site);
     out.set(job.repository, sites);
@@ -47,7 +54,7 @@ export function sitesByRepository(backups: BackupsConfig): Map<string, string[]>
 export function backupMonitors(backups: BackupsConfig | undefined): { site: string; spec: MonitorSpec }[] {
   if (!backups) return [];
   const out: { site: string; spec: MonitorSpec }[] = [];
-  for (const job of backups.jobs) {
+  for (const job of jobsOf(backups)) {
     out.push({ site: job.site, spec: heartbeat(backupMonitorName(job.name), `Backup job "${job.name}" of upkeep.yaml (backups.jobs)`, job) });
     if (job.drill)
       out.push({ site: job.site, spec: heartbeat(drillMonitorName(job.name), `Restore drill of backup job "${job.name}" (backups.drills)`, backups.drills) });
@@ -81,6 +88,12 @@ export function backupReferenceIssues(config: {
   if (!config.backups) return [];
   const issues: { path: (string | number)[]; message: string }[] = [];
   const sites = new Map(config.sites.map((s) => [s.name, new Set(s.monitors.map((m) => m.name))]));
+  const self = config.backups.self;
+  if (self && !sites.has(self.site))
+    issues.push({
+      path: ['backups', 'self', 'site'],
+      message: `no site is named ${JSON.stringify(self.site)} (the self-backup reports to a site's heartbeat monitors)`,
+    });
   for (const [i, job] of config.backups.jobs.entries()) {
     const monitors = sites.get(job.site);
     if (!monitors) {

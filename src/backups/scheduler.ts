@@ -3,7 +3,8 @@ import { Cron } from 'croner';
 import type { Logger } from '../lib/logger.js';
 import type { PingKind } from '../monitoring/heartbeat.js';
 import { runBackup, runVerify, type RunResult } from './backup.service.js';
-import type { BackupsConfig } from './config.js';
+import { SELF_JOB, type BackupsConfig } from './config.js';
+import { runSelfBackup, runSelfDrill, type Instance } from './self-backup.js';
 import { runDrill } from './drills.js';
 import { backupMonitorName, checkMonitorName, drillMonitorName, sitesByRepository, type HeartbeatRef } from './heartbeats.js';
 import { onHostKeyPinned } from './known-hosts.js';
@@ -14,12 +15,30 @@ export interface BackupSchedulerDeps {
   engine: { ping(key: string, kind: PingKind, extra: { runId?: string; body?: string }): boolean };
   /** The ping key of a heartbeat monitor, looked up at each run: `upkeep apply` may have made it anew. */
   pingKeyOf(ref: HeartbeatRef): Promise<string | undefined>;
+  /** This instance of Upkeep, for `backups.self`. */
+  instance?: Instance;
+  /** Keeps each finished run for the history the API and the dashboard show. */
+  record?(run: FinishedRun): Promise<void>;
   log: Logger;
+}
+
+/** A run as the history keeps it. */
+export interface FinishedRun {
+  kind: 'backup' | 'drill' | 'check';
+  job: string | null;
+  repository: string;
+  startedAt: number;
+  finishedAt: number;
+  ok: boolean;
+  message: string;
+  snapshotId: string | null;
 }
 
 interface Task {
   /** Unique per scheduled thing; a task still queued or running is not queued again. */
   id: string;
+  kind: FinishedRun['kind'];
+  job: string | null;
   repository: string;
   reportTo: HeartbeatRef[];
   run(log: Logger): Promise<RunResult<unknown>>;
@@ -38,10 +57,18 @@ export class BackupScheduler {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly busy = new Set<string>();
   private stopped = false;
+  private config: BackupsConfig;
 
   private stopPinLog: (() => void) | undefined;
 
-  constructor(private readonly deps: BackupSchedulerDeps) {}
+  constructor(private readonly deps: BackupSchedulerDeps) {
+    this.config = deps.config;
+  }
+
+  /** The section the schedules follow now. */
+  get current(): BackupsConfig {
+    return this.config;
+  }
 
   /** Starts the schedules; a stopped scheduler may start again (a cluster node that leads the job again). */
   start(): void {
@@ -49,11 +76,28 @@ export class BackupScheduler {
     this.stopPinLog = onHostKeyPinned((pin) =>
       this.deps.log.warn(pin, 'first connection to an SFTP server: its host key is pinned now, and a different key will be refused'),
     );
-    const { config } = this.deps;
+    this.schedule();
+  }
+
+  /**
+   * Follows a changed `backups:` section without a restart: every cron is made anew from it. Runs
+   * already queued or running finish with the definition they started with.
+   */
+  reschedule(config: BackupsConfig): void {
+    if (this.stopped) return;
+    for (const cron of this.crons.splice(0)) cron.stop();
+    this.config = config;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const { config } = this;
     for (const job of config.jobs) {
       const repository = config.repositories[job.repository]!;
       this.every(job, {
         id: `backup ${job.name}`,
+        kind: 'backup',
+        job: job.name,
         repository: job.repository,
         reportTo: [{ site: job.site, monitor: backupMonitorName(job.name) }],
         run: (log) => runBackup(job, repository, { log }),
@@ -62,22 +106,57 @@ export class BackupScheduler {
       const scratch = config.drills.scratchDir === undefined ? {} : { scratchDir: config.drills.scratchDir };
       this.every(config.drills, {
         id: `drill ${job.name}`,
+        kind: 'drill',
+        job: job.name,
         repository: job.repository,
         reportTo: [{ site: job.site, monitor: drillMonitorName(job.name) }],
         run: (log) => runDrill(job, repository, { log, ...scratch }),
       });
     }
+    this.scheduleSelf(config);
     const sites = sitesByRepository(config);
     for (const [name, repository] of Object.entries(config.repositories)) {
       const reportTo = (sites.get(name) ?? []).map((site) => ({ site, monitor: checkMonitorName(name) }));
       const { verify } = config;
-      this.every(verify, { id: `check ${name}`, repository: name, reportTo, run: (log) => runVerify(repository, verify.readDataPercent / 100, { log }) });
+      this.every(verify, {
+        id: `check ${name}`,
+        kind: 'check',
+        job: null,
+        repository: name,
+        reportTo,
+        run: (log) => runVerify(repository, verify.readDataPercent / 100, { log }),
+      });
       this.every(
         { schedule: verify.fullReadSchedule, timezone: verify.timezone },
-        { id: `full check ${name}`, repository: name, reportTo, run: (log) => runVerify(repository, 1, { log }) },
+        { id: `full check ${name}`, kind: 'check', job: null, repository: name, reportTo, run: (log) => runVerify(repository, 1, { log }) },
       );
     }
     this.deps.log.info({ jobs: config.jobs.length, schedules: this.crons.length }, 'backup schedules started');
+  }
+
+  /** Upkeep's own backup and its drill, reported like a job named "upkeep-self". */
+  private scheduleSelf(config: BackupsConfig): void {
+    const { self } = config;
+    const instance = this.deps.instance;
+    if (!self || !instance) return;
+    const repository = config.repositories[self.repository]!;
+    const common = { job: SELF_JOB, repository: self.repository };
+    this.every(self, {
+      ...common,
+      id: `backup ${SELF_JOB}`,
+      kind: 'backup',
+      reportTo: [{ site: self.site, monitor: backupMonitorName(SELF_JOB) }],
+      run: (log) => runSelfBackup(instance, repository, self.keep, { log }),
+    });
+    if (!self.drill) return;
+    const scratch = config.drills.scratchDir === undefined ? {} : { scratchDir: config.drills.scratchDir };
+    this.every(config.drills, {
+      ...common,
+      id: `drill ${SELF_JOB}`,
+      kind: 'drill',
+      reportTo: [{ site: self.site, monitor: drillMonitorName(SELF_JOB) }],
+      run: (log) => runSelfDrill(repository, { log, ...scratch }),
+    });
   }
 
   /**
@@ -121,11 +200,23 @@ export class BackupScheduler {
     const runId = randomUUID();
     try {
       await this.report(task, 'start', runId);
+      const startedAt = Date.now();
       const result = await task.run(log);
       log.info({ ok: result.ok, durationMs: result.durationMs }, result.message);
       await this.report(task, result.ok ? 'success' : 'fail', runId, result.message);
+      const stats = result.stats as { snapshotId?: string } | undefined;
+      await this.deps.record?.({
+        kind: task.kind,
+        job: task.job,
+        repository: task.repository,
+        startedAt,
+        finishedAt: startedAt + result.durationMs,
+        ok: result.ok,
+        message: result.message,
+        snapshotId: stats?.snapshotId ?? null,
+      });
     } catch (err) {
-      log.error({ err }, 'could not report the run to its heartbeat');
+      log.error({ err }, 'could not report the run to its heartbeat or keep it in the history');
     }
   }
 

@@ -77,8 +77,10 @@ export async function exportConfig(db: Kysely<Database>, stores: readonly Sectio
     }
     return written;
   };
+  const derived = new Set<string>();
+  for (const store of stores) for (const key of (await store.derived?.(db)) ?? []) derived.add(key);
   const body: Record<string, unknown> = {};
-  for (const store of stores) Object.assign(body, await store.export?.({ db, prepare }));
+  for (const store of stores) Object.assign(body, await store.export?.({ db, prepare, isDerived: (key) => derived.has(key) }));
   const doc = new Document(body);
   doc.commentBefore = ' Exported by `upkeep export`. Apply with `upkeep apply --config <this file>`.';
   return { yaml: doc.toString({ lineWidth: 0 }), secretVariables };

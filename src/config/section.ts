@@ -59,6 +59,8 @@ export interface SectionExport {
     isSecret: (path: readonly string[]) => boolean,
     owner: string[],
   ) => Record<string, unknown>;
+  /** Whether an object ("site/monitor") is one a section derives: that section writes what made it instead. */
+  isDerived: (key: string) => boolean;
 }
 
 /**
@@ -76,10 +78,12 @@ export interface ConfigSection<C> {
 /**
  * How a section's objects are kept in the database: `apply` makes the database match the file
  * (in `ConfigSync`'s transaction), `export` writes the stored objects back as the section's keys.
- * `expand` adds objects the section derives for others (backups add heartbeat monitors) before any apply.
+ * `expand` adds objects the section derives for others (backups add heartbeat monitors) before any apply;
+ * `derived` names those stored now, so export leaves them out of the objects they were added to.
  */
 export interface SectionStore<C> {
   expand?: (config: Config) => Config;
+  derived?: (db: Kysely<Database>) => Promise<string[]>;
   apply?: (config: C, sync: SectionSync) => Promise<void>;
   export?: (out: SectionExport) => Promise<Record<string, unknown>>;
 }

@@ -109,9 +109,10 @@ export function sitesStore(codec: SiteCodec): SectionStore<{ sites: z.output<typ
         }
       }
     },
-    async export({ db, prepare }) {
+    async export({ db, prepare, isDerived }) {
       const repo = new SitesRepository(db);
-      const monitorRows = await repo.allMonitors();
+      // Monitors another section made from its own objects (backup jobs' heartbeats) are written by that section.
+      const monitorRows = (await repo.allMonitors()).filter((m) => !(m.managed_by === 'config' && isDerived(`${m.site_name}/${m.name}`)));
       const sites = (await repo.allSites()).map((row) => {
         const site = codec.siteFromRow(row);
         const monitors = monitorRows

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBackup } from '../../src/backups/backup.service.js';
+import { silentLogger } from '../../src/lib/logger.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
@@ -49,12 +54,20 @@ function concrete(path: string): string {
   return path
     .replace('{id}', String(ids[first] ?? 999_999))
     .replace('{name}', 'Client B')
-    .replace('{sessionId}', 'no-such-session');
+    .replace('{sessionId}', 'no-such-session')
+    .replace('{job}', 'b-files')
+    .replace('{repository}', 'b-repo')
+    .replace('{snapshot}', String(ids.snapshot));
 }
 
 beforeAll(async () => {
   db = await createTestDatabase('sqlite');
   core = await openTestCore(db);
+  // B's backups: a job with a snapshot, in a repository only B's job uses.
+  const files = await mkdtemp(join(tmpdir(), 'upkeep-authz-'));
+  await mkdir(join(files, 'src'));
+  await mkdir(join(files, 'restores'));
+  await writeFile(join(files, 'src', 'b.txt'), 'B’s file');
   const loaded = config(`
 sites:
   - name: Site A
@@ -71,8 +84,17 @@ maintenance:
   - { name: Window B, cron: "0 2 * * 0", duration: 1h, sites: [Site B] }
 routines:
   - { name: Care B, site: Site B, template: starter, rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0" }
+backups:
+  restoreRoot: ${files}/restores
+  repositories:
+    b-repo: { backend: { kind: local, path: ${files}/repo }, password: a backup password }
+  jobs:
+    - { name: b-files, site: Site B, repository: b-repo, source: { kind: dir, paths: ['${files}/src'] }, schedule: '0 0 1 1 *' }
 `);
   await core.sync.apply(loaded, { dryRun: false });
+  const backups = loaded.config.backups!;
+  const backup = await runBackup(backups.jobs[0]!, backups.repositories['b-repo']!, { log: silentLogger() });
+  ids.snapshot = backup.stats!.snapshotId;
   server = await testRuntime(core, loaded.config);
   app = server.app;
   const ownerUser = await core.accounts.createUser({ email: 'owner@agency.test', password: 'owner password 123', role: 'owner' });
@@ -221,13 +243,16 @@ describe('authorization over every route of the API', () => {
   });
 
   it('lists show a client of team A only A’s things', async () => {
-    const lists = ['/sites', '/monitors', '/incidents', '/events', '/overview', '/portfolio', '/portfolio/monitors'];
+    const lists = ['/sites', '/monitors', '/incidents', '/events', '/overview', '/portfolio', '/portfolio/monitors', '/backups/jobs', '/backups/repositories'];
     for (const path of lists) {
       const res = await app.inject({ url: `/api/v1${path}`, headers: as(clientA) });
       expect(res.statusCode, path).toBe(200);
-      expect(res.body, `${path}: ${res.body.slice(0, 400)}`).not.toMatch(/Site B|Home B|B is down/);
+      expect(res.body, `${path}: ${res.body.slice(0, 400)}`).not.toMatch(/Site B|Home B|B is down|b-files|b-repo/);
     }
     expect((await app.inject({ url: '/api/v1/sites', headers: as(clientA) })).json().data.map((s: { name: string }) => s.name)).toEqual(['Site A']);
+    // B's backups exist (the walk above reached real objects): the owner browses them.
+    const tree = await app.inject({ url: `/api/v1${concrete('/backups/jobs/{job}/snapshots/{snapshot}/tree')}`, headers: as(owner) });
+    expect(tree.json().entries.map((e: { name: string }) => e.name)).toEqual(['tmp']);
     for (const path of ['/channels', '/maintenance', '/users', '/teams', '/activity']) {
       expect((await app.inject({ url: `/api/v1${path}`, headers: as(clientA) })).statusCode, path).toBe(403);
     }

@@ -1,6 +1,11 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import type { Core } from '../../src/app.js';
+import { runBackup } from '../../src/backups/backup.service.js';
+import { silentLogger } from '../../src/lib/logger.js';
 import { startDnsServer, type LoopbackDns } from '../fixtures/dns-server.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -40,11 +45,17 @@ export class FuzzWorld {
   /** The other team's objects, by resource. */
   readonly other = new Map<string, string>();
   requests = 0;
+  files = '';
 
   async start(dialect: 'sqlite' | 'postgres'): Promise<void> {
     this.dns = await startDnsServer({});
     this.db = await createTestDatabase(dialect);
     this.core = await openTestCore(this.db);
+    // Backups of both teams, each job with a snapshot (names that do not give the team away: the site does).
+    this.files = await mkdtemp(join(tmpdir(), 'upkeep-fuzz-'));
+    for (const dir of ['alpha', 'z', 'restores']) await mkdir(join(this.files, dir));
+    await writeFile(join(this.files, 'alpha', 'index.html'), '<h1>Alpha</h1>');
+    await writeFile(join(this.files, 'z', 'notes.txt'), 'the other team’s notes');
     const loaded = config(`
 sites:
   - name: Shop
@@ -63,8 +74,22 @@ channels:
   - { name: hook, type: webhook, url: "http://127.0.0.1:9/hook", secret: a-webhook-secret-of-some-length }
 maintenance:
   - { name: Sunday, cron: "0 2 * * 0", duration: 1h, sites: [${OTHER} Site] }
+backups:
+  restoreRoot: ${this.files}/restores
+  repositories:
+    a-repo: { backend: { kind: local, path: ${this.files}/a-repo }, password: a backup password }
+    z-repo: { backend: { kind: local, path: ${this.files}/z-repo }, password: a backup password }
+  jobs:
+    - { name: alpha-www, site: Alpha Site, repository: a-repo, source: { kind: dir, paths: ['${this.files}/alpha'] }, schedule: '0 0 1 1 *' }
+    - { name: z-files, site: ${OTHER} Site, repository: z-repo, source: { kind: dir, paths: ['${this.files}/z'] }, schedule: '0 0 1 1 *' }
 `);
     await this.core.sync.apply(loaded, { dryRun: false });
+    const backups = loaded.config.backups!;
+    const snapshots: string[] = [];
+    for (const job of backups.jobs) {
+      const result = await runBackup(job, backups.repositories[job.repository]!, { log: silentLogger() });
+      snapshots.push(result.stats!.snapshotId);
+    }
     this.server = await testRuntime(this.core, { ...loaded.config, network: { ...loaded.config.network, resolvers: [this.dns.server] } });
     await this.server.app.listen({ host: '127.0.0.1', port: 0 });
     this.base = `http://127.0.0.1:${(this.server.app.server.address() as AddressInfo).port}`;
@@ -110,6 +135,9 @@ maintenance:
       tokens: (await this.core.accounts.listTokens()).map((t) => t.id),
       'status-pages': [page.id],
       'message-templates': [template.id],
+      job: ['alpha-www', 'z-files'],
+      snapshot: snapshots,
+      repository: ['a-repo', 'z-repo'],
     };
     for (const [resource, ids] of Object.entries(seeded)) {
       this.pools.set(resource, new Set(ids.map(String)));
@@ -177,5 +205,6 @@ maintenance:
     await this.core?.close();
     await this.db?.cleanup();
     await this.dns?.close();
+    if (this.files) await rm(this.files, { recursive: true, force: true });
   }
 }

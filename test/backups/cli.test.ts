@@ -152,8 +152,9 @@ describeWhen(resticReady, resticNeeds, 'upkeep backup (the real CLI, judged by r
       const res = await runCli(['backup', cmd, '--help']);
       expect(res.stdout, cmd).toContain('Examples:');
     }
+    expect((await runCli(['restore-self', '--help'])).stdout).toContain('Examples:');
     const schema = JSON.parse((await runCli(['schema'])).stdout);
-    expect(Object.keys(schema.properties.backups.properties)).toEqual(['repositories', 'jobs', 'verify', 'drills']);
+    expect(Object.keys(schema.properties.backups.properties)).toEqual(['repositories', 'jobs', 'verify', 'drills', 'restoreRoot', 'self']);
     expect(schema.properties.backups.properties.jobs.items.required).toEqual(['name', 'site', 'repository', 'source', 'schedule']);
   }, 60_000);
 });

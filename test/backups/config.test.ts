@@ -107,6 +107,7 @@ describe('heartbeat monitors derived from backup jobs', () => {
 
     const later = await core.sync.apply(config(file(www.replace("'0 3 * * *'", "'30 4 * * *'")), env), { dryRun: false });
     expect(later.items.map((i) => `${i.action} ${i.key}${i.changes.length ? `: ${i.changes.join('; ')}` : ''}`)).toEqual([
+      'update backups: job "blog-db" removed; jobs.www.schedule: "0 3 * * *" → "30 4 * * *"',
       'delete Blog/Backup: blog-db',
       'delete Blog/Repository check: main',
       'update Shop/Backup: www: schedule: "0 3 * * *" → "30 4 * * *"',

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../../src/app.js';
+import type { Backups } from '../../src/backups/index.js';
 import { configSchema, type Config, type ConfigInput } from '../../src/config-file.js';
 import type { Incidents } from '../../src/incidents/index.js';
 import type { MonitoringEngine } from '../../src/monitoring/engine.js';
@@ -16,6 +17,7 @@ export interface TestApp {
   statusPages: StatusPages;
   updates: UpdateRunsService;
   objectives: ObjectivesService;
+  backups: Backups;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function testRuntime(core: Core, config: Config, sender: Partial<Se
     statusPages: runtime.statusPages,
     updates: runtime.updates,
     objectives: runtime.objectives,
+    backups: runtime.backups,
     close: () => runtime.stop(),
   };
 }

@@ -3,6 +3,7 @@ import { api, ApiError, onUnauthorized, setCsrfToken } from './api';
 import { Shell } from './components/shell';
 import { ErrorNote, Loading } from './components/ui';
 import { startLive, stopLive } from './live';
+import { BackupJobPage, BackupsPage } from './pages/backups';
 import { ChannelsPage } from './pages/channels';
 import { FeedbackPage } from './pages/feedback';
 import { IncidentPage } from './pages/incident';
@@ -46,6 +47,8 @@ const routes: [string, (p: Record<string, string>) => ReactNode, keyof typeof re
   ['/sites/:id/planned-work', (p) => <PlannedWorkPage siteId={Number(p.id)} />, null],
   ['/incidents', () => <IncidentsPage />, null],
   ['/incidents/:id', (p) => <IncidentPage id={Number(p.id)} />, null],
+  ['/backups', () => <BackupsPage />, null],
+  ['/backups/:name', (p) => <BackupJobPage name={p.name!} />, null],
   ['/maintenance', () => <MaintenancePage />, 'instance'],
   ['/channels', () => <ChannelsPage />, 'instance'],
   ['/status-pages', () => <StatusPagesPage />, 'instance'],

@@ -7,6 +7,7 @@ import { withLock } from '../../backups/repository/locks.js';
 import type { Repository } from '../../backups/repository/repository.js';
 import { findSnapshot, listSnapshots } from '../../backups/repository/snapshots.js';
 import { restoreSize, restoreTree } from '../../backups/restore.js';
+import { restoreSelf } from '../../backups/self-backup.js';
 import type { RetentionPolicy } from '../../backups/retention.js';
 import { snapshotPaths } from '../../backups/snapshot-writer.js';
 import { verifyRepository } from '../../backups/verify.js';
@@ -145,4 +146,13 @@ export async function backupForget(opts: ForgetOptions): Promise<void> {
     const freed = result.prune ? `; freed ${formatBytes(result.prune.bytesFreed)}` : '';
     process.stdout.write(`kept ${kept}, removed ${result.removed.length} snapshot${result.removed.length === 1 ? '' : 's'}${freed}\n`);
   });
+}
+
+/** Restores a self-backup (backups.self) into a new, empty data folder. */
+export async function backupRestoreSelf(opts: RepoOptions & { snapshot: string; dataDir: string }): Promise<void> {
+  const result = await restoreSelf(repositoryConfig(opts), opts.snapshot, opts.dataDir);
+  const next = result.files.includes('upkeep.sql')
+    ? 'load upkeep.sql with psql into an empty database and point UPKEEP_DATABASE_URL at it'
+    : `${result.tables} tables checked`;
+  process.stdout.write(`restored self-backup ${short(result.snapshotId)} into ${opts.dataDir}: ${result.files.join(', ')} (${next})\n`);
 }

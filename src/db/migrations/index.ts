@@ -12,6 +12,7 @@ import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
 import * as oneOutbox from './0201-one-outbox.js';
 import * as updates from './0300-updates.js';
+import * as backups from './0302-backups.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
@@ -55,6 +56,8 @@ const steps: Record<string, Step> = {
   '0201-one-outbox': oneOutbox,
   // Issue 15 (updates) numbers its migrations from 0300.
   '0300-updates': updates,
+  // Issue 18 (backups in the API, self-backup) takes 0302 on.
+  '0302-backups': backups,
   // Issue 17 (users' voice, routines) numbers its migrations from 0400.
   '0400-feedback': feedback,
   '0401-routines': routines,
