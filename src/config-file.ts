@@ -15,6 +15,7 @@ import type { SiteCodec } from './sites/sites.service.js';
 import type { Clock } from './lib/clock.js';
 import { statusPageObjectKinds, statusPagesSection, statusPagesStore } from './status-pages/config-section.js';
 import type { StatusPageCodec } from './status-pages/status-pages.service.js';
+import { updatesSection } from './updates/policy.js';
 
 /**
  * upkeep.yaml as a whole: the instance's settings and the sections the features contribute. This is
@@ -32,6 +33,7 @@ export const configSchema = z
     ...statusPagesSection.shape,
     ...feedbackSection.shape,
     ...routinesSection.shape,
+    ...updatesSection.shape,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -46,6 +48,7 @@ export const configSchema = z
       statusPagesSection.check,
       feedbackSection.check,
       routinesSection.check,
+      updatesSection.check,
     ])
       check(config, issue);
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import { toIso } from '../lib/clock.js';
-import type { NotificationPayload } from './notification.js';
+import type { NotificationEvent, NotificationPayload } from './notification.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { OutboxRepository } from './outbox.repository.js';
 
@@ -18,16 +18,22 @@ export interface Notice {
 }
 
 /**
- * Queues a notice (event `notice`) for the named channels inside the caller's transaction, through
+ * Queues a notice (event `notice`, or an `update.*` event of a site's updates) for the named channels inside the caller's transaction, through
  * the one outbox: delivered at least once, with the channels' rate limits and retries. The message
  * has the shape of every other (`incident` carries the notice: id 0, severity minor), so templates
  * and receivers need nothing new. Names that are no channel are skipped; returns how many were queued.
  */
-export async function queueNotice(trx: Kysely<Database>, channels: readonly string[], notice: Notice, now: number): Promise<number> {
+export async function queueNotice(
+  trx: Kysely<Database>,
+  channels: readonly string[],
+  notice: Notice,
+  now: number,
+  event: Extract<NotificationEvent, 'notice' | `update.${string}`> = 'notice',
+): Promise<number> {
   if (!channels.length) return 0;
   const found = await new ChannelsRepository(trx).byNames(channels);
   const payload: Omit<NotificationPayload, 'notificationId'> = {
-    event: 'notice',
+    event,
     occurredAt: toIso(now),
     dedupKey: notice.key,
     incident: {
@@ -54,7 +60,7 @@ export async function queueNotice(trx: Kysely<Database>, channels: readonly stri
       incident_id: null,
       channel_id: channel.id,
       channel_name: channel.name,
-      event: 'notice',
+      event,
       payload: JSON.stringify({ ...payload, notificationId: id }),
       status: 'pending' as const,
       next_attempt_at: now,

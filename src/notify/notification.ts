@@ -9,6 +9,15 @@ export const notificationEvents = [
   'incident.reminder',
   // Something worth a look that is not (yet) an incident: a spike of visitors' reports, an overdue routine (notify/notice.ts).
   'notice',
+  // A site's updates (src/updates): planned (with its approval link), approved, started and how the run ended; delivered as notices.
+  'update.planned',
+  'update.approved',
+  'update.started',
+  'update.succeeded',
+  'update.failed',
+  'update.rolled_back',
+  'update.rollback_failed',
+  'update.aborted',
   'test',
 ] as const;
 export type NotificationEvent = (typeof notificationEvents)[number];

@@ -12,6 +12,7 @@ import * as audits from './0100-audits.js';
 import * as statusPages from './0200-status-pages.js';
 import * as oneOutbox from './0201-one-outbox.js';
 import * as updates from './0300-updates.js';
+import * as updateApprovals from './0303-update-approvals.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
@@ -53,6 +54,7 @@ const steps: Record<string, Step> = {
   '0201-one-outbox': oneOutbox,
   // Issue 15 (updates) numbers its migrations from 0300.
   '0300-updates': updates,
+  '0303-update-approvals': updateApprovals,
   // Issue 17 (users' voice, routines) numbers its migrations from 0400.
   '0400-feedback': feedback,
   '0401-routines': routines,
