@@ -97,6 +97,8 @@ const runSummaryView = (r: RunRecord) => ({
  */
 export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): void {
   const siteFor = async (req: FastifyRequest, need: 'read' | 'write') => {
+    // Refused as a whole first (403) for those who may change nothing anywhere, before any object is looked up.
+    if (need === 'write') accessOf(req).requireSomeWrite();
     const site = await deps.sites.getSite(parseId(req));
     accessOf(req).require(siteRefOf.site(site), need);
     return site;
@@ -109,6 +111,7 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
     return run;
   };
   const approvalFor = async (req: FastifyRequest, need: 'read' | 'write') => {
+    if (need === 'write') accessOf(req).requireSomeWrite();
     const id = parseId(req);
     const approval = await deps.updates.get(id);
     const site = await deps.sites.getSite(approval.siteId).catch(() => undefined);
@@ -157,14 +160,15 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
     {
       schema: operation({
         tag,
-        summary: 'Dry run: the run that would be made (steps, pages, backups, rollback, who approves); changes nothing',
+        summary: 'Dry run (editors of the site): the run that would be made (steps, pages, backups, rollback, who approves); changes nothing',
         params: idParams,
         body: planBody,
         ok: { 200: planOut },
       }),
     },
     async (req) => {
-      const site = sitesOf(await siteFor(req, 'read'));
+      // A dry run is for those who may ask for the run itself.
+      const site = sitesOf(await siteFor(req, 'write'));
       const body = parseInput(planBody, req.body ?? {});
       const { plan, setup, approval } = await deps.updates.preview(site, body.steps);
       const jobs = deps.runs.jobsFor(site.name, { ...setup, steps: plan.steps }).map((j) => j.name);

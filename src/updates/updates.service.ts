@@ -10,7 +10,7 @@ import type { ApprovalLinks } from './approval-links.js';
 import { ApprovalsRepository, type ApprovalRow } from './approvals.repository.js';
 import type { Ecosystem } from './component.js';
 import { InventoriesRepository } from './inventories.repository.js';
-import { isOutdated, worstSeverity, type Assessed } from './match.js';
+import type { Assessed } from './match.js';
 import { queueUpdateMessages, type UpdateMessage } from './messages.js';
 import { groupRuns, pendingUpdates, type PendingUpdate } from './pending.js';
 import { policyFor, type UpdatePolicy, type UpdateSite, type UpdatesConfig } from './policy.js';
@@ -131,22 +131,6 @@ export class UpdatesService {
     const updates = pendingUpdates(components, policy, this.deps.releasedAt, this.deps.clock.now());
     const setup = this.setupOf(site);
     return { policy, inventoryId: row.id, updates, runs: groupRuns(updates, policy, setup ?? { wordpress: 'wp-cli' }) };
-  }
-
-  /** Counts for the overview's Updates line, from each site's newest inventory. */
-  async summary(siteId: number): Promise<{ components: number; outdated: number; vulnerable: number; endOfLife: number; worst: string | null; pendingApprovals: number } | null> {
-    const inventories = await this.inventory(siteId);
-    if (!inventories.length) return null;
-    const all = inventories.flatMap((i) => i.components);
-    const vulnerable = all.filter((c) => c.vulnerabilities.length > 0);
-    return {
-      components: all.length,
-      outdated: all.filter(isOutdated).length,
-      vulnerable: vulnerable.length,
-      endOfLife: all.filter((c) => c.endOfLife).length,
-      worst: worstSeverity(vulnerable.flatMap((c) => c.vulnerabilities)) ?? null,
-      pendingApprovals: (await this.approvals.list({ status: 'pending', siteId, siteIds: 'all', limit: 1_000 })).length,
-    };
   }
 
   /** The run that would be made: its steps as the server would run them, its pages, backups and rollback. Changes nothing. */
