@@ -243,8 +243,9 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
       }),
     },
     async (req, reply) => {
+      // The run's reach is checked before the name: out of reach is 404 whatever is asked for.
+      const run = await runFor(req, parseId(req));
       const { id, file } = parseInput(fileParams, req.params);
-      const run = await runFor(req, id);
       const png = await readFile(join(screenshotDir(deps.dataDir, run.id), file)).catch(() => undefined);
       if (!png) throw new AppError('not_found', `update run ${id} has no file ${file}`);
       return reply.header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff').type('image/png').send(png);

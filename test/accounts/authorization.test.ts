@@ -50,6 +50,7 @@ function concrete(path: string): string {
   return path
     .replace('{id}', String(ids[first] ?? 999_999))
     .replace('{name}', 'Client B')
+    .replace('{file}', 'page-1-before.png')
     .replace('{sessionId}', 'no-such-session');
 }
 
