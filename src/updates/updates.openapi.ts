@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ecosystems, severities } from './component.js';
 import { updateKinds } from './policy.js';
-import { stepSchema } from './runs/steps/index.js';
+import { requestedSteps } from './steps-input.js';
 
 /** Answers and bodies of the updates routes, for the OpenAPI document. */
 
@@ -75,7 +75,7 @@ export const pendingOut = z.object({
 
 export const planBody = z
   .object({
-    steps: z.array(stepSchema).optional().describe("the steps to run (no `command` steps, no download URLs); the site's pending updates when absent"),
+    steps: requestedSteps.optional().describe("the steps to run (no `command` steps, no download URLs); the site's pending updates when absent"),
   })
   .strict();
 

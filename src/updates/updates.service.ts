@@ -16,7 +16,8 @@ import { groupRuns, pendingUpdates, type PendingUpdate } from './pending.js';
 import { policyFor, type UpdatePolicy, type UpdateSite, type UpdatesConfig } from './policy.js';
 import type { UpdateRunsService } from './runs/runs.service.js';
 import { runSpecSchema } from './runs/spec.js';
-import { describeStep, stepSchema, type UpdateStep } from './runs/steps/index.js';
+import { describeStep, type UpdateStep } from './runs/steps/index.js';
+import { requestedSteps } from './steps-input.js';
 import type { ApprovalStatus } from './tables.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 
@@ -54,19 +55,6 @@ export interface Approval {
   reason: string | null;
   runId: number | null;
 }
-
-/** Steps asked for in the API: no shell commands, no downloads from elsewhere — those belong to upkeep.yaml or the CLI's spec file. */
-export const requestedSteps = z
-  .array(stepSchema)
-  .min(1)
-  .max(50)
-  .superRefine((steps, ctx) => {
-    for (const [i, s] of steps.entries()) {
-      if (s.kind === 'command') ctx.addIssue({ code: 'custom', path: [i, 'kind'], message: 'command steps are written in a run spec file (upkeep updates run --spec), not sent to the API' });
-      if ((s.kind === 'wordpress-plugin' || s.kind === 'wordpress-theme') && s.url !== undefined)
-        ctx.addIssue({ code: 'custom', path: [i, 'url'], message: 'releases are downloaded from WordPress.org (updates.sites.wordpressDownloads), not from a URL sent to the API' });
-    }
-  });
 
 const APPROVAL_TTL_MS = 7 * 86_400_000;
 
