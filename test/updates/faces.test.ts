@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
+import { reconcileComponentIncidents } from '../../src/updates/component-incidents.js';
 import { InventoryService } from '../../src/updates/inventory.service.js';
+import { defaultPolicy } from '../../src/updates/policy.js';
 import type { Assessed } from '../../src/updates/match.js';
 import { RunsRepository } from '../../src/updates/runs/runs.repository.js';
 import { config, openTestCore } from '../support/core.js';
@@ -193,4 +195,51 @@ updates:
     expect(rejected.json()).toMatchObject({ status: 'rejected', decidedBy: 'approver@agency.test (API token #3)', reason: 'not this week' });
     expect((await app.inject({ method: 'POST', url: `/api/v1/update-approvals/${asked.id}/approve`, headers: as(owner) })).statusCode).toBe(409);
   });
+
+  it('a newly seen vulnerable (high and up, by default) or end-of-life component opens an incident once per version, resolved when the version is gone', async () => {
+    const incidents = server.incidents.service;
+    const deps = {
+      db: core.storage.db,
+      clock: core.clock,
+      open: (input: Parameters<typeof incidents.open>[0], author: string) => incidents.open(input, author),
+      resolve: (id: number, by: string, reason: string) => incidents.resolve(id, by, reason),
+    };
+    const policy = { ...defaultPolicy, name: 'careful' };
+    const history = new InventoryService(core.storage.db, core.clock);
+    const first = await reconcileComponentIncidents(deps, { id: shopId, name: 'Shop' }, policy, await history.current(shopId));
+    const titles = async (ids: number[]) => (await Promise.all(ids.map((id) => incidents.get(id)))).map((i) => `${i.severity} ${i.title} ${i.status}`).sort();
+    // jquery's medium advisory is below the policy's severity: no incident.
+    expect(await titles(first.opened)).toEqual(['major Vulnerable contact-form-7 5.7.2 on Shop open', 'minor End of life: php 7.4.33 on Shop open']);
+    expect((await reconcileComponentIncidents(deps, { id: shopId, name: 'Shop' }, policy, await history.current(shopId))).opened).toEqual([]);
+    // The plugin is updated: its incident resolves; php's stays open.
+    const updated = shop.map((c) => (c.name === 'contact-form-7' ? { ...c, version: '5.8.4', vulnerabilities: [] } : c));
+    await history.record(shopId, 'ssh', 'deploy@127.0.0.1:/srv/shop', updated, '2026-12-06');
+    const second = await reconcileComponentIncidents(deps, { id: shopId, name: 'Shop' }, policy, await history.current(shopId));
+    expect(second.opened).toEqual([]);
+    expect(await titles(first.opened)).toEqual(['major Vulnerable contact-form-7 5.7.2 on Shop resolved', 'minor End of life: php 7.4.33 on Shop open']);
+  });
+
+  it('a run whose rollback fails opens a critical incident, and update.rollback_failed reaches the policy’s channel through the outbox', async () => {
+    const now = core.clock.now();
+    const id = await new RunsRepository(core.storage.db).insert({
+      site_id: shopId,
+      status: 'running',
+      phase: 'rollback',
+      spec: JSON.stringify({ ssh: { host: '127.0.0.1', port: 9, username: 'deploy', root: '/srv/shop' }, pages: [{ url: 'http://127.0.0.1:9/' }], steps: [{ kind: 'wp-cli', target: 'plugin', name: 'akismet' }] }),
+      secrets: null,
+      state: JSON.stringify({ backups: [{ job: 'gone-job', snapshotId: 'abcdef0123' }], stepIndex: 0 }),
+      reason: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    });
+    const [run] = await server.updates.resumeUnfinished();
+    expect(run).toMatchObject({ id, status: 'rollback_failed' });
+    const incident = await server.incidents.service.get(run!.state.incidentId!);
+    expect(incident.severity).toBe('critical');
+    const told = await until('update.rollback_failed', () => hook.messages.find((m) => m.body.event === 'update.rollback_failed'), 20_000);
+    expect(told.body.incident.title).toBe(`Update run ${id} of Shop: rollback failed`);
+    expect(told.body.dedupKey).toBe(`upkeep-update-run-${id}`);
+  });
 });
+
