@@ -42,7 +42,12 @@ export function ackRoutes(app: FastifyInstance, incidents: IncidentsService): vo
       return linkPage(reply, 200, 'Acknowledged', `<p>Incident #${incident.id} “${escapeHtml(incident.title)}” is acknowledged. Thank you.</p>`);
     } catch (err) {
       if (!isAppError(err)) throw err;
-      return linkPage(reply, err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400, 'This link does not work', `<p>${escapeHtml(err.message)}</p>`);
+      return linkPage(
+        reply,
+        err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400,
+        'This link does not work',
+        `<p>${escapeHtml(err.message)}</p>`,
+      );
     }
   });
 }

@@ -17,7 +17,8 @@ export interface Template {
 export type TemplateOverrides = { [K in TemplateKey]?: { title?: string | undefined; body?: string | undefined } | undefined };
 
 /** `incident.opened` → `opened`; `test` stays `test`; a site's `update.*` events read like notices. */
-export const templateKeyOf = (event: NotificationEvent): TemplateKey => (event.startsWith('update.') ? 'notice' : (event.replace(/^incident\./, '') as TemplateKey));
+export const templateKeyOf = (event: NotificationEvent): TemplateKey =>
+  event.startsWith('update.') ? 'notice' : (event.replace(/^incident\./, '') as TemplateKey);
 
 /**
  * The shape of what templates can read, so a template naming anything else is refused when it is

@@ -11,7 +11,12 @@ import type { UpdatesService } from './updates.service.js';
 export function approvalLinkRoutes(app: FastifyInstance, updates: UpdatesService): void {
   const failed = (reply: Parameters<typeof linkPage>[0], err: unknown) => {
     if (!isAppError(err)) throw err;
-    return linkPage(reply, err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400, 'This link does not work', `<p>${escapeHtml(err.message)}</p>`);
+    return linkPage(
+      reply,
+      err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400,
+      'This link does not work',
+      `<p>${escapeHtml(err.message)}</p>`,
+    );
   };
   app.get('/update-approval/:token', { schema: { hide: true } }, async (req, reply) => {
     const { token } = req.params as { token: string };
@@ -36,7 +41,8 @@ export function approvalLinkRoutes(app: FastifyInstance, updates: UpdatesService
     const { token } = req.params as { token: string };
     try {
       const approval = await updates.approveByLink(token);
-      const outcome = approval.runId === null ? `but the run could not start: ${approval.reason ?? 'unknown reason'}` : `and update run ${approval.runId} has started`;
+      const outcome =
+        approval.runId === null ? `but the run could not start: ${approval.reason ?? 'unknown reason'}` : `and update run ${approval.runId} has started`;
       return linkPage(reply, 200, 'Approved', `<p>The updates are approved ${escapeHtml(outcome)}. Thank you.</p>`);
     } catch (err) {
       return failed(reply, err);

@@ -28,7 +28,10 @@ export class ApprovalLinks {
     const [id, exp, mac] = token.split('.') as [string, string, string];
     const expected = this.mac(`${id}.${exp}`, planHash);
     if (mac.length !== expected.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(expected)))
-      throw new AppError('invalid_input', 'this approval link is not for the plan now waiting (the plan changed, or the link was made up); decide in the dashboard');
+      throw new AppError(
+        'invalid_input',
+        'this approval link is not for the plan now waiting (the plan changed, or the link was made up); decide in the dashboard',
+      );
     if (parseInt(exp, 36) * 1000 <= now) throw new AppError('invalid_input', 'this approval link has expired; decide in the dashboard instead');
   }
 

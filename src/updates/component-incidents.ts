@@ -45,7 +45,11 @@ export async function reconcileComponentIncidents(
         key,
         title: `Vulnerable ${c.name} ${c.version} on ${site.name}`,
         severity: severityOf(worst),
-        message: `${c.ecosystem} ${c.name} ${c.version}: ${c.vulnerabilities.map((v) => `${v.id} (${v.severity})`).join(', ')}${fixes.length ? `; fixed in ${fixes.join(', ')}` : '; no fixed version known'}`.slice(0, 2_000),
+        message:
+          `${c.ecosystem} ${c.name} ${c.version}: ${c.vulnerabilities.map((v) => `${v.id} (${v.severity})`).join(', ')}${fixes.length ? `; fixed in ${fixes.join(', ')}` : '; no fixed version known'}`.slice(
+            0,
+            2_000,
+          ),
       });
     }
     if (c.endOfLife && policy.incidents.endOfLife) {

@@ -79,7 +79,7 @@ export function createUpdates(core: Core, config: UpdatesConfig, runs: UpdateRun
     links: new ApprovalLinks(core.secrets.derive('update approval links')),
     releasedAt,
     publicUrl: options.publicUrl,
-    wake: options.wake,
+    wake: () => options.wake(),
   });
   return {
     service,

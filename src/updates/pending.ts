@@ -119,7 +119,11 @@ function stepsOf(updates: readonly PendingUpdate[], site: Pick<UpdateSite, 'word
 }
 
 /** The updates taken now, grouped into runs as the policy says; each group's steps in order (core before plugins). */
-export function groupRuns(updates: readonly PendingUpdate[], policy: UpdatePolicy, site: Pick<UpdateSite, 'wordpress'>): { updates: PendingUpdate[]; steps: UpdateStep[] }[] {
+export function groupRuns(
+  updates: readonly PendingUpdate[],
+  policy: UpdatePolicy,
+  site: Pick<UpdateSite, 'wordpress'>,
+): { updates: PendingUpdate[]; steps: UpdateStep[] }[] {
   const taken = updates.filter((u) => u.held === null);
   const order = (u: PendingUpdate) => updatable.indexOf(u.ecosystem);
   const sorted = [...taken].sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name));

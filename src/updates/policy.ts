@@ -29,9 +29,7 @@ export const updatePolicySchema = z
     /** One run for everything pending, one per component, or one per ecosystem (plugins, Composer, npm, apt…). */
     group: z.enum(['together', 'per-component', 'per-ecosystem']).default('together'),
     /** `auto`: a requested run starts at once; `people`: it waits in the approvals queue for one of them (or an admin). */
-    approve: z
-      .union([z.literal('auto'), z.object({ people: z.array(z.email()).min(1) }).strict()])
-      .default('auto'),
+    approve: z.union([z.literal('auto'), z.object({ people: z.array(z.email()).min(1) }).strict()]).default('auto'),
     /** Channels told of every `update.*` event (the approval link goes with `update.planned`). */
     channels: z.array(z.string().min(1)).default([]),
     /** A newly seen vulnerable component opens an incident from this severity up; end-of-life components too when `endOfLife`. */
@@ -92,7 +90,8 @@ function checkUpdates(config: Checked, issue: Issue): void {
     if (!sites.has(s.site)) issue(['updates', 'sites', i, 'site'], `no site named ${JSON.stringify(s.site)}`);
     if (seen.has(s.site)) issue(['updates', 'sites', i, 'site'], `site ${JSON.stringify(s.site)} already has an updates entry`);
     seen.add(s.site);
-    if (s.policy !== undefined && !policies.has(s.policy)) issue(['updates', 'sites', i, 'policy'], `no policy named ${JSON.stringify(s.policy)} under updates.policies`);
+    if (s.policy !== undefined && !policies.has(s.policy))
+      issue(['updates', 'sites', i, 'policy'], `no policy named ${JSON.stringify(s.policy)} under updates.policies`);
     const jobs = new Set((config.backups?.jobs ?? []).filter((j) => j.site === s.site).map((j) => j.name));
     for (const [j, name] of (s.backupJobs ?? []).entries())
       if (!jobs.has(name)) issue(['updates', 'sites', i, 'backupJobs', j], `site ${JSON.stringify(s.site)} has no backup job named ${JSON.stringify(name)}`);

@@ -8,8 +8,17 @@ export const requestedSteps = z
   .max(50)
   .superRefine((steps, ctx) => {
     for (const [i, s] of steps.entries()) {
-      if (s.kind === 'command') ctx.addIssue({ code: 'custom', path: [i, 'kind'], message: 'command steps are written in a run spec file (upkeep updates run --spec), not sent to the API' });
+      if (s.kind === 'command')
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'kind'],
+          message: 'command steps are written in a run spec file (upkeep updates run --spec), not sent to the API',
+        });
       if ((s.kind === 'wordpress-plugin' || s.kind === 'wordpress-theme') && s.url !== undefined)
-        ctx.addIssue({ code: 'custom', path: [i, 'url'], message: 'releases are downloaded from WordPress.org (updates.sites.wordpressDownloads), not from a URL sent to the API' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'url'],
+          message: 'releases are downloaded from WordPress.org (updates.sites.wordpressDownloads), not from a URL sent to the API',
+        });
     }
   });

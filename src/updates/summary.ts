@@ -14,7 +14,16 @@ const RANK: (VulnerabilitySeverity | null)[] = [null, 'unknown', 'low', 'medium'
 
 /** Counts per site from component rows (the same component seen inside and outside counts once). */
 export function summarize(
-  rows: readonly { site_id: number; ecosystem: string; name: string; version: string | null; latest: string | null; end_of_life: number; vulnerabilities: number; worst_severity: string | null }[],
+  rows: readonly {
+    site_id: number;
+    ecosystem: string;
+    name: string;
+    version: string | null;
+    latest: string | null;
+    end_of_life: number;
+    vulnerabilities: number;
+    worst_severity: string | null;
+  }[],
 ): Map<number, UpdatesSummary> {
   const out = new Map<number, UpdatesSummary>();
   const seen = new Set<string>();

@@ -18,17 +18,7 @@ import { screenshotDir } from './runs/runner.js';
 import { describeStep } from './runs/steps/index.js';
 import type { Verdict } from './runs/verify.js';
 import { describeTarget } from './ssh/target.js';
-import {
-  approvalOut,
-  approvalsOut,
-  inventoryOut,
-  pendingOut,
-  planBody,
-  planOut,
-  rejectBody,
-  runOut,
-  runsOut,
-} from './updates.openapi.js';
+import { approvalOut, approvalsOut, inventoryOut, pendingOut, planBody, planOut, rejectBody, runOut, runsOut } from './updates.openapi.js';
 import type { Actor, Approval, UpdatesService, UpdatesSite } from './updates.service.js';
 
 export interface UpdatesRoutesDeps {
@@ -75,7 +65,13 @@ const verdictView = (v: Verdict | undefined) =>
     ? {
         ok: v.ok,
         problems: v.problems,
-        pages: v.pages.map((p) => ({ url: p.url, problems: p.problems, ratio: p.ratio ?? null, screenshot: p.capture.screenshot ?? null, diff: p.diff ?? null })),
+        pages: v.pages.map((p) => ({
+          url: p.url,
+          problems: p.problems,
+          ratio: p.ratio ?? null,
+          screenshot: p.capture.screenshot ?? null,
+          diff: p.diff ?? null,
+        })),
       }
     : null;
 
@@ -129,7 +125,15 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
 
   app.get(
     '/sites/:id/updates/inventory',
-    { schema: operation({ tag, summary: "What the site runs: the newest inventory from inside (SSH) and from outside, with each component's newest version, end of life and vulnerabilities", params: idParams, ok: { 200: inventoryOut } }) },
+    {
+      schema: operation({
+        tag,
+        summary:
+          "What the site runs: the newest inventory from inside (SSH) and from outside, with each component's newest version, end of life and vulnerabilities",
+        params: idParams,
+        ok: { 200: inventoryOut },
+      }),
+    },
     async (req) => {
       const site = await siteFor(req, 'read');
       const data = await deps.updates.inventory(site.id);
@@ -141,7 +145,14 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
 
   app.get(
     '/sites/:id/updates/pending',
-    { schema: operation({ tag, summary: "The updates the site's components call for, as its policy sees them, and the runs it would make of them", params: idParams, ok: { 200: pendingOut } }) },
+    {
+      schema: operation({
+        tag,
+        summary: "The updates the site's components call for, as its policy sees them, and the runs it would make of them",
+        params: idParams,
+        ok: { 200: pendingOut },
+      }),
+    },
     async (req) => {
       const site = sitesOf(await siteFor(req, 'read'));
       const pending = await deps.updates.pending(site);
@@ -199,7 +210,8 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
     {
       schema: operation({
         tag,
-        summary: "Asks for an update run (the steps given, or the site's pending updates): it starts now when the policy approves automatically, else it waits in the approvals queue",
+        summary:
+          "Asks for an update run (the steps given, or the site's pending updates): it starts now when the policy approves automatically, else it waits in the approvals queue",
         params: idParams,
         body: planBody,
         ok: { 202: approvalOut },
@@ -216,13 +228,20 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
 
   app.get(
     '/update-runs/:id',
-    { schema: operation({ tag, summary: 'An update run: its steps with their output, events, verification and files', params: idParams, ok: { 200: runOut } }) },
+    {
+      schema: operation({ tag, summary: 'An update run: its steps with their output, events, verification and files', params: idParams, ok: { 200: runOut } }),
+    },
     async (req) => {
       const run = await runFor(req, parseId(req));
       const files = await readdir(screenshotDir(deps.dataDir, run.id)).catch(() => [] as string[]);
       return {
         ...runSummaryView(run),
-        steps: run.steps.map((s) => ({ ...s, status: s.status as 'ok', startedAt: toIso(s.startedAt), finishedAt: s.finishedAt === null ? null : toIso(s.finishedAt) })),
+        steps: run.steps.map((s) => ({
+          ...s,
+          status: s.status as 'ok',
+          startedAt: toIso(s.startedAt),
+          finishedAt: s.finishedAt === null ? null : toIso(s.finishedAt),
+        })),
         events: run.events.map((e) => ({ event: e.event, occurredAt: e.occurredAt })),
         after: verdictView(run.state.after),
         afterRollback: verdictView(run.state.afterRollback),
@@ -254,7 +273,14 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
 
   app.get(
     '/update-approvals',
-    { schema: operation({ tag, summary: 'The approvals queue: planned update runs (waiting by default), of the sites in reach', query: approvalsQuery, ok: { 200: approvalsOut } }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'The approvals queue: planned update runs (waiting by default), of the sites in reach',
+        query: approvalsQuery,
+        ok: { 200: approvalsOut },
+      }),
+    },
     async (req) => {
       const q = parseInput(approvalsQuery, req.query);
       const access = accessOf(req);
@@ -292,7 +318,16 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
 
   app.post(
     '/update-approvals/:id/reject',
-    { schema: operation({ tag, summary: 'Rejects a planned run, with an optional reason', params: idParams, body: rejectBody, ok: { 200: approvalOut }, errors: [409] }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'Rejects a planned run, with an optional reason',
+        params: idParams,
+        body: rejectBody,
+        ok: { 200: approvalOut },
+        errors: [409],
+      }),
+    },
     async (req) => {
       const { site } = await approvalFor(req, 'write');
       const body = parseInput(rejectBody, req.body ?? {});

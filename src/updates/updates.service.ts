@@ -98,13 +98,23 @@ export class UpdatesService {
   }
 
   /** The newest inventory of each source (inside over SSH, outside), with its components. */
-  async inventory(siteId: number): Promise<{ id: number; source: string; target: string; takenAt: number; checkedAt: number; knowledgeBuiltAt: string; components: Assessed[] }[]> {
+  async inventory(
+    siteId: number,
+  ): Promise<{ id: number; source: string; target: string; takenAt: number; checkedAt: number; knowledgeBuiltAt: string; components: Assessed[] }[]> {
     const out = [];
     for (const source of ['ssh', 'outside'] as const) {
       const row = await this.inventories.latest(siteId, source);
       if (!row) continue;
       const components = (await this.inventories.components(row.id)).map((r) => JSON.parse(r.detail) as Assessed);
-      out.push({ id: row.id, source, target: row.target, takenAt: row.taken_at, checkedAt: row.checked_at, knowledgeBuiltAt: row.knowledge_built_at, components });
+      out.push({
+        id: row.id,
+        source,
+        target: row.target,
+        takenAt: row.taken_at,
+        checkedAt: row.checked_at,
+        knowledgeBuiltAt: row.knowledge_built_at,
+        components,
+      });
     }
     return out;
   }
@@ -116,7 +126,7 @@ export class UpdatesService {
     const row = inside ?? outside;
     if (!row) return { policy, inventoryId: null, updates: [], runs: [] };
     const components = (await this.inventories.components(row.id)).map((r) => JSON.parse(r.detail) as Assessed);
-    const updates = pendingUpdates(components, policy, this.deps.releasedAt, this.deps.clock.now());
+    const updates = pendingUpdates(components, policy, (...a) => this.deps.releasedAt(...a), this.deps.clock.now());
     const setup = this.setupOf(site);
     return { policy, inventoryId: row.id, updates, runs: groupRuns(updates, policy, setup ?? { wordpress: 'wp-cli' }) };
   }
@@ -159,19 +169,27 @@ export class UpdatesService {
       const id = await repo.insert(row);
       const waiting = policy.approve !== 'auto';
       const link = waiting ? this.linkOf({ ...row, id }) : null;
-      await this.tell(trx, [
-        {
-          event: 'update.planned',
-          siteId: site.id,
-          key: `upkeep-update-plan-${id}`,
-          title: `Updates planned for ${site.name}${waiting ? ': approval needed' : ''}`,
-          summary: [`Asked by ${actor.label}`, ...plan.steps.map(describeStep), waiting ? `Approve or reject: ${link ?? 'in the dashboard (server.publicUrl is not set)'}` : '']
-            .filter(Boolean)
-            .join('\n')
-            .slice(0, 2_000),
-          ...(link ? { url: link } : {}),
-        },
-      ], now);
+      await this.tell(
+        trx,
+        [
+          {
+            event: 'update.planned',
+            siteId: site.id,
+            key: `upkeep-update-plan-${id}`,
+            title: `Updates planned for ${site.name}${waiting ? ': approval needed' : ''}`,
+            summary: [
+              `Asked by ${actor.label}`,
+              ...plan.steps.map(describeStep),
+              waiting ? `Approve or reject: ${link ?? 'in the dashboard (server.publicUrl is not set)'}` : '',
+            ]
+              .filter(Boolean)
+              .join('\n')
+              .slice(0, 2_000),
+            ...(link ? { url: link } : {}),
+          },
+        ],
+        now,
+      );
       return id;
     });
     this.deps.wake();

@@ -189,7 +189,18 @@ updates:
     'update-runs': (
       await withUpdatesTables(core.storage.db)
         .insertInto('update_runs')
-        .values({ site_id: siteB.id, status: 'succeeded', phase: 'done', spec: '{}', secrets: null, state: '{"backups":[],"stepIndex":1}', reason: null, created_at: now, updated_at: now, finished_at: now })
+        .values({
+          site_id: siteB.id,
+          status: 'succeeded',
+          phase: 'done',
+          spec: '{}',
+          secrets: null,
+          state: '{"backups":[],"stepIndex":1}',
+          reason: null,
+          created_at: now,
+          updated_at: now,
+          finished_at: now,
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
     ).id,

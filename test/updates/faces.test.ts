@@ -67,7 +67,13 @@ updates:
     server = await testRuntime(core, loaded.config, { baseDelayMs: 50 });
     app = server.app;
     const user = async (email: string, role: 'owner' | 'editor') =>
-      (await core.accounts.createToken({ name: email, scope: 'write', userId: (await core.accounts.createUser({ email, password: 'a password 12345', role })).id })).token;
+      (
+        await core.accounts.createToken({
+          name: email,
+          scope: 'write',
+          userId: (await core.accounts.createUser({ email, password: 'a password 12345', role })).id,
+        })
+      ).token;
     owner = await user('owner@agency.test', 'owner');
     editor = await user('editor@agency.test', 'editor');
     approver = await user('approver@agency.test', 'editor');
@@ -117,7 +123,12 @@ updates:
     expect(res.body).not.toContain('not-for-answers');
     expect((await app.inject({ url: '/api/v1/update-approvals', headers: as(owner) })).json().data).toEqual([]);
     // Steps sent to the API may not be shell commands or downloads from elsewhere.
-    const command = await app.inject({ method: 'POST', url: `/api/v1/sites/${shopId}/updates/plan`, headers: as(editor), payload: { steps: [{ kind: 'command', command: 'id' }] } });
+    const command = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/${shopId}/updates/plan`,
+      headers: as(editor),
+      payload: { steps: [{ kind: 'command', command: 'id' }] },
+    });
     expect(command.statusCode).toBe(400);
     expect(command.json().error.details[0].path).toBe('steps[0].kind');
     const url = await app.inject({
@@ -190,7 +201,12 @@ updates:
 
   it('the approver (or an admin) approves or rejects in the API; a decided request cannot be decided again', async () => {
     const asked = (await app.inject({ method: 'POST', url: `/api/v1/sites/${shopId}/updates/runs`, headers: as(editor), payload: {} })).json();
-    const rejected = await app.inject({ method: 'POST', url: `/api/v1/update-approvals/${asked.id}/reject`, headers: as(approver), payload: { reason: 'not this week' } });
+    const rejected = await app.inject({
+      method: 'POST',
+      url: `/api/v1/update-approvals/${asked.id}/reject`,
+      headers: as(approver),
+      payload: { reason: 'not this week' },
+    });
     expect(rejected.statusCode, rejected.body).toBe(200);
     expect(rejected.json()).toMatchObject({ status: 'rejected', decidedBy: 'approver@agency.test (API token #3)', reason: 'not this week' });
     expect((await app.inject({ method: 'POST', url: `/api/v1/update-approvals/${asked.id}/approve`, headers: as(owner) })).statusCode).toBe(409);
@@ -225,7 +241,11 @@ updates:
       site_id: shopId,
       status: 'running',
       phase: 'rollback',
-      spec: JSON.stringify({ ssh: { host: '127.0.0.1', port: 9, username: 'deploy', root: '/srv/shop' }, pages: [{ url: 'http://127.0.0.1:9/' }], steps: [{ kind: 'wp-cli', target: 'plugin', name: 'akismet' }] }),
+      spec: JSON.stringify({
+        ssh: { host: '127.0.0.1', port: 9, username: 'deploy', root: '/srv/shop' },
+        pages: [{ url: 'http://127.0.0.1:9/' }],
+        steps: [{ kind: 'wp-cli', target: 'plugin', name: 'akismet' }],
+      }),
       secrets: null,
       state: JSON.stringify({ backups: [{ job: 'gone-job', snapshotId: 'abcdef0123' }], stepIndex: 0 }),
       reason: null,
@@ -242,4 +262,3 @@ updates:
     expect(told.body.dedupKey).toBe(`upkeep-update-run-${id}`);
   });
 });
-

@@ -94,7 +94,12 @@ async function planOf(core: Core, config: Config, site: string, spec: RunSpec, j
     const incidents = incidentsService(core, config).service;
     const siteSpec = (await core.sites.getSite(siteId)).spec;
     await reconcileComponentIncidents(
-      { db: core.storage.db, clock: core.clock, open: (input, author) => incidents.open(input, author), resolve: (id, by, reason) => incidents.resolve(id, by, reason) },
+      {
+        db: core.storage.db,
+        clock: core.clock,
+        open: (input, author) => incidents.open(input, author),
+        resolve: (id, by, reason) => incidents.resolve(id, by, reason),
+      },
       { id: siteId, name: site },
       policyFor(config.updates, siteSpec),
       await history.current(siteId),
