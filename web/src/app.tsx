@@ -18,6 +18,7 @@ import { NewSitePage, SitePage } from './pages/site';
 import { StatusPagesPage } from './pages/status-pages';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
+import { ApprovalsPage } from './components/updates';
 import { match, navigate, useLocation } from './router';
 import { isAdmin, isGlobal, SessionContext, type Session, type User } from './session';
 
@@ -35,6 +36,7 @@ const routes: [string, (p: Record<string, string>) => ReactNode, keyof typeof re
   ['/sites/:id', (p) => <SitePage id={Number(p.id)} />, null],
   ['/sites/:id/feedback', (p) => <FeedbackPage siteId={Number(p.id)} />, null],
   ['/incidents', () => <IncidentsPage />, null],
+  ['/updates/approvals', () => <ApprovalsPage />, null],
   ['/incidents/:id', (p) => <IncidentPage id={Number(p.id)} />, null],
   ['/maintenance', () => <MaintenancePage />, 'instance'],
   ['/channels', () => <ChannelsPage />, 'instance'],

@@ -50,6 +50,7 @@ export function Shell({ children }: { children: ReactNode }) {
     ['/', 'Overview', true],
     ['/monitors', 'Monitors', true],
     ['/incidents', 'Incidents', true],
+    ['/updates/approvals', 'Approvals', true],
     ['/maintenance', 'Maintenance', isGlobal(user)],
     ['/channels', 'Channels', isGlobal(user)],
     ['/status-pages', 'Status pages', isGlobal(user)],
