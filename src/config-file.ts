@@ -20,6 +20,7 @@ import type { SiteCodec } from './sites/sites.service.js';
 import type { Clock } from './lib/clock.js';
 import { statusPageObjectKinds, statusPagesSection, statusPagesStore } from './status-pages/config-section.js';
 import type { StatusPageCodec } from './status-pages/status-pages.service.js';
+import { updatesSection } from './updates/policy.js';
 
 /**
  * upkeep.yaml as a whole: the instance's settings and the sections the features contribute. This is
@@ -41,6 +42,7 @@ export const configSchema = z
     ...privacyRecordsSection.shape,
     ...plannedWorkSection.shape,
     ...feedbackWidgetsSection.shape,
+    ...updatesSection.shape,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -59,6 +61,7 @@ export const configSchema = z
       privacyRecordsSection.check,
       plannedWorkSection.check,
       feedbackWidgetsSection.check,
+      updatesSection.check,
     ])
       check(config, issue);
   });

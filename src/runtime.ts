@@ -17,7 +17,7 @@ import { defaultSenderOptions, OutboxSender, type SenderOptions } from './notify
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
 import { createFeedback } from './feedback/index.js';
 import { createRoutines, type Routines } from './routines/index.js';
-import { createUpdateRuns } from './updates/index.js';
+import { createUpdateRuns, createUpdates } from './updates/index.js';
 import type { UpdateRunsService } from './updates/runs/runs.service.js';
 import { createObjectives } from './objectives/index.js';
 import type { ObjectivesService } from './objectives/objectives.service.js';
@@ -160,7 +160,11 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     openIncident: (input, author) => incidents.service.open(input, author),
     // Subscribers hear of a run's window now, not at the announcer's next minute.
     onWindowOpened: () => void statusPages.announcer.tick().catch((err: unknown) => core.logger.error({ err }, 'announcing maintenance failed')),
+    updates: config.updates,
+    publicUrl: config.server.publicUrl,
+    wake: () => outbox.wake(),
   });
+  const updateFaces = createUpdates(core, config.updates, updates, { publicUrl: config.server.publicUrl, wake: () => outbox.wake() });
   let stopResuming: (() => Promise<void>) | undefined;
   // Run once in a cluster (where each job's lock is held); a lone node runs them all, in this order.
   coordinator.add('outbox', outbox);
@@ -192,6 +196,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     objectives,
     privacyRecords,
     siteBook: siteBookRoutes(core, incidents.service),
+    updates: updateFaces,
     channels: core.channels,
     audits: core.audits,
     backups: backups.jobs,

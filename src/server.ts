@@ -28,6 +28,7 @@ import { pingRoutes } from './monitoring/ping.routes.js';
 import { AppError } from './lib/errors.js';
 import type { Incidents } from './incidents/index.js';
 import { ackRoutes } from './incidents/ack.routes.js';
+import type { Updates } from './updates/index.js';
 import { incidentsRoutes } from './incidents/incidents.routes.js';
 import type { ChannelsService } from './notify/channels.service.js';
 import { channelsRoutes } from './notify/channels.routes.js';
@@ -80,6 +81,8 @@ export interface HttpDeps {
   objectives?: ObjectivesService;
   /** GDPR records per site, kept current by the privacy audits (API only). */
   privacyRecords?: PrivacyRecords;
+  /** Sites' updates: inventory, pending updates, runs, approvals (API) and signed approval links (public). */
+  updates?: Updates;
   /** The site register and planned work (API only). */
   siteBook?: (api: FastifyInstance) => void;
   metrics: { registry: Registry; public: boolean };
@@ -180,6 +183,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
   await app.register(async (scope) => ackRoutes(scope, deps.incidents.service));
   await deps.statusPages?.publicRoutes(app);
   await deps.feedback?.publicRoutes(app);
+  await deps.updates?.publicRoutes(app);
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     // Prometheus scrapes with a token unless the config makes the metrics public (metrics: { public: true }).
     if (!deps.metrics.public) {
@@ -232,6 +236,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'privacy records' },
             { name: 'planned work' },
             { name: 'backups' },
+            { name: 'updates' },
           ],
         },
       });
@@ -289,6 +294,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       deps.routines?.apiRoutes(api);
       deps.privacyRecords?.apiRoutes(api);
       deps.siteBook?.(api);
+      deps.updates?.apiRoutes(api);
       runbooksRoutes(api, { runbooks: new RunbooksService(deps.db, deps.clock), sites: deps.sites, incidents: deps.incidents.service });
       if (deps.objectives) objectivesRoutes(api, deps.objectives, deps.sites);
       dashboardRoutes(api, {

@@ -1,5 +1,6 @@
 import type { MonitorState } from '../monitoring/state-machine.js';
 import type { Monitor } from '../sites/sites.service.js';
+import type { UpdatesSummary } from '../updates/summary.js';
 import type { LatestAudit } from './dashboard.repository.js';
 
 /** How one pillar of a site is doing; `not_set_up` says what is missing to know. */
@@ -98,8 +99,22 @@ export function privacyPillar(hasUrl: boolean, audit: LatestAudit | undefined): 
   return { state: score >= 90 ? 'good' : score >= 50 ? 'warning' : 'bad', summary: `privacy score ${score}` };
 }
 
-/** Software updates are not tracked yet: the pillar is there so the gap is visible. */
-export const updatesPillar = (): Pillar => notSetUp('update tracking is not available yet');
+/**
+ * Software: the newest inventories' outdated, vulnerable and end-of-life components. A high or
+ * critical vulnerability, or software past its end of life, is bad; anything else known to be
+ * vulnerable or behind is a warning.
+ */
+export function updatesPillar(summary: UpdatesSummary | undefined): Pillar {
+  if (!summary) return notSetUp('no inventory yet (upkeep inventory, or updates plan)');
+  const parts = [
+    summary.outdated ? `${summary.outdated} outdated` : '',
+    summary.vulnerable ? `${summary.vulnerable} vulnerable (worst: ${summary.worst ?? 'unknown'})` : '',
+    summary.endOfLife ? `${summary.endOfLife} end of life` : '',
+  ].filter(Boolean);
+  if (!parts.length) return { state: 'good', summary: `${summary.components} components, none known outdated or vulnerable` };
+  const bad = summary.endOfLife > 0 || summary.worst === 'high' || summary.worst === 'critical';
+  return { state: bad ? 'bad' : 'warning', summary: parts.join(' · ') };
+}
 
 export function backupsPillar(backups: readonly SiteMonitor[], now: number): Pillar {
   if (!backups.length) return notSetUp('no "Backup: …" heartbeat');

@@ -6,6 +6,8 @@ import type { Status } from '../monitoring/state-machine.js';
 import type { SitesService } from '../sites/sites.service.js';
 import { RoutinesRepository } from '../routines/routines.repository.js';
 import { withRoutineTables } from '../routines/tables.js';
+import { InventoriesRepository } from '../updates/inventories.repository.js';
+import { summarize } from '../updates/summary.js';
 import { DashboardRepository } from './dashboard.repository.js';
 import { monitorStatuses } from './monitors.service.js';
 import {
@@ -45,6 +47,7 @@ const DAY = 86_400_000;
 export class PortfolioService {
   private readonly repo: DashboardRepository;
   private readonly routines: RoutinesRepository;
+  private readonly inventories: InventoriesRepository;
 
   constructor(
     db: Kysely<Database>,
@@ -54,6 +57,7 @@ export class PortfolioService {
   ) {
     this.repo = new DashboardRepository(db);
     this.routines = new RoutinesRepository(withRoutineTables(db));
+    this.inventories = new InventoriesRepository(db);
   }
 
   async page(query: PortfolioQuery, visible: ReadonlySet<number> | 'all') {
@@ -85,11 +89,12 @@ export class PortfolioService {
 
     const ids = page.items.map((s) => s.id);
     const monitorIds = ids.flatMap((id) => (bySite.get(id) ?? []).map((m) => m.monitor.id));
-    const [figures, audits, overdue, overdueAll] = await Promise.all([
+    const [figures, audits, overdue, overdueAll, software] = await Promise.all([
       this.engine.results.overview(now - DAY, now, monitorIds),
       this.repo.latestAudits(ids),
       this.routines.overdueBySite(now, ids),
       this.routines.overdueBySite(now, visible === 'all' ? undefined : [...visible]),
+      this.inventories.newestComponents(ids).then(summarize),
     ]);
     const data = page.items.map((site) => {
       const all = (bySite.get(site.id) ?? []).map((m) => ({ ...m, figures: figures.get(m.monitor.id) }));
@@ -100,7 +105,7 @@ export class PortfolioService {
         speed: speedPillar(monitors, audits.performance.get(site.id)),
         security: securityPillar(hasUrl, audits.security.get(site.id)),
         privacy: privacyPillar(hasUrl, audits.privacy.get(site.id)),
-        updates: updatesPillar(),
+        updates: updatesPillar(software.get(site.id)),
         backups: backupsPillar(
           all.filter((m) => isBackup(m.monitor)),
           now,

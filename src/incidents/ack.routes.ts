@@ -2,18 +2,19 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAppError } from '../lib/errors.js';
 import type { IncidentsService } from './incidents.service.js';
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
+/** A small page of a link from a message (acknowledge, approve): no scripts, not cached, no referrer. */
+export function linkPage(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
   return reply
     .status(status)
     .header('cache-control', 'no-store')
     .header('referrer-policy', 'no-referrer')
     .type('text/html; charset=utf-8')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)} · Upkeep</title>` +
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · Upkeep</title>` +
         `<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button{font:inherit;padding:.6rem 1.2rem}</style></head>` +
-        `<body><h1>${escape(title)}</h1>${body}</body></html>`,
+        `<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
     );
 }
 
@@ -24,8 +25,8 @@ function page(reply: FastifyReply, status: number, title: string, body: string):
 export function ackRoutes(app: FastifyInstance, incidents: IncidentsService): void {
   app.get('/ack/:token', { schema: { hide: true } }, async (req, reply) => {
     const { token } = req.params as { token: string };
-    const action = `/ack/${escape(encodeURIComponent(token))}`;
-    return page(
+    const action = `/ack/${escapeHtml(encodeURIComponent(token))}`;
+    return linkPage(
       reply,
       200,
       'Acknowledge this incident?',
@@ -38,10 +39,15 @@ export function ackRoutes(app: FastifyInstance, incidents: IncidentsService): vo
     const { token } = req.params as { token: string };
     try {
       const incident = await incidents.acknowledgeByLink(token);
-      return page(reply, 200, 'Acknowledged', `<p>Incident #${incident.id} “${escape(incident.title)}” is acknowledged. Thank you.</p>`);
+      return linkPage(reply, 200, 'Acknowledged', `<p>Incident #${incident.id} “${escapeHtml(incident.title)}” is acknowledged. Thank you.</p>`);
     } catch (err) {
       if (!isAppError(err)) throw err;
-      return page(reply, err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400, 'This link does not work', `<p>${escape(err.message)}</p>`);
+      return linkPage(
+        reply,
+        err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400,
+        'This link does not work',
+        `<p>${escapeHtml(err.message)}</p>`,
+      );
     }
   });
 }

@@ -8,8 +8,8 @@ import { OutboxRepository } from './outbox.repository.js';
 
 /** Something for people to look at that is not an incident: what it is, and where to look. */
 export interface Notice {
-  /** `notice` unless the notice is of a kind receivers tell apart (`privacy.task.opened`). */
-  event?: Extract<NotificationEvent, 'notice' | 'privacy.task.opened'>;
+  /** `notice` unless the notice is of a kind receivers tell apart (`privacy.task.opened`, a site's `update.*`). */
+  event?: Extract<NotificationEvent, 'notice' | 'privacy.task.opened' | `update.${string}`>;
   /** Stable for one notice (the pagers' dedup key): "upkeep-feedback-spike-7-1733472000000". */
   key: string;
   title: string;
@@ -25,7 +25,12 @@ export interface Notice {
  * has the shape of every other (`incident` carries the notice: id 0, severity minor), so templates
  * and receivers need nothing new. Names that are no channel are skipped; returns how many were queued.
  */
-export async function queueNotice(trx: Kysely<Database>, channels: readonly string[], notice: Notice, now: number): Promise<number> {
+export async function queueNotice(
+  trx: Kysely<Database>,
+  channels: readonly string[],
+  notice: Notice,
+  now: number,
+): Promise<number> {
   if (!channels.length) return 0;
   const found = await new ChannelsRepository(trx).byNames(channels);
   const event = notice.event ?? 'notice';

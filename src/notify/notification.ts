@@ -11,6 +11,15 @@ export const notificationEvents = [
   'notice',
   // A GDPR task opened on a site: a new third party, a processor outside the EU/EEA without an agreement, the yearly review (privacy-records/).
   'privacy.task.opened',
+  // A site's updates (src/updates): planned (with its approval link), approved, started and how the run ended; delivered as notices.
+  'update.planned',
+  'update.approved',
+  'update.started',
+  'update.succeeded',
+  'update.failed',
+  'update.rolled_back',
+  'update.rollback_failed',
+  'update.aborted',
   'test',
 ] as const;
 export type NotificationEvent = (typeof notificationEvents)[number];

@@ -16,10 +16,9 @@ export interface Template {
 /** Per-event overrides from a channel's config; a missing title or body falls back to the default. */
 export type TemplateOverrides = { [K in TemplateKey]?: { title?: string | undefined; body?: string | undefined } | undefined };
 
-/** `incident.opened` → `opened`; `test` stays `test`. */
-/** The template an event is written with: incidents' by their step, every notice (a GDPR task too) with `notice`. */
+/** The template an event is written with: incidents' by their step (`incident.opened` → `opened`, `test` stays `test`); every notice (a GDPR task, a site's `update.*` events) with `notice`. */
 export const templateKeyOf = (event: NotificationEvent): TemplateKey =>
-  event === 'privacy.task.opened' ? 'notice' : (event.replace(/^incident\./, '') as TemplateKey);
+  event === 'privacy.task.opened' || event.startsWith('update.') ? 'notice' : (event.replace(/^incident\./, '') as TemplateKey);
 
 /**
  * The shape of what templates can read, so a template naming anything else is refused when it is

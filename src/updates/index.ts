@@ -1,9 +1,18 @@
+import type { FastifyInstance } from 'fastify';
 import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { MaintenanceService } from '../incidents/maintenance.service.js';
 import type { Logger } from '../lib/logger.js';
+import { ApprovalLinks } from './approval-links.js';
+import { approvalLinkRoutes } from './approval-link.routes.js';
+import type { Ecosystem } from './component.js';
+import { queueUpdateMessages, runMessage } from './messages.js';
+import type { UpdatesConfig } from './policy.js';
 import type { UpdateRunsDeps } from './runs/run-state.js';
 import { UpdateRunsService } from './runs/runs.service.js';
+import { loadKnowledge } from './snapshot/load.js';
+import { updatesRoutes } from './updates.routes.js';
+import { UpdatesService } from './updates.service.js';
 
 export interface UpdatesOptions {
   dataDir: string;
@@ -14,10 +23,16 @@ export interface UpdatesOptions {
   leaseMs?: number;
   onWindowOpened?(): void;
   log?: Logger;
+  /** The policies whose channels hear of each run's events (through the one outbox); none when absent. */
+  updates?: UpdatesConfig;
+  publicUrl?: string | undefined;
+  /** Wakes the outbox sender once a run's events were queued. */
+  wake?(): void;
 }
 
 /** Update runs over an open core, with the config's backup jobs and Chromium settings. */
 export function createUpdateRuns(core: Core, config: Pick<Config, 'backups' | 'audits'>, options: UpdatesOptions): UpdateRunsService {
+  const policies = options.updates;
   return new UpdateRunsService({
     db: core.storage.db,
     clock: core.clock,
@@ -31,7 +46,46 @@ export function createUpdateRuns(core: Core, config: Pick<Config, 'backups' | 'a
     allowPrivate: options.allowPrivate,
     ca: options.ca,
     dataDir: options.dataDir,
+    ...(policies ? { deliver: (trx, payloads, now) => queueUpdateMessages(trx, policies, options.publicUrl, payloads.map(runMessage), now) } : {}),
+    ...(options.wake ? { onEvent: () => options.wake?.() } : {}),
     ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     ...(options.onWindowOpened ? { onWindowOpened: () => options.onWindowOpened?.() } : {}),
   });
+}
+
+export interface Updates {
+  service: UpdatesService;
+  apiRoutes(api: FastifyInstance): void;
+  publicRoutes(app: FastifyInstance): Promise<void>;
+}
+
+const KNOWLEDGE_TTL_MS = 3_600_000;
+
+/** The updates faces over the runs: policies, pending updates, approvals (API and signed links). */
+export function createUpdates(core: Core, config: UpdatesConfig, runs: UpdateRunsService, options: { publicUrl?: string | undefined; wake(): void }): Updates {
+  let knowledge: { at: number; latest: ReturnType<typeof loadKnowledge>['knowledge']['latest'] } | undefined;
+  const releasedAt = (ecosystem: Ecosystem, name: string, version: string): string | undefined => {
+    const now = core.clock.now();
+    if (!knowledge || now - knowledge.at > KNOWLEDGE_TTL_MS) knowledge = { at: now, latest: loadKnowledge(core.dataDir, new Date(now)).knowledge.latest };
+    const latest = knowledge.latest[ecosystem]?.[name];
+    return latest?.version === version ? latest.date : undefined;
+  };
+  const service = new UpdatesService({
+    db: core.storage.db,
+    clock: core.clock,
+    log: core.logger.child({ component: 'updates' }),
+    config,
+    runs,
+    links: new ApprovalLinks(core.secrets.derive('update approval links')),
+    releasedAt,
+    publicUrl: options.publicUrl,
+    wake: () => options.wake(),
+  });
+  return {
+    service,
+    apiRoutes: (api) => updatesRoutes(api, { updates: service, runs, sites: core.sites, dataDir: core.dataDir }),
+    publicRoutes: async (app) => {
+      await app.register(async (scope) => approvalLinkRoutes(scope, service));
+    },
+  };
 }

@@ -68,4 +68,26 @@ export class InventoriesRepository {
       .orderBy('version')
       .execute();
   }
+
+  /** The components of each site's newest inventory per source (their columns, not the detail), for counts across many sites. */
+  newestComponents(siteIds: readonly number[]): Promise<(Omit<ComponentRow, 'detail' | 'inventory_id'> & { site_id: number })[]> {
+    if (!siteIds.length) return Promise.resolve([]);
+    return this.db
+      .selectFrom('update_inventory_components as c')
+      .innerJoin('update_inventories as i', 'i.id', 'c.inventory_id')
+      .select(['i.site_id', 'c.ecosystem', 'c.name', 'c.version', 'c.latest', 'c.eol_date', 'c.end_of_life', 'c.vulnerabilities', 'c.worst_severity'])
+      .where('i.site_id', 'in', [...siteIds])
+      .where((eb) =>
+        eb(
+          'i.id',
+          '=',
+          eb
+            .selectFrom('update_inventories as n')
+            .select((n) => n.fn.max('n.id').as('newest'))
+            .whereRef('n.site_id', '=', 'i.site_id')
+            .whereRef('n.source', '=', 'i.source'),
+        ),
+      )
+      .execute();
+  }
 }

@@ -89,6 +89,16 @@ export class InventoryService {
     return (await this.repo.components(inventoryId)).map((r) => JSON.parse(r.detail) as Assessed);
   }
 
+  /** What the site runs now: the components of its newest inventory from each source. */
+  async current(siteId: number): Promise<Assessed[]> {
+    const out: Assessed[] = [];
+    for (const source of ['ssh', 'outside'] as const) {
+      const row = await this.repo.latest(siteId, source);
+      if (row) out.push(...(await this.repo.components(row.id)).map((r) => JSON.parse(r.detail) as Assessed));
+    }
+    return out;
+  }
+
   async diff(fromId: number, toId: number): Promise<InventoryDiff> {
     await this.get(fromId);
     await this.get(toId);

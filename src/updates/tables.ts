@@ -71,6 +71,36 @@ export interface UpdateLocksTable {
   expires_at: Millis;
 }
 
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'superseded' | 'expired' | 'failed';
+
+/** Migration 0303: planned runs and their approvals. */
+export interface UpdateApprovalsTable {
+  id: Generated<number>;
+  site_id: number;
+  status: ApprovalStatus;
+  plan: string;
+  plan_hash: string;
+  requested_by: string;
+  requested_at: Millis;
+  expires_at: Millis;
+  decided_by: string | null;
+  decided_at: Millis | null;
+  reason: string | null;
+  run_id: number | null;
+}
+
+/** Migration 0303: the incident opened for a vulnerable or end-of-life component version, once. */
+export interface UpdateComponentIncidentsTable {
+  site_id: number;
+  ecosystem: string;
+  name: string;
+  version: string;
+  reason: 'vulnerable' | 'end-of-life';
+  incident_id: number;
+  opened_at: Millis;
+  resolved_at: Millis | null;
+}
+
 // A type, not an interface: withTables needs the index signature that only type aliases carry.
 export type UpdatesTables = {
   update_inventories: UpdateInventoriesTable;
@@ -79,6 +109,8 @@ export type UpdatesTables = {
   update_run_steps: UpdateRunStepsTable;
   update_events: UpdateEventsTable;
   update_locks: UpdateLocksTable;
+  update_approvals: UpdateApprovalsTable;
+  update_component_incidents: UpdateComponentIncidentsTable;
 };
 
 export type UpdatesDb = Kysely<Database & UpdatesTables>;

@@ -10,6 +10,7 @@ import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
 import { withFeedbackTables } from '../../src/feedback/tables.js';
+import { withUpdatesTables } from '../../src/updates/tables.js';
 
 /**
  * Walks every route of the OpenAPI document as five callers: nobody, a viewer, a client limited to
@@ -54,6 +55,7 @@ function concrete(path: string): string {
   return path
     .replace('{id}', String(ids[first] ?? 999_999))
     .replace('{name}', 'Client B')
+    .replace('{file}', 'page-1-before.png')
     .replace('{sessionId}', 'no-such-session')
     .replace('{job}', 'b-files')
     .replace('{repository}', 'b-repo')
@@ -90,6 +92,14 @@ backups:
     b-repo: { backend: { kind: local, path: ${files}/repo }, password: a backup password }
   jobs:
     - { name: b-files, site: Site B, repository: b-repo, source: { kind: dir, paths: ['${files}/src'] }, schedule: '0 0 1 1 *' }
+updates:
+  sites:
+    - site: Site B
+      ssh: { host: 127.0.0.1, port: 9, username: b, root: /srv/b }
+      pages: [{ url: "http://127.0.0.1:9/" }]
+      rollback: { kind: command, command: "true" }
+  policies:
+    - { name: careful, approve: { people: [owner@agency.test] } }
 `);
   await core.sync.apply(loaded, { dryRun: false });
   const backups = loaded.config.backups!;
@@ -189,6 +199,33 @@ backups:
         payload: { processors: [{ name: 'Mailer B', country: 'US', dpa: 'none' }] },
       })
     ).json().tasks[0].id,
+    // A planned run of B waiting for its approver, and a finished run of B.
+    'update-approvals': (
+      await app.inject({
+        method: 'POST',
+        url: `/api/v1/sites/${siteB.id}/updates/runs`,
+        headers: as(owner),
+        payload: { steps: [{ kind: 'wp-cli', target: 'plugin', name: 'akismet' }] },
+      })
+    ).json().id,
+    'update-runs': (
+      await withUpdatesTables(core.storage.db)
+        .insertInto('update_runs')
+        .values({
+          site_id: siteB.id,
+          status: 'succeeded',
+          phase: 'done',
+          spec: '{}',
+          secrets: null,
+          state: '{"backups":[],"stepIndex":1}',
+          reason: null,
+          created_at: now,
+          updated_at: now,
+          finished_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id,
     channels: (await core.channels.list({ limit: 1 })).items[0]!.id,
     maintenance: (await server.incidents.maintenance.list())[0]!.id,
     users: ownerUser.id,
@@ -243,7 +280,18 @@ describe('authorization over every route of the API', () => {
   });
 
   it('lists show a client of team A only A’s things', async () => {
-    const lists = ['/sites', '/monitors', '/incidents', '/events', '/overview', '/portfolio', '/portfolio/monitors', '/backups/jobs', '/backups/repositories'];
+    const lists = [
+      '/sites',
+      '/monitors',
+      '/incidents',
+      '/events',
+      '/overview',
+      '/portfolio',
+      '/portfolio/monitors',
+      '/backups/jobs',
+      '/backups/repositories',
+      '/update-approvals',
+    ];
     for (const path of lists) {
       const res = await app.inject({ url: `/api/v1${path}`, headers: as(clientA) });
       expect(res.statusCode, path).toBe(200);

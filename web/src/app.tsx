@@ -24,6 +24,7 @@ import { NewSitePage, SitePage } from './pages/site';
 import { StatusPagesPage } from './pages/status-pages';
 import { TokensPage } from './pages/tokens';
 import { UsersPage } from './pages/users';
+import { ApprovalsPage } from './components/updates';
 import { match, navigate, useLocation } from './router';
 import { isAdmin, isGlobal, SessionContext, type Session, type User } from './session';
 
@@ -46,6 +47,7 @@ const routes: [string, (p: Record<string, string>) => ReactNode, keyof typeof re
   ['/sites/:id/privacy', (p) => <PrivacyPage siteId={Number(p.id)} />, null],
   ['/sites/:id/planned-work', (p) => <PlannedWorkPage siteId={Number(p.id)} />, null],
   ['/incidents', () => <IncidentsPage />, null],
+  ['/updates/approvals', () => <ApprovalsPage />, null],
   ['/incidents/:id', (p) => <IncidentPage id={Number(p.id)} />, null],
   ['/backups', () => <BackupsPage />, null],
   ['/backups/:name', (p) => <BackupJobPage name={p.name!} />, null],

@@ -10,6 +10,9 @@ import { MaintenanceService } from '../../incidents/maintenance.service.js';
 import { AppError, describeError } from '../../lib/errors.js';
 import { createUpdateRuns } from '../../updates/index.js';
 import { InventoryService } from '../../updates/inventory.service.js';
+import { reconcileComponentIncidents } from '../../updates/component-incidents.js';
+import { policyFor } from '../../updates/policy.js';
+import type { Config } from '../../config-file.js';
 import { assess, isOutdated, worstSeverity } from '../../updates/match.js';
 import type { RunRecord } from '../../updates/runs/runs.service.js';
 import { runSpecSchema, type RunSpec } from '../../updates/runs/spec.js';
@@ -63,7 +66,7 @@ interface Plan {
  * What a run would do, and, over SSH, whether it can: the tools its steps need, and what the site
  * runs that is outdated, vulnerable or end of life (offline knowledge plus any refreshed copy).
  */
-async function planOf(core: Core, site: string, spec: RunSpec, jobs: string[], dataDir: string): Promise<Plan> {
+async function planOf(core: Core, config: Config, site: string, spec: RunSpec, jobs: string[], dataDir: string): Promise<Plan> {
   const plan: Plan = {
     site,
     ssh: describeTarget(spec.ssh),
@@ -85,7 +88,22 @@ async function planOf(core: Core, site: string, spec: RunSpec, jobs: string[], d
     const knowledge = loadKnowledge(dataDir, now);
     const components = assess(inventory.components, knowledge.knowledge, loadRepository(dataDir), now);
     const history = new InventoryService(core.storage.db, core.clock);
-    const kept = await history.record(await history.siteId(site), 'ssh', inventory.target, components, knowledge.builtAt);
+    const siteId = await history.siteId(site);
+    const kept = await history.record(siteId, 'ssh', inventory.target, components, knowledge.builtAt);
+    // Newly seen vulnerable or end-of-life components open incidents (once per version); those gone resolve theirs.
+    const incidents = incidentsService(core, config).service;
+    const siteSpec = (await core.sites.getSite(siteId)).spec;
+    await reconcileComponentIncidents(
+      {
+        db: core.storage.db,
+        clock: core.clock,
+        open: (input, author) => incidents.open(input, author),
+        resolve: (id, by, reason) => incidents.resolve(id, by, reason),
+      },
+      { id: siteId, name: site },
+      policyFor(config.updates, siteSpec),
+      await history.current(siteId),
+    );
     const d = kept.diff;
     plan.inventory = {
       id: kept.id,
@@ -165,6 +183,7 @@ export async function plan(site: string, opts: UpdatesOptions): Promise<void> {
     });
     return planOf(
       core,
+      loaded!.config,
       site,
       spec,
       runs.preflight(site, spec).map((j) => j.name),
@@ -187,10 +206,13 @@ export async function run(site: string, opts: UpdatesOptions): Promise<number> {
       allowPrivate: config.network.allowPrivateTargets,
       maintenance: new MaintenanceService(core.storage.db, core.clock),
       openIncident: (input, author) => incidentsService(core, config).service.open(input, author),
+      // Its update.* events are queued on the outbox; the running server's sender delivers them.
+      updates: config.updates,
+      publicUrl: config.server.publicUrl,
     });
     const jobs = runs.preflight(site, spec).map((j) => j.name);
     if (opts.dryRun) {
-      const plan = await planOf(core, site, spec, jobs, opts.dataDir);
+      const plan = await planOf(core, config, site, spec, jobs, opts.dataDir);
       if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
       else printPlan(plan, true);
       return plan.checks?.every((c) => c.found) === false ? 1 : 0;

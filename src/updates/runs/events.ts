@@ -3,6 +3,10 @@
  * they tell of (table update_events), in the shape channels and webhooks will receive.
  */
 export const updateEvents = [
+  /** Updates were planned for a site: waiting for approval (the message carries the signed link), or approved by its policy. */
+  'update.planned',
+  /** A person (or a signed link) approved a planned run; it starts now. */
+  'update.approved',
   /** The maintenance window is open and the run has begun. */
   'update.started',
   /** Every step ran and the pages, smoke checks and monitors passed: the update is kept. */

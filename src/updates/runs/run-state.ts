@@ -45,6 +45,8 @@ export interface UpdateRunsDeps {
   dataDir: string;
   /** How long a runner's hold on a site lasts without renewal: after a crash, another runner takes over once it ends. */
   leaseMs?: number;
+  /** Queues the events' messages (channels, webhooks) in the transaction that stores them: the one outbox. */
+  deliver?(trx: Kysely<Database>, payloads: readonly UpdateEventPayload[], now: number): Promise<unknown>;
   /** Hears of each event as it is stored (the server's live updates; channels from stage 3). */
   onEvent?(payload: UpdateEventPayload): void;
   /** Called once a run's maintenance window is open, so status-page subscribers can be told without waiting. */

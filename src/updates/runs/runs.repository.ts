@@ -30,11 +30,12 @@ export class RunsRepository {
     return this.db.selectFrom('update_runs').selectAll().where('status', '=', 'running').orderBy('id').execute();
   }
 
-  /** The run's new state and the events it causes, in one transaction: a restart finds both or neither. */
+  /** The run's new state and the events it causes (and `also`, their messages), in one transaction: a restart finds all or nothing. */
   async save(
     id: number,
     change: Pick<RunRow, 'status' | 'phase' | 'state' | 'reason' | 'updated_at' | 'finished_at'>,
     events: readonly Omit<EventRow, 'id'>[],
+    also?: (trx: Kysely<Database>) => Promise<unknown>,
   ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('update_runs').set(change).where('id', '=', id).execute();
@@ -43,6 +44,8 @@ export class RunsRepository {
           .insertInto('update_events')
           .values([...events])
           .execute();
+      // The same transaction, seen with the shared tables only (the outbox's).
+      await also?.(trx as unknown as Kysely<Database>);
     });
   }
 

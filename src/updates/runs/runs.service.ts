@@ -88,6 +88,22 @@ export class UpdateRunsService {
    * @example await runs.run('Example shop', { ssh, pages: [{ url: 'https://shop.example.com/' }], steps: [{ kind: 'wp-cli', target: 'plugin', name: 'akismet' }] })
    */
   async run(siteName: string, input: unknown): Promise<RunRecord> {
+    const { id, driving } = await this.begin(siteName, input);
+    await driving;
+    return this.get(id);
+  }
+
+  /**
+   * Starts a run and leaves it going (the API's runs take minutes): answers its id once it holds the
+   * site's lease. How it ends is in its record; what stopped it is in its log.
+   */
+  async start(siteName: string, input: unknown): Promise<number> {
+    const { id, driving } = await this.begin(siteName, input);
+    driving.catch(() => undefined);
+    return id;
+  }
+
+  private async begin(siteName: string, input: unknown): Promise<{ id: number; driving: Promise<void> }> {
     const spec = parseInput(runSpecSchema, input);
     const site = await new SitesRepository(this.deps.db).getSiteByName(siteName);
     if (!site) throw new AppError('not_found', `site "${siteName}" does not exist`);
@@ -127,11 +143,13 @@ export class UpdateRunsService {
         );
         throw new AppError('conflict', `site "${siteName}" has update run ${lease.runId} under way; one run at a time per site`);
       }
-      await this.drive((await this.repo.get(id))!, siteName);
-    } finally {
+    } catch (err) {
       this.active.delete(id);
+      throw err;
     }
-    return this.get(id);
+    const row = (await this.repo.get(id))!;
+    const driving = this.drive(row, siteName).finally(() => this.active.delete(id));
+    return { id, driving };
   }
 
   /**
@@ -310,6 +328,7 @@ class RunSession implements RunContext {
       this.run.id,
       { status, phase, state: JSON.stringify(this.state), reason: this.run.reason, updated_at: now, finished_at: phase === 'done' ? now : null },
       payloads.map((p) => ({ run_id: this.run.id, site_id: this.run.siteId, event: p.event, payload: JSON.stringify(p), at: now })),
+      payloads.length && this.deps.deliver ? (trx) => this.deps.deliver!(trx, payloads, now) : undefined,
     );
     for (const p of payloads) this.deps.onEvent?.(p);
   }

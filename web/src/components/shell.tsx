@@ -51,6 +51,7 @@ export function Shell({ children }: { children: ReactNode }) {
     ['/monitors', 'Monitors', true],
     ['/incidents', 'Incidents', true],
     ['/backups', 'Backups', true],
+    ['/updates/approvals', 'Approvals', true],
     ['/maintenance', 'Maintenance', isGlobal(user)],
     ['/channels', 'Channels', isGlobal(user)],
     ['/status-pages', 'Status pages', isGlobal(user)],

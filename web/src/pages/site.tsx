@@ -3,6 +3,7 @@ import { api, qs, type Page } from '../api';
 import { MonitorForm } from '../components/monitor-form';
 import { MonitorTable, type MonitorRow } from '../components/monitor-table';
 import { SiteRoutines } from '../components/routines';
+import { SiteUpdates } from '../components/updates';
 import { ObjectivesSection } from '../components/objectives';
 import { SiteBook } from '../components/site-book';
 import { SiteForm, type SiteObject } from '../components/site-form';
@@ -147,6 +148,7 @@ export function SitePage({ id }: { id: number }) {
       <ErrorNote error={monitors.error} />
       {monitors.data && !monitors.data.data.length ? <p className="empty">No monitors yet.</p> : null}
       {monitors.data?.data.length ? <MonitorTable rows={monitors.data.data} showSite={false} height="40vh" /> : null}
+      <SiteUpdates siteId={id} editable={editable} />
       <SiteRoutines siteId={id} />
       <SiteBook siteId={id} editable={editable} />
       <h2>Audits</h2>

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { escapeHtml, linkPage } from '../incidents/ack.routes.js';
+import { isAppError } from '../lib/errors.js';
+import type { UpdatesService } from './updates.service.js';
+
+/**
+ * Signed approval links from update messages, no login needed. Opening one only shows the plan and a
+ * button (mail scanners open links; they must approve nothing); the button's POST approves, once,
+ * the plan the link was signed for.
+ */
+export function approvalLinkRoutes(app: FastifyInstance, updates: UpdatesService): void {
+  const failed = (reply: Parameters<typeof linkPage>[0], err: unknown) => {
+    if (!isAppError(err)) throw err;
+    return linkPage(
+      reply,
+      err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400,
+      'This link does not work',
+      `<p>${escapeHtml(err.message)}</p>`,
+    );
+  };
+  app.get('/update-approval/:token', { schema: { hide: true } }, async (req, reply) => {
+    const { token } = req.params as { token: string };
+    try {
+      const { approval } = await updates.linkTarget(token);
+      const steps = approval.steps.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('');
+      const action = `/update-approval/${escapeHtml(encodeURIComponent(token))}`;
+      return linkPage(
+        reply,
+        200,
+        'Approve these updates?',
+        `<p>Asked by ${escapeHtml(approval.requestedBy)}. The run backs the site up, runs these steps, checks the pages and rolls back if they fail:</p><ol>${steps}</ol>` +
+          `<form method="post" action="${action}"><button type="submit">Approve and run</button></form>`,
+      );
+    } catch (err) {
+      return failed(reply, err);
+    }
+  });
+  // The button posts an empty form; its body says nothing the link does not.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1_024 }, (_req, _body, done) => done(null, {}));
+  app.post('/update-approval/:token', { schema: { hide: true } }, async (req, reply) => {
+    const { token } = req.params as { token: string };
+    try {
+      const approval = await updates.approveByLink(token);
+      const outcome =
+        approval.runId === null ? `but the run could not start: ${approval.reason ?? 'unknown reason'}` : `and update run ${approval.runId} has started`;
+      return linkPage(reply, 200, 'Approved', `<p>The updates are approved ${escapeHtml(outcome)}. Thank you.</p>`);
+    } catch (err) {
+      return failed(reply, err);
+    }
+  });
+}
