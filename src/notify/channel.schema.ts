@@ -153,30 +153,25 @@ export type ChannelInput = z.input<typeof channelSchema>;
 export type ChannelSpec = z.output<typeof channelSchema>;
 export type SpecOf<K extends ChannelType> = Extract<ChannelSpec, { type: K }>;
 
-const field =
-  (...names: string[]) =>
-  (path: readonly string[]) =>
-    path.length === 1 && names.includes(path[0]!);
-
 /**
  * Each channel type's secrets (paths relative to the channel) and where they are sent: changing a
  * destination needs the secrets written again. A webhook URL of Slack, Discord, Teams or Mattermost
  * is itself the secret (whoever has it can post to the channel), so it has no other destination.
  */
 export const channelSecretFields = {
-  webhook: secretFields((path) => path[0] === 'secret' || (path[0] === 'headers' && path.length === 2), ['url']),
-  email: secretFields((path) => path[0] === 'smtp' && path[1] === 'password', ['smtp.host', 'smtp.port', 'smtp.security']),
-  slack: secretFields(field('url')),
-  discord: secretFields(field('url')),
-  teams: secretFields(field('url')),
-  mattermost: secretFields(field('url')),
-  telegram: secretFields(field('botToken'), ['apiUrl']),
-  matrix: secretFields(field('accessToken'), ['homeserver']),
-  ntfy: secretFields(field('token'), ['server']),
-  gotify: secretFields(field('token'), ['server']),
-  pushover: secretFields(field('userKey', 'appToken'), ['apiUrl']),
-  pagerduty: secretFields(field('routingKey'), ['apiUrl']),
-  opsgenie: secretFields(field('apiKey'), ['apiUrl', 'region']),
+  webhook: secretFields(['secret', 'headers.*'], ['url']),
+  email: secretFields(['smtp.password'], ['smtp.host', 'smtp.port', 'smtp.security']),
+  slack: secretFields(['url']),
+  discord: secretFields(['url']),
+  teams: secretFields(['url']),
+  mattermost: secretFields(['url']),
+  telegram: secretFields(['botToken'], ['apiUrl']),
+  matrix: secretFields(['accessToken'], ['homeserver']),
+  ntfy: secretFields(['token'], ['server']),
+  gotify: secretFields(['token'], ['server']),
+  pushover: secretFields(['userKey', 'appToken'], ['apiUrl']),
+  pagerduty: secretFields(['routingKey'], ['apiUrl']),
+  opsgenie: secretFields(['apiKey'], ['apiUrl', 'region']),
 } satisfies Record<ChannelType, SecretFields>;
 
 /** Fields anyone who may change a channel may change, also on one that may reach private addresses: they change neither where it sends nor what. */
