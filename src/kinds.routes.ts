@@ -4,10 +4,12 @@ import { operation } from './http/operation.js';
 import { jsonSchema } from './http/schema.js';
 import type { KindInfo } from './lib/kinds.js';
 import { monitorKinds } from './monitoring/monitor.schema.js';
+import { channelKinds } from './notify/channel.schema.js';
 
 /** Every plugin family with a registry, by the name `GET /api/v1/kinds` answers it under. */
 const families = {
   monitors: monitorKinds,
+  channels: channelKinds,
 };
 
 const kindOut = z.object({
@@ -29,6 +31,13 @@ const kindsOut = z
  */
 export function kindsRoutes(app: FastifyInstance): void {
   // Made once, when the routes are: every kind is registered by then.
-  const answer = Object.fromEntries(Object.entries(families).map(([family, registry]) => [family, registry.describe(jsonSchema)])) as Record<string, KindInfo[]>;
-  app.get('/kinds', { schema: operation({ tag: 'kinds', summary: 'List the kinds of monitors, channels and other plugins', ok: { 200: kindsOut } }) }, async () => answer);
+  const answer = Object.fromEntries(Object.entries(families).map(([family, registry]) => [family, registry.describe(jsonSchema)])) as Record<
+    string,
+    KindInfo[]
+  >;
+  app.get(
+    '/kinds',
+    { schema: operation({ tag: 'kinds', summary: 'List the kinds of monitors, channels and other plugins', ok: { 200: kindsOut } }) },
+    async () => answer,
+  );
 }

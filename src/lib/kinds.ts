@@ -63,7 +63,11 @@ export class KindRegistry<const D extends string, M extends { [K in keyof M & st
 
   /** Adds a kind; only before the family is read (its union, JSON Schema or list), which then stays as it is. */
   register<K extends string>(kind: KindOf<D, K>): void {
-    if (this.read) throw new AppError('internal', `the ${this.family} kind "${kind.kind}" came after the ${this.family} kinds were read: register it before the server starts`);
+    if (this.read)
+      throw new AppError(
+        'internal',
+        `the ${this.family} kind "${kind.kind}" came after the ${this.family} kinds were read: register it before the server starts`,
+      );
     if (this.kinds.has(kind.kind)) throw new AppError('internal', `there is already a ${this.family} kind "${kind.kind}"`);
     this.kinds.set(kind.kind, kind);
   }

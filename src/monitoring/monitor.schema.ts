@@ -21,7 +21,13 @@ export const monitorKinds = new KindRegistry('monitor', 'type', {
   tcp: { kind: 'tcp', label: 'TCP port', configSchema: probeMonitor('tcp', tcpFields), secretFields: noSecrets, behaviour: tcpCheck },
   dns: { kind: 'dns', label: 'DNS records', configSchema: probeMonitor('dns', dnsFields), secretFields: noSecrets, behaviour: dnsCheck },
   tls: { kind: 'tls', label: 'TLS certificate', configSchema: probeMonitor('tls', tlsFields, '1h'), secretFields: noSecrets, behaviour: tlsCheck },
-  domain: { kind: 'domain', label: 'Domain expiry', configSchema: probeMonitor('domain', domainFields, '12h'), secretFields: noSecrets, behaviour: domainCheck },
+  domain: {
+    kind: 'domain',
+    label: 'Domain expiry',
+    configSchema: probeMonitor('domain', domainFields, '12h'),
+    secretFields: noSecrets,
+    behaviour: domainCheck,
+  },
   heartbeat: { kind: 'heartbeat', label: 'Heartbeat (pinged by a job)', configSchema: heartbeatMonitor, secretFields: noSecrets, behaviour: null },
 });
 
