@@ -77,9 +77,8 @@ export function schemaFields(kind: KindInfo, skip: ReadonlySet<string>): SchemaF
   });
 }
 
-/** The fields most kinds of a family have (names, schedules, retries): the family's, not one kind's own. */
+/** The fields every kind of a family has (names, tags, alerting): the family's, not one kind's own. */
 export function sharedFields(kinds: readonly KindInfo[]): ReadonlySet<string> {
-  const count = new Map<string, number>();
-  for (const kind of kinds) for (const key of Object.keys(kind.schema.properties ?? {})) count.set(key, (count.get(key) ?? 0) + 1);
-  return new Set([...count].filter(([, n]) => n > kinds.length / 2).map(([key]) => key));
+  const [first, ...rest] = kinds.map((kind) => Object.keys(kind.schema.properties ?? {}));
+  return new Set((first ?? []).filter((key) => rest.every((keys) => keys.includes(key))));
 }

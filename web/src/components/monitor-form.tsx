@@ -73,12 +73,13 @@ function show(v: unknown): string {
   return v === undefined || v === null ? '' : JSON.stringify(v);
 }
 
-/** The fields a type's form shows: its hand-made ones, or those its schema has beyond what most types share. */
+/** The fields a type's form shows: its hand-made ones, or the plain fields of its schema that are its own. */
 function fieldsOf(type: string, kinds: KindInfo[] | undefined): FieldDef[] {
   const made = typeFields[type];
   if (made) return made;
   const kind = kinds?.find((k) => k.kind === type);
-  return kind ? schemaFields(kind, sharedFields(kinds!)) : [];
+  // Every monitor's fields, and the schedule the form asks for itself, are not this type's own.
+  return kind ? schemaFields(kind, new Set([...sharedFields(kinds!), 'interval', 'timeout'])) : [];
 }
 
 /** Makes or changes a monitor. A monitor from upkeep.yaml is not saved: its YAML is offered instead. */
