@@ -5,11 +5,17 @@ import { jsonSchema } from './http/schema.js';
 import type { KindInfo } from './lib/kinds.js';
 import { monitorKinds } from './monitoring/monitor.schema.js';
 import { channelKinds } from './notify/channel.schema.js';
+import { backendKinds } from './backups/backends/registry.js';
+import { sourceKinds } from './backups/sources/registry.js';
+import { stepKinds } from './updates/runs/steps/index.js';
 
 /** Every plugin family with a registry, by the name `GET /api/v1/kinds` answers it under. */
 const families = {
   monitors: monitorKinds,
   channels: channelKinds,
+  backupSources: sourceKinds,
+  backupTargets: backendKinds,
+  updateSteps: stepKinds,
 };
 
 const kindOut = z.object({
