@@ -116,7 +116,7 @@ describe('a check type added in one folder', () => {
   });
 
   it('can be registered only before the kinds are read', () => {
-    expect(() => monitorKinds.register({ ...demoKind, kind: 'late' } as never)).toThrow(/came after the monitor kinds were read/);
+    expect(() => monitorKinds.register({ ...demoKind, kind: 'late' })).toThrow(/came after the monitor kinds were read/);
   });
 
   describe.skipIf(chromiumSkipReason)('in the dashboard', () => {

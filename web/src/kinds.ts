@@ -69,7 +69,7 @@ export function schemaFields(kind: KindInfo, skip: ReadonlySet<string>): SchemaF
       required: required.has(key) && node.default === undefined,
       ...(node.description ? { hint: node.description } : {}),
     };
-    if (node.enum?.every((v) => typeof v === 'string')) return [{ ...field, input: 'select', options: node.enum as string[] }];
+    if (node.enum?.every((v) => typeof v === 'string')) return [{ ...field, input: 'select', options: node.enum }];
     if (type === 'boolean') return [{ ...field, input: 'checkbox' }];
     if (type === 'number' || type === 'integer') return [{ ...field, input: 'number' }];
     if (type === 'string') return [{ ...field, input: secret.has(key) ? 'password' : 'text' }];

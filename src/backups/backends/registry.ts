@@ -39,5 +39,7 @@ export type BackendConfig = z.infer<typeof backendConfigSchema>;
 export type BackendKind = BackendConfig['kind'];
 
 export function openBackend(config: BackendConfig): Backend {
-  return (backendKinds.get(config.kind).behaviour as { open(config: BackendConfig): Backend }).open(config);
+  // The registry's key and the config's kind always agree; TypeScript cannot correlate the two unions.
+  const kind: string = config.kind;
+  return (backendKinds.get(kind).behaviour as { open(config: BackendConfig): Backend }).open(config);
 }
