@@ -69,6 +69,9 @@ export const configSchema = z
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 
+/** The JSON Schema of upkeep.yaml (`upkeep schema`), for editors: made from the same zod schema, so every registered kind is in it. */
+export const configJsonSchema = () => ({ ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }), title: 'upkeep.yaml' });
+
 /** Parses and validates config text; every problem is reported as `file:line:column path: message`. */
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   return parseWith(configSchema, text, file, env);

@@ -40,6 +40,7 @@ import type { FastPath } from './status-pages/fast-path.js';
 import type { StatusPages } from './status-pages/index.js';
 import type { Feedback } from './feedback/index.js';
 import type { Routines } from './routines/index.js';
+import { kindsRoutes } from './kinds.routes.js';
 import { runbooksRoutes } from './runbooks/runbooks.routes.js';
 import { RunbooksService } from './runbooks/runbooks.service.js';
 import { accessOf, registerApiAuth } from './http/auth.js';
@@ -237,6 +238,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'planned work' },
             { name: 'backups' },
             { name: 'updates' },
+            { name: 'kinds' },
           ],
         },
       });
@@ -271,6 +273,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
           return reply.status(201).send(await deps.accounts.setup(body));
         },
       );
+      kindsRoutes(api);
       sitesRoutes(api, deps.sites, deps.publicUrl, (id) => deps.engine.refresh(id));
       monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
       incidentsRoutes(api, {

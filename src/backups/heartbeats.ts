@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { formatDuration } from '../config/duration.js';
-import { monitorSchemas, type MonitorSpec } from '../monitoring/monitor.schema.js';
+import { monitorKinds, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { SELF_JOB, type BackupsConfig } from './config.js';
 
 /** The monitor a scheduled run reports to, by stable key (site name, monitor name). */
@@ -17,7 +17,7 @@ type Schedule = { schedule: string; timezone: string; grace: number };
 
 function heartbeat(name: string, description: string, when: Schedule): MonitorSpec {
   // Parsed from the written form, so the spec is exactly what the same monitor written by hand would be.
-  return monitorSchemas.heartbeat.parse({
+  return monitorKinds.get('heartbeat').configSchema.parse({
     type: 'heartbeat',
     name,
     description,

@@ -104,14 +104,3 @@ export const markdown = z.string().max(100_000, 'at most 100,000 characters');
 
 /** Names of notification channels; checked against `channels:` once the whole file is read. */
 export const channelRefs = z.array(z.string().min(1)).optional();
-
-/**
- * The discriminated union of every schema in a plugin registry, in the registry's order: a kind
- * is in the union exactly when it is in the registry, so neither can be forgotten.
- *
- * @example export const channelSchema = unionOf('type', channelSchemas);
- */
-export function unionOf<const M extends Record<string, z.core.$ZodTypeDiscriminable>>(key: string, registry: M) {
-  const options = Object.values(registry) as M[keyof M][];
-  return z.discriminatedUnion(key, options as [M[keyof M], ...M[keyof M][]]);
-}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { monitorTypes } from '../monitoring/monitor.schema.js';
+import { monitorKinds } from '../monitoring/monitor.schema.js';
 import { statuses } from '../monitoring/monitoring.openapi.js';
 import { pillarNames } from './pillars.js';
 
@@ -50,7 +50,7 @@ export const monitorStatesOut = z.object({
       name: z.string(),
       siteId: z.number().int(),
       site: z.string(),
-      type: z.enum(monitorTypes),
+      type: monitorKinds.nameSchema,
       managedBy,
       status: statuses,
       since: iso,

@@ -3,8 +3,8 @@ import type { PlanItem } from '../config/apply.js';
 import { variableName } from '../config/export.js';
 import { maintenanceSchema } from '../incidents/incidents.schema.js';
 import { mergeSecrets, splitSecrets } from '../lib/secrets.js';
-import { monitorSchema, monitorSecretFields, type MonitorType } from '../monitoring/monitor.schema.js';
-import { channelSchema, channelSecretFields, type ChannelType } from '../notify/channel.schema.js';
+import { monitorKinds, monitorSchema } from '../monitoring/monitor.schema.js';
+import { channelKinds, channelSchema } from '../notify/channel.schema.js';
 import { siteSchema } from '../sites/site.schema.js';
 import { statusPageSchema, statusPageSecretFields } from '../status-pages/status-page.schema.js';
 
@@ -144,7 +144,7 @@ export class ImportDraft {
       monitor,
       monitorSchema,
       { kind: 'monitor', sourceType, owner: [siteName] },
-      (v) => monitorSecretFields[v.type as MonitorType].isSecret,
+      (v) => monitorKinds.get(String(v.type)).secretFields.isSecret,
     );
     return name === undefined ? undefined : `${siteName}/${name}`;
   }
@@ -156,7 +156,7 @@ export class ImportDraft {
       channel,
       channelSchema,
       { kind: 'channel', sourceKind: 'notification', sourceType },
-      (v) => channelSecretFields[v.type as ChannelType].isSecret,
+      (v) => channelKinds.get(String(v.type)).secretFields.isSecret,
     );
   }
 

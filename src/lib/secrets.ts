@@ -108,10 +108,18 @@ export function redactSecrets<T extends object>(value: T, isSecret: (path: reado
 }
 
 /**
+ * A secret field, by dotted path relative to the object (`smtp.password`); `*` stands for any key of
+ * a map (`headers.*`), and `when` narrows it to some keys (only credential headers), said in `note`.
+ */
+export type SecretPath = string | { path: string; when: (key: string) => boolean; note: string };
+
+/**
  * A kind's secrets, declared once per kind (a monitor type, a channel type) and applied by its codec
  * and use cases: which fields hold secrets, and which fields say where those secrets are sent.
  */
 export interface SecretFields {
+  /** The secret fields as declared, for people and the API (`GET /api/v1/kinds`). */
+  paths: readonly { path: string; note?: string }[];
   isSecret: (path: readonly string[]) => boolean;
   /**
    * The destination of the secrets: dotted paths, each with what of its value counts (an http
@@ -122,14 +130,27 @@ export interface SecretFields {
 
 const whole = (value: unknown) => value;
 
-/**
- * Declares a kind's secrets: `secretFields(field('token'), ['server'])`; a destination compared by
- * part of its value is given as `{ url: originOf }`.
- */
-export function secretFields(isSecret: SecretFields['isSecret'], destination: readonly string[] | SecretFields['destination'] = []): SecretFields {
-  const paths = (d: typeof destination): d is readonly string[] => Array.isArray(d);
-  return { isSecret, destination: paths(destination) ? Object.fromEntries(destination.map((path) => [path, whole])) : destination };
+function matches(rule: SecretPath, path: readonly string[]): boolean {
+  const pattern = (typeof rule === 'string' ? rule : rule.path).split('.');
+  if (pattern.length !== path.length) return false;
+  return pattern.every((segment, i) => segment === path[i] || (segment === '*' && (typeof rule === 'string' || rule.when(path[i]!))));
 }
+
+/**
+ * Declares a kind's secrets: `secretFields(['token'], ['server'])`; a destination compared by part of
+ * its value is given as `{ url: originOf }`.
+ */
+export function secretFields(paths: readonly SecretPath[], destination: readonly string[] | SecretFields['destination'] = []): SecretFields {
+  const list = (d: typeof destination): d is readonly string[] => Array.isArray(d);
+  return {
+    paths: paths.map((rule) => (typeof rule === 'string' ? { path: rule } : { path: rule.path, note: rule.note })),
+    isSecret: (path) => paths.some((rule) => matches(rule, path)),
+    destination: list(destination) ? Object.fromEntries(destination.map((path) => [path, whole])) : destination,
+  };
+}
+
+/** A kind without secrets. */
+export const noSecrets = secretFields([]);
 
 /**
  * Where a client writes `********` back for a secret, the stored secret stays; other values replace

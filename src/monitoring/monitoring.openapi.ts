@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { monitorTypes } from './monitor.schema.js';
+import { monitorKinds } from './monitor.schema.js';
 
 /** Answers of the monitoring routes, for the OpenAPI document. */
 
@@ -72,7 +72,7 @@ export const overviewOut = z.object({
   from: iso,
   to: iso,
   data: z.array(
-    z.object({ monitorId: z.number().int(), name: z.string(), site: z.string(), type: z.enum(monitorTypes), status: statuses, since: iso, ...figures }),
+    z.object({ monitorId: z.number().int(), name: z.string(), site: z.string(), type: monitorKinds.nameSchema, status: statuses, since: iso, ...figures }),
   ),
   page: z.object({ limit: z.number().int(), nextCursor: z.string().nullable() }),
 });

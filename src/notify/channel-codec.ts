@@ -1,7 +1,7 @@
 import type { ChannelRow, ManagedBy } from '../db/types.js';
 import { canonicalJson } from '../lib/json.js';
 import { mergeSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
-import { channelSecretFields, type ChannelSpec } from './channel.schema.js';
+import { channelKinds, type ChannelSpec } from './channel.schema.js';
 import type { ChannelWrite } from './channels.repository.js';
 
 export interface Channel {
@@ -33,7 +33,7 @@ export class ChannelCodec {
 
   toWrite(spec: ChannelSpec, managedBy: ManagedBy, envRefs: Record<string, string>): ChannelWrite {
     const { name, type, ...rest } = spec;
-    const { plain, secrets } = splitSecrets(rest, channelSecretFields[type].isSecret);
+    const { plain, secrets } = splitSecrets(rest, channelKinds.get(type).secretFields.isSecret);
     return {
       name,
       type,

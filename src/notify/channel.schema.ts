@@ -1,9 +1,24 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
-import { expected, hostName, httpUrl, objectName, port, unionOf } from '../config/fields.js';
+import { expected, hostName, httpUrl, objectName, port } from '../config/fields.js';
+import { KindRegistry } from '../lib/kinds.js';
+import { discordChannel } from './channels/discord.js';
+import { emailChannel } from './channels/email.js';
+import { gotifyChannel } from './channels/gotify.js';
+import { matrixChannel } from './channels/matrix.js';
+import { mattermostChannel } from './channels/mattermost.js';
+import { ntfyChannel } from './channels/ntfy.js';
+import { opsgenieChannel } from './channels/opsgenie.js';
+import { pagerdutyChannel } from './channels/pagerduty.js';
+import { pushoverChannel } from './channels/pushover.js';
+import { slackChannel } from './channels/slack.js';
+import { teamsChannel } from './channels/teams.js';
+import { telegramChannel } from './channels/telegram.js';
+import { webhookChannel } from './channels/webhook.js';
+
 import { templateKeys } from './default-templates.js';
 import { templateProblem } from './templates.js';
-import { secretFields, type SecretFields } from '../lib/secrets.js';
+import { secretFields } from '../lib/secrets.js';
 
 const template = z
   .string()
@@ -139,11 +154,59 @@ const opsgenie = channel('opsgenie', {
   apiUrl: httpUrl.optional(),
 });
 
-export const channelSchemas = { webhook, email, slack, discord, teams, telegram, matrix, mattermost, ntfy, gotify, pushover, pagerduty, opsgenie };
-export type ChannelType = keyof typeof channelSchemas;
-export const channelTypes = Object.keys(channelSchemas) as ChannelType[];
+/**
+ * Every channel type: its schema, its secrets and where they are sent (changing a destination needs
+ * the secrets written again), and how it sends. A webhook URL of Slack, Discord, Teams or Mattermost
+ * is itself the secret (whoever has it can post to the channel), so it has no other destination.
+ * The union, the JSON Schema, the API document, `GET /api/v1/kinds` and the dashboard follow from it.
+ */
+export const channelKinds = new KindRegistry('channel', 'type', {
+  webhook: {
+    kind: 'webhook',
+    label: 'Webhook (signed JSON)',
+    configSchema: webhook,
+    secretFields: secretFields(['secret', 'headers.*'], ['url']),
+    behaviour: webhookChannel,
+  },
+  email: {
+    kind: 'email',
+    label: 'Email (SMTP)',
+    configSchema: email,
+    secretFields: secretFields(['smtp.password'], ['smtp.host', 'smtp.port', 'smtp.security']),
+    behaviour: emailChannel,
+  },
+  slack: { kind: 'slack', label: 'Slack', configSchema: slack, secretFields: secretFields(['url']), behaviour: slackChannel },
+  discord: { kind: 'discord', label: 'Discord', configSchema: discord, secretFields: secretFields(['url']), behaviour: discordChannel },
+  teams: { kind: 'teams', label: 'Microsoft Teams', configSchema: teams, secretFields: secretFields(['url']), behaviour: teamsChannel },
+  telegram: { kind: 'telegram', label: 'Telegram', configSchema: telegram, secretFields: secretFields(['botToken'], ['apiUrl']), behaviour: telegramChannel },
+  matrix: { kind: 'matrix', label: 'Matrix', configSchema: matrix, secretFields: secretFields(['accessToken'], ['homeserver']), behaviour: matrixChannel },
+  mattermost: { kind: 'mattermost', label: 'Mattermost', configSchema: mattermost, secretFields: secretFields(['url']), behaviour: mattermostChannel },
+  ntfy: { kind: 'ntfy', label: 'ntfy', configSchema: ntfy, secretFields: secretFields(['token'], ['server']), behaviour: ntfyChannel },
+  gotify: { kind: 'gotify', label: 'Gotify', configSchema: gotify, secretFields: secretFields(['token'], ['server']), behaviour: gotifyChannel },
+  pushover: {
+    kind: 'pushover',
+    label: 'Pushover',
+    configSchema: pushover,
+    secretFields: secretFields(['userKey', 'appToken'], ['apiUrl']),
+    behaviour: pushoverChannel,
+  },
+  pagerduty: {
+    kind: 'pagerduty',
+    label: 'PagerDuty',
+    configSchema: pagerduty,
+    secretFields: secretFields(['routingKey'], ['apiUrl']),
+    behaviour: pagerdutyChannel,
+  },
+  opsgenie: {
+    kind: 'opsgenie',
+    label: 'Opsgenie',
+    configSchema: opsgenie,
+    secretFields: secretFields(['apiKey'], ['apiUrl', 'region']),
+    behaviour: opsgenieChannel,
+  },
+});
 
-export const channelSchema = unionOf('type', channelSchemas).meta({
+export const channelSchema = channelKinds.schema.meta({
   examples: [
     { type: 'webhook', name: 'Ops hook', url: 'https://hooks.example.com/upkeep', secret: 'a-long-random-secret-of-yours' },
     { type: 'ntfy', name: 'Phones', topic: 'agency-alerts' },
@@ -151,33 +214,8 @@ export const channelSchema = unionOf('type', channelSchemas).meta({
 });
 export type ChannelInput = z.input<typeof channelSchema>;
 export type ChannelSpec = z.output<typeof channelSchema>;
+export type ChannelType = ChannelSpec['type'];
 export type SpecOf<K extends ChannelType> = Extract<ChannelSpec, { type: K }>;
-
-const field =
-  (...names: string[]) =>
-  (path: readonly string[]) =>
-    path.length === 1 && names.includes(path[0]!);
-
-/**
- * Each channel type's secrets (paths relative to the channel) and where they are sent: changing a
- * destination needs the secrets written again. A webhook URL of Slack, Discord, Teams or Mattermost
- * is itself the secret (whoever has it can post to the channel), so it has no other destination.
- */
-export const channelSecretFields = {
-  webhook: secretFields((path) => path[0] === 'secret' || (path[0] === 'headers' && path.length === 2), ['url']),
-  email: secretFields((path) => path[0] === 'smtp' && path[1] === 'password', ['smtp.host', 'smtp.port', 'smtp.security']),
-  slack: secretFields(field('url')),
-  discord: secretFields(field('url')),
-  teams: secretFields(field('url')),
-  mattermost: secretFields(field('url')),
-  telegram: secretFields(field('botToken'), ['apiUrl']),
-  matrix: secretFields(field('accessToken'), ['homeserver']),
-  ntfy: secretFields(field('token'), ['server']),
-  gotify: secretFields(field('token'), ['server']),
-  pushover: secretFields(field('userKey', 'appToken'), ['apiUrl']),
-  pagerduty: secretFields(field('routingKey'), ['apiUrl']),
-  opsgenie: secretFields(field('apiKey'), ['apiUrl', 'region']),
-} satisfies Record<ChannelType, SecretFields>;
 
 /** Fields anyone who may change a channel may change, also on one that may reach private addresses: they change neither where it sends nor what. */
 export const channelFreeFields: ReadonlySet<string> = new Set(['name', 'templates']);

@@ -6,12 +6,11 @@ import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, replacingSc
 import { toIso } from '../lib/clock.js';
 import type { Channel } from './channel-codec.js';
 import { accessOf } from '../http/auth.js';
-import { channelFreeFields, channelSchema, channelSecretFields, channelTypes, type ChannelSpec } from './channel.schema.js';
+import { channelFreeFields, channelKinds, channelSchema, type ChannelSpec } from './channel.schema.js';
 import { encodeChannel, previewRequest, type ChannelsService } from './channels.service.js';
 import type { DeliveryContext } from './notification.js';
 
-const channelOut = storedSchema(channelSchema, { meta: storedMeta, secrets: channelSecretFields });
-const channelQuery = pageQuery.extend({ type: z.enum(channelTypes).optional(), q: z.string().optional() });
+const channelQuery = pageQuery.extend({ type: channelKinds.nameSchema.optional(), q: z.string().optional() });
 const deliveryOut = z
   .union([
     z.object({ ok: z.literal(true), status: z.number().int().optional(), detail: z.string().optional() }),
@@ -38,6 +37,9 @@ const show = (channel: Channel) => ({
 
 /** Notification channels and template previews: thin routes, every rule lives in ChannelsService. */
 export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, deliveryContext: (signal: AbortSignal) => DeliveryContext): void {
+  // Made when the routes are, so channel kinds registered until then are in it.
+  const channelSecrets = channelKinds.secrets();
+  const channelOut = storedSchema(channelSchema, { meta: storedMeta, secrets: channelSecrets });
   const tag = 'channels';
   const one = { description: 'The channel (secrets as ********)', schema: channelOut };
   const privateTargets = (req: FastifyRequest) => accessOf(req).guardPrivateTargets<ChannelSpec>(channelFreeFields);
@@ -71,7 +73,7 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
         tag,
         summary: 'Replace a channel (secrets written as ******** are kept)',
         params: idParams,
-        body: replacingSchema(channelSchema, channelSecretFields),
+        body: replacingSchema(channelSchema, channelSecrets),
         ok: { 200: one },
         errors: [409],
       }),
@@ -85,7 +87,7 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
         tag,
         summary: 'Change some fields of a channel',
         params: idParams,
-        body: mergePatchSchema(channelSchema, channelSecretFields),
+        body: mergePatchSchema(channelSchema, channelSecrets),
         ok: { 200: one },
         errors: [409],
       }),

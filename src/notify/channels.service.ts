@@ -10,7 +10,7 @@ import { keepRedactedSecrets, redactSecrets } from '../lib/secrets.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import { keepEnvRefs, managedByFile, pageOf, type GuardChange, type Page } from '../sites/sites.service.js';
 import type { Channel, ChannelCodec } from './channel-codec.js';
-import { channelSchema, channelSecretFields, channelTypes, templatesSchema, type ChannelSpec, type ChannelType } from './channel.schema.js';
+import { channelKinds, channelSchema, templatesSchema, type ChannelSpec, type ChannelType } from './channel.schema.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { deliver, previewFor, type Preview } from './deliver.js';
 import { notificationEvents, type Delivery, type DeliveryContext, type NotificationPayload } from './notification.js';
@@ -19,7 +19,7 @@ import { samplePayload } from './sample.js';
 /** The written form of a channel (durations as "60s"), with secrets shown as `********`. */
 export function encodeChannel(spec: ChannelSpec): Record<string, unknown> {
   // Encoded first: a redacted URL (a Slack webhook) would no longer pass the schema.
-  return redactSecrets(z.encode(channelSchema, spec) as Record<string, unknown>, channelSecretFields[spec.type].isSecret);
+  return redactSecrets(z.encode(channelSchema, spec) as Record<string, unknown>, channelKinds.get(spec.type).secretFields.isSecret);
 }
 
 const nullable = z.string().nullable();
@@ -62,7 +62,7 @@ export const previewRequest = z
     /** A stored channel: its kind and its own templates are used. */
     channelId: z.number().int().positive().max(maxId).optional(),
     /** Or a kind of channel, with the default templates. */
-    type: z.enum(channelTypes).optional(),
+    type: channelKinds.nameSchema.optional(),
     event: z.enum(notificationEvents),
     /** Templates to try, over the channel's own. */
     templates: templatesSchema,
@@ -133,7 +133,7 @@ export class ChannelsService {
       if (current.managedBy === 'config') throw managedByFile(`channel "${current.spec.name}"`);
       const written = mode === 'merge' ? mergePatch(encodeChannel(current.spec), input) : input;
       const typeOf = (value: unknown) => ((value as { type?: unknown } | null)?.type as ChannelType | undefined) ?? current.spec.type;
-      const secrets = channelSecretFields[channelTypes.includes(typeOf(written)) ? typeOf(written) : current.spec.type];
+      const secrets = channelKinds.get(channelKinds.has(typeOf(written)) ? typeOf(written) : current.spec.type).secretFields;
       const spec = keepRedactedSecrets(written, current.spec, secrets, (value) => parseInput(channelSchema, value));
       guard(current.spec, spec);
       const rows = await repo.all();

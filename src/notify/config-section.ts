@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { uniqueNames, upsertFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
-import { channelSchema, channelSchemas, channelSecretFields, type ChannelSpec } from './channel.schema.js';
+import { channelKinds, channelSchema, type ChannelSpec } from './channel.schema.js';
 import type { ChannelCodec } from './channel-codec.js';
 import { ChannelsRepository } from './channels.repository.js';
 
@@ -25,7 +25,7 @@ export function channelsStore(codec: ChannelCodec): SectionStore<{ channels: Cha
           write: codec.toWrite(spec, 'config', sync.refsUnder(`channels.${i}.`)),
           current: current && { id: current.id, spec: current.spec, write: codec.toWrite(current.spec, current.managedBy, current.envRefs) },
           schema: channelSchema,
-          isSecret: channelSecretFields[spec.type].isSecret,
+          isSecret: channelKinds.get(spec.type).secretFields.isSecret,
           insert: (write) => repo.insert(write, sync.now),
           update: (id, write) => repo.update(id, write, sync.now),
         });
@@ -35,7 +35,7 @@ export function channelsStore(codec: ChannelCodec): SectionStore<{ channels: Cha
       const channels = (await new ChannelsRepository(db).all()).map((row) => {
         const channel = codec.fromRow(row);
         const type = channel.spec.type;
-        return prepare(channelSchemas[type], channel.spec, channel.envRefs, channelSecretFields[type].isSecret, [channel.spec.name]);
+        return prepare(channelKinds.get(type).configSchema, channel.spec, channel.envRefs, channelKinds.get(type).secretFields.isSecret, [channel.spec.name]);
       });
       return channels.length ? { channels } : {};
     },

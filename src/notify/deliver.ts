@@ -1,12 +1,13 @@
 import { describeError } from '../lib/errors.js';
 import { createResolver, type Resolver } from '../lib/net/index.js';
 import type { ChannelSpec, ChannelType } from './channel.schema.js';
-import { channelPlugins, type ChannelPlugin, type Message } from './channels/index.js';
+import { channelKinds } from './channel.schema.js';
+import type { ChannelPlugin, Message } from './channels/plugin.js';
 import { webhookRequest } from './channels/webhook.js';
 import type { Delivery, DeliveryContext, NotificationEvent, NotificationPayload } from './notification.js';
 import { renderMessage, type TemplateOverrides, type TextFormat } from './templates.js';
 
-const pluginOf = (type: ChannelType) => channelPlugins[type] as ChannelPlugin<ChannelType>;
+const pluginOf = (type: ChannelType) => channelKinds.get(type).behaviour as ChannelPlugin<ChannelType>;
 const overridesOf = (spec: ChannelSpec): TemplateOverrides => ('templates' in spec && spec.templates) || {};
 
 function messageFor(spec: ChannelSpec, payload: NotificationPayload, format: TextFormat, overrides = overridesOf(spec)): Message {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { knownRefs, uniqueNames, upsertFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
-import { monitorSchema, monitorSchemas, monitorSecretFields } from '../monitoring/monitor.schema.js';
+import { monitorKinds, monitorSchema } from '../monitoring/monitor.schema.js';
 import { siteSchema, siteWithMonitorsSchema } from './site.schema.js';
 import { SitesRepository } from './sites.repository.js';
 import type { SiteCodec } from './sites.service.js';
@@ -102,7 +102,7 @@ export function sitesStore(codec: SiteCodec): SectionStore<{ sites: z.output<typ
             current: row &&
               stored && { id: row.id, spec: stored.spec, write: codec.monitorToWrite(row.site_id, stored.spec, stored.managedBy, stored.envRefs) },
             schema: monitorSchema,
-            isSecret: monitorSecretFields[spec.type].isSecret,
+            isSecret: monitorKinds.get(spec.type).secretFields.isSecret,
             insert: (write) => repo.insertMonitor(write, sync.now),
             update: (id, write) => repo.updateMonitor(id, { ...write, siteId: row!.site_id }, sync.now),
           });
@@ -119,8 +119,8 @@ export function sitesStore(codec: SiteCodec): SectionStore<{ sites: z.output<typ
           .filter((m) => m.site_id === row.id)
           .map((m) => {
             const monitor = codec.monitorFromRow(m);
-            const type = monitor.spec.type;
-            return prepare(monitorSchemas[type], monitor.spec, monitor.envRefs, monitorSecretFields[type].isSecret, [site.spec.name, monitor.spec.name]);
+            const { configSchema, secretFields } = monitorKinds.get(monitor.spec.type);
+            return prepare(configSchema, monitor.spec, monitor.envRefs, secretFields.isSecret, [site.spec.name, monitor.spec.name]);
           });
         const written = prepare(siteSchema, site.spec, site.envRefs, () => false, [site.spec.name]);
         return monitors.length ? { ...written, monitors } : written;

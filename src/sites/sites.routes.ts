@@ -7,25 +7,28 @@ import { parseInput } from '../config/validate.js';
 import { toIso } from '../lib/clock.js';
 import { operation } from '../http/operation.js';
 import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, queryNumber, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
-import { monitorFreeFields, monitorSchema, monitorSecretFields, monitorTypes, type MonitorSpec } from '../monitoring/monitor.schema.js';
+import { monitorFreeFields } from '../monitoring/monitor-fields.js';
+import { monitorKinds, monitorSchema, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { siteSchema } from './site.schema.js';
 import { encodeMonitor, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';
 
 const siteOut = storedSchema(siteSchema, { meta: storedMeta });
-const monitorOut = storedSchema(monitorSchema, {
-  meta: storedMeta.extend({
-    siteId: z.number().int(),
-    site: z.string().describe('the site’s name'),
-    pingUrl: z.string().optional().describe('heartbeats: where the job reports (a secret: whoever has it can report for the job)'),
-  }),
-  secrets: monitorSecretFields,
-});
+/** A monitor as answered; made when the routes are, so kinds registered until then are in it. */
+const monitorOutSchema = () =>
+  storedSchema(monitorSchema, {
+    meta: storedMeta.extend({
+      siteId: z.number().int(),
+      site: z.string().describe('the site’s name'),
+      pingUrl: z.string().optional().describe('heartbeats: where the job reports (a secret: whoever has it can report for the job)'),
+    }),
+    secrets: monitorKinds.secrets(),
+  });
 
 const siteQuery = pageQuery.extend({ tag: z.string().optional(), q: z.string().optional() });
 const monitorQuery = pageQuery.extend({
   tag: z.string().optional(),
   q: z.string().optional(),
-  type: z.enum(monitorTypes).optional(),
+  type: monitorKinds.nameSchema.optional(),
   siteId: queryNumber(z.number().int().positive().max(maxId)).optional(),
 });
 
@@ -54,8 +57,6 @@ const monitorView = (publicUrl: string | undefined) => (monitor: Monitor, access
   updatedAt: toIso(monitor.updatedAt),
 });
 
-const secrets = monitorSecretFields;
-
 /** Sites and monitors: thin routes, every rule lives in SitesService. */
 /**
  * `applied` is awaited after a monitor is made, changed or deleted, so the engine runs it (or stops it)
@@ -67,6 +68,8 @@ export function sitesRoutes(
   publicUrl?: string,
   applied: (monitorId: number) => Promise<void> = async () => {},
 ): void {
+  const monitorOut = monitorOutSchema();
+  const secrets = monitorKinds.secrets();
   const after = async <T extends { id: number }>(monitor: T): Promise<T> => {
     await applied(monitor.id);
     return monitor;

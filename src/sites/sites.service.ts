@@ -7,7 +7,7 @@ import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalJson, mergePatch, valueAt } from '../lib/json.js';
 import { keepRedactedSecrets, mergeSecrets, redactSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
-import { monitorSchema, monitorSecretFields, type MonitorSpec } from '../monitoring/monitor.schema.js';
+import { monitorKinds, monitorSchema, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { parseInput } from '../config/validate.js';
 import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteColumns, type SiteFilter } from './sites.repository.js';
 import { siteSchema, type SiteSpec } from './site.schema.js';
@@ -90,7 +90,7 @@ export class SiteCodec {
 
   monitorToWrite(siteId: number, spec: MonitorSpec, managedBy: ManagedBy, envRefs: Record<string, string>): MonitorWrite {
     const { name, type, paused, ...rest } = spec;
-    const { plain, secrets } = splitSecrets(rest, monitorSecretFields[type].isSecret);
+    const { plain, secrets } = splitSecrets(rest, monitorKinds.get(type).secretFields.isSecret);
     return {
       siteId,
       name,
@@ -108,7 +108,7 @@ export class SiteCodec {
 
 /** The written form of a monitor (durations as "60s"), with secrets shown as `********`. */
 export function encodeMonitor(spec: MonitorSpec, redact = true): Record<string, unknown> {
-  const shown = redact ? redactSecrets(spec, monitorSecretFields[spec.type].isSecret) : spec;
+  const shown = redact ? redactSecrets(spec, monitorKinds.get(spec.type).secretFields.isSecret) : spec;
   return z.encode(monitorSchema, shown);
 }
 
@@ -277,7 +277,7 @@ export class SitesService {
       const current = this.codec.monitorFromRow(row);
       if (current.managedBy === 'config') throw managedByFile(`monitor "${current.siteName}/${current.spec.name}"`);
       const written = mode === 'merge' ? mergePatch(encodeMonitor(current.spec), input) : input;
-      const spec = keepRedactedSecrets(written, current.spec, monitorSecretFields[current.spec.type], (value) => parseInput(monitorSchema, value));
+      const spec = keepRedactedSecrets(written, current.spec, monitorKinds.get(current.spec.type).secretFields, (value) => parseInput(monitorSchema, value));
       guard(current.spec, spec);
       const other = await repo.getMonitorByName(current.siteId, spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `site "${current.siteName}" already has a monitor named "${spec.name}"`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
-import { channelTypes } from '../../src/notify/channel.schema.js';
+import { channelKinds } from '../../src/notify/channel.schema.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 
@@ -102,12 +102,12 @@ describe.each(dialects)('channels in upkeep.yaml on $dialect', ({ dialect, skip 
   });
 
   it('covers every kind', () => {
-    expect(new Set([...yaml.matchAll(/^ {4}type: (\w+)$/gm)].map((m) => m[1]))).toEqual(new Set(channelTypes));
+    expect(new Set([...yaml.matchAll(/^ {4}type: (\w+)$/gm)].map((m) => m[1]))).toEqual(new Set(channelKinds.names()));
   });
 
   it('apply → export → apply changes nothing; secrets are sealed and exported as the same ${VAR}s', async () => {
     const first = await core.sync.apply(config(yaml, env), { dryRun: false });
-    expect(first.items).toHaveLength(channelTypes.length);
+    expect(first.items).toHaveLength(channelKinds.names().length);
     expect((await core.sync.apply(config(yaml, env), { dryRun: false })).items).toEqual([]);
     const raw = JSON.stringify(await core.storage.db.selectFrom('channels').selectAll().execute());
     for (const secret of Object.values(env)) expect(raw).not.toContain(secret);

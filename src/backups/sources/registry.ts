@@ -1,4 +1,6 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { KindRegistry } from '../../lib/kinds.js';
+import { noSecrets, secretFields } from '../../lib/secrets.js';
 import { commandSource } from './command.js';
 import { dirSource } from './dir.js';
 import { mysqlSource } from './mysql.js';
@@ -7,28 +9,39 @@ import { sftpDirSource } from './sftp-dir.js';
 import { sqliteSource } from './sqlite.js';
 import type { SourceType } from './types.js';
 
-export const sourceConfigSchema = z.discriminatedUnion('kind', [
-  dirSource.configSchema,
-  sftpDirSource.configSchema,
-  sqliteSource.configSchema,
-  postgresSource.configSchema,
-  mysqlSource.configSchema,
-  commandSource.configSchema,
-]);
+/** A database password, bound to the server it is sent to. */
+const databaseSecrets = secretFields(['password'], ['host', 'port']);
+
+/**
+ * Every backup source kind with its behaviour; the union of `source:` in upkeep.yaml, the JSON
+ * Schema and `GET /api/v1/kinds` follow from it (a key that is not its schema's `kind` does not compile).
+ */
+export const sourceKinds = new KindRegistry('backup source', 'kind', {
+  dir: { kind: 'dir', label: 'Folders on this machine', configSchema: dirSource.configSchema, secretFields: noSecrets, behaviour: dirSource },
+  'sftp-dir': {
+    kind: 'sftp-dir',
+    label: 'Folders on a server (SFTP)',
+    configSchema: sftpDirSource.configSchema,
+    secretFields: secretFields(['password'], ['host', 'port']),
+    behaviour: sftpDirSource,
+  },
+  sqlite: { kind: 'sqlite', label: 'SQLite database', configSchema: sqliteSource.configSchema, secretFields: noSecrets, behaviour: sqliteSource },
+  postgres: {
+    kind: 'postgres',
+    label: 'PostgreSQL database',
+    configSchema: postgresSource.configSchema,
+    secretFields: databaseSecrets,
+    behaviour: postgresSource,
+  },
+  mysql: { kind: 'mysql', label: 'MySQL or MariaDB database', configSchema: mysqlSource.configSchema, secretFields: databaseSecrets, behaviour: mysqlSource },
+  command: { kind: 'command', label: 'Output of a command', configSchema: commandSource.configSchema, secretFields: noSecrets, behaviour: commandSource },
+});
+
+export const sourceConfigSchema = sourceKinds.schema;
 export type SourceConfig = z.infer<typeof sourceConfigSchema>;
 export type SourceKind = SourceConfig['kind'];
 
-/** Every source kind with its behaviour; a kind missing here is a compile error. */
-export const sourceTypes = {
-  dir: dirSource,
-  'sftp-dir': sftpDirSource,
-  sqlite: sqliteSource,
-  postgres: postgresSource,
-  mysql: mysqlSource,
-  command: commandSource,
-} satisfies { [K in SourceKind]: SourceType<z.ZodType<Extract<SourceConfig, { kind: K }>>> };
-
 /** The source type of a config, typed so its config fits (TypeScript cannot narrow a map lookup by itself). */
 export function sourceTypeOf<C extends SourceConfig>(config: C): SourceType<z.ZodType<C>> {
-  return sourceTypes[config.kind] as unknown as SourceType<z.ZodType<C>>;
+  return sourceKinds.get(config.kind).behaviour as unknown as SourceType<z.ZodType<C>>;
 }

@@ -22,7 +22,7 @@ export interface DumpTarget {
 /**
  * A backup source: data (a zod schema for its config) plus behaviour, registered in an exhaustive map.
  *
- * @example sourceTypes.sqlite.open({ kind: 'sqlite', path: '/srv/app.db' })
+ * @example sourceKinds.get('sqlite').behaviour.open({ kind: 'sqlite', path: '/srv/app.db' })
  */
 export interface SourceType<S extends z.ZodType> {
   kind: z.infer<S> extends { kind: infer K } ? K : never;

@@ -69,9 +69,8 @@ export function register(program: Command): void {
     )
     .action(
       action(async (opts: { output?: string }) => {
-        const [{ z }, { configSchema }] = await Promise.all([import('zod'), import('../../config-file.js')]);
-        const schema = { ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }), title: 'upkeep.yaml' };
-        const text = `${JSON.stringify(schema, null, 2)}\n`;
+        const { configJsonSchema } = await import('../../config-file.js');
+        const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
         if (opts.output) await writeFile(opts.output, text);
         else process.stdout.write(text);
       }),

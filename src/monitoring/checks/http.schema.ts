@@ -69,9 +69,6 @@ export const httpFields = {
  * and bound to the URL's origin (a path may change; another host needs them written again).
  */
 export const httpSecretFields = secretFields(
-  (path) => {
-    if (path[0] === 'auth') return path[1] === 'password' || path[1] === 'token';
-    return path[0] === 'headers' && path.length === 2 && isCredentialHeader(path[1] ?? '');
-  },
+  ['auth.password', 'auth.token', { path: 'headers.*', when: isCredentialHeader, note: 'credential headers: Authorization, Cookie, API keys and tokens' }],
   { url: (url) => (typeof url === 'string' && URL.canParse(url) ? new URL(url).origin : url) },
 );

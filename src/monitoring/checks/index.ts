@@ -1,26 +1,14 @@
 import { createResolver, type Resolver } from '../../lib/net/index.js';
 import type { CheckJob, Dispatcher } from '../dispatcher.js';
 import type { CheckResult } from '../result.js';
+import { monitorKinds } from '../monitor.schema.js';
 import type { CheckContext, CheckType, ProbeType, SpecOf } from './check.js';
-import { dnsCheck } from './dns.js';
-import { domainCheck } from './domain.js';
-import { httpCheck } from './http.js';
-import { tcpCheck } from './tcp.js';
-import { tlsCheck } from './tls.js';
 
-/** Every check type Upkeep runs itself; a new monitor type without a check is a compile error. */
-export const checkTypes: { [K in ProbeType]: CheckType<K> } = {
-  http: httpCheck,
-  tcp: tcpCheck,
-  dns: dnsCheck,
-  tls: tlsCheck,
-  domain: domainCheck,
-};
-
-/** Runs one check of any type with the given context. */
+/** Runs one check of any type with the given context; a type without a check (a heartbeat) is a down result. */
 export function runCheck(spec: SpecOf<ProbeType>, ctx: CheckContext): Promise<CheckResult> {
   // The registry's key and the spec's type always agree; TypeScript cannot correlate the two unions.
-  const check = checkTypes[spec.type] as CheckType<ProbeType>;
+  const check = monitorKinds.get(spec.type).behaviour as CheckType<ProbeType> | null;
+  if (!check) return Promise.resolve({ status: 'down', message: `a ${spec.type} monitor is not run by Upkeep` });
   return check.run(spec, ctx);
 }
 

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
+import { schemaFields, sharedFields, useKinds, type KindInfo, type SchemaField } from '../kinds';
 import { Field, FormError, useSubmit } from './form';
 import { fileForm, ObjectFormEnd } from './yaml-offer';
 
@@ -13,11 +14,13 @@ export interface MonitorObject {
   [field: string]: unknown;
 }
 
-const types = ['http', 'tcp', 'dns', 'tls', 'domain', 'heartbeat'] as const;
-type Type = (typeof types)[number];
+type FieldDef = Pick<SchemaField, 'key' | 'label' | 'hint'> & Partial<SchemaField>;
 
-/** The fields each type shows as inputs; every other field is kept as it was (or written in "More fields"). */
-const typeFields: Record<Type, { key: string; label: string; hint?: string; number?: boolean }[]> = {
+/**
+ * Hand-made fields of the common types; any other type the server knows gets its plain fields from
+ * its JSON Schema. Every other field is kept as it was.
+ */
+const typeFields: Partial<Record<string, FieldDef[]>> = {
   http: [
     { key: 'url', label: 'URL', hint: 'The page to fetch, e.g. https://shop.example.com/' },
     { key: 'expect.contains', label: 'Page must contain', hint: 'Optional: a word or phrase the page always has.' },
@@ -29,7 +32,7 @@ const typeFields: Record<Type, { key: string; label: string; hint?: string; numb
   ],
   tcp: [
     { key: 'host', label: 'Host' },
-    { key: 'port', label: 'Port', number: true },
+    { key: 'port', label: 'Port', input: 'number' },
   ],
   dns: [
     { key: 'host', label: 'Name to resolve' },
@@ -37,11 +40,11 @@ const typeFields: Record<Type, { key: string; label: string; hint?: string; numb
   ],
   tls: [
     { key: 'host', label: 'Host' },
-    { key: 'warnDays', label: 'Warn days before expiry', number: true },
+    { key: 'warnDays', label: 'Warn days before expiry', input: 'number' },
   ],
   domain: [
     { key: 'domain', label: 'Domain' },
-    { key: 'warnDays', label: 'Warn days before expiry', number: true },
+    { key: 'warnDays', label: 'Warn days before expiry', input: 'number' },
   ],
   heartbeat: [
     { key: 'period', label: 'Expect a ping every', hint: 'A duration like 1h or 1d; or leave empty and give a cron schedule.' },
@@ -70,6 +73,15 @@ function show(v: unknown): string {
   return v === undefined || v === null ? '' : JSON.stringify(v);
 }
 
+/** The fields a type's form shows: its hand-made ones, or the plain fields of its schema that are its own. */
+function fieldsOf(type: string, kinds: KindInfo[] | undefined): FieldDef[] {
+  const made = typeFields[type];
+  if (made) return made;
+  const kind = kinds?.find((k) => k.kind === type);
+  // Every monitor's fields, and the schedule the form asks for itself, are not this type's own.
+  return kind ? schemaFields(kind, new Set([...sharedFields(kinds!), 'interval', 'timeout'])) : [];
+}
+
 /** Makes or changes a monitor. A monitor from upkeep.yaml is not saved: its YAML is offered instead. */
 export function MonitorForm({
   siteId,
@@ -82,37 +94,39 @@ export function MonitorForm({
   siteId: number;
   siteName: string;
   monitor?: MonitorObject;
-  preset?: { name?: string; type?: Type };
+  preset?: { name?: string; type?: string };
   onSaved: (m: MonitorObject) => void;
   onCancel?: () => void;
 }) {
-  const [type, setType] = useState<Type>((monitor?.type as Type | undefined) ?? preset?.type ?? 'http');
-  const [values, setValues] = useState<Record<string, string>>(() => {
-    const base: Record<string, string> = {
-      name: monitor?.name ?? preset?.name ?? '',
-      interval: show(monitor?.interval ?? '60s'),
-      timeout: show(monitor?.timeout ?? '10s'),
-    };
-    for (const t of types) for (const f of typeFields[t]) base[f.key] = monitor ? show(get(monitor, f.key)) : '';
-    return base;
-  });
+  const kinds = useKinds('monitors');
+  const [type, setType] = useState<string>(monitor?.type ?? preset?.type ?? 'http');
+  const [values, setValues] = useState<Record<string, string>>(() => ({
+    name: monitor?.name ?? preset?.name ?? '',
+    interval: show(monitor?.interval ?? '60s'),
+    timeout: show(monitor?.timeout ?? '10s'),
+  }));
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
   const { busy, error, submit, fieldError } = useSubmit();
-  const value = (key: string) => values[key] ?? '';
+  const value = (key: string) => values[key] ?? (monitor ? show(get(monitor, key)) : '');
   const change = (key: string, v: string) => setValues((s) => ({ ...s, [key]: v }));
+  const fields = fieldsOf(type, kinds.data);
+  const kind = kinds.data?.find((k) => k.kind === type);
+  // Types Upkeep runs on a schedule have an interval; a heartbeat is pinged instead.
+  const scheduled = kind ? Boolean(kind.schema.properties?.interval) : type !== 'heartbeat';
 
   const body = () => {
     const out: Record<string, unknown> = monitor && monitor.type === type ? fileForm(monitor) : {};
     out.name = value('name').trim();
     out.type = type;
-    if (type !== 'heartbeat') {
+    if (scheduled) {
       out.interval = value('interval').trim() || undefined;
       out.timeout = value('timeout').trim() || undefined;
     }
-    for (const f of typeFields[type]) {
+    for (const f of fields) {
       const raw = value(f.key).trim();
       let v: unknown = raw || undefined;
-      if (raw && f.number) v = numberOr(raw);
+      if (raw && f.input === 'number') v = numberOr(raw);
+      if (raw && f.input === 'checkbox') v = raw === 'true';
       if (raw && f.key === 'expect.status') v = raw.split(',').map((s) => numberOr(s.trim()));
       set(out, f.key, v);
     }
@@ -129,7 +143,7 @@ export function MonitorForm({
     );
     if (saved) onSaved(saved);
   };
-  const shown = ['name', 'type', 'interval', 'timeout', ...typeFields[type].map((f) => f.key)];
+  const shown = ['name', 'type', 'interval', 'timeout', ...fields.map((f) => f.key)];
   return (
     <form onSubmit={(e) => void onSubmit(e)} className="form" aria-label={monitor ? 'Edit monitor' : 'New monitor'}>
       <div className="grid-2">
@@ -138,21 +152,21 @@ export function MonitorForm({
         </Field>
         <Field label="Type" error={fieldError('type')}>
           {(p) => (
-            <select {...p} value={type} onChange={(e) => setType(e.target.value as Type)} disabled={Boolean(monitor)}>
-              {types.map((t) => (
-                <option key={t} value={t}>
-                  {t}
+            <select {...p} value={type} onChange={(e) => setType(e.target.value)} disabled={Boolean(monitor)}>
+              {(kinds.data ?? [{ kind: type, label: type }]).map((k) => (
+                <option key={k.kind} value={k.kind}>
+                  {k.label}
                 </option>
               ))}
             </select>
           )}
         </Field>
-        {typeFields[type].map((f) => (
-          <Field key={f.key} label={f.label} error={fieldError(f.key)} hint={f.hint}>
-            {(p) => <input {...p} inputMode={f.number ? 'numeric' : undefined} value={value(f.key)} onChange={(e) => change(f.key, e.target.value)} />}
+        {fields.map((f) => (
+          <Field key={`${type}.${f.key}`} label={f.label} error={fieldError(f.key)} hint={f.hint}>
+            {(p) => <SchemaInput field={f} props={p} value={value(f.key)} onChange={(v) => change(f.key, v)} />}
           </Field>
         ))}
-        {type !== 'heartbeat' ? (
+        {scheduled ? (
           <>
             <Field label="Check every" error={fieldError('interval')} hint="A duration like 30s, 5m or 1h.">
               {(p) => <input {...p} value={value('interval')} onChange={(e) => change('interval', e.target.value)} />}
@@ -176,5 +190,39 @@ export function MonitorForm({
         onCancel={onCancel}
       />
     </form>
+  );
+}
+
+/** One field's input, by what its schema says it holds. */
+function SchemaInput({
+  field,
+  props,
+  value,
+  onChange,
+}: {
+  field: FieldDef;
+  props: { id: string; 'aria-invalid': boolean; 'aria-describedby'?: string };
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  if (field.input === 'checkbox') return <input {...props} type="checkbox" checked={value === 'true'} onChange={(e) => onChange(String(e.target.checked))} />;
+  if (field.input === 'select')
+    return (
+      <select {...props} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">(default)</option>
+        {field.options?.map((o) => (
+          <option key={o}>{o}</option>
+        ))}
+      </select>
+    );
+  return (
+    <input
+      {...props}
+      type={field.input === 'password' ? 'password' : 'text'}
+      inputMode={field.input === 'number' ? 'numeric' : undefined}
+      required={field.required}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+    />
   );
 }

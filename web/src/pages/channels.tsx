@@ -4,6 +4,7 @@ import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { fileForm, ObjectFormEnd } from '../components/yaml-offer';
 import { useAction, useLoad } from '../hooks';
+import { useKinds } from '../kinds';
 import { canEdit, useSession } from '../session';
 
 interface Channel {
@@ -19,8 +20,6 @@ interface Delivery {
   message?: string;
   detail?: string;
 }
-
-const types = ['webhook', 'email', 'slack', 'discord', 'teams', 'mattermost', 'telegram', 'matrix', 'ntfy', 'gotify', 'pushover', 'pagerduty', 'opsgenie'];
 
 /** Notification channels: each can be tried at once with "Send test", whose outcome is shown as the provider said it. */
 export function ChannelsPage() {
@@ -112,10 +111,12 @@ export function ChannelsPage() {
   );
 }
 
-/** Name and type as inputs; the type's own fields as YAML (thirteen kinds of channel differ too much for one form). */
+/** Name and type as inputs (the types from the server's registry); the type's own fields as YAML (the kinds of channel differ too much for one form). */
 function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone: () => void }) {
   const [name, setName] = useState(channel?.name ?? '');
+  const kinds = useKinds('channels');
   const [type, setType] = useState(channel?.type ?? 'webhook');
+  const secrets = kinds.data?.find((k) => k.kind === type)?.secretFields.map((f) => f.path);
   const [fields, setFields] = useState('');
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
   const [parseError, setParseError] = useState<string | null>(null);
@@ -158,8 +159,10 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
         <Field label="Type" error={fieldError('type')}>
           {(p) => (
             <select {...p} value={type} onChange={(e) => setType(e.target.value)} disabled={Boolean(channel)}>
-              {types.map((t) => (
-                <option key={t}>{t}</option>
+              {(kinds.data ?? [{ kind: type, label: type }]).map((k) => (
+                <option key={k.kind} value={k.kind}>
+                  {k.label}
+                </option>
               ))}
             </select>
           )}
@@ -168,7 +171,9 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
       <Field
         label="Fields (YAML)"
         error={parseError ?? (other.length ? other.map((d) => `${d.path}: ${d.message}`).join('; ') : undefined)}
-        hint="The channel's settings as in upkeep.yaml, e.g. url and secret for a webhook (docs/notifications.md lists each type's). ******** keeps a stored secret."
+        hint={`The channel's settings as in upkeep.yaml, e.g. url and secret for a webhook (docs/notifications.md lists each type's). ${
+          secrets?.length ? `Secret here: ${secrets.join(', ')}. ` : ''
+        }******** keeps a stored secret.`}
       >
         {(p) => <textarea {...p} rows={6} className="mono" value={fields} onChange={(e) => setFields(e.target.value)} />}
       </Field>

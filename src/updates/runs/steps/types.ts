@@ -21,7 +21,7 @@ export interface StepOutcome {
 /**
  * One kind of update step: a zod schema of its settings and how it runs over SSH.
  *
- * @example stepTypes['wp-cli'].run({ kind: 'wp-cli', target: 'plugin', name: 'akismet' }, ctx)
+ * @example stepKinds.get('wp-cli').behaviour.run({ kind: 'wp-cli', target: 'plugin', name: 'akismet' }, ctx)
  */
 export interface StepType<S extends z.ZodType> {
   schema: S;
