@@ -27,7 +27,10 @@ export async function makeReport(core: Core, request: ReportRequest, pdf?: { chr
     const windows = await new ConfigObjectsRepository(core.storage.db).all('maintenance');
     calendar.set(windows.map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })));
     const objectives = new ObjectivesService(core.storage.db, core.sites, store, calendar, core.clock, log);
-    const model = await new ReportService(core.storage.db, core.sites, core.users, store, objectives).build(request, core.clock.now());
+    const model = await new ReportService(core.storage.db, core.sites, core.users, store, objectives, core.audits, calendar, core.clock).build(
+      request,
+      core.clock.now(),
+    );
     const html = renderReport(model);
     return pdf ? { html, pdf: await printPdf(html, pdf) } : { html };
   } finally {
