@@ -11,6 +11,7 @@ import type { ChannelCodec } from './notify/channel-codec.js';
 import { channelsSection, channelsStore } from './notify/config-section.js';
 import { sitesSection, sitesStore } from './sites/config-section.js';
 import { routinesSection, routinesStore } from './routines/config-section.js';
+import { reportObjectKinds, reportsSection } from './reports/config-section.js';
 import type { SiteCodec } from './sites/sites.service.js';
 import type { Clock } from './lib/clock.js';
 import { statusPageObjectKinds, statusPagesSection, statusPagesStore } from './status-pages/config-section.js';
@@ -32,6 +33,7 @@ export const configSchema = z
     ...statusPagesSection.shape,
     ...feedbackSection.shape,
     ...routinesSection.shape,
+    ...reportsSection.shape,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -46,6 +48,7 @@ export const configSchema = z
       statusPagesSection.check,
       feedbackSection.check,
       routinesSection.check,
+      reportsSection.check,
     ])
       check(config, issue);
   });
@@ -76,7 +79,7 @@ export function configStores(
 } {
   const sites = sitesStore(codecs.sites);
   const channels = channelsStore(codecs.channels);
-  const objects = configObjectsStore([...incidentObjectKinds, ...statusPageObjectKinds]);
+  const objects = configObjectsStore([...incidentObjectKinds, ...statusPageObjectKinds, ...reportObjectKinds]);
   const statusPages = statusPagesStore(codecs.statusPages);
   // Routines name their sites: after them.
   const routines = routinesStore(clock);

@@ -24,6 +24,7 @@ import { createObjectives } from './objectives/index.js';
 import type { ObjectivesService } from './objectives/objectives.service.js';
 import { createPrivacyRecords } from './privacy-records/index.js';
 import { siteBookRoutes } from './site-register/index.js';
+import { createReports, type Reports } from './reports/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -37,6 +38,8 @@ export interface Runtime {
   backups: BackupScheduler | undefined;
   /** Safe update runs; unfinished ones (a stopped Upkeep's) are resumed or rolled back from start on. */
   updates: UpdateRunsService;
+  /** Monthly reports: schedules, sending on their day (every 15 min a look), the archive. */
+  reports: Reports;
   http: FastifyInstance;
   /** Starts the engine, the incident workers, audits and backup schedules (the HTTP server is built but not listening). */
   start(): Promise<void>;
@@ -146,6 +149,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   );
   const backups = config.backups && createBackupScheduler(core, config.backups, engine);
   const objectives = createObjectives(core, engine, incidents);
+  const reports = createReports(core, config, { results: engine.results, calendar: incidents.calendar, objectives, outbox });
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox);
   const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
   const updates = createUpdateRuns(core, config, {
@@ -176,6 +180,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     feedback,
     routines,
     objectives,
+    reports,
     privacyRecords,
     siteBook: siteBookRoutes(core, incidents.service),
     channels: core.channels,
@@ -196,6 +201,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     objectives,
     backups,
     updates,
+    reports,
     http,
     async start() {
       await engine.start();
@@ -207,6 +213,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       routines.start();
       stopResuming = updates.keepResuming();
       objectives.start();
+      reports.service.start();
     },
     async stop() {
       live.closeAll();
@@ -218,6 +225,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await backups?.stop();
       await stopResuming?.();
       await objectives.stop();
+      await reports.service.stop();
       await engine.stop();
       await incidents.stop();
     },

@@ -76,6 +76,8 @@ export interface HttpDeps {
   routines?: Routines;
   /** Site objectives (their state and history; they are written as part of the site). */
   objectives?: ObjectivesService;
+  /** Monthly reports: the archive and the schedules. */
+  reports?: { apiRoutes(api: FastifyInstance): void };
   /** GDPR records per site, kept current by the privacy audits (API only). */
   privacyRecords?: PrivacyRecords;
   /** The site register and planned work (API only). */
@@ -224,6 +226,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'routines' },
             { name: 'runbooks' },
             { name: 'objectives' },
+            { name: 'reports' },
             { name: 'site register' },
             { name: 'privacy records' },
             { name: 'planned work' },
@@ -285,6 +288,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       deps.siteBook?.(api);
       runbooksRoutes(api, { runbooks: new RunbooksService(deps.db, deps.clock), sites: deps.sites, incidents: deps.incidents.service });
       if (deps.objectives) objectivesRoutes(api, deps.objectives, deps.sites);
+      deps.reports?.apiRoutes(api);
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
         engine: deps.engine,

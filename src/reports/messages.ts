@@ -7,6 +7,8 @@ export const localeOf: Record<Language, string> = { en: 'en-GB', sv: 'sv-SE', de
 
 const en = {
   title: 'Monthly report',
+  mailSubject: '{title}: monthly report for {month}',
+  mailBody: 'The monthly report of {title} for {month} is attached (PDF).',
   generated: 'generated {at}',
   preparedBy: 'Prepared by {agency}',
   owner: 'Owner',
@@ -87,6 +89,8 @@ export type Messages = typeof en;
 
 const sv: Messages = {
   title: 'Månadsrapport',
+  mailSubject: '{title}: månadsrapport för {month}',
+  mailBody: 'Månadsrapporten för {title} för {month} finns bifogad (PDF).',
   generated: 'skapad {at}',
   preparedBy: 'Framtagen av {agency}',
   owner: 'Ansvarig',
@@ -165,6 +169,8 @@ const sv: Messages = {
 
 const de: Messages = {
   title: 'Monatsbericht',
+  mailSubject: '{title}: Monatsbericht für {month}',
+  mailBody: 'Der Monatsbericht von {title} für {month} ist angehängt (PDF).',
   generated: 'erstellt am {at}',
   preparedBy: 'Erstellt von {agency}',
   owner: 'Verantwortlich',

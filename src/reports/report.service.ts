@@ -68,7 +68,7 @@ export class ReportService {
     return { title: team.name, sites };
   }
 
-  async build(request: ReportRequest, now: number): Promise<ReportModel> {
+  async build(request: ReportRequest, now: number): Promise<{ model: ReportModel; siteIds: number[] }> {
     if (!request.team === !request.site) throw new AppError('invalid_input', 'a report is of a team or of a site: give one of them');
     const { from, to } = monthOf(request.month, request.timezone);
     const previous = monthOf(request.month, request.timezone, -1);
@@ -97,7 +97,7 @@ export class ReportService {
         audits: await auditsOf(this.audits, site.id, from, to),
       });
     }
-    return formatReport({
+    const model = formatReport({
       title,
       month: request.month,
       timezone: request.timezone,
@@ -108,5 +108,6 @@ export class ReportService {
       generatedAt: now,
       sites: figures,
     });
+    return { model, siteIds: sites.map((s) => s.id) };
   }
 }

@@ -6,6 +6,7 @@ import type { MonitoringEngine } from '../../src/monitoring/engine.js';
 import type { ObjectivesService } from '../../src/objectives/objectives.service.js';
 import type { SenderOptions } from '../../src/notify/outbox.js';
 import { createRuntime } from '../../src/runtime.js';
+import type { Reports } from '../../src/reports/index.js';
 import type { StatusPages } from '../../src/status-pages/index.js';
 import type { UpdateRunsService } from '../../src/updates/runs/runs.service.js';
 
@@ -16,6 +17,7 @@ export interface TestApp {
   statusPages: StatusPages;
   updates: UpdateRunsService;
   objectives: ObjectivesService;
+  reports: Reports;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function testRuntime(core: Core, config: Config, sender: Partial<Se
     statusPages: runtime.statusPages,
     updates: runtime.updates,
     objectives: runtime.objectives,
+    reports: runtime.reports,
     close: () => runtime.stop(),
   };
 }

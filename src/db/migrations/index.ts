@@ -20,6 +20,7 @@ import * as privacyRecords from './0404-privacy-records.js';
 import * as plannedWork from './0405-planned-work.js';
 import * as owners from './0500-owners.js';
 import * as objectives from './0501-objectives.js';
+import * as reportArchive from './0502-report-archive.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -63,6 +64,7 @@ const steps: Record<string, Step> = {
   // Issue 16 (goals: owners, objectives, reports) numbers its migrations from 0500.
   '0500-owners': owners,
   '0501-objectives': objectives,
+  '0502-report-archive': reportArchive,
 };
 
 export function migrationsFor(dialect: Dialect): Record<string, Migration> {
