@@ -13,5 +13,5 @@ export function createObjectives(core: Core, engine: MonitoringEngine, incidents
   return new ObjectivesService(core.storage.db, core.sites, engine.results, incidents.calendar, core.clock, log, async (site, statuses) => {
     await applyObjectiveAlerts(core.storage.db, { clock: core.clock, notifier: incidents.notifier }, site, statuses);
     incidents.sender.wake();
-  });
+  }, core.audits);
 }

@@ -1,6 +1,7 @@
 import type { IncidentRow } from '../incidents/incidents.repository.js';
 import type { Summary } from '../monitoring/results.service.js';
 import type { ObjectiveStatus } from '../objectives/evaluate.js';
+import { goalText as describeGoal, isCheckObjective } from '../objectives/goals.js';
 import type { Site } from '../sites/sites.service.js';
 import type { Brand } from './brand.js';
 import { fill, Locale, type Language, type Messages } from './messages.js';
@@ -50,7 +51,9 @@ export function durationText(ms: number): string {
 }
 
 function goalText(s: ObjectiveStatus, l: Locale): string {
-  return s.spec.type === 'availability' ? `≥ ${l.percent(s.spec.target, 1)}` : `p${s.spec.percentile} ≤ ${l.number(s.spec.under)} ms`;
+  const { spec } = s;
+  if (!isCheckObjective(spec)) return describeGoal(spec);
+  return spec.type === 'availability' ? `≥ ${l.percent(spec.target, 1)}` : `p${spec.percentile} ≤ ${l.number(spec.under)} ms`;
 }
 
 /** The first paragraph of a postmortem, without Markdown's heading marks: what a client reads in a line. */
@@ -94,7 +97,7 @@ function formatSite(f: SiteFigures, raw: RawReport, l: Locale) {
     goals: f.goals.map((g) => ({
       name: g.spec.name,
       goal: goalText(g, l),
-      attained: g.problem ?? (g.spec.type === 'availability' ? percent(g.attainment) : millis(g.attainment)),
+      attained: g.problem ?? g.attained ?? (g.spec.type === 'availability' ? percent(g.attainment) : millis(g.attainment)),
       verdict: g.met === null ? m.notMeasured : g.met ? m.met : m.missed,
       budgetLeft: g.budget?.remaining === null || g.budget === null ? '–' : l.percent(g.budget.remaining * 100, 1),
     })),

@@ -13,6 +13,7 @@ import { printPdf } from './pdf.js';
 import { ReportService, type ReportRequest } from './report.service.js';
 import { ReportsService } from './reports.service.js';
 import { reportsRoutes } from './reports.routes.js';
+import type { ReportScheduleSpec } from './schedule.schema.js';
 import { renderReport } from './template.js';
 
 export interface ReportOutput {
@@ -41,17 +42,23 @@ export function reportMaker(core: Core, store: ResultStore, calendar: Maintenanc
 /**
  * A monthly report from an open core (the CLI's `upkeep report`): reads results through a result
  * store of its own (reading only: nothing is recorded), the maintenance calendar for objectives
- * that leave maintenance out, and prints to PDF when asked.
+ * that leave maintenance out, and prints to PDF when asked. The brand and language not given are
+ * those of the team's (or site's) report schedule, so a report made by hand looks like the one sent.
  */
-export async function makeReport(core: Core, request: ReportRequest, pdf?: PdfPrinter): Promise<ReportOutput> {
+export async function makeReport(core: Core, given: ReportRequest, pdf?: PdfPrinter): Promise<ReportOutput> {
+  const objects = new ConfigObjectsRepository(core.storage.db);
+  const schedule = (await objects.all('report'))
+    .map((o) => JSON.parse(o.spec) as ReportScheduleSpec)
+    .find((s) => (given.team !== undefined && s.team === given.team) || (given.site !== undefined && s.site === given.site));
+  const request = { ...given, language: given.language ?? schedule?.language, brand: given.brand ?? schedule?.brand };
   const log = core.logger.child({ component: 'reports' });
   const store = new ResultStore(core.storage.db, core.clock, log, { keepRawMs: Number.MAX_SAFE_INTEGER });
   await store.start();
   try {
     const calendar = new MaintenanceCalendar();
-    const windows = await new ConfigObjectsRepository(core.storage.db).all('maintenance');
+    const windows = await objects.all('maintenance');
     calendar.set(windows.map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })));
-    const objectives = new ObjectivesService(core.storage.db, core.sites, store, calendar, core.clock, log);
+    const objectives = new ObjectivesService(core.storage.db, core.sites, store, calendar, core.clock, log, undefined, core.audits);
     return await reportMaker(core, store, calendar, objectives)(request, pdf);
   } finally {
     await store.stop();

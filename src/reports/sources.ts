@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditService, StoredAudit } from '../audits/audit.service.js';
-import { backupMonitorName, drillMonitorName } from '../backups/heartbeats.js';
+import { backupHeartbeatOf } from '../backups/heartbeats.js';
 import type { Database } from '../db/types.js';
 import { covers, type MaintenanceCalendar } from '../incidents/maintenance.js';
 import { outcomeCode } from '../monitoring/result.js';
@@ -43,11 +43,8 @@ export interface AuditFigures {
   added: string[];
 }
 
-const backupPrefix = backupMonitorName('');
-const drillPrefix = drillMonitorName('');
 /** Backup jobs and drills report through heartbeat monitors named after them (src/backups/heartbeats.ts). */
-export const backupKindOf = (m: Monitor): BackupFigures['kind'] | null =>
-  m.spec.type !== 'heartbeat' ? null : m.spec.name.startsWith(backupPrefix) ? 'backup' : m.spec.name.startsWith(drillPrefix) ? 'drill' : null;
+export const backupKindOf = (m: Monitor): BackupFigures['kind'] | null => backupHeartbeatOf(m)?.kind ?? null;
 
 /** Maintenance windows that covered the site (or one of its monitors) during [from, to), cut at the month's ends. */
 export function maintenanceDone(calendar: MaintenanceCalendar, site: Site, monitors: readonly Monitor[], from: number, to: number): MaintenanceDone[] {
@@ -80,13 +77,13 @@ export async function updatesOf(db: Kysely<Database>, inventories: InventoryServ
 export async function backupsOf(store: ResultStore, monitors: readonly Monitor[], from: number, to: number): Promise<BackupFigures[]> {
   const out: BackupFigures[] = [];
   for (const m of monitors) {
-    const kind = backupKindOf(m);
-    if (!kind) continue;
+    const heartbeat = backupHeartbeatOf(m);
+    if (!heartbeat) continue;
     const rows = await store.repository.monitorResultsBetween(m.id, from, to);
     const good = rows.filter((r) => r.status !== outcomeCode.down);
     out.push({
-      name: m.spec.name.slice((kind === 'backup' ? backupPrefix : drillPrefix).length),
-      kind,
+      name: heartbeat.job,
+      kind: heartbeat.kind,
       succeeded: good.length,
       failed: rows.length - good.length,
       lastSuccess: good.reduce<number | null>((last, r) => Math.max(last ?? 0, r.at), null),

@@ -80,6 +80,9 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
       objectives: [
         { name: 'Available', type: 'availability', target: 99.5, period: 'month', timezone: 'Europe/Stockholm' },
         { name: 'Quick', type: 'latency', under: '300ms' },
+        { name: 'Backed up', type: 'backup', period: 'month', timezone: 'Europe/Stockholm' },
+        { name: 'Drilled', type: 'restore-drill', period: 'month', timezone: 'Europe/Stockholm' },
+        { name: 'Secure', type: 'security-grade', period: 'month', timezone: 'Europe/Stockholm' },
       ],
     });
     siteId = site.id;
@@ -95,7 +98,7 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
       if (i % 1_000 === 999) await store.flush();
     }
     // A nightly backup at 02:00 UTC, failing on the 13th; one restore drill, in the month before (more than 31 days before its end).
-    for (let day = 0; day < 33; day++) store.record({ monitorId: backupId, at: from + day * DAY + 2 * 60 * MINUTE, status: day === 12 ? 'down' : 'up', message: 'x' }, undefined, []);
+    for (let day = -1; day < 33; day++) store.record({ monitorId: backupId, at: from + day * DAY + 2 * 60 * MINUTE, status: day === 12 ? 'down' : 'up', message: 'x' }, undefined, []);
     store.record({ monitorId: drillId, at: from - 5 * DAY, status: 'up', message: 'x' }, undefined, []);
     await store.flush();
     clock.t = to + 3 * DAY;
@@ -173,9 +176,14 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
     expect(failed).toBe(30);
     expect(text).toContain(`Available ≥ 99.5 % ${uptime} missed ${left}`);
     expect(text).toMatch(/Quick p95 ≤ 300 ms \d+ ms met –/);
+    // Goals from backups and audits: the failed night makes a 48-hour wait; the one drill, 5 days before the month, is 36 days
+    // and an hour old at its end (865 h); the month's audit is graded B.
+    expect(text).toContain('Backed up a backup at least every 26h longest wait 2d missed –');
+    expect(text).toContain('Drilled a restore drill at least every 31d longest wait 865h missed –');
+    expect(text).toContain('Secure security grade B or better B met –');
     // Opened at 22:00 UTC: midnight in Stockholm.
     expect(text).toContain('Checkout down major 11 Oct 2026, 00:00 1 h 35 min The payment provider rotated its certificate; we pinned the old one.');
-    expect(text).toContain('1 of 2 goals met; 1 incidents lasting 1 h 35 min in total.');
+    expect(text).toContain('2 of 5 goals met; 1 incidents lasting 1 h 35 min in total.');
     // The window spans the night the clocks go back: 02:00 CEST to 04:00 CET is three hours.
     expect(text).toContain('Server move 25 Oct 2026, 02:00 25 Oct 2026, 04:00 3 h 0 min');
     expect(text).not.toContain('Old work');
@@ -215,12 +223,12 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
     const sv = textOf((await makeReport(core, { site: 'Shop', month: '2026-10', timezone: 'Europe/Stockholm', language: 'sv', brand })).html);
     expect(sv).toContain('Månadsrapport: Shop');
     expect(sv).toContain('oktober 2026');
-    expect(sv).toContain('1 av 2 mål uppnådda; 1 incidenter som varade 1 h 35 min sammanlagt.');
+    expect(sv).toContain('2 av 5 mål uppnådda; 1 incidenter som varade 1 h 35 min sammanlagt.');
     expect(sv).toContain(`Home ${fmt('sv-SE', rows.length, 0)} ${fmt('sv-SE', uptime, 3)} %`.replace(/\s+/g, ' '));
     expect(sv).toContain('Framtagen av Acme Web');
     const de = textOf((await makeReport(core, { site: 'Shop', month: '2026-10', timezone: 'Europe/Stockholm', language: 'de' })).html);
     expect(de).toContain('Monatsbericht: Shop');
-    expect(de).toContain('1 von 2 Zielen erreicht; 1 Störungen mit insgesamt 1 h 35 min Dauer.');
+    expect(de).toContain('2 von 5 Zielen erreicht; 1 Störungen mit insgesamt 1 h 35 min Dauer.');
     expect(de).toContain(`Home 4.470 ${fmt('de-DE', uptime, 3)} %`);
     expect(de).toContain('11.10.2026, 00:00');
   });
