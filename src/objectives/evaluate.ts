@@ -49,7 +49,19 @@ export async function evaluate(
   audits?: AuditService,
 ): Promise<ObjectiveStatus> {
   const { from, to } = period ?? periodOf(spec, now);
-  const status: ObjectiveStatus = { spec, from, to, attainment: null, met: null, checks: 0, budget: null, burnRates: null, alert: null, problem: null, attained: null };
+  const status: ObjectiveStatus = {
+    spec,
+    from,
+    to,
+    attainment: null,
+    met: null,
+    checks: 0,
+    budget: null,
+    burnRates: null,
+    alert: null,
+    problem: null,
+    attained: null,
+  };
   if (!isCheckObjective(spec)) return { ...status, ...(await evaluateGoal(spec, { store: measurer.store, audits, site, monitors: siteMonitors }, from, to)) };
   const monitors = monitorsOf(spec, siteMonitors);
   if (!monitors.length) {

@@ -46,7 +46,10 @@ async function auditsOf(audits: AuditService, siteId: number, category: string, 
     (a) => a.categories.includes(category as never) && (a.status === 'done' || a.status === 'partial') && !a.errors[category],
   );
   const index = list.findIndex((a) => finishedAt(a) >= from && finishedAt(a) < to);
-  return { newest: index < 0 ? undefined : list[index], before: index < 0 ? undefined : list.slice(index + 1).find((a) => finishedAt(a) < finishedAt(list[index]!)) };
+  return {
+    newest: index < 0 ? undefined : list[index],
+    before: index < 0 ? undefined : list.slice(index + 1).find((a) => finishedAt(a) < finishedAt(list[index]!)),
+  };
 }
 
 const none = (what: string): GoalResult => ({ attainment: null, met: null, attained: null, problem: what });
@@ -58,22 +61,33 @@ async function auditGoal(spec: GoalSpec, audits: AuditService, siteId: number, f
   switch (spec.type) {
     case 'performance': {
       const score = newest.scores[spec.formFactor === 'mobile' ? 'performance' : 'performance-desktop'];
-      return score === undefined ? none(`the audit has no ${spec.formFactor} performance score`) : { attainment: score, met: score >= spec.min, attained: String(score), problem: null };
+      return score === undefined
+        ? none(`the audit has no ${spec.formFactor} performance score`)
+        : { attainment: score, met: score >= spec.min, attained: String(score), problem: null };
     }
     case 'lcp': {
       const lcp = newest.facts.performance?.[spec.formFactor]?.metrics['largest-contentful-paint'];
-      return lcp === undefined ? none(`the audit has no ${spec.formFactor} LCP`) : { attainment: lcp, met: lcp <= spec.under, attained: `${(lcp / 1000).toFixed(1)}s`, problem: null };
+      return lcp === undefined
+        ? none(`the audit has no ${spec.formFactor} LCP`)
+        : { attainment: lcp, met: lcp <= spec.under, attained: `${(lcp / 1000).toFixed(1)}s`, problem: null };
     }
     case 'security-grade': {
       const grade = newest.grades.security;
       const rank = securityGrades.indexOf(grade as never);
-      return rank < 0 ? none('the audit has no security grade') : { attainment: rank, met: rank <= securityGrades.indexOf(spec.atLeast), attained: grade!, problem: null };
+      return rank < 0
+        ? none('the audit has no security grade')
+        : { attainment: rank, met: rank <= securityGrades.indexOf(spec.atLeast), attained: grade!, problem: null };
     }
     default: {
       // The first privacy audit sets the baseline: nothing is new to it.
       const known = new Set((before?.facts.thirdParties ?? newest.facts.thirdParties ?? []).map((t) => t.domain));
       const added = (newest.facts.thirdParties ?? []).map((t) => t.domain).filter((d) => !known.has(d));
-      return { attainment: added.length, met: added.length === 0, attained: added.length ? `${added.length} new: ${added.join(', ')}` : 'none new', problem: null };
+      return {
+        attainment: added.length,
+        met: added.length === 0,
+        attained: added.length ? `${added.length} new: ${added.join(', ')}` : 'none new',
+        problem: null,
+      };
     }
   }
 }
@@ -85,7 +99,10 @@ async function auditGoal(spec: GoalSpec, audits: AuditService, siteId: number, f
  */
 async function longestWait(store: ResultStore, monitor: Monitor, within: number, from: number, to: number): Promise<number> {
   const rows = await store.repository.monitorResultsBetween(monitor.id, from - within, to);
-  const successes = rows.filter((r) => r.status !== outcomeCode.down).map((r) => r.at).sort((a, b) => a - b);
+  const successes = rows
+    .filter((r) => r.status !== outcomeCode.down)
+    .map((r) => r.at)
+    .sort((a, b) => a - b);
   let last = successes.filter((at) => at <= from).at(-1);
   let longest = last === undefined ? Infinity : 0;
   for (const at of successes.filter((a) => a > from)) {
@@ -95,13 +112,24 @@ async function longestWait(store: ResultStore, monitor: Monitor, within: number,
   return last === undefined ? Infinity : Math.max(longest, to - last);
 }
 
-async function backupGoal(spec: Extract<GoalSpec, { type: 'backup' | 'restore-drill' }>, store: ResultStore, monitors: readonly Monitor[], from: number, to: number) {
+async function backupGoal(
+  spec: Extract<GoalSpec, { type: 'backup' | 'restore-drill' }>,
+  store: ResultStore,
+  monitors: readonly Monitor[],
+  from: number,
+  to: number,
+) {
   const kind = spec.type === 'backup' ? 'backup' : 'drill';
   const watched = monitors.filter((m) => {
     const h = backupHeartbeatOf(m);
     return h?.kind === kind && (spec.job === undefined || h.job === spec.job);
   });
-  if (!watched.length) return none(spec.job ? `the site has no ${kind === 'backup' ? 'backup job' : 'restore drill'} "${spec.job}"` : `the site has no ${kind === 'backup' ? 'backup jobs' : 'restore drills'}`);
+  if (!watched.length)
+    return none(
+      spec.job
+        ? `the site has no ${kind === 'backup' ? 'backup job' : 'restore drill'} "${spec.job}"`
+        : `the site has no ${kind === 'backup' ? 'backup jobs' : 'restore drills'}`,
+    );
   let worst = 0;
   for (const m of watched) worst = Math.max(worst, await longestWait(store, m, spec.within, from, to));
   if (worst === Infinity) return { attainment: null, met: false, attained: `none within ${formatDuration(spec.within)}`, problem: null };

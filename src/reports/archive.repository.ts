@@ -29,7 +29,11 @@ export class ArchiveRepository {
         if (kept) return undefined;
       }
       const { id } = await trx.insertInto('report_archive').values(row).returning('id').executeTakeFirstOrThrow();
-      if (siteIds.length) await trx.insertInto('report_archive_sites').values(siteIds.map((site_id) => ({ report_id: id, site_id }))).execute();
+      if (siteIds.length)
+        await trx
+          .insertInto('report_archive_sites')
+          .values(siteIds.map((site_id) => ({ report_id: id, site_id })))
+          .execute();
       await then(trx as unknown as Kysely<Database>, id);
       return id;
     });

@@ -27,7 +27,8 @@ const colour = z
   .regex(/^#[0-9a-fA-F]{6}$/, 'a colour is written "#rrggbb", e.g. "#1d4ed8"')
   .transform((s) => s.toLowerCase())
   .refine((s) => contrastOnWhite(s) >= 4.5, {
-    error: (issue) => `colour ${String(issue.input)} is too light to read on white (contrast ${contrastOnWhite(String(issue.input)).toFixed(1)}:1, needs 4.5:1)`,
+    error: (issue) =>
+      `colour ${String(issue.input)} is too light to read on white (contrast ${contrastOnWhite(String(issue.input)).toFixed(1)}:1, needs 4.5:1)`,
   });
 
 /**
@@ -38,7 +39,8 @@ const colour = z
 export function sanitizeLogo(dataUrl: string): { ok: true; value: string } | { ok: false; message: string } {
   if (!dataUrl.startsWith(LOGO_PREFIX)) return { ok: false, message: `a logo is a PNG written as a data URL ("${LOGO_PREFIX}…")` };
   const bytes = Buffer.from(dataUrl.slice(LOGO_PREFIX.length), 'base64');
-  if (bytes.length > MAX_LOGO_BYTES) return { ok: false, message: `a logo is at most ${MAX_LOGO_BYTES / 1024} kB, this one is ${Math.ceil(bytes.length / 1024)} kB` };
+  if (bytes.length > MAX_LOGO_BYTES)
+    return { ok: false, message: `a logo is at most ${MAX_LOGO_BYTES / 1024} kB, this one is ${Math.ceil(bytes.length / 1024)} kB` };
   let png: PNG;
   try {
     png = PNG.sync.read(bytes);

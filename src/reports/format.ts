@@ -60,7 +60,10 @@ function goalText(s: ObjectiveStatus, l: Locale): string {
 function postmortemSummary(text: string | null): string {
   if (!text) return '';
   const para = text.split(/\n\s*\n/).find((p) => p.replace(/^#+\s.*$/gm, '').trim()) ?? '';
-  const line = para.replace(/^#+\s.*$/gm, '').replace(/\s+/g, ' ').trim();
+  const line = para
+    .replace(/^#+\s.*$/gm, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > 400 ? `${line.slice(0, 399)}…` : line;
 }
 

@@ -76,7 +76,10 @@ export function reportsRoutes(app: FastifyInstance, reports: ReportsService): vo
     async (req, reply) => {
       const row = await reports.get(accessOf(req), parseId(req));
       // The report is ours, but it shows names people typed: no script, nothing loaded from elsewhere.
-      return reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:").send(row.html);
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        .send(row.html);
     },
   );
 

@@ -73,7 +73,8 @@ export class ReportsService {
     const request = { team: spec.team, site: spec.site, month, timezone: spec.timezone, language: spec.language, brand: spec.brand };
     const out = await this.deps.make(request, this.deps.printer);
     const channels = await emailChannelsOf(this.deps.db, (await this.deps.channels.list({ limit: 10_000 })).items, spec.to);
-    if (!channels.length) throw new AppError('invalid_config', `report "${spec.name}": none of ${spec.to.join(', ')} is an email channel or a contact with one`);
+    if (!channels.length)
+      throw new AppError('invalid_config', `report "${spec.name}": none of ${spec.to.join(', ')} is an email channel or a contact with one`);
     const m = catalogue[spec.language];
     const title = spec.team ?? spec.site!;
     const monthName = new Locale(spec.language, spec.timezone).month(monthOf(month, spec.timezone).from);
@@ -119,7 +120,8 @@ export class ReportsService {
   async get(access: Access, id: number): Promise<ArchivedRow> {
     const row = await this.archive.get(id);
     const visible = await access.visibleSites();
-    if (!row || (visible !== 'all' && !(await this.archive.sitesOf(id)).every((s) => visible.has(s)))) throw new AppError('not_found', `report ${id} does not exist`);
+    if (!row || (visible !== 'all' && !(await this.archive.sitesOf(id)).every((s) => visible.has(s))))
+      throw new AppError('not_found', `report ${id} does not exist`);
     return row;
   }
 

@@ -6,7 +6,7 @@ import { covers, type MaintenanceCalendar } from '../incidents/maintenance.js';
 import { outcomeCode } from '../monitoring/result.js';
 import type { ResultStore } from '../monitoring/results.service.js';
 import type { Monitor, Site } from '../sites/sites.service.js';
-import { InventoryService } from '../updates/inventory.service.js';
+import type { InventoryService } from '../updates/inventory.service.js';
 import { isOutdated } from '../updates/match.js';
 import { RunsRepository } from '../updates/runs/runs.repository.js';
 import type { RunStatus } from '../updates/tables.js';
@@ -50,7 +50,11 @@ export const backupKindOf = (m: Monitor): BackupFigures['kind'] | null => backup
 export function maintenanceDone(calendar: MaintenanceCalendar, site: Site, monitors: readonly Monitor[], from: number, to: number): MaintenanceDone[] {
   return calendar
     .upcoming(from, to)
-    .filter((w) => monitors.some((m) => covers(w.spec, { site: site.spec.name, key: `${site.spec.name}/${m.spec.name}`, tags: [...site.spec.tags, ...m.spec.tags] })) || covers(w.spec, { site: site.spec.name, key: '', tags: site.spec.tags }))
+    .filter(
+      (w) =>
+        monitors.some((m) => covers(w.spec, { site: site.spec.name, key: `${site.spec.name}/${m.spec.name}`, tags: [...site.spec.tags, ...m.spec.tags] })) ||
+        covers(w.spec, { site: site.spec.name, key: '', tags: site.spec.tags }),
+    )
     .map((w) => ({ name: w.name, start: Math.max(w.occurrence.start, from), end: Math.min(w.occurrence.end, to) }))
     .filter((w) => w.end > w.start);
 }
@@ -119,7 +123,9 @@ export async function auditsOf(audits: AuditService, siteId: number, from: numbe
   for (const category of categories) {
     const now = inMonth.find((a) => a.categories.includes(category))!;
     const then = before.find((a) => a.categories.includes(category));
-    const keys = [...new Set([...Object.keys(now.scores), ...Object.keys(now.grades)])].filter((k) => k === category || k.startsWith(`${category}-`) || (category === 'security' && k === 'tls'));
+    const keys = [...new Set([...Object.keys(now.scores), ...Object.keys(now.grades)])].filter(
+      (k) => k === category || k.startsWith(`${category}-`) || (category === 'security' && k === 'tls'),
+    );
     for (const key of keys.sort()) out.scores.push({ name: key, now: scoreOf(now, key)!, before: then ? (scoreOf(then, key) ?? null) : null });
     if (!then) continue;
     const ids = (a: StoredAudit) => new Map(a.findings.filter((f) => f.category === category).map((f) => [f.id, f.title]));

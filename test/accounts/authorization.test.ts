@@ -175,7 +175,16 @@ routines:
     maintenance: (await server.incidents.maintenance.list())[0]!.id,
     'report-schedules': (await server.reports.service.schedules.list())[0]!.id,
     reports: await new ArchiveRepository(core.storage.db).insert(
-      { schedule: 'Report B', title: 'Site B', month: '2026-11', language: 'en', html: '<p>Site B</p>', pdf: '', recipients: 'b@client-b.test', created_at: now },
+      {
+        schedule: 'Report B',
+        title: 'Site B',
+        month: '2026-11',
+        language: 'en',
+        html: '<p>Site B</p>',
+        pdf: '',
+        recipients: 'b@client-b.test',
+        created_at: now,
+      },
       [siteB.id],
     ),
     users: ownerUser.id,
@@ -341,7 +350,16 @@ describe('authorization over every route of the API', () => {
   });
 
   it('the owner reaches everything', async () => {
-    for (const path of ['/sites', '/channels', '/users', '/teams', '/activity', `/incidents/${ids.incidents}`, `/audits/${ids.audits}`, `/reports/${ids.reports}/html`]) {
+    for (const path of [
+      '/sites',
+      '/channels',
+      '/users',
+      '/teams',
+      '/activity',
+      `/incidents/${ids.incidents}`,
+      `/audits/${ids.audits}`,
+      `/reports/${ids.reports}/html`,
+    ]) {
       expect((await app.inject({ url: `/api/v1${path}`, headers: as(owner) })).statusCode, path).toBe(200);
     }
   });

@@ -74,7 +74,8 @@ reports:
     const store = new ResultStore(core.storage.db, clock, silentLogger(), { keepRawMs: 90 * 86_400_000, rollupGraceMs: 0 });
     await store.start();
     const from = Date.parse('2026-11-10T00:00:00Z');
-    for (let i = 0; i < 200; i++) store.record({ monitorId: monitor.id, at: from + i * 10 * MINUTE, status: i % 10 === 0 ? 'down' : 'up', message: 'x' }, undefined, []);
+    for (let i = 0; i < 200; i++)
+      store.record({ monitorId: monitor.id, at: from + i * 10 * MINUTE, status: i % 10 === 0 ? 'down' : 'up', message: 'x' }, undefined, []);
     await store.stop();
     server = await testRuntime(core, loaded.config, { baseDelayMs: 200 });
     const ownerUser = await core.accounts.createUser({ email: 'owner@agency.test', password: 'owner password 123', role: 'owner' });
@@ -121,7 +122,14 @@ reports:
     // The archive: the owner lists and downloads it as it went out; client B's member neither sees nor downloads it.
     const list = await server.app.inject({ url: '/api/v1/reports', headers: as(owner) });
     expect(list.json().data).toEqual([
-      expect.objectContaining({ id, schedule: 'Client A monthly', title: 'Client A', month: '2026-11', language: 'sv', recipients: 'boss@client-a.test, it@client-a.test' }),
+      expect.objectContaining({
+        id,
+        schedule: 'Client A monthly',
+        title: 'Client A',
+        month: '2026-11',
+        language: 'sv',
+        recipients: 'boss@client-a.test, it@client-a.test',
+      }),
     ]);
     const download = await server.app.inject({ url: `/api/v1/reports/${id}/pdf`, headers: as(owner) });
     expect(download.statusCode).toBe(200);

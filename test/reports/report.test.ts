@@ -98,7 +98,8 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
       if (i % 1_000 === 999) await store.flush();
     }
     // A nightly backup at 02:00 UTC, failing on the 13th; one restore drill, in the month before (more than 31 days before its end).
-    for (let day = -1; day < 33; day++) store.record({ monitorId: backupId, at: from + day * DAY + 2 * 60 * MINUTE, status: day === 12 ? 'down' : 'up', message: 'x' }, undefined, []);
+    for (let day = -1; day < 33; day++)
+      store.record({ monitorId: backupId, at: from + day * DAY + 2 * 60 * MINUTE, status: day === 12 ? 'down' : 'up', message: 'x' }, undefined, []);
     store.record({ monitorId: drillId, at: from - 5 * DAY, status: 'up', message: 'x' }, undefined, []);
     await store.flush();
     clock.t = to + 3 * DAY;
@@ -150,7 +151,10 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
       await audits.finishAudit(id, { status: 'done', finishedAt: at + MINUTE, scores: {}, grades: { security: grade }, facts: {}, errors: {} }, findings, []);
     };
     await audit(from - 10 * DAY, 'C', [finding('security.hsts', 'No HSTS header'), finding('security.csp', 'No Content-Security-Policy')]);
-    await audit(from + 15 * DAY, 'B', [finding('security.csp', 'No Content-Security-Policy'), finding('security.exposed-file:/.git', 'The .git folder is public')]);
+    await audit(from + 15 * DAY, 'B', [
+      finding('security.csp', 'No Content-Security-Policy'),
+      finding('security.exposed-file:/.git', 'The .git folder is public'),
+    ]);
     await incidents.insert({ ...base, ...rest, title: 'Last year', status: 'resolved', opened_at: from - 300 * DAY, resolved_at: from - 299 * DAY });
   }, 120_000);
   afterAll(async () => {
@@ -193,7 +197,9 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
     // Backups as the heartbeat results say: runs in the month, failures, the last success.
     const backups = await repo.resultsBetween(from, to, backupId);
     const good = backups.filter((r) => r.status !== 2);
-    const last = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', dateStyle: 'medium', timeStyle: 'short' }).format(Math.max(...good.map((r) => r.at)));
+    const last = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', dateStyle: 'medium', timeStyle: 'short' }).format(
+      Math.max(...good.map((r) => r.at)),
+    );
     expect([good.length, backups.length - good.length, last]).toEqual([30, 1, '31 Oct 2026, 01:00']);
     expect(text).toContain(`nightly ${good.length} ${backups.length - good.length} ${last}`);
     expect(text).toContain('restore drill of nightly 0 0 never');
