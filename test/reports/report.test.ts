@@ -242,11 +242,12 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
   it('is made by `upkeep report`, which names what is wrong with its input', { timeout: 300_000 }, async () => {
     const env = db.url ? { UPKEEP_DATABASE_URL: db.url } : {};
     // Four runs at once: each starts a process of its own.
-    const [ok, month, neither, team] = await Promise.all([
+    const [ok, month, neither, team, language] = await Promise.all([
       runCli(['report', '--site', 'Shop', '--month', '2026-10', '--timezone', 'Europe/Stockholm', '-d', db.dataDir], { env }),
       runCli(['report', '--site', 'Shop', '--month', '2026-13', '-d', db.dataDir], { env }),
       runCli(['report', '--month', '2026-10', '-d', db.dataDir], { env }),
       runCli(['report', '--team', 'Nobody', '--month', '2026-10', '-d', db.dataDir], { env }),
+      runCli(['report', '--site', 'Shop', '--month', '2026-10', '--language', 'fi', '-d', db.dataDir], { env }),
     ]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
@@ -256,6 +257,8 @@ describe.each(dialects)('the monthly report on $dialect', ({ dialect, skip }) =>
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain('a report is of a team or of a site: give one of them');
     expect(team.stderr).toContain('no team is named "Nobody"');
+    expect(language.code).toBe(2);
+    expect(language.stderr).toContain('--language: expected one of en, sv, de, got "fi"');
   });
 
   it.skipIf(chromiumSkipReason ?? pdftotextMissing ?? (dialect === 'postgres' ? 'printed once, on SQLite' : undefined))(
