@@ -16,6 +16,7 @@ import { privacyRecordsSection, privacyRecordsStore } from './privacy-records/co
 import { registersSection, registersStore } from './site-register/config-section.js';
 import { sitesSection, sitesStore } from './sites/config-section.js';
 import { routinesSection, routinesStore } from './routines/config-section.js';
+import { reportObjectKinds, reportsSection } from './reports/config-section.js';
 import type { SiteCodec } from './sites/sites.service.js';
 import type { Clock } from './lib/clock.js';
 import { statusPageObjectKinds, statusPagesSection, statusPagesStore } from './status-pages/config-section.js';
@@ -43,6 +44,7 @@ export const configSchema = z
     ...plannedWorkSection.shape,
     ...feedbackWidgetsSection.shape,
     ...updatesSection.shape,
+    ...reportsSection.shape,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -62,6 +64,7 @@ export const configSchema = z
       plannedWorkSection.check,
       feedbackWidgetsSection.check,
       updatesSection.check,
+      reportsSection.check,
     ])
       check(config, issue);
   });
@@ -95,7 +98,7 @@ export function configStores(
 } {
   const sites = sitesStore(codecs.sites);
   const channels = channelsStore(codecs.channels);
-  const objects = configObjectsStore([...incidentObjectKinds, ...statusPageObjectKinds]);
+  const objects = configObjectsStore([...incidentObjectKinds, ...statusPageObjectKinds, ...reportObjectKinds]);
   const statusPages = statusPagesStore(codecs.statusPages);
   // Routines name their sites: after them.
   const routines = routinesStore(clock);

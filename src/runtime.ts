@@ -24,6 +24,7 @@ import type { ObjectivesService } from './objectives/objectives.service.js';
 import { createPrivacyRecords } from './privacy-records/index.js';
 import { siteBookRoutes } from './site-register/index.js';
 import { createCoordinator, followCluster, relayOf, shareOf, type Coordinator } from './cluster/index.js';
+import { createReports, type Reports } from './reports/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -37,6 +38,8 @@ export interface Runtime {
   backups: Backups;
   /** Safe update runs; unfinished ones (a stopped Upkeep's) are resumed or rolled back from start on. */
   updates: UpdateRunsService;
+  /** Monthly reports: schedules, sending on their day (every 15 min a look), the archive. */
+  reports: Reports;
   http: FastifyInstance;
   /** This node's part of the work: all of it, or in cluster mode its share of the monitors and the jobs it leads. */
   coordinator: Coordinator;
@@ -148,6 +151,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   );
   const backups = await createBackups(core, config.backups, engine, { configFile: options.configFile });
   const objectives = createObjectives(core, engine, incidents);
+  const reports = createReports(core, config, { results: engine.results, calendar: incidents.calendar, objectives, outbox });
   const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox, () =>
     coordinator.leads('announcer'),
   );
@@ -175,6 +179,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   coordinator.add('updates', { start: () => (stopResuming = updates.keepResuming()), stop: () => stopResuming?.() });
   coordinator.add('objectives', objectives);
   coordinator.add('privacy', privacyRecords);
+  coordinator.add('reports', reports.service);
   followCluster(coordinator, { engine, live, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
   const http = await buildHttpServer({
     logger: core.logger,
@@ -194,6 +199,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     feedback,
     routines,
     objectives,
+    reports,
     privacyRecords,
     siteBook: siteBookRoutes(core, incidents.service),
     updates: updateFaces,
@@ -216,6 +222,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     objectives,
     backups,
     updates,
+    reports,
     http,
     coordinator,
     async start() {
@@ -229,7 +236,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       live.closeAll();
       await http.close();
       // Everything but the sender, which delivers what the engine writes as it stops.
-      await coordinator.stop(['privacy', 'objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
+      await coordinator.stop(['reports', 'privacy', 'objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
       await statusPages.stop();
       await engine.stop();
       await incidents.stop();

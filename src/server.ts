@@ -80,6 +80,8 @@ export interface HttpDeps {
   routines?: Routines;
   /** Site objectives (their state and history; they are written as part of the site). */
   objectives?: ObjectivesService;
+  /** Monthly reports: the archive and the schedules. */
+  reports?: { apiRoutes(api: FastifyInstance): void };
   /** GDPR records per site, kept current by the privacy audits (API only). */
   privacyRecords?: PrivacyRecords;
   /** Sites' updates: inventory, pending updates, runs, approvals (API) and signed approval links (public). */
@@ -233,6 +235,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
             { name: 'routines' },
             { name: 'runbooks' },
             { name: 'objectives' },
+            { name: 'reports' },
             { name: 'site register' },
             { name: 'privacy records' },
             { name: 'planned work' },
@@ -300,6 +303,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       deps.updates?.apiRoutes(api);
       runbooksRoutes(api, { runbooks: new RunbooksService(deps.db, deps.clock), sites: deps.sites, incidents: deps.incidents.service });
       if (deps.objectives) objectivesRoutes(api, deps.objectives, deps.sites);
+      deps.reports?.apiRoutes(api);
       dashboardRoutes(api, {
         portfolio: new PortfolioService(deps.db, deps.engine, deps.sites, deps.clock),
         engine: deps.engine,

@@ -13,6 +13,17 @@ export const backupMonitorName = (job: string): string => `Backup: ${job}`;
 export const drillMonitorName = (job: string): string => `Restore drill: ${job}`;
 export const checkMonitorName = (repository: string): string => `Repository check: ${repository}`;
 
+/** Whether a monitor is a backup job's or a restore drill's heartbeat (by its name, as made above), and the job's name. */
+export function backupHeartbeatOf(m: { spec: { type: string; name: string } }): { kind: 'backup' | 'drill'; job: string } | null {
+  if (m.spec.type !== 'heartbeat') return null;
+  for (const [kind, prefix] of [
+    ['backup', backupMonitorName('')],
+    ['drill', drillMonitorName('')],
+  ] as const)
+    if (m.spec.name.startsWith(prefix)) return { kind, job: m.spec.name.slice(prefix.length) };
+  return null;
+}
+
 type Schedule = { schedule: string; timezone: string; grace: number };
 
 function heartbeat(name: string, description: string, when: Schedule): MonitorSpec {

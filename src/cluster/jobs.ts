@@ -15,6 +15,7 @@ export const clusterJobs = [
   'updates',
   'objectives',
   'privacy',
+  'reports',
 ] as const;
 export type JobName = (typeof clusterJobs)[number];
 

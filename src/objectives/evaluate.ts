@@ -3,6 +3,8 @@ import type { Monitor, Site } from '../sites/sites.service.js';
 import { budgetRemaining, burnRate, burnWindows, firedRules, allowedErrorRate, type BurnRule } from './burn.js';
 import { periodOf, type Measurer } from './measure.js';
 import type { ObjectiveSpec } from '../sites/objective.schema.js';
+import type { AuditService } from '../audits/audit.service.js';
+import { evaluateGoal, isCheckObjective } from './goals.js';
 
 /** Where an objective stands at one moment. */
 export interface ObjectiveStatus {
@@ -23,6 +25,8 @@ export interface ObjectiveStatus {
   alert: BurnRule | null;
   /** Why the objective cannot be measured (a monitor it names does not exist). */
   problem: string | null;
+  /** Goals from audits and backups: the figure as people read it ("B", "92", "longest wait 25h"). */
+  attained: string | null;
 }
 
 /** The monitors an objective measures: the one it names, or all of the site's except heartbeats. */
@@ -42,10 +46,24 @@ export async function evaluate(
   spec: ObjectiveSpec,
   now: number,
   period?: { from: number; to: number },
+  audits?: AuditService,
 ): Promise<ObjectiveStatus> {
   const { from, to } = period ?? periodOf(spec, now);
+  const status: ObjectiveStatus = {
+    spec,
+    from,
+    to,
+    attainment: null,
+    met: null,
+    checks: 0,
+    budget: null,
+    burnRates: null,
+    alert: null,
+    problem: null,
+    attained: null,
+  };
+  if (!isCheckObjective(spec)) return { ...status, ...(await evaluateGoal(spec, { store: measurer.store, audits, site, monitors: siteMonitors }, from, to)) };
   const monitors = monitorsOf(spec, siteMonitors);
-  const status: ObjectiveStatus = { spec, from, to, attainment: null, met: null, checks: 0, budget: null, burnRates: null, alert: null, problem: null };
   if (!monitors.length) {
     status.problem = spec.monitor ? `the site has no monitor named "${spec.monitor}"` : 'the site has no monitors to measure';
     return status;

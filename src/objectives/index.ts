@@ -10,8 +10,17 @@ import { ObjectivesService } from './objectives.service.js';
  */
 export function createObjectives(core: Core, engine: MonitoringEngine, incidents: Incidents): ObjectivesService {
   const log = core.logger.child({ component: 'objectives' });
-  return new ObjectivesService(core.storage.db, core.sites, engine.results, incidents.calendar, core.clock, log, async (site, statuses) => {
-    await applyObjectiveAlerts(core.storage.db, { clock: core.clock, notifier: incidents.notifier }, site, statuses);
-    incidents.sender.wake();
-  });
+  return new ObjectivesService(
+    core.storage.db,
+    core.sites,
+    engine.results,
+    incidents.calendar,
+    core.clock,
+    log,
+    async (site, statuses) => {
+      await applyObjectiveAlerts(core.storage.db, { clock: core.clock, notifier: incidents.notifier }, site, statuses);
+      incidents.sender.wake();
+    },
+    core.audits,
+  );
 }

@@ -47,7 +47,7 @@ export class Measurer {
   private readonly totals = new Map<string, Promise<Map<number, Counts>>>();
 
   constructor(
-    private readonly store: ResultStore,
+    readonly store: ResultStore,
     private readonly calendar: MaintenanceCalendar | undefined,
     private readonly scope: readonly number[],
   ) {}

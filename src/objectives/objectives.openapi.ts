@@ -6,7 +6,7 @@ const iso = z.iso.datetime({ offset: true });
 
 export const objectiveStatusOut = z.object({
   name: z.string(),
-  type: z.enum(['availability', 'latency']),
+  type: z.enum(['availability', 'latency', 'performance', 'lcp', 'security-grade', 'third-parties', 'backup', 'restore-drill']),
   monitor: z.string().nullable().describe('the monitor measured; null: every monitor of the site except heartbeats'),
   goal: z.string().describe('"99.9 % over 30d", "p95 under 800ms over the month (Europe/Stockholm)"'),
   from: iso,
@@ -28,6 +28,7 @@ export const objectiveStatusOut = z.object({
     .nullable()
     .describe('the strongest burn-rate rule that fires'),
   problem: z.string().nullable().describe('why the objective cannot be measured'),
+  attained: z.string().nullable().describe('goals from audits and backups: the figure as people read it ("B", "92", "longest wait 25h")'),
 });
 
 export const objectivesOut = z.object({ data: z.array(objectiveStatusOut) });

@@ -9,6 +9,7 @@ import { idParams, parseId, queryNumber } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { ObjectiveStatus } from './evaluate.js';
+import { goalText, isCheckObjective } from './goals.js';
 import type { ObjectiveSpec } from '../sites/objective.schema.js';
 import { historyOut, objectivesOut } from './objectives.openapi.js';
 import type { ObjectivesService } from './objectives.service.js';
@@ -17,6 +18,7 @@ const historyQuery = z.object({ days: queryNumber(z.number().int().min(1).max(40
 
 function goalOf(spec: ObjectiveSpec): string {
   const over = spec.period === 'month' ? `over the month (${spec.timezone})` : `over ${formatDuration(spec.window)}`;
+  if (!isCheckObjective(spec)) return `${goalText(spec)} ${over}`;
   return spec.type === 'availability' ? `${spec.target} % ${over}` : `p${spec.percentile} under ${formatDuration(spec.under)} ${over}`;
 }
 
@@ -34,6 +36,7 @@ const show = (s: ObjectiveStatus) => ({
   burnRates: s.burnRates,
   alert: s.alert && { rule: s.alert.name, action: s.alert.action, factor: s.alert.factor },
   problem: s.problem,
+  attained: s.attained,
 });
 
 /** Objectives of a site: thin routes over ObjectivesService (objectives are written as part of their site). */

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AuditService } from '../audits/audit.service.js';
 import type { Database } from '../db/types.js';
 import type { MaintenanceCalendar } from '../incidents/maintenance.js';
 import type { Clock } from '../lib/clock.js';
@@ -36,6 +37,8 @@ export class ObjectivesService {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly alerts: AlertSink = async () => {},
+    /** For goals from audits (performance, LCP, security grade, third parties). */
+    private readonly audits?: AuditService,
   ) {
     this.repo = new ObjectivesRepository(db);
   }
@@ -64,7 +67,7 @@ export class ObjectivesService {
     const out: ObjectiveStatus[][] = [];
     for (const { site, monitors } of targets) {
       const statuses: ObjectiveStatus[] = [];
-      for (const spec of site.spec.objectives ?? []) statuses.push(await evaluate(measurer, site, monitors, spec, now, period));
+      for (const spec of site.spec.objectives ?? []) statuses.push(await evaluate(measurer, site, monitors, spec, now, period, this.audits));
       out.push(statuses);
     }
     return out;

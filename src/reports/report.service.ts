@@ -1,15 +1,20 @@
 import type { Kysely } from 'kysely';
 import type { UsersService } from '../accounts/users.service.js';
+import type { AuditService } from '../audits/audit.service.js';
 import type { Database } from '../db/types.js';
 import { feedbackSummary } from '../feedback/summary.js';
 import { IncidentsRepository } from '../incidents/incidents.repository.js';
+import type { MaintenanceCalendar } from '../incidents/maintenance.js';
 import { AppError } from '../lib/errors.js';
-import { toIso } from '../lib/clock.js';
 import { zonedToUtc } from '../lib/time.js';
 import type { ResultStore } from '../monitoring/results.service.js';
 import type { ObjectivesService } from '../objectives/objectives.service.js';
 import type { Site, SitesService } from '../sites/sites.service.js';
+import { InventoryService } from '../updates/inventory.service.js';
+import type { Brand } from './brand.js';
 import { formatReport, type ReportModel, type SiteFigures } from './format.js';
+import type { Language } from './messages.js';
+import { auditsOf, backupKindOf, backupsOf, drilledRecently, maintenanceDone, updatesOf } from './sources.js';
 
 /** What a report covers: a team's sites (its tags and named sites) or one site, over a calendar month in a time zone. */
 export interface ReportRequest {
@@ -18,28 +23,26 @@ export interface ReportRequest {
   /** YYYY-MM */
   month: string;
   timezone: string;
+  language?: Language | undefined;
+  brand?: Brand | undefined;
 }
 
-/** [from, to) of a calendar month in a time zone (DST changes inside it included). */
-export function monthOf(month: string, timezone: string): { from: number; to: number } {
+/** [from, to) of a calendar month in a time zone (DST changes inside it included); `shift` months later (or earlier). */
+export function monthOf(month: string, timezone: string, shift = 0): { from: number; to: number } {
   const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
   if (!m) throw new AppError('invalid_input', `expected a month like "2026-11", got "${month}"`, { details: [{ path: 'month', message: 'expected YYYY-MM' }] });
   const year = Number(m[1]);
-  const index = Number(m[2]) - 1;
+  const index = Number(m[2]) - 1 + shift;
   return { from: zonedToUtc(Date.UTC(year, index, 1), timezone), to: zonedToUtc(Date.UTC(year, index + 1, 1), timezone) };
 }
 
-/** The month before a YYYY-MM month, as YYYY-MM. */
-const monthBefore = (month: string) => {
-  const [year, m] = month.split('-').map(Number) as [number, number];
-  return m === 1 ? `${year - 1}-12` : `${year}-${String(m - 1).padStart(2, '0')}`;
-};
-
 /**
  * The monthly report's figures: per site its owner, goals met or missed with the budget left,
- * uptime and response times per monitor, and the incidents of the month with their durations. Every
- * figure comes from the same public queries the rest of Upkeep reads (results through the result
- * store, objectives through their service).
+ * uptime and response times per monitor, the incidents of the month with their durations and
+ * postmortems, maintenance done, update runs and pending updates, backups and restore drills,
+ * audit scores and findings fixed or new, and the actions these call for. Every figure comes from
+ * the same public queries the rest of Upkeep reads (results through the result store, objectives
+ * through their service, audits and inventories through theirs).
  */
 export class ReportService {
   constructor(
@@ -48,6 +51,9 @@ export class ReportService {
     private readonly users: UsersService,
     private readonly store: ResultStore,
     private readonly objectives: ObjectivesService,
+    private readonly audits: AuditService,
+    private readonly calendar: MaintenanceCalendar,
+    private readonly clock: { now(): number },
   ) {}
 
   private async sitesOf(request: ReportRequest): Promise<{ title: string; sites: Site[] }> {
@@ -63,28 +69,50 @@ export class ReportService {
     return { title: team.name, sites };
   }
 
-  async build(request: ReportRequest, now: number): Promise<ReportModel> {
+  async build(request: ReportRequest, now: number): Promise<{ model: ReportModel; siteIds: number[] }> {
     if (!request.team === !request.site) throw new AppError('invalid_input', 'a report is of a team or of a site: give one of them');
     const { from, to } = monthOf(request.month, request.timezone);
-    const before = monthOf(monthBefore(request.month), request.timezone);
+    const previous = monthOf(request.month, request.timezone, -1);
     const { title, sites } = await this.sitesOf(request);
     const incidents = new IncidentsRepository(this.db);
+    const inventories = new InventoryService(this.db, this.clock);
     const figures: SiteFigures[] = [];
     for (const site of sites) {
       const monitors = await this.objectives.monitorsOf(site.id);
       const summaries = [];
-      for (const m of monitors) summaries.push({ name: m.spec.name, summary: await this.store.summary(m.id, from, to) });
+      for (const m of monitors) if (!backupKindOf(m)) summaries.push({ name: m.spec.name, summary: await this.store.summary(m.id, from, to) });
       const siteIncidents = (await incidents.list({ siteId: site.id, limit: 1_000 })).filter(
         (i) => i.opened_at < to && (i.resolved_at === null || i.resolved_at >= from),
       );
+      const backups = await backupsOf(this.store, monitors, from, to);
       figures.push({
         site,
         goals: await this.objectives.over(site, monitors, from, to),
+        previousGoals: await this.objectives.over(site, monitors, previous.from, previous.to),
         monitors: summaries,
         incidents: siteIncidents.reverse(),
-        feedback: { month: await feedbackSummary(this.db, site.id, from, to), before: await feedbackSummary(this.db, site.id, before.from, before.to) },
+        maintenance: maintenanceDone(this.calendar, site, monitors, from, to),
+        updates: await updatesOf(this.db, inventories, site.id, from, to),
+        backups,
+        drilled: backups.length ? await drilledRecently(this.store, monitors, Math.min(to, now)) : null,
+        audits: await auditsOf(this.audits, site.id, from, to),
+        feedback: {
+          month: await feedbackSummary(this.db, site.id, from, to),
+          before: await feedbackSummary(this.db, site.id, previous.from, previous.to),
+        },
       });
     }
-    return formatReport({ title, month: request.month, timezone: request.timezone, from, to, generatedAt: toIso(now), sites: figures }, now);
+    const model = formatReport({
+      title,
+      month: request.month,
+      timezone: request.timezone,
+      language: request.language ?? 'en',
+      brand: request.brand,
+      from,
+      to,
+      generatedAt: now,
+      sites: figures,
+    });
+    return { model, siteIds: sites.map((s) => s.id) };
   }
 }

@@ -19,9 +19,57 @@ const common = {
   excludeMaintenance: z.boolean().default(false),
 };
 
+/** Security grades from best to worst, as the security audit gives them. */
+export const securityGrades = ['A+', 'A', 'B', 'C', 'D', 'E', 'F'] as const;
+
+/** Goals read from audits and backups rather than checks: over the period, the newest audit, or the longest wait for a success. */
+const goalTypes = [
+  z
+    .object({
+      ...common,
+      type: z.literal('performance'),
+      /** The newest Lighthouse performance score in the period is at least this. */
+      min: z.number().int().min(1).max(100),
+      formFactor: z.enum(['mobile', 'desktop']).default('mobile'),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      type: z.literal('lcp'),
+      /** The newest audit's Largest Contentful Paint (median of its runs) is at most this. */
+      under: duration({ min: 100, max: 60_000 }),
+      formFactor: z.enum(['mobile', 'desktop']).default('mobile'),
+    })
+    .strict(),
+  z.object({ ...common, type: z.literal('security-grade'), atLeast: z.enum(securityGrades).default('B') }).strict(),
+  /** The newest privacy audit of the period talks to no third party the one before it did not. */
+  z.object({ ...common, type: z.literal('third-parties') }).strict(),
+  z
+    .object({
+      ...common,
+      type: z.literal('backup'),
+      /** Never longer than this since a backup last succeeded (every backup job of the site, or `job`). */
+      within: duration({ min: HOUR, max: 40 * DAY }).prefault('26h'),
+      job: z.string().min(1).max(120).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      type: z.literal('restore-drill'),
+      /** A restore drill succeeded at least this often. */
+      within: duration({ min: DAY, max: 400 * DAY }).prefault('31d'),
+      job: z.string().min(1).max(120).optional(),
+    })
+    .strict(),
+] as const;
+
 /**
  * A goal of a site, in upkeep.yaml under the site and in the API as part of the site:
- * availability (share of checks up or degraded) or latency (a percentile of response times).
+ * availability (share of checks up or degraded), latency (a percentile of response times), or a
+ * goal from audits (performance score, LCP, security grade, no new third party) or backups (last
+ * success, restore drills).
  *
  * @example { name: 'Available', type: 'availability', target: 99.9, window: '30d' }
  */
@@ -45,7 +93,10 @@ export const objectiveSchema = z.discriminatedUnion('type', [
       under: duration({ min: 1, max: 120_000 }),
     })
     .strict(),
+  ...goalTypes,
 ]);
+/** The types measured from checks (the others come from audits and backups). */
+export type CheckObjective = Extract<z.output<typeof objectiveSchema>, { type: 'availability' | 'latency' }>;
 export type ObjectiveSpec = z.output<typeof objectiveSchema>;
 
 /** A site's objectives: names are unique within the site (history and alerts are kept by name). */

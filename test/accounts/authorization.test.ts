@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
 import { withFeedbackTables } from '../../src/feedback/tables.js';
 import { withUpdatesTables } from '../../src/updates/tables.js';
+import { ArchiveRepository } from '../../src/reports/archive.repository.js';
 
 /**
  * Walks every route of the OpenAPI document as five callers: nobody, a viewer, a client limited to
@@ -82,6 +83,9 @@ sites:
     monitors: [{ name: Home B, type: tcp, host: 127.0.0.1, port: 9, interval: 1h }]
 channels:
   - { name: hook, type: webhook, url: "http://127.0.0.1:9/hook", secret: a-webhook-secret-of-some-length }
+  - { name: mail B, type: email, to: [b@client-b.test], from: upkeep@agency.test, smtp: { host: 127.0.0.1, port: 9, security: none } }
+reports:
+  - { name: Report B, site: Site B, day: 3, to: [mail B] }
 maintenance:
   - { name: Window B, cron: "0 2 * * 0", duration: 1h, sites: [Site B] }
 routines:
@@ -228,6 +232,20 @@ updates:
     ).id,
     channels: (await core.channels.list({ limit: 1 })).items[0]!.id,
     maintenance: (await server.incidents.maintenance.list())[0]!.id,
+    'report-schedules': (await server.reports.service.schedules.list())[0]!.id,
+    reports: await new ArchiveRepository(core.storage.db).insert(
+      {
+        schedule: 'Report B',
+        title: 'Site B',
+        month: '2026-11',
+        language: 'en',
+        html: '<p>Site B</p>',
+        pdf: '',
+        recipients: 'b@client-b.test',
+        created_at: now,
+      },
+      [siteB.id],
+    ),
     users: ownerUser.id,
     teams: (await core.users.teams()).find((t) => t.name === 'Client B')!.id,
     tokens: 1,
@@ -291,6 +309,7 @@ describe('authorization over every route of the API', () => {
       '/backups/jobs',
       '/backups/repositories',
       '/update-approvals',
+      '/reports',
     ];
     for (const path of lists) {
       const res = await app.inject({ url: `/api/v1${path}`, headers: as(clientA) });
@@ -301,7 +320,7 @@ describe('authorization over every route of the API', () => {
     // B's backups exist (the walk above reached real objects): the owner browses them.
     const tree = await app.inject({ url: `/api/v1${concrete('/backups/jobs/{job}/snapshots/{snapshot}/tree')}`, headers: as(owner) });
     expect(tree.json().entries.map((e: { name: string }) => e.name)).toEqual(['tmp']);
-    for (const path of ['/channels', '/maintenance', '/users', '/teams', '/activity']) {
+    for (const path of ['/channels', '/maintenance', '/users', '/teams', '/activity', '/report-schedules']) {
       expect((await app.inject({ url: `/api/v1${path}`, headers: as(clientA) })).statusCode, path).toBe(403);
     }
   });
@@ -405,7 +424,16 @@ describe('authorization over every route of the API', () => {
   });
 
   it('the owner reaches everything', async () => {
-    for (const path of ['/sites', '/channels', '/users', '/teams', '/activity', `/incidents/${ids.incidents}`, `/audits/${ids.audits}`]) {
+    for (const path of [
+      '/sites',
+      '/channels',
+      '/users',
+      '/teams',
+      '/activity',
+      `/incidents/${ids.incidents}`,
+      `/audits/${ids.audits}`,
+      `/reports/${ids.reports}/html`,
+    ]) {
       expect((await app.inject({ url: `/api/v1${path}`, headers: as(owner) })).statusCode, path).toBe(200);
     }
   });

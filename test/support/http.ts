@@ -7,6 +7,7 @@ import type { MonitoringEngine } from '../../src/monitoring/engine.js';
 import type { ObjectivesService } from '../../src/objectives/objectives.service.js';
 import type { SenderOptions } from '../../src/notify/outbox.js';
 import { createRuntime } from '../../src/runtime.js';
+import type { Reports } from '../../src/reports/index.js';
 import type { StatusPages } from '../../src/status-pages/index.js';
 import type { UpdateRunsService } from '../../src/updates/runs/runs.service.js';
 
@@ -18,6 +19,7 @@ export interface TestApp {
   updates: UpdateRunsService;
   objectives: ObjectivesService;
   backups: Backups;
+  reports: Reports;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function testRuntime(core: Core, config: Config, sender: Partial<Se
     updates: runtime.updates,
     objectives: runtime.objectives,
     backups: runtime.backups,
+    reports: runtime.reports,
     close: () => runtime.stop(),
   };
 }

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { AppError } from '../../lib/errors.js';
 import { action, DEFAULT_DATA_DIR, withCore } from '../run.js';
 
 interface ReportOptions {
@@ -7,6 +8,7 @@ interface ReportOptions {
   site?: string;
   month: string;
   timezone: string;
+  language?: string;
   html?: string;
   pdf?: string;
   chromium: string;
@@ -18,11 +20,14 @@ interface ReportOptions {
 export function register(program: Command): void {
   program
     .command('report')
-    .description("A month's report for a team (its sites) or one site: goals met or missed with the budget left, uptime and response times, incidents.")
+    .description(
+      "A month's report for a team (its sites) or one site: goals, uptime and response times, incidents, maintenance, updates, backups, audits, recommended actions.",
+    )
     .requiredOption('--month <YYYY-MM>', 'the calendar month, e.g. 2026-11')
     .option('--team <name>', 'the team (client) whose sites to report on')
     .option('--site <name>', 'one site')
     .option('--timezone <zone>', 'the time zone the month is in', 'UTC')
+    .option('--language <en|sv|de>', "the report's language (default: its schedule's in upkeep.yaml reports:, else en)")
     .option('--html <file>', 'write the HTML here (default: standard output, unless --pdf is given)')
     .option('--pdf <file>', 'also print it to this PDF with Chromium')
     .option('--chromium <path>', 'the Chromium binary', '/usr/bin/chromium')
@@ -36,7 +41,11 @@ export function register(program: Command): void {
       action(async (opts: ReportOptions) => {
         // Loaded when used: Chromium printing and the report's modules stay out of every other command's start-up.
         const { makeReport } = await import('../../reports/index.js');
-        const request = { team: opts.team, site: opts.site, month: opts.month, timezone: opts.timezone };
+        const { languages } = await import('../../reports/messages.js');
+        const language = languages.find((l) => l === opts.language);
+        if (opts.language !== undefined && !language)
+          throw new AppError('invalid_input', `--language: expected one of ${languages.join(', ')}, got "${opts.language}"`);
+        const request = { team: opts.team, site: opts.site, month: opts.month, timezone: opts.timezone, language };
         const out = await withCore(opts.dataDir, (core) =>
           makeReport(core, request, opts.pdf ? { chromium: opts.chromium, user: opts.chromiumUser } : undefined),
         );

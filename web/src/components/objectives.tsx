@@ -7,7 +7,7 @@ import { ErrorNote, Status } from './ui';
 
 interface ObjectiveRow {
   name: string;
-  type: 'availability' | 'latency';
+  type: 'availability' | 'latency' | 'performance' | 'lcp' | 'security-grade' | 'third-parties' | 'backup' | 'restore-drill';
   monitor: string | null;
   goal: string;
   attainment: number | null;
@@ -17,6 +17,8 @@ interface ObjectiveRow {
   burnRates: Record<string, number> | null;
   alert: { rule: string; action: 'page' | 'ticket'; factor: number } | null;
   problem: string | null;
+  /** Goals from audits and backups: the figure as written ("B", "92", "longest wait 1d"). */
+  attained: string | null;
 }
 interface HistoryRow {
   objective: string;
@@ -106,7 +108,7 @@ export function ObjectivesSection({ siteId }: { siteId: number }) {
                   ) : (
                     <>
                       <Status value={o.met === null ? 'pending' : o.met ? 'up' : 'down'}>{o.met === null ? 'no checks' : o.met ? 'met' : 'missed'}</Status>{' '}
-                      {o.type === 'availability' ? pct(o.attainment) : ms(o.attainment)}
+                      {o.attained ?? (o.type === 'availability' ? pct(o.attainment) : ms(o.attainment))}
                     </>
                   )}
                 </td>
