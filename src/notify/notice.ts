@@ -25,12 +25,7 @@ export interface Notice {
  * has the shape of every other (`incident` carries the notice: id 0, severity minor), so templates
  * and receivers need nothing new. Names that are no channel are skipped; returns how many were queued.
  */
-export async function queueNotice(
-  trx: Kysely<Database>,
-  channels: readonly string[],
-  notice: Notice,
-  now: number,
-): Promise<number> {
+export async function queueNotice(trx: Kysely<Database>, channels: readonly string[], notice: Notice, now: number): Promise<number> {
   if (!channels.length) return 0;
   const found = await new ChannelsRepository(trx).byNames(channels);
   const event = notice.event ?? 'notice';
