@@ -105,7 +105,14 @@ export function registerRoutes(app: FastifyInstance, deps: { register: RegisterS
     async (req) => {
       const id = await site(req, 'write');
       const access = accessOf(req);
-      const saved = await deps.register.put(id, req.body, async (other) => access.require(await siteRef(other), 'read'));
+      const saved = await deps.register.put(id, req.body, {
+        require: async (other) => access.require(await siteRef(other), 'read'),
+        // A site that is gone is "seen": its id is dropped, not kept.
+        sees: async (other) => {
+          const ref = await siteRef(other).catch(() => null);
+          return !ref || Boolean(access.roleOn(ref));
+        },
+      });
       return show(req, id, saved);
     },
   );

@@ -75,14 +75,17 @@ export class RegisterService {
   /**
    * Replaces the register. A credential whose location is written as `********` keeps the location
    * stored under its label (the API never answers it, so a client writes back what it read).
-   * `requireSite` is asked about every site named in dependsOn (it throws for one out of reach).
+   * `reach.require` is asked about every site named in dependsOn (it throws for one out of reach);
+   * stored dependencies the caller cannot see (`reach.sees`) were never shown to them, so they are kept.
    */
-  async put(siteId: number, input: unknown, requireSite: (id: number) => Promise<void>): Promise<SiteRegister> {
+  async put(siteId: number, input: unknown, reach: { require: (id: number) => Promise<void>; sees: (id: number) => Promise<boolean> }): Promise<SiteRegister> {
     const parsed = parseInput(registerInput, input);
-    for (const id of parsed.dependsOn) await requireSite(id);
+    for (const id of parsed.dependsOn) await reach.require(id);
     const row = await this.repo.get(siteId);
     if (row?.managed_by === 'config')
       throw new AppError('conflict', `the register of site ${siteId} is defined in upkeep.yaml (registers:); change it there and run "upkeep apply"`);
+    for (const id of row ? (JSON.parse(row.body) as RegisterBody).dependsOn : [])
+      if (!parsed.dependsOn.includes(id) && !(await reach.sees(id))) parsed.dependsOn.push(id);
     const stored = row?.secrets ? this.box.open<Record<string, string>>(row.secrets) : {};
     const locations: Record<string, string> = {};
     for (const [i, c] of parsed.credentials.entries()) {

@@ -48,6 +48,15 @@ maintenance:
       })
     ).json();
     tokens.viewerA = (await core.accounts.createToken({ name: 'va', scope: 'write', userId: viewerA.id })).token;
+    const editorA = (
+      await api('owner', 'POST', '/users', {
+        email: 'e@client-a.test',
+        password: 'client password 123',
+        role: 'viewer',
+        teams: [{ team: 'Client A', role: 'editor' }],
+      })
+    ).json();
+    tokens.editorA = (await core.accounts.createToken({ name: 'ea', scope: 'write', userId: editorA.id })).token;
     for (const s of (await core.sites.listSites({ limit: 10 })).items) site[s.spec.name] = s.id;
     // What the site's tls and domain checks last found (the engine writes these rows; the monitors are paused here).
     const monitors = (await core.sites.listMonitors({ limit: 10, siteId: site.Shop })).items;
@@ -209,6 +218,14 @@ maintenance:
     expect((await api('viewerA', 'PUT', `/sites/${site.Shop}/register`, { people: [] })).statusCode).toBe(403);
     expect((await api('viewerA', 'PUT', `/sites/${site.Shop}/privacy-records`, {})).statusCode).toBe(403);
     expect((await api('ownerRead', 'PUT', `/sites/${site.Shop}/register`, { people: [] })).statusCode).toBe(403);
+    // A client's editor saves what they read: the dependency on a site out of their reach (never shown to them) is kept.
+    await api('owner', 'PUT', `/sites/${site.Api}/register`, { dependsOn: [site.Shop, site.Other], notes: 'agency' });
+    const read = (await api('editorA', 'GET', `/sites/${site.Api}/register`)).json();
+    expect(read.dependsOn).toEqual([{ id: site.Shop, name: 'Shop' }]);
+    const saved = await api('editorA', 'PUT', `/sites/${site.Api}/register`, { dependsOn: read.dependsOn.map((d: { id: number }) => d.id), notes: 'client' });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const afterwards = (await api('owner', 'GET', `/sites/${site.Api}/register`)).json();
+    expect(afterwards).toMatchObject({ notes: 'client', dependsOn: [{ name: 'Shop' }, { name: 'Other' }] });
     // A register may name only sites its writer can see.
     const outside = await api('owner', 'PUT', `/sites/${site.Shop}/register`, { dependsOn: [999_999] });
     expect(outside.statusCode).toBe(404);
