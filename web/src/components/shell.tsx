@@ -60,6 +60,7 @@ export function Shell({ children }: { children: ReactNode }) {
     ['/settings', 'Settings', true],
   ];
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/sites') : path.startsWith(to));
+  const themeWord = theme === 'system' ? 'Auto' : theme === 'dark' ? 'Dark' : 'Light';
   const cycleTheme = () => {
     const next: Theme = theme === 'system' ? 'dark' : theme === 'dark' ? 'light' : 'system';
     applyTheme(next);
@@ -91,8 +92,9 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className={`live ${live ? 'on' : 'off'}`} title={live ? 'Live updates are on' : 'Reconnecting to live updates…'}>
             {live ? 'Live' : 'Offline'}
           </span>
-          <button type="button" onClick={cycleTheme} title="Theme: follow the system, dark or light" aria-label={`Theme: ${theme}`}>
-            {theme === 'system' ? 'Auto' : theme === 'dark' ? 'Dark' : 'Light'}
+          {/* The accessible name holds the visible word (WCAG 2.5.3, label in name). */}
+          <button type="button" onClick={cycleTheme} title="Theme: follow the system, dark or light" aria-label={`Theme: ${themeWord}`}>
+            {themeWord}
           </button>
           <span className="who" title={`Role: ${user.role}`}>
             {user.name ?? user.email}
