@@ -11,7 +11,10 @@ export const notificationEvents = [
   'notice',
   // A GDPR task opened on a site: a new third party, a processor outside the EU/EEA without an agreement, the yearly review (privacy-records/).
   'privacy.task.opened',
-  // A site's updates (src/updates): planned (with its approval link), approved, started and how the run ended; delivered as notices.
+  // A site's updates (src/updates), delivered as notices: updates were planned (waiting for approval, the message
+  // carrying the signed link, or approved by the policy), a person or a signed link approved them, the run began;
+  // then how it ended: kept (steps, pages, smoke checks and monitors passed), failed (being rolled back), rolled
+  // back and verified, rollback failed (a critical incident is opened), or aborted before changing anything.
   'update.planned',
   'update.approved',
   'update.started',
