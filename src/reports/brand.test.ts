@@ -1,7 +1,9 @@
 import { crc32 } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { brandSchema, sanitizeLogo } from './brand.js';
+import { reportScheduleSchema } from './schedule.schema.js';
 
 const png = (width: number, height: number) => {
   const image = new PNG({ width, height });
@@ -43,5 +45,19 @@ describe('the brand of a report', () => {
     const light = brandSchema.safeParse({ agency: 'Acme', accent: '#ffcc00' });
     expect(light.error?.issues[0]?.message).toMatch(/^colour #ffcc00 is too light to read on white \(contrast 1\.\d:1, needs 4\.5:1\)$/);
     expect(brandSchema.safeParse({ agency: 'Acme', accent: 'blue' }).error?.issues[0]?.message).toBe('a colour is written "#rrggbb", e.g. "#1d4ed8"');
+  });
+});
+
+describe('a schedule with a brand', () => {
+  it('encodes back to what was written (upkeep export, apply plans and the API answer it)', () => {
+    const written = {
+      name: 'Client A',
+      team: 'Client A',
+      to: ['Client A contacts'],
+      brand: { agency: 'Acme Web', accent: '#1D4ED8', logo: dataUrl(png(4, 4)) },
+    };
+    const parsed = reportScheduleSchema.parse(written);
+    expect(parsed.brand).toMatchObject({ agency: 'Acme Web', accent: '#1d4ed8' });
+    expect(z.encode(reportScheduleSchema, parsed)).toMatchObject({ brand: { agency: 'Acme Web', accent: '#1d4ed8', logo: parsed.brand!.logo } });
   });
 });

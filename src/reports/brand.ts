@@ -25,7 +25,7 @@ export const contrastOnWhite = (hex: string) => 1.05 / (luminance(hex) + 0.05);
 const colour = z
   .string()
   .regex(/^#[0-9a-fA-F]{6}$/, 'a colour is written "#rrggbb", e.g. "#1d4ed8"')
-  .transform((s) => s.toLowerCase())
+  .toLowerCase()
   .refine((s) => contrastOnWhite(s) >= 4.5, {
     error: (issue) =>
       `colour ${String(issue.input)} is too light to read on white (contrast ${contrastOnWhite(String(issue.input)).toFixed(1)}:1, needs 4.5:1)`,
@@ -55,11 +55,14 @@ export function sanitizeLogo(dataUrl: string): { ok: true; value: string } | { o
 const logo = z
   .string()
   .max(Math.ceil((MAX_LOGO_BYTES * 4) / 3) + LOGO_PREFIX.length + 4, `a logo is at most ${MAX_LOGO_BYTES / 1024} kB`)
-  .transform((s, ctx) => {
+  // Checked, then rewritten in place (not a one-way transform), so schedules still encode for `upkeep export` and plans.
+  .superRefine((s, ctx) => {
     const out = sanitizeLogo(s);
-    if (out.ok) return out.value;
-    ctx.addIssue({ code: 'custom', message: out.message });
-    return z.NEVER;
+    if (!out.ok) ctx.addIssue({ code: 'custom', message: out.message });
+  })
+  .overwrite((s) => {
+    const out = sanitizeLogo(s);
+    return out.ok ? out.value : s;
   })
   .describe(`a PNG image as a data URL (${LOGO_PREFIX}…), at most ${MAX_LOGO_BYTES / 1024} kB and ${MAX_LOGO_SIDE}×${MAX_LOGO_SIDE} pixels`);
 

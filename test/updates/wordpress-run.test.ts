@@ -8,6 +8,7 @@ import type { LoadedConfig } from '../../src/config/load.js';
 import { inventoryOverSsh } from '../../src/updates/ssh/inventory.js';
 import type { SshTarget } from '../../src/updates/ssh/target.js';
 import type { RunRecord } from '../../src/updates/runs/runs.service.js';
+import { withUpdatesTables } from '../../src/updates/tables.js';
 import { describeWhen } from '../backups/support/tools.js';
 import { runCli } from '../support/cli.js';
 import { config, openTestCore, testEnv } from '../support/core.js';
@@ -97,6 +98,16 @@ backups:
       30_000,
     );
 
+  /**
+   * Incidents other than those about components: `updates plan` records an inventory, and what it finds past its end
+   * of life or vulnerable (this machine's Node 20, for one) opens incidents of its own, by design, before any run.
+   */
+  const alerts = async () => {
+    const aboutComponents = await withUpdatesTables(core.storage.db).selectFrom('update_component_incidents').select('incident_id').execute();
+    const ids = new Set(aboutComponents.map((r) => r.incident_id));
+    return (await server.incidents.service.list({ limit: 20 })).filter((i) => !ids.has(i.id));
+  };
+
   it('lists core, plugins and themes over SSH with the versions WordPress itself reports', async () => {
     const truth = wp.installed();
     const inventory = await inventoryOverSsh(target);
@@ -149,7 +160,7 @@ backups:
     expect(run.steps[3]!.output).toMatch(/wrote 3 files/);
     expect(run.state.after!.pages.every((p) => p.ratio !== undefined && p.ratio <= 0.01)).toBe(true);
     expect((await server.incidents.maintenance.list()).map((w) => w.spec.name)).toEqual([]);
-    expect(await server.incidents.service.list({ limit: 5 })).toEqual([]);
+    expect(await alerts()).toEqual([]);
     expect((await server.updates.list((await site()).id)).map((r) => r.id)).toContain(run.id);
   }, 300_000);
 
@@ -171,7 +182,7 @@ backups:
       expect(wp.dump()).toBe(dump);
       expect(wp.installed().plugins[PLUGIN]).toBe('1.1');
       await homeUp();
-      expect(await server.incidents.service.list({ limit: 5 })).toEqual([]);
+      expect(await alerts()).toEqual([]);
     },
   );
 
