@@ -107,12 +107,16 @@ backups:
           }
         })();
         const before = await results();
+        const madeBefore = made;
         const backup = await runSelfBackup(instance, { backend: { kind: 'local', path: repoPath }, password }, { keepLast: 3 }, { log });
+        const madeDuring = made - madeBefore;
         const after = await results();
         writing = false;
         await writer;
         expect(backup.ok, backup.message).toBe(true);
-        expect(after, 'the engine wrote results while the backup ran').toBeGreaterThan(before);
+        // A quick pg_dump can end between two of the engine's result batches: the sites made meanwhile are the load it ran under.
+        expect(madeDuring, 'sites were made while the backup ran').toBeGreaterThan(0);
+        expect(after).toBeGreaterThanOrEqual(before);
         const counted = backup.stats!.rowCounts;
         const count = (name: string) => counted[table(name)] ?? -1;
         // 30 written, and the heartbeats of the self-backup, its drill and its repository's check.
