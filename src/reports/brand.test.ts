@@ -40,6 +40,15 @@ describe('the brand of a report', () => {
     expect(sanitizeLogo(dataUrl(png(1100, 10)))).toEqual({ ok: false, message: 'a logo is at most 1024×1024 pixels, this one is 1100×10' });
   });
 
+  it('refuses a logo whose header claims a huge image from the header alone, without decoding it', () => {
+    // A few dozen bytes whose header says 100000×100000: decoding would ask for the pixels it claims.
+    const bytes = png(1, 1);
+    bytes.writeUInt32BE(100_000, 16);
+    bytes.writeUInt32BE(100_000, 20);
+    bytes.writeUInt32BE(crc32(bytes.subarray(12, 29)), 29);
+    expect(sanitizeLogo(dataUrl(bytes))).toEqual({ ok: false, message: 'a logo is at most 1024×1024 pixels, this one is 100000×100000' });
+  });
+
   it('takes dark colours and refuses those too light to read on white', () => {
     expect(brandSchema.parse({ agency: 'Acme', accent: '#1D4ED8' }).accent).toBe('#1d4ed8');
     const light = brandSchema.safeParse({ agency: 'Acme', accent: '#ffcc00' });

@@ -5,6 +5,7 @@ const LOGO_PREFIX = 'data:image/png;base64,';
 /** A logo is a mark, not a photograph: these bound what a PDF carries on every report. */
 const MAX_LOGO_BYTES = 256 * 1024;
 const MAX_LOGO_SIDE = 1024;
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** WCAG relative luminance of "#rrggbb". */
 function luminance(hex: string): number {
@@ -41,15 +42,18 @@ export function sanitizeLogo(dataUrl: string): { ok: true; value: string } | { o
   const bytes = Buffer.from(dataUrl.slice(LOGO_PREFIX.length), 'base64');
   if (bytes.length > MAX_LOGO_BYTES)
     return { ok: false, message: `a logo is at most ${MAX_LOGO_BYTES / 1024} kB, this one is ${Math.ceil(bytes.length / 1024)} kB` };
-  let png: PNG;
+  const unreadable = { ok: false, message: 'the logo is not a readable PNG image' } as const;
+  // The size is read from the header (signature, then IHDR's width and height) before decoding: the
+  // decoder allocates and fills every pixel the header claims, so a few bytes could hold the server for minutes.
+  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE) || bytes.toString('latin1', 12, 16) !== 'IHDR') return unreadable;
+  const [width, height] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  if (width > MAX_LOGO_SIDE || height > MAX_LOGO_SIDE)
+    return { ok: false, message: `a logo is at most ${MAX_LOGO_SIDE}×${MAX_LOGO_SIDE} pixels, this one is ${width}×${height}` };
   try {
-    png = PNG.sync.read(bytes);
+    return { ok: true, value: LOGO_PREFIX + PNG.sync.write(PNG.sync.read(bytes)).toString('base64') };
   } catch {
-    return { ok: false, message: 'the logo is not a readable PNG image' };
+    return unreadable;
   }
-  if (png.width > MAX_LOGO_SIDE || png.height > MAX_LOGO_SIDE)
-    return { ok: false, message: `a logo is at most ${MAX_LOGO_SIDE}×${MAX_LOGO_SIDE} pixels, this one is ${png.width}×${png.height}` };
-  return { ok: true, value: LOGO_PREFIX + PNG.sync.write(png).toString('base64') };
 }
 
 const logo = z
