@@ -23,6 +23,10 @@ export function lastMonth(at: number, timezone: string): { month: string; day: n
   return { month: previous.toISOString().slice(0, 7), day: wall.getUTCDate() };
 }
 
+/** A report is read by whoever sees every site it covers; one that covers none (a team without sites yet) is another team's all the same, so only instance-wide accounts read it. */
+const mayRead = (visible: Set<number> | 'all', siteIds: readonly number[]) =>
+  visible === 'all' || (siteIds.length > 0 && siteIds.every((id) => visible.has(id)));
+
 export interface ReportsDeps {
   db: Kysely<Database>;
   clock: Clock;
@@ -112,7 +116,7 @@ export class ReportsService {
   async list(access: Access, limit: number, before?: number): Promise<{ items: ArchivedEntry[]; nextCursor: string | null }> {
     const visible = await access.visibleSites();
     const rows = await this.archive.list(limit, before);
-    const items = rows.filter((r) => visible === 'all' || r.siteIds.every((id) => visible.has(id)));
+    const items = rows.filter((r) => mayRead(visible, r.siteIds));
     return { items, nextCursor: rows.length === limit ? String(rows.at(-1)!.id) : null };
   }
 
@@ -120,8 +124,7 @@ export class ReportsService {
   async get(access: Access, id: number): Promise<ArchivedRow> {
     const row = await this.archive.get(id);
     const visible = await access.visibleSites();
-    if (!row || (visible !== 'all' && !(await this.archive.sitesOf(id)).every((s) => visible.has(s))))
-      throw new AppError('not_found', `report ${id} does not exist`);
+    if (!row || (visible !== 'all' && !mayRead(visible, await this.archive.sitesOf(id)))) throw new AppError('not_found', `report ${id} does not exist`);
     return row;
   }
 

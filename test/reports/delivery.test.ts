@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { ResultStore } from '../../src/monitoring/results.service.js';
+import { ArchiveRepository } from '../../src/reports/archive.repository.js';
 import { lastMonth } from '../../src/reports/reports.service.js';
 import { chromiumSkipReason } from '../support/browser.js';
 import { testClock } from '../support/clock.js';
@@ -141,6 +142,15 @@ reports:
     expect(html.body).not.toContain('Other');
     expect((await server.app.inject({ url: '/api/v1/reports', headers: as(clientB) })).json().data).toEqual([]);
     expect((await server.app.inject({ url: `/api/v1/reports/${id}/pdf`, headers: as(clientB) })).statusCode).toBe(404);
+  });
+
+  it('shows a report that covers no site (a team without sites yet) to instance-wide accounts only', async () => {
+    const row = { schedule: null, title: 'Client C', month: '2026-11', language: 'en', html: '<p>Client C</p>', pdf: '', recipients: 'boss@client-c.test' };
+    const id = await new ArchiveRepository(core.storage.db).insert({ ...row, created_at: clock.now() }, []);
+    const ids = async (token: string) => (await server.app.inject({ url: '/api/v1/reports', headers: as(token) })).json().data.map((r: { id: number }) => r.id);
+    expect(await ids(owner)).toContain(id);
+    expect(await ids(clientB)).toEqual([]);
+    expect((await server.app.inject({ url: `/api/v1/reports/${id}/html`, headers: as(clientB) })).statusCode).toBe(404);
   });
 
   it('takes schedules in the API too, refusing what is wrong by name', async () => {
