@@ -212,6 +212,29 @@ updates:
     expect((await app.inject({ method: 'POST', url: `/api/v1/update-approvals/${asked.id}/approve`, headers: as(owner) })).statusCode).toBe(409);
   });
 
+  it('a made-up approval link answers alike whatever request it names: it confirms no id, and an id out of range is bad input, not a database error', async () => {
+    const mac = 'A'.repeat(22);
+    // The first names a waiting request; the others none, the last one beyond any stored id.
+    const asked = (await app.inject({ method: 'POST', url: `/api/v1/sites/${shopId}/updates/runs`, headers: as(editor), payload: {} })).json();
+    const ids = [Number(asked.id).toString(36), 'zzzzz', 'zzzzzzzzzz'];
+    const answers = await Promise.all(
+      ids.flatMap((id) =>
+        (['GET', 'POST'] as const).map(async (method) => {
+          const res = await app.inject({ method, url: `/update-approval/${id}.zzzzzz.${mac}` });
+          return `${method} ${id}: ${res.statusCode} ${/<p>(.*)<\/p>/.exec(res.body)?.[1] ?? res.body}`;
+        }),
+      ),
+    );
+    const notForThePlan = 'this approval link is not for the plan now waiting (the plan changed, or the link was made up); decide in the dashboard';
+    const madeUp = 'this approval link is not genuine (it was changed or made up)';
+    expect(answers).toEqual(
+      ids.flatMap((id) => {
+        const said = id === 'zzzzzzzzzz' ? madeUp : notForThePlan;
+        return [`GET ${id}: 400 ${said}`, `POST ${id}: 400 ${said}`];
+      }),
+    );
+  });
+
   it('a newly seen vulnerable (high and up, by default) or end-of-life component opens an incident once per version, resolved when the version is gone', async () => {
     const incidents = server.incidents.service;
     const deps = {
