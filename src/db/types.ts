@@ -247,8 +247,11 @@ export interface IncidentsTable {
   title: string;
   severity: string;
   status: string;
-  /** auto: opened by monitors; audit: by an audit's regressions; objective: by an objective's burn rate; manual: by a person. */
-  origin: 'auto' | 'manual' | 'audit' | 'objective';
+  /**
+   * auto: opened by monitors; audit: by an audit's regressions; objective: by an objective's burn rate;
+   * updates: by a vulnerable or end-of-life component the updates inventory found; manual: by a person.
+   */
+  origin: 'auto' | 'manual' | 'audit' | 'objective' | 'updates';
   summary: string;
   owner: string | null;
   opened_at: Millis;

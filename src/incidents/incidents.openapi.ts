@@ -13,8 +13,10 @@ export const incidentOut = z.object({
   severity: z.enum(severities),
   status: z.enum(['open', 'acknowledged', 'resolved']),
   origin: z
-    .enum(['auto', 'manual', 'audit', 'objective'])
-    .describe('auto: opened by monitors; audit: by an audit’s regressions; objective: by an objective’s burn rate; manual: by a person'),
+    .enum(['auto', 'manual', 'audit', 'objective', 'updates'])
+    .describe(
+      'auto: opened by monitors; audit: by an audit’s regressions; objective: by an objective’s burn rate; updates: by a vulnerable or end-of-life component; manual: by a person',
+    ),
   summary: z.string(),
   owner: z.string().nullable(),
   openedAt: iso,

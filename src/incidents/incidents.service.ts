@@ -82,7 +82,8 @@ export class IncidentsService {
     return { incident, monitors: await repo.monitors(id), timeline: await repo.timeline(id) };
   }
 
-  async open(input: unknown, author: string): Promise<IncidentRow> {
+  /** Opens an incident by hand, or (`updates`) for a component the updates inventory found vulnerable or past its end of life. */
+  async open(input: unknown, author: string, origin: 'manual' | 'updates' = 'manual'): Promise<IncidentRow> {
     const spec = parseInput(manualSchema, input);
     const opened = await this.db.transaction().execute(async (trx) => {
       const siteRow = await new SitesRepository(trx).getSite(spec.siteId);
@@ -92,7 +93,7 @@ export class IncidentsService {
       const dir = await Directory.load(trx);
       const repo = new IncidentsRepository(trx);
       const id = await repo.insert(
-        newIncident(dir, site, { title: spec.title, severity: spec.severity, origin: 'manual', summary: spec.message || spec.title, openedAt: now, now }),
+        newIncident(dir, site, { title: spec.title, severity: spec.severity, origin, summary: spec.message || spec.title, openedAt: now, now }),
       );
       await repo.addTimeline(id, now, 'opened', spec.message || 'opened by hand', author);
       const incident = (await repo.get(id))!;

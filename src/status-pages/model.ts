@@ -156,8 +156,8 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
   for (const incident of incidents) {
     const own = updates.filter((u) => u.incident_id === incident.id).map((u) => ({ id: u.id, status: u.status, body: u.body, at: u.at }));
     const touched = touchedMonitors(incident, links, monitors, pageMonitors);
-    // Findings of audits and objectives' burn rates are internal until someone writes to the public about them.
-    if (!touched.length || (!own.length && (!spec.automaticIncidents || incident.origin === 'audit' || incident.origin === 'objective'))) continue;
+    // Findings of audits, objectives' burn rates and vulnerable components are internal until someone writes to the public about them.
+    if (!touched.length || (!own.length && (!spec.automaticIncidents || ['audit', 'objective', 'updates'].includes(incident.origin)))) continue;
     const resolved = incident.resolved_at !== null;
     shown.push({
       id: incident.id,

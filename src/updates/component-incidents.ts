@@ -11,7 +11,8 @@ type Severity = 'critical' | 'major' | 'minor';
 export interface ComponentIncidentsDeps {
   db: Kysely<Database>;
   clock: Clock;
-  open(input: { siteId: number; title: string; severity: Severity; message: string }, author: string): Promise<{ id: number }>;
+  /** Opens an incident of origin `updates`: internal (never on a status page) until someone writes to the public about it. */
+  open(input: { siteId: number; title: string; severity: Severity; message: string }, author: string, origin: 'updates'): Promise<{ id: number }>;
   resolve(id: number, by: string, reason: string): Promise<unknown>;
 }
 
@@ -66,7 +67,7 @@ export async function reconcileComponentIncidents(
   const resolved: number[] = [];
   for (const w of wanted.values()) {
     if (await repo.componentIncidentKnown({ site_id: site.id, ...w.key })) continue;
-    const incident = await deps.open({ siteId: site.id, title: w.title.slice(0, 200), severity: w.severity, message: w.message }, 'updates');
+    const incident = await deps.open({ siteId: site.id, title: w.title.slice(0, 200), severity: w.severity, message: w.message }, 'updates', 'updates');
     await repo.addComponentIncident({ site_id: site.id, ...w.key, incident_id: incident.id, opened_at: deps.clock.now(), resolved_at: null });
     opened.push(incident.id);
   }

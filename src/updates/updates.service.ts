@@ -231,10 +231,8 @@ export class UpdatesService {
 
   /** What a signed link would approve (its confirm page), checked like the approval itself. */
   async linkTarget(token: string): Promise<{ approval: Approval; row: ApprovalRow }> {
-    const id = this.deps.links.idOf(token);
-    const row = await this.approvals.get(id);
-    if (!row) throw new AppError('not_found', 'this approval link names no planned update');
-    this.deps.links.check(token, row.plan_hash, this.deps.clock.now());
+    const row = await this.approvals.get(this.deps.links.idOf(token));
+    this.deps.links.check(token, row, this.deps.clock.now());
     if (row.status !== 'pending') throw new AppError('conflict', `this update was already ${row.status === 'approved' ? 'approved' : row.status}`);
     return { approval: this.view(row), row };
   }

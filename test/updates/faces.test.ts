@@ -50,8 +50,13 @@ describe.each(dialects)('updates faces on $dialect: policies, pending updates, a
     const loaded = config(`
 server: { publicUrl: "https://upkeep.example.test" }
 sites:
-  - { name: Shop, url: "http://127.0.0.1:9/", tags: [client] }
+  - name: Shop
+    url: "http://127.0.0.1:9/"
+    tags: [client]
+    monitors: [{ name: Home, type: http, url: "http://127.0.0.1:9/", paused: true }]
   - { name: Blog, tags: [client] }
+statusPages:
+  - { slug: shop, title: Shop status, components: [{ name: Shop, site: Shop }] }
 channels:
   - { name: ops, type: webhook, url: "${hook.url}", secret: ${SECRET} }
 updates:
@@ -212,12 +217,35 @@ updates:
     expect((await app.inject({ method: 'POST', url: `/api/v1/update-approvals/${asked.id}/approve`, headers: as(owner) })).statusCode).toBe(409);
   });
 
+  it('a made-up approval link answers alike whatever request it names: it confirms no id, and an id out of range is bad input, not a database error', async () => {
+    const mac = 'A'.repeat(22);
+    // The first names a waiting request; the others none, the last one beyond any stored id.
+    const asked = (await app.inject({ method: 'POST', url: `/api/v1/sites/${shopId}/updates/runs`, headers: as(editor), payload: {} })).json();
+    const ids = [Number(asked.id).toString(36), 'zzzzz', 'zzzzzzzzzz'];
+    const answers = await Promise.all(
+      ids.flatMap((id) =>
+        (['GET', 'POST'] as const).map(async (method) => {
+          const res = await app.inject({ method, url: `/update-approval/${id}.zzzzzz.${mac}` });
+          return `${method} ${id}: ${res.statusCode} ${/<p>(.*)<\/p>/.exec(res.body)?.[1] ?? res.body}`;
+        }),
+      ),
+    );
+    const notForThePlan = 'this approval link is not for the plan now waiting (the plan changed, or the link was made up); decide in the dashboard';
+    const madeUp = 'this approval link is not genuine (it was changed or made up)';
+    expect(answers).toEqual(
+      ids.flatMap((id) => {
+        const said = id === 'zzzzzzzzzz' ? madeUp : notForThePlan;
+        return [`GET ${id}: 400 ${said}`, `POST ${id}: 400 ${said}`];
+      }),
+    );
+  });
+
   it('a newly seen vulnerable (high and up, by default) or end-of-life component opens an incident once per version, resolved when the version is gone', async () => {
     const incidents = server.incidents.service;
     const deps = {
       db: core.storage.db,
       clock: core.clock,
-      open: (input: Parameters<typeof incidents.open>[0], author: string) => incidents.open(input, author),
+      open: (input: Parameters<typeof incidents.open>[0], author: string, origin: 'updates') => incidents.open(input, author, origin),
       resolve: (id: number, by: string, reason: string) => incidents.resolve(id, by, reason),
     };
     const policy = { ...defaultPolicy, name: 'careful' };
@@ -233,6 +261,21 @@ updates:
     const second = await reconcileComponentIncidents(deps, { id: shopId, name: 'Shop' }, policy, await history.current(shopId));
     expect(second.opened).toEqual([]);
     expect(await titles(first.opened)).toEqual(['major Vulnerable contact-form-7 5.7.2 on Shop resolved', 'minor End of life: php 7.4.33 on Shop open']);
+
+    // What the site runs that is vulnerable or past its end of life is internal: the public status page
+    // shows such an incident only once someone writes to the public about it.
+    const shown = async () => (await app.inject({ url: '/status/shop/rss' })).body;
+    expect(await shown()).toContain('<title>Shop status</title>');
+    expect(await shown()).not.toMatch(/Vulnerable|End of life/);
+    const php = (await Promise.all(first.opened.map((id) => incidents.get(id)))).find((i) => i.title.startsWith('End of life'))!.id;
+    const written = await app.inject({
+      method: 'POST',
+      url: `/api/v1/incidents/${php}/updates`,
+      headers: as(owner),
+      payload: { status: 'identified', body: 'We are updating PHP tonight.', notify: false },
+    });
+    expect(written.statusCode, written.body).toBe(201);
+    expect(await shown()).toContain('End of life: php 7.4.33 on Shop');
   });
 
   it('a run whose rollback fails opens a critical incident, and update.rollback_failed reaches the policy’s channel through the outbox', async () => {

@@ -97,7 +97,7 @@ async function planOf(core: Core, config: Config, site: string, spec: RunSpec, j
       {
         db: core.storage.db,
         clock: core.clock,
-        open: (input, author) => incidents.open(input, author),
+        open: (input, author, origin) => incidents.open(input, author, origin),
         resolve: (id, by, reason) => incidents.resolve(id, by, reason),
       },
       { id: siteId, name: site },
