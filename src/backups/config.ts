@@ -12,6 +12,12 @@ const simpleName = (what: string) =>
     .max(60, `a ${what} name is at most 60 characters`)
     .regex(/^[a-z0-9][a-z0-9-]*$/, `a ${what} name is lower-case letters, digits and dashes, like "www" or "shop-db"`);
 
+/** The job name Upkeep's own backups are tagged and reported with. */
+export const SELF_JOB = 'upkeep-self';
+
+/** Snapshot tags Upkeep writes itself: the job a snapshot belongs to (which decides who may browse it), its row counts. */
+const OWN_TAG_PREFIX = 'upkeep-';
+
 const repositorySchema = z
   .object({
     backend: backendConfigSchema,
@@ -30,7 +36,8 @@ const retentionConfig = retentionSchema.extend({
 
 const jobSchema = z
   .object({
-    name: simpleName('job'),
+    // Reserved: a job of that name would be shown (to its site's team) the runs and snapshots of Upkeep's own backup.
+    name: simpleName('job').refine((n) => n !== SELF_JOB, `"${SELF_JOB}" is the name of Upkeep's own backup (backups.self); choose another`),
     /** The site (under `sites:`) whose heartbeat monitors "Backup: <name>" and "Restore drill: <name>" report this job. */
     site: z.string().min(1),
     repository: z.string().min(1),
@@ -40,7 +47,18 @@ const jobSchema = z
     /** How late a run may finish before its heartbeat monitor is down. */
     grace: duration().prefault('1h'),
     retention: retentionConfig.optional(),
-    tags: z.array(z.string().min(1)).default([]),
+    // Not Upkeep's own tags: a snapshot tagged with another job's tag would be shown to that job's site.
+    tags: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .refine(
+            (t) => !t.startsWith(OWN_TAG_PREFIX),
+            `tags starting with "${OWN_TAG_PREFIX}" are Upkeep's own (the job a snapshot belongs to); choose another`,
+          ),
+      )
+      .default([]),
     /** Restore drills for this job, on `backups.drills.schedule`; `false` turns them off. */
     drill: z.boolean().default(true),
   })
@@ -67,9 +85,6 @@ const drillsSchema = z
     scratchDir: z.string().min(1).optional(),
   })
   .strict();
-
-/** The job name Upkeep's own backups are tagged and reported with. */
-export const SELF_JOB = 'upkeep-self';
 
 /** Upkeep backing itself up: its database (online, consistent), secret key and config file, on a schedule. */
 const selfSchema = z

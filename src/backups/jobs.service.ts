@@ -109,14 +109,19 @@ export class BackupJobsService {
   private async visibleJobs(access: Access): Promise<{ job: BackupJobConfig; site: SiteRef }[]> {
     const config = this.deps.current();
     if (!config) return [];
+    const rows = await this.sites.sitesByNames([...new Set(config.jobs.map((j) => j.site))]);
+    const sites = new Map(rows.map((row) => [row.name, siteRefOf.site(this.deps.siteCodec.siteFromRow(row))]));
     const out: { job: BackupJobConfig; site: SiteRef }[] = [];
     for (const job of config.jobs) {
-      const row = await this.sites.getSiteByName(job.site);
-      if (!row) continue;
-      const site = siteRefOf.site(this.deps.siteCodec.siteFromRow(row));
-      if (access.roleOn(site)) out.push({ job, site });
+      const site = sites.get(job.site);
+      if (site && access.roleOn(site)) out.push({ job, site });
     }
     return out;
+  }
+
+  /** Repositories in reach: every one for the whole instance, otherwise those a job in reach uses. */
+  private static reachable(access: Access, config: BackupsConfig, jobs: readonly { job: BackupJobConfig }[]): string[] {
+    return Object.keys(config.repositories).filter((name) => access.global || jobs.some((j) => j.job.repository === name));
   }
 
   private async jobFor(access: Access, name: string): Promise<{ job: BackupJobConfig; site: SiteRef; config: BackupsConfig }> {
@@ -130,20 +135,19 @@ export class BackupJobsService {
     if (!config) return [];
     const jobs = await this.visibleJobs(access);
     const latest = await this.runs.latestRuns();
-    return Object.entries(config.repositories)
-      .filter(([name]) => access.global || jobs.some((j) => j.job.repository === name))
-      .map(([name, repo]) => {
-        const backend = openBackend(repo.backend);
-        void backend.close();
-        const lastCheck = latest.filter((r) => r.kind === 'check' && r.repository === name).sort((a, b) => b.id - a.id)[0];
-        return {
-          name,
-          backend: repo.backend.kind,
-          location: backend.location,
-          jobs: jobs.filter((j) => j.job.repository === name).map((j) => j.job.name),
-          lastCheck: lastCheck ? runView(lastCheck) : null,
-        };
-      });
+    return BackupJobsService.reachable(access, config, jobs).map((name) => {
+      const repo = config.repositories[name]!;
+      const backend = openBackend(repo.backend);
+      void backend.close();
+      const lastCheck = latest.filter((r) => r.kind === 'check' && r.repository === name).sort((a, b) => b.id - a.id)[0];
+      return {
+        name,
+        backend: repo.backend.kind,
+        location: backend.location,
+        jobs: jobs.filter((j) => j.job.repository === name).map((j) => j.job.name),
+        lastCheck: lastCheck ? runView(lastCheck) : null,
+      };
+    });
   }
 
   async jobs(access: Access): Promise<JobView[]> {
@@ -181,7 +185,9 @@ export class BackupJobsService {
 
   /** A repository's checks, newest first: for those who reach a job that uses it (or the whole instance). */
   async checks(access: Access, repository: string, page: { limit: number; before?: number | undefined }): Promise<RunView[]> {
-    if (!(await this.repositories(access)).some((r) => r.name === repository)) throw new AppError('not_found', `repository ${repository} does not exist`);
+    const config = this.deps.current();
+    if (!config || !BackupJobsService.reachable(access, config, await this.visibleJobs(access)).includes(repository))
+      throw new AppError('not_found', `repository ${repository} does not exist`);
     return (await this.runs.runs({ repository, kinds: ['check'], ...page })).map(runView);
   }
 

@@ -84,6 +84,11 @@ export class SitesRepository {
     return this.db.selectFrom('sites').selectAll().where('name', '=', name).executeTakeFirst();
   }
 
+  /** The sites of these names (those that exist), in one query. */
+  async sitesByNames(names: readonly string[]): Promise<SiteRow[]> {
+    return names.length ? this.db.selectFrom('sites').selectAll().where('name', 'in', names).execute() : [];
+  }
+
   allSites(): Promise<SiteRow[]> {
     return this.db.selectFrom('sites').selectAll().orderBy('id').execute();
   }

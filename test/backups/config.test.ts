@@ -67,6 +67,16 @@ describe('the backups section of upkeep.yaml', () => {
     const taken = file(www).replace("- { name: Home, type: http, url: 'https://shop.example.com/' }", "- { name: 'Backup: www', type: heartbeat, period: 1d }");
     expect(() => config(taken, env)).toThrow('site "Shop" already has a monitor named "Backup: www", which this job makes; rename one of them');
   });
+
+  it("refuses a job named like Upkeep's own backup, or tagged with Upkeep's own tags (its site's team would see those snapshots)", () => {
+    expect(() => config(file(www.replace('name: www', 'name: upkeep-self')), env)).toThrow(
+      'backups.jobs[0].name: "upkeep-self" is the name of Upkeep\'s own backup (backups.self); choose another',
+    );
+    for (const tag of ['upkeep-job:blog-db', 'upkeep-rows:e30'])
+      expect(() => config(file(`${www}\n      tags: ['${tag}']`), env)).toThrow(
+        'backups.jobs[0].tags[0]: tags starting with "upkeep-" are Upkeep\'s own (the job a snapshot belongs to); choose another',
+      );
+  });
 });
 
 describe('heartbeat monitors derived from backup jobs', () => {
