@@ -180,7 +180,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   coordinator.add('objectives', objectives);
   coordinator.add('privacy', privacyRecords);
   coordinator.add('reports', reports.service);
-  followCluster(coordinator, { engine, live, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
+  followCluster(coordinator, { engine, live, accounts: core.accounts, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,

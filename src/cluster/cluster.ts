@@ -12,8 +12,11 @@ import { CHANNEL, ClusterConnection } from './connection.js';
 import { clusterJobs, stopJobs, type Coordinator, type Job, type JobName } from './jobs.js';
 import { ownerOf } from './rendezvous.js';
 
-/** What one node tells the others: live events, and pings or "check now" that reached a node other than the monitor's. */
-export type ClusterMessage = { type: 'live'; event: LiveEvent } | ForwardedRequest;
+/**
+ * What one node tells the others: live events, that who may see what changed (its streams check their
+ * callers again), and pings or "check now" that reached a node other than the monitor's.
+ */
+export type ClusterMessage = { type: 'live'; event: LiveEvent } | { type: 'access' } | ForwardedRequest;
 
 export interface ClusterOptions {
   nodeId: string;

@@ -56,15 +56,17 @@ export function relayOf(coordinator: Coordinator): ((event: LiveEvent) => void) 
 
 /**
  * What a node does with the others' news: a membership change reshares the monitors; another node's
- * live event reaches this node's streams and drops its status-page cache; a ping or "check now"
- * forwarded to the monitor's node is taken here.
+ * live event reaches this node's streams and drops its status-page cache; an account change on another
+ * node (a logout, a revoked token, a team change) makes this node's streams check their callers again;
+ * a ping or "check now" forwarded to the monitor's node is taken here.
  */
 export function followCluster(
   coordinator: Coordinator,
-  deps: { engine: MonitoringEngine; live: LiveHub; invalidatePages: () => void; log: Core['logger'] },
+  deps: { engine: MonitoringEngine; live: LiveHub; accounts: Pick<Core['accounts'], 'onChange'>; invalidatePages: () => void; log: Core['logger'] },
 ): void {
   if (!(coordinator instanceof Cluster)) return;
   const { engine, live, log } = deps;
+  deps.accounts.onChange(() => coordinator.broadcast({ type: 'access' }));
   coordinator.onMembershipChange(
     () => void engine.reassign().catch((err: unknown) => log.error({ err }, 'taking up the monitors of the new membership failed')),
   );
@@ -73,6 +75,9 @@ export function followCluster(
       case 'live':
         live.deliver(message.event);
         deps.invalidatePages();
+        return;
+      case 'access':
+        live.recheckAll();
         return;
       case 'ping':
         if (coordinator.owns(message.monitorId)) engine.ping(message.key, message.kind, { runId: message.runId, body: message.body });

@@ -35,13 +35,14 @@ export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly
     if (row) monitors.set(id, ctx.codec.monitorFromRow(row));
   }
   const flapping = await new ResultsRepository(trx).flapping();
+  // Two nodes of a cluster may write events of one site's monitors at once: one at a time per site, so
+  // they join one incident instead of opening two. Each site once, in id order: two batches sharing
+  // sites then never wait on each other in a circle.
+  for (const siteId of new Set([...monitors.values()].map((m) => m.siteId).sort((x, y) => x - y))) await transactionLock(trx, 'site', siteId);
 
   for (const event of relevant) {
     const monitor = monitors.get(event.monitorId);
     if (!monitor) continue;
-    // Two nodes of a cluster may write events of one site's monitors at once: one at a time per site,
-    // so they join one incident instead of opening two.
-    await transactionLock(trx, 'site', monitor.siteId);
     const site = ctx.codec.siteFromRow((await sites.getSite(monitor.siteId))!);
     // Taken, not just read: a resolution running at the same time then either comes first (and a
     // failure opens a new incident) or waits and sees this change.

@@ -63,4 +63,67 @@ describe.skipIf(postgresSkipReason)('two nodes failing monitors of one site at o
       await core.close();
     }
   }, 60_000);
+
+  it('two batches touching two sites in opposite orders both commit (the sites are locked in one order, so they never wait on each other in a circle)', async () => {
+    db ??= await createTestDatabase('postgres');
+    const core = await openTestCore(db);
+    try {
+      const sites: number[] = [];
+      const monitorOf = async (name: string) => {
+        const site = await core.sites.createSite({ name });
+        sites.push(site.id);
+        return core.sites.createMonitor(site.id, { name: 'Home', type: 'http', url: `https://${name.toLowerCase()}.test/` });
+      };
+      const a = await monitorOf('Alpha');
+      const b = await monitorOf('Beta');
+      const notifier = new Notifier(
+        core.siteCodec,
+        new AckLinks(core.secrets.derive('acknowledge links')),
+        core.clock,
+        { publicUrl: undefined, ackLinkTtlMs: 3_600_000, groupWaitMs: 0 },
+        new Outbox(core.storage.db),
+      );
+      const ctx = { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => 1_000 };
+      let id = 100;
+      const fail = (trx: Kysely<Database>, ...monitorIds: number[]) =>
+        applyMonitorEvents(
+          trx,
+          monitorIds.map((monitorId) => ({
+            id: id++,
+            monitorId,
+            kind: 'status' as const,
+            at: Date.now(),
+            from: 'up' as const,
+            to: 'down' as const,
+            message: 'HTTP 503',
+            evidence: [],
+          })),
+          ctx,
+        );
+
+      // Node one holds Alpha; node two's batch names Beta first, then Alpha; then node one writes Beta.
+      // Taking each event's site lock in turn, node two held Beta while waiting for Alpha, and node one
+      // then waited for Beta: PostgreSQL broke the circle by failing one of the transactions.
+      let next!: () => void;
+      const go = new Promise<void>((resolve) => (next = resolve));
+      let holding!: () => void;
+      const alphaHeld = new Promise<void>((resolve) => (holding = resolve));
+      const one = core.storage.db.transaction().execute(async (trx) => {
+        await fail(trx, a.id);
+        holding();
+        await go;
+        await fail(trx, b.id);
+      });
+      await alphaHeld;
+      const two = core.storage.db.transaction().execute((trx) => fail(trx, b.id, a.id));
+      await sleep(500);
+      next();
+      const outcomes = await Promise.allSettled([one, two]);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'committed'))).toEqual(['committed', 'committed']);
+      const opened = await core.storage.db.selectFrom('incidents').select('site_id').where('site_id', 'in', sites).orderBy('site_id').execute();
+      expect(opened.map((i) => i.site_id)).toEqual(sites);
+    } finally {
+      await core.close();
+    }
+  }, 60_000);
 });
