@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { checkSiteDocuments, syncKeyed, type ConfigSection, type SectionStore } from '../config/section.js';
+import { checkSiteDocuments, type ConfigSection, type SectionStore } from '../config/section.js';
+import { siteDocumentsStore } from '../config/site-documents.js';
 import type { Clock } from '../lib/clock.js';
-import { SitesRepository } from '../sites/sites.repository.js';
 import { FeedbackRepository } from './feedback.repository.js';
 import { widgetInput } from './feedback.schema.js';
 import { FeedbackInbox } from './inbox.service.js';
@@ -25,36 +25,21 @@ export const feedbackWidgetsSection = {
  * changes its origins (the snippet on the site's pages stays good); one the file drops is deleted.
  */
 export function feedbackWidgetsStore(clock: Clock): SectionStore<Referencing> {
-  const stored = async (db: Parameters<typeof withFeedbackTables>[0]) => {
-    const names = await new SitesRepository(db).siteNames();
-    return (await new FeedbackRepository(withFeedbackTables(db)).allWidgets()).map((row) => ({
-      key: names.get(row.site_id)!,
-      spec: { origins: JSON.parse(row.origins) as string[] },
-      envRefs: {},
-      managedBy: row.managed_by,
-    }));
-  };
-  return {
-    async apply(config, sync) {
-      const sites = new SitesRepository(sync.trx);
-      const idOf = async (name: string) => (await sites.getSiteByName(name))!.id;
-      await syncKeyed(sync, {
-        kind: 'feedback-widget',
-        schema: widgetInput,
-        // As stored: origins without a trailing slash, once each.
-        wanted: config.feedbackWidgets.map(({ site, origins }) => ({
-          key: site,
-          spec: { origins: [...new Set(origins.map((o) => new URL(o).origin))] },
-          envRefs: {},
-        })),
-        stored: await stored(sync.trx),
-        write: async ({ key, spec }) => new FeedbackInbox(sync.trx, clock).writeWidget(await idOf(key), spec.origins, 'config'),
-        remove: async (key) => new FeedbackRepository(withFeedbackTables(sync.trx)).deleteWidget(await idOf(key)),
-      });
-    },
-    async export({ db, prepare }) {
-      const feedbackWidgets = (await stored(db)).map(({ key, spec }) => ({ site: key, ...prepare(widgetInput, spec, {}, () => false, [key]) }));
-      return feedbackWidgets.length ? { feedbackWidgets } : {};
-    },
-  };
+  return siteDocumentsStore<Referencing, { origins: string[] }>({
+    section: 'feedbackWidgets',
+    kind: 'feedback-widget',
+    schema: widgetInput,
+    stored: async (db) =>
+      (await new FeedbackRepository(withFeedbackTables(db)).allWidgets()).map((row) => ({
+        siteId: row.site_id,
+        spec: { origins: JSON.parse(row.origins) as string[] },
+        envRefs: {},
+        managedBy: row.managed_by,
+      })),
+    // As stored: origins without a trailing slash, once each.
+    wanted: (config) =>
+      config.feedbackWidgets.map(({ site, origins }) => ({ site, spec: { origins: [...new Set(origins.map((o) => new URL(o).origin))] }, envRefs: {} })),
+    write: ({ trx }, siteId, spec) => new FeedbackInbox(trx, clock).writeWidget(siteId, spec.origins, 'config'),
+    remove: ({ trx }, siteId) => new FeedbackRepository(withFeedbackTables(trx)).deleteWidget(siteId),
+  });
 }

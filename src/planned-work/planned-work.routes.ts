@@ -68,7 +68,7 @@ export function plannedWorkRoutes(app: FastifyInstance, deps: { planned: Planned
   app.post(
     '/sites/:id/planned-work',
     { schema: operation({ tag, summary: 'Plan an upgrade or redesign of the site', params: idParams, body: plannedInput, ok: { 201: one }, errors: [409] }) },
-    async (req, reply) => reply.status(201).send(show(await deps.planned.create(await site(req, 'write'), req.body))),
+    async (req, reply) => reply.status(201).send(show(await deps.planned.create(await site(req, 'write'), req.body, accessOf(req).global))),
   );
   app.get('/planned-work/:id', { schema: operation({ tag, summary: 'A planned item', params: idParams, ok: { 200: one } }) }, async (req) =>
     show(await deps.planned.get(await item(req, 'read'))),
@@ -85,7 +85,7 @@ export function plannedWorkRoutes(app: FastifyInstance, deps: { planned: Planned
         errors: [409],
       }),
     },
-    async (req) => show(await deps.planned.replace(await item(req, 'write'), req.body)),
+    async (req) => show(await deps.planned.replace(await item(req, 'write'), req.body, accessOf(req).global)),
   );
   app.delete(
     '/planned-work/:id',

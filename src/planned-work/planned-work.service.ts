@@ -18,7 +18,14 @@ export const plannedInput = z
     targetDate: z.iso.date('a target date is a calendar date, YYYY-MM-DD'),
     state: z.enum(plannedStates).default('planned'),
     notes: z.string().max(10_000, 'notes are at most 10000 characters').default(''),
-    maintenanceId: z.number().int().min(1).max(maxId).nullable().default(null).describe('the maintenance window the work is done in (GET /maintenance)'),
+    maintenanceId: z
+      .number()
+      .int()
+      .min(1)
+      .max(maxId)
+      .nullable()
+      .default(null)
+      .describe('the maintenance window the work is done in (GET /maintenance); accounts limited to their teams may keep an item’s window, not name one'),
   })
   .strict();
 
@@ -43,10 +50,16 @@ export class PlannedWorkService {
     return row;
   }
 
-  private async parse(body: unknown) {
+  /**
+   * `windows` is whether the caller may name any maintenance window (they belong to the whole
+   * instance, listed only to global accounts); others may keep the item's own (`kept`) or clear it,
+   * and are answered as for a window that does not exist.
+   */
+  private async parse(body: unknown, windows: boolean, kept: number | null = null) {
     const input = parseInput(plannedInput, body);
-    if (input.maintenanceId !== null && !(await this.repo.windowExists(input.maintenanceId))) {
-      const message = `no maintenance window ${input.maintenanceId}`;
+    const id = input.maintenanceId;
+    if (id !== null && id !== kept && !(windows && (await this.repo.windowExists(id)))) {
+      const message = `no maintenance window ${id}`;
       throw new AppError('invalid_input', message, { details: [{ path: 'maintenanceId', message }] });
     }
     return {
@@ -65,17 +78,17 @@ export class PlannedWorkService {
     if (other) throw new AppError('conflict', `this site has planned work titled "${title}" already`, { details: [{ path: 'title', message: 'taken' }] });
   }
 
-  async create(siteId: number, body: unknown): Promise<PlannedRow> {
-    const fields = await this.parse(body);
+  async create(siteId: number, body: unknown, windows: boolean): Promise<PlannedRow> {
+    const fields = await this.parse(body, windows);
     await this.requireFreeTitle(siteId, fields.title);
     const now = this.clock.now();
     return this.get(await this.repo.insert({ ...fields, site_id: siteId, created_at: now, updated_at: now }));
   }
 
   /** Replaces the item's fields (PUT). Items from upkeep.yaml change only there. */
-  async replace(id: number, body: unknown): Promise<PlannedRow> {
+  async replace(id: number, body: unknown, windows: boolean): Promise<PlannedRow> {
     const current = await this.changeable(id);
-    const fields = await this.parse(body);
+    const fields = await this.parse(body, windows, current.maintenance_id);
     await this.requireFreeTitle(current.site_id, fields.title, id);
     await this.repo.update(id, { ...fields, updated_at: this.clock.now() });
     return this.get(id);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { checkSiteDocuments, syncKeyed, type ConfigSection, type SectionStore } from '../config/section.js';
+import { checkSiteDocuments, type ConfigSection, type SectionStore } from '../config/section.js';
+import { siteDocumentsStore } from '../config/site-documents.js';
 import type { Clock } from '../lib/clock.js';
 import { RoutinesService } from '../routines/routines.service.js';
-import { SitesRepository } from '../sites/sites.repository.js';
 import { RecordsRepository } from './records.repository.js';
 import { recordsInput, type RecordsBody } from './records.schema.js';
 import { PrivacyRecordsService } from './records.service.js';
@@ -29,38 +29,23 @@ export const privacyRecordsSection = {
  * configuration: it stays, and is not exported.
  */
 export function privacyRecordsStore(clock: Clock): SectionStore<Referencing> {
-  const stored = async (db: Parameters<typeof withPrivacyTables>[0]) => {
-    const names = await new SitesRepository(db).siteNames();
-    return (await new RecordsRepository(withPrivacyTables(db)).all()).map((row) => ({
-      key: names.get(row.site_id)!,
-      spec: JSON.parse(row.body) as RecordsBody,
-      envRefs: {},
-      managedBy: row.managed_by,
-    }));
-  };
-  return {
-    async apply(config, sync) {
-      const trx = sync.trx;
+  return siteDocumentsStore<Referencing, RecordsBody>({
+    section: 'privacyRecords',
+    kind: 'privacy-records',
+    schema: recordsInput,
+    stored: async (db) =>
+      (await new RecordsRepository(withPrivacyTables(db)).all()).map((row) => ({
+        siteId: row.site_id,
+        spec: JSON.parse(row.body) as RecordsBody,
+        envRefs: {},
+        managedBy: row.managed_by,
+      })),
+    wanted: (config) => config.privacyRecords.map(({ site, ...spec }) => ({ site, spec, envRefs: {} })),
+    async write({ trx }, siteId, spec) {
       const routines = new RoutinesService(trx, clock, undefined);
-      const review = (siteId: number) => ensureYearlyReview(routines, clock.now(), siteId, trx);
-      const service = new PrivacyRecordsService(trx, clock, review);
-      const sites = new SitesRepository(trx);
-      const idOf = async (name: string) => (await sites.getSiteByName(name))!.id;
-      await syncKeyed(sync, {
-        kind: 'privacy-records',
-        schema: recordsInput,
-        wanted: config.privacyRecords.map(({ site, ...spec }) => ({ key: site, spec, envRefs: {} })),
-        stored: await stored(trx),
-        async write({ key, spec }) {
-          const siteId = await idOf(key);
-          if (await service.write(trx, siteId, spec, 'config')) await review(siteId);
-        },
-        remove: async (key) => new RecordsRepository(withPrivacyTables(trx)).delete(await idOf(key)),
-      });
+      const review = (id: number) => ensureYearlyReview(routines, clock.now(), id, trx);
+      if (await new PrivacyRecordsService(trx, clock, review).write(trx, siteId, spec, 'config')) await review(siteId);
     },
-    async export({ db, prepare }) {
-      const privacyRecords = (await stored(db)).map(({ key, spec }) => ({ site: key, ...prepare(recordsInput, spec, {}, () => false, [key]) }));
-      return privacyRecords.length ? { privacyRecords } : {};
-    },
-  };
+    remove: ({ trx }, siteId) => new RecordsRepository(withPrivacyTables(trx)).delete(siteId),
+  });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { checkSiteDocuments, knownRefs, syncKeyed, type ConfigSection, type SectionStore } from '../config/section.js';
+import { checkSiteDocuments, knownRefs, type ConfigSection, type SectionStore } from '../config/section.js';
+import { siteDocumentsStore } from '../config/site-documents.js';
 import type { SecretBox } from '../lib/secrets.js';
-import { SitesRepository } from '../sites/sites.repository.js';
 import { RegisterRepository } from './register.repository.js';
 import { registerInput, type RegisterBody } from './register.schema.js';
 import { registerRow } from './register.service.js';
@@ -39,46 +39,30 @@ export const registersSection = {
  * deleted if the file wrote it; registers written in the API are kept until the file names their site.
  */
 export function registersStore(box: SecretBox): SectionStore<Referencing> {
-  const stored = async (db: Parameters<typeof withRegisterTables>[0]) => {
-    const names = await new SitesRepository(db).siteNames();
-    return (await new RegisterRepository(withRegisterTables(db)).all()).map((row) => {
-      const body = JSON.parse(row.body) as RegisterBody;
-      const locations = row.secrets ? box.open<Record<string, string>>(row.secrets) : {};
-      const spec: FileRegister = {
-        ...body,
-        dependsOn: body.dependsOn.flatMap((id) => names.get(id) ?? []),
-        credentials: body.credentials.map((label) => ({ label, location: locations[label] ?? '' })),
-      };
-      const envRefs = row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {};
-      return { key: names.get(row.site_id)!, spec, envRefs, managedBy: row.managed_by };
-    });
-  };
-  return {
-    async apply(config, sync) {
-      const sites = new SitesRepository(sync.trx);
-      const repo = new RegisterRepository(withRegisterTables(sync.trx));
-      const idOf = async (name: string) => (await sites.getSiteByName(name))!.id;
-      await syncKeyed(sync, {
-        kind: 'register',
-        schema: registerFileSchema,
-        isSecret,
-        wanted: config.registers.map(({ site, ...spec }, i) => ({ key: site, spec, envRefs: sync.refsUnder(`registers.${i}.`) })),
-        stored: await stored(sync.trx),
-        async write({ key, spec, envRefs }) {
-          const siteId = await idOf(key);
-          const dependsOn = await Promise.all(spec.dependsOn.map(idOf));
-          const locations = Object.fromEntries(spec.credentials.map((c) => [c.label, c.location]));
-          await repo.put(registerRow(box, siteId, { ...spec, dependsOn }, locations, { managedBy: 'config', envRefs, now: sync.now }));
-        },
-        remove: async (key) => repo.delete(await idOf(key)),
-      });
+  return siteDocumentsStore<Referencing, FileRegister>({
+    section: 'registers',
+    kind: 'register',
+    schema: registerFileSchema,
+    isSecret,
+    stored: async (db, names) =>
+      (await new RegisterRepository(withRegisterTables(db)).all()).map((row) => {
+        const body = JSON.parse(row.body) as RegisterBody;
+        const locations = row.secrets ? box.open<Record<string, string>>(row.secrets) : {};
+        const spec: FileRegister = {
+          ...body,
+          dependsOn: body.dependsOn.flatMap((id) => names.get(id) ?? []),
+          credentials: body.credentials.map((label) => ({ label, location: locations[label] ?? '' })),
+        };
+        const envRefs = row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {};
+        return { siteId: row.site_id, spec, envRefs, managedBy: row.managed_by };
+      }),
+    wanted: (config, sync) => config.registers.map(({ site, ...spec }, i) => ({ site, spec, envRefs: sync.refsUnder(`registers.${i}.`) })),
+    async write(sync, siteId, spec, envRefs, idOf) {
+      const dependsOn = await Promise.all(spec.dependsOn.map(idOf));
+      const locations = Object.fromEntries(spec.credentials.map((c) => [c.label, c.location]));
+      const row = registerRow(box, siteId, { ...spec, dependsOn }, locations, { managedBy: 'config', envRefs, now: sync.now });
+      await new RegisterRepository(withRegisterTables(sync.trx)).put(row);
     },
-    async export({ db, prepare }) {
-      const registers = (await stored(db)).map(({ key, spec, envRefs }) => ({
-        site: key,
-        ...prepare(registerFileSchema, spec, envRefs, isSecret, [key, 'register']),
-      }));
-      return registers.length ? { registers } : {};
-    },
-  };
+    remove: ({ trx }, siteId) => new RegisterRepository(withRegisterTables(trx)).delete(siteId),
+  });
 }

@@ -204,6 +204,44 @@ maintenance:
     ).toBe('targetDate');
   });
 
+  it.skipIf(skip)(
+    'a client’s editor cannot name the instance’s maintenance windows in planned work (they cannot list them), only keep the one an item has',
+    async () => {
+      const made = await api('owner', 'POST', '/maintenance', { name: 'Client B relaunch', cron: '0 3 * * 6', duration: '2h', sites: ['Other'] });
+      expect(made.statusCode, made.body).toBe(201);
+      const theirs = await api('editorA', 'POST', `/sites/${site.Shop}/planned-work`, {
+        title: 'Peek',
+        kind: 'other',
+        targetDate: '2027-03-01',
+        maintenanceId: made.json().id,
+      });
+      expect(theirs.statusCode).toBe(400);
+      expect(theirs.body).not.toContain('Client B relaunch');
+      // The same answer as for a window that does not exist: ids tell nothing.
+      const none = await api('editorA', 'POST', `/sites/${site.Shop}/planned-work`, {
+        title: 'Peek',
+        kind: 'other',
+        targetDate: '2027-03-01',
+        maintenanceId: 999,
+      });
+      expect(theirs.json().error.message.replace(String(made.json().id), 'N')).toBe(none.json().error.message.replace('999', 'N'));
+      // An item the agency put in a window keeps it when the client's editor saves what they read.
+      const window = (await api('owner', 'GET', '/maintenance')).json().data.find((w: { name: string }) => w.name === 'Sunday night');
+      const placed = (
+        await api('owner', 'POST', `/sites/${site.Shop}/planned-work`, { title: 'Cache', kind: 'upgrade', targetDate: '2027-03-02', maintenanceId: window.id })
+      ).json();
+      const kept = await api('editorA', 'PUT', `/planned-work/${placed.id}`, {
+        title: 'Cache',
+        kind: 'upgrade',
+        targetDate: '2027-03-09',
+        maintenanceId: window.id,
+      });
+      expect(kept.statusCode, kept.body).toBe(200);
+      expect(kept.json().maintenance).toEqual({ id: window.id, name: 'Sunday night' });
+      await api('owner', 'DELETE', `/maintenance/${made.json().id}`);
+    },
+  );
+
   it.skipIf(skip)('a client-team viewer sees only their sites’ register, records and planned work, and changes none; a read token writes nothing', async () => {
     await api('owner', 'PUT', `/sites/${site.Other}/register`, { people: [{ role: 'client', name: 'Bea of B' }] });
     await api('owner', 'PUT', `/sites/${site.Other}/privacy-records`, { processors: [{ name: 'B Mailer', country: 'US', dpa: 'none' }] });
