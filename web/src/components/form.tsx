@@ -112,3 +112,36 @@ export function FormEnd({
     </>
   );
 }
+
+/**
+ * A form's plain inputs, each showing the server's message for its path: `text` for a string
+ * (any input type), `choice` for one of fixed values.
+ *
+ * @example const { text } = boundFields(fieldError); text('name', 'Name', name, setName)
+ */
+export function boundFields(fieldError: (path: string) => string | undefined) {
+  return {
+    text: (
+      path: string,
+      label: string,
+      value: string,
+      set: (v: string) => void,
+      { type = 'text', hint }: { type?: string; hint?: string | undefined } = {},
+    ) => (
+      <Field label={label} error={fieldError(path)} hint={hint}>
+        {(p) => <input {...p} type={type} value={value} onChange={(e) => set(e.target.value)} />}
+      </Field>
+    ),
+    choice: (path: string, label: string, values: readonly string[], value: string, set: (v: string) => void) => (
+      <Field label={label} error={fieldError(path)}>
+        {(p) => (
+          <select {...p} value={value} onChange={(e) => set(e.target.value)}>
+            {values.map((x) => (
+              <option key={x}>{x}</option>
+            ))}
+          </select>
+        )}
+      </Field>
+    ),
+  };
+}

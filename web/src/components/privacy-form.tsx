@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { Field, FormEnd, useSubmit } from './form';
+import { boundFields, Field, FormEnd, useSubmit } from './form';
 import { commaList, compact, Rows } from './rows';
 
 const legalBases = ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'] as const;
@@ -58,22 +58,7 @@ export function PrivacyForm({ siteId, records, onSaved }: { siteId: number; reco
   const [processors, setProcessors] = useState(() => records.processors.map(processorRow));
   const [notes, setNotes] = useState(records.notes);
   const { busy, error, submit, fieldError } = useSubmit();
-  const text = (path: string, label: string, value: string, set: (v: string) => void, hint?: string) => (
-    <Field label={label} error={fieldError(path)} hint={hint}>
-      {(p) => <input {...p} value={value} onChange={(e) => set(e.target.value)} />}
-    </Field>
-  );
-  const choice = (path: string, label: string, options: readonly string[], value: string, set: (v: string) => void) => (
-    <Field label={label} error={fieldError(path)}>
-      {(p) => (
-        <select {...p} value={value} onChange={(e) => set(e.target.value)}>
-          {options.map((o) => (
-            <option key={o}>{o}</option>
-          ))}
-        </select>
-      )}
-    </Field>
-  );
+  const { text, choice } = boundFields(fieldError);
   const undocumented = records.thirdParties.filter((t) => !t.documented && !processors.some((p) => p.domain === t.domain));
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -97,29 +82,23 @@ export function PrivacyForm({ siteId, records, onSaved }: { siteId: number; reco
       <h2>Controller</h2>
       <div className="grid-2">
         {text('controller.name', 'Controller name', controller.name, (name) => setController((c) => ({ ...c, name })))}
-        {text(
-          'controller.contact',
-          'Controller contact',
-          controller.contact,
-          (contact) => setController((c) => ({ ...c, contact })),
-          'who answers privacy questions',
-        )}
+        {text('controller.contact', 'Controller contact', controller.contact, (contact) => setController((c) => ({ ...c, contact })), {
+          hint: 'who answers privacy questions',
+        })}
       </div>
       <h2>Processing activities</h2>
       <Rows noun="Purpose" items={purposes} onChange={setPurposes} blank={purposeRow} max={50}>
         {(p, set, i) => (
           <>
-            {text(`purposes[${i}].name`, `Purpose ${i + 1}`, p.name, (name) => set({ name }), 'e.g. order handling')}
+            {text(`purposes[${i}].name`, `Purpose ${i + 1}`, p.name, (name) => set({ name }), { hint: 'e.g. order handling' })}
             {choice(`purposes[${i}].legalBasis`, `Purpose ${i + 1} legal basis`, legalBases, p.legalBasis, (legalBasis) => set({ legalBasis }))}
-            {text(
-              `purposes[${i}].dataCategories`,
-              `Purpose ${i + 1} data categories`,
-              p.dataCategories,
-              (dataCategories) => set({ dataCategories }),
-              'comma-separated',
-            )}
-            {text(`purposes[${i}].subjects`, `Purpose ${i + 1} data subjects`, p.subjects, (subjects) => set({ subjects }), 'comma-separated')}
-            {text(`purposes[${i}].retention`, `Purpose ${i + 1} retention`, p.retention, (retention) => set({ retention }), 'e.g. 10 years (bookkeeping)')}
+            {text(`purposes[${i}].dataCategories`, `Purpose ${i + 1} data categories`, p.dataCategories, (dataCategories) => set({ dataCategories }), {
+              hint: 'comma-separated',
+            })}
+            {text(`purposes[${i}].subjects`, `Purpose ${i + 1} data subjects`, p.subjects, (subjects) => set({ subjects }), { hint: 'comma-separated' })}
+            {text(`purposes[${i}].retention`, `Purpose ${i + 1} retention`, p.retention, (retention) => set({ retention }), {
+              hint: 'e.g. 10 years (bookkeeping)',
+            })}
           </>
         )}
       </Rows>
@@ -130,9 +109,9 @@ export function PrivacyForm({ siteId, records, onSaved }: { siteId: number; reco
           <>
             {text(`processors[${i}].name`, `Processor ${i + 1} name`, p.name, (name) => set({ name }))}
             {text(`processors[${i}].purpose`, `Processor ${i + 1} purpose`, p.purpose, (purpose) => set({ purpose }))}
-            {text(`processors[${i}].country`, `Processor ${i + 1} country`, p.country, (country) => set({ country }), 'ISO code, e.g. DE, US')}
+            {text(`processors[${i}].country`, `Processor ${i + 1} country`, p.country, (country) => set({ country }), { hint: 'ISO code, e.g. DE, US' })}
             {choice(`processors[${i}].dpa`, `Processor ${i + 1} DPA`, dpaStates, p.dpa, (dpa) => set({ dpa }))}
-            {text(`processors[${i}].domain`, `Processor ${i + 1} domain`, p.domain, (domain) => set({ domain }), 'as the privacy audits see it')}
+            {text(`processors[${i}].domain`, `Processor ${i + 1} domain`, p.domain, (domain) => set({ domain }), { hint: 'as the privacy audits see it' })}
           </>
         )}
       </Rows>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Field, FormError, useSubmit } from './form';
 import { fileForm, ObjectFormEnd } from './yaml-offer';
+import { commaList } from './rows';
 
 export interface SiteObject {
   id: number;
@@ -14,12 +15,6 @@ export interface SiteObject {
   managedBy: string;
   [field: string]: unknown;
 }
-
-const list = (text: string) =>
-  text
-    .split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
 
 /** Makes or changes a site. A site from upkeep.yaml is not saved: its YAML is offered instead. */
 export function SiteForm({ site, onSaved, onCancel }: { site?: SiteObject; onSaved: (site: SiteObject) => void; onCancel?: () => void }) {
@@ -45,7 +40,7 @@ export function SiteForm({ site, onSaved, onCancel }: { site?: SiteObject; onSav
       ...(description.trim() ? { description } : {}),
       ...(owner.trim() ? { owner: owner.trim() } : {}),
       ...(deputy.trim() ? { deputy: deputy.trim() } : {}),
-      tags: list(tags),
+      tags: commaList(tags),
     };
   };
   const onSubmit = async (e: FormEvent) => {

@@ -6,6 +6,7 @@ import { ObjectFormEnd } from '../components/yaml-offer';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
+import { commaList } from '../components/rows';
 
 interface Window {
   id: number;
@@ -30,11 +31,6 @@ interface Occurrence {
 }
 
 const DAY = 86_400_000;
-const list = (s: string) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
 
 /** A month of days, each with the windows that touch it (from the server's calendar, which knows time zones and DST). */
 function Calendar({ occurrences }: { occurrences: readonly Occurrence[] }) {
@@ -172,9 +168,9 @@ function WindowForm({ window: w, onDone }: { window: Window | undefined; onDone:
   const body = () => ({
     name: v.name.trim(),
     ...(v.description ? { description: v.description } : {}),
-    ...(list(v.sites).length ? { sites: list(v.sites) } : {}),
+    ...(commaList(v.sites).length ? { sites: commaList(v.sites) } : {}),
     ...(w?.monitors?.length ? { monitors: w.monitors } : {}),
-    ...(list(v.tags).length ? { tags: list(v.tags) } : {}),
+    ...(commaList(v.tags).length ? { tags: commaList(v.tags) } : {}),
     ...(v.kind === 'once'
       ? { start: v.start ? new Date(v.start).toISOString() : '', end: v.end ? new Date(v.end).toISOString() : '' }
       : { [v.kind]: v.rule, duration: v.duration }),

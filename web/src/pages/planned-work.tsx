@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { Field, FormEnd, useSubmit } from '../components/form';
+import { boundFields, Field, FormEnd, useSubmit } from '../components/form';
 import type { Planned } from '../components/site-book';
 import { SiteHead, useSite } from '../components/site-nav';
 import { ErrorNote, Loading } from '../components/ui';
@@ -41,17 +41,8 @@ function PlannedForm({ siteId, item, onDone }: { siteId: number; item: Planned |
     );
     if (ok !== undefined) onDone();
   };
-  const select = (k: 'kind' | 'state', label: string, values: readonly string[]) => (
-    <Field label={label} error={fieldError(k)}>
-      {(p) => (
-        <select {...p} value={v[k]} onChange={set(k)}>
-          {values.map((x) => (
-            <option key={x}>{x}</option>
-          ))}
-        </select>
-      )}
-    </Field>
-  );
+  const { choice } = boundFields(fieldError);
+  const select = (k: 'kind' | 'state', label: string, values: readonly string[]) => choice(k, label, values, v[k], (x) => setV((s) => ({ ...s, [k]: x })));
   return (
     <form className="form card" onSubmit={(e) => void onSubmit(e)} aria-label={item ? `Edit ${item.title}` : 'Plan work'}>
       <div className="grid-2">

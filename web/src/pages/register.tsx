@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Page } from '../api';
-import { Field, FormEnd, useSubmit } from '../components/form';
+import { boundFields, Field, FormEnd, useSubmit } from '../components/form';
 import { compact, Rows } from '../components/rows';
 import { Contacts, type Register, type Vendor } from '../components/site-book';
 import { SiteHead, useSite } from '../components/site-nav';
@@ -51,22 +51,7 @@ function RegisterForm({ siteId, register, onSaved }: { siteId: number; register:
   const [credentials, setCredentials] = useState(register.credentials);
   const [notes, setNotes] = useState(register.notes);
   const { busy, error, submit, fieldError } = useSubmit();
-  const text = (path: string, label: string, value: string, set: (v: string) => void, type = 'text', hint?: string) => (
-    <Field label={label} error={fieldError(path)} hint={hint}>
-      {(p) => <input {...p} type={type} value={value} onChange={(e) => set(e.target.value)} />}
-    </Field>
-  );
-  const role = (path: string, label: string, roles: readonly string[], value: string, set: (v: string) => void) => (
-    <Field label={label} error={fieldError(path)}>
-      {(p) => (
-        <select {...p} value={value} onChange={(e) => set(e.target.value)}>
-          {roles.map((r) => (
-            <option key={r}>{r}</option>
-          ))}
-        </select>
-      )}
-    </Field>
-  );
+  const { text, choice } = boundFields(fieldError);
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const body = { vendors: vendors.map(vendorOf), people: people.map((p) => ({ ...compact(p), role: p.role, name: p.name })), dependsOn, credentials, notes };
@@ -80,14 +65,14 @@ function RegisterForm({ siteId, register, onSaved }: { siteId: number; register:
       <Rows noun="Vendor" items={vendors} onChange={setVendors} blank={vendorRow} max={50}>
         {(v, set, i) => (
           <>
-            {role(`vendors[${i}].role`, `Vendor ${i + 1} role`, vendorRoles, v.role, (role) => set({ role }))}
+            {choice(`vendors[${i}].role`, `Vendor ${i + 1} role`, vendorRoles, v.role, (role) => set({ role }))}
             {text(`vendors[${i}].name`, `Vendor ${i + 1} name`, v.name, (name) => set({ name }))}
             {text(`vendors[${i}].support.name`, `Vendor ${i + 1} support contact`, v.contact, (contact) => set({ contact }))}
-            {text(`vendors[${i}].support.email`, `Vendor ${i + 1} support email`, v.email, (email) => set({ email }), 'email')}
-            {text(`vendors[${i}].support.phone`, `Vendor ${i + 1} support phone`, v.phone, (phone) => set({ phone }), 'tel')}
-            {text(`vendors[${i}].support.url`, `Vendor ${i + 1} support URL`, v.url, (url) => set({ url }), 'url')}
-            {text(`vendors[${i}].contractEnds`, `Vendor ${i + 1} contract ends`, v.contractEnds, (contractEnds) => set({ contractEnds }), 'date')}
-            {text(`vendors[${i}].renewsOn`, `Vendor ${i + 1} renews on`, v.renewsOn, (renewsOn) => set({ renewsOn }), 'date')}
+            {text(`vendors[${i}].support.email`, `Vendor ${i + 1} support email`, v.email, (email) => set({ email }), { type: 'email' })}
+            {text(`vendors[${i}].support.phone`, `Vendor ${i + 1} support phone`, v.phone, (phone) => set({ phone }), { type: 'tel' })}
+            {text(`vendors[${i}].support.url`, `Vendor ${i + 1} support URL`, v.url, (url) => set({ url }), { type: 'url' })}
+            {text(`vendors[${i}].contractEnds`, `Vendor ${i + 1} contract ends`, v.contractEnds, (contractEnds) => set({ contractEnds }), { type: 'date' })}
+            {text(`vendors[${i}].renewsOn`, `Vendor ${i + 1} renews on`, v.renewsOn, (renewsOn) => set({ renewsOn }), { type: 'date' })}
             {text(`vendors[${i}].notes`, `Vendor ${i + 1} notes`, v.notes, (notes) => set({ notes }))}
           </>
         )}
@@ -96,10 +81,10 @@ function RegisterForm({ siteId, register, onSaved }: { siteId: number; register:
       <Rows noun="Person" items={people} onChange={setPeople} blank={() => ({ role: 'client', name: '', email: '', phone: '' })} max={50}>
         {(p, set, i) => (
           <>
-            {role(`people[${i}].role`, `Person ${i + 1} role`, personRoles, p.role, (role) => set({ role }))}
+            {choice(`people[${i}].role`, `Person ${i + 1} role`, personRoles, p.role, (role) => set({ role }))}
             {text(`people[${i}].name`, `Person ${i + 1} name`, p.name, (name) => set({ name }))}
-            {text(`people[${i}].email`, `Person ${i + 1} email`, p.email, (email) => set({ email }), 'email')}
-            {text(`people[${i}].phone`, `Person ${i + 1} phone`, p.phone, (phone) => set({ phone }), 'tel')}
+            {text(`people[${i}].email`, `Person ${i + 1} email`, p.email, (email) => set({ email }), { type: 'email' })}
+            {text(`people[${i}].phone`, `Person ${i + 1} phone`, p.phone, (phone) => set({ phone }), { type: 'tel' })}
           </>
         )}
       </Rows>
@@ -127,14 +112,9 @@ function RegisterForm({ siteId, register, onSaved }: { siteId: number; register:
         {(c, set, i) => (
           <>
             {text(`credentials[${i}].label`, `Credential ${i + 1} label`, c.label, (label) => set({ label }))}
-            {text(
-              `credentials[${i}].location`,
-              `Credential ${i + 1} location`,
-              c.location,
-              (location) => set({ location }),
-              'text',
-              c.location === SEALED ? 'sealed; kept as it is' : undefined,
-            )}
+            {text(`credentials[${i}].location`, `Credential ${i + 1} location`, c.location, (location) => set({ location }), {
+              hint: c.location === SEALED ? 'sealed; kept as it is' : undefined,
+            })}
           </>
         )}
       </Rows>

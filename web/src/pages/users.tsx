@@ -4,6 +4,7 @@ import { Field, FormError, useSubmit } from '../components/form';
 import { ErrorNote, Loading, PageTitle } from '../components/ui';
 import { useLoad } from '../hooks';
 import type { Role, User } from '../session';
+import { commaList } from '../components/rows';
 
 interface Team {
   id: number;
@@ -18,11 +19,6 @@ const scopes: [Scope, string][] = [
   ['teams', 'its teams’ sites only'],
 ];
 const adminRole = (role: Role) => role === 'admin' || role === 'owner';
-const list = (s: string) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean);
 
 /** Users and their roles, and teams (clients) with the sites they see. Admins and owners only. */
 export function UsersPage() {
@@ -174,7 +170,9 @@ function TeamForm({ onSaved }: { onSaved: () => void }) {
   const { busy, error, submit, fieldError } = useSubmit();
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
-    const ok = await submit(() => api(`/teams/${encodeURIComponent(name.trim())}`, { method: 'PUT', body: { tags: list(tags), sites: list(sites) } }));
+    const ok = await submit(() =>
+      api(`/teams/${encodeURIComponent(name.trim())}`, { method: 'PUT', body: { tags: commaList(tags), sites: commaList(sites) } }),
+    );
     if (ok !== undefined) onSaved();
   };
   return (
