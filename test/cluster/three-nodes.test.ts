@@ -198,6 +198,26 @@ ${sites.join('\n')}
     for (const p of broken) target.down.delete(p);
   }, 180_000);
 
+  it('restarts node after node (SIGTERM, then the same command again) without missed or repeated checks', async () => {
+    const from = Date.now();
+    for (const node of NODES) {
+      const running = nodes.get(node)!;
+      running.child.kill('SIGTERM');
+      expect((await running.exited).code).toBe(0);
+      await start(node);
+      await until(`node ${node} live again`, async () => ((await liveNodes()).length === 3 ? true : undefined), 60_000);
+    }
+    // One more interval with all three back, so checks moved back to a restarted node are counted too.
+    await sleep(INTERVAL + 2_000);
+    const to = Date.now();
+    const { missed, duplicated, expected } = tally(target.served, paths, from, to);
+    console.info(
+      `rolling restart of three nodes over ${Math.round((to - from) / 1000)} s: ${Math.round(expected)} checks expected, ${missed} missed, ${duplicated} duplicated`,
+    );
+    expect(missed / expected).toBeLessThan(0.005);
+    expect(duplicated / expected).toBeLessThan(0.005);
+  }, 600_000);
+
   it('takes over the monitors of a node killed with SIGKILL within two intervals', async () => {
     const killed = nodes.get('b')!;
     const mine = paths.filter((p) => ownerOf(ids.get(p)!, NODES) === 'b');
