@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Clock } from '../lib/clock.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { Logger } from '../lib/logger.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import type { AuditService, Regression, StoredAudit } from './audit.service.js';
 import { schedulesFor, type AuditSchedule } from './config.js';
 import { auditCategories, type AuditCategory } from './types.js';
@@ -20,8 +21,7 @@ export function nextDue(schedule: AuditSchedule, last: number | undefined, first
  * its regressions to `onAudit` (which raises incidents).
  */
 export class AuditScheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private repeating: Repeating | undefined;
   private readonly firstSeen = new Map<number, number>();
 
   constructor(
@@ -32,19 +32,13 @@ export class AuditScheduler {
     private readonly log: Logger,
   ) {}
 
+  /** Looks for due audits every `everyMs`; on stop, a running audit gets five seconds to finish (shutdown must take under ten). */
   start(everyMs = 60_000): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((err: unknown) => this.log.error({ err }, 'scheduled audits failed'))
-        .finally(() => (this.running = undefined));
-    }, everyMs);
-    this.timer.unref();
+    this.repeating = repeat(everyMs, () => this.tick(), { log: this.log, what: 'scheduled audits', stopWaitMs: 5_000 });
   }
 
-  /** Stops scheduling; a running audit gets five seconds to finish (shutdown must take under ten). */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    await this.repeating?.stop();
   }
 
   /** Runs, one site after another, every audit that is due. */

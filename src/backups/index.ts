@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Core } from '../app.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
 import { SitesRepository } from '../sites/sites.repository.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import { BackupsRepository } from './backups.repository.js';
 import { backupsConfigSchema, type BackupsConfig } from './config.js';
 import { BackupJobsService } from './jobs.service.js';
@@ -83,7 +84,7 @@ export async function createBackups(
     protectedPaths: [core.dataDir, installDir],
     log,
   });
-  let timer: NodeJS.Timeout | undefined;
+  let following: Repeating | undefined;
   const follow = async () => {
     const now = await settings.version();
     if (now === version) return;
@@ -97,11 +98,10 @@ export async function createBackups(
     jobs,
     start() {
       scheduler.start();
-      timer = setInterval(() => void follow().catch((err: unknown) => log.error({ err }, 'could not read the backups section')), pollMs);
-      timer.unref();
+      following = repeat(pollMs, follow, { log, what: 'reading the backups section' });
     },
     async stop() {
-      clearInterval(timer);
+      await following?.stop();
       await scheduler.stop();
       await repositories.close();
     },

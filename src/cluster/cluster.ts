@@ -6,6 +6,7 @@ import type { Database } from '../db/types.js';
 import type { LiveEvent } from '../http/live.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import type { ForwardedRequest, MonitorShare } from '../monitoring/engine.js';
 import { ClusterRepository } from './cluster.repository.js';
 import { CHANNEL, ClusterConnection } from './connection.js';
@@ -49,8 +50,7 @@ export class Cluster implements Coordinator, MonitorShare {
   private readonly running = new Map<JobName, Job>();
   private readonly membershipListeners: (() => void)[] = [];
   private readonly messageListeners: ((message: ClusterMessage) => void)[] = [];
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
+  private ticking: Repeating | undefined;
   private competing = false;
   /** When this node's lease was seen fresh again after it had run out. */
   private backSince: number | undefined;
@@ -128,10 +128,7 @@ export class Cluster implements Coordinator, MonitorShare {
     if (this.nodes.length > 1) await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 2_500));
     await this.readMembership();
     await this.connection.connect().catch((err: unknown) => this.log.warn({ err }, 'cannot open the cluster connection yet'));
-    this.timer = setInterval(() => {
-      this.ticking ??= this.tick().finally(() => (this.ticking = undefined));
-    }, this.options.tickMs ?? 1_000);
-    this.timer.unref();
+    this.ticking = repeat(this.options.tickMs ?? 1_000, () => this.tick(), { log: this.log, what: 'cluster housekeeping' });
     this.log.info({ nodes: this.nodes }, 'joined the cluster');
   }
 
@@ -142,9 +139,8 @@ export class Cluster implements Coordinator, MonitorShare {
 
   async stop(names?: readonly JobName[]): Promise<void> {
     if (names) return stopJobs(this.running, names);
-    clearInterval(this.timer);
     this.competing = false;
-    await this.ticking;
+    await this.ticking?.stop();
     await stopJobs(this.running);
     await this.connection.close();
     await this.repo.leave(this.nodeId, this.instance).catch((err: unknown) => this.log.warn({ err }, 'could not leave the cluster; the lease runs out'));

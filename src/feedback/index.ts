@@ -3,6 +3,7 @@ import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { LiveHub } from '../http/live.js';
 import { Attempts } from '../status-pages/access.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import { feedbackRoutes } from './feedback.routes.js';
 import { FeedbackInbox } from './inbox.service.js';
 import { FeedbackIntake } from './intake.service.js';
@@ -18,7 +19,7 @@ export interface Feedback {
   apiRoutes(api: FastifyInstance): void;
   /** Deletes reports past `feedback.retention` now and every hour. */
   start(): void;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 const HOUR = 3_600_000;
@@ -44,12 +45,10 @@ export function createFeedback(core: Core, config: Config, deps: { live: LiveHub
       if (spike) deps.wake();
     },
   });
-  let timer: NodeJS.Timeout | undefined;
-  const purge = () => {
-    inbox
-      .purge(settings.retention)
-      .then((deleted) => deleted && log.info({ deleted }, 'feedback past its retention deleted'))
-      .catch((err: unknown) => log.error({ err }, 'deleting old feedback failed'));
+  let purging: Repeating | undefined;
+  const purge = async () => {
+    const deleted = await inbox.purge(settings.retention);
+    if (deleted) log.info({ deleted }, 'feedback past its retention deleted');
   };
   return {
     intake,
@@ -61,12 +60,10 @@ export function createFeedback(core: Core, config: Config, deps: { live: LiveHub
       feedbackRoutes(api, { inbox, sites: core.sites, publicUrl: config.server.publicUrl });
     },
     start() {
-      purge();
-      timer = setInterval(purge, HOUR);
-      timer.unref();
+      purging = repeat(HOUR, purge, { log, what: 'deleting old feedback', now: true });
     },
-    stop() {
-      clearInterval(timer);
+    async stop() {
+      await purging?.stop();
     },
   };
 }

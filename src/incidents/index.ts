@@ -6,6 +6,7 @@ import { Outbox } from '../notify/outbox.service.js';
 import { AckLinks } from './ack-links.js';
 import { ConfigObjectsRepository } from './config-objects.repository.js';
 import type { Regression, StoredAudit } from '../audits/audit.service.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import { applyAuditOutcome } from './from-audits.js';
 import { applyMonitorEvents } from './from-events.js';
 import type { MaintenanceSpec } from './incidents.schema.js';
@@ -87,7 +88,7 @@ export function createIncidents(
     nextChange: (at) => calendar.nextChange(at),
   });
 
-  let timer: NodeJS.Timeout | undefined;
+  let housekeeping: Repeating | undefined;
   return {
     service,
     maintenance: new MaintenanceService(core.storage.db, core.clock),
@@ -100,15 +101,13 @@ export function createIncidents(
     },
     async start() {
       await loadWindows();
-      timer = setInterval(() => {
-        Promise.all([loadWindows(), leads() ? service.tick().then(() => outbox.wake()) : undefined]).catch((err: unknown) =>
-          log.error({ err }, 'incident housekeeping failed'),
-        );
-      }, 1_000);
-      timer.unref();
+      housekeeping = repeat(1_000, () => Promise.all([loadWindows(), leads() ? service.tick().then(() => outbox.wake()) : undefined]), {
+        log,
+        what: 'incident housekeeping',
+      });
     },
     async stop() {
-      clearInterval(timer);
+      await housekeeping?.stop();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/types.js';
 import type { MaintenanceCalendar } from '../incidents/maintenance.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import { wallClock } from '../lib/time.js';
 import type { ResultStore } from '../monitoring/results.service.js';
 import type { Monitor, Site, SitesService } from '../sites/sites.service.js';
@@ -26,8 +27,7 @@ export const dayIn = (at: number, timezone: string) => new Date(wallClock(at, ti
  */
 export class ObjectivesService {
   private readonly repo: ObjectivesRepository;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private repeating: Repeating | undefined;
 
   constructor(
     db: Kysely<Database>,
@@ -118,17 +118,10 @@ export class ObjectivesService {
 
   /** Evaluates every `everyMs` (a run still going skips the next). */
   start(everyMs = 60_000): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.evaluateAll()
-        .catch((err: unknown) => this.log.error({ err }, 'evaluating objectives failed'))
-        .finally(() => (this.running = undefined));
-    }, everyMs);
-    this.timer.unref();
+    this.repeating = repeat(everyMs, () => this.evaluateAll(), { log: this.log, what: 'evaluating objectives' });
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.repeating?.stop();
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../app.js';
 import type { RoutinesService } from '../routines/routines.service.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import { privacyRecordsRoutes } from './records.routes.js';
 import { PrivacyRecordsService } from './records.service.js';
 import { ensureYearlyReview } from './review.js';
@@ -10,7 +11,7 @@ export interface PrivacyRecords {
   apiRoutes(api: FastifyInstance): void;
   /** Opens the yearly reviews' tasks that are due, now and every hour. */
   start(): void;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -22,12 +23,9 @@ export interface PrivacyRecords {
 export function createPrivacyRecords(core: Core, routines: RoutinesService, deps: { wake: () => void }): PrivacyRecords {
   const service = new PrivacyRecordsService(core.storage.db, core.clock, (siteId) => ensureYearlyReview(routines, core.clock.now(), siteId));
   const log = core.logger.child({ component: 'privacy-records' });
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
-    service
-      .reviewsDue()
-      .then((opened) => opened && deps.wake())
-      .catch((err: unknown) => log.error({ err }, 'opening yearly GDPR reviews failed'));
+  let ticking: Repeating | undefined;
+  const tick = async () => {
+    if (await service.reviewsDue()) deps.wake();
   };
   return {
     service,
@@ -35,12 +33,10 @@ export function createPrivacyRecords(core: Core, routines: RoutinesService, deps
       privacyRecordsRoutes(api, { records: service, sites: core.sites, clock: core.clock });
     },
     start() {
-      tick();
-      timer = setInterval(tick, 3_600_000);
-      timer.unref();
+      ticking = repeat(3_600_000, tick, { log, what: 'opening yearly GDPR reviews', now: true });
     },
-    stop() {
-      clearInterval(timer);
+    async stop() {
+      await ticking?.stop();
     },
   };
 }

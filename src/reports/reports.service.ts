@@ -5,6 +5,7 @@ import { ConfigObjectsService } from '../incidents/config-objects.service.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import { wallClock } from '../lib/time.js';
 import type { ChannelsService } from '../notify/channels.service.js';
 import { Outbox } from '../notify/outbox.service.js';
@@ -47,8 +48,7 @@ export interface ReportsDeps {
 export class ReportsService {
   readonly schedules: ConfigObjectsService<ReportScheduleSpec>;
   private readonly archive: ArchiveRepository;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private repeating: Repeating | undefined;
 
   constructor(private readonly deps: ReportsDeps) {
     this.schedules = new ConfigObjectsService(deps.db, deps.clock, 'report', reportScheduleSchema, 'report schedule');
@@ -130,18 +130,10 @@ export class ReportsService {
 
   /** Looks for due reports every `everyMs` (a run still going skips the next); a monthly report can wait that long after a start. */
   start(everyMs = 15 * 60_000): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sendDue()
-        .then(() => undefined)
-        .catch((err: unknown) => this.deps.log.error({ err }, 'sending reports failed'))
-        .finally(() => (this.running = undefined));
-    }, everyMs);
-    this.timer.unref();
+    this.repeating = repeat(everyMs, () => this.sendDue(), { log: this.deps.log, what: 'sending reports' });
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.repeating?.stop();
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import { routinesRoutes } from './routines.routes.js';
 import { RoutinesService } from './routines.service.js';
 
@@ -9,19 +10,16 @@ export interface Routines {
   apiRoutes(api: FastifyInstance): void;
   /** Sends reminders and overdue alerts now and every minute. */
   start(): void;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** Routines over an open core: the API and the minute worker that queues reminders and overdue alerts on the outbox. */
 export function createRoutines(core: Core, config: Config, deps: { wake: () => void }): Routines {
   const log = core.logger.child({ component: 'routines' });
   const service = new RoutinesService(core.storage.db, core.clock, config.server.publicUrl);
-  let timer: NodeJS.Timeout | undefined;
-  const tick = () => {
-    service
-      .tick()
-      .then((queued) => queued && deps.wake())
-      .catch((err: unknown) => log.error({ err }, 'routine reminders failed'));
+  let ticking: Repeating | undefined;
+  const tick = async () => {
+    if (await service.tick()) deps.wake();
   };
   return {
     service,
@@ -29,12 +27,10 @@ export function createRoutines(core: Core, config: Config, deps: { wake: () => v
       routinesRoutes(api, { routines: service, sites: core.sites, clock: core.clock });
     },
     start() {
-      tick();
-      timer = setInterval(tick, 60_000);
-      timer.unref();
+      ticking = repeat(60_000, tick, { log, what: 'routine reminders', now: true });
     },
-    stop() {
-      clearInterval(timer);
+    async stop() {
+      await ticking?.stop();
     },
   };
 }

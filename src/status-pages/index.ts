@@ -5,6 +5,7 @@ import type { Incidents } from '../incidents/index.js';
 import type { MonitoringEngine } from '../monitoring/engine.js';
 import { ConfigObjectsService } from '../incidents/config-objects.service.js';
 import type { OutboxSender } from '../notify/outbox.js';
+import { repeat, type Repeating } from '../lib/repeat.js';
 import { Attempts, PageAccess } from './access.js';
 import { MaintenanceAnnouncer } from './announcer.js';
 import { statusPagesApiRoutes } from './api.routes.js';
@@ -102,8 +103,8 @@ export function createStatusPages(
   engine.results.onCommitted((events) => {
     if (events.length) pages.invalidate();
   });
-  let timer: NodeJS.Timeout | undefined;
-  let announcing: NodeJS.Timeout | undefined;
+  let refreshing: Repeating | undefined;
+  let announcing: Repeating | undefined;
   return {
     pages,
     fast,
@@ -161,21 +162,12 @@ export function createStatusPages(
           "server.publicUrl is not set: links in subscriber emails use a page's first custom domain, else this listen address; set server.publicUrl to where people reach Upkeep",
         );
       await pages.refresh(true);
-      timer = setInterval(() => {
-        pages.refresh().catch((err: unknown) => log.error({ err }, 'reading status pages failed'));
-      }, 1_000);
-      timer.unref();
-      const announce = () => {
-        if (!leadsAnnouncer()) return;
-        announcer.tick().catch((err: unknown) => log.error({ err }, 'announcing maintenance failed'));
-      };
-      announcing = setInterval(announce, 60_000);
-      announcing.unref();
-      announce();
+      refreshing = repeat(1_000, () => pages.refresh(), { log, what: 'reading status pages' });
+      announcing = repeat(60_000, () => leadsAnnouncer() && announcer.tick(), { log, what: 'announcing maintenance', now: true });
     },
     async stop() {
-      clearInterval(timer);
-      clearInterval(announcing);
+      await refreshing?.stop();
+      await announcing?.stop();
     },
   };
 }

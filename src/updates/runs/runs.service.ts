@@ -7,6 +7,7 @@ import { parseInput } from '../../config/validate.js';
 import { AppError, isAppError } from '../../lib/errors.js';
 import type { Monitor } from '../../sites/sites.service.js';
 import { SitesRepository } from '../../sites/sites.repository.js';
+import { repeat } from '../../lib/repeat.js';
 import type { RunStatus } from '../tables.js';
 import type { UpdateEvent, UpdateEventPayload } from './events.js';
 import type { RunContext, RunState, StepResult, UpdateRunsDeps } from './run-state.js';
@@ -194,22 +195,8 @@ export class UpdateRunsService {
    * first); returns the way to stop, which waits for a round under way.
    */
   keepResuming(everyMs = 30_000): () => Promise<void> {
-    let round: Promise<unknown> = Promise.resolve();
-    let busy = false;
-    const tick = () => {
-      if (busy) return;
-      busy = true;
-      round = this.resumeUnfinished()
-        .catch((err: unknown) => this.deps.log.error({ err }, 'resuming update runs failed'))
-        .finally(() => (busy = false));
-    };
-    tick();
-    const timer = setInterval(tick, everyMs);
-    timer.unref();
-    return async () => {
-      clearInterval(timer);
-      await round;
-    };
+    const resuming = repeat(everyMs, () => this.resumeUnfinished(), { log: this.deps.log, what: 'resuming update runs', now: true });
+    return () => resuming.stop();
   }
 
   async get(id: number): Promise<RunRecord> {
