@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkSiteDocuments, type ConfigSection, type SectionStore } from '../config/section.js';
-import { siteDocumentsStore } from '../config/site-documents.js';
+import { siteDocumentsStore } from '../sites/site-documents.js';
 import type { Clock } from '../lib/clock.js';
 import { FeedbackRepository } from './feedback.repository.js';
 import { widgetInput } from './feedback.schema.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkSiteDocuments, type ConfigSection, type SectionStore } from '../config/section.js';
-import { siteDocumentsStore } from '../config/site-documents.js';
+import { siteDocumentsStore } from '../sites/site-documents.js';
 import type { Clock } from '../lib/clock.js';
 import { RoutinesService } from '../routines/routines.service.js';
 import { RecordsRepository } from './records.repository.js';

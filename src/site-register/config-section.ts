@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkSiteDocuments, knownRefs, type ConfigSection, type SectionStore } from '../config/section.js';
-import { siteDocumentsStore } from '../config/site-documents.js';
+import { siteDocumentsStore } from '../sites/site-documents.js';
 import type { SecretBox } from '../lib/secrets.js';
 import { RegisterRepository } from './register.repository.js';
 import { registerInput, type RegisterBody } from './register.schema.js';

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database, ManagedBy } from '../db/types.js';
-import { SitesRepository } from '../sites/sites.repository.js';
-import { syncKeyed, type SectionStore, type SectionSync } from './section.js';
+import { SitesRepository } from './sites.repository.js';
+import { syncKeyed, type SectionStore, type SectionSync } from '../config/section.js';
 
 /** A site's document as stored. */
 export interface StoredSiteDocument<S> {
