@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { AuditsRepository } from '../../src/audits/audits.repository.js';
 import { axe, chromiumSkipReason, launchChromium } from '../support/browser.js';
+import { laggingClock } from '../support/clock.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
@@ -10,13 +11,8 @@ import { ensureWebBuilt, loginPage } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** Real time, but 100 days behind while the runtime starts: the result store keeps what comes after its first start, so the months of results fit. */
-const clock = {
-  behind: 100 * DAY,
-  now() {
-    return Date.now() - this.behind;
-  },
-};
+/** 100 days behind while the runtime starts, so the months of results fit. */
+const clock = laggingClock(100 * DAY);
 
 /** The site page's Trends section in Debian's Chromium: the year's chart, a row a month in the table, audit scores. */
 describe.skipIf(chromiumSkipReason)('trends on the site page', () => {
