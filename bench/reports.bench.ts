@@ -122,7 +122,7 @@ export async function run(): Promise<Figures> {
     figures['site reports (HTML): CPU ms per report'] = round(perSite.cpuMs / SITES);
     figures['site reports (HTML): heap growth over all (MB)'] = round((process.memoryUsage().heapUsed - heapBefore) / 1e6);
 
-    if (chromiumSkipReason) figures['site reports (PDF)'] = chromiumSkipReason;
+    if (chromiumSkipReason || PDFS === 0) figures['site reports (PDF)'] = chromiumSkipReason ?? 'not asked for (UPKEEP_BENCH_REPORTS_PDFS=0)';
     else {
       // Chromium runs as its own process per report: its CPU is not in this process's figure.
       const pdf = await measured(async () => {
