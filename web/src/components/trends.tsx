@@ -49,6 +49,7 @@ function Plot({
       observer.disconnect();
       plot.destroy();
     };
+    // `make` is a new closure on every render; the chart is drawn again only when the data it draws (`deps`) change.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return <div ref={box} className={height < 200 ? 'chart chart-small' : 'chart'} role="img" aria-label={label} />;
