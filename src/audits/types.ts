@@ -2,6 +2,10 @@
 export const auditCategories = ['security', 'performance', 'privacy', 'accessibility', 'links'] as const;
 export type AuditCategory = (typeof auditCategories)[number];
 
+/** Whether a score or grade key belongs to a category: its own name, `<category>-…` (performance-desktop), or TLS under security. */
+export const scoreOfCategory = (key: string, category: AuditCategory): boolean =>
+  key === category || key.startsWith(`${category}-`) || (category === 'security' && key === 'tls');
+
 /** How much a finding matters, worst first; the order is used for sorting and for "got worse". */
 export const severities = ['critical', 'high', 'medium', 'low', 'info'] as const;
 export type Severity = (typeof severities)[number];

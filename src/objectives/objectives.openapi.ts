@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { auditCategories } from '../audits/types.js';
 
 /** Answers of the objectives' routes, for the OpenAPI document. */
 
@@ -47,6 +48,53 @@ export const historyOut = z.object({
           met: z.boolean().nullable(),
         }),
       ),
+    }),
+  ),
+});
+
+const month = z.string().describe("YYYY-MM in the answer's time zone");
+
+export const trendsOut = z.object({
+  timezone: z.string().describe('the time zone the calendar months are in'),
+  months: z.array(z.object({ month, from: iso, to: iso, partial: z.boolean().describe('the month under way: measured up to now') })),
+  goals: z.array(
+    z.object({
+      name: z.string(),
+      type: objectiveStatusOut.shape.type,
+      monitor: z.string().nullable(),
+      goal: z.string(),
+      months: z.array(
+        z.object({
+          month,
+          met: z.boolean().nullable().describe('null: nothing to measure that month'),
+          attainment: objectiveStatusOut.shape.attainment,
+          attained: objectiveStatusOut.shape.attained,
+          checks: z.number().int(),
+          problem: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
+  monitors: z.array(
+    z.object({
+      id: z.number().int(),
+      name: z.string(),
+      months: z.array(
+        z.object({
+          month,
+          checks: z.number().int(),
+          uptime: z.number().nullable(),
+          p50: z.number().nullable().describe('response time in ms (latency sketches: within 2 %)'),
+          p95: z.number().nullable(),
+          p99: z.number().nullable(),
+        }),
+      ),
+    }),
+  ),
+  audits: z.array(
+    z.object({
+      category: z.enum(auditCategories),
+      runs: z.array(z.object({ id: z.number().int(), at: iso, scores: z.record(z.string(), z.number()), grades: z.record(z.string(), z.string()) })),
     }),
   ),
 });

@@ -12,6 +12,7 @@ import { evaluate, type ObjectiveStatus } from './evaluate.js';
 import { Measurer } from './measure.js';
 import { ObjectivesRepository } from './objectives.repository.js';
 import type { ObjectiveDaysTable } from './tables.js';
+import { siteTrends, type SiteTrends } from './trends.js';
 
 /** Raises or resolves a site's burn-rate incidents (incidents' notifier, wired by the runtime). */
 export type AlertSink = (site: Site, statuses: readonly ObjectiveStatus[]) => Promise<void>;
@@ -85,6 +86,16 @@ export class ObjectivesService {
     if (!site.spec.objectives?.length) return [];
     const [statuses] = await this.measure([{ site, monitors: [...monitors] }], to, { from, to });
     return statuses!;
+  }
+
+  /**
+   * A site's last `months` calendar months in `timezone` (by default that of its first objective
+   * measured per calendar month, else UTC): objectives per month, response times, audit scores.
+   */
+  async trends(site: Site, months: number, timezone?: string): Promise<SiteTrends> {
+    const zone = timezone ?? site.spec.objectives?.find((o) => o.period === 'month')?.timezone ?? 'UTC';
+    const sources = { over: this.over.bind(this), store: this.store, audits: this.audits };
+    return siteTrends(sources, site, await this.monitorsOf(site.id), months, zone, this.clock.now());
   }
 
   /** A site's daily budget rows of the last `days` days (UTC dates; each row's day is in its objective's time zone). */

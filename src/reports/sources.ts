@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditService, StoredAudit } from '../audits/audit.service.js';
+import { scoreOfCategory } from '../audits/types.js';
 import { backupHeartbeatOf } from '../backups/heartbeats.js';
 import type { Database } from '../db/types.js';
 import { covers, type MaintenanceCalendar } from '../incidents/maintenance.js';
@@ -123,9 +124,7 @@ export async function auditsOf(audits: AuditService, siteId: number, from: numbe
   for (const category of categories) {
     const now = inMonth.find((a) => a.categories.includes(category))!;
     const then = before.find((a) => a.categories.includes(category));
-    const keys = [...new Set([...Object.keys(now.scores), ...Object.keys(now.grades)])].filter(
-      (k) => k === category || k.startsWith(`${category}-`) || (category === 'security' && k === 'tls'),
-    );
+    const keys = [...new Set([...Object.keys(now.scores), ...Object.keys(now.grades)])].filter((k) => scoreOfCategory(k, category));
     for (const key of keys.sort()) out.scores.push({ name: key, now: scoreOf(now, key)!, before: then ? (scoreOf(then, key) ?? null) : null });
     if (!then) continue;
     const ids = (a: StoredAudit) => new Map(a.findings.filter((f) => f.category === category).map((f) => [f.id, f.title]));

@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { chromiumSkipReason, launchChromium } from '../support/browser.js';
+import { laggingClock } from '../support/clock.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
@@ -9,13 +10,8 @@ import { ensureWebBuilt, loginPage } from '../dashboard/support.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-/** Real time, but a day behind while the runtime starts: the result store keeps what comes after its first start, so the day of results fits. */
-const clock = {
-  behind: DAY,
-  now() {
-    return Date.now() - this.behind;
-  },
-};
+/** A day behind while the runtime starts, so the day of results fits. */
+const clock = laggingClock(DAY);
 
 /** The owner line and the objectives section as people see them in Debian's Chromium. */
 describe.skipIf(chromiumSkipReason)('owners and objectives in the dashboard', () => {

@@ -9,3 +9,16 @@ export function testClock(start = 0): Clock & { t: number } {
     },
   };
 }
+
+/**
+ * Real time, but `behind` ms behind until the test sets `behind` to 0: a runtime started on it takes
+ * results from that far back (the result store keeps what comes after its first start).
+ */
+export function laggingClock(behind: number): Clock & { behind: number } {
+  return {
+    behind,
+    now() {
+      return Date.now() - this.behind;
+    },
+  };
+}

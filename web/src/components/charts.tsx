@@ -19,7 +19,8 @@ const phaseLabels = { dns: 'DNS', connect: 'Connect', tls: 'TLS', ttfb: 'Waiting
 // Readable on light and dark backgrounds alike.
 const phaseColors = { dns: '#8b5cf6', connect: '#0ea5e9', tls: '#14b8a6', ttfb: '#f59e0b', transfer: '#ef4444' };
 
-function cssVar(name: string): string {
+/** A colour of the theme, read where a chart is drawn (so light and dark both work). */
+export function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 

@@ -5,6 +5,7 @@ import { MonitorTable, type MonitorRow } from '../components/monitor-table';
 import { SiteRoutines } from '../components/routines';
 import { SiteUpdates } from '../components/updates';
 import { ObjectivesSection } from '../components/objectives';
+import { TrendsSection } from '../components/trends';
 import { SiteBook } from '../components/site-book';
 import { SiteForm, type SiteObject } from '../components/site-form';
 import { SiteSections } from '../components/site-nav';
@@ -144,6 +145,7 @@ export function SitePage({ id }: { id: number }) {
         </section>
       ) : null}
       <ObjectivesSection siteId={id} />
+      <TrendsSection siteId={id} />
       <h2>Monitors</h2>
       <ErrorNote error={monitors.error} />
       {monitors.data && !monitors.data.data.length ? <p className="empty">No monitors yet.</p> : null}
