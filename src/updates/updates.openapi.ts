@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ecosystems, severities } from './component.js';
 import { updateKinds } from './policy.js';
 import { requestedSteps } from './steps-input.js';
+import { approvalStatuses } from './tables.js';
 
 /** Answers and bodies of the updates routes, for the OpenAPI document. */
 
@@ -94,7 +95,7 @@ export const approvalOut = z.object({
   id: z.number().int(),
   siteId: z.number().int(),
   siteName: z.string(),
-  status: z.enum(['pending', 'approved', 'rejected', 'superseded', 'expired', 'failed']),
+  status: z.enum(approvalStatuses),
   steps: z.array(z.string()),
   updates: z.array(pendingUpdateOut),
   requestedBy: z.string(),
@@ -104,6 +105,10 @@ export const approvalOut = z.object({
   decidedAt: iso.nullable(),
   reason: z.string().nullable(),
   runId: z.number().int().nullable().describe('the run it started'),
+  waitsFor: z
+    .object({ window: z.string(), next: iso.nullable() })
+    .nullable()
+    .describe("approved and waiting (status waiting): the policy's maintenance window and the start of its next occurrence"),
 });
 export const approvalsOut = z.object({ data: z.array(approvalOut) });
 

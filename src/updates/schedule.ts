@@ -1,0 +1,126 @@
+import type { Kysely } from 'kysely';
+import { openSsh } from '../backups/sftp-connection.js';
+import type { Database } from '../db/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import { SitesRepository } from '../sites/sites.repository.js';
+import type { ComponentIncidentsDeps } from './component-incidents.js';
+import { InventoriesRepository } from './inventories.repository.js';
+import { refreshInventory } from './inventory-refresh.js';
+import type { UpdatePolicies } from './policies.service.js';
+import { policyFor } from './policy.js';
+import { connectionOf } from './ssh/target.js';
+import type { UpdatesService } from './updates.service.js';
+
+const MINUTE = 60_000;
+/** A site whose inventory could not be read is tried again after this, not at every look. */
+const RETRY_MS = 3_600_000;
+
+/** Runs `tick` now and then again after the delay it answers, until stopped; a failed tick is logged and retried a minute later. */
+function loop(tick: () => Promise<number>, log: Logger, what: string) {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = tick()
+      .catch((err: unknown) => (log.error({ err }, `${what} failed`), MINUTE))
+      .then((delay) => {
+        if (stopped) return;
+        timer = setTimeout(run, delay);
+        timer.unref();
+      });
+  };
+  return {
+    start() {
+      stopped = false;
+      run();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
+
+/**
+ * Starts approved runs that wait for their policy's maintenance window when it opens (a cluster
+ * singleton job: one node starts each run). Looks again at the soonest waiting start, at least
+ * every minute (a window or policy changed elsewhere).
+ */
+export function windowQueue(updates: UpdatesService, clock: Clock, log: Logger) {
+  return loop(
+    async () => {
+      await updates.startWaiting();
+      const next = await updates.nextStart();
+      return Math.max(1_000, Math.min(MINUTE, (next ?? Infinity) - clock.now()));
+    },
+    log,
+    'starting waiting update runs',
+  );
+}
+
+export interface InventoryScheduleDeps extends ComponentIncidentsDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  log: Logger;
+  dataDir: string;
+  policies: UpdatePolicies;
+}
+
+/**
+ * Re-reads over SSH the inventory of every site with an `updates.sites` entry when it is due (the
+ * site's `inventory`, else its policy's: daily by default; `off` never), through the same path as
+ * `upkeep updates plan`: kept in the history, component incidents reconciled. A cluster singleton.
+ */
+export class InventorySchedule {
+  private readonly failedAt = new Map<string, number>();
+  private readonly timer;
+
+  constructor(private readonly deps: InventoryScheduleDeps) {
+    this.timer = loop(() => this.tick().then(() => MINUTE), deps.log, 'the scheduled inventory');
+  }
+
+  start(): void {
+    this.timer.start();
+  }
+
+  stop(): Promise<void> {
+    return this.timer.stop();
+  }
+
+  /** Reads the inventories that are due; returns the names of the sites read. */
+  async tick(): Promise<string[]> {
+    const { db, clock, log, policies } = this.deps;
+    await policies.refresh();
+    const sites = new SitesRepository(db);
+    const inventories = new InventoriesRepository(db);
+    const read: string[] = [];
+    for (const setup of policies.config.sites) {
+      const row = await sites.getSiteByName(setup.site);
+      if (!row) continue;
+      const site = { id: row.id, name: row.name, tags: (JSON.parse(row.spec) as { tags?: string[] }).tags ?? [] };
+      const policy = policyFor(policies.config, site);
+      const every = setup.inventory ?? policy.inventory;
+      if (every === 'off') continue;
+      const now = clock.now();
+      const last = (await inventories.latest(site.id, 'ssh'))?.checked_at;
+      if (last !== undefined && last + every > now) continue;
+      if ((this.failedAt.get(site.name) ?? -Infinity) + Math.min(every, RETRY_MS) > now) continue;
+      try {
+        const ssh = await openSsh(connectionOf(setup.ssh));
+        try {
+          await refreshInventory(this.deps, ssh, setup.ssh, site, policy);
+        } finally {
+          await ssh.close();
+        }
+        this.failedAt.delete(site.name);
+        read.push(site.name);
+      } catch (err) {
+        this.failedAt.set(site.name, now);
+        log.warn({ err, site: site.name }, 'the scheduled inventory of a site failed');
+      }
+    }
+    return read;
+  }
+}
