@@ -50,10 +50,10 @@ export class UpdatePolicies {
     };
   }
 
-  /** Reads the API's policies again when the stored objects changed. */
-  async refresh(): Promise<void> {
+  /** Reads the API's policies again when the stored objects changed (or always, after a write here). */
+  async refresh(force = false): Promise<void> {
     const signature = await this.repo.signature();
-    if (signature === this.signature) return;
+    if (signature === this.signature && !force) return;
     const rows = (await this.repo.all(KIND)).filter((r) => r.managed_by === 'api');
     this.api = rows.map((r) => JSON.parse(r.spec) as UpdatePolicy);
     this.signature = signature;
@@ -79,7 +79,7 @@ export class UpdatePolicies {
     const text = canonicalJson(policy);
     if (row) await this.repo.update(row.id, name, text, 'api', this.clock.now());
     else await this.repo.insert(KIND, name, text, 'api', this.clock.now());
-    await this.refresh();
+    await this.refresh(true);
     return { policy, created: !row };
   }
 
@@ -87,7 +87,7 @@ export class UpdatePolicies {
     const row = await this.editable(name);
     if (!row) throw new AppError('not_found', `update policy "${name}" does not exist`);
     await this.repo.delete(row.id);
-    await this.refresh();
+    await this.refresh(true);
   }
 
   /** The API's stored row of a name (none yet: undefined); a name of upkeep.yaml is refused. */

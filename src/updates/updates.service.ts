@@ -385,7 +385,7 @@ export class UpdatesService {
   }
 
   private specOf(setup: UpdateSite, plan: Plan) {
-    const { site: _site, policy: _policy, wordpress: _wordpress, ...spec } = setup;
+    const { site: _site, policy: _policy, wordpress: _wordpress, inventory: _inventory, ...spec } = setup;
     return { ...spec, steps: plan.steps };
   }
 
