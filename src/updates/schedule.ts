@@ -76,6 +76,8 @@ export interface InventoryScheduleDeps extends ComponentIncidentsDeps {
 export class InventorySchedule {
   private readonly failedAt = new Map<string, number>();
   private readonly timer;
+  /** The tick under way: one at a time, so a site is never read twice for one due time. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: InventoryScheduleDeps) {
     this.timer = loop(() => this.tick().then(() => MINUTE), deps.log, 'the scheduled inventory');
@@ -89,8 +91,14 @@ export class InventorySchedule {
     return this.timer.stop();
   }
 
-  /** Reads the inventories that are due; returns the names of the sites read. */
-  async tick(): Promise<string[]> {
+  /** Reads the inventories that are due (after a tick under way ends); returns the names of the sites read. */
+  tick(): Promise<string[]> {
+    const next = this.queue.then(() => this.readDue());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readDue(): Promise<string[]> {
     const { db, clock, log, policies } = this.deps;
     await policies.refresh();
     const sites = new SitesRepository(db);

@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { InventoryService } from '../../src/updates/inventory.service.js';
@@ -60,7 +61,7 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
   let viewer: string;
   let shopId: number;
   const loaded = config(yaml);
-  const inject = (...a: Parameters<TestApp['app']['inject']>) => server.app.inject(...a);
+  const inject = (opts: InjectOptions) => server.app.inject(opts);
 
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
