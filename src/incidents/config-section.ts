@@ -97,7 +97,9 @@ export function configObjectsStore(kinds: readonly ConfigObjectKindSection[]): S
       const repo = new ConfigObjectsRepository(sync.trx);
       const rows = await repo.all();
       for (const { kind, section, schema } of kinds) {
-        const wanted = (section.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config) ?? []) as { name: string }[];
+        const wanted = (section.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config) ?? []) as {
+          name: string;
+        }[];
         const existing = new Map(rows.filter((r) => r.kind === kind).map((r) => [r.name, r]));
         for (const spec of wanted) {
           const row = existing.get(spec.name);

@@ -70,7 +70,13 @@ export function updatePoliciesRoutes(app: FastifyInstance, deps: { policies: Upd
   app.delete(
     '/update-policies/:name',
     {
-      schema: operation({ tag, summary: 'Deletes an update policy of the API (admins); its sites follow the next policy that reaches them', params: nameParams, ok: { 204: null }, errors: [409] }),
+      schema: operation({
+        tag,
+        summary: 'Deletes an update policy of the API (admins); its sites follow the next policy that reaches them',
+        params: nameParams,
+        ok: { 204: null },
+        errors: [409],
+      }),
     },
     async (req, reply) => {
       accessOf(req).requireAdmin();

@@ -73,7 +73,9 @@ export class UpdatePolicies {
     const body = input && typeof input === 'object' && !Array.isArray(input) ? { name, ...input } : input;
     const policy = parseInput(updatePolicySchema, body);
     if (policy.name !== name)
-      throw new AppError('invalid_input', `name: must be "${name}", as in the path`, { details: [{ path: 'name', message: `must be "${name}", as in the path` }] });
+      throw new AppError('invalid_input', `name: must be "${name}", as in the path`, {
+        details: [{ path: 'name', message: `must be "${name}", as in the path` }],
+      });
     const row = await this.editable(name);
     await this.checkReferences(policy);
     const text = canonicalJson(policy);

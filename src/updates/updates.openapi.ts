@@ -57,6 +57,10 @@ export const pendingUpdateOut = z.object({
 
 const policyOut = z.object({
   name: z.string(),
+  sites: z.array(z.string()).optional(),
+  tags: z.array(z.string()).optional(),
+  when: z.string().optional().describe('the maintenance window approved runs start in'),
+  inventory: z.string().describe('how often the server re-reads the inventory: a duration, or off'),
   updates: z.array(z.enum(updateKinds)),
   minReleaseAge: z.string(),
   securitySkipsWait: z.boolean(),

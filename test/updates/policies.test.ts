@@ -11,7 +11,15 @@ import { until } from '../support/receivers.js';
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 const component = (name: string, version: string, more: Partial<Assessed> = {}): Assessed =>
-  ({ name, ecosystem: 'wordpress-plugin', version, seen: [{ source: 'test', at: 'x' }], vulnerabilities: [], endOfLife: false, ...more }) as unknown as Assessed;
+  ({
+    name,
+    ecosystem: 'wordpress-plugin',
+    version,
+    seen: [{ source: 'test', at: 'x' }],
+    vulnerabilities: [],
+    endOfLife: false,
+    ...more,
+  }) as unknown as Assessed;
 const vuln = (id: string, fixedIn: string[]) => ({ id, aliases: [], severity: 'high', summary: id, fixedIn });
 
 /** A patch only, and a patch with a security fix. */
@@ -165,11 +173,13 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
     expect(replaced.statusCode).toBe(200);
     // The site follows it now.
     const ownId = (await core.sites.listSites({ limit: 5, search: 'Own' })).items[0]!.id;
-    expect((await inject({ url: `/api/v1/sites/${ownId}/updates/pending`, headers: as(viewer) })).json().policy).toMatchObject({ name: 'own', minReleaseAge: '1d' });
-    expect((await inject({ url: '/api/v1/update-policies', headers: as(viewer) })).json().data.map((e: { policy: { name: string } }) => e.policy.name)).toEqual([
-      'nightly',
-      'own',
-    ]);
+    expect((await inject({ url: `/api/v1/sites/${ownId}/updates/pending`, headers: as(viewer) })).json().policy).toMatchObject({
+      name: 'own',
+      minReleaseAge: '1d',
+    });
+    expect((await inject({ url: '/api/v1/update-policies', headers: as(viewer) })).json().data.map((e: { policy: { name: string } }) => e.policy.name)).toEqual(
+      ['nightly', 'own'],
+    );
   });
 
   it('export writes the API’s policies into upkeep.yaml; applied elsewhere they come back', async () => {
@@ -177,7 +187,13 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
     expect(exported.yaml).toMatch(/updates:\n\s+policies:/);
     const again = config(exported.yaml);
     expect(again.config.updates.policies.map((p) => p.name)).toEqual(['nightly', 'own']);
-    expect(again.config.updates.policies[1]).toMatchObject({ sites: ['Own'], updates: ['security'], minReleaseAge: 86_400_000, inventory: 43_200_000, when: 'nightly' });
+    expect(again.config.updates.policies[1]).toMatchObject({
+      sites: ['Own'],
+      updates: ['security'],
+      minReleaseAge: 86_400_000,
+      inventory: 43_200_000,
+      when: 'nightly',
+    });
     const otherDb = await createTestDatabase('sqlite');
     const other = await openTestCore(otherDb);
     try {
