@@ -295,7 +295,7 @@ export class UpdatesService {
     const start = await this.startOf(site, plan, now);
     if (start.now) return this.startRun(row, site, plan);
     if (start.next === null) {
-      await this.approvals.settle(row.id, { status: 'failed', reason: `the maintenance window "${start.window}" has no occurrence to come` });
+      await this.approvals.settle(row.id, { status: 'failed', reason: `the maintenance window "${start.window}" does not exist or has no occurrence to come` });
       return;
     }
     await this.approvals.settle(row.id, { status: 'waiting', wait_window: start.window, starts_at: start.next });
@@ -340,7 +340,7 @@ export class UpdatesService {
         await this.approvals.settle(
           row.id,
           start.next === null
-            ? { status: 'failed', reason: `the maintenance window "${start.window}" has no occurrence to come` }
+            ? { status: 'failed', reason: `the maintenance window "${start.window}" does not exist or has no occurrence to come` }
             : { wait_window: start.window, starts_at: start.next },
         );
       }
