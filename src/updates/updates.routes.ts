@@ -305,7 +305,8 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
     {
       schema: operation({
         tag,
-        summary: "Approves a planned run (an editor of the site who is one of its policy's approvers, or an admin); the run starts now, or when the policy's maintenance window opens (status waiting)",
+        summary:
+          "Approves a planned run (an editor of the site who is one of its policy's approvers, or an admin); the run starts now, or when the policy's maintenance window opens (status waiting)",
         params: idParams,
         ok: { 200: approvalOut },
         errors: [409],
