@@ -226,7 +226,7 @@ export class UpdatesService {
     return (await this.approvals.list(filter)).map((r) => this.view(r));
   }
 
-  /** Approves a waiting plan as a person: one of the policy's approvers, or an admin. The run starts now. */
+  /** Approves a waiting plan as a person: one of the policy's approvers, or an admin. The run starts now, or in the policy's window. */
   async approve(id: number, site: UpdatesSite, actor: Actor): Promise<Approval> {
     await this.deps.policies.refresh();
     const row = await this.pendingRow(id);
@@ -250,7 +250,8 @@ export class UpdatesService {
     const row = await this.approvals.get(id);
     if (!row) throw new AppError('not_found', 'this approval link names no planned update');
     this.deps.links.check(token, row.plan_hash, this.deps.clock.now());
-    if (row.status !== 'pending') throw new AppError('conflict', `this update was already ${row.status === 'approved' ? 'approved' : row.status}`);
+    if (row.status !== 'pending')
+      throw new AppError('conflict', `this update was already ${row.status === 'approved' || row.status === 'waiting' ? 'approved' : row.status}`);
     return { approval: this.view(row), row };
   }
 
