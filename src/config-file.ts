@@ -21,7 +21,7 @@ import type { SiteCodec } from './sites/sites.service.js';
 import type { Clock } from './lib/clock.js';
 import { statusPageObjectKinds, statusPagesSection, statusPagesStore } from './status-pages/config-section.js';
 import type { StatusPageCodec } from './status-pages/status-pages.service.js';
-import { updatesSection } from './updates/policy.js';
+import { updatePolicyObjectKinds, updatesSection } from './updates/policy.js';
 
 /**
  * upkeep.yaml as a whole: the instance's settings and the sections the features contribute. This is
@@ -98,7 +98,7 @@ export function configStores(
 } {
   const sites = sitesStore(codecs.sites);
   const channels = channelsStore(codecs.channels);
-  const objects = configObjectsStore([...incidentObjectKinds, ...statusPageObjectKinds, ...reportObjectKinds]);
+  const objects = configObjectsStore([...incidentObjectKinds, ...statusPageObjectKinds, ...reportObjectKinds, ...updatePolicyObjectKinds]);
   const statusPages = statusPagesStore(codecs.statusPages);
   // Routines name their sites: after them.
   const routines = routinesStore(clock);

@@ -17,7 +17,8 @@ import { defaultSenderOptions, OutboxSender, type SenderOptions } from './notify
 import { createStatusPages, type StatusPages } from './status-pages/index.js';
 import { createFeedback } from './feedback/index.js';
 import { createRoutines, type Routines } from './routines/index.js';
-import { createUpdateRuns, createUpdates } from './updates/index.js';
+import { createUpdateRuns, createUpdates, type Updates } from './updates/index.js';
+import { UpdatePolicies } from './updates/policies.service.js';
 import type { UpdateRunsService } from './updates/runs/runs.service.js';
 import { createObjectives } from './objectives/index.js';
 import type { ObjectivesService } from './objectives/objectives.service.js';
@@ -38,6 +39,8 @@ export interface Runtime {
   backups: Backups;
   /** Safe update runs; unfinished ones (a stopped Upkeep's) are resumed or rolled back from start on. */
   updates: UpdateRunsService;
+  /** The updates faces: policies, approvals, the window queue and the scheduled inventory. */
+  updateFaces: Updates;
   /** Monthly reports: schedules, sending on their day (every 15 min a look), the archive. */
   reports: Reports;
   http: FastifyInstance;
@@ -156,6 +159,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     coordinator.leads('announcer'),
   );
   const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
+  const updatePolicies = new UpdatePolicies(core.storage.db, core.clock, config.updates);
   const updates = createUpdateRuns(core, config, {
     dataDir: core.dataDir,
     allowPrivate,
@@ -164,11 +168,15 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     openIncident: (input, author) => incidents.service.open(input, author),
     // Subscribers hear of a run's window now, not at the announcer's next minute.
     onWindowOpened: () => void statusPages.announcer.tick().catch((err: unknown) => core.logger.error({ err }, 'announcing maintenance failed')),
-    updates: config.updates,
+    updates: updatePolicies.config,
     publicUrl: config.server.publicUrl,
     wake: () => outbox.wake(),
   });
-  const updateFaces = createUpdates(core, config.updates, updates, { publicUrl: config.server.publicUrl, wake: () => outbox.wake() });
+  const updateFaces = createUpdates(core, updatePolicies, updates, {
+    publicUrl: config.server.publicUrl,
+    wake: () => outbox.wake(),
+    incidents: { open: (input, author) => incidents.service.open(input, author), resolve: (id, by, reason) => incidents.service.resolve(id, by, reason) },
+  });
   let stopResuming: (() => Promise<void>) | undefined;
   // Run once in a cluster (where each job's lock is held); a lone node runs them all, in this order.
   coordinator.add('outbox', outbox);
@@ -180,6 +188,8 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   coordinator.add('objectives', objectives);
   coordinator.add('privacy', privacyRecords);
   coordinator.add('reports', reports.service);
+  coordinator.add('update-windows', updateFaces.windows);
+  coordinator.add('inventory', updateFaces.inventory);
   followCluster(coordinator, { engine, live, accounts: core.accounts, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
   const http = await buildHttpServer({
     logger: core.logger,
@@ -222,6 +232,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     objectives,
     backups,
     updates,
+    updateFaces,
     reports,
     http,
     coordinator,
@@ -236,7 +247,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       live.closeAll();
       await http.close();
       // Everything but the sender, which delivers what the engine writes as it stops.
-      await coordinator.stop(['reports', 'privacy', 'objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
+      await coordinator.stop(['inventory', 'update-windows', 'reports', 'privacy', 'objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
       await statusPages.stop();
       await engine.stop();
       await incidents.stop();

@@ -16,6 +16,8 @@ export const clusterJobs = [
   'objectives',
   'privacy',
   'reports',
+  'update-windows',
+  'inventory',
 ] as const;
 export type JobName = (typeof clusterJobs)[number];
 

@@ -321,7 +321,7 @@ export interface UsedLinksTable {
   expires_at: Millis;
 }
 
-export type ConfigObjectKind = 'escalation' | 'contact' | 'rotation' | 'maintenance' | 'message-template' | 'report';
+export type ConfigObjectKind = 'escalation' | 'contact' | 'rotation' | 'maintenance' | 'message-template' | 'report' | 'update-policy';
 
 export interface ConfigObjectsTable {
   id: Generated<number>;

@@ -75,7 +75,7 @@ export function maintenanceReferenceIssues(
   ];
 }
 
-/** A kind of small named object kept in `config_objects`: its key in the file and its schema. */
+/** A kind of small named object kept in `config_objects`: its key in the file (dotted when nested: `updates.policies`) and its schema. */
 export interface ConfigObjectKindSection {
   kind: ConfigObjectKind;
   section: string;
@@ -97,7 +97,9 @@ export function configObjectsStore(kinds: readonly ConfigObjectKindSection[]): S
       const repo = new ConfigObjectsRepository(sync.trx);
       const rows = await repo.all();
       for (const { kind, section, schema } of kinds) {
-        const wanted = (config as Record<string, { name: string }[]>)[section] ?? [];
+        const wanted = (section.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], config) ?? []) as {
+          name: string;
+        }[];
         const existing = new Map(rows.filter((r) => r.kind === kind).map((r) => [r.name, r]));
         for (const spec of wanted) {
           const row = existing.get(spec.name);
@@ -137,7 +139,11 @@ export function configObjectsStore(kinds: readonly ConfigObjectKindSection[]): S
         const list = objects
           .filter((o) => o.kind === kind)
           .map((o) => withoutDefaults(schema, z.encode(schema, JSON.parse(o.spec) as never) as Record<string, unknown>));
-        if (list.length) body[section] = list;
+        if (!list.length) continue;
+        const keys = section.split('.');
+        let node = body;
+        for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+        node[keys.at(-1)!] = list;
       }
       return body;
     },

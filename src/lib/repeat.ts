@@ -16,24 +16,37 @@ export interface RepeatOptions {
 }
 
 /**
- * A background task run every `everyMs`: a run still going makes the next tick skip (never two at
- * once, however slow the database), a failure is logged and the next tick tries again, and
- * `stop()` waits for the run in flight so nothing writes after shutdown closed the store.
+ * A background task run again `everyMs` after each run ends, or after the delay in milliseconds a
+ * run answers (a queue that knows when its next item is due): never two runs at once, however slow
+ * the database; a failure is logged and the task runs again `everyMs` later; `stop()` waits for the
+ * run in flight so nothing writes after shutdown closed the store.
  */
 export function repeat(everyMs: number, task: () => unknown, options: RepeatOptions): Repeating {
   let running: Promise<void> | undefined;
-  const tick = () => {
-    running ??= (async () => task())()
-      .then(() => undefined)
-      .catch((err: unknown) => options.log.error({ err }, `${options.what} failed`))
-      .finally(() => (running = undefined));
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const schedule = (delayMs: number) => {
+    if (stopped) return;
+    timer = setTimeout(run, delayMs);
+    timer.unref();
   };
-  if (options.now) tick();
-  const timer = setInterval(tick, everyMs);
-  timer.unref();
+  const run = () => {
+    running = (async () => task())()
+      .then(
+        (answer) => (typeof answer === 'number' && Number.isFinite(answer) ? Math.max(0, answer) : everyMs),
+        (err: unknown) => (options.log.error({ err }, `${options.what} failed`), everyMs),
+      )
+      .then((delayMs) => {
+        running = undefined;
+        schedule(delayMs);
+      });
+  };
+  if (options.now) run();
+  else schedule(everyMs);
   return {
     async stop() {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
       const waitMs = options.stopWaitMs;
       await (waitMs === undefined ? running : Promise.race([running, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]));
     },

@@ -1,3 +1,5 @@
+import { AppError } from './errors.js';
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timezone: string): Intl.DateTimeFormat {
@@ -43,4 +45,13 @@ export function zonedToUtc(wall: number, timezone: string): number {
 export function minuteOfDay(at: number, timezone: string): number {
   const wall = wallClock(at, timezone);
   return Math.floor((wall % 86_400_000) / 60_000);
+}
+
+/** [from, to) of a calendar month in a time zone (DST changes inside it included); `shift` months later (or earlier). */
+export function monthOf(month: string, timezone: string, shift = 0): { from: number; to: number } {
+  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
+  if (!m) throw new AppError('invalid_input', `expected a month like "2026-11", got "${month}"`, { details: [{ path: 'month', message: 'expected YYYY-MM' }] });
+  const year = Number(m[1]);
+  const index = Number(m[2]) - 1 + shift;
+  return { from: zonedToUtc(Date.UTC(year, index, 1), timezone), to: zonedToUtc(Date.UTC(year, index + 1, 1), timezone) };
 }

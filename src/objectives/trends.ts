@@ -2,7 +2,7 @@ import type { AuditService, StoredAudit } from '../audits/audit.service.js';
 import { auditCategories, scoreOfCategory, type AuditCategory } from '../audits/types.js';
 import type { ResultStore } from '../monitoring/results.service.js';
 import { wallClock } from '../lib/time.js';
-import { monthOf } from '../reports/report.service.js';
+import { monthOf } from '../lib/time.js';
 import type { Monitor, Site } from '../sites/sites.service.js';
 import type { ObjectiveStatus } from './evaluate.js';
 

@@ -6,7 +6,7 @@ import { feedbackSummary } from '../feedback/summary.js';
 import { IncidentsRepository } from '../incidents/incidents.repository.js';
 import type { MaintenanceCalendar } from '../incidents/maintenance.js';
 import { AppError } from '../lib/errors.js';
-import { zonedToUtc } from '../lib/time.js';
+import { monthOf } from '../lib/time.js';
 import type { ResultStore } from '../monitoring/results.service.js';
 import type { ObjectivesService } from '../objectives/objectives.service.js';
 import type { Site, SitesService } from '../sites/sites.service.js';
@@ -25,15 +25,6 @@ export interface ReportRequest {
   timezone: string;
   language?: Language | undefined;
   brand?: Brand | undefined;
-}
-
-/** [from, to) of a calendar month in a time zone (DST changes inside it included); `shift` months later (or earlier). */
-export function monthOf(month: string, timezone: string, shift = 0): { from: number; to: number } {
-  const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(month);
-  if (!m) throw new AppError('invalid_input', `expected a month like "2026-11", got "${month}"`, { details: [{ path: 'month', message: 'expected YYYY-MM' }] });
-  const year = Number(m[1]);
-  const index = Number(m[2]) - 1 + shift;
-  return { from: zonedToUtc(Date.UTC(year, index, 1), timezone), to: zonedToUtc(Date.UTC(year, index + 1, 1), timezone) };
 }
 
 /**

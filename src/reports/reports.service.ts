@@ -14,7 +14,7 @@ import { emailChannelsOf, REPORT_RECIPIENT, type ReportMail } from './delivery.j
 import type { PdfPrinter, ReportOutput } from './index.js';
 import { catalogue, fill, Locale } from './messages.js';
 import type { ReportRequest } from './report.service.js';
-import { monthOf } from './report.service.js';
+import { monthOf } from '../lib/time.js';
 import { reportScheduleSchema, type ReportScheduleSpec } from './schedule.schema.js';
 
 /** The month before the one `at` falls in, in `timezone`, as YYYY-MM; and the day of the month `at` is. */

@@ -41,8 +41,12 @@ export function approvalLinkRoutes(app: FastifyInstance, updates: UpdatesService
     const { token } = req.params as { token: string };
     try {
       const approval = await updates.approveByLink(token);
-      const outcome =
-        approval.runId === null ? `but the run could not start: ${approval.reason ?? 'unknown reason'}` : `and update run ${approval.runId} has started`;
+      const waits = approval.waitsFor;
+      const outcome = waits
+        ? `and the run starts when the maintenance window ${waits.window} opens${waits.next === null ? '' : ` (${new Date(waits.next).toISOString()})`}`
+        : approval.runId === null
+          ? `but the run could not start: ${approval.reason ?? 'unknown reason'}`
+          : `and update run ${approval.runId} has started`;
       return linkPage(reply, 200, 'Approved', `<p>The updates are approved ${escapeHtml(outcome)}. Thank you.</p>`);
     } catch (err) {
       return failed(reply, err);

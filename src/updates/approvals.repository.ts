@@ -70,7 +70,23 @@ export class ApprovalsRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async settle(id: number, change: Partial<Pick<ApprovalRow, 'status' | 'run_id' | 'reason'>>): Promise<void> {
+  /** Approved runs waiting for their maintenance window, oldest first. */
+  waiting(): Promise<ApprovalRow[]> {
+    return this.db.selectFrom('update_approvals').selectAll().where('status', '=', 'waiting').orderBy('id').execute();
+  }
+
+  /** Takes a waiting approval out of the queue to start its run; false when another caller took it first. */
+  async claimWaiting(id: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('update_approvals')
+      .set({ status: 'approved', wait_window: null, starts_at: null })
+      .where('id', '=', id)
+      .where('status', '=', 'waiting')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async settle(id: number, change: Partial<Pick<ApprovalRow, 'status' | 'run_id' | 'reason' | 'wait_window' | 'starts_at'>>): Promise<void> {
     await this.db.updateTable('update_approvals').set(change).where('id', '=', id).execute();
   }
 

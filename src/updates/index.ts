@@ -11,6 +11,11 @@ import type { UpdatesConfig } from './policy.js';
 import type { UpdateRunsDeps } from './runs/run-state.js';
 import { UpdateRunsService } from './runs/runs.service.js';
 import { loadKnowledge } from './snapshot/load.js';
+import type { Job } from '../cluster/jobs.js';
+import type { ComponentIncidentsDeps } from './component-incidents.js';
+import type { UpdatePolicies } from './policies.service.js';
+import { updatePoliciesRoutes } from './policies.routes.js';
+import { InventorySchedule, windowQueue } from './schedule.js';
 import { updatesRoutes } from './updates.routes.js';
 import { UpdatesService } from './updates.service.js';
 
@@ -55,6 +60,12 @@ export function createUpdateRuns(core: Core, config: Pick<Config, 'backups' | 'a
 
 export interface Updates {
   service: UpdatesService;
+  /** The policies in force: upkeep.yaml's and the API's. */
+  policies: UpdatePolicies;
+  /** Starts approved runs when their policy's maintenance window opens (a cluster singleton job). */
+  windows: Job;
+  /** Re-reads the inventories of the update sites on their schedule (a cluster singleton job). */
+  inventory: InventorySchedule;
   apiRoutes(api: FastifyInstance): void;
   publicRoutes(app: FastifyInstance): Promise<void>;
 }
@@ -62,7 +73,12 @@ export interface Updates {
 const KNOWLEDGE_TTL_MS = 3_600_000;
 
 /** The updates faces over the runs: policies, pending updates, approvals (API and signed links). */
-export function createUpdates(core: Core, config: UpdatesConfig, runs: UpdateRunsService, options: { publicUrl?: string | undefined; wake(): void }): Updates {
+export function createUpdates(
+  core: Core,
+  policies: UpdatePolicies,
+  runs: UpdateRunsService,
+  options: { publicUrl?: string | undefined; wake(): void; incidents: Pick<ComponentIncidentsDeps, 'open' | 'resolve'> },
+): Updates {
   let knowledge: { at: number; latest: ReturnType<typeof loadKnowledge>['knowledge']['latest'] } | undefined;
   const releasedAt = (ecosystem: Ecosystem, name: string, version: string): string | undefined => {
     const now = core.clock.now();
@@ -70,11 +86,12 @@ export function createUpdates(core: Core, config: UpdatesConfig, runs: UpdateRun
     const latest = knowledge.latest[ecosystem]?.[name];
     return latest?.version === version ? latest.date : undefined;
   };
+  const log = core.logger.child({ component: 'updates' });
   const service = new UpdatesService({
     db: core.storage.db,
     clock: core.clock,
-    log: core.logger.child({ component: 'updates' }),
-    config,
+    log,
+    policies,
     runs,
     links: new ApprovalLinks(core.secrets.derive('update approval links')),
     releasedAt,
@@ -83,7 +100,13 @@ export function createUpdates(core: Core, config: UpdatesConfig, runs: UpdateRun
   });
   return {
     service,
-    apiRoutes: (api) => updatesRoutes(api, { updates: service, runs, sites: core.sites, dataDir: core.dataDir }),
+    policies,
+    windows: windowQueue(service, core.clock, log),
+    inventory: new InventorySchedule({ db: core.storage.db, clock: core.clock, log, dataDir: core.dataDir, policies, ...options.incidents }),
+    apiRoutes: (api) => {
+      updatesRoutes(api, { updates: service, runs, sites: core.sites, dataDir: core.dataDir });
+      updatePoliciesRoutes(api, { policies, sites: core.sites });
+    },
     publicRoutes: async (app) => {
       await app.register(async (scope) => approvalLinkRoutes(scope, service));
     },

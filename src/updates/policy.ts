@@ -7,6 +7,11 @@ import { runSpecSchema } from './runs/spec.js';
 export const updateKinds = ['security', 'patch', 'minor', 'major'] as const;
 export type UpdateKind = (typeof updateKinds)[number];
 
+/** How often the server re-reads a site's inventory over SSH (`off`: only when someone plans or runs). */
+export const inventorySchedule = z.union([z.literal('off'), duration({ min: 3_600_000, max: 365 * 86_400_000 })], {
+  error: 'expected "off" or a duration between 1h and 365d, like "24h"',
+});
+
 /** The severities a newly seen vulnerable component opens an incident from (`off`: never). */
 const incidentSeverities = ['low', 'medium', 'high', 'critical', 'off'] as const;
 
@@ -30,6 +35,13 @@ export const updatePolicySchema = z
     group: z.enum(['together', 'per-component', 'per-ecosystem']).default('together'),
     /** `auto`: a requested run starts at once; `people`: it waits in the approvals queue for one of them (or an admin). */
     approve: z.union([z.literal('auto'), z.object({ people: z.array(z.email()).min(1) }).strict()]).default('auto'),
+    /**
+     * The maintenance window (by name) in which approved runs start: one approved outside it waits,
+     * queued, for its next occurrence. A run with a security fix starts at once when `securitySkipsWait`.
+     */
+    when: z.string().min(1).max(200).optional(),
+    /** How often the server re-reads the inventory of the sites it reaches (a site's own `inventory` wins). */
+    inventory: inventorySchedule.prefault('24h'),
     /** Channels told of every `update.*` event (the approval link goes with `update.planned`). */
     channels: z.array(z.string().min(1)).default([]),
     /** A newly seen vulnerable component opens an incident from this severity up; end-of-life components too when `endOfLife`. */
@@ -54,6 +66,8 @@ export const updateSiteSchema = runSpecSchema
     policy: z.string().min(1).optional(),
     /** wp-cli on the server, or WordPress's own upgrade done by Upkeep over SFTP (`files`). */
     wordpress: z.enum(['wp-cli', 'files']).default('wp-cli'),
+    /** How often the server re-reads this site's inventory; its policy's `inventory` when absent. */
+    inventory: inventorySchedule.optional(),
   })
   .strict();
 export type UpdateSite = z.output<typeof updateSiteSchema>;
@@ -70,6 +84,7 @@ export type UpdatesConfig = z.output<typeof updatesConfigSchema>;
 interface Checked {
   sites: readonly { name: string }[];
   channels: readonly { name: string }[];
+  maintenance: readonly { name: string }[];
   backups?: { jobs: readonly { name: string; site: string }[] } | undefined;
   updates: UpdatesConfig;
 }
@@ -78,12 +93,14 @@ interface Checked {
 function checkUpdates(config: Checked, issue: Issue): void {
   const sites = new Set(config.sites.map((s) => s.name));
   const channels = new Set(config.channels.map((c) => c.name));
+  const windows = new Set(config.maintenance.map((w) => w.name));
   const policies = new Set<string>();
   for (const [i, p] of config.updates.policies.entries()) {
     if (policies.has(p.name)) issue(['updates', 'policies', i, 'name'], `another policy is already named ${JSON.stringify(p.name)}`);
     policies.add(p.name);
     for (const [j, s] of (p.sites ?? []).entries()) if (!sites.has(s)) issue(['updates', 'policies', i, 'sites', j], `no site named ${JSON.stringify(s)}`);
     for (const [j, c] of p.channels.entries()) if (!channels.has(c)) issue(['updates', 'policies', i, 'channels', j], `no channel named ${JSON.stringify(c)}`);
+    if (p.when !== undefined && !windows.has(p.when)) issue(['updates', 'policies', i, 'when'], `no maintenance window named ${JSON.stringify(p.when)}`);
   }
   const seen = new Set<string>();
   for (const [i, s] of config.updates.sites.entries()) {
@@ -103,6 +120,9 @@ export const updatesSection = {
   shape: { updates: updatesConfigSchema },
   check: checkUpdates,
 };
+
+/** Policies are kept in `config_objects` (the file's by `apply`, others by the API), so `export` writes them all. */
+export const updatePolicyObjectKinds = [{ kind: 'update-policy' as const, section: 'updates.policies', schema: updatePolicySchema }];
 
 /** The policy a site follows (see `updatePolicySchema`). */
 export function policyFor(config: UpdatesConfig, site: { name: string; tags: readonly string[] }): UpdatePolicy {

@@ -71,7 +71,9 @@ export interface UpdateLocksTable {
   expires_at: Millis;
 }
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'superseded' | 'expired' | 'failed';
+/** `waiting`: approved, waiting for the policy's maintenance window to open (migration 0304). */
+export const approvalStatuses = ['pending', 'approved', 'waiting', 'rejected', 'superseded', 'expired', 'failed'] as const;
+export type ApprovalStatus = (typeof approvalStatuses)[number];
 
 /** Migration 0303: planned runs and their approvals. */
 export interface UpdateApprovalsTable {
@@ -87,6 +89,9 @@ export interface UpdateApprovalsTable {
   decided_at: Millis | null;
   reason: string | null;
   run_id: number | null;
+  /** Migration 0304: the maintenance window a `waiting` approval waits for, and the start of its next occurrence. */
+  wait_window: string | null;
+  starts_at: Millis | null;
 }
 
 /** Migration 0303: the incident opened for a vulnerable or end-of-life component version, once. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ecosystems, severities } from './component.js';
 import { updateKinds } from './policy.js';
 import { requestedSteps } from './steps-input.js';
+import { approvalStatuses } from './tables.js';
 
 /** Answers and bodies of the updates routes, for the OpenAPI document. */
 
@@ -56,6 +57,10 @@ export const pendingUpdateOut = z.object({
 
 const policyOut = z.object({
   name: z.string(),
+  sites: z.array(z.string()).optional(),
+  tags: z.array(z.string()).optional(),
+  when: z.string().optional().describe('the maintenance window approved runs start in'),
+  inventory: z.string().describe('how often the server re-reads the inventory: a duration, or off'),
   updates: z.array(z.enum(updateKinds)),
   minReleaseAge: z.string(),
   securitySkipsWait: z.boolean(),
@@ -94,7 +99,7 @@ export const approvalOut = z.object({
   id: z.number().int(),
   siteId: z.number().int(),
   siteName: z.string(),
-  status: z.enum(['pending', 'approved', 'rejected', 'superseded', 'expired', 'failed']),
+  status: z.enum(approvalStatuses),
   steps: z.array(z.string()),
   updates: z.array(pendingUpdateOut),
   requestedBy: z.string(),
@@ -104,6 +109,10 @@ export const approvalOut = z.object({
   decidedAt: iso.nullable(),
   reason: z.string().nullable(),
   runId: z.number().int().nullable().describe('the run it started'),
+  waitsFor: z
+    .object({ window: z.string(), next: iso.nullable() })
+    .nullable()
+    .describe("approved and waiting (status waiting): the policy's maintenance window and the start of its next occurrence"),
 });
 export const approvalsOut = z.object({ data: z.array(approvalOut) });
 

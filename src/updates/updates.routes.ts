@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { siteRefOf, type Access } from '../accounts/access.js';
-import { formatDuration } from '../config/duration.js';
 import { parseInput } from '../config/validate.js';
 import { accessOf } from '../http/auth.js';
 import { operation } from '../http/operation.js';
@@ -12,7 +11,7 @@ import { toIso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { Site, SitesService } from '../sites/sites.service.js';
 import type { Assessed } from './match.js';
-import type { UpdatePolicy } from './policy.js';
+import { updatePolicySchema, type UpdatePolicy } from './policy.js';
 import type { RunRecord, UpdateRunsService } from './runs/runs.service.js';
 import { screenshotDir } from './runs/runner.js';
 import { describeStep } from './runs/steps/index.js';
@@ -20,6 +19,7 @@ import type { Verdict } from './runs/verify.js';
 import { describeTarget } from './ssh/target.js';
 import { approvalOut, approvalsOut, inventoryOut, pendingOut, planBody, planOut, rejectBody, runOut, runsOut } from './updates.openapi.js';
 import type { Actor, Approval, UpdatesService, UpdatesSite } from './updates.service.js';
+import { approvalStatuses } from './tables.js';
 
 export interface UpdatesRoutesDeps {
   updates: UpdatesService;
@@ -33,7 +33,7 @@ const tag = 'updates';
 const FILE = /^page-\d{1,2}-[a-z0-9-]{1,40}\.png$/;
 const fileParams = z.object({ id: idParam, file: z.string().regex(FILE, 'a file of the run, like page-1-before.png') });
 const approvalsQuery = z.object({
-  status: z.enum(['pending', 'approved', 'rejected', 'superseded', 'expired', 'failed']).optional(),
+  status: z.enum(approvalStatuses).optional(),
   siteId: queryNumber(z.number().int().min(1)).optional(),
   limit: queryNumber(z.number().int().min(1).max(500)).default(100),
 });
@@ -46,7 +46,7 @@ function actorOf(access: Access): Actor {
   return { label: p.label, email: p.userId === null ? null : p.label.split(' ')[0]!, isAdmin: access.isAdmin };
 }
 
-const policyView = (p: UpdatePolicy) => ({ ...p, minReleaseAge: formatDuration(p.minReleaseAge) });
+const policyView = (p: UpdatePolicy) => z.encode(updatePolicySchema, p);
 
 const componentView = (c: Assessed) => ({
   name: c.name,
@@ -121,6 +121,7 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
     requestedAt: toIso(a.requestedAt),
     expiresAt: toIso(a.expiresAt),
     decidedAt: a.decidedAt === null ? null : toIso(a.decidedAt),
+    waitsFor: a.waitsFor && { window: a.waitsFor.window, next: a.waitsFor.next === null ? null : toIso(a.waitsFor.next) },
   });
 
   app.get(
@@ -304,7 +305,8 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
     {
       schema: operation({
         tag,
-        summary: "Approves a planned run (an editor of the site who is one of its policy's approvers, or an admin); the run starts now",
+        summary:
+          "Approves a planned run (an editor of the site who is one of its policy's approvers, or an admin); the run starts now, or when the policy's maintenance window opens (status waiting)",
         params: idParams,
         ok: { 200: approvalOut },
         errors: [409],

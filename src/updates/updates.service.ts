@@ -13,7 +13,11 @@ import { InventoriesRepository } from './inventories.repository.js';
 import type { Assessed } from './match.js';
 import { queueUpdateMessages, type UpdateMessage } from './messages.js';
 import { groupRuns, pendingUpdates, type PendingUpdate } from './pending.js';
-import { policyFor, type UpdatePolicy, type UpdateSite, type UpdatesConfig } from './policy.js';
+import { ConfigObjectsRepository } from '../incidents/config-objects.repository.js';
+import type { MaintenanceSpec } from '../incidents/incidents.schema.js';
+import type { UpdatePolicies } from './policies.service.js';
+import { policyFor, type UpdatePolicy, type UpdateSite } from './policy.js';
+import { startOf, type Start } from './windows.js';
 import type { UpdateRunsService } from './runs/runs.service.js';
 import { runSpecSchema } from './runs/spec.js';
 import { describeStep, type UpdateStep } from './runs/steps/index.js';
@@ -54,6 +58,8 @@ export interface Approval {
   decidedAt: number | null;
   reason: string | null;
   runId: number | null;
+  /** Approved, waiting for the policy's maintenance window (`status: waiting`): its name and next opening (null: none to come). */
+  waitsFor: { window: string; next: number | null } | null;
 }
 
 const APPROVAL_TTL_MS = 7 * 86_400_000;
@@ -62,7 +68,8 @@ export interface UpdatesServiceDeps {
   db: Kysely<Database>;
   clock: Clock;
   log: Logger;
-  config: UpdatesConfig;
+  /** The policies in force (the file's and the API's) and the file's update sites. */
+  policies: UpdatePolicies;
   runs: UpdateRunsService;
   links: ApprovalLinks;
   /** Where the knowledge says releases went out (`latest` dates), for the minimum release age. */
@@ -82,19 +89,21 @@ const canonical = (plan: Plan, siteId: number) =>
 export class UpdatesService {
   private readonly approvals: ApprovalsRepository;
   private readonly inventories: InventoriesRepository;
+  private readonly windows: ConfigObjectsRepository;
 
   constructor(private readonly deps: UpdatesServiceDeps) {
     this.approvals = new ApprovalsRepository(deps.db);
     this.inventories = new InventoriesRepository(deps.db);
+    this.windows = new ConfigObjectsRepository(deps.db);
   }
 
   policyOf(site: UpdatesSite): UpdatePolicy {
-    return policyFor(this.deps.config, site);
+    return policyFor(this.deps.policies.config, site);
   }
 
   /** The site's `updates.sites` entry, or null when it is not set up for update runs. */
   setupOf(site: UpdatesSite): UpdateSite | null {
-    return this.deps.config.sites.find((s) => s.site === site.name) ?? null;
+    return this.deps.policies.config.sites.find((s) => s.site === site.name) ?? null;
   }
 
   /** The newest inventory of each source (inside over SSH, outside), with its components. */
@@ -121,6 +130,7 @@ export class UpdatesService {
 
   /** What the site runs that calls for an update, as its policy sees it, and the runs that would make them. */
   async pending(site: UpdatesSite): Promise<{ policy: UpdatePolicy; inventoryId: number | null; updates: PendingUpdate[]; runs: Plan[] }> {
+    await this.deps.policies.refresh();
     const policy = this.policyOf(site);
     const [inside, outside] = [await this.inventories.latest(site.id, 'ssh'), await this.inventories.latest(site.id, 'outside')];
     const row = inside ?? outside;
@@ -133,6 +143,7 @@ export class UpdatesService {
 
   /** The run that would be made: its steps as the server would run them, its pages, backups and rollback. Changes nothing. */
   async preview(site: UpdatesSite, steps?: unknown): Promise<{ plan: Plan; setup: UpdateSite; approval: 'auto' | string[] }> {
+    await this.deps.policies.refresh();
     const setup = this.requireSetup(site);
     const plan = await this.planFor(site, steps);
     const policy = this.policyOf(site);
@@ -162,6 +173,8 @@ export class UpdatesService {
       decided_at: null,
       reason: null,
       run_id: null,
+      wait_window: null,
+      starts_at: null,
     };
     const id = await this.deps.db.transaction().execute(async (trx) => {
       const repo = new ApprovalsRepository(trx);
@@ -213,14 +226,16 @@ export class UpdatesService {
     return (await this.approvals.list(filter)).map((r) => this.view(r));
   }
 
-  /** Approves a waiting plan as a person: one of the policy's approvers, or an admin. The run starts now. */
+  /** Approves a waiting plan as a person: one of the policy's approvers, or an admin. The run starts now, or in the policy's window. */
   async approve(id: number, site: UpdatesSite, actor: Actor): Promise<Approval> {
+    await this.deps.policies.refresh();
     const row = await this.pendingRow(id);
     this.requireApprover(site, actor);
     return this.approveRow(row, actor.label);
   }
 
   async reject(id: number, site: UpdatesSite, actor: Actor, reason: string | undefined): Promise<Approval> {
+    await this.deps.policies.refresh();
     const row = await this.pendingRow(id);
     this.requireApprover(site, actor);
     const now = this.deps.clock.now();
@@ -233,12 +248,14 @@ export class UpdatesService {
   async linkTarget(token: string): Promise<{ approval: Approval; row: ApprovalRow }> {
     const row = await this.approvals.get(this.deps.links.idOf(token));
     this.deps.links.check(token, row, this.deps.clock.now());
-    if (row.status !== 'pending') throw new AppError('conflict', `this update was already ${row.status === 'approved' ? 'approved' : row.status}`);
+    if (row.status !== 'pending')
+      throw new AppError('conflict', `this update was already ${row.status === 'approved' || row.status === 'waiting' ? 'approved' : row.status}`);
     return { approval: this.view(row), row };
   }
 
   /** Approves through a signed link (POST only): once, for the plan it was signed for, before it expires. */
   async approveByLink(token: string): Promise<Approval> {
+    await this.deps.policies.refresh();
     const { row } = await this.linkTarget(token);
     return this.approveRow(row, 'signed approval link');
   }
@@ -264,6 +281,32 @@ export class UpdatesService {
         now,
       ),
     );
+    await this.startOrWait(row, site, plan, now);
+    this.deps.wake();
+    return this.get(row.id);
+  }
+
+  /**
+   * Starts the run of an approved plan, or queues it for its policy's maintenance window (stored, so
+   * a restart keeps the queue; `startWaiting` starts it when the window opens).
+   */
+  private async startOrWait(row: ApprovalRow, site: UpdatesSite, plan: Plan, now: number): Promise<void> {
+    const start = await this.startOf(site, plan, now);
+    if (start.now) return this.startRun(row, site, plan);
+    if (start.next === null) {
+      await this.approvals.settle(row.id, { status: 'failed', reason: `the maintenance window "${start.window}" does not exist or has no occurrence to come` });
+      return;
+    }
+    await this.approvals.settle(row.id, { status: 'waiting', wait_window: start.window, starts_at: start.next });
+  }
+
+  private async startOf(site: UpdatesSite, plan: Plan, now: number): Promise<Start> {
+    const policy = this.policyOf(site);
+    const window = policy.when === undefined ? undefined : await this.windows.getByName('maintenance', policy.when);
+    return startOf(policy, plan.updates, window && (JSON.parse(window.spec) as MaintenanceSpec), now);
+  }
+
+  private async startRun(row: ApprovalRow, site: UpdatesSite, plan: Plan): Promise<void> {
     try {
       const setup = this.requireSetup(site);
       const runId = await this.deps.runs.start(site.name, z.encode(runSpecSchema, this.specOf(setup, plan)));
@@ -272,8 +315,43 @@ export class UpdatesService {
       this.deps.log.warn({ err, approval: row.id }, 'an approved update run could not start');
       await this.approvals.settle(row.id, { status: 'failed', reason: `the run could not start: ${describeError(err)}` });
     }
-    this.deps.wake();
-    return this.get(row.id);
+  }
+
+  /**
+   * Starts the approved runs whose maintenance window is open now (once each: the row is claimed
+   * first, so two callers never start one twice) and moves the others' next opening along. Returns
+   * the approvals whose runs were started or failed to start.
+   */
+  async startWaiting(): Promise<number[]> {
+    await this.deps.policies.refresh();
+    const started: number[] = [];
+    for (const row of await this.approvals.waiting()) {
+      const now = this.deps.clock.now();
+      const site = await this.siteOf(row.site_id).catch(() => undefined);
+      if (!site) continue;
+      const plan = JSON.parse(row.plan) as Plan;
+      const start = await this.startOf(site, plan, now);
+      if (start.now) {
+        if (!(await this.approvals.claimWaiting(row.id))) continue;
+        await this.startRun(row, site, plan);
+        started.push(row.id);
+      } else if (start.next === null || start.next !== row.starts_at || start.window !== row.wait_window) {
+        await this.approvals.settle(
+          row.id,
+          start.next === null
+            ? { status: 'failed', reason: `the maintenance window "${start.window}" does not exist or has no occurrence to come` }
+            : { wait_window: start.window, starts_at: start.next },
+        );
+      }
+    }
+    if (started.length) this.deps.wake();
+    return started;
+  }
+
+  /** The soonest start of a waiting run, for the scheduler's next look (undefined: none waits). */
+  async nextStart(): Promise<number | undefined> {
+    const starts = (await this.approvals.waiting()).flatMap((r) => (r.starts_at === null ? [] : [r.starts_at]));
+    return starts.length ? Math.min(...starts) : undefined;
   }
 
   private async pendingRow(id: number): Promise<ApprovalRow> {
@@ -306,7 +384,7 @@ export class UpdatesService {
   }
 
   private specOf(setup: UpdateSite, plan: Plan) {
-    const { site: _site, policy: _policy, wordpress: _wordpress, ...spec } = setup;
+    const { site: _site, policy: _policy, wordpress: _wordpress, inventory: _inventory, ...spec } = setup;
     return { ...spec, steps: plan.steps };
   }
 
@@ -322,7 +400,7 @@ export class UpdatesService {
   }
 
   private tell(trx: Kysely<Database>, messages: UpdateMessage[], now: number): Promise<number> {
-    return queueUpdateMessages(trx, this.deps.config, this.deps.publicUrl, messages, now);
+    return queueUpdateMessages(trx, this.deps.policies.config, this.deps.publicUrl, messages, now);
   }
 
   private view(row: ApprovalRow): Approval {
@@ -340,6 +418,7 @@ export class UpdatesService {
       decidedAt: row.decided_at,
       reason: row.reason,
       runId: row.run_id,
+      waitsFor: row.status === 'waiting' && row.wait_window !== null ? { window: row.wait_window, next: row.starts_at } : null,
     };
   }
 }

@@ -320,7 +320,7 @@ describe('authorization over every route of the API', () => {
     // B's backups exist (the walk above reached real objects): the owner browses them.
     const tree = await app.inject({ url: `/api/v1${concrete('/backups/jobs/{job}/snapshots/{snapshot}/tree')}`, headers: as(owner) });
     expect(tree.json().entries.map((e: { name: string }) => e.name)).toEqual(['tmp']);
-    for (const path of ['/channels', '/maintenance', '/users', '/teams', '/activity', '/report-schedules']) {
+    for (const path of ['/channels', '/maintenance', '/users', '/teams', '/activity', '/report-schedules', '/update-policies']) {
       expect((await app.inject({ url: `/api/v1${path}`, headers: as(clientA) })).statusCode, path).toBe(403);
     }
   });

@@ -82,6 +82,9 @@ backups:
   jobs:
     - { name: alpha-www, site: Alpha Site, repository: a-repo, source: { kind: dir, paths: ['${this.files}/alpha'] }, schedule: '0 0 1 1 *' }
     - { name: z-files, site: ${OTHER} Site, repository: z-repo, source: { kind: dir, paths: ['${this.files}/z'] }, schedule: '0 0 1 1 *' }
+updates:
+  policies:
+    - { name: careful, tags: [alpha], when: Sunday }
 `);
     await this.core.sync.apply(loaded, { dryRun: false });
     const backups = loaded.config.backups!;
@@ -132,6 +135,7 @@ backups:
       users: [owner.id, client.id],
       teams: [alpha.id, zulu.id],
       'teams:name': ['Alpha', OTHER],
+      'update-policies:name': ['careful'],
       tokens: (await this.core.accounts.listTokens()).map((t) => t.id),
       'status-pages': [page.id],
       'message-templates': [template.id],

@@ -36,9 +36,9 @@ afterAll(async () => {
 
 /** Which pool a path parameter draws from: "/sites/{id}/audits" → sites, {subscriberId} → subscribers, /teams/{name} → team names. */
 function resourceOf(op: Op, param: Param): string {
-  if (param.name === 'name') return 'teams:name';
-  if (param.name !== 'id') return param.name;
   const parts = op.path.split('/');
+  if (param.name === 'name') return `${parts[parts.indexOf('{name}') - 1]!}:name`;
+  if (param.name !== 'id') return param.name;
   return parts[parts.indexOf('{id}') - 1]!;
 }
 

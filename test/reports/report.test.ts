@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { ResultsRepository } from '../../src/monitoring/results.repository.js';
 import { ResultStore } from '../../src/monitoring/results.service.js';
 import { makeReport } from '../../src/reports/index.js';
-import { monthOf } from '../../src/reports/report.service.js';
+import { monthOf } from '../../src/lib/time.js';
 import { InventoriesRepository } from '../../src/updates/inventories.repository.js';
 import { RunsRepository } from '../../src/updates/runs/runs.repository.js';
 import { axe, chromiumSkipReason, CHROMIUM, launchChromium } from '../support/browser.js';

@@ -9,6 +9,7 @@ import type { SenderOptions } from '../../src/notify/outbox.js';
 import { createRuntime } from '../../src/runtime.js';
 import type { Reports } from '../../src/reports/index.js';
 import type { StatusPages } from '../../src/status-pages/index.js';
+import type { Updates } from '../../src/updates/index.js';
 import type { UpdateRunsService } from '../../src/updates/runs/runs.service.js';
 
 export interface TestApp {
@@ -17,6 +18,7 @@ export interface TestApp {
   incidents: Incidents;
   statusPages: StatusPages;
   updates: UpdateRunsService;
+  updateFaces: Updates;
   objectives: ObjectivesService;
   backups: Backups;
   reports: Reports;
@@ -41,6 +43,7 @@ export async function testRuntime(core: Core, config: Config, sender: Partial<Se
     incidents: runtime.incidents,
     statusPages: runtime.statusPages,
     updates: runtime.updates,
+    updateFaces: runtime.updateFaces,
     objectives: runtime.objectives,
     backups: runtime.backups,
     reports: runtime.reports,

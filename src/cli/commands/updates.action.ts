@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Core } from '../../app.js';
 import { parse as parseYaml } from 'yaml';
-import { loadRepository } from '../../audits/security/retire.js';
 import { openSsh, shellQuote } from '../../backups/sftp-connection.js';
 import { readEnvironment } from '../../config/env.js';
 import { parseInput } from '../../config/validate.js';
@@ -10,15 +9,14 @@ import { MaintenanceService } from '../../incidents/maintenance.service.js';
 import { AppError, describeError } from '../../lib/errors.js';
 import { createUpdateRuns } from '../../updates/index.js';
 import { InventoryService } from '../../updates/inventory.service.js';
-import { reconcileComponentIncidents } from '../../updates/component-incidents.js';
+import { refreshInventory } from '../../updates/inventory-refresh.js';
+import { UpdatePolicies } from '../../updates/policies.service.js';
 import { policyFor } from '../../updates/policy.js';
 import type { Config } from '../../config-file.js';
-import { assess, isOutdated, worstSeverity } from '../../updates/match.js';
+import { isOutdated, worstSeverity } from '../../updates/match.js';
 import type { RunRecord } from '../../updates/runs/runs.service.js';
 import { runSpecSchema, type RunSpec } from '../../updates/runs/spec.js';
 import { describeStep, stepTypeOf } from '../../updates/runs/steps/index.js';
-import { loadKnowledge } from '../../updates/snapshot/load.js';
-import { inventoryInsideOver } from '../../updates/ssh/inventory.js';
 import { connectionOf, describeTarget } from '../../updates/ssh/target.js';
 import { readConfigOption, withCore } from '../run.js';
 import type { UpdatesOptions } from './updates.js';
@@ -83,26 +81,23 @@ async function planOf(core: Core, config: Config, site: string, spec: RunSpec, j
       const r = await ssh.exec(`${tool.split(' ').map(shellQuote).join(' ')} </dev/null`, { maxBytes: 4096, timeoutMs: 15_000 });
       plan.checks.push({ tool: tool.split(' ')[0]!, found: r.code === 0 });
     }
-    const inventory = await inventoryInsideOver(ssh, spec.ssh);
-    const now = new Date();
-    const knowledge = loadKnowledge(dataDir, now);
-    const components = assess(inventory.components, knowledge.knowledge, loadRepository(dataDir), now);
     const history = new InventoryService(core.storage.db, core.clock);
     const siteId = await history.siteId(site);
-    const kept = await history.record(siteId, 'ssh', inventory.target, components, knowledge.builtAt);
-    // Newly seen vulnerable or end-of-life components open incidents (once per version); those gone resolve theirs.
+    const policies = new UpdatePolicies(core.storage.db, core.clock, config.updates);
+    await policies.refresh();
     const incidents = incidentsService(core, config).service;
-    const siteSpec = (await core.sites.getSite(siteId)).spec;
-    await reconcileComponentIncidents(
+    const { components, kept } = await refreshInventory(
       {
         db: core.storage.db,
         clock: core.clock,
+        dataDir,
         open: (input, author, origin) => incidents.open(input, author, origin),
         resolve: (id, by, reason) => incidents.resolve(id, by, reason),
       },
+      ssh,
+      spec.ssh,
       { id: siteId, name: site },
-      policyFor(config.updates, siteSpec),
-      await history.current(siteId),
+      policyFor(policies.config, (await core.sites.getSite(siteId)).spec),
     );
     const d = kept.diff;
     plan.inventory = {

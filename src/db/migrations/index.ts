@@ -14,6 +14,7 @@ import * as oneOutbox from './0201-one-outbox.js';
 import * as updates from './0300-updates.js';
 import * as backups from './0302-backups.js';
 import * as updateApprovals from './0303-update-approvals.js';
+import * as updateWindows from './0304-update-windows.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
@@ -61,6 +62,7 @@ const steps: Record<string, Step> = {
   // Issue 18 (backups in the API, self-backup) takes 0302 on.
   '0302-backups': backups,
   '0303-update-approvals': updateApprovals,
+  '0304-update-windows': updateWindows,
   // Issue 17 (users' voice, routines) numbers its migrations from 0400.
   '0400-feedback': feedback,
   '0401-routines': routines,

@@ -43,7 +43,12 @@ export interface Approval {
   requestedAt: string;
   reason: string | null;
   runId: number | null;
+  /** Approved, waiting for the policy's maintenance window (status `waiting`). */
+  waitsFor: { window: string; next: string | null } | null;
 }
+
+/** "waits for window nightly, next at …": an approved run that starts when its policy's window opens. */
+const waitLine = (a: Approval) => (a.waitsFor ? `waits for window ${a.waitsFor.window}, next at ${when(a.waitsFor.next)}` : '');
 
 function RunFiles({ run }: { run: Run }) {
   const detail = useLoad((signal) => api<RunDetail>(`/update-runs/${run.id}`, { signal }), [run.id]);
@@ -70,6 +75,7 @@ export function SiteUpdates({ siteId, editable }: { siteId: number; editable: bo
     [siteId],
   );
   const runs = useLoad((signal) => api<{ data: Run[] }>(`/sites/${siteId}/updates/runs`, { signal }), [siteId]);
+  const waiting = useLoad((signal) => api<{ data: Approval[] }>(`/update-approvals?status=waiting&siteId=${siteId}`, { signal }), [siteId]);
   const action = useAction();
   const components = inventory.data?.data.flatMap((i) => i.components) ?? [];
   const notable = components.filter((c) => c.endOfLife || c.vulnerabilities.length > 0 || (c.latest && c.version && c.latest !== c.version));
@@ -130,6 +136,15 @@ export function SiteUpdates({ siteId, editable }: { siteId: number; editable: bo
           ) : null}
         </>
       ) : null}
+      {waiting.data?.data.length ? (
+        <ul className="plain" aria-label="Waiting runs">
+          {waiting.data.data.map((a) => (
+            <li key={a.id} data-waiting={a.id}>
+              Approved run ({a.steps.join(', ')}) {waitLine(a)}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {runs.data?.data.length ? (
         <>
           <h3>Runs</h3>
@@ -150,6 +165,7 @@ export function SiteUpdates({ siteId, editable }: { siteId: number; editable: bo
 /** The approvals queue: planned update runs waiting for a decision, of the sites in reach. */
 export function ApprovalsPage() {
   const list = useLoad((signal) => api<{ data: Approval[] }>('/update-approvals', { signal }), []);
+  const waiting = useLoad((signal) => api<{ data: Approval[] }>('/update-approvals?status=waiting', { signal }), []);
   const action = useAction();
   const decide = (a: Approval, verb: 'approve' | 'reject') => {
     const body = verb === 'reject' ? { reason: prompt('Why not (optional)') ?? undefined } : undefined;
@@ -185,6 +201,18 @@ export function ApprovalsPage() {
           </li>
         ))}
       </ul>
+      {waiting.data?.data.length ? (
+        <>
+          <h2>Approved, waiting for a maintenance window</h2>
+          <ul className="plain">
+            {waiting.data.data.map((a) => (
+              <li key={a.id} data-waiting={a.id}>
+                <Link to={`/sites/${a.siteId}`}>{a.siteName}</Link> · {a.steps.join(', ')} · {waitLine(a)}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </main>
   );
 }
