@@ -48,15 +48,15 @@ export class ReportService {
   ) {}
 
   private async sitesOf(request: ReportRequest): Promise<{ title: string; sites: Site[] }> {
-    const all = await this.sites.allSites();
     if (request.site) {
-      const site = all.find((s) => s.spec.name === request.site);
+      // One site of a fleet: read by its name, not found among every site (a report per site of 500 read 500 each).
+      const site = await this.sites.findSite(request.site);
       if (!site) throw new AppError('not_found', `no site is named "${request.site}"`);
       return { title: site.spec.name, sites: [site] };
     }
     const team = (await this.users.teams()).find((t) => t.name === request.team) as { name: string; tags?: string[]; sites?: string[] } | undefined;
     if (!team) throw new AppError('not_found', `no team is named "${request.team}"`);
-    const sites = all.filter((s) => team.sites?.includes(s.spec.name) || team.tags?.some((t) => s.spec.tags.includes(t)));
+    const sites = (await this.sites.allSites()).filter((s) => team.sites?.includes(s.spec.name) || team.tags?.some((t) => s.spec.tags.includes(t)));
     return { title: team.name, sites };
   }
 

@@ -194,6 +194,12 @@ export class SitesService {
     return assignableAccounts(this.db, null, emails);
   }
 
+  /** The site of this name, if there is one. */
+  async findSite(name: string): Promise<Site | undefined> {
+    const row = await this.repo.getSiteByName(name);
+    return row && this.codec.siteFromRow(row);
+  }
+
   async getSite(id: number): Promise<Site> {
     const row = await this.repo.getSite(id);
     if (!row) throw new AppError('not_found', `site ${id} does not exist`);
