@@ -45,13 +45,13 @@ export class ApprovalsRepository {
     return new Map(rows.map((r) => [r.site_id, Number(r.n)]));
   }
 
-  /** Earlier pending plans of a site give way to a newer one: their links stop working. */
+  /** Earlier plans of a site that wait (for approval, or for their window) give way to a newer one: their links stop working. */
   async supersede(siteId: number, now: number): Promise<void> {
     await this.db
       .updateTable('update_approvals')
       .set({ status: 'superseded', decided_at: now, decided_by: 'a newer plan' })
       .where('site_id', '=', siteId)
-      .where('status', '=', 'pending')
+      .where('status', 'in', ['pending', 'waiting'])
       .execute();
   }
 

@@ -104,8 +104,12 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
 
   it('a run approved outside its window waits, says for which window and until when, survives a restart and starts at the window’s start, not before', async () => {
     await new InventoryService(core.storage.db, core.clock).record(shopId, 'ssh', 'deploy@127.0.0.1:/srv/shop', patchOnly, '2026-12-06');
+    const first = await request();
+    expect(first).toMatchObject({ status: 'waiting', runId: null });
+    // A newer plan replaces one that waits for its window, as it replaces one that waits for approval: one run per site.
     const asked = await request();
     expect(asked).toMatchObject({ status: 'waiting', runId: null, waitsFor: { window: 'nightly', next: '2026-12-08T02:00:00.000Z' } });
+    expect(await approval(first.id)).toMatchObject({ status: 'superseded' });
     // One second before the window: nothing starts.
     clock.t = opens - 1_000;
     expect(await server.updateFaces.service.startWaiting()).toEqual([]);
