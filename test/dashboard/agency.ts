@@ -32,11 +32,12 @@ export interface Agency {
  * A running Upkeep (real server, SQLite file) with three sites of two clients, a channel, a maintenance
  * window, a routine of the file and the four accounts, and Debian's Chromium to drive the built dashboard.
  */
-export async function startAgency(): Promise<Agency> {
+export async function startAgency(edit: (yaml: string) => string = (yaml) => yaml): Promise<Agency> {
   ensureWebBuilt();
   const db: TestDatabase = await createTestDatabase('sqlite');
   const core = await openTestCore(db);
-  const loaded = config(`
+  const loaded = config(
+    edit(`
 sites:
   - name: Shop
     url: http://127.0.0.1:9/
@@ -53,7 +54,8 @@ maintenance:
   - { name: Sunday night, cron: "0 2 * * 0", duration: 2h, sites: [Shop] }
 routines:
   - { site: Blog, name: Yearly review, template: starter, rrule: "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=15;BYHOUR=9;BYMINUTE=0", timezone: UTC }
-`);
+`),
+  );
   await core.sync.apply(loaded, { dryRun: false });
   const server = await testRuntime(core, loaded.config);
   const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
@@ -109,11 +111,14 @@ export function changeFromPage(page: Page, method: string, path: string, body: o
   );
 }
 
-/** The agency for a describe block: started before its tests, closed after; read it inside a test. */
-export function useAgency(): () => Agency {
+/**
+ * The agency for a describe block: started before its tests, closed after; read it inside a test.
+ * `edit` changes its upkeep.yaml first (a file whose tests need more in it).
+ */
+export function useAgency(edit?: (yaml: string) => string): () => Agency {
   let agency: Agency | undefined;
   beforeAll(async () => {
-    agency = await startAgency();
+    agency = await startAgency(edit);
   }, 120_000);
   afterAll(async () => {
     await agency?.close();

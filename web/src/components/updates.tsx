@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { api } from '../api';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
@@ -166,10 +167,17 @@ export function SiteUpdates({ siteId, editable }: { siteId: number; editable: bo
 export function ApprovalsPage() {
   const list = useLoad((signal) => api<{ data: Approval[] }>('/update-approvals', { signal }), []);
   const waiting = useLoad((signal) => api<{ data: Approval[] }>('/update-approvals?status=waiting', { signal }), []);
+  const [reasons, setReasons] = useState<Record<number, string>>({});
   const action = useAction();
+  // An approved run may wait for its window: both lists change.
+  const reload = () => {
+    list.reload();
+    waiting.reload();
+  };
   const decide = (a: Approval, verb: 'approve' | 'reject') => {
-    const body = verb === 'reject' ? { reason: prompt('Why not (optional)') ?? undefined } : undefined;
-    action.run(() => api(`/update-approvals/${a.id}/${verb}`, { method: 'POST', ...(body ? { body } : {}) }), list.reload);
+    const reason = reasons[a.id]?.trim();
+    const body = verb === 'reject' && reason ? { reason } : undefined;
+    action.run(() => api(`/update-approvals/${a.id}/${verb}`, { method: 'POST', ...(body ? { body } : {}) }), reload);
   };
   return (
     <main id="main" className="content">
@@ -195,6 +203,10 @@ export function ApprovalsPage() {
             <button type="button" onClick={() => decide(a, 'approve')}>
               Approve
             </button>{' '}
+            <label>
+              Reason to reject (optional){' '}
+              <input value={reasons[a.id] ?? ''} maxLength={500} onChange={(e) => setReasons({ ...reasons, [a.id]: e.target.value })} />
+            </label>{' '}
             <button type="button" onClick={() => decide(a, 'reject')}>
               Reject
             </button>
