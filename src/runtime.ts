@@ -25,6 +25,7 @@ import { createPrivacyRecords } from './privacy-records/index.js';
 import { siteBookRoutes } from './site-register/index.js';
 import { createCoordinator, followCluster, relayOf, shareOf, type Coordinator } from './cluster/index.js';
 import { createReports, type Reports } from './reports/index.js';
+import { createProbes } from './probes/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -99,7 +100,9 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
   const ca = readCaFiles(config.network.caFiles);
   const coordinator = createCoordinator(core, config, version);
-  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca, share: shareOf(coordinator) });
+  const probes = createProbes(core, config);
+  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca, share: shareOf(coordinator), wrap: probes.wrap });
+  probes.watch(registry);
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
   const outbox = new OutboxSender(
     {
@@ -180,6 +183,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   coordinator.add('objectives', objectives);
   coordinator.add('privacy', privacyRecords);
   coordinator.add('reports', reports.service);
+  coordinator.add('probes', probes.job);
   followCluster(coordinator, { engine, live, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
   const http = await buildHttpServer({
     logger: core.logger,
@@ -197,6 +201,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     incidents,
     statusPages,
     feedback,
+    probes,
     routines,
     objectives,
     reports,
@@ -236,7 +241,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       live.closeAll();
       await http.close();
       // Everything but the sender, which delivers what the engine writes as it stops.
-      await coordinator.stop(['reports', 'privacy', 'objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
+      await coordinator.stop(['probes', 'reports', 'privacy', 'objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
       await statusPages.stop();
       await engine.stop();
       await incidents.stop();

@@ -16,6 +16,7 @@ export const clusterJobs = [
   'objectives',
   'privacy',
   'reports',
+  'probes',
 ] as const;
 export type JobName = (typeof clusterJobs)[number];
 

@@ -89,7 +89,8 @@ const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
 /** Other nodes' states are read back this far before the last look, so a batch committed late (or a clock a little off) is not missed. */
 const FOLLOW_OVERLAP_MS = 30_000;
 
-function hostOf(spec: MonitorSpec): string {
+/** The host a monitor's checks go to (the scheduler's per-host limit). */
+export function hostOf(spec: MonitorSpec): string {
   switch (spec.type) {
     case 'http':
       return new URL(spec.url).hostname;
