@@ -104,7 +104,18 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     const opened = await incidents();
     expect(opened).toHaveLength(1);
     expect(opened[0]!.summary).toMatch(/^down in eu-north, us-east, us-west \(3 of 3 locations\): status 500 is not accepted/);
+
+    // A probe that goes silent makes its location unavailable (after 3 intervals), not the monitor down.
     downFor = 'us-east';
+    await clients[2]!.stop();
+    await until(
+      'us-west to be unavailable and the monitor up again',
+      async () => {
+        const s = await status();
+        return s.status === 'up' && s.locations?.map((l) => l.status).join() === 'up,down,unavailable';
+      },
+      20_000,
+    );
   });
 
   it.skipIf(skip)('a probe cut off from the server keeps checking and replays: none lost, none duplicated', async () => {
