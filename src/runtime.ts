@@ -101,6 +101,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const ca = readCaFiles(config.network.caFiles);
   const coordinator = createCoordinator(core, config, version);
   const probes = createProbes(core, config);
+  core.sites.useLocations(config.locations);
   const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca, share: shareOf(coordinator), wrap: probes.wrap });
   probes.watch(registry);
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { knownRefs, type ConfigSection } from '../config/section.js';
+import type { ConfigSection } from '../config/section.js';
 import { LOCAL, locationName } from './location.js';
 
 interface Located {
@@ -25,9 +25,12 @@ export const locationsSection = {
       if (seen.has(l)) issue(['locations', i], `location "${l}" is declared twice`);
       seen.add(l);
     });
+    const known = config.locations.length ? `declared: ${config.locations.join(', ')}` : 'none is declared';
     config.sites.forEach((site, i) =>
       site.monitors.forEach((monitor, j) =>
-        knownRefs(monitor.locations, ['sites', i, 'monitors', j, 'locations'], (l) => declared.has(l), 'location (declare it under locations:, or use "local")', issue),
+        monitor.locations?.forEach((l, k) => {
+          if (!declared.has(l)) issue(['sites', i, 'monitors', j, 'locations', k], `unknown location "${l}": declare it under locations: (${known}), or use "local"`);
+        }),
       ),
     );
   },

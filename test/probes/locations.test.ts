@@ -161,6 +161,15 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     expect((await server.app.inject({ url: '/api/v1/probe/assignments', headers })).statusCode).toBe(401);
     expect((await server.app.inject({ url: '/api/v1/sites', headers: auth })).statusCode).toBe(401);
 
+    const unknown = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/${siteId}/monitors`,
+      headers,
+      payload: { name: 'Far', type: 'http', url: target.url('/'), locations: ['eu-north', 'ap-south'] },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error.details[0].path).toBe('locations.1');
+
     const elsewhere = await server.app.inject({ url: '/api/v1/probe/assignments?location=us-east', headers: auth });
     expect(elsewhere.statusCode).toBe(409);
     expect(elsewhere.json().error.message).toBe('this token is probe "probe-twice" of location "eu-north", not "us-east"');
