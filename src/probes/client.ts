@@ -154,7 +154,11 @@ export class ProbeClient {
       if (!before || before.interval !== spec.interval || hostOf(before) !== hostOf(spec) || !this.scheduler.has(m.id))
         this.scheduler.upsert(m.id, spec.interval, hostOf(spec));
     }
-    for (const id of [...this.specs.keys()]) if (!seen.has(id)) (this.specs.delete(id), this.scheduler.remove(id));
+    for (const id of [...this.specs.keys()]) {
+      if (seen.has(id)) continue;
+      this.specs.delete(id);
+      this.scheduler.remove(id);
+    }
     this.etag = version;
     this.options.log.info({ monitors: seen.size }, 'assignments updated');
   }

@@ -29,7 +29,8 @@ export const locationsSection = {
     config.sites.forEach((site, i) =>
       site.monitors.forEach((monitor, j) =>
         monitor.locations?.forEach((l, k) => {
-          if (!declared.has(l)) issue(['sites', i, 'monitors', j, 'locations', k], `unknown location "${l}": declare it under locations: (${known}), or use "local"`);
+          if (!declared.has(l))
+            issue(['sites', i, 'monitors', j, 'locations', k], `unknown location "${l}": declare it under locations: (${known}), or use "local"`);
         }),
       ),
     );

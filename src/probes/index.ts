@@ -11,9 +11,9 @@ import { ProbesService } from './probes.service.js';
 export interface Probes {
   service: ProbesService;
   /** For the engine: checks monitors with locations from their locations. */
-  wrap(local: Dispatcher): Dispatcher;
+  wrap: (local: Dispatcher) => Dispatcher;
   /** What each location of a monitor saw at its last check on this node. */
-  locationsOf(monitorId: number): readonly LocationView[] | undefined;
+  locationsOf: (monitorId: number) => readonly LocationView[] | undefined;
   /** Probe health in /metrics. */
   watch(registry: Registry): void;
   /** The hourly expiry of probes' results (a cluster-wide job). */
@@ -54,7 +54,7 @@ export function createProbes(core: Core, config: Config): Probes {
     },
     job: {
       start() {
-        timer = setInterval(() => service.expire().catch((err: unknown) => log.error({ err }, 'expiring probes’ results failed')), 3_600_000);
+        timer = setInterval(() => void service.expire().catch((err: unknown) => log.error({ err }, 'expiring probes’ results failed')), 3_600_000);
         timer.unref();
       },
       stop: () => clearInterval(timer),

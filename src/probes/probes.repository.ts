@@ -55,13 +55,7 @@ export class ProbesRepository {
   /** The results of monitors since a time, newest first (the latest per location comes first). */
   resultsSince(monitorIds: readonly number[], since: number): Promise<ProbeResultRow[]> {
     if (!monitorIds.length) return Promise.resolve([]);
-    return this.db
-      .selectFrom('probe_results')
-      .selectAll()
-      .where('monitor_id', 'in', monitorIds)
-      .where('at', '>=', since)
-      .orderBy('at', 'desc')
-      .execute();
+    return this.db.selectFrom('probe_results').selectAll().where('monitor_id', 'in', monitorIds).where('at', '>=', since).orderBy('at', 'desc').execute();
   }
 
   async expire(before: number): Promise<void> {

@@ -21,7 +21,8 @@ export function probeRoutes(app: FastifyInstance, probes: ProbesService): void {
         tag,
         ...probeAuth,
         summary: 'For a probe (its token as the bearer): the monitors its location checks',
-        description: 'Send the last answer’s ETag as If-None-Match: 304 with no body while nothing changed. The User-Agent’s "upkeep-probe/<version>" is kept as the probe’s version.',
+        description:
+          'Send the last answer’s ETag as If-None-Match: 304 with no body while nothing changed. The User-Agent’s "upkeep-probe/<version>" is kept as the probe’s version.',
         query: assignmentsQuery,
         ok: { 200: assignmentsOut },
       }),
@@ -62,7 +63,15 @@ export function probesAdminRoutes(app: FastifyInstance, probes: ProbesService): 
   });
   app.post(
     '/probes',
-    { schema: operation({ tag, summary: 'Make a probe for a declared location; its token is shown this once', body: probeIn, ok: { 201: probeMade }, errors: [409] }) },
+    {
+      schema: operation({
+        tag,
+        summary: 'Make a probe for a declared location; its token is shown this once',
+        body: probeIn,
+        ok: { 201: probeMade },
+        errors: [409],
+      }),
+    },
     async (req, reply) => {
       accessOf(req).requireAdmin();
       return reply.status(201).send(await probes.create(req.body));

@@ -50,7 +50,9 @@ export const probeMade = probeOut.extend({ token: z.string().describe('shown thi
 export const assignmentsOut = z.object({
   version: z.string().describe('also the ETag; send it back as If-None-Match to get 304 while nothing changed'),
   location: z.string(),
-  monitors: z.array(z.object({ id: z.number().int(), site: z.string(), spec: z.record(z.string(), z.unknown()).describe('the monitor as written, secrets included') })),
+  monitors: z.array(
+    z.object({ id: z.number().int(), site: z.string(), spec: z.record(z.string(), z.unknown()).describe('the monitor as written, secrets included') }),
+  ),
 });
 export type Assignments = z.output<typeof assignmentsOut>;
 

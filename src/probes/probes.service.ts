@@ -51,7 +51,13 @@ export class ProbesService {
     if (await this.repo.byName(spec.name)) throw new AppError('conflict', `a probe named "${spec.name}" exists already (revoked probes keep their names)`);
     const token = mintToken(TOKEN_PREFIX);
     const now = this.clock.now();
-    const id = await this.repo.insert({ name: spec.name, location: spec.location, token_hash: hashToken(token), token_prefix: token.slice(0, 12), created_at: now });
+    const id = await this.repo.insert({
+      name: spec.name,
+      location: spec.location,
+      token_hash: hashToken(token),
+      token_prefix: token.slice(0, 12),
+      created_at: now,
+    });
     return { ...this.show((await this.repo.byId(id))!), token };
   }
 

@@ -26,7 +26,9 @@ describe('locations in upkeep.yaml', () => {
 
   it('names the path of an unknown location, a quorum above the locations, a location twice', () => {
     expect(JSON.stringify(problem(file('locations: [eu-north, ap-south]')))).toContain('sites[0].monitors[0].locations[1]');
-    expect(JSON.stringify(problem(file('locations: [eu-north, ap-south]')))).toContain('unknown location \\"ap-south\\": declare it under locations: (declared: eu-north, us-east, us-west), or use \\"local\\"');
+    expect(JSON.stringify(problem(file('locations: [eu-north, ap-south]')))).toContain(
+      'unknown location \\"ap-south\\": declare it under locations: (declared: eu-north, us-east, us-west), or use \\"local\\"',
+    );
     expect(JSON.stringify(problem(file('locations: [eu-north, us-east], quorum: 3')))).toContain("the quorum (3) is more than the monitor's 2 locations");
     expect(JSON.stringify(problem(file('quorum: 2')))).toContain('a quorum needs \\"locations\\"');
     expect(JSON.stringify(problem(file('locations: [eu-north, eu-north]')))).toContain('location \\"eu-north\\" is named twice');

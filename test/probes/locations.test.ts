@@ -32,7 +32,17 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     return res.json<{ id: number; token: string }>();
   };
   const startProbe = async (token: string, location: string, at = origin) => {
-    const client = new ProbeClient({ server: at, token, location, version: '9.9.9', clock: systemClock, log: silentLogger(), allowPrivateTargets: true, pollMs: 300, sendMs: 200 });
+    const client = new ProbeClient({
+      server: at,
+      token,
+      location,
+      version: '9.9.9',
+      clock: systemClock,
+      log: silentLogger(),
+      allowPrivateTargets: true,
+      pollMs: 300,
+      sendMs: 200,
+    });
     clients.push(client);
     await client.start();
     return client;
@@ -122,8 +132,7 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     const probe = await makeProbe('probe-cut', 'us-west');
     const proxy = await cutProxy(Number(new URL(origin).port));
     const client = await startProbe(probe.token, 'us-west', proxy.origin);
-    const rows = async () =>
-      core.storage.db.selectFrom('probe_results').select(['run', 'seq']).where('probe_id', '=', probe.id).orderBy('seq').execute();
+    const rows = async () => core.storage.db.selectFrom('probe_results').select(['run', 'seq']).where('probe_id', '=', probe.id).orderBy('seq').execute();
     await until('results to arrive', async () => (await rows()).length >= 2, 20_000);
 
     await proxy.cut();
@@ -155,7 +164,11 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     expect(first.json()).toEqual({ stored: 3, duplicates: 0, ignored: 0 });
     const again = await server.app.inject({ method: 'POST', url: '/api/v1/probe/results', headers: auth, payload: batch });
     expect(again.json()).toEqual({ stored: 0, duplicates: 3, ignored: 0 });
-    const count = await core.storage.db.selectFrom('probe_results').select((eb) => eb.fn.countAll<string | number>().as('n')).where('probe_id', '=', probe.id).executeTakeFirstOrThrow();
+    const count = await core.storage.db
+      .selectFrom('probe_results')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('probe_id', '=', probe.id)
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(3);
     // A person's token is no probe token, and a probe token opens nothing else.
     expect((await server.app.inject({ url: '/api/v1/probe/assignments', headers })).statusCode).toBe(401);
@@ -181,7 +194,8 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     expect(refused.json().error.message).toBe('the probe token was revoked');
     expect(await client.closed).toMatch(/the server refused the probe token: the probe token was revoked/);
 
-    const list = (await server.app.inject({ url: '/api/v1/probes', headers })).json<{ data: { name: string; health: string; version: string | null }[] }>().data;
+    const list = (await server.app.inject({ url: '/api/v1/probes', headers })).json<{ data: { name: string; health: string; version: string | null }[] }>()
+      .data;
     expect(list.find((p) => p.name === 'probe-twice')?.health).toBe('revoked');
     expect(list.find((p) => p.name === 'probe-eu-north')).toMatchObject({ health: 'online', version: '9.9.9' });
   });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readEnvironment } from '../../config/env.js';
 import { AppError } from '../../lib/errors.js';
+import type { ProbesService } from '../../probes/probes.service.js';
 import { createLogger } from '../../lib/logger.js';
 import { action, DEFAULT_DATA_DIR, readConfigOption, withCore } from '../run.js';
 
@@ -57,10 +58,12 @@ Examples:
     sub
       .option('-c, --config <file>', 'the config file (its locations:)')
       .option('-d, --data-dir <dir>', 'data directory; UPKEEP_DATABASE_URL selects PostgreSQL', DEFAULT_DATA_DIR);
-  const service = async (opts: { config?: string; dataDir: string }, fn: (s: import('../../probes/probes.service.js').ProbesService) => Promise<void>) => {
+  const service = async (opts: { config?: string; dataDir: string }, fn: (s: ProbesService) => Promise<void>) => {
     const config = await readConfigOption(opts.config, readEnvironment(), opts.config !== undefined);
-    const { ProbesService } = await import('../../probes/probes.service.js');
-    await withCore(opts.dataDir, (core) => fn(new ProbesService(core.storage.db, core.sites.monitorStore(), core.siteCodec, core.clock, config?.config.locations ?? [])));
+    const { ProbesService: Service } = await import('../../probes/probes.service.js');
+    await withCore(opts.dataDir, (core) =>
+      fn(new Service(core.storage.db, core.sites.monitorStore(), core.siteCodec, core.clock, config?.config.locations ?? [])),
+    );
   };
   admin(probe.command('add').description('Make a probe for a declared location; prints its token once.'))
     .requiredOption('--name <name>', 'the probe’s name')
@@ -81,7 +84,9 @@ Examples:
           const list = await s.list();
           if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
           for (const p of list)
-            process.stdout.write(`${p.name}\t${p.location}\t${p.health}\tlast seen ${p.lastSeenAt ?? 'never'}\tversion ${p.version ?? '-'}\tlag ${p.lagMs ?? '-'} ms\n`);
+            process.stdout.write(
+              `${p.name}\t${p.location}\t${p.health}\tlast seen ${p.lastSeenAt ?? 'never'}\tversion ${p.version ?? '-'}\tlag ${p.lagMs ?? '-'} ms\n`,
+            );
         }),
       ),
     );
