@@ -20,7 +20,7 @@ export function register(program: Command): void {
       `
 Examples:
   $ UPKEEP_PROBE_TOKEN=upp_… upkeep probe --server https://upkeep.example.com --location eu-north
-  $ upkeep probe add --config upkeep.yaml --name stockholm-1 --location eu-north   # prints the token once
+  $ upkeep probe add stockholm-1 eu-north --config upkeep.yaml   # prints the token once
   $ upkeep probe list
   $ upkeep probe revoke stockholm-1`,
     )
@@ -65,13 +65,12 @@ Examples:
       fn(new Service(core.storage.db, core.sites.monitorStore(), core.siteCodec, core.clock, config?.config.locations ?? [])),
     );
   };
-  admin(probe.command('add').description('Make a probe for a declared location; prints its token once.'))
-    .requiredOption('--name <name>', 'the probe’s name')
-    .requiredOption('--location <name>', 'one of the config’s locations:')
+  // The location is an argument: `--location` is the running probe's option.
+  admin(probe.command('add <name> <location>').description('Make a probe for a declared location (of the config’s locations:); prints its token once.'))
     .action(
-      action(async (opts: { name: string; location: string; config?: string; dataDir: string }) =>
+      action(async (name: string, location: string, opts: { config?: string; dataDir: string }) =>
         service(opts, async (s) => {
-          const made = await s.create({ name: opts.name, location: opts.location });
+          const made = await s.create({ name, location });
           process.stdout.write(`probe ${made.name} (${made.location}) made; its token, shown this once:\n${made.token}\n`);
         }),
       ),
