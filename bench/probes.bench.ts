@@ -32,7 +32,10 @@ async function measure(probed: boolean): Promise<{ cpuMsPerCheck: number; server
   try {
     const where = probed ? ', locations: [eu-north]' : '';
     const sites = Array.from({ length: MONITORS / 10 }, (_, i) => {
-      const monitors = Array.from({ length: 10 }, (_, m) => `      - { name: M${m}, type: http, url: "${target.url(`/${i}/${m}`)}", interval: 10s, timeout: 5s${where} }`);
+      const monitors = Array.from(
+        { length: 10 },
+        (_, m) => `      - { name: M${m}, type: http, url: "${target.url(`/${i}/${m}`)}", interval: 10s, timeout: 5s${where} }`,
+      );
       return `  - name: Site ${i}\n    monitors:\n${monitors.join('\n')}`;
     });
     const file = join(dir.path, 'upkeep.yaml');

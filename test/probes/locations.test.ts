@@ -201,19 +201,24 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     expect(list.find((p) => p.name === 'probe-eu-north')).toMatchObject({ health: 'online', version: '9.9.9' });
   });
 
-  it.skipIf(skip)('upkeep probe runs as its own process, reports, and exits with the reason when its token is revoked', async () => {
-    const probe = await makeProbe('probe-process', 'us-west');
-    const run = runCli(['probe', '--server', origin, '--location', 'us-west'], { env: { UPKEEP_PROBE_TOKEN: probe.token } });
-    await until(
-      'the process to send results',
-      async () => (await core.storage.db.selectFrom('probe_results').select('seq').where('probe_id', '=', probe.id).execute()).length >= 2,
-      60_000,
-    );
-    const list = (await server.app.inject({ url: '/api/v1/probes', headers })).json<{ data: { name: string; health: string; version: string | null }[] }>().data;
-    expect(list.find((p) => p.name === 'probe-process')).toMatchObject({ health: 'online', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
-    await server.app.inject({ method: 'DELETE', url: `/api/v1/probes/${probe.id}`, headers });
-    const exited = await run;
-    expect(exited.code).toBe(1);
-    expect(exited.stderr).toContain('the server refused the probe token: the probe token was revoked');
-  }, 90_000);
+  it.skipIf(skip)(
+    'upkeep probe runs as its own process, reports, and exits with the reason when its token is revoked',
+    async () => {
+      const probe = await makeProbe('probe-process', 'us-west');
+      const run = runCli(['probe', '--server', origin, '--location', 'us-west'], { env: { UPKEEP_PROBE_TOKEN: probe.token } });
+      await until(
+        'the process to send results',
+        async () => (await core.storage.db.selectFrom('probe_results').select('seq').where('probe_id', '=', probe.id).execute()).length >= 2,
+        60_000,
+      );
+      const list = (await server.app.inject({ url: '/api/v1/probes', headers })).json<{ data: { name: string; health: string; version: string | null }[] }>()
+        .data;
+      expect(list.find((p) => p.name === 'probe-process')).toMatchObject({ health: 'online', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+      await server.app.inject({ method: 'DELETE', url: `/api/v1/probes/${probe.id}`, headers });
+      const exited = await run;
+      expect(exited.code).toBe(1);
+      expect(exited.stderr).toContain('the server refused the probe token: the probe token was revoked');
+    },
+    90_000,
+  );
 });

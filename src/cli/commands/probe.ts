@@ -66,15 +66,14 @@ Examples:
     );
   };
   // The location is an argument: `--location` is the running probe's option.
-  admin(probe.command('add <name> <location>').description('Make a probe for a declared location (of the config’s locations:); prints its token once.'))
-    .action(
-      action(async (name: string, location: string, opts: { config?: string; dataDir: string }) =>
-        service(opts, async (s) => {
-          const made = await s.create({ name, location });
-          process.stdout.write(`probe ${made.name} (${made.location}) made; its token, shown this once:\n${made.token}\n`);
-        }),
-      ),
-    );
+  admin(probe.command('add <name> <location>').description('Make a probe for a declared location (of the config’s locations:); prints its token once.')).action(
+    action(async (name: string, location: string, opts: { config?: string; dataDir: string }) =>
+      service(opts, async (s) => {
+        const made = await s.create({ name, location });
+        process.stdout.write(`probe ${made.name} (${made.location}) made; its token, shown this once:\n${made.token}\n`);
+      }),
+    ),
+  );
   admin(probe.command('list').description('Probes with their health: last seen, version, lag.'))
     .option('--json', 'print JSON')
     .action(
