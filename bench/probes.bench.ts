@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot, runCli, spawnServerProcess, type ServerProcess } from '../test/support/cli.js';
 import { tempDir } from '../test/support/databases.js';
 import { countingTarget } from '../test/support/process.js';
 import { sleep } from '../test/support/receivers.js';
+import { cpuOf } from './cluster.bench.js';
 
 /**
  * Probes (issue 19 part 2): CPU per check when the server's own engine checks every monitor, against
@@ -17,13 +18,6 @@ export const title = 'Probes: CPU per check, a probe sending its results vs the 
 
 const MONITORS = Number(process.env.UPKEEP_BENCH_PROBE_MONITORS ?? 1_000);
 const WINDOW = Number(process.env.UPKEEP_BENCH_PROBE_WINDOW ?? 30_000);
-const TICKS = 100;
-
-function cpuOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
-
 async function measure(probed: boolean): Promise<{ cpuMsPerCheck: number; serverMsPerCheck: number; probeMsPerCheck: number; checksPerSecond: number }> {
   const dir = tempDir('upkeep-bench-probes-');
   const target = await countingTarget();
