@@ -84,9 +84,21 @@ export class ProbeClient {
     });
   }
 
-  /** Fetches the assignments once (a wrong token or location fails here, before anything runs), then keeps going. */
+  /**
+   * Fetches the assignments once, then keeps going. A server that cannot be reached yet is waited for
+   * (a probe may start before it); one that refuses (a wrong token or location) fails here.
+   */
   async start(): Promise<void> {
-    await this.poll();
+    for (let wait = 1_000; ; wait = Math.min(wait * 2, MAX_BACKOFF_MS)) {
+      try {
+        await this.poll();
+        break;
+      } catch (err) {
+        if (err instanceof Refused || this.stopped) throw err;
+        this.options.log.warn({ err: describeError(err), retryInMs: wait }, 'the server cannot be reached yet');
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
     this.scheduler.start();
     const every = (ms: number, fn: () => Promise<void>) => {
       const t = setInterval(() => void fn().catch((err: unknown) => this.options.log.warn({ err: describeError(err) }, 'probe step failed')), ms);
@@ -223,13 +235,18 @@ export class ProbeClient {
       const reason = `the server refused the probe token: ${errorMessage(text)}`;
       this.options.log.error({ status: res.status }, reason);
       void this.stop(reason);
-      throw new Error(reason);
+      throw new Refused(reason);
     }
+    // Refused for good (a wrong location, a bad request): trying again will not help.
+    if (res.status >= 400 && res.status < 500 && res.status !== 429) throw new Refused(`the server answered ${res.status}: ${errorMessage(text)}`);
     if (res.status >= 300) throw new Error(`the server answered ${res.status}: ${errorMessage(text)}`);
     if (res.bodyTruncated) throw new Error('the server’s answer is larger than 64 MiB');
     return JSON.parse(text) as unknown;
   }
 }
+
+/** The server refused a request for good (its token, its location, its input). */
+class Refused extends Error {}
 
 function errorMessage(text: string): string {
   try {

@@ -132,7 +132,12 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
   it.skipIf(skip)('a probe cut off from the server keeps checking and replays: none lost, none duplicated', async () => {
     const probe = await makeProbe('probe-cut', 'us-west');
     const proxy = await cutProxy(Number(new URL(origin).port));
-    const client = await startProbe(probe.token, 'us-west', proxy.origin);
+    // Started while the server cannot be reached: it waits for it.
+    await proxy.cut();
+    const started = startProbe(probe.token, 'us-west', proxy.origin);
+    await sleep(1_500);
+    await proxy.restore();
+    const client = await started;
     const rows = async () => core.storage.db.selectFrom('probe_results').select(['run', 'seq']).where('probe_id', '=', probe.id).orderBy('seq').execute();
     await until('results to arrive', async () => (await rows()).length >= 2, 20_000);
 
