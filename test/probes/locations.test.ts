@@ -204,6 +204,10 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
       .data;
     expect(list.find((p) => p.name === 'probe-twice')?.health).toBe('revoked');
     expect(list.find((p) => p.name === 'probe-eu-north')).toMatchObject({ health: 'online', version: '9.9.9' });
+    const metrics = (await server.app.inject({ url: '/metrics', headers })).body;
+    expect(metrics).toMatch(/^upkeep_probe_last_seen_seconds\{probe="probe-eu-north",location="eu-north"\} \d/m);
+    expect(metrics).toMatch(/^upkeep_probe_lag_seconds\{probe="probe-eu-north",location="eu-north"\} \d/m);
+    expect(metrics).not.toContain('probe="probe-twice"');
   });
 
   it.skipIf(skip)(
