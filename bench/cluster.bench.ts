@@ -19,7 +19,7 @@ const WINDOW = Number(process.env.UPKEEP_BENCH_CLUSTER_WINDOW ?? 30_000);
 const TICKS = 100;
 
 /** CPU seconds a process has used so far. */
-function cpuOf(pid: number): number {
+export function cpuOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }

@@ -13,6 +13,7 @@ import type { ChannelCodec } from './notify/channel-codec.js';
 import { channelsSection, channelsStore } from './notify/config-section.js';
 import { plannedWorkSection, plannedWorkStore } from './planned-work/config-section.js';
 import { privacyRecordsSection, privacyRecordsStore } from './privacy-records/config-section.js';
+import { locationsSection } from './probes/config-section.js';
 import { registersSection, registersStore } from './site-register/config-section.js';
 import { sitesSection, sitesStore } from './sites/config-section.js';
 import { routinesSection, routinesStore } from './routines/config-section.js';
@@ -45,6 +46,7 @@ export const configSchema = z
     ...feedbackWidgetsSection.shape,
     ...updatesSection.shape,
     ...reportsSection.shape,
+    ...locationsSection.shape,
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -65,6 +67,7 @@ export const configSchema = z
       feedbackWidgetsSection.check,
       updatesSection.check,
       reportsSection.check,
+      locationsSection.check,
     ])
       check(config, issue);
   });

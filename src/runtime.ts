@@ -26,6 +26,7 @@ import { createPrivacyRecords } from './privacy-records/index.js';
 import { siteBookRoutes } from './site-register/index.js';
 import { createCoordinator, followCluster, relayOf, shareOf, type Coordinator } from './cluster/index.js';
 import { createReports, type Reports } from './reports/index.js';
+import { createProbes } from './probes/index.js';
 
 export interface Runtime {
   engine: MonitoringEngine;
@@ -102,7 +103,10 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
   const ca = readCaFiles(config.network.caFiles);
   const coordinator = createCoordinator(core, config, version);
-  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca, share: shareOf(coordinator) });
+  const probes = createProbes(core, config);
+  core.sites.useLocations(config.locations);
+  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca, share: shareOf(coordinator), wrap: probes.wrap });
+  probes.watch(registry);
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
   const outbox = new OutboxSender(
     {
@@ -190,6 +194,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   coordinator.add('reports', reports.service);
   coordinator.add('update-windows', updateFaces.windows);
   coordinator.add('inventory', updateFaces.inventory);
+  coordinator.add('probes', probes.job);
   followCluster(coordinator, { engine, live, accounts: core.accounts, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
   const http = await buildHttpServer({
     logger: core.logger,
@@ -207,6 +212,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     incidents,
     statusPages,
     feedback,
+    probes,
     routines,
     objectives,
     reports,
@@ -247,7 +253,19 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       live.closeAll();
       await http.close();
       // Everything but the sender, which delivers what the engine writes as it stops.
-      await coordinator.stop(['inventory', 'update-windows', 'reports', 'privacy', 'objectives', 'updates', 'routines', 'feedback', 'backups', 'audits']);
+      await coordinator.stop([
+        'probes',
+        'inventory',
+        'update-windows',
+        'reports',
+        'privacy',
+        'objectives',
+        'updates',
+        'routines',
+        'feedback',
+        'backups',
+        'audits',
+      ]);
       await statusPages.stop();
       await engine.stop();
       await incidents.stop();

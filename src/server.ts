@@ -22,6 +22,7 @@ import type { SitesService } from './sites/sites.service.js';
 import { sitesRoutes } from './sites/sites.routes.js';
 import type { Registry } from 'prom-client';
 import type { Clock } from './lib/clock.js';
+import type { Probes } from './probes/index.js';
 import type { MonitoringEngine } from './monitoring/engine.js';
 import { monitoringRoutes } from './monitoring/monitoring.routes.js';
 import { pingRoutes } from './monitoring/ping.routes.js';
@@ -76,6 +77,8 @@ export interface HttpDeps {
   statusPages?: StatusPages;
   /** Visitors' feedback: the widget and intake (public) and the inboxes (API). */
   feedback?: Feedback;
+  /** Probes in several locations: their own routes, their management and what each location saw. */
+  probes?: Probes;
   /** Recurring checklists per site (API only). */
   routines?: Routines;
   /** Site objectives (their state and history; they are written as part of the site). */
@@ -278,7 +281,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       );
       kindsRoutes(api);
       sitesRoutes(api, deps.sites, deps.publicUrl, (id) => deps.engine.refresh(id));
-      monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock });
+      monitoringRoutes(api, { engine: deps.engine, sites: deps.sites, clock: deps.clock, locationsOf: deps.probes?.locationsOf });
       incidentsRoutes(api, {
         incidents: deps.incidents.service,
         maintenance: deps.incidents.maintenance,
@@ -297,6 +300,7 @@ export async function buildHttpServer(deps: HttpDeps): Promise<FastifyInstance> 
       liveRoutes(api, deps.live, access);
       await deps.statusPages?.apiRoutes(api);
       deps.feedback?.apiRoutes(api);
+      deps.probes?.apiRoutes(api);
       deps.routines?.apiRoutes(api);
       deps.privacyRecords?.apiRoutes(api);
       deps.siteBook?.(api);

@@ -23,7 +23,10 @@ const newUserSchema = z.object({
 });
 
 const TOKEN_PREFIX = 'upk_';
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** How bearer tokens (API tokens, probes' tokens) are kept: 32 random bytes need no slow hash, SHA-256 is enough. */
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** A new bearer token with its kind's prefix (`upk_`, `upp_`): 32 random bytes; store only its hash and its first 12 characters. */
+export const mintToken = (prefix: string) => prefix + randomBytes(32).toString('base64url');
 
 /** Owners and admins reach the whole instance: a team scope for them is refused rather than silently ignored. */
 export function scopeFor(role: Role, scope: AccountScope): AccountScope {
@@ -102,7 +105,7 @@ export class AccountsService {
       if (!user) throw new AppError('not_found', `no user has the email ${input.userEmail}`);
       userId = user.id;
     }
-    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const token = mintToken(TOKEN_PREFIX);
     const now = this.clock.now();
     const id = await this.repo.insertToken(
       {

@@ -8,6 +8,7 @@ import { register as registerAudit } from './commands/audit.js';
 import { register as registerConfig } from './commands/config.js';
 import { register as registerInventory } from './commands/inventory.js';
 import { register as registerImport } from './commands/import.js';
+import { register as registerProbe } from './commands/probe.js';
 import { register as registerRestoreSelf } from './commands/restore-self.js';
 import { register as registerStart } from './commands/start.js';
 import { register as registerReport } from './commands/report.js';
@@ -57,6 +58,7 @@ for (const register of [
   registerImport,
   registerReport,
   registerCluster,
+  registerProbe,
   registerRestoreSelf,
 ])
   register(program);

@@ -18,6 +18,7 @@ export const clusterJobs = [
   'reports',
   'update-windows',
   'inventory',
+  'probes',
 ] as const;
 export type JobName = (typeof clusterJobs)[number];
 

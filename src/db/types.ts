@@ -384,7 +384,37 @@ export interface ClusterNodesTable {
   lease_until: Millis;
 }
 
+/** A probe: runs the checks of its location's monitors elsewhere; its token is kept as a hash. */
+export interface ProbesTable {
+  id: Generated<number>;
+  name: string;
+  location: string;
+  token_hash: string;
+  token_prefix: string;
+  created_at: Millis;
+  revoked_at: Millis | null;
+  last_seen_at: Millis | null;
+  version: string | null;
+  lag_ms: Millis | null;
+}
+
+/** One check a probe ran, keyed by the probe's run and sequence number (a replayed batch is stored once). */
+export interface ProbeResultsTable {
+  probe_id: number;
+  run: string;
+  seq: number;
+  monitor_id: number;
+  location: string;
+  at: Millis;
+  status: 0 | 1 | 2;
+  duration_ms: number | null;
+  status_code: number | null;
+  message: string;
+}
+
 export interface Database {
+  probes: ProbesTable;
+  probe_results: ProbeResultsTable;
   cluster_nodes: ClusterNodesTable;
   audits: AuditsTable;
   audit_findings: AuditFindingsTable;

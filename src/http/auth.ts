@@ -26,6 +26,9 @@ const publicRoutes: [method: string, pattern: string][] = [
   ['GET', '/api/v1/session/providers'],
   ['GET', '/api/v1/session/oidc'],
   ['POST', '/api/v1/setup'],
+  // Probes authenticate with their own token, checked by the probe routes (src/probes).
+  ['GET', '/api/v1/probe'],
+  ['POST', '/api/v1/probe'],
 ];
 const readOnlyMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -13,8 +13,9 @@ export interface CheckJob {
 /**
  * Runs checks. The engine only talks to this interface: the local dispatcher runs checks in this
  * process; a distributed one (BullMQ workers over Redis) can take its place without touching checks.
- * `run` never throws: a failure of any kind is a `down` result with a message.
+ * `run` never throws: a failure of any kind is a `down` result with a message. It answers null when
+ * it has nothing to say (a monitor checked from locations none of which has reported lately).
  */
 export interface Dispatcher {
-  run(job: CheckJob): Promise<CheckResult>;
+  run(job: CheckJob): Promise<CheckResult | null>;
 }

@@ -89,7 +89,8 @@ const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
 /** Other nodes' states are read back this far before the last look, so a batch committed late (or a clock a little off) is not missed. */
 const FOLLOW_OVERLAP_MS = 30_000;
 
-function hostOf(spec: MonitorSpec): string {
+/** The host a monitor's checks go to (the scheduler's per-host limit). */
+export function hostOf(spec: MonitorSpec): string {
   switch (spec.type) {
     case 'http':
       return new URL(spec.url).hostname;
@@ -422,7 +423,7 @@ export class MonitoringEngine {
     // The check keeps its own deadline; this one only stops a check that ignores it.
     const backstop = setTimeout(() => check.abort(new Error(`the check ignored its ${spec.timeout} ms timeout`)), spec.timeout + 1_000);
     this.running.add(check);
-    let result: CheckResult;
+    let result: CheckResult | null;
     try {
       const allowPrivate = spec.allowPrivateTargets ?? this.options.allowPrivateTargets;
       result = await this.dispatcher.run({ monitor: rt.monitor, allowPrivate, signal: check.signal });
@@ -436,7 +437,8 @@ export class MonitoringEngine {
     // a check cut off by stopping says nothing about the target.
     const live = this.runtimes.get(monitorId);
     // A monitor handed to another node meanwhile is that node's to record.
-    if (!live?.owned || this.stopping) return;
+    // No result (none of the monitor's locations has reported lately) leaves the state as it is.
+    if (!live?.owned || this.stopping || !result) return;
     this.record(live, result, Math.max(started, scheduledAt));
     if (isConfirming(live.state)) this.scheduler.runAt(monitorId, this.clock.now() + retryIntervalOf(spec));
   }

@@ -1,6 +1,7 @@
 import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { LocalDispatcher } from './checks/index.js';
+import type { Dispatcher } from './dispatcher.js';
 import { MonitoringEngine, type MonitorShare } from './engine.js';
 import { createMetrics } from './metrics.js';
 import { ResultStore } from './results.service.js';
@@ -9,7 +10,13 @@ import { ResultStore } from './results.service.js';
 export function createMonitoring(
   core: Core,
   config: Config,
-  overrides: { allowPrivate?: boolean; ca?: readonly string[] | undefined; share?: MonitorShare | undefined } = {},
+  overrides: {
+    allowPrivate?: boolean;
+    ca?: readonly string[] | undefined;
+    share?: MonitorShare | undefined;
+    /** Puts a dispatcher around the local one (monitors checked from several locations). */
+    wrap?: (local: Dispatcher) => Dispatcher;
+  } = {},
 ) {
   const metrics = createMetrics();
   const log = core.logger.child({ component: 'monitoring' });
@@ -19,7 +26,7 @@ export function createMonitoring(
       monitors: core.sites.monitorStore(),
       codec: core.siteCodec,
       results,
-      dispatcher: new LocalDispatcher({ resolvers: config.network.resolvers, ca: overrides.ca }),
+      dispatcher: (overrides.wrap ?? ((local: Dispatcher) => local))(new LocalDispatcher({ resolvers: config.network.resolvers, ca: overrides.ca })),
       clock: core.clock,
       log,
       metrics: metrics.engine,

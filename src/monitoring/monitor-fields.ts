@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import { channelRefs, markdown, objectName, tags } from '../config/fields.js';
+import { checkLocations, locationFields } from './locations.js';
 import { heartbeatFields } from './checks/other.schema.js';
 
 /** Fields every monitor has, whatever its type. */
@@ -30,6 +31,7 @@ function probingFields(defaultInterval: string) {
     /** Consecutive successes before a down monitor is up again. */
     upAfter: z.number().int().min(1).max(100).default(1),
     allowPrivateTargets: z.boolean().optional(),
+    ...locationFields,
   };
 }
 
@@ -39,7 +41,10 @@ function probingFields(defaultInterval: string) {
  * @example probeMonitor('smtp', { host: hostName, port }, '5m')
  */
 export function probeMonitor<const K extends string, S extends z.ZodRawShape>(type: K, fields: S, defaultInterval = '60s') {
-  return z.object({ type: z.literal(type), ...baseFields, ...probingFields(defaultInterval), ...fields }).strict();
+  return z
+    .object({ type: z.literal(type), ...baseFields, ...probingFields(defaultInterval), ...fields })
+    .strict()
+    .superRefine((m, ctx) => checkLocations(m as { locations?: string[]; quorum?: number }, ctx));
 }
 
 export const heartbeatMonitor = z
@@ -54,8 +59,9 @@ export const heartbeatMonitor = z
 /**
  * Fields anyone who may change a monitor may change, also on one that may reach private addresses:
  * names, schedule and alerting decide neither where a check goes nor what it asks or looks for.
+ * Locations do (a probe inside another network reaches that network's private addresses).
  */
 export const monitorFreeFields: ReadonlySet<string> = new Set([
   ...Object.keys(baseFields),
-  ...Object.keys(probingFields('60s')).filter((key) => key !== 'allowPrivateTargets'),
+  ...Object.keys(probingFields('60s')).filter((key) => key !== 'allowPrivateTargets' && key !== 'locations'),
 ]);

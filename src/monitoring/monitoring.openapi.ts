@@ -16,6 +16,18 @@ export const statusOut = z.object({
   lastCheckAt: iso.nullable(),
   lastMessage: z.string().nullable(),
   recent: z.array(z.object({ at: iso, status: outcome, message: z.string(), durationMs: z.number().nullable(), statusCode: z.number().int().nullable() })),
+  locations: z
+    .array(
+      z.object({
+        location: z.string(),
+        status: z.enum(['up', 'degraded', 'down', 'unavailable']).describe('unavailable: nothing heard from there for 3 intervals; it counts neither way'),
+        at: iso.nullable(),
+        durationMs: z.number().nullable(),
+        message: z.string().nullable(),
+      }),
+    )
+    .nullable()
+    .describe('monitors with locations: what each saw at the last check (null for others, or before the first check on this node)'),
 });
 
 const ms = z.number().nullable();

@@ -11,6 +11,7 @@ import { idParams, pageSchema, parseId, queryNumber } from '../http/schema.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { SitesService } from '../sites/sites.service.js';
+import type { LocationView } from '../probes/combine.js';
 import type { MonitoringEngine } from './engine.js';
 import { defaultMessage, outcomeOf } from './result.js';
 import { checkAccepted, eventOut, overviewOut, resultOut, statusOut, summaryOut } from './monitoring.openapi.js';
@@ -44,7 +45,10 @@ const showResult = (r: CheckResultsTable) => ({
 });
 
 /** What the engine knows: live status, results, uptime and latency over windows, events. */
-export function monitoringRoutes(app: FastifyInstance, deps: { engine: MonitoringEngine; sites: SitesService; clock: Clock }): void {
+export function monitoringRoutes(
+  app: FastifyInstance,
+  deps: { engine: MonitoringEngine; sites: SitesService; clock: Clock; locationsOf?: ((monitorId: number) => readonly LocationView[] | undefined) | undefined },
+): void {
   const { engine, sites, clock } = deps;
   const tag = 'monitoring';
   const repo = engine.results.repository;
@@ -86,6 +90,14 @@ export function monitoringRoutes(app: FastifyInstance, deps: { engine: Monitorin
           durationMs: r.durationMs ?? null,
           statusCode: r.statusCode ?? null,
         })),
+        locations:
+          deps.locationsOf?.(id)?.map((l) => ({
+            location: l.location,
+            status: l.status,
+            at: l.at === null ? null : toIso(l.at),
+            durationMs: l.status === 'unavailable' ? null : (l.durationMs ?? null),
+            message: l.status === 'unavailable' ? null : l.message,
+          })) ?? null,
       };
     },
   );

@@ -8,6 +8,7 @@ import type { Clock } from '../lib/clock.js';
 import { canonicalJson, mergePatch, valueAt } from '../lib/json.js';
 import { keepRedactedSecrets, mergeSecrets, redactSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
 import { monitorKinds, monitorSchema, type MonitorSpec } from '../monitoring/monitor.schema.js';
+import { LOCAL } from '../monitoring/locations.js';
 import { parseInput } from '../config/validate.js';
 import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteColumns, type SiteFilter } from './sites.repository.js';
 import { siteSchema, type SiteSpec } from './site.schema.js';
@@ -156,6 +157,8 @@ export type MonitorStore = Pick<SitesRepository, 'allMonitors' | 'getMonitor' | 
 /** Use cases on sites and their monitors, for the API. */
 export class SitesService {
   private readonly repo: SitesRepository;
+  /** The config's `locations:` and "local": a monitor made in the API may be checked from these only. */
+  private locations: ReadonlySet<string> = new Set([LOCAL]);
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -172,6 +175,20 @@ export class SitesService {
       total,
       filter.limit,
     );
+  }
+
+  /** The locations the config declares (upkeep.yaml `locations:`). */
+  useLocations(declared: readonly string[]): void {
+    this.locations = new Set([LOCAL, ...declared]);
+  }
+
+  /** A location nobody declared would leave the monitor with a location that never reports: refused, on the field. */
+  private checkLocations(spec: MonitorSpec): void {
+    const locations = 'locations' in spec ? (spec.locations ?? []) : [];
+    const unknown = locations.findIndex((l) => !this.locations.has(l));
+    if (unknown < 0) return;
+    const message = `unknown location "${locations[unknown]}": declare it under locations: in the config, or use "local" (known: ${[...this.locations].join(', ')})`;
+    throw new AppError('invalid_input', message, { details: [{ path: `locations.${unknown}`, message }] });
   }
 
   /** The stored monitors as the engine reads them (read only). */
@@ -264,6 +281,7 @@ export class SitesService {
 
   async createMonitor(siteId: number, input: unknown, guard: GuardChange<MonitorSpec> = () => {}): Promise<Monitor> {
     const spec = parseInput(monitorSchema, input);
+    this.checkLocations(spec);
     guard(undefined, spec);
     return this.db.transaction().execute(async (trx) => {
       const repo = new SitesRepository(trx);
@@ -284,6 +302,7 @@ export class SitesService {
       if (current.managedBy === 'config') throw managedByFile(`monitor "${current.siteName}/${current.spec.name}"`);
       const written = mode === 'merge' ? mergePatch(encodeMonitor(current.spec), input) : input;
       const spec = keepRedactedSecrets(written, current.spec, monitorKinds.get(current.spec.type).secretFields, (value) => parseInput(monitorSchema, value));
+      this.checkLocations(spec);
       guard(current.spec, spec);
       const other = await repo.getMonitorByName(current.siteId, spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `site "${current.siteName}" already has a monitor named "${spec.name}"`);

@@ -34,6 +34,9 @@ let teamless: string;
 
 /** Routes anyone may call without credentials: the API description, logging in, first-run setup. */
 const publicRoutes = ['GET /openapi.json', 'POST /session', 'POST /setup', 'GET /session/providers', 'GET /session/oidc', 'GET /session/oidc/callback'];
+/** Routes for probes: no person's credentials open them, only a probe token (test/probes/locations.test.ts). */
+const probeRoutes = ['GET /probe/assignments', 'POST /probe/results'];
+publicRoutes.push(...probeRoutes);
 /** Routes about the caller's own account, open to every logged-in caller whatever their role. */
 const ownRoutes = [
   'GET /session',
@@ -283,6 +286,16 @@ describe('authorization over every route of the API', () => {
     }
   });
 
+  it('the probes’ routes answer 401 to everyone without a probe token, the owner too', async () => {
+    for (const r of routes.filter((r) => probeRoutes.includes(key(r)))) {
+      for (const token of [undefined, owner, viewer, clientA]) {
+        const res = await call(r, token ? as(token) : {});
+        expect(res.statusCode, `${key(r)}: ${res.body.slice(0, 200)}`).toBe(401);
+      }
+    }
+    expect(routes.filter((r) => probeRoutes.includes(key(r)))).toHaveLength(probeRoutes.length);
+  });
+
   it('a viewer can change nothing but their own account', async () => {
     for (const r of routes.filter((r) => r.method !== 'GET' && !publicRoutes.includes(key(r)) && !ownRoutes.includes(key(r)))) {
       const res = await call(r, as(viewer));
@@ -320,7 +333,7 @@ describe('authorization over every route of the API', () => {
     // B's backups exist (the walk above reached real objects): the owner browses them.
     const tree = await app.inject({ url: `/api/v1${concrete('/backups/jobs/{job}/snapshots/{snapshot}/tree')}`, headers: as(owner) });
     expect(tree.json().entries.map((e: { name: string }) => e.name)).toEqual(['tmp']);
-    for (const path of ['/channels', '/maintenance', '/users', '/teams', '/activity', '/report-schedules', '/update-policies']) {
+    for (const path of ['/channels', '/maintenance', '/users', '/teams', '/activity', '/report-schedules', '/update-policies', '/probes']) {
       expect((await app.inject({ url: `/api/v1${path}`, headers: as(clientA) })).statusCode, path).toBe(403);
     }
   });

@@ -107,6 +107,8 @@ describe('the private-address guard', () => {
       ['host', 'localhost'],
       ['port', 6379],
       ['send', 'CONFIG GET *\r\n'],
+      // Another place to check from is another network's private addresses.
+      ['locations', ['local']],
     ] as const) {
       const moved = await app.inject({ method: 'PATCH', url: `/api/v1/monitors/${plain.json().id}`, headers: as(clientEditor), payload: { [field]: value } });
       expect(moved.statusCode, field).toBe(403);

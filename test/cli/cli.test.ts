@@ -130,6 +130,7 @@ describe('upkeep CLI', { timeout: 120_000 }, () => {
       ['updates', 'plan'],
       ['updates', 'run'],
       ['cluster', 'status'],
+      ['probe'],
     ];
     const answers = await Promise.all(commands.map((cmd) => runCli([...cmd, '--help'])));
     answers.forEach((res, i) => {

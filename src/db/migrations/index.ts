@@ -25,6 +25,7 @@ import * as paperworkOwners from './0406-paperwork-owners.js';
 import * as owners from './0500-owners.js';
 import * as objectives from './0501-objectives.js';
 import * as cluster from './0600-cluster.js';
+import * as probes from './0601-probes.js';
 import * as reportArchive from './0502-report-archive.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -76,6 +77,7 @@ const steps: Record<string, Step> = {
   '0501-objectives': objectives,
   // Issue 19 (cluster mode) numbers its migrations from 0600.
   '0600-cluster': cluster,
+  '0601-probes': probes,
   '0502-report-archive': reportArchive,
 };
 

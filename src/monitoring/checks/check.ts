@@ -11,6 +11,8 @@ export interface CheckContext {
   signal: AbortSignal;
   /** Certificate authorities trusted besides the bundled ones (network.caFiles): a company's private CA. */
   ca?: readonly string[];
+  /** Sent as the User-Agent of HTTP checks unless the monitor sets one (a probe names its location, so a site can tell). */
+  userAgent?: string;
 }
 
 export type ProbeType = Exclude<MonitorType, 'heartbeat'>;

@@ -12,7 +12,7 @@ const statusText = (code: number) => `HTTP ${code}`;
 export const httpCheck: CheckType<'http'> = {
   async run(spec, ctx) {
     const started = performance.now();
-    const headers: Record<string, string> = { ...spec.headers };
+    const headers: Record<string, string> = { ...(ctx.userAgent ? { 'user-agent': ctx.userAgent } : {}), ...spec.headers };
     if (spec.auth?.type === 'basic') headers.authorization = `Basic ${Buffer.from(`${spec.auth.username}:${spec.auth.password}`).toString('base64')}`;
     if (spec.auth?.type === 'bearer') headers.authorization = `Bearer ${spec.auth.token}`;
     let res;

@@ -16,18 +16,26 @@ export function runCheck(spec: SpecOf<ProbeType>, ctx: CheckContext): Promise<Ch
 export class LocalDispatcher implements Dispatcher {
   private readonly resolver: Resolver;
 
-  constructor(private readonly options: { resolvers?: readonly string[] | undefined; ca?: readonly string[] | undefined } = {}) {
+  constructor(
+    private readonly options: { resolvers?: readonly string[] | undefined; ca?: readonly string[] | undefined; userAgent?: string | undefined } = {},
+  ) {
     this.resolver = createResolver({ ...(options.resolvers?.length ? { servers: [...options.resolvers] } : {}), timeoutMs: 2_500, tries: 2 });
   }
 
-  async run(job: CheckJob): Promise<CheckResult> {
+  run(job: CheckJob): Promise<CheckResult> {
     const spec = job.monitor.spec;
-    if (spec.type === 'heartbeat') return { status: 'down', message: 'a heartbeat is not run; it is pinged' };
+    if (spec.type === 'heartbeat') return Promise.resolve({ status: 'down', message: 'a heartbeat is not run; it is pinged' });
+    return this.runSpec(spec, job.allowPrivate, job.signal);
+  }
+
+  /** Runs one check of a definition (a probe has definitions, not stored monitors). */
+  runSpec(spec: SpecOf<ProbeType>, allowPrivate: boolean, signal: AbortSignal): Promise<CheckResult> {
     return runCheck(spec, {
-      policy: { allowPrivate: job.allowPrivate },
+      policy: { allowPrivate },
       resolver: this.resolver,
-      signal: job.signal,
+      signal,
       ...(this.options.ca ? { ca: this.options.ca } : {}),
+      ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}),
     });
   }
 }

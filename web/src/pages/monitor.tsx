@@ -18,6 +18,8 @@ interface LiveStatus {
   slow: string | null;
   lastCheckAt: string | null;
   lastMessage: string | null;
+  /** Monitors checked from several locations: what each saw at the last check. */
+  locations: { location: string; status: string; at: string | null; durationMs: number | null; message: string | null }[] | null;
 }
 interface Summary {
   checks: number;
@@ -159,6 +161,33 @@ export function MonitorPage({ id }: { id: number }) {
           <span className="muted">Loading…</span>
         )}
       </p>
+      {live?.locations ? (
+        <table className="data" aria-label="Locations">
+          <thead>
+            <tr>
+              <th>Location</th>
+              <th>Status</th>
+              <th>Response time</th>
+              <th>Last result</th>
+            </tr>
+          </thead>
+          <tbody>
+            {live.locations.map((l) => (
+              <tr key={l.location}>
+                <td>{l.location}</td>
+                <td>
+                  <Status value={l.status === 'unavailable' ? 'pending' : l.status}>{l.status}</Status>
+                </td>
+                <td>{ms(l.durationMs)}</td>
+                <td className="muted small">
+                  {ago(l.at)}
+                  {l.message ? ` · ${l.message}` : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
       {typeof m.pingUrl === 'string' ? (
         // A secret: the API gives it only to those who may edit the site.
         <p className="small">

@@ -1,0 +1,64 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database, ProbeResultsTable, ProbesTable } from '../db/types.js';
+
+export type ProbeRow = Selectable<ProbesTable>;
+export type ProbeResultRow = ProbeResultsTable;
+
+/** The only SQL about probes and what they sent. */
+export class ProbesRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(probe: Insertable<ProbesTable>): Promise<number> {
+    const { id } = await this.db.insertInto('probes').values(probe).returning('id').executeTakeFirstOrThrow();
+    return id;
+  }
+
+  list(): Promise<ProbeRow[]> {
+    return this.db.selectFrom('probes').selectAll().orderBy('id').execute();
+  }
+
+  byName(name: string): Promise<ProbeRow | undefined> {
+    return this.db.selectFrom('probes').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  byId(id: number): Promise<ProbeRow | undefined> {
+    return this.db.selectFrom('probes').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  byTokenHash(hash: string): Promise<ProbeRow | undefined> {
+    return this.db.selectFrom('probes').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  }
+
+  async revoke(id: number, now: number): Promise<void> {
+    await this.db.updateTable('probes').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  }
+
+  async seen(id: number, at: number, version: string | null, lagMs: number | null): Promise<void> {
+    await this.db
+      .updateTable('probes')
+      .set({ last_seen_at: at, version, ...(lagMs === null ? {} : { lag_ms: lagMs }) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Stores results a probe sent; those already stored (same probe, run and number) are skipped. Answers how many were new. */
+  async insertResults(rows: ProbeResultRow[]): Promise<number> {
+    if (!rows.length) return 0;
+    const result = await this.db
+      .insertInto('probe_results')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['probe_id', 'run', 'seq']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
+  /** The results of monitors since a time, newest first (the latest per location comes first). */
+  resultsSince(monitorIds: readonly number[], since: number): Promise<ProbeResultRow[]> {
+    if (!monitorIds.length) return Promise.resolve([]);
+    return this.db.selectFrom('probe_results').selectAll().where('monitor_id', 'in', monitorIds).where('at', '>=', since).orderBy('at', 'desc').execute();
+  }
+
+  async expire(before: number): Promise<void> {
+    await this.db.deleteFrom('probe_results').where('at', '<', before).execute();
+  }
+}

@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { accessOf } from '../http/auth.js';
+import { operation } from '../http/operation.js';
+import { idParams, parseId } from '../http/schema.js';
+import { parseInput } from '../config/validate.js';
+import { assignmentsOut, assignmentsQuery, batchOut, probeBatchIn, probeIn, probeMade, probesOut } from './probes.schema.js';
+import type { ProbesService } from './probes.service.js';
+
+const tag = 'probes';
+
+/**
+ * The probes' own routes (`/probe/...`): authenticated by a probe token only, never by a person's
+ * session or API token (the auth hook lets them through; the service checks the probe token).
+ */
+export function probeRoutes(app: FastifyInstance, probes: ProbesService): void {
+  const probeAuth = { public: true, errors: [401, 409] as const };
+  app.get(
+    '/probe/assignments',
+    {
+      schema: operation({
+        tag,
+        ...probeAuth,
+        summary: 'For a probe (its token as the bearer): the monitors its location checks',
+        description:
+          'Send the last answer’s ETag as If-None-Match: 304 with no body while nothing changed. The User-Agent’s "upkeep-probe/<version>" is kept as the probe’s version.',
+        query: assignmentsQuery,
+        ok: { 200: assignmentsOut },
+      }),
+    },
+    async (req, reply) => {
+      const { location } = parseInput(assignmentsQuery, req.query);
+      const probe = await probes.authenticate(req.headers.authorization, location);
+      const version = /upkeep-probe\/(\S{1,40})/i.exec(req.headers['user-agent'] ?? '')?.[1] ?? null;
+      const answer = await probes.assignments(probe, version);
+      reply.header('etag', answer.version).header('cache-control', 'no-cache');
+      if (req.headers['if-none-match'] === answer.version) return reply.status(304).send();
+      return answer;
+    },
+  );
+  app.post(
+    '/probe/results',
+    {
+      schema: operation({
+        tag,
+        ...probeAuth,
+        summary: 'For a probe: a batch of results (a batch sent again is stored once)',
+        body: probeBatchIn,
+        ok: { 200: batchOut },
+      }),
+    },
+    async (req) => {
+      const probe = await probes.authenticate(req.headers.authorization, undefined);
+      return probes.ingest(probe, req.body);
+    },
+  );
+}
+
+/** Managing probes: owners and admins only (a probe token runs checks with the monitors' secrets). */
+export function probesAdminRoutes(app: FastifyInstance, probes: ProbesService): void {
+  app.get('/probes', { schema: operation({ tag, summary: 'Probes with their health: last seen, version, lag', ok: { 200: probesOut } }) }, async (req) => {
+    accessOf(req).requireAdmin();
+    return { data: await probes.list() };
+  });
+  app.post(
+    '/probes',
+    {
+      schema: operation({
+        tag,
+        summary: 'Make a probe for a declared location; its token is shown this once',
+        body: probeIn,
+        ok: { 201: probeMade },
+        errors: [409],
+      }),
+    },
+    async (req, reply) => {
+      accessOf(req).requireAdmin();
+      return reply.status(201).send(await probes.create(req.body));
+    },
+  );
+  app.delete(
+    '/probes/:id',
+    { schema: operation({ tag, summary: 'Revoke a probe: its token is refused from now on (its results are kept)', params: idParams, ok: { 204: null } }) },
+    async (req, reply) => {
+      accessOf(req).requireAdmin();
+      await probes.revoke(parseId(req));
+      return reply.status(204).send();
+    },
+  );
+}

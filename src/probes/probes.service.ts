@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { hashToken, mintToken } from '../accounts/accounts.service.js';
+import { parseInput } from '../config/validate.js';
+import type { Database } from '../db/types.js';
+import { toIso, type Clock } from '../lib/clock.js';
+import { AppError } from '../lib/errors.js';
+import { outcomeCode, outcomeOf } from '../monitoring/result.js';
+import { encodeMonitor, type MonitorStore, type SiteCodec } from '../sites/sites.service.js';
+import type { LocationResult } from './combine.js';
+import { LOCAL } from '../monitoring/locations.js';
+import { ProbesRepository, type ProbeRow } from './probes.repository.js';
+import { probeBatchIn, probeIn, type Assignments, type probeOut } from './probes.schema.js';
+
+const TOKEN_PREFIX = 'upp_';
+/** A probe polls every few seconds; one not heard from for this long is "silent". */
+const SILENT_MS = 120_000;
+/** Results probes sent are kept this long (the per-location history; the combined result is kept as any other). */
+const KEEP_MS = 7 * 86_400_000;
+
+type ProbeOut = z.output<typeof probeOut>;
+
+/**
+ * Probes: made, listed and revoked by admins; authenticated by their token; told which monitors their
+ * location checks (versioned, so polling is cheap); and the results they send, stored once each.
+ */
+export class ProbesService {
+  private readonly repo: ProbesRepository;
+  private cached: { signature: string; byLocation: Map<string, Assignments> } | undefined;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly monitors: MonitorStore,
+    private readonly codec: SiteCodec,
+    private readonly clock: Clock,
+    /** The locations declared in the config (`locations:`); a probe belongs to one of them. */
+    private readonly declared: readonly string[],
+  ) {
+    this.repo = new ProbesRepository(db);
+  }
+
+  async create(input: unknown): Promise<ProbeOut & { token: string }> {
+    const spec = parseInput(probeIn, input);
+    if (!this.declared.includes(spec.location)) {
+      const known = this.declared.length ? `declared: ${this.declared.join(', ')}` : 'none is declared';
+      throw new AppError('invalid_input', `location "${spec.location}" is not declared under locations: in the config (${known})`, {
+        details: [{ path: 'location', message: 'not a declared location' }],
+      });
+    }
+    if (await this.repo.byName(spec.name)) throw new AppError('conflict', `a probe named "${spec.name}" exists already (revoked probes keep their names)`);
+    const token = mintToken(TOKEN_PREFIX);
+    const now = this.clock.now();
+    const id = await this.repo.insert({
+      name: spec.name,
+      location: spec.location,
+      token_hash: hashToken(token),
+      token_prefix: token.slice(0, 12),
+      created_at: now,
+    });
+    return { ...this.show((await this.repo.byId(id))!), token };
+  }
+
+  async list(): Promise<ProbeOut[]> {
+    return (await this.repo.list()).map((p) => this.show(p));
+  }
+
+  async revoke(id: number): Promise<void> {
+    if (!(await this.repo.byId(id))) throw new AppError('not_found', `probe ${id} does not exist`);
+    await this.repo.revoke(id, this.clock.now());
+  }
+
+  /** The probe behind an `Authorization: Bearer upp_…` header, or `unauthorized` saying why. */
+  async authenticate(header: string | undefined, location: string | undefined): Promise<ProbeRow> {
+    const token = /^Bearer\s+(upp_\S+)$/i.exec(header ?? '')?.[1];
+    if (!token) throw new AppError('unauthorized', 'a probe sends "Authorization: Bearer <probe token>" (make one with "upkeep probe add")');
+    const probe = await this.repo.byTokenHash(hashToken(token));
+    if (!probe) throw new AppError('unauthorized', 'the probe token is not known');
+    if (probe.revoked_at !== null) throw new AppError('unauthorized', 'the probe token was revoked');
+    if (location !== undefined && location !== probe.location)
+      throw new AppError('conflict', `this token is probe "${probe.name}" of location "${probe.location}", not "${location}"`);
+    return probe;
+  }
+
+  /** The monitors a probe's location checks, with their whole definitions; `version` changes when any of them does. */
+  async assignments(probe: ProbeRow, version: string | null): Promise<Assignments> {
+    await this.repo.seen(probe.id, this.clock.now(), version, null);
+    const all = await this.assigned();
+    return all.get(probe.location) ?? { version: digest([]), location: probe.location, monitors: [] };
+  }
+
+  /** Stores a probe's batch; a result already stored (same run and number) counts as a duplicate, one for a monitor not assigned is ignored. */
+  async ingest(probe: ProbeRow, body: unknown): Promise<{ stored: number; duplicates: number; ignored: number }> {
+    const batch = parseInput(probeBatchIn, body);
+    if (batch.location !== undefined && batch.location !== probe.location)
+      throw new AppError('conflict', `this token is probe "${probe.name}" of location "${probe.location}", not "${batch.location}"`);
+    const now = this.clock.now();
+    const assigned = new Set((await this.assigned()).get(probe.location)?.monitors.map((m) => m.id));
+    const rows = batch.results
+      .filter((r) => assigned.has(r.monitorId))
+      .map((r) => ({
+        probe_id: probe.id,
+        run: batch.run,
+        seq: r.seq,
+        monitor_id: r.monitorId,
+        location: probe.location,
+        // A probe's clock ahead of ours would keep its location fresh for ever.
+        at: Math.min(r.at, now),
+        status: outcomeCode[r.status],
+        duration_ms: r.durationMs === undefined ? null : Math.round(r.durationMs),
+        status_code: r.statusCode ?? null,
+        message: r.message,
+      }));
+    const stored = await this.repo.insertResults(rows);
+    const newest = Math.max(...rows.map((r) => r.at));
+    await this.repo.seen(probe.id, now, batch.version ?? probe.version, rows.length ? now - newest : null);
+    return { stored, duplicates: rows.length - stored, ignored: batch.results.length - rows.length };
+  }
+
+  /** What the probes sent for a monitor since a time, newest first (the located dispatcher's source). */
+  async resultsFor(monitorId: number, since: number): Promise<LocationResult[]> {
+    return (await this.repo.resultsSince([monitorId], since)).map((r) => ({
+      location: r.location,
+      at: r.at,
+      status: outcomeOf[r.status],
+      message: r.message,
+      durationMs: r.duration_ms ?? undefined,
+      statusCode: r.status_code ?? undefined,
+    }));
+  }
+
+  expire(): Promise<void> {
+    return this.repo.expire(this.clock.now() - KEEP_MS);
+  }
+
+  /** Every location's assignments, recomputed only when a monitor or site changed. */
+  private async assigned(): Promise<Map<string, Assignments>> {
+    const changed = await this.monitors.monitorsChanged();
+    const signature = `${changed.count}:${changed.latest}:${await this.monitors.sitesChangedAt()}`;
+    if (this.cached?.signature === signature) return this.cached.byLocation;
+    const lists = new Map<string, Assignments['monitors']>();
+    for (const row of await this.monitors.allMonitors()) {
+      const monitor = this.codec.monitorFromRow(row);
+      const spec = monitor.spec;
+      if (spec.type === 'heartbeat' || spec.paused || !spec.locations) continue;
+      for (const location of spec.locations) {
+        if (location === LOCAL) continue;
+        const list = lists.get(location) ?? [];
+        list.push({ id: monitor.id, site: monitor.siteName, spec: encodeMonitor(spec, false) });
+        lists.set(location, list);
+      }
+    }
+    const byLocation = new Map([...lists].map(([location, monitors]) => [location, { version: digest(monitors), location, monitors }]));
+    this.cached = { signature, byLocation };
+    return byLocation;
+  }
+
+  private show(p: ProbeRow): ProbeOut {
+    const now = this.clock.now();
+    const health = p.revoked_at !== null ? 'revoked' : p.last_seen_at === null ? 'never seen' : now - p.last_seen_at > SILENT_MS ? 'silent' : 'online';
+    return {
+      id: p.id,
+      name: p.name,
+      location: p.location,
+      tokenPrefix: p.token_prefix,
+      createdAt: toIso(p.created_at),
+      revokedAt: p.revoked_at === null ? null : toIso(p.revoked_at),
+      health,
+      lastSeenAt: p.last_seen_at === null ? null : toIso(p.last_seen_at),
+      version: p.version,
+      lagMs: p.lag_ms,
+    };
+  }
+}
+
+const digest = (value: unknown) => `"${createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 22)}"`;
