@@ -13,7 +13,7 @@ import type { ChannelCodec } from './notify/channel-codec.js';
 import { channelsSection, channelsStore } from './notify/config-section.js';
 import { plannedWorkSection, plannedWorkStore } from './planned-work/config-section.js';
 import { privacyRecordsSection, privacyRecordsStore } from './privacy-records/config-section.js';
-import { locationsSection } from './probes/config-section.js';
+import { locationsSection, locationsStore } from './probes/config-section.js';
 import { registersSection, registersStore } from './site-register/config-section.js';
 import { sitesSection, sitesStore } from './sites/config-section.js';
 import { routinesSection, routinesStore } from './routines/config-section.js';
@@ -110,6 +110,6 @@ export function configStores(
   const paperwork = [registersStore(codecs.secrets), privacyRecordsStore(clock), plannedWorkStore(), feedbackWidgetsStore(clock)];
   return {
     apply: [backups, channels, objects, statusPages, sites, routines, ...paperwork],
-    export: [sites, channels, objects, statusPages, routines, ...paperwork, backups],
+    export: [locationsStore(codecs.sites), sites, channels, objects, statusPages, routines, ...paperwork, backups],
   };
 }

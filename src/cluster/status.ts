@@ -8,10 +8,12 @@ export interface ClusterStatus {
   nodes: { id: string; live: boolean; version: string; startedAt: string; leaseEndsInMs: number; monitors: number }[];
   /** Each cluster-wide job and the node leading it (null: none at the moment, e.g. just after a node died). */
   jobs: { job: JobName; node: string | null }[];
+  /** The probes checking from other locations (revoked ones left out), with their health. */
+  probes: { name: string; location: string; health: string; version: string | null; lagMs: number | null }[];
 }
 
-/** What `upkeep cluster status` shows: the nodes, their share of the monitors, and who leads which job. */
-export async function clusterStatus(core: Core): Promise<ClusterStatus> {
+/** What `upkeep cluster status` shows: the nodes, their share of the monitors, who leads which job, and the probes. */
+export async function clusterStatus(core: Core, probes: ClusterStatus['probes']): Promise<ClusterStatus> {
   if (core.storage.dialect !== 'postgres') throw new AppError('invalid_config', 'cluster mode runs on PostgreSQL only; set UPKEEP_DATABASE_URL=postgres://…');
   const repo = new ClusterRepository(core.storage.db);
   const { nodes, now } = await repo.all();
@@ -32,12 +34,17 @@ export async function clusterStatus(core: Core): Promise<ClusterStatus> {
       monitors: shares.get(n.id) ?? 0,
     })),
     jobs: clusterJobs.map((job, i) => ({ job, node: held.get(i) ?? null })),
+    probes,
   };
 }
 
 /** The status as lines for a terminal. */
 export function formatClusterStatus(status: ClusterStatus): string {
-  if (!status.nodes.length) return 'no node has joined a cluster on this database (cluster.enabled in upkeep.yaml)\n';
+  const probes = status.probes.map(
+    (p) => `  ${p.name} (${p.location}): ${p.health}${p.version ? `, ${p.version}` : ''}${p.lagMs === null ? '' : `, ${p.lagMs} ms behind`}`,
+  );
+  const probesPart = probes.length ? `\nprobes:\n${probes.join('\n')}\n` : '';
+  if (!status.nodes.length) return `no node has joined a cluster on this database (cluster.enabled in upkeep.yaml)\n${probesPart}`;
   const rows = [
     ['NODE', 'STATE', 'MONITORS', 'LEASE', 'VERSION', 'STARTED'],
     ...status.nodes.map((n) => [
@@ -56,6 +63,6 @@ export function formatClusterStatus(status: ClusterStatus): string {
       .join('  ')
       .trimEnd(),
   );
-  const jobs = status.jobs.map((j) => `  ${j.job.padEnd(11)} ${j.node ?? '(no leader right now)'}`);
-  return `${table.join('\n')}\n\ncluster-wide jobs:\n${jobs.join('\n')}\n`;
+  const jobs = status.jobs.map((j) => `  ${j.job.padEnd(14)} ${j.node ?? '(no leader right now)'}`);
+  return `${table.join('\n')}\n\ncluster-wide jobs:\n${jobs.join('\n')}\n${probesPart}`;
 }

@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import type { ConfigSection } from '../config/section.js';
+import type { ConfigSection, SectionStore } from '../config/section.js';
 import { LOCAL, locationName } from '../monitoring/locations.js';
+import type { SiteCodec } from '../sites/sites.service.js';
+import { SitesRepository } from '../sites/sites.repository.js';
+import { ProbesRepository } from './probes.repository.js';
 
 interface Located {
   locations: string[];
@@ -36,3 +39,22 @@ export const locationsSection = {
     );
   },
 } satisfies ConfigSection<Located>;
+
+/**
+ * `locations:` lives in the file only; `upkeep export` writes the ones the stored monitors and the
+ * probes use, so an exported file whose monitors name probe locations loads again.
+ */
+export function locationsStore<C>(codec: SiteCodec): SectionStore<C> {
+  return {
+    async export({ db }) {
+      const used = new Set<string>();
+      for (const row of await new SitesRepository(db).allMonitors()) {
+        const spec = codec.monitorFromRow(row).spec;
+        if ('locations' in spec) for (const l of spec.locations ?? []) used.add(l);
+      }
+      for (const probe of await new ProbesRepository(db).list()) if (probe.revoked_at === null) used.add(probe.location);
+      used.delete(LOCAL);
+      return used.size ? { locations: [...used].sort() } : {};
+    },
+  };
+}

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
 import type { Core } from '../app.js';
 import type { Config } from '../config-file.js';
-import type { Job } from '../cluster/jobs.js';
 import type { Dispatcher } from '../monitoring/dispatcher.js';
 import { repeat, type Repeating } from '../lib/repeat.js';
 import type { LocationView } from './combine.js';
@@ -19,7 +18,7 @@ export interface Probes {
   /** Probe health in /metrics. */
   watch(registry: Registry): void;
   /** The hourly expiry of probes' results (a cluster-wide job). */
-  job: Job;
+  job: { start(): void; stop(): Promise<void> };
   apiRoutes(api: FastifyInstance): void;
 }
 
@@ -58,7 +57,7 @@ export function createProbes(core: Core, config: Config): Probes {
       start() {
         expiring = repeat(3_600_000, () => service.expire(), { log, what: 'expiring probes’ results' });
       },
-      stop: () => expiring?.stop(),
+      stop: async () => expiring?.stop(),
     },
     apiRoutes(api) {
       probeRoutes(api, service);

@@ -19,7 +19,7 @@ const SILENT_MS = 120_000;
 /** Results probes sent are kept this long (the per-location history; the combined result is kept as any other). */
 const KEEP_MS = 7 * 86_400_000;
 
-type ProbeOut = z.output<typeof probeOut>;
+export type ProbeOut = z.output<typeof probeOut>;
 
 /**
  * Probes: made, listed and revoked by admins; authenticated by their token; told which monitors their
@@ -58,11 +58,11 @@ export class ProbesService {
       token_prefix: token.slice(0, 12),
       created_at: now,
     });
-    return { ...this.show((await this.repo.byId(id))!), token };
+    return { ...probeView((await this.repo.byId(id))!, this.clock.now()), token };
   }
 
   async list(): Promise<ProbeOut[]> {
-    return (await this.repo.list()).map((p) => this.show(p));
+    return (await this.repo.list()).map((p) => probeView(p, this.clock.now()));
   }
 
   async revoke(id: number): Promise<void> {
@@ -154,23 +154,28 @@ export class ProbesService {
     this.cached = { signature, byLocation };
     return byLocation;
   }
-
-  private show(p: ProbeRow): ProbeOut {
-    const now = this.clock.now();
-    const health = p.revoked_at !== null ? 'revoked' : p.last_seen_at === null ? 'never seen' : now - p.last_seen_at > SILENT_MS ? 'silent' : 'online';
-    return {
-      id: p.id,
-      name: p.name,
-      location: p.location,
-      tokenPrefix: p.token_prefix,
-      createdAt: toIso(p.created_at),
-      revokedAt: p.revoked_at === null ? null : toIso(p.revoked_at),
-      health,
-      lastSeenAt: p.last_seen_at === null ? null : toIso(p.last_seen_at),
-      version: p.version,
-      lagMs: p.lag_ms,
-    };
-  }
 }
 
 const digest = (value: unknown) => `"${createHash('sha256').update(JSON.stringify(value)).digest('base64url').slice(0, 22)}"`;
+
+/** The probes not revoked, with their health at `now` (for `upkeep cluster status`). */
+export async function liveProbes(db: Kysely<Database>, now: number): Promise<ProbeOut[]> {
+  return (await new ProbesRepository(db).list()).filter((p) => p.revoked_at === null).map((p) => probeView(p, now));
+}
+
+/** A probe as the API and `upkeep cluster status` show it, with its health at `now`. */
+export function probeView(p: ProbeRow, now: number): ProbeOut {
+  const health = p.revoked_at !== null ? 'revoked' : p.last_seen_at === null ? 'never seen' : now - p.last_seen_at > SILENT_MS ? 'silent' : 'online';
+  return {
+    id: p.id,
+    name: p.name,
+    location: p.location,
+    tokenPrefix: p.token_prefix,
+    createdAt: toIso(p.created_at),
+    revokedAt: p.revoked_at === null ? null : toIso(p.revoked_at),
+    health,
+    lastSeenAt: p.last_seen_at === null ? null : toIso(p.last_seen_at),
+    version: p.version,
+    lagMs: p.lag_ms,
+  };
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { config } from '../support/core.js';
+import { config, openTestCore } from '../support/core.js';
+import { createTestDatabase } from '../support/databases.js';
 
 const file = (monitor: string, locations = '[eu-north, us-east, us-west]') => `
 locations: ${locations}
@@ -33,5 +34,19 @@ describe('locations in upkeep.yaml', () => {
     expect(JSON.stringify(problem(file('quorum: 2')))).toContain('a quorum needs \\"locations\\"');
     expect(JSON.stringify(problem(file('locations: [eu-north, eu-north]')))).toContain('location \\"eu-north\\" is named twice');
     expect(JSON.stringify(problem(file('locations: [local]', '[local]')))).toContain('\\"local\\" is this server');
+  });
+
+  it('exports the locations its monitors and probes use, so the exported file loads and applies unchanged', async () => {
+    const db = await createTestDatabase('sqlite');
+    const core = await openTestCore(db);
+    try {
+      await core.sync.apply(config(file('locations: [local, eu-north, us-east]')), { dryRun: false });
+      const exported = await core.exportConfig({ includeSecrets: false });
+      expect(exported.yaml).toMatch(/^locations:\n {2}- eu-north\n {2}- us-east\n/m);
+      expect((await core.sync.apply(config(exported.yaml), { dryRun: false })).items).toEqual([]);
+    } finally {
+      await core.close();
+      await db.cleanup();
+    }
   });
 });

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
+import { clusterStatus, formatClusterStatus } from '../../src/cluster/status.js';
+import { liveProbes } from '../../src/probes/probes.service.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { ProbeClient } from '../../src/probes/client.js';
@@ -208,6 +210,13 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     expect(metrics).toMatch(/^upkeep_probe_last_seen_seconds\{probe="probe-eu-north",location="eu-north"\} \d/m);
     expect(metrics).toMatch(/^upkeep_probe_lag_seconds\{probe="probe-eu-north",location="eu-north"\} \d/m);
     expect(metrics).not.toContain('probe="probe-twice"');
+    // `upkeep cluster status` (PostgreSQL) lists the probes with their health; revoked ones are left out.
+    if (dialect === 'postgres') {
+      const status = await clusterStatus(core, await liveProbes(core.storage.db, core.clock.now()));
+      expect(status.probes.find((p) => p.name === 'probe-eu-north')).toMatchObject({ location: 'eu-north', health: 'online', version: '9.9.9' });
+      expect(status.probes.map((p) => p.name)).not.toContain('probe-twice');
+      expect(formatClusterStatus(status)).toMatch(/^probes:\n(.*\n)*  probe-eu-north \(eu-north\): online, 9\.9\.9/m);
+    }
   });
 
   it.skipIf(skip)(

@@ -13,7 +13,8 @@ export function register(program: Command): void {
     .action(
       action(async (opts: { dataDir: string; json?: boolean }) => {
         const { clusterStatus, formatClusterStatus } = await import('../../cluster/status.js');
-        const status = await withCore(opts.dataDir, (core) => clusterStatus(core));
+        const { liveProbes } = await import('../../probes/probes.service.js');
+        const status = await withCore(opts.dataDir, async (core) => clusterStatus(core, await liveProbes(core.storage.db, core.clock.now())));
         process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatClusterStatus(status));
       }),
     );
