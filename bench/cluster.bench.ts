@@ -80,7 +80,6 @@ export async function run(): Promise<Record<string, string | number>> {
   const busyOne = await measure({ nodes: 1, cluster: true, ...busy });
   const busyThree = await measure({ nodes: 3, cluster: true, ...busy });
   return {
-    note: 'measured on a busy machine (2 cores shared with other work): compare ratios, not absolute figures',
     [`one node, cluster off: CPU ms per check (${MONITORS} monitors at 10 s)`]: alone.cpuMsPerCheck,
     'one node, cluster on: CPU ms per check': one.cpuMsPerCheck,
     'three nodes: CPU ms per check (all three together)': three.cpuMsPerCheck,

@@ -77,7 +77,6 @@ export async function run(): Promise<Record<string, string | number>> {
   const local = await measure(false);
   const probed = await measure(true);
   return {
-    note: 'measured on a busy machine (2 cores shared with other work): compare ratios, not absolute figures',
     [`local engine: CPU ms per check (${MONITORS} monitors at 10 s)`]: local.cpuMsPerCheck,
     'local engine: checks/s': local.checksPerSecond,
     'one probe location: CPU ms per check (server + probe)': probed.cpuMsPerCheck,

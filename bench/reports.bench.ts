@@ -1,4 +1,3 @@
-import { loadavg } from 'node:os';
 import { openCore, type Core } from '../src/app.js';
 import { readEnvironment } from '../src/config/env.js';
 import type { ResultRollupsTable } from '../src/db/types.js';
@@ -141,7 +140,6 @@ export async function run(): Promise<Figures> {
       figures['site reports (PDF): bytes per PDF'] = Math.round(pdf.value / PDFS);
     }
     figures['peak RSS (MB)'] = round(process.resourceUsage().maxRSS / 1000);
-    figures.load = `load average ${loadavg()[0]!.toFixed(1)} at the end (figures from a busy machine unless it is near 0)`;
     return figures;
   } finally {
     await core.close();

@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -22,7 +23,10 @@ mkdirSync(`${dir}/results`, { recursive: true });
 for (const file of files) {
   const mod = (await import(`./${file}`)) as BenchModule;
   process.stdout.write(`\n${mod.title}\n`);
-  const figures = await mod.run();
+  // Whether the machine was quiet decides what the figures are worth: said with every bench.
+  const machine = `${availableParallelism()} × ${cpus()[0]?.model.trim() ?? 'CPU'}, load average ${loadavg()[0]!.toFixed(2)} at start`;
+  const figures: Record<string, string | number> = { machine, ...(await mod.run()) };
+  figures.machine = `${machine}, ${loadavg()[0]!.toFixed(2)} at the end`;
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
   for (const [key, value] of Object.entries(figures))
     process.stdout.write(`  ${key.padEnd(width)}  ${typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : value}\n`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSshd, sshReady } from '../test/backups/support/sshd.js';
@@ -85,7 +85,6 @@ export async function run(): Promise<Record<string, string | number>> {
         'sites per minute': (SITES / seconds) * 60,
         'Upkeep CPU ms per site': (upkeepCpu / SITES) * 1000,
         'sshd + sessions CPU ms per site': (sshdCpu / SITES) * 1000,
-        machine: `${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(1)} (measured on a busy machine)`,
       };
     } finally {
       sshd.stop();
