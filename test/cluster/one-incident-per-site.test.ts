@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
+import type { Core } from '../../src/app.js';
 import type { Database } from '../../src/db/types.js';
 import { AckLinks } from '../../src/incidents/ack-links.js';
 import { applyMonitorEvents } from '../../src/incidents/from-events.js';
@@ -14,6 +15,20 @@ import { sleep } from '../support/receivers.js';
  * its own transaction: the site's lock makes the second wait and join the first one's incident
  * (without it, neither sees the other's uncommitted incident and the site gets two).
  */
+/** What applying monitor events needs, as a node has it: incidents open at once, messages queued on the outbox. */
+const eventContext = (core: Core) => ({
+  clock: core.clock,
+  codec: core.siteCodec,
+  notifier: new Notifier(
+    core.siteCodec,
+    new AckLinks(core.secrets.derive('acknowledge links')),
+    core.clock,
+    { publicUrl: undefined, ackLinkTtlMs: 3_600_000, groupWaitMs: 0 },
+    new Outbox(core.storage.db),
+  ),
+  resolveAfterMs: () => 1_000,
+});
+
 describe.skipIf(postgresSkipReason)('two nodes failing monitors of one site at once (PostgreSQL)', () => {
   let db: TestDatabase;
   afterAll(async () => db?.cleanup());
@@ -26,14 +41,7 @@ describe.skipIf(postgresSkipReason)('two nodes failing monitors of one site at o
       const home = await core.sites.createMonitor(site.id, { name: 'Home', type: 'http', url: 'https://shop.test/' });
       const cart = await core.sites.createMonitor(site.id, { name: 'Cart', type: 'http', url: 'https://shop.test/cart' });
       await core.channels.create({ name: 'hook', type: 'webhook', url: 'https://hooks.test/x', secret: 'a-webhook-secret-of-some-length' });
-      const notifier = new Notifier(
-        core.siteCodec,
-        new AckLinks(core.secrets.derive('acknowledge links')),
-        core.clock,
-        { publicUrl: undefined, ackLinkTtlMs: 3_600_000, groupWaitMs: 0 },
-        new Outbox(core.storage.db),
-      );
-      const ctx = { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => 1_000 };
+      const ctx = eventContext(core);
       const fail = (trx: Kysely<Database>, monitorId: number, id: number) =>
         applyMonitorEvents(trx, [{ id, monitorId, kind: 'status', at: Date.now(), from: 'up', to: 'down', message: 'HTTP 503', evidence: [] }], ctx);
 
@@ -76,14 +84,7 @@ describe.skipIf(postgresSkipReason)('two nodes failing monitors of one site at o
       };
       const a = await monitorOf('Alpha');
       const b = await monitorOf('Beta');
-      const notifier = new Notifier(
-        core.siteCodec,
-        new AckLinks(core.secrets.derive('acknowledge links')),
-        core.clock,
-        { publicUrl: undefined, ackLinkTtlMs: 3_600_000, groupWaitMs: 0 },
-        new Outbox(core.storage.db),
-      );
-      const ctx = { clock: core.clock, codec: core.siteCodec, notifier, resolveAfterMs: () => 1_000 };
+      const ctx = eventContext(core);
       let id = 100;
       const fail = (trx: Kysely<Database>, ...monitorIds: number[]) =>
         applyMonitorEvents(
