@@ -4,7 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import type { Core } from '../../src/app.js';
+import type { Clock } from '../../src/lib/clock.js';
+import { launchChromium } from '../support/browser.js';
 import { projectRoot } from '../support/cli.js';
+import { config, openTestCore } from '../support/core.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
+import { testRuntime, type TestApp } from '../support/http.js';
 
 /** A new page logged in through the login form, on the overview (`bypassCSP` only for axe-core). */
 export async function loginPage(
@@ -65,4 +71,53 @@ export async function startShop(): Promise<{ url: string; setHealthy(ok: boolean
         server.close(() => resolve());
       }),
   };
+}
+
+/** A running Upkeep (SQLite) with ada@agency.example as owner, the given upkeep.yaml applied, and Debian's Chromium. */
+export interface OwnedWorld {
+  db: TestDatabase;
+  core: Core;
+  server: TestApp;
+  browser: Browser;
+  url: string;
+  /** Site and monitor ids by name. */
+  site: (name: string) => Promise<{ siteId: number; monitorId: number | undefined }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the world the objectives and trends pages are seen in. `seed` writes results before the
+ * runtime's clock catches up: `clock` lags while it runs, then is set to now.
+ */
+export async function startOwnedWorld(yaml: string, clock: Clock & { behind: number }, seed: (world: OwnedWorld) => Promise<void>): Promise<OwnedWorld> {
+  ensureWebBuilt();
+  const db = await createTestDatabase('sqlite');
+  const core = await openTestCore(db, clock);
+  await core.accounts.createUser({ email: 'ada@agency.example', password: 'owner password 123', role: 'owner' });
+  const loaded = config(yaml);
+  await core.sync.apply(loaded, { dryRun: false });
+  const server = await testRuntime(core, loaded.config);
+  const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchChromium();
+  const world: OwnedWorld = {
+    db,
+    core,
+    server,
+    url,
+    browser,
+    site: async (name) => {
+      const siteId = (await core.sites.listSites({ limit: 1, search: name })).items[0]!.id;
+      return { siteId, monitorId: (await core.sites.listMonitors({ limit: 1, siteId })).items[0]?.id };
+    },
+    async close() {
+      await browser.close();
+      await server.close();
+      await core.close();
+      await db.cleanup();
+    },
+  };
+  await seed(world);
+  await server.engine.results.flush();
+  clock.behind = 0;
+  return world;
 }

@@ -1,13 +1,8 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/app.js';
 import { AuditsRepository } from '../../src/audits/audits.repository.js';
-import { axe, chromiumSkipReason, launchChromium } from '../support/browser.js';
+import { axe, chromiumSkipReason } from '../support/browser.js';
 import { laggingClock } from '../support/clock.js';
-import { config, openTestCore } from '../support/core.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { testRuntime, type TestApp } from '../support/http.js';
-import { ensureWebBuilt, loginPage } from './support.js';
+import { loginPage, startOwnedWorld, type OwnedWorld } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -16,19 +11,13 @@ const clock = laggingClock(100 * DAY);
 
 /** The site page's Trends section in Debian's Chromium: the year's chart, a row a month in the table, audit scores. */
 describe.skipIf(chromiumSkipReason)('trends on the site page', () => {
-  let db: TestDatabase;
-  let core: Core;
-  let server: TestApp;
-  let browser: Browser;
+  let world: OwnedWorld;
   let url: string;
   let siteId: number;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    db = await createTestDatabase('sqlite');
-    core = await openTestCore(db, clock);
-    await core.accounts.createUser({ email: 'ada@agency.example', password: 'owner password 123', role: 'owner' });
-    const loaded = config(`
+    world = await startOwnedWorld(
+      `
 sites:
   - name: Shop
     owner: ada@agency.example
@@ -36,24 +25,24 @@ sites:
     objectives:
       - { name: Available, type: availability, target: 99.5, period: month }
       - { name: Quick, type: latency, under: 150ms, period: month }
-`);
-    await core.sync.apply(loaded, { dryRun: false });
-    server = await testRuntime(core, loaded.config);
-    url = await server.app.listen({ port: 0, host: '127.0.0.1' });
-    siteId = (await core.sites.listSites({ limit: 1, search: 'Shop' })).items[0]!.id;
-    const monitorId = (await core.sites.listMonitors({ limit: 1, siteId })).items[0]!.id;
-    // A check an hour for 100 days: every 50th down (2 %: each month missed), slower as time goes on.
-    const start = clock.now() + HOUR;
-    for (let i = 0; i < 100 * 24 - 2; i++)
-      server.engine.results.record(
-        { monitorId, at: start + i * HOUR, status: i % 50 === 0 ? 'down' : 'up', message: 'x', durationMs: 100 + Math.floor(i / 24) },
-        undefined,
-        [],
-      );
-    await server.engine.results.flush();
-    clock.behind = 0;
-    await server.engine.results.rollUp();
-    const audits = new AuditsRepository(core.storage.db);
+`,
+      clock,
+      async ({ server, site }) => {
+        const shop = await site('Shop');
+        siteId = shop.siteId;
+        // A check an hour for 100 days: every 50th down (2 %: each month missed), slower as time goes on.
+        const start = clock.now() + HOUR;
+        for (let i = 0; i < 100 * 24 - 2; i++)
+          server.engine.results.record(
+            { monitorId: shop.monitorId!, at: start + i * HOUR, status: i % 50 === 0 ? 'down' : 'up', message: 'x', durationMs: 100 + Math.floor(i / 24) },
+            undefined,
+            [],
+          );
+      },
+    );
+    url = world.url;
+    await world.server.engine.results.rollUp();
+    const audits = new AuditsRepository(world.core.storage.db);
     for (const [days, score] of [
       [60, 70],
       [30, 85],
@@ -68,18 +57,12 @@ sites:
         [],
       );
     }
-    browser = await launchChromium();
   }, 180_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await core?.close();
-    await db?.cleanup();
-  });
+  afterAll(async () => world?.close());
 
   it('shows a row a month for the year with each goal met or missed, the chart, audit scores, and passes axe', { timeout: 90_000 }, async () => {
     const errors: string[] = [];
-    const page = await loginPage(browser, url, 'ada@agency.example', 'owner password 123', { bypassCSP: true });
+    const page = await loginPage(world.browser, url, 'ada@agency.example', 'owner password 123', { bypassCSP: true });
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(`${url}/sites/${siteId}`);
     const section = page.getByRole('region', { name: 'Trends' });

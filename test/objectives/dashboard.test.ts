@@ -1,12 +1,7 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/app.js';
-import { chromiumSkipReason, launchChromium } from '../support/browser.js';
+import { chromiumSkipReason } from '../support/browser.js';
 import { laggingClock } from '../support/clock.js';
-import { config, openTestCore } from '../support/core.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { testRuntime, type TestApp } from '../support/http.js';
-import { ensureWebBuilt, loginPage } from '../dashboard/support.js';
+import { loginPage, startOwnedWorld, type OwnedWorld } from '../dashboard/support.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -15,20 +10,14 @@ const clock = laggingClock(DAY);
 
 /** The owner line and the objectives section as people see them in Debian's Chromium. */
 describe.skipIf(chromiumSkipReason)('owners and objectives in the dashboard', () => {
-  let db: TestDatabase;
-  let core: Core;
-  let server: TestApp;
-  let browser: Browser;
+  let world: OwnedWorld;
   let url: string;
   let siteId: number;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    db = await createTestDatabase('sqlite');
-    core = await openTestCore(db, clock);
-    await core.accounts.createUser({ email: 'ada@agency.example', password: 'owner password 123', role: 'owner' });
-    const loaded = config(`
+    world = await startOwnedWorld(
+      `
 sites:
   - name: Shop
     owner: ada@agency.example
@@ -36,29 +25,27 @@ sites:
     objectives:
       - { name: Available, type: availability, target: 99.5, window: 7d }
   - name: Orphan
-`);
-    await core.sync.apply(loaded, { dryRun: false });
-    server = await testRuntime(core, loaded.config);
-    url = await server.app.listen({ port: 0, host: '127.0.0.1' });
-    siteId = (await core.sites.listSites({ limit: 1, search: 'Shop' })).items[0]!.id;
-    const monitorId = (await core.sites.listMonitors({ limit: 1, siteId })).items[0]!.id;
-    const start = clock.now() + MINUTE;
-    for (let i = 0; i < 1440; i++)
-      server.engine.results.record({ monitorId, at: start + i * MINUTE, status: i % 400 === 0 ? 'down' : 'up', message: 'x', durationMs: 120 }, undefined, []);
-    await server.engine.results.flush();
-    clock.behind = 0;
-    await server.objectives.evaluateAll();
-    browser = await launchChromium();
+`,
+      clock,
+      async ({ server, site }) => {
+        const shop = await site('Shop');
+        siteId = shop.siteId;
+        const start = clock.now() + MINUTE;
+        for (let i = 0; i < 1440; i++)
+          server.engine.results.record(
+            { monitorId: shop.monitorId!, at: start + i * MINUTE, status: i % 400 === 0 ? 'down' : 'up', message: 'x', durationMs: 120 },
+            undefined,
+            [],
+          );
+      },
+    );
+    url = world.url;
+    await world.server.objectives.evaluateAll();
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await core?.close();
-    await db?.cleanup();
-  });
+  afterAll(async () => world?.close());
 
   it('flags the site without an owner on the overview, and shows the owner and the objectives on the site page', { timeout: 90_000 }, async () => {
-    const page = await loginPage(browser, url, 'ada@agency.example', 'owner password 123');
+    const page = await loginPage(world.browser, url, 'ada@agency.example', 'owner password 123');
     page.on('pageerror', (err) => errors.push(err.message));
     const orphan = page.locator('[data-site="Orphan"]');
     await orphan.getByText('no owner').waitFor();
