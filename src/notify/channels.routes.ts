@@ -4,10 +4,10 @@ import { parseInput } from '../config/validate.js';
 import { operation } from '../http/operation.js';
 import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
-import type { Channel } from './channel-codec.js';
+import { channelObjects, type Channel } from './channel-codec.js';
 import { accessOf } from '../http/auth.js';
 import { channelFreeFields, channelKinds, channelSchema, type ChannelSpec } from './channel.schema.js';
-import { encodeChannel, previewRequest, type ChannelsService } from './channels.service.js';
+import { previewRequest, type ChannelsService } from './channels.service.js';
 import type { DeliveryContext } from './notification.js';
 
 const channelQuery = pageQuery.extend({ type: channelKinds.nameSchema.optional(), q: z.string().optional() });
@@ -29,7 +29,7 @@ const previewOut = z
 
 const show = (channel: Channel) => ({
   id: channel.id,
-  ...encodeChannel(channel.spec),
+  ...channelObjects.redact(channel.spec),
   managedBy: channel.managedBy,
   createdAt: toIso(channel.createdAt),
   updatedAt: toIso(channel.updatedAt),
