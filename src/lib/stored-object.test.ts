@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from './errors.js';
 import { SecretBox, secretFields } from './secrets.js';
-import { objectKind, type Stored, type StoredRow } from './stored-object.js';
+import { envRefsUnder, objectKind, type Stored, type StoredRow } from './stored-object.js';
 
 /** A demo kind: a named hook whose token is sent to its URL's origin, with headers that may hold credentials. */
 const hookSchema = z
@@ -110,5 +110,16 @@ describe('stored objects', () => {
     const current = stored({ envRefs: { url: '${HOOK_URL}', note: '${NOTE}' } });
     expect(hooks.mergeWrite(current, { note: 'mine now' }, 'merge').envRefs).toEqual({ url: '${HOOK_URL}' });
     expect(objectKind({ ...declaration, envRefs: false }).mergeWrite(current, { note: 'mine now' }, 'merge').envRefs).toEqual({});
+  });
+
+  it("takes one object's ${VAR} references out of the file's, relative to the object, leaving out the objects inside it", () => {
+    const file = new Map([
+      ['hooks.0.token', '${A}'],
+      ['hooks.0.inner.0.token', '${B}'],
+      ['hooks.1.url', '${C}'],
+      ['hooks.10.url', '${D}'],
+    ]);
+    expect(envRefsUnder(file, 'hooks.0.', 'hooks.0.inner.')).toEqual({ token: '${A}' });
+    expect(envRefsUnder(file, 'hooks.1.')).toEqual({ url: '${C}' });
   });
 });

@@ -61,9 +61,21 @@ export interface ObjectKindDeclaration<S extends object, R extends StoredRow, C 
    * The secret fields of a definition (they may depend on its type); on an API write `written` is the
    * body as sent, for kinds whose secrets follow the type being written. Without it: no secrets.
    */
-  secrets?: (spec: S, written?: unknown) => SecretFields;
+  secrets?: ((spec: S, written?: unknown) => SecretFields) | undefined;
   /** Whether upkeep.yaml may write the kind with `${VAR}` references (kept while their field is unchanged). */
   envRefs: boolean;
+}
+
+/**
+ * The `${VAR}` references of one object of the file (`sites.0.monitors.1.`), by dotted path relative to
+ * it, from those the loader recorded for the whole file; those under `exclude` belong to objects inside it.
+ */
+export function envRefsUnder(envRefs: ReadonlyMap<string, string>, prefix: string, exclude?: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [path, template] of envRefs) {
+    if (path.startsWith(prefix) && !(exclude && path.startsWith(exclude))) out[path.slice(prefix.length)] = template;
+  }
+  return out;
 }
 
 /** Keeps only the `${VAR}` references whose field still holds the same value. */
@@ -144,10 +156,10 @@ export class StoredCodec<S extends object, R extends StoredRow, C extends object
 
   fromRow(row: R): Stored<S> {
     const plain = JSON.parse(row.spec) as Record<string, unknown>;
-    const secrets = row.secrets ? this.box.open<Record<string, string>>(row.secrets) : {};
+    const whole = row.secrets ? mergeSecrets(plain, this.box.open<Record<string, string>>(row.secrets)) : plain;
     return {
       id: row.id,
-      spec: { ...mergeSecrets(plain, secrets), ...this.kind.declaration.fromColumns(row) } as S,
+      spec: { ...whole, ...this.kind.declaration.fromColumns(row) } as S,
       managedBy: row.managed_by,
       envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},
       createdAt: row.created_at,
@@ -158,7 +170,9 @@ export class StoredCodec<S extends object, R extends StoredRow, C extends object
   toWrite(spec: S, managedBy: ManagedBy, envRefs: Record<string, string>): StoredWrite<C> {
     const { lifted, envRefs: refs } = this.kind.declaration;
     const rest = Object.fromEntries(Object.entries(spec).filter(([key]) => !(lifted as readonly string[]).includes(key)));
-    const { plain, secrets } = splitSecrets(rest, this.kind.secretsOf(spec).isSecret);
+    const fields = this.kind.secretsOf(spec);
+    // A kind without secret fields is written as it is (the walk would only copy it).
+    const { plain, secrets } = fields.paths.length ? splitSecrets(rest, fields.isSecret) : { plain: rest, secrets: {} };
     return {
       ...this.kind.declaration.columns(spec),
       spec: canonicalJson(plain),
