@@ -30,7 +30,10 @@ const declaration = {
   lifted: ['name'] as const,
   columns: (spec: Hook) => ({ name: spec.name }),
   fromColumns: (row: HookRow) => ({ name: row.name }),
-  secrets: () => secretFields(['token', { path: 'headers.*', when: (key) => key.toLowerCase() === 'authorization', note: 'credential headers' }], { url: (u) => new URL(String(u)).origin }),
+  secrets: () =>
+    secretFields(['token', { path: 'headers.*', when: (key) => key.toLowerCase() === 'authorization', note: 'credential headers' }], {
+      url: (u) => new URL(String(u)).origin,
+    }),
   envRefs: true,
 };
 const hooks = objectKind(declaration);
@@ -61,8 +64,24 @@ describe('stored objects', () => {
     expect(write.secrets).not.toContain('tok-123');
     expect(write.secrets).not.toContain('Bearer');
     expect(write.envRefs).toBe('{"token":"${HOOK_TOKEN}","url":"${HOOK_URL}"}');
-    const row: HookRow = { id: 7, name: write.name, spec: write.spec, secrets: write.secrets, env_refs: write.envRefs, managed_by: write.managedBy, created_at: 1, updated_at: 2 };
-    expect(codec.fromRow(row)).toEqual({ id: 7, spec, managedBy: 'config', envRefs: { token: '${HOOK_TOKEN}', url: '${HOOK_URL}' }, createdAt: 1, updatedAt: 2 });
+    const row: HookRow = {
+      id: 7,
+      name: write.name,
+      spec: write.spec,
+      secrets: write.secrets,
+      env_refs: write.envRefs,
+      managed_by: write.managedBy,
+      created_at: 1,
+      updated_at: 2,
+    };
+    expect(codec.fromRow(row)).toEqual({
+      id: 7,
+      spec,
+      managedBy: 'config',
+      envRefs: { token: '${HOOK_TOKEN}', url: '${HOOK_URL}' },
+      createdAt: 1,
+      updatedAt: 2,
+    });
     expect(() => hooks.codec(new SecretBox(randomBytes(32))).fromRow(row)).toThrow(/cannot be opened/);
   });
 

@@ -35,7 +35,9 @@ export function channelsStore(codec: ChannelCodec): SectionStore<{ channels: Cha
       const channels = (await new ChannelsRepository(db).all()).map((row) => {
         const channel = codec.fromRow(row);
         const type = channel.spec.type;
-        return prepare(channelKinds.get(type).configSchema, channel.spec, channel.envRefs, channelObjects.secretsOf(channel.spec).isSecret, [channel.spec.name]);
+        return prepare(channelKinds.get(type).configSchema, channel.spec, channel.envRefs, channelObjects.secretsOf(channel.spec).isSecret, [
+          channel.spec.name,
+        ]);
       });
       return channels.length ? { channels } : {};
     },

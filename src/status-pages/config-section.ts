@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { upsertFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
 import type { ConfigObjectKindSection } from '../incidents/config-section.js';
-import {
-  checkStatusPageReferences,
-  emailSettingsSchema,
-  messageTemplateSchema,
-  statusPageSchema,
-  type StatusPageSpec,
-} from './status-page.schema.js';
+import { checkStatusPageReferences, emailSettingsSchema, messageTemplateSchema, statusPageSchema, type StatusPageSpec } from './status-page.schema.js';
 import { statusPageObjects, type StatusPageCodec } from './status-pages.service.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
 import { withStatusTables } from './tables.js';
