@@ -95,6 +95,13 @@ describe('stored objects', () => {
 
   it('answers every secret as ******** and leaves the rest as written', () => {
     expect(hooks.redact(spec)).toEqual({ ...spec, token: '********', headers: { Authorization: '********', Accept: 'json' } });
+    expect(hooks.answer(stored({ createdAt: 0, updatedAt: 1000 }))).toEqual({
+      id: 1,
+      ...hooks.redact(spec),
+      managedBy: 'api',
+      createdAt: '1970-01-01T00:00:00.000Z',
+      updatedAt: '1970-01-01T00:00:01.000Z',
+    });
   });
 
   it('keeps a stored secret written back as ********, and takes a new one', () => {

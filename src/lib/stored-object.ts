@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ManagedBy } from '../db/types.js';
+import { toIso } from './clock.js';
 import { AppError } from './errors.js';
 import { canonicalJson, mergePatch, valueAt } from './json.js';
 import { keepRedactedSecrets, mergeSecrets, noSecrets, redactSecrets, splitSecrets, type SecretBox, type SecretFields } from './secrets.js';
@@ -113,6 +114,11 @@ export class ObjectKind<S extends object, R extends StoredRow, C extends object>
   redact(spec: S): Record<string, unknown> {
     // Encoded first: a redacted value (a Slack webhook URL) would no longer pass the schema.
     return redactSecrets(z.encode(this.declaration.schema, spec) as Record<string, unknown>, this.secretsOf(spec).isSecret);
+  }
+
+  /** An object as the API answers it: its id, its written definition with secrets as `********`, owner and times. */
+  answer(object: Stored<S>): Record<string, unknown> {
+    return { id: object.id, ...this.redact(object.spec), managedBy: object.managedBy, createdAt: toIso(object.createdAt), updatedAt: toIso(object.updatedAt) };
   }
 
   /**

@@ -28,13 +28,7 @@ export interface ApiDeps {
   changed: () => Promise<void>;
 }
 
-const showPage = (p: StatusPage) => ({
-  id: p.id,
-  ...statusPageObjects.redact(p.spec),
-  managedBy: p.managedBy,
-  createdAt: toIso(p.createdAt),
-  updatedAt: toIso(p.updatedAt),
-});
+const showPage = (p: StatusPage) => statusPageObjects.answer(p);
 const showUpdate = (u: IncidentUpdateRow) => ({
   id: u.id,
   incidentId: u.incident_id,
