@@ -12,11 +12,11 @@ import { openStorage, type Storage } from './db/connection.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { loadSecretBox, type SecretBox } from './lib/secrets.js';
-import { ChannelCodec } from './notify/channel-codec.js';
+import { channelObjects, type ChannelCodec } from './notify/channel-codec.js';
 import { followPrivacyAudits } from './privacy-records/follow-audits.js';
 import { ChannelsService } from './notify/channels.service.js';
 import { SiteCodec, SitesService } from './sites/sites.service.js';
-import { StatusPageCodec } from './status-pages/status-pages.service.js';
+import { statusPageObjects, type StatusPageCodec } from './status-pages/status-pages.service.js';
 
 export const version = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
@@ -67,8 +67,8 @@ export async function openCore(options: CoreOptions): Promise<Core> {
   const siteCodec = new SiteCodec(box);
   const accounts = new AccountsService(storage.db, clock);
   const auth = new AuthService(storage.db, accounts, box, clock);
-  const channelCodec = new ChannelCodec(box);
-  const statusPageCodec = new StatusPageCodec(box);
+  const channelCodec = channelObjects.codec(box);
+  const statusPageCodec = statusPageObjects.codec(box);
   const sites = new SitesService(storage.db, siteCodec, clock);
   const audits = new AuditService(storage.db, sites, clock, { dataDir: options.dataDir });
   followPrivacyAudits(audits, storage.db, clock);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { canonicalJson } from '../lib/json.js';
+import { envRefsUnder } from '../lib/stored-object.js';
 import type { LoadedConfig } from './load.js';
 import type { Config } from './schema.js';
 import type { Owned, PlanAction, PlanItem, SectionStore, SectionSync } from './section.js';
@@ -16,15 +17,6 @@ export interface Plan {
   unmanaged: string[];
   /** Objects made in the API that the file now names exactly as they are: from now on the file owns them. */
   adopted: string[];
-}
-
-/** The part of the config an object was written in, as dotted paths relative to the object. */
-function refsUnder(envRefs: Map<string, string>, prefix: string, exclude?: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [path, template] of envRefs) {
-    if (path.startsWith(prefix) && !(exclude && path.startsWith(exclude))) out[path.slice(prefix.length)] = template;
-  }
-  return out;
 }
 
 /** Leaves of an object by dotted path, for showing what changed. */
@@ -90,7 +82,7 @@ export class ConfigSync {
         return true;
       },
       describe: (...args) => this.changes(...args),
-      refsUnder: (prefix, exclude) => refsUnder(loaded.envRefs, prefix, exclude),
+      refsUnder: (prefix, exclude) => envRefsUnder(loaded.envRefs, prefix, exclude),
     };
     for (const store of this.stores) await store.apply?.(config, sync);
     return { items, unmanaged, adopted };

@@ -4,6 +4,7 @@ import { parseInput } from '../config/validate.js';
 import type { Database, ManagedBy } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { assertOwner } from '../lib/stored-object.js';
 import { IncidentsRepository } from '../incidents/incidents.repository.js';
 import { FeedbackRepository, type FeedbackRow, type InboxFilter } from './feedback.repository.js';
 import { triageInput, widgetInput } from './feedback.schema.js';
@@ -47,11 +48,7 @@ export class FeedbackInbox {
   /** Makes the site's widget (with a new public key) or changes its origins; the key stays. One from upkeep.yaml changes only there. */
   async saveWidget(siteId: number, body: unknown): Promise<Widget> {
     const input = parseInput(widgetInput, body);
-    if ((await this.repo.widgetOfSite(siteId))?.managed_by === 'config')
-      throw new AppError(
-        'conflict',
-        `the feedback widget of site ${siteId} is defined in upkeep.yaml (feedbackWidgets:); change it there and run "upkeep apply"`,
-      );
+    assertOwner((await this.repo.widgetOfSite(siteId))?.managed_by ?? 'api', 'api', `the feedback widget of site ${siteId}`, 'feedbackWidgets');
     await this.writeWidget(siteId, input.origins, 'api');
     return this.widget(siteId);
   }

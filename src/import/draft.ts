@@ -6,7 +6,7 @@ import { mergeSecrets, splitSecrets } from '../lib/secrets.js';
 import { monitorKinds, monitorSchema } from '../monitoring/monitor.schema.js';
 import { channelKinds, channelSchema } from '../notify/channel.schema.js';
 import { siteSchema } from '../sites/site.schema.js';
-import { statusPageSchema, statusPageSecretFields } from '../status-pages/status-page.schema.js';
+import { statusPageSchema, statusPageSecrets } from '../status-pages/status-page.schema.js';
 
 type Obj = Record<string, unknown>;
 
@@ -167,7 +167,7 @@ export class ImportDraft {
   addStatusPage(page: Obj): boolean {
     const slug = String(page.slug);
     if (!this.check(statusPageSchema, page, 'status page', slug)) return false;
-    this.statusPages.push(this.seal(page, statusPageSecretFields, [slug]));
+    this.statusPages.push(this.seal(page, statusPageSecrets.isSecret, [slug]));
     return true;
   }
 

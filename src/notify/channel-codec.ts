@@ -1,46 +1,28 @@
-import type { ChannelRow, ManagedBy } from '../db/types.js';
-import { canonicalJson } from '../lib/json.js';
-import { mergeSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
-import { channelKinds, type ChannelSpec } from './channel.schema.js';
-import type { ChannelWrite } from './channels.repository.js';
+import type { ChannelRow } from '../db/types.js';
+import { parseInput } from '../config/validate.js';
+import { objectKind, type Stored } from '../lib/stored-object.js';
+import { channelKinds, channelSchema, type ChannelSpec, type ChannelType } from './channel.schema.js';
 
-export interface Channel {
-  id: number;
-  /** The whole definition, secrets included: for senders, never for API answers. */
-  spec: ChannelSpec;
-  managedBy: ManagedBy;
-  envRefs: Record<string, string>;
-  createdAt: number;
-  updatedAt: number;
-}
+/** A stored channel; its `spec` holds the secrets, for senders, never for API answers. */
+export type Channel = Stored<ChannelSpec>;
 
-/** Turns stored channel rows into domain objects and back, sealing secret fields. */
-export class ChannelCodec {
-  constructor(private readonly box: SecretBox) {}
+/** The type a written body names when it is a known one (its secret fields are those of that type). */
+const writtenType = (written: unknown): ChannelType | undefined => {
+  const type = (written as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && channelKinds.has(type) ? (type as ChannelType) : undefined;
+};
 
-  fromRow(row: ChannelRow): Channel {
-    const plain = JSON.parse(row.spec) as Record<string, unknown>;
-    const secrets = row.secrets ? this.box.open<Record<string, string>>(row.secrets) : {};
-    return {
-      id: row.id,
-      spec: { ...mergeSecrets(plain, secrets), name: row.name, type: row.type } as ChannelSpec,
-      managedBy: row.managed_by,
-      envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
-  }
+/** Notification channels as stored objects: name and type in columns, secrets by the channel type's declaration. */
+export const channelObjects = objectKind({
+  name: 'channel',
+  schema: channelSchema,
+  parse: (input) => parseInput(channelSchema, input),
+  label: (spec) => `channel "${spec.name}"`,
+  lifted: ['name', 'type'],
+  columns: (spec) => ({ name: spec.name, type: spec.type }),
+  fromColumns: (row: ChannelRow) => ({ name: row.name, type: row.type as ChannelType }),
+  secrets: (spec, written) => channelKinds.get(writtenType(written) ?? spec.type).secretFields,
+  envRefs: true,
+});
 
-  toWrite(spec: ChannelSpec, managedBy: ManagedBy, envRefs: Record<string, string>): ChannelWrite {
-    const { name, type, ...rest } = spec;
-    const { plain, secrets } = splitSecrets(rest, channelKinds.get(type).secretFields.isSecret);
-    return {
-      name,
-      type,
-      spec: canonicalJson(plain),
-      secrets: Object.keys(secrets).length ? this.box.seal(secrets) : null,
-      envRefs: Object.keys(envRefs).length ? canonicalJson(envRefs) : null,
-      managedBy,
-    };
-  }
-}
+export type ChannelCodec = ReturnType<typeof channelObjects.codec>;

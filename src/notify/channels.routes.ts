@@ -3,11 +3,10 @@ import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { operation } from '../http/operation.js';
 import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
-import { toIso } from '../lib/clock.js';
-import type { Channel } from './channel-codec.js';
+import { channelObjects, type Channel } from './channel-codec.js';
 import { accessOf } from '../http/auth.js';
 import { channelFreeFields, channelKinds, channelSchema, type ChannelSpec } from './channel.schema.js';
-import { encodeChannel, previewRequest, type ChannelsService } from './channels.service.js';
+import { previewRequest, type ChannelsService } from './channels.service.js';
 import type { DeliveryContext } from './notification.js';
 
 const channelQuery = pageQuery.extend({ type: channelKinds.nameSchema.optional(), q: z.string().optional() });
@@ -27,13 +26,7 @@ const previewOut = z
   .object({ format: z.enum(['plain', 'html', 'markdown', 'slack', 'json']), title: z.string(), body: z.string() })
   .describe('The title and body the channel would send');
 
-const show = (channel: Channel) => ({
-  id: channel.id,
-  ...encodeChannel(channel.spec),
-  managedBy: channel.managedBy,
-  createdAt: toIso(channel.createdAt),
-  updatedAt: toIso(channel.updatedAt),
-});
+const show = (channel: Channel) => channelObjects.answer(channel);
 
 /** Notification channels and template previews: thin routes, every rule lives in ChannelsService. */
 export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, deliveryContext: (signal: AbortSignal) => DeliveryContext): void {

@@ -6,21 +6,14 @@ import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { mergePatch } from '../lib/json.js';
-import { keepRedactedSecrets, redactSecrets } from '../lib/secrets.js';
 import { SitesRepository } from '../sites/sites.repository.js';
-import { keepEnvRefs, managedByFile, pageOf, type GuardChange, type Page } from '../sites/sites.service.js';
-import type { Channel, ChannelCodec } from './channel-codec.js';
+import { pageOf, type GuardChange, type Page } from '../sites/sites.service.js';
+import { channelObjects, type Channel, type ChannelCodec } from './channel-codec.js';
 import { channelKinds, channelSchema, templatesSchema, type ChannelSpec, type ChannelType } from './channel.schema.js';
 import { ChannelsRepository } from './channels.repository.js';
 import { deliver, previewFor, type Preview } from './deliver.js';
 import { notificationEvents, type Delivery, type DeliveryContext, type NotificationPayload } from './notification.js';
 import { samplePayload } from './sample.js';
-
-/** The written form of a channel (durations as "60s"), with secrets shown as `********`. */
-export function encodeChannel(spec: ChannelSpec): Record<string, unknown> {
-  // Encoded first: a redacted URL (a Slack webhook) would no longer pass the schema.
-  return redactSecrets(z.encode(channelSchema, spec) as Record<string, unknown>, channelKinds.get(spec.type).secretFields.isSecret);
-}
 
 const nullable = z.string().nullable();
 /** Sample data for a preview: any field given replaces the built-in sample's. */
@@ -130,23 +123,19 @@ export class ChannelsService {
       const row = await repo.get(id);
       if (!row) throw new AppError('not_found', `channel ${id} does not exist`);
       const current = this.codec.fromRow(row);
-      if (current.managedBy === 'config') throw managedByFile(`channel "${current.spec.name}"`);
-      const written = mode === 'merge' ? mergePatch(encodeChannel(current.spec), input) : input;
-      const typeOf = (value: unknown) => ((value as { type?: unknown } | null)?.type as ChannelType | undefined) ?? current.spec.type;
-      const secrets = channelKinds.get(channelKinds.has(typeOf(written)) ? typeOf(written) : current.spec.type).secretFields;
-      const spec = keepRedactedSecrets(written, current.spec, secrets, (value) => parseInput(channelSchema, value));
+      const { spec, envRefs } = channelObjects.mergeWrite(current, input, mode);
       guard(current.spec, spec);
       const rows = await repo.all();
       if (rows.some((r) => r.name === spec.name && r.id !== id)) throw new AppError('conflict', `a channel named "${spec.name}" already exists`);
       if (spec.name !== current.spec.name) await this.refuseIfUsed(trx, current.spec.name, 'rename');
-      await repo.update(id, this.codec.toWrite(spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
+      await repo.update(id, this.codec.toWrite(spec, 'api', envRefs), this.clock.now());
       return this.codec.fromRow((await repo.get(id))!);
     });
   }
 
   async delete(id: number): Promise<void> {
     const channel = await this.get(id);
-    if (channel.managedBy === 'config') throw managedByFile(`channel "${channel.spec.name}"`);
+    channelObjects.assertOwner(channel, 'api');
     await this.refuseIfUsed(this.db, channel.spec.name, 'delete');
     await this.repo.delete(id);
   }

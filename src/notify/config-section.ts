@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { uniqueNames, upsertFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
 import { channelKinds, channelSchema, type ChannelSpec } from './channel.schema.js';
-import type { ChannelCodec } from './channel-codec.js';
+import { channelObjects, type ChannelCodec } from './channel-codec.js';
 import { ChannelsRepository } from './channels.repository.js';
 
 /** `channels:` of upkeep.yaml: the schema, and names that are unique (others refer to channels by name). */
@@ -25,7 +25,7 @@ export function channelsStore(codec: ChannelCodec): SectionStore<{ channels: Cha
           write: codec.toWrite(spec, 'config', sync.refsUnder(`channels.${i}.`)),
           current: current && { id: current.id, spec: current.spec, write: codec.toWrite(current.spec, current.managedBy, current.envRefs) },
           schema: channelSchema,
-          isSecret: channelKinds.get(spec.type).secretFields.isSecret,
+          isSecret: channelObjects.secretsOf(spec).isSecret,
           insert: (write) => repo.insert(write, sync.now),
           update: (id, write) => repo.update(id, write, sync.now),
         });
@@ -35,7 +35,9 @@ export function channelsStore(codec: ChannelCodec): SectionStore<{ channels: Cha
       const channels = (await new ChannelsRepository(db).all()).map((row) => {
         const channel = codec.fromRow(row);
         const type = channel.spec.type;
-        return prepare(channelKinds.get(type).configSchema, channel.spec, channel.envRefs, channelKinds.get(type).secretFields.isSecret, [channel.spec.name]);
+        return prepare(channelKinds.get(type).configSchema, channel.spec, channel.envRefs, channelObjects.secretsOf(channel.spec).isSecret, [
+          channel.spec.name,
+        ]);
       });
       return channels.length ? { channels } : {};
     },

@@ -5,6 +5,7 @@ import { parseInput } from '../config/validate.js';
 import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { assertOwner } from '../lib/stored-object.js';
 import { PlannedWorkRepository, type PlannedRow } from './planned-work.repository.js';
 import { withPlannedWorkTables } from './tables.js';
 
@@ -101,8 +102,7 @@ export class PlannedWorkService {
 
   private async changeable(id: number): Promise<PlannedRow> {
     const row = await this.get(id);
-    if (row.managed_by === 'config')
-      throw new AppError('conflict', `planned work "${row.title}" is defined in upkeep.yaml (plannedWork:); change it there and run "upkeep apply"`);
+    assertOwner(row.managed_by, 'api', `planned work "${row.title}"`, 'plannedWork');
     return row;
   }
 }

@@ -5,6 +5,7 @@ import { parseInput } from '../config/validate.js';
 import type { Database, ManagedBy } from '../db/types.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { assertOwner } from '../lib/stored-object.js';
 import { needsDpa, recordsInput, type RecordsBody } from './records.schema.js';
 import { RecordsRepository, type ObservationRow, type TaskRow } from './records.repository.js';
 import { withPrivacyTables, type PrivacyDb } from './tables.js';
@@ -77,11 +78,8 @@ export class PrivacyRecordsService {
   async put(siteId: number, input: unknown): Promise<SiteRecords> {
     const body = parseInput(recordsInput, input);
     const first = await this.db.transaction().execute(async (trx) => {
-      if ((await this.repo(withPrivacyTables(trx)).get(siteId))?.managed_by === 'config')
-        throw new AppError(
-          'conflict',
-          `the GDPR records of site ${siteId} are defined in upkeep.yaml (privacyRecords:); change them there and run "upkeep apply"`,
-        );
+      const stored = await this.repo(withPrivacyTables(trx)).get(siteId);
+      assertOwner(stored?.managed_by ?? 'api', 'api', `the GDPR record of site ${siteId}`, 'privacyRecords');
       return this.write(trx, siteId, body, 'api');
     });
     if (first) await this.ensureYearlyReview(siteId);

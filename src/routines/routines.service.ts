@@ -5,6 +5,7 @@ import type { Database } from '../db/types.js';
 import { rruleStarts } from '../incidents/maintenance.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { assertOwner } from '../lib/stored-object.js';
 import type { Principal } from '../accounts/access.js';
 import { requireAssignable } from '../accounts/assignable.js';
 import { queueNotice } from '../notify/notice.js';
@@ -113,8 +114,7 @@ export class RoutinesService {
     const row = await repo.get(id);
     if (!row) throw new AppError('not_found', `routine ${id} does not exist`);
     const current = decode(row);
-    if (current.managedBy === 'config' && managedBy === 'api')
-      throw new AppError('conflict', `routine "${current.spec.name}" is defined in upkeep.yaml; change it there`);
+    assertOwner(current.managedBy, managedBy, `routine "${current.spec.name}"`, 'routines');
     const spec = await this.check(body, db, who, current.spec);
     const other = await repo.bySiteAndName(current.siteId, spec.name);
     if (other && other.id !== id) throw new AppError('conflict', `this site has a routine named "${spec.name}" already`);
@@ -131,7 +131,7 @@ export class RoutinesService {
 
   async delete(id: number): Promise<void> {
     const current = await this.get(id);
-    if (current.managedBy === 'config') throw new AppError('conflict', `routine "${current.spec.name}" is defined in upkeep.yaml; remove it there`);
+    assertOwner(current.managedBy, 'api', `routine "${current.spec.name}"`, 'routines');
     await this.repo().delete(id);
   }
 

@@ -3,6 +3,7 @@ import { parseInput } from '../config/validate.js';
 import type { Database, ManagedBy } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
+import { assertOwner } from '../lib/stored-object.js';
 import { REDACTED, type SecretBox } from '../lib/secrets.js';
 import { RegisterRepository, type RegisterRow } from './register.repository.js';
 import { registerInput, type RegisterBody } from './register.schema.js';
@@ -82,8 +83,7 @@ export class RegisterService {
     const parsed = parseInput(registerInput, input);
     for (const id of parsed.dependsOn) await reach.require(id);
     const row = await this.repo.get(siteId);
-    if (row?.managed_by === 'config')
-      throw new AppError('conflict', `the register of site ${siteId} is defined in upkeep.yaml (registers:); change it there and run "upkeep apply"`);
+    assertOwner(row?.managed_by ?? 'api', 'api', `the register of site ${siteId}`, 'registers');
     for (const id of row ? (JSON.parse(row.body) as RegisterBody).dependsOn : [])
       if (!parsed.dependsOn.includes(id) && !(await reach.sees(id))) parsed.dependsOn.push(id);
     const stored = row?.secrets ? this.box.open<Record<string, string>>(row.secrets) : {};

@@ -3,7 +3,7 @@ import { knownRefs, uniqueNames, upsertFromFile, type ConfigSection, type Sectio
 import { monitorKinds, monitorSchema } from '../monitoring/monitor.schema.js';
 import { siteSchema, siteWithMonitorsSchema } from './site.schema.js';
 import { SitesRepository } from './sites.repository.js';
-import type { SiteCodec } from './sites.service.js';
+import { monitorObjects, siteObjects, type SiteCodec } from './sites.service.js';
 
 interface Named {
   name: string;
@@ -87,7 +87,7 @@ export function sitesStore(codec: SiteCodec): SectionStore<{ sites: z.output<typ
           write: codec.siteToWrite(siteSpec, 'config', sync.refsUnder(`sites.${i}.`, `sites.${i}.monitors.`)),
           current: current && { id: current.id, spec: current.spec, write: codec.siteToWrite(current.spec, current.managedBy, current.envRefs) },
           schema: siteSchema,
-          isSecret: () => false,
+          isSecret: siteObjects.secretsOf(siteSpec).isSecret,
           insert: async (write) => (siteId = await repo.insertSite(write, sync.now)),
           update: (id, write) => repo.updateSite(id, write, sync.now),
         });
@@ -102,7 +102,7 @@ export function sitesStore(codec: SiteCodec): SectionStore<{ sites: z.output<typ
             current: row &&
               stored && { id: row.id, spec: stored.spec, write: codec.monitorToWrite(row.site_id, stored.spec, stored.managedBy, stored.envRefs) },
             schema: monitorSchema,
-            isSecret: monitorKinds.get(spec.type).secretFields.isSecret,
+            isSecret: monitorObjects.secretsOf(spec).isSecret,
             insert: (write) => repo.insertMonitor(write, sync.now),
             update: (id, write) => repo.updateMonitor(id, { ...write, siteId: row!.site_id }, sync.now),
           });
@@ -119,10 +119,12 @@ export function sitesStore(codec: SiteCodec): SectionStore<{ sites: z.output<typ
           .filter((m) => m.site_id === row.id)
           .map((m) => {
             const monitor = codec.monitorFromRow(m);
-            const { configSchema, secretFields } = monitorKinds.get(monitor.spec.type);
-            return prepare(configSchema, monitor.spec, monitor.envRefs, secretFields.isSecret, [site.spec.name, monitor.spec.name]);
+            return prepare(monitorKinds.get(monitor.spec.type).configSchema, monitor.spec, monitor.envRefs, monitorObjects.secretsOf(monitor.spec).isSecret, [
+              site.spec.name,
+              monitor.spec.name,
+            ]);
           });
-        const written = prepare(siteSchema, site.spec, site.envRefs, () => false, [site.spec.name]);
+        const written = prepare(siteSchema, site.spec, site.envRefs, siteObjects.secretsOf(site.spec).isSecret, [site.spec.name]);
         return monitors.length ? { ...written, monitors } : written;
       });
       return sites.length ? { sites } : {};

@@ -10,7 +10,7 @@ import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, queryNumber
 import { monitorFreeFields } from '../monitoring/monitor-fields.js';
 import { monitorKinds, monitorSchema, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { siteSchema } from './site.schema.js';
-import { encodeMonitor, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';
+import { encodeMonitor, siteObjects, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';
 
 const siteOut = storedSchema(siteSchema, { meta: storedMeta });
 /** A monitor as answered; made when the routes are, so kinds registered until then are in it. */
@@ -32,13 +32,7 @@ const monitorQuery = pageQuery.extend({
   siteId: queryNumber(z.number().int().positive().max(maxId)).optional(),
 });
 
-const showSite = (site: Site) => ({
-  id: site.id,
-  ...(z.encode(siteSchema, site.spec) as object),
-  managedBy: site.managedBy,
-  createdAt: toIso(site.createdAt),
-  updatedAt: toIso(site.updatedAt),
-});
+const showSite = (site: Site) => siteObjects.answer(site);
 
 /**
  * `server.publicUrl` makes ping URLs absolute; without it they are paths on this server. A ping URL

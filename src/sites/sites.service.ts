@@ -5,38 +5,23 @@ import { assignableAccounts, requireAssignable } from '../accounts/assignable.js
 import type { Database, ManagedBy, SiteRow } from '../db/types.js';
 import { AppError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
-import { canonicalJson, mergePatch, valueAt } from '../lib/json.js';
-import { keepRedactedSecrets, mergeSecrets, redactSecrets, splitSecrets, type SecretBox } from '../lib/secrets.js';
+import type { SecretBox } from '../lib/secrets.js';
+import { assertOwner, objectKind, type Stored } from '../lib/stored-object.js';
 import { monitorKinds, monitorSchema, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { LOCAL } from '../monitoring/locations.js';
 import { parseInput } from '../config/validate.js';
 import { SitesRepository, type MonitorFilter, type MonitorWithSite, type MonitorWrite, type SiteColumns, type SiteFilter } from './sites.repository.js';
 import { siteSchema, type SiteSpec } from './site.schema.js';
 
-export interface Site {
-  id: number;
-  spec: SiteSpec;
-  managedBy: ManagedBy;
-  /** `${VAR}` templates the spec was written with, by field path. */
-  envRefs: Record<string, string>;
-  createdAt: number;
-  updatedAt: number;
-}
+export type Site = Stored<SiteSpec>;
 
-export interface Monitor {
-  id: number;
+export interface Monitor extends Stored<MonitorSpec> {
   siteId: number;
   siteName: string;
   /** The site's tags (a monitor is found by its own tags and its site's). */
   siteTags: string[];
-  /** The whole definition, secrets included: for the engine, never for API answers. */
-  spec: MonitorSpec;
-  managedBy: ManagedBy;
-  envRefs: Record<string, string>;
   /** The secret part of a heartbeat's ping URL (every monitor gets one, so a type change keeps it). */
   pingKey: string | null;
-  createdAt: number;
-  updatedAt: number;
 }
 
 export interface Page<T> {
@@ -45,83 +30,71 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Turns stored rows into domain objects and back; shared by the API use cases and `upkeep apply`. */
+/** Sites as stored objects: the name in its column, tags and owner copied out for lists and filters. */
+export const siteObjects = objectKind({
+  name: 'site',
+  schema: siteSchema,
+  parse: (input) => parseInput(siteSchema, input),
+  label: (spec) => `site "${spec.name}"`,
+  lifted: ['name'],
+  columns: (spec) => ({ name: spec.name, tags: spec.tags, owner: spec.owner?.toLowerCase() ?? null }),
+  fromColumns: (row: SiteRow) => ({ name: row.name }),
+  envRefs: true,
+});
+
+/** Monitors as stored objects: name, type and paused in columns, the interval and tags copied out, secrets by the check type's declaration. */
+export const monitorObjects = objectKind({
+  name: 'monitor',
+  schema: monitorSchema,
+  parse: (input) => parseInput(monitorSchema, input),
+  label: (spec) => `monitor "${spec.name}"`,
+  lifted: ['name', 'type', 'paused'],
+  columns: (spec) => ({ name: spec.name, type: spec.type, paused: spec.paused, intervalMs: 'interval' in spec ? spec.interval : null, tags: spec.tags }),
+  fromColumns: (row: MonitorWithSite) => ({ name: row.name, type: row.type, paused: row.paused === 1 }) as Partial<MonitorSpec>,
+  secrets: (spec) => monitorKinds.get(spec.type).secretFields,
+  envRefs: true,
+});
+
+/** A monitor as messages name it: by its site too ("Shop/Home page"). */
+const monitorLabel = (monitor: Monitor) => `monitor "${monitor.siteName}/${monitor.spec.name}"`;
+
+/** Turns stored rows into sites and monitors and back (a monitor with its site's name and tags); shared by the API use cases and `upkeep apply`. */
 export class SiteCodec {
-  constructor(private readonly box: SecretBox) {}
+  private readonly sites: ReturnType<typeof siteObjects.codec>;
+  private readonly monitors: ReturnType<typeof monitorObjects.codec>;
+
+  constructor(box: SecretBox) {
+    this.sites = siteObjects.codec(box);
+    this.monitors = monitorObjects.codec(box);
+  }
 
   siteFromRow(row: SiteRow): Site {
-    return {
-      id: row.id,
-      spec: { ...(JSON.parse(row.spec) as Omit<SiteSpec, 'name'>), name: row.name },
-      managedBy: row.managed_by,
-      envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
+    return this.sites.fromRow(row);
   }
 
   siteToWrite(spec: SiteSpec, managedBy: ManagedBy, envRefs: Record<string, string>): SiteColumns {
-    const { name, ...rest } = spec;
-    return {
-      name,
-      spec: canonicalJson(rest),
-      envRefs: Object.keys(envRefs).length ? canonicalJson(envRefs) : null,
-      managedBy,
-      tags: spec.tags,
-      owner: spec.owner?.toLowerCase() ?? null,
-    };
+    return this.sites.toWrite(spec, managedBy, envRefs);
   }
 
   monitorFromRow(row: MonitorWithSite): Monitor {
-    const plain = JSON.parse(row.spec) as Record<string, unknown>;
-    const secrets = row.secrets ? this.box.open<Record<string, string>>(row.secrets) : {};
     return {
-      id: row.id,
+      ...this.monitors.fromRow(row),
       siteId: row.site_id,
       siteName: row.site_name,
       siteTags: (JSON.parse(row.site_spec) as { tags?: string[] }).tags ?? [],
-      spec: { ...mergeSecrets(plain, secrets), name: row.name, type: row.type, paused: row.paused === 1 } as MonitorSpec,
-      managedBy: row.managed_by,
-      envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},
       pingKey: row.ping_key,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
     };
   }
 
   monitorToWrite(siteId: number, spec: MonitorSpec, managedBy: ManagedBy, envRefs: Record<string, string>): MonitorWrite {
-    const { name, type, paused, ...rest } = spec;
-    const { plain, secrets } = splitSecrets(rest, monitorKinds.get(type).secretFields.isSecret);
-    return {
-      siteId,
-      name,
-      type,
-      paused,
-      intervalMs: 'interval' in spec ? spec.interval : null,
-      spec: canonicalJson(plain),
-      secrets: Object.keys(secrets).length ? this.box.seal(secrets) : null,
-      envRefs: Object.keys(envRefs).length ? canonicalJson(envRefs) : null,
-      managedBy,
-      tags: spec.tags,
-    };
+    return { siteId, ...this.monitors.toWrite(spec, managedBy, envRefs) };
   }
 }
 
-/** The written form of a monitor (durations as "60s"), with secrets shown as `********`. */
+/** The written form of a monitor (durations as "60s"), with secrets shown as `********` unless `redact` is false (a probe's own copy). */
 export function encodeMonitor(spec: MonitorSpec, redact = true): Record<string, unknown> {
-  const shown = redact ? redactSecrets(spec, monitorKinds.get(spec.type).secretFields.isSecret) : spec;
-  return z.encode(monitorSchema, shown);
+  return redact ? monitorObjects.redact(spec) : z.encode(monitorSchema, spec);
 }
-
-/** Keeps only the `${VAR}` references whose field still holds the same value. */
-export function keepEnvRefs(envRefs: Record<string, string>, before: object, after: object): Record<string, string> {
-  return Object.fromEntries(Object.entries(envRefs).filter(([path]) => valueAt(before, path) === valueAt(after, path)));
-}
-
-export const managedByFile = (what: string) =>
-  new AppError('conflict', `${what} is defined in the config file; change it there and run "upkeep apply" (or remove it from the file to manage it here)`, {
-    details: [{ path: 'managedBy', message: 'config' }],
-  });
 
 export const pageOf = <T extends { id: number }>(items: T[], total: number, limit: number): Page<T> => ({
   items,
@@ -247,20 +220,18 @@ export class SitesService {
       if (!row) throw new AppError('not_found', `site ${id} does not exist`);
       const current = this.codec.siteFromRow(row);
       authorize(siteRefOf.site(current), 'before');
-      if (current.managedBy === 'config') throw managedByFile(`site "${current.spec.name}"`);
-      const spec = parseInput(siteSchema, mode === 'merge' ? mergePatch(z.encode(siteSchema, current.spec), input) : input);
+      const { spec, envRefs } = siteObjects.mergeWrite(current, input, mode);
       authorize({ id, name: spec.name, tags: spec.tags }, 'after');
       const other = await repo.getSiteByName(spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `a site named "${spec.name}" already exists`);
       await checkOwners(trx, who, spec, current.spec);
-      await repo.updateSite(id, this.codec.siteToWrite(spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
+      await repo.updateSite(id, this.codec.siteToWrite(spec, 'api', envRefs), this.clock.now());
       return this.codec.siteFromRow((await repo.getSite(id))!);
     });
   }
 
   async deleteSite(id: number): Promise<void> {
-    const site = await this.getSite(id);
-    if (site.managedBy === 'config') throw managedByFile(`site "${site.spec.name}"`);
+    siteObjects.assertOwner(await this.getSite(id), 'api');
     await this.repo.deleteSite(id);
   }
 
@@ -299,21 +270,20 @@ export class SitesService {
       const row = await repo.getMonitor(id);
       if (!row) throw new AppError('not_found', `monitor ${id} does not exist`);
       const current = this.codec.monitorFromRow(row);
-      if (current.managedBy === 'config') throw managedByFile(`monitor "${current.siteName}/${current.spec.name}"`);
-      const written = mode === 'merge' ? mergePatch(encodeMonitor(current.spec), input) : input;
-      const spec = keepRedactedSecrets(written, current.spec, monitorKinds.get(current.spec.type).secretFields, (value) => parseInput(monitorSchema, value));
+      assertOwner(current.managedBy, 'api', monitorLabel(current));
+      const { spec, envRefs } = monitorObjects.mergeWrite(current, input, mode);
       this.checkLocations(spec);
       guard(current.spec, spec);
       const other = await repo.getMonitorByName(current.siteId, spec.name);
       if (other && other.id !== id) throw new AppError('conflict', `site "${current.siteName}" already has a monitor named "${spec.name}"`);
-      await repo.updateMonitor(id, this.codec.monitorToWrite(current.siteId, spec, 'api', keepEnvRefs(current.envRefs, current.spec, spec)), this.clock.now());
+      await repo.updateMonitor(id, this.codec.monitorToWrite(current.siteId, spec, 'api', envRefs), this.clock.now());
       return this.codec.monitorFromRow((await repo.getMonitor(id))!);
     });
   }
 
   async deleteMonitor(id: number): Promise<void> {
     const monitor = await this.getMonitor(id);
-    if (monitor.managedBy === 'config') throw managedByFile(`monitor "${monitor.siteName}/${monitor.spec.name}"`);
+    assertOwner(monitor.managedBy, 'api', monitorLabel(monitor));
     await this.repo.deleteMonitor(id);
   }
 }

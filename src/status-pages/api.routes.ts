@@ -9,8 +9,8 @@ import { pageOut, subscriberOut, templateOut, updateOut, updatePosted } from './
 import type { ConfigObject, ConfigObjectsService } from '../incidents/config-objects.service.js';
 import { actorOf } from '../incidents/incidents.routes.js';
 import { toIso } from '../lib/clock.js';
-import { incidentUpdateSchema, messageTemplateSchema, statusPageSchema, statusPageSecretFields, type MessageTemplateSpec } from './status-page.schema.js';
-import { encodePage, type StatusPage, type StatusPagesService } from './status-pages.service.js';
+import { incidentUpdateSchema, messageTemplateSchema, statusPageSchema, statusPageSecrets, type MessageTemplateSpec } from './status-page.schema.js';
+import { statusPageObjects, type StatusPage, type StatusPagesService } from './status-pages.service.js';
 import type { IncidentUpdateRow, SubscriberRow } from './status-pages.repository.js';
 import { webhookSubscriberSchema, type Subscriptions } from './subscriptions.js';
 import type { IncidentUpdates } from './updates.service.js';
@@ -28,7 +28,7 @@ export interface ApiDeps {
   changed: () => Promise<void>;
 }
 
-const showPage = (p: StatusPage) => ({ id: p.id, ...encodePage(p.spec), managedBy: p.managedBy, createdAt: toIso(p.createdAt), updatedAt: toIso(p.updatedAt) });
+const showPage = (p: StatusPage) => statusPageObjects.answer(p);
 const showUpdate = (u: IncidentUpdateRow) => ({
   id: u.id,
   incidentId: u.incident_id,
@@ -97,7 +97,7 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tag,
         summary: 'Replace a status page (a password written as ******** is kept)',
         params: idParams,
-        body: replacingSchema(statusPageSchema, statusPageSecretFields),
+        body: replacingSchema(statusPageSchema, statusPageSecrets.isSecret),
         ok: { 200: page },
         errors: [409],
       }),
@@ -111,7 +111,7 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
         tag,
         summary: 'Change some fields of a status page',
         params: idParams,
-        body: mergePatchSchema(statusPageSchema, statusPageSecretFields),
+        body: mergePatchSchema(statusPageSchema, statusPageSecrets.isSecret),
         ok: { 200: page },
         errors: [409],
       }),

@@ -1,15 +1,8 @@
 import { z } from 'zod';
 import { upsertFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
 import type { ConfigObjectKindSection } from '../incidents/config-section.js';
-import {
-  checkStatusPageReferences,
-  emailSettingsSchema,
-  messageTemplateSchema,
-  statusPageSchema,
-  statusPageSecretFields,
-  type StatusPageSpec,
-} from './status-page.schema.js';
-import type { StatusPageCodec } from './status-pages.service.js';
+import { checkStatusPageReferences, emailSettingsSchema, messageTemplateSchema, statusPageSchema, type StatusPageSpec } from './status-page.schema.js';
+import { statusPageObjects, type StatusPageCodec } from './status-pages.service.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
 import { withStatusTables } from './tables.js';
 
@@ -46,7 +39,7 @@ export function statusPagesStore(codec: StatusPageCodec): SectionStore<{ statusP
           write: codec.toWrite(spec, 'config', sync.refsUnder(`statusPages.${i}.`)),
           current: page && { id: page.id, spec: page.spec, write: codec.toWrite(page.spec, page.managedBy, page.envRefs) },
           schema: statusPageSchema,
-          isSecret: statusPageSecretFields,
+          isSecret: statusPageObjects.secretsOf(spec).isSecret,
           insert: (write) => repo.insert(write, sync.now),
           update: (id, write) => repo.update(id, write, sync.now),
         });
@@ -64,7 +57,7 @@ export function statusPagesStore(codec: StatusPageCodec): SectionStore<{ statusP
       const rows = await new StatusPagesRepository(withStatusTables(db)).all();
       const statusPages = rows.map((row) => {
         const page = codec.fromRow(row);
-        return prepare(statusPageSchema, page.spec, page.envRefs, statusPageSecretFields, ['status page', page.spec.slug]);
+        return prepare(statusPageSchema, page.spec, page.envRefs, statusPageObjects.secretsOf(page.spec).isSecret, ['status page', page.spec.slug]);
       });
       return statusPages.length ? { statusPages } : {};
     },

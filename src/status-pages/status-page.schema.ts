@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretFields } from '../lib/secrets.js';
 import type { Issue } from '../config/section.js';
 import { duration } from '../config/duration.js';
 import { expected, hostName, httpUrl, ipOrCidr, markdown, objectName, timezone } from '../config/fields.js';
@@ -85,7 +86,7 @@ export const statusPageSchema = z
 export type StatusPageSpec = z.output<typeof statusPageSchema>;
 
 /** The password is the one secret of a page: sealed at rest, `********` in answers, a variable in exports. */
-export const statusPageSecretFields = (path: readonly string[]) => path.length === 2 && path[0] === 'access' && path[1] === 'password';
+export const statusPageSecrets = secretFields(['access.password']);
 
 /** A reusable message for incident updates: `template: "Investigating"` in an update takes its status and body. */
 export const messageTemplateSchema = z

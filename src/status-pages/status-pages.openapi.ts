@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { storedMeta, storedSchema } from '../http/schema.js';
-import { statusPageSchema, statusPageSecretFields, updateStatuses } from './status-page.schema.js';
+import { statusPageSchema, statusPageSecrets, updateStatuses } from './status-page.schema.js';
 
 /** Answers of the status page management routes, for the OpenAPI document. */
 
 const iso = z.iso.datetime({ offset: true });
 
-export const pageOut = storedSchema(statusPageSchema, { meta: storedMeta, secrets: statusPageSecretFields });
+export const pageOut = storedSchema(statusPageSchema, { meta: storedMeta, secrets: statusPageSecrets.isSecret });
 
 export const subscriberOut = z.object({
   id: z.number().int(),

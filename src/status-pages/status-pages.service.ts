@@ -1,71 +1,32 @@
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
-import type { Database, ManagedBy } from '../db/types.js';
+import type { Database } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
-import { canonicalJson, mergePatch } from '../lib/json.js';
-import { mergeSecrets, REDACTED, splitSecrets, type SecretBox } from '../lib/secrets.js';
+import { objectKind, type Stored } from '../lib/stored-object.js';
 import { SitesRepository } from '../sites/sites.repository.js';
-import { statusPageSchema, statusPageSecretFields, type StatusPageSpec } from './status-page.schema.js';
-import { StatusPagesRepository, type StatusPageRow, type StatusPageWrite } from './status-pages.repository.js';
+import { statusPageSchema, statusPageSecrets, type StatusPageSpec } from './status-page.schema.js';
+import { StatusPagesRepository, type StatusPageRow } from './status-pages.repository.js';
 import { ownHostRefusal, type OwnHosts } from './own-hosts.js';
 import { withStatusTables } from './tables.js';
 
-export interface StatusPage {
-  id: number;
-  /** The whole definition, the password included: for the server, never for answers. */
-  spec: StatusPageSpec;
-  managedBy: ManagedBy;
-  envRefs: Record<string, string>;
-  createdAt: number;
-  updatedAt: number;
-}
+/** A stored status page; its `spec` holds the password, for the server, never for answers. */
+export type StatusPage = Stored<StatusPageSpec>;
 
-/** Turns stored rows into status pages and back, sealing the password with the instance key. */
-export class StatusPageCodec {
-  constructor(private readonly box: SecretBox) {}
+/** Status pages as stored objects: the slug in its column, the password sealed (see `statusPageSecrets`). */
+export const statusPageObjects = objectKind({
+  name: 'status-page',
+  schema: statusPageSchema,
+  parse: (input) => parseInput(statusPageSchema, input),
+  label: (spec) => `status page "${spec.slug}"`,
+  lifted: ['slug'],
+  columns: (spec) => ({ slug: spec.slug }),
+  fromColumns: (row: StatusPageRow) => ({ slug: row.slug }),
+  secrets: () => statusPageSecrets,
+  envRefs: true,
+});
 
-  fromRow(row: StatusPageRow): StatusPage {
-    const plain = JSON.parse(row.spec) as Record<string, unknown>;
-    const secrets = row.secrets ? this.box.open<Record<string, string>>(row.secrets) : {};
-    return {
-      id: row.id,
-      spec: { ...mergeSecrets(plain, secrets), slug: row.slug } as StatusPageSpec,
-      managedBy: row.managed_by,
-      envRefs: row.env_refs ? (JSON.parse(row.env_refs) as Record<string, string>) : {},
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    };
-  }
-
-  toWrite(spec: StatusPageSpec, managedBy: ManagedBy, envRefs: Record<string, string>): StatusPageWrite {
-    const { slug, ...rest } = spec;
-    const { plain, secrets } = splitSecrets(rest, statusPageSecretFields);
-    return {
-      slug,
-      spec: canonicalJson(plain),
-      secrets: Object.keys(secrets).length ? this.box.seal(secrets) : null,
-      envRefs: Object.keys(envRefs).length ? canonicalJson(envRefs) : null,
-      managedBy,
-    };
-  }
-}
-
-/** The written form of a page (durations as "3d"), the password shown as `********`. */
-export function encodePage(spec: StatusPageSpec): Record<string, unknown> {
-  const { plain, secrets } = splitSecrets(spec, statusPageSecretFields);
-  return z.encode(statusPageSchema, mergeSecrets(plain, secrets, REDACTED));
-}
-
-const managedByFile = (slug: string) =>
-  new AppError(
-    'conflict',
-    `status page "${slug}" is defined in the config file; change it there and run "upkeep apply" (or remove it from the file to manage it here)`,
-    {
-      details: [{ path: 'managedBy', message: 'config' }],
-    },
-  );
+export type StatusPageCodec = ReturnType<typeof statusPageObjects.codec>;
 
 /** Status pages made in the API (those of upkeep.yaml are changed there). */
 export class StatusPagesService {
@@ -108,20 +69,15 @@ export class StatusPagesService {
       const repo = this.repo(trx);
       const row = await repo.get(id);
       if (!row) throw new AppError('not_found', `status page ${id} does not exist`);
-      const current = this.codec.fromRow(row);
-      if (current.managedBy === 'config') throw managedByFile(current.spec.slug);
-      const written = (mode === 'merge' ? mergePatch(encodePage(current.spec), input) : input) as { access?: { password?: unknown } } | null;
-      if (written?.access?.password === REDACTED) written.access.password = current.spec.access?.password;
-      const spec = parseInput(statusPageSchema, written);
+      const { spec, envRefs } = statusPageObjects.mergeWrite(this.codec.fromRow(row), input, mode);
       await this.checkReferences(trx, spec, id, requestHosts);
-      await repo.update(id, this.codec.toWrite(spec, 'api', {}), this.clock.now());
+      await repo.update(id, this.codec.toWrite(spec, 'api', envRefs), this.clock.now());
       return this.codec.fromRow((await repo.get(id))!);
     });
   }
 
   async delete(id: number): Promise<void> {
-    const page = await this.get(id);
-    if (page.managedBy === 'config') throw managedByFile(page.spec.slug);
+    statusPageObjects.assertOwner(await this.get(id), 'api');
     await this.repo().delete(id);
   }
 

@@ -3,9 +3,10 @@ import { formatPath } from '../config/messages.js';
 import { parseInput } from '../config/validate.js';
 import type { Database, ManagedBy } from '../db/types.js';
 import { ConfigObjectsRepository } from '../incidents/config-objects.repository.js';
+import { configObjectKind } from '../incidents/config-objects.service.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
-import { canonicalJson } from '../lib/json.js';
+import { assertOwner } from '../lib/stored-object.js';
 import { ChannelsRepository } from '../notify/channels.repository.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import { updatePolicySchema, type UpdatePolicy, type UpdatesConfig } from './policy.js';
@@ -17,6 +18,7 @@ export interface PolicyEntry {
 
 /** The policies' config objects kind; the file's are kept there too (by `apply`) so that `export` writes every policy. */
 const KIND = 'update-policy';
+const policies = configObjectKind(updatePolicySchema, 'update policy').codec();
 
 /**
  * The update policies in force: upkeep.yaml's (`updates.policies`), then those written through the
@@ -55,7 +57,7 @@ export class UpdatePolicies {
     const signature = await this.repo.signature();
     if (signature === this.signature && !force) return;
     const rows = (await this.repo.all(KIND)).filter((r) => r.managed_by === 'api');
-    this.api = rows.map((r) => JSON.parse(r.spec) as UpdatePolicy);
+    this.api = rows.map((r) => policies.fromRow(r).spec);
     this.signature = signature;
   }
 
@@ -78,7 +80,7 @@ export class UpdatePolicies {
       });
     const row = await this.editable(name);
     await this.checkReferences(policy);
-    const text = canonicalJson(policy);
+    const text = policies.toWrite(policy, 'api', {}).spec;
     if (row) await this.repo.update(row.id, name, text, 'api', this.clock.now());
     else await this.repo.insert(KIND, name, text, 'api', this.clock.now());
     await this.refresh(true);
@@ -95,10 +97,8 @@ export class UpdatePolicies {
   /** The API's stored row of a name (none yet: undefined); a name of upkeep.yaml is refused. */
   private async editable(name: string) {
     const row = await this.repo.getByName(KIND, name);
-    if (this.file.policies.some((p) => p.name === name) || row?.managed_by === 'config')
-      throw new AppError('conflict', `update policy "${name}" is defined in the config file (updates.policies); change it there and run "upkeep apply"`, {
-        details: [{ path: 'managedBy', message: 'config' }],
-      });
+    const inFile = this.file.policies.some((p) => p.name === name);
+    assertOwner(inFile ? 'config' : (row?.managed_by ?? 'api'), 'api', `update policy "${name}"`, 'updates.policies');
     return row;
   }
 
