@@ -47,6 +47,9 @@ export class UpdatePolicies {
       get policies() {
         return list();
       },
+      get knowledge() {
+        return file.knowledge;
+      },
     };
   }
 
