@@ -104,7 +104,8 @@ describe.each(dialects)('the scheduled knowledge refresh on $dialect', ({ dialec
     expect(res.statusCode, res.body).toBe(200);
     return res.json();
   };
-  const component = (answer: { data: { components: { name: string }[] }[] }, name: string) => answer.data[0]!.components.find((c) => c.name === name)!;
+  type Answered = { name: string; endOfLife: boolean; vulnerabilities: { id: string; severity: string }[] };
+  const component = (answer: { data: { components: Answered[] }[] }, name: string) => answer.data[0]!.components.find((c) => c.name === name)!;
   const titles = async () => (await server.incidents.service.list({ siteId: shopId, limit: 50 })).map((i) => i.title).sort();
 
   it('one scheduled refresh asks the sources about the inventories’ components, keeps the data for every node and opens the component incidents', async () => {
@@ -122,7 +123,7 @@ describe.each(dialects)('the scheduled knowledge refresh on $dialect', ({ dialec
     const first = await inventory();
     expect(component(first, 'league/flysystem').vulnerabilities).toEqual([]);
     expect(component(first, 'php').endOfLife).toBe(false);
-    expect(first.knowledge).toMatchObject({ builtAt: before.builtAt, checkedAt: null, refresh: '24h' });
+    expect(first.knowledge).toMatchObject({ builtAt: before.builtAt, checkedAt: null, refresh: '1d' });
     expect(await titles()).toEqual([]);
 
     clock.t += HOUR;
@@ -138,7 +139,7 @@ describe.each(dialects)('the scheduled knowledge refresh on $dialect', ({ dialec
     expect(batch.queries.map((q) => q.package.name).sort()).toEqual(['league/flysystem', 'minimist']);
 
     const after = await inventory();
-    expect(component(after, 'league/flysystem').vulnerabilities.map((v: { id: string; severity: string }) => [v.id, v.severity])).toEqual([
+    expect(component(after, 'league/flysystem').vulnerabilities.map((v) => [v.id, v.severity])).toEqual([
       ['GHSA-9f46-5r25-5wfm', 'critical'],
     ]);
     expect(component(after, 'php')).toMatchObject({ endOfLife: true, eolDate: '2022-11-28', latest: '8.4.1' });
@@ -185,7 +186,7 @@ describe.each(dialects)('the scheduled knowledge refresh on $dialect', ({ dialec
     ]);
     const answer = await inventory();
     // The old data stays: still vulnerable, still past its end of life; one incident each, not a second.
-    expect(component(answer, 'league/flysystem').vulnerabilities.map((v: { id: string }) => v.id)).toEqual(['GHSA-9f46-5r25-5wfm']);
+    expect(component(answer, 'league/flysystem').vulnerabilities.map((v) => v.id)).toEqual(['GHSA-9f46-5r25-5wfm']);
     expect(component(answer, 'php').endOfLife).toBe(true);
     expect(await titles()).toEqual(['End of life: php 7.4.33 on Shop', 'Vulnerable league/flysystem 1.0.8 on Shop']);
     expect(answer.knowledge).toMatchObject({ builtAt: refreshedAt, ageDays: 1, checkedAt: new Date(clock.t).toISOString() });
