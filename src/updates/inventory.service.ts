@@ -56,7 +56,15 @@ export class InventoryService {
       return { id: previous.id, stored: false, diff: { added: [], removed: [], changed: [] } };
     }
     const id = await this.repo.insert(
-      { site_id: siteId, source, target, fingerprint, knowledge_built_at: knowledgeBuiltAt, taken_at: read?.takenAt ?? now, checked_at: read?.checkedAt ?? now },
+      {
+        site_id: siteId,
+        source,
+        target,
+        fingerprint,
+        knowledge_built_at: knowledgeBuiltAt,
+        taken_at: read?.takenAt ?? now,
+        checked_at: read?.checkedAt ?? now,
+      },
       components.map((c, i) => ({
         ecosystem: c.ecosystem,
         name: c.name,

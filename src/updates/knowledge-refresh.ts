@@ -79,18 +79,32 @@ export class KnowledgeRefresh {
     const inventories = new InventoriesRepository(this.deps.db);
     const newest = await inventories.newestOfAll();
     const components = new Map<number, Assessed[]>();
-    for (const row of newest) components.set(row.id, (await inventories.components(row.id)).map((r) => JSON.parse(r.detail) as Assessed));
+    for (const row of newest)
+      components.set(
+        row.id,
+        (await inventories.components(row.id)).map((r) => JSON.parse(r.detail) as Assessed),
+      );
     // Nothing to ask about yet (no site has an inventory): the sources are not asked for everything they know.
     if (![...components.values()].some((list) => list.length)) return null;
     const asked = new Map<string, Observed>();
-    for (const c of [...components.values()].flat())
-      asked.set(JSON.stringify([c.ecosystem, c.name, c.version, c.advisoryName, c.release]), observedOf(c));
+    for (const c of [...components.values()].flat()) asked.set(JSON.stringify([c.ecosystem, c.name, c.version, c.advisoryName, c.release]), observedOf(c));
 
     const now = new Date(clock.now());
     const loaded = await store.load(now);
-    const { knowledge, results } = await refreshKnowledge({ knowledge: loaded.knowledge, fetch: this.deps.fetch, components: [...asked.values()], sources: settings.sources, now });
-    await store.save(knowledge, results.map((r) => ({ ...r, at: now.getTime() })), now.getTime());
-    for (const r of results.filter((r) => !r.ok)) this.deps.log.warn({ source: r.kind, reason: r.message }, 'a knowledge source could not be refreshed; its old data is kept');
+    const { knowledge, results } = await refreshKnowledge({
+      knowledge: loaded.knowledge,
+      fetch: this.deps.fetch,
+      components: [...asked.values()],
+      sources: settings.sources,
+      now,
+    });
+    await store.save(
+      knowledge,
+      results.map((r) => ({ ...r, at: now.getTime() })),
+      now.getTime(),
+    );
+    for (const r of results.filter((r) => !r.ok))
+      this.deps.log.warn({ source: r.kind, reason: r.message }, 'a knowledge source could not be refreshed; its old data is kept');
     if (results.some((r) => r.ok)) await this.reassess(newest, components, now);
     return results;
   }

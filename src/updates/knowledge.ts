@@ -94,7 +94,8 @@ export class KnowledgeStore {
     const stored = await this.stored();
     // Merged again only when a copy changed: the stored one's build date, the data directory's file's time.
     const key = `${stored?.builtAt ?? ''}|${statSync(join(this.dataDir, REFRESHED_FILE), { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
-    if (this.merged?.key !== key) this.merged = { key, loaded: loadKnowledge(this.dataDir, now, SHIPPED_SNAPSHOT, stored && { from: STORED, knowledge: stored }) };
+    if (this.merged?.key !== key)
+      this.merged = { key, loaded: loadKnowledge(this.dataDir, now, SHIPPED_SNAPSHOT, stored && { from: STORED, knowledge: stored }) };
     return { ...this.merged.loaded, ageDays: ageInDays(this.merged.loaded.builtAt, now) };
   }
 

@@ -44,7 +44,9 @@ describe('updates.knowledge in upkeep.yaml', () => {
     expect(config(yaml(sources)).config.updates.knowledge).toMatchObject({ refresh: 86_400_000, sources: { osv: false, wordfence: false } });
     expect(config('sites: []\n').config.updates.knowledge).toEqual({ refresh: 86_400_000, sources: { wordfence: false } });
     expect(config(yaml(sources).replace('refresh: 24h', 'refresh: "off"')).config.updates.knowledge.refresh).toBe('off');
-    expect(() => config(yaml(sources).replace('refresh: 24h', 'refresh: 10m'))).toThrow(/updates\.knowledge\.refresh: expected "off" or a duration between 1h and 30d/);
+    expect(() => config(yaml(sources).replace('refresh: 24h', 'refresh: 10m'))).toThrow(
+      /updates\.knowledge\.refresh: expected "off" or a duration between 1h and 30d/,
+    );
     expect(() => config(yaml('{ osv: { baseUrl: "not a url" } }'))).toThrow(/updates\.knowledge\.sources\.osv\.baseUrl/);
     expect(() => config(yaml('{ osv: true }'))).toThrow(/updates\.knowledge\.sources\.osv: expected false \(not asked\), or the source’s settings/);
     expect(() => config(yaml('{ snyk: false }'))).toThrow(/updates\.knowledge\.sources.*snyk/);
@@ -139,9 +141,7 @@ describe.each(dialects)('the scheduled knowledge refresh on $dialect', ({ dialec
     expect(batch.queries.map((q) => q.package.name).sort()).toEqual(['league/flysystem', 'minimist']);
 
     const after = await inventory();
-    expect(component(after, 'league/flysystem').vulnerabilities.map((v) => [v.id, v.severity])).toEqual([
-      ['GHSA-9f46-5r25-5wfm', 'critical'],
-    ]);
+    expect(component(after, 'league/flysystem').vulnerabilities.map((v) => [v.id, v.severity])).toEqual([['GHSA-9f46-5r25-5wfm', 'critical']]);
     expect(component(after, 'php')).toMatchObject({ endOfLife: true, eolDate: '2022-11-28', latest: '8.4.1' });
     expect(component(after, 'akismet')).toMatchObject({ latest: '5.3.5' });
     expect(component(after, 'minimist')).toMatchObject({ latest: '1.2.8' });

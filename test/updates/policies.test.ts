@@ -115,7 +115,11 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
     expect(asked).toMatchObject({ status: 'waiting', runId: null, waitsFor: { window: 'nightly', next: '2026-12-08T02:00:00.000Z' } });
     expect(await approval(first.id)).toMatchObject({ status: 'superseded' });
     // The policy's channel is told that the approved run waits, for which window and when it will start.
-    const waits = await until('update.waiting', () => hook.messages.find((m) => m.body.event === 'update.waiting' && m.body.dedupKey === `upkeep-update-plan-${asked.id}`), 20_000);
+    const waits = await until(
+      'update.waiting',
+      () => hook.messages.find((m) => m.body.event === 'update.waiting' && m.body.dedupKey === `upkeep-update-plan-${asked.id}`),
+      20_000,
+    );
     expect(waits.signed).toBe(true);
     expect(waits.body.incident.title).toBe('Updates of Shop wait for the maintenance window nightly');
     expect((waits.body.incident as unknown as { summary: string }).summary).toMatch(/^The run starts when the window opens: 2026-12-08T02:00:00\.000Z\n/);

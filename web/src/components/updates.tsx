@@ -79,7 +79,8 @@ function RunFiles({ run }: { run: Run }) {
 /** A site's software: what is outdated, vulnerable or end of life, the updates its policy takes, its runs with their screenshots and differences. */
 export function SiteUpdates({ siteId, editable }: { siteId: number; editable: boolean }) {
   const inventory = useLoad(
-    (signal) => api<{ data: { source: string; takenAt: string; components: Component[] }[]; knowledge: Knowledge }>(`/sites/${siteId}/updates/inventory`, { signal }),
+    (signal) =>
+      api<{ data: { source: string; takenAt: string; components: Component[] }[]; knowledge: Knowledge }>(`/sites/${siteId}/updates/inventory`, { signal }),
     [siteId],
   );
   const pending = useLoad(
