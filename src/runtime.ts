@@ -180,6 +180,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     publicUrl: config.server.publicUrl,
     wake: () => outbox.wake(),
     incidents: { open: (input, author) => incidents.service.open(input, author), resolve: (id, by, reason) => incidents.service.resolve(id, by, reason) },
+    net: { allowPrivate, ca, resolvers: config.network.resolvers },
   });
   let stopResuming: (() => Promise<void>) | undefined;
   // Run once in a cluster (where each job's lock is held); a lone node runs them all, in this order.
@@ -195,6 +196,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   coordinator.add('update-windows', updateFaces.windows);
   coordinator.add('inventory', updateFaces.inventory);
   coordinator.add('probes', probes.job);
+  coordinator.add('knowledge', updateFaces.knowledge);
   followCluster(coordinator, { engine, live, accounts: core.accounts, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
   const http = await buildHttpServer({
     logger: core.logger,
@@ -254,6 +256,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
       await http.close();
       // Everything but the sender, which delivers what the engine writes as it stops.
       await coordinator.stop([
+        'knowledge',
         'probes',
         'inventory',
         'update-windows',

@@ -19,6 +19,7 @@ export const clusterJobs = [
   'update-windows',
   'inventory',
   'probes',
+  'knowledge',
 ] as const;
 export type JobName = (typeof clusterJobs)[number];
 

@@ -12,11 +12,13 @@ export const notificationEvents = [
   // A GDPR task opened on a site: a new third party, a processor outside the EU/EEA without an agreement, the yearly review (privacy-records/).
   'privacy.task.opened',
   // A site's updates (src/updates), delivered as notices: updates were planned (waiting for approval, the message
-  // carrying the signed link, or approved by the policy), a person or a signed link approved them, the run began;
+  // carrying the signed link, or approved by the policy), a person or a signed link approved them, the approved run
+  // waits for its policy's maintenance window (the message says which and when it starts), the run began;
   // then how it ended: kept (steps, pages, smoke checks and monitors passed), failed (being rolled back), rolled
   // back and verified, rollback failed (a critical incident is opened), or aborted before changing anything.
   'update.planned',
   'update.approved',
+  'update.waiting',
   'update.started',
   'update.succeeded',
   'update.failed',

@@ -3,18 +3,19 @@ import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { MaintenanceService } from '../incidents/maintenance.service.js';
 import type { Logger } from '../lib/logger.js';
+import { createResolver, guardedFetch } from '../lib/net/index.js';
 import { ApprovalLinks } from './approval-links.js';
 import { approvalLinkRoutes } from './approval-link.routes.js';
-import type { Ecosystem } from './component.js';
 import { queueUpdateMessages, runMessage } from './messages.js';
 import type { UpdatesConfig } from './policy.js';
 import type { UpdateRunsDeps } from './runs/run-state.js';
 import { UpdateRunsService } from './runs/runs.service.js';
-import { loadKnowledge } from './snapshot/load.js';
 import type { Job } from '../cluster/jobs.js';
 import type { ComponentIncidentsDeps } from './component-incidents.js';
 import type { UpdatePolicies } from './policies.service.js';
 import { updatePoliciesRoutes } from './policies.routes.js';
+import { KnowledgeStore } from './knowledge.js';
+import { KnowledgeRefresh } from './knowledge-refresh.js';
 import { InventorySchedule, windowQueue } from './schedule.js';
 import { updatesRoutes } from './updates.routes.js';
 import { UpdatesService } from './updates.service.js';
@@ -66,26 +67,26 @@ export interface Updates {
   windows: Job;
   /** Re-reads the inventories of the update sites on their schedule (a cluster singleton job). */
   inventory: InventorySchedule;
+  /** Refreshes the knowledge from the live sources on its schedule and assesses the inventories again (a cluster singleton job). */
+  knowledge: KnowledgeRefresh;
   apiRoutes(api: FastifyInstance): void;
   publicRoutes(app: FastifyInstance): Promise<void>;
 }
-
-const KNOWLEDGE_TTL_MS = 3_600_000;
 
 /** The updates faces over the runs: policies, pending updates, approvals (API and signed links). */
 export function createUpdates(
   core: Core,
   policies: UpdatePolicies,
   runs: UpdateRunsService,
-  options: { publicUrl?: string | undefined; wake(): void; incidents: Pick<ComponentIncidentsDeps, 'open' | 'resolve'> },
+  options: {
+    publicUrl?: string | undefined;
+    wake(): void;
+    incidents: Pick<ComponentIncidentsDeps, 'open' | 'resolve'>;
+    /** How the knowledge refresh reaches the live sources (the network settings of upkeep.yaml). */
+    net: { allowPrivate: boolean; ca?: readonly string[] | undefined; resolvers?: readonly string[] | undefined };
+  },
 ): Updates {
-  let knowledge: { at: number; latest: ReturnType<typeof loadKnowledge>['knowledge']['latest'] } | undefined;
-  const releasedAt = (ecosystem: Ecosystem, name: string, version: string): string | undefined => {
-    const now = core.clock.now();
-    if (!knowledge || now - knowledge.at > KNOWLEDGE_TTL_MS) knowledge = { at: now, latest: loadKnowledge(core.dataDir, new Date(now)).knowledge.latest };
-    const latest = knowledge.latest[ecosystem]?.[name];
-    return latest?.version === version ? latest.date : undefined;
-  };
+  const knowledge = new KnowledgeStore(core.storage.db, core.dataDir);
   const log = core.logger.child({ component: 'updates' });
   const service = new UpdatesService({
     db: core.storage.db,
@@ -94,7 +95,7 @@ export function createUpdates(
     policies,
     runs,
     links: new ApprovalLinks(core.secrets.derive('update approval links')),
-    releasedAt,
+    latestReleases: async () => (await knowledge.load(new Date(core.clock.now()))).knowledge.latest,
     publicUrl: options.publicUrl,
     wake: () => options.wake(),
   });
@@ -102,9 +103,31 @@ export function createUpdates(
     service,
     policies,
     windows: windowQueue(service, core.clock, log),
-    inventory: new InventorySchedule({ db: core.storage.db, clock: core.clock, log, dataDir: core.dataDir, policies, ...options.incidents }),
+    inventory: new InventorySchedule({ db: core.storage.db, clock: core.clock, log, dataDir: core.dataDir, knowledge, policies, ...options.incidents }),
+    knowledge: new KnowledgeRefresh({
+      db: core.storage.db,
+      clock: core.clock,
+      log,
+      dataDir: core.dataDir,
+      store: knowledge,
+      settings: policies.config.knowledge,
+      policies,
+      fetch: guardedFetch({
+        policy: { allowPrivate: options.net.allowPrivate },
+        resolver: createResolver({ timeoutMs: 3_000, tries: 2, ...(options.net.resolvers?.length ? { servers: [...options.net.resolvers] } : {}) }),
+        deadlineMs: 120_000,
+        ...(options.net.ca ? { tls: { ca: options.net.ca } } : {}),
+      }),
+      ...options.incidents,
+    }),
     apiRoutes: (api) => {
-      updatesRoutes(api, { updates: service, runs, sites: core.sites, dataDir: core.dataDir });
+      updatesRoutes(api, {
+        updates: service,
+        runs,
+        sites: core.sites,
+        dataDir: core.dataDir,
+        knowledge: () => knowledge.status(new Date(core.clock.now()), policies.config.knowledge),
+      });
       updatePoliciesRoutes(api, { policies, sites: core.sites });
     },
     publicRoutes: async (app) => {

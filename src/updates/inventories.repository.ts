@@ -69,6 +69,27 @@ export class InventoriesRepository {
       .execute();
   }
 
+  /** Every site's newest inventory per source. */
+  newestOfAll(): Promise<InventoryRow[]> {
+    return this.db
+      .selectFrom('update_inventories as i')
+      .selectAll('i')
+      .where((eb) =>
+        eb(
+          'i.id',
+          '=',
+          eb
+            .selectFrom('update_inventories as n')
+            .select((n) => n.fn.max('n.id').as('newest'))
+            .whereRef('n.site_id', '=', 'i.site_id')
+            .whereRef('n.source', '=', 'i.source'),
+        ),
+      )
+      .orderBy('i.site_id')
+      .orderBy('i.source')
+      .execute();
+  }
+
   /** The components of each site's newest inventory per source (their columns, not the detail), for counts across many sites. */
   newestComponents(siteIds: readonly number[]): Promise<(Omit<ComponentRow, 'detail' | 'inventory_id'> & { site_id: number })[]> {
     if (!siteIds.length) return Promise.resolve([]);

@@ -2,15 +2,17 @@ import { loadRepository } from '../audits/security/retire.js';
 import type { SshConnection } from '../backups/sftp-connection.js';
 import { reconcileComponentIncidents, type ComponentIncidentsDeps } from './component-incidents.js';
 import { InventoryService, type RecordedInventory } from './inventory.service.js';
+import { KnowledgeStore } from './knowledge.js';
 import { assess, type Assessed } from './match.js';
 import type { UpdatePolicy } from './policy.js';
-import { loadKnowledge } from './snapshot/load.js';
 import { inventoryInsideOver } from './ssh/inventory.js';
 import type { SshTarget } from './ssh/target.js';
 
 export interface InventoryRefreshDeps extends ComponentIncidentsDeps {
   /** Where the refreshed knowledge and retire.js data are kept (the shipped snapshot otherwise). */
   dataDir: string;
+  /** The knowledge (the server's shares one, which decodes the stored copy only when it changed); one of its own otherwise. */
+  knowledge?: KnowledgeStore;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function refreshInventory(
 ): Promise<{ components: Assessed[]; kept: RecordedInventory; incidents: { opened: number[]; resolved: number[] } }> {
   const inventory = await inventoryInsideOver(ssh, target);
   const now = new Date(deps.clock.now());
-  const knowledge = loadKnowledge(deps.dataDir, now);
+  const knowledge = await (deps.knowledge ?? new KnowledgeStore(deps.db, deps.dataDir)).load(now);
   const components = assess(inventory.components, knowledge.knowledge, loadRepository(deps.dataDir), now);
   const history = new InventoryService(deps.db, deps.clock);
   const kept = await history.record(site.id, 'ssh', inventory.target, components, knowledge.builtAt);

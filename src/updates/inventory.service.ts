@@ -36,6 +36,8 @@ export class InventoryService {
   /**
    * Keeps an inventory of a site. One equal to the previous one from the same source is not stored
    * again, so the history is the list of changes, each with the time it was first and last seen.
+   * `read` is given when the same reading is assessed again with newer knowledge: it keeps the
+   * reading's times, so the scheduled inventory does not take it for a new reading.
    */
   async record(
     siteId: number,
@@ -43,17 +45,26 @@ export class InventoryService {
     target: string,
     components: readonly Assessed[],
     knowledgeBuiltAt: string,
+    read?: { takenAt: number; checkedAt: number },
   ): Promise<RecordedInventory> {
     const facts = components.map(storedFacts);
     const fingerprint = fingerprintOf(facts);
     const now = this.clock.now();
     const previous = await this.repo.latest(siteId, source);
     if (previous?.fingerprint === fingerprint && previous.target === target) {
-      await this.repo.touch(previous.id, now);
+      if (!read) await this.repo.touch(previous.id, now);
       return { id: previous.id, stored: false, diff: { added: [], removed: [], changed: [] } };
     }
     const id = await this.repo.insert(
-      { site_id: siteId, source, target, fingerprint, knowledge_built_at: knowledgeBuiltAt, taken_at: now, checked_at: now },
+      {
+        site_id: siteId,
+        source,
+        target,
+        fingerprint,
+        knowledge_built_at: knowledgeBuiltAt,
+        taken_at: read?.takenAt ?? now,
+        checked_at: read?.checkedAt ?? now,
+      },
       components.map((c, i) => ({
         ecosystem: c.ecosystem,
         name: c.name,

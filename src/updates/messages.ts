@@ -8,6 +8,7 @@ import type { UpdateEvent, UpdateEventPayload } from './runs/events.js';
 const said: Record<UpdateEvent, string> = {
   'update.planned': 'planned',
   'update.approved': 'approved',
+  'update.waiting': 'waiting for its maintenance window',
   'update.started': 'started',
   'update.succeeded': 'succeeded',
   'update.failed': 'failed; rolling back',

@@ -49,6 +49,9 @@ export class UpdatePolicies {
       get policies() {
         return list();
       },
+      get knowledge() {
+        return file.knowledge;
+      },
     };
   }
 

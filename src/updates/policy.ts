@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import type { Issue } from '../config/section.js';
+import { knowledgeSettingsSchema } from './knowledge.js';
 import { runSpecSchema } from './runs/spec.js';
 
 /** Kinds of change a policy lets through: a fix of a known vulnerability, or a version step of this size. */
@@ -76,6 +77,8 @@ export const updatesConfigSchema = z
   .object({
     sites: z.array(updateSiteSchema).default([]),
     policies: z.array(updatePolicySchema).default([]),
+    /** How often the server refreshes what it knows from the live sources, and where it asks. */
+    knowledge: knowledgeSettingsSchema,
   })
   .strict()
   .prefault({});

@@ -5,9 +5,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { repeat, type Repeating } from '../lib/repeat.js';
 import { SitesRepository } from '../sites/sites.repository.js';
-import type { ComponentIncidentsDeps } from './component-incidents.js';
 import { InventoriesRepository } from './inventories.repository.js';
-import { refreshInventory } from './inventory-refresh.js';
+import { refreshInventory, type InventoryRefreshDeps } from './inventory-refresh.js';
 import type { UpdatePolicies } from './policies.service.js';
 import { policyFor } from './policy.js';
 import { connectionOf } from './ssh/target.js';
@@ -40,11 +39,10 @@ export function windowQueue(updates: UpdatesService, clock: Clock, log: Logger) 
   };
 }
 
-export interface InventoryScheduleDeps extends ComponentIncidentsDeps {
+export interface InventoryScheduleDeps extends InventoryRefreshDeps {
   db: Kysely<Database>;
   clock: Clock;
   log: Logger;
-  dataDir: string;
   policies: UpdatePolicies;
 }
 

@@ -106,6 +106,17 @@ export interface UpdateComponentIncidentsTable {
   resolved_at: Millis | null;
 }
 
+/** Migration 0305: the knowledge the server refreshed (one row, `refreshed`), shared by every node. */
+export interface UpdateKnowledgeTable {
+  name: string;
+  built_at: string;
+  /** The gzipped knowledge file (snapshot/format.ts). */
+  data: Uint8Array;
+  /** JSON: each source's last attempt, `KnowledgeAttempt[]`. */
+  attempts: string;
+  checked_at: Millis;
+}
+
 // A type, not an interface: withTables needs the index signature that only type aliases carry.
 export type UpdatesTables = {
   update_inventories: UpdateInventoriesTable;
@@ -116,6 +127,7 @@ export type UpdatesTables = {
   update_locks: UpdateLocksTable;
   update_approvals: UpdateApprovalsTable;
   update_component_incidents: UpdateComponentIncidentsTable;
+  update_knowledge: UpdateKnowledgeTable;
 };
 
 export type UpdatesDb = Kysely<Database & UpdatesTables>;

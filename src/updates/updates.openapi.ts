@@ -29,6 +29,25 @@ export const componentOut = z.object({
   vulnerabilities: z.array(vulnerabilityOut),
 });
 
+const knowledgeOut = z
+  .object({
+    builtAt: z.string().describe('when the data Upkeep matches with was built or last refreshed'),
+    ageDays: z.number().int(),
+    checkedAt: iso.nullable().describe("the server's last refresh attempt; null before the first"),
+    refresh: z.string().describe('how often the server refreshes it (updates.knowledge.refresh): a duration, or off'),
+    sources: z.array(
+      z.object({
+        kind: z.string(),
+        name: z.string(),
+        enabled: z.boolean(),
+        asOf: z.string().nullable().describe("when this source's data was current: its last successful refresh"),
+        ageDays: z.number().int().nullable(),
+        lastAttempt: z.object({ at: iso, ok: z.boolean(), message: z.string() }).nullable().describe('a failed source keeps its old data'),
+      }),
+    ),
+  })
+  .describe('how old the knowledge is, as a whole and per source');
+
 export const inventoryOut = z.object({
   data: z.array(
     z.object({
@@ -41,6 +60,7 @@ export const inventoryOut = z.object({
       components: z.array(componentOut),
     }),
   ),
+  knowledge: knowledgeOut,
 });
 
 export const pendingUpdateOut = z.object({

@@ -20,12 +20,15 @@ import { describeTarget } from './ssh/target.js';
 import { approvalOut, approvalsOut, inventoryOut, pendingOut, planBody, planOut, rejectBody, runOut, runsOut } from './updates.openapi.js';
 import type { Actor, Approval, UpdatesService, UpdatesSite } from './updates.service.js';
 import { approvalStatuses } from './tables.js';
+import { knowledgeView, type KnowledgeStatus } from './knowledge.js';
 
 export interface UpdatesRoutesDeps {
   updates: UpdatesService;
   runs: UpdateRunsService;
   sites: SitesService;
   dataDir: string;
+  /** How old the knowledge is (as a whole and per source), answered with each inventory. */
+  knowledge(): Promise<KnowledgeStatus>;
 }
 
 const tag = 'updates';
@@ -130,7 +133,7 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
       schema: operation({
         tag,
         summary:
-          "What the site runs: the newest inventory from inside (SSH) and from outside, with each component's newest version, end of life and vulnerabilities",
+          "What the site runs: the newest inventory from inside (SSH) and from outside, with each component's newest version, end of life and vulnerabilities, and how old the knowledge is",
         params: idParams,
         ok: { 200: inventoryOut },
       }),
@@ -140,6 +143,7 @@ export function updatesRoutes(app: FastifyInstance, deps: UpdatesRoutesDeps): vo
       const data = await deps.updates.inventory(site.id);
       return {
         data: data.map((i) => ({ ...i, takenAt: toIso(i.takenAt), checkedAt: toIso(i.checkedAt), components: i.components.map(componentView) })),
+        knowledge: knowledgeView(await deps.knowledge()),
       };
     },
   );

@@ -21,6 +21,7 @@ import { startOf, type Start } from './windows.js';
 import type { UpdateRunsService } from './runs/runs.service.js';
 import { runSpecSchema } from './runs/spec.js';
 import { describeStep, type UpdateStep } from './runs/steps/index.js';
+import type { Knowledge } from './snapshot/format.js';
 import { requestedSteps } from './steps-input.js';
 import type { ApprovalStatus } from './tables.js';
 import { SitesRepository } from '../sites/sites.repository.js';
@@ -72,8 +73,8 @@ export interface UpdatesServiceDeps {
   policies: UpdatePolicies;
   runs: UpdateRunsService;
   links: ApprovalLinks;
-  /** Where the knowledge says releases went out (`latest` dates), for the minimum release age. */
-  releasedAt(ecosystem: Ecosystem, name: string, version: string): string | undefined;
+  /** The knowledge's newest releases with their dates, for the minimum release age. */
+  latestReleases(): Promise<Knowledge['latest']>;
   publicUrl?: string | undefined;
   /** Wakes the outbox sender after messages were queued. */
   wake(): void;
@@ -136,7 +137,10 @@ export class UpdatesService {
     const row = inside ?? outside;
     if (!row) return { policy, inventoryId: null, updates: [], runs: [] };
     const components = (await this.inventories.components(row.id)).map((r) => JSON.parse(r.detail) as Assessed);
-    const updates = pendingUpdates(components, policy, (...a) => this.deps.releasedAt(...a), this.deps.clock.now());
+    const latest = await this.deps.latestReleases();
+    const releasedAt = (ecosystem: Ecosystem, name: string, version: string) =>
+      latest[ecosystem]?.[name]?.version === version ? latest[ecosystem]?.[name]?.date : undefined;
+    const updates = pendingUpdates(components, policy, releasedAt, this.deps.clock.now());
     const setup = this.setupOf(site);
     return { policy, inventoryId: row.id, updates, runs: groupRuns(updates, policy, setup ?? { wordpress: 'wp-cli' }) };
   }
@@ -297,7 +301,23 @@ export class UpdatesService {
       await this.approvals.settle(row.id, { status: 'failed', reason: `the maintenance window "${start.window}" does not exist or has no occurrence to come` });
       return;
     }
-    await this.approvals.settle(row.id, { status: 'waiting', wait_window: start.window, starts_at: start.next });
+    const next = start.next;
+    await this.deps.db.transaction().execute(async (trx) => {
+      await new ApprovalsRepository(trx).settle(row.id, { status: 'waiting', wait_window: start.window, starts_at: next });
+      await this.tell(
+        trx,
+        [
+          {
+            event: 'update.waiting',
+            siteId: site.id,
+            key: `upkeep-update-plan-${row.id}`,
+            title: `Updates of ${site.name} wait for the maintenance window ${start.window}`,
+            summary: [`The run starts when the window opens: ${new Date(next).toISOString()}`, ...plan.steps.map(describeStep)].join('\n').slice(0, 2_000),
+          },
+        ],
+        now,
+      );
+    });
   }
 
   private async startOf(site: UpdatesSite, plan: Plan, now: number): Promise<Start> {

@@ -86,6 +86,12 @@ describe.skipIf(chromiumSkipReason)('update approvals in the dashboard', () => {
     expect(await waiting.textContent()).toContain('waits for window Next month, next at');
     expect((await approval(second)).waitsFor).toEqual({ window: 'Next month', next: opens });
     expect(dialogs).toEqual([]);
+    // The site's Updates section says how old the knowledge its inventory is matched with is.
+    await page.goto(`${agency().url}/sites/${agency().site.Shop}`);
+    await page
+      .getByRole('region', { name: 'Updates' })
+      .getByText(/knowledge of .+ \(\d+ days old\)/)
+      .waitFor();
     await page.close();
   });
 

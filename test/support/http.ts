@@ -11,6 +11,7 @@ import type { Reports } from '../../src/reports/index.js';
 import type { StatusPages } from '../../src/status-pages/index.js';
 import type { Updates } from '../../src/updates/index.js';
 import type { UpdateRunsService } from '../../src/updates/runs/runs.service.js';
+import { knowledgeSources, type SourceKind } from '../../src/updates/sources/index.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -35,7 +36,11 @@ export function testServer(core: Core, config: ConfigInput = {}): Promise<TestAp
 
 /** The same from a parsed config (as a loaded upkeep.yaml gives it), with quicker notification retries if asked. */
 export async function testRuntime(core: Core, config: Config, sender: Partial<SenderOptions> = {}): Promise<TestApp> {
-  const runtime = await createRuntime(core, { ...config, network: { ...config.network, allowPrivateTargets: true } }, { sender });
+  // Tests reach only loopback: the knowledge refresh stays off unless the test points every source it asks at a stand-in.
+  const knowledge = config.updates.knowledge;
+  const reachesOut = (Object.keys(knowledgeSources) as SourceKind[]).some((kind) => knowledge.sources[kind] === undefined);
+  const updates = reachesOut ? { ...config.updates, knowledge: { ...knowledge, refresh: 'off' as const } } : config.updates;
+  const runtime = await createRuntime(core, { ...config, updates, network: { ...config.network, allowPrivateTargets: true } }, { sender });
   await runtime.start();
   return {
     app: runtime.http,

@@ -10,7 +10,8 @@ import { loadKnowledge } from '../../src/updates/snapshot/load.js';
 import { refreshKnowledge } from '../../src/updates/snapshot/refresh.js';
 import { osvPackageOf } from '../../src/updates/sources/osv-records.js';
 import { runCli } from '../support/cli.js';
-import { RECORDED, RECORDED_VULNS } from './fixtures/osv-recorded.js';
+import { RECORDED } from './fixtures/osv-recorded.js';
+import { recordedOsvAnswer } from './fixtures/services.js';
 import { loopbackFetch, startService, startWordPressSite } from './support.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/site-files/${name}`, import.meta.url), 'utf8');
@@ -27,41 +28,7 @@ function recordedFor(c: Observed): string[] {
 
 const ids = (c: { vulnerabilities: { id: string }[] }) => c.vulnerabilities.map((v) => v.id).sort();
 
-/**
- * OSV on loopback, answering as recorded: `querybatch` with the recorded ids, `vulns/<id>` with the
- * recorded npm and Packagist advisories, and Debian's LTS advisories as OSV serves them (the source
- * package and release they are about, no ranges: OSV's own match stands).
- */
-function startRecordedOsv() {
-  return startService((req) => {
-    if (req.method === 'POST' && req.path === '/v1/querybatch') {
-      const queries = (JSON.parse(req.body) as { queries: { package: { ecosystem: string; name: string }; version: string }[] }).queries;
-      const results = queries.map((q) => {
-        const vulns = (RECORDED[`${q.package.ecosystem}|${q.package.name}|${q.version}`] ?? []).map((id) => ({ id, modified: '2024-06-01T00:00:00Z' }));
-        return vulns.length ? { vulns } : {};
-      });
-      return { json: { results } };
-    }
-    const id = /^\/v1\/vulns\/(.+)$/.exec(req.path)?.[1];
-    if (id && RECORDED_VULNS[id]) return { json: RECORDED_VULNS[id] };
-    const pkg = Object.entries(RECORDED)
-      .find(([, list]) => id && list.includes(id))?.[0]
-      .split('|');
-    return id && pkg
-      ? {
-          json: {
-            schema_version: '1.6.0',
-            id,
-            modified: '2024-06-01T00:00:00Z',
-            published: '2024-05-01T00:00:00Z',
-            summary: `${pkg[1]} security update`,
-            affected: [{ package: { ecosystem: pkg[0], name: pkg[1], purl: `pkg:deb/debian/${pkg[1]}?arch=source` } }],
-            references: [{ type: 'ADVISORY', url: `https://www.debian.org/lts/security/${id.toLowerCase()}` }],
-          },
-        }
-      : undefined;
-  });
-}
+const startRecordedOsv = () => startService(recordedOsvAnswer);
 
 const onlyOsv = (baseUrl: string) => ({ osv: { baseUrl }, endoflife: false, 'wordpress-org': false, wordfence: false, npm: false, packagist: false }) as const;
 

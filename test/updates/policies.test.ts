@@ -7,7 +7,7 @@ import { testClock } from '../support/clock.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
 import { testRuntime, type TestApp } from '../support/http.js';
-import { until } from '../support/receivers.js';
+import { until, webhookReceiver } from '../support/receivers.js';
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });
 const component = (name: string, version: string, more: Partial<Assessed> = {}): Assessed =>
@@ -43,7 +43,7 @@ updates:
       rollback: { kind: command, command: "true" }
       inventory: "off"
   policies:
-    - { name: nightly, tags: [client], updates: [security, patch], when: nightly }
+    - { name: nightly, tags: [client], updates: [security, patch], when: nightly, channels: [ops] }
 `;
 
 describe('update policy config', () => {
@@ -68,10 +68,13 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
   let editor: string;
   let viewer: string;
   let shopId: number;
-  const loaded = config(yaml);
+  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
+  let loaded: ReturnType<typeof config>;
   const inject = (opts: InjectOptions) => server.app.inject(opts);
 
   beforeAll(async () => {
+    hook = await webhookReceiver('a-webhook-secret-of-some-length');
+    loaded = config(yaml.replace('http://127.0.0.1:9/hook', hook.url));
     db = await createTestDatabase(dialect);
     core = await openTestCore(db, clock);
     await core.sync.apply(loaded, { dryRun: false });
@@ -93,6 +96,7 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
     await server?.close();
     await core?.close();
     await db?.cleanup();
+    await hook?.close();
   });
 
   const request = async () => {
@@ -110,6 +114,15 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
     const asked = await request();
     expect(asked).toMatchObject({ status: 'waiting', runId: null, waitsFor: { window: 'nightly', next: '2026-12-08T02:00:00.000Z' } });
     expect(await approval(first.id)).toMatchObject({ status: 'superseded' });
+    // The policy's channel is told that the approved run waits, for which window and when it will start.
+    const waits = await until(
+      'update.waiting',
+      () => hook.messages.find((m) => m.body.event === 'update.waiting' && m.body.dedupKey === `upkeep-update-plan-${asked.id}`),
+      20_000,
+    );
+    expect(waits.signed).toBe(true);
+    expect(waits.body.incident.title).toBe('Updates of Shop wait for the maintenance window nightly');
+    expect((waits.body.incident as unknown as { summary: string }).summary).toMatch(/^The run starts when the window opens: 2026-12-08T02:00:00\.000Z\n/);
     // One second before the window: nothing starts.
     clock.t = opens - 1_000;
     expect(await server.updateFaces.service.startWaiting()).toEqual([]);

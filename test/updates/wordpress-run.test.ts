@@ -26,6 +26,8 @@ describeWhen(wordpressReady, wordpressNeeds, 'updates on a real WordPress (Debia
   let loaded: LoadedConfig;
   let server: TestApp;
   let configFile: string;
+  let requester: string;
+  let approver: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'upkeep-wp-'));
@@ -60,6 +62,16 @@ backups:
       repository: local
       schedule: "0 3 * * *"
       source: { kind: mysql, host: "${wp.db.host}", port: ${wp.db.port}, user: ${wp.db.user}, password: ${wp.db.password}, database: ${wp.db.database} }
+updates:
+  sites:
+    - site: Blog
+      ssh: { host: 127.0.0.1, port: ${wp.sshd.port}, username: ${wp.sshd.user}, privateKeyPath: "${wp.sshd.key}", knownHostsFile: "${join(dir, 'known_hosts')}", root: "${wp.root}" }
+      pages: [{ url: "${wp.url}", contains: "${TITLE}" }, { url: "${wp.url}?p=1", contains: "Hello world!" }]
+      wordpress: files
+      wordpressDownloads: "${wp.downloads.url('')}"
+      inventory: "off"
+  policies:
+    - { name: careful, approve: { people: [approver@agency.test] } }
 `;
     configFile = join(dir, 'upkeep.yaml');
     writeFileSync(configFile, yaml);
@@ -68,6 +80,16 @@ backups:
     loaded = config(yaml, {});
     await core.sync.apply(loaded, { dryRun: false });
     server = await testRuntime(core, loaded.config);
+    const token = async (email: string) =>
+      (
+        await core.accounts.createToken({
+          name: email,
+          scope: 'write',
+          userId: (await core.accounts.createUser({ email, password: 'a password 12345', role: 'editor' })).id,
+        })
+      ).token;
+    requester = await token('editor@agency.test');
+    approver = await token('approver@agency.test');
   }, 180_000);
 
   afterAll(async () => {
@@ -150,8 +172,36 @@ backups:
     expect(await server.updates.list((await site()).id)).toEqual([]);
   }, 180_000);
 
-  it('a good plugin update passes verification and is recorded; the window is closed and nothing alerted', async () => {
-    const run = await server.updates.run('Blog', spec('1.1'));
+  it('a good plugin update, asked for and approved by a person, passes verification and is recorded; the window is closed and nothing alerted', async () => {
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const blog = await site();
+    // The policy needs a person: the request waits in the queue, and nothing changes meanwhile.
+    const asked = await server.app.inject({
+      method: 'POST',
+      url: `/api/v1/sites/${blog.id}/updates/runs`,
+      headers: as(requester),
+      payload: { steps: [{ kind: 'wordpress-plugin', slug: PLUGIN, version: '1.1' }] },
+    });
+    expect(asked.statusCode, asked.body).toBe(202);
+    expect(asked.json()).toMatchObject({ status: 'pending', runId: null, steps: [`install plugin ${PLUGIN} 1.1 from its release zip`] });
+    const id = asked.json().id as number;
+    // The one who asked is not the policy's approver.
+    expect((await server.app.inject({ method: 'POST', url: `/api/v1/update-approvals/${id}/approve`, headers: as(requester) })).statusCode).toBe(403);
+    expect(wp.installed().plugins[PLUGIN]).toBe('1.0');
+    expect(await server.updates.list(blog.id)).toEqual([]);
+    const approved = await server.app.inject({ method: 'POST', url: `/api/v1/update-approvals/${id}/approve`, headers: as(approver) });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect(approved.json()).toMatchObject({ status: 'approved', decidedBy: expect.stringMatching(/^approver@agency\.test/) });
+    const runId = approved.json().runId as number;
+    expect(runId).toEqual(expect.any(Number));
+    const run = await until(
+      'the approved run to end',
+      async () => {
+        const r = await server.updates.get(runId);
+        return r.status === 'running' ? undefined : r;
+      },
+      240_000,
+    );
     expect(run.reason).toBeNull();
     expect(run.status, logOf(run)).toBe('succeeded');
     expect(wp.installed().plugins[PLUGIN]).toBe('1.1');

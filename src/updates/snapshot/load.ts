@@ -20,21 +20,26 @@ export interface LoadedKnowledge {
   ageDays: number;
 }
 
-export function readKnowledgeFile(file: string): Knowledge {
+/** Reads a gzipped knowledge file's bytes (`from` names them in errors: a file, or the database's copy). */
+export function decodeKnowledge(data: Uint8Array, from: string): Knowledge {
   let raw: unknown;
   try {
-    raw = JSON.parse(gunzipSync(readFileSync(file), { maxOutputLength: 256 * 1024 * 1024 }).toString('utf8'));
+    raw = JSON.parse(gunzipSync(data, { maxOutputLength: 256 * 1024 * 1024 }).toString('utf8'));
   } catch (err) {
-    throw new AppError('invalid_config', `${file} is not a gzipped Upkeep knowledge file: ${(err as Error).message}`);
+    throw new AppError('invalid_config', `${from} is not a gzipped Upkeep knowledge file: ${(err as Error).message}`);
   }
   const parsed = knowledgeSchema.safeParse(raw);
-  if (!parsed.success) throw new AppError('invalid_config', `${file} is not an Upkeep knowledge file: ${parsed.error.issues[0]?.message ?? ''}`);
+  if (!parsed.success) throw new AppError('invalid_config', `${from} is not an Upkeep knowledge file: ${parsed.error.issues[0]?.message ?? ''}`);
   return parsed.data;
 }
 
+export const encodeKnowledge = (knowledge: Knowledge): Buffer => gzipSync(JSON.stringify(knowledge), { level: 9 });
+
+export const readKnowledgeFile = (file: string): Knowledge => decodeKnowledge(readFileSync(file), file);
+
 /** Written aside and renamed: a reader sees the old file or the new one, never half of one. */
 export function writeKnowledgeFile(file: string, knowledge: Knowledge): number {
-  const data = gzipSync(JSON.stringify(knowledge), { level: 9 });
+  const data = encodeKnowledge(knowledge);
   writeFileSync(`${file}.tmp`, data);
   renameSync(`${file}.tmp`, file);
   return data.length;
@@ -49,12 +54,19 @@ export function saveRefreshed(dataDir: string, knowledge: Knowledge): string {
 
 /**
  * The knowledge Upkeep works from: the shipped snapshot, with the refreshed copy from `dataDir`
- * laid over it when there is one (the newer of the two decides release lines and newest versions;
- * each advisory keeps its most recently modified copy), and how old that is.
+ * and the server's refreshed copy (`stored`, from the database) laid over it when there are some
+ * (the newest decides release lines and newest versions; each advisory keeps its most recently
+ * modified copy), and how old that is.
  */
-export function loadKnowledge(dataDir?: string, now = new Date(), shipped = SHIPPED_SNAPSHOT): LoadedKnowledge {
+export function loadKnowledge(
+  dataDir?: string,
+  now = new Date(),
+  shipped = SHIPPED_SNAPSHOT,
+  stored?: { from: string; knowledge: Knowledge },
+): LoadedKnowledge {
   const refreshedFile = dataDir ? join(dataDir, REFRESHED_FILE) : undefined;
   const copies = [shipped, ...(refreshedFile && existsSync(refreshedFile) ? [refreshedFile] : [])].map((file) => ({ file, k: readKnowledgeFile(file) }));
+  if (stored) copies.push({ file: stored.from, k: stored.knowledge });
   copies.sort((a, b) => a.k.builtAt.localeCompare(b.k.builtAt));
   const newest = copies.at(-1)!.k;
   const knowledge = copies.slice(1).reduce((acc, c) => ({ ...applyPatch(acc, c.k), builtAt: c.k.builtAt, sources: c.k.sources }), copies[0]!.k);
@@ -62,6 +74,9 @@ export function loadKnowledge(dataDir?: string, now = new Date(), shipped = SHIP
     knowledge,
     files: copies.map((c) => c.file),
     builtAt: newest.builtAt,
-    ageDays: Math.max(0, Math.floor((now.getTime() - Date.parse(newest.builtAt)) / 86_400_000)),
+    ageDays: ageInDays(newest.builtAt, now),
   };
 }
+
+/** Whole days from `iso` to `now` (0 for a date to come). */
+export const ageInDays = (iso: string, now: Date): number => Math.max(0, Math.floor((now.getTime() - Date.parse(iso)) / 86_400_000));

@@ -12,7 +12,7 @@ export interface RefreshResult {
 }
 
 /** Per source: `false` leaves it out, an object is its config (base URL, token); absent means its defaults. */
-export type SourceSettings = Partial<Record<SourceKind, false | Record<string, unknown>>>;
+export type SourceSettings = { [K in SourceKind]?: false | Record<string, unknown> | undefined };
 
 /**
  * Asks every enabled source for what it knows about `components` and lays the answers over the

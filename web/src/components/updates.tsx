@@ -34,6 +34,17 @@ interface RunDetail extends Run {
   files: string[];
   steps: { seq: number; phase: string; title: string; status: string }[];
 }
+/** How old the knowledge the inventory was matched with is, and the sources whose last refresh failed. */
+interface Knowledge {
+  builtAt: string;
+  ageDays: number;
+  sources: { name: string; enabled: boolean; lastAttempt: { ok: boolean; message: string } | null }[];
+}
+const knowledgeLine = (k: Knowledge) => {
+  const failed = k.sources.filter((s) => s.enabled && s.lastAttempt && !s.lastAttempt.ok).map((s) => s.name);
+  return `knowledge of ${when(k.builtAt)} (${k.ageDays} days old${failed.length ? `; last refresh failed: ${failed.join(', ')}` : ''})`;
+};
+
 export interface Approval {
   id: number;
   siteId: number;
@@ -68,7 +79,8 @@ function RunFiles({ run }: { run: Run }) {
 /** A site's software: what is outdated, vulnerable or end of life, the updates its policy takes, its runs with their screenshots and differences. */
 export function SiteUpdates({ siteId, editable }: { siteId: number; editable: boolean }) {
   const inventory = useLoad(
-    (signal) => api<{ data: { source: string; takenAt: string; components: Component[] }[] }>(`/sites/${siteId}/updates/inventory`, { signal }),
+    (signal) =>
+      api<{ data: { source: string; takenAt: string; components: Component[] }[]; knowledge: Knowledge }>(`/sites/${siteId}/updates/inventory`, { signal }),
     [siteId],
   );
   const pending = useLoad(
@@ -87,7 +99,8 @@ export function SiteUpdates({ siteId, editable }: { siteId: number; editable: bo
       <h2>Updates</h2>
       <ErrorNote error={inventory.error ?? pending.error ?? runs.error ?? action.error} />
       <p>
-        {components.length} components · inventory of {when(inventory.data?.data[0]?.takenAt ?? null)} · policy {pending.data?.policy.name}
+        {components.length} components · inventory of {when(inventory.data?.data[0]?.takenAt ?? null)}
+        {inventory.data ? ` · ${knowledgeLine(inventory.data.knowledge)}` : ''} · policy {pending.data?.policy.name}
       </p>
       {notable.length ? (
         <table>
