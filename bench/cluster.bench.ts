@@ -10,13 +10,16 @@ import { sleep } from '../test/support/receivers.js';
  * checks a second one node and three nodes get through when there are more than they can do. Real
  * `upkeep start` processes on PostgreSQL (UPKEEP_TEST_DATABASE_URL) against a loopback target;
  * CPU is the processes' own (utime + stime from /proc) over the measured window, start-up excluded.
- * UPKEEP_BENCH_CLUSTER_MONITORS (default 2,000 at 10 s) and UPKEEP_BENCH_CLUSTER_WINDOW (default 30 s).
+ * UPKEEP_BENCH_CLUSTER_MONITORS (default 2,000 at 10 s) and UPKEEP_BENCH_CLUSTER_WINDOW (default 30 s);
+ * UPKEEP_BENCH_CLUSTER_STEADY_ONLY=1 leaves out the throughput scenarios; UPKEEP_BENCH_CLUSTER_PROFILE=<dir> has
+ * every node write a V8 CPU profile (`--cpu-prof`) into <dir>/<scenario>/ when it stops, to see where the CPU goes.
  */
 export const title = 'Cluster mode: CPU per check, one node vs a cluster; throughput 1 → 3 nodes';
 
 const MONITORS = Number(process.env.UPKEEP_BENCH_CLUSTER_MONITORS ?? 2_000);
 const WINDOW = Number(process.env.UPKEEP_BENCH_CLUSTER_WINDOW ?? 30_000);
 const TICKS = 100;
+const PROFILE = process.env.UPKEEP_BENCH_CLUSTER_PROFILE;
 
 /** CPU seconds a process has used so far. */
 export function cpuOf(pid: number): number {
@@ -31,7 +34,7 @@ interface Scenario {
   interval: string;
 }
 
-async function measure(s: Scenario): Promise<{ checksPerSecond: number; cpuMsPerCheck: number }> {
+async function measure(name: string, s: Scenario): Promise<{ checksPerSecond: number; cpuMsPerCheck: number }> {
   const database = await createPostgresDatabase();
   const dir = tempDir('upkeep-bench-cluster-');
   const target = await countingTarget();
@@ -50,6 +53,7 @@ async function measure(s: Scenario): Promise<{ checksPerSecond: number; cpuMsPer
       const spawned = spawnServerProcess(['--config', file, '--data-dir', dir.path, '--allow-private'], {
         UPKEEP_DATABASE_URL: database.url,
         UPKEEP_NODE_ID: `n${n}`,
+        ...(PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(PROFILE, name)}` } : {}),
       });
       running.push({ ...spawned, url: await spawned.ready });
     }
@@ -72,19 +76,23 @@ async function measure(s: Scenario): Promise<{ checksPerSecond: number; cpuMsPer
 
 export async function run(): Promise<Record<string, string | number>> {
   const steady = { monitors: MONITORS, interval: '10s' };
-  const alone = await measure({ nodes: 1, cluster: false, ...steady });
-  const one = await measure({ nodes: 1, cluster: true, ...steady });
-  const three = await measure({ nodes: 3, cluster: true, ...steady });
-  // More than one node can do: every monitor at 1 s.
-  const busy = { monitors: MONITORS, interval: '1s' };
-  const busyOne = await measure({ nodes: 1, cluster: true, ...busy });
-  const busyThree = await measure({ nodes: 3, cluster: true, ...busy });
-  return {
+  const alone = await measure('alone', { nodes: 1, cluster: false, ...steady });
+  const one = await measure('one', { nodes: 1, cluster: true, ...steady });
+  const three = await measure('three', { nodes: 3, cluster: true, ...steady });
+  const steadyFigures = {
     [`one node, cluster off: CPU ms per check (${MONITORS} monitors at 10 s)`]: alone.cpuMsPerCheck,
     'one node, cluster on: CPU ms per check': one.cpuMsPerCheck,
     'three nodes: CPU ms per check (all three together)': three.cpuMsPerCheck,
     'CPU per check, three-node cluster / one node alone': three.cpuMsPerCheck / alone.cpuMsPerCheck,
     'CPU per check, one-node cluster / one node alone': one.cpuMsPerCheck / alone.cpuMsPerCheck,
+  };
+  if (process.env.UPKEEP_BENCH_CLUSTER_STEADY_ONLY) return steadyFigures;
+  // More than one node can do: every monitor at 1 s.
+  const busy = { monitors: MONITORS, interval: '1s' };
+  const busyOne = await measure('busy-one', { nodes: 1, cluster: true, ...busy });
+  const busyThree = await measure('busy-three', { nodes: 3, cluster: true, ...busy });
+  return {
+    ...steadyFigures,
     [`throughput, one node (${MONITORS} monitors at 1 s): checks/s`]: busyOne.checksPerSecond,
     'throughput, three nodes: checks/s': busyThree.checksPerSecond,
     'throughput, three nodes / one node': busyThree.checksPerSecond / busyOne.checksPerSecond,
