@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { spawnServerProcess, type ServerProcess } from '../test/support/cli.js';
 import { createPostgresDatabase, tempDir } from '../test/support/databases.js';
 import { countingTarget } from '../test/support/process.js';
@@ -9,7 +10,9 @@ import { sleep } from '../test/support/receivers.js';
  * Cluster mode (issue 19): CPU per check of nodes in a cluster against one node alone, and how many
  * checks a second one node and three nodes get through when there are more than they can do. Real
  * `upkeep start` processes on PostgreSQL (UPKEEP_TEST_DATABASE_URL) against a loopback target;
- * CPU is the processes' own (utime + stime from /proc) over the measured window, start-up excluded.
+ * CPU is the processes' own (utime + stime from /proc) over the measured window, start-up excluded; the
+ * PostgreSQL backends serving the nodes (on this machine) are measured too, as a second figure, since
+ * cluster mode also asks the database for more (locks, notifications, reading the others' states).
  * UPKEEP_BENCH_CLUSTER_MONITORS (default 2,000 at 10 s) and UPKEEP_BENCH_CLUSTER_WINDOW (default 30 s);
  * UPKEEP_BENCH_CLUSTER_STEADY_ONLY=1 leaves out the throughput scenarios; UPKEEP_BENCH_CLUSTER_PROFILE=<dir> has
  * every node write a V8 CPU profile (`--cpu-prof`) into <dir>/<scenario>/ when it stops, to see where the CPU goes.
@@ -34,7 +37,21 @@ interface Scenario {
   interval: string;
 }
 
-async function measure(name: string, s: Scenario): Promise<{ checksPerSecond: number; cpuMsPerCheck: number }> {
+/** CPU seconds used so far by each backend serving the database `db` is connected to (not `db`'s own). */
+async function backendsCpu(db: pg.Client): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuOf(pid));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return cpu;
+}
+
+async function measure(name: string, s: Scenario): Promise<{ checksPerSecond: number; cpuMsPerCheck: number; dbCpuMsPerCheck: number }> {
   const database = await createPostgresDatabase();
   const dir = tempDir('upkeep-bench-cluster-');
   const target = await countingTarget();
@@ -61,10 +78,15 @@ async function measure(name: string, s: Scenario): Promise<{ checksPerSecond: nu
     await sleep(20_000);
     const count = () => [...target.served.values()].reduce((sum, times) => sum + times.length, 0);
     const cpu = () => running.reduce((sum, p) => sum + cpuOf(p.child.pid!), 0);
-    const [checks0, cpu0, t0] = [count(), cpu(), Date.now()];
+    const watcher = new pg.Client({ connectionString: database.url });
+    await watcher.connect();
+    const [checks0, cpu0, db0, t0] = [count(), cpu(), await backendsCpu(watcher), Date.now()];
     await sleep(WINDOW);
-    const [checks, used, seconds] = [count() - checks0, cpu() - cpu0, (Date.now() - t0) / 1000];
-    return { checksPerSecond: checks / seconds, cpuMsPerCheck: (used * 1000) / Math.max(1, checks) };
+    const [checks, used, db1, seconds] = [count() - checks0, cpu() - cpu0, await backendsCpu(watcher), (Date.now() - t0) / 1000];
+    await watcher.end();
+    // A backend that ended within the window is left out; one that began in it counts whole.
+    const dbUsed = [...db1].reduce((sum, [pid, end]) => sum + end - (db0.get(pid) ?? 0), 0);
+    return { checksPerSecond: checks / seconds, cpuMsPerCheck: (used * 1000) / Math.max(1, checks), dbCpuMsPerCheck: (dbUsed * 1000) / Math.max(1, checks) };
   } finally {
     for (const p of running) p.child.kill('SIGTERM');
     await Promise.all(running.map((p) => p.exited));
@@ -85,6 +107,8 @@ export async function run(): Promise<Record<string, string | number>> {
     'three nodes: CPU ms per check (all three together)': three.cpuMsPerCheck,
     'CPU per check, three-node cluster / one node alone': three.cpuMsPerCheck / alone.cpuMsPerCheck,
     'CPU per check, one-node cluster / one node alone': one.cpuMsPerCheck / alone.cpuMsPerCheck,
+    'PostgreSQL backends: CPU ms per check, alone / one-node cluster / three nodes': [alone, one, three].map((r) => r.dbCpuMsPerCheck.toFixed(3)).join(' / '),
+    'nodes + PostgreSQL, three-node cluster / one node alone': (three.cpuMsPerCheck + three.dbCpuMsPerCheck) / (alone.cpuMsPerCheck + alone.dbCpuMsPerCheck),
   };
   if (process.env.UPKEEP_BENCH_CLUSTER_STEADY_ONLY) return steadyFigures;
   // More than one node can do: every monitor at 1 s.
