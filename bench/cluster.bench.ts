@@ -67,11 +67,11 @@ async function measure(name: string, s: Scenario): Promise<{ checksPerSecond: nu
     const file = join(dir.path, 'upkeep.yaml');
     writeFileSync(file, `cluster: { enabled: ${s.cluster}, nodeId: "\${UPKEEP_NODE_ID}", leaseSeconds: 10 }\nsites:\n${sites.join('\n')}\n`);
     for (let n = 0; n < s.nodes; n++) {
-      const spawned = spawnServerProcess(['--config', file, '--data-dir', dir.path, '--allow-private'], {
-        UPKEEP_DATABASE_URL: database.url,
-        UPKEEP_NODE_ID: `n${n}`,
-        ...(PROFILE ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(PROFILE, name)}` } : {}),
-      });
+      const spawned = spawnServerProcess(
+        ['--config', file, '--data-dir', dir.path, '--allow-private'],
+        { UPKEEP_DATABASE_URL: database.url, UPKEEP_NODE_ID: `n${n}` },
+        PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE, name)}`] : [],
+      );
       running.push({ ...spawned, url: await spawned.ready });
     }
     // Past start-up and the first catch-up of every monitor.
