@@ -78,7 +78,9 @@ describe.skipIf(postgresSkipReason)('cluster mode: three nodes on one PostgreSQL
         `node ${node} to show ${monitorPaths.length} monitors ${status}`,
         async () => {
           const shown = await Promise.all(
-            monitorPaths.map(async (p) => ((await (await fetch(`${running.url}/api/v1/monitors/${ids.get(p)}/status`, { headers })).json()) as { status: string }).status),
+            monitorPaths.map(
+              async (p) => ((await (await fetch(`${running.url}/api/v1/monitors/${ids.get(p)}/status`, { headers })).json()) as { status: string }).status,
+            ),
           );
           return shown.every((s) => s === status) ? true : undefined;
         },
