@@ -15,9 +15,9 @@ interface LocationSeriesAnswer {
 }
 
 /**
- * Per-location results on the monitor page: the state each location saw, and a response-time line per
- * probe location drawn from what the probes sent over the last hour (eu-north quick, us-east slow and
- * down for a while), read from the API every viewer of the site may read.
+ * Per-location results on the monitor page: the state each location saw (this server, a probe that sees
+ * the target down, a silent location), and a response-time line per probe location drawn from what the
+ * probes sent over the last hour (eu-north quick, us-east slow and down for a while).
  */
 describe.skipIf(chromiumSkipReason)('the monitor page by location', () => {
   let db: TestDatabase;
@@ -25,6 +25,21 @@ describe.skipIf(chromiumSkipReason)('the monitor page by location', () => {
   let server: TestApp;
   let browser: Browser;
   let shop: Awaited<ReturnType<typeof startShop>>;
+  let url: string;
+  let admin: Record<string, string>;
+  const makeMonitor = async (siteName: string, interval: string) => {
+    const site = (await server.app.inject({ method: 'POST', url: '/api/v1/sites', headers: admin, payload: { name: siteName } })).json<{ id: number }>();
+    return (
+      await server.app.inject({
+        method: 'POST',
+        url: `/api/v1/sites/${site.id}/monitors`,
+        headers: admin,
+        payload: { name: 'Home', type: 'http', url: shop.url, interval, allowPrivateTargets: true, locations: ['local', 'eu-north', 'us-east'] },
+      })
+    ).json<{ id: number }>();
+  };
+  const makeProbe = async (name: string, location: string) =>
+    (await server.app.inject({ method: 'POST', url: '/api/v1/probes', headers: admin, payload: { name, location } })).json<{ token: string }>();
 
   beforeAll(async () => {
     ensureWebBuilt();
@@ -33,6 +48,9 @@ describe.skipIf(chromiumSkipReason)('the monitor page by location', () => {
     core = await openTestCore(db);
     server = await testServer(core, { locations: ['eu-north', 'us-east'] });
     browser = await launchChromium();
+    url = await server.app.listen({ port: 0, host: '127.0.0.1' });
+    await core.accounts.createUser({ email: 'owner@shop.test', password: 'owner password 123', role: 'owner' });
+    admin = { authorization: `Bearer ${(await core.accounts.createToken({ name: 'a', scope: 'write' })).token}` };
   });
   afterAll(async () => {
     await browser?.close();
@@ -42,28 +60,39 @@ describe.skipIf(chromiumSkipReason)('the monitor page by location', () => {
     await shop?.close();
   });
 
+  it('lists local up, eu-north down (from its probe) and us-east unavailable', async () => {
+    const monitor = await makeMonitor('Shop', '5s');
+    const probe = await makeProbe('sthlm', 'eu-north');
+    const sent = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/probe/results',
+      headers: { authorization: `Bearer ${probe.token}` },
+      payload: {
+        run: 'dashboard-run',
+        results: [{ seq: 1, monitorId: monitor.id, at: Date.now(), status: 'down', message: 'connection refused by 203.0.113.5:443' }],
+      },
+    });
+    expect(sent.json()).toEqual({ stored: 1, duplicates: 0, ignored: 0 });
+
+    const page = await loginPage(browser, url, 'owner@shop.test', 'owner password 123');
+    await page.goto(`${url}/monitors/${monitor.id}`);
+    const rows = page.getByRole('table', { name: 'Locations' }).locator('tbody tr');
+    await expect
+      .poll(async () => (await rows.allInnerTexts()).map((r) => r.split('\t').slice(0, 2).join(' ')), { timeout: 30_000 })
+      .toEqual(['local up', 'eu-north down', 'us-east unavailable']);
+    expect(await rows.nth(1).innerText()).toContain('connection refused by 203.0.113.5:443');
+    await page.close();
+  });
+
   it('shows each location’s state and a latency line per location, and passes axe', { timeout: 120_000 }, async () => {
-    const url = await server.app.listen({ port: 0, host: '127.0.0.1' });
-    await core.accounts.createUser({ email: 'owner@shop.test', password: 'owner password 123', role: 'owner' });
-    const admin = { authorization: `Bearer ${(await core.accounts.createToken({ name: 'a', scope: 'write' })).token}` };
-    const site = (await server.app.inject({ method: 'POST', url: '/api/v1/sites', headers: admin, payload: { name: 'Shop' } })).json<{ id: number }>();
-    const monitor = (
-      await server.app.inject({
-        method: 'POST',
-        url: `/api/v1/sites/${site.id}/monitors`,
-        headers: admin,
-        payload: { name: 'Home', type: 'http', url: shop.url, interval: '1m', allowPrivateTargets: true, locations: ['local', 'eu-north', 'us-east'] },
-      })
-    ).json<{ id: number }>();
+    const monitor = await makeMonitor('Shop 2', '1m');
     const now = Date.now();
     // A result a minute from each probe over the last 40 minutes; us-east is down for the 10 minutes before the last 5.
     for (const [location, latency] of [
       ['eu-north', 40],
       ['us-east', 180],
     ] as const) {
-      const probe = (
-        await server.app.inject({ method: 'POST', url: '/api/v1/probes', headers: admin, payload: { name: `probe-${location}`, location } })
-      ).json<{ token: string }>();
+      const probe = await makeProbe(`probe-${location}`, location);
       const results = Array.from({ length: 40 }, (_, i) => {
         const at = now - (40 - i) * MINUTE;
         const down = location === 'us-east' && at >= now - 15 * MINUTE && at < now - 5 * MINUTE;
