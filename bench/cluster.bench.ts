@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { spawnServerProcess, type ServerProcess } from '../test/support/cli.js';
 import { createPostgresDatabase, tempDir } from '../test/support/databases.js';
 import { countingTarget } from '../test/support/process.js';
@@ -9,14 +10,19 @@ import { sleep } from '../test/support/receivers.js';
  * Cluster mode (issue 19): CPU per check of nodes in a cluster against one node alone, and how many
  * checks a second one node and three nodes get through when there are more than they can do. Real
  * `upkeep start` processes on PostgreSQL (UPKEEP_TEST_DATABASE_URL) against a loopback target;
- * CPU is the processes' own (utime + stime from /proc) over the measured window, start-up excluded.
- * UPKEEP_BENCH_CLUSTER_MONITORS (default 2,000 at 10 s) and UPKEEP_BENCH_CLUSTER_WINDOW (default 30 s).
+ * CPU is the processes' own (utime + stime from /proc) over the measured window, start-up excluded; the
+ * PostgreSQL backends serving the nodes (on this machine) are measured too, as a second figure, since
+ * cluster mode also asks the database for more (locks, notifications, reading the others' states).
+ * UPKEEP_BENCH_CLUSTER_MONITORS (default 2,000 at 10 s) and UPKEEP_BENCH_CLUSTER_WINDOW (default 30 s);
+ * UPKEEP_BENCH_CLUSTER_STEADY_ONLY=1 leaves out the throughput scenarios; UPKEEP_BENCH_CLUSTER_PROFILE=<dir> has
+ * every node write a V8 CPU profile (`--cpu-prof`) into <dir>/<scenario>/ when it stops, to see where the CPU goes.
  */
 export const title = 'Cluster mode: CPU per check, one node vs a cluster; throughput 1 → 3 nodes';
 
 const MONITORS = Number(process.env.UPKEEP_BENCH_CLUSTER_MONITORS ?? 2_000);
 const WINDOW = Number(process.env.UPKEEP_BENCH_CLUSTER_WINDOW ?? 30_000);
 const TICKS = 100;
+const PROFILE = process.env.UPKEEP_BENCH_CLUSTER_PROFILE;
 
 /** CPU seconds a process has used so far. */
 export function cpuOf(pid: number): number {
@@ -31,7 +37,21 @@ interface Scenario {
   interval: string;
 }
 
-async function measure(s: Scenario): Promise<{ checksPerSecond: number; cpuMsPerCheck: number }> {
+/** CPU seconds used so far by each backend serving the database `db` is connected to (not `db`'s own). */
+async function backendsCpu(db: pg.Client): Promise<Map<number, number>> {
+  const { rows } = await db.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, cpuOf(pid));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return cpu;
+}
+
+async function measure(name: string, s: Scenario): Promise<{ checksPerSecond: number; cpuMsPerCheck: number; dbCpuMsPerCheck: number }> {
   const database = await createPostgresDatabase();
   const dir = tempDir('upkeep-bench-cluster-');
   const target = await countingTarget();
@@ -47,20 +67,26 @@ async function measure(s: Scenario): Promise<{ checksPerSecond: number; cpuMsPer
     const file = join(dir.path, 'upkeep.yaml');
     writeFileSync(file, `cluster: { enabled: ${s.cluster}, nodeId: "\${UPKEEP_NODE_ID}", leaseSeconds: 10 }\nsites:\n${sites.join('\n')}\n`);
     for (let n = 0; n < s.nodes; n++) {
-      const spawned = spawnServerProcess(['--config', file, '--data-dir', dir.path, '--allow-private'], {
-        UPKEEP_DATABASE_URL: database.url,
-        UPKEEP_NODE_ID: `n${n}`,
-      });
+      const spawned = spawnServerProcess(
+        ['--config', file, '--data-dir', dir.path, '--allow-private'],
+        { UPKEEP_DATABASE_URL: database.url, UPKEEP_NODE_ID: `n${n}` },
+        PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE, name)}`] : [],
+      );
       running.push({ ...spawned, url: await spawned.ready });
     }
     // Past start-up and the first catch-up of every monitor.
     await sleep(20_000);
     const count = () => [...target.served.values()].reduce((sum, times) => sum + times.length, 0);
     const cpu = () => running.reduce((sum, p) => sum + cpuOf(p.child.pid!), 0);
-    const [checks0, cpu0, t0] = [count(), cpu(), Date.now()];
+    const watcher = new pg.Client({ connectionString: database.url });
+    await watcher.connect();
+    const [checks0, cpu0, db0, t0] = [count(), cpu(), await backendsCpu(watcher), Date.now()];
     await sleep(WINDOW);
-    const [checks, used, seconds] = [count() - checks0, cpu() - cpu0, (Date.now() - t0) / 1000];
-    return { checksPerSecond: checks / seconds, cpuMsPerCheck: (used * 1000) / Math.max(1, checks) };
+    const [checks, used, db1, seconds] = [count() - checks0, cpu() - cpu0, await backendsCpu(watcher), (Date.now() - t0) / 1000];
+    await watcher.end();
+    // A backend that ended within the window is left out; one that began in it counts whole.
+    const dbUsed = [...db1].reduce((sum, [pid, end]) => sum + end - (db0.get(pid) ?? 0), 0);
+    return { checksPerSecond: checks / seconds, cpuMsPerCheck: (used * 1000) / Math.max(1, checks), dbCpuMsPerCheck: (dbUsed * 1000) / Math.max(1, checks) };
   } finally {
     for (const p of running) p.child.kill('SIGTERM');
     await Promise.all(running.map((p) => p.exited));
@@ -72,19 +98,25 @@ async function measure(s: Scenario): Promise<{ checksPerSecond: number; cpuMsPer
 
 export async function run(): Promise<Record<string, string | number>> {
   const steady = { monitors: MONITORS, interval: '10s' };
-  const alone = await measure({ nodes: 1, cluster: false, ...steady });
-  const one = await measure({ nodes: 1, cluster: true, ...steady });
-  const three = await measure({ nodes: 3, cluster: true, ...steady });
-  // More than one node can do: every monitor at 1 s.
-  const busy = { monitors: MONITORS, interval: '1s' };
-  const busyOne = await measure({ nodes: 1, cluster: true, ...busy });
-  const busyThree = await measure({ nodes: 3, cluster: true, ...busy });
-  return {
+  const alone = await measure('alone', { nodes: 1, cluster: false, ...steady });
+  const one = await measure('one', { nodes: 1, cluster: true, ...steady });
+  const three = await measure('three', { nodes: 3, cluster: true, ...steady });
+  const steadyFigures = {
     [`one node, cluster off: CPU ms per check (${MONITORS} monitors at 10 s)`]: alone.cpuMsPerCheck,
     'one node, cluster on: CPU ms per check': one.cpuMsPerCheck,
     'three nodes: CPU ms per check (all three together)': three.cpuMsPerCheck,
     'CPU per check, three-node cluster / one node alone': three.cpuMsPerCheck / alone.cpuMsPerCheck,
     'CPU per check, one-node cluster / one node alone': one.cpuMsPerCheck / alone.cpuMsPerCheck,
+    'PostgreSQL backends: CPU ms per check, alone / one-node cluster / three nodes': [alone, one, three].map((r) => r.dbCpuMsPerCheck.toFixed(3)).join(' / '),
+    'nodes + PostgreSQL, three-node cluster / one node alone': (three.cpuMsPerCheck + three.dbCpuMsPerCheck) / (alone.cpuMsPerCheck + alone.dbCpuMsPerCheck),
+  };
+  if (process.env.UPKEEP_BENCH_CLUSTER_STEADY_ONLY) return steadyFigures;
+  // More than one node can do: every monitor at 1 s.
+  const busy = { monitors: MONITORS, interval: '1s' };
+  const busyOne = await measure('busy-one', { nodes: 1, cluster: true, ...busy });
+  const busyThree = await measure('busy-three', { nodes: 3, cluster: true, ...busy });
+  return {
+    ...steadyFigures,
     [`throughput, one node (${MONITORS} monitors at 1 s): checks/s`]: busyOne.checksPerSecond,
     'throughput, three nodes: checks/s': busyThree.checksPerSecond,
     'throughput, three nodes / one node': busyThree.checksPerSecond / busyOne.checksPerSecond,

@@ -15,9 +15,10 @@ import { ownerOf } from './rendezvous.js';
 
 /**
  * What one node tells the others: live events, that who may see what changed (its streams check their
- * callers again), and pings or "check now" that reached a node other than the monitor's.
+ * callers again), which monitors' states it wrote (the others read those rows instead of polling them all),
+ * and pings or "check now" that reached a node other than the monitor's.
  */
-export type ClusterMessage = { type: 'live'; event: LiveEvent } | { type: 'access' } | ForwardedRequest;
+export type ClusterMessage = { type: 'live'; event: LiveEvent } | { type: 'access' } | { type: 'states'; ids: number[] } | ForwardedRequest;
 
 export interface ClusterOptions {
   nodeId: string;
@@ -31,6 +32,8 @@ export interface ClusterOptions {
 
 /** NOTIFY carries up to 8000 bytes. */
 const MAX_PAYLOAD = 7_900;
+/** Monitor ids per `states` message: 11 characters each at most (10 digits and a comma), well inside a payload. */
+const IDS_PER_MESSAGE = 600;
 
 /**
  * One node of a cluster on PostgreSQL. Membership is a row per node with a lease on the database's
@@ -50,6 +53,7 @@ export class Cluster implements Coordinator, MonitorShare {
   private readonly running = new Map<JobName, Job>();
   private readonly membershipListeners: (() => void)[] = [];
   private readonly messageListeners: ((message: ClusterMessage) => void)[] = [];
+  private readonly reconnectListeners: (() => void)[] = [];
   private ticking: Repeating | undefined;
   private competing = false;
   /** When this node's lease was seen fresh again after it had run out. */
@@ -96,6 +100,21 @@ export class Cluster implements Coordinator, MonitorShare {
 
   onMessage(listener: (message: ClusterMessage) => void): void {
     this.messageListeners.push(listener);
+  }
+
+  /** Called when the cluster connection is back after it was lost (messages sent meanwhile never reached this node). */
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  /**
+   * Tells the other nodes which monitors' states this node is writing, inside the transaction that writes
+   * them: PostgreSQL delivers the message when (and only if) the states are committed.
+   */
+  async tellStates(trx: Kysely<Database>, ids: readonly number[]): Promise<void> {
+    const repo = new ClusterRepository(trx);
+    for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE)
+      await repo.notify(CHANNEL, JSON.stringify({ from: this.nodeId, type: 'states', ids: ids.slice(i, i + IDS_PER_MESSAGE) }));
   }
 
   forward(request: ForwardedRequest): void {
@@ -150,7 +169,10 @@ export class Cluster implements Coordinator, MonitorShare {
     try {
       if (performance.now() - this.lastRenewed >= this.options.leaseMs / 3) await this.renew();
       await this.readMembership();
-      if (!this.connection.connected) await this.connection.connect();
+      if (!this.connection.connected) {
+        await this.connection.connect();
+        for (const listener of this.reconnectListeners) listener();
+      }
       await this.compete();
     } catch (err) {
       this.log.warn({ err }, 'cluster housekeeping failed');
@@ -187,11 +209,11 @@ export class Cluster implements Coordinator, MonitorShare {
     for (const listener of this.membershipListeners) listener();
   }
 
-  /** Takes the lock of every job no node holds, and starts the jobs that have one here. */
+  /** Takes the lock of every job no node holds (one query for all), and starts the jobs that have one here. */
   private async compete(): Promise<void> {
     if (!this.competing) return;
-    for (const name of clusterJobs) {
-      if (this.connection.holds(name) || !(await this.connection.tryLock(name))) continue;
+    const free = clusterJobs.filter((name) => !this.connection.holds(name));
+    for (const name of await this.connection.tryLock(free)) {
       this.log.info({ job: name }, 'this node leads a cluster-wide job');
       const job = this.jobs.get(name);
       if (!job) continue;

@@ -47,13 +47,17 @@ export class ClusterConnection {
     this.client = client;
   }
 
-  /** Takes the job's lock if no other node holds it. */
-  async tryLock(job: JobName): Promise<boolean> {
+  /** Takes the lock of each of `jobs` that no other node holds, in one round trip; answers the jobs now held here. */
+  async tryLock(jobs: readonly JobName[]): Promise<JobName[]> {
     const client = this.client;
-    if (!client) return false;
-    const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::int4, $2::int4) as ok', [lockSpace.job, clusterJobs.indexOf(job)]);
-    if (rows[0]?.ok && this.client === client) this.held.add(job);
-    return this.held.has(job);
+    if (!client || !jobs.length) return [];
+    const { rows } = await client.query<{ job: number; ok: boolean }>(
+      'select job, pg_try_advisory_lock($1::int4, job) as ok from unnest($2::int4[]) with ordinality as j(job, n) order by n',
+      [lockSpace.job, jobs.map((job) => clusterJobs.indexOf(job))],
+    );
+    if (this.client !== client) return [];
+    for (const row of rows) if (row.ok) this.held.add(clusterJobs[row.job]!);
+    return jobs.filter((job) => this.held.has(job));
   }
 
   /** Ends the connection: its locks go with it. */

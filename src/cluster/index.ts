@@ -55,10 +55,11 @@ export function relayOf(coordinator: Coordinator): ((event: LiveEvent) => void) 
 }
 
 /**
- * What a node does with the others' news: a membership change reshares the monitors; another node's
- * live event reaches this node's streams and drops its status-page cache; an account change on another
- * node (a logout, a revoked token, a team change) makes this node's streams check their callers again;
- * a ping or "check now" forwarded to the monitor's node is taken here.
+ * What a node does with the others' news: a membership change reshares the monitors; the states it writes
+ * are told to the others as they commit, and it reads those the others wrote (all of them after its cluster
+ * connection was away); another node's live event reaches this node's streams and drops its status-page
+ * cache; an account change on another node (a logout, a revoked token, a team change) makes this node's
+ * streams check their callers again; a ping or "check now" forwarded to the monitor's node is taken here.
  */
 export function followCluster(
   coordinator: Coordinator,
@@ -70,8 +71,15 @@ export function followCluster(
   coordinator.onMembershipChange(
     () => void engine.reassign().catch((err: unknown) => log.error({ err }, 'taking up the monitors of the new membership failed')),
   );
+  const follow = (ids: number[] | 'all') =>
+    void engine.follow(ids).catch((err: unknown) => log.warn({ err }, "reading the other nodes' monitor states failed; read at their next news"));
+  engine.results.onStatesStored((trx, ids) => coordinator.tellStates(trx, ids));
+  coordinator.onReconnect(() => follow('all'));
   coordinator.onMessage((message) => {
     switch (message.type) {
+      case 'states':
+        follow(message.ids);
+        return;
       case 'live':
         live.deliver(message.event);
         deps.invalidatePages();

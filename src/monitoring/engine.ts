@@ -1,3 +1,4 @@
+import type { MonitorStateTable } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -86,8 +87,6 @@ export interface EngineOptions {
 const RECENT = 6;
 const STOP_WAIT_MS = 3_000;
 const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
-/** Other nodes' states are read back this far before the last look, so a batch committed late (or a clock a little off) is not missed. */
-const FOLLOW_OVERLAP_MS = 30_000;
 
 /** The host a monitor's checks go to (the scheduler's per-host limit). */
 export function hostOf(spec: MonitorSpec): string {
@@ -123,7 +122,9 @@ export class MonitoringEngine {
   private readonly timed = new TimedChanges();
   private signature = '';
   private reloading: Promise<void> = Promise.resolve();
-  private followedUntil = 0;
+  /** Cluster mode: monitors whose states another node wrote, to read at the next look ('all' after a gap in the news). */
+  private readonly toFollow = new Set<number | 'all'>();
+  private following: Promise<void> | undefined;
 
   private readonly monitors: MonitorStore;
   private readonly codec: SiteCodec;
@@ -191,7 +192,6 @@ export class MonitoringEngine {
     every(this.options.pollChangesMs ?? 2_000, () => this.pollChanges(), 'looking for monitor changes');
     every(1_000, () => this.due(), 'checking heartbeats and maintenance');
     const share = this.options.share;
-    if (share) every(this.options.pollChangesMs ?? 2_000, () => this.followOthers(), "reading the other nodes' monitor states");
     every(
       this.options.rollupEveryMs ?? 15_000,
       () => (!share || share.leads('rollups') ? this.results.rollUp() : this.results.followRollups()),
@@ -302,13 +302,34 @@ export class MonitoringEngine {
     });
   }
 
-  /** Follows the states the other nodes wrote for their monitors (shown by the API and status pages here). */
-  private async followOthers(): Promise<void> {
-    const from = this.followedUntil - FOLLOW_OVERLAP_MS;
-    this.followedUntil = this.clock.now();
-    for (const row of await this.results.repository.statesSince(from)) {
-      const rt = this.runtimes.get(row.monitor_id);
-      if (rt && !rt.owned) this.adopt(rt, stateFromRow(row));
+  /**
+   * Cluster mode: another node wrote these monitors' states (it tells the others as it commits), or `'all'`
+   * when this node may have missed such news (its cluster connection was away). Reads them and shows them
+   * here (API, dashboard, status pages); reads run one at a time, and what is told meanwhile is read next.
+   */
+  follow(monitorIds: readonly number[] | 'all'): Promise<void> {
+    if (monitorIds === 'all') this.toFollow.add('all');
+    else for (const id of monitorIds) this.toFollow.add(id);
+    return (this.following ??= this.readFollowed().finally(() => (this.following = undefined)));
+  }
+
+  private async readFollowed(): Promise<void> {
+    while (this.toFollow.size) {
+      const told = [...this.toFollow];
+      this.toFollow.clear();
+      const ids = told.filter((id) => id !== 'all');
+      let rows: MonitorStateTable[];
+      try {
+        rows = told.length > ids.length ? await this.results.repository.allStates() : await this.results.repository.statesOf(ids);
+      } catch (err) {
+        // Read at the next news instead.
+        for (const id of told) this.toFollow.add(id);
+        throw err;
+      }
+      for (const row of rows) {
+        const rt = this.runtimes.get(row.monitor_id);
+        if (rt && !rt.owned) this.adopt(rt, stateFromRow(row));
+      }
     }
   }
 

@@ -76,9 +76,11 @@ export class ResultsRepository {
     return this.db.selectFrom('monitor_state').selectAll().execute();
   }
 
-  /** The states written since `from` (cluster mode: what the other nodes wrote). */
-  statesSince(from: number): Promise<MonitorStateTable[]> {
-    return this.db.selectFrom('monitor_state').selectAll().where('updated_at', '>=', from).execute();
+  /** The states of these monitors (cluster mode: those another node just wrote). */
+  async statesOf(ids: readonly number[]): Promise<MonitorStateTable[]> {
+    const rows: MonitorStateTable[] = [];
+    for (const part of chunks(ids, 1_000)) rows.push(...(await this.db.selectFrom('monitor_state').selectAll().where('monitor_id', 'in', part).execute()));
+    return rows;
   }
 
   /** The monitors flapping now: they join an incident without raising one. */

@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
-import { ResultsWriter, type CommitListener, type EventHook, type WriterHealth } from './results-writer.js';
+import { ResultsWriter, type CommitListener, type EventHook, type StatesHook, type WriterHealth } from './results-writer.js';
 import { decompose, type Coverage } from './planner.js';
 import { DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
@@ -64,6 +64,7 @@ function summarize(t: Totals): Summary {
  */
 export class ResultStore {
   private readonly hooks: EventHook[] = [];
+  private readonly statesHooks: StatesHook[] = [];
   private readonly listeners: CommitListener[] = [];
   private readonly repo: ResultsRepository;
   private readonly writer: ResultsWriter;
@@ -80,7 +81,7 @@ export class ResultStore {
     private readonly options: ResultStoreOptions,
   ) {
     this.repo = new ResultsRepository(db);
-    this.writer = new ResultsWriter(this.repo, clock, log, this.hooks, this.listeners, options.maxPending ?? 100_000);
+    this.writer = new ResultsWriter(this.repo, clock, log, this.hooks, this.statesHooks, this.listeners, options.maxPending ?? 100_000);
     this.flushEveryMs = options.flushEveryMs ?? 1_000;
     this.graceMs = options.rollupGraceMs ?? 70_000;
   }
@@ -88,6 +89,11 @@ export class ResultStore {
   /** Adds a hook that runs inside the transaction storing events (incidents, notification outbox). */
   onEventsStored(hook: EventHook): void {
     this.hooks.push(hook);
+  }
+
+  /** Adds a hook that runs inside the transaction storing monitors' states (cluster mode: telling the other nodes which). */
+  onStatesStored(hook: StatesHook): void {
+    this.statesHooks.push(hook);
   }
 
   /** Listens for what was committed (live updates, metrics). */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../lib/clock.js';
-import { describeError } from '../lib/errors.js';
+import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { httpRequest } from '../lib/net/index.js';
 import { LocalDispatcher } from '../monitoring/checks/index.js';
@@ -9,6 +9,7 @@ import { hostOf, retryIntervalOf } from '../monitoring/engine.js';
 import { monitorSchema } from '../monitoring/monitor.schema.js';
 import type { CheckResult } from '../monitoring/result.js';
 import { Scheduler } from '../monitoring/scheduler.js';
+import { ProbeJournal, type PendingResult } from './journal.js';
 import type { Assignments } from './probes.schema.js';
 
 export interface ProbeClientOptions {
@@ -28,18 +29,10 @@ export interface ProbeClientOptions {
   pollMs?: number;
   /** How often results are sent (default 2 s). */
   sendMs?: number;
-  /** Results kept while the server cannot be reached; beyond this the oldest are dropped (default 100,000). */
+  /** Results kept while the server cannot be reached; beyond this the oldest are dropped, counted (default 100,000). */
   bufferCap?: number;
-}
-
-interface Pending {
-  seq: number;
-  monitorId: number;
-  at: number;
-  status: CheckResult['status'];
-  message: string;
-  durationMs?: number;
-  statusCode?: number;
+  /** Where unsent results are also written down (`ProbeJournal`), so a restart loses none; memory only without it. */
+  journal?: string | undefined;
 }
 
 const BATCH = 500;
@@ -48,14 +41,18 @@ const MAX_BACKOFF_MS = 30_000;
 /**
  * A probe: asks the server which monitors its location checks, runs them with the engine's scheduler
  * and check types (through the guarded client), and sends the results in batches, in order. While the
- * server cannot be reached it keeps checking and buffers (up to `bufferCap`), then replays from the
- * oldest; each result's run and number let the server store a batch sent twice once. A refused token
- * (revoked) ends the probe: `closed` settles with the reason.
+ * server cannot be reached it keeps checking and buffers (up to `bufferCap`, then the oldest go, counted
+ * and logged), also on disk with a `journal`, then replays from the oldest; each result's run and number
+ * let the server store a batch sent twice once. A refused token (revoked) ends the probe: `closed`
+ * settles with the reason.
  */
 export class ProbeClient {
   readonly run = randomBytes(12).toString('base64url');
   private seq = 0;
-  private readonly buffer: Pending[] = [];
+  private buffer: PendingResult[] = [];
+  private readonly journal: ProbeJournal | undefined;
+  /** Results that left the front of the buffer (sent or dropped) since the journal last wrote it down. */
+  private consumed = 0;
   private readonly specs = new Map<number, SpecOf<ProbeType>>();
   private readonly scheduler: Scheduler;
   private readonly dispatcher: LocalDispatcher;
@@ -66,14 +63,25 @@ export class ProbeClient {
   private retryAt = 0;
   private backoff = 1_000;
   private stopped = false;
+  /** Whether the cap is dropping results now (said once per outage). */
+  private dropping = false;
   private settle!: (reason: string) => void;
   /** Settles when the probe stops: asked to, or its token was refused. */
   readonly closed = new Promise<string>((resolve) => (this.settle = resolve));
-  /** Counts for tests and logs: results made, sent (acknowledged), dropped by the cap. */
-  readonly counts = { made: 0, sent: 0, dropped: 0 };
+  /** Counts for tests and logs: results made, sent (acknowledged), dropped by the cap; found in the journal at start. */
+  readonly counts = { made: 0, sent: 0, dropped: 0, recovered: 0 };
 
   constructor(private readonly options: ProbeClientOptions) {
     this.userAgent = `upkeep-probe/${options.version} (location ${options.location})`;
+    if (options.journal) {
+      this.journal = new ProbeJournal(options.journal);
+      try {
+        this.buffer = this.journal.load();
+      } catch (err) {
+        throw new AppError('invalid_config', `cannot keep unsent results in ${options.journal}: ${describeError(err)}`, { cause: err });
+      }
+      this.counts.recovered = this.buffer.length;
+    }
     this.dispatcher = new LocalDispatcher({ resolvers: options.resolvers, ca: options.ca, userAgent: this.userAgent });
     this.scheduler = new Scheduler({
       concurrency: 256,
@@ -125,13 +133,20 @@ export class ProbeClient {
 
   /** Sends buffered results from the oldest, a batch at a time, until none is left or the server fails. */
   async flush(force = false): Promise<void> {
-    if (this.sending || (!force && this.options.clock.now() < this.retryAt)) return;
+    if (this.sending) return;
+    this.writeDown();
+    if (!force && this.options.clock.now() < this.retryAt) return;
     this.sending = true;
     try {
       while (this.buffer.length) {
-        const batch = this.buffer.slice(0, BATCH);
+        // A batch is of one run: results found in the journal are sent as their own run's.
+        const run = this.buffer[0]!.run;
+        let size = 0;
+        while (size < BATCH && size < this.buffer.length && this.buffer[size]!.run === run) size++;
+        const batch = this.buffer.slice(0, size);
+        const results = batch.map(({ run: _run, ...result }) => result);
         try {
-          await this.call('POST', '/api/v1/probe/results', { run: this.run, location: this.options.location, version: this.options.version, results: batch });
+          await this.call('POST', '/api/v1/probe/results', { run, location: this.options.location, version: this.options.version, results });
         } catch (err) {
           this.retryAt = this.options.clock.now() + this.backoff;
           this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
@@ -140,11 +155,30 @@ export class ProbeClient {
         }
         // Only now: a batch whose answer was lost is sent again, and the server skips what it has.
         this.buffer.splice(0, batch.length);
+        this.consumed += batch.length;
         this.counts.sent += batch.length;
         this.backoff = 1_000;
+        if (this.dropping) {
+          this.options.log.warn({ dropped: this.counts.dropped }, 'the server takes results again; the oldest ones were dropped while it could not');
+          this.dropping = false;
+        }
+        this.bound();
       }
     } finally {
       this.sending = false;
+      this.bound();
+      this.writeDown();
+    }
+  }
+
+  /** Brings the journal up to date; a disk that fails is logged and the results stay in memory. */
+  private writeDown(): void {
+    if (!this.journal) return;
+    try {
+      this.journal.save(this.buffer, this.consumed);
+      this.consumed = 0;
+    } catch (err) {
+      this.options.log.warn({ err: describeError(err), journal: this.journal.path }, 'could not write the unsent results down; they are kept in memory');
     }
   }
 
@@ -191,6 +225,7 @@ export class ProbeClient {
     }
     if (this.stopped || !this.specs.has(monitorId)) return;
     this.keep({
+      run: this.run,
       seq: ++this.seq,
       monitorId,
       at: Math.max(started, due),
@@ -203,14 +238,24 @@ export class ProbeClient {
     if (result.status === 'down') this.scheduler.runAt(monitorId, this.options.clock.now() + retryIntervalOf(spec));
   }
 
-  private keep(result: Pending): void {
+  private keep(result: PendingResult): void {
     this.buffer.push(result);
     this.counts.made++;
-    const over = this.buffer.length - (this.options.bufferCap ?? 100_000);
-    if (over > 0) {
-      this.buffer.splice(0, over);
-      this.counts.dropped += over;
-    }
+    // Not while a batch is on its way: it is the buffer's front, and what is sent is taken off by count.
+    if (!this.sending) this.bound();
+  }
+
+  /** Past the cap, the oldest results go (counted, and said once per outage). */
+  private bound(): void {
+    const cap = this.options.bufferCap ?? 100_000;
+    const over = this.buffer.length - cap;
+    if (over <= 0) return;
+    this.buffer.splice(0, over);
+    this.consumed += over;
+    this.counts.dropped += over;
+    if (this.dropping) return;
+    this.dropping = true;
+    this.options.log.error({ cap }, 'the buffer of unsent results is full: the oldest are dropped (and counted) until the server takes results again');
   }
 
   /** One request to the server through the guarded client, TLS verified. Answers the JSON, or null for 304. */

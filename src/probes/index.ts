@@ -6,7 +6,7 @@ import type { Dispatcher } from '../monitoring/dispatcher.js';
 import { repeat, type Repeating } from '../lib/repeat.js';
 import type { LocationView } from './combine.js';
 import { LocatedDispatcher } from './located-dispatcher.js';
-import { probeRoutes, probesAdminRoutes } from './probes.routes.js';
+import { locationSeriesRoutes, probeRoutes, probesAdminRoutes } from './probes.routes.js';
 import { ProbesService } from './probes.service.js';
 
 export interface Probes {
@@ -62,6 +62,7 @@ export function createProbes(core: Core, config: Config): Probes {
     apiRoutes(api) {
       probeRoutes(api, service);
       probesAdminRoutes(api, service);
+      locationSeriesRoutes(api, service, core.clock);
     },
   };
 }

@@ -1,8 +1,19 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
 import type { Database, ProbeResultsTable, ProbesTable } from '../db/types.js';
 
 export type ProbeRow = Selectable<ProbesTable>;
 export type ProbeResultRow = ProbeResultsTable;
+
+/** One location's results of a monitor in one bucket of time. */
+export interface LocationBucketRow {
+  location: string;
+  start: number;
+  checks: number;
+  degraded: number;
+  down: number;
+  /** Average response time in ms of the results that have one. */
+  avgMs: number | null;
+}
 
 /** The only SQL about probes and what they sent. */
 export class ProbesRepository {
@@ -56,6 +67,36 @@ export class ProbesRepository {
   resultsSince(monitorIds: readonly number[], since: number): Promise<ProbeResultRow[]> {
     if (!monitorIds.length) return Promise.resolve([]);
     return this.db.selectFrom('probe_results').selectAll().where('monitor_id', 'in', monitorIds).where('at', '>=', since).orderBy('at', 'desc').execute();
+  }
+
+  /** A monitor's results in [from, to) per location and bucket of `bucketMs` (a size of ours, written into the query as a number). */
+  async buckets(monitorId: number, from: number, to: number, bucketMs: number): Promise<LocationBucketRow[]> {
+    const start = sql<number>`at - (at % ${sql.lit(bucketMs)})`;
+    const rows = await this.db
+      .selectFrom('probe_results')
+      .select((eb) => [
+        'location',
+        start.as('start'),
+        eb.fn.countAll<number | string>().as('checks'),
+        sql<number | string>`sum(case when status = 1 then 1 else 0 end)`.as('degraded'),
+        sql<number | string>`sum(case when status = 2 then 1 else 0 end)`.as('down'),
+        eb.fn.avg<number | string | null>('duration_ms').as('avg_ms'),
+      ])
+      .where('monitor_id', '=', monitorId)
+      .where('at', '>=', from)
+      .where('at', '<', to)
+      .groupBy(['location', start])
+      .orderBy('location')
+      .orderBy(start)
+      .execute();
+    return rows.map((r) => ({
+      location: r.location,
+      start: Number(r.start),
+      checks: Number(r.checks),
+      degraded: Number(r.degraded),
+      down: Number(r.down),
+      avgMs: r.avg_ms === null ? null : Number(r.avg_ms),
+    }));
   }
 
   async expire(before: number): Promise<void> {

@@ -1,9 +1,22 @@
 import type { FastifyInstance } from 'fastify';
+import { siteRefOf } from '../accounts/access.js';
+import { bucketFor } from '../dashboard/series.js';
+import { toIso, type Clock } from '../lib/clock.js';
 import { accessOf } from '../http/auth.js';
 import { operation } from '../http/operation.js';
 import { idParams, parseId } from '../http/schema.js';
 import { parseInput } from '../config/validate.js';
-import { assignmentsOut, assignmentsQuery, batchOut, probeBatchIn, probeIn, probeMade, probesOut } from './probes.schema.js';
+import {
+  assignmentsOut,
+  assignmentsQuery,
+  batchOut,
+  locationSeriesOut,
+  locationSeriesQuery,
+  probeBatchIn,
+  probeIn,
+  probeMade,
+  probesOut,
+} from './probes.schema.js';
 import type { ProbesService } from './probes.service.js';
 
 const tag = 'probes';
@@ -84,6 +97,32 @@ export function probesAdminRoutes(app: FastifyInstance, probes: ProbesService): 
       accessOf(req).requireAdmin();
       await probes.revoke(parseId(req));
       return reply.status(204).send();
+    },
+  );
+}
+
+/** A monitor's results per probe location for charts: for whoever may read the monitor. */
+export function locationSeriesRoutes(app: FastifyInstance, probes: ProbesService, clock: Clock): void {
+  app.get(
+    '/monitors/:id/locations/series',
+    {
+      schema: operation({
+        tag,
+        summary: 'Checks, failures and average response time per bucket from each probe location of a monitor (probes’ results are kept 7 days)',
+        description:
+          'Buckets as `/monitors/{id}/series` (minutes for 1h, 10 min for 24h, hours for 7d). The `local` location is not kept apart: see the monitor’s own series.',
+        params: idParams,
+        query: locationSeriesQuery,
+        ok: { 200: locationSeriesOut },
+      }),
+    },
+    async (req) => {
+      const monitor = await probes.monitor(parseId(req));
+      accessOf(req).require(siteRefOf.monitor(monitor), 'read', `monitor ${monitor.id}`);
+      const { window } = parseInput(locationSeriesQuery, req.query);
+      const to = clock.now();
+      const bucketMs = bucketFor(window);
+      return { from: toIso(to - window), to: toIso(to), bucketSeconds: bucketMs / 1000, locations: await probes.series(monitor.id, to - window, to, bucketMs) };
     },
   );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { duration } from '../config/duration.js';
 import { objectName } from '../config/fields.js';
 import { outcomeOf } from '../monitoring/result.js';
 import { locationName } from '../monitoring/locations.js';
@@ -61,3 +62,29 @@ export const batchOut = z.object({
   duplicates: z.number().int().describe('results it already had (a batch sent again)'),
   ignored: z.number().int().describe('results for monitors not (or no longer) checked from this probe’s location'),
 });
+
+/** Probes' results are kept 7 days: a window of a location chart reaches that far at most. */
+export const locationSeriesQuery = z.object({
+  window: duration({ min: 3_600_000, max: 7 * 86_400_000 }).prefault('24h'),
+});
+
+export const locationSeriesOut = z.object({
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  bucketSeconds: z.number().int(),
+  locations: z.array(
+    z.object({
+      location: z.string(),
+      data: z.array(
+        z.object({
+          at: z.iso.datetime(),
+          checks: z.number().int(),
+          degraded: z.number().int(),
+          down: z.number().int(),
+          avgMs: z.number().nullable().describe('average response time of the bucket’s results; null without any'),
+        }),
+      ),
+    }),
+  ),
+});
+export type LocationSeries = z.output<typeof locationSeriesOut>['locations'][number];

@@ -7,11 +7,11 @@ import type { Database } from '../db/types.js';
 import { toIso, type Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import { outcomeCode, outcomeOf } from '../monitoring/result.js';
-import { encodeMonitor, type MonitorStore, type SiteCodec } from '../sites/sites.service.js';
+import { encodeMonitor, type Monitor, type MonitorStore, type SiteCodec } from '../sites/sites.service.js';
 import type { LocationResult } from './combine.js';
 import { LOCAL } from '../monitoring/locations.js';
 import { ProbesRepository, type ProbeRow } from './probes.repository.js';
-import { probeBatchIn, probeIn, type Assignments, type probeOut } from './probes.schema.js';
+import { probeBatchIn, probeIn, type Assignments, type LocationSeries, type probeOut } from './probes.schema.js';
 
 const TOKEN_PREFIX = 'upp_';
 /** A probe polls every few seconds; one not heard from for this long is "silent". */
@@ -127,6 +127,32 @@ export class ProbesService {
       durationMs: r.duration_ms ?? undefined,
       statusCode: r.status_code ?? undefined,
     }));
+  }
+
+  /** The monitor, to check who may read its locations' results. */
+  async monitor(id: number): Promise<Monitor> {
+    const row = await this.monitors.getMonitor(id);
+    if (!row) throw new AppError('not_found', `monitor ${id} does not exist`);
+    return this.codec.monitorFromRow(row);
+  }
+
+  /** What each probe location saw of a monitor per bucket over [from, to): checks, failures, average latency (empty buckets 0 and null). */
+  async series(monitorId: number, from: number, to: number, bucketMs: number): Promise<LocationSeries[]> {
+    const first = from - (from % bucketMs);
+    const count = Math.ceil((to - first) / bucketMs);
+    const byLocation = new Map<string, LocationSeries['data']>();
+    for (const row of await this.repo.buckets(monitorId, first, to, bucketMs)) {
+      let data = byLocation.get(row.location);
+      if (!data)
+        byLocation.set(
+          row.location,
+          (data = Array.from({ length: count }, (_, i) => ({ at: toIso(first + i * bucketMs), checks: 0, degraded: 0, down: 0, avgMs: null }))),
+        );
+      const bucket = data[(row.start - first) / bucketMs];
+      if (bucket)
+        Object.assign(bucket, { checks: row.checks, degraded: row.degraded, down: row.down, avgMs: row.avgMs === null ? null : Math.round(row.avgMs) });
+    }
+    return [...byLocation].map(([location, data]) => ({ location, data }));
   }
 
   expire(): Promise<void> {

@@ -71,6 +71,24 @@ describe.skipIf(postgresSkipReason)('cluster mode: three nodes on one PostgreSQL
       (r) => r.id,
     );
 
+  const everyNodeShows = async (monitorPaths: readonly string[], status: string) => {
+    const headers = { authorization: `Bearer ${await tokenFor(db, 'read')}` };
+    for (const [node, running] of nodes) {
+      await until(
+        `node ${node} to show ${monitorPaths.length} monitors ${status}`,
+        async () => {
+          const shown = await Promise.all(
+            monitorPaths.map(
+              async (p) => ((await (await fetch(`${running.url}/api/v1/monitors/${ids.get(p)}/status`, { headers })).json()) as { status: string }).status,
+            ),
+          );
+          return shown.every((s) => s === status) ? true : undefined;
+        },
+        3 * INTERVAL,
+      );
+    }
+  };
+
   beforeAll(async () => {
     db = await createTestDatabase('postgres');
     target = await countingTarget();
@@ -195,7 +213,10 @@ ${sites.join('\n')}
     for (const id of others) expect(streamedIds).toContain(id);
     await reader.cancel();
     await reading.catch(() => undefined);
+    // Every node's API shows the states the others wrote (they tell which as they commit), down and then up again.
+    await everyNodeShows(broken, 'down');
     for (const p of broken) target.down.delete(p);
+    await everyNodeShows(broken, 'up');
   }, 180_000);
 
   it('restarts node after node (SIGTERM, then the same command again) without missed or repeated checks', async () => {

@@ -1,23 +1,20 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { clusterStatus, formatClusterStatus } from '../../src/cluster/status.js';
 import { liveProbes } from '../../src/probes/probes.service.js';
-import { systemClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
-import { ProbeClient } from '../../src/probes/client.js';
+import type { ProbeClient } from '../../src/probes/client.js';
 import { startHttpServer, type TestServer } from '../fixtures/servers.js';
-import { openTestCore } from '../support/core.js';
-import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
-import { testServer, type TestApp } from '../support/http.js';
+import { dialects, tempDir } from '../support/databases.js';
+import type { TestApp } from '../support/http.js';
 import { sleep, until } from '../support/receivers.js';
 import { runCli } from '../support/cli.js';
 import { cutProxy } from './cut-proxy.js';
+import { probeWorld, type ProbeWorld } from './world.js';
 
 const locations = ['eu-north', 'us-east', 'us-west'];
 
 describe.each(dialects)('probes in three locations on $dialect', ({ dialect, skip }) => {
-  let db: TestDatabase;
+  let world: ProbeWorld;
   let core: Core;
   let server: TestApp;
   let target: TestServer;
@@ -29,23 +26,9 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
   let downFor: 'us-east' | 'everyone' = 'us-east';
   const clients: ProbeClient[] = [];
 
-  const makeProbe = async (name: string, location: string) => {
-    const res = await server.app.inject({ method: 'POST', url: '/api/v1/probes', headers, payload: { name, location } });
-    expect(res.statusCode, res.body).toBe(201);
-    return res.json<{ id: number; token: string }>();
-  };
+  const makeProbe = (name: string, location: string) => world.makeProbe(name, location);
   const startProbe = async (token: string, location: string, at = origin) => {
-    const client = new ProbeClient({
-      server: at,
-      token,
-      location,
-      version: '9.9.9',
-      clock: systemClock,
-      log: silentLogger(),
-      allowPrivateTargets: true,
-      pollMs: 300,
-      sendMs: 200,
-    });
+    const client = world.probeClient(token, location, at);
     clients.push(client);
     await client.start();
     return client;
@@ -68,12 +51,8 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
       if (downFor === 'everyone' || ua.includes('location us-east')) res.writeHead(500).end('broken');
       else res.end('ok');
     });
-    db = await createTestDatabase(dialect);
-    core = await openTestCore(db);
-    server = await testServer(core, { locations });
-    await server.app.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`;
-    headers = { authorization: `Bearer ${(await core.accounts.createToken({ name: 'admin', scope: 'write' })).token}` };
+    world = await probeWorld(dialect, locations);
+    ({ core, server, origin, headers } = world);
     siteId = (await server.app.inject({ method: 'POST', url: '/api/v1/sites', headers, payload: { name: 'Shop' } })).json<{ id: number }>().id;
     const made = await server.app.inject({
       method: 'POST',
@@ -86,10 +65,7 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     await server.engine.pollChanges();
   });
   afterAll(async () => {
-    for (const c of clients) await c.stop();
-    await server?.close();
-    await core?.close();
-    await db?.cleanup();
+    await world?.close();
     await target?.close();
   });
 
@@ -223,7 +199,8 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     'upkeep probe runs as its own process, reports, and exits with the reason when its token is revoked',
     async () => {
       const probe = await makeProbe('probe-process', 'us-west');
-      const run = runCli(['probe', '--server', origin, '--location', 'us-west'], { env: { UPKEEP_PROBE_TOKEN: probe.token } });
+      const buffer = tempDir('upkeep-probe-buffer-');
+      const run = runCli(['probe', '--server', origin, '--location', 'us-west', '--buffer-dir', buffer.path], { env: { UPKEEP_PROBE_TOKEN: probe.token } });
       await until(
         'the process to send results',
         async () => (await core.storage.db.selectFrom('probe_results').select('seq').where('probe_id', '=', probe.id).execute()).length >= 2,
@@ -236,6 +213,7 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
       const exited = await run;
       expect(exited.code).toBe(1);
       expect(exited.stderr).toContain('the server refused the probe token: the probe token was revoked');
+      buffer.cleanup();
     },
     90_000,
   );

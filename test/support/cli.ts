@@ -50,8 +50,13 @@ export async function startServerProcess(args: string[], env: Record<string, str
 }
 
 /** Starts `upkeep start` on a free port; `ready` resolves with its URL once it listens (a crash test may kill it before). */
-export function spawnServerProcess(args: string[], env: Record<string, string | undefined> = {}): Omit<ServerProcess, 'url'> & { ready: Promise<string> } {
-  const child = spawn(process.execPath, [...entry, 'start', '--port', '0', ...args], {
+export function spawnServerProcess(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  /** Options for node itself (`--cpu-prof` is not allowed in NODE_OPTIONS). */
+  nodeArgs: readonly string[] = [],
+): Omit<ServerProcess, 'url'> & { ready: Promise<string> } {
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, 'start', '--port', '0', ...args], {
     cwd: projectRoot,
     env: { ...cleanEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

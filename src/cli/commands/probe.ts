@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readEnvironment } from '../../config/env.js';
 import { AppError } from '../../lib/errors.js';
+import { locationName } from '../../monitoring/locations.js';
 import type { ProbesService } from '../../probes/probes.service.js';
 import { createLogger } from '../../lib/logger.js';
 import { action, DEFAULT_DATA_DIR, readConfigOption, withCore } from '../run.js';
@@ -15,6 +17,8 @@ export function register(program: Command): void {
     .option('--location <name>', 'the location this probe checks from, as the token was made for')
     .option('--ca <file...>', 'PEM files of private CAs to trust for the server (and for targets)')
     .option('--allow-private', 'let checks reach loopback and private addresses (a monitor’s allowPrivateTargets wins)')
+    // Not --data-dir: the subcommands' option of that name (the server's database) would be taken by this command.
+    .option('--buffer-dir <dir>', 'where unsent results are written down (probe-<location>.jsonl), so a restart loses none', DEFAULT_DATA_DIR)
     .addHelpText(
       'after',
       `
@@ -25,7 +29,7 @@ Examples:
   $ upkeep probe revoke stockholm-1`,
     )
     .action(
-      action(async (opts: { server?: string; token?: string; location?: string; ca?: string[]; allowPrivate?: boolean }) => {
+      action(async (opts: { server?: string; token?: string; location?: string; ca?: string[]; allowPrivate?: boolean; bufferDir: string }) => {
         const env = readEnvironment();
         const token = opts.token ?? env.vars.UPKEEP_PROBE_TOKEN;
         if (!opts.server || !opts.location || !token)
@@ -37,6 +41,9 @@ Examples:
           import('../../app.js'),
         ]);
         const log = createLogger({ level: env.logLevel, pretty: env.logFormat === 'pretty' }).child({ location: opts.location });
+        if (!locationName.safeParse(opts.location).success)
+          throw new AppError('invalid_input', `--location "${opts.location}" is not a location name (lowercase letters, digits and dashes)`);
+        const journal = join(opts.bufferDir, `probe-${opts.location}.jsonl`);
         const client = new ProbeClient({
           server: opts.server,
           token,
@@ -46,9 +53,10 @@ Examples:
           log,
           ca: readCaFiles(opts.ca),
           allowPrivateTargets: opts.allowPrivate ?? false,
+          journal,
         });
         await client.start();
-        log.info({ server: opts.server, run: client.run }, 'probe started');
+        log.info({ server: opts.server, run: client.run, journal, unsentFromBefore: client.counts.recovered }, 'probe started');
         for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void client.stop());
         const reason = await client.closed;
         if (reason !== 'stopped') throw new AppError('unauthorized', reason);

@@ -24,6 +24,29 @@ export function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
+/** A time chart of milliseconds in `el`, following its width; answers how to take it down. */
+function drawTimes(el: HTMLElement, height: number, series: uPlot.Series[], data: uPlot.AlignedData): () => void {
+  const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid') }, ticks: { stroke: cssVar('--grid') } };
+  const plot = new uPlot(
+    {
+      width: el.clientWidth || 600,
+      height,
+      series,
+      axes: [axis, { ...axis, values: (_u, ticks) => ticks.map((t) => `${t} ms`), size: 60 }],
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] } },
+      cursor: { drag: { x: false, y: false } },
+    },
+    data,
+    el,
+  );
+  const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
+  observer.observe(el);
+  return () => {
+    observer.disconnect();
+    plot.destroy();
+  };
+}
+
 /**
  * Response time by phase: the phases stacked (DNS at the bottom, transfer on top), so the top edge
  * is the whole response time; checks without phases (TCP, DNS, TLS…) show their average and p95.
@@ -35,7 +58,6 @@ export function ResponseChart({ buckets, height = 220 }: { buckets: readonly Ser
     if (!el) return;
     const xs = buckets.map((b) => Date.parse(b.at) / 1000);
     const hasPhases = buckets.some((b) => b.phases);
-    const axis = { stroke: cssVar('--muted'), grid: { stroke: cssVar('--grid') }, ticks: { stroke: cssVar('--grid') } };
     let data: uPlot.AlignedData;
     let series: uPlot.Series[];
     if (hasPhases) {
@@ -62,24 +84,7 @@ export function ResponseChart({ buckets, height = 220 }: { buckets: readonly Ser
         { label: 'p95', stroke: phaseColors.ttfb, width: 1, dash: [4, 4], value: (_u, v) => (v === null ? '—' : `${Math.round(v)} ms`) },
       ];
     }
-    const plot = new uPlot(
-      {
-        width: el.clientWidth || 600,
-        height,
-        series,
-        axes: [axis, { ...axis, values: (_u, ticks) => ticks.map((t) => `${t} ms`), size: 60 }],
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] } },
-        cursor: { drag: { x: false, y: false } },
-      },
-      data,
-      el,
-    );
-    const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
-    observer.observe(el);
-    return () => {
-      observer.disconnect();
-      plot.destroy();
-    };
+    return drawTimes(el, height, series, data);
   }, [buckets, height]);
   return <div ref={box} className="chart" role="img" aria-label="Response time by phase over the chosen window" />;
 }
@@ -99,4 +104,37 @@ export function UptimeBars({ buckets, bucketSeconds }: { buckets: readonly Serie
       ))}
     </div>
   );
+}
+
+/** One location's buckets, as `/monitors/{id}/locations/series` answers them. */
+export interface LocationSeries {
+  location: string;
+  data: { at: string; checks: number; degraded: number; down: number; avgMs: number | null }[];
+}
+
+// Told apart by colour and by dash, so the lines stay distinct without colour too.
+const locationStyles = [
+  { stroke: '#0ea5e9' },
+  { stroke: '#f59e0b', dash: [6, 3] },
+  { stroke: '#8b5cf6', dash: [2, 3] },
+  { stroke: '#14b8a6', dash: [8, 3, 2, 3] },
+  { stroke: '#ef4444', dash: [10, 5] },
+];
+
+/** Average response time per bucket, one line per probe location. */
+export function LocationChart({ locations, height = 220 }: { locations: readonly LocationSeries[]; height?: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || !locations.length) return;
+    const xs = locations[0]!.data.map((b) => Date.parse(b.at) / 1000);
+    const series = locations.map((l, i) => ({
+      label: l.location,
+      width: 2,
+      ...locationStyles[i % locationStyles.length],
+      value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${Math.round(v)} ms`),
+    }));
+    return drawTimes(el, height, [{}, ...series], [xs, ...locations.map((l) => l.data.map((b) => b.avgMs))]);
+  }, [locations, height]);
+  return <div ref={box} className="chart" role="img" aria-label={`Response time from ${locations.map((l) => l.location).join(', ')} over the chosen window`} />;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type Page } from '../api';
-import { ResponseChart, UptimeBars, type SeriesBucket } from '../components/charts';
+import { LocationChart, ResponseChart, UptimeBars, type LocationSeries, type SeriesBucket } from '../components/charts';
 import { MonitorForm, type MonitorObject } from '../components/monitor-form';
 import { MonitorRunbooks } from '../components/runbooks';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
@@ -36,6 +36,8 @@ const windows = [
   ['90d', '90 days'],
   ['365d', '1 year'],
 ] as const;
+/** Probes' results are kept 7 days: longer windows show the last 7 days per location. */
+const locationWindows = new Set(['1h', '24h', '7d']);
 
 export function MonitorPage({ id }: { id: number }) {
   const { user } = useSession();
@@ -49,11 +51,21 @@ export function MonitorPage({ id }: { id: number }) {
   const summaries = useLoad((signal) => Promise.all(windows.map(([w]) => api<Summary>(`/monitors/${id}/summary?window=${w}`, { signal }))), [id]);
   const events = useLoad((signal) => api<Page<MonitorEventRow>>(`/monitors/${id}/events?limit=20`, { signal }), [id]);
   const results = useLoad((signal) => api<Page<ResultRow>>(`/monitors/${id}/results?limit=30`, { signal }), [id]);
+  const located = status.data?.locations != null;
+  const locationWindow = locationWindows.has(range) ? range : '7d';
+  const byLocation = useLoad(
+    (signal) =>
+      located
+        ? api<{ locations: LocationSeries[] }>(`/monitors/${id}/locations/series?window=${locationWindow}`, { signal })
+        : Promise.resolve({ locations: [] }),
+    [id, located, locationWindow],
+  );
 
   const refresh = () => {
     status.reload();
     series.reload();
     results.reload();
+    byLocation.reload();
   };
   useLive((e) => {
     if (e.type === 'monitor' && e.data.monitorId === id) {
@@ -69,6 +81,7 @@ export function MonitorPage({ id }: { id: number }) {
   const { reload: reloadStatus } = status;
   const { reload: reloadSeries } = series;
   const { reload: reloadResults } = results;
+  const { reload: reloadLocations } = byLocation;
   useEffect(() => {
     if (missing) return;
     const timer = globalThis.setInterval(
@@ -76,11 +89,12 @@ export function MonitorPage({ id }: { id: number }) {
         reloadStatus();
         reloadSeries();
         reloadResults();
+        reloadLocations();
       },
       waiting ? 2_000 : 5_000,
     );
     return () => globalThis.clearInterval(timer);
-  }, [waiting, missing, reloadStatus, reloadSeries, reloadResults]);
+  }, [waiting, missing, reloadStatus, reloadSeries, reloadResults, reloadLocations]);
 
   if (monitor.error)
     return (
@@ -232,6 +246,19 @@ export function MonitorPage({ id }: { id: number }) {
       <h2>Response time</h2>
       <ErrorNote error={series.error} />
       {series.data ? <ResponseChart buckets={series.data.data} /> : <Loading what="the chart" />}
+      {located ? (
+        <section aria-label="Response time by location">
+          <h2>Response time by location{locationWindow === range ? '' : ' (last 7 days)'}</h2>
+          <ErrorNote error={byLocation.error} />
+          {byLocation.data?.locations.length ? (
+            <LocationChart locations={byLocation.data.locations} />
+          ) : byLocation.data ? (
+            <p className="muted">No probe has sent results for this monitor in this window.</p>
+          ) : (
+            <Loading what="the locations’ chart" />
+          )}
+        </section>
+      ) : null}
       <h2>Uptime</h2>
       {series.data ? <UptimeBars buckets={series.data.data} bucketSeconds={series.data.bucketSeconds} /> : null}
       <div className="grid-2">
