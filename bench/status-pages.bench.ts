@@ -181,15 +181,22 @@ export async function run(): Promise<Record<string, string | number>> {
     // a minute: a tag taken once at the start would measure brotli 200s. Each run sends the tag the page has
     // just before it, is checked to get a 304 with it, and runs again if the page changed meanwhile.
     const revalidate = { 'accept-encoding': 'gzip, deflate, br' };
-    const notModified = await pair('304 (If-None-Match, brotli)', page, `${nginx.base}/identity`, {}, { 'if-none-match': nginxEtag }, {
-      headers: async () => {
-        const h = { ...revalidate, 'if-none-match': String((await get(page, revalidate)).headers.etag) };
-        const answer = await get(page, h);
-        if (answer.status !== 304) throw new Error(`304 case: the page answers ${answer.status} to its own ETag`);
-        return h;
+    const notModified = await pair(
+      '304 (If-None-Match, brotli)',
+      page,
+      `${nginx.base}/identity`,
+      {},
+      { 'if-none-match': nginxEtag },
+      {
+        headers: async () => {
+          const h = { ...revalidate, 'if-none-match': String((await get(page, revalidate)).headers.etag) };
+          const answer = await get(page, h);
+          if (answer.status !== 304) throw new Error(`304 case: the page answers ${answer.status} to its own ETag`);
+          return h;
+        },
+        held: async (h) => (await get(page, h)).status === 304,
       },
-      held: async (h) => (await get(page, h)).status === 304,
-    });
+    );
     figures['304 / identity 200 rate (Upkeep)'] = Number((notModified / identity).toFixed(2));
     figures['304 / brotli 200 rate (Upkeep)'] = Number((notModified / brotli).toFixed(2));
     // A query string always takes the full Fastify route (access check, routing, hooks): the path every request took before.

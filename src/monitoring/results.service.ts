@@ -258,7 +258,9 @@ export class ResultStore {
     ] as const)
       for (const seg of segments) {
         const rows =
-          seg.bucketMs === 0 ? await this.repo.rawTotals(seg.from, seg.to, monitorIds) : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds);
+          seg.bucketMs === 0
+            ? await this.repo.rawTotals(seg.from, seg.to, monitorIds)
+            : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds);
         for (const row of rows) {
           let a = acc.get(row.monitor_id);
           if (!a) acc.set(row.monitor_id, (a = { up: 0, degraded: 0, down: 0, n: 0, sum: 0 }));

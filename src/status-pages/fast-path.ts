@@ -35,7 +35,12 @@ const one = (value: string | string[] | undefined): string | undefined => (Array
 const isTls = (req: IncomingMessage) => (req.socket as Partial<TLSSocket>).encrypted === true;
 
 function sameOrigin(learned: Learned, h: IncomingHttpHeaders, tls: boolean): boolean {
-  return learned.host === h.host && learned.forwardedHost === one(h['x-forwarded-host']) && learned.forwardedProto === one(h['x-forwarded-proto']) && learned.tls === tls;
+  return (
+    learned.host === h.host &&
+    learned.forwardedHost === one(h['x-forwarded-host']) &&
+    learned.forwardedProto === one(h['x-forwarded-proto']) &&
+    learned.tls === tls
+  );
 }
 
 /**
