@@ -1,4 +1,4 @@
-import { LEVELS, type Level } from './rollups.js';
+import { DAY, LEVELS, levelOf, MONTH, type Level } from './rollups.js';
 
 /** What is stored at a moment: how far back each level and the raw results reach, and how far the rollups are done. */
 export interface Coverage {
@@ -60,4 +60,30 @@ export function decompose(from: number, to: number, cover: Coverage, levels: rea
     }
   }
   return segments;
+}
+
+/**
+ * Segments whose counts and sums are the same as those of `segments`, read from fewer rows: a run of
+ * whole days that ends where its month ends (the old edge of a long window: up to 30 days for each
+ * monitor) is read as that month less the days before the run, when those are fewer. Exact because
+ * every level holds everything up to the same time, so a month's counts and sums are its days'.
+ * For totals only (counts, sums), never for extremes or percentiles.
+ *
+ * @example viaMonths(decompose(now - 365 * DAY, now, cover), cover) // { add: [months…], subtract: [a few days] }
+ */
+export function viaMonths(segments: readonly Segment[], cover: Coverage): { add: Segment[]; subtract: Segment[] } {
+  const month = levelOf(MONTH);
+  const kept = (ms: number, start: number) => start >= (cover.keptFrom.get(ms) ?? Infinity);
+  const add: Segment[] = [];
+  const subtract: Segment[] = [];
+  for (const s of segments) {
+    const start = month.floor(s.from);
+    const whole = s.bucketMs === DAY && s.to === month.next(s.from) && s.to <= cover.doneUntil && kept(MONTH, start) && kept(DAY, start);
+    const part = whole && s.from - start < s.to - s.from ? { bucketMs: MONTH, from: start, to: s.to } : s;
+    if (part !== s) subtract.push({ bucketMs: DAY, from: start, to: s.from });
+    const last = add.at(-1);
+    if (last && last.bucketMs === part.bucketMs && last.to === part.from) last.to = part.to;
+    else add.push({ ...part });
+  }
+  return { add, subtract };
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger.js';
 import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
 import { ResultsWriter, type CommitListener, type EventHook, type StatesHook, type WriterHealth } from './results-writer.js';
-import { decompose, type Coverage } from './planner.js';
+import { decompose, viaMonths, type Coverage } from './planner.js';
 import { DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
 
@@ -255,22 +255,33 @@ export class ResultStore {
     monitorIds?: readonly number[],
   ): Promise<Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>> {
     const acc = new Map<number, { up: number; degraded: number; down: number; n: number; sum: number }>();
-    for (const seg of decompose(from, to, this.coverage())) {
-      const rows =
-        seg.bucketMs === 0 ? await this.repo.rawTotals(seg.from, seg.to, monitorIds) : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds);
-      for (const row of rows) {
-        const a = acc.get(row.monitor_id) ?? { up: 0, degraded: 0, down: 0, n: 0, sum: 0 };
-        a.up += Number(row.up);
-        a.degraded += Number(row.degraded);
-        a.down += Number(row.down);
-        a.n += Number(row.latency_count);
-        a.sum += Number(row.latency_sum);
-        acc.set(row.monitor_id, a);
+    const cover = this.coverage();
+    // A year's old edge is read as its month less a few days (see viaMonths): SQLite groups by sorting, so rows read cost twice.
+    const { add, subtract } = viaMonths(decompose(from, to, cover), cover);
+    for (const [sign, segments] of [
+      [1, add],
+      [-1, subtract],
+    ] as const)
+      for (const seg of segments) {
+        const rows =
+          seg.bucketMs === 0
+            ? await this.repo.rawTotals(seg.from, seg.to, monitorIds)
+            : await this.repo.rollupTotals(seg.bucketMs, seg.from, seg.to, monitorIds);
+        for (const row of rows) {
+          let a = acc.get(row.monitor_id);
+          if (!a) acc.set(row.monitor_id, (a = { up: 0, degraded: 0, down: 0, n: 0, sum: 0 }));
+          a.up += sign * Number(row.up);
+          a.degraded += sign * Number(row.degraded);
+          a.down += sign * Number(row.down);
+          a.n += sign * Number(row.latency_count);
+          a.sum += sign * Number(row.latency_sum);
+        }
       }
-    }
     const out = new Map<number, { checks: number; uptime: number | null; avgLatency: number | null }>();
     for (const [id, a] of acc) {
       const checks = a.up + a.degraded + a.down;
+      // A monitor whose only checks were in the days taken off again (deleted or created then) had none in the window.
+      if (checks === 0) continue;
       out.set(id, { checks, uptime: checks ? (100 * (a.up + a.degraded)) / checks : null, avgLatency: a.n ? Math.round(a.sum / a.n) : null });
     }
     return out;

@@ -28,6 +28,21 @@ describe('status page artifacts', () => {
     expect(encodingFor('*')).toBe('br');
   });
 
+  it('honours q=0 as a refusal, also of a coding that "*" would bring back, and reads codings case-insensitively', () => {
+    expect(encodingFor('br;q=0, *')).toBe('gzip');
+    expect(encodingFor('br;q=0, gzip;q=0, *')).toBe('identity');
+    expect(encodingFor('*;q=0, gzip')).toBe('gzip');
+    expect(encodingFor('gzip;q=0')).toBe('identity');
+    expect(encodingFor('br; q=0.0, gzip; q=0.001')).toBe('gzip');
+    expect(encodingFor('GZip, BR;q=0.9')).toBe('gzip');
+    expect(encodingFor('gzip;q=1.0, br;q=1')).toBe('br');
+    expect(encodingFor('identity, gzip;q=0.5')).toBe('identity');
+    // Nothing acceptable at all: the bytes as they are (nginx does the same), never an error.
+    expect(encodingFor('identity;q=0, *;q=0')).toBe('identity');
+    for (const junk of [';;;,,', 'q=1', 'gzip;q=', 'br;q=abc', ',br', '\t']) expect(['br', 'gzip', 'identity']).toContain(encodingFor(junk));
+    expect(encodingFor('br;q=abc')).toBe('identity');
+  });
+
   it('matches If-None-Match lists, weak tags and "*"', () => {
     expect(matches('"a"', '"a"')).toBe(true);
     expect(matches('"b", W/"a"', '"a"')).toBe(true);

@@ -1,7 +1,7 @@
-import { Negotiator } from '@fastify/accept-negotiator';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import Negotiator from 'negotiator';
 
 export type Encoding = 'br' | 'gzip' | 'identity';
 
@@ -21,24 +21,28 @@ const compress: Record<Exclude<Encoding, 'identity'>, (bytes: Buffer) => Promise
   gzip: (bytes) => promisify(gzip)(bytes, { level: constants.Z_BEST_COMPRESSION }),
 };
 
+/** What Upkeep offers, in its own order of preference when the client likes several alike. */
+const OFFERED: readonly Encoding[] = ['br', 'gzip', 'identity'];
 /** Accept-Encoding headers are few in practice; an unbounded cache of them would let anyone grow memory. */
-const seen = new Map<string, Encoding | null>();
-const negotiator = new Negotiator<Encoding>({
-  supportedValues: ['br', 'gzip', 'identity'],
-  cache: {
-    get: (key) => seen.get(key) ?? undefined,
-    has: (key) => seen.has(key),
-    set(key, value) {
-      if (seen.size >= 256) seen.clear();
-      seen.set(key, value as Encoding | null);
-      return this;
-    },
-  },
-});
+const decided = new Map<string, Encoding>();
 
-/** The encoding to send for an Accept-Encoding header (RFC 9110 §12.5.3, q-values included): brotli, then gzip, else none. */
+/**
+ * The encoding to send for an Accept-Encoding header (RFC 9110 §12.5.3): the client's q-values first
+ * (q=0 refuses a coding, also one that "*" would match), then brotli, gzip, none. An empty header, or
+ * one that refuses everything, gets the bytes as they are. Decided once per header value.
+ *
+ * @example encodingFor('gzip, deflate, br, zstd') // 'br'; encodingFor('br;q=0, *') // 'gzip'
+ */
 export function encodingFor(acceptEncoding: string | undefined): Encoding {
-  return (acceptEncoding && negotiator.negotiate(acceptEncoding)) || 'identity';
+  if (!acceptEncoding) return 'identity';
+  let encoding = decided.get(acceptEncoding);
+  if (encoding === undefined) {
+    const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } });
+    encoding = (negotiator.encoding(OFFERED, { preferred: OFFERED }) as Encoding | undefined) ?? 'identity';
+    if (decided.size >= 256) decided.clear();
+    decided.set(acceptEncoding, encoding);
+  }
+  return encoding;
 }
 
 /** Whether an If-None-Match header names `etag` (weak comparison, as RFC 9110 §13.1.2 asks; "*" matches). */

@@ -1,18 +1,29 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { encodingFor, matches, type Artifact, type Encoding, type Representation } from './artifact.js';
 
 type Headers = Record<string, string | number | readonly string[] | undefined>;
 
+/** writeHead's flat header lists of one representation: the 200 and the 304. */
+interface Blocks {
+  ok: string[];
+  notModified: string[];
+}
+
 /** What one learned request is answered with: the artifact and every header the full route sent with it. */
 interface Learned {
+  /** Besides the URL, what the full route's answer depends on (its links and the page's own URL). */
+  host: string | undefined;
+  forwardedHost: string | undefined;
+  forwardedProto: string | undefined;
+  tls: boolean;
   /** The artifact the cache holds for this request now (undefined once it was dropped or made again). */
   current: () => Artifact | undefined;
   artifact: Artifact;
   headers: Headers;
-  /** writeHead's flat header lists per encoding and status, made on first use. */
-  prepared: Map<string, string[]>;
+  /** Made once per encoding asked for, so a request only picks a list and hands it to writeHead. */
+  blocks: Partial<Record<Encoding, Blocks>>;
 }
 
 /** Past this many learned requests they are all forgotten (URLs are the client's to choose). */
@@ -20,11 +31,16 @@ const MAX_LEARNED = 4_096;
 /** Headers that belong to one representation or one response, not to the artifact. */
 const OWN = new Set(['etag', 'content-length', 'content-encoding', 'x-request-id', 'date']);
 
-/** Everything the full route's answer for a public page depends on, besides the page itself. */
-function requestKey(req: IncomingMessage): string {
-  const h = req.headers;
-  const tls = (req.socket as Partial<TLSSocket>).encrypted ? 's' : '';
-  return `${req.url}\n${h.host}\n${String(h['x-forwarded-host'])}\n${String(h['x-forwarded-proto'])}\n${tls}`;
+const one = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(', ') : value);
+const isTls = (req: IncomingMessage) => (req.socket as Partial<TLSSocket>).encrypted === true;
+
+function sameOrigin(learned: Learned, h: IncomingHttpHeaders, tls: boolean): boolean {
+  return (
+    learned.host === h.host &&
+    learned.forwardedHost === one(h['x-forwarded-host']) &&
+    learned.forwardedProto === one(h['x-forwarded-proto']) &&
+    learned.tls === tls
+  );
 }
 
 /**
@@ -35,59 +51,92 @@ function requestKey(req: IncomingMessage): string {
  * gets the same artifact with the same headers, for as long as the page's cache holds that very
  * artifact. Anything else (a page with a password or an address list, a miss, an encoding not made
  * yet, other methods) goes on to Fastify.
+ *
+ * A hit costs a Map lookup by URL, a few string comparisons, the Accept-Encoding decision (cached per
+ * header value) and one writeHead with a header list made when the answer was learned.
  */
 export class FastPath {
-  private readonly learned = new Map<string, Learned>();
+  /** By URL: one answer per Host and forwarded host/protocol seen for it. */
+  private readonly learned = new Map<string, Learned[]>();
+  private size = 0;
 
   /** Called by the full route as it answers a public artifact with `headers`. */
   learn(req: IncomingMessage, current: () => Artifact | undefined, artifact: Artifact, headers: Headers): void {
     // A query string changes nothing on a page: such URLs are served by the full route and not learned.
-    if (req.url?.includes('?')) return;
-    if (this.learned.size >= MAX_LEARNED) this.learned.clear();
+    const url = req.url;
+    if (url === undefined || url.includes('?')) return;
+    if (this.size >= MAX_LEARNED) this.forget();
     const kept: Headers = {};
     for (const [name, value] of Object.entries(headers)) if (!OWN.has(name) && value !== undefined) kept[name] = value;
-    this.learned.set(requestKey(req), { current, artifact, headers: kept, prepared: new Map() });
+    const h = req.headers;
+    const learned: Learned = {
+      host: h.host,
+      forwardedHost: one(h['x-forwarded-host']),
+      forwardedProto: one(h['x-forwarded-proto']),
+      tls: isTls(req),
+      current,
+      artifact,
+      headers: kept,
+      blocks: {},
+    };
+    const list = this.learned.get(url) ?? [];
+    const at = list.findIndex((l) => sameOrigin(l, h, learned.tls));
+    if (at === -1) {
+      list.push(learned);
+      this.size++;
+    } else list[at] = learned;
+    this.learned.set(url, list);
   }
 
   /** Answers the request if it was learned and its artifact is still current; false to let Fastify answer. */
   serve(req: IncomingMessage, res: ServerResponse): boolean {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || this.learned.size === 0) return false;
-    const key = requestKey(req);
-    const learned = this.learned.get(key);
+    if (this.size === 0) return false;
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const list = this.learned.get(req.url!);
+    if (!list) return false;
+    const h = req.headers;
+    const tls = isTls(req);
+    let learned: Learned | undefined;
+    for (const l of list) if (sameOrigin(l, h, tls)) learned = l;
     if (!learned) return false;
     if (learned.current() !== learned.artifact) {
-      this.learned.delete(key);
+      this.drop(req.url!, list, learned);
       return false;
     }
-    const rep = learned.artifact.ready(encodingFor(req.headers['accept-encoding']));
+    const encoding = encodingFor(h['accept-encoding']);
+    const rep = learned.artifact.ready(encoding);
     if (!rep) return false;
-    if (matches(req.headers['if-none-match'], rep.etag)) {
-      res.writeHead(304, headersOf(learned, rep, 304));
+    const blocks = (learned.blocks[encoding] ??= blocksOf(learned.headers, rep));
+    if (matches(h['if-none-match'], rep.etag)) {
+      res.writeHead(304, blocks.notModified);
       res.end();
     } else {
-      res.writeHead(200, headersOf(learned, rep, 200));
-      res.end(req.method === 'HEAD' ? undefined : rep.bytes);
+      res.writeHead(200, blocks.ok);
+      res.end(method === 'HEAD' ? undefined : rep.bytes);
     }
     return true;
   }
-}
 
-function headersOf(learned: Learned, rep: Representation, status: 200 | 304): string[] {
-  const id = `${rep.encoding} ${status}`;
-  let flat = learned.prepared.get(id);
-  if (!flat) {
-    flat = [];
-    for (const [name, value] of Object.entries(learned.headers)) for (const v of [value].flat()) flat.push(name, String(v));
-    flat.push('etag', rep.etag);
-    if (status === 200) flat.push(...representationHeaders(rep.encoding, rep.bytes.length));
-    learned.prepared.set(id, flat);
+  private drop(url: string, list: Learned[], learned: Learned): void {
+    list.splice(list.indexOf(learned), 1);
+    this.size--;
+    if (!list.length) this.learned.delete(url);
   }
-  return flat;
+
+  private forget(): void {
+    this.learned.clear();
+    this.size = 0;
+  }
 }
 
-/** Content-Length and, when encoded, Content-Encoding. */
-function representationHeaders(encoding: Encoding, length: number): string[] {
-  return [...(encoding === 'identity' ? [] : ['content-encoding', encoding]), 'content-length', String(length)];
+/** The learned headers, the representation's ETag and, on a 200, its Content-Encoding and Content-Length. */
+function blocksOf(headers: Headers, rep: Representation): Blocks {
+  const common: string[] = [];
+  for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) common.push(name, String(v));
+  common.push('etag', rep.etag);
+  const encoded = rep.encoding === 'identity' ? [] : ['content-encoding', rep.encoding];
+  return { ok: [...common, ...encoded, 'content-length', String(rep.bytes.length)], notModified: common };
 }
 
 /**

@@ -14,6 +14,8 @@ interface Entry {
   at: number;
   model: Promise<PageModel>;
   artifacts: Map<string, Artifact>;
+  /** The artifacts of the rendering this one replaced: one that comes out byte for byte the same is kept. */
+  previous: Map<string, Artifact> | undefined;
 }
 
 /** Different Host headers make different feed links; past this many variants a page's artifacts are made per request. */
@@ -101,7 +103,8 @@ export class PublicPages {
     if (current) return current;
     const now = this.sources.now();
     const model = buildPageModel(page.id, page.spec, this.sources);
-    const entry: Entry = { generation: this.generation, at: now, model, artifacts: new Map() };
+    const previous = this.cache.get(page.spec.slug)?.artifacts;
+    const entry: Entry = { generation: this.generation, at: now, model, artifacts: new Map(), previous };
     // A failed build is not kept: the next request tries again.
     model.catch((err: unknown) => {
       this.log.error({ err, page: page.spec.slug }, 'building a status page failed');
@@ -120,8 +123,16 @@ export class PublicPages {
     const entry = this.entry(page);
     const known = entry.artifacts.get(key);
     if (known) return known;
-    const { body, type } = make(await entry.model);
-    const artifact = new Artifact(body, type);
+    const model = await entry.model;
+    // Another request may have rendered it meanwhile: one artifact per rendering, so ETags and the fast path agree.
+    const made = entry.artifacts.get(key);
+    if (made) return made;
+    const { body, type } = make(model);
+    // Rendered again (every 30 s at least) but unchanged: the same artifact keeps its ETag, its compressed
+    // variants and the fast path's answers, instead of compressing again and taking the full route meanwhile.
+    const before = entry.previous?.get(key);
+    entry.previous?.delete(key);
+    const artifact = before?.body === body && before.type === type ? before : new Artifact(body, type);
     if (entry.artifacts.size < MAX_ARTIFACTS) entry.artifacts.set(key, artifact);
     return artifact;
   }

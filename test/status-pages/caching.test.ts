@@ -9,6 +9,32 @@ import { testRuntime, type TestApp } from '../support/http.js';
 import { until } from '../support/receivers.js';
 
 const PASSWORD = 'staff only, please';
+/** The headers every answer for a public page has (security headers included), as they were before the fast path was made leaner. */
+const PAGE_HEADERS = [
+  'cache-control',
+  'content-security-policy',
+  'content-type',
+  'cross-origin-opener-policy',
+  'cross-origin-resource-policy',
+  'etag',
+  'origin-agent-cluster',
+  'referrer-policy',
+  'strict-transport-security',
+  'vary',
+  'x-content-type-options',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-frame-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+];
+/** ...and per variant: a 200 adds its length, and its coding when compressed. */
+const LISTED = Object.fromEntries(
+  ['identity', 'gzip', 'br'].flatMap((encoding) => [
+    [`${encoding} 200`, [...PAGE_HEADERS, 'content-length', ...(encoding === 'identity' ? [] : ['content-encoding'])].sort()],
+    [`${encoding} 304`, PAGE_HEADERS],
+  ]),
+);
 
 interface Raw {
   status: number;
@@ -136,6 +162,30 @@ statusPages:
         const head = await get(path, headers, 'HEAD');
         expect([head.status, head.body.length, head.headers['content-length']]).toEqual([200, 0, first.headers['content-length']]);
       }
+  });
+
+  it('sends each variant (identity, gzip, brotli; 200 and 304) with the same headers from the fast path as from the full route', async () => {
+    const page = '/status/acme';
+    const listed: Record<string, string[]> = {};
+    for (const encoding of ['identity', 'gzip', 'br'])
+      for (const revalidate of [false, true]) {
+        const variant = `${encoding} ${revalidate ? 304 : 200}`;
+        const [first, repeat] = await until(
+          `${variant} from the full route and then the fast path, of one rendering`,
+          async () => {
+            const tag = String((await get(page, { 'accept-encoding': encoding })).headers.etag);
+            const headers = { 'accept-encoding': encoding, ...(revalidate ? { 'if-none-match': tag } : {}) };
+            const pair = [await get(`${page}?full`, headers), await get(page, headers)] as const;
+            const same = pair.every((r) => r.headers.etag === tag && r.status === (revalidate ? 304 : 200));
+            return same && !pair[1].headers['x-request-id'] ? pair : undefined;
+          },
+          5_000,
+        );
+        expect(first.headers['x-request-id'], variant).toBeDefined();
+        expect(stable(repeat.headers), variant).toEqual(stable(first.headers));
+        listed[variant] = Object.keys(stable(repeat.headers)).sort();
+      }
+    expect(listed).toEqual(LISTED);
   });
 
   it('changes the ETag when the content changes, and never serves the old page after it', async () => {
