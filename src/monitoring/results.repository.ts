@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import type { CheckBlocksTable, CheckResultsTable, Database, MonitorEventsTable, MonitorStateTable, ResultRollupsTable } from '../db/types.js';
 import { decodeChecks, encodeChecks } from './check-blocks.js';
@@ -15,10 +16,16 @@ export interface RawTotals {
 }
 const CHUNK = 400;
 
-function chunks<T>(rows: readonly T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
+/**
+ * Parts of `rows`, one statement each, with a turn of the event loop before every part after the
+ * first: SQLite runs on the main thread, and a long write (a minute's rollups of 100,000 monitors is
+ * thousands of statements) would otherwise hold every check, timer and request until it ends.
+ */
+async function* chunks<T>(rows: readonly T[], size = CHUNK): AsyncGenerator<T[]> {
+  for (let i = 0; i < rows.length; i += size) {
+    if (i) await setImmediate();
+    yield rows.slice(i, i + size);
+  }
 }
 
 /** The only place that knows how results, rollups, monitor state and events are stored. */
@@ -26,7 +33,7 @@ export class ResultsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insertResults(rows: readonly CheckResultsTable[]): Promise<void> {
-    for (const part of chunks(rows))
+    for await (const part of chunks(rows))
       await this.db
         .insertInto('check_results')
         .values(part)
@@ -35,7 +42,7 @@ export class ResultsRepository {
   }
 
   async upsertStates(rows: readonly MonitorStateTable[]): Promise<void> {
-    for (const part of chunks(rows)) {
+    for await (const part of chunks(rows)) {
       await this.db
         .insertInto('monitor_state')
         .values(part)
@@ -60,14 +67,14 @@ export class ResultsRepository {
 
   async insertEvents(rows: readonly NewEvent[]): Promise<number[]> {
     const ids: number[] = [];
-    for (const part of chunks(rows)) ids.push(...(await this.db.insertInto('monitor_events').values(part).returning('id').execute()).map((r) => r.id));
+    for await (const part of chunks(rows)) ids.push(...(await this.db.insertInto('monitor_events').values(part).returning('id').execute()).map((r) => r.id));
     return ids;
   }
 
   /** Which of `ids` are monitors that still exist (a monitor deleted meanwhile takes its buffered rows with it). */
   async existingMonitors(ids: readonly number[]): Promise<Set<number>> {
     const live = new Set<number>();
-    for (const part of chunks(ids, 1_000))
+    for await (const part of chunks(ids, 1_000))
       for (const row of await this.db.selectFrom('monitors').select('id').where('id', 'in', part).execute()) live.add(row.id);
     return live;
   }
@@ -179,14 +186,18 @@ export class ResultsRepository {
     const existing = await this.db.selectFrom('check_blocks').selectAll().where('monitor_id', 'in', monitorIds).where('start', '=', hour).execute();
     // A block's rows come first: where a late row repeats a time, the stored one wins (as inserting does).
     for (const block of existing) byMonitor.set(block.monitor_id, decodeChecks(block.monitor_id, hour, block.data));
-    for (const row of rows) byMonitor.set(row.monitor_id, [...(byMonitor.get(row.monitor_id) ?? []), row]);
+    for (const row of rows) {
+      const list = byMonitor.get(row.monitor_id);
+      if (list) list.push(row);
+      else byMonitor.set(row.monitor_id, [row]);
+    }
     const blocks: CheckBlocksTable[] = [...byMonitor].map(([id, list]) => ({
       monitor_id: id,
       start: hour,
       checks: new Set(list.map((r) => r.at)).size,
       data: encodeChecks(hour, list),
     }));
-    for (const part of chunks(blocks, 200))
+    for await (const part of chunks(blocks, 200))
       await this.db
         .insertInto('check_blocks')
         .values(part)
@@ -201,7 +212,7 @@ export class ResultsRepository {
   }
 
   async upsertRollups(rows: readonly ResultRollupsTable[]): Promise<void> {
-    for (const part of chunks(rows, 200)) {
+    for await (const part of chunks(rows, 200)) {
       await this.db
         .insertInto('result_rollups')
         .values(part)
@@ -233,6 +244,23 @@ export class ResultsRepository {
       .where('start', '<', to)
       .$if(monitorId !== undefined, (q) => q.where('monitor_id', '=', monitorId!))
       .execute();
+  }
+
+  /** Rollups of one size whose buckets start in [from, to), of `monitorIds`, read a thousand monitors at a time (see `chunks`). */
+  async rollupsOf(bucketMs: number, from: number, to: number, monitorIds: readonly number[]): Promise<ResultRollupsTable[]> {
+    const rows: ResultRollupsTable[] = [];
+    for await (const part of chunks(monitorIds, 1_000))
+      rows.push(
+        ...(await this.db
+          .selectFrom('result_rollups')
+          .selectAll()
+          .where('bucket_ms', '=', bucketMs)
+          .where('start', '>=', from)
+          .where('start', '<', to)
+          .where('monitor_id', 'in', part)
+          .execute()),
+      );
+    return rows;
   }
 
   /** Counts and latency sums per monitor over buckets of one size starting in [from, to): the overview of every monitor (or of some). */

@@ -179,11 +179,11 @@ export class ResultStore {
       const end = Math.min(target, from + HOUR);
       await this.repo.transaction(async (repo) => {
         const minutes = rollUpResults(await repo.resultsBetween(from, end), MINUTE);
-        const touched = new Set(minutes.map((m) => m.monitor_id));
+        const touched = [...new Set(minutes.map((m) => m.monitor_id))];
         const rows = [...minutes];
         for (const level of LEVELS.slice(1)) {
           // The buckets of this level holding [from, end): what they held so far plus the new minutes.
-          const held = (await repo.rollups(level.ms, level.floor(from), end)).filter((r) => touched.has(r.monitor_id));
+          const held = await repo.rollupsOf(level.ms, level.floor(from), end, touched);
           rows.push(...rollUpRollups([...held, ...minutes], level.ms));
         }
         await repo.upsertRollups(rows);
