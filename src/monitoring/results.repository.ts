@@ -86,7 +86,8 @@ export class ResultsRepository {
   /** The states of these monitors (cluster mode: those another node just wrote). */
   async statesOf(ids: readonly number[]): Promise<MonitorStateTable[]> {
     const rows: MonitorStateTable[] = [];
-    for (const part of chunks(ids, 1_000)) rows.push(...(await this.db.selectFrom('monitor_state').selectAll().where('monitor_id', 'in', part).execute()));
+    for await (const part of chunks(ids, 1_000))
+      rows.push(...(await this.db.selectFrom('monitor_state').selectAll().where('monitor_id', 'in', part).execute()));
     return rows;
   }
 
