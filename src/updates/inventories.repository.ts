@@ -69,22 +69,20 @@ export class InventoriesRepository {
       .execute();
   }
 
+  /** The id of every site's newest inventory per source. */
+  private newestIds() {
+    return this.db
+      .selectFrom('update_inventories')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .groupBy(['site_id', 'source']);
+  }
+
   /** Every site's newest inventory per source. */
   newestOfAll(): Promise<InventoryRow[]> {
     return this.db
       .selectFrom('update_inventories as i')
       .selectAll('i')
-      .where((eb) =>
-        eb(
-          'i.id',
-          '=',
-          eb
-            .selectFrom('update_inventories as n')
-            .select((n) => n.fn.max('n.id').as('newest'))
-            .whereRef('n.site_id', '=', 'i.site_id')
-            .whereRef('n.source', '=', 'i.source'),
-        ),
-      )
+      .where('i.id', 'in', this.newestIds())
       .orderBy('i.site_id')
       .orderBy('i.source')
       .execute();
@@ -98,17 +96,7 @@ export class InventoriesRepository {
       .innerJoin('update_inventories as i', 'i.id', 'c.inventory_id')
       .select(['i.site_id', 'c.ecosystem', 'c.name', 'c.version', 'c.latest', 'c.eol_date', 'c.end_of_life', 'c.vulnerabilities', 'c.worst_severity'])
       .where('i.site_id', 'in', [...siteIds])
-      .where((eb) =>
-        eb(
-          'i.id',
-          '=',
-          eb
-            .selectFrom('update_inventories as n')
-            .select((n) => n.fn.max('n.id').as('newest'))
-            .whereRef('n.site_id', '=', 'i.site_id')
-            .whereRef('n.source', '=', 'i.source'),
-        ),
-      )
+      .where('i.id', 'in', this.newestIds())
       .execute();
   }
 }
