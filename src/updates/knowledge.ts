@@ -70,6 +70,7 @@ export interface KnowledgeStatus {
   }[];
 }
 
+type StoredMeta = Awaited<ReturnType<KnowledgeRepository['meta']>>;
 const STORED = 'the refreshed knowledge in the database (update_knowledge)';
 
 /**
@@ -91,7 +92,12 @@ export class KnowledgeStore {
   }
 
   async load(now: Date): Promise<LoadedKnowledge> {
-    const stored = await this.stored();
+    return this.loadWith(await this.repo.meta(), now);
+  }
+
+  /** `load` with the stored copy's row already read (`status` reads it once for both). */
+  private async loadWith(meta: StoredMeta | undefined, now: Date): Promise<LoadedKnowledge> {
+    const stored = await this.stored(meta);
     // Merged again only when a copy changed: the stored one's build date, the data directory's file's time.
     const key = `${stored?.builtAt ?? ''}|${statSync(join(this.dataDir, REFRESHED_FILE), { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
     if (this.merged?.key !== key)
@@ -117,8 +123,8 @@ export class KnowledgeStore {
   }
 
   async status(now: Date, settings: KnowledgeSettings): Promise<KnowledgeStatus> {
-    const loaded = await this.load(now);
     const meta = await this.repo.meta();
+    const loaded = await this.loadWith(meta, now);
     const attempts = meta ? (JSON.parse(meta.attempts) as KnowledgeAttempt[]) : [];
     return {
       builtAt: loaded.builtAt,
@@ -141,8 +147,7 @@ export class KnowledgeStore {
     };
   }
 
-  private async stored(): Promise<Knowledge | undefined> {
-    const meta = await this.repo.meta();
+  private async stored(meta: StoredMeta | undefined): Promise<Knowledge | undefined> {
     if (!meta) return undefined;
     if (this.cached?.builtAt !== meta.built_at) {
       const row = await this.repo.data();
