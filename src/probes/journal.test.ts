@@ -1,6 +1,6 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProbeJournal, type PendingResult } from './journal.js';
 
@@ -16,6 +16,15 @@ afterEach(() => {
 });
 
 describe('the probe journal', () => {
+  it("is readable by the probe's account only (results carry what the checks saw)", () => {
+    const path = fresh();
+    const journal = new ProbeJournal(path);
+    journal.load();
+    journal.save([result(1)], 0);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+  });
+
   it('gives back what was not sent, after results sent from the front and new ones written at the end', () => {
     const path = fresh();
     const journal = new ProbeJournal(path);

@@ -14,6 +14,7 @@ const doneLine = z.object({ done: z.number().int().min(0) }).strict();
  * nothing it had written down: an append-only file of JSON lines, one per result, and `{"done":n}` when the
  * file's first n results were sent (or dropped by the cap). It is emptied whenever everything is sent, and
  * rewritten with only what is left when the done ones outnumber the rest, so it stays about the size of the buffer.
+ * Readable by the probe's account only, like the server's database: results carry what the checks saw.
  *
  * @example const journal = new ProbeJournal('data/probe-eu-north.jsonl'); const left = journal.load();
  */
@@ -28,7 +29,7 @@ export class ProbeJournal {
 
   /** What a previous run left unsent, oldest first (a line cut short by a crash is skipped); the file then holds just that. */
   load(): PendingResult[] {
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     let text = '';
     try {
       text = readFileSync(this.path, 'utf8');
@@ -68,7 +69,7 @@ export class ProbeJournal {
     let text = '';
     for (const result of pending.slice(this.written)) text += `${JSON.stringify(result)}\n`;
     if (this.done !== this.doneWritten) text += `${JSON.stringify({ done: this.done })}\n`;
-    if (text) appendFileSync(this.path, text);
+    if (text) appendFileSync(this.path, text, { mode: 0o600 });
     this.written = pending.length;
     this.doneWritten = this.done;
   }
@@ -76,7 +77,7 @@ export class ProbeJournal {
   /** Replaces the file with `pending` alone (a new file renamed over the old: a crash leaves one or the other). */
   private rewrite(pending: readonly PendingResult[]): void {
     const fresh = `${this.path}.new`;
-    writeFileSync(fresh, pending.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    writeFileSync(fresh, pending.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600 });
     renameSync(fresh, this.path);
     this.written = pending.length;
     this.done = this.doneWritten = 0;
