@@ -7,6 +7,7 @@ const cover = (keptFrom: (ms: number) => number = () => -Infinity): Coverage => 
   keptFrom: new Map(LEVELS.map((l) => [l.ms, keptFrom(l.ms)])),
   rawFrom: doneUntil - 30 * DAY,
   doneUntil,
+  coarseUntil: doneUntil,
 });
 
 describe('reading totals from fewer rows', () => {

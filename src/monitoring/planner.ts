@@ -1,4 +1,4 @@
-import { DAY, LEVELS, levelOf, MONTH, type Level } from './rollups.js';
+import { DAY, LEVELS, levelOf, MINUTE, MONTH, type Level } from './rollups.js';
 
 /** What is stored at a moment: how far back each level and the raw results reach, and how far the rollups are done. */
 export interface Coverage {
@@ -6,9 +6,17 @@ export interface Coverage {
   keptFrom: ReadonlyMap<number, number>;
   /** Raw results are kept from here on. */
   rawFrom: number;
-  /** Every level holds the results before this time (minutes rolled up); the bucket holding it holds only what came before it. */
+  /** Minutes hold the results before this time; the minute holding it holds nothing yet. */
   doneUntil: number;
+  /**
+   * Hours, days and months hold the results before this time (≤ doneUntil: they are merged from the
+   * minutes every few minutes, see ResultStore); the bucket of each holding it holds only what came before it.
+   */
+  coarseUntil: number;
 }
+
+/** Where a level's rows end: minutes are rolled up first, the coarser levels from them later. */
+export const doneFor = (cover: Coverage, levelMs: number) => (levelMs === MINUTE ? cover.doneUntil : cover.coarseUntil);
 
 export interface Segment {
   /** A rollup size, or 0 for raw results. */
@@ -28,7 +36,7 @@ export interface Segment {
  */
 export function decompose(from: number, to: number, cover: Coverage, levels: readonly Level[] = LEVELS): Segment[] {
   const coarseFirst = [...levels].reverse();
-  const kept = (l: Level, start: number) => start >= (cover.keptFrom.get(l.ms) ?? Infinity) && start < cover.doneUntil;
+  const kept = (l: Level, start: number) => start >= (cover.keptFrom.get(l.ms) ?? Infinity) && start < doneFor(cover, l.ms);
   const segments: Segment[] = [];
   const push = (bucketMs: number, start: number, end: number) => {
     const last = segments.at(-1);
@@ -38,7 +46,7 @@ export function decompose(from: number, to: number, cover: Coverage, levels: rea
   let t = from;
   while (t < to) {
     const rawHere = t >= cover.rawFrom;
-    const end = (l: Level) => Math.min(l.next(t), cover.doneUntil);
+    const end = (l: Level) => Math.min(l.next(t), doneFor(cover, l.ms));
     const whole = coarseFirst.find((l) => l.floor(t) === t && kept(l, t) && end(l) <= to);
     const fine = levels.find((l) => kept(l, l.floor(t)));
     if (whole) {
@@ -66,7 +74,7 @@ export function decompose(from: number, to: number, cover: Coverage, levels: rea
  * Segments whose counts and sums are the same as those of `segments`, read from fewer rows: a run of
  * whole days that ends where its month ends (the old edge of a long window: up to 30 days for each
  * monitor) is read as that month less the days before the run, when those are fewer. Exact because
- * every level holds everything up to the same time, so a month's counts and sums are its days'.
+ * days and months hold everything up to the same time (coarseUntil), so a month's counts and sums are its days'.
  * For totals only (counts, sums), never for extremes or percentiles.
  *
  * @example viaMonths(decompose(now - 365 * DAY, now, cover), cover) // { add: [months…], subtract: [a few days] }
@@ -78,7 +86,7 @@ export function viaMonths(segments: readonly Segment[], cover: Coverage): { add:
   const subtract: Segment[] = [];
   for (const s of segments) {
     const start = month.floor(s.from);
-    const whole = s.bucketMs === DAY && s.to === month.next(s.from) && s.to <= cover.doneUntil && kept(MONTH, start) && kept(DAY, start);
+    const whole = s.bucketMs === DAY && s.to === month.next(s.from) && s.to <= cover.coarseUntil && kept(MONTH, start) && kept(DAY, start);
     const part = whole && s.from - start < s.to - s.from ? { bucketMs: MONTH, from: start, to: s.to } : s;
     if (part !== s) subtract.push({ bucketMs: DAY, from: start, to: s.from });
     const last = add.at(-1);

@@ -155,6 +155,19 @@ export class ResultsRepository {
     return out.sort((a, b) => b.at - a.at).slice(0, limit);
   }
 
+  /** Monitors with rollups of one size whose buckets start in [from, to). */
+  async monitorsWithRollups(bucketMs: number, from: number, to: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('result_rollups')
+      .select('monitor_id')
+      .distinct()
+      .where('bucket_ms', '=', bucketMs)
+      .where('start', '>=', from)
+      .where('start', '<', to)
+      .execute();
+    return rows.map((r) => r.monitor_id);
+  }
+
   /** Monitors with unpacked results in [from, to) (an hour). */
   async monitorsWithResults(from: number, to: number): Promise<number[]> {
     const rows = await this.db.selectFrom('check_results').select('monitor_id').distinct().where('at', '>=', from).where('at', '<', to).execute();

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database, MonitorStateTable } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -8,6 +9,9 @@ import { ResultsWriter, type CommitListener, type EventHook, type StatesHook, ty
 import { decompose, viaMonths, type Coverage } from './planner.js';
 import { DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
+
+/** How often the coarse levels (hours, days, months) take in the minutes rolled up since they last did (divides an hour). */
+const COARSE_EVERY = 10 * MINUTE;
 
 export interface Summary {
   checks: number;
@@ -57,10 +61,11 @@ function summarize(t: Totals): Summary {
 
 /**
  * Where results go: buffered and written in batches together with monitor state and events (one
- * transaction, with the event hooks); rolled up once a minute has passed into its minute, hour,
- * day and month (so every level holds everything up to the same time, and a crash loses at most
- * one batch); packed per monitor and hour once the hour is over; thinned by age. Queries read the
- * coarsest whole buckets that answer exactly and raw results only at the edges.
+ * transaction, with the event hooks); rolled up once a minute has passed into its minute, and every
+ * ten minutes from those minutes into their hour, day and month (so hours, days and months hold
+ * everything up to the same time, and a crash loses at most one batch); packed per monitor and hour
+ * once the hour is over; thinned by age. Queries read the coarsest whole buckets that answer exactly,
+ * the minutes since the coarse levels' mark, and raw results only at the edges.
  */
 export class ResultStore {
   private readonly hooks: EventHook[] = [];
@@ -69,6 +74,7 @@ export class ResultStore {
   private readonly repo: ResultsRepository;
   private readonly writer: ResultsWriter;
   private doneUntil = 0;
+  private coarseUntil = 0;
   private rolling: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly flushEveryMs: number;
@@ -104,9 +110,13 @@ export class ResultStore {
   async start(): Promise<void> {
     // A new database rolls up from its first start on: nothing before it can exist.
     const now = this.clock.now();
-    const done = (await this.repo.watermarks()).get(MINUTE);
+    const marks = await this.repo.watermarks();
+    const done = marks.get(MINUTE);
     this.doneUntil = done ?? now - (now % MINUTE);
+    // Before the coarse levels had their own mark, every level held everything up to the minutes' mark.
+    this.coarseUntil = marks.get(HOUR) ?? this.doneUntil;
     if (done === undefined) await this.repo.setWatermark(MINUTE, this.doneUntil);
+    if (!marks.has(HOUR)) await this.repo.setWatermark(HOUR, this.coarseUntil);
     this.timer = setInterval(() => void this.flush(), this.flushEveryMs);
     this.timer.unref();
   }
@@ -141,8 +151,9 @@ export class ResultStore {
   }
 
   /**
-   * Rolls up every minute that has ended (after a grace for running checks) into its minute, hour,
-   * day and month rows, then packs the hours that have ended.
+   * Rolls up every minute that has ended (after a grace for running checks) into its minute row,
+   * every ten minutes that have been rolled up into their hour, day and month rows, then packs the
+   * hours that have ended.
    */
   rollUp(): Promise<void> {
     // Runs one at a time: each adds its minutes to the hour, day and month rows once.
@@ -166,7 +177,9 @@ export class ResultStore {
 
   /** Another process (a cluster's previous leader) may have rolled up further than this one knows. */
   private async readWatermark(): Promise<void> {
-    this.doneUntil = Math.max(this.doneUntil, (await this.repo.watermarks()).get(MINUTE) ?? 0);
+    const marks = await this.repo.watermarks();
+    this.doneUntil = Math.max(this.doneUntil, marks.get(MINUTE) ?? 0);
+    this.coarseUntil = Math.max(this.coarseUntil, marks.get(HOUR) ?? 0);
   }
 
   private async rollUpNow(): Promise<void> {
@@ -178,20 +191,40 @@ export class ResultStore {
       const from = this.doneUntil;
       const end = Math.min(target, from + HOUR);
       await this.repo.transaction(async (repo) => {
-        const minutes = rollUpResults(await repo.resultsBetween(from, end), MINUTE);
-        const touched = [...new Set(minutes.map((m) => m.monitor_id))];
-        const rows = [...minutes];
-        for (const level of LEVELS.slice(1)) {
-          // The buckets of this level holding [from, end): what they held so far plus the new minutes.
-          const held = await repo.rollupsOf(level.ms, level.floor(from), end, touched);
-          rows.push(...rollUpRollups([...held, ...minutes], level.ms));
-        }
-        await repo.upsertRollups(rows);
+        await repo.upsertRollups(rollUpResults(await repo.resultsBetween(from, end), MINUTE));
         await repo.setWatermark(MINUTE, end);
       });
       this.doneUntil = end;
     }
+    await this.rollUpCoarse();
     await this.pack(now);
+  }
+
+  /**
+   * Merges the minutes rolled up since the coarse levels' mark into their hour, day and month rows,
+   * once ten whole minutes are there: merging every minute read and rewrote three rows per monitor per
+   * minute, most of the rollups' cost. Queries read the minutes in between (see `decompose`).
+   */
+  private async rollUpCoarse(): Promise<void> {
+    const target = this.doneUntil - (this.doneUntil % COARSE_EVERY);
+    while (this.coarseUntil < target) {
+      // At most an hour per transaction, a thousand monitors at a time.
+      const from = this.coarseUntil;
+      const end = Math.min(target, from + HOUR);
+      await this.repo.transaction(async (repo) => {
+        const ids = await repo.monitorsWithRollups(MINUTE, from, end);
+        for (let i = 0; i < ids.length; i += 1_000) {
+          if (i) await setImmediate();
+          const part = ids.slice(i, i + 1_000);
+          // The minutes of each hour summed once, then added to what each coarser bucket held.
+          const sums = rollUpRollups(await repo.rollupsOf(MINUTE, from, end, part), HOUR);
+          for (const level of LEVELS.slice(1))
+            await repo.upsertRollups(rollUpRollups([...(await repo.rollupsOf(level.ms, level.floor(from), end, part)), ...sums], level.ms));
+        }
+        await repo.setWatermark(HOUR, end);
+      });
+      this.coarseUntil = end;
+    }
   }
 
   /** Packs the results of every hour that ended before the grace (and any written late, into their hour's blocks). */
@@ -220,7 +253,7 @@ export class ResultStore {
   coverage(): Coverage {
     const now = this.clock.now();
     const keptFrom = new Map(LEVELS.map((l) => [l.ms, this.keepOf(l.ms) === Infinity ? -Infinity : l.floor(now - this.keepOf(l.ms))]));
-    return { keptFrom, rawFrom: now - this.options.keepRawMs, doneUntil: this.doneUntil };
+    return { keptFrom, rawFrom: now - this.options.keepRawMs, doneUntil: this.doneUntil, coarseUntil: this.coarseUntil };
   }
 
   /** Deletes raw results older than `keepRawMs` and minute and hour rollups past their age; returns how many results went. */
@@ -229,7 +262,9 @@ export class ResultStore {
     const deleted = await this.repo.deleteResultsBefore(now - this.options.keepRawMs - HOUR, 5_000);
     for (const level of LEVELS) {
       const keep = this.keepOf(level.ms);
-      if (keep !== Infinity) await this.repo.deleteRollupsBefore(level.ms, level.floor(now - keep) - level.ms);
+      // Minutes not merged into the coarser levels yet stay, however old (a server stopped for days).
+      const cutoff = level.floor(now - keep) - level.ms;
+      if (keep !== Infinity) await this.repo.deleteRollupsBefore(level.ms, level.ms === MINUTE ? Math.min(cutoff, this.coarseUntil) : cutoff);
     }
     return deleted;
   }

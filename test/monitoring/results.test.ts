@@ -119,6 +119,29 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
     expect(summary.uptime).toBeCloseTo(100 - (100 * 144) / (365 * 1440), 5);
   });
 
+  it('counts the minutes rolled up since the hours, days and months last took them in', async () => {
+    const id = (await core.sites.createMonitor((await core.sites.getMonitor(monitorId)).siteId, { name: 'Lag', type: 'http', url: 'https://s.test/l' })).id;
+    const from = clock.t - (clock.t % (10 * MINUTE)) + 10 * MINUTE;
+    for (let i = 0; i < 17; i++) store.record({ monitorId: id, at: from + i * MINUTE, status: 'up', message: 'x', durationMs: 100 }, undefined, []);
+    await store.flush();
+    clock.t = from + 17 * MINUTE;
+    await store.rollUp();
+    // Minutes are rolled up to :17, the hour, day and month rows only to :10 (every ten minutes).
+    expect(store.coverage()).toMatchObject({ doneUntil: from + 17 * MINUTE, coarseUntil: from + 10 * MINUTE });
+    const [hour] = await store.repository.rollups(HOUR, from - (from % HOUR), clock.t, id);
+    expect(hour?.up).toBe(10);
+    const monthStart = Date.UTC(new Date(from).getUTCFullYear(), new Date(from).getUTCMonth(), 1);
+    for (const since of [from, from - (from % HOUR), from - (from % DAY), monthStart, from - 365 * DAY]) {
+      expect((await store.summary(id, since, clock.t)).checks).toBe(17);
+      expect((await store.overview(since, clock.t, [id])).get(id)?.checks).toBe(17);
+    }
+    // Three minutes later the next ten are merged and the answers stay the same.
+    clock.t += 3 * MINUTE;
+    await store.rollUp();
+    expect((await store.repository.rollups(HOUR, from - (from % HOUR), clock.t, id))[0]?.up).toBe(17);
+    expect((await store.summary(id, monthStart, clock.t)).checks).toBe(17);
+  });
+
   it('expires raw results past their age and keeps the rollups', async () => {
     const before = await store.summary(monitorId, Date.parse('2026-06-01T00:00:00Z'), clock.t);
     clock.t += 30 * DAY;
