@@ -24,10 +24,15 @@ export interface EventRulesContext {
  * flapping, joins silently; when all are up again the incident resolves after a cool-down.
  */
 export async function applyMonitorEvents(trx: Kysely<Database>, events: readonly StoredEvent[], ctx: EventRulesContext): Promise<void> {
-  const relevant = events.filter((e) => e.kind === 'status' || e.kind === 'flapping_started');
+  const incidents = new IncidentsRepository(trx);
+  // A monitor that is not failing matters only to an open incident it is in: a fleet's first checks (pending → up) read nothing more.
+  const settling = events.filter((e) => e.kind === 'status' && !isFailing(e.to ?? 'pending')).map((e) => e.monitorId);
+  const inIncidents = settling.length ? await incidents.inOpenAutoIncidents([...new Set(settling)]) : new Set<number>();
+  const relevant = events.filter(
+    (e) => e.kind === 'flapping_started' || (e.kind === 'status' && (isFailing(e.to ?? 'pending') || inIncidents.has(e.monitorId))),
+  );
   if (!relevant.length) return;
   const sites = new SitesRepository(trx);
-  const incidents = new IncidentsRepository(trx);
   const dir = await Directory.load(trx);
   const monitors = new Map<number, Monitor>();
   for (const id of new Set(relevant.map((e) => e.monitorId))) {

@@ -85,6 +85,23 @@ export class IncidentsRepository {
     return this.db.selectFrom('incident_monitors').selectAll().where('incident_id', '=', incidentId).execute();
   }
 
+  /** Which of `monitorIds` belong to an automatic incident not resolved yet (a thousand per statement). */
+  async inOpenAutoIncidents(monitorIds: readonly number[]): Promise<Set<number>> {
+    const found = new Set<number>();
+    for (let i = 0; i < monitorIds.length; i += 1_000) {
+      const rows = await this.db
+        .selectFrom('incident_monitors')
+        .innerJoin('incidents', 'incidents.id', 'incident_monitors.incident_id')
+        .select('incident_monitors.monitor_id')
+        .where('incidents.origin', '=', 'auto')
+        .where('incidents.status', '!=', 'resolved')
+        .where('incident_monitors.monitor_id', 'in', monitorIds.slice(i, i + 1_000))
+        .execute();
+      for (const row of rows) found.add(row.monitor_id);
+    }
+    return found;
+  }
+
   /** An incident's monitors with their names, to say in one line what is wrong. */
   namedMonitors(incidentId: number): Promise<{ name: string; status: string; message: string }[]> {
     return this.db
