@@ -174,12 +174,13 @@ export class ResultsRepository {
     return rows.map((r) => r.monitor_id);
   }
 
-  /** The time of the oldest result not packed yet, if any before `before`. */
-  async oldestUnpacked(before: number): Promise<number | undefined> {
+  /** The time of the oldest result not packed yet in [from, to), if any. */
+  async firstResultAt(from: number, to: number): Promise<number | undefined> {
     const row = await this.db
       .selectFrom('check_results')
       .select((eb) => eb.fn.min('at').as('at'))
-      .where('at', '<', before)
+      .where('at', '>=', from)
+      .where('at', '<', to)
       .executeTakeFirst();
     return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
   }
@@ -377,9 +378,33 @@ export class ResultsRepository {
     return total + Number(counted?.n ?? 0);
   }
 
-  async deleteRollupsBefore(bucketMs: number, cutoff: number): Promise<number> {
-    const r = await this.db.deleteFrom('result_rollups').where('bucket_ms', '=', bucketMs).where('start', '<', cutoff).executeTakeFirst();
-    return Number(r.numDeletedRows);
+  /**
+   * Deletes rollups of one size whose buckets start before `cutoff`, `limit` rows per statement in key
+   * order with a turn of the event loop between (an hour of a fleet's minutes is millions of rows); returns how many went.
+   */
+  async deleteRollupsBefore(bucketMs: number, cutoff: number, limit = 5_000): Promise<number> {
+    for (let total = 0; ; await setImmediate()) {
+      const nth = await this.db
+        .selectFrom('result_rollups')
+        .select(['start', 'monitor_id'])
+        .where('bucket_ms', '=', bucketMs)
+        .where('start', '<', cutoff)
+        .orderBy('start')
+        .orderBy('monitor_id')
+        .offset(limit - 1)
+        .limit(1)
+        .executeTakeFirst();
+      const r = await this.db
+        .deleteFrom('result_rollups')
+        .where('bucket_ms', '=', bucketMs)
+        .where('start', '<', cutoff)
+        .$if(nth !== undefined, (q) =>
+          q.where((eb) => eb.or([eb('start', '<', nth!.start), eb.and([eb('start', '=', nth!.start), eb('monitor_id', '<=', nth!.monitor_id)])])),
+        )
+        .executeTakeFirst();
+      total += Number(r.numDeletedRows);
+      if (!nth) return total;
+    }
   }
 
   listEvents(filter: {

@@ -7,9 +7,11 @@ import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
 import { ResultsWriter, type CommitListener, type EventHook, type StatesHook, type WriterHealth } from './results-writer.js';
 import { decompose, viaMonths, type Coverage } from './planner.js';
-import { DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals } from './rollups.js';
+import { DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals, type RawRow } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
 
+/** How much of a minute's results the rollup reads per statement. */
+const SLICE = 10_000;
 /** How often the coarse levels (hours, days, months) take in the minutes rolled up since they last did (divides an hour). */
 const COARSE_EVERY = 10 * MINUTE;
 
@@ -187,11 +189,19 @@ export class ResultStore {
     const now = this.clock.now();
     const target = now - this.graceMs - ((now - this.graceMs) % MINUTE);
     while (this.doneUntil < target) {
-      // At most an hour of minutes per transaction.
-      const from = this.doneUntil;
-      const end = Math.min(target, from + HOUR);
+      // A minute per transaction, read a few seconds at a time with a turn of the event loop between:
+      // a pass that is behind (after a stall or a restart) never reads an hour of a fleet's results in one statement.
+      // Minutes without results (the server was stopped) are skipped in one step.
+      const first = await this.repo.firstResultAt(this.doneUntil, target);
+      const from = first === undefined ? target - MINUTE : Math.max(this.doneUntil, first - (first % MINUTE));
+      const end = from + MINUTE;
       await this.repo.transaction(async (repo) => {
-        await repo.upsertRollups(rollUpResults(await repo.resultsBetween(from, end), MINUTE));
+        const rows: RawRow[] = [];
+        for (let t = from; t < end; t += SLICE) {
+          if (t > from) await setImmediate();
+          for (const row of await repo.resultsBetween(t, t + SLICE)) rows.push(row);
+        }
+        await repo.upsertRollups(rollUpResults(rows, MINUTE));
         await repo.setWatermark(MINUTE, end);
       });
       this.doneUntil = end;
@@ -230,12 +240,16 @@ export class ResultStore {
   /** Packs the results of every hour that ended before the grace (and any written late, into their hour's blocks). */
   private async pack(now: number): Promise<void> {
     const until = now - this.graceMs - ((now - this.graceMs) % HOUR);
-    const oldest = await this.repo.oldestUnpacked(until);
+    const oldest = await this.repo.firstResultAt(0, until);
     if (oldest === undefined) return;
     for (let hour = oldest - (oldest % HOUR); hour < until; hour += HOUR) {
       const ids = await this.repo.monitorsWithResults(hour, hour + HOUR);
-      // A thousand monitors per transaction, so the writer is never held up for long.
-      for (let i = 0; i < ids.length; i += 1_000) await this.repo.transaction((repo) => repo.packHour(hour, ids.slice(i, i + 1_000)));
+      // A few hundred monitors per transaction, with a turn of the event loop between, so neither the
+      // writer nor the checks are held up for long.
+      for (let i = 0; i < ids.length; i += 250) {
+        if (i) await setImmediate();
+        await this.repo.transaction((repo) => repo.packHour(hour, ids.slice(i, i + 250)));
+      }
     }
   }
 

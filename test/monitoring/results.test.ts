@@ -142,6 +142,20 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
     expect((await store.summary(id, monthStart, clock.t)).checks).toBe(17);
   });
 
+  it('deletes old rollups a few rows per statement, exactly those before the cutoff', async () => {
+    const siteId = (await core.sites.getMonitor(monitorId)).siteId;
+    const ids = [monitorId];
+    for (const name of ['D1', 'D2']) ids.push((await core.sites.createMonitor(siteId, { name, type: 'http', url: `https://s.test/${name}` })).id);
+    const old = Date.parse('2020-01-01T00:00:00Z');
+    const rows = [0, 1, 2, 3, 4].flatMap((h) => ids.map((id) => rollupOf(id, HOUR, old + h * HOUR, [100])));
+    await store.repository.upsertRollups(rows);
+    // Three rows per statement: batches end inside an hour's monitors as well as between hours.
+    expect(await store.repository.deleteRollupsBefore(HOUR, old + 3 * HOUR, 3)).toBe(9);
+    expect(await store.repository.deleteRollupsBefore(HOUR, old + 4 * HOUR, 2)).toBe(3);
+    const left = await store.repository.rollups(HOUR, old, old + 5 * HOUR);
+    expect(left.map((r) => r.start)).toEqual([old + 4 * HOUR, old + 4 * HOUR, old + 4 * HOUR]);
+  });
+
   it('expires raw results past their age and keeps the rollups', async () => {
     const before = await store.summary(monitorId, Date.parse('2026-06-01T00:00:00Z'), clock.t);
     clock.t += 30 * DAY;
