@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Page } from '../api';
-import { Field, FormError, useSubmit } from '../components/form';
+import { Field, FormError, KindField, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { fileForm, ObjectFormEnd } from '../components/yaml-offer';
 import { useAction, useLoad } from '../hooks';
@@ -156,17 +156,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
         <Field label="Name" error={fieldError('name')}>
           {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required />}
         </Field>
-        <Field label="Type" error={fieldError('type')}>
-          {(p) => (
-            <select {...p} value={type} onChange={(e) => setType(e.target.value)} disabled={Boolean(channel)}>
-              {(kinds.data ?? [{ kind: type, label: type }]).map((k) => (
-                <option key={k.kind} value={k.kind}>
-                  {k.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <KindField kinds={kinds.data} value={type} onChange={setType} fixed={Boolean(channel)} error={fieldError('type')} />
       </div>
       <Field
         label="Fields (YAML)"

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, type Page } from '../api';
 import { LocationChart, ResponseChart, UptimeBars, type LocationSeries, type SeriesBucket } from '../components/charts';
 import { MonitorForm, type MonitorObject } from '../components/monitor-form';
+import type { MonitorState } from '../components/monitor-table';
 import { MonitorRunbooks } from '../components/runbooks';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { ago, ms, pct, when } from '../format';
@@ -11,13 +12,7 @@ import { Link, navigate } from '../router';
 import { canEdit, useSession } from '../session';
 import { EventsList, ResultsList, type MonitorEventRow, type ResultRow } from './monitor-history';
 
-interface LiveStatus {
-  status: string;
-  since: string;
-  flapping: boolean;
-  slow: string | null;
-  lastCheckAt: string | null;
-  lastMessage: string | null;
+interface LiveStatus extends MonitorState {
   /** Monitors checked from several locations: what each saw at the last check. */
   locations: { location: string; status: string; at: string | null; durationMs: number | null; message: string | null }[] | null;
 }
