@@ -6,6 +6,7 @@ import { fileForm, ObjectFormEnd } from '../components/yaml-offer';
 import { useAction, useLoad } from '../hooks';
 import { useKinds } from '../kinds';
 import { canEdit, useSession } from '../session';
+import { useEditor } from '../components/editor';
 
 interface Channel {
   id: number;
@@ -26,7 +27,7 @@ export function ChannelsPage() {
   const { user } = useSession();
   const channels = useLoad((signal) => api<Page<Channel>>('/channels?limit=500', { signal }), []);
   const action = useAction();
-  const [editing, setEditing] = useState<Channel | 'new' | null>(null);
+  const editor = useEditor<Channel>(() => channels.reload());
   const [tests, setTests] = useState<Record<number, Delivery | 'sending' | { error: string }>>({});
   const test = async (c: Channel) => {
     setTests((t) => ({ ...t, [c.id]: 'sending' }));
@@ -39,28 +40,11 @@ export function ChannelsPage() {
   };
   return (
     <main id="main" className="content">
-      <PageTitle
-        actions={
-          canEdit(user) ? (
-            <button type="button" className="primary" onClick={() => setEditing('new')}>
-              Add a channel
-            </button>
-          ) : null
-        }
-      >
-        Notification channels
-      </PageTitle>
+      <PageTitle actions={canEdit(user) ? editor.addButton('Add a channel') : null}>Notification channels</PageTitle>
       <ErrorNote error={channels.error ?? action.error} />
-      {editing ? (
-        <ChannelForm
-          key={editing === 'new' ? 'new' : editing.id}
-          channel={editing === 'new' ? undefined : editing}
-          onDone={() => {
-            setEditing(null);
-            channels.reload();
-          }}
-        />
-      ) : null}
+      {editor.form((channel, done) => (
+        <ChannelForm channel={channel} onDone={done} />
+      ))}
       {!channels.data ? <Loading what="channels" /> : null}
       {channels.data && !channels.data.data.length ? <p className="empty">No channels: incidents are recorded but nobody is told.</p> : null}
       <ul className="plain rows">
@@ -74,7 +58,7 @@ export function ChannelsPage() {
                   <button type="button" onClick={() => void test(c)} disabled={t === 'sending'}>
                     {t === 'sending' ? 'Sending…' : 'Send test'}
                   </button>
-                  <button type="button" onClick={() => setEditing(c)}>
+                  <button type="button" onClick={() => editor.edit(c)}>
                     Edit
                   </button>
                   {c.managedBy === 'config' ? null : (

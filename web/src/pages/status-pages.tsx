@@ -6,6 +6,7 @@ import { fileForm, ObjectFormEnd } from '../components/yaml-offer';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
+import { useEditor } from '../components/editor';
 
 interface Component {
   name: string;
@@ -49,33 +50,16 @@ export function StatusPagesPage() {
   const { user } = useSession();
   const pages = useLoad((signal) => api<{ data: StatusPageObject[] }>('/status-pages', { signal }), []);
   const action = useAction();
-  const [editing, setEditing] = useState<StatusPageObject | 'new' | null>(null);
+  const editor = useEditor<StatusPageObject>(() => pages.reload());
   const [showing, setShowing] = useState<number | null>(null);
   const editable = canEdit(user);
   return (
     <main id="main" className="content">
-      <PageTitle
-        actions={
-          editable ? (
-            <button type="button" className="primary" onClick={() => setEditing('new')}>
-              Add a status page
-            </button>
-          ) : null
-        }
-      >
-        Status pages
-      </PageTitle>
+      <PageTitle actions={editable ? editor.addButton('Add a status page') : null}>Status pages</PageTitle>
       <ErrorNote error={pages.error ?? action.error} />
-      {editing ? (
-        <StatusPageForm
-          key={editing === 'new' ? 'new' : editing.id}
-          page={editing === 'new' ? undefined : editing}
-          onDone={() => {
-            setEditing(null);
-            pages.reload();
-          }}
-        />
-      ) : null}
+      {editor.form((page, done) => (
+        <StatusPageForm page={page} onDone={done} />
+      ))}
       {!pages.data && !pages.error ? <Loading what="status pages" /> : null}
       {pages.data && !pages.data.data.length ? (
         <p className="empty">No status pages yet: one tells your users what is up, what is not, and what maintenance is coming.</p>
@@ -98,7 +82,7 @@ export function StatusPagesPage() {
             </button>
             {editable ? (
               <>
-                <button type="button" onClick={() => setEditing(p)}>
+                <button type="button" onClick={() => editor.edit(p)}>
                   Edit
                 </button>
                 {p.managedBy === 'config' ? null : (
