@@ -4,7 +4,7 @@ import { LocationChart, ResponseChart, UptimeBars, type LocationSeries, type Ser
 import { MonitorForm, type MonitorObject } from '../components/monitor-form';
 import type { MonitorState } from '../components/monitor-table';
 import { MonitorRunbooks } from '../components/runbooks';
-import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
+import { ErrorNote, FromFile, Loading, NotLoaded, PageTitle, Status } from '../components/ui';
 import { ago, ms, pct, when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { useLive } from '../live';
@@ -91,18 +91,7 @@ export function MonitorPage({ id }: { id: number }) {
     return () => globalThis.clearInterval(timer);
   }, [waiting, missing, reloadStatus, reloadSeries, reloadResults, reloadLocations]);
 
-  if (monitor.error)
-    return (
-      <main id="main" className="content">
-        <ErrorNote error={monitor.error} title="This monitor could not be loaded" />
-      </main>
-    );
-  if (!monitor.data)
-    return (
-      <main id="main" className="content">
-        <Loading what="the monitor" />
-      </main>
-    );
+  if (monitor.error || !monitor.data) return <NotLoaded error={monitor.error} what="monitor" />;
   const m = monitor.data;
   const editable = canEdit(user);
   const act = (call: () => Promise<unknown>) =>
