@@ -7,6 +7,7 @@ import { useAction, useLoad } from '../hooks';
 import { useKinds } from '../kinds';
 import { canEdit, useSession } from '../session';
 import { useEditor } from '../components/editor';
+import { useYamlFields } from '../components/yaml-fields';
 
 interface Channel {
   id: number;
@@ -103,32 +104,19 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
   const secrets = kinds.data?.find((k) => k.kind === type)?.secretFields.map((f) => f.path);
   const [fields, setFields] = useState('');
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
-  const [parseError, setParseError] = useState<string | null>(null);
   const { busy, error, setError, submit, fieldError } = useSubmit();
+  const { parseError, parseFields } = useYamlFields(() => setError(null));
   useEffect(() => {
     const rest = channel ? fileForm(channel) : { url: 'https://', secret: '' };
     delete rest.name;
     delete rest.type;
     void import('yaml').then(({ stringify }) => setFields(stringify(rest)));
   }, [channel]);
-  /** A YAML mistake replaces whatever the server said about the previous try. */
-  const showParseError = (message: string) => {
-    setError(null);
-    setParseError(message);
-  };
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
-    const { parse } = await import('yaml');
-    let parsed: unknown;
-    try {
-      parsed = fields.trim() ? parse(fields) : {};
-    } catch (err) {
-      return showParseError(`The fields are not valid YAML: ${(err as Error).message}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      return showParseError('The fields must be YAML keys and values, like "url: https://…".');
-    setParseError(null);
-    const body = { name: name.trim(), type, ...(parsed as Record<string, unknown>) };
+    const parsed = await parseFields(fields, 'url: https://…');
+    if (!parsed) return;
+    const body = { name: name.trim(), type, ...parsed };
     if (channel?.managedBy === 'config') return setOffer(body);
     const ok = await submit(() => (channel ? api(`/channels/${channel.id}`, { method: 'PUT', body }) : api('/channels', { method: 'POST', body })));
     if (ok !== undefined) onDone();

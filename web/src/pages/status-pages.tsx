@@ -7,6 +7,7 @@ import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
 import { useEditor } from '../components/editor';
+import { useYamlFields } from '../components/yaml-fields';
 
 interface Component {
   name: string;
@@ -163,10 +164,10 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
   const [password, setPassword] = useState(page?.access?.password ?? '');
   const [allowIps, setAllowIps] = useState((page?.access?.allowIps ?? []).join(', '));
   const [more, setMore] = useState('');
-  const [parseError, setParseError] = useState<string | null>(null);
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
   const sites = useLoad((signal) => api<Page<{ name: string }>>('/sites?limit=500', { signal }), []);
   const { busy, error, setError, submit, fieldError } = useSubmit();
+  const { parseError, parseFields } = useYamlFields(() => setError(null));
   useEffect(() => {
     const rest = page ? fileForm(page) : {};
     for (const f of formFields) delete rest[f];
@@ -174,22 +175,10 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
   }, [page]);
   const setRow = (i: number, change: Partial<ComponentRow>) => setRows((r) => r.map((row, k) => (k === i ? { ...row, ...change } : row)));
 
-  /** A YAML mistake replaces whatever the server said about the previous try. */
-  const showParseError = (message: string) => {
-    setError(null);
-    setParseError(message);
-  };
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
-    const { parse } = await import('yaml');
-    let extra: unknown;
-    try {
-      extra = more.trim() ? parse(more) : {};
-    } catch (err) {
-      return showParseError(`Not valid YAML: ${(err as Error).message}`);
-    }
-    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return showParseError('Write YAML keys and values, like "logo: https://…".');
-    setParseError(null);
+    const extra = await parseFields(more, 'logo: https://…');
+    if (!extra) return;
     const access = password || allowIps.trim() ? { ...(password ? { password } : {}), ...(allowIps.trim() ? { allowIps: list(allowIps) } : {}) } : undefined;
     const body = {
       slug: slug.trim(),
@@ -201,7 +190,7 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
       timezone: timezone.trim(),
       automaticIncidents: automatic,
       ...(access ? { access } : {}),
-      ...(extra as Record<string, unknown>),
+      ...extra,
     };
     if (page?.managedBy === 'config') return setOffer(body);
     const ok = await submit(() => (page ? api(`/status-pages/${page.id}`, { method: 'PUT', body }) : api('/status-pages', { method: 'POST', body })));
