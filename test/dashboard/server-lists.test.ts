@@ -1,11 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../../src/app.js';
-import { config, openTestCore } from '../support/core.js';
-import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { testRuntime, type TestApp } from '../support/http.js';
-import { chromiumSkipReason, launchChromium } from '../support/browser.js';
-import { ensureWebBuilt, loginPage } from './support.js';
+import { chromiumSkipReason } from '../support/browser.js';
+import { laggingClock } from '../support/clock.js';
+import { loginPage, startOwnedWorld, type OwnedWorld } from './support.js';
 
 const SITES = 220;
 const name = (i: number) => `Site ${String(i).padStart(3, '0')}`;
@@ -15,33 +12,17 @@ const name = (i: number) => `Site ${String(i).padStart(3, '0')}`;
  * of sites and monitors is read page by page as the list scrolls, and a search asks the server.
  */
 describe.skipIf(chromiumSkipReason)('lists the server pages, in the dashboard', () => {
-  let db: TestDatabase;
-  let core: Core;
-  let server: TestApp;
-  let browser: Browser;
-  let url: string;
+  let world: OwnedWorld;
 
   beforeAll(async () => {
-    ensureWebBuilt();
-    db = await createTestDatabase('sqlite');
-    core = await openTestCore(db);
     const sites = Array.from(
       { length: SITES },
       (_, i) => `  - name: ${name(i + 1)}\n    monitors:\n      - { name: "Beat ${i + 1}", type: heartbeat, period: 1d, grace: 1h }`,
     );
-    const loaded = config(`sites:\n${sites.join('\n')}\n`);
-    await core.sync.apply(loaded, { dryRun: false });
-    server = await testRuntime(core, loaded.config);
-    url = await server.app.listen({ port: 0, host: '127.0.0.1' });
-    await core.accounts.createUser({ email: 'owner@shop.test', password: 'owner password 123', role: 'owner' });
-    browser = await launchChromium();
+    world = await startOwnedWorld(`sites:\n${sites.join('\n')}\n`, laggingClock(0), async () => {});
   });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await core?.close();
-    await db?.cleanup();
-  });
+  afterAll(() => world?.close());
+  const login = () => loginPage(world.browser, world.url, 'ada@agency.example', 'owner password 123');
 
   /** The API calls the page makes to `path`, as query strings. */
   const callsTo = (page: Page, path: string) => {
@@ -66,7 +47,7 @@ describe.skipIf(chromiumSkipReason)('lists the server pages, in the dashboard', 
       .toBe(1);
 
   it('reads the overview’s next page of sites when the list is scrolled to its end', { timeout: 90_000 }, async () => {
-    const page = await loginPage(browser, url, 'owner@shop.test', 'owner password 123');
+    const page = await login();
     const calls = callsTo(page, '/portfolio');
     await page.locator(`[data-site="${name(1)}"]`).waitFor();
     expect(await page.locator(`[data-site="${name(SITES)}"]`).count()).toBe(0);
@@ -84,9 +65,9 @@ describe.skipIf(chromiumSkipReason)('lists the server pages, in the dashboard', 
   });
 
   it('reads the monitors page’s next page when scrolled to its end, and searches on the server', { timeout: 90_000 }, async () => {
-    const page = await loginPage(browser, url, 'owner@shop.test', 'owner password 123');
+    const page = await login();
     const calls = callsTo(page, '/portfolio/monitors');
-    await page.goto(`${url}/monitors`);
+    await page.goto(`${world.url}/monitors`);
     await page.locator('[data-monitor="Beat 1"]').waitFor();
     expect(await page.locator(`[data-monitor="Beat ${SITES}"]`).count()).toBe(0);
     await page.locator('[data-monitor="Beat 1"] a').first().focus();
