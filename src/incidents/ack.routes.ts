@@ -21,12 +21,7 @@ export function linkPage(reply: FastifyReply, status: number, title: string, bod
 /** A link that failed as the service said (used, expired, unknown): its reason on a page, never a stack trace. */
 export function linkFailed(reply: FastifyReply, err: unknown): FastifyReply {
   if (!isAppError(err)) throw err;
-  return linkPage(
-    reply,
-    err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400,
-    'This link does not work',
-    `<p>${escapeHtml(err.message)}</p>`,
-  );
+  return linkPage(reply, err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400, 'This link does not work', `<p>${escapeHtml(err.message)}</p>`);
 }
 
 /**
