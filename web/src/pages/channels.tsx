@@ -59,20 +59,7 @@ export function ChannelsPage() {
                   <button type="button" onClick={() => void test(c)} disabled={t === 'sending'}>
                     {t === 'sending' ? 'Sending…' : 'Send test'}
                   </button>
-                  <button type="button" onClick={() => editor.edit(c)}>
-                    Edit
-                  </button>
-                  {c.managedBy === 'config' ? null : (
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() =>
-                        confirm(`Delete the channel ${c.name}?`) && action.run(() => api(`/channels/${c.id}`, { method: 'DELETE' }), channels.reload)
-                      }
-                    >
-                      Delete
-                    </button>
-                  )}
+                  {editor.buttons(c, { question: `Delete the channel ${c.name}?`, path: `/channels/${c.id}` }, action.run)}
                 </>
               ) : null}
               {t && t !== 'sending' ? (

@@ -108,22 +108,7 @@ export function MaintenancePage() {
               {w.start ? `${when(w.start)} – ${when(w.end)}` : `${w.cron ?? w.rrule} for ${w.duration} (${w.timezone})`} · covers{' '}
               {[...(w.sites ?? []), ...(w.monitors ?? []), ...(w.tags ?? []).map((t) => `#${t}`)].join(', ')}
             </span>{' '}
-            {canEdit(user) ? (
-              <>
-                <button type="button" onClick={() => editor.edit(w)}>
-                  Edit
-                </button>
-                {w.managedBy === 'config' ? null : (
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() => confirm(`Delete ${w.name}?`) && action.run(() => api(`/maintenance/${w.id}`, { method: 'DELETE' }), reload)}
-                  >
-                    Delete
-                  </button>
-                )}
-              </>
-            ) : null}
+            {canEdit(user) ? editor.buttons(w, { question: `Delete ${w.name}?`, path: `/maintenance/${w.id}` }, action.run) : null}
           </li>
         ))}
       </ul>

@@ -81,25 +81,9 @@ export function StatusPagesPage() {
             <button type="button" onClick={() => setShowing(showing === p.id ? null : p.id)} aria-expanded={showing === p.id}>
               Subscribers
             </button>
-            {editable ? (
-              <>
-                <button type="button" onClick={() => editor.edit(p)}>
-                  Edit
-                </button>
-                {p.managedBy === 'config' ? null : (
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() =>
-                      confirm(`Delete the status page ${p.title} and its subscribers?`) &&
-                      action.run(() => api(`/status-pages/${p.id}`, { method: 'DELETE' }), pages.reload)
-                    }
-                  >
-                    Delete
-                  </button>
-                )}
-              </>
-            ) : null}
+            {editable
+              ? editor.buttons(p, { question: `Delete the status page ${p.title} and its subscribers?`, path: `/status-pages/${p.id}` }, action.run)
+              : null}
             {showing === p.id ? <Subscribers pageId={p.id} editable={editable} /> : null}
           </li>
         ))}
