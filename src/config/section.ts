@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database, ManagedBy } from '../db/types.js';
+import type { Stored, StoredCodec, StoredRow, StoredWrite } from '../lib/stored-object.js';
 import type { Config } from './schema.js';
 
 export type PlanAction = 'create' | 'update' | 'delete';
@@ -117,6 +118,37 @@ export async function upsertFromFile<S, W extends Owned>(
     sync.describe(o.schema, before, o.spec, beforeWrite, o.write, o.isSecret),
   );
   if (changed && !sync.dryRun) await o.update(id, o.write);
+}
+
+/**
+ * `upsertFromFile` for an object of a declared stored kind: its written form (with the `${VAR}`
+ * references under `path`), the stored one's, the schema and the secret fields come from the kind's codec.
+ */
+export function upsertStoredFromFile<S extends object, R extends StoredRow, C extends object>(
+  sync: SectionSync,
+  codec: StoredCodec<S, R, C>,
+  o: {
+    key: string;
+    spec: S;
+    /** Where the object stands in the file (`channels.2.`). */
+    path: string;
+    current: Stored<S> | undefined;
+    insert: (write: StoredWrite<C>) => Promise<unknown>;
+    update: (id: number, write: StoredWrite<C>) => Promise<void>;
+  },
+): Promise<void> {
+  const { kind } = codec;
+  return upsertFromFile(sync, {
+    kind: kind.declaration.name,
+    key: o.key,
+    spec: o.spec,
+    write: codec.toWrite(o.spec, 'config', sync.refsUnder(o.path)),
+    current: o.current && { id: o.current.id, spec: o.current.spec, write: codec.toWrite(o.current.spec, o.current.managedBy, o.current.envRefs) },
+    schema: kind.declaration.schema,
+    isSecret: kind.secretsOf(o.spec).isSecret,
+    insert: o.insert,
+    update: o.update,
+  });
 }
 
 /** Names in a list must be unique: reports each repeat, returns the names. */

@@ -5,15 +5,24 @@ export type Millis = number;
 /** Where an object came from: `config` objects are owned by upkeep.yaml and changed by `upkeep apply`. */
 export type ManagedBy = 'config' | 'api';
 
-export interface SitesTable {
-  id: Generated<number>;
-  name: string;
-  /** The site's fields as JSON (url, description, tags, notify, runbook). */
+/**
+ * The columns of every stored object kind (lib/stored-object.ts reads and writes them): the
+ * definition as JSON with secrets taken out (`spec`), the secret fields sealed with the instance key
+ * (see lib/secrets.ts), the `${ENV}` references, and who owns it (file or API).
+ */
+export interface StoredObjectColumns {
   spec: string;
+  secrets: string | null;
   env_refs: string | null;
   managed_by: ManagedBy;
   created_at: Millis;
   updated_at: Millis;
+}
+
+/** A site's `spec` holds its fields (url, description, tags, notify, runbook); a site has no secret fields. */
+export interface SitesTable extends Omit<StoredObjectColumns, 'secrets'> {
+  id: Generated<number>;
+  name: string;
   /** The owner's email, copied from the spec for lookups (migration 0500). */
   owner: ColumnType<string | null, string | null | undefined, string | null>;
 }
@@ -23,7 +32,7 @@ export interface SiteTagsTable {
   tag: string;
 }
 
-export interface MonitorsTable {
+export interface MonitorsTable extends StoredObjectColumns {
   id: Generated<number>;
   site_id: number;
   name: string;
@@ -32,14 +41,6 @@ export interface MonitorsTable {
   paused: number;
   /** The check interval, null for heartbeats, which Upkeep does not run itself. */
   interval_ms: number | null;
-  /** Everything else the monitor was defined with, as JSON, secrets taken out. */
-  spec: string;
-  /** The secret fields, sealed with the instance key (see lib/secrets.ts). */
-  secrets: string | null;
-  env_refs: string | null;
-  managed_by: ManagedBy;
-  created_at: Millis;
-  updated_at: Millis;
   ping_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
@@ -48,16 +49,10 @@ export interface MonitorTagsTable {
   tag: string;
 }
 
-export interface ChannelsTable {
+export interface ChannelsTable extends StoredObjectColumns {
   id: Generated<number>;
   name: string;
   type: string;
-  spec: string;
-  secrets: string | null;
-  env_refs: string | null;
-  managed_by: ManagedBy;
-  created_at: Millis;
-  updated_at: Millis;
 }
 
 export type Role = 'owner' | 'admin' | 'editor' | 'viewer';

@@ -12,6 +12,7 @@ import type { FeedbackRow } from './feedback.repository.js';
 import { feedbackOut, ratingDayOut, widgetOut } from './feedback.openapi.js';
 import { inboxQuery, triageInput, widgetInput } from './feedback.schema.js';
 import type { FeedbackInbox, Widget } from './inbox.service.js';
+import { siteOfPath } from '../sites/site-access.js';
 
 export interface FeedbackRouteDeps {
   inbox: FeedbackInbox;
@@ -45,11 +46,7 @@ export const showFeedback = (f: FeedbackRow) => ({
 /** Each site's feedback in the API: its widget, its inbox with triage, its ratings. Scoped like the site. */
 export function feedbackRoutes(app: FastifyInstance, deps: FeedbackRouteDeps): void {
   const tag = 'feedback';
-  const site = async (req: FastifyRequest, need: 'read' | 'write') => {
-    const id = parseId(req);
-    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(id)), need);
-    return id;
-  };
+  const site = (req: FastifyRequest, need: 'read' | 'write') => siteOfPath(req, deps.sites, need);
   const report = async (req: FastifyRequest, need: 'read' | 'write') => {
     const row = await deps.inbox.get(parseId(req));
     accessOf(req).require(siteRefOf.site(await deps.sites.getSite(row.site_id)), need, `feedback ${row.id}`);

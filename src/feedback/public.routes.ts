@@ -4,6 +4,7 @@ import { parseInput } from '../config/validate.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { FeedbackIntake } from './intake.service.js';
 import { FORM_CSP, formPage, WIDGET_SCRIPT } from './widget.js';
+import { sendEmbedScript } from '../http/embed.js';
 
 const keyParams = z.object({ siteKey: z.string().regex(/^[\w-]{16,64}$/, 'expected a site key') });
 const scriptParams = z.object({ file: z.string().regex(/^[\w-]{16,64}\.js$/, 'expected <site key>.js') });
@@ -36,11 +37,7 @@ export function feedbackPublicRoutes(app: FastifyInstance, intake: FeedbackIntak
   app.get('/feedback/:file', hide, async (req, reply) => {
     const { file } = parseInput(scriptParams, req.params);
     await intake.widget(file.slice(0, -3));
-    return reply
-      .type('text/javascript; charset=utf-8')
-      .header('cache-control', 'public, max-age=3600')
-      .header('cross-origin-resource-policy', 'cross-origin')
-      .send(WIDGET_SCRIPT);
+    return sendEmbedScript(reply, WIDGET_SCRIPT);
   });
 
   app.get('/feedback/:siteKey/token', hide, async (req, reply) => {

@@ -11,7 +11,7 @@ export type JsonSchema = Record<string, unknown>;
 
 /** Which string fields of an object hold secrets, by path (`['smtp', 'password']`): a test, or a kind's declaration of its secrets. */
 export type SecretRule = ((path: readonly string[]) => boolean) | { isSecret: (path: readonly string[]) => boolean };
-type SecretRules = SecretRule | Readonly<Record<string, SecretRule>>;
+export type SecretRules = SecretRule | Readonly<Record<string, SecretRule>>;
 
 const isRule = (rules: SecretRules): rules is SecretRule => typeof rules === 'function' || typeof (rules as { isSecret?: unknown }).isSecret === 'function';
 const testOf = (rule: SecretRule) => (typeof rule === 'function' ? rule : rule.isSecret);

@@ -18,6 +18,12 @@ export function linkPage(reply: FastifyReply, status: number, title: string, bod
     );
 }
 
+/** A link that failed as the service said (used, expired, unknown): its reason on a page, never a stack trace. */
+export function linkFailed(reply: FastifyReply, err: unknown): FastifyReply {
+  if (!isAppError(err)) throw err;
+  return linkPage(reply, err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400, 'This link does not work', `<p>${escapeHtml(err.message)}</p>`);
+}
+
 /**
  * Acknowledge links from messages, no login needed. Opening the link only shows a button: link
  * scanners in mail systems open links, and must not acknowledge anything by doing so.
@@ -41,13 +47,7 @@ export function ackRoutes(app: FastifyInstance, incidents: IncidentsService): vo
       const incident = await incidents.acknowledgeByLink(token);
       return linkPage(reply, 200, 'Acknowledged', `<p>Incident #${incident.id} “${escapeHtml(incident.title)}” is acknowledged. Thank you.</p>`);
     } catch (err) {
-      if (!isAppError(err)) throw err;
-      return linkPage(
-        reply,
-        err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400,
-        'This link does not work',
-        `<p>${escapeHtml(err.message)}</p>`,
-      );
+      return linkFailed(reply, err);
     }
   });
 }

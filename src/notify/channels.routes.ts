@@ -2,12 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { operation } from '../http/operation.js';
-import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
+import { idParams, pageQuery, pageSchema, parseId, storedMeta, storedSchema } from '../http/schema.js';
 import { channelObjects, type Channel } from './channel-codec.js';
 import { accessOf } from '../http/auth.js';
 import { channelFreeFields, channelKinds, channelSchema, type ChannelSpec } from './channel.schema.js';
 import { previewRequest, type ChannelsService } from './channels.service.js';
 import type { DeliveryContext } from './notification.js';
+import { replaceAndPatch } from '../http/write-routes.js';
 
 const channelQuery = pageQuery.extend({ type: channelKinds.nameSchema.optional(), q: z.string().optional() });
 const deliveryOut = z
@@ -59,34 +60,15 @@ export function channelsRoutes(app: FastifyInstance, channels: ChannelsService, 
   app.get('/channels/:id', { schema: operation({ tag, summary: 'Get a channel', params: idParams, ok: { 200: one } }) }, async (req) =>
     show(await channels.get(parseId(req))),
   );
-  app.put(
-    '/channels/:id',
-    {
-      schema: operation({
-        tag,
-        summary: 'Replace a channel (secrets written as ******** are kept)',
-        params: idParams,
-        body: replacingSchema(channelSchema, channelSecrets),
-        ok: { 200: one },
-        errors: [409],
-      }),
-    },
-    async (req) => show(await channels.update(parseId(req), req.body, 'replace', privateTargets(req))),
-  );
-  app.patch(
-    '/channels/:id',
-    {
-      schema: operation({
-        tag,
-        summary: 'Change some fields of a channel',
-        params: idParams,
-        body: mergePatchSchema(channelSchema, channelSecrets),
-        ok: { 200: one },
-        errors: [409],
-      }),
-    },
-    async (req) => show(await channels.update(parseId(req), req.body, 'merge', privateTargets(req))),
-  );
+  replaceAndPatch(app, '/channels/:id', {
+    tag,
+    what: 'a channel',
+    kept: 'secrets written as ******** are kept',
+    spec: channelSchema,
+    secrets: channelSecrets,
+    ok: one,
+    write: async (req, mode) => show(await channels.update(parseId(req), req.body, mode, privateTargets(req))),
+  });
   app.delete(
     '/channels/:id',
     { schema: operation({ tag, summary: 'Delete a channel', params: idParams, ok: { 204: null }, errors: [409] }) },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { uniqueNames, upsertFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
+import { uniqueNames, upsertStoredFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
 import { channelKinds, channelSchema, type ChannelSpec } from './channel.schema.js';
 import { channelObjects, type ChannelCodec } from './channel-codec.js';
 import { ChannelsRepository } from './channels.repository.js';
@@ -17,15 +17,11 @@ export function channelsStore(codec: ChannelCodec): SectionStore<{ channels: Cha
       const repo = new ChannelsRepository(sync.trx);
       const byName = new Map((await repo.all()).map((r) => [r.name, codec.fromRow(r)]));
       for (const [i, spec] of config.channels.entries()) {
-        const current = byName.get(spec.name);
-        await upsertFromFile(sync, {
-          kind: 'channel',
+        await upsertStoredFromFile(sync, codec, {
           key: spec.name,
           spec,
-          write: codec.toWrite(spec, 'config', sync.refsUnder(`channels.${i}.`)),
-          current: current && { id: current.id, spec: current.spec, write: codec.toWrite(current.spec, current.managedBy, current.envRefs) },
-          schema: channelSchema,
-          isSecret: channelObjects.secretsOf(spec).isSecret,
+          path: `channels.${i}.`,
+          current: byName.get(spec.name),
           insert: (write) => repo.insert(write, sync.now),
           update: (id, write) => repo.update(id, write, sync.now),
         });

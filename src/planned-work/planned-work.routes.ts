@@ -8,6 +8,7 @@ import { toIso } from '../lib/clock.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { PlannedRow } from './planned-work.repository.js';
 import { plannedInput, plannedKinds, plannedStates, type PlannedWorkService } from './planned-work.service.js';
+import { siteOfPath } from '../sites/site-access.js';
 
 const iso = z.iso.datetime({ offset: true });
 const plannedOut = z.object({
@@ -42,11 +43,7 @@ const show = (r: PlannedRow) => ({
 export function plannedWorkRoutes(app: FastifyInstance, deps: { planned: PlannedWorkService; sites: SitesService }): void {
   const tag = 'planned work';
   const one = { description: 'The planned item', schema: plannedOut };
-  const site = async (req: FastifyRequest, need: 'read' | 'write') => {
-    const id = parseId(req);
-    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(id)), need);
-    return id;
-  };
+  const site = (req: FastifyRequest, need: 'read' | 'write') => siteOfPath(req, deps.sites, need);
   const item = async (req: FastifyRequest, need: 'read' | 'write') => {
     const row = await deps.planned.get(parseId(req));
     accessOf(req).require(siteRefOf.site(await deps.sites.getSite(row.site_id)), need, `planned work ${row.id}`);

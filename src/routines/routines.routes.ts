@@ -10,6 +10,7 @@ import { checklistOf, completionInput, routineSchema, routineTemplates } from '.
 import { routineOut, runOut, templateOut } from './routines.openapi.js';
 import type { RunRow } from './routines.repository.js';
 import { encodeRoutine, type Routine, type RoutinesService } from './routines.service.js';
+import { siteOfPath } from '../sites/site-access.js';
 
 export interface RoutineRouteDeps {
   routines: RoutinesService;
@@ -42,11 +43,7 @@ export function routinesRoutes(app: FastifyInstance, deps: RoutineRouteDeps): vo
     createdAt: toIso(r.createdAt),
     updatedAt: toIso(r.updatedAt),
   });
-  const site = async (req: FastifyRequest, need: 'read' | 'write') => {
-    const id = parseId(req);
-    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(id)), need);
-    return id;
-  };
+  const site = (req: FastifyRequest, need: 'read' | 'write') => siteOfPath(req, deps.sites, need);
   const routine = async (req: FastifyRequest, need: 'read' | 'write') => {
     const r = await deps.routines.get(parseId(req));
     accessOf(req).require(siteRefOf.site(await deps.sites.getSite(r.siteId)), need, `routine ${r.id}`);

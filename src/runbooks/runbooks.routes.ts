@@ -10,6 +10,7 @@ import { toIso } from '../lib/clock.js';
 import type { SitesService } from '../sites/sites.service.js';
 import type { VersionRow } from './runbooks.repository.js';
 import { runbookEdit, runbookInput, runbookPreview, type Runbook, type RunbooksService } from './runbooks.service.js';
+import { siteOfPath } from '../sites/site-access.js';
 
 const iso = z.iso.datetime({ offset: true });
 const runbookOut = z.object({
@@ -59,11 +60,7 @@ export function runbooksRoutes(app: FastifyInstance, deps: { runbooks: RunbooksS
   const tag = 'runbooks';
   const one = { description: 'The runbook, newest version', schema: runbookOut };
   const many = { description: 'Runbooks', schema: listSchema(runbookOut) };
-  const site = async (req: FastifyRequest, need: 'read' | 'write') => {
-    const id = parseId(req);
-    accessOf(req).require(siteRefOf.site(await deps.sites.getSite(id)), need);
-    return id;
-  };
+  const site = (req: FastifyRequest, need: 'read' | 'write') => siteOfPath(req, deps.sites, need);
   const runbook = async (req: FastifyRequest, need: 'read' | 'write') => {
     const r = await deps.runbooks.get(parseId(req));
     accessOf(req).require(siteRefOf.site(await deps.sites.getSite(r.row.site_id)), need, `runbook ${r.row.id}`);

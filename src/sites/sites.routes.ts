@@ -6,11 +6,12 @@ import { z } from 'zod';
 import { parseInput } from '../config/validate.js';
 import { toIso } from '../lib/clock.js';
 import { operation } from '../http/operation.js';
-import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, queryNumber, replacingSchema, storedMeta, storedSchema } from '../http/schema.js';
+import { idParams, mergePatchSchema, pageQuery, pageSchema, parseId, queryNumber, storedMeta, storedSchema } from '../http/schema.js';
 import { monitorFreeFields } from '../monitoring/monitor-fields.js';
 import { monitorKinds, monitorSchema, type MonitorSpec } from '../monitoring/monitor.schema.js';
 import { siteSchema } from './site.schema.js';
 import { encodeMonitor, siteObjects, type Authorize, type Monitor, type Site, type SitesService } from './sites.service.js';
+import { replaceAndPatch } from '../http/write-routes.js';
 
 const siteOut = storedSchema(siteSchema, { meta: storedMeta });
 /** A monitor as answered; made when the routes are, so kinds registered until then are in it. */
@@ -200,34 +201,16 @@ export function sitesRoutes(
     { schema: operation({ tag: 'monitors', summary: 'Get a monitor', params: idParams, ok: { 200: { description: 'The monitor', schema: monitorOut } } }) },
     async (req) => showMonitor(req)(await monitorFor(req, 'read')),
   );
-  app.put(
-    '/monitors/:id',
-    {
-      schema: operation({
-        tag: 'monitors',
-        summary: 'Replace a monitor (secrets written as ******** are kept)',
-        params: idParams,
-        body: replacingSchema(monitorSchema, secrets),
-        ok: { 200: { description: 'The monitor as changed', schema: monitorOut } },
-        errors: [409],
-      }),
-    },
-    async (req) => showMonitor(req)(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'replace', privateTargets(req)))),
-  );
-  app.patch(
-    '/monitors/:id',
-    {
-      schema: operation({
-        tag: 'monitors',
-        summary: 'Change some fields of a monitor',
-        params: idParams,
-        body: mergePatchSchema(monitorSchema, secrets),
-        ok: { 200: { description: 'The monitor as changed', schema: monitorOut } },
-        errors: [409],
-      }),
-    },
-    async (req) => showMonitor(req)(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, 'merge', privateTargets(req)))),
-  );
+  replaceAndPatch(app, '/monitors/:id', {
+    tag: 'monitors',
+    what: 'a monitor',
+    kept: 'secrets written as ******** are kept',
+    spec: monitorSchema,
+    secrets,
+    ok: { description: 'The monitor as changed', schema: monitorOut },
+    write: async (req, mode) =>
+      showMonitor(req)(await after(await sites.updateMonitor((await monitorFor(req, 'write')).id, req.body, mode, privateTargets(req)))),
+  });
   app.delete(
     '/monitors/:id',
     { schema: operation({ tag: 'monitors', summary: 'Delete a monitor', params: idParams, ok: { 204: null }, errors: [409] }) },

@@ -4,7 +4,7 @@ import { parseInput } from '../config/validate.js';
 import { siteRefOf } from '../accounts/access.js';
 import { accessOf } from '../http/auth.js';
 import { operation } from '../http/operation.js';
-import { idParam, idParams, listSchema, mergePatchSchema, parseId, replacingSchema } from '../http/schema.js';
+import { idParam, idParams, listSchema, parseId } from '../http/schema.js';
 import { pageOut, subscriberOut, templateOut, updateOut, updatePosted } from './status-pages.openapi.js';
 import type { ConfigObject, ConfigObjectsService } from '../incidents/config-objects.service.js';
 import { actorOf } from '../incidents/incidents.routes.js';
@@ -16,6 +16,7 @@ import { webhookSubscriberSchema, type Subscriptions } from './subscriptions.js'
 import type { IncidentUpdates } from './updates.service.js';
 import type { IncidentsService } from '../incidents/incidents.service.js';
 import type { SitesService } from '../sites/sites.service.js';
+import { replaceAndPatch } from '../http/write-routes.js';
 
 export interface ApiDeps {
   service: StatusPagesService;
@@ -90,34 +91,15 @@ function instanceRoutes(app: FastifyInstance, deps: ApiDeps): void {
     { schema: operation({ tag, summary: 'A status page (its password shown as ********)', params: idParams, ok: { 200: page } }) },
     async (req) => showPage(await deps.service.get(parseId(req))),
   );
-  app.put(
-    '/status-pages/:id',
-    {
-      schema: operation({
-        tag,
-        summary: 'Replace a status page (a password written as ******** is kept)',
-        params: idParams,
-        body: replacingSchema(statusPageSchema, statusPageSecrets.isSecret),
-        ok: { 200: page },
-        errors: [409],
-      }),
-    },
-    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'replace', hostsOf(req)))),
-  );
-  app.patch(
-    '/status-pages/:id',
-    {
-      schema: operation({
-        tag,
-        summary: 'Change some fields of a status page',
-        params: idParams,
-        body: mergePatchSchema(statusPageSchema, statusPageSecrets.isSecret),
-        ok: { 200: page },
-        errors: [409],
-      }),
-    },
-    async (req) => showPage(await after(await deps.service.update(parseId(req), req.body, 'merge', hostsOf(req)))),
-  );
+  replaceAndPatch(app, '/status-pages/:id', {
+    tag,
+    what: 'a status page',
+    kept: 'a password written as ******** is kept',
+    spec: statusPageSchema,
+    secrets: statusPageSecrets.isSecret,
+    ok: page,
+    write: async (req, mode) => showPage(await after(await deps.service.update(parseId(req), req.body, mode, hostsOf(req)))),
+  });
   app.delete(
     '/status-pages/:id',
     { schema: operation({ tag, summary: 'Delete a status page and its subscribers', params: idParams, ok: { 204: null }, errors: [409] }) },

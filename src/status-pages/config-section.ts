@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { upsertFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
+import { upsertStoredFromFile, type ConfigSection, type SectionStore } from '../config/section.js';
 import type { ConfigObjectKindSection } from '../incidents/config-section.js';
 import { checkStatusPageReferences, emailSettingsSchema, messageTemplateSchema, statusPageSchema, type StatusPageSpec } from './status-page.schema.js';
 import { statusPageObjects, type StatusPageCodec } from './status-pages.service.js';
@@ -32,14 +32,11 @@ export function statusPagesStore(codec: StatusPageCodec): SectionStore<{ statusP
       for (const [i, spec] of config.statusPages.entries()) {
         const page = current.get(spec.slug);
         current.delete(spec.slug);
-        await upsertFromFile(sync, {
-          kind: 'status-page',
+        await upsertStoredFromFile(sync, codec, {
           key: spec.slug,
           spec,
-          write: codec.toWrite(spec, 'config', sync.refsUnder(`statusPages.${i}.`)),
-          current: page && { id: page.id, spec: page.spec, write: codec.toWrite(page.spec, page.managedBy, page.envRefs) },
-          schema: statusPageSchema,
-          isSecret: statusPageObjects.secretsOf(spec).isSecret,
+          path: `statusPages.${i}.`,
+          current: page,
           insert: (write) => repo.insert(write, sync.now),
           update: (id, write) => repo.update(id, write, sync.now),
         });

@@ -13,6 +13,7 @@ import type { PageModel } from './model.js';
 import type { PublicPages } from './pages.js';
 import type { StatusPage } from './status-pages.service.js';
 import { stylesheetOf } from './stylesheet.js';
+import { sendEmbedScript } from '../http/embed.js';
 
 export interface PublicDeps {
   pages: PublicPages;
@@ -182,11 +183,7 @@ export function publicRoutes(app: FastifyInstance, deps: PublicDeps): void {
   app.get('/status/:slug/embed.js', hide, async (req, reply) => {
     const at = resolvePage(req, deps, 'strict');
     if (isPrivate(at.page.spec)) throw new AppError('not_found', 'no status page here');
-    return reply
-      .type('text/javascript; charset=utf-8')
-      .header('cache-control', 'public, max-age=3600')
-      .header('cross-origin-resource-policy', 'cross-origin')
-      .send(EMBED_SCRIPT);
+    return sendEmbedScript(reply, EMBED_SCRIPT);
   });
 
   app.post('/status/:slug/login', hide, async (req, reply) => {

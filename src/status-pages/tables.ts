@@ -1,19 +1,13 @@
 import type { Generated, Kysely } from 'kysely';
-import type { Database, ManagedBy, Millis } from '../db/types.js';
+import type { Database, Millis, StoredObjectColumns } from '../db/types.js';
 
 /**
  * The tables of migration 0200, kept beside the capability instead of in db/types.ts: the rest of
  * the code never reads them, and `db.withTables` adds them to a handle where they are needed.
  */
-export interface StatusPagesTable {
+export interface StatusPagesTable extends StoredObjectColumns {
   id: Generated<number>;
   slug: string;
-  spec: string;
-  secrets: string | null;
-  env_refs: string | null;
-  managed_by: ManagedBy;
-  created_at: Millis;
-  updated_at: Millis;
 }
 
 export type UpdateStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { escapeHtml, linkPage } from '../incidents/ack.routes.js';
-import { isAppError } from '../lib/errors.js';
+import { escapeHtml, linkFailed, linkPage } from '../incidents/ack.routes.js';
 import type { UpdatesService } from './updates.service.js';
 
 /**
@@ -9,15 +8,6 @@ import type { UpdatesService } from './updates.service.js';
  * the plan the link was signed for.
  */
 export function approvalLinkRoutes(app: FastifyInstance, updates: UpdatesService): void {
-  const failed = (reply: Parameters<typeof linkPage>[0], err: unknown) => {
-    if (!isAppError(err)) throw err;
-    return linkPage(
-      reply,
-      err.code === 'conflict' ? 409 : err.code === 'not_found' ? 404 : 400,
-      'This link does not work',
-      `<p>${escapeHtml(err.message)}</p>`,
-    );
-  };
   app.get('/update-approval/:token', { schema: { hide: true } }, async (req, reply) => {
     const { token } = req.params as { token: string };
     try {
@@ -32,7 +22,7 @@ export function approvalLinkRoutes(app: FastifyInstance, updates: UpdatesService
           `<form method="post" action="${action}"><button type="submit">Approve and run</button></form>`,
       );
     } catch (err) {
-      return failed(reply, err);
+      return linkFailed(reply, err);
     }
   });
   // The button posts an empty form; its body says nothing the link does not.
@@ -49,7 +39,7 @@ export function approvalLinkRoutes(app: FastifyInstance, updates: UpdatesService
           : `and update run ${approval.runId} has started`;
       return linkPage(reply, 200, 'Approved', `<p>The updates are approved ${escapeHtml(outcome)}. Thank you.</p>`);
     } catch (err) {
-      return failed(reply, err);
+      return linkFailed(reply, err);
     }
   });
 }

@@ -5,6 +5,16 @@ import { withUpdatesTables, type ApprovalStatus, type UpdateApprovalsTable, type
 export type ApprovalRow = Omit<UpdateApprovalsTable, 'id'> & { id: number };
 export type ComponentIncidentRow = UpdateComponentIncidentsTable;
 
+/** What makes a component's incident one: the site, the component's version and why it was opened. */
+type ComponentIncidentKey = Pick<ComponentIncidentRow, 'site_id' | 'ecosystem' | 'name' | 'version' | 'reason'>;
+const incidentKey = (row: ComponentIncidentKey): ComponentIncidentKey => ({
+  site_id: row.site_id,
+  ecosystem: row.ecosystem,
+  name: row.name,
+  version: row.version,
+  reason: row.reason,
+});
+
 /** The SQL of planned runs and their approvals, and of the incidents opened for components. */
 export class ApprovalsRepository {
   private readonly db: UpdatesDb;
@@ -103,15 +113,11 @@ export class ApprovalsRepository {
     return this.db.selectFrom('update_component_incidents').selectAll().where('site_id', '=', siteId).where('resolved_at', 'is', null).execute();
   }
 
-  async componentIncidentKnown(row: Pick<ComponentIncidentRow, 'site_id' | 'ecosystem' | 'name' | 'version' | 'reason'>): Promise<boolean> {
+  async componentIncidentKnown(row: ComponentIncidentKey): Promise<boolean> {
     const found = await this.db
       .selectFrom('update_component_incidents')
       .select('incident_id')
-      .where('site_id', '=', row.site_id)
-      .where('ecosystem', '=', row.ecosystem)
-      .where('name', '=', row.name)
-      .where('version', '=', row.version)
-      .where('reason', '=', row.reason)
+      .where((eb) => eb.and(incidentKey(row)))
       .executeTakeFirst();
     return found !== undefined;
   }
@@ -120,15 +126,11 @@ export class ApprovalsRepository {
     await this.db.insertInto('update_component_incidents').values(row).execute();
   }
 
-  async resolveComponentIncident(row: Pick<ComponentIncidentRow, 'site_id' | 'ecosystem' | 'name' | 'version' | 'reason'>, now: number): Promise<void> {
+  async resolveComponentIncident(row: ComponentIncidentKey, now: number): Promise<void> {
     await this.db
       .updateTable('update_component_incidents')
       .set({ resolved_at: now })
-      .where('site_id', '=', row.site_id)
-      .where('ecosystem', '=', row.ecosystem)
-      .where('name', '=', row.name)
-      .where('version', '=', row.version)
-      .where('reason', '=', row.reason)
+      .where((eb) => eb.and(incidentKey(row)))
       .execute();
   }
 }

@@ -22,14 +22,19 @@ export interface StoredComponent {
   worstSeverity: string | null;
 }
 
+/** A component's own facts, those it lacks as null: what inventories keep and the API shows of it. */
+export const componentFacts = (c: Assessed) => ({
+  ecosystem: c.ecosystem,
+  name: c.name,
+  version: c.version ?? null,
+  latest: c.latest ?? null,
+  eolDate: c.eolDate ?? null,
+  endOfLife: c.endOfLife,
+});
+
 export function storedFacts(c: Assessed): StoredComponent {
   return {
-    ecosystem: c.ecosystem,
-    name: c.name,
-    version: c.version ?? null,
-    latest: c.latest ?? null,
-    eolDate: c.eolDate ?? null,
-    endOfLife: c.endOfLife,
+    ...componentFacts(c),
     vulnerabilities: c.vulnerabilities.length,
     worstSeverity: worstSeverity(c.vulnerabilities) ?? null,
   };

@@ -10,6 +10,7 @@ import { idParam, idParams, parseId, queryNumber } from '../http/schema.js';
 import { toIso } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
 import type { Site, SitesService } from '../sites/sites.service.js';
+import { componentFacts } from './history.js';
 import type { Assessed } from './match.js';
 import { updatePolicySchema, type UpdatePolicy } from './policy.js';
 import type { RunRecord, UpdateRunsService } from './runs/runs.service.js';
@@ -52,12 +53,7 @@ function actorOf(access: Access): Actor {
 const policyView = (p: UpdatePolicy) => z.encode(updatePolicySchema, p);
 
 const componentView = (c: Assessed) => ({
-  name: c.name,
-  ecosystem: c.ecosystem,
-  version: c.version ?? null,
-  latest: c.latest ?? null,
-  eolDate: c.eolDate ?? null,
-  endOfLife: c.endOfLife,
+  ...componentFacts(c),
   closed: c.closed !== undefined,
   seen: c.seen,
   vulnerabilities: c.vulnerabilities.map((v) => ({ ...v, url: v.url ?? null })),

@@ -129,4 +129,23 @@ statusPages:
     await visitor.close();
     expect(errors).toEqual([]);
   });
+
+  it('deletes a page the API made once asked, and only that one', async () => {
+    await nav('Status pages').click();
+    const row = page.locator('[data-status-page="shop"]');
+    await row.waitFor();
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect(asked).toEqual(['Delete the status page Shop status and its subscribers?']);
+    const stored = (await core.storage.db
+      .selectFrom('status_pages' as never)
+      .selectAll()
+      .execute()) as { slug: string }[];
+    expect(stored.map((p) => p.slug)).toEqual(['agency']);
+  });
 });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
-import { ApiError } from './api';
+import { api, ApiError, qs, type Page } from './api';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -85,4 +85,52 @@ export function usePanel<K extends string>(reload: () => void) {
       reload();
     },
   };
+}
+
+/**
+ * A list the server searches, filters and pages: its first `size` rows loaded whenever `params`
+ * change, the next page appended as the list scrolls (`loadMore`), and `refresh` reading what is
+ * shown again in one call (at most `max` rows, at most once a second: for live events). `answer` is
+ * the first page's answer (totals and the like), with the page of the last one.
+ */
+export function useServerList<T, A extends Page<T> = Page<T>>(path: string, params: Record<string, string | number>, size: number, max: number) {
+  const query = qs(params);
+  const url = useCallback((more: Record<string, string | number>) => `${path}${query}${query ? '&' : '?'}${qs(more).slice(1)}`, [path, query]);
+  const [rows, setRows] = useState<T[]>([]);
+  const [answer, setAnswer] = useState<A | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const loadingMore = useRef(false);
+
+  const load = useCallback(
+    (limit: number, signal?: AbortSignal) =>
+      api<A>(url({ limit }), signal ? { signal } : {}).then(
+        (got) => {
+          setAnswer(got);
+          setRows(got.data);
+          setError(null);
+        },
+        (err: Error) => err.name !== 'AbortError' && setError(err),
+      ),
+    [url],
+  );
+  useEffect(() => {
+    const abort = new AbortController();
+    void load(size, abort.signal);
+    return () => abort.abort();
+  }, [load, size]);
+
+  const cursor = answer?.page.nextCursor;
+  const loadMore = useCallback(() => {
+    if (!cursor || loadingMore.current) return;
+    loadingMore.current = true;
+    api<A>(url({ limit: size, cursor }))
+      .then((got) => {
+        setRows((r) => [...r, ...got.data]);
+        setAnswer((a) => (a ? { ...a, page: got.page } : got));
+      })
+      .catch((err: unknown) => setError(err as Error))
+      .finally(() => (loadingMore.current = false));
+  }, [cursor, url, size]);
+  const refresh = useDebounced(() => void load(Math.min(max, Math.max(size, rows.length))), 1_000);
+  return { rows, answer, error, loadMore, refresh };
 }

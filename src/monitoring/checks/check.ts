@@ -1,4 +1,4 @@
-import { isNetError, type NetPolicy, type Resolver } from '../../lib/net/index.js';
+import { connectGuarded, isNetError, type GuardedConnection, type NetPolicy, type Resolver, type TlsOptions } from '../../lib/net/index.js';
 import { describeError } from '../../lib/errors.js';
 import { quote } from '../../lib/evidence.js';
 import type { MonitorSpec, MonitorType } from '../monitor.schema.js';
@@ -31,6 +31,29 @@ export function failureResult(err: unknown, startedAt: number): CheckResult {
   // Messages can name what a target sent (a redirect chain): kept short like all evidence.
   if (isNetError(err)) return { status: 'down', message: quote(err.message, MESSAGE_CHARS), durationMs, detail: { error: err.kind } };
   return { status: 'down', message: quote(`the check failed: ${describeError(err)}`, MESSAGE_CHARS), durationMs };
+}
+
+/**
+ * Connects to a check's target through the guarded client within the check's timeout (TLS with the
+ * trusted authorities when `tls` is given); a connection that fails is already the check's result.
+ */
+export async function connectTarget(
+  spec: { host: string; port: number; timeout: number },
+  ctx: CheckContext,
+  startedAt: number,
+  tls?: TlsOptions,
+): Promise<GuardedConnection | CheckResult> {
+  try {
+    return await connectGuarded(spec.host, spec.port, {
+      policy: ctx.policy,
+      resolver: ctx.resolver,
+      deadlineMs: spec.timeout,
+      signal: ctx.signal,
+      ...(tls ? { tls: { ...tls, ...(ctx.ca ? { ca: ctx.ca } : {}) } } : {}),
+    });
+  } catch (err) {
+    return failureResult(err, startedAt);
+  }
 }
 
 export const ms = (n: number) => `${Math.round(n)} ms`;

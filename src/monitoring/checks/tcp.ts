@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { quote } from '../../lib/evidence.js';
-import { connectGuarded } from '../../lib/net/index.js';
-import { failureResult, ms, type CheckType } from './check.js';
+import { connectTarget, ms, type CheckType } from './check.js';
 
 const MAX_READ = 64 * 1024;
 
@@ -38,18 +37,8 @@ export const tcpCheck: CheckType<'tcp'> = {
   async run(spec, ctx) {
     const started = performance.now();
     const deadlineAt = Date.now() + spec.timeout;
-    let conn;
-    try {
-      conn = await connectGuarded(spec.host, spec.port, {
-        policy: ctx.policy,
-        resolver: ctx.resolver,
-        deadlineMs: spec.timeout,
-        signal: ctx.signal,
-        ...(spec.tls ? { tls: ctx.ca ? { ca: ctx.ca } : {} } : {}),
-      });
-    } catch (err) {
-      return failureResult(err, started);
-    }
+    const conn = await connectTarget(spec, ctx, started, spec.tls ? {} : undefined);
+    if (!('socket' in conn)) return conn;
     const { socket, remoteAddress, timings } = conn;
     const where = `${remoteAddress}:${spec.port}`;
     const connected = { dns: timings.dns, connect: timings.connect, tls: timings.tls };

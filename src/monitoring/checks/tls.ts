@@ -1,7 +1,6 @@
 import { quote } from '../../lib/evidence.js';
-import { connectGuarded } from '../../lib/net/index.js';
 import type { CheckResult } from '../result.js';
-import { failureResult, type CheckType } from './check.js';
+import { connectTarget, type CheckType } from './check.js';
 
 const protocolRank: Record<string, number> = { TLSv1: 1, 'TLSv1.1': 2, 'TLSv1.2': 3, 'TLSv1.3': 4 };
 /** The key size that counts as strong for EC keys, whatever `minKeyBits` says for RSA. */
@@ -24,18 +23,8 @@ export const tlsCheck: CheckType<'tls'> = {
   async run(spec, ctx) {
     const started = performance.now();
     const servername = spec.servername ?? spec.host;
-    let conn;
-    try {
-      conn = await connectGuarded(spec.host, spec.port, {
-        policy: ctx.policy,
-        resolver: ctx.resolver,
-        deadlineMs: spec.timeout,
-        signal: ctx.signal,
-        tls: { servername, verify: false, ...(ctx.ca ? { ca: ctx.ca } : {}) },
-      });
-    } catch (err) {
-      return failureResult(err, started);
-    }
+    const conn = await connectTarget(spec, ctx, started, { servername, verify: false });
+    if (!('socket' in conn)) return conn;
     conn.socket.destroy();
     const durationMs = performance.now() - started;
     const tls = conn.tls!;

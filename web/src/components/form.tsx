@@ -1,5 +1,6 @@
 import { useId, useState, type ReactNode } from 'react';
 import { ApiError } from '../api';
+import type { KindInfo } from '../kinds';
 
 /** A labelled field with the server's message about it beside it. */
 export function Field({
@@ -29,6 +30,35 @@ export function Field({
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** The type of a plugin object (monitor, channel): a choice among the kinds the server offers, fixed once the object exists. */
+export function KindField({
+  kinds,
+  value,
+  onChange,
+  fixed,
+  error,
+}: {
+  kinds: readonly Pick<KindInfo, 'kind' | 'label'>[] | undefined;
+  value: string;
+  onChange: (kind: string) => void;
+  fixed: boolean;
+  error?: string | undefined;
+}) {
+  return (
+    <Field label="Type" error={error}>
+      {(p) => (
+        <select {...p} value={value} onChange={(e) => onChange(e.target.value)} disabled={fixed}>
+          {(kinds ?? [{ kind: value, label: value }]).map((k) => (
+            <option key={k.kind} value={k.kind}>
+              {k.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }
 

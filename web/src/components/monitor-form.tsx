@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { schemaFields, sharedFields, useKinds, type KindInfo, type SchemaField } from '../kinds';
-import { Field, FormError, useSubmit } from './form';
+import { Field, FormError, KindField, useSubmit } from './form';
 import { fileForm, ObjectFormEnd } from './yaml-offer';
 
 export interface MonitorObject {
@@ -150,17 +150,7 @@ export function MonitorForm({
         <Field label="Name" error={fieldError('name')}>
           {(p) => <input {...p} value={value('name')} onChange={(e) => change('name', e.target.value)} required />}
         </Field>
-        <Field label="Type" error={fieldError('type')}>
-          {(p) => (
-            <select {...p} value={type} onChange={(e) => setType(e.target.value)} disabled={Boolean(monitor)}>
-              {(kinds.data ?? [{ kind: type, label: type }]).map((k) => (
-                <option key={k.kind} value={k.kind}>
-                  {k.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <KindField kinds={kinds.data} value={type} onChange={setType} fixed={Boolean(monitor)} error={fieldError('type')} />
         {fields.map((f) => (
           <Field key={`${type}.${f.key}`} label={f.label} error={fieldError(f.key)} hint={f.hint}>
             {(p) => <SchemaInput field={f} props={p} value={value(f.key)} onChange={(v) => change(f.key, v)} />}

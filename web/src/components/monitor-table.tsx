@@ -3,19 +3,23 @@ import { Link } from '../router';
 import { FromFile, Status } from './ui';
 import { VirtualList } from './virtual-list';
 
-export interface MonitorRow {
-  id: number;
-  name: string;
-  siteId: number;
-  site: string;
-  type: string;
-  managedBy: string;
+/** A monitor's state as the server keeps it live: in lists, on its page and in live updates alike. */
+export interface MonitorState {
   status: string;
   since: string;
   flapping: boolean;
   slow: string | null;
   lastCheckAt: string | null;
   lastMessage: string | null;
+}
+
+export interface MonitorRow extends MonitorState {
+  id: number;
+  name: string;
+  siteId: number;
+  site: string;
+  type: string;
+  managedBy: string;
   checks: number;
   uptime: number | null;
   avgLatency: number | null;

@@ -43,6 +43,15 @@ export function Loading({ what }: { what?: string }) {
   );
 }
 
+/** A detail page while its object is not there to show: why it could not be loaded, or that it is loading. */
+export function NotLoaded({ error, what }: { error: ApiError | Error | undefined | null; what: string }) {
+  return (
+    <main id="main" className="content">
+      {error ? <ErrorNote error={error} title={`This ${what} could not be loaded`} /> : <Loading what={`the ${what}`} />}
+    </main>
+  );
+}
+
 export function PageTitle({ children, actions }: { children: ReactNode; actions?: ReactNode }) {
   return (
     <div className="page-title">

@@ -1,11 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type Page } from '../api';
-import { Field, FormError, useSubmit } from '../components/form';
+import { Field, FormError, KindField, useSubmit } from '../components/form';
 import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
 import { fileForm, ObjectFormEnd } from '../components/yaml-offer';
 import { useAction, useLoad } from '../hooks';
 import { useKinds } from '../kinds';
 import { canEdit, useSession } from '../session';
+import { useEditor } from '../components/editor';
+import { useYamlFields } from '../components/yaml-fields';
 
 interface Channel {
   id: number;
@@ -26,7 +28,7 @@ export function ChannelsPage() {
   const { user } = useSession();
   const channels = useLoad((signal) => api<Page<Channel>>('/channels?limit=500', { signal }), []);
   const action = useAction();
-  const [editing, setEditing] = useState<Channel | 'new' | null>(null);
+  const editor = useEditor<Channel>(() => channels.reload());
   const [tests, setTests] = useState<Record<number, Delivery | 'sending' | { error: string }>>({});
   const test = async (c: Channel) => {
     setTests((t) => ({ ...t, [c.id]: 'sending' }));
@@ -39,28 +41,11 @@ export function ChannelsPage() {
   };
   return (
     <main id="main" className="content">
-      <PageTitle
-        actions={
-          canEdit(user) ? (
-            <button type="button" className="primary" onClick={() => setEditing('new')}>
-              Add a channel
-            </button>
-          ) : null
-        }
-      >
-        Notification channels
-      </PageTitle>
+      <PageTitle actions={canEdit(user) ? editor.addButton('Add a channel') : null}>Notification channels</PageTitle>
       <ErrorNote error={channels.error ?? action.error} />
-      {editing ? (
-        <ChannelForm
-          key={editing === 'new' ? 'new' : editing.id}
-          channel={editing === 'new' ? undefined : editing}
-          onDone={() => {
-            setEditing(null);
-            channels.reload();
-          }}
-        />
-      ) : null}
+      {editor.form((channel, done) => (
+        <ChannelForm channel={channel} onDone={done} />
+      ))}
       {!channels.data ? <Loading what="channels" /> : null}
       {channels.data && !channels.data.data.length ? <p className="empty">No channels: incidents are recorded but nobody is told.</p> : null}
       <ul className="plain rows">
@@ -74,20 +59,7 @@ export function ChannelsPage() {
                   <button type="button" onClick={() => void test(c)} disabled={t === 'sending'}>
                     {t === 'sending' ? 'Sending…' : 'Send test'}
                   </button>
-                  <button type="button" onClick={() => setEditing(c)}>
-                    Edit
-                  </button>
-                  {c.managedBy === 'config' ? null : (
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() =>
-                        confirm(`Delete the channel ${c.name}?`) && action.run(() => api(`/channels/${c.id}`, { method: 'DELETE' }), channels.reload)
-                      }
-                    >
-                      Delete
-                    </button>
-                  )}
+                  {editor.buttons(c, { question: `Delete the channel ${c.name}?`, path: `/channels/${c.id}` }, action.run)}
                 </>
               ) : null}
               {t && t !== 'sending' ? (
@@ -119,32 +91,19 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
   const secrets = kinds.data?.find((k) => k.kind === type)?.secretFields.map((f) => f.path);
   const [fields, setFields] = useState('');
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
-  const [parseError, setParseError] = useState<string | null>(null);
   const { busy, error, setError, submit, fieldError } = useSubmit();
+  const { parseError, parseFields } = useYamlFields(() => setError(null));
   useEffect(() => {
     const rest = channel ? fileForm(channel) : { url: 'https://', secret: '' };
     delete rest.name;
     delete rest.type;
     void import('yaml').then(({ stringify }) => setFields(stringify(rest)));
   }, [channel]);
-  /** A YAML mistake replaces whatever the server said about the previous try. */
-  const showParseError = (message: string) => {
-    setError(null);
-    setParseError(message);
-  };
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
-    const { parse } = await import('yaml');
-    let parsed: unknown;
-    try {
-      parsed = fields.trim() ? parse(fields) : {};
-    } catch (err) {
-      return showParseError(`The fields are not valid YAML: ${(err as Error).message}`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      return showParseError('The fields must be YAML keys and values, like "url: https://…".');
-    setParseError(null);
-    const body = { name: name.trim(), type, ...(parsed as Record<string, unknown>) };
+    const parsed = await parseFields(fields, 'url: https://…');
+    if (!parsed) return;
+    const body = { name: name.trim(), type, ...parsed };
     if (channel?.managedBy === 'config') return setOffer(body);
     const ok = await submit(() => (channel ? api(`/channels/${channel.id}`, { method: 'PUT', body }) : api('/channels', { method: 'POST', body })));
     if (ok !== undefined) onDone();
@@ -156,17 +115,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | undefined; onDone
         <Field label="Name" error={fieldError('name')}>
           {(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} required />}
         </Field>
-        <Field label="Type" error={fieldError('type')}>
-          {(p) => (
-            <select {...p} value={type} onChange={(e) => setType(e.target.value)} disabled={Boolean(channel)}>
-              {(kinds.data ?? [{ kind: type, label: type }]).map((k) => (
-                <option key={k.kind} value={k.kind}>
-                  {k.label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <KindField kinds={kinds.data} value={type} onChange={setType} fixed={Boolean(channel)} error={fieldError('type')} />
       </div>
       <Field
         label="Fields (YAML)"

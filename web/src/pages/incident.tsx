@@ -3,7 +3,7 @@ import { api, qs, type Page } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
 import type { MonitorRow } from '../components/monitor-table';
 import type { SiteObject } from '../components/site-form';
-import { ErrorNote, Loading, PageTitle, Status } from '../components/ui';
+import { ErrorNote, NotLoaded, PageTitle, Status } from '../components/ui';
 import { span, when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { useLive } from '../live';
@@ -50,18 +50,7 @@ export function IncidentPage({ id }: { id: number }) {
       notifications.reload();
     }
   });
-  if (incident.error)
-    return (
-      <main id="main" className="content">
-        <ErrorNote error={incident.error} title="This incident could not be loaded" />
-      </main>
-    );
-  if (!incident.data)
-    return (
-      <main id="main" className="content">
-        <Loading what="the incident" />
-      </main>
-    );
+  if (incident.error || !incident.data) return <NotLoaded error={incident.error} what="incident" />;
   const i = incident.data;
   const editable = canEdit(user);
   const act = (path: string) => action.run(() => api(`/incidents/${id}${path}`, { method: 'POST' }), incident.reload);

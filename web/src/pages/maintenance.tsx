@@ -7,6 +7,7 @@ import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
 import { commaList } from '../components/rows';
+import { useEditor } from '../components/editor';
 
 interface Window {
   id: number;
@@ -83,36 +84,19 @@ export function MaintenancePage() {
   const windows = useLoad((signal) => api<{ data: Window[] }>('/maintenance', { signal }), []);
   const upcoming = useLoad((signal) => api<{ data: Occurrence[] }>('/maintenance/upcoming?window=366d', { signal }), []);
   const action = useAction();
-  const [editing, setEditing] = useState<Window | 'new' | null>(null);
   const reload = () => {
     windows.reload();
     upcoming.reload();
   };
+  const editor = useEditor<Window>(reload);
   return (
     <main id="main" className="content">
-      <PageTitle
-        actions={
-          canEdit(user) ? (
-            <button type="button" className="primary" onClick={() => setEditing('new')}>
-              Add a window
-            </button>
-          ) : null
-        }
-      >
-        Maintenance windows
-      </PageTitle>
+      <PageTitle actions={canEdit(user) ? editor.addButton('Add a window') : null}>Maintenance windows</PageTitle>
       <p className="muted">During a window checks keep running; monitors show “maintenance” and no alert is sent.</p>
       <ErrorNote error={windows.error ?? upcoming.error ?? action.error} />
-      {editing ? (
-        <WindowForm
-          key={editing === 'new' ? 'new' : editing.id}
-          window={editing === 'new' ? undefined : editing}
-          onDone={() => {
-            setEditing(null);
-            reload();
-          }}
-        />
-      ) : null}
+      {editor.form((object, done) => (
+        <WindowForm window={object} onDone={done} />
+      ))}
       {upcoming.data ? <Calendar occurrences={upcoming.data.data} /> : <Loading />}
       <h2>Windows</h2>
       {windows.data && !windows.data.data.length ? <p className="empty">No maintenance windows.</p> : null}
@@ -124,22 +108,7 @@ export function MaintenancePage() {
               {w.start ? `${when(w.start)} – ${when(w.end)}` : `${w.cron ?? w.rrule} for ${w.duration} (${w.timezone})`} · covers{' '}
               {[...(w.sites ?? []), ...(w.monitors ?? []), ...(w.tags ?? []).map((t) => `#${t}`)].join(', ')}
             </span>{' '}
-            {canEdit(user) ? (
-              <>
-                <button type="button" onClick={() => setEditing(w)}>
-                  Edit
-                </button>
-                {w.managedBy === 'config' ? null : (
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() => confirm(`Delete ${w.name}?`) && action.run(() => api(`/maintenance/${w.id}`, { method: 'DELETE' }), reload)}
-                  >
-                    Delete
-                  </button>
-                )}
-              </>
-            ) : null}
+            {canEdit(user) ? editor.buttons(w, { question: `Delete ${w.name}?`, path: `/maintenance/${w.id}` }, action.run) : null}
           </li>
         ))}
       </ul>

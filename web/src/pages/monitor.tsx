@@ -2,8 +2,9 @@ import { useEffect, useState } from 'react';
 import { api, type Page } from '../api';
 import { LocationChart, ResponseChart, UptimeBars, type LocationSeries, type SeriesBucket } from '../components/charts';
 import { MonitorForm, type MonitorObject } from '../components/monitor-form';
+import type { MonitorState } from '../components/monitor-table';
 import { MonitorRunbooks } from '../components/runbooks';
-import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
+import { ErrorNote, FromFile, Loading, NotLoaded, PageTitle, Status } from '../components/ui';
 import { ago, ms, pct, when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { useLive } from '../live';
@@ -11,13 +12,7 @@ import { Link, navigate } from '../router';
 import { canEdit, useSession } from '../session';
 import { EventsList, ResultsList, type MonitorEventRow, type ResultRow } from './monitor-history';
 
-interface LiveStatus {
-  status: string;
-  since: string;
-  flapping: boolean;
-  slow: string | null;
-  lastCheckAt: string | null;
-  lastMessage: string | null;
+interface LiveStatus extends MonitorState {
   /** Monitors checked from several locations: what each saw at the last check. */
   locations: { location: string; status: string; at: string | null; durationMs: number | null; message: string | null }[] | null;
 }
@@ -96,18 +91,7 @@ export function MonitorPage({ id }: { id: number }) {
     return () => globalThis.clearInterval(timer);
   }, [waiting, missing, reloadStatus, reloadSeries, reloadResults, reloadLocations]);
 
-  if (monitor.error)
-    return (
-      <main id="main" className="content">
-        <ErrorNote error={monitor.error} title="This monitor could not be loaded" />
-      </main>
-    );
-  if (!monitor.data)
-    return (
-      <main id="main" className="content">
-        <Loading what="the monitor" />
-      </main>
-    );
+  if (monitor.error || !monitor.data) return <NotLoaded error={monitor.error} what="monitor" />;
   const m = monitor.data;
   const editable = canEdit(user);
   const act = (call: () => Promise<unknown>) =>

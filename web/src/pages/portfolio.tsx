@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, qs } from '../api';
+import { useEffect, useState } from 'react';
+import { qs } from '../api';
 import { ErrorNote, FromFile, PageTitle, Status } from '../components/ui';
 import { VirtualList } from '../components/virtual-list';
-import { useDebounced, useSettled } from '../hooks';
+import { useServerList, useSettled } from '../hooks';
 import { useLive } from '../live';
 import { Link, navigate, useLocation } from '../router';
 import { canEdit, useSession } from '../session';
@@ -87,47 +87,13 @@ export function PortfolioPage() {
   const [search, setSearch] = useState(query.get('q') ?? '');
   const [show, setShow] = useState<Show>(showOf(query.get('show')));
   const q = useSettled(search, 250);
-  const [sites, setSites] = useState<PortfolioSite[]>([]);
-  const [answer, setAnswer] = useState<PortfolioAnswer | null>(null);
-  const [error, setError] = useState<Error | null>(null);
-  const loadingMore = useRef(false);
+  const { rows: sites, answer, error, loadMore, refresh } = useServerList<PortfolioSite, PortfolioAnswer>('/portfolio', { q, show }, PAGE, 500);
   const narrow = useNarrow();
-
-  const load = useCallback(
-    (limit: number, signal?: AbortSignal) =>
-      api<PortfolioAnswer>(`/portfolio${qs({ q, show, limit })}`, signal ? { signal } : {}).then(
-        (got) => {
-          setAnswer(got);
-          setSites(got.data);
-          setError(null);
-        },
-        (err: Error) => err.name !== 'AbortError' && setError(err),
-      ),
-    [q, show],
-  );
-
   useEffect(() => {
-    const abort = new AbortController();
-    void load(PAGE, abort.signal);
     navigate(`/${qs({ q, show: show === 'all' ? '' : show })}`, { replace: true });
-    return () => abort.abort();
-  }, [load, q, show]);
-
-  const loadMore = useCallback(() => {
-    const cursor = answer?.page.nextCursor;
-    if (!cursor || loadingMore.current) return;
-    loadingMore.current = true;
-    api<PortfolioAnswer>(`/portfolio${qs({ q, show, limit: PAGE, cursor })}`)
-      .then((got) => {
-        setSites((s) => [...s, ...got.data]);
-        setAnswer((a) => (a ? { ...a, page: got.page } : got));
-      })
-      .catch((err: unknown) => setError(err as Error))
-      .finally(() => (loadingMore.current = false));
-  }, [answer, q, show]);
+  }, [q, show]);
 
   // Live events change some sites: what is shown is read again in one call (at most 500 rows, once a second at most).
-  const refresh = useDebounced(() => void load(Math.min(500, Math.max(PAGE, sites.length))), 1_000);
   useLive(refresh);
 
   const totals = answer?.totals;

@@ -9,7 +9,7 @@ import { TrendsSection } from '../components/trends';
 import { SiteBook } from '../components/site-book';
 import { SiteForm, type SiteObject } from '../components/site-form';
 import { SiteSections } from '../components/site-nav';
-import { ErrorNote, FromFile, Loading, PageTitle, Status } from '../components/ui';
+import { ErrorNote, FromFile, Loading, NotLoaded, PageTitle, Status } from '../components/ui';
 import { when } from '../format';
 import { useAction, useDebounced, useLoad } from '../hooks';
 import { useLive } from '../live';
@@ -54,18 +54,7 @@ export function SitePage({ id }: { id: number }) {
   useLive((e) => e.data.siteId === id && refresh());
   const deleting = useAction();
 
-  if (site.error)
-    return (
-      <main id="main" className="content">
-        <ErrorNote error={site.error} title="This site could not be loaded" />
-      </main>
-    );
-  if (!site.data)
-    return (
-      <main id="main" className="content">
-        <Loading what="the site" />
-      </main>
-    );
+  if (site.error || !site.data) return <NotLoaded error={site.error} what="site" />;
   const s = site.data;
   const row = portfolio.data?.data[0];
   const editable = canEdit(user);

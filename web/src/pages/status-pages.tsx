@@ -6,6 +6,8 @@ import { fileForm, ObjectFormEnd } from '../components/yaml-offer';
 import { when } from '../format';
 import { useAction, useLoad } from '../hooks';
 import { canEdit, useSession } from '../session';
+import { useEditor } from '../components/editor';
+import { useYamlFields } from '../components/yaml-fields';
 
 interface Component {
   name: string;
@@ -49,33 +51,16 @@ export function StatusPagesPage() {
   const { user } = useSession();
   const pages = useLoad((signal) => api<{ data: StatusPageObject[] }>('/status-pages', { signal }), []);
   const action = useAction();
-  const [editing, setEditing] = useState<StatusPageObject | 'new' | null>(null);
+  const editor = useEditor<StatusPageObject>(() => pages.reload());
   const [showing, setShowing] = useState<number | null>(null);
   const editable = canEdit(user);
   return (
     <main id="main" className="content">
-      <PageTitle
-        actions={
-          editable ? (
-            <button type="button" className="primary" onClick={() => setEditing('new')}>
-              Add a status page
-            </button>
-          ) : null
-        }
-      >
-        Status pages
-      </PageTitle>
+      <PageTitle actions={editable ? editor.addButton('Add a status page') : null}>Status pages</PageTitle>
       <ErrorNote error={pages.error ?? action.error} />
-      {editing ? (
-        <StatusPageForm
-          key={editing === 'new' ? 'new' : editing.id}
-          page={editing === 'new' ? undefined : editing}
-          onDone={() => {
-            setEditing(null);
-            pages.reload();
-          }}
-        />
-      ) : null}
+      {editor.form((page, done) => (
+        <StatusPageForm page={page} onDone={done} />
+      ))}
       {!pages.data && !pages.error ? <Loading what="status pages" /> : null}
       {pages.data && !pages.data.data.length ? (
         <p className="empty">No status pages yet: one tells your users what is up, what is not, and what maintenance is coming.</p>
@@ -96,25 +81,9 @@ export function StatusPagesPage() {
             <button type="button" onClick={() => setShowing(showing === p.id ? null : p.id)} aria-expanded={showing === p.id}>
               Subscribers
             </button>
-            {editable ? (
-              <>
-                <button type="button" onClick={() => setEditing(p)}>
-                  Edit
-                </button>
-                {p.managedBy === 'config' ? null : (
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() =>
-                      confirm(`Delete the status page ${p.title} and its subscribers?`) &&
-                      action.run(() => api(`/status-pages/${p.id}`, { method: 'DELETE' }), pages.reload)
-                    }
-                  >
-                    Delete
-                  </button>
-                )}
-              </>
-            ) : null}
+            {editable
+              ? editor.buttons(p, { question: `Delete the status page ${p.title} and its subscribers?`, path: `/status-pages/${p.id}` }, action.run)
+              : null}
             {showing === p.id ? <Subscribers pageId={p.id} editable={editable} /> : null}
           </li>
         ))}
@@ -179,10 +148,10 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
   const [password, setPassword] = useState(page?.access?.password ?? '');
   const [allowIps, setAllowIps] = useState((page?.access?.allowIps ?? []).join(', '));
   const [more, setMore] = useState('');
-  const [parseError, setParseError] = useState<string | null>(null);
   const [offer, setOffer] = useState<Record<string, unknown> | null>(null);
   const sites = useLoad((signal) => api<Page<{ name: string }>>('/sites?limit=500', { signal }), []);
   const { busy, error, setError, submit, fieldError } = useSubmit();
+  const { parseError, parseFields } = useYamlFields(() => setError(null));
   useEffect(() => {
     const rest = page ? fileForm(page) : {};
     for (const f of formFields) delete rest[f];
@@ -190,22 +159,10 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
   }, [page]);
   const setRow = (i: number, change: Partial<ComponentRow>) => setRows((r) => r.map((row, k) => (k === i ? { ...row, ...change } : row)));
 
-  /** A YAML mistake replaces whatever the server said about the previous try. */
-  const showParseError = (message: string) => {
-    setError(null);
-    setParseError(message);
-  };
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
-    const { parse } = await import('yaml');
-    let extra: unknown;
-    try {
-      extra = more.trim() ? parse(more) : {};
-    } catch (err) {
-      return showParseError(`Not valid YAML: ${(err as Error).message}`);
-    }
-    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) return showParseError('Write YAML keys and values, like "logo: https://…".');
-    setParseError(null);
+    const extra = await parseFields(more, 'logo: https://…');
+    if (!extra) return;
     const access = password || allowIps.trim() ? { ...(password ? { password } : {}), ...(allowIps.trim() ? { allowIps: list(allowIps) } : {}) } : undefined;
     const body = {
       slug: slug.trim(),
@@ -217,7 +174,7 @@ function StatusPageForm({ page, onDone }: { page: StatusPageObject | undefined; 
       timezone: timezone.trim(),
       automaticIncidents: automatic,
       ...(access ? { access } : {}),
-      ...(extra as Record<string, unknown>),
+      ...extra,
     };
     if (page?.managedBy === 'config') return setOffer(body);
     const ok = await submit(() => (page ? api(`/status-pages/${page.id}`, { method: 'PUT', body }) : api('/status-pages', { method: 'POST', body })));
