@@ -16,7 +16,11 @@ export class UpdateSettingsRepository {
 
   async save(row: Omit<UpdateSettingsTable, 'id'>): Promise<void> {
     const updated = await this.db.updateTable('update_settings').set(row).where('id', '=', 1).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) await this.db.insertInto('update_settings').values({ id: 1, ...row }).execute();
+    if (Number(updated.numUpdatedRows) === 0)
+      await this.db
+        .insertInto('update_settings')
+        .values({ id: 1, ...row })
+        .execute();
   }
 
   async delete(): Promise<void> {

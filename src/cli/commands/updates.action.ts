@@ -234,7 +234,11 @@ async function approverOf(core: Core, service: UpdatesService, site: UpdatesSite
   const accounts = new AccountsRepository(core.storage.db);
   const [user] = await accounts.usersByEmails([approvedBy]);
   if (!user || (await accounts.getUser(user.id))?.disabled) throw new AppError('invalid_input', `--approved-by: no active account has the email ${approvedBy}`);
-  const actor: Actor = { label: `${user.email} (--approved-by on the command line)`, email: user.email, isAdmin: user.role === 'admin' || user.role === 'owner' };
+  const actor: Actor = {
+    label: `${user.email} (--approved-by on the command line)`,
+    email: user.email,
+    isAdmin: user.role === 'admin' || user.role === 'owner',
+  };
   service.requireApprover(site, actor);
   return actor;
 }

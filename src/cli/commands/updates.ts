@@ -48,7 +48,10 @@ Examples:
       ),
   )
     .option('--dry-run', 'check everything a run needs (config, backup jobs, SSH, tools) and print the plan; change nothing')
-    .option('--approved-by <email>', "when the site's policy needs a person's approval: the account approving this run (one of the policy's people, or an admin)")
+    .option(
+      '--approved-by <email>',
+      "when the site's policy needs a person's approval: the account approving this run (one of the policy's people, or an admin)",
+    )
     .addHelpText(
       'after',
       `
