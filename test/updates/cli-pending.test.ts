@@ -136,6 +136,15 @@ updates:
       expect(await approvals.list({ siteId: shopId, siteIds: 'all', limit: 10 })).toEqual([]);
       expect(await new RunsRepository(core.storage.db).list(shopId, 10)).toEqual([]);
 
+      // One run at a time per site: while another holds the site's lease, the approved request fails, naming that run.
+      const runsRepo = new RunsRepository(core.storage.db);
+      await runsRepo.lease(shopId, 424_242, 'another upkeep', Date.now(), Date.now() + 3_600_000);
+      const busy = await cli('run', 'Shop', '--approved-by', 'ops@example.test');
+      expect(busy.code).not.toBe(0);
+      expect(busy.stderr).toContain('has update run 424242 under way; one run at a time per site');
+      expect((await approvals.list({ siteId: shopId, siteIds: 'all', limit: 10 })).map((a) => a.status)).toEqual(['failed']);
+      await runsRepo.release(shopId, 424_242);
+
       // Named, the approver's run is requested, approved and run like the API's: recorded with who approved it.
       // (The page does not answer, so the run stops before any update step: the exit code says it did not succeed.)
       const approved = await cli('run', 'Shop', '--approved-by', 'ops@example.test', '--json');
@@ -143,7 +152,7 @@ updates:
       const record = JSON.parse(approved.stdout) as { id: number; status: string; reason: string };
       expect(record.status, record.reason).toBe('failed');
       expect(record.reason).toContain('the site fails its checks before any update, so nothing was updated');
-      const [request] = await approvals.list({ siteId: shopId, siteIds: 'all', limit: 10 });
+      const [request] = await approvals.list({ siteId: shopId, siteIds: 'all', limit: 1 });
       expect(request).toMatchObject({
         status: 'approved',
         requested_by: 'upkeep updates run (command line)',
