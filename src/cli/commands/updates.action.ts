@@ -60,8 +60,13 @@ interface Plan {
   }[];
 }
 
+interface Faces {
+  runs: UpdateRunsService;
+  service: UpdatesService;
+}
+
 /** The updates faces over the CLI's core: the same service the server plans and approves runs with. */
-async function facesOf(core: Core, config: Config, dataDir: string): Promise<{ runs: UpdateRunsService; service: UpdatesService }> {
+async function facesOf(core: Core, config: Config, dataDir: string): Promise<Faces> {
   const incidents = incidentsService(core, config).service;
   const runs = createUpdateRuns(core, config, {
     dataDir,
@@ -102,10 +107,13 @@ interface Planned {
  * updates its policy lets through; checks the tools its steps need; lists what is outdated,
  * vulnerable or end of life now (offline knowledge plus any refreshed copy).
  */
-async function planOf(core: Core, config: Config, site: UpdatesSite, file: RunSpec | undefined, dataDir: string): Promise<Planned> {
-  const { runs, service } = await facesOf(core, config, dataDir);
+async function planOf(core: Core, config: Config, faces: Faces, site: UpdatesSite, file: RunSpec | undefined, dataDir: string): Promise<Planned> {
+  const { runs, service } = faces;
   const setup = file ? undefined : service.requireSetup(site);
+  // A spec file's backups and rollback are checked before anything is read; the server's plan is checked once made.
+  if (file) runs.preflight(site.name, file);
   const target = file?.ssh ?? setup!.ssh;
+  const policy = service.policyOf(site);
   const ssh = await openSsh(connectionOf(target));
   try {
     const incidents = incidentsService(core, config).service;
@@ -120,9 +128,8 @@ async function planOf(core: Core, config: Config, site: UpdatesSite, file: RunSp
       ssh,
       target,
       site,
-      service.policyOf(site),
+      policy,
     );
-    const policy = service.policyOf(site);
     const approval = policy.approve === 'auto' ? 'auto' : policy.approve.people;
     const spec = file ?? ((await service.pending(site)).runs.length ? (await service.preview(site)).spec : null);
     // With nothing to run, the plan still shows where and how a run would go.
@@ -213,7 +220,9 @@ export async function plan(siteName: string, opts: UpdatesOptions): Promise<void
   const env = readEnvironment();
   const config = (await readConfigOption(opts.config, env, true))!.config;
   const file = opts.spec === undefined ? undefined : (await readSpec(opts.spec)).spec;
-  const planned = await withCore(opts.dataDir, async (core) => planOf(core, config, await siteNamed(core, siteName), file, opts.dataDir));
+  const planned = await withCore(opts.dataDir, async (core) =>
+    planOf(core, config, await facesOf(core, config, opts.dataDir), await siteNamed(core, siteName), file, opts.dataDir),
+  );
   if (opts.json) process.stdout.write(`${JSON.stringify(planned.plan, null, 2)}\n`);
   else printPlan(planned, false);
 }
@@ -250,9 +259,10 @@ export async function run(siteName: string, opts: UpdatesOptions): Promise<numbe
   const file = opts.spec === undefined ? undefined : await readSpec(opts.spec);
   return withCore(opts.dataDir, async (core) => {
     const site = await siteNamed(core, siteName);
-    const { runs, service } = await facesOf(core, config, opts.dataDir);
+    const faces = await facesOf(core, config, opts.dataDir);
+    const { runs, service } = faces;
     if (opts.dryRun) {
-      const planned = await planOf(core, config, site, file?.spec, opts.dataDir);
+      const planned = await planOf(core, config, faces, site, file?.spec, opts.dataDir);
       if (opts.json) process.stdout.write(`${JSON.stringify(planned.plan, null, 2)}\n`);
       else printPlan(planned, true);
       return planned.plan.checks?.every((c) => c.found) === false ? 1 : 0;
@@ -263,7 +273,7 @@ export async function run(siteName: string, opts: UpdatesOptions): Promise<numbe
       runs.preflight(site.name, file.spec);
       record = await runs.run(site.name, file.raw);
     } else {
-      const { spec } = await planOf(core, config, site, undefined, opts.dataDir);
+      const { spec } = await planOf(core, config, faces, site, undefined, opts.dataDir);
       if (!spec) {
         process.stdout.write(`Nothing to update on ${site.name} that its policy lets through; no run started.\n`);
         return 0;
