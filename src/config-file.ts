@@ -22,6 +22,7 @@ import type { SiteCodec } from './sites/sites.service.js';
 import type { Clock } from './lib/clock.js';
 import { statusPageObjectKinds, statusPagesSection, statusPagesStore } from './status-pages/config-section.js';
 import type { StatusPageCodec } from './status-pages/status-pages.service.js';
+import { updatesStore } from './updates/config-section.js';
 import { updatePolicyObjectKinds, updatesSection } from './updates/policy.js';
 
 /**
@@ -106,10 +107,11 @@ export function configStores(
   // Routines name their sites: after them.
   const routines = routinesStore(clock);
   const backups = backupsStore(codecs.secrets);
+  const updates = updatesStore(codecs.secrets);
   // A site's paperwork names its site (and other sites, maintenance windows); GDPR records may make a routine.
   const paperwork = [registersStore(codecs.secrets), privacyRecordsStore(clock), plannedWorkStore(), feedbackWidgetsStore(clock)];
   return {
-    apply: [backups, channels, objects, statusPages, sites, routines, ...paperwork],
-    export: [locationsStore(codecs.sites), sites, channels, objects, statusPages, routines, ...paperwork, backups],
+    apply: [backups, channels, objects, updates, statusPages, sites, routines, ...paperwork],
+    export: [locationsStore(codecs.sites), sites, channels, objects, updates, statusPages, routines, ...paperwork, backups],
   };
 }

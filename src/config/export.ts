@@ -49,6 +49,8 @@ export const variableName = (...parts: string[]) =>
     .replace(/[^A-Z0-9]+/g, '_')
     .replace(/^_|_$/g, '')}`;
 
+const isSection = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /**
  * Writes the database back out as upkeep.yaml, so objects made in the API are never trapped: each
  * store the features register writes its keys, in order. Values that came from `${VAR}` are written
@@ -80,7 +82,10 @@ export async function exportConfig(db: Kysely<Database>, stores: readonly Sectio
   const derived = new Set<string>();
   for (const store of stores) for (const key of (await store.derived?.(db)) ?? []) derived.add(key);
   const body: Record<string, unknown> = {};
-  for (const store of stores) Object.assign(body, await store.export?.({ db, prepare, isDerived: (key) => derived.has(key) }));
+  for (const store of stores)
+    for (const [key, value] of Object.entries((await store.export?.({ db, prepare, isDerived: (key) => derived.has(key) })) ?? {}))
+      // Two stores may write parts of one section (`updates.policies` and `updates.sites`).
+      body[key] = isSection(body[key]) && isSection(value) ? { ...body[key], ...value } : value;
   const doc = new Document(body);
   doc.commentBefore = ' Exported by `upkeep export`. Apply with `upkeep apply --config <this file>`.';
   return { yaml: doc.toString({ lineWidth: 0 }), secretVariables };

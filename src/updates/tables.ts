@@ -117,6 +117,15 @@ export interface UpdateKnowledgeTable {
   checked_at: Millis;
 }
 
+/** Migration 0306: `updates.sites` and `updates.knowledge` as last applied (one row, id 1), sealed. */
+export interface UpdateSettingsTable {
+  id: number;
+  sealed: string;
+  /** JSON: the `${VAR}` references by dotted path below `updates.`. */
+  env_refs: string;
+  updated_at: Millis;
+}
+
 // A type, not an interface: withTables needs the index signature that only type aliases carry.
 export type UpdatesTables = {
   update_inventories: UpdateInventoriesTable;
@@ -128,6 +137,7 @@ export type UpdatesTables = {
   update_approvals: UpdateApprovalsTable;
   update_component_incidents: UpdateComponentIncidentsTable;
   update_knowledge: UpdateKnowledgeTable;
+  update_settings: UpdateSettingsTable;
 };
 
 export type UpdatesDb = Kysely<Database & UpdatesTables>;

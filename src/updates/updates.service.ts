@@ -19,7 +19,7 @@ import type { UpdatePolicies } from './policies.service.js';
 import { policyFor, type UpdatePolicy, type UpdateSite } from './policy.js';
 import { startOf, type Start } from './windows.js';
 import type { UpdateRunsService } from './runs/runs.service.js';
-import { runSpecSchema } from './runs/spec.js';
+import { runSpecSchema, type RunSpec } from './runs/spec.js';
 import { describeStep, type UpdateStep } from './runs/steps/index.js';
 import type { Knowledge } from './snapshot/format.js';
 import { requestedSteps } from './steps-input.js';
@@ -146,13 +146,14 @@ export class UpdatesService {
   }
 
   /** The run that would be made: its steps as the server would run them, its pages, backups and rollback. Changes nothing. */
-  async preview(site: UpdatesSite, steps?: unknown): Promise<{ plan: Plan; setup: UpdateSite; approval: 'auto' | string[] }> {
+  async preview(site: UpdatesSite, steps?: unknown): Promise<{ plan: Plan; setup: UpdateSite; spec: RunSpec; approval: 'auto' | string[] }> {
     await this.deps.policies.refresh();
     const setup = this.requireSetup(site);
     const plan = await this.planFor(site, steps);
     const policy = this.policyOf(site);
-    this.deps.runs.preflight(site.name, this.specOf(setup, plan));
-    return { plan, setup, approval: policy.approve === 'auto' ? 'auto' : policy.approve.people };
+    const spec = this.specOf(setup, plan);
+    this.deps.runs.preflight(site.name, spec);
+    return { plan, setup, spec, approval: policy.approve === 'auto' ? 'auto' : policy.approve.people };
   }
 
   /**
@@ -382,7 +383,8 @@ export class UpdatesService {
     return row;
   }
 
-  private requireApprover(site: UpdatesSite, actor: Actor): void {
+  /** Refuses an actor who may not approve the site's updates: only the policy's people, or an admin. */
+  requireApprover(site: UpdatesSite, actor: Actor): void {
     const policy = this.policyOf(site);
     if (policy.approve === 'auto' || actor.isAdmin) return;
     const people = policy.approve.people.map((p) => p.toLowerCase());
@@ -390,7 +392,8 @@ export class UpdatesService {
       throw new AppError('forbidden', `the policy ${policy.name} lets only ${policy.approve.people.join(', ')} (or an admin) approve updates of this site`);
   }
 
-  private requireSetup(site: UpdatesSite): UpdateSite {
+  /** The site's `updates.sites` entry; a clear error naming that key when there is none. */
+  requireSetup(site: UpdatesSite): UpdateSite {
     const setup = this.setupOf(site);
     if (!setup) throw new AppError('invalid_input', `site "${site.name}" is not set up for update runs: give it an entry under updates.sites in upkeep.yaml`);
     return setup;
@@ -403,7 +406,7 @@ export class UpdatesService {
     return runs[0]!;
   }
 
-  private specOf(setup: UpdateSite, plan: Plan) {
+  private specOf(setup: UpdateSite, plan: Plan): RunSpec {
     const { site: _site, policy: _policy, wordpress: _wordpress, inventory: _inventory, ...spec } = setup;
     return { ...spec, steps: plan.steps };
   }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { AccountsRepository } from '../../accounts/accounts.repository.js';
 import type { Core } from '../../app.js';
 import { parse as parseYaml } from 'yaml';
 import { openSsh, shellQuote } from '../../backups/sftp-connection.js';
@@ -7,17 +8,16 @@ import { parseInput } from '../../config/validate.js';
 import { incidentsService } from '../../incidents/index.js';
 import { MaintenanceService } from '../../incidents/maintenance.service.js';
 import { AppError, describeError } from '../../lib/errors.js';
-import { createUpdateRuns } from '../../updates/index.js';
-import { InventoryService } from '../../updates/inventory.service.js';
+import { createUpdateRuns, createUpdates } from '../../updates/index.js';
 import { refreshInventory } from '../../updates/inventory-refresh.js';
 import { UpdatePolicies } from '../../updates/policies.service.js';
-import { policyFor } from '../../updates/policy.js';
 import type { Config } from '../../config-file.js';
 import { isOutdated, worstSeverity } from '../../updates/match.js';
-import type { RunRecord } from '../../updates/runs/runs.service.js';
+import type { RunRecord, UpdateRunsService } from '../../updates/runs/runs.service.js';
 import { runSpecSchema, type RunSpec } from '../../updates/runs/spec.js';
 import { describeStep, stepTypeOf } from '../../updates/runs/steps/index.js';
 import { connectionOf, describeTarget } from '../../updates/ssh/target.js';
+import type { Actor, UpdatesService, UpdatesSite } from '../../updates/updates.service.js';
 import { readConfigOption, withCore } from '../run.js';
 import type { UpdatesOptions } from './updates.js';
 
@@ -60,31 +60,62 @@ interface Plan {
   }[];
 }
 
+interface Faces {
+  runs: UpdateRunsService;
+  service: UpdatesService;
+}
+
+/** The updates faces over the CLI's core: the same service the server plans and approves runs with. */
+async function facesOf(core: Core, config: Config, dataDir: string): Promise<Faces> {
+  const incidents = incidentsService(core, config).service;
+  const runs = createUpdateRuns(core, config, {
+    dataDir,
+    allowPrivate: config.network.allowPrivateTargets,
+    maintenance: new MaintenanceService(core.storage.db, core.clock),
+    openIncident: (input, author) => incidents.open(input, author),
+    // Its update.* events are queued on the outbox; the running server's sender delivers them.
+    updates: config.updates,
+    publicUrl: config.server.publicUrl,
+  });
+  const policies = new UpdatePolicies(core.storage.db, core.clock, config.updates);
+  await policies.refresh();
+  const { service } = createUpdates(core, policies, runs, {
+    publicUrl: config.server.publicUrl,
+    wake: () => undefined,
+    incidents: { open: (input, author, origin) => incidents.open(input, author, origin), resolve: (id, by, reason) => incidents.resolve(id, by, reason) },
+    net: { allowPrivate: config.network.allowPrivateTargets, resolvers: config.network.resolvers },
+  });
+  return { runs, service };
+}
+
+async function siteNamed(core: Core, name: string): Promise<UpdatesSite> {
+  const site = await core.sites.findSite(name);
+  if (!site) throw new AppError('not_found', `site "${name}" does not exist (sites: in upkeep.yaml, then upkeep apply)`);
+  return { id: site.id, name: site.spec.name, tags: site.spec.tags };
+}
+
+interface Planned {
+  plan: Plan;
+  /** The run: the spec file's, or the one the server would make of the pending updates (null: nothing the policy lets through). */
+  spec: RunSpec | null;
+  approval: 'auto' | string[];
+}
+
 /**
- * What a run would do, and, over SSH, whether it can: the tools its steps need, and what the site
- * runs that is outdated, vulnerable or end of life (offline knowledge plus any refreshed copy).
+ * What a run would do, and, over SSH, whether it can: reads the site's inventory first (kept in its
+ * history), then takes the spec file's run, or plans the one the server would make of the pending
+ * updates its policy lets through; checks the tools its steps need; lists what is outdated,
+ * vulnerable or end of life now (offline knowledge plus any refreshed copy).
  */
-async function planOf(core: Core, config: Config, site: string, spec: RunSpec, jobs: string[], dataDir: string): Promise<Plan> {
-  const plan: Plan = {
-    site,
-    ssh: describeTarget(spec.ssh),
-    backups: spec.rollback.kind === 'backup' ? jobs : [],
-    pages: spec.pages.map((p) => p.url),
-    steps: spec.steps.map(describeStep),
-    rollback: spec.rollback.kind === 'backup' ? `restore the backups of ${jobs.join(', ')}` : spec.rollback.command,
-  };
-  const ssh = await openSsh(connectionOf(spec.ssh));
+async function planOf(core: Core, config: Config, faces: Faces, site: UpdatesSite, file: RunSpec | undefined, dataDir: string): Promise<Planned> {
+  const { runs, service } = faces;
+  const setup = file ? undefined : service.requireSetup(site);
+  // A spec file's backups and rollback are checked before anything is read; the server's plan is checked once made.
+  if (file) runs.preflight(site.name, file);
+  const target = file?.ssh ?? setup!.ssh;
+  const policy = service.policyOf(site);
+  const ssh = await openSsh(connectionOf(target));
   try {
-    const tools = [...new Set(spec.steps.flatMap((s) => (stepTypeOf(s).requires ? [stepTypeOf(s).requires!.join(' ')] : [])))];
-    plan.checks = [];
-    for (const tool of tools) {
-      const r = await ssh.exec(`${tool.split(' ').map(shellQuote).join(' ')} </dev/null`, { maxBytes: 4096, timeoutMs: 15_000 });
-      plan.checks.push({ tool: tool.split(' ')[0]!, found: r.code === 0 });
-    }
-    const history = new InventoryService(core.storage.db, core.clock);
-    const siteId = await history.siteId(site);
-    const policies = new UpdatePolicies(core.storage.db, core.clock, config.updates);
-    await policies.refresh();
     const incidents = incidentsService(core, config).service;
     const { components, kept } = await refreshInventory(
       {
@@ -95,10 +126,29 @@ async function planOf(core: Core, config: Config, site: string, spec: RunSpec, j
         resolve: (id, by, reason) => incidents.resolve(id, by, reason),
       },
       ssh,
-      spec.ssh,
-      { id: siteId, name: site },
-      policyFor(policies.config, (await core.sites.getSite(siteId)).spec),
+      target,
+      site,
+      policy,
     );
+    const approval = policy.approve === 'auto' ? 'auto' : policy.approve.people;
+    const spec = file ?? ((await service.pending(site)).runs.length ? (await service.preview(site)).spec : null);
+    // With nothing to run, the plan still shows where and how a run would go.
+    const shown: RunSpec = spec ?? { ...setup!, steps: [] };
+    const jobs = runs.preflight(site.name, shown).map((j) => j.name);
+    const plan: Plan = {
+      site: site.name,
+      ssh: describeTarget(target),
+      backups: shown.rollback.kind === 'backup' ? jobs : [],
+      pages: shown.pages.map((p) => p.url),
+      steps: shown.steps.map(describeStep),
+      rollback: shown.rollback.kind === 'backup' ? `restore the backups of ${jobs.join(', ')}` : shown.rollback.command,
+    };
+    const tools = [...new Set(shown.steps.flatMap((s) => (stepTypeOf(s).requires ? [stepTypeOf(s).requires!.join(' ')] : [])))];
+    plan.checks = [];
+    for (const tool of tools) {
+      const r = await ssh.exec(`${tool.split(' ').map(shellQuote).join(' ')} </dev/null`, { maxBytes: 4096, timeoutMs: 15_000 });
+      plan.checks.push({ tool: tool.split(' ')[0]!, found: r.code === 0 });
+    }
     const d = kept.diff;
     plan.inventory = {
       id: kept.id,
@@ -122,21 +172,22 @@ async function planOf(core: Core, config: Config, site: string, spec: RunSpec, j
         worst: worstSeverity(c.vulnerabilities) ?? null,
         endOfLife: Boolean(c.endOfLife),
       }));
+    return { plan, spec, approval };
   } finally {
     await ssh.close();
   }
-  return plan;
 }
 
-function printPlan(plan: Plan, dryRun: boolean): void {
+function printPlan({ plan, spec, approval }: Planned, dryRun: boolean): void {
   const lines = [
     `${dryRun ? 'Dry run: would update' : 'Update plan of'} ${plan.site} (${plan.ssh})`,
     `  1. open a maintenance window (alerts held, status pages told)`,
     `  2. back up: ${plan.backups.length ? plan.backups.join(', ') : 'nothing (rollback by command)'}`,
     `  3. capture and check: ${plan.pages.join(', ')}`,
-    ...plan.steps.map((s, i) => `  4.${i + 1} ${s}`),
+    ...(spec ? plan.steps.map((s, i) => `  4.${i + 1} ${s}`) : [`  4. nothing to update that the site's policy lets through`]),
     `  5. verify the same pages and the monitors; on failure: ${plan.rollback}, then verify again`,
     `  6. close the window and record the run`,
+    `Approval: ${approval === 'auto' ? 'none needed (the policy approves at once)' : `one of ${approval.join(', ')} (or an admin)`}`,
   ];
   if (plan.inventory)
     lines.push(
@@ -165,56 +216,84 @@ function printRun(run: RunRecord): void {
 }
 
 /** Runs `upkeep updates plan <site>`; loaded only then (see cli/main.ts). */
-export async function plan(site: string, opts: UpdatesOptions): Promise<void> {
+export async function plan(siteName: string, opts: UpdatesOptions): Promise<void> {
   const env = readEnvironment();
-  const loaded = await readConfigOption(opts.config, env, true);
-  const { spec } = await readSpec(opts.spec);
-  const plan = await withCore(opts.dataDir, async (core) => {
-    const runs = createUpdateRuns(core, loaded!.config, {
-      dataDir: opts.dataDir,
-      allowPrivate: false,
-      maintenance: new MaintenanceService(core.storage.db, core.clock),
-      openIncident: () => Promise.reject(new Error('a plan opens no incident')),
-    });
-    return planOf(
-      core,
-      loaded!.config,
-      site,
-      spec,
-      runs.preflight(site, spec).map((j) => j.name),
-      opts.dataDir,
+  const config = (await readConfigOption(opts.config, env, true))!.config;
+  const file = opts.spec === undefined ? undefined : (await readSpec(opts.spec)).spec;
+  const planned = await withCore(opts.dataDir, async (core) =>
+    planOf(core, config, await facesOf(core, config, opts.dataDir), await siteNamed(core, siteName), file, opts.dataDir),
+  );
+  if (opts.json) process.stdout.write(`${JSON.stringify(planned.plan, null, 2)}\n`);
+  else printPlan(planned, false);
+}
+
+/**
+ * Who approves a run asked for on the command line: nobody under `approve: auto`; otherwise the
+ * account `--approved-by` names, which must be one of the policy's people or an admin — the
+ * command line never lets a run through a policy that waits for a person without naming one.
+ */
+async function approverOf(core: Core, service: UpdatesService, site: UpdatesSite, approvedBy: string | undefined): Promise<Actor | null> {
+  const policy = service.policyOf(site);
+  if (policy.approve === 'auto') return null;
+  if (approvedBy === undefined)
+    throw new AppError(
+      'forbidden',
+      `the policy ${policy.name} needs the approval of ${policy.approve.people.join(', ')} (or an admin) for updates of ${site.name}: ask for the run in the dashboard or the API and approve it in the approvals queue (/updates/approvals), or name the approver with --approved-by <email>`,
     );
-  });
-  if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-  else printPlan(plan, false);
+  const accounts = new AccountsRepository(core.storage.db);
+  const [user] = await accounts.usersByEmails([approvedBy]);
+  if (!user || (await accounts.getUser(user.id))?.disabled) throw new AppError('invalid_input', `--approved-by: no active account has the email ${approvedBy}`);
+  const actor: Actor = {
+    label: `${user.email} (--approved-by on the command line)`,
+    email: user.email,
+    isAdmin: user.role === 'admin' || user.role === 'owner',
+  };
+  service.requireApprover(site, actor);
+  return actor;
 }
 
 /** Runs `upkeep updates run <site>`; loaded only then. */
-export async function run(site: string, opts: UpdatesOptions): Promise<number> {
+export async function run(siteName: string, opts: UpdatesOptions): Promise<number> {
   const env = readEnvironment();
-  const loaded = await readConfigOption(opts.config, env, true);
-  const config = loaded!.config;
-  const { raw, spec } = await readSpec(opts.spec);
+  const config = (await readConfigOption(opts.config, env, true))!.config;
+  const file = opts.spec === undefined ? undefined : await readSpec(opts.spec);
   return withCore(opts.dataDir, async (core) => {
-    const runs = createUpdateRuns(core, config, {
-      dataDir: opts.dataDir,
-      allowPrivate: config.network.allowPrivateTargets,
-      maintenance: new MaintenanceService(core.storage.db, core.clock),
-      openIncident: (input, author) => incidentsService(core, config).service.open(input, author),
-      // Its update.* events are queued on the outbox; the running server's sender delivers them.
-      updates: config.updates,
-      publicUrl: config.server.publicUrl,
-    });
-    const jobs = runs.preflight(site, spec).map((j) => j.name);
+    const site = await siteNamed(core, siteName);
+    const faces = await facesOf(core, config, opts.dataDir);
+    const { runs, service } = faces;
     if (opts.dryRun) {
-      const plan = await planOf(core, config, site, spec, jobs, opts.dataDir);
-      if (opts.json) process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-      else printPlan(plan, true);
-      return plan.checks?.every((c) => c.found) === false ? 1 : 0;
+      const planned = await planOf(core, config, faces, site, file?.spec, opts.dataDir);
+      if (opts.json) process.stdout.write(`${JSON.stringify(planned.plan, null, 2)}\n`);
+      else printPlan(planned, true);
+      return planned.plan.checks?.every((c) => c.found) === false ? 1 : 0;
     }
-    const run = await runs.run(site, raw);
-    if (opts.json) process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-    else printRun(run);
-    return run.status === 'succeeded' ? 0 : 1;
+    let record: RunRecord;
+    if (file) {
+      // A spec file is the operator's own run: it is not a plan of pending updates, so no request is recorded.
+      runs.preflight(site.name, file.spec);
+      record = await runs.run(site.name, file.raw);
+    } else {
+      const { spec } = await planOf(core, config, faces, site, undefined, opts.dataDir);
+      if (!spec) {
+        process.stdout.write(`Nothing to update on ${site.name} that its policy lets through; no run started.\n`);
+        return 0;
+      }
+      const approver = await approverOf(core, service, site, opts.approvedBy);
+      // The same request as the API's: recorded, told to the policy's channels, approved, then started (or queued for its window).
+      let approval = await service.request(site, { label: 'upkeep updates run (command line)', email: null, isAdmin: false });
+      if (approver) approval = await service.approve(approval.id, site, approver);
+      if (approval.status === 'failed') throw new AppError('conflict', `update request ${approval.id}: ${approval.reason}`);
+      if (approval.status === 'waiting') {
+        const next = approval.waitsFor?.next;
+        process.stdout.write(
+          `Update request ${approval.id} approved; its run waits for the maintenance window ${approval.waitsFor?.window} (opens ${next ? new Date(next).toISOString() : 'later'}); the running server starts it then.\n`,
+        );
+        return 0;
+      }
+      record = await runs.finished(approval.runId!);
+    }
+    if (opts.json) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    else printRun(record);
+    return record.status === 'succeeded' ? 0 : 1;
   });
 }

@@ -16,6 +16,7 @@ import * as backups from './0302-backups.js';
 import * as updateApprovals from './0303-update-approvals.js';
 import * as updateWindows from './0304-update-windows.js';
 import * as updateKnowledge from './0305-update-knowledge.js';
+import * as updateSettings from './0306-update-settings.js';
 import * as feedback from './0400-feedback.js';
 import * as routines from './0401-routines.js';
 import * as runbooks from './0402-runbooks.js';
@@ -66,6 +67,7 @@ const steps: Record<string, Step> = {
   '0303-update-approvals': updateApprovals,
   '0304-update-windows': updateWindows,
   '0305-update-knowledge': updateKnowledge,
+  '0306-update-settings': updateSettings,
   // Issue 17 (users' voice, routines) numbers its migrations from 0400.
   '0400-feedback': feedback,
   '0401-routines': routines,

@@ -43,6 +43,8 @@ export class UpdateRunsService {
   private readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** Runs this service is driving now: its own lease on them is not a lost runner's. */
   private readonly active = new Set<number>();
+  /** How the runs this service drives now will end, for `finished`. */
+  private readonly driving = new Map<number, Promise<void>>();
 
   constructor(private readonly deps: UpdateRunsDeps) {
     this.repo = new RunsRepository(deps.db);
@@ -104,6 +106,12 @@ export class UpdateRunsService {
     return id;
   }
 
+  /** The record of a run once it ended (the CLI waits for the run its approved request started); at once for a run driven elsewhere. */
+  async finished(id: number): Promise<RunRecord> {
+    await this.driving.get(id)?.catch(() => undefined);
+    return this.get(id);
+  }
+
   private async begin(siteName: string, input: unknown): Promise<{ id: number; driving: Promise<void> }> {
     const spec = parseInput(runSpecSchema, input);
     const site = await new SitesRepository(this.deps.db).getSiteByName(siteName);
@@ -149,7 +157,11 @@ export class UpdateRunsService {
       throw err;
     }
     const row = (await this.repo.get(id))!;
-    const driving = this.drive(row, siteName).finally(() => this.active.delete(id));
+    const driving = this.drive(row, siteName).finally(() => {
+      this.active.delete(id);
+      this.driving.delete(id);
+    });
+    this.driving.set(id, driving);
     return { id, driving };
   }
 
