@@ -64,9 +64,8 @@ export function probeRoutes(app: FastifyInstance, probes: ProbesService): void {
       }),
     },
     async (req) => {
-      const health = parseInput(probeHealthQuery, req.query);
       const probe = await probes.authenticate(req.headers.authorization, undefined);
-      return probes.ingest(probe, req.body, health);
+      return probes.ingest(probe, req.body, parseInput(probeHealthQuery, req.query));
     },
   );
 }
