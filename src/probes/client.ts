@@ -202,7 +202,10 @@ export class ProbeClient {
 
   private async poll(): Promise<void> {
     // Each poll also says how the buffer stands, so the server sees it while there is nothing to send.
-    const answer = await this.call('GET', `/api/v1/probe/assignments?location=${encodeURIComponent(this.options.location)}&${this.healthQuery(this.buffer.length)}`);
+    const answer = await this.call(
+      'GET',
+      `/api/v1/probe/assignments?location=${encodeURIComponent(this.options.location)}&${this.healthQuery(this.buffer.length)}`,
+    );
     if (!answer) return;
     const { monitors, version } = answer as Assignments;
     const seen = new Set<number>();

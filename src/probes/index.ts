@@ -65,7 +65,10 @@ export function createProbes(core: Core, config: Config): Probes {
         registers: [registry],
         async collect() {
           this.reset();
-          await each((p) => p.dropped, (labels, v) => this.inc(labels, v));
+          await each(
+            (p) => p.dropped,
+            (labels, v) => this.inc(labels, v),
+          );
         },
       });
     },

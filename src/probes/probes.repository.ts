@@ -45,7 +45,12 @@ export class ProbesRepository {
   }
 
   /** A probe was heard from: when, its version, and what it said (a figure it did not send is left as it was). */
-  async seen(id: number, at: number, version: string | null, said: { lagMs?: number | undefined; backlog?: number | undefined; dropped?: number | undefined }): Promise<void> {
+  async seen(
+    id: number,
+    at: number,
+    version: string | null,
+    said: { lagMs?: number | undefined; backlog?: number | undefined; dropped?: number | undefined },
+  ): Promise<void> {
     await this.db
       .updateTable('probes')
       .set({

@@ -72,10 +72,14 @@ export function probeRoutes(app: FastifyInstance, probes: ProbesService): void {
 
 /** Managing probes: owners and admins only (a probe token runs checks with the monitors' secrets). */
 export function probesAdminRoutes(app: FastifyInstance, probes: ProbesService): void {
-  app.get('/probes', { schema: operation({ tag, summary: 'Probes with their health: last seen, version, lag, results waiting and dropped', ok: { 200: probesOut } }) }, async (req) => {
-    accessOf(req).requireAdmin();
-    return { data: await probes.list() };
-  });
+  app.get(
+    '/probes',
+    { schema: operation({ tag, summary: 'Probes with their health: last seen, version, lag, results waiting and dropped', ok: { 200: probesOut } }) },
+    async (req) => {
+      accessOf(req).requireAdmin();
+      return { data: await probes.list() };
+    },
+  );
   app.post(
     '/probes',
     {

@@ -143,10 +143,9 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     const auth = { authorization: `Bearer ${mine.token}` };
     const figures = async () =>
       new Map(
-        (await server.app.inject({ url: '/api/v1/probes', headers })).json<{ data: { name: string; backlog: number | null; dropped: number | null }[] }>().data.map((p) => [
-          p.name,
-          { backlog: p.backlog, dropped: p.dropped },
-        ]),
+        (await server.app.inject({ url: '/api/v1/probes', headers }))
+          .json<{ data: { name: string; backlog: number | null; dropped: number | null }[] }>()
+          .data.map((p) => [p.name, { backlog: p.backlog, dropped: p.dropped }]),
       );
     expect((await figures()).get('probe-says')).toEqual({ backlog: null, dropped: null });
     expect((await server.app.inject({ url: '/api/v1/probe/assignments?backlog=7&dropped=3', headers: auth })).statusCode).toBe(200);
@@ -170,7 +169,9 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
       expect(bad.statusCode, query).toBe(400);
       expect(bad.body, query).toContain(field);
     }
-    expect((await server.app.inject({ url: '/api/v1/probe/assignments?backlog=1', headers: { authorization: `Bearer ${other.token}x` } })).statusCode).toBe(401);
+    expect((await server.app.inject({ url: '/api/v1/probe/assignments?backlog=1', headers: { authorization: `Bearer ${other.token}x` } })).statusCode).toBe(
+      401,
+    );
     expect((await figures()).get('probe-says')).toEqual({ backlog: 2, dropped: 5 });
   });
 
