@@ -35,10 +35,10 @@ export function createProbes(core: Core, config: Config): Probes {
     watch(registry) {
       type Read = (p: ProbeOut) => number | null;
       // Read at scrape time; revoked probes are left out.
-      const each = async (read: Read, set: (labels: { probe: string; location: string }, v: number) => void) => {
+      const each = async (read: Read, set: (labels: { probe: string; location: string }, v: number, p: ProbeOut) => void) => {
         for (const p of await service.list()) {
           const v = p.revokedAt === null ? read(p) : null;
-          if (v !== null) set({ probe: p.name, location: p.location }, v);
+          if (v !== null) set({ probe: p.name, location: p.location }, v, p);
         }
       };
       const gauge = (name: string, help: string, read: Read) =>
@@ -55,6 +55,22 @@ export function createProbes(core: Core, config: Config): Probes {
       gauge('upkeep_probe_last_seen_seconds', 'Seconds since each probe was last heard from.', (p) =>
         p.lastSeenAt === null ? null : (core.clock.now() - Date.parse(p.lastSeenAt)) / 1000,
       );
+      gauge('upkeep_probe_online', 'Whether each probe was heard from in the last 2 minutes (1) or not (0: silent, or never seen).', (p) =>
+        p.health === 'online' ? 1 : 0,
+      );
+      new Gauge({
+        name: 'upkeep_probe_info',
+        help: 'The version each probe last said it runs (always 1).',
+        labelNames: ['probe', 'location', 'version'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          await each(
+            (p) => (p.version === null ? null : 1),
+            (labels, v, p) => this.set({ ...labels, version: p.version! }, v),
+          );
+        },
+      });
       gauge('upkeep_probe_lag_seconds', 'How late the newest result of each probe’s last batch arrived.', (p) => (p.lagMs === null ? null : p.lagMs / 1000));
       gauge('upkeep_probe_backlog', 'Results each probe said were waiting to be sent, at its last batch or poll.', (p) => p.backlog);
       // The probe's own total (its journal keeps it across restarts): a counter, as Prometheus' rate() expects.

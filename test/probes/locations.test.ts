@@ -223,6 +223,8 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     const metrics = (await server.app.inject({ url: '/metrics', headers })).body;
     expect(metrics).toMatch(/^upkeep_probe_last_seen_seconds\{probe="probe-eu-north",location="eu-north"\} \d/m);
     expect(metrics).toMatch(/^upkeep_probe_lag_seconds\{probe="probe-eu-north",location="eu-north"\} \d/m);
+    expect(metrics).toContain('upkeep_probe_online{probe="probe-eu-north",location="eu-north"} 1\n');
+    expect(metrics).toContain('upkeep_probe_info{probe="probe-eu-north",location="eu-north",version="9.9.9"} 1\n');
     expect(metrics).not.toContain('probe="probe-twice"');
     // `upkeep cluster status` (PostgreSQL) lists the probes with their health; revoked ones are left out.
     if (dialect === 'postgres') {
