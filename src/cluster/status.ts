@@ -9,7 +9,7 @@ export interface ClusterStatus {
   /** Each cluster-wide job and the node leading it (null: none at the moment, e.g. just after a node died). */
   jobs: { job: JobName; node: string | null }[];
   /** The probes checking from other locations (revoked ones left out), with their health. */
-  probes: { name: string; location: string; health: string; version: string | null; lagMs: number | null }[];
+  probes: { name: string; location: string; health: string; version: string | null; lagMs: number | null; backlog: number | null; dropped: number | null }[];
 }
 
 /** What `upkeep cluster status` shows: the nodes, their share of the monitors, who leads which job, and the probes. */
@@ -41,7 +41,9 @@ export async function clusterStatus(core: Core, probes: ClusterStatus['probes'])
 /** The status as lines for a terminal. */
 export function formatClusterStatus(status: ClusterStatus): string {
   const probes = status.probes.map(
-    (p) => `  ${p.name} (${p.location}): ${p.health}${p.version ? `, ${p.version}` : ''}${p.lagMs === null ? '' : `, ${p.lagMs} ms behind`}`,
+    (p) =>
+      `  ${p.name} (${p.location}): ${p.health}${p.version ? `, ${p.version}` : ''}${p.lagMs === null ? '' : `, ${p.lagMs} ms behind`}` +
+      `${p.backlog ? `, ${p.backlog} results waiting` : ''}${p.dropped ? `, ${p.dropped} results DROPPED (its buffer was full)` : ''}`,
   );
   const probesPart = probes.length ? `\nprobes:\n${probes.join('\n')}\n` : '';
   if (!status.nodes.length) return `no node has joined a cluster on this database (cluster.enabled in upkeep.yaml)\n${probesPart}`;

@@ -391,6 +391,10 @@ export interface ProbesTable {
   last_seen_at: Millis | null;
   version: string | null;
   lag_ms: Millis | null;
+  /** Results the probe said were waiting to be sent, at its last batch or poll. */
+  backlog: number | null;
+  /** Results its buffer's cap dropped, as the probe last said (kept in its journal across restarts). */
+  dropped: number | null;
 }
 
 /** One check a probe ran, keyed by the probe's run and sequence number (a replayed batch is stored once). */

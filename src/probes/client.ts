@@ -70,6 +70,8 @@ export class ProbeClient {
   readonly closed = new Promise<string>((resolve) => (this.settle = resolve));
   /** Counts for tests and logs: results made, sent (acknowledged), dropped by the cap; found in the journal at start. */
   readonly counts = { made: 0, sent: 0, dropped: 0, recovered: 0 };
+  /** Results the cap dropped in earlier runs that used the journal: the server is told the total, which restarts do not reset. */
+  private droppedBefore = 0;
 
   constructor(private readonly options: ProbeClientOptions) {
     this.userAgent = `upkeep-probe/${options.version} (location ${options.location})`;
@@ -81,6 +83,7 @@ export class ProbeClient {
         throw new AppError('invalid_config', `cannot keep unsent results in ${options.journal}: ${describeError(err)}`, { cause: err });
       }
       this.counts.recovered = this.buffer.length;
+      this.droppedBefore = this.journal.dropped;
     }
     this.dispatcher = new LocalDispatcher({ resolvers: options.resolvers, ca: options.ca, userAgent: this.userAgent });
     this.scheduler = new Scheduler({
@@ -146,7 +149,12 @@ export class ProbeClient {
         const batch = this.buffer.slice(0, size);
         const results = batch.map(({ run: _run, ...result }) => result);
         try {
-          await this.call('POST', '/api/v1/probe/results', { run, location: this.options.location, version: this.options.version, results });
+          await this.call('POST', `/api/v1/probe/results?${this.healthQuery(this.buffer.length - size)}`, {
+            run,
+            location: this.options.location,
+            version: this.options.version,
+            results,
+          });
         } catch (err) {
           this.retryAt = this.options.clock.now() + this.backoff;
           this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
@@ -175,15 +183,29 @@ export class ProbeClient {
   private writeDown(): void {
     if (!this.journal) return;
     try {
-      this.journal.save(this.buffer, this.consumed);
+      this.journal.save(this.buffer, this.consumed, this.dropped);
       this.consumed = 0;
     } catch (err) {
       this.options.log.warn({ err: describeError(err), journal: this.journal.path }, 'could not write the unsent results down; they are kept in memory');
     }
   }
 
+  /** Results the cap has dropped, this run's and (with a journal) the earlier runs'. */
+  get dropped(): number {
+    return this.droppedBefore + this.counts.dropped;
+  }
+
+  /** How the buffer stands, for the server (`probeHealthQuery`): `backlog` results still waiting, and those dropped. */
+  private healthQuery(backlog: number): string {
+    return `backlog=${backlog}&dropped=${this.dropped}`;
+  }
+
   private async poll(): Promise<void> {
-    const answer = await this.call('GET', `/api/v1/probe/assignments?location=${encodeURIComponent(this.options.location)}`);
+    // Each poll also says how the buffer stands, so the server sees it while there is nothing to send.
+    const answer = await this.call(
+      'GET',
+      `/api/v1/probe/assignments?location=${encodeURIComponent(this.options.location)}&${this.healthQuery(this.buffer.length)}`,
+    );
     if (!answer) return;
     const { monitors, version } = answer as Assignments;
     const seen = new Set<number>();

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Core } from '../app.js';
 import type { Config } from '../config-file.js';
 import type { Dispatcher } from '../monitoring/dispatcher.js';
@@ -7,7 +7,7 @@ import { repeat, type Repeating } from '../lib/repeat.js';
 import type { LocationView } from './combine.js';
 import { LocatedDispatcher } from './located-dispatcher.js';
 import { locationSeriesRoutes, probeRoutes, probesAdminRoutes } from './probes.routes.js';
-import { ProbesService } from './probes.service.js';
+import { ProbesService, type ProbeOut } from './probes.service.js';
 
 export interface Probes {
   service: ProbesService;
@@ -33,25 +33,60 @@ export function createProbes(core: Core, config: Config): Probes {
     wrap: (local) => (located = new LocatedDispatcher(local, (id, since) => service.resultsFor(id, since), core.clock)),
     locationsOf: (id) => located?.locationsOf(id),
     watch(registry) {
-      const gauge = (name: string, help: string, value: (p: Awaited<ReturnType<ProbesService['list']>>[number]) => number | null) =>
+      type Read = (p: ProbeOut) => number | null;
+      // Read at scrape time; revoked probes are left out.
+      const each = async (read: Read, set: (labels: { probe: string; location: string }, v: number, p: ProbeOut) => void) => {
+        for (const p of await service.list()) {
+          const v = p.revokedAt === null ? read(p) : null;
+          if (v !== null) set({ probe: p.name, location: p.location }, v, p);
+        }
+      };
+      const gauge = (name: string, help: string, read: Read) =>
         new Gauge({
           name,
           help,
           labelNames: ['probe', 'location'],
           registers: [registry],
-          // Read at scrape time; revoked probes are left out.
           async collect() {
             this.reset();
-            for (const p of await service.list()) {
-              const v = p.revokedAt === null ? value(p) : null;
-              if (v !== null) this.set({ probe: p.name, location: p.location }, v);
-            }
+            await each(read, (labels, v) => this.set(labels, v));
           },
         });
       gauge('upkeep_probe_last_seen_seconds', 'Seconds since each probe was last heard from.', (p) =>
         p.lastSeenAt === null ? null : (core.clock.now() - Date.parse(p.lastSeenAt)) / 1000,
       );
+      gauge('upkeep_probe_online', 'Whether each probe was heard from in the last 2 minutes (1) or not (0: silent, or never seen).', (p) =>
+        p.health === 'online' ? 1 : 0,
+      );
+      new Gauge({
+        name: 'upkeep_probe_info',
+        help: 'The version each probe last said it runs (always 1).',
+        labelNames: ['probe', 'location', 'version'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          await each(
+            (p) => (p.version === null ? null : 1),
+            (labels, v, p) => this.set({ ...labels, version: p.version! }, v),
+          );
+        },
+      });
       gauge('upkeep_probe_lag_seconds', 'How late the newest result of each probe’s last batch arrived.', (p) => (p.lagMs === null ? null : p.lagMs / 1000));
+      gauge('upkeep_probe_backlog', 'Results each probe said were waiting to be sent, at its last batch or poll.', (p) => p.backlog);
+      // The probe's own total (its journal keeps it across restarts): a counter, as Prometheus' rate() expects.
+      new Counter({
+        name: 'upkeep_probe_results_dropped_total',
+        help: 'Results each probe’s buffer cap dropped while it could not reach the server, as the probe last said.',
+        labelNames: ['probe', 'location'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          await each(
+            (p) => p.dropped,
+            (labels, v) => this.inc(labels, v),
+          );
+        },
+      });
     },
     job: {
       start() {

@@ -64,6 +64,22 @@ describe('the probe journal', () => {
     expect(new ProbeJournal(path).load()).toEqual(many.slice(8));
   });
 
+  it('keeps the count of results the cap dropped across restarts, also once everything is sent', () => {
+    const path = fresh();
+    const journal = new ProbeJournal(path);
+    journal.load();
+    journal.save([result(1), result(2)], 0);
+    journal.save([result(4)], 2, 1);
+    const restarted = new ProbeJournal(path);
+    expect(restarted.load()).toEqual([result(4)]);
+    expect(restarted.dropped).toBe(1);
+    restarted.save([], 1, 5);
+    expect(readFileSync(path, 'utf8')).toBe('{"dropped":5}\n');
+    const again = new ProbeJournal(path);
+    expect(again.load()).toEqual([]);
+    expect(again.dropped).toBe(5);
+  });
+
   it('keeps each result’s run, so results of an earlier start are sent as that run’s', () => {
     const path = fresh();
     const journal = new ProbeJournal(path);

@@ -44,10 +44,22 @@ export class ProbesRepository {
     await this.db.updateTable('probes').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
   }
 
-  async seen(id: number, at: number, version: string | null, lagMs: number | null): Promise<void> {
+  /** A probe was heard from: when, its version, and what it said (a figure it did not send is left as it was). */
+  async seen(
+    id: number,
+    at: number,
+    version: string | null,
+    said: { lagMs?: number | undefined; backlog?: number | undefined; dropped?: number | undefined },
+  ): Promise<void> {
     await this.db
       .updateTable('probes')
-      .set({ last_seen_at: at, version, ...(lagMs === null ? {} : { lag_ms: lagMs }) })
+      .set({
+        last_seen_at: at,
+        version,
+        ...(said.lagMs === undefined ? {} : { lag_ms: said.lagMs }),
+        ...(said.backlog === undefined ? {} : { backlog: said.backlog }),
+        ...(said.dropped === undefined ? {} : { dropped: said.dropped }),
+      })
       .where('id', '=', id)
       .execute();
   }

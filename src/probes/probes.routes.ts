@@ -13,6 +13,7 @@ import {
   locationSeriesOut,
   locationSeriesQuery,
   probeBatchIn,
+  probeHealthQuery,
   probeIn,
   probeMade,
   probesOut,
@@ -41,10 +42,10 @@ export function probeRoutes(app: FastifyInstance, probes: ProbesService): void {
       }),
     },
     async (req, reply) => {
-      const { location } = parseInput(assignmentsQuery, req.query);
+      const { location, ...health } = parseInput(assignmentsQuery, req.query);
       const probe = await probes.authenticate(req.headers.authorization, location);
       const version = /upkeep-probe\/(\S{1,40})/i.exec(req.headers['user-agent'] ?? '')?.[1] ?? null;
-      const answer = await probes.assignments(probe, version);
+      const answer = await probes.assignments(probe, version, health);
       reply.header('etag', answer.version).header('cache-control', 'no-cache');
       if (req.headers['if-none-match'] === answer.version) return reply.status(304).send();
       return answer;
@@ -57,23 +58,28 @@ export function probeRoutes(app: FastifyInstance, probes: ProbesService): void {
         tag,
         ...probeAuth,
         summary: 'For a probe: a batch of results (a batch sent again is stored once)',
+        query: probeHealthQuery,
         body: probeBatchIn,
         ok: { 200: batchOut },
       }),
     },
     async (req) => {
       const probe = await probes.authenticate(req.headers.authorization, undefined);
-      return probes.ingest(probe, req.body);
+      return probes.ingest(probe, req.body, parseInput(probeHealthQuery, req.query));
     },
   );
 }
 
 /** Managing probes: owners and admins only (a probe token runs checks with the monitors' secrets). */
 export function probesAdminRoutes(app: FastifyInstance, probes: ProbesService): void {
-  app.get('/probes', { schema: operation({ tag, summary: 'Probes with their health: last seen, version, lag', ok: { 200: probesOut } }) }, async (req) => {
-    accessOf(req).requireAdmin();
-    return { data: await probes.list() };
-  });
+  app.get(
+    '/probes',
+    { schema: operation({ tag, summary: 'Probes with their health: last seen, version, lag, results waiting and dropped', ok: { 200: probesOut } }) },
+    async (req) => {
+      accessOf(req).requireAdmin();
+      return { data: await probes.list() };
+    },
+  );
   app.post(
     '/probes',
     {

@@ -29,7 +29,23 @@ export const probeBatchIn = z
   })
   .strict();
 
-export const assignmentsQuery = z.object({ location: locationName.optional() });
+/**
+ * How a probe's buffer stands, sent in the query of both probe routes (in the query, not the body, so a
+ * probe newer than its server is not refused for them: an older server ignores them).
+ */
+export const probeHealthQuery = z.object({
+  backlog: z.coerce.number().int().min(0).max(1_000_000_000).optional().describe('results waiting to be sent (after this batch, on the results route)'),
+  dropped: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('results the buffer’s cap has dropped, over every run that kept the same journal'),
+});
+export type ProbeHealth = z.output<typeof probeHealthQuery>;
+
+export const assignmentsQuery = probeHealthQuery.extend({ location: locationName.optional() });
 
 export type ProbeBatch = z.output<typeof probeBatchIn>;
 
@@ -44,6 +60,12 @@ export const probeOut = z.object({
   lastSeenAt: z.iso.datetime().nullable(),
   version: z.string().nullable(),
   lagMs: z.number().nullable().describe('how late the newest result of its last batch arrived'),
+  backlog: z.number().int().nullable().describe('results it said were waiting to be sent, at its last batch or poll (null: not said yet)'),
+  dropped: z
+    .number()
+    .int()
+    .nullable()
+    .describe('results its buffer’s cap dropped while it could not reach the server, as it last said (kept across its restarts by its journal)'),
 });
 export const probesOut = z.object({ data: z.array(probeOut) });
 export const probeMade = probeOut.extend({ token: z.string().describe('shown this once') });

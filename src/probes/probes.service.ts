@@ -11,7 +11,7 @@ import { encodeMonitor, type Monitor, type MonitorStore, type SiteCodec } from '
 import type { LocationResult } from './combine.js';
 import { LOCAL } from '../monitoring/locations.js';
 import { ProbesRepository, type ProbeRow } from './probes.repository.js';
-import { probeBatchIn, probeIn, type Assignments, type LocationSeries, type probeOut } from './probes.schema.js';
+import { probeBatchIn, probeIn, type Assignments, type LocationSeries, type ProbeHealth, type probeOut } from './probes.schema.js';
 
 const TOKEN_PREFIX = 'upp_';
 /** A probe polls every few seconds; one not heard from for this long is "silent". */
@@ -83,14 +83,14 @@ export class ProbesService {
   }
 
   /** The monitors a probe's location checks, with their whole definitions; `version` changes when any of them does. */
-  async assignments(probe: ProbeRow, version: string | null): Promise<Assignments> {
-    await this.repo.seen(probe.id, this.clock.now(), version, null);
+  async assignments(probe: ProbeRow, version: string | null, health: ProbeHealth = {}): Promise<Assignments> {
+    await this.repo.seen(probe.id, this.clock.now(), version, health);
     const all = await this.assigned();
     return all.get(probe.location) ?? { version: digest([]), location: probe.location, monitors: [] };
   }
 
   /** Stores a probe's batch; a result already stored (same run and number) counts as a duplicate, one for a monitor not assigned is ignored. */
-  async ingest(probe: ProbeRow, body: unknown): Promise<{ stored: number; duplicates: number; ignored: number }> {
+  async ingest(probe: ProbeRow, body: unknown, health: ProbeHealth = {}): Promise<{ stored: number; duplicates: number; ignored: number }> {
     const batch = parseInput(probeBatchIn, body);
     if (batch.location !== undefined && batch.location !== probe.location)
       throw new AppError('conflict', `this token is probe "${probe.name}" of location "${probe.location}", not "${batch.location}"`);
@@ -113,7 +113,7 @@ export class ProbesService {
       }));
     const stored = await this.repo.insertResults(rows);
     const newest = Math.max(...rows.map((r) => r.at));
-    await this.repo.seen(probe.id, now, batch.version ?? probe.version, rows.length ? now - newest : null);
+    await this.repo.seen(probe.id, now, batch.version ?? probe.version, { ...health, ...(rows.length ? { lagMs: now - newest } : {}) });
     return { stored, duplicates: rows.length - stored, ignored: batch.results.length - rows.length };
   }
 
@@ -203,5 +203,7 @@ export function probeView(p: ProbeRow, now: number): ProbeOut {
     lastSeenAt: p.last_seen_at === null ? null : toIso(p.last_seen_at),
     version: p.version,
     lagMs: p.lag_ms,
+    backlog: p.backlog,
+    dropped: p.dropped,
   };
 }

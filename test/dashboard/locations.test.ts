@@ -146,4 +146,27 @@ describe.skipIf(chromiumSkipReason)('the monitor page by location', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('lists the probes with their health, and warns of results a probe dropped; passes axe', { timeout: 120_000 }, async () => {
+    const probe = await makeProbe('lossy', 'us-east');
+    // What a probe says after its buffer overflowed while cut off: 42 results dropped, 3 still waiting.
+    const said = await server.app.inject({ url: '/api/v1/probe/assignments?backlog=3&dropped=42', headers: { authorization: `Bearer ${probe.token}` } });
+    expect(said.statusCode).toBe(200);
+    const errors: string[] = [];
+    const page = await loginPage(browser, url, 'owner@shop.test', 'owner password 123', { bypassCSP: true });
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.getByRole('link', { name: 'Probes' }).click();
+    const row = page.getByRole('list', { name: 'Probes' }).locator('li', { hasText: 'lossy' });
+    await row.waitFor();
+    expect(await row.locator('.status-up').innerText()).toBe('online');
+    expect(await row.locator('.status-degraded').innerText()).toBe('42 results dropped');
+    expect(await row.innerText()).toContain('waiting 3');
+    // A probe that dropped nothing gets no warning.
+    const quiet = page.getByRole('list', { name: 'Probes' }).locator('li', { hasText: 'sthlm' });
+    expect(await quiet.locator('.status-degraded').count()).toBe(0);
+    const serious = (await axe(page, 'main')).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

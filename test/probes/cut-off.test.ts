@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/lib/logger.js';
+import { clusterStatus, formatClusterStatus } from '../../src/cluster/status.js';
 import { ProbeJournal } from '../../src/probes/journal.js';
+import { liveProbes } from '../../src/probes/probes.service.js';
 import { startHttpServer, type TestServer } from '../fixtures/servers.js';
 import { dialects, tempDir } from '../support/databases.js';
 import { until } from '../support/receivers.js';
@@ -27,7 +29,7 @@ describe.each(dialects)('a probe cut off from its server on $dialect', ({ dialec
   const dir = tempDir('upkeep-probe-journal-');
 
   const makeProbe = (name: string) => world.makeProbe(name, 'eu-north');
-  const probeClient = (token: string, at: string, options: { journal?: string; bufferCap?: number; log?: Logger } = {}) =>
+  const probeClient = (token: string, at: string, options: { journal?: string; bufferCap?: number; log?: Logger; pollMs?: number } = {}) =>
     world.probeClient(token, 'eu-north', at, { pollMs: 500, ...options });
   const stored = async (probeId: number) =>
     world.core.storage.db.selectFrom('probe_results').select(['run', 'seq', 'monitor_id', 'at']).where('probe_id', '=', probeId).orderBy('seq').execute();
@@ -131,13 +133,15 @@ describe.each(dialects)('a probe cut off from its server on $dialect', ({ dialec
   );
 
   it.skipIf(skip)(
-    'drops the oldest results when its buffer is full, counts them and says so once; the newest are all replayed',
+    'drops the oldest results when its buffer is full, counts them and says so once; the newest are all replayed; the API, /metrics and cluster status show the count, also after a restart',
     async () => {
       const probe = await makeProbe('probe-small');
       const proxy = await cutProxy(Number(new URL(world.origin).port));
       const lines: string[] = [];
       const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-      const client = probeClient(probe.token, proxy.origin, { bufferCap: 2 * MONITORS, log, journal: join(dir.path, 'small.jsonl') });
+      const journal = join(dir.path, 'small.jsonl');
+      // Only its batches say how its buffer stands here (its first poll aside): the last one, emptying it, says 0 waiting.
+      const client = probeClient(probe.token, proxy.origin, { bufferCap: 2 * MONITORS, log, journal, pollMs: 600_000 });
       await client.start();
       await until('results to arrive', async () => (await stored(probe.id)).length >= MONITORS, 30_000);
       await proxy.cut();
@@ -158,6 +162,31 @@ describe.each(dialects)('a probe cut off from its server on $dialect', ({ dialec
       const said = lines.map((l) => JSON.parse(l) as { level: number; msg: string; dropped?: number });
       expect(said.filter((l) => l.msg.startsWith('the buffer of unsent results is full'))).toHaveLength(1);
       expect(said.find((l) => l.msg.startsWith('the server takes results again'))?.dropped).toBe(client.counts.dropped);
+
+      // Where operators look: the exact count, and nothing left waiting.
+      const listed = async () =>
+        (await world.server.app.inject({ url: '/api/v1/probes', headers: world.headers }))
+          .json<{ data: { name: string; backlog: number | null; dropped: number | null }[] }>()
+          .data.find((p) => p.name === 'probe-small');
+      expect(await listed()).toMatchObject({ backlog: 0, dropped: client.counts.dropped });
+      const metrics = (await world.server.app.inject({ url: '/metrics', headers: world.headers })).body;
+      expect(metrics).toContain(`upkeep_probe_results_dropped_total{probe="probe-small",location="eu-north"} ${client.counts.dropped}\n`);
+      expect(metrics).toContain('upkeep_probe_backlog{probe="probe-small",location="eu-north"} 0\n');
+      expect(metrics).toMatch(/^# TYPE upkeep_probe_results_dropped_total counter$/m);
+      if (dialect === 'postgres') {
+        const status = formatClusterStatus(await clusterStatus(world.core, await liveProbes(world.core.storage.db, Date.now())));
+        expect(status).toContain(`  probe-small (eu-north): online, 9.9.9`);
+        expect(status).toMatch(new RegExp(`probe-small .*, ${client.counts.dropped} results DROPPED \\(its buffer was full\\)$`, 'm'));
+      }
+
+      // Restarted on the same journal: its first poll says the same total (a restart does not hide a loss).
+      await world.core.storage.db.updateTable('probes').set({ dropped: null }).where('id', '=', probe.id).execute();
+      const again = probeClient(probe.token, proxy.origin, { journal, pollMs: 600_000 });
+      expect(again.dropped).toBe(client.counts.dropped);
+      expect(client.dropped).toBe(client.counts.dropped);
+      await again.start();
+      expect((await listed())?.dropped).toBe(client.counts.dropped);
+      await again.stop();
       await proxy.close();
     },
     120_000,

@@ -137,6 +137,44 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     await proxy.close();
   });
 
+  it.skipIf(skip)('a probe says how its buffer stands for itself only, in figures that are checked', async () => {
+    const mine = await makeProbe('probe-says', 'eu-north');
+    const other = await makeProbe('probe-other', 'eu-north');
+    const auth = { authorization: `Bearer ${mine.token}` };
+    const figures = async () =>
+      new Map(
+        (await server.app.inject({ url: '/api/v1/probes', headers }))
+          .json<{ data: { name: string; backlog: number | null; dropped: number | null }[] }>()
+          .data.map((p) => [p.name, { backlog: p.backlog, dropped: p.dropped }]),
+      );
+    expect((await figures()).get('probe-says')).toEqual({ backlog: null, dropped: null });
+    expect((await server.app.inject({ url: '/api/v1/probe/assignments?backlog=7&dropped=3', headers: auth })).statusCode).toBe(200);
+    const batch = { run: 'says-run-1', results: [] };
+    const sent = await server.app.inject({ method: 'POST', url: '/api/v1/probe/results?backlog=2&dropped=5', headers: auth, payload: batch });
+    expect(sent.statusCode, sent.body).toBe(200);
+    // Figures it does not send are left as they were (a probe older than this server sends none).
+    expect((await server.app.inject({ method: 'POST', url: '/api/v1/probe/results', headers: auth, payload: batch })).statusCode).toBe(200);
+    const now = await figures();
+    expect(now.get('probe-says')).toEqual({ backlog: 2, dropped: 5 });
+    // Its token names the probe it sets: nothing in the request can reach another probe's figures.
+    expect(now.get('probe-other')).toEqual({ backlog: null, dropped: null });
+    for (const [query, field] of [
+      ['backlog=-1', 'backlog'],
+      ['dropped=1.5', 'dropped'],
+      ['dropped=abc', 'dropped'],
+      ['backlog=1000000001', 'backlog'],
+      [`dropped=${2 ** 53}`, 'dropped'],
+    ]) {
+      const bad = await server.app.inject({ url: `/api/v1/probe/assignments?${query}`, headers: auth });
+      expect(bad.statusCode, query).toBe(400);
+      expect(bad.body, query).toContain(field);
+    }
+    expect((await server.app.inject({ url: '/api/v1/probe/assignments?backlog=1', headers: { authorization: `Bearer ${other.token}x` } })).statusCode).toBe(
+      401,
+    );
+    expect((await figures()).get('probe-says')).toEqual({ backlog: 2, dropped: 5 });
+  });
+
   it.skipIf(skip)('a batch sent twice is stored once; a revoked token gets 401 and stops its probe', async () => {
     const probe = await makeProbe('probe-twice', 'eu-north');
     const auth = { authorization: `Bearer ${probe.token}` };
@@ -185,6 +223,8 @@ describe.each(dialects)('probes in three locations on $dialect', ({ dialect, ski
     const metrics = (await server.app.inject({ url: '/metrics', headers })).body;
     expect(metrics).toMatch(/^upkeep_probe_last_seen_seconds\{probe="probe-eu-north",location="eu-north"\} \d/m);
     expect(metrics).toMatch(/^upkeep_probe_lag_seconds\{probe="probe-eu-north",location="eu-north"\} \d/m);
+    expect(metrics).toContain('upkeep_probe_online{probe="probe-eu-north",location="eu-north"} 1\n');
+    expect(metrics).toContain('upkeep_probe_info{probe="probe-eu-north",location="eu-north",version="9.9.9"} 1\n');
     expect(metrics).not.toContain('probe="probe-twice"');
     // `upkeep cluster status` (PostgreSQL) lists the probes with their health; revoked ones are left out.
     if (dialect === 'postgres') {

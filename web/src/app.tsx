@@ -15,6 +15,7 @@ import { MonitorsPage } from './pages/monitors';
 import { PlannedWorkPage } from './pages/planned-work';
 import { PortfolioPage } from './pages/portfolio';
 import { PrivacyPage } from './pages/privacy-records';
+import { ProbesPage } from './pages/probes';
 import { RegisterPage } from './pages/register';
 import { RoutinesPage } from './pages/routines';
 import { RunbooksPage } from './pages/runbooks';
@@ -31,7 +32,7 @@ import { isAdmin, isGlobal, SessionContext, type Session, type User } from './se
 /** Who may open a page the menu does not offer everyone: the reason it is closed to the others, in their words. */
 const reach = {
   instance: { may: isGlobal, why: 'This page is about the whole instance; your account sees only your team’s sites.' },
-  admin: { may: isAdmin, why: 'Only admins and owners manage users and teams.' },
+  admin: { may: isAdmin, why: 'Only admins and owners manage users, teams and probes.' },
 };
 
 const routes: [string, (p: Record<string, string>) => ReactNode, keyof typeof reach | null][] = [
@@ -56,6 +57,7 @@ const routes: [string, (p: Record<string, string>) => ReactNode, keyof typeof re
   ['/status-pages', () => <StatusPagesPage />, 'instance'],
   ['/tokens', () => <TokensPage />, null],
   ['/users', () => <UsersPage />, 'admin'],
+  ['/probes', () => <ProbesPage />, 'admin'],
   ['/settings', () => <SettingsPage />, null],
 ];
 

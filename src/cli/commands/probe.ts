@@ -82,7 +82,7 @@ Examples:
       }),
     ),
   );
-  admin(probe.command('list').description('Probes with their health: last seen, version, lag.'))
+  admin(probe.command('list').description('Probes with their health: last seen, version, lag, results waiting and dropped.'))
     .option('--json', 'print JSON')
     .action(
       action(async (opts: { config?: string; dataDir: string; json?: boolean }) =>
@@ -91,7 +91,8 @@ Examples:
           if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
           for (const p of list)
             process.stdout.write(
-              `${p.name}\t${p.location}\t${p.health}\tlast seen ${p.lastSeenAt ?? 'never'}\tversion ${p.version ?? '-'}\tlag ${p.lagMs ?? '-'} ms\n`,
+              `${p.name}\t${p.location}\t${p.health}\tlast seen ${p.lastSeenAt ?? 'never'}\tversion ${p.version ?? '-'}\tlag ${p.lagMs ?? '-'} ms\t` +
+                `waiting ${p.backlog ?? '-'}\tdropped ${p.dropped ?? '-'}\n`,
             );
         }),
       ),

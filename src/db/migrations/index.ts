@@ -28,6 +28,7 @@ import * as owners from './0500-owners.js';
 import * as objectives from './0501-objectives.js';
 import * as cluster from './0600-cluster.js';
 import * as probes from './0601-probes.js';
+import * as probeBacklog from './0610-probe-backlog.js';
 import * as reportArchive from './0502-report-archive.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -82,6 +83,7 @@ const steps: Record<string, Step> = {
   // Issue 19 (cluster mode) numbers its migrations from 0600.
   '0600-cluster': cluster,
   '0601-probes': probes,
+  '0610-probe-backlog': probeBacklog,
   '0502-report-archive': reportArchive,
 };
 

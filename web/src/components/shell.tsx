@@ -57,6 +57,7 @@ export function Shell({ children }: { children: ReactNode }) {
     ['/status-pages', 'Status pages', isGlobal(user)],
     ['/tokens', 'Tokens', true],
     ['/users', 'Users', isAdmin(user)],
+    ['/probes', 'Probes', isAdmin(user)],
     ['/settings', 'Settings', true],
   ];
   const current = (to: string) => (to === '/' ? path === '/' || path.startsWith('/sites') : path.startsWith(to));
