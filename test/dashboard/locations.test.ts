@@ -166,6 +166,11 @@ describe.skipIf(chromiumSkipReason)('the monitor page by location', () => {
     expect(await quiet.locator('.status-degraded').count()).toBe(0);
     const serious = (await axe(page, 'main')).filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious).toEqual([]);
+    // Revoked from the page (after the confirmation): its button goes and its token no longer works.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Revoke' }).waitFor({ state: 'detached' });
+    expect((await server.app.inject({ url: '/api/v1/probe/assignments', headers: { authorization: `Bearer ${probe.token}` } })).statusCode).toBe(401);
     expect(errors).toEqual([]);
     await page.close();
   });

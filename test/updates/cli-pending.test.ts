@@ -5,9 +5,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { ApprovalsRepository } from '../../src/updates/approvals.repository.js';
 import { RunsRepository } from '../../src/updates/runs/runs.repository.js';
-import { loadKnowledge, saveRefreshed } from '../../src/updates/snapshot/load.js';
 import { startSshd, sshNeeds, sshReady, type Sshd } from '../backups/support/sshd.js';
 import { describeWhen } from '../backups/support/tools.js';
+import { learnFlysystemAdvisory } from './fixtures/services.js';
 import { runCli } from '../support/cli.js';
 import { config, openTestCore, testEnv } from '../support/core.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
@@ -92,26 +92,7 @@ updates:
 
     it(`${dialect}: with a security fix pending, plan shows the server's run; run needs --approved-by one of the policy's people, then goes the API's way`, async () => {
       // The knowledge learns of a critical advisory for that version (a refresh from OSV would bring it).
-      const knowledge = loadKnowledge(core.dataDir, new Date()).knowledge;
-      saveRefreshed(core.dataDir, {
-        ...knowledge,
-        builtAt: new Date().toISOString(),
-        advisories: {
-          ...knowledge.advisories,
-          packagist: {
-            ...knowledge.advisories.packagist,
-            'league/flysystem': [
-              {
-                id: 'GHSA-9f46-5r25-5wfm',
-                aliases: ['CVE-2021-32708'],
-                severity: 'critical',
-                summary: 'Time-of-check time-of-use file write',
-                ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.4' }] }],
-              },
-            ],
-          },
-        },
-      } as never);
+      learnFlysystemAdvisory(core.dataDir, new Date());
       const plan = await cli('plan', 'Shop', '--json');
       expect(plan.code, plan.stderr).toBe(0);
       const planned = JSON.parse(plan.stdout) as { steps: string[]; checks: { tool: string }[] };

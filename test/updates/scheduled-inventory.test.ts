@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Core } from '../../src/app.js';
 import { InventoryService } from '../../src/updates/inventory.service.js';
-import { loadKnowledge, saveRefreshed } from '../../src/updates/snapshot/load.js';
 import { startSshd, sshNeeds, sshReady, type Sshd } from '../backups/support/sshd.js';
 import { describeWhen } from '../backups/support/tools.js';
+import { learnFlysystemAdvisory } from './fixtures/services.js';
 import { testClock } from '../support/clock.js';
 import { config, openTestCore } from '../support/core.js';
 import { createTestDatabase, dialects, type TestDatabase } from '../support/databases.js';
@@ -79,26 +79,7 @@ updates:
       expect(await history.history(quietId)).toEqual([]);
 
       // The knowledge learns of a critical advisory for that version (a refresh from OSV would bring it).
-      const knowledge = loadKnowledge(core.dataDir, new Date(clock.t)).knowledge;
-      saveRefreshed(core.dataDir, {
-        ...knowledge,
-        builtAt: '2026-12-07T11:00:00.000Z',
-        advisories: {
-          ...knowledge.advisories,
-          packagist: {
-            ...knowledge.advisories.packagist,
-            'league/flysystem': [
-              {
-                id: 'GHSA-9f46-5r25-5wfm',
-                aliases: ['CVE-2021-32708'],
-                severity: 'critical',
-                summary: 'Time-of-check time-of-use file write',
-                ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.4' }] }],
-              },
-            ],
-          },
-        },
-      } as never);
+      learnFlysystemAdvisory(core.dataDir, new Date(clock.t), '2026-12-07T11:00:00.000Z');
       // An hour later it is not due: nothing read, no incident.
       clock.t += HOUR;
       expect(await schedule.tick()).toEqual([]);

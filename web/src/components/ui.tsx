@@ -64,3 +64,12 @@ export function PageTitle({ children, actions }: { children: ReactNode; actions?
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
+
+/** A Revoke button for a credential (API token, probe) that asks first; `revoke` does the call. */
+export function RevokeButton({ name, revoke }: { name: string; revoke: () => void }) {
+  return (
+    <button type="button" className="danger" onClick={() => confirm(`Revoke ${name}?`) && revoke()}>
+      Revoke
+    </button>
+  );
+}

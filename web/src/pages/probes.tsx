@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
-import { Empty, ErrorNote, Loading, PageTitle } from '../components/ui';
+import { Empty, ErrorNote, Loading, PageTitle, RevokeButton } from '../components/ui';
 import { ago, ms } from '../format';
 import { useAction, useLoad } from '../hooks';
 
@@ -60,13 +60,7 @@ export function ProbesPage() {
               seen {ago(p.lastSeenAt)} · version {p.version ?? '—'} · lag {ms(p.lagMs)} · waiting {p.backlog?.toLocaleString() ?? '—'}
             </span>{' '}
             {p.health === 'revoked' ? null : (
-              <button
-                type="button"
-                className="danger"
-                onClick={() => confirm(`Revoke ${p.name}?`) && action.run(() => api(`/probes/${p.id}`, { method: 'DELETE' }), probes.reload)}
-              >
-                Revoke
-              </button>
+              <RevokeButton name={p.name} revoke={() => action.run(() => api(`/probes/${p.id}`, { method: 'DELETE' }), probes.reload)} />
             )}
           </li>
         ))}

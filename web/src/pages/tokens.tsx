@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { Field, FormError, useSubmit } from '../components/form';
-import { ErrorNote, Loading, PageTitle } from '../components/ui';
+import { ErrorNote, Loading, PageTitle, RevokeButton } from '../components/ui';
 import { ago, when } from '../format';
 import { useAction, useLoad } from '../hooks';
 
@@ -85,15 +85,7 @@ export function TokensPage() {
               {t.expiresAt ? ` · expires ${when(t.expiresAt)}` : ''}
               {t.revokedAt ? ` · revoked ${when(t.revokedAt)}` : ''}
             </span>{' '}
-            {t.revokedAt ? null : (
-              <button
-                type="button"
-                className="danger"
-                onClick={() => confirm(`Revoke ${t.name}?`) && action.run(() => api(`/tokens/${t.id}`, { method: 'DELETE' }), tokens.reload)}
-              >
-                Revoke
-              </button>
-            )}
+            {t.revokedAt ? null : <RevokeButton name={t.name} revoke={() => action.run(() => api(`/tokens/${t.id}`, { method: 'DELETE' }), tokens.reload)} />}
           </li>
         ))}
       </ul>
