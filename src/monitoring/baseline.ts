@@ -1,4 +1,4 @@
-import type { ResultRollupsTable } from '../db/types.js';
+import { setImmediate } from 'node:timers/promises';
 import type { Clock } from '../lib/clock.js';
 import type { ResultsRepository } from './results.repository.js';
 import { DAY, HOUR, MINUTE, Totals } from './rollups.js';
@@ -40,9 +40,14 @@ const WEEK = 7 * DAY;
 const RECENT_WINDOW = 15 * MINUTE;
 const MIN_RECENT_CHECKS = 5;
 
+/** Monitors compared per step: one step reads a page's rollups, with a turn of the event loop between steps. */
+const PAGE = 1_000;
+
 /**
  * Keeps each monitor's baseline (hourly p95s at the same hour of the week over four weeks, or of
  * the last two days while there is less history) and compares the last 15 minutes' p95 with it.
+ * Works a page of monitors at a time (their rollups only), so a fleet of 100,000 never reads
+ * millions of rows in one statement on the main thread.
  */
 export class BaselineJob {
   private baselines = new Map<number, Baseline>();
@@ -51,15 +56,17 @@ export class BaselineJob {
   constructor(
     private readonly repo: ResultsRepository,
     private readonly clock: Clock,
+    /** The monitors to compare (those this node checks, heartbeats left out). */
+    private readonly monitors: () => readonly number[],
     private readonly setSlow: (monitorId: number, slow: string | null) => void,
     private readonly isSlowNow: (monitorId: number) => boolean,
   ) {}
 
-  /** Hourly p95 samples per monitor from the given ranges of hour rollups. */
-  private async hourlyP95s(ranges: [number, number][]): Promise<Map<number, number[]>> {
+  /** Hourly p95 samples of `ids` from the given ranges of hour rollups. */
+  private async hourlyP95s(ranges: [number, number][], ids: readonly number[]): Promise<Map<number, number[]>> {
     const out = new Map<number, number[]>();
     for (const [from, to] of ranges) {
-      for (const row of await this.repo.rollups(HOUR, from, to)) {
+      for (const row of await this.repo.rollupsOf(HOUR, from, to, ids)) {
         const p95 = LatencySketch.parse(row.sketch).quantile(0.95);
         if (p95 === undefined) continue;
         const list = out.get(row.monitor_id) ?? [];
@@ -70,39 +77,52 @@ export class BaselineJob {
     return out;
   }
 
-  async refreshBaselines(): Promise<void> {
-    const now = this.clock.now();
-    const hour = now - (now % HOUR);
-    if (hour === this.computedForHour) return;
-    const weekly = await this.hourlyP95s([1, 2, 3, 4].map((w) => [hour - w * WEEK - HOUR, hour - w * WEEK + 2 * HOUR]));
-    const recent = await this.hourlyP95s([[hour - 2 * DAY, hour]]);
-    const next = new Map<number, Baseline>();
-    for (const id of new Set([...weekly.keys(), ...recent.keys()])) {
+  private async baselinesOf(ids: readonly number[], hour: number): Promise<Map<number, Baseline>> {
+    const weekly = await this.hourlyP95s(
+      [1, 2, 3, 4].map((w) => [hour - w * WEEK - HOUR, hour - w * WEEK + 2 * HOUR]),
+      ids,
+    );
+    const recent = await this.hourlyP95s([[hour - 2 * DAY, hour]], ids);
+    const out = new Map<number, Baseline>();
+    for (const id of ids) {
       const b = robustBaseline(weekly.get(id) ?? []) ?? robustBaseline(recent.get(id) ?? []);
-      if (b) next.set(id, b);
+      if (b) out.set(id, b);
     }
-    this.baselines = next;
-    this.computedForHour = hour;
+    return out;
   }
 
-  /** Compares every monitor with a baseline against its last 15 minutes. */
+  /** Compares every monitor with a baseline against its last 15 minutes (baselines made anew each hour). */
   async run(): Promise<void> {
-    await this.refreshBaselines();
     const now = this.clock.now();
+    const hour = now - (now % HOUR);
     const end = now - (now % MINUTE);
-    const byMonitor = new Map<number, ResultRollupsTable[]>();
-    for (const row of await this.repo.rollups(MINUTE, end - RECENT_WINDOW, end)) {
-      const list = byMonitor.get(row.monitor_id) ?? [];
-      list.push(row);
-      byMonitor.set(row.monitor_id, list);
+    const refresh = hour !== this.computedForHour;
+    const baselines = refresh ? new Map<number, Baseline>() : this.baselines;
+    const ids = this.monitors();
+    for (let i = 0; i < ids.length; i += PAGE) {
+      if (i) await setImmediate();
+      const page = ids.slice(i, i + PAGE);
+      if (refresh) for (const [id, b] of await this.baselinesOf(page, hour)) baselines.set(id, b);
+      const compared = page.filter((id) => baselines.has(id));
+      if (!compared.length) continue;
+      const recent = new Map<number, Totals>();
+      for (const row of await this.repo.rollupsOf(MINUTE, end - RECENT_WINDOW, end, compared)) {
+        let totals = recent.get(row.monitor_id);
+        if (!totals) recent.set(row.monitor_id, (totals = new Totals()));
+        totals.addRollup(row);
+      }
+      for (const id of compared) {
+        const totals = recent.get(id);
+        const p95 = totals?.sketch.quantile(0.95);
+        if (!totals || p95 === undefined || totals.latencyCount < MIN_RECENT_CHECKS) continue;
+        const baseline = baselines.get(id)!;
+        const slow = isSlow(p95, baseline, this.isSlowNow(id));
+        this.setSlow(id, slow ? describeSlow(p95, baseline) : null);
+      }
     }
-    for (const [id, baseline] of this.baselines) {
-      const totals = new Totals();
-      for (const row of byMonitor.get(id) ?? []) totals.addRollup(row);
-      const p95 = totals.sketch.quantile(0.95);
-      if (p95 === undefined || totals.latencyCount < MIN_RECENT_CHECKS) continue;
-      const slow = isSlow(p95, baseline, this.isSlowNow(id));
-      this.setSlow(id, slow ? describeSlow(p95, baseline) : null);
+    if (refresh) {
+      this.baselines = baselines;
+      this.computedForHour = hour;
     }
   }
 }

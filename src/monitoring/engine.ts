@@ -205,6 +205,7 @@ export class MonitoringEngine {
     const baseline = new BaselineJob(
       this.results.repository,
       this.clock,
+      () => [...this.runtimes.values()].filter((rt) => rt.owned && rt.monitor.spec.type !== 'heartbeat').map((rt) => rt.monitor.id),
       (id, slow) => this.setSlow(id, slow),
       (id) => Boolean(this.runtimes.get(id)?.state.slow),
     );

@@ -184,6 +184,8 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
     const job = new BaselineJob(
       store.repository,
       clock,
+      // The monitor on the second page the job works through.
+      () => Array.from({ length: 1_500 }, (_, i) => id - 1_200 + i),
       (m, slow) => notes.set(m, slow),
       (m) => Boolean(notes.get(m)),
     );
