@@ -1,7 +1,8 @@
 import { setImmediate } from 'node:timers/promises';
+import type { ResultRollupsTable } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { ResultsRepository } from './results.repository.js';
-import { DAY, HOUR, MINUTE, Totals } from './rollups.js';
+import { bucketStarts, DAY, HOUR, levelOf, MINUTE, Totals } from './rollups.js';
 import { LatencySketch } from './sketch.js';
 
 /** A monitor's usual latency: the median of hourly p95s and their spread (MAD scaled to a standard deviation). */
@@ -62,11 +63,11 @@ export class BaselineJob {
     private readonly isSlowNow: (monitorId: number) => boolean,
   ) {}
 
-  /** Hourly p95 samples of `ids` from the given ranges of hour rollups. */
+  /** Hourly p95 samples of `ids` (sorted) from the given ranges of hour rollups. */
   private async hourlyP95s(ranges: [number, number][], ids: readonly number[]): Promise<Map<number, number[]>> {
     const out = new Map<number, number[]>();
     for (const [from, to] of ranges) {
-      for (const row of await this.repo.rollupsOf(HOUR, from, to, ids)) {
+      for (const row of await this.rollupsOf(HOUR, from, to, ids)) {
         const p95 = LatencySketch.parse(row.sketch).quantile(0.95);
         if (p95 === undefined) continue;
         const list = out.get(row.monitor_id) ?? [];
@@ -75,6 +76,13 @@ export class BaselineJob {
       }
     }
     return out;
+  }
+
+  /** The rollups of `ids` (sorted) starting in [from, to): read in key order over their range of ids. */
+  private async rollupsOf(bucketMs: number, from: number, to: number, ids: readonly number[]): Promise<ResultRollupsTable[]> {
+    const wanted = new Set(ids);
+    const rows = await this.repo.rollupsAt(bucketMs, bucketStarts(levelOf(bucketMs), from, to), ids[0]!, ids.at(-1)!);
+    return rows.filter((row) => wanted.has(row.monitor_id));
   }
 
   private async baselinesOf(ids: readonly number[], hour: number): Promise<Map<number, Baseline>> {
@@ -98,7 +106,7 @@ export class BaselineJob {
     const end = now - (now % MINUTE);
     const refresh = hour !== this.computedForHour;
     const baselines = refresh ? new Map<number, Baseline>() : this.baselines;
-    const ids = this.monitors();
+    const ids = [...this.monitors()].sort((a, b) => a - b);
     for (let i = 0; i < ids.length; i += PAGE) {
       if (i) await setImmediate();
       const page = ids.slice(i, i + PAGE);
@@ -106,7 +114,7 @@ export class BaselineJob {
       const compared = page.filter((id) => baselines.has(id));
       if (!compared.length) continue;
       const recent = new Map<number, Totals>();
-      for (const row of await this.repo.rollupsOf(MINUTE, end - RECENT_WINDOW, end, compared)) {
+      for (const row of await this.rollupsOf(MINUTE, end - RECENT_WINDOW, end, compared)) {
         let totals = recent.get(row.monitor_id);
         if (!totals) recent.set(row.monitor_id, (totals = new Totals()));
         totals.addRollup(row);

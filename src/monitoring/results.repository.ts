@@ -155,17 +155,23 @@ export class ResultsRepository {
     return out.sort((a, b) => b.at - a.at).slice(0, limit);
   }
 
-  /** Monitors with rollups of one size whose buckets start in [from, to). */
-  async monitorsWithRollups(bucketMs: number, from: number, to: number): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('result_rollups')
-      .select('monitor_id')
-      .distinct()
-      .where('bucket_ms', '=', bucketMs)
-      .where('start', '>=', from)
-      .where('start', '<', to)
-      .execute();
-    return rows.map((r) => r.monitor_id);
+  /**
+   * The lowest monitor id, `from` or above, with a rollup of this size starting at one of `starts`:
+   * a seek per start, since the key leads with size and start (pages of monitors for `rollupsAt`).
+   */
+  async firstMonitorAt(bucketMs: number, starts: readonly number[], from: number): Promise<number | undefined> {
+    let first: number | undefined;
+    for (const start of starts) {
+      const row = await this.db
+        .selectFrom('result_rollups')
+        .select((eb) => eb.fn.min('monitor_id').as('id'))
+        .where('bucket_ms', '=', bucketMs)
+        .where('start', '=', start)
+        .where('monitor_id', '>=', from)
+        .executeTakeFirst();
+      if (row?.id != null && (first === undefined || Number(row.id) < first)) first = Number(row.id);
+    }
+    return first;
   }
 
   /** Monitors with unpacked results in [from, to) (an hour). */
@@ -261,20 +267,23 @@ export class ResultsRepository {
       .execute();
   }
 
-  /** Rollups of one size whose buckets start in [from, to), of `monitorIds`, read a thousand monitors at a time (see `chunks`). */
-  async rollupsOf(bucketMs: number, from: number, to: number, monitorIds: readonly number[]): Promise<ResultRollupsTable[]> {
+  /**
+   * Rollups of one size starting at each of `starts`, of the monitors `lo` to `hi`: one key-order range
+   * per start (the key is size, start, monitor), never a scan of every monitor's rows in a time range.
+   */
+  async rollupsAt(bucketMs: number, starts: readonly number[], lo: number, hi: number): Promise<ResultRollupsTable[]> {
     const rows: ResultRollupsTable[] = [];
-    for await (const part of chunks(monitorIds, 1_000))
-      rows.push(
-        ...(await this.db
-          .selectFrom('result_rollups')
-          .selectAll()
-          .where('bucket_ms', '=', bucketMs)
-          .where('start', '>=', from)
-          .where('start', '<', to)
-          .where('monitor_id', 'in', part)
-          .execute()),
-      );
+    for (const start of starts) {
+      const part = await this.db
+        .selectFrom('result_rollups')
+        .selectAll()
+        .where('bucket_ms', '=', bucketMs)
+        .where('start', '=', start)
+        .where('monitor_id', '>=', lo)
+        .where('monitor_id', '<=', hi)
+        .execute();
+      for (const row of part) rows.push(row);
+    }
     return rows;
   }
 

@@ -7,13 +7,15 @@ import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
 import { ResultsWriter, type CommitListener, type EventHook, type StatesHook, type WriterHealth } from './results-writer.js';
 import { decompose, viaMonths, type Coverage } from './planner.js';
-import { DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals, type RawRow } from './rollups.js';
+import { bucketStarts, DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals, type RawRow } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
 
 /** How much of a minute's results the rollup reads per statement. */
 const SLICE = 10_000;
 /** How often the coarse levels (hours, days, months) take in the minutes rolled up since they last did (divides an hour). */
 const COARSE_EVERY = 10 * MINUTE;
+/** Monitor ids per step of the coarse merge. */
+const PAGE = 1_000;
 
 export interface Summary {
   checks: number;
@@ -218,18 +220,18 @@ export class ResultStore {
   private async rollUpCoarse(): Promise<void> {
     const target = this.doneUntil - (this.doneUntil % COARSE_EVERY);
     while (this.coarseUntil < target) {
-      // At most an hour per transaction, a thousand monitors at a time.
+      // At most an hour per transaction, a page of monitor ids at a time, every read in key order.
       const from = this.coarseUntil;
       const end = Math.min(target, from + HOUR);
+      const minutes = bucketStarts(LEVELS[0]!, from, end);
       await this.repo.transaction(async (repo) => {
-        const ids = await repo.monitorsWithRollups(MINUTE, from, end);
-        for (let i = 0; i < ids.length; i += 1_000) {
-          if (i) await setImmediate();
-          const part = ids.slice(i, i + 1_000);
+        for (let lo = await repo.firstMonitorAt(MINUTE, minutes, 0); lo !== undefined; lo = await repo.firstMonitorAt(MINUTE, minutes, lo + PAGE)) {
+          const hi = lo + PAGE - 1;
           // The minutes of each hour summed once, then added to what each coarser bucket held.
-          const sums = rollUpRollups(await repo.rollupsOf(MINUTE, from, end, part), HOUR);
+          const sums = rollUpRollups(await repo.rollupsAt(MINUTE, minutes, lo, hi), HOUR);
           for (const level of LEVELS.slice(1))
-            await repo.upsertRollups(rollUpRollups([...(await repo.rollupsOf(level.ms, level.floor(from), end, part)), ...sums], level.ms));
+            await repo.upsertRollups(rollUpRollups([...(await repo.rollupsAt(level.ms, bucketStarts(level, from, end), lo, hi)), ...sums], level.ms));
+          await setImmediate();
         }
         await repo.setWatermark(HOUR, end);
       });

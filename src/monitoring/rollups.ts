@@ -37,6 +37,13 @@ const monthLevel: Level = {
 /** Rollup levels, finest first: minutes are made from raw results, and each result also goes into its hour, day and month. */
 export const LEVELS: readonly Level[] = [fixed(MINUTE), fixed(HOUR), fixed(DAY), monthLevel];
 
+/** The starts of a level's buckets from the one holding `from` up to `to` (exclusive). */
+export function bucketStarts(level: Level, from: number, to: number): number[] {
+  const starts: number[] = [];
+  for (let start = level.floor(from); start < to; start = level.next(start)) starts.push(start);
+  return starts;
+}
+
 export function levelOf(ms: number): Level {
   const level = LEVELS.find((l) => l.ms === ms);
   if (!level) throw new RangeError(`no rollup level of ${ms} ms`);

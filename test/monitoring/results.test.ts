@@ -142,6 +142,21 @@ describe.each(dialects)('results on $dialect', ({ dialect, skip }) => {
     expect((await store.summary(id, monthStart, clock.t)).checks).toBe(17);
   });
 
+  it('merges the minutes of every monitor into the coarse levels, whatever the gaps between their ids', async () => {
+    const { coarseUntil } = store.coverage();
+    // Ids on either side of a page of a thousand, and far apart.
+    const ids = [0, 999, 1_000, 2_500, 10_000].map((i) => 900_000 + i);
+    await store.repository.upsertRollups(ids.flatMap((id) => Array.from({ length: 10 }, (_, m) => rollupOf(id, MINUTE, coarseUntil + m * MINUTE, [100, 120]))));
+    clock.t = Math.max(clock.t, coarseUntil + 20 * MINUTE);
+    await store.rollUp();
+    expect(store.coverage().coarseUntil).toBeGreaterThanOrEqual(coarseUntil + 10 * MINUTE);
+    for (const id of ids) {
+      const hours = await store.repository.rollups(HOUR, coarseUntil - (coarseUntil % HOUR), coarseUntil + 10 * MINUTE, id);
+      expect(hours.reduce((sum, r) => sum + r.up, 0)).toBe(20);
+      expect((await store.repository.rollups(DAY, coarseUntil - (coarseUntil % DAY), coarseUntil + 10 * MINUTE, id))[0]?.up).toBe(20);
+    }
+  });
+
   it('deletes old rollups a few rows per statement, exactly those before the cutoff', async () => {
     const siteId = (await core.sites.getMonitor(monitorId)).siteId;
     const ids = [monitorId];
