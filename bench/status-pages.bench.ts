@@ -118,6 +118,9 @@ const listOf = (answer: Answer) => {
   return list;
 };
 
+/** The bytes a flat header list takes on the wire: each header is "name: value\r\n". */
+const headerBytes = (list: string[]) => list.reduce((sum, part) => sum + part.length + 2, 0);
+
 /** bench/status-pages-bare.mjs in a process of its own, serving `routes`; resolves once it listens. */
 async function startBare(dir: string, routes: Record<string, BareRoute>, keepAliveTimeout: number) {
   writeFileSync(`${dir}/bare.json`, JSON.stringify({ keepAliveTimeout, routes }));
@@ -199,14 +202,11 @@ export async function run(): Promise<Record<string, string | number>> {
         .map((l) => l.toFixed(2))
         .join(', '),
       'page (kB): identity / gzip / brotli': ['identity', 'gzip', 'br'].map((e) => (variants[e]!.bytes.length / 1024).toFixed(1)).join(' / '),
-      // Each header is "name: value\r\n": its two parts and two bytes after each.
-      'brotli headers (bytes, less Date, Connection, Keep-Alive): 200 / 304': [routes['/br']!.ok, routes['/br']!.notModified]
-        .map((list) => list.reduce((sum, part) => sum + part.length + 2, 0))
-        .join(' / '),
+      'brotli headers (bytes, less Date, Connection, Keep-Alive): 200 / 304': `${headerBytes(routes['/br']!.ok)} / ${headerBytes(routes['/br']!.notModified)}`,
     };
     let errors = 0;
-    // Upkeep, bare Node and nginx take turns, ROUNDS times each; the medians are compared (a busy machine moves single
-    // runs a lot). `fresh` gives Upkeep's headers just before each run, and says after it whether they still held throughout.
+    // Upkeep, bare Node and nginx take turns, ROUNDS times each; the medians are compared (even a quiet machine moves
+    // single runs by a fifth). `fresh` gives Upkeep's headers just before each run, and says after it whether they still held throughout.
     type Target = { url: string; headers: Record<string, string> };
     const compare = async (
       label: string,
@@ -224,10 +224,15 @@ export async function run(): Promise<Record<string, string | number>> {
           if (attempt === 3) throw new Error(`${label}: the page changed during each of 3 runs`);
         }
       };
+      const measure = [upkeep, () => wrk(bareTarget.url, bareTarget.headers), () => wrk(nginxTarget.url, nginxTarget.headers)];
       for (let round = 0; round < ROUNDS; round++) {
-        const runs = [await upkeep(), await wrk(bareTarget.url, bareTarget.headers), await wrk(nginxTarget.url, nginxTarget.headers)];
-        if (runs.some((r) => r.errors))
-          figures[`${label}: errors and non-2xx/3xx answers, Upkeep / bare Node / nginx`] = runs.map((r) => r.errors).join(' / ');
+        // Each round starts with another server, so none is always measured first or last.
+        const runs: { rps: number; errors: number }[] = [];
+        for (let k = 0; k < 3; k++) {
+          const i = (round + k) % 3;
+          runs[i] = await measure[i]!();
+        }
+        if (runs.some((r) => r.errors)) figures[`${label}: errors and non-2xx/3xx answers, Upkeep / bare Node / nginx`] = runs.map((r) => r.errors).join(' / ');
         runs.forEach((r, i) => {
           errors += r.errors;
           rates[i]!.push(r.rps);
