@@ -155,6 +155,18 @@ export class ResultsRepository {
     return out.sort((a, b) => b.at - a.at).slice(0, limit);
   }
 
+  /** The lowest and highest monitor id with rollups of this size starting in [from, to) (one range read). */
+  async monitorBounds(bucketMs: number, from: number, to: number): Promise<{ lo: number; hi: number } | undefined> {
+    const row = await this.db
+      .selectFrom('result_rollups')
+      .select((eb) => [eb.fn.min('monitor_id').as('lo'), eb.fn.max('monitor_id').as('hi')])
+      .where('bucket_ms', '=', bucketMs)
+      .where('start', '>=', from)
+      .where('start', '<', to)
+      .executeTakeFirst();
+    return row?.lo == null || row.hi == null ? undefined : { lo: Number(row.lo), hi: Number(row.hi) };
+  }
+
   /**
    * The lowest monitor id, `from` or above, with a rollup of this size starting at one of `starts`:
    * a seek per start, since the key leads with size and start (pages of monitors for `rollupsAt`).
@@ -264,6 +276,19 @@ export class ResultsRepository {
       .where('start', '>=', from)
       .where('start', '<', to)
       .$if(monitorId !== undefined, (q) => q.where('monitor_id', '=', monitorId!))
+      .execute();
+  }
+
+  /** Rollups of one size starting in [from, to) of the monitors `lo` to `hi`: one range read (for a fleet within a page of ids). */
+  rollupsIn(bucketMs: number, from: number, to: number, lo: number, hi: number): Promise<ResultRollupsTable[]> {
+    return this.db
+      .selectFrom('result_rollups')
+      .selectAll()
+      .where('bucket_ms', '=', bucketMs)
+      .where('start', '>=', from)
+      .where('start', '<', to)
+      .where('monitor_id', '>=', lo)
+      .where('monitor_id', '<=', hi)
       .execute();
   }
 

@@ -1,13 +1,13 @@
 import { setImmediate } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
-import type { Database, MonitorStateTable } from '../db/types.js';
+import type { Database, MonitorStateTable, ResultRollupsTable } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
 import { ResultsWriter, type CommitListener, type EventHook, type StatesHook, type WriterHealth } from './results-writer.js';
 import { decompose, viaMonths, type Coverage } from './planner.js';
-import { bucketStarts, DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals, type RawRow } from './rollups.js';
+import { bucketStarts, DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals, type Level, type RawRow } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
 
 /** How much of a minute's results the rollup reads per statement. */
@@ -220,24 +220,47 @@ export class ResultStore {
   private async rollUpCoarse(): Promise<void> {
     const target = this.doneUntil - (this.doneUntil % COARSE_EVERY);
     while (this.coarseUntil < target) {
-      // Ten minutes per transaction (it holds the database: the results writer waits, ~16 s at 100,000
-      // monitors), a page of monitor ids at a time, every read in key order.
       const from = this.coarseUntil;
-      const end = Math.min(target, from + COARSE_EVERY);
-      const minutes = bucketStarts(LEVELS[0]!, from, end);
+      let end = Math.min(target, from + COARSE_EVERY);
       await this.repo.transaction(async (repo) => {
-        for (let lo = await repo.firstMonitorAt(MINUTE, minutes, 0); lo !== undefined; lo = await repo.firstMonitorAt(MINUTE, minutes, lo + PAGE)) {
-          const hi = lo + PAGE - 1;
-          // The minutes of each hour summed once, then added to what each coarser bucket held.
-          const sums = rollUpRollups(await repo.rollupsAt(MINUTE, minutes, lo, hi), HOUR);
-          for (const level of LEVELS.slice(1))
-            await repo.upsertRollups(rollUpRollups([...(await repo.rollupsAt(level.ms, bucketStarts(level, from, end), lo, hi)), ...sums], level.ms));
-          await setImmediate();
+        let bounds = await repo.monitorBounds(MINUTE, from, end);
+        if (bounds && bounds.hi - bounds.lo < PAGE) {
+          // A fleet within one page of ids: up to an hour per transaction, each level read as one range.
+          end = Math.min(target, from + HOUR);
+          bounds = await repo.monitorBounds(MINUTE, from, end);
+        }
+        if (bounds && bounds.hi - bounds.lo < PAGE)
+          await this.mergePage(repo, from, end, bounds.lo, bounds.hi, (level, lo, hi) => repo.rollupsIn(level.ms, level.floor(from), end, lo, hi));
+        else if (bounds) {
+          // Larger fleets: ten minutes per transaction (it holds the database: the results writer waits, ~16 s at
+          // 100,000 monitors), a page of ids at a time, one key-order read per bucket start.
+          const minutes = bucketStarts(LEVELS[0]!, from, end);
+          for (
+            let lo: number | undefined = bounds.lo;
+            lo !== undefined;
+            lo = lo + PAGE > bounds.hi ? undefined : await repo.firstMonitorAt(MINUTE, minutes, lo + PAGE)
+          ) {
+            await this.mergePage(repo, from, end, lo, lo + PAGE - 1, (level, l, h) => repo.rollupsAt(level.ms, bucketStarts(level, from, end), l, h));
+            await setImmediate();
+          }
         }
         await repo.setWatermark(HOUR, end);
       });
       this.coarseUntil = end;
     }
+  }
+
+  /** The minutes of monitors lo…hi summed into their hours once, then added to what each coarser bucket held. */
+  private async mergePage(
+    repo: ResultsRepository,
+    from: number,
+    end: number,
+    lo: number,
+    hi: number,
+    read: (level: Level, lo: number, hi: number) => Promise<ResultRollupsTable[]>,
+  ): Promise<void> {
+    const sums = rollUpRollups(await read(LEVELS[0]!, lo, hi), HOUR);
+    for (const level of LEVELS.slice(1)) await repo.upsertRollups(rollUpRollups([...(await read(level, lo, hi)), ...sums], level.ms));
   }
 
   /** Packs the results of every hour that ended before the grace (and any written late, into their hour's blocks). */
