@@ -20,8 +20,8 @@ const DAY = 24 * HOUR;
 
 const clock = testClock();
 /**
- * Tests that write days of results roll all of them up at once, a minute per transaction and the coarse
- * levels in key-order pages: on PostgreSQL on a 2-core machine about 30 s (not a figure anyone relies on).
+ * Tests that write days of results roll all of them up at once, a minute per transaction: on PostgreSQL on a 2-core
+ * machine 20–30 s, near the 30-s default (not a figure anyone relies on).
  */
 const DAYS_OF_ROLLUPS_MS = 120_000;
 
