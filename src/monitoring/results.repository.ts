@@ -267,28 +267,18 @@ export class ResultsRepository {
     }
   }
 
-  /** Rollups of one size whose buckets start in [from, to), for one monitor or all. */
-  rollups(bucketMs: number, from: number, to: number, monitorId?: number): Promise<ResultRollupsTable[]> {
+  /** Rollups of one size whose buckets start in [from, to), for one monitor, the monitors `lo` to `hi` (one range read), or all. */
+  rollups(bucketMs: number, from: number, to: number, monitors?: number | { lo: number; hi: number }): Promise<ResultRollupsTable[]> {
     return this.db
       .selectFrom('result_rollups')
       .selectAll()
       .where('bucket_ms', '=', bucketMs)
       .where('start', '>=', from)
       .where('start', '<', to)
-      .$if(monitorId !== undefined, (q) => q.where('monitor_id', '=', monitorId!))
-      .execute();
-  }
-
-  /** Rollups of one size starting in [from, to) of the monitors `lo` to `hi`: one range read (for a fleet within a page of ids). */
-  rollupsIn(bucketMs: number, from: number, to: number, lo: number, hi: number): Promise<ResultRollupsTable[]> {
-    return this.db
-      .selectFrom('result_rollups')
-      .selectAll()
-      .where('bucket_ms', '=', bucketMs)
-      .where('start', '>=', from)
-      .where('start', '<', to)
-      .where('monitor_id', '>=', lo)
-      .where('monitor_id', '<=', hi)
+      .$if(typeof monitors === 'number', (q) => q.where('monitor_id', '=', monitors as number))
+      .$if(typeof monitors === 'object', (q) =>
+        q.where('monitor_id', '>=', (monitors as { lo: number }).lo).where('monitor_id', '<=', (monitors as { hi: number }).hi),
+      )
       .execute();
   }
 

@@ -230,7 +230,7 @@ export class ResultStore {
           bounds = await repo.monitorBounds(MINUTE, from, end);
         }
         if (bounds && bounds.hi - bounds.lo < PAGE)
-          await this.mergePage(repo, from, end, bounds.lo, bounds.hi, (level, lo, hi) => repo.rollupsIn(level.ms, level.floor(from), end, lo, hi));
+          await this.mergePage(repo, from, end, bounds.lo, bounds.hi, (level, lo, hi) => repo.rollups(level.ms, level.floor(from), end, { lo, hi }));
         else if (bounds) {
           // Larger fleets: ten minutes per transaction (it holds the database: the results writer waits, ~16 s at
           // 100,000 monitors), a page of ids at a time, one key-order read per bucket start.
