@@ -68,6 +68,14 @@ describe.each(dialects)('objectives and burn-rate alerts on $dialect', ({ dialec
     await db?.cleanup();
   });
 
+  /** Three days of a check every 30 s, every `downEvery`th down, evaluated every hour as the scheduler would. */
+  async function threeDays(monitorId: number, downEvery: number): Promise<void> {
+    for (let hour = 0; hour < 72; hour++) {
+      await checks(monitorId, HOUR / (30 * SECOND), 30 * SECOND, (i) => ((hour * 120 + i) % downEvery === downEvery - 1 ? 'down' : 'up'));
+      await service.evaluateAll();
+    }
+  }
+
   async function siteWithMonitor(name: string): Promise<{ siteId: number; monitorId: number }> {
     const site = await core.sites.createSite({ name, objectives: [{ name: 'Available', type: 'availability', target: 99.9, window: '30d' }] });
     const monitor = await core.sites.createMonitor(site.id, { name: 'Home', type: 'http', url: `https://${name.toLowerCase()}.test/` });
@@ -129,10 +137,7 @@ describe.each(dialects)('objectives and burn-rate alerts on $dialect', ({ dialec
     async () => {
       const { siteId, monitorId } = await siteWithMonitor('Slow');
       // A check every 30 s; every 500th is down; evaluated every hour as the scheduler would.
-      for (let hour = 0; hour < 72; hour++) {
-        await checks(monitorId, HOUR / (30 * SECOND), 30 * SECOND, (i) => ((hour * 120 + i) % 500 === 499 ? 'down' : 'up'));
-        await service.evaluateAll();
-      }
+      await threeDays(monitorId, 500);
       expect([...(fired.get('Slow') ?? [])]).toEqual(['slow']);
       const status = await statusOf(siteId);
       expect(status.alert).toMatchObject({ name: 'slow', action: 'ticket' });
@@ -147,10 +152,7 @@ describe.each(dialects)('objectives and burn-rate alerts on $dialect', ({ dialec
     '0.05 % of checks failing raises nothing',
     async () => {
       const { siteId, monitorId } = await siteWithMonitor('Calm');
-      for (let hour = 0; hour < 72; hour++) {
-        await checks(monitorId, HOUR / (30 * SECOND), 30 * SECOND, (i) => ((hour * 120 + i) % 2_000 === 1_999 ? 'down' : 'up'));
-        await service.evaluateAll();
-      }
+      await threeDays(monitorId, 2_000);
       expect(fired.get('Calm')).toBeUndefined();
       expect((await statusOf(siteId)).budget!.failed).toBeGreaterThan(0);
       expect(await objectiveIncidents(siteId)).toEqual([]);
