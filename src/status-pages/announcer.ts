@@ -3,9 +3,8 @@ import type { Database } from '../db/types.js';
 import type { MaintenanceSpec } from '../incidents/incidents.schema.js';
 import type { Occurrence } from '../incidents/maintenance.js';
 import type { Clock } from '../lib/clock.js';
-import { SitesRepository } from '../sites/sites.repository.js';
 import { maintenanceMessage } from './messages.js';
-import { maintenanceOf, resolveComponents } from './model.js';
+import { maintenanceOf } from './model.js';
 import type { PublicPages } from './pages.js';
 import type { StatusPageSpec } from './status-page.schema.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
@@ -39,13 +38,13 @@ export class MaintenanceAnnouncer {
   async tick(): Promise<void> {
     const { db, clock } = this.deps;
     const now = clock.now();
-    const monitors = await new SitesRepository(db).allMonitors();
     let queued = false;
     for (const page of this.deps.pages.all()) {
       const { announce, remind } = page.spec.maintenanceNotice;
-      const byComponent = resolveComponents(page.spec, monitors);
       // A window opened on the spot (an update run's) has begun by the time it is seen: it is told once, late, rather than never.
-      const coming = maintenanceOf(page.spec, byComponent, monitors, this.deps.upcoming(now, now + announce), now).filter((m) => m.start > now - JUST_BEGUN_MS);
+      const coming = maintenanceOf(page.spec, this.deps.pages.membersOf(page), this.deps.upcoming(now, now + announce), now).filter(
+        (m) => m.start > now - JUST_BEGUN_MS,
+      );
       for (const m of coming) {
         const kind = m.start - now <= remind ? 'reminder' : 'announce';
         queued =

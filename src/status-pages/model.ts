@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/types.js';
 import { covers, type Occurrence } from '../incidents/maintenance.js';
 import type { MaintenanceSpec } from '../incidents/incidents.schema.js';
-import { SitesRepository, type MonitorWithSite } from '../sites/sites.repository.js';
+import type { MonitorWithSite } from '../sites/sites.repository.js';
 import type { StatusPageSpec } from './status-page.schema.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
 import { withStatusTables, type UpdateStatus } from './tables.js';
@@ -76,13 +76,21 @@ export interface ModelSources {
   now(): number;
 }
 
-/** Which monitors each component stands for: its "Site/Monitor" names, or every monitor of its site. */
-export function resolveComponents(spec: StatusPageSpec, monitors: readonly MonitorWithSite[]): number[][] {
-  return spec.components.map((c) =>
+/** A page's monitors: the ids each component stands for, and the rows of those monitors only. */
+export interface PageMembers {
+  byComponent: number[][];
+  monitors: MonitorWithSite[];
+}
+
+/** Which monitors each component stands for (its "Site/Monitor" names, or every monitor of its site), out of every monitor. */
+export function membersOf(spec: StatusPageSpec, monitors: readonly MonitorWithSite[]): PageMembers {
+  const byComponent = spec.components.map((c) =>
     c.site !== undefined
       ? monitors.filter((m) => m.site_name === c.site).map((m) => m.id)
       : monitors.filter((m) => c.monitors!.includes(`${m.site_name}/${m.name}`)).map((m) => m.id),
   );
+  const shown = new Set(byComponent.flat());
+  return { byComponent, monitors: monitors.filter((m) => shown.has(m.id)) };
 }
 
 function componentStatus(statuses: (string | undefined)[]): ComponentStatus {
@@ -129,10 +137,8 @@ const impactOf = (severity: string): IncidentModel['impact'] => (severity === 'c
  * incident appears when it touches them (through its monitors, or its site for incidents opened
  * by hand), and only updates meant for this page are kept. Nothing here is formatted: views do that.
  */
-export async function buildPageModel(id: number, spec: StatusPageSpec, sources: ModelSources): Promise<PageModel> {
+export async function buildPageModel(id: number, spec: StatusPageSpec, { byComponent, monitors }: PageMembers, sources: ModelSources): Promise<PageModel> {
   const now = sources.now();
-  const monitors = await new SitesRepository(sources.db).allMonitors();
-  const byComponent = resolveComponents(spec, monitors);
   const starts = localDays(now, HISTORY_DAYS - 1, spec.timezone);
   const components: ComponentModel[] = [];
   for (const [i, c] of spec.components.entries()) {
@@ -146,7 +152,7 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
   }
 
   const pageMonitors = new Set(byComponent.flat());
-  const siteIds = [...new Set(monitors.filter((m) => pageMonitors.has(m.id)).map((m) => m.site_id))];
+  const siteIds = [...new Set(monitors.map((m) => m.site_id))];
   const repo = new StatusPagesRepository(withStatusTables(sources.db));
   const incidents = await repo.incidentsOf(siteIds, now - HISTORY_DAYS * 86_400_000);
   const links = await repo.incidentMonitors(incidents.map((i) => i.id));
@@ -172,7 +178,7 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
     });
   }
 
-  const maintenance = maintenanceOf(spec, byComponent, monitors, sources.upcoming(now, now + MAINTENANCE_AHEAD), now);
+  const maintenance = maintenanceOf(spec, { byComponent, monitors }, sources.upcoming(now, now + MAINTENANCE_AHEAD), now);
 
   return {
     id,
@@ -189,15 +195,12 @@ export async function buildPageModel(id: number, spec: StatusPageSpec, sources: 
 /** The maintenance windows (occurrences) that cover any of the page's monitors. */
 export function maintenanceOf(
   spec: StatusPageSpec,
-  byComponent: readonly number[][],
-  monitors: readonly MonitorWithSite[],
+  { byComponent, monitors }: PageMembers,
   windows: readonly { name: string; spec: MaintenanceSpec; occurrence: Occurrence }[],
   now: number,
 ): MaintenanceModel[] {
-  const shown = new Set(byComponent.flat());
-  const covered = monitors.filter((m) => shown.has(m.id));
   return windows.flatMap((w) => {
-    const hit = covered.filter((m) =>
+    const hit = monitors.filter((m) =>
       covers(w.spec, { site: m.site_name, key: `${m.site_name}/${m.name}`, tags: [...tagsOf(m.spec), ...tagsOf(m.site_spec)] }),
     );
     if (!hit.length) return [];

@@ -4,7 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import { SitesRepository } from '../sites/sites.repository.js';
 import { isPrivate } from './access.js';
 import { Artifact } from './artifact.js';
-import { buildPageModel, resolveComponents, type ModelSources, type PageModel } from './model.js';
+import { buildPageModel, membersOf, type ModelSources, type PageMembers, type PageModel } from './model.js';
 import type { StatusPage, StatusPageCodec } from './status-pages.service.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
 import { withStatusTables } from './tables.js';
@@ -33,9 +33,10 @@ const MAX_BADGES = 4_096;
 export class PublicPages {
   private pages = new Map<string, StatusPage>();
   private domains = new Map<string, string>();
+  private members = new Map<string, PageMembers>();
   private publicMonitors = new Set<number>();
   private generation = 0;
-  private signature = '';
+  private signature = { members: '', all: '' };
   private refreshing: Promise<void> | undefined;
   private readonly cache = new Map<string, Entry>();
   private readonly badges = new Map<string, { generation: number; at: number; artifact: Artifact }>();
@@ -62,15 +63,25 @@ export class PublicPages {
   private async load(force: boolean): Promise<void> {
     const repo = new StatusPagesRepository(withStatusTables(this.db));
     const signature = await repo.signature();
-    if (!force && signature === this.signature) return;
+    if (!force && signature.all === this.signature.all) return;
+    // Which monitors each page shows is read again only when pages, sites or monitors changed: at 100,000
+    // monitors that read takes a second, and incidents change far more often.
+    if (force || signature.members !== this.signature.members) {
+      const pages = (await repo.all()).map((r) => this.codec.fromRow(r));
+      const monitors = pages.length ? await new SitesRepository(this.db).allMonitors() : [];
+      this.pages = new Map(pages.map((p) => [p.spec.slug, p]));
+      this.members = new Map(pages.map((p) => [p.spec.slug, membersOf(p.spec, monitors)]));
+      this.domains = new Map(pages.flatMap((p) => (p.spec.domains ?? []).map((d) => [d.toLowerCase(), p.spec.slug] as const)));
+      this.publicMonitors = new Set(pages.filter((p) => !isPrivate(p.spec)).flatMap((p) => this.membersOf(p).monitors.map((m) => m.id)));
+      for (const slug of this.cache.keys()) if (!this.pages.has(slug)) this.cache.delete(slug);
+    }
     this.signature = signature;
-    const pages = (await repo.all()).map((r) => this.codec.fromRow(r));
-    const monitors = await new SitesRepository(this.db).allMonitors();
-    this.pages = new Map(pages.map((p) => [p.spec.slug, p]));
-    this.domains = new Map(pages.flatMap((p) => (p.spec.domains ?? []).map((d) => [d.toLowerCase(), p.spec.slug] as const)));
-    this.publicMonitors = new Set(pages.filter((p) => !isPrivate(p.spec)).flatMap((p) => resolveComponents(p.spec, monitors).flat()));
-    for (const slug of this.cache.keys()) if (!this.pages.has(slug)) this.cache.delete(slug);
     this.invalidate();
+  }
+
+  /** The monitors a page shows, as of the last change to pages, sites or monitors. */
+  membersOf(page: StatusPage): PageMembers {
+    return this.members.get(page.spec.slug) ?? { byComponent: page.spec.components.map(() => []), monitors: [] };
   }
 
   page(slug: string): StatusPage | undefined {
@@ -102,7 +113,7 @@ export class PublicPages {
     const current = this.fresh(page.spec.slug);
     if (current) return current;
     const now = this.sources.now();
-    const model = buildPageModel(page.id, page.spec, this.sources);
+    const model = buildPageModel(page.id, page.spec, this.membersOf(page), this.sources);
     const previous = this.cache.get(page.spec.slug)?.artifacts;
     const entry: Entry = { generation: this.generation, at: now, model, artifacts: new Map(), previous };
     // A failed build is not kept: the next request tries again.

@@ -6,11 +6,12 @@ import type { MaintenanceSpec } from '../incidents/incidents.schema.js';
 import { MaintenanceCalendar } from '../incidents/maintenance.js';
 import { AppError } from '../lib/errors.js';
 import { ResultStore } from '../monitoring/results.service.js';
+import { SitesRepository } from '../sites/sites.repository.js';
 import { isPrivate } from './access.js';
 import { feedOf, maintenanceCalendar, summaryJson } from './documents.js';
 import { embedJson } from './embed.js';
 import { renderPage } from './html.js';
-import { buildPageModel } from './model.js';
+import { buildPageModel, membersOf } from './model.js';
 import { StatusPagesRepository } from './status-pages.repository.js';
 import { stylesheetOf } from './stylesheet.js';
 import { withStatusTables } from './tables.js';
@@ -42,7 +43,8 @@ export async function exportStatic(core: Core, slug: string, dir: string, url: s
     calendar.set(
       (await new ConfigObjectsRepository(core.storage.db).all('maintenance')).map((o) => ({ name: o.name, spec: JSON.parse(o.spec) as MaintenanceSpec })),
     );
-    const model = await buildPageModel(page.id, page.spec, {
+    const members = membersOf(page.spec, await new SitesRepository(core.storage.db).allMonitors());
+    const model = await buildPageModel(page.id, page.spec, members, {
       db: core.storage.db,
       status: (id) => states.get(id),
       uptime: new DailyUptime((id, from, to) => results.summary(id, from, to)),

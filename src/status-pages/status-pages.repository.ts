@@ -81,8 +81,12 @@ export class StatusPagesRepository {
     return this.db.selectFrom('incident_monitors').select(['incident_id', 'monitor_id']).where('incident_id', 'in', incidentIds).execute();
   }
 
-  /** A cheap fingerprint of everything a page shows that is not in the engine's memory. */
-  async signature(): Promise<string> {
+  /**
+   * Cheap fingerprints of what pages show that is not in the engine's memory: `members` moves when
+   * pages, sites or monitors change (which monitors a page shows), `all` also with incidents, their
+   * updates and maintenance windows.
+   */
+  async signature(): Promise<{ members: string; all: string }> {
     const count = (table: 'status_pages' | 'incidents' | 'incident_updates' | 'config_objects' | 'sites' | 'monitors') =>
       this.db
         .selectFrom(table)
@@ -97,11 +101,10 @@ export class StatusPagesRepository {
       .selectFrom('incident_updates')
       .select((eb) => [eb.fn.max('id').as('id')])
       .executeTakeFirstOrThrow();
-    const parts = await Promise.all([
-      ...(['status_pages', 'incidents', 'incident_updates', 'config_objects', 'sites', 'monitors'] as const).map(async (t) => String((await count(t)).n)),
-      ...(['status_pages', 'incidents', 'config_objects', 'sites', 'monitors'] as const).map(async (t) => String((await latest(t)).at)),
-    ]);
-    return [...parts, String(updates.id)].join(':');
+    const of = (tables: readonly ('status_pages' | 'incidents' | 'config_objects' | 'sites' | 'monitors')[]) =>
+      Promise.all(tables.map(async (t) => `${(await count(t)).n}/${(await latest(t)).at}`));
+    const [members, rest] = await Promise.all([of(['status_pages', 'sites', 'monitors']), of(['incidents', 'config_objects'])]);
+    return { members: members.join(':'), all: [...members, ...rest, (await count('incident_updates')).n, updates.id].join(':') };
   }
 
   subscriber(id: number): Promise<SubscriberRow | undefined> {

@@ -5,9 +5,8 @@ import { ConfigObjectsRepository } from '../incidents/config-objects.repository.
 import type { IncidentsService } from '../incidents/incidents.service.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError } from '../lib/errors.js';
-import { SitesRepository } from '../sites/sites.repository.js';
 import { incidentMessage } from './messages.js';
-import { componentsOf, resolveComponents, touchedMonitors, type IncidentModel } from './model.js';
+import { componentsOf, touchedMonitors, type IncidentModel } from './model.js';
 import type { PublicPages } from './pages.js';
 import { incidentUpdateSchema, type MessageTemplateSpec } from './status-page.schema.js';
 import type { StatusPageSpec } from './status-page.schema.js';
@@ -65,11 +64,10 @@ export class IncidentUpdates {
       const id = await repo.addUpdate({ incident_id: incidentId, status, body, author, pages: spec.pages ? JSON.stringify(spec.pages) : null, at: now });
       let notified = 0;
       if (spec.notify) {
-        const monitors = await new SitesRepository(trx).allMonitors();
         const links = await repo.incidentMonitors([incidentId]);
         for (const page of this.deps.pages.all()) {
           if (spec.pages && !spec.pages.includes(page.spec.slug)) continue;
-          const byComponent = resolveComponents(page.spec, monitors);
+          const { byComponent, monitors } = this.deps.pages.membersOf(page);
           const components = componentsOf(page.spec, byComponent, touchedMonitors(incident, links, monitors, new Set(byComponent.flat())));
           if (!components.length) continue;
           const model: IncidentModel = {

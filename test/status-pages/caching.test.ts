@@ -67,22 +67,27 @@ describe('cached status pages over HTTP', () => {
   const decoded = (r: Raw) =>
     r.headers['content-encoding'] === 'br' ? brotliDecompressSync(r.body) : r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body;
 
-  beforeAll(async () => {
-    target = await startHttpServer((_req, res) => res.end('ok'));
-    db = await createTestDatabase('sqlite');
-    core = await openTestCore(db);
-    const loaded = config(
+  /** The sites and pages of this file, with `more` monitors on the site (a page stands for the whole site). */
+  const fleet = (more: string) =>
+    config(
       `
 sites:
   - name: Shop
     monitors:
-      - { name: Home, type: http, url: "${target.url('/')}", interval: 1h, timeout: 1s }
+      - { name: Home, type: http, url: "${target.url('/')}", interval: 1h, timeout: 1s }${more}
 statusPages:
   - { slug: acme, title: Acme status, components: [{ name: Shop, monitors: ["Shop/Home"] }] }
   - { slug: internal, title: Internal status, access: { password: "${PASSWORD}" }, components: [{ name: Shop, monitors: ["Shop/Home"] }] }
+  - { slug: whole, title: Whole shop, components: [{ name: Shop, site: Shop }] }
 `,
       {},
     );
+
+  beforeAll(async () => {
+    target = await startHttpServer((_req, res) => res.end('ok'));
+    db = await createTestDatabase('sqlite');
+    core = await openTestCore(db);
+    const loaded = fleet('');
     await core.sync.apply(loaded, { dryRun: false });
     server = await testRuntime(core, loaded.config);
     port = Number(new URL(await server.app.listen({ port: 0, host: '127.0.0.1' })).port);
@@ -220,5 +225,11 @@ statusPages:
       const json = await get('/status/internal/summary.json', { 'accept-encoding': encoding, 'if-none-match': String(open.headers.etag) });
       expect(json.status).toBe(401);
     }
+  });
+
+  it("takes in a monitor added to a site a page shows: once the page knows it, the monitor's badge answers", async () => {
+    await core.sync.apply(fleet(`\n      - { name: Cart, type: http, url: "${target.url('/cart')}", interval: 1h, timeout: 1s }`), { dryRun: false });
+    const cart = (await core.sites.listMonitors({ limit: 10 })).items.find((m) => m.spec.name === 'Cart')!;
+    await until('the badge of the new monitor to answer', async () => ((await get(`/badge/${cart.id}/status.svg`)).status === 200 ? true : undefined), 5_000);
   });
 });
