@@ -21,11 +21,17 @@ const CHUNK = 400;
  * first: SQLite runs on the main thread, and a long write (a minute's rollups of 100,000 monitors is
  * thousands of statements) would otherwise hold every check, timer and request until it ends.
  */
-async function* chunks<T>(rows: readonly T[], size = CHUNK): AsyncGenerator<T[]> {
-  for (let i = 0; i < rows.length; i += size) {
-    if (i) await setImmediate();
-    yield rows.slice(i, i + size);
+async function* chunks<T>(rows: Iterable<T>, size = CHUNK): AsyncGenerator<T[]> {
+  let part: T[] = [];
+  for (const row of rows) {
+    if (part.length === size) {
+      yield part;
+      part = [];
+      await setImmediate();
+    }
+    part.push(row);
   }
+  if (part.length) yield part;
 }
 
 /** The only place that knows how results, rollups, monitor state and events are stored. */
@@ -244,7 +250,7 @@ export class ResultsRepository {
       .execute();
   }
 
-  async upsertRollups(rows: readonly ResultRollupsTable[]): Promise<void> {
+  async upsertRollups(rows: Iterable<ResultRollupsTable>): Promise<void> {
     for await (const part of chunks(rows, 200)) {
       await this.db
         .insertInto('result_rollups')

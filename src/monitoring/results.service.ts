@@ -7,7 +7,7 @@ import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
 import { ResultsWriter, type CommitListener, type EventHook, type StatesHook, type WriterHealth } from './results-writer.js';
 import { decompose, viaMonths, type Coverage } from './planner.js';
-import { bucketStarts, DAY, HOUR, LEVELS, MINUTE, rollUpResults, rollUpRollups, Totals, type Level, type RawRow } from './rollups.js';
+import { bucketStarts, DAY, HOUR, LEVELS, MINUTE, resultBuckets, rollUpRollups, Totals, type Level } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
 
 /** How much of a minute's results the rollup reads per statement. */
@@ -198,12 +198,13 @@ export class ResultStore {
       const from = first === undefined ? target - MINUTE : Math.max(this.doneUntil, first - (first % MINUTE));
       const end = from + MINUTE;
       await this.repo.transaction(async (repo) => {
-        const rows: RawRow[] = [];
+        // Each slice is added to its monitors' buckets as it comes, and the rows are made a part at a time as they are written.
+        const buckets = resultBuckets(MINUTE);
         for (let t = from; t < end; t += SLICE) {
           if (t > from) await setImmediate();
-          for (const row of await repo.resultsBetween(t, t + SLICE)) rows.push(row);
+          buckets.add(await repo.resultsBetween(t, t + SLICE));
         }
-        await repo.upsertRollups(rollUpResults(rows, MINUTE));
+        await repo.upsertRollups(buckets.rows());
         await repo.setWatermark(MINUTE, end);
       });
       this.doneUntil = end;

@@ -120,39 +120,52 @@ export class Totals {
   }
 }
 
-/** Groups items into rollup rows of one level by monitor and bucket start. */
-function group<T>(
-  items: Iterable<T>,
-  level: Level,
-  key: (item: T) => [monitorId: number, at: number],
-  add: (totals: Totals, item: T) => void,
-): ResultRollupsTable[] {
-  const byKey = new Map<string, { monitorId: number; start: number; totals: Totals }>();
-  for (const item of items) {
-    const [monitorId, at] = key(item);
-    const start = level.floor(at);
-    const k = `${monitorId}:${start}`;
-    let entry = byKey.get(k);
-    if (!entry) byKey.set(k, (entry = { monitorId, start, totals: new Totals() }));
-    add(entry.totals, item);
+/** Items grouped into rollup rows of one level by monitor and bucket start; the items may come in several parts. */
+class Buckets<T> {
+  private readonly byKey = new Map<string, { monitorId: number; start: number; totals: Totals }>();
+
+  constructor(
+    private readonly level: Level,
+    private readonly key: (item: T) => [monitorId: number, at: number],
+    private readonly addTo: (totals: Totals, item: T) => void,
+  ) {}
+
+  add(items: Iterable<T>): this {
+    for (const item of items) {
+      const [monitorId, at] = this.key(item);
+      const start = this.level.floor(at);
+      const k = `${monitorId}:${start}`;
+      let entry = this.byKey.get(k);
+      if (!entry) this.byKey.set(k, (entry = { monitorId, start, totals: new Totals() }));
+      this.addTo(entry.totals, item);
+    }
+    return this;
   }
-  return [...byKey.values()].map((e) => e.totals.toRow(e.monitorId, level.ms, e.start));
+
+  /** The rollup rows, each made as it is read: a caller writing them a part at a time never makes them all in one go. */
+  *rows(): Generator<ResultRollupsTable> {
+    for (const e of this.byKey.values()) yield e.totals.toRow(e.monitorId, this.level.ms, e.start);
+  }
 }
 
-/** Raw results rolled up into buckets of `bucketMs`. */
-export const rollUpResults = (rows: Iterable<RawRow>, bucketMs: number) =>
-  group(
-    rows,
+/** Raw results to be rolled up into buckets of `bucketMs`, added a part at a time. */
+export const resultBuckets = (bucketMs: number) =>
+  new Buckets<RawRow>(
     levelOf(bucketMs),
     (r) => [r.monitor_id, r.at],
     (t, r) => t.addResult(r),
   );
 
+/** Raw results rolled up into buckets of `bucketMs`. */
+export const rollUpResults = (rows: Iterable<RawRow>, bucketMs: number) => [...resultBuckets(bucketMs).add(rows).rows()];
+
 /** Rollups (of a finer level, or partial rows of this one) merged into buckets of `bucketMs`. */
-export const rollUpRollups = (rows: Iterable<ResultRollupsTable>, bucketMs: number) =>
-  group(
-    rows,
+export const rollUpRollups = (rows: Iterable<ResultRollupsTable>, bucketMs: number) => [
+  ...new Buckets<ResultRollupsTable>(
     levelOf(bucketMs),
     (r) => [r.monitor_id, r.start],
     (t, r) => t.addRollup(r),
-  );
+  )
+    .add(rows)
+    .rows(),
+];
