@@ -11,7 +11,7 @@ import { bucketStarts, DAY, HOUR, LEVELS, MINUTE, resultBuckets, rollUpRollups, 
 import type { StateEvent } from './state-machine.js';
 
 /** How much of a minute's results the rollup reads per statement. */
-const SLICE = 10_000;
+const SLICE = 2_000;
 /** How often the coarse levels (hours, days, months) take in the minutes rolled up since they last did (divides an hour). */
 const COARSE_EVERY = 10 * MINUTE;
 /** Monitor ids per step of the coarse merge. */
