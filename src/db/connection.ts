@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { AppError, describeError } from '../lib/errors.js';
+import { Checkpointer, FALLBACK_PAGES } from './checkpointer.js';
 import { migrationsFor, type Dialect } from './migrations/index.js';
 import type { Database } from './types.js';
 
@@ -72,6 +73,8 @@ function openSqlite(dataDir: string, synchronous: 'normal' | 'full'): Storage {
   raw.pragma(`synchronous = ${synchronous.toUpperCase()}`);
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  raw.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
+  const checkpointer = new Checkpointer(file);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   return {
     db,
@@ -91,6 +94,7 @@ function openSqlite(dataDir: string, synchronous: 'normal' | 'full'): Storage {
       raw.pragma('optimize');
     },
     close: async () => {
+      await checkpointer.stop();
       raw.pragma('optimize');
       await db.destroy();
     },
