@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { openCore } from '../src/app.js';
 import { readEnvironment } from '../src/config/env.js';
+import { boundHeapGrowth } from '../src/lib/heap.js';
 import { parseConfig } from '../src/config-file.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { LatencySketch } from '../src/monitoring/sketch.js';
@@ -59,6 +60,7 @@ function slope(points: readonly [number, number][]): number {
   return sxx ? points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx : 0;
 }
 
+boundHeapGrowth();
 const dir = tempDir('upkeep-bench-');
 const core = await openCore({ dataDir: dir.path, env: readEnvironment({}, false), logger: silentLogger() });
 const t0 = performance.now();

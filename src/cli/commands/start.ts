@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { readEnvironment } from '../../config/env.js';
+import { boundHeapGrowth } from '../../lib/heap.js';
 import { createLogger } from '../../lib/logger.js';
 import { action, DEFAULT_DATA_DIR, parsePort, readConfigOption } from '../run.js';
 
@@ -25,6 +26,7 @@ Examples:
         const env = readEnvironment();
         const config = await readConfigOption(opts.config, env, opts.config !== undefined);
         const logger = createLogger({ level: env.logLevel, pretty: env.logFormat === 'pretty' });
+        boundHeapGrowth();
         const { closeOnSignals, startServer } = await import('../../main.js');
         const server = await startServer({
           dataDir: opts.dataDir,
