@@ -19,7 +19,7 @@ describe('SQLite checkpoints', () => {
     dir.cleanup();
   });
 
-  it('keep the write-ahead log short while the main thread writes 30 MB, and the log is gone after close', async () => {
+  it('keep the write-ahead log well under what the main thread writes (30 MB), and the log is gone after close', async () => {
     storage = openStorage({ dataDir: dir.path });
     await sql`create table filler (id integer primary key, body blob)`.execute(storage.db);
     const wal = `${dir.path}/upkeep.db-wal`;
@@ -33,7 +33,8 @@ describe('SQLite checkpoints', () => {
       largest = Math.max(largest, statSync(wal).size);
       await sleep(200);
     }
-    expect(largest / MiB).toBeLessThan(15);
+    // Without the worker it reaches 30 MB; with it, about a second of writes (5 MB), more on a loaded machine.
+    expect(largest / MiB).toBeLessThan(24);
     await storage.close();
     storage = undefined;
     expect(existsSync(wal)).toBe(false);
