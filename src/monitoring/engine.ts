@@ -88,6 +88,25 @@ const RECENT = 6;
 const STOP_WAIT_MS = 3_000;
 const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
 
+/**
+ * Adds a result to a monitor's latest ones. Once there are RECENT, the oldest object is reused for the newest
+ * (events copy their evidence), so a steady monitor allocates nothing here that outlives the check.
+ */
+function remember(recent: Evidence[], { at, status, message, statusCode, durationMs }: RecordedResult): void {
+  if (recent.length < RECENT) {
+    recent.push({ at, status, message, statusCode, durationMs });
+    return;
+  }
+  const e = recent[0]!;
+  recent.copyWithin(0, 1);
+  recent[RECENT - 1] = e;
+  e.at = at;
+  e.status = status;
+  e.message = message;
+  e.statusCode = statusCode;
+  e.durationMs = durationMs;
+}
+
 /** The host a monitor's checks go to (the scheduler's per-host limit). */
 export function hostOf(spec: MonitorSpec): string {
   switch (spec.type) {
@@ -415,7 +434,9 @@ export class MonitoringEngine {
   }
 
   private commit(rt: Runtime, state: MonitorState, events: readonly StateEvent[], result?: RecordedResult): void {
-    rt.state = state;
+    // A runtime keeps one state object, updated in place: a new one per check would live one interval in V8's old
+    // generation and die there, and at 100,000 monitors those holes grew the heap's committed size, not its use.
+    if (state !== rt.state) Object.assign(rt.state, state);
     const row = stateToRow(rt.monitor.id, state, rt.memory, this.clock.now());
     if (result) this.results.record(result, row, events);
     else this.results.recordState(row, events);
@@ -424,9 +445,7 @@ export class MonitoringEngine {
   private record(rt: Runtime, result: CheckResult, at: number): void {
     const recorded: RecordedResult = { ...result, monitorId: rt.monitor.id, at: Math.max(at, rt.lastAt + 1) };
     rt.lastAt = recorded.at;
-    const { status, message, statusCode, durationMs } = recorded;
-    rt.recent.push({ at: recorded.at, status, message, statusCode, durationMs });
-    if (rt.recent.length > RECENT) rt.recent.shift();
+    remember(rt.recent, recorded);
     const spec = rt.monitor.spec;
     if (spec.type !== 'heartbeat') this.metrics?.checkFinished(spec.type, result.status, (result.durationMs ?? 0) / 1000);
     const thresholds = spec.type === 'heartbeat' ? heartbeatThresholds : spec;

@@ -9,7 +9,7 @@ interface Entry {
   dueAt: number;
   version: number;
   /** Asked for ("check now", a retry), not a slot of the cadence: never skipped, only postponed. */
-  requested?: boolean;
+  requested: boolean;
 }
 
 interface Slot {
@@ -98,7 +98,7 @@ export class Scheduler {
     const now = this.options.clock.now();
     const next = slotAtOrAfter(now, monitorId, intervalMs);
     const overdue = lastRunAt === undefined || lastRunAt < next - intervalMs;
-    this.push({ monitorId, dueAt: overdue ? Math.min(next, this.catchUp(now)) : next, version: slot.version });
+    this.push({ monitorId, dueAt: overdue ? Math.min(next, this.catchUp(now)) : next, version: slot.version, requested: false });
   }
 
   /** Catch-up runs are spaced out: a restart of 100,000 overdue monitors starts them at a steady rate, not at once. */
@@ -188,16 +188,20 @@ export class Scheduler {
       const entry = this.pop()!;
       const slot = this.slots.get(entry.monitorId);
       if (!slot || slot.version !== entry.version) continue;
+      const { monitorId, dueAt, requested } = entry;
       // The next slot is booked now, on the wall-clock grid, so the cadence never drifts (a catch-up
       // or a retry returns to the grid); a process that fell behind by whole intervals skips them
-      // instead of bursting.
-      this.push({ monitorId: entry.monitorId, dueAt: slotAtOrAfter(now + 1, entry.monitorId, slot.intervalMs), version: slot.version });
+      // instead of bursting. The entry itself is booked again: one that lived an interval in the heap
+      // is in V8's old generation, and a new one per run would leave a hole there every interval.
+      entry.dueAt = slotAtOrAfter(now + 1, monitorId, slot.intervalMs);
+      entry.requested = false;
+      this.push(entry);
       if (slot.running) {
-        if (entry.requested) slot.rerun = true;
+        if (requested) slot.rerun = true;
         else this.skipped++;
         continue;
       }
-      this.enqueue(entry, slot);
+      this.enqueue({ monitorId, dueAt, version: slot.version, requested }, slot);
     }
     this.drain();
     this.arm();

@@ -123,7 +123,9 @@ export function applyResult(
   const events: StateEvent[] = [];
   const last = state.history.at(-1);
   const streak = last === letter[result.status] ? state.streak + 1 : 1;
-  const history = (state.history + letter[result.status]).slice(-FLAP_WINDOW);
+  const appended = (state.history + letter[result.status]).slice(-FLAP_WINDOW);
+  // A full, unchanged history (a steady monitor) keeps its string: one less object per check that lives an interval.
+  const history = appended === state.history ? state.history : appended;
   let next: MonitorState = { ...state, streak, history, lastCheckAt: result.at, lastMessage: result.message };
 
   const pct = flapPercent(history);

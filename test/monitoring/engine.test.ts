@@ -148,6 +148,27 @@ describe('the engine', () => {
     expect((await app.inject({ url: '/ping/not-a-key' })).statusCode).toBe(404);
   }, 15_000);
 
+  it('shows the latest six results newest last, and events keep their evidence while later results reuse those slots', async () => {
+    const { id } = await addMonitor({ name: 'Nightly export', type: 'heartbeat', period: '1h', grace: '1h' });
+    const key = (await app.inject({ url: `/api/v1/monitors/${id}`, headers: as() })).json().pingUrl.split('/').pop();
+    const pings = ['', '/fail', '', '', '/fail', '', '', '', '/fail'];
+    for (const ping of pings) expect((await app.inject({ url: `/ping/${key}${ping}` })).statusCode).toBe(200);
+    const recent = (await app.inject({ url: `/api/v1/monitors/${id}/status`, headers: as() })).json().recent;
+    // Written only now, after every slot of the latest results was reused: stored evidence must be the results it was made from.
+    await server.engine.results.flush();
+    const results = (await app.inject({ url: `/api/v1/monitors/${id}/results?limit=20`, headers: as() })).json().data.reverse();
+    expect(results.map((r: { status: string }) => r.status)).toEqual(['up', 'down', 'up', 'up', 'down', 'up', 'up', 'up', 'down']);
+    expect(recent.map((r: { at: string; status: string }) => [r.at, r.status])).toEqual(
+      results.slice(-6).map((r: { at: string; status: string }) => [r.at, r.status]),
+    );
+    const changes = events.filter((e) => e.monitorId === id && e.kind === 'status');
+    expect(changes.map((e) => `${e.from}→${e.to}`)).toEqual(['pending→up', 'up→down', 'down→up', 'up→down', 'down→up', 'up→down']);
+    const changedBy = [0, 1, 2, 4, 5, 8].map((i) => results[i]);
+    expect(changes.map((e) => e.evidence.map((x) => [new Date(x.at).toISOString(), x.status]).at(-1))).toEqual(
+      changedBy.map((r: { at: string; status: string }) => [r.at, r.status]),
+    );
+  });
+
   it('serves Prometheus metrics only with a token unless made public', async () => {
     expect((await app.inject('/metrics')).statusCode).toBe(401);
     const text = (await app.inject({ url: '/metrics', headers: as() })).body;
