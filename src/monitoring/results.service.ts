@@ -7,7 +7,7 @@ import { toRow, type RecordedResult } from './result.js';
 import { ResultsRepository } from './results.repository.js';
 import { ResultsWriter, type CommitListener, type EventHook, type StatesHook, type WriterHealth } from './results-writer.js';
 import { decompose, viaMonths, type Coverage } from './planner.js';
-import { bucketStarts, DAY, HOUR, LEVELS, MINUTE, resultBuckets, rollUpRollups, Totals, type Level } from './rollups.js';
+import { bucketStarts, DAY, HOUR, LEVELS, MINUTE, MinuteBuckets, rollUpRollups, Totals, type Level } from './rollups.js';
 import type { StateEvent } from './state-machine.js';
 
 /** About how many results the minute rollup reads per statement (its slice of the minute follows the last minute's count). */
@@ -81,6 +81,7 @@ export class ResultStore {
   private coarseUntil = 0;
   /** Results in the last minute rolled up: sizes the next minute's slices (unknown at first: a second at a time). */
   private perMinute = Infinity;
+  private readonly minutes = new MinuteBuckets();
   private rolling: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private readonly flushEveryMs: number;
@@ -202,7 +203,7 @@ export class ResultStore {
       const end = from + MINUTE;
       await this.repo.transaction(async (repo) => {
         // Each slice is added to its monitors' buckets as it comes, and the rows are made a part at a time as they are written.
-        const buckets = resultBuckets(MINUTE);
+        const buckets = this.minutes.begin(from);
         const slice = Math.max(1_000, Math.min(MINUTE, Math.floor((MINUTE * SLICE_ROWS) / Math.max(1, this.perMinute))));
         let count = 0;
         for (let t = from; t < end; t += slice) {

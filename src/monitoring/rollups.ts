@@ -112,6 +112,14 @@ export class Totals {
     };
   }
 
+  /** Back to no results, keeping the objects (see `MinuteBuckets`). */
+  reset(): void {
+    this.up = this.degraded = this.down = this.latencyCount = this.latencySum = this.phaseCount = 0;
+    this.latencyMin = this.latencyMax = null;
+    this.sketch.clear();
+    this.phaseSums.fill(0);
+  }
+
   private addLatency(sum: number, min: number, max: number, count: number): void {
     this.latencyCount += count;
     this.latencySum += sum;
@@ -148,16 +156,54 @@ class Buckets<T> {
   }
 }
 
-/** Raw results to be rolled up into buckets of `bucketMs`, added a part at a time. */
-export const resultBuckets = (bucketMs: number) =>
-  new Buckets<RawRow>(
+/** Raw results rolled up into buckets of `bucketMs`. */
+export const rollUpResults = (rows: Iterable<RawRow>, bucketMs: number) => [
+  ...new Buckets<RawRow>(
     levelOf(bucketMs),
     (r) => [r.monitor_id, r.at],
     (t, r) => t.addResult(r),
-  );
+  )
+    .add(rows)
+    .rows(),
+];
 
-/** Raw results rolled up into buckets of `bucketMs`. */
-export const rollUpResults = (rows: Iterable<RawRow>, bucketMs: number) => [...resultBuckets(bucketMs).add(rows).rows()];
+/**
+ * The minute rollup's totals, one per monitor, kept from one minute to the next. A minute of a large fleet
+ * is read in slices over a few seconds: new totals every minute (with their sketch and key, about 450 bytes a
+ * monitor, 45 MB a minute at 100,000 monitors) lived long enough to reach V8's old generation and died there.
+ * Reset and reused instead; a monitor without results for a whole minute is let go.
+ */
+export class MinuteBuckets {
+  private readonly byMonitor = new Map<number, { totals: Totals; round: number }>();
+  private round = 0;
+  private start = 0;
+
+  /** Starts the minute that begins at `start`, empty. */
+  begin(start: number): this {
+    this.round++;
+    this.start = start;
+    for (const [id, entry] of this.byMonitor) if (entry.round < this.round - 1) this.byMonitor.delete(id);
+    return this;
+  }
+
+  /** Results of this minute, a part at a time. */
+  add(rows: Iterable<RawRow>): void {
+    for (const row of rows) {
+      let entry = this.byMonitor.get(row.monitor_id);
+      if (!entry) this.byMonitor.set(row.monitor_id, (entry = { totals: new Totals(), round: 0 }));
+      if (entry.round !== this.round) {
+        entry.round = this.round;
+        entry.totals.reset();
+      }
+      entry.totals.addResult(row);
+    }
+  }
+
+  /** The minute's rollup rows, each made as it is read. */
+  *rows(): Generator<ResultRollupsTable> {
+    for (const [id, entry] of this.byMonitor) if (entry.round === this.round) yield entry.totals.toRow(id, MINUTE, this.start);
+  }
+}
 
 /** Rollups (of a finer level, or partial rows of this one) merged into buckets of `bucketMs`. */
 export const rollUpRollups = (rows: Iterable<ResultRollupsTable>, bucketMs: number) => [

@@ -44,6 +44,11 @@ export class LatencySketch {
     return undefined;
   }
 
+  clear(): void {
+    this.counts.clear();
+    this.total = 0;
+  }
+
   toString(): string {
     return [...this.counts.entries()]
       .sort(([a], [b]) => a - b)
