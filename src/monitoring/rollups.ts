@@ -169,9 +169,9 @@ export const rollUpResults = (rows: Iterable<RawRow>, bucketMs: number) => [
 
 /**
  * The minute rollup's totals, one per monitor, kept from one minute to the next. A minute of a large fleet
- * is read in slices over a few seconds: new totals every minute (with their sketch and key, about 450 bytes a
- * monitor, 45 MB a minute at 100,000 monitors) lived long enough to reach V8's old generation and died there.
- * Reset and reused instead; a monitor without results for a whole minute is let go.
+ * is read in slices over a few seconds: new totals every minute (with their sketch and key; 100,000 sets a
+ * minute at 100,000 monitors) lived long enough to reach V8's old generation and died there. Reset and
+ * reused instead; a monitor without results for a whole minute is let go.
  */
 export class MinuteBuckets {
   private readonly byMonitor = new Map<number, { totals: Totals; round: number }>();
