@@ -109,7 +109,8 @@ export const retryIntervalOf = (spec: Extract<MonitorSpec, { interval: number }>
  * The monitoring engine: keeps every monitor's runtime (spec, state, recent evidence), schedules
  * probes through the scheduler and the dispatcher, takes heartbeat pings, feeds every result to the
  * state machine and hands results, states and events to the result store in batches. Monitors
- * changed in the API or by `upkeep apply` in another process are picked up by polling.
+ * changed in the API or by `upkeep apply` in another process are picked up by polling (in a cluster,
+ * when the database tells of the change, with a slow poll behind).
  */
 export class MonitoringEngine {
   private readonly runtimes = new Map<number, Runtime>();
