@@ -120,6 +120,8 @@ export class MonitoringEngine {
   /** Checks under way, to cut off when stopping. */
   private readonly running = new Set<AbortController>();
   private stopping = false;
+  /** Whether start() has begun reading the monitors with their stored states (a change notice may come before). */
+  private started = false;
   private readonly timed = new TimedChanges();
   private signature = '';
   private reloading: Promise<void> = Promise.resolve();
@@ -181,6 +183,7 @@ export class MonitoringEngine {
   async start(): Promise<void> {
     await this.results.start();
     const states = new Map((await this.results.repository.allStates()).map((r) => [r.monitor_id, stateFromRow(r)]));
+    this.started = true;
     await this.reload(states);
     this.scheduler.start();
     const every = (ms: number, fn: () => Promise<unknown> | void, what: string) => {
@@ -231,8 +234,9 @@ export class MonitoringEngine {
     await this.results.stop();
   }
 
-  /** Picks up monitors changed elsewhere; cheap when nothing changed. */
+  /** Picks up monitors changed elsewhere; cheap when nothing changed; nothing before start() (it reads every monitor with its state). */
   async pollChanges(): Promise<void> {
+    if (!this.started) return;
     const monitors = await this.monitors.monitorsChanged();
     const sitesLatest = await this.monitors.sitesChangedAt();
     if (`${monitors.count}:${monitors.latest}:${sitesLatest}` !== this.signature) await this.reload();
