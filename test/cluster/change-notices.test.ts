@@ -62,7 +62,12 @@ describe.skipIf(postgresSkipReason)('cluster mode: changes reach every node by n
     await until('node b to serve the new status page', () => b.statusPages.pages.page('shop'), PROMPTLY);
 
     const start = Date.now() + 86_400_000;
-    await post('/api/v1/maintenance', { name: 'Migration', start: new Date(start).toISOString(), end: new Date(start + 3_600_000).toISOString(), sites: ['Shop'] });
+    await post('/api/v1/maintenance', {
+      name: 'Migration',
+      start: new Date(start).toISOString(),
+      end: new Date(start + 3_600_000).toISOString(),
+      sites: ['Shop'],
+    });
     await until(
       "the window in node b's calendar",
       () => b.incidents.calendar.upcoming(Date.now(), start + 7_200_000).some((w) => w.name === 'Migration'),
@@ -72,9 +77,7 @@ describe.skipIf(postgresSkipReason)('cluster mode: changes reach every node by n
 
   it('asks the database less while nothing happens: no per-second polls of what the notices tell', async () => {
     const done = async () => {
-      const { rows } = await watcher.query<{ n: string }>(
-        'select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()',
-      );
+      const { rows } = await watcher.query<{ n: string }>('select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()');
       return Number(rows[0]!.n);
     };
     // Statistics reach pg_stat_database within a second or so of each statement.
