@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { MonitorStateTable } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, describeError } from '../lib/errors.js';
@@ -85,6 +86,8 @@ export interface EngineOptions {
 }
 
 const RECENT = 6;
+/** Cluster mode: another node's states are read at most this often (what it tells meanwhile is read together). */
+const FOLLOW_EVERY_MS = 1_000;
 const STOP_WAIT_MS = 3_000;
 const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
 
@@ -128,6 +131,8 @@ export class MonitoringEngine {
   /** Cluster mode: monitors whose states another node wrote, to read at the next look ('all' after a gap in the news). */
   private readonly toFollow = new Set<number | 'all'>();
   private following: Promise<void> | undefined;
+  /** When the last read of followed states began (performance.now()). */
+  private followedAt = -Infinity;
 
   private readonly monitors: MonitorStore;
   private readonly codec: SiteCodec;
@@ -311,7 +316,8 @@ export class MonitoringEngine {
   /**
    * Cluster mode: another node wrote these monitors' states (it tells the others as it commits), or `'all'`
    * when this node may have missed such news (its cluster connection was away). Reads them and shows them
-   * here (API, dashboard, status pages); reads run one at a time, and what is told meanwhile is read next.
+   * here (API, dashboard, status pages) within a second: one read a second at most, for whatever every
+   * other node told meanwhile (a node's news each second would otherwise cost a read each, per node).
    */
   follow(monitorIds: readonly number[] | 'all'): Promise<void> {
     if (monitorIds === 'all') this.toFollow.add('all');
@@ -320,9 +326,12 @@ export class MonitoringEngine {
   }
 
   private async readFollowed(): Promise<void> {
-    while (this.toFollow.size) {
+    while (this.toFollow.size && !this.stopping) {
+      const wait = this.followedAt + FOLLOW_EVERY_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
       const told = [...this.toFollow];
       this.toFollow.clear();
+      this.followedAt = performance.now();
       const ids = told.filter((id) => id !== 'all');
       let rows: MonitorStateTable[];
       try {
