@@ -74,8 +74,12 @@ describe.skipIf(postgresSkipReason)('cluster mode: following the other nodes’ 
       const [watched] = ofA;
       const before = Date.parse((await statusOn(b, watched!)).lastCheckAt!);
       target.down.add(`/m${ids.indexOf(watched!)}`);
-      const downOnA = await until('node a to see its monitor down', () => a.engine.stateOf(watched!)?.state.status === 'down' && Date.now(), 10_000);
-      const downOnB = await until('node b to show it down', async () => (await statusOn(b, watched!)).status === 'down' && Date.now(), 10_000);
+      const downOnA = await until(
+        'node a to see its monitor down',
+        () => (a.engine.stateOf(watched!)?.state.status === 'down' ? Date.now() : undefined),
+        10_000,
+      );
+      const downOnB = await until('node b to show it down', async () => ((await statusOn(b, watched!)).status === 'down' ? Date.now() : undefined), 10_000);
       console.info(`a status change on node a reached node b's API ${downOnB - downOnA} ms later`);
       expect(downOnB - downOnA).toBeLessThan(3_000);
       expect(Date.parse((await statusOn(b, watched!)).lastCheckAt!)).toBeGreaterThan(before);
