@@ -24,7 +24,7 @@ import { createObjectives } from './objectives/index.js';
 import type { ObjectivesService } from './objectives/objectives.service.js';
 import { createPrivacyRecords } from './privacy-records/index.js';
 import { siteBookRoutes } from './site-register/index.js';
-import { createCoordinator, followCluster, relayOf, shareOf, type Coordinator } from './cluster/index.js';
+import { CLUSTER_SAFETY_POLL_MS, createCoordinator, followCluster, relayOf, shareOf, type Coordinator } from './cluster/index.js';
 import { createReports, type Reports } from './reports/index.js';
 import { createProbes } from './probes/index.js';
 
@@ -103,9 +103,12 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const allowPrivate = options.allowPrivate ?? config.network.allowPrivateTargets;
   const ca = readCaFiles(config.network.caFiles);
   const coordinator = createCoordinator(core, config, version);
+  const share = shareOf(coordinator);
+  // A cluster's nodes are told of changes by the database; alone, the polls below are how changes made elsewhere arrive.
+  const safetyPollMs = share ? CLUSTER_SAFETY_POLL_MS : undefined;
   const probes = createProbes(core, config);
   core.sites.useLocations(config.locations);
-  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca, share: shareOf(coordinator), wrap: probes.wrap });
+  const { engine, registry } = createMonitoring(core, config, { allowPrivate, ca, share, pollChangesMs: safetyPollMs, wrap: probes.wrap });
   probes.watch(registry);
   const contexts = deliveryContexts({ allowPrivate, resolvers: config.network.resolvers, ca, deadlineMs: 30_000 });
   const outbox = new OutboxSender(
@@ -119,7 +122,7 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
     },
     { ...defaultSenderOptions, releaseLeasesOnStart: core.storage.dialect === 'sqlite', ...options.sender },
   );
-  const incidents = createIncidents(core, config, engine, outbox, () => coordinator.leads('incidents'));
+  const incidents = createIncidents(core, config, engine, outbox, () => coordinator.leads('incidents'), safetyPollMs);
   core.audits.useConfig(config.audits, allowPrivate);
   const routines = createRoutines(core, config, { wake: () => outbox.wake() });
   const privacyRecords = createPrivacyRecords(core, routines.service, { wake: () => outbox.wake() });
@@ -159,8 +162,14 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   const backups = await createBackups(core, config.backups, engine, { configFile: options.configFile });
   const objectives = createObjectives(core, engine, incidents);
   const reports = createReports(core, config, { results: engine.results, calendar: incidents.calendar, objectives, outbox });
-  const statusPages = createStatusPages(core, { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } }, engine, incidents, outbox, () =>
-    coordinator.leads('announcer'),
+  const statusPages = createStatusPages(
+    core,
+    { ...config, network: { ...config.network, allowPrivateTargets: allowPrivate } },
+    engine,
+    incidents,
+    outbox,
+    () => coordinator.leads('announcer'),
+    safetyPollMs,
   );
   const feedback = createFeedback(core, config, { live, wake: () => outbox.wake() });
   const updatePolicies = new UpdatePolicies(core.storage.db, core.clock, config.updates);
@@ -197,7 +206,14 @@ export async function createRuntime(core: Core, config: Config, options: Runtime
   coordinator.add('inventory', updateFaces.inventory);
   coordinator.add('probes', probes.job);
   coordinator.add('knowledge', updateFaces.knowledge);
-  followCluster(coordinator, { engine, live, accounts: core.accounts, invalidatePages: () => statusPages.pages.invalidate(), log: core.logger });
+  followCluster(coordinator, {
+    engine,
+    live,
+    accounts: core.accounts,
+    pages: statusPages.pages,
+    windows: () => incidents.reloadWindows(),
+    log: core.logger,
+  });
   const http = await buildHttpServer({
     logger: core.logger,
     db: core.storage.db,

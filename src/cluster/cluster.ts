@@ -6,6 +6,7 @@ import type { Database } from '../db/types.js';
 import type { LiveEvent } from '../http/live.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { coalesced } from '../lib/coalesce.js';
 import { repeat, type Repeating } from '../lib/repeat.js';
 import type { ForwardedRequest, MonitorShare } from '../monitoring/engine.js';
 import { ClusterRepository } from './cluster.repository.js';
@@ -13,18 +14,31 @@ import { CHANNEL, ClusterConnection } from './connection.js';
 import { clusterJobs, stopJobs, type Coordinator, type Job, type JobName } from './jobs.js';
 import { ownerOf } from './rendezvous.js';
 
+/** The tables whose writes the database tells every node of (migration 0620-change-notices). */
+export type ChangedTable = 'monitors' | 'sites' | 'config_objects' | 'status_pages' | 'incidents' | 'incident_updates';
+
 /**
  * What one node tells the others: live events, that who may see what changed (its streams check their
  * callers again), which monitors' states it wrote (the others read those rows instead of polling them all),
- * and pings or "check now" that reached a node other than the monitor's.
+ * pings or "check now" that reached a node other than the monitor's, and that it joined or left (the
+ * others read the membership at once). The database itself says which table was written (`changed`).
  */
-export type ClusterMessage = { type: 'live'; event: LiveEvent } | { type: 'access' } | { type: 'states'; ids: number[] } | ForwardedRequest;
+export type ClusterMessage =
+  | { type: 'live'; event: LiveEvent }
+  | { type: 'access' }
+  | { type: 'states'; ids: number[] }
+  | { type: 'members' }
+  | { type: 'changed'; table: ChangedTable }
+  | ForwardedRequest;
 
 export interface ClusterOptions {
   nodeId: string;
   leaseMs: number;
   version: string;
-  /** How often membership is read and free jobs are tried (default 1 s). */
+  /**
+   * How often the lease is renewed, membership is read and free jobs are tried (default a third of the
+   * lease: a dead node's share is taken up within a lease and a third; a node that joins or leaves says so).
+   */
   tickMs?: number;
   /** How long a joining node waits for the others to notice it and write what they checked (default 2.5 s). */
   settleMs?: number;
@@ -56,6 +70,11 @@ export class Cluster implements Coordinator, MonitorShare {
   private readonly reconnectListeners: (() => void)[] = [];
   private ticking: Repeating | undefined;
   private competing = false;
+  /** Reads the membership and tries the free jobs; never twice at once (a job's lock is taken once). */
+  private readonly look = coalesced(async () => {
+    await this.readMembership();
+    await this.compete();
+  });
   /** When this node's lease was seen fresh again after it had run out. */
   private backSince: number | undefined;
 
@@ -142,18 +161,19 @@ export class Cluster implements Coordinator, MonitorShare {
         `another live Upkeep process is node "${this.nodeId}" of this cluster; give every node its own cluster.nodeId (or wait ${this.options.leaseMs / 1000} s after it died)`,
       );
     this.lastRenewed = performance.now();
+    await this.tellMembers();
     await this.readMembership();
-    // The others drop this node's share at their next look; meanwhile they may still check it.
+    // The others drop this node's share when they hear of it; meanwhile they may still check it.
     if (this.nodes.length > 1) await new Promise((resolve) => setTimeout(resolve, this.options.settleMs ?? 2_500));
     await this.readMembership();
     await this.connection.connect().catch((err: unknown) => this.log.warn({ err }, 'cannot open the cluster connection yet'));
-    this.ticking = repeat(this.options.tickMs ?? 1_000, () => this.tick(), { log: this.log, what: 'cluster housekeeping' });
+    this.ticking = repeat(this.options.tickMs ?? this.options.leaseMs / 3, () => this.tick(), { log: this.log, what: 'cluster housekeeping' });
     this.log.info({ nodes: this.nodes }, 'joined the cluster');
   }
 
   async start(): Promise<void> {
     this.competing = true;
-    await this.compete();
+    await this.look();
   }
 
   async stop(names?: readonly JobName[]): Promise<void> {
@@ -162,18 +182,30 @@ export class Cluster implements Coordinator, MonitorShare {
     await this.ticking?.stop();
     await stopJobs(this.running);
     await this.connection.close();
-    await this.repo.leave(this.nodeId, this.instance).catch((err: unknown) => this.log.warn({ err }, 'could not leave the cluster; the lease runs out'));
+    try {
+      await this.repo.leave(this.nodeId, this.instance);
+    } catch (err) {
+      this.log.warn({ err }, 'could not leave the cluster; the lease runs out');
+      return;
+    }
+    await this.tellMembers();
+  }
+
+  /** Tells the others to read the membership now (this node joined or left) rather than at their next tick. */
+  private async tellMembers(): Promise<void> {
+    await this.repo
+      .notify(CHANNEL, JSON.stringify({ from: this.nodeId, type: 'members' }))
+      .catch((err: unknown) => this.log.warn({ err }, 'could not tell the other nodes that the membership changed; they read it at their next tick'));
   }
 
   private async tick(): Promise<void> {
     try {
-      if (performance.now() - this.lastRenewed >= this.options.leaseMs / 3) await this.renew();
-      await this.readMembership();
+      await this.renew();
       if (!this.connection.connected) {
         await this.connection.connect();
         for (const listener of this.reconnectListeners) listener();
       }
-      await this.compete();
+      await this.look();
     } catch (err) {
       this.log.warn({ err }, 'cluster housekeeping failed');
       // A node that cannot renew its lease is no longer live: it checks nothing and the others take over.
@@ -238,6 +270,10 @@ export class Cluster implements Coordinator, MonitorShare {
       return;
     }
     if (message.from === this.nodeId) return;
+    if (message.type === 'members') {
+      this.look().catch((err: unknown) => this.log.warn({ err }, 'reading the membership failed; read at the next tick'));
+      return;
+    }
     for (const listener of this.messageListeners) listener(message);
   }
 }

@@ -2,12 +2,19 @@ import { hostname } from 'node:os';
 import type { Core } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { LiveEvent, LiveHub } from '../http/live.js';
+import { coalesced } from '../lib/coalesce.js';
 import { AppError } from '../lib/errors.js';
 import type { MonitoringEngine, MonitorShare } from '../monitoring/engine.js';
 import { Cluster } from './cluster.js';
 import { Alone, type Coordinator } from './jobs.js';
 
 export { Cluster } from './cluster.js';
+
+/**
+ * How often a cluster node reads again what the database's change notices tell it of (monitors, maintenance
+ * windows, status pages): only a notice lost on the way (the node's connection was away a moment) waits for it.
+ */
+export const CLUSTER_SAFETY_POLL_MS = 30_000;
 export type { Coordinator, JobName } from './jobs.js';
 
 /** A node name from the host name, for a cluster.nodeId left unset. */
@@ -60,13 +67,30 @@ export function relayOf(coordinator: Coordinator): ((event: LiveEvent) => void) 
  * connection was away); another node's live event reaches this node's streams and drops its status-page
  * cache; an account change on another node (a logout, a revoked token, a team change) makes this node's
  * streams check their callers again; a ping or "check now" forwarded to the monitor's node is taken here.
+ * A write to monitors, sites, maintenance windows or status pages (by any node or `upkeep apply`) is
+ * re-read here when the database tells of it, and everything is re-read after the connection was away.
  */
 export function followCluster(
   coordinator: Coordinator,
-  deps: { engine: MonitoringEngine; live: LiveHub; accounts: Pick<Core['accounts'], 'onChange'>; invalidatePages: () => void; log: Core['logger'] },
+  deps: {
+    engine: MonitoringEngine;
+    live: LiveHub;
+    accounts: Pick<Core['accounts'], 'onChange'>;
+    pages: { invalidate(): void; refresh(): Promise<void> };
+    /** Re-reads the maintenance windows. */
+    windows: () => Promise<void>;
+    log: Core['logger'];
+  },
 ): void {
   if (!(coordinator instanceof Cluster)) return;
-  const { engine, live, log } = deps;
+  const { engine, live, log, pages } = deps;
+  const reread = (what: string, task: () => Promise<void>) => {
+    const run = coalesced(task);
+    return () => void run().catch((err: unknown) => log.warn({ err }, `reading ${what} again failed; read at the next notice or poll`));
+  };
+  const monitors = reread('the monitors', () => engine.pollChanges());
+  const windows = reread('the maintenance windows', deps.windows);
+  const statusPages = reread('the status pages', () => pages.refresh());
   deps.accounts.onChange(() => coordinator.broadcast({ type: 'access' }));
   coordinator.onMembershipChange(
     () => void engine.reassign().catch((err: unknown) => log.error({ err }, 'taking up the monitors of the new membership failed')),
@@ -74,7 +98,12 @@ export function followCluster(
   const follow = (ids: number[] | 'all') =>
     void engine.follow(ids).catch((err: unknown) => log.warn({ err }, "reading the other nodes' monitor states failed; read at their next news"));
   engine.results.onStatesStored((trx, ids) => coordinator.tellStates(trx, ids));
-  coordinator.onReconnect(() => follow('all'));
+  coordinator.onReconnect(() => {
+    follow('all');
+    monitors();
+    windows();
+    statusPages();
+  });
   coordinator.onMessage((message) => {
     switch (message.type) {
       case 'states':
@@ -82,7 +111,14 @@ export function followCluster(
         return;
       case 'live':
         live.deliver(message.event);
-        deps.invalidatePages();
+        pages.invalidate();
+        return;
+      case 'changed':
+        // Status pages show sites, monitors, templates (config objects) and incidents; the engine runs the monitors.
+        if (message.table === 'incidents' || message.table === 'incident_updates') pages.invalidate();
+        else statusPages();
+        if (message.table === 'monitors' || message.table === 'sites') monitors();
+        if (message.table === 'config_objects') windows();
         return;
       case 'access':
         live.recheckAll();

@@ -24,6 +24,8 @@ export interface Incidents {
   notifier: Notifier;
   /** Raises (or resolves) the site's audit incident from a finished audit and its regressions. */
   auditOutcome(audit: StoredAudit, regressions: readonly Regression[]): Promise<void>;
+  /** Reads the maintenance windows again if they changed (a cluster node told of a write elsewhere). */
+  reloadWindows(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -61,6 +63,8 @@ export function createIncidents(
   outbox: OutboxSender,
   /** Whether this node runs the incident housekeeping (resolving, escalating); in a cluster one node does. */
   leads: () => boolean = () => true,
+  /** How often the windows are read again when they changed: every second alone, a slow safety poll in a cluster (told of changes). */
+  windowsPollMs = 1_000,
 ): Incidents {
   const log = core.logger.child({ component: 'incidents' });
   const { service, notifier } = incidentsService(core, config, log);
@@ -89,6 +93,7 @@ export function createIncidents(
   });
 
   let housekeeping: Repeating | undefined;
+  let windows: Repeating | undefined;
   return {
     service,
     maintenance: new MaintenanceService(core.storage.db, core.clock),
@@ -99,14 +104,14 @@ export function createIncidents(
       await applyAuditOutcome(core.storage.db, { clock: core.clock, codec: core.siteCodec, notifier }, audit, regressions);
       outbox.wake();
     },
+    reloadWindows: loadWindows,
     async start() {
       await loadWindows();
-      housekeeping = repeat(1_000, () => Promise.all([loadWindows(), leads() ? service.tick().then(() => outbox.wake()) : undefined]), {
-        log,
-        what: 'incident housekeeping',
-      });
+      windows = repeat(windowsPollMs, loadWindows, { log, what: 'reading maintenance windows' });
+      housekeeping = repeat(1_000, () => leads() && service.tick().then(() => outbox.wake()), { log, what: 'incident housekeeping' });
     },
     async stop() {
+      await windows?.stop();
       await housekeeping?.stop();
     },
   };

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { MonitorStateTable } from '../db/types.js';
 import type { Clock } from '../lib/clock.js';
 import { AppError, describeError } from '../lib/errors.js';
@@ -85,6 +86,8 @@ export interface EngineOptions {
 }
 
 const RECENT = 6;
+/** Cluster mode: another node's states are read at most this often (what it tells meanwhile is read together). */
+const FOLLOW_EVERY_MS = 1_000;
 const STOP_WAIT_MS = 3_000;
 const heartbeatThresholds = { downAfter: 1, upAfter: 1 };
 
@@ -128,7 +131,8 @@ export const retryIntervalOf = (spec: Extract<MonitorSpec, { interval: number }>
  * The monitoring engine: keeps every monitor's runtime (spec, state, recent evidence), schedules
  * probes through the scheduler and the dispatcher, takes heartbeat pings, feeds every result to the
  * state machine and hands results, states and events to the result store in batches. Monitors
- * changed in the API or by `upkeep apply` in another process are picked up by polling.
+ * changed in the API or by `upkeep apply` in another process are picked up by polling (in a cluster,
+ * when the database tells of the change, with a slow poll behind).
  */
 export class MonitoringEngine {
   private readonly runtimes = new Map<number, Runtime>();
@@ -138,12 +142,16 @@ export class MonitoringEngine {
   /** Checks under way, to cut off when stopping. */
   private readonly running = new Set<AbortController>();
   private stopping = false;
+  /** Whether start() has begun reading the monitors with their stored states (a change notice may come before). */
+  private started = false;
   private readonly timed = new TimedChanges();
   private signature = '';
   private reloading: Promise<void> = Promise.resolve();
   /** Cluster mode: monitors whose states another node wrote, to read at the next look ('all' after a gap in the news). */
   private readonly toFollow = new Set<number | 'all'>();
   private following: Promise<void> | undefined;
+  /** When the last read of followed states began (performance.now()). */
+  private followedAt = -Infinity;
 
   private readonly monitors: MonitorStore;
   private readonly codec: SiteCodec;
@@ -199,6 +207,7 @@ export class MonitoringEngine {
   async start(): Promise<void> {
     await this.results.start();
     const states = new Map((await this.results.repository.allStates()).map((r) => [r.monitor_id, stateFromRow(r)]));
+    this.started = true;
     await this.reload(states);
     this.scheduler.start();
     const every = (ms: number, fn: () => Promise<unknown> | void, what: string) => {
@@ -249,8 +258,9 @@ export class MonitoringEngine {
     await this.results.stop();
   }
 
-  /** Picks up monitors changed elsewhere; cheap when nothing changed. */
+  /** Picks up monitors changed elsewhere; cheap when nothing changed; nothing before start() (it reads every monitor with its state). */
   async pollChanges(): Promise<void> {
+    if (!this.started) return;
     const monitors = await this.monitors.monitorsChanged();
     const sitesLatest = await this.monitors.sitesChangedAt();
     if (`${monitors.count}:${monitors.latest}:${sitesLatest}` !== this.signature) await this.reload();
@@ -325,7 +335,8 @@ export class MonitoringEngine {
   /**
    * Cluster mode: another node wrote these monitors' states (it tells the others as it commits), or `'all'`
    * when this node may have missed such news (its cluster connection was away). Reads them and shows them
-   * here (API, dashboard, status pages); reads run one at a time, and what is told meanwhile is read next.
+   * here (API, dashboard, status pages) within a second: one read a second at most, for whatever every
+   * other node told meanwhile (a node's news each second would otherwise cost a read each, per node).
    */
   follow(monitorIds: readonly number[] | 'all'): Promise<void> {
     if (monitorIds === 'all') this.toFollow.add('all');
@@ -334,9 +345,12 @@ export class MonitoringEngine {
   }
 
   private async readFollowed(): Promise<void> {
-    while (this.toFollow.size) {
+    while (this.toFollow.size && !this.stopping) {
+      const wait = this.followedAt + FOLLOW_EVERY_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
       const told = [...this.toFollow];
       this.toFollow.clear();
+      this.followedAt = performance.now();
       const ids = told.filter((id) => id !== 'all');
       let rows: MonitorStateTable[];
       try {

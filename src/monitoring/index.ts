@@ -14,6 +14,8 @@ export function createMonitoring(
     allowPrivate?: boolean;
     ca?: readonly string[] | undefined;
     share?: MonitorShare | undefined;
+    /** How often the database is asked whether monitors changed (the engine's default: 2 s). */
+    pollChangesMs?: number | undefined;
     /** Puts a dispatcher around the local one (monitors checked from several locations). */
     wrap?: (local: Dispatcher) => Dispatcher;
   } = {},
@@ -32,7 +34,11 @@ export function createMonitoring(
       metrics: metrics.engine,
       optimize: () => core.storage.optimize(),
     },
-    { allowPrivateTargets: overrides.allowPrivate ?? config.network.allowPrivateTargets, share: overrides.share },
+    {
+      allowPrivateTargets: overrides.allowPrivate ?? config.network.allowPrivateTargets,
+      share: overrides.share,
+      ...(overrides.pollChangesMs === undefined ? {} : { pollChangesMs: overrides.pollChangesMs }),
+    },
   );
   metrics.watch({
     each: (fn) => {

@@ -56,6 +56,8 @@ export function createStatusPages(
   outbox: OutboxSender,
   /** Whether this node announces maintenance to subscribers; in a cluster one node does. */
   leadsAnnouncer: () => boolean = () => true,
+  /** How often the pages are read again when they changed: every second alone, a slow safety poll in a cluster (told of changes). */
+  refreshMs = 1_000,
 ): StatusPages {
   const log = core.logger.child({ component: 'status-pages' });
   const now = () => core.clock.now();
@@ -162,7 +164,7 @@ export function createStatusPages(
           "server.publicUrl is not set: links in subscriber emails use a page's first custom domain, else this listen address; set server.publicUrl to where people reach Upkeep",
         );
       await pages.refresh(true);
-      refreshing = repeat(1_000, () => pages.refresh(), { log, what: 'reading status pages' });
+      refreshing = repeat(refreshMs, () => pages.refresh(), { log, what: 'reading status pages' });
       announcing = repeat(60_000, () => leadsAnnouncer() && announcer.tick(), { log, what: 'announcing maintenance', now: true });
     },
     async stop() {

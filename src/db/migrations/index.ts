@@ -29,6 +29,7 @@ import * as objectives from './0501-objectives.js';
 import * as cluster from './0600-cluster.js';
 import * as probes from './0601-probes.js';
 import * as probeBacklog from './0610-probe-backlog.js';
+import * as changeNotices from './0620-change-notices.js';
 import * as reportArchive from './0502-report-archive.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -84,6 +85,7 @@ const steps: Record<string, Step> = {
   '0600-cluster': cluster,
   '0601-probes': probes,
   '0610-probe-backlog': probeBacklog,
+  '0620-change-notices': changeNotices,
   '0502-report-archive': reportArchive,
 };
 
