@@ -14,7 +14,7 @@ import { sleep } from '../test/support/receivers.js';
  * PostgreSQL backends serving the nodes (on this machine) are measured too, as a second figure, since
  * cluster mode also asks the database for more (locks, notifications, reading the others' states).
  * UPKEEP_BENCH_CLUSTER_MONITORS (default 2,000 at 10 s) and UPKEEP_BENCH_CLUSTER_WINDOW (default 60 s: a whole
- * minute, so every once-a-minute job, such as the minute rollup, falls into each window once; with 30 s the
+ * minute, so every once-a-minute job, such as the minute rollup, falls into each window once; with 30 s,
  * nearly the same code measured 1.25× and 1.94× an hour apart);
  * UPKEEP_BENCH_CLUSTER_STEADY_ONLY=1 leaves out the throughput scenarios, UPKEEP_BENCH_CLUSTER_THROUGHPUT_ONLY=1
  * runs only them (UPKEEP_BENCH_CLUSTER_STEPS: how many times the monitors may double, default 4);
