@@ -2,12 +2,6 @@ import type { MonitorStateTable } from '../db/types.js';
 import type { HeartbeatMemory } from './heartbeat.js';
 import type { Health, MonitorState, Status } from './state-machine.js';
 
-/** Whether a heartbeat's memory holds anything (most monitors' is empty: no string to build per check). */
-function hasAny(memory: HeartbeatMemory): boolean {
-  for (const key in memory) if (memory[key as keyof HeartbeatMemory] !== undefined) return true;
-  return false;
-}
-
 /** A monitor's state as a row of `monitor_state`, with the heartbeat's memory in `extra`. */
 export function stateToRow(monitorId: number, state: MonitorState, memory: HeartbeatMemory, now: number): MonitorStateTable {
   return {
@@ -21,7 +15,8 @@ export function stateToRow(monitorId: number, state: MonitorState, memory: Heart
     slow: state.slow ? 1 : 0,
     last_check_at: state.lastCheckAt,
     last_message: state.lastMessage,
-    extra: state.slow || hasAny(memory) ? JSON.stringify({ ...memory, ...(state.slow ? { slow: state.slow } : {}) }) : '{}',
+    // Most monitors have no heartbeat memory and no slow note: no JSON to build per check.
+    extra: state.slow || Object.keys(memory).length ? JSON.stringify({ ...memory, ...(state.slow ? { slow: state.slow } : {}) }) : '{}',
     updated_at: now,
   };
 }
