@@ -6,6 +6,8 @@ export interface Loaded<T> {
   error: ApiError | undefined;
   /** Loads again, keeping what is shown until the new answer is there. */
   reload: () => void;
+  /** Shows an answer the caller already has (what a save returned) without loading again. */
+  show: (data: T) => void;
 }
 
 /** Loads with `load` whenever `deps` change; the newest call wins, older answers are dropped. */
@@ -27,7 +29,8 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: read
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data: state.data, error: state.error, reload };
+  const show = useCallback((data: T) => setState({ data }), []);
+  return { data: state.data, error: state.error, reload, show };
 }
 
 /** A one-off action (delete, revoke): `run` calls it, then `done` (a reload); a refusal is kept in `error` to be shown. */

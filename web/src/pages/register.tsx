@@ -43,7 +43,7 @@ const vendorOf = ({ contact, email, phone, url, ...v }: VendorRow) => ({
 });
 
 /** The register's form: vendors, people, the sites it depends on, where credentials live (sealed), notes. */
-function RegisterForm({ siteId, register, onSaved }: { siteId: number; register: Register; onSaved: () => void }) {
+function RegisterForm({ siteId, register, onSaved }: { siteId: number; register: Register; onSaved: (stored: Register) => void }) {
   const sites = useLoad((signal) => api<Page<{ id: number; name: string }>>('/sites?limit=200', { signal }), []);
   const [vendors, setVendors] = useState(() => register.vendors.map(vendorRow));
   const [people, setPeople] = useState(() => register.people.map((p) => ({ role: p.role, name: p.name, email: p.email ?? '', phone: p.phone ?? '' })));
@@ -55,8 +55,8 @@ function RegisterForm({ siteId, register, onSaved }: { siteId: number; register:
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     const body = { vendors: vendors.map(vendorOf), people: people.map((p) => ({ ...compact(p), role: p.role, name: p.name })), dependsOn, credentials, notes };
-    const ok = await submit(() => api(`/sites/${siteId}/register`, { method: 'PUT', body }));
-    if (ok !== undefined) onSaved();
+    const stored = await submit(() => api<Register>(`/sites/${siteId}/register`, { method: 'PUT', body }));
+    if (stored !== undefined) onSaved(stored);
   };
   const others = sites.data?.data.filter((s) => s.id !== siteId) ?? [];
   return (
@@ -147,13 +147,14 @@ export function RegisterPage({ siteId }: { siteId: number }) {
           </p>
           {canEdit(user) ? (
             <RegisterForm
-              // A fresh form for each answer of the server (after a save: what it stored, locations sealed again).
+              // A fresh form for each answer of the server (after a save: the save's own answer, what it stored with
+              // locations sealed again; no second round trip during which typing would be lost).
               key={JSON.stringify(r)}
               siteId={siteId}
               register={r}
-              onSaved={() => {
+              onSaved={(stored) => {
                 setSaved(true);
-                register.reload();
+                register.show(stored);
               }}
             />
           ) : (
