@@ -68,7 +68,7 @@ describe.skipIf(chromiumSkipReason)('register, GDPR records, planned work and fe
     const typedInto = await form.getByLabel('Vendor 1 name').elementHandle();
     await form.getByRole('button', { name: 'Save register' }).click();
     // The form is made afresh from the save's answer: what is typed before that goes into the old one.
-    await expect.poll(() => typedInto!.evaluate((el) => el.isConnected), { timeout: 30_000 }).toBe(false);
+    await expect.poll(() => typedInto.evaluate((el) => el.isConnected), { timeout: 30_000 }).toBe(false);
     await expect
       .poll(async () => (await agency().api<{ vendors: { name: string }[] }>('GET', `/sites/${agency().site.Shop}/register`)).body.vendors[0]!.name)
       .toBe('Hetzner Online');
