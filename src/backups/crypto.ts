@@ -85,6 +85,9 @@ export function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
-export function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+/** The SHA-256 of `data`, or of its pieces one after the other (a chunk that spans several reads). */
+export function sha256Hex(data: Uint8Array | readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const piece of data instanceof Uint8Array ? [data] : data) hash.update(piece);
+  return hash.digest('hex');
 }

@@ -16,15 +16,11 @@ export function ownedConcat(pieces: readonly Uint8Array[], size: number): Buffer
 /** Memory whose holder promised not to touch it after passing it on. */
 const movable = new WeakSet<ArrayBufferLike>();
 
-/** A new buffer its holder will not use after passing it on (a file read, a chunk from a worker). */
+/** A new buffer its holder will not use after passing it on (a file read). */
 export function movableBuffer(size: number): Buffer {
   const buf = Buffer.allocUnsafeSlow(size);
   movable.add(buf.buffer);
   return buf;
-}
-
-export function markMovable(view: Uint8Array): void {
-  movable.add(view.buffer);
 }
 
 /** What to send to another thread: `view` itself when it is movable and whole (the mark is used up), else a copy. */

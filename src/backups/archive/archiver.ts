@@ -29,6 +29,7 @@ export interface ContentPipeline {
   readonly size: number;
   chunks(source: AsyncIterable<Uint8Array>): AsyncIterable<Chunk>;
   seal(chunk: Chunk): Promise<void>;
+  skip(chunk: Chunk): void;
 }
 
 /** A directory's entries in order; a file's node may still be waiting for its content to be chunked. */
@@ -181,11 +182,11 @@ export class Archiver {
     const content: string[] = [];
     let size = 0;
     for await (const chunk of this.pool.chunks(stream)) {
-      const length = chunk.data.length;
       if (this.repo.reserve(chunk.id)) await this.pool.seal(chunk);
+      else this.pool.skip(chunk);
       content.push(chunk.id);
-      size += length;
-      this.progress?.addBytes(length);
+      size += chunk.length;
+      this.progress?.addBytes(chunk.length);
     }
     this.stats.bytesRead += size;
     return { content, size };

@@ -44,10 +44,17 @@ describe('content-defined chunking', () => {
     for (const piece of [1000, 64, 65, 4097, 3 * 1024 * 1024 + 1]) expect(cuts(data, piece)).toEqual(whole);
   });
 
-  it('returns chunks that own their memory, so a worker thread can hand them over', () => {
+  it('returns each chunk as views into the buffers it spans, copying nothing', () => {
+    const data = sample();
     const splitter = new ChunkSplitter(pol);
-    const chunks = [...splitter.push(Buffer.from('small file')), ...splitter.end()];
-    expect(chunks.map((c) => [c.toString(), c.byteOffset, c.buffer.byteLength])).toEqual([['small file', 0, 10]]);
+    // Cuts at 3357941, 4487776 and 5201210 (above): the second chunk starts in the first read and ends in the second.
+    const chunks = [...splitter.push(data.subarray(0, 4 << 20)), ...splitter.push(data.subarray(4 << 20, 5 << 20)), ...splitter.end()];
+    expect(chunks.map((c) => c.pieces.length)).toEqual([1, 2, 1, 1]);
+    expect(chunks.map((c) => c.length)).toEqual([3357941, 4487776 - 3357941, 5201210 - 4487776, (5 << 20) - 5201210]);
+    for (const chunk of chunks) {
+      expect(chunk.pieces.every((p) => p.buffer === data.buffer)).toBe(true);
+      expect(chunk.pieces.reduce((n, p) => n + p.length, 0)).toBe(chunk.length);
+    }
   });
 
   it('runs the WebAssembly compiled from rabin.wat (regenerate: npx vitest run src/backups/chunker -u)', async () => {

@@ -1,5 +1,4 @@
 import { AppError } from '../../lib/errors.js';
-import { ownedConcat } from '../owned-buffers.js';
 import { degree, polMod, type Pol } from './polynomial.js';
 import { rabinWasm } from './rabin-wasm.js';
 
@@ -134,8 +133,15 @@ export class Chunker {
   }
 }
 
+/** One chunk as views into the buffers of the stream it spans, oldest first: nothing is copied. */
+export interface ChunkPieces {
+  pieces: readonly Uint8Array[];
+  length: number;
+}
+
 /**
- * Splits a byte stream into chunks as its buffers arrive; each returned buffer is one blob's plaintext.
+ * Splits a byte stream into chunks as its buffers arrive. A chunk is handed out as the views into the
+ * buffers it spans (most lie inside one read): whoever keeps it keeps those buffers.
  *
  * @example const chunks = [...splitter.push(buf1), ...splitter.push(buf2), ...splitter.end()]
  */
@@ -149,12 +155,12 @@ export class ChunkSplitter {
   }
 
   /** The chunks that end inside `buf`; its tail is kept (as a view, not a copy) for the next call. */
-  push(buf: Uint8Array): Buffer[] {
-    const done: Buffer[] = [];
+  push(buf: Uint8Array): ChunkPieces[] {
+    const done: ChunkPieces[] = [];
     let start = 0;
     for (let cut = this.chunker.nextSplit(buf, start); cut >= 0; cut = this.chunker.nextSplit(buf, start)) {
       this.pieces.push(buf.subarray(start, cut));
-      done.push(ownedConcat(this.pieces, this.size + cut - start));
+      done.push({ pieces: this.pieces, length: this.size + cut - start });
       this.pieces = [];
       this.size = 0;
       start = cut;
@@ -167,8 +173,8 @@ export class ChunkSplitter {
   }
 
   /** The last chunk, if the stream did not end on a cut. */
-  end(): Buffer[] {
-    const rest = this.size > 0 ? [ownedConcat(this.pieces, this.size)] : [];
+  end(): ChunkPieces[] {
+    const rest = this.size > 0 ? [{ pieces: this.pieces, length: this.size }] : [];
     this.pieces = [];
     this.size = 0;
     return rest;

@@ -3,15 +3,18 @@ import type { Worker } from 'node:worker_threads';
 import { AppError, describeError } from '../../lib/errors.js';
 import { maxChunkSize } from '../chunker/chunker.js';
 import type { MasterKey } from '../crypto.js';
-import { forTransfer, markMovable } from '../owned-buffers.js';
+import { forTransfer } from '../owned-buffers.js';
 import { targetPackSize, type FinishedPack } from '../repository/pack.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 import { startWorker } from './start-worker.js';
 
-/** One chunk of a stream: its storage id (SHA-256 of the plaintext) and the plaintext. */
+/** One chunk of a stream: its storage id (SHA-256 of the plaintext), its length, and where its bytes wait. */
 export interface Chunk {
   id: string;
-  data: Uint8Array;
+  length: number;
+  /** The worker holding the bytes, and the chunk's number there. */
+  worker: number;
+  number: number;
 }
 
 /** Where the pool's packs go: the repository being written. */
@@ -61,14 +64,16 @@ const sealingBudget = 2 * targetPackSize;
 const uploadsAhead = 2;
 
 /**
- * The backup's worker threads. A stream is chunked and hashed in one worker (which keeps its chunker);
- * the blobs the repository does not have yet are compressed, encrypted and packed in the least busy
- * worker, and finished packs come back whole for upload. Buffers move between threads without copies,
- * so the main thread only reads files, decides what is new and uploads. A stream sends at most one
- * largest chunk ahead of what its consumer took. A worker that dies fails every stream and job at
- * once, and the pool with them.
+ * The backup's worker threads. A stream is chunked and hashed in one worker (which keeps its chunker
+ * and the bytes of each chunk); the main thread hears only ids and lengths. A blob the repository does
+ * not have yet is compressed, encrypted and packed where its bytes are, or handed over to a worker that
+ * is less busy by more than a largest chunk (one big stream keeps every worker busy); one it has is let
+ * go. Finished packs come back whole for upload. Buffers move between threads without copies, so the
+ * main thread only reads files, decides what is new and uploads. A stream sends at most one largest
+ * chunk ahead of what its consumer took. A worker that dies fails every stream and job at once, and
+ * the pool with them.
  *
- * @example const pool = BlobPool.start(repo); for await (const c of pool.chunks(file)) if (repo.reserve(c.id)) await pool.seal(c)
+ * @example const pool = BlobPool.start(repo); for await (const c of pool.chunks(file)) if (repo.reserve(c.id)) await pool.seal(c); else pool.skip(c)
  */
 export class BlobPool {
   readonly workers: readonly Worker[];
@@ -115,15 +120,14 @@ export class BlobPool {
   }
 
   /**
-   * Sends a new blob to be sealed and packed; returns once there is room for more, not when it is done
-   * (`flush` waits for that). The chunk's memory moves to the worker: do not use it afterwards.
+   * Has a new blob sealed and packed; returns once there is room for more, not when it is done
+   * (`flush` waits for that). Each chunk is either sealed or skipped, once.
    */
   async seal(chunk: Chunk): Promise<void> {
     this.throwIfFailed();
-    const data = forTransfer(chunk.data);
-    // Read before the transfer, which leaves `data` empty here.
-    const bytes = data.length;
-    const worker = this.leastLoaded(this.load);
+    const bytes = chunk.length;
+    const least = this.leastLoaded(this.load);
+    const worker = this.load[chunk.worker]! > this.load[least]! + maxChunkSize ? least : chunk.worker;
     const job = this.nextId++;
     this.jobs.set(job, {
       worker,
@@ -135,13 +139,22 @@ export class BlobPool {
     });
     this.sealingBytes += bytes;
     this.load[worker]! += bytes;
-    this.post(worker, { kind: 'seal', job, id: chunk.id, data }, [data.buffer]);
+    this.post(chunk.worker, { kind: worker === chunk.worker ? 'seal' : 'hand-over', job, chunk: chunk.number });
     while ((this.sealingBytes > sealingBudget || this.uploads.size >= uploadsAhead) && !this.failure) await this.roomMade.wait();
     this.throwIfFailed();
   }
 
+  /** Lets go of a chunk the repository already has. */
+  skip(chunk: Chunk): void {
+    this.throwIfFailed();
+    this.post(chunk.worker, { kind: 'skip', chunk: chunk.number });
+  }
+
   /** Waits until every blob sent is sealed and every pack, the last partial ones included, is uploaded. */
   async flush(): Promise<void> {
+    this.throwIfFailed();
+    // A blob handed over reaches its sealer only after the holder answers: a flush sent now could pass it.
+    while (this.jobs.size > 0 && !this.failure) await this.roomMade.wait();
     this.throwIfFailed();
     await Promise.all(
       this.workers.map(
@@ -181,7 +194,7 @@ export class BlobPool {
       for (;;) {
         const chunk = stream.chunks.shift();
         if (chunk) {
-          stream.outstanding -= chunk.data.length;
+          stream.outstanding -= chunk.length;
           stream.signal.notify();
           yield chunk;
           continue;
@@ -194,7 +207,7 @@ export class BlobPool {
       // A reader still waiting on its source sees this when the source answers, and posts nothing more.
       stream.stopped = true;
       stream.signal.notify();
-      this.forget(id, stream, !stream.ended);
+      this.forget(id, stream);
     }
   }
 
@@ -217,11 +230,12 @@ export class BlobPool {
     }
   }
 
-  private forget(id: number, stream: Stream, drop: boolean): void {
+  /** Ends a stream; its worker lets go of its chunker and of any chunk of it still undecided (a consumer that stopped early). */
+  private forget(id: number, stream: Stream): void {
     if (!this.streams.delete(id)) return;
     this.streamCount[stream.worker]! -= 1;
     this.load[stream.worker]! -= stream.inWorker;
-    if (drop && !this.failure) this.post(stream.worker, { kind: 'drop', stream: id });
+    if (!this.failure) this.post(stream.worker, { kind: 'drop', stream: id });
   }
 
   private receive(worker: number, message: FromWorker): void {
@@ -229,11 +243,15 @@ export class BlobPool {
       case 'chunk': {
         const stream = this.streams.get(message.stream);
         if (!stream) return;
-        markMovable(message.data);
-        stream.inWorker -= message.data.length;
-        this.load[worker]! -= message.data.length;
-        stream.chunks.push({ id: message.id, data: message.data });
+        stream.inWorker -= message.length;
+        this.load[worker]! -= message.length;
+        stream.chunks.push({ id: message.id, length: message.length, worker, number: message.chunk });
         stream.signal.notify();
+        return;
+      }
+      case 'handed-over': {
+        const job = this.jobs.get(message.job);
+        if (job) this.post(job.worker, { kind: 'seal-bytes', job: message.job, id: message.id, data: message.data }, [message.data.buffer as ArrayBuffer]);
         return;
       }
       case 'ended': {

@@ -1,19 +1,26 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { ChunkSplitter } from '../chunker/chunker.js';
+import { ChunkSplitter, maxChunkSize, type ChunkPieces } from '../chunker/chunker.js';
 import { sha256Hex, type MasterKey } from '../crypto.js';
+import { ownedConcat } from '../owned-buffers.js';
 import { PackWriter, sealBlob, targetPackSize } from '../repository/pack.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 
 /**
- * One of the backup's worker threads: chunks and hashes the streams it is given, and compresses,
- * encrypts and packs the blobs the main thread found new, so the CPU-heavy work of a backup runs in
- * parallel and off the main thread. Finished packs go back whole. An exception ends the thread, which
- * fails the backup (see BlobPool).
+ * One of the backup's worker threads: chunks and hashes the streams it is given and keeps each chunk's
+ * bytes (views into the reads, not copies) while the main thread decides; it compresses, encrypts and
+ * packs the new ones, here or in another worker that is less busy, so the CPU-heavy work of a backup
+ * runs in parallel and off the main thread and plaintext seldom moves. Finished packs go back whole. An
+ * exception ends the thread, which fails the backup (see BlobPool).
  */
 const setup = workerData as WorkerSetup;
 const key: MasterKey = { encrypt: Buffer.from(setup.encrypt), macK: Buffer.from(setup.macK), macR: Buffer.from(setup.macR) };
 const polynomial = BigInt(`0x${setup.polynomial}`);
 const streams = new Map<number, ChunkSplitter>();
+/** Chunks found and not yet decided, by their number in this worker. */
+const held = new Map<number, ChunkPieces & { stream: number; id: string }>();
+let nextChunk = 0;
+/** Where a chunk that spans several reads is joined to be sealed: one buffer, reused (its memory stays warm). */
+let joined: Buffer | undefined;
 const port = parentPort!;
 let pack = new PackWriter(key);
 
@@ -21,8 +28,25 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-function emit(stream: number, chunks: Buffer[]): void {
-  for (const data of chunks) send({ kind: 'chunk', stream, id: sha256Hex(data), data }, [data.buffer as ArrayBuffer]);
+function emit(stream: number, chunks: readonly ChunkPieces[]): void {
+  for (const chunk of chunks) {
+    const number = nextChunk++;
+    const id = sha256Hex(chunk.pieces);
+    held.set(number, { ...chunk, stream, id });
+    send({ kind: 'chunk', stream, chunk: number, id, length: chunk.length });
+  }
+}
+
+function take(number: number): ChunkPieces & { id: string } {
+  const chunk = held.get(number);
+  if (!chunk) throw new Error(`chunk ${number} is not held by this worker`);
+  held.delete(number);
+  return chunk;
+}
+
+function seal(id: string, plaintext: Uint8Array): void {
+  pack.add('data', id, sealBlob(key, plaintext, setup.compression));
+  if (pack.byteLength >= targetPackSize) sendPack();
 }
 
 function sendPack(): void {
@@ -48,11 +72,35 @@ port.on('message', (message: ToWorker) => {
     }
     case 'drop':
       streams.delete(message.stream);
+      for (const [number, chunk] of held) if (chunk.stream === message.stream) held.delete(number);
       return;
-    case 'seal':
-      pack.add('data', message.id, sealBlob(key, message.data, setup.compression));
+    case 'skip':
+      take(message.chunk);
+      return;
+    case 'seal': {
+      const { pieces, length, id } = take(message.chunk);
+      if (pieces.length === 1) seal(id, pieces[0]!);
+      else {
+        joined ??= Buffer.allocUnsafeSlow(maxChunkSize);
+        let at = 0;
+        for (const piece of pieces) {
+          joined.set(piece, at);
+          at += piece.length;
+        }
+        seal(id, joined.subarray(0, length));
+      }
       send({ kind: 'sealed', job: message.job });
-      if (pack.byteLength >= targetPackSize) sendPack();
+      return;
+    }
+    case 'hand-over': {
+      const { pieces, length, id } = take(message.chunk);
+      const data = ownedConcat(pieces, length);
+      send({ kind: 'handed-over', job: message.job, id, data }, [data.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'seal-bytes':
+      seal(message.id, message.data);
+      send({ kind: 'sealed', job: message.job });
       return;
     case 'flush':
       if (pack.blobs.length > 0) sendPack();

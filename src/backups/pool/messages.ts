@@ -10,18 +10,27 @@ export interface WorkerSetup {
   compression: boolean;
 }
 
-/** Main thread → worker. A stream's buffers always go to the same worker, which keeps its chunker state. */
+/**
+ * Main thread → worker. A stream's buffers always go to the same worker, which keeps its chunker state
+ * and the bytes of each chunk it found until told what to do with them: seal it there, hand it over to
+ * be sealed by another worker, or let it go (the repository has it). `drop` lets go of a stream and of
+ * whatever of it is still held.
+ */
 export type ToWorker =
   | { kind: 'data'; stream: number; data: Uint8Array }
   | { kind: 'end'; stream: number }
   | { kind: 'drop'; stream: number }
-  | { kind: 'seal'; job: number; id: string; data: Uint8Array }
+  | { kind: 'seal'; job: number; chunk: number }
+  | { kind: 'hand-over'; job: number; chunk: number }
+  | { kind: 'skip'; chunk: number }
+  | { kind: 'seal-bytes'; job: number; id: string; data: Uint8Array }
   | { kind: 'flush'; job: number };
 
 /** Worker → main thread; every buffer in these is transferred, not copied. */
 export type FromWorker =
-  | { kind: 'chunk'; stream: number; id: string; data: Uint8Array }
+  | { kind: 'chunk'; stream: number; chunk: number; id: string; length: number }
   | { kind: 'ended'; stream: number }
+  | { kind: 'handed-over'; job: number; id: string; data: Uint8Array }
   | { kind: 'sealed'; job: number }
   | { kind: 'pack'; id: string; bytes: Uint8Array; blobs: readonly PackedBlob[] }
   | { kind: 'flushed'; job: number };
