@@ -42,13 +42,18 @@ function mac(key: MasterKey, iv: Uint8Array, ciphertext: Uint8Array, out: Uint8A
  */
 export function seal(key: MasterKey, plaintext: Uint8Array): Buffer {
   const out = Buffer.allocUnsafeSlow(plaintext.length + cryptoOverhead);
+  sealInto(key, plaintext, out);
+  return out;
+}
+
+/** Encrypts into `out`, which is exactly `plaintext.length + cryptoOverhead` long (a place in a pack being written). */
+export function sealInto(key: MasterKey, plaintext: Uint8Array, out: Uint8Array): void {
   const iv = out.subarray(0, ivSize);
   randomFillSync(iv);
   const cipher = createCipheriv('aes-256-ctr', key.encrypt, iv);
   const ciphertext = out.subarray(ivSize, ivSize + plaintext.length);
   ciphertext.set(cipher.update(plaintext));
   mac(key, iv, ciphertext, out.subarray(ivSize + plaintext.length));
-  return out;
 }
 
 /** Decrypts `IV || CIPHERTEXT || MAC`; a wrong key or a tampered byte is an error, never garbage. */

@@ -1,7 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import type { BlobType } from './repository/format.js';
 import { indexJson, type BlobLocation } from './repository/master-index.js';
-import { PackWriter, sealBlob, targetPackSize, type PackedBlob } from './repository/pack.js';
+import { PackWriter, targetPackSize, type PackedBlob } from './repository/pack.js';
 import type { Repository } from './repository/repository.js';
 import { listSnapshots } from './repository/snapshots.js';
 import { decodeTree } from './repository/tree.js';
@@ -75,9 +75,9 @@ async function repack(repo: Repository, blobs: BlobLocation[]): Promise<Map<stri
   };
   for (const blob of blobs) {
     const data = await repo.loadBlob(blob.id);
-    const writer = writers.get(blob.type) ?? new PackWriter(repo.key);
+    const writer = writers.get(blob.type) ?? new PackWriter(repo.key, repo.compression);
     writers.set(blob.type, writer);
-    writer.add(blob.type, blob.id, sealBlob(repo.key, data, repo.compression));
+    writer.add(blob.type, blob.id, data);
     if (writer.byteLength >= targetPackSize) await finish(blob.type, writer);
   }
   for (const [type, writer] of [...writers]) await finish(type, writer);

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkSplitter, maxChunkSize, type ChunkPieces } from '../chunker/chunker.js';
 import { sha256Hex, type MasterKey } from '../crypto.js';
 import { ownedConcat } from '../owned-buffers.js';
-import { PackWriter, sealBlob, targetPackSize } from '../repository/pack.js';
+import { PackWriter, targetPackSize } from '../repository/pack.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 
 /**
@@ -22,7 +22,7 @@ let nextChunk = 0;
 /** Where a chunk that spans several reads is joined to be sealed: one buffer, reused (its memory stays warm). */
 let joined: Buffer | undefined;
 const port = parentPort!;
-let pack = new PackWriter(key);
+let pack = new PackWriter(key, setup.compression);
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -45,14 +45,14 @@ function take(number: number): ChunkPieces & { id: string } {
 }
 
 function seal(id: string, plaintext: Uint8Array): void {
-  pack.add('data', id, sealBlob(key, plaintext, setup.compression));
+  pack.add('data', id, plaintext);
   if (pack.byteLength >= targetPackSize) sendPack();
 }
 
 function sendPack(): void {
   const { id, bytes, blobs } = pack.finish();
   send({ kind: 'pack', id, bytes, blobs }, [bytes.buffer as ArrayBuffer]);
-  pack = new PackWriter(key);
+  pack = new PackWriter(key, setup.compression);
 }
 
 port.on('message', (message: ToWorker) => {

