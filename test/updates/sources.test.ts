@@ -94,6 +94,22 @@ describe('knowledge sources, each against its service on loopback', () => {
     expect(knowledge).toEqual(before);
   });
 
+  it('keeps what it learnt under the source’s URL without the credentials it was reached with', async () => {
+    const withCredentials = new URL(service.url('/eol'));
+    withCredentials.username = 'mirror';
+    withCredentials.password = 's3cret';
+    const { knowledge, results } = await refreshKnowledge({
+      knowledge: emptyKnowledge('2024-01-01T00:00:00.000Z'),
+      fetch: loopbackFetch,
+      components,
+      sources: { endoflife: { baseUrl: withCredentials.href }, osv: false, 'wordpress-org': false, wordfence: false, npm: false, packagist: false },
+    });
+    expect(results).toMatchObject([{ kind: 'endoflife', ok: true }]);
+    expect(service.requests.at(-1)?.headers.authorization).toBe(`Basic ${Buffer.from('mirror:s3cret').toString('base64')}`);
+    expect(knowledge.sources).toMatchObject([{ url: service.url('/eol') }]);
+    expect(JSON.stringify(knowledge)).not.toContain('s3cret');
+  });
+
   it('an answer of the wrong shape is named, not half-read', async () => {
     const odd = await startService(() => ({ json: { releases: 'not a list' } }));
     try {

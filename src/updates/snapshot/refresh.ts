@@ -1,6 +1,7 @@
 import { describeError } from '../../lib/errors.js';
 import type { Observed } from '../component.js';
 import { knowledgeSources, type SourceFetch, type SourceKind } from '../sources/index.js';
+import { shownUrl } from '../sources/http.js';
 import { applyPatch } from '../sources/merge.js';
 import type { KnowledgeSource } from '../sources/types.js';
 import type { Knowledge } from './format.js';
@@ -55,5 +56,5 @@ export async function refreshKnowledge(opts: {
 
 const baseUrlOf = (config: unknown): string | undefined => {
   const url = (config as { baseUrl?: unknown } | null)?.baseUrl;
-  return typeof url === 'string' ? url : undefined;
+  return typeof url === 'string' ? shownUrl(url) : undefined;
 };
