@@ -124,7 +124,22 @@ channels:
               return !open.length && !pending.length;
             },
             150_000,
-          );
+          ).catch(async (err: unknown) => {
+            // What is still open or pending, and the server's last words: a failure here must say why.
+            const open = await watcher.storage.db
+              .selectFrom('incidents')
+              .select(['id', 'title', 'status', 'opened_at'])
+              .where('status', '!=', 'resolved')
+              .execute();
+            const pending = await watcher.storage.db
+              .selectFrom('notifications')
+              .select(['id', 'incident_id', 'channel_name', 'event', 'attempts', 'next_attempt_at', 'last_error', 'seq'])
+              .where('status', '=', 'pending')
+              .execute();
+            throw new Error(
+              `${(err as Error).message}\nat ${Date.now()}; open incidents: ${JSON.stringify(open)}\npending messages: ${JSON.stringify(pending)}\nserver output (end): ${server.output().slice(-4000)}`,
+            );
+          });
         } finally {
           await watcher.close();
         }
