@@ -4,13 +4,12 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { differingFiles, makeBenchTree, treeSize } from './backups-tree.js';
 import { timed, type Run } from './timed.js';
+import { median } from './median.js';
 
 export const title =
   "Backups: first backup of a ~530 MB website tree (300 MiB random, 210 MiB text), Upkeep vs restic (compression auto; medians of 3 alternating runs), then restic judges Upkeep's repository";
 
 /** Writes every dirty page back to disk, so a backup does not pay for the writes of what ran before it. */
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
 const settle = (): void => {
   spawnSync('sync');
 };

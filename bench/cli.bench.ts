@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { root, timed } from './timed.js';
+import { median } from './median.js';
 
 export const title =
   'CLI start-up: CPU seconds before `upkeep` answers (median of 7 runs), compiled and through tsx; CLI_BENCH_BASELINE=<another built checkout> adds its figures and the ratio';
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const commands: Record<string, string[]> = {
   '--version': ['--version'],

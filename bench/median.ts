@@ -1,3 +1,6 @@
+/** The middle value (the upper one of the two middles for an even count). */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
 /** The median time of `runs` calls of `fn` one after the other, in ms to a tenth. */
 export async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
   const times: number[] = [];
@@ -6,5 +9,5 @@ export async function medianMs(runs: number, fn: () => Promise<unknown>): Promis
     await fn();
     times.push(performance.now() - start);
   }
-  return Number(times.sort((a, b) => a - b)[runs >> 1]!.toFixed(1));
+  return Number(median(times).toFixed(1));
 }

@@ -4,13 +4,17 @@
  * whole memory, which would break every other view into it).
  */
 export function ownedConcat(pieces: readonly Uint8Array[], size: number): Buffer {
-  const out = Buffer.allocUnsafeSlow(size);
+  return joinInto(pieces, Buffer.allocUnsafeSlow(size));
+}
+
+/** `pieces` one after the other at the start of `out` (which is long enough); the part of `out` they fill. */
+export function joinInto(pieces: readonly Uint8Array[], out: Buffer): Buffer {
   let at = 0;
   for (const piece of pieces) {
     out.set(piece, at);
     at += piece.length;
   }
-  return out;
+  return out.subarray(0, at);
 }
 
 /** Memory whose holder promised not to touch it after passing it on. */

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkSplitter, maxChunkSize, type ChunkPieces } from '../chunker/chunker.js';
 import { sha256Hex, type MasterKey } from '../crypto.js';
-import { ownedConcat } from '../owned-buffers.js';
+import { joinInto, ownedConcat } from '../owned-buffers.js';
 import { PackWriter, targetPackSize } from '../repository/pack.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './messages.js';
 
@@ -78,17 +78,8 @@ port.on('message', (message: ToWorker) => {
       take(message.chunk);
       return;
     case 'seal': {
-      const { pieces, length, id } = take(message.chunk);
-      if (pieces.length === 1) seal(id, pieces[0]!);
-      else {
-        joined ??= Buffer.allocUnsafeSlow(maxChunkSize);
-        let at = 0;
-        for (const piece of pieces) {
-          joined.set(piece, at);
-          at += piece.length;
-        }
-        seal(id, joined.subarray(0, length));
-      }
+      const { pieces, id } = take(message.chunk);
+      seal(id, pieces.length === 1 ? pieces[0]! : joinInto(pieces, (joined ??= Buffer.allocUnsafeSlow(maxChunkSize))));
       send({ kind: 'sealed', job: message.job });
       return;
     }

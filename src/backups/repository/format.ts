@@ -66,9 +66,9 @@ export interface LockJson {
 }
 
 /**
- * zstd level for blobs and unpacked files: the fastest positive level. On the backup bench's tree it packs
- * 0.7 % larger than restic's "auto" mode and needs about 6 % less CPU than level 3 (text compresses a
- * quarter faster; random data is let through quickly at any level).
+ * zstd level for blobs and unpacked files: the fastest positive level. On the backup bench's tree the
+ * repository is 0.7 % larger than restic's "auto" mode makes it; text compresses about a quarter faster
+ * than at level 3 (random data is let through quickly at any level).
  */
 export const compressionLevel = 1;
 
