@@ -26,6 +26,7 @@ export const title = 'Cluster mode: CPU per check, one node vs a cluster; throug
 const MONITORS = Number(process.env.UPKEEP_BENCH_CLUSTER_MONITORS ?? 2_000);
 const WINDOW = Number(process.env.UPKEEP_BENCH_CLUSTER_WINDOW ?? 60_000);
 const TICKS = 100;
+const SETTLE = Number(process.env.UPKEEP_BENCH_CLUSTER_SETTLE ?? 60_000);
 const PROFILE = process.env.UPKEEP_BENCH_CLUSTER_PROFILE;
 const STEPS = Number(process.env.UPKEEP_BENCH_CLUSTER_STEPS ?? 4);
 /** Nodes serving less than this share of the checks their monitors ask for are saturated. */
@@ -81,8 +82,9 @@ async function measure(name: string, s: Scenario): Promise<{ checksPerSecond: nu
       );
       running.push({ ...spawned, url: await spawned.ready });
     }
-    // Past start-up and the first catch-up of every monitor.
-    await sleep(20_000);
+    // Past start-up, the first catch-up of every monitor and V8's after-start work (optimizing compiles, the
+    // memory reducer's full collections), which costs each node as much as its steady work for tens of seconds.
+    await sleep(SETTLE);
     const count = () => [...target.served.values()].reduce((sum, times) => sum + times.length, 0);
     const cpu = () => running.reduce((sum, p) => sum + cpuOf(p.child.pid!), 0);
     const watcher = new pg.Client({ connectionString: database.url });

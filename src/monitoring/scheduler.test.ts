@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { phaseOf, Scheduler, slotAtOrAfter } from './scheduler.js';
+import { BATCH_MS, phaseOf, Scheduler, slotAtOrAfter } from './scheduler.js';
 
 const FIVE_MINUTES = 300_000;
 const clock = { now: () => Date.now() };
@@ -58,6 +58,30 @@ describe('the scheduler', () => {
     await vi.advanceTimersByTimeAsync(FIVE_MINUTES);
     expect(first.size).toBe(100_000);
     await s.stop();
+  });
+
+  it('starts the checks due within BATCH_MS of a timer with it: never later than their slot, never earlier than that, once per slot', async () => {
+    const runs = new Map<number, number[]>();
+    const s = scheduler(async (id) => {
+      const times = runs.get(id) ?? [];
+      runs.set(id, [...times, Date.now()]);
+    });
+    // 200 checks a second: a timer per slot would wake the process about as often.
+    for (let id = 1; id <= 2_000; id++) s.upsert(id, 10_000, 'a', t0 - 1);
+    s.start();
+    await vi.advanceTimersByTimeAsync(30_000);
+    await s.stop();
+    for (let id = 1; id <= 2_000; id++) {
+      const slots = [0, 1, 2, 3].map((k) => slotAtOrAfter(t0, id, 10_000) + k * 10_000);
+      const times = runs.get(id) ?? [];
+      expect(times.length).toBeGreaterThanOrEqual(slots.filter((slot) => slot <= t0 + 30_000).length);
+      times.forEach((at, k) => {
+        expect(at).toBeLessThanOrEqual(slots[k]!);
+        expect(at).toBeGreaterThanOrEqual(slots[k]! - BATCH_MS);
+      });
+    }
+    const wakings = new Set([...runs.values()].flat()).size;
+    expect(wakings).toBeLessThanOrEqual(30_000 / BATCH_MS + 1);
   });
 
   it('reports a check whose bookkeeping failed instead of swallowing it', async () => {

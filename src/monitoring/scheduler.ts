@@ -36,6 +36,9 @@ export interface SchedulerOptions {
   catchUpPerSecond?: number;
 }
 
+/** How far ahead of its slot a check may start, to share a timer with the checks due just before it. */
+export const BATCH_MS = 20;
+
 /** Where in its interval a monitor's slots fall: spread by the golden ratio, the same for a monitor at every start. */
 export function phaseOf(monitorId: number, intervalMs: number): number {
   return Math.floor(((monitorId * 0.6180339887498949) % 1) * intervalMs);
@@ -184,7 +187,11 @@ export class Scheduler {
 
   private tick(): void {
     const now = this.options.clock.now();
-    while (this.heap.length && this.heap[0]!.dueAt <= now) {
+    // Slots due within the next few milliseconds start now, with this one: a timer per slot would wake
+    // the process for nearly every check (hundreds of times a second), and each waking costs more than a check's
+    // own scheduling.
+    const until = now + BATCH_MS;
+    while (this.heap.length && this.heap[0]!.dueAt <= until) {
       const entry = this.pop()!;
       const slot = this.slots.get(entry.monitorId);
       if (!slot || slot.version !== entry.version) continue;
@@ -193,7 +200,7 @@ export class Scheduler {
       // or a retry returns to the grid); a process that fell behind by whole intervals skips them
       // instead of bursting. The entry itself is booked again: one that lived an interval in the heap
       // is in V8's old generation, and a new one per run would leave a hole there every interval.
-      entry.dueAt = slotAtOrAfter(now + 1, monitorId, slot.intervalMs);
+      entry.dueAt = slotAtOrAfter(Math.max(now, dueAt) + 1, monitorId, slot.intervalMs);
       entry.requested = false;
       this.push(entry);
       if (slot.running) {
