@@ -19,7 +19,9 @@ export interface MonitorStates {
 /** Prometheus metrics of this process, in their own registry (served at /metrics). */
 export function createMetrics(): { registry: Registry; engine: EngineMetrics; watch(states: MonitorStates): void } {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'upkeep_process_' });
+  // The event-loop delay is sampled every 100 ms, not prom-client's 10 ms: a hundred wakings a second took an
+  // idle node (20 monitors) from 17 to 25 ms of CPU a second; a stall long enough to matter still delays a sample.
+  collectDefaultMetrics({ register: registry, prefix: 'upkeep_process_', eventLoopMonitoringPrecision: 100 });
   const checks = new Counter({
     name: 'upkeep_checks_total',
     help: 'Checks run, by monitor type and result.',
