@@ -369,7 +369,8 @@ export class MonitoringEngine {
 
   private adopt(rt: Runtime, stored: { state: MonitorState; memory: HeartbeatMemory } | undefined): void {
     if (!stored) return;
-    rt.state = stored.state;
+    // In place, as `commit` does: a follower adopts each of the others' states once per check.
+    Object.assign(rt.state, stored.state);
     rt.memory = stored.memory;
     rt.lastAt = Math.max(rt.lastAt, stored.state.lastCheckAt ?? 0);
   }
