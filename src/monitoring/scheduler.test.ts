@@ -128,6 +128,26 @@ describe('the scheduler', () => {
     await s.stop();
   });
 
+  it('skips the slots of a monitor still waiting for room instead of queueing it again (an overloaded host does not pile up)', async () => {
+    const h = held();
+    const s = new Scheduler({ concurrency: 10, perHost: 1, clock, run: h.run, onError: vi.fn() });
+    // Both on one host that takes one check at a time; 1's check hangs for 10 s, 2 waits behind it.
+    s.upsert(1, 60_000, 'a');
+    s.upsert(2, 1_000, 'a');
+    s.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(h.runs).toEqual([1]);
+    h.release = true;
+    h.endAll();
+    await vi.advanceTimersByTimeAsync(10);
+    // Once for its ten missed slots, not ten times back to back.
+    expect(h.runs).toEqual([1, 2]);
+    expect(s.skipped).toBeGreaterThanOrEqual(8);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(h.runs.filter((id) => id === 2).length).toBeLessThanOrEqual(4);
+    await s.stop();
+  });
+
   it('keeps checking a monitor changed while its check was running', async () => {
     const h = held();
     const s = scheduler(h.run);

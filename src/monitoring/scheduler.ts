@@ -18,6 +18,8 @@ interface Slot {
   host: string;
   version: number;
   running: boolean;
+  /** Waiting for room (the concurrency or its host's limit): a slot that falls meanwhile is skipped, not queued again. */
+  waiting: boolean;
   /** A requested run arrived while a check was running: it starts when that check ends. */
   rerun: boolean;
 }
@@ -59,7 +61,7 @@ export function slotAtOrAfter(t: number, monitorId: number, intervalMs: number):
  * When each monitor runs. One timer over a min-heap of due times; each monitor runs in its slots,
  * fixed on the wall clock (see `slotAtOrAfter`), so neither check durations nor restarts move them;
  * a monitor that missed its latest slot (new, resumed, or down with the process) is caught up soon
- * after, at a bounded rate; a monitor whose check is still running skips a slot instead of piling
+ * after, at a bounded rate; a monitor whose check is still running (or still waiting for room) skips a slot instead of piling
  * up; concurrency is bounded globally and per host, and waiting checks are started round-robin
  * across hosts. Lateness (start − due) is measured for every start.
  */
@@ -95,7 +97,7 @@ export class Scheduler {
   upsert(monitorId: number, intervalMs: number, host: string, lastRunAt?: number): void {
     // A changed monitor keeps its slot object: a check running now ends on this very slot (its
     // `running` flag), so the monitor is never left marked as running for good.
-    const slot = this.slots.get(monitorId) ?? { intervalMs, host, version: 0, running: false, rerun: false };
+    const slot = this.slots.get(monitorId) ?? { intervalMs, host, version: 0, running: false, waiting: false, rerun: false };
     Object.assign(slot, { intervalMs, host, version: slot.version + 1 });
     this.slots.set(monitorId, slot);
     const now = this.options.clock.now();
@@ -202,9 +204,9 @@ export class Scheduler {
       entry.dueAt = slotAtOrAfter(Math.max(now, dueAt) + 1, monitorId, slot.intervalMs);
       entry.requested = false;
       this.push(entry);
-      if (slot.running) {
-        if (requested) slot.rerun = true;
-        else this.skipped++;
+      if (slot.running || slot.waiting) {
+        if (requested && slot.running) slot.rerun = true;
+        else if (!requested) this.skipped++;
         continue;
       }
       this.enqueue({ monitorId, dueAt, version: slot.version, requested }, slot);
@@ -214,6 +216,7 @@ export class Scheduler {
   }
 
   private enqueue(entry: Entry, slot: Slot): void {
+    slot.waiting = true;
     let queue = this.waiting.get(slot.host);
     if (!queue) this.waiting.set(slot.host, (queue = []));
     queue.push(entry);
@@ -229,7 +232,9 @@ export class Scheduler {
         const entry = queue.shift()!;
         if (queue.length === 0) this.waiting.delete(host);
         const slot = this.slots.get(entry.monitorId);
-        if (!slot || slot.running) continue;
+        if (!slot) continue;
+        slot.waiting = false;
+        if (slot.running) continue;
         this.begin(entry, slot);
         startedAny = true;
       }
