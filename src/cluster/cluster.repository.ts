@@ -72,6 +72,11 @@ export class ClusterRepository {
     await sql`select pg_notify(${channel}, ${payload})`.execute(this.db);
   }
 
+  /** `notify` for several payloads in one statement. */
+  async notifyAll(channel: string, payloads: readonly string[]): Promise<void> {
+    if (payloads.length) await sql`select pg_notify(${channel}, p) from unnest(${payloads}::text[]) as p`.execute(this.db);
+  }
+
   /** Which job locks are held, and by whom. */
   async heldJobs(): Promise<HeldJob[]> {
     const { rows } = await sql<HeldJob>`

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import type { Database } from '../db/types.js';
+import type { Database, MonitorStateTable } from '../db/types.js';
 import type { LiveEvent } from '../http/live.js';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -19,14 +19,15 @@ export type ChangedTable = 'monitors' | 'sites' | 'config_objects' | 'status_pag
 
 /**
  * What one node tells the others: live events, that who may see what changed (its streams check their
- * callers again), which monitors' states it wrote (the others read those rows instead of polling them all),
+ * callers again), the monitors' states it wrote (the others take them from the message instead of polling;
+ * a state too long for one is named by id and read),
  * pings or "check now" that reached a node other than the monitor's, and that it joined or left (the
  * others read the membership at once). The database itself says which table was written (`changed`).
  */
 export type ClusterMessage =
   | { type: 'live'; event: LiveEvent }
   | { type: 'access' }
-  | { type: 'states'; ids: number[] }
+  | { type: 'states'; states: MonitorStateTable[]; ids: number[] }
   | { type: 'members' }
   | { type: 'changed'; table: ChangedTable }
   | ForwardedRequest;
@@ -48,6 +49,8 @@ export interface ClusterOptions {
 const MAX_PAYLOAD = 7_900;
 /** Monitor ids per `states` message: 11 characters each at most (10 digits and a comma), well inside a payload. */
 const IDS_PER_MESSAGE = 600;
+/** Room in a `states` message for the states themselves (its envelope, with a node id of at most 63 characters, is under 100 bytes). */
+const STATES_BYTES = MAX_PAYLOAD - 100;
 
 /**
  * One node of a cluster on PostgreSQL. Membership is a row per node with a lease on the database's
@@ -127,13 +130,35 @@ export class Cluster implements Coordinator, MonitorShare {
   }
 
   /**
-   * Tells the other nodes which monitors' states this node is writing, inside the transaction that writes
-   * them: PostgreSQL delivers the message when (and only if) the states are committed.
+   * Tells the other nodes the monitors' states this node is writing, inside the transaction that writes
+   * them: PostgreSQL delivers the messages when (and only if) the states are committed. The states travel
+   * in the messages (about 30 to a message), so a follower reads nothing per check; a state too long to
+   * fit (a heartbeat's long memory) is named by its id and read by the others.
    */
-  async tellStates(trx: Kysely<Database>, ids: readonly number[]): Promise<void> {
-    const repo = new ClusterRepository(trx);
-    for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE)
-      await repo.notify(CHANNEL, JSON.stringify({ from: this.nodeId, type: 'states', ids: ids.slice(i, i + IDS_PER_MESSAGE) }));
+  async tellStates(trx: Kysely<Database>, states: readonly MonitorStateTable[]): Promise<void> {
+    const payloads: string[] = [];
+    const tooLong: number[] = [];
+    const envelope = (parts: readonly string[], ids: readonly number[]) =>
+      `{"from":${JSON.stringify(this.nodeId)},"type":"states","states":[${parts.join(',')}],"ids":${JSON.stringify(ids)}}`;
+    let parts: string[] = [];
+    let bytes = 0;
+    for (const state of states) {
+      const json = JSON.stringify(state);
+      const size = Buffer.byteLength(json) + 1;
+      if (size > STATES_BYTES) tooLong.push(state.monitor_id);
+      else {
+        if (bytes + size > STATES_BYTES) {
+          payloads.push(envelope(parts, []));
+          parts = [];
+          bytes = 0;
+        }
+        parts.push(json);
+        bytes += size;
+      }
+    }
+    if (parts.length) payloads.push(envelope(parts, []));
+    for (let i = 0; i < tooLong.length; i += IDS_PER_MESSAGE) payloads.push(envelope([], tooLong.slice(i, i + IDS_PER_MESSAGE)));
+    await new ClusterRepository(trx).notifyAll(CHANNEL, payloads);
   }
 
   forward(request: ForwardedRequest): void {

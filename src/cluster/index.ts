@@ -63,8 +63,8 @@ export function relayOf(coordinator: Coordinator): ((event: LiveEvent) => void) 
 
 /**
  * What a node does with the others' news: a membership change reshares the monitors; the states it writes
- * are told to the others as they commit, and it reads those the others wrote (all of them after its cluster
- * connection was away); another node's live event reaches this node's streams and drops its status-page
+ * are told to the others as they commit, and it takes those the others told (reads those too long to be
+ * told, and all of them after its cluster connection was away); another node's live event reaches this node's streams and drops its status-page
  * cache; an account change on another node (a logout, a revoked token, a team change) makes this node's
  * streams check their callers again; a ping or "check now" forwarded to the monitor's node is taken here.
  * A write to monitors, sites, maintenance windows or status pages (by any node or `upkeep apply`) is
@@ -97,7 +97,7 @@ export function followCluster(
   );
   const follow = (ids: number[] | 'all') =>
     void engine.follow(ids).catch((err: unknown) => log.warn({ err }, "reading the other nodes' monitor states failed; read at their next news"));
-  engine.results.onStatesStored((trx, ids) => coordinator.tellStates(trx, ids));
+  engine.results.onStatesStored((trx, states) => coordinator.tellStates(trx, states));
   coordinator.onReconnect(() => {
     follow('all');
     monitors();
@@ -107,7 +107,8 @@ export function followCluster(
   coordinator.onMessage((message) => {
     switch (message.type) {
       case 'states':
-        follow(message.ids);
+        engine.adoptStates(message.states);
+        if (message.ids.length) follow(message.ids);
         return;
       case 'live':
         live.deliver(message.event);

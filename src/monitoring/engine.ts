@@ -333,10 +333,21 @@ export class MonitoringEngine {
   }
 
   /**
-   * Cluster mode: another node wrote these monitors' states (it tells the others as it commits), or `'all'`
-   * when this node may have missed such news (its cluster connection was away). Reads them and shows them
-   * here (API, dashboard, status pages) within a second: one read a second at most, for whatever every
-   * other node told meanwhile (a node's news each second would otherwise cost a read each, per node).
+   * Cluster mode: another node committed these monitors' states and told them (see `follow` for those it
+   * could only name). Shows them here (API, dashboard, status pages) at once, reading nothing.
+   */
+  adoptStates(rows: readonly MonitorStateTable[]): void {
+    for (const row of rows) {
+      const rt = this.runtimes.get(row.monitor_id);
+      if (rt && !rt.owned) this.adopt(rt, stateFromRow(row));
+    }
+  }
+
+  /**
+   * Cluster mode: another node wrote these monitors' states but could not tell them in its message (too
+   * long), or `'all'` when this node may have missed such news (its cluster connection was away). Reads
+   * them and shows them here within a second: one read a second at most, for whatever every other node
+   * named meanwhile.
    */
   follow(monitorIds: readonly number[] | 'all'): Promise<void> {
     if (monitorIds === 'all') this.toFollow.add('all');
@@ -360,10 +371,7 @@ export class MonitoringEngine {
         for (const id of told) this.toFollow.add(id);
         throw err;
       }
-      for (const row of rows) {
-        const rt = this.runtimes.get(row.monitor_id);
-        if (rt && !rt.owned) this.adopt(rt, stateFromRow(row));
-      }
+      this.adoptStates(rows);
     }
   }
 

@@ -18,8 +18,8 @@ export interface StoredEvent extends StateEvent {
  * commits or rolls back with them.
  */
 export type EventHook = (trx: Kysely<Database>, events: readonly StoredEvent[]) => Promise<void>;
-/** Runs inside the transaction that stores monitors' states, with their ids (a cluster tells the other nodes, on commit). */
-export type StatesHook = (trx: Kysely<Database>, monitorIds: readonly number[]) => Promise<void>;
+/** Runs inside the transaction that stores monitors' states, with those rows (a cluster tells the other nodes, on commit). */
+export type StatesHook = (trx: Kysely<Database>, states: readonly MonitorStateTable[]) => Promise<void>;
 export type CommitListener = (events: readonly StoredEvent[], results: readonly RecordedResult[]) => void;
 
 /** Why buffered rows were given up: their monitor was deleted, the database refused them three times, or the buffer was full. */
@@ -210,7 +210,7 @@ export class ResultsWriter {
       );
       const stored = kept.events.map(({ monitorId, event }, i) => ({ ...event, id: eventIds[i]!, monitorId }));
       for (const hook of this.hooks) await hook(trx, stored);
-      if (kept.states.size) for (const hook of this.statesHooks) await hook(trx, [...kept.states.keys()]);
+      if (kept.states.size) for (const hook of this.statesHooks) await hook(trx, [...kept.states.values()]);
       return { kept, stored };
     });
     for (const id of kept.monitors()) this.strikes.delete(id);
