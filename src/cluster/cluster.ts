@@ -61,6 +61,8 @@ const STATES_BYTES = MAX_PAYLOAD - 100;
 export class Cluster implements Coordinator, MonitorShare {
   readonly nodeId: string;
   private readonly instance = randomUUID();
+  /** How every message this node sends begins. */
+  private readonly ownPrefix: string;
   private readonly repo: ClusterRepository;
   private readonly connection: ClusterConnection;
   private nodes: readonly string[] = [];
@@ -88,6 +90,7 @@ export class Cluster implements Coordinator, MonitorShare {
     private readonly log: Logger,
   ) {
     this.nodeId = options.nodeId;
+    this.ownPrefix = `{"from":${JSON.stringify(options.nodeId)},`;
     this.repo = new ClusterRepository(db);
     this.connection = new ClusterConnection(
       () => open(`upkeep:${this.nodeId}`),
@@ -139,7 +142,7 @@ export class Cluster implements Coordinator, MonitorShare {
     const payloads: string[] = [];
     const tooLong: number[] = [];
     const envelope = (parts: readonly string[], ids: readonly number[]) =>
-      `{"from":${JSON.stringify(this.nodeId)},"type":"states","states":[${parts.join(',')}],"ids":${JSON.stringify(ids)}}`;
+      `${this.ownPrefix}"type":"states","states":[${parts.join(',')}],"ids":${JSON.stringify(ids)}}`;
     let parts: string[] = [];
     let bytes = 0;
     for (const state of states) {
@@ -288,13 +291,14 @@ export class Cluster implements Coordinator, MonitorShare {
   }
 
   private received(payload: string): void {
-    let message: ClusterMessage & { from?: string };
+    // PostgreSQL hands a node its own messages too: known by their first bytes, they are not parsed.
+    if (payload.startsWith(this.ownPrefix)) return;
+    let message: ClusterMessage;
     try {
-      message = JSON.parse(payload) as ClusterMessage & { from?: string };
+      message = JSON.parse(payload) as ClusterMessage;
     } catch {
       return;
     }
-    if (message.from === this.nodeId) return;
     if (message.type === 'members') {
       this.look().catch((err: unknown) => this.log.warn({ err }, 'reading the membership failed; read at the next tick'));
       return;
