@@ -5,6 +5,7 @@ import { spawnServerProcess, type ServerProcess } from '../test/support/cli.js';
 import { createPostgresDatabase, tempDir } from '../test/support/databases.js';
 import { countingTarget } from '../test/support/process.js';
 import { sleep } from '../test/support/receivers.js';
+import { median } from './median.js';
 
 /**
  * Cluster mode (issue 19): CPU per check of nodes in a cluster against one node alone, and how many
@@ -16,6 +17,8 @@ import { sleep } from '../test/support/receivers.js';
  * UPKEEP_BENCH_CLUSTER_MONITORS (default 2,000 at 10 s) and UPKEEP_BENCH_CLUSTER_WINDOW (default 60 s: a whole
  * minute, so every once-a-minute job, such as the minute rollup, falls into each window once; with 30 s,
  * nearly the same code measured 1.25× and 1.94× an hour apart);
+ * UPKEEP_BENCH_CLUSTER_ROUNDS (default 1): rounds of "alone" and "three" one after the other, their ratios and
+ * the median of the ratios (this shared machine drifts by ±10 % within minutes, so one pair is not a figure);
  * UPKEEP_BENCH_CLUSTER_STEADY_ONLY=1 leaves out the throughput scenarios, UPKEEP_BENCH_CLUSTER_THROUGHPUT_ONLY=1
  * runs only them (UPKEEP_BENCH_CLUSTER_STEPS: how many times the monitors may double, default 4);
  * UPKEEP_BENCH_CLUSTER_PROFILE=<dir> has every node write a V8 CPU profile (`--cpu-prof`) into <dir>/<scenario>/
@@ -29,6 +32,7 @@ const TICKS = 100;
 const SETTLE = Number(process.env.UPKEEP_BENCH_CLUSTER_SETTLE ?? 60_000);
 const PROFILE = process.env.UPKEEP_BENCH_CLUSTER_PROFILE;
 const STEPS = Number(process.env.UPKEEP_BENCH_CLUSTER_STEPS ?? 4);
+const ROUNDS = Number(process.env.UPKEEP_BENCH_CLUSTER_ROUNDS ?? 1);
 /** Nodes serving less than this share of the checks their monitors ask for are saturated. */
 const KEPT_UP = 0.9;
 
@@ -141,6 +145,19 @@ export async function run(): Promise<Record<string, string | number>> {
   const alone = await measure('alone', { nodes: 1, cluster: false, ...steady });
   const one = await measure('one', { nodes: 1, cluster: true, ...steady });
   const three = await measure('three', { nodes: 3, cluster: true, ...steady });
+  const ratios = [three.cpuMsPerCheck / alone.cpuMsPerCheck];
+  for (let round = 2; round <= ROUNDS; round++) {
+    const aloneAgain = await measure(`alone-${round}`, { nodes: 1, cluster: false, ...steady });
+    const threeAgain = await measure(`three-${round}`, { nodes: 3, cluster: true, ...steady });
+    ratios.push(threeAgain.cpuMsPerCheck / aloneAgain.cpuMsPerCheck);
+  }
+  const rounds =
+    ROUNDS > 1
+      ? {
+          [`three-node cluster / one node alone, each of ${ROUNDS} rounds`]: ratios.map((r) => r.toFixed(2)).join(', '),
+          'three-node cluster / one node alone, median of the rounds': median(ratios),
+        }
+      : {};
   const steadyFigures = {
     [`one node, cluster off: CPU ms per check (${MONITORS} monitors at 10 s)`]: alone.cpuMsPerCheck,
     'one node, cluster on: CPU ms per check': one.cpuMsPerCheck,
@@ -149,6 +166,7 @@ export async function run(): Promise<Record<string, string | number>> {
     'CPU per check, one-node cluster / one node alone': one.cpuMsPerCheck / alone.cpuMsPerCheck,
     'PostgreSQL backends: CPU ms per check, alone / one-node cluster / three nodes': [alone, one, three].map((r) => r.dbCpuMsPerCheck.toFixed(3)).join(' / '),
     'nodes + PostgreSQL, three-node cluster / one node alone': (three.cpuMsPerCheck + three.dbCpuMsPerCheck) / (alone.cpuMsPerCheck + alone.dbCpuMsPerCheck),
+    ...rounds,
   };
   if (process.env.UPKEEP_BENCH_CLUSTER_STEADY_ONLY) return steadyFigures;
   return { ...steadyFigures, ...(await throughput()) };
