@@ -138,10 +138,14 @@ describe.each(dialects)('update policies on $dialect: when (maintenance windows)
     const taken = (await Promise.all([server.updateFaces.service.startWaiting(), server.updateFaces.service.startWaiting()])).flat();
     expect(taken.length).toBeLessThanOrEqual(1);
     // The window queue's own loop may be the one that took it, its run a moment from starting.
-    const started = await until('the run to start', async () => {
-      const seen = await approval(asked.id);
-      return seen.runId === null ? undefined : seen;
-    }, 10_000);
+    const started = await until(
+      'the run to start',
+      async () => {
+        const seen = await approval(asked.id);
+        return seen.runId === null ? undefined : seen;
+      },
+      10_000,
+    );
     expect(started, JSON.stringify(started)).toMatchObject({ status: 'approved', waitsFor: null });
     expect(started.runId).toEqual(expect.any(Number));
     expect((await inject({ url: `/api/v1/sites/${shopId}/updates/runs`, headers: as(viewer) })).json().data.map((r: { id: number }) => r.id)).toEqual([
