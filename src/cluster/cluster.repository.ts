@@ -67,13 +67,8 @@ export class ClusterRepository {
     return (await this.db.selectFrom('monitors').select('id').execute()).map((r) => r.id);
   }
 
-  /** Tells every node listening on `channel` (delivered when the sending transaction commits; here at once). */
-  async notify(channel: string, payload: string): Promise<void> {
-    await sql`select pg_notify(${channel}, ${payload})`.execute(this.db);
-  }
-
-  /** `notify` for several payloads in one statement. */
-  async notifyAll(channel: string, payloads: readonly string[]): Promise<void> {
+  /** Tells every node listening on `channel`, one message per payload in one statement (delivered when the sending transaction commits; here at once). */
+  async notify(channel: string, ...payloads: string[]): Promise<void> {
     if (payloads.length) await sql`select pg_notify(${channel}, p) from unnest(${payloads}::text[]) as p`.execute(this.db);
   }
 

@@ -161,7 +161,7 @@ export class Cluster implements Coordinator, MonitorShare {
     }
     if (parts.length) payloads.push(envelope(parts, []));
     for (let i = 0; i < tooLong.length; i += IDS_PER_MESSAGE) payloads.push(envelope([], tooLong.slice(i, i + IDS_PER_MESSAGE)));
-    await new ClusterRepository(trx).notifyAll(CHANNEL, payloads);
+    await new ClusterRepository(trx).notify(CHANNEL, ...payloads);
   }
 
   forward(request: ForwardedRequest): void {
